@@ -1,0 +1,55 @@
+/**
+ * Typed errors that say whether trying again can help. Every module throws these (or subclasses) at
+ * its boundary so callers decide on retries and exit codes without parsing messages.
+ */
+export type Phase = 'config' | 'login' | 'fetch' | 'plan' | 'push' | 'ics' | 'state';
+
+export class CampusSyncError extends Error {
+  /** True when the same request may succeed later (timeouts, 429, 5xx). */
+  readonly retryable: boolean;
+  readonly phase: Phase | undefined;
+  constructor(message: string, opts: { retryable?: boolean; phase?: Phase; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.retryable = opts.retryable ?? false;
+    this.phase = opts.phase;
+  }
+}
+
+/** A config file that cannot be used as it is. Exit code 2. */
+export class ConfigError extends CampusSyncError {
+  constructor(message: string) {
+    super(message, { retryable: false, phase: 'config' });
+  }
+}
+
+/** The remote refused our credentials: retrying with the same ones will not help. */
+export class AuthError extends CampusSyncError {}
+
+/** A network failure, timeout, 429 or 5xx: the request may succeed later. */
+export class TransientError extends CampusSyncError {
+  readonly status: number | undefined;
+  constructor(message: string, opts: { status?: number; phase?: Phase; cause?: unknown } = {}) {
+    super(message, { ...opts, retryable: true });
+    this.status = opts.status;
+  }
+}
+
+/** The remote answered something we did not expect (4xx other than auth, malformed body). */
+export class RemoteError extends CampusSyncError {
+  readonly status: number | undefined;
+  constructor(message: string, opts: { status?: number; phase?: Phase; cause?: unknown } = {}) {
+    super(message, { ...opts, retryable: false });
+    this.status = opts.status;
+  }
+}
+
+export function isRetryable(err: unknown): boolean {
+  return err instanceof CampusSyncError && err.retryable;
+}
+
+/** A one-line message for people, whatever was thrown. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
