@@ -1,0 +1,61 @@
+/** A problem at a key of a config file: `path` is the key path, `message` what is wrong there. */
+export interface ConfigIssue {
+  path: readonly PropertyKey[];
+  message: string;
+}
+
+/** `$${...}` (escaped, kept literally as `${...}`) or `${...}` (a reference). */
+const REFERENCE = /(\$?)\$\{([^}]*)\}/g;
+/** `NAME` or `NAME:-default` (default used when NAME is unset or empty, as in a shell). */
+const REFERENCE_BODY = /^([A-Za-z_][A-Za-z0-9_]*)(?::-([\s\S]*))?$/;
+
+/**
+ * Replaces `${VAR}` and `${VAR:-default}` in every string of a parsed config with values from `env`,
+ * so secrets can come from the environment (compose `.env`, Swarm) instead of the file.
+ * Messages name the key and the variable, never the value.
+ */
+export function interpolateEnv(
+  value: unknown,
+  env: NodeJS.ProcessEnv,
+  path: readonly PropertyKey[] = [],
+): { value: unknown; issues: ConfigIssue[] } {
+  const issues: ConfigIssue[] = [];
+  const walk = (v: unknown, at: readonly PropertyKey[]): unknown => {
+    if (typeof v === 'string') return interpolateString(v, env, at, issues);
+    if (Array.isArray(v)) return v.map((item, i) => walk(item, [...at, i]));
+    if (isPlainObject(v)) {
+      const out: Record<string, unknown> = {};
+      for (const [k, item] of Object.entries(v)) out[k] = walk(item, [...at, k]);
+      return out;
+    }
+    return v;
+  };
+  return { value: walk(value, path), issues };
+}
+
+function interpolateString(text: string, env: NodeJS.ProcessEnv, at: readonly PropertyKey[], issues: ConfigIssue[]): string {
+  if (!text.includes('${')) return text;
+  return text.replace(REFERENCE, (match, escape: string, body: string) => {
+    if (escape) return match.slice(1);
+    const m = REFERENCE_BODY.exec(body);
+    if (!m) {
+      issues.push({ path: at, message: 'invalid ${...} reference: expected ${NAME} or ${NAME:-default} (write $${ for a literal ${)' });
+      return '';
+    }
+    const name = m[1] as string;
+    const fallback = m[2];
+    const set = env[name];
+    if (fallback !== undefined) return set === undefined || set === '' ? fallback : set;
+    if (set === undefined) {
+      issues.push({ path: at, message: `environment variable ${name} is not set` });
+      return '';
+    }
+    return set;
+  });
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}

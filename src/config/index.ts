@@ -1,0 +1,36 @@
+export {
+  loadConfigFile,
+  parseConfig,
+  listConfigFiles,
+  isConfigFileName,
+  type InstanceConfig,
+  type ParseOptions,
+} from './load.js';
+export { resolveWindow } from './window.js';
+export {
+  configDir,
+  dataDir,
+  instanceDataDir,
+  isValidInstanceName,
+  displayPath,
+  INSTANCE_NAME_PATTERN,
+  MAX_INSTANCE_NAME_LENGTH,
+  CONFIG_DIR_ENV,
+  DATA_DIR_ENV,
+} from './paths.js';
+export {
+  configFileSchema,
+  legacyConfigFileSchema,
+  type ConfigFile,
+  type LegacyConfigFile,
+  DEFAULT_TIMEZONE,
+  DEFAULT_SCHEDULE,
+  DEFAULT_MONCAMPUS_URL,
+  DEFAULT_CAS_URL,
+  DEFAULT_ECAL_URL,
+  DEFAULT_ALERT,
+  DEFAULT_PAST_DAYS,
+  DEFAULT_FUTURE_DAYS,
+  DEFAULT_MAX_DELETE_SHARE,
+  DEFAULT_CONCURRENCY,
+} from './schema.js';

@@ -1,0 +1,362 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { isMap, isScalar, LineCounter, parseDocument, visit } from 'yaml';
+import { ConfigError } from '../lib/index.js';
+import { interpolateEnv, type ConfigIssue } from './env.js';
+import { configErrorFrom, fromZodIssues } from './issues.js';
+import {
+  displayPath,
+  INSTANCE_NAME_PATTERN,
+  instanceDataDir,
+  instanceNameFromFile,
+  isValidInstanceName,
+  MAX_INSTANCE_NAME_LENGTH,
+} from './paths.js';
+import {
+  configFileSchema,
+  DEFAULT_ALERT,
+  DEFAULT_CAS_URL,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_ECAL_URL,
+  DEFAULT_FUTURE_DAYS,
+  DEFAULT_MAX_DELETE_SHARE,
+  DEFAULT_MONCAMPUS_URL,
+  DEFAULT_PAST_DAYS,
+  DEFAULT_RUN_ON_START,
+  DEFAULT_SCHEDULE,
+  DEFAULT_TIMEZONE,
+  LEGACY_KEYS,
+  legacyConfigFileSchema,
+  STRING_KEYS,
+  toDateString,
+  type ConfigFile,
+  type LegacyConfigFile,
+} from './schema.js';
+
+/** The normalised config every other module uses. */
+export interface InstanceConfig {
+  /** The file's stem. */
+  name: string;
+  /** Absolute path of the file. */
+  file: string;
+  timezone: string;
+  schedule: string;
+  runOnStart: boolean;
+  moncampus: {
+    url: string;
+    casUrl: string;
+    username: string;
+    password: string;
+    window: { from: string; to: string } | { pastDays: number; futureDays: number };
+  };
+  /** Absent: the instance only writes its ICS file. */
+  ecal?: {
+    url: string;
+    apiKey: string;
+    apiSecret: string;
+    calendarId: string;
+    alert: string;
+    maxDeleteShare: number;
+    concurrency: number;
+  };
+  ics: { enabled: boolean };
+  /** Loaded from the Python original's flat keys. */
+  legacy: boolean;
+  /** Notes for people (ignored legacy keys and the like). */
+  warnings: string[];
+  /** Every secret value, for redaction. */
+  secrets: string[];
+}
+
+export interface ParseOptions {
+  /** Path of the file the text came from: names the instance and anchors relative `*File` paths. */
+  file: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+const CONFIG_EXTENSIONS = ['.yml', '.yaml'];
+const NESTED_KEYS = new Set(Object.keys(configFileSchema.shape));
+const LEGACY_KEY_SET: ReadonlySet<string> = new Set(LEGACY_KEYS);
+
+export async function loadConfigFile(file: string, opts: { env?: NodeJS.ProcessEnv } = {}): Promise<InstanceConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new ConfigError(`${displayPath(file)}: cannot read the config file (${code})`);
+  }
+  return parseConfig(text, { file, ...opts });
+}
+
+export async function parseConfig(text: string, opts: ParseOptions): Promise<InstanceConfig> {
+  const file = path.resolve(opts.file);
+  const shown = displayPath(file);
+  const env = opts.env ?? process.env;
+  const name = instanceNameFromFile(file);
+  if (!isValidInstanceName(name)) {
+    throw new ConfigError(
+      `${shown}: the instance is named after its file, and ${JSON.stringify(name)} is not a valid name: ` +
+        `rename the file to match ${INSTANCE_NAME_PATTERN.source} (lower case, digits, - and _; at most ${MAX_INSTANCE_NAME_LENGTH} characters)`,
+    );
+  }
+
+  const raw = parseYaml(text, shown);
+  const interpolated = interpolateEnv(raw.value, env);
+  if (interpolated.issues.length > 0) throw configErrorFrom(shown, interpolated.issues);
+  const data = interpolated.value as Record<string, unknown>;
+
+  const keys = Object.keys(data);
+  const legacyKeys = keys.filter((k) => LEGACY_KEY_SET.has(k));
+  const nestedKeys = keys.filter((k) => NESTED_KEYS.has(k));
+  if (legacyKeys.length > 0 && nestedKeys.length > 0) {
+    throw configErrorFrom(shown, [
+      {
+        path: [],
+        message:
+          `mixes the Python original's flat keys (${legacyKeys.join(', ')}) with nested keys (${nestedKeys.join(', ')}): ` +
+          'use one form (see configs/example.yml and configs/legacy-example.yml)',
+      },
+    ]);
+  }
+
+  const ctx: NormaliseContext = { name, file, shown, env, warnings: raw.warnings };
+  const config = legacyKeys.length > 0 ? await fromLegacy(data, ctx) : await fromNested(data, ctx);
+  if (config.ecal === undefined && !config.ics.enabled) {
+    throw configErrorFrom(shown, [
+      { path: [], message: 'nothing to do: there is no ecal section and ics.enabled is false' },
+    ]);
+  }
+  return config;
+}
+
+/** `*.yml` and `*.yaml` files of `dir`, sorted by name; a missing directory has none. */
+export async function listConfigFiles(dir: string): Promise<{ name: string; file: string }[]> {
+  const abs = path.resolve(dir);
+  let entries;
+  try {
+    entries = await readdir(abs, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const found: { name: string; file: string }[] = [];
+  for (const entry of entries) {
+    if (!isConfigFileName(entry.name)) continue;
+    // Symlinks count (Kubernetes/compose mount configs that way); directories do not.
+    if (!entry.isFile() && !entry.isSymbolicLink()) continue;
+    found.push({ name: instanceNameFromFile(entry.name), file: path.join(abs, entry.name) });
+  }
+  return found.sort((a, b) => (a.name === b.name ? cmp(a.file, b.file) : cmp(a.name, b.name)));
+}
+
+/** Skips dotfiles (editor swap files, `.alice.yml`) and backups (`alice.yml~`, `alice.yml.swp`). */
+export function isConfigFileName(fileName: string): boolean {
+  if (fileName.startsWith('.') || fileName.endsWith('~') || fileName.startsWith('#')) return false;
+  const ext = path.extname(fileName);
+  return CONFIG_EXTENSIONS.includes(ext) && fileName.length > ext.length;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+interface NormaliseContext {
+  name: string;
+  file: string;
+  shown: string;
+  env: NodeJS.ProcessEnv;
+  warnings: string[];
+}
+
+function parseYaml(text: string, shown: string): { value: Record<string, unknown>; warnings: string[] } {
+  const lineCounter = new LineCounter();
+  // Messages without source excerpts: an excerpt could show a password on the faulty line.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const lines = doc.errors.map((e) => {
+      const { line, col } = lineCounter.linePos(e.pos[0]);
+      return `${shown}:${line}:${col}: invalid YAML: ${e.message}`;
+    });
+    throw new ConfigError(lines.join('\n'));
+  }
+  const warnings = doc.warnings.map((w) => {
+    const { line } = lineCounter.linePos(w.pos[0]);
+    return `line ${line}: ${w.message}`;
+  });
+  if (doc.contents === null) throw configErrorFrom(shown, [{ path: [], message: 'the file is empty' }]);
+  if (!isMap(doc.contents)) {
+    throw configErrorFrom(shown, [{ path: [], message: 'expected a mapping of keys (see configs/example.yml)' }]);
+  }
+  keepSourceOfTextValues(doc);
+  return { value: doc.toJS() as Record<string, unknown>, warnings };
+}
+
+/**
+ * YAML reads `password: 0123` as the number 123 and an all-digit calendar id as a float: for keys
+ * that hold text, take the characters as written, as the user meant them.
+ */
+function keepSourceOfTextValues(doc: ReturnType<typeof parseDocument>): void {
+  visit(doc, {
+    Pair(_, pair) {
+      if (!isScalar(pair.key) || !isScalar(pair.value)) return;
+      if (typeof pair.key.value !== 'string' || !STRING_KEYS.has(pair.key.value)) return;
+      const value = pair.value;
+      if (value.type === 'PLAIN' && typeof value.value !== 'string' && value.value !== null && value.source) {
+        value.value = value.source;
+      }
+    },
+  });
+}
+
+async function fromNested(data: Record<string, unknown>, ctx: NormaliseContext): Promise<InstanceConfig> {
+  const parsed = configFileSchema.safeParse(data, { reportInput: true });
+  if (!parsed.success) throw configErrorFrom(ctx.shown, fromZodIssues(parsed.error.issues, configFileSchema));
+  const f: ConfigFile = parsed.data;
+
+  const issues: ConfigIssue[] = [];
+  const dir = path.dirname(ctx.file);
+  const [password, apiKey, apiSecret] = await Promise.all([
+    readSecret(f.moncampus.password, f.moncampus.passwordFile, ['moncampus', 'passwordFile'], dir, issues),
+    f.ecal ? readSecret(f.ecal.apiKey, f.ecal.apiKeyFile, ['ecal', 'apiKeyFile'], dir, issues) : undefined,
+    f.ecal ? readSecret(f.ecal.apiSecret, f.ecal.apiSecretFile, ['ecal', 'apiSecretFile'], dir, issues) : undefined,
+  ]);
+  if (issues.length > 0) throw configErrorFrom(ctx.shown, issues);
+
+  const w = f.moncampus.window;
+  const window: InstanceConfig['moncampus']['window'] =
+    w?.from !== undefined && w.to !== undefined
+      ? { from: toDateString(w.from), to: toDateString(w.to) }
+      : { pastDays: w?.pastDays ?? DEFAULT_PAST_DAYS, futureDays: w?.futureDays ?? DEFAULT_FUTURE_DAYS };
+
+  const ecal =
+    f.ecal === undefined
+      ? undefined
+      : {
+          url: stripTrailingSlashes(f.ecal.url ?? serviceDefaults(ctx.env).ecalUrl),
+          apiKey: apiKey ?? '',
+          apiSecret: apiSecret ?? '',
+          calendarId: f.ecal.calendarId.toLowerCase(),
+          alert: f.ecal.alert ?? DEFAULT_ALERT,
+          maxDeleteShare: f.ecal.maxDeleteShare ?? DEFAULT_MAX_DELETE_SHARE,
+          concurrency: f.ecal.concurrency ?? DEFAULT_CONCURRENCY,
+        };
+
+  return {
+    name: ctx.name,
+    file: ctx.file,
+    timezone: f.timezone ?? DEFAULT_TIMEZONE,
+    schedule: f.schedule ?? DEFAULT_SCHEDULE,
+    runOnStart: f.runOnStart ?? DEFAULT_RUN_ON_START,
+    moncampus: {
+      url: stripTrailingSlashes(f.moncampus.url ?? serviceDefaults(ctx.env).moncampusUrl),
+      casUrl: f.moncampus.casUrl ?? serviceDefaults(ctx.env).casUrl,
+      username: f.moncampus.username,
+      password: password ?? '',
+      window,
+    },
+    ...(ecal ? { ecal } : {}),
+    ics: { enabled: f.ics?.enabled ?? true },
+    legacy: false,
+    warnings: ctx.warnings,
+    secrets: secretsOf([password, apiKey, apiSecret]),
+  };
+}
+
+async function fromLegacy(data: Record<string, unknown>, ctx: NormaliseContext): Promise<InstanceConfig> {
+  const parsed = legacyConfigFileSchema.safeParse(data, { reportInput: true });
+  if (!parsed.success) throw configErrorFrom(ctx.shown, fromZodIssues(parsed.error.issues, legacyConfigFileSchema));
+  const l: LegacyConfigFile = parsed.data;
+
+  const warnings = [...ctx.warnings];
+  if (l.error_file_path !== undefined) {
+    const errorsLog = displayPath(path.join(instanceDataDir(ctx.name, ctx.env), 'errors.log'));
+    warnings.push(`error_file_path is ignored: errors go to ${errorsLog}`);
+  }
+  if (l.instance_name !== undefined && l.instance_name !== ctx.name) {
+    warnings.push(
+      `instance_name ${JSON.stringify(l.instance_name)} is ignored: the instance is named after its file (${JSON.stringify(ctx.name)})`,
+    );
+  }
+
+  const window: InstanceConfig['moncampus']['window'] =
+    l.moncampus_start_date !== undefined && l.moncampus_end_date !== undefined
+      ? { from: toDateString(l.moncampus_start_date), to: toDateString(l.moncampus_end_date) }
+      : { pastDays: DEFAULT_PAST_DAYS, futureDays: DEFAULT_FUTURE_DAYS };
+
+  const ecal =
+    l.ecal_api_key !== undefined && l.ecal_api_secret !== undefined && l.ecal_calendar_id !== undefined
+      ? {
+          url: stripTrailingSlashes(serviceDefaults(ctx.env).ecalUrl),
+          apiKey: l.ecal_api_key,
+          apiSecret: l.ecal_api_secret,
+          calendarId: l.ecal_calendar_id.toLowerCase(),
+          alert: DEFAULT_ALERT,
+          maxDeleteShare: DEFAULT_MAX_DELETE_SHARE,
+          concurrency: DEFAULT_CONCURRENCY,
+        }
+      : undefined;
+
+  return {
+    name: ctx.name,
+    file: ctx.file,
+    timezone: DEFAULT_TIMEZONE,
+    schedule: DEFAULT_SCHEDULE,
+    runOnStart: DEFAULT_RUN_ON_START,
+    moncampus: {
+      url: stripTrailingSlashes(serviceDefaults(ctx.env).moncampusUrl),
+      casUrl: serviceDefaults(ctx.env).casUrl,
+      username: l.moncampus_username,
+      password: l.moncampus_password,
+      window,
+    },
+    ...(ecal ? { ecal } : {}),
+    ics: { enabled: true },
+    legacy: true,
+    warnings,
+    secrets: secretsOf([l.moncampus_password, l.ecal_api_key, l.ecal_api_secret]),
+  };
+}
+
+/** Docker-secret style: the value is the file's content without its trailing newline(s). */
+async function readSecret(
+  inline: string | undefined,
+  fromFile: string | undefined,
+  fileKeyPath: readonly string[],
+  dir: string,
+  issues: ConfigIssue[],
+): Promise<string | undefined> {
+  if (inline !== undefined || fromFile === undefined) return inline;
+  const target = path.resolve(dir, fromFile);
+  let content: string;
+  try {
+    content = await readFile(target, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    issues.push({ path: fileKeyPath, message: `cannot read ${displayPath(target)} (${code})` });
+    return undefined;
+  }
+  const value = content.replace(/[\r\n]+$/, '');
+  if (value === '') issues.push({ path: fileKeyPath, message: `${displayPath(target)} is empty` });
+  return value;
+}
+
+function secretsOf(values: readonly (string | undefined)[]): string[] {
+  return [...new Set(values.filter((v): v is string => v !== undefined && v !== ''))];
+}
+
+/**
+ * The service addresses a config gets when it names none. Env may move them (a self-hosted proxy, the
+ * demo's simulators, or a legacy flat file, which has no URL keys); a URL in the file always wins.
+ */
+export function serviceDefaults(env: NodeJS.ProcessEnv): { moncampusUrl: string; casUrl: string; ecalUrl: string } {
+  return {
+    moncampusUrl: env.CAMPUS_SYNC_MONCAMPUS_URL || DEFAULT_MONCAMPUS_URL,
+    casUrl: env.CAMPUS_SYNC_CAS_URL || DEFAULT_CAS_URL,
+    ecalUrl: env.CAMPUS_SYNC_ECAL_URL || DEFAULT_ECAL_URL,
+  };
+}
+
+function stripTrailingSlashes(url: string): string {
+  return url.replace(/\/+$/, '');
+}

@@ -1,0 +1,244 @@
+import { IANAZone } from 'luxon';
+import { validate as isValidCron } from 'node-cron';
+import { z } from 'zod';
+
+// Defaults of a config file; every other module reads the normalised InstanceConfig, never these.
+export const DEFAULT_TIMEZONE = 'Europe/Paris';
+/** Minute 46 of hours 6–18, as the Python original did, but evaluated in the config's time zone. */
+export const DEFAULT_SCHEDULE = '46 6-18 * * *';
+export const DEFAULT_RUN_ON_START = true;
+export const DEFAULT_MONCAMPUS_URL = 'https://ws-edt-igs.wigorservices.net';
+export const DEFAULT_CAS_URL = 'https://cas-p.wigorservices.net/cas/login';
+/** A week back keeps last week's corrections; four months ahead covers a school term. */
+export const DEFAULT_PAST_DAYS = 7;
+export const DEFAULT_FUTURE_DAYS = 120;
+export const DEFAULT_ECAL_URL = 'https://api.ecal.com';
+/** The original project's reminder, which its users are used to. */
+export const DEFAULT_ALERT = '15M';
+/** Refuse a run that would delete more than half the events: a half-empty source is suspicious. */
+export const DEFAULT_MAX_DELETE_SHARE = 0.5;
+/** Enough to push a term in seconds while staying clear of ECAL's (undocumented) 429 threshold. */
+export const DEFAULT_CONCURRENCY = 6;
+export const MAX_CONCURRENCY = 16;
+/** Two school years: more is a heavy MonCampus fetch for a Pi and holds nothing useful. */
+export const MAX_WINDOW_DAYS = 731;
+
+export const CALENDAR_ID_PATTERN = /^[0-9a-f]{24}$/i;
+/** ECAL reminders look like `15M`, `2H`, `1D`. */
+export const ALERT_PATTERN = /^[0-9]{1,4}[MHDW]$/;
+const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Keys whose values are secrets: their values never go into a message. */
+export const SECRET_KEYS: ReadonlySet<string> = new Set([
+  'password',
+  'apiKey',
+  'apiSecret',
+  'moncampus_password',
+  'ecal_api_key',
+  'ecal_api_secret',
+]);
+
+/**
+ * Keys whose values are text even when they look like numbers (`password: 0123`, an all-digit
+ * calendar id): the loader keeps their source text instead of YAML's number.
+ */
+export const STRING_KEYS: ReadonlySet<string> = new Set([
+  ...SECRET_KEYS,
+  'username',
+  'calendarId',
+  'passwordFile',
+  'apiKeyFile',
+  'apiSecretFile',
+  'moncampus_username',
+  'ecal_calendar_id',
+  'instance_name',
+]);
+
+/** The Python original's flat keys (MonCampus_Ecal_Docker `config.yml`). */
+export const LEGACY_KEYS = [
+  'moncampus_username',
+  'moncampus_password',
+  'moncampus_start_date',
+  'moncampus_end_date',
+  'ecal_api_key',
+  'ecal_api_secret',
+  'ecal_calendar_id',
+  'error_file_path',
+  'instance_name',
+] as const;
+
+/** `YYYY-MM-DD` naming a real day (2025-02-30 is not one). */
+export function isCalendarDate(value: string): boolean {
+  const m = DATE_PATTERN.exec(value);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
+}
+
+/**
+ * A YAML date as `YYYY-MM-DD`. Unquoted dates stay strings with the `yaml` package's default
+ * (YAML 1.2 core) schema, but a YAML 1.1 parse, or a caller building the object, gives a Date at
+ * UTC midnight: both are the same day.
+ */
+export function toDateString(value: string | Date): string {
+  if (typeof value === 'string') return value;
+  return value.toISOString().slice(0, 10);
+}
+
+const dateValue = z.custom<string | Date>(
+  (v) => (typeof v === 'string' && isCalendarDate(v)) || (v instanceof Date && !Number.isNaN(v.getTime())),
+  { error: 'expected a date written YYYY-MM-DD' },
+);
+
+const nonEmpty = (what: string) => z.string().min(1, { error: `expected ${what}, got an empty value` });
+const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
+
+const timezone = z.string().refine((tz) => IANAZone.isValidZone(tz), {
+  error: 'expected an IANA time zone such as "Europe/Paris"',
+});
+const schedule = z.string().refine((expr) => isValidCron(expr), {
+  error: 'expected a cron expression such as "46 6-18 * * *" (minute hour day month weekday)',
+});
+const calendarId = z.string().regex(CALENDAR_ID_PATTERN, { error: 'expected 24 hexadecimal characters' });
+const days = z
+  .number()
+  .int({ error: 'expected a whole number of days' })
+  .min(0, { error: 'expected 0 or more days' })
+  .max(MAX_WINDOW_DAYS, { error: `expected at most ${MAX_WINDOW_DAYS} days` });
+
+/** Adds an issue unless exactly one of `key` and `${key}File` is given (a secret inline or in a file). */
+function requireOneSecret(value: Record<string, unknown>, key: string, ctx: z.RefinementCtx): void {
+  const fileKey = `${key}File`;
+  const inline = value[key] !== undefined;
+  const fromFile = value[fileKey] !== undefined;
+  if (inline && fromFile) {
+    ctx.addIssue({ code: 'custom', path: [fileKey], message: `give either ${key} or ${fileKey}, not both` });
+  } else if (!inline && !fromFile) {
+    ctx.addIssue({ code: 'custom', path: [key], message: `required (or ${fileKey}: a file holding it)` });
+  }
+}
+
+const windowSchema = z
+  .strictObject({
+    from: dateValue.optional(),
+    to: dateValue.optional(),
+    pastDays: days.optional(),
+    futureDays: days.optional(),
+  })
+  .superRefine((w, ctx) => {
+    const fixed = w.from !== undefined || w.to !== undefined;
+    const rolling = w.pastDays !== undefined || w.futureDays !== undefined;
+    if (fixed && rolling) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'give either from/to dates or pastDays/futureDays, not both' });
+      return;
+    }
+    if (fixed) {
+      if (w.from === undefined) ctx.addIssue({ code: 'custom', path: ['from'], message: 'required with to' });
+      if (w.to === undefined) ctx.addIssue({ code: 'custom', path: ['to'], message: 'required with from' });
+      if (w.from !== undefined && w.to !== undefined && toDateString(w.to) < toDateString(w.from)) {
+        ctx.addIssue({ code: 'custom', path: ['to'], message: `must not be before from (${toDateString(w.from)})` });
+      }
+    }
+  });
+
+const moncampusSchema = z
+  .strictObject({
+    url: httpUrl.optional(),
+    casUrl: httpUrl.optional(),
+    username: nonEmpty('a user name'),
+    password: nonEmpty('a password').optional(),
+    passwordFile: nonEmpty('a file path').optional(),
+    window: windowSchema.optional(),
+  })
+  .superRefine((m, ctx) => requireOneSecret(m, 'password', ctx));
+
+const ecalSchema = z
+  .strictObject({
+    url: httpUrl.optional(),
+    apiKey: nonEmpty('an API key').optional(),
+    apiKeyFile: nonEmpty('a file path').optional(),
+    apiSecret: nonEmpty('an API secret').optional(),
+    apiSecretFile: nonEmpty('a file path').optional(),
+    calendarId,
+    alert: z.string().regex(ALERT_PATTERN, { error: 'expected a reminder such as "15M", "2H" or "1D"' }).optional(),
+    maxDeleteShare: z
+      .number()
+      .min(0, { error: 'expected a share between 0 and 1' })
+      .max(1, { error: 'expected a share between 0 and 1' })
+      .optional(),
+    concurrency: z
+      .number()
+      .int({ error: 'expected a whole number' })
+      .min(1, { error: `expected 1 to ${MAX_CONCURRENCY}` })
+      .max(MAX_CONCURRENCY, { error: `expected 1 to ${MAX_CONCURRENCY}` })
+      .optional(),
+  })
+  .superRefine((e, ctx) => {
+    requireOneSecret(e, 'apiKey', ctx);
+    requireOneSecret(e, 'apiSecret', ctx);
+  });
+
+/** A config file in the nested form (the one to write). Defaults are applied by the loader. */
+export const configFileSchema = z.strictObject({
+  timezone: timezone.optional(),
+  schedule: schedule.optional(),
+  runOnStart: z.boolean().optional(),
+  moncampus: moncampusSchema,
+  ecal: ecalSchema.optional(),
+  ics: z.strictObject({ enabled: z.boolean().optional() }).optional(),
+});
+export type ConfigFile = z.infer<typeof configFileSchema>;
+
+/** A config file in the Python original's flat form, accepted so its users can copy files over. */
+export const legacyConfigFileSchema = z
+  .strictObject({
+    moncampus_username: nonEmpty('a user name'),
+    moncampus_password: nonEmpty('a password'),
+    moncampus_start_date: dateValue.optional(),
+    moncampus_end_date: dateValue.optional(),
+    ecal_api_key: nonEmpty('an API key').optional(),
+    ecal_api_secret: nonEmpty('an API secret').optional(),
+    ecal_calendar_id: calendarId.optional(),
+    error_file_path: z.string().optional(),
+    instance_name: z.string().optional(),
+  })
+  .superRefine((l, ctx) => {
+    const ecalKeys = ['ecal_api_key', 'ecal_api_secret', 'ecal_calendar_id'] as const;
+    const given = ecalKeys.filter((k) => l[k] !== undefined);
+    if (given.length > 0) {
+      for (const k of ecalKeys) {
+        if (l[k] === undefined) ctx.addIssue({ code: 'custom', path: [k], message: `required with ${given.join(', ')}` });
+      }
+    }
+    const start = l.moncampus_start_date;
+    const end = l.moncampus_end_date;
+    if (start === undefined && end !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['moncampus_start_date'], message: 'required with moncampus_end_date' });
+    }
+    if (end === undefined && start !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['moncampus_end_date'], message: 'required with moncampus_start_date' });
+    }
+    if (start !== undefined && end !== undefined && toDateString(end) < toDateString(start)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['moncampus_end_date'],
+        message: `must not be before moncampus_start_date (${toDateString(start)})`,
+      });
+    }
+  });
+export type LegacyConfigFile = z.infer<typeof legacyConfigFileSchema>;
+
+/** The keys an object of `schema` accepts at `path`, for "did you mean" hints on typos. */
+export function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let current: z.ZodType = schema;
+  for (const seg of [...path, null]) {
+    while (current instanceof z.ZodOptional) current = current.unwrap() as z.ZodType;
+    if (!(current instanceof z.ZodObject)) return [];
+    if (seg === null) return Object.keys(current.shape);
+    const next: unknown = (current.shape as Record<string, unknown>)[String(seg)];
+    if (!(next instanceof z.ZodType)) return [];
+    current = next;
+  }
+  return [];
+}
