@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { backoffDelay, withRetry } from './retry.js';
+import { RemoteError, TransientError } from './errors.js';
+
+describe('withRetry', () => {
+  it('retries retryable errors with growing, bounded waits, then succeeds', async () => {
+    const waits: number[] = [];
+    let calls = 0;
+    const value = await withRetry(
+      async () => {
+        calls++;
+        if (calls < 3) throw new TransientError('busy', { status: 503 });
+        return 'ok';
+      },
+      { sleep: async (ms) => void waits.push(ms), random: () => 1, baseDelayMs: 100 },
+    );
+    expect(value).toBe('ok');
+    expect(calls).toBe(3);
+    expect(waits).toEqual([100, 200]);
+  });
+
+  it('gives up after the attempt budget with the last error', async () => {
+    let calls = 0;
+    await expect(
+      withRetry(
+        async () => {
+          calls++;
+          throw new TransientError(`fail ${calls}`);
+        },
+        { attempts: 4, sleep: async () => {} },
+      ),
+    ).rejects.toThrow('fail 4');
+    expect(calls).toBe(4);
+  });
+
+  it('does not retry an error that says retrying cannot help', async () => {
+    let calls = 0;
+    await expect(
+      withRetry(
+        async () => {
+          calls++;
+          throw new RemoteError('bad request', { status: 400 });
+        },
+        { sleep: async () => {} },
+      ),
+    ).rejects.toBeInstanceOf(RemoteError);
+    expect(calls).toBe(1);
+  });
+});
+
+describe('backoffDelay', () => {
+  it('doubles, caps, and jitters within [delay/2, delay]', () => {
+    expect(backoffDelay(1, 100, 1000, () => 1)).toBe(100);
+    expect(backoffDelay(3, 100, 1000, () => 1)).toBe(400);
+    expect(backoffDelay(10, 100, 1000, () => 1)).toBe(1000);
+    expect(backoffDelay(3, 100, 1000, () => 0)).toBe(200);
+  });
+});
