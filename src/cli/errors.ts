@@ -1,0 +1,22 @@
+import { join } from 'node:path';
+import { instanceDataDir, isValidInstanceName } from '../config/index.js';
+import { ERRORS_FILE, tailErrorFile } from '../worker/index.js';
+import { EXIT, UsageError } from './output.js';
+import type { VerbContext } from './main.js';
+
+/** A lot of lines by default: an error file is short-lived reading, and `-n` narrows it. */
+const DEFAULT_LINES = 200;
+
+export async function errorsVerb({ args, values, out }: VerbContext): Promise<number> {
+  const name = args[0];
+  if (!name || !isValidInstanceName(name)) throw new UsageError('name a config, e.g. `campus-sync errors alice`');
+  const n = values.lines === undefined ? DEFAULT_LINES : Number(values.lines);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError('-n takes a whole number of lines');
+  const path = join(instanceDataDir(name), ERRORS_FILE);
+  const lines = await tailErrorFile(path, n);
+  out.result({ name, file: path, lines }, () => {
+    if (lines.length === 0) out.line(out.dim(`no errors recorded for ${name} (${path})`));
+    for (const l of lines) out.line(l);
+  });
+  return EXIT.ok;
+}

@@ -1,0 +1,1 @@
+export { main, helpText, VERBS } from './main.js';

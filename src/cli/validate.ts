@@ -1,0 +1,31 @@
+import { relative } from 'node:path';
+import { configDir, listConfigFiles, loadConfigFile } from '../config/index.js';
+import { ConfigError, describeError } from '../lib/index.js';
+import { EXIT } from './output.js';
+import type { VerbContext } from './main.js';
+
+export async function validateVerb({ args, out }: VerbContext): Promise<number> {
+  const files = args.length > 0 ? args : (await listConfigFiles(configDir())).map((c) => c.file);
+  if (files.length === 0) {
+    out.error(`no config files in ${configDir()}`);
+    return EXIT.usage;
+  }
+  let bad = 0;
+  for (const file of files) {
+    const shown = relative(process.cwd(), file) || file;
+    try {
+      const config = await loadConfigFile(file);
+      out.result({ file: shown, valid: true, name: config.name, legacy: config.legacy, warnings: config.warnings }, () => {
+        out.line(`${out.green('✓')} ${shown}${config.legacy ? out.dim(' (legacy format)') : ''}`);
+        for (const w of config.warnings) out.line(`  ${out.yellow('!')} ${w}`);
+      });
+    } catch (err) {
+      bad++;
+      const message = err instanceof ConfigError ? err.message : describeError(err);
+      out.result({ file: shown, valid: false, error: message }, () => {
+        out.line(`${out.red('✗')} ${message}`);
+      });
+    }
+  }
+  return bad > 0 ? EXIT.usage : EXIT.ok;
+}

@@ -1,0 +1,400 @@
+import axios, { type AxiosResponse } from 'axios';
+import { z } from 'zod';
+import {
+  AuthError,
+  DEFAULT_RETRY,
+  RemoteError,
+  TransientError,
+  backoffDelay,
+  makeRedactor,
+  silentLogger,
+  sleep as realSleep,
+  withRetry,
+  type Logger,
+  type RetryOptions,
+} from '../lib/index.js';
+import { ecalSign, signedQuery } from './sign.js';
+import type { EcalClient, EcalClientStats, EcalEventBody, EcalListQuery, EcalRemoteEvent } from './types.js';
+
+export interface EcalClientOptions {
+  /** Base, e.g. 'https://api.ecal.com' or 'http://127.0.0.1:1234'; paths go under /apiv2/. */
+  url: string;
+  apiKey: string;
+  apiSecret: string;
+  /** Per request, the whole exchange included. */
+  timeoutMs?: number;
+  /** Bounded attempts with backoff and jitter; `sleep` and `random` are injectable for tests. */
+  retry?: RetryOptions;
+  logger?: Logger;
+}
+
+/** ECAL answers in well under a second; 30 s leaves room for a slow link without hanging a run. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+/** ECAL's maximum page size: the fewest requests per listing. */
+export const PAGE_LIMIT = 100;
+/** 100 000 events in one window is far beyond any timetable: more pages means the server is looping. */
+export const MAX_PAGES = 1_000;
+/** ECAL documents neither its limits nor a Retry-After, so back off from a second, not the usual 250 ms. */
+export const RATE_LIMIT_BASE_DELAY_MS = 1_000;
+/** A longer Retry-After would stall a whole sync run; wait this much at most and let the attempt budget decide. */
+export const MAX_RETRY_AFTER_MS = 60_000;
+/** Enough of an unexpected body to diagnose, not enough to flood a log or an alert. */
+const SNIPPET_CHARS = 200;
+
+const EVENT_PATH = '/apiv2/event/';
+
+/** axios codes that mean our request could not be built: trying again cannot help. */
+const NOT_TRANSIENT_CODES = new Set(['ERR_INVALID_URL', 'ERR_BAD_OPTION', 'ERR_BAD_OPTION_VALUE', 'ERR_NOT_SUPPORT']);
+
+const STATUS_MEANING: Record<number, string> = {
+  400: 'invalid input',
+  404: 'not found',
+  409: 'already exists',
+};
+
+/** `{"data": …, "status": "200", "statusLong": "OK"}`; loose because create/update answers are undocumented. */
+const envelopeSchema = z.looseObject({
+  data: z.unknown().optional(),
+  status: z.union([z.string(), z.number()]).optional(),
+  statusLong: z.string().optional(),
+});
+type Envelope = z.infer<typeof envelopeSchema>;
+
+const idSchema = z.union([z.string().min(1), z.number()]).transform(String);
+
+/** Numbers become strings and anything else odd is dropped, so the declared types hold for the planner. */
+const optionalText = z
+  .preprocess((v) => (typeof v === 'number' ? String(v) : v === null ? undefined : v), z.string().optional())
+  .catch(undefined);
+
+const remoteEventSchema = z.looseObject({
+  id: idSchema,
+  calendarId: optionalText,
+  name: optionalText,
+  location: optionalText,
+  startDate: optionalText,
+  endDate: optionalText,
+  startTime: optionalText,
+  endTime: optionalText,
+  timezone: optionalText,
+  reference: optionalText,
+  details: optionalText,
+  alert: optionalText,
+  allDay: z
+    .preprocess((v) => (v === true ? 'yes' : v === false ? 'no' : v), z.enum(['yes', 'no']).optional())
+    .catch(undefined),
+  draft: z
+    .preprocess((v) => (v === true || v === '1' ? 1 : v === false || v === '0' ? 0 : v), z.union([z.literal(0), z.literal(1)]).optional())
+    .catch(undefined),
+});
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+interface EcalRequest {
+  method: Method;
+  path: string;
+  query?: Record<string, string>;
+  body?: EcalEventBody;
+}
+
+/** An answer that is not an auth failure, a rate limit or a server error: the caller decides what it means. */
+interface EcalAnswer {
+  status: number;
+  envelope: Envelope | undefined;
+  /** ECAL's statusLong, or the start of a body that is not JSON; already redacted. */
+  detail: string;
+}
+
+const describeRequest = (req: EcalRequest): string => `ECAL ${req.method} ${req.path}`;
+
+function parseBody(text: string): Envelope | undefined {
+  if (text.trim() === '') return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  // Defensive: a bare array is read as the data of an envelope.
+  if (Array.isArray(json)) return { data: json };
+  const parsed = envelopeSchema.safeParse(json);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** The JSON status wins over a 2xx HTTP status: the reference says both carry the code, trust the worse one. */
+function effectiveStatus(httpStatus: number, envelope: Envelope | undefined): number {
+  if (httpStatus < 200 || httpStatus > 299 || envelope?.status === undefined) return httpStatus;
+  const inner = Number(envelope.status);
+  return Number.isInteger(inner) && inner >= 400 && inner <= 599 ? inner : httpStatus;
+}
+
+/** Retry-After in seconds or as an HTTP date, capped; undefined when absent or unreadable. */
+export function parseRetryAfter(value: unknown, now = Date.now()): number | undefined {
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  const seconds = Number(value.trim());
+  const ms = Number.isFinite(seconds) ? seconds * 1_000 : Date.parse(value) - now;
+  if (!Number.isFinite(ms)) return undefined;
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, Math.round(ms)));
+}
+
+function parseEvent(value: unknown, req: EcalRequest): EcalRemoteEvent {
+  const parsed = remoteEventSchema.safeParse(value);
+  if (!parsed.success) throw new RemoteError(`${describeRequest(req)} answered an event without an id`);
+  const event: Record<string, unknown> = {};
+  // Drop keys the schema emptied so `'name' in event` means ECAL really sent a usable name.
+  for (const [k, v] of Object.entries(parsed.data)) if (v !== undefined) event[k] = v;
+  return event as EcalRemoteEvent;
+}
+
+/** The new id: at `data.id`, `id` or `data[0].id`, since ECAL does not document the create answer. */
+function createdId(envelope: Envelope | undefined): string | undefined {
+  if (envelope === undefined) return undefined;
+  const data = envelope.data;
+  const candidates: unknown[] = [];
+  if (data !== null && typeof data === 'object') {
+    if (Array.isArray(data)) {
+      const first: unknown = data[0];
+      if (first !== null && typeof first === 'object') candidates.push((first as Record<string, unknown>).id);
+    } else {
+      candidates.push((data as Record<string, unknown>).id);
+    }
+  }
+  candidates.push(envelope.id);
+  for (const c of candidates) {
+    const parsed = idSchema.safeParse(c);
+    if (parsed.success) return parsed.data;
+  }
+  return undefined;
+}
+
+export function createEcalClient(opts: EcalClientOptions): EcalClient {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const logger = opts.logger ?? silentLogger;
+  const retry = opts.retry ?? {};
+  const counters: EcalClientStats = { requests: 0, writes: 0, retries: 0 };
+  const redactCredentials = makeRedactor([opts.apiKey, opts.apiSecret]);
+  /** Retry-After of the 429/5xx answers that carried one, read when deciding the next wait. */
+  const retryAfterOf = new WeakMap<object, number>();
+
+  const http = axios.create({
+    baseURL: opts.url.replace(/\/+$/, ''),
+    timeout: timeoutMs,
+    validateStatus: () => true,
+    responseType: 'text',
+    // Bytes in and out exactly as we made them: the body is signed, and we parse answers ourselves.
+    transformRequest: [(data: unknown) => data],
+    transformResponse: [(data: unknown) => data],
+    // A redirect would re-send a signed request elsewhere and turn a POST into a GET: report it instead.
+    maxRedirects: 0,
+  });
+
+  /** One HTTP exchange. Throws typed errors for 403, 429, 5xx and network failures; returns anything else. */
+  async function attemptOnce(req: EcalRequest): Promise<EcalAnswer> {
+    // Serialised once: these exact bytes are both signed and sent.
+    const raw = req.body === undefined ? undefined : JSON.stringify(req.body);
+    const params = { ...req.query, apiKey: opts.apiKey };
+    const sign = ecalSign(opts.apiSecret, params, raw ?? '');
+    const redactRequest = makeRedactor([sign]);
+    const redact = (text: string): string => redactRequest(redactCredentials(text));
+    const what = describeRequest(req);
+    const signal = AbortSignal.timeout(timeoutMs);
+    counters.requests++;
+    if (req.method !== 'GET') counters.writes++;
+    const started = Date.now();
+    let res: AxiosResponse<string>;
+    try {
+      res = await http.request<string>({
+        method: req.method,
+        url: `${req.path}?${signedQuery(opts.apiSecret, params, raw ?? '')}`,
+        data: raw === undefined ? undefined : Buffer.from(raw, 'utf8'),
+        headers: raw === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' },
+        signal,
+      });
+    } catch (err) {
+      // No `cause`: axios errors carry the signed URL in their config.
+      const code = (err as { code?: unknown }).code;
+      const timedOut = signal.aborted || code === 'ECONNABORTED' || code === 'ETIMEDOUT';
+      if (timedOut) throw new TransientError(`${what} timed out after ${timeoutMs} ms`);
+      const message = redact(err instanceof Error ? err.message : String(err));
+      const codeText = typeof code === 'string' ? ` (${code})` : '';
+      if (typeof code === 'string' && NOT_TRANSIENT_CODES.has(code)) {
+        throw new RemoteError(`${what} could not be sent${codeText}: ${message}`);
+      }
+      throw new TransientError(`${what} failed${codeText}: ${message}`);
+    }
+    const text = typeof res.data === 'string' ? res.data : '';
+    const envelope = parseBody(text);
+    const status = effectiveStatus(res.status, envelope);
+    const detail = redact(envelope?.statusLong ?? text.trim().slice(0, SNIPPET_CHARS));
+    logger.debug(`${what} answered ${status}`, { ms: Date.now() - started });
+    const suffix = detail ? `: ${detail}` : '';
+
+    if (status === 403) {
+      throw new AuthError(`ECAL rejected the API key or signature (403 on ${req.method} ${req.path}${suffix})`, { retryable: false });
+    }
+    if (status === 429 || status >= 500) {
+      const err = new TransientError(`${what} answered ${status}${status === 429 ? ' (rate limited)' : ''}${suffix}`, { status });
+      const after = parseRetryAfter(res.headers['retry-after']);
+      if (after !== undefined) retryAfterOf.set(err, after);
+      throw err;
+    }
+    return { status, envelope, detail };
+  }
+
+  /** Runs `fn` under the bounded retry policy; the final error says how many attempts were made. */
+  async function retrying<T>(what: string, fn: (attempt: number) => Promise<T>): Promise<T> {
+    const base = retry.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs;
+    const max = retry.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs;
+    const wait = retry.sleep ?? realSleep;
+    let nextDelay: number | undefined;
+    let attempts = 0;
+    try {
+      return await withRetry(
+        (attempt) => {
+          attempts = attempt;
+          return fn(attempt);
+        },
+        {
+          ...retry,
+          onRetry: (err, attempt, delay) => {
+            const after = typeof err === 'object' && err !== null ? retryAfterOf.get(err) : undefined;
+            const rateLimited = err instanceof TransientError && err.status === 429;
+            nextDelay =
+              after ??
+              (rateLimited
+                ? backoffDelay(attempt, Math.max(base, RATE_LIMIT_BASE_DELAY_MS), Math.max(max, RATE_LIMIT_BASE_DELAY_MS), retry.random)
+                : delay);
+            counters.retries++;
+            logger.warn(`${what} failed, trying again`, {
+              attempt,
+              delayMs: nextDelay,
+              error: err instanceof Error ? err.message : String(err),
+            });
+            retry.onRetry?.(err, attempt, nextDelay);
+          },
+          sleep: (ms) => wait(nextDelay ?? ms),
+        },
+      );
+    } catch (err) {
+      if (err instanceof TransientError && attempts > 1) {
+        throw new TransientError(`${err.message} (gave up after ${attempts} attempts)`, { status: err.status, cause: err });
+      }
+      throw err;
+    }
+  }
+
+  const send = (req: EcalRequest): Promise<EcalAnswer> => retrying(describeRequest(req), () => attemptOnce(req));
+
+  function expectOk(answer: EcalAnswer, req: EcalRequest): void {
+    if (answer.status >= 200 && answer.status <= 299) return;
+    const meaning =
+      STATUS_MEANING[answer.status] ??
+      (answer.status >= 300 && answer.status <= 399 ? 'redirect; check the configured ECAL url' : 'unexpected');
+    throw new RemoteError(`${describeRequest(req)} answered ${answer.status} (${meaning})${answer.detail ? `: ${answer.detail}` : ''}`, {
+      status: answer.status,
+    });
+  }
+
+  /** Pages from 1 until 204 (or an empty page), through `exchange` (retried, or single attempts). */
+  async function list(q: EcalListQuery, exchange: (req: EcalRequest) => Promise<EcalAnswer>): Promise<EcalRemoteEvent[]> {
+    // Keyed by id: an event created while we page can shift another onto the next page twice.
+    const byId = new Map<string, EcalRemoteEvent>();
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const req: EcalRequest = {
+        method: 'GET',
+        path: EVENT_PATH,
+        query: {
+          calendarIds: q.calendarId,
+          startDate: q.startDate,
+          endDate: q.endDate,
+          showPastEvents: 'true',
+          limit: String(PAGE_LIMIT),
+          page: String(page),
+        },
+      };
+      const answer = await exchange(req);
+      if (answer.status === 204) return [...byId.values()];
+      expectOk(answer, req);
+      const data = answer.envelope?.data;
+      if (!Array.isArray(data)) {
+        throw new RemoteError(`${describeRequest(req)} page ${page} answered ${answer.status} without a list of events`, {
+          status: answer.status,
+        });
+      }
+      if (data.length === 0) return [...byId.values()];
+      for (const item of data) {
+        const event = parseEvent(item, req);
+        if (!byId.has(event.id)) byId.set(event.id, event);
+      }
+    }
+    throw new RemoteError(`ECAL GET ${EVENT_PATH} still had events after ${MAX_PAGES} pages; giving up`);
+  }
+
+  /** Our event with this reference, if a create that seemed to fail reached ECAL after all. */
+  async function findCreated(body: EcalEventBody): Promise<EcalRemoteEvent | undefined> {
+    const events = await list({ calendarId: body.calendarId, startDate: body.startDate, endDate: body.startDate }, attemptOnce);
+    return events.find((e) => e.reference === body.reference && (e.calendarId === undefined || e.calendarId === body.calendarId));
+  }
+
+  const eventPath = (id: string): string => `${EVENT_PATH}${encodeURIComponent(id)}`;
+
+  return {
+    listEvents: (q) => list(q, send),
+
+    async createEvent(body) {
+      const req: EcalRequest = { method: 'POST', path: EVENT_PATH, body };
+      // A timeout, reset or 5xx may come after ECAL stored the event: look before posting it twice.
+      let maybeStored = false;
+      return retrying(describeRequest(req), async (attempt) => {
+        if (attempt > 1 && maybeStored && body.reference !== '') {
+          const existing = await findCreated(body);
+          if (existing) {
+            logger.info(`${describeRequest(req)}: an earlier attempt had created the event`, { id: existing.id });
+            return { id: existing.id };
+          }
+        }
+        let answer: EcalAnswer;
+        try {
+          answer = await attemptOnce(req);
+        } catch (err) {
+          if (err instanceof TransientError && err.status !== 429) maybeStored = true;
+          throw err;
+        }
+        expectOk(answer, req);
+        const id = createdId(answer.envelope);
+        if (id === undefined) {
+          throw new RemoteError(`${describeRequest(req)} answered ${answer.status} without the new event's id`, {
+            status: answer.status,
+          });
+        }
+        return { id };
+      });
+    },
+
+    async updateEvent(id, body) {
+      const req: EcalRequest = { method: 'PUT', path: eventPath(id), body };
+      expectOk(await send(req), req);
+    },
+
+    async deleteEvent(id) {
+      const req: EcalRequest = { method: 'DELETE', path: eventPath(id) };
+      const answer = await send(req);
+      // Already gone, possibly by our own earlier attempt that timed out: the goal is met.
+      if (answer.status === 404) return;
+      expectOk(answer, req);
+    },
+
+    async getEvent(id) {
+      const req: EcalRequest = { method: 'GET', path: eventPath(id) };
+      const answer = await send(req);
+      if (answer.status === 404 || answer.status === 204) return null;
+      expectOk(answer, req);
+      const data = answer.envelope?.data;
+      const item: unknown = Array.isArray(data) ? data[0] : data;
+      if (item === undefined || item === null) return null;
+      return parseEvent(item, req);
+    },
+
+    stats: () => ({ ...counters }),
+  };
+}

@@ -1,0 +1,44 @@
+import { createHash } from 'node:crypto';
+
+/** The query parameter that carries the signature; never part of what is signed. */
+export const SIGN_PARAM = 'apiSign';
+
+/**
+ * PHP's ksort compares keys as byte strings; JavaScript's default sort compares UTF-16 code units,
+ * which disagrees for characters beyond the BMP. Comparing UTF-8 bytes matches the server for any key.
+ */
+function byteOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+function signedKeys(params: Record<string, string>): string[] {
+  return Object.keys(params)
+    .filter((k) => k !== SIGN_PARAM)
+    .sort(byteOrder);
+}
+
+/**
+ * ECAL's apiSign: md5 hex of SECRET + every (key + value) except apiSign, sorted by key, + the raw body.
+ * `rawBody` must be the exact text sent (POST/PUT); values are signed raw, before URL encoding.
+ */
+export function ecalSign(secret: string, params: Record<string, string>, rawBody = ''): string {
+  const hash = createHash('md5');
+  hash.update(secret, 'utf8');
+  for (const key of signedKeys(params)) {
+    hash.update(key, 'utf8');
+    hash.update(params[key] ?? '', 'utf8');
+  }
+  hash.update(rawBody, 'utf8');
+  return hash.digest('hex');
+}
+
+/**
+ * The query string of a signed request: the parameters in signing order, then apiSign, all URL-encoded.
+ * encodeURIComponent (space as %20, not +) so any server decodes the values to what was signed.
+ */
+export function signedQuery(secret: string, params: Record<string, string>, rawBody = ''): string {
+  const sign = ecalSign(secret, params, rawBody);
+  return [...signedKeys(params).map((k) => [k, params[k] ?? ''] as const), [SIGN_PARAM, sign] as const]
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+    .join('&');
+}

@@ -1,0 +1,190 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DateTime } from 'luxon';
+import { resolveWindow, type InstanceConfig } from '../config/index.js';
+import { createMonCampusClient, normaliseCourses } from '../agenda/index.js';
+import { createEcalClient, executePlan, planSync, renderIcs, type EcalClient, type SyncPlan } from '../ecal/index.js';
+import {
+  CampusSyncError,
+  describeError,
+  makeRedactor,
+  systemClock,
+  writeFileAtomic,
+  type CalendarEvent,
+  type Clock,
+  type Logger,
+  type Phase,
+} from '../lib/index.js';
+import { createErrorFile, ERRORS_FILE } from './error-file.js';
+import { acquireRunLock } from './lock.js';
+import { writeRunRecord, zeroCounts, type RunRecord } from './run-record.js';
+import { loadState, saveState } from './state.js';
+
+export const ICS_FILE = 'calendar.ics';
+
+export interface RunOptions {
+  config: InstanceConfig;
+  /** `data/<name>/`: state, errors.log, calendar.ics, run records. */
+  dir: string;
+  logger: Logger;
+  /** Plan only: nothing is written to ECAL, the ICS file, or the run history. */
+  dryRun?: boolean;
+  clock?: Clock;
+  /** Aborting stops new ECAL writes; writes in flight finish (two-stage shutdown, first stage). */
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface RunResult {
+  record: RunRecord;
+  /** The plan, when ECAL was reached (printed by `run-once`). */
+  plan?: SyncPlan;
+  events: CalendarEvent[];
+}
+
+/**
+ * One sync of one instance: MonCampus → events → ICS file → ECAL plan → execute → run record.
+ * Never throws for a failure of the work itself: the record says what failed and where, and the
+ * error file gets one line per problem. Throws only when the run cannot even start (lock held).
+ */
+export async function runSync(opts: RunOptions): Promise<RunResult> {
+  const { config, dir, logger } = opts;
+  const clock = opts.clock ?? systemClock;
+  const started = clock.now();
+  const redact = makeRedactor(config.secrets);
+  const errors = createErrorFile({ path: join(dir, ERRORS_FILE), redact });
+  const counts = zeroCounts();
+  const record: RunRecord = {
+    instance: config.name,
+    startedAt: started.toISOString(),
+    finishedAt: started.toISOString(),
+    durationMs: 0,
+    outcome: opts.dryRun ? 'dry-run' : 'success',
+    courses: 0,
+    counts,
+    requests: { moncampus: 0, ecal: 0, ecalWrites: 0 },
+    logins: 0,
+    icsWritten: false,
+  };
+  const result: RunResult = { record, events: [] };
+  let phase: Phase = 'login';
+  let ecal: EcalClient | undefined;
+  const lock = opts.dryRun ? undefined : await acquireRunLock(dir, config.name);
+  const state = await loadState(dir, logger);
+  const sameUser = state.moncampusUser === config.moncampus.username;
+  const moncampus = createMonCampusClient({
+    url: config.moncampus.url,
+    casUrl: config.moncampus.casUrl,
+    username: config.moncampus.username,
+    password: config.moncampus.password,
+    cookies: sameUser ? state.moncampusCookies : {},
+    logger: logger.child({ phase: 'login' }),
+  });
+  try {
+    const window = resolveWindow(config.moncampus.window, config.timezone, started);
+    const courses = await moncampus.fetchCourses(window).finally(async () => {
+      // Keep the session even when the fetch failed after a good login: the next run needs no login.
+      await saveState(dir, { ...state, moncampusCookies: moncampus.cookies(), moncampusUser: config.moncampus.username });
+    });
+    phase = 'fetch';
+    const { events, skipped } = normaliseCourses(courses, { timezone: config.timezone });
+    record.courses = events.length;
+    counts.skipped += skipped.length;
+    for (const s of skipped) logger.warn(`skipped course ${s.sourceId}: ${s.reason}`);
+    result.events = events;
+    logger.info(`MonCampus: ${courses.length} course records, ${events.length} events after dedupe`);
+
+    if (config.ics.enabled && !opts.dryRun) {
+      phase = 'ics';
+      record.icsWritten = await writeIcsIfChanged(join(dir, ICS_FILE), renderIcs(events, { instance: config.name, timezone: config.timezone }));
+    }
+
+    if (config.ecal) {
+      phase = 'plan';
+      ecal = createEcalClient({
+        url: config.ecal.url,
+        apiKey: config.ecal.apiKey,
+        apiSecret: config.ecal.apiSecret,
+        logger: logger.child({ phase: 'push' }),
+      });
+      const remote = await ecal.listEvents({
+        calendarId: config.ecal.calendarId,
+        startDate: isoDate(window.from, config.timezone),
+        endDate: isoDate(DateTime.fromISO(window.to).minus({ milliseconds: 1 }).toISO() ?? window.to, config.timezone),
+      });
+      const plan = planSync(events, remote, {
+        instance: config.name,
+        calendarId: config.ecal.calendarId,
+        timezone: config.timezone,
+        alert: config.ecal.alert,
+        window,
+        maxDeleteShare: config.ecal.maxDeleteShare,
+      });
+      result.plan = plan;
+      counts.unchanged = plan.counts.unchanged;
+      counts.skipped += plan.skipped.length;
+      record.guard = plan.guard;
+      if (plan.guard.held) {
+        logger.warn(`deletions held back: ${plan.guard.reason ?? ''}`);
+        if (!opts.dryRun) await errors.append('plan', `deletions held back: ${plan.guard.reason ?? ''}`, clock.now());
+      }
+      if (!opts.dryRun) {
+        phase = 'push';
+        const exec = await executePlan(plan, {
+          client: ecal,
+          concurrency: config.ecal.concurrency,
+          logger: logger.child({ phase: 'push' }),
+          ...(opts.signal ? { signal: opts.signal } : {}),
+          ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+        });
+        counts.created = exec.created;
+        counts.updated = exec.updated;
+        counts.adopted = exec.adopted;
+        counts.deleted = exec.deleted;
+        counts.failed = exec.failed.length;
+        for (const f of exec.failed) await errors.append('push', `${f.action.kind} ${f.action.reference}: ${f.error}`, clock.now());
+        if (exec.failed.length > 0) {
+          record.outcome = 'partial';
+          record.phase = 'push';
+          record.error = `${exec.failed.length} of ${plan.actions.length} ECAL changes failed; the next run retries them`;
+        }
+      }
+    }
+  } catch (err) {
+    const where = err instanceof CampusSyncError && err.phase ? err.phase : phase;
+    record.outcome = 'failed';
+    record.phase = where;
+    record.error = redact(describeError(err));
+    logger.error(record.error, { phase: where });
+    await errors.append(where, record.error, clock.now()).catch((e: unknown) => logger.error(`cannot write ${ERRORS_FILE}: ${describeError(e)}`));
+  } finally {
+    const finished = clock.now();
+    record.finishedAt = finished.toISOString();
+    record.durationMs = finished.getTime() - started.getTime();
+    const mc = moncampus.stats();
+    record.logins = mc.logins;
+    record.requests.moncampus = mc.requests;
+    if (ecal) {
+      const st = ecal.stats();
+      record.requests.ecal = st.requests;
+      record.requests.ecalWrites = st.writes;
+    }
+    if (!opts.dryRun) {
+      await writeRunRecord(dir, record).catch((e: unknown) => logger.error(`cannot write the run record: ${describeError(e)}`));
+    }
+    await lock?.release();
+  }
+  return result;
+}
+
+function isoDate(iso: string, zone: string): string {
+  return DateTime.fromISO(iso, { zone }).toFormat('yyyy-MM-dd');
+}
+
+/** Rewrites the ICS file only when its content changed, so calendar apps and ETags see no spurious change. */
+export async function writeIcsIfChanged(path: string, content: string): Promise<boolean> {
+  const current = await readFile(path, 'utf8').catch(() => null);
+  if (current === content) return false;
+  await writeFileAtomic(path, content, 0o644);
+  return true;
+}

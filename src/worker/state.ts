@@ -1,0 +1,42 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { writeFileAtomic, type Logger } from '../lib/index.js';
+
+export const STATE_FILE = 'state.json';
+
+/** What one instance keeps between runs. Session cookies are secrets: the file is written 0600. */
+const stateSchema = z.object({
+  version: z.literal(1),
+  /** MonCampus cookies by origin, reused so a valid session needs no login. */
+  moncampusCookies: z.record(z.string(), z.record(z.string(), z.string())).default({}),
+  /** Username the cookies belong to: a changed username must not reuse another person's session. */
+  moncampusUser: z.string().optional(),
+});
+export type InstanceState = z.infer<typeof stateSchema>;
+
+export const emptyState = (): InstanceState => ({ version: 1, moncampusCookies: {} });
+
+/**
+ * Reads the state; a missing file is a first run, a corrupt one is reported and replaced by an empty state
+ * (losing it costs one login, never an event: ECAL itself is the record of what was pushed).
+ */
+export async function loadState(dir: string, logger?: Logger): Promise<InstanceState> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, STATE_FILE), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptyState();
+    throw err;
+  }
+  try {
+    return stateSchema.parse(JSON.parse(text));
+  } catch {
+    logger?.warn(`state file ${join(dir, STATE_FILE)} is unreadable; starting from an empty state`);
+    return emptyState();
+  }
+}
+
+export async function saveState(dir: string, state: InstanceState): Promise<void> {
+  await writeFileAtomic(join(dir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`, 0o600);
+}

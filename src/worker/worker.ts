@@ -1,0 +1,152 @@
+import { join } from 'node:path';
+import cron, { type ScheduledTask } from 'node-cron';
+import type { InstanceConfig } from '../config/index.js';
+import { describeError, systemClock, writeFileAtomic, type Clock, type Logger } from '../lib/index.js';
+import { runSync, type RunResult } from './run.js';
+
+export const WORKER_STATUS_FILE = 'worker.json';
+/** SIGTERM lets the run in flight finish its ECAL writes for this long; Docker's own stop timeout is 10 s. */
+export const SHUTDOWN_GRACE_MS = 9_000;
+
+export type WorkerState = 'idle' | 'running' | 'stopping' | 'stopped';
+
+/** The only moves a worker makes; anything else is a bug and throws. */
+export const WORKER_TRANSITIONS: Readonly<Record<WorkerState, readonly WorkerState[]>> = {
+  idle: ['running', 'stopping'],
+  running: ['idle', 'stopping'],
+  stopping: ['stopped'],
+  stopped: [],
+};
+
+export interface WorkerOptions {
+  config: InstanceConfig;
+  dir: string;
+  logger: Logger;
+  clock?: Clock;
+  /** `RUN_ONCE=1`: one cycle, then stop (the seed's cron mode). */
+  runOnce?: boolean;
+  onRunFinished?: (result: RunResult) => void;
+}
+
+export interface Worker {
+  state(): WorkerState;
+  nextRun(): Date | null;
+  /** Starts a run now unless one is in flight (then resolves null: runs never overlap). */
+  trigger(reason: string): Promise<RunResult | null>;
+  /**
+   * Two-stage shutdown: stop scheduling and ask the run in flight to stop starting new writes; wait
+   * up to `graceMs` for it to finish. Resolves true when it finished in time.
+   */
+  stop(graceMs?: number): Promise<boolean>;
+  /** Resolves when the worker reached `stopped`. */
+  done: Promise<void>;
+}
+
+export function startWorker(opts: WorkerOptions): Worker {
+  const { config, logger } = opts;
+  const clock = opts.clock ?? systemClock;
+  let state: WorkerState = 'idle';
+  let inFlight: Promise<RunResult> | null = null;
+  let abort: AbortController | null = null;
+  let task: ScheduledTask | null = null;
+  let resolveDone!: () => void;
+  const done = new Promise<void>((resolve) => (resolveDone = resolve));
+
+  // Status writes are queued so they land in order, and stop() can wait for the last one before exit.
+  let statusWrites: Promise<void> = Promise.resolve();
+  const queueStatus = (): Promise<void> => (statusWrites = statusWrites.then(writeStatus));
+  const move = (to: WorkerState): void => {
+    if (!WORKER_TRANSITIONS[state].includes(to)) throw new Error(`worker ${config.name}: illegal move ${state} → ${to}`);
+    state = to;
+    void queueStatus();
+  };
+
+  const writeStatus = async (): Promise<void> => {
+    const status = {
+      pid: process.pid,
+      state,
+      schedule: config.schedule,
+      timezone: config.timezone,
+      nextRun: task?.getNextRun()?.toISOString() ?? null,
+      updatedAt: clock.now().toISOString(),
+    };
+    await writeFileAtomic(join(opts.dir, WORKER_STATUS_FILE), `${JSON.stringify(status, null, 2)}\n`, 0o644).catch(() => {});
+  };
+
+  const trigger = async (reason: string): Promise<RunResult | null> => {
+    if (state !== 'idle') {
+      logger.warn(`run (${reason}) skipped: ${state === 'running' ? 'the previous run is still in progress' : 'the worker is stopping'}`);
+      return null;
+    }
+    move('running');
+    abort = new AbortController();
+    logger.info(`run started (${reason})`);
+    inFlight = runSync({ config, dir: opts.dir, logger, clock, signal: abort.signal });
+    try {
+      const result = await inFlight;
+      const r = result.record;
+      const c = r.counts;
+      const line = `run ${r.outcome} in ${r.durationMs} ms: ${c.created} created, ${c.updated} updated, ${c.adopted} adopted, ${c.deleted} deleted, ${c.unchanged} unchanged, ${c.failed} failed`;
+      if (r.outcome === 'success') logger.info(line);
+      else logger.error(`${line}${r.error ? ` — ${r.error}` : ''}`);
+      opts.onRunFinished?.(result);
+      return result;
+    } catch (err) {
+      logger.error(`run could not start: ${describeError(err)}`);
+      return null;
+    } finally {
+      inFlight = null;
+      abort = null;
+      // A stop() during the run moved us to 'stopping': then the worker does not go back to idle.
+      if ((state as WorkerState) === 'running') move('idle');
+    }
+  };
+
+  if (opts.runOnce) {
+    void trigger('RUN_ONCE').finally(() => {
+      move('stopping');
+      move('stopped');
+      void statusWrites.then(resolveDone);
+    });
+  } else {
+    task = cron.schedule(config.schedule, () => void trigger('schedule'), {
+      timezone: config.timezone,
+      name: config.name,
+      noOverlap: true,
+    });
+    const next = task.getNextRun();
+    logger.info(`worker started: schedule "${config.schedule}" (${config.timezone}), next run ${next ? next.toISOString() : 'never'}`);
+    void queueStatus();
+    if (config.runOnStart) void trigger('start');
+  }
+
+  return {
+    state: () => state,
+    nextRun: () => task?.getNextRun() ?? null,
+    trigger,
+    done,
+    async stop(graceMs = SHUTDOWN_GRACE_MS) {
+      if (state === 'stopping' || state === 'stopped') {
+        await done;
+        return true;
+      }
+      await task?.destroy();
+      const running = inFlight;
+      abort?.abort();
+      move('stopping');
+      let finished = true;
+      if (running) {
+        let timer: NodeJS.Timeout | undefined;
+        finished = await Promise.race([
+          running.then(() => true, () => true),
+          new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
+        ]);
+        clearTimeout(timer);
+      }
+      move('stopped');
+      await statusWrites;
+      resolveDone();
+      return finished;
+    },
+  };
+}

@@ -1,0 +1,120 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DateTime } from 'luxon';
+import type { EcalSimEvent, SimCourseSpec } from '../src/sim/index.js';
+
+export const CLI = resolve(import.meta.dirname, '../dist/cli.js');
+export const CALENDAR_ID = 'aaaaaaaaaaaaaaaaaaaaaaaa';
+export const API_KEY = 'test-key-0123';
+export const API_SECRET = 'test-secret-4567';
+export const PASSWORD = 'Corr3ct-Horse!';
+
+export interface Workspace {
+  root: string;
+  configs: string;
+  data: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export async function makeWorkspace(): Promise<Workspace> {
+  const root = await mkdtemp(join(tmpdir(), 'campus-sync-e2e-'));
+  const configs = join(root, 'configs');
+  const data = join(root, 'data');
+  await mkdir(configs);
+  return {
+    root,
+    configs,
+    data,
+    env: { ...process.env, CAMPUS_SYNC_CONFIG_DIR: configs, CAMPUS_SYNC_DATA_DIR: data, NO_COLOR: '1', LOG_FORMAT: 'text' },
+  };
+}
+
+export async function writeConfig(ws: Workspace, name: string, yaml: string): Promise<string> {
+  const file = join(ws.configs, `${name}.yml`);
+  await writeFile(file, yaml);
+  return file;
+}
+
+export function nestedConfig(o: { casUrl: string; url: string; ecalUrl: string; from: string; to: string; username?: string; password?: string; maxDeleteShare?: number }): string {
+  return [
+    'timezone: Europe/Paris',
+    'moncampus:',
+    `  url: ${o.url}`,
+    `  casUrl: ${o.casUrl}`,
+    `  username: ${o.username ?? 'student'}`,
+    `  password: "${o.password ?? PASSWORD}"`,
+    '  window:',
+    `    from: "${o.from}"`,
+    `    to: "${o.to}"`,
+    'ecal:',
+    `  url: ${o.ecalUrl}`,
+    `  apiKey: ${API_KEY}`,
+    `  apiSecret: ${API_SECRET}`,
+    `  calendarId: ${CALENDAR_ID}`,
+    ...(o.maxDeleteShare !== undefined ? [`  maxDeleteShare: ${o.maxDeleteShare}`] : []),
+    '',
+  ].join('\n');
+}
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function startCli(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; result: Promise<CliResult> } {
+  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const result = new Promise<CliResult>((resolvePromise) => {
+    child.on('close', (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
+  });
+  return { child, result };
+}
+
+export function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+  return startCli(args, env).result;
+}
+
+/**
+ * What ECAL should hold for a timetable, derived from the simulator's course specs (Paris wall clock),
+ * independently of our normaliser: one event per distinct course, keyed by date+time+title.
+ */
+export function expectedKeys(courses: SimCourseSpec[]): string[] {
+  const keys = new Set<string>();
+  for (const c of courses) {
+    const s = DateTime.fromISO(c.start, { zone: 'Europe/Paris' });
+    const e = DateTime.fromISO(c.end, { zone: 'Europe/Paris' });
+    const title = c.comment && c.comment.toUpperCase() !== 'COMMENTAIRE' ? c.comment : (c.subject ?? c.title.replace(/^G\d+\s+/, ''));
+    keys.add(`${s.toFormat('yyyy-MM-dd HH:mm')}-${e.toFormat('HH:mm')} ${title}`);
+  }
+  return [...keys].sort();
+}
+
+export function ecalKeys(events: EcalSimEvent[]): string[] {
+  return events.map((e) => `${e.startDate} ${normTime(e.startTime)}-${normTime(e.endTime)} ${e.name}`).sort();
+}
+
+const normTime = (t: string | undefined): string => (t ?? '').slice(0, 5);
+
+/** References used more than once: a duplicate in ECAL. */
+export function duplicateReferences(events: EcalSimEvent[]): string[] {
+  const seen = new Map<string, number>();
+  for (const e of events) if (e.reference) seen.set(e.reference, (seen.get(e.reference) ?? 0) + 1);
+  return [...seen].filter(([, n]) => n > 1).map(([r]) => r);
+}
+
+export const writesIn = (requests: { method: string }[]): number => requests.filter((r) => r.method !== 'GET').length;
+
+export async function waitFor(predicate: () => boolean, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
