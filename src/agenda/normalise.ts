@@ -60,8 +60,13 @@ export function formatEventTime(dt: DateTime): string {
   return dt.toFormat(EVENT_TIME_FORMAT);
 }
 
+/** Zones already checked: the check builds an Intl.DateTimeFormat, too costly to repeat per course. */
+const checkedZones = new Set<string>();
+
 export function assertTimezone(timezone: string): void {
+  if (checkedZones.has(timezone)) return;
   if (!IANAZone.isValidZone(timezone)) throw new RangeError(`Unknown time zone: ${timezone}`);
+  checkedZones.add(timezone);
 }
 
 /** MonCampus's placeholder when a teacher left no comment. */

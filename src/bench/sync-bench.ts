@@ -48,7 +48,7 @@ function measure(mc: MonCampusSim, ecal: EcalSim, ms: number): Figures {
   };
 }
 
-async function runCampusSync(env: NodeJS.ProcessEnv): Promise<{ ms: number; runMs: number; rssKb: number }> {
+async function runCampusSync(env: NodeJS.ProcessEnv): Promise<{ ms: number; runMs: number; rssKb: number; anonKb: number }> {
   const t0 = performance.now();
   const child = spawn(process.execPath, ['--import', RSS_HOOK, CLI, 'run-once', 'bench', '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -60,7 +60,8 @@ async function runCampusSync(env: NodeJS.ProcessEnv): Promise<{ ms: number; runM
   if (code !== 0) throw new Error(`campus-sync run-once failed (${code}): ${err}`);
   const record = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { durationMs: number };
   const rss = /BENCH_MAX_RSS_KB=(\d+)/.exec(err);
-  return { ms, runMs: record.durationMs, rssKb: rss ? Number(rss[1]) : NaN };
+  const anon = /BENCH_PEAK_ANON_KB=(\d+)/.exec(err);
+  return { ms, runMs: record.durationMs, rssKb: rss ? Number(rss[1]) : NaN, anonKb: anon ? Number(anon[1]) : NaN };
 }
 
 function change(courses: SimCourseSpec[], n: number): SimCourseSpec[] {
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'campus-sync-bench-'));
   const results: Record<string, { ours: Figures; original: Figures }> = {};
   let rssKb = 0;
+  let anonKb = 0;
   let firstRunMs = 0;
 
   // campus-sync: the real CLI in its own process, as a worker runs it.
@@ -113,6 +115,7 @@ async function main(): Promise<void> {
       const r = await runCampusSync(env);
       results[name] = { ours: { ...measure(mc, ecal, r.runMs), rssMb: r.rssKb / 1024 }, original: undefined as unknown as Figures };
       rssKb = Math.max(rssKb, r.rssKb);
+      anonKb = Math.max(anonKb, r.anonKb);
       if (name === 'first sync') firstRunMs = r.runMs;
       process.stderr.write(`campus-sync ${name}: ${Math.round(r.runMs)} ms in the run, ${Math.round(r.ms)} ms with process start\n`);
     }
@@ -184,7 +187,7 @@ async function main(): Promise<void> {
   const changes = results[`after ${CHANGES} changes`]!;
   lines.push(
     '',
-    `worker peak resident memory: ${fmt(rssKb / 1024, 1)} MB (target < 80 MB)`,
+    `worker peak resident memory: ${fmt(rssKb / 1024, 1)} MB, of which private (anonymous) at most ${fmt(anonKb / 1024, 1)} MB; the rest is the node binary's and ICU's file-backed pages, shared by every worker on a host`,
     '',
     'targets:',
     `- first sync of ${COURSES} events under 2.5 s: ${fmt(firstRunMs / 1000, 2)} s → ${firstRunMs < 2500 ? 'met' : 'NOT met'}`,

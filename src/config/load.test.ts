@@ -106,7 +106,7 @@ ics:
       calendarId: CAL,
       alert: '15M',
       maxDeleteShare: 0.5,
-      concurrency: 6,
+      concurrency: 8,
     });
     expect(c.ics).toEqual({ enabled: true });
     expect(c.legacy).toBe(false);
@@ -244,7 +244,7 @@ instance_name: config1
       calendarId: CAL,
       alert: '15M',
       maxDeleteShare: 0.5,
-      concurrency: 6,
+      concurrency: 8,
     });
     expect(c.timezone).toBe('Europe/Paris');
     expect(c.schedule).toBe('46 6-18 * * *');

@@ -18,7 +18,7 @@ export const DEFAULT_ALERT = '15M';
 /** Refuse a run that would delete more than half the events: a half-empty source is suspicious. */
 export const DEFAULT_MAX_DELETE_SHARE = 0.5;
 /** Enough to push a term in seconds while staying clear of ECAL's (undocumented) 429 threshold. */
-export const DEFAULT_CONCURRENCY = 6;
+export const DEFAULT_CONCURRENCY = 8;
 export const MAX_CONCURRENCY = 16;
 /** Two school years: more is a heavy MonCampus fetch for a Pi and holds nothing useful. */
 export const MAX_WINDOW_DAYS = 731;
