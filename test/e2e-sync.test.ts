@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEcalSim, startMonCampusSim, generateTimetable, type EcalSim, type MonCampusSim, type SimCourseSpec } from '../src/sim/index.js';
@@ -70,7 +70,10 @@ describe('run-once against the MonCampus and ECAL simulators', () => {
   });
 
   it('a second run writes nothing and does not log in again', async () => {
+    const icsPath = join(ws.data, 'alice', 'calendar.ics');
+    const icsBefore = (await stat(icsPath)).mtimeMs;
     const r = await runCli(['run-once', 'alice'], ws.env);
+    expect((await stat(icsPath)).mtimeMs).toBe(icsBefore);
     expect(r.code, r.stderr).toBe(0);
     expect(writesIn(ecal.requests)).toBe(0);
     expect(mc.requests.filter((q) => q.host === 'cas')).toEqual([]);
@@ -85,6 +88,7 @@ describe('run-once against the MonCampus and ECAL simulators', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(ecal.requests.filter((q) => q.method !== 'GET').map((q) => q.method)).toEqual(['PUT']);
     expect(ecalKeys(ecal.events())).toEqual(expectedKeys(moved));
+    expect(await readFile(join(ws.data, 'alice', 'calendar.ics'), 'utf8')).toContain('DTSTART;TZID=Europe/Paris:20250402T133000');
 
     ecal.resetLog();
     const removed = moved.filter((c) => c.id !== 105);

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
@@ -96,7 +98,13 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
 
     if (config.ics.enabled && !opts.dryRun) {
       phase = 'ics';
-      record.icsWritten = await writeIcsIfChanged(join(dir, ICS_FILE), renderIcs(events, { instance: config.name, timezone: config.timezone }));
+      const icsPath = join(dir, ICS_FILE);
+      const inputHash = createHash('sha256').update(JSON.stringify([config.name, config.timezone, events])).digest('hex');
+      if (inputHash !== state.icsInputHash || !existsSync(icsPath)) {
+        record.icsWritten = await writeIcsIfChanged(icsPath, renderIcs(events, { instance: config.name, timezone: config.timezone }));
+        state.icsInputHash = inputHash;
+        await saveState(dir, { ...state, moncampusCookies: moncampus.cookies(), moncampusUser: config.moncampus.username });
+      }
     }
 
     if (config.ecal) {
