@@ -158,6 +158,20 @@ describe('run-once against the MonCampus and ECAL simulators', () => {
     expect(writesIn(ecal.requests)).toBe(0);
   });
 
+  it('a wrong ECAL secret exits 1 with a clear line in errors.log, and changes nothing', async () => {
+    const wrongSecret = 'not-the-secret-9876';
+    await writeConfig(ws, 'frank', nestedConfig({ casUrl: mc.casUrl, url: mc.url, ecalUrl: ecal.url, ...WINDOW }).replace(API_SECRET, wrongSecret));
+    const before = ecal.events().length;
+    const r = await runCli(['run-once', 'frank'], ws.env);
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toContain('ECAL rejected the API key or signature');
+    expect(r.stdout + r.stderr).not.toContain(wrongSecret);
+    const errors = await readFile(join(ws.data, 'frank', 'errors.log'), 'utf8');
+    expect(errors).toMatch(/^\S+ plan ECAL rejected the API key or signature/m);
+    expect(errors).not.toContain(wrongSecret);
+    expect(ecal.events()).toHaveLength(before);
+  });
+
   it('an invalid config exits 2 naming the file and key', async () => {
     await writeConfig(ws, 'carol', nestedConfig({ casUrl: mc.casUrl, url: mc.url, ecalUrl: ecal.url, ...WINDOW }).replace(CALENDAR_ID, 'not-an-id'));
     const r = await runCli(['run-once', 'carol'], ws.env);
