@@ -64,6 +64,15 @@ async function runCampusSync(env: NodeJS.ProcessEnv): Promise<{ ms: number; runM
   return { ms, runMs: record.durationMs, rssKb: rss ? Number(rss[1]) : NaN, anonKb: anon ? Number(anon[1]) : NaN };
 }
 
+/** The three runs both strategies go through, in order, each with what changes in MonCampus before it. */
+function scenarios(mc: MonCampusSim, changed: SimCourseSpec[]): [string, () => void][] {
+  return [
+    ['first sync', () => {}],
+    ['steady state', () => {}],
+    [`after ${CHANGES} changes`, () => mc.setCourses(changed)],
+  ];
+}
+
 function change(courses: SimCourseSpec[], n: number): SimCourseSpec[] {
   const step = Math.floor(courses.length / n);
   return courses.map((c, i) => (i % step === 0 && i / step < n ? { ...c, room: `${c.room ?? ''} (moved)` } : c));
@@ -103,12 +112,7 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
     const env = { ...process.env, CAMPUS_SYNC_CONFIG_DIR: configs, CAMPUS_SYNC_DATA_DIR: join(root, 'data'), LOG_LEVEL: 'warn' };
-    const rows: [string, () => void][] = [
-      ['first sync', () => {}],
-      ['steady state', () => {}],
-      [`after ${CHANGES} changes`, () => mc.setCourses(changed)],
-    ];
-    for (const [name, prepare] of rows) {
+    for (const [name, prepare] of scenarios(mc, changed)) {
       prepare();
       mc.resetLog();
       ecal.resetLog();
@@ -151,12 +155,7 @@ async function main(): Promise<void> {
       listRange: { startDate: FROM, endDate: TO },
       timezone: 'Europe/Paris',
     };
-    const rows: [string, () => void][] = [
-      ['first sync', () => {}],
-      ['steady state', () => {}],
-      [`after ${CHANGES} changes`, () => mc.setCourses(changed)],
-    ];
-    for (const [name, prepare] of rows) {
+    for (const [name, prepare] of scenarios(mc, changed)) {
       prepare();
       mc.resetLog();
       ecal.resetLog();
