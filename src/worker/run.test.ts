@@ -1,0 +1,76 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InstanceConfig } from '../config/index.js';
+import { silentLogger } from '../lib/index.js';
+import { startEcalSim, startMonCampusSim, type EcalSim, type MonCampusSim, type SimCourseSpec } from '../sim/index.js';
+import { readLastRun } from './run-record.js';
+import { runSync } from './run.js';
+
+const CAL = 'cccccccccccccccccccccccc';
+const COURSES: SimCourseSpec[] = [1, 2, 3, 4].map((i) => ({
+  id: 300 + i,
+  title: `G1 Cours ${i}`,
+  comment: `Cours ${i}`,
+  start: `2025-05-0${i + 4}T08:30`,
+  end: `2025-05-0${i + 4}T10:00`,
+  room: 'A1',
+}));
+
+describe('runSync', () => {
+  let mc: MonCampusSim;
+  let ecal: EcalSim;
+  let config: InstanceConfig;
+
+  beforeAll(async () => {
+    mc = await startMonCampusSim({ users: { zoe: 'zoe-password' }, courses: COURSES });
+    ecal = await startEcalSim({ keys: { 'zoe-key-1': 'zoe-secret-1' }, calendars: [CAL] });
+    config = {
+      name: 'zoe',
+      file: '/dev/null',
+      timezone: 'Europe/Paris',
+      schedule: '46 6-18 * * *',
+      runOnStart: true,
+      moncampus: { url: mc.url, casUrl: mc.casUrl, username: 'zoe', password: 'zoe-password', window: { from: '2025-05-01', to: '2025-05-31' } },
+      ecal: { url: ecal.url, apiKey: 'zoe-key-1', apiSecret: 'zoe-secret-1', calendarId: CAL, alert: '15M', maxDeleteShare: 0.5, concurrency: 2 },
+      ics: { enabled: true },
+      legacy: false,
+      warnings: [],
+      secrets: ['zoe-password', 'zoe-key-1', 'zoe-secret-1'],
+    };
+  });
+  afterAll(async () => {
+    await mc?.close();
+    await ecal?.close();
+  });
+
+  it('a dry run plans without writing anything, run history included', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cs-run-'));
+    const { record, plan } = await runSync({ config, dir, logger: silentLogger, dryRun: true });
+    expect(record.outcome).toBe('dry-run');
+    expect(plan?.counts.create).toBe(4);
+    expect(ecal.events()).toHaveLength(0);
+    expect(await readLastRun(dir)).toBeNull();
+  });
+
+  it('ECAL writes that keep failing make a partial run: recorded, logged, and completed by the next run', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cs-run-'));
+    // Every POST fails for longer than the client's retry budget (5 attempts each).
+    ecal.injectFailures({ status: 503, count: 10, methods: ['POST'] });
+    const first = await runSync({ config, dir, logger: silentLogger });
+    ecal.clearFailures();
+    expect(first.record.outcome).toBe('partial');
+    expect(first.record.counts.failed).toBeGreaterThan(0);
+    expect(first.record.counts.created + first.record.counts.failed).toBe(4);
+    const errors = await readFile(join(dir, 'errors.log'), 'utf8');
+    expect(errors).toMatch(/ push create campus-sync:zoe:\d+: /);
+    expect(errors).not.toMatch(/zoe-secret-1|zoe-key-1|zoe-password/);
+    const second = await runSync({ config, dir, logger: silentLogger });
+    expect(second.record.outcome).toBe('success');
+    expect(ecal.events().map((e) => e.name).sort()).toEqual(['Cours 1', 'Cours 2', 'Cours 3', 'Cours 4']);
+    expect((await readLastRun(dir))?.outcome).toBe('success');
+    const history = (await readFile(join(dir, 'runs.jsonl'), 'utf8')).trim().split('\n');
+    expect(history.map((l) => (JSON.parse(l) as { outcome: string }).outcome)).toEqual(['partial', 'success']);
+  });
+});
