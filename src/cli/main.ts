@@ -1,11 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, describeError } from '../lib/index.js';
 import { createOutput, EXIT, UsageError, type Output } from './output.js';
-import { validateVerb } from './validate.js';
-import { runOnceVerb } from './run-once.js';
-import { workerVerb } from './worker.js';
-import { listVerb } from './list.js';
-import { errorsVerb } from './errors.js';
 
 export interface VerbContext {
   args: string[];
@@ -24,37 +19,129 @@ const common = {
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+// Verbs are loaded when called: `worker` must not pay for Docker's client, and the HEALTHCHECK runs
+// `health` every 30 s in every container.
+const runtimeOption = { runtime: { type: 'string' } } as const;
 
 export const VERBS: Record<string, Verb> = {
   validate: {
     summary: 'check config files (all of configs/ when none is named)',
     usage: 'campus-sync validate [files…] [--json]',
     options: { ...common },
-    run: validateVerb,
+    run: async (ctx) => (await import('./validate.js')).validateVerb(ctx),
   },
   'run-once': {
     summary: 'sync one config now and print the plan and counts',
     usage: 'campus-sync run-once <name|--config path> [--dry-run] [--json]',
     options: { ...common, config: { type: 'string', short: 'c' }, 'dry-run': { type: 'boolean' } },
-    run: runOnceVerb,
+    run: async (ctx) => (await import('./run-once.js')).runOnceVerb(ctx),
   },
   worker: {
     summary: 'run one config on its schedule until stopped (RUN_ONCE=1: one cycle)',
     usage: 'campus-sync worker <name|--config path> [--json]',
     options: { ...common, config: { type: 'string', short: 'c' } },
-    run: workerVerb,
+    run: async (ctx) => (await import('./worker.js')).workerVerb(ctx),
   },
   list: {
     summary: 'list configs with their state and last run',
     usage: 'campus-sync list [--json]',
     options: { ...common },
-    run: listVerb,
+    run: async (ctx) => (await import('./list.js')).listVerb(ctx),
   },
   errors: {
     summary: "print a config's error file (data/<name>/errors.log)",
     usage: 'campus-sync errors <name> [-n lines] [--json]',
     options: { ...common, lines: { type: 'string', short: 'n' } },
-    run: errorsVerb,
+    run: async (ctx) => (await import('./errors.js')).errorsVerb(ctx),
+  },
+  supervise: {
+    summary: 'run one worker per config (Docker containers, or child processes) and keep them right',
+    usage: 'campus-sync supervise [--runtime auto|docker|process] [--remove-workers-on-exit] [--json]',
+    options: { ...common, ...runtimeOption, 'remove-workers-on-exit': { type: 'boolean' } },
+    run: async (ctx) => (await import('./supervise.js')).superviseVerb(ctx),
+  },
+  status: {
+    summary: 'one line per config: running/stopped/crash-looping/invalid, last run, next run',
+    usage: 'campus-sync status [--runtime auto|docker|process] [--json]',
+    options: { ...common, ...runtimeOption },
+    run: async (ctx) => (await import('./manage.js')).statusVerb(ctx),
+  },
+  'add-config': {
+    summary: 'create configs/<name>.yml by answering questions (or with flags, for scripts)',
+    usage:
+      'campus-sync add-config [name] [--username u] [--password p | --password-file f] [--calendar-id id] [--api-key k | --api-key-file f] ' +
+      '[--api-secret s | --api-secret-file f] [--timezone tz] [--schedule cron] [--from YYYY-MM-DD --to YYYY-MM-DD] [--no-input]',
+    options: {
+      ...common,
+      username: { type: 'string' },
+      password: { type: 'string' },
+      'password-file': { type: 'string' },
+      'calendar-id': { type: 'string' },
+      'api-key': { type: 'string' },
+      'api-key-file': { type: 'string' },
+      'api-secret': { type: 'string' },
+      'api-secret-file': { type: 'string' },
+      timezone: { type: 'string' },
+      schedule: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      'no-input': { type: 'boolean' },
+    },
+    run: async (ctx) => (await import('./config-verbs.js')).addConfigVerb(ctx),
+  },
+  config: {
+    summary: 'list configs (same as list)',
+    usage: 'campus-sync config [--json]',
+    options: { ...common },
+    run: async (ctx) => (await import('./list.js')).listVerb(ctx),
+  },
+  'generate-compose': {
+    summary: 'write compose.yml (supervisor mode), or with --static one service per config',
+    usage: 'campus-sync generate-compose [--static] [-o file|-]',
+    options: { ...common, static: { type: 'boolean' }, output: { type: 'string', short: 'o' } },
+    run: async (ctx) => (await import('./config-verbs.js')).generateComposeVerb(ctx),
+  },
+  build: {
+    summary: 'build the image (docker build), or the JavaScript for the process runtime',
+    usage: 'campus-sync build [--runtime docker|process]',
+    options: { ...common, ...runtimeOption },
+    run: async (ctx) => (await import('./manage.js')).buildVerb(ctx),
+  },
+  start: {
+    summary: 'start one worker, or all',
+    usage: 'campus-sync start [name] [--runtime auto|docker|process]',
+    options: { ...common, ...runtimeOption },
+    run: async (ctx) => (await import('./manage.js')).lifecycleVerb('start')(ctx),
+  },
+  stop: {
+    summary: 'stop one worker, or all (stays stopped until start)',
+    usage: 'campus-sync stop [name] [--runtime auto|docker|process]',
+    options: { ...common, ...runtimeOption },
+    run: async (ctx) => (await import('./manage.js')).lifecycleVerb('stop')(ctx),
+  },
+  restart: {
+    summary: 'restart one worker, or all',
+    usage: 'campus-sync restart [name] [--runtime auto|docker|process]',
+    options: { ...common, ...runtimeOption },
+    run: async (ctx) => (await import('./manage.js')).lifecycleVerb('restart')(ctx),
+  },
+  logs: {
+    summary: "one worker's log, or all of them (-f follows)",
+    usage: 'campus-sync logs [name] [-f] [--tail N] [--runtime auto|docker|process]',
+    options: { ...common, ...runtimeOption, follow: { type: 'boolean', short: 'f' }, tail: { type: 'string' } },
+    run: async (ctx) => (await import('./manage.js')).logsVerb(ctx),
+  },
+  clean: {
+    summary: 'remove every worker (the supervisor recreates those still configured); --images removes the image too',
+    usage: 'campus-sync clean [--images] [--runtime auto|docker|process]',
+    options: { ...common, ...runtimeOption, images: { type: 'boolean' } },
+    run: async (ctx) => (await import('./manage.js')).cleanVerb(ctx),
+  },
+  health: {
+    summary: 'exit 0 when this container is healthy (used by the image HEALTHCHECK)',
+    usage: 'campus-sync health [name]',
+    options: { ...common },
+    run: async (ctx) => (await import('./health.js')).healthVerb(ctx),
   },
 };
 

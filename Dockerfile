@@ -1,0 +1,38 @@
+# campus-sync: one image for both roles, `campus-sync supervise` (the default) and `campus-sync worker <name>`.
+# Builds on any image with node and npm and nothing else: no apt-get here, so it also builds on the offline
+# stand-in made by scripts/docker-setup.sh (NODE_IMAGE=campus-sync/node-standin:local).
+ARG NODE_IMAGE=node:22-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+# --ignore-scripts: the only install scripts in the tree build optional native speed-ups for ssh2 (dockerode's
+# ssh:// transport); node-gyp would try to download node headers and needs a compiler, neither of which the
+# slim image has. Both packages fall back to pure JavaScript without them.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build \
+ && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
+ && node -e "for (const d of ['/out/config', '/out/data']) require('node:fs').mkdirSync(d, { recursive: true })"
+
+FROM ${NODE_IMAGE}
+WORKDIR /app
+ENV NODE_ENV=production \
+    CAMPUS_SYNC_IN_CONTAINER=1 \
+    CAMPUS_SYNC_CONFIG_DIR=/config \
+    CAMPUS_SYNC_DATA_DIR=/data
+# Empty mount points made in the build stage (the runtime image may have no mkdir): /data belongs to node so a
+# named volume mounted there starts writable by the worker; /config is only ever read.
+COPY --from=build /out/config /config
+COPY --from=build --chown=node:node /out/data /data
+COPY --from=build /src/package.json ./
+COPY --from=build /src/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+# The worker template the supervisor renders (compose.yml mounts the checkout's copy over it, so edits roll out).
+COPY compose.template.yml ./
+USER node
+# The worker role answers from data/<name>/worker.json (CAMPUS_SYNC_INSTANCE), the supervisor from its heartbeat.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 CMD ["node", "/app/dist/cli.js", "health"]
+ENTRYPOINT ["node", "/app/dist/cli.js"]
+CMD ["supervise"]

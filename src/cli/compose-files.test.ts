@@ -1,0 +1,20 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { SUPERVISOR_COMPOSE } from './compose-files.js';
+
+describe('the checked-in compose.yml', () => {
+  it('is what `campus-sync generate-compose` writes', async () => {
+    const checkedIn = await readFile(resolve(import.meta.dirname, '../../compose.yml'), 'utf8');
+    expect(checkedIn).toBe(SUPERVISOR_COMPOSE);
+  });
+
+  it('mounts the socket and the checkout at the same path, and supervises with Docker', () => {
+    const doc = parse(SUPERVISOR_COMPOSE) as { services: { supervisor: { volumes: string[]; command: string[] } } };
+    const s = doc.services.supervisor;
+    expect(s.volumes).toContain('/var/run/docker.sock:/var/run/docker.sock');
+    expect(s.volumes).toContain('${PWD}/data:${PWD}/data');
+    expect(s.command).toEqual(['supervise', '--runtime', 'docker']);
+  });
+});

@@ -1,0 +1,151 @@
+import { existsSync } from 'node:fs';
+import { chown, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { stringify } from 'yaml';
+import { configDir, isValidInstanceName, parseConfig } from '../config/index.js';
+import { ConfigError } from '../lib/index.js';
+import { loadWorkerTemplate, renderStaticCompose, scanConfigs } from '../supervisor/index.js';
+import { SUPERVISOR_COMPOSE } from './compose-files.js';
+import { EXIT, UsageError } from './output.js';
+import { dockerSettings } from './runtime.js';
+import type { VerbContext } from './main.js';
+
+/**
+ * generate-compose: the supervisor's compose.yml (default), or with --static one service per config
+ * rendered from compose.template.yml, for those who won't mount the Docker socket (the original's mode).
+ */
+export async function generateComposeVerb({ values, out }: VerbContext): Promise<number> {
+  const isStatic = values.static === true;
+  const output = (values.output as string | undefined) ?? (isStatic ? 'compose.static.yml' : 'compose.yml');
+  let text: string;
+  if (isStatic) {
+    const s = dockerSettings();
+    const { desired, invalid } = await scanConfigs(configDir());
+    for (const i of invalid) out.error(`skipped invalid config ${i.name}: ${i.error}`);
+    if (desired.length === 0) {
+      out.error(`no valid config in ${configDir()}`);
+      return EXIT.usage;
+    }
+    text = renderStaticCompose({
+      template: await loadWorkerTemplate(s.templatePath),
+      configs: desired.map((d) => ({ name: d.name, configSha: d.configSha })),
+      image: s.image,
+      hostConfigDir: s.hostConfigDir,
+      hostDataDir: s.hostDataDir,
+      vars: s.vars,
+    });
+  } else {
+    text = SUPERVISOR_COMPOSE;
+  }
+  if (output === '-') process.stdout.write(text);
+  else {
+    await writeFile(output, text);
+    out.line(`${out.green('✓')} wrote ${output}${isStatic ? ` — start it with: docker compose -f ${output} up -d` : ' — start it with: docker compose up -d'}`);
+  }
+  return EXIT.ok;
+}
+
+/** The image's `node` user: the uid worker containers run as (compose.template.yml `user:`). */
+const WORKER_UID = 1000;
+
+interface Answers {
+  name: string;
+  username: string;
+  password?: string;
+  passwordFile?: string;
+  calendarId?: string;
+  apiKey?: string;
+  apiKeyFile?: string;
+  apiSecret?: string;
+  apiSecretFile?: string;
+  timezone?: string;
+  schedule?: string;
+  from?: string;
+  to?: string;
+}
+
+/**
+ * add-config: asks for what a config needs (or takes it from flags, for scripts), validates it with the
+ * same schema as every config, refuses an existing name, and writes configs/<name>.yml readable by its owner only.
+ */
+export async function addConfigVerb({ args, values, out }: VerbContext): Promise<number> {
+  const str = (k: string): string | undefined => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  const interactive = process.stdin.isTTY === true && values['no-input'] !== true;
+  const rl = interactive ? createInterface({ input: process.stdin, output: process.stdout }) : undefined;
+  const ask = async (question: string, fallback?: string, check?: (v: string) => string | null): Promise<string | undefined> => {
+    if (!rl) return fallback;
+    for (;;) {
+      const answer = (await rl.question(`${question}${fallback ? ` [${fallback}]` : ''}: `)).trim() || fallback;
+      const problem = answer === undefined ? 'required' : check?.(answer) ?? null;
+      if (!problem) return answer;
+      out.line(out.red(`  ${problem}`));
+    }
+  };
+  try {
+    const dir = configDir();
+    const nameCheck = (v: string): string | null =>
+      !isValidInstanceName(v) ? 'use lower case letters, digits, - and _ (e.g. alice)' : existsSync(join(dir, `${v}.yml`)) || existsSync(join(dir, `${v}.yaml`)) ? `configs/${v}.yml already exists` : null;
+    const a: Answers = {
+      name: (await ask('Config name (file configs/<name>.yml)', args[0], nameCheck)) ?? '',
+      username: (await ask('MonCampus username', str('username'))) ?? '',
+    };
+    if (!a.name) throw new UsageError('give the config a name: campus-sync add-config <name> …');
+    const problem = nameCheck(a.name);
+    if (problem) {
+      out.error(problem);
+      return EXIT.usage;
+    }
+    a.passwordFile = str('password-file');
+    a.password = a.passwordFile ? undefined : (str('password') ?? (rl ? await ask('MonCampus password (stored in the file, readable by you only)') : undefined));
+    const calendarId = str('calendar-id') ?? (rl ? await ask('ECAL calendar id (24 hex characters; empty for ICS only)', '') : undefined);
+    if (calendarId) {
+      a.calendarId = calendarId;
+      a.apiKeyFile = str('api-key-file');
+      a.apiKey = a.apiKeyFile ? undefined : (str('api-key') ?? (await ask('ECAL API key')));
+      a.apiSecretFile = str('api-secret-file');
+      a.apiSecret = a.apiSecretFile ? undefined : (str('api-secret') ?? (await ask('ECAL API secret')));
+    }
+    a.timezone = str('timezone') ?? (await ask('Time zone', 'Europe/Paris'));
+    a.schedule = str('schedule') ?? (await ask('Schedule (cron)', '46 6-18 * * *'));
+    a.from = str('from');
+    a.to = str('to');
+    const file = join(dir, `${a.name}.yml`);
+    const text = renderConfig(a);
+    try {
+      await parseConfig(text, { file });
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        out.error(err.message);
+        return EXIT.usage;
+      }
+      throw err;
+    }
+    await writeFile(file, text, { mode: 0o600, flag: 'wx' });
+    // Worker containers run as the image's `node` user (uid 1000) and read this file through a bind mount.
+    if (process.getuid?.() === 0) await chown(file, WORKER_UID, WORKER_UID);
+    out.result({ name: a.name, file }, () => out.line(`${out.green('✓')} wrote ${relative(process.cwd(), file) || file} — try: campus-sync run-once ${a.name} --dry-run`));
+    return EXIT.ok;
+  } finally {
+    rl?.close();
+  }
+}
+
+function renderConfig(a: Answers): string {
+  const drop = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== '')) as T;
+  const doc = drop({
+    timezone: a.timezone,
+    schedule: a.schedule,
+    moncampus: drop({
+      username: a.username,
+      password: a.password,
+      passwordFile: a.passwordFile,
+      window: a.from && a.to ? { from: a.from, to: a.to } : undefined,
+    }),
+    ecal: a.calendarId
+      ? drop({ apiKey: a.apiKey, apiKeyFile: a.apiKeyFile, apiSecret: a.apiSecret, apiSecretFile: a.apiSecretFile, calendarId: a.calendarId })
+      : undefined,
+  });
+  return `# Written by \`campus-sync add-config\`. Reference: configs/examples/example.yml\n${stringify(doc)}`;
+}
+

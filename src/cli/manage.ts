@@ -1,0 +1,176 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { configDir, dataDir, isValidInstanceName } from '../config/index.js';
+import { createLogger, describeError } from '../lib/index.js';
+import { collectStatus, CONTROL_SOCKET, controlRequest, type Runtime } from '../supervisor/index.js';
+import { EXIT, UsageError, type Output } from './output.js';
+import { dockerSettings, openRuntime, parseRuntimeChoice, APP_ROOT } from './runtime.js';
+import type { VerbContext } from './main.js';
+
+async function runtimeFor(values: VerbContext['values']): Promise<Runtime> {
+  return openRuntime(parseRuntimeChoice(values.runtime), createLogger({ instance: 'cli', level: 'warn' }));
+}
+
+function checkName(name: string | undefined): void {
+  if (name !== undefined && !isValidInstanceName(name)) throw new UsageError(`"${name}" is not a config name`);
+}
+
+/**
+ * start/stop/restart [name]: Docker workers are driven through the engine directly; process workers
+ * belong to the running supervisor, so the request goes through its control socket.
+ */
+export function lifecycleVerb(verb: 'start' | 'stop' | 'restart') {
+  return async ({ args, values, out }: VerbContext): Promise<number> => {
+    const name = args[0];
+    checkName(name);
+    const runtime = await runtimeFor(values);
+    try {
+      const workers = await runtime.list();
+      const targets = name ? [name] : workers.map((w) => w.name);
+      if (name && !workers.some((w) => w.name === name)) {
+        out.error(`no worker named ${name} (${runtime.kind} runtime): is the supervisor running? \`campus-sync status\` shows the configs`);
+        return EXIT.failed;
+      }
+      if (targets.length === 0) {
+        out.error(`no workers yet: start the supervisor (\`docker compose up -d\` or \`campus-sync supervise\`)`);
+        return EXIT.failed;
+      }
+      let failed = 0;
+      for (const target of targets) {
+        try {
+          if (runtime.kind === 'docker') await runtime[verb](target);
+          else await viaSupervisor(verb, target);
+          out.result({ name: target, verb, ok: true }, () => out.line(`${out.green('✓')} ${verb} ${target}`));
+        } catch (err) {
+          failed++;
+          out.result({ name: target, verb, ok: false, error: describeError(err) }, () => out.line(`${out.red('✗')} ${verb} ${target}: ${describeError(err)}`));
+        }
+      }
+      return failed > 0 ? EXIT.failed : EXIT.ok;
+    } finally {
+      await runtime.close();
+    }
+  };
+}
+
+async function viaSupervisor(verb: string, name: string): Promise<void> {
+  const socket = join(dataDir(), '.supervisor', CONTROL_SOCKET);
+  let answer;
+  try {
+    answer = await controlRequest(socket, `/workers/${name}/${verb}`);
+  } catch {
+    throw new Error('no supervisor is running (process runtime): start it with `campus-sync supervise`');
+  }
+  if (answer.status !== 200) throw new Error(String(answer.body.error ?? `the supervisor answered ${answer.status}`));
+}
+
+/** logs [name] [-f]: one worker's log, or every worker's with a name prefix. */
+export async function logsVerb({ args, values, out }: VerbContext): Promise<number> {
+  const name = args[0];
+  checkName(name);
+  const runtime = await runtimeFor(values);
+  const abort = new AbortController();
+  const onSignal = (): void => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const names = name ? [name] : (await runtime.list()).map((w) => w.name);
+    if (names.length === 0) {
+      out.error('no workers');
+      return EXIT.failed;
+    }
+    const follow = values.follow === true;
+    const tail = values.tail === undefined ? (follow ? 50 : undefined) : Number(values.tail);
+    await Promise.all(
+      names.map(async (n) => {
+        for await (const line of runtime.logs(n, { follow, ...(tail !== undefined ? { tail } : {}), signal: abort.signal })) {
+          process.stdout.write(name ? `${line}\n` : `${out.dim(n.padEnd(12))} ${line}\n`);
+        }
+      }),
+    );
+    return EXIT.ok;
+  } catch (err) {
+    if (abort.signal.aborted) return EXIT.ok;
+    throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await runtime.close();
+  }
+}
+
+/** status: one line per config — running/stopped/crash-looping/invalid, last run, next run. */
+export async function statusVerb({ values, out }: VerbContext): Promise<number> {
+  const runtime = await runtimeFor(values);
+  try {
+    const status = await collectStatus({ configDir: configDir(), dataDir: dataDir(), runtime });
+    out.result(status, () => printStatus(out, status));
+    return EXIT.ok;
+  } finally {
+    await runtime.close();
+  }
+}
+
+type Status = Awaited<ReturnType<typeof collectStatus>>;
+
+function printStatus(out: Output, status: Status): void {
+  out.line(out.dim(`${status.runtime} runtime${status.supervisor ? `, supervisor pid ${status.supervisor.pid} (heartbeat ${status.supervisor.heartbeatAt})` : ', no supervisor running'}`));
+  if (status.instances.length === 0) out.line(out.dim(`no configs in ${configDir()}`));
+  for (const i of status.instances) {
+    const paint = i.state === 'running' ? out.green : i.state === 'invalid' || i.state === 'crash-looping' ? out.red : out.yellow;
+    const last = i.lastRun
+      ? `last run ${i.lastRun.finishedAt} ${i.lastRun.outcome} (+${i.lastRun.counts.created} ~${i.lastRun.counts.updated} -${i.lastRun.counts.deleted})`
+      : 'never run';
+    out.line(`${i.name.padEnd(20)} ${paint(i.state.padEnd(13))} ${last}${i.nextRun ? `, next ${i.nextRun}` : ''}`);
+    if (i.configError) out.line(`  ${out.red(i.configError)}`);
+  }
+}
+
+/** build: the worker image with Docker, or the JavaScript build for the process runtime. */
+export async function buildVerb({ values, out }: VerbContext): Promise<number> {
+  const choice = parseRuntimeChoice(values.runtime);
+  const image = dockerSettings().image;
+  const [cmd, args] =
+    choice === 'process'
+      ? ['npm', ['run', 'build']]
+      : ['docker', ['build', ...(process.env.NODE_IMAGE ? ['--build-arg', `NODE_IMAGE=${process.env.NODE_IMAGE}`] : []), '-t', image, APP_ROOT]];
+  out.line(out.dim(`$ ${cmd} ${args.join(' ')}`));
+  const code = await new Promise<number>((resolve) => {
+    const child = spawn(cmd, args, { stdio: 'inherit', cwd: APP_ROOT });
+    child.on('error', (err) => {
+      out.error(`${cmd}: ${err.message}`);
+      resolve(EXIT.failed);
+    });
+    child.on('close', (c) => resolve(c ?? EXIT.failed));
+  });
+  return code === 0 ? EXIT.ok : EXIT.failed;
+}
+
+/** clean: removes every managed worker (the supervisor recreates the desired ones) and stale run locks. */
+export async function cleanVerb({ values, out }: VerbContext): Promise<number> {
+  const runtime = await runtimeFor(values);
+  try {
+    let failed = 0;
+    for (const w of await runtime.list()) {
+      try {
+        await runtime.remove(w.name);
+        out.line(`${out.green('✓')} removed ${w.name}`);
+      } catch (err) {
+        failed++;
+        out.line(`${out.red('✗')} ${w.name}: ${describeError(err)}`);
+      }
+    }
+    if (values.images === true && runtime.kind === 'docker') {
+      const code = await new Promise<number>((resolve) => {
+        const child = spawn('docker', ['image', 'rm', dockerSettings().image], { stdio: 'inherit' });
+        child.on('error', () => resolve(1));
+        child.on('close', (c) => resolve(c ?? 1));
+      });
+      if (code !== 0) failed++;
+    }
+    return failed > 0 ? EXIT.failed : EXIT.ok;
+  } finally {
+    await runtime.close();
+  }
+}
+

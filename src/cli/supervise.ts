@@ -1,0 +1,52 @@
+import { join } from 'node:path';
+import { configDir, dataDir } from '../config/index.js';
+import { createLogger, describeError, wantsJson } from '../lib/index.js';
+import { CONTROL_SOCKET, createSupervisor, startControlServer } from '../supervisor/index.js';
+import { EXIT } from './output.js';
+import { openRuntime, parseRuntimeChoice } from './runtime.js';
+import type { VerbContext } from './main.js';
+
+/**
+ * Long-running: one worker per valid config through the chosen runtime, until SIGTERM/SIGINT.
+ * `--remove-workers-on-exit` (env CAMPUS_SYNC_REMOVE_WORKERS_ON_EXIT=1 in compose) removes them on exit;
+ * by default Docker workers keep running (and are adopted by the next supervisor).
+ */
+export async function superviseVerb({ values, out }: VerbContext): Promise<number> {
+  const logger = createLogger({ instance: 'supervisor', json: wantsJson(out.json || undefined) });
+  const runtime = await openRuntime(parseRuntimeChoice(values.runtime), logger);
+  const removeWorkers = values['remove-workers-on-exit'] === true || process.env.CAMPUS_SYNC_REMOVE_WORKERS_ON_EXIT === '1';
+  const supervisor = createSupervisor({ runtime, configDir: configDir(), dataDir: dataDir(), logger });
+  const control = await startControlServer({
+    socketPath: join(dataDir(), '.supervisor', CONTROL_SOCKET),
+    runtime,
+    reconcileNow: (reason) => supervisor.reconcileNow(reason),
+    logger,
+  });
+  logger.info(`supervising ${configDir()} with the ${runtime.kind} runtime (data in ${dataDir()})`);
+  let stopping: Promise<void> | null = null;
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
+  const stop = (sig: string): void => {
+    if (stopping) {
+      logger.warn(`${sig} again: exiting now`);
+      process.exit(EXIT.failed);
+    }
+    logger.info(`${sig}: stopping${removeWorkers ? ' and removing the workers' : ''}`);
+    stopping = (async () => {
+      await control.close().catch(() => {});
+      await supervisor.stop({ removeWorkers });
+    })().finally(resolveStopped);
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  try {
+    await supervisor.start();
+  } catch (err) {
+    logger.error(`the supervisor could not start: ${describeError(err)}`);
+    await control.close().catch(() => {});
+    await runtime.close().catch(() => {});
+    return EXIT.failed;
+  }
+  await stopped;
+  return EXIT.ok;
+}

@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { displayPath, listConfigFiles, parseConfig } from '../config/index.js';
+import { describeError } from '../lib/index.js';
+import type { DesiredWorker } from './interface.js';
+
+/** A config file the supervisor cannot run now; its message comes from the config module (never a secret). */
+export interface InvalidConfig {
+  name: string;
+  file: string;
+  error: string;
+}
+
+export interface ScanResult {
+  /** Sorted by name. */
+  desired: DesiredWorker[];
+  /** Sorted by name, then file. */
+  invalid: InvalidConfig[];
+}
+
+export const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
+
+/**
+ * Reads every config file of `dir` once: valid ones become desired workers, the rest are reported.
+ * The hash is taken from the very bytes that were validated, so an edit racing the scan cannot pair
+ * an old hash with a new content.
+ */
+export async function scanConfigs(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<ScanResult> {
+  const files = await listConfigFiles(dir);
+  const byName = new Map<string, string[]>();
+  for (const f of files) byName.set(f.name, [...(byName.get(f.name) ?? []), f.file]);
+
+  const desired: DesiredWorker[] = [];
+  const invalid: InvalidConfig[] = [];
+  for (const [name, group] of byName) {
+    if (group.length > 1) {
+      // Picking one would depend on readdir order: refuse both, so the operator chooses.
+      const shown = group.map((f) => path.basename(f)).join(' and ');
+      for (const file of group) {
+        invalid.push({ name, file, error: `${displayPath(file)}: two config files are named "${name}" (${shown}): keep only one` });
+      }
+      continue;
+    }
+    const file = group[0]!;
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(file);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? describeError(err);
+      invalid.push({ name, file, error: `${displayPath(file)}: cannot read the config file (${code})` });
+      continue;
+    }
+    try {
+      await parseConfig(bytes.toString('utf8'), { file, env });
+      desired.push({ name, configFile: file, configSha: sha256(bytes) });
+    } catch (err) {
+      invalid.push({ name, file, error: describeError(err) });
+    }
+  }
+  return { desired, invalid };
+}

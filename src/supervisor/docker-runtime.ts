@@ -1,0 +1,475 @@
+/**
+ * The docker runtime: one container per config, created through the Docker Engine API (dockerode) from
+ * the worker template. Only containers labelled `campus-sync.managed=true` are ever touched; a container
+ * is recreated only from the config (never from stale inspect data), when its spec hash differs.
+ */
+import { chown, mkdir, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import Docker from 'dockerode';
+import { CampusSyncError, RemoteError, TransientError, describeError, type Logger } from '../lib/index.js';
+import { LABEL_CONFIG, LABEL_CONFIG_HASH, LABEL_MANAGED, LABEL_SUPERVISOR, type ActualWorker, type DesiredWorker, type LogOptions, type Runtime, type WorkerRunState } from './interface.js';
+import { buildWorkerSpec, containerName, CONTAINER_PREFIX, loadWorkerTemplateSync, type WorkerSpec, type WorkerTemplate } from './template.js';
+
+export interface DockerRuntimeOptions {
+  /** Default: from DOCKER_HOST, else /var/run/docker.sock. */
+  docker?: Docker;
+  templatePath: string;
+  image: string;
+  /** configs/ as the ENGINE sees it (bind sources are host paths). */
+  hostConfigDir: string;
+  /** data/ as the engine sees it. */
+  hostDataDir: string;
+  /** data/ as this process sees it: data/<name>/ is created and given to the worker's user before the container. */
+  localDataDir: string;
+  /** Extra template placeholders (e.g. NETWORK_MODE=host in tests). */
+  vars?: Record<string, string>;
+  /** Written as the `campus-sync.supervisor` label (a host id). */
+  supervisorId?: string;
+  logger: Logger;
+}
+
+/**
+ * Engine calls that are not streams give up after this long: a hung engine must not freeze the
+ * reconcile loop forever. Creating a container on an SD card takes a few seconds; 30 s is generous.
+ */
+export const ENGINE_CALL_TIMEOUT_MS = 30_000;
+/** Docker's own default stop timeout, when the container does not carry one. */
+const DOCKER_DEFAULT_STOP_SECONDS = 10;
+/** The worker user when the template's `user` is not numeric (the image's `node` user). */
+const DEFAULT_WORKER_UID = 1000;
+
+export function createDockerRuntime(opts: DockerRuntimeOptions): Runtime {
+  const docker = opts.docker ?? new Docker();
+  const endpoint = describeEndpoint(docker);
+  const log = opts.logger;
+  const activeLogs = new Set<AbortController>();
+
+  // --- template: read again on every render so edits roll out; a broken edit keeps the last good one.
+  let cached: WorkerTemplate | undefined;
+  let lastBadText: string | undefined;
+  const currentTemplate = (): WorkerTemplate => {
+    let fresh: WorkerTemplate;
+    try {
+      fresh = loadWorkerTemplateSync(opts.templatePath);
+    } catch (err) {
+      if (!cached) throw err;
+      const msg = describeError(err);
+      if (msg !== lastBadText) log.error(`worker template unusable, keeping the previous one: ${msg}`);
+      lastBadText = msg;
+      return cached;
+    }
+    lastBadText = undefined;
+    if (cached?.text === fresh.text) return cached;
+    cached = fresh;
+    return fresh;
+  };
+
+  const specFor = (w: DesiredWorker): WorkerSpec =>
+    buildWorkerSpec({
+      template: currentTemplate(),
+      name: w.name,
+      configSha: w.configSha,
+      image: opts.image,
+      configFileHost: join(opts.hostConfigDir, basename(w.configFile)),
+      dataDirHost: join(opts.hostDataDir, w.name),
+      vars: opts.vars,
+    });
+
+  /** Runs one engine call with a deadline, turning its failures into our typed errors. */
+  async function call<T>(what: string, fn: (signal: AbortSignal) => Promise<T>, timeoutMs = ENGINE_CALL_TIMEOUT_MS): Promise<T> {
+    try {
+      return await fn(AbortSignal.timeout(timeoutMs));
+    } catch (err) {
+      throw toTypedError(err, endpoint, what, timeoutMs);
+    }
+  }
+
+  const inspectOrNull = async (ref: string): Promise<Docker.ContainerInspectInfo | null> => {
+    try {
+      return await call(`inspecting ${ref}`, (abortSignal) => docker.getContainer(ref).inspect({ abortSignal }));
+    } catch (err) {
+      if (statusOf(err) === 404) return null;
+      throw err;
+    }
+  };
+
+  /** The worker's container, refusing one campus-sync did not create (it is someone else's). */
+  const managedOrNull = async (name: string): Promise<Docker.ContainerInspectInfo | null> => {
+    const info = await inspectOrNull(containerName(name));
+    if (info && info.Config.Labels?.[LABEL_MANAGED] !== 'true') throw notOurs(name);
+    return info;
+  };
+
+  const stopTimeoutMs = (info: Docker.ContainerInspectInfo): number => {
+    const seconds = (info.Config as { StopTimeout?: number }).StopTimeout ?? DOCKER_DEFAULT_STOP_SECONDS;
+    return seconds * 1000 + ENGINE_CALL_TIMEOUT_MS;
+  };
+
+  /** Stop (grace period from the container) then remove; already stopped or already gone is fine. */
+  const stopAndRemove = async (info: Docker.ContainerInspectInfo): Promise<void> => {
+    const c = docker.getContainer(info.Id);
+    try {
+      await call(`stopping ${info.Name}`, (abortSignal) => c.stop({ abortSignal }), stopTimeoutMs(info));
+    } catch (err) {
+      const s = statusOf(err);
+      if (s === 404) return;
+      if (s !== 304) throw err;
+    }
+    try {
+      await call(`removing ${info.Name}`, (abortSignal) => c.remove({ abortSignal }));
+    } catch (err) {
+      const s = statusOf(err);
+      // 404: gone; 409: "removal already in progress" (another caller, or AutoRemove).
+      if (s !== 404 && s !== 409) throw err;
+    }
+  };
+
+  /** data/<name>/ must exist and belong to the worker's user, or Docker creates it as root and the worker cannot write. */
+  const prepareDataDir = async (name: string, user: string | undefined): Promise<void> => {
+    const dir = join(opts.localDataDir, name);
+    await mkdir(dir, { recursive: true });
+    const ids = parseUser(user);
+    if (!ids) {
+      log.warn(`the worker's user (${user ?? "the image's default"}) is not a numeric uid: ${dir} left as it is (it must be writable by the worker)`, { instance: name });
+      return;
+    }
+    const st = await stat(dir);
+    if (st.uid === ids.uid && st.gid === ids.gid) return;
+    try {
+      await chown(dir, ids.uid, ids.gid);
+    } catch (err) {
+      log.warn(`cannot give ${dir} to ${ids.uid}:${ids.gid} (${describeError(err)}): the worker may not be able to write its data`, { instance: name });
+    }
+  };
+
+  /** A config only root can read makes the worker exit at once with a confusing error: say it here. */
+  const warnIfConfigUnreadable = async (w: DesiredWorker, user: string | undefined): Promise<void> => {
+    const ids = parseUser(user) ?? { uid: DEFAULT_WORKER_UID, gid: DEFAULT_WORKER_UID };
+    try {
+      const st = await stat(w.configFile);
+      const readable = (st.mode & 0o004) !== 0 || (st.uid === ids.uid && (st.mode & 0o400) !== 0) || (st.gid === ids.gid && (st.mode & 0o040) !== 0);
+      if (!readable) log.warn(`${w.configFile} is not readable by the worker's user ${ids.uid}:${ids.gid}: chown it to ${ids.uid} or chmod o+r`, { instance: w.name });
+    } catch {
+      // Not visible from here (e.g. the supervisor sees another mount): nothing to check.
+    }
+  };
+
+  const startContainer = async (ref: string): Promise<void> => {
+    try {
+      await call(`starting ${ref}`, (abortSignal) => docker.getContainer(ref).start({ abortSignal }));
+    } catch (err) {
+      if (statusOf(err) !== 304) throw err;
+    }
+  };
+
+  const createContainer = async (options: Docker.ContainerCreateOptions): Promise<void> => {
+    // dockerode deletes `abortSignal` from the object it is given: always a fresh copy.
+    await call(`creating ${options.name}`, (abortSignal) => docker.createContainer({ ...options, abortSignal }));
+  };
+
+  const runtime: Runtime = {
+    kind: 'docker',
+
+    async ping() {
+      try {
+        await call('pinging', (abortSignal) => (docker.ping as (o: { abortSignal: AbortSignal }) => Promise<unknown>)({ abortSignal }), 5_000);
+        return true;
+      } catch (err) {
+        log.debug(describeError(err));
+        return false;
+      }
+    },
+
+    async list() {
+      const summaries = await call('listing workers', (abortSignal) => docker.listContainers({ all: true, filters: { label: [`${LABEL_MANAGED}=true`] }, abortSignal }));
+      const infos = await Promise.all(summaries.map((s) => inspectOrNull(s.Id)));
+      return infos.filter((i): i is Docker.ContainerInspectInfo => i !== null).map(toActualWorker);
+    },
+
+    specHash(w) {
+      return specFor(w).hash;
+    },
+
+    async create(w) {
+      const spec = specFor(w);
+      const wlog = log.child({ instance: w.name });
+      const labels = { ...spec.createOptions.Labels };
+      if (opts.supervisorId) labels[LABEL_SUPERVISOR] = opts.supervisorId;
+      const options: Docker.ContainerCreateOptions = { ...spec.createOptions, Labels: labels };
+      const name = containerName(w.name);
+      await prepareDataDir(w.name, options.User);
+      await warnIfConfigUnreadable(w, options.User);
+      try {
+        await createContainer(options);
+      } catch (err) {
+        const status = statusOf(err);
+        if (status === 404) throw new RemoteError(`image ${opts.image} not found on the Docker engine: build it (scripts/docker-setup.sh) or set CAMPUS_SYNC_IMAGE`, { status, cause: err });
+        if (status !== 409) throw err;
+        const existing = await inspectOrNull(name);
+        if (existing) {
+          if (existing.Config.Labels?.[LABEL_MANAGED] !== 'true') throw notOurs(w.name);
+          if (existing.Config.Labels[LABEL_CONFIG_HASH] === spec.hash) {
+            // Same spec: adopt it (e.g. two reconciles raced, or generate-compose created it).
+            if (!existing.State.Running && !existing.State.Restarting) await startContainer(existing.Id);
+            wlog.info(`adopted the existing container ${name}`, { id: existing.Id.slice(0, 12) });
+            return;
+          }
+          wlog.info(`replacing ${name}: its spec changed`, { from: existing.Config.Labels[LABEL_CONFIG_HASH] ?? null, to: spec.hash });
+          await stopAndRemove(existing);
+        }
+        await createContainer(options);
+      }
+      await startContainer(name);
+      wlog.info(`started ${name}`, { hash: spec.hash.slice(0, 12) });
+    },
+
+    async remove(nameOrId) {
+      let info = await managedOrNull(nameOrId);
+      // The supervisor removes an extra duplicate of a name by container id (reconcile's `remove` action).
+      if (!info && CONTAINER_ID.test(nameOrId)) {
+        info = await inspectOrNull(nameOrId);
+        if (info && info.Config.Labels?.[LABEL_MANAGED] !== 'true') throw new RemoteError(`container ${nameOrId.slice(0, 12)} was not created by campus-sync (no label ${LABEL_MANAGED}=true): left alone`);
+      }
+      if (!info) return;
+      await stopAndRemove(info);
+    },
+
+    async start(name) {
+      await mustExist(name);
+      await startContainer(containerName(name));
+    },
+
+    async stop(name) {
+      const info = await mustExist(name);
+      try {
+        await call(`stopping ${containerName(name)}`, (abortSignal) => docker.getContainer(info.Id).stop({ abortSignal }), stopTimeoutMs(info));
+      } catch (err) {
+        if (statusOf(err) !== 304) throw err;
+      }
+    },
+
+    async restart(name) {
+      const info = await mustExist(name);
+      await call(`restarting ${containerName(name)}`, (abortSignal) => docker.getContainer(info.Id).restart({ abortSignal }), stopTimeoutMs(info));
+    },
+
+    logs(name, logOpts = {}) {
+      return containerLogs(name, logOpts);
+    },
+
+    async close() {
+      for (const c of activeLogs) c.abort();
+      activeLogs.clear();
+    },
+  };
+
+  async function mustExist(name: string): Promise<Docker.ContainerInspectInfo> {
+    const info = await managedOrNull(name);
+    if (!info) throw new RemoteError(`no worker container ${containerName(name)} (is "${name}" a config? \`campus-sync list\`)`, { status: 404 });
+    return info;
+  }
+
+  async function* containerLogs(name: string, o: LogOptions): AsyncGenerator<string> {
+    const info = await mustExist(name);
+    const c = docker.getContainer(info.Id);
+    const base = { stdout: true, stderr: true, ...(o.tail !== undefined ? { tail: o.tail } : {}) };
+    const split = info.Config.Tty ? createLineSplitter() : createLogDemuxer();
+    if (!o.follow) {
+      const buf = await call(`reading the logs of ${info.Name}`, (abortSignal) => c.logs({ ...base, follow: false, abortSignal }));
+      yield* split.push(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf)));
+      yield* split.end();
+      return;
+    }
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort();
+    if (o.signal?.aborted) return;
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    activeLogs.add(controller);
+    try {
+      let stream: NodeJS.ReadableStream;
+      try {
+        stream = await c.logs({ ...base, follow: true, abortSignal: controller.signal });
+      } catch (err) {
+        if (controller.signal.aborted) return;
+        throw toTypedError(err, endpoint, `following the logs of ${info.Name}`, 0);
+      }
+      try {
+        for await (const chunk of stream) {
+          yield* split.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+        }
+        yield* split.end();
+      } catch (err) {
+        if (!controller.signal.aborted) throw toTypedError(err, endpoint, `following the logs of ${info.Name}`, 0);
+      } finally {
+        // A consumer that stops iterating (break) must not leave the HTTP stream open.
+        (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+      }
+    } finally {
+      o.signal?.removeEventListener('abort', onAbort);
+      activeLogs.delete(controller);
+    }
+  }
+
+  return runtime;
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+function toActualWorker(info: Docker.ContainerInspectInfo): ActualWorker {
+  const labels = info.Config.Labels ?? {};
+  const name = labels[LABEL_CONFIG] ?? info.Name.replace(/^\//, '').replace(CONTAINER_PREFIX, '');
+  const state = toRunState(info.State.Status);
+  const w: ActualWorker = {
+    name,
+    id: info.Id,
+    configHash: labels[LABEL_CONFIG_HASH] ?? null,
+    state,
+    restartCount: info.RestartCount ?? 0,
+  };
+  if (state === 'exited' || state === 'dead' || state === 'restarting') w.exitCode = info.State.ExitCode;
+  const started = realTime(info.State.StartedAt);
+  if (started) w.startedAt = started;
+  const finished = realTime(info.State.FinishedAt);
+  if (finished) w.finishedAt = finished;
+  const health = (info.State as { Health?: { Status?: string } }).Health?.Status;
+  if (health === 'starting' || health === 'healthy' || health === 'unhealthy' || health === 'none') w.health = health;
+  const supervisor = labels[LABEL_SUPERVISOR];
+  if (supervisor) w.supervisor = supervisor;
+  return w;
+}
+
+const RUN_STATES = new Set<WorkerRunState>(['running', 'restarting', 'exited', 'created', 'paused', 'dead']);
+
+function toRunState(status: string | undefined): WorkerRunState {
+  return status && RUN_STATES.has(status as WorkerRunState) ? (status as WorkerRunState) : 'unknown';
+}
+
+/** A full or short container id (`docker ps` shows 12 hex digits). */
+const CONTAINER_ID = /^[0-9a-f]{12,64}$/;
+
+/** Docker reports "never" as year 1. */
+function realTime(t: string | undefined): string | undefined {
+  return t && !t.startsWith('0001-') ? t : undefined;
+}
+
+function parseUser(user: string | undefined): { uid: number; gid: number } | null {
+  if (user === undefined) return null;
+  const m = /^(\d+)(?::(\d+))?$/.exec(user);
+  if (!m) return null;
+  const uid = Number(m[1]);
+  return { uid, gid: m[2] !== undefined ? Number(m[2]) : uid };
+}
+
+function notOurs(name: string): RemoteError {
+  return new RemoteError(
+    `a container named ${containerName(name)} exists that campus-sync did not create (no label ${LABEL_MANAGED}=true); it is left alone: remove or rename it`,
+    { status: 409 },
+  );
+}
+
+export function statusOf(err: unknown): number | undefined {
+  if (err instanceof CampusSyncError) return (err as { status?: number }).status;
+  const s = (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof s === 'number' ? s : undefined;
+}
+
+/** Where the engine is, for messages: the socket path or the TCP address. */
+export function describeEndpoint(docker: Docker): string {
+  const modem = docker.modem as { socketPath?: unknown; host?: string; port?: string | number; protocol?: string };
+  if (typeof modem.socketPath === 'string') return modem.socketPath;
+  if (modem.host) return `${modem.protocol ?? 'http'}://${modem.host}${modem.port ? `:${modem.port}` : ''}`;
+  // dockerode picks the socket lazily (~/.docker/run/docker.sock when present, else this one).
+  return '/var/run/docker.sock';
+}
+
+/** Socket-level failures: the engine may come back (restarting dockerd, socket not mounted yet). */
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ESOCKETTIMEDOUT']);
+
+/** Engine failures as our typed errors: unreachable and 5xx may succeed later (TransientError), 4xx will not. */
+export function toTypedError(err: unknown, endpoint: string, what: string, timeoutMs: number): CampusSyncError {
+  if (err instanceof CampusSyncError) return err;
+  const e = err as { code?: string; name?: string; statusCode?: number; json?: { message?: string } | null; message?: string };
+  if (e?.name === 'AbortError' || e?.name === 'TimeoutError' || e?.code === 'ABORT_ERR') {
+    return new TransientError(`Docker engine at ${endpoint} did not answer within ${Math.round(timeoutMs / 1000)} s while ${what}`, { cause: err });
+  }
+  if (typeof e?.statusCode === 'number') {
+    const detail = (e.json && typeof e.json === 'object' && e.json.message) || String(e.message ?? '').trim();
+    const message = `Docker engine refused ${what}: ${detail} (HTTP ${e.statusCode})`;
+    return e.statusCode >= 500 ? new TransientError(message, { status: e.statusCode, cause: err }) : new RemoteError(message, { status: e.statusCode, cause: err });
+  }
+  if (e?.code === 'EACCES' || e?.code === 'EPERM') {
+    return new CampusSyncError(`Docker engine unreachable at ${endpoint}: permission denied (run as root or as a member of the docker group)`, { cause: err });
+  }
+  if (e?.code && CONNECTION_CODES.has(e.code)) {
+    return new TransientError(`Docker engine unreachable at ${endpoint}: ${e.message ?? e.code}`, { cause: err });
+  }
+  return new TransientError(`Docker engine error at ${endpoint} while ${what}: ${describeError(err)}`, { cause: err });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Log streams
+
+export interface LineSplitter {
+  /** Complete lines found so far, in order. */
+  push(chunk: Buffer): string[];
+  /** What is left (a last line without its newline). */
+  end(): string[];
+}
+
+/** Raw text (a TTY container) → lines. */
+export function createLineSplitter(): LineSplitter {
+  let partial = '';
+  const decoder = new TextDecoder();
+  return {
+    push(chunk) {
+      const text = partial + decoder.decode(chunk, { stream: true });
+      const parts = text.split('\n');
+      partial = parts.pop() ?? '';
+      return parts.map(stripCr);
+    },
+    end() {
+      const rest = partial + decoder.decode();
+      partial = '';
+      return rest ? [stripCr(rest)] : [];
+    },
+  };
+}
+
+/** stdcopy framing of a non-TTY container's logs: 8-byte header (stream, 0, 0, 0, big-endian length), then the payload. */
+const FRAME_HEADER_BYTES = 8;
+
+/**
+ * Demultiplexes Docker's log stream into lines. Frames may be split across chunks and a line may span
+ * frames; stdout and stderr keep separate partial lines so they never glue into one.
+ */
+export function createLogDemuxer(): LineSplitter {
+  let pending: Buffer = Buffer.alloc(0);
+  const streams = new Map<number, LineSplitter>();
+  const splitterFor = (kind: number): LineSplitter => {
+    let s = streams.get(kind);
+    if (!s) streams.set(kind, (s = createLineSplitter()));
+    return s;
+  };
+  return {
+    push(chunk) {
+      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      const out: string[] = [];
+      while (pending.length >= FRAME_HEADER_BYTES) {
+        const size = pending.readUInt32BE(4);
+        if (pending.length < FRAME_HEADER_BYTES + size) break;
+        const kind = pending[0]!;
+        out.push(...splitterFor(kind).push(pending.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + size)));
+        pending = pending.subarray(FRAME_HEADER_BYTES + size);
+      }
+      return out;
+    },
+    end() {
+      const out: string[] = [];
+      for (const s of streams.values()) out.push(...s.end());
+      pending = Buffer.alloc(0);
+      return out;
+    },
+  };
+}
+
+const stripCr = (line: string): string => (line.endsWith('\r') ? line.slice(0, -1) : line);

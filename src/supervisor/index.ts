@@ -1,0 +1,22 @@
+export * from './interface.js';
+export { scanConfigs, type ScanResult, type InvalidConfig } from './desired.js';
+export { planReconcile, describeAction as describeReconcileAction, type ReconcileAction } from './reconcile.js';
+export { createCrashTracker, type CrashTracker, type CrashState } from './backoff.js';
+export { watchConfigDir, type ConfigWatch } from './watch.js';
+export { createSupervisor, type Supervisor, type SupervisorOptions } from './supervisor.js';
+export {
+  collectStatus,
+  readSupervisorStatus,
+  statusFilePath,
+  SUPERVISOR_DIR,
+  STATUS_FILE,
+  HEARTBEAT_STALE_MS,
+  type SupervisorStatus,
+  type InstanceStatus,
+  type CollectedStatus,
+} from './status.js';
+export { createProcessRuntime, WORKER_LOG_FILE, type ProcessRuntimeOptions } from './process-runtime.js';
+export { createDockerRuntime, type DockerRuntimeOptions } from './docker-runtime.js';
+export { loadWorkerTemplate, renderWorkerService, toCreateOptions, specHash, containerName, type WorkerTemplate } from './template.js';
+export { renderStaticCompose } from './compose-static.js';
+export { startControlServer, controlRequest, CONTROL_SOCKET, type ControlServer } from './control.js';

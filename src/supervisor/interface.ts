@@ -1,0 +1,72 @@
+/**
+ * What the supervisor needs from a runtime (docker, process, later swarm): list the workers it manages,
+ * create/remove them, and the operator verbs. Implementations: `docker-runtime.ts`, `process-runtime.ts`.
+ */
+
+/** Docker labels every managed object carries (DESIGN.md "Contracts"); the process runtime keeps the same fields. */
+export const LABEL_MANAGED = 'campus-sync.managed';
+export const LABEL_CONFIG = 'campus-sync.config';
+export const LABEL_CONFIG_HASH = 'campus-sync.config-hash';
+/** Which supervisor created a worker (a host id), to detect two supervisors on one engine. */
+export const LABEL_SUPERVISOR = 'campus-sync.supervisor';
+
+/** One worker the supervisor wants: built from a valid config file. */
+export interface DesiredWorker {
+  /** Instance name (the config file's stem). */
+  name: string;
+  /** Absolute path of the config file, as the supervisor sees it. */
+  configFile: string;
+  /** sha256 hex of the config file's bytes: part of the worker spec, so an edit changes the spec hash. */
+  configSha: string;
+}
+
+export type WorkerRunState = 'running' | 'restarting' | 'starting' | 'exited' | 'created' | 'paused' | 'dead' | 'stopped' | 'unknown';
+
+/** One worker as the runtime reports it. */
+export interface ActualWorker {
+  name: string;
+  /** Container id, or pid for the process runtime. */
+  id: string;
+  /** The `campus-sync.config-hash` label; null when missing (not created by us, or damaged). */
+  configHash: string | null;
+  state: WorkerRunState;
+  /** How many times the runtime restarted it since it was created. */
+  restartCount: number;
+  exitCode?: number;
+  startedAt?: string;
+  finishedAt?: string;
+  /** Docker's health status when the image has a HEALTHCHECK. */
+  health?: 'starting' | 'healthy' | 'unhealthy' | 'none';
+  /** Label of the supervisor that created it (docker). */
+  supervisor?: string;
+}
+
+export interface LogOptions {
+  follow?: boolean;
+  /** Newest N lines; all when absent. */
+  tail?: number;
+  signal?: AbortSignal;
+}
+
+export type RuntimeKind = 'docker' | 'process';
+
+export interface Runtime {
+  readonly kind: RuntimeKind;
+  /** True when the runtime can be used now (Docker engine answers `ping`). */
+  ping(): Promise<boolean>;
+  /** Every worker this runtime manages (label `campus-sync.managed=true`). */
+  list(): Promise<ActualWorker[]>;
+  /** The spec hash this runtime would give a desired worker (compared with ActualWorker.configHash). */
+  specHash(worker: DesiredWorker): string;
+  /** Creates and starts the worker. A name conflict (409) with an identical spec counts as done. */
+  create(worker: DesiredWorker): Promise<void>;
+  /** Stops and removes the worker. Already gone (404) or already stopped (304) counts as done. */
+  remove(name: string): Promise<void>;
+  start(name: string): Promise<void>;
+  stop(name: string): Promise<void>;
+  restart(name: string): Promise<void>;
+  /** The worker's log lines (container logs, or the process log file), oldest first. */
+  logs(name: string, opts?: LogOptions): AsyncIterable<string>;
+  /** Releases connections/handles; workers keep running unless the runtime owns them (process runtime). */
+  close(): Promise<void>;
+}

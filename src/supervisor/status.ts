@@ -1,0 +1,202 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { isValidInstanceName } from '../config/index.js';
+import { describeError, systemClock, writeFileAtomic, type Clock } from '../lib/index.js';
+import { readLastRun, WORKER_STATUS_FILE } from '../worker/index.js';
+import { scanConfigs } from './desired.js';
+import type { ActualWorker, Runtime } from './interface.js';
+
+/** Under the data dir but hidden: `.supervisor` can never be an instance name. */
+export const SUPERVISOR_DIR = '.supervisor';
+export const STATUS_FILE = 'status.json';
+/** The HEALTHCHECK's limit: six missed 15 s heartbeats means the supervisor is stuck or gone. */
+export const HEARTBEAT_STALE_MS = 90_000;
+/** Restarts after which a runtime's `restarting` worker is reported as crash-looping (as the crash tracker's default). */
+export const CRASH_LOOP_RESTARTS = 3;
+
+const instanceStateSchema = z.enum(['running', 'stopped', 'crash-looping', 'invalid', 'starting', 'missing']);
+export type InstanceState = z.infer<typeof instanceStateSchema>;
+
+const lastRunSummarySchema = z.object({
+  outcome: z.string(),
+  finishedAt: z.string(),
+  counts: z.record(z.string(), z.number()),
+  error: z.string().optional(),
+});
+export type LastRunSummary = z.infer<typeof lastRunSummarySchema>;
+
+const instanceStatusSchema = z.object({
+  name: z.string(),
+  state: instanceStateSchema,
+  configError: z.string().optional(),
+  lastRun: lastRunSummarySchema.optional(),
+  nextRun: z.string().nullable().optional(),
+  restartCount: z.number(),
+});
+export type InstanceStatus = z.infer<typeof instanceStatusSchema>;
+
+const supervisorStatusSchema = z.object({
+  pid: z.number(),
+  runtime: z.enum(['docker', 'process']),
+  startedAt: z.string(),
+  heartbeatAt: z.string(),
+  /** Set while the runtime cannot be reached (Docker daemon restarting). */
+  runtimeError: z.string().optional(),
+  instances: z.array(instanceStatusSchema),
+});
+export type SupervisorStatus = z.infer<typeof supervisorStatusSchema>;
+
+export const statusFilePath = (dataDir: string): string => join(dataDir, SUPERVISOR_DIR, STATUS_FILE);
+
+/** The status the running supervisor wrote; null when there is none or it is unreadable. */
+export async function readSupervisorStatus(dataDir: string): Promise<SupervisorStatus | null> {
+  let text: string;
+  try {
+    text = await readFile(statusFilePath(dataDir), 'utf8');
+  } catch {
+    return null;
+  }
+  try {
+    return supervisorStatusSchema.parse(JSON.parse(text));
+  } catch {
+    return null;
+  }
+}
+
+export async function writeSupervisorStatus(dataDir: string, status: SupervisorStatus): Promise<void> {
+  await writeFileAtomic(statusFilePath(dataDir), `${JSON.stringify(status, null, 2)}\n`, 0o644);
+}
+
+/** What the HEALTHCHECK asks: did the supervisor write a heartbeat recently? */
+export function isHeartbeatFresh(status: SupervisorStatus | null, now: Date, maxAgeMs = HEARTBEAT_STALE_MS): boolean {
+  if (!status) return false;
+  const at = Date.parse(status.heartbeatAt);
+  return Number.isFinite(at) && now.getTime() - at <= maxAgeMs;
+}
+
+/** A runtime's view of a worker, in the words of `campus-sync status`. */
+export function workerState(actual: ActualWorker | undefined): InstanceState {
+  if (!actual) return 'missing';
+  switch (actual.state) {
+    case 'running':
+      return 'running';
+    case 'restarting':
+      return actual.restartCount >= CRASH_LOOP_RESTARTS ? 'crash-looping' : 'starting';
+    case 'starting':
+    case 'created':
+      return 'starting';
+    default:
+      return 'stopped';
+  }
+}
+
+/** One instance's line: the runtime's state, its config problem if any, and what its data files say. */
+export async function instanceStatus(opts: {
+  name: string;
+  dataDir: string;
+  actual?: ActualWorker;
+  configError?: string;
+}): Promise<InstanceStatus> {
+  const status: InstanceStatus = {
+    name: opts.name,
+    state: opts.configError !== undefined ? 'invalid' : workerState(opts.actual),
+    restartCount: opts.actual?.restartCount ?? 0,
+  };
+  if (opts.configError !== undefined) status.configError = opts.configError;
+  // An invalid name could point outside the data dir: its data files are not read.
+  if (!isValidInstanceName(opts.name)) return status;
+  const dir = join(opts.dataDir, opts.name);
+  const last = await readLastRun(dir);
+  if (last) {
+    status.lastRun = { outcome: last.outcome, finishedAt: last.finishedAt, counts: { ...last.counts } };
+    if (last.error) status.lastRun.error = last.error;
+  }
+  const worker = await readFile(join(dir, WORKER_STATUS_FILE), 'utf8').then(
+    (t) => JSON.parse(t) as { nextRun?: string | null },
+    () => null,
+  );
+  if (worker) status.nextRun = typeof worker.nextRun === 'string' ? worker.nextRun : null;
+  return status;
+}
+
+/**
+ * Every config name (valid or not) with its worker, sorted by name. A worker whose config is gone is
+ * not listed: the supervisor removes it.
+ */
+export async function buildInstances(opts: {
+  desired: string[];
+  invalid: { name: string; error: string }[];
+  actual: ActualWorker[];
+  dataDir: string;
+}): Promise<InstanceStatus[]> {
+  const errors = new Map<string, string>();
+  for (const i of opts.invalid) if (!errors.has(i.name)) errors.set(i.name, i.error);
+  const names = [...new Set([...opts.desired, ...errors.keys()])].sort();
+  const actualByName = new Map<string, ActualWorker>();
+  for (const a of opts.actual) {
+    // With duplicates, the running one speaks for the name.
+    const prev = actualByName.get(a.name);
+    if (!prev || (prev.state !== 'running' && a.state === 'running')) actualByName.set(a.name, a);
+  }
+  return Promise.all(
+    names.map((name) => {
+      const actual = actualByName.get(name);
+      const configError = errors.get(name);
+      return instanceStatus({
+        name,
+        dataDir: opts.dataDir,
+        ...(actual ? { actual } : {}),
+        ...(configError !== undefined ? { configError } : {}),
+      });
+    }),
+  );
+}
+
+export interface CollectedStatus {
+  runtime: Runtime['kind'];
+  /** The running supervisor (a fresh heartbeat); absent when none runs. */
+  supervisor?: { pid: number; heartbeatAt: string; startedAt: string };
+  /** Set when the runtime could not be listed: the instances' states are then unknown (`missing`). */
+  runtimeError?: string;
+  instances: InstanceStatus[];
+  /** Managed workers whose config is gone (a supervisor would remove them). */
+  orphans: string[];
+}
+
+/** `campus-sync status` without a running supervisor: from the configs, the runtime and the data files. */
+export async function collectStatus(opts: { configDir: string; dataDir: string; runtime: Runtime; clock?: Clock }): Promise<CollectedStatus> {
+  const scan = await scanConfigs(opts.configDir);
+  let actual: ActualWorker[] = [];
+  let runtimeError: string | undefined;
+  try {
+    actual = await opts.runtime.list();
+  } catch (err) {
+    runtimeError = describeError(err);
+  }
+  const known = new Set([...scan.desired.map((d) => d.name), ...scan.invalid.map((i) => i.name)]);
+  const instances = await buildInstances({ desired: scan.desired.map((d) => d.name), invalid: scan.invalid, actual, dataDir: opts.dataDir });
+  const orphans = [...new Set(actual.filter((a) => !known.has(a.name)).map((a) => a.name))].sort();
+  const running = await readSupervisorStatus(opts.dataDir);
+  const fresh = running && isHeartbeatFresh(running, (opts.clock ?? systemClock).now()) ? running : null;
+  if (fresh && fresh.runtime === opts.runtime.kind) {
+    // Process workers are the running supervisor's children, invisible to this process's runtime:
+    // the supervisor's own view of their states is the one that counts.
+    const seen = new Map(fresh.instances.map((i) => [i.name, i]));
+    for (const i of instances) {
+      const s = seen.get(i.name);
+      if (!s || i.state === 'invalid' || s.state === 'invalid') continue;
+      if (opts.runtime.kind === 'process' || runtimeError !== undefined) {
+        i.state = s.state;
+        i.restartCount = s.restartCount;
+      }
+    }
+  }
+  return {
+    runtime: opts.runtime.kind,
+    ...(fresh ? { supervisor: { pid: fresh.pid, heartbeatAt: fresh.heartbeatAt, startedAt: fresh.startedAt } } : {}),
+    ...(runtimeError !== undefined ? { runtimeError } : {}),
+    instances,
+    orphans,
+  };
+}

@@ -1,0 +1,46 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { CALENDAR_ID, makeWorkspace, runCli, type Workspace } from './helpers.js';
+
+describe('add-config and generate-compose', () => {
+  let ws: Workspace;
+  beforeAll(async () => {
+    ws = await makeWorkspace();
+  });
+
+  it('add-config with flags writes a valid, private config and refuses an existing name', async () => {
+    const args = ['add-config', 'gina', '--no-input', '--username', 'gina.l', '--password', 'Gina-Secret-1', '--calendar-id', CALENDAR_ID, '--api-key', 'k-123456', '--api-secret', 's-123456', '--from', '2025-09-01', '--to', '2026-07-31'];
+    const r = await runCli(args, ws.env);
+    expect(r.code, r.stderr).toBe(0);
+    const file = join(ws.configs, 'gina.yml');
+    expect((await stat(file)).mode & 0o077).toBe(0);
+    const doc = parse(await readFile(file, 'utf8')) as { moncampus: { username: string; window: unknown }; ecal: { calendarId: string } };
+    expect(doc.moncampus.username).toBe('gina.l');
+    expect(doc.ecal.calendarId).toBe(CALENDAR_ID);
+    expect((await runCli(['validate', file], ws.env)).code).toBe(0);
+    const again = await runCli(args, ws.env);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already exists/);
+  });
+
+  it('add-config refuses what the schema refuses, naming the key, and writes nothing', async () => {
+    const r = await runCli(['add-config', 'hugo', '--no-input', '--username', 'hugo', '--password', 'pw-hugo-1', '--calendar-id', 'nope', '--api-key', 'k', '--api-secret', 's'], ws.env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/ecal\.calendarId/);
+    await expect(stat(join(ws.configs, 'hugo.yml'))).rejects.toThrow();
+  });
+
+  it('generate-compose --static renders one service per valid config from the template', async () => {
+    const out = join(ws.root, 'compose.static.yml');
+    const r = await runCli(['generate-compose', '--static', '-o', out], { ...ws.env, CAMPUS_SYNC_IMAGE: 'campus-sync:test-static' });
+    expect(r.code, r.stderr).toBe(0);
+    const doc = parse(await readFile(out, 'utf8')) as { services: Record<string, { image: string; labels: Record<string, string> | string[]; read_only: boolean }> };
+    expect(Object.keys(doc.services)).toEqual(['gina']);
+    const svc = doc.services.gina!;
+    expect(svc.image).toBe('campus-sync:test-static');
+    expect(svc.read_only).toBe(true);
+    expect(JSON.stringify(svc.labels)).toMatch(/campus-sync\.config-hash/);
+  });
+});
