@@ -38,6 +38,8 @@ services:
       CAMPUS_SYNC_TEMPLATE: \${PWD}/compose.template.yml
       CAMPUS_SYNC_WORKER_NETWORK: \${CAMPUS_SYNC_WORKER_NETWORK:-bridge}
       CAMPUS_SYNC_REMOVE_WORKERS_ON_EXIT: \${CAMPUS_SYNC_REMOVE_WORKERS_ON_EXIT:-0}
+      # Empty: the supervisor owns every unscoped worker on the engine (see LABEL_SCOPE).
+      CAMPUS_SYNC_SCOPE: \${CAMPUS_SYNC_SCOPE:-}
       LOG_FORMAT: json
     volumes:
       - /var/run/docker.sock:/var/run/docker.sock

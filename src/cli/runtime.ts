@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { configDir, dataDir } from '../config/index.js';
 import type { Logger } from '../lib/index.js';
-import { createDockerRuntime, createProcessRuntime, type Runtime } from '../supervisor/index.js';
+import { request } from 'node:http';
+import { createProcessRuntime, type Runtime } from '../supervisor/index.js';
 import { UsageError } from './output.js';
 
 export type RuntimeChoice = 'auto' | 'docker' | 'process';
@@ -23,6 +24,7 @@ export function dockerSettings(env: NodeJS.ProcessEnv = process.env): {
   hostDataDir: string;
   localDataDir: string;
   vars: Record<string, string>;
+  scope?: string;
 } {
   return {
     image: env.CAMPUS_SYNC_IMAGE || 'campus-sync:local',
@@ -31,6 +33,7 @@ export function dockerSettings(env: NodeJS.ProcessEnv = process.env): {
     hostDataDir: env.CAMPUS_SYNC_HOST_DATA_DIR || dataDir(env),
     localDataDir: dataDir(env),
     vars: (env.CAMPUS_SYNC_WORKER_NETWORK ? { NETWORK_MODE: env.CAMPUS_SYNC_WORKER_NETWORK } : {}) as Record<string, string>,
+    ...(env.CAMPUS_SYNC_SCOPE ? { scope: env.CAMPUS_SYNC_SCOPE } : {}),
   };
 }
 
@@ -45,14 +48,31 @@ export function parseRuntimeChoice(value: unknown): RuntimeChoice {
  * answers, else the process runtime (the embedded default, e.g. on a laptop without Docker).
  */
 export async function openRuntime(choice: RuntimeChoice, logger: Logger): Promise<Runtime> {
-  if (choice !== 'process') {
-    const s = dockerSettings();
-    if (choice === 'docker' || existsSync(s.templatePath)) {
-      const docker = createDockerRuntime({ ...s, supervisorId: hostname(), logger });
-      if (choice === 'docker' || (await docker.ping())) return docker;
-      await docker.close();
-    }
-    logger.info('no Docker engine reachable: using the process runtime');
+  if (choice === 'docker' || (choice === 'auto' && (await engineAnswers()))) {
+    // Loaded only now: dockerode weighs ~14 MB that a process-runtime supervisor does not need.
+    const { createDockerRuntime } = await import('../supervisor/docker-runtime.js');
+    return createDockerRuntime({ ...dockerSettings(), supervisorId: hostname(), logger });
   }
+  if (choice === 'auto') logger.info('no Docker engine reachable: using the process runtime');
   return createProcessRuntime({ configDir: configDir(), dataDir: dataDir(), logger });
+}
+
+/** How long `auto` waits for the engine's `/_ping` before choosing the process runtime. */
+const PING_TIMEOUT_MS = 2_000;
+
+/** The engine's `/_ping` on its Unix socket (DOCKER_HOST=unix://… or the default), without loading a client. */
+function engineAnswers(env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  const host = env.DOCKER_HOST;
+  if (host && !host.startsWith('unix://')) return Promise.resolve(true); // tcp/ssh: let dockerode find out
+  const socketPath = host ? host.slice('unix://'.length) : '/var/run/docker.sock';
+  if (!existsSync(socketPath)) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const req = request({ socketPath, path: '/_ping', timeout: PING_TIMEOUT_MS }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
 }

@@ -15,7 +15,8 @@ export async function superviseVerb({ values, out }: VerbContext): Promise<numbe
   const logger = createLogger({ instance: 'supervisor', json: wantsJson(out.json || undefined) });
   const runtime = await openRuntime(parseRuntimeChoice(values.runtime), logger);
   const removeWorkers = values['remove-workers-on-exit'] === true || process.env.CAMPUS_SYNC_REMOVE_WORKERS_ON_EXIT === '1';
-  const supervisor = createSupervisor({ runtime, configDir: configDir(), dataDir: dataDir(), logger });
+  const heartbeatMs = positiveInt(process.env.CAMPUS_SYNC_HEARTBEAT_MS);
+  const supervisor = createSupervisor({ runtime, configDir: configDir(), dataDir: dataDir(), logger, ...(heartbeatMs ? { heartbeatMs } : {}) });
   const control = await startControlServer({
     socketPath: join(dataDir(), '.supervisor', CONTROL_SOCKET),
     runtime,
@@ -49,4 +50,11 @@ export async function superviseVerb({ values, out }: VerbContext): Promise<numbe
   }
   await stopped;
   return EXIT.ok;
+}
+
+/** CAMPUS_SYNC_HEARTBEAT_MS (status rewrite and crash-loop check period): tests shorten it; anything else keeps the default. */
+function positiveInt(value: string | undefined): number | undefined {
+  if (!value || !/^\d+$/.test(value)) return undefined;
+  const n = Number(value);
+  return n > 0 ? n : undefined;
 }

@@ -6,8 +6,9 @@
 import { chown, mkdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import Docker from 'dockerode';
+import { ERRORS_FILE } from '../worker/index.js';
 import { CampusSyncError, RemoteError, TransientError, describeError, type Logger } from '../lib/index.js';
-import { LABEL_CONFIG, LABEL_CONFIG_HASH, LABEL_MANAGED, LABEL_SUPERVISOR, type ActualWorker, type DesiredWorker, type LogOptions, type Runtime, type WorkerRunState } from './interface.js';
+import { LABEL_CONFIG, LABEL_CONFIG_HASH, LABEL_MANAGED, LABEL_SCOPE, LABEL_SUPERVISOR, type ActualWorker, type DesiredWorker, type LogOptions, type Runtime, type WorkerRunState } from './interface.js';
 import { buildWorkerSpec, containerName, CONTAINER_PREFIX, loadWorkerTemplateSync, type WorkerSpec, type WorkerTemplate } from './template.js';
 
 export interface DockerRuntimeOptions {
@@ -25,6 +26,8 @@ export interface DockerRuntimeOptions {
   vars?: Record<string, string>;
   /** Written as the `campus-sync.supervisor` label (a host id). */
   supervisorId?: string;
+  /** Written as the `campus-sync.scope` label; list/clean/reconcile then see only this scope's workers (see LABEL_SCOPE). */
+  scope?: string;
   logger: Logger;
 }
 
@@ -41,6 +44,7 @@ const DEFAULT_WORKER_UID = 1000;
 export function createDockerRuntime(opts: DockerRuntimeOptions): Runtime {
   const docker = opts.docker ?? new Docker();
   const endpoint = describeEndpoint(docker);
+  const scope = opts.scope || undefined;
   const log = opts.logger;
   const activeLogs = new Set<AbortController>();
 
@@ -137,6 +141,9 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): Runtime {
     if (st.uid === ids.uid && st.gid === ids.gid) return;
     try {
       await chown(dir, ids.uid, ids.gid);
+      // The supervisor may have reported this config invalid before it ever had a worker: an errors.log it
+      // created then is root's, and the worker appends to it.
+      await chown(join(dir, ERRORS_FILE), ids.uid, ids.gid).catch(() => {});
     } catch (err) {
       log.warn(`cannot give ${dir} to ${ids.uid}:${ids.gid} (${describeError(err)}): the worker may not be able to write its data`, { instance: name });
     }
@@ -181,8 +188,11 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): Runtime {
     },
 
     async list() {
-      const summaries = await call('listing workers', (abortSignal) => docker.listContainers({ all: true, filters: { label: [`${LABEL_MANAGED}=true`] }, abortSignal }));
-      const infos = await Promise.all(summaries.map((s) => inspectOrNull(s.Id)));
+      const label = [`${LABEL_MANAGED}=true`, ...(scope ? [`${LABEL_SCOPE}=${scope}`] : [])];
+      const summaries = await call('listing workers', (abortSignal) => docker.listContainers({ all: true, filters: { label }, abortSignal }));
+      // The engine cannot filter on a missing label: an unscoped runtime drops the scoped ones here.
+      const ours = summaries.filter((s) => (s.Labels?.[LABEL_SCOPE] || undefined) === scope);
+      const infos = await Promise.all(ours.map((s) => inspectOrNull(s.Id)));
       return infos.filter((i): i is Docker.ContainerInspectInfo => i !== null).map(toActualWorker);
     },
 
@@ -195,6 +205,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): Runtime {
       const wlog = log.child({ instance: w.name });
       const labels = { ...spec.createOptions.Labels };
       if (opts.supervisorId) labels[LABEL_SUPERVISOR] = opts.supervisorId;
+      if (scope) labels[LABEL_SCOPE] = scope;
       const options: Docker.ContainerCreateOptions = { ...spec.createOptions, Labels: labels };
       const name = containerName(w.name);
       await prepareDataDir(w.name, options.User);

@@ -16,7 +16,9 @@ export {
   type CollectedStatus,
 } from './status.js';
 export { createProcessRuntime, WORKER_LOG_FILE, type ProcessRuntimeOptions } from './process-runtime.js';
-export { createDockerRuntime, type DockerRuntimeOptions } from './docker-runtime.js';
+// The Docker runtime is not re-exported: dockerode costs ~14 MB of memory, so it is imported from
+// './docker-runtime.js' only when Docker is actually used (src/cli/runtime.ts).
+export type { DockerRuntimeOptions } from './docker-runtime.js';
 export { loadWorkerTemplate, renderWorkerService, toCreateOptions, specHash, containerName, type WorkerTemplate } from './template.js';
 export { renderStaticCompose } from './compose-static.js';
 export { startControlServer, controlRequest, CONTROL_SOCKET, type ControlServer } from './control.js';

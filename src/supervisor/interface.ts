@@ -9,6 +9,12 @@ export const LABEL_CONFIG = 'campus-sync.config';
 export const LABEL_CONFIG_HASH = 'campus-sync.config-hash';
 /** Which supervisor created a worker (a host id), to detect two supervisors on one engine. */
 export const LABEL_SUPERVISOR = 'campus-sync.supervisor';
+/**
+ * Optional: which set of workers a supervisor owns (CAMPUS_SYNC_SCOPE). A scoped runtime sees only its
+ * scope's containers, an unscoped one only unscoped containers, so two supervisors on one engine (a test
+ * run next to the real one, two checkouts) never remove each other's workers as orphans.
+ */
+export const LABEL_SCOPE = 'campus-sync.scope';
 
 /** One worker the supervisor wants: built from a valid config file. */
 export interface DesiredWorker {

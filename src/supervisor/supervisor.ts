@@ -1,3 +1,4 @@
+import { chown, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isValidInstanceName } from '../config/index.js';
 import { describeError, systemClock, type Clock, type Logger } from '../lib/index.js';
@@ -130,6 +131,21 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
     });
   };
 
+  /**
+   * One line in data/<name>/errors.log. The supervisor may run as root (compose.yml) while the worker runs
+   * as uid 1000: a file it creates is given to the owner of data/<name>/, or the worker could never append
+   * its own errors to it (appendFile creates it 0600).
+   */
+  const appendInstanceError = async (name: string, phase: 'config' | 'run', line: string): Promise<void> => {
+    const path = join(opts.dataDir, name, ERRORS_FILE);
+    try {
+      await createErrorFile({ path, redact: (t) => t }).append(phase, line, clock.now());
+      await giveToDirOwner(path);
+    } catch (err) {
+      logger.warn(`cannot write ${name}'s errors.log: ${describeError(err)}`);
+    }
+  };
+
   /** The config errors: one log line and one errors.log line per change of the text, never per rescan. */
   const reportInvalid = async (invalid: InvalidConfig[]): Promise<void> => {
     const now = new Map<string, string>();
@@ -139,9 +155,7 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
       reportedInvalid.set(name, error);
       logger.error(`config ${name} is invalid (its worker, if any, is left as it was): ${error}`, { instance: name });
       if (!isValidInstanceName(name)) continue;
-      await createErrorFile({ path: join(opts.dataDir, name, ERRORS_FILE), redact: (t) => t })
-        .append('config', error, clock.now())
-        .catch((err: unknown) => logger.warn(`cannot write ${name}'s errors.log: ${describeError(err)}`));
+      await appendInstanceError(name, 'config', error);
     }
     for (const name of [...reportedInvalid.keys()]) {
       if (now.has(name)) continue;
@@ -288,9 +302,7 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
         const line = `${w.name} is crash-looping: restarted ${w.restartCount - e.baseline} times (last exit code ${w.exitCode ?? '?'}); the ${runtime.kind} runtime keeps restarting it with a growing delay`;
         logger.error(line, { instance: w.name });
         if (isValidInstanceName(w.name)) {
-          await createErrorFile({ path: join(opts.dataDir, w.name, ERRORS_FILE), redact: (t) => t })
-            .append('run', line, clock.now())
-            .catch((err: unknown) => logger.warn(`cannot write ${w.name}'s errors.log: ${describeError(err)}`));
+          await appendInstanceError(w.name, 'run', line);
         }
       }
     }
@@ -350,4 +362,11 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
     },
     status: () => current,
   };
+}
+
+/** Root only: chown `file` to the owner of its directory when they differ (nothing to do, or allowed, otherwise). */
+async function giveToDirOwner(file: string): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  const [dir, own] = await Promise.all([stat(join(file, '..')), stat(file)]);
+  if (dir.uid !== own.uid || dir.gid !== own.gid) await chown(file, dir.uid, dir.gid);
 }

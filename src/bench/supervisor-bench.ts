@@ -1,0 +1,252 @@
+/**
+ * `npm run bench` (second part): 20 configs supervised on this machine, with the process runtime and with
+ * the Docker runtime (the supervisor in a container, as compose.yml runs it). Prints: time from start until
+ * every worker finished a first sync, time from a config edit until its worker runs the new spec, the
+ * supervisor's resident memory, each worker's memory, and the image size. Figures, never assertions.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import { generateTimetable, startEcalSim, startMonCampusSim, type EcalSim, type MonCampusSim } from '../sim/index.js';
+
+const run = promisify(execFile);
+/** The issue's size: 20 configs on this 2-core machine. */
+const CONFIGS = 20;
+/** A realistic month of courses each: the bench is about supervision, not about one sync's size. */
+const COURSES_PER_CONFIG = 40;
+const IMAGE = process.env.CAMPUS_SYNC_IMAGE || 'campus-sync:local';
+const APP_ROOT = resolve(import.meta.dirname, '../..');
+const CLI = join(APP_ROOT, 'dist/cli.js');
+const SUPERVISOR_CONTAINER = 'campus-sync-bench-supervisor';
+
+interface Setup {
+  root: string;
+  configs: string;
+  data: string;
+  mc: MonCampusSim;
+  ecal: EcalSim;
+}
+
+const names = Array.from({ length: CONFIGS }, (_, i) => `bench${String(i + 1).padStart(2, '0')}`);
+const calendarOf = (i: number): string => (i + 1).toString(16).padStart(24, 'c');
+
+async function setup(): Promise<Setup> {
+  const root = await mkdtemp(join(tmpdir(), 'campus-sync-sbench-'));
+  const configs = join(root, 'configs');
+  const data = join(root, 'data');
+  await mkdir(configs, { recursive: true });
+  await mkdir(data, { recursive: true });
+  const users = Object.fromEntries(names.map((n) => [n, `pw-${n}-secret`]));
+  const mc = await startMonCampusSim({ users, courses: generateTimetable({ count: COURSES_PER_CONFIG, start: '2025-09-01', seed: 1 }) });
+  const ecal = await startEcalSim({ keys: { 'bench-key': 'bench-secret' }, calendars: names.map((_, i) => calendarOf(i)) });
+  for (const [i, n] of names.entries()) await writeFile(join(configs, `${n}.yml`), configText(n, i, mc, ecal, '2026-07-31'), { mode: 0o644 });
+  return { root, configs, data, mc, ecal };
+}
+
+function configText(n: string, i: number, mc: MonCampusSim, ecal: EcalSim, to: string): string {
+  return [
+    `schedule: "0 0 1 1 *"`,
+    'moncampus:',
+    `  url: ${mc.url}`,
+    `  casUrl: ${mc.casUrl}`,
+    `  username: ${n}`,
+    `  password: pw-${n}-secret`,
+    `  window: { from: "2025-09-01", to: "${to}" }`,
+    'ecal:',
+    `  url: ${ecal.url}`,
+    '  apiKey: bench-key',
+    '  apiSecret: bench-secret',
+    `  calendarId: ${calendarOf(i)}`,
+    '',
+  ].join('\n');
+}
+
+async function lastRunOk(data: string, n: string, after: number): Promise<boolean> {
+  try {
+    const r = JSON.parse(await readFile(join(data, n, 'last-run.json'), 'utf8')) as { outcome: string; finishedAt: string };
+    return r.outcome === 'success' && Date.parse(r.finishedAt) >= after;
+  } catch {
+    return false;
+  }
+}
+
+async function waitAll(data: string, after: number, timeoutMs: number): Promise<number> {
+  const t0 = performance.now();
+  for (;;) {
+    const done = await Promise.all(names.map((n) => lastRunOk(data, n, after)));
+    if (done.every(Boolean)) return performance.now() - t0;
+    if (performance.now() - t0 > timeoutMs) throw new Error(`only ${done.filter(Boolean).length}/${CONFIGS} workers synced in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Edits one config and waits until a worker with a new pid (process) or container (docker) runs it. */
+async function editLatency(s: Setup, identity: () => Promise<string | null>): Promise<number> {
+  const before = await identity();
+  const t0 = performance.now();
+  await writeFile(join(s.configs, `${names[0]}.yml`), configText(names[0]!, 0, s.mc, s.ecal, '2026-06-30'));
+  for (;;) {
+    const now = await identity();
+    if (now && now !== before) return performance.now() - t0;
+    if (performance.now() - t0 > 60_000) throw new Error('the edited config was not picked up in 60 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const rssMbOf = (pid: number): number => {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+  } catch {
+    return NaN;
+  }
+};
+
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+interface Row {
+  runtime: string;
+  firstSyncS: number;
+  editS: number;
+  supervisorMb: number;
+  workerMb: { min: number; max: number; mean: number };
+}
+
+async function benchProcess(): Promise<Row> {
+  const s = await setup();
+  const env = { ...process.env, CAMPUS_SYNC_CONFIG_DIR: s.configs, CAMPUS_SYNC_DATA_DIR: s.data, LOG_LEVEL: 'warn' };
+  const started = Date.now();
+  const child: ChildProcess = spawn(process.execPath, [CLI, 'supervise', '--runtime', 'process'], { env, stdio: 'ignore' });
+  let peakSupervisor = 0;
+  const sampler = setInterval(() => (peakSupervisor = Math.max(peakSupervisor, rssMbOf(child.pid!) || 0)), 100);
+  try {
+    const firstSync = await waitAll(s.data, started, 180_000);
+    const workers = childPids(child.pid!).map(rssMbOf).filter(Number.isFinite);
+    const pidOf = async (): Promise<string | null> => {
+      try {
+        const w = JSON.parse(await readFile(join(s.data, names[0]!, 'worker.json'), 'utf8')) as { pid: number; state: string };
+        return w.state === 'idle' || w.state === 'running' ? String(w.pid) : null;
+      } catch {
+        return null;
+      }
+    };
+    const edit = await editLatency(s, pidOf);
+    return { runtime: 'process', firstSyncS: firstSync / 1000, editS: edit / 1000, supervisorMb: peakSupervisor, workerMb: stats(workers) };
+  } finally {
+    clearInterval(sampler);
+    child.kill('SIGTERM');
+    await new Promise((r) => child.on('close', r));
+    await s.mc.close();
+    await s.ecal.close();
+    await rm(s.root, { recursive: true, force: true });
+  }
+}
+
+async function docker(...args: string[]): Promise<string> {
+  return (await run('docker', args, { maxBuffer: 16 * 1024 * 1024 })).stdout.trim();
+}
+
+async function removeBenchContainers(): Promise<void> {
+  const ids = (await docker('ps', '-aq', '--filter', 'label=campus-sync.managed=true', '--filter', 'name=campus-sync-bench')).split('\n').filter(Boolean);
+  const sup = (await docker('ps', '-aq', '--filter', `name=${SUPERVISOR_CONTAINER}`)).split('\n').filter(Boolean);
+  if (ids.length + sup.length > 0) await docker('rm', '-f', ...ids, ...sup);
+}
+
+function parseMiB(text: string): number {
+  const m = /([\d.]+)\s*([KMG]i?B)/.exec(text);
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  return m[2]!.startsWith('G') ? n * 1024 : m[2]!.startsWith('K') ? n / 1024 : n;
+}
+
+async function benchDocker(): Promise<Row | string> {
+  try {
+    await docker('info', '--format', '{{.ServerVersion}}');
+  } catch {
+    return 'Docker engine not reachable: docker runtime not measured';
+  }
+  try {
+    await docker('image', 'inspect', IMAGE);
+  } catch {
+    return `image ${IMAGE} missing (bash scripts/docker-setup.sh builds it): docker runtime not measured`;
+  }
+  await removeBenchContainers();
+  const s = await setup();
+  // The workers run as uid 1000: their data dirs are created by the supervisor, the configs must be readable.
+  const started = Date.now();
+  await docker(
+    'run', '-d', '--name', SUPERVISOR_CONTAINER, '--network', 'host', '--user', '0:0',
+    '-v', '/var/run/docker.sock:/var/run/docker.sock',
+    '-v', `${s.configs}:${s.configs}:ro`, '-v', `${s.data}:${s.data}`,
+    '-v', `${join(APP_ROOT, 'compose.template.yml')}:/app/compose.template.yml:ro`,
+    '-e', `CAMPUS_SYNC_CONFIG_DIR=${s.configs}`, '-e', `CAMPUS_SYNC_DATA_DIR=${s.data}`,
+    '-e', `CAMPUS_SYNC_IMAGE=${IMAGE}`, '-e', 'CAMPUS_SYNC_WORKER_NETWORK=host', '-e', 'LOG_LEVEL=warn',
+    IMAGE, 'supervise', '--runtime', 'docker',
+  );
+  try {
+    const firstSync = await waitAll(s.data, started, 300_000);
+    const lines = (await docker('stats', '--no-stream', '--format', '{{.Name}} {{.MemUsage}}')).split('\n');
+    const memOf = (prefix: string) => lines.filter((l) => l.startsWith(prefix)).map((l) => parseMiB(l.split(' ')[1] ?? ''));
+    const supervisorMb = memOf(`${SUPERVISOR_CONTAINER} `)[0] ?? NaN;
+    const workers = names.flatMap((n) => memOf(`campus-sync-${n} `));
+    const idOf = async (): Promise<string | null> => {
+      const out = await docker('ps', '-q', '--filter', `name=^campus-sync-${names[0]}$`, '--filter', 'status=running').catch(() => '');
+      return out || null;
+    };
+    const edit = await editLatency(s, idOf);
+    return { runtime: 'docker', firstSyncS: firstSync / 1000, editS: edit / 1000, supervisorMb, workerMb: stats(workers) };
+  } finally {
+    await removeBenchContainers();
+    await s.mc.close();
+    await s.ecal.close();
+    await rm(s.root, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+function stats(values: number[]): { min: number; max: number; mean: number } {
+  if (values.length === 0) return { min: NaN, max: NaN, mean: NaN };
+  return { min: Math.min(...values), max: Math.max(...values), mean: values.reduce((a, b) => a + b, 0) / values.length };
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(CLI)) throw new Error('run `npm run build` first');
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  rows.push(await benchProcess());
+  const d = await benchDocker();
+  if (typeof d === 'string') notes.push(d);
+  else rows.push(d);
+  let imageMb = NaN;
+  try {
+    imageMb = Number(await docker('image', 'inspect', IMAGE, '--format', '{{.Size}}')) / 1e6;
+  } catch {
+    notes.push(`image ${IMAGE}: not built`);
+  }
+  const f = (n: number, d = 1): string => (Number.isFinite(n) ? n.toFixed(d) : '—');
+  const out = [
+    `supervisor — ${CONFIGS} configs of ${COURSES_PER_CONFIG} courses each on this machine (simulators on 127.0.0.1)`,
+    '',
+    '| runtime | all first syncs done | config edit → new spec running (target ≤ 5 s) | supervisor memory (target ≤ 80 MB) | worker memory min / mean / max (target ≤ 80 MB) |',
+    '|---|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.runtime} | ${f(r.firstSyncS)} s | ${f(r.editS, 2)} s ${r.editS <= 5 ? '(met)' : '(NOT met)'} | ${f(r.supervisorMb)} MB ${r.supervisorMb <= 80 ? '(met)' : '(NOT met)'} | ${f(r.workerMb.min)} / ${f(r.workerMb.mean)} / ${f(r.workerMb.max)} MB ${r.workerMb.max <= 80 ? '(met)' : '(NOT met)'} |`,
+    ),
+    '',
+    `image ${IMAGE}: ${f(imageMb)} MB`,
+    'Memory: process runtime = resident set (VmRSS, includes shared pages of the node binary); docker = what `docker stats` reports (the cgroup\'s usage less page cache).',
+    ...notes,
+  ];
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+await main();
