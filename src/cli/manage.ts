@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { configDir, dataDir, isValidInstanceName } from '../config/index.js';
 import { createLogger, describeError } from '../lib/index.js';
-import { collectStatus, CONTROL_SOCKET, controlRequest, type Runtime } from '../supervisor/index.js';
+import { collectStatus, CONTROL_SOCKET, controlRequest, readSupervisorStatus, type Runtime } from '../supervisor/index.js';
 import { EXIT, UsageError, type Output } from './output.js';
 import { dockerSettings, openRuntime, parseRuntimeChoice, APP_ROOT } from './runtime.js';
 import type { VerbContext } from './main.js';
@@ -25,9 +25,9 @@ export function lifecycleVerb(verb: 'start' | 'stop' | 'restart') {
     checkName(name);
     const runtime = await runtimeFor(values);
     try {
-      const workers = await runtime.list();
-      const targets = name ? [name] : workers.map((w) => w.name);
-      if (name && !workers.some((w) => w.name === name)) {
+      const known = await knownWorkers(runtime);
+      const targets = name ? [name] : known;
+      if (name && !known.includes(name)) {
         out.error(`no worker named ${name} (${runtime.kind} runtime): is the supervisor running? \`campus-sync status\` shows the configs`);
         return EXIT.failed;
       }
@@ -53,6 +53,13 @@ export function lifecycleVerb(verb: 'start' | 'stop' | 'restart') {
   };
 }
 
+/** Process workers belong to the running supervisor: it knows them (status.json), a fresh runtime here does not. */
+async function knownWorkers(runtime: Runtime): Promise<string[]> {
+  if (runtime.kind !== 'process') return (await runtime.list()).map((w) => w.name);
+  const status = await readSupervisorStatus(dataDir());
+  return (status?.instances ?? []).filter((i) => i.state !== 'invalid' && i.state !== 'missing').map((i) => i.name);
+}
+
 async function viaSupervisor(verb: string, name: string): Promise<void> {
   const socket = join(dataDir(), '.supervisor', CONTROL_SOCKET);
   let answer;
@@ -74,7 +81,7 @@ export async function logsVerb({ args, values, out }: VerbContext): Promise<numb
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const names = name ? [name] : (await runtime.list()).map((w) => w.name);
+    const names = name ? [name] : await knownWorkers(runtime);
     if (names.length === 0) {
       out.error('no workers');
       return EXIT.failed;

@@ -44,6 +44,8 @@ export async function startControlServer(opts: {
       if (!known) return send(404, { error: `no worker named ${name}` });
       opts.logger.info(`${verb} ${name} (asked on the control socket)`);
       await opts.runtime[verb](name);
+      // A reconcile writes status.json now, so `campus-sync status` shows the change at once.
+      await opts.reconcileNow(`${verb} ${name}`);
       send(200, { ok: true, name, verb });
     })().catch((err: unknown) => {
       res.writeHead(500, { 'content-type': 'application/json' });

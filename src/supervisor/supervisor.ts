@@ -1,4 +1,5 @@
 import { chown, stat } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isValidInstanceName } from '../config/index.js';
 import { describeError, systemClock, type Clock, type Logger } from '../lib/index.js';
@@ -6,7 +7,7 @@ import { createErrorFile, ERRORS_FILE } from '../worker/index.js';
 import { scanConfigs, type InvalidConfig } from './desired.js';
 import type { ActualWorker, Runtime } from './interface.js';
 import { actionName, describeAction, isDuplicateRemoval, planReconcile, type ReconcileAction } from './reconcile.js';
-import { buildInstances, CRASH_LOOP_RESTARTS, writeSupervisorStatus, type SupervisorStatus } from './status.js';
+import { buildInstances, CRASH_LOOP_RESTARTS, statusFilePath, writeSupervisorStatus, type SupervisorStatus } from './status.js';
 import { DEFAULT_DEBOUNCE_MS, DEFAULT_RESCAN_MS, watchConfigDir, type ConfigWatch } from './watch.js';
 
 /** The status file is rewritten this often; the HEALTHCHECK allows 90 s, so six beats may be missed. */
@@ -359,6 +360,8 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
       }
       await statusWrites;
       await runtime.close();
+      // No supervisor any more: `status` falls back to what the runtime shows, and the HEALTHCHECK fails.
+      await rm(statusFilePath(opts.dataDir), { force: true });
     },
     status: () => current,
   };

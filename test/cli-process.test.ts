@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEcalSim, startMonCampusSim, generateTimetable, type EcalSim, type MonCampusSim } from '../src/sim/index.js';
+import { API_KEY, API_SECRET, CALENDAR_ID, PASSWORD, makeWorkspace, nestedConfig, runCli, startCli, writeConfig, type Workspace } from './helpers.js';
+
+interface StatusJson {
+  runtime: string;
+  supervisor?: { pid: number };
+  instances: { name: string; state: string; lastRun?: { outcome: string } }[];
+}
+
+describe('the management verbs with the process runtime', () => {
+  let mc: MonCampusSim;
+  let ecal: EcalSim;
+  let ws: Workspace;
+  let env: NodeJS.ProcessEnv;
+  let supervisor: ReturnType<typeof startCli>;
+
+  const status = async (): Promise<StatusJson> => {
+    const r = await runCli(['status', '--json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as StatusJson;
+  };
+  const stateOf = async (name: string): Promise<string | undefined> => (await status()).instances.find((i) => i.name === name)?.state;
+
+  beforeAll(async () => {
+    mc = await startMonCampusSim({ users: { student: PASSWORD }, courses: generateTimetable({ count: 20, start: '2025-09-01', seed: 5 }) });
+    ecal = await startEcalSim({ keys: { [API_KEY]: API_SECRET }, calendars: [CALENDAR_ID] });
+    ws = await makeWorkspace();
+    env = { ...ws.env, CAMPUS_SYNC_RUNTIME: 'process' };
+    await writeConfig(ws, 'ivy', nestedConfig({ casUrl: mc.casUrl, url: mc.url, ecalUrl: ecal.url, from: '2025-09-01', to: '2026-07-31' }));
+    supervisor = startCli(['supervise'], env);
+  });
+  afterAll(async () => {
+    supervisor?.child.kill('SIGTERM');
+    await supervisor?.result;
+    await mc?.close();
+    await ecal?.close();
+  });
+
+  it('status shows the worker running and its first sync', async () => {
+    let s: StatusJson | undefined;
+    for (let i = 0; i < 100; i++) {
+      s = await status();
+      if (s.instances[0]?.lastRun?.outcome === 'success') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(s?.runtime).toBe('process');
+    expect(s?.supervisor?.pid).toBe(supervisor.child.pid);
+    expect(s?.instances).toMatchObject([{ name: 'ivy', state: 'running', lastRun: { outcome: 'success' } }]);
+    expect(ecal.events()).toHaveLength(20);
+  });
+
+  it('stop keeps it stopped, start and restart bring it back, logs shows its lines', async () => {
+    expect((await runCli(['stop', 'ivy'], env)).code).toBe(0);
+    expect(await stateOf('ivy')).toBe('stopped');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await stateOf('ivy')).toBe('stopped');
+    expect((await runCli(['start', 'ivy'], env)).code).toBe(0);
+    expect(await stateOf('ivy')).toBe('running');
+    expect((await runCli(['restart'], env)).code).toBe(0);
+    expect(await stateOf('ivy')).toBe('running');
+    const logs = await runCli(['logs', 'ivy', '--tail', '50'], env);
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toMatch(/"instance":"ivy"/);
+    const unknown = await runCli(['stop', 'nobody'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/no worker named nobody/);
+  });
+
+  it('SIGTERM stops the supervisor and its workers', async () => {
+    supervisor.child.kill('SIGTERM');
+    const r = await supervisor.result;
+    expect(r.code).toBe(0);
+    const s = await status();
+    expect(s.supervisor).toBeUndefined();
+  });
+});
