@@ -12,12 +12,13 @@ import { dockerSettings } from './runtime.js';
 import type { VerbContext } from './main.js';
 
 /**
- * generate-compose: the supervisor's compose.yml (default), or with --static one service per config
+ * generate-compose: compose.yml for the supervisor (default), or with --static one service per config
  * rendered from compose.template.yml, for those who won't mount the Docker socket (the original's mode).
  */
 export async function generateComposeVerb({ values, out }: VerbContext): Promise<number> {
   const isStatic = values.static === true;
-  const output = (values.output as string | undefined) ?? (isStatic ? 'compose.static.yml' : 'compose.yml');
+  // Both modes write compose.yml, so `docker compose up -d` starts whichever mode was generated last.
+  const output = (values.output as string | undefined) ?? 'compose.yml';
   let text: string;
   if (isStatic) {
     const s = dockerSettings();
@@ -41,7 +42,8 @@ export async function generateComposeVerb({ values, out }: VerbContext): Promise
   if (output === '-') process.stdout.write(text);
   else {
     await writeFile(output, text);
-    out.line(`${out.green('✓')} wrote ${output}${isStatic ? ` — start it with: docker compose -f ${output} up -d` : ' — start it with: docker compose up -d'}`);
+    const compose = output === 'compose.yml' ? 'docker compose' : `docker compose -f ${output}`;
+    out.line(`${out.green('✓')} wrote ${output} (${isStatic ? 'one service per config; run this again after adding a config' : 'supervisor mode'}) — start it with: ${compose} up -d`);
   }
   return EXIT.ok;
 }
