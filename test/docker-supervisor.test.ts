@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generateTimetable, startEcalSim, startMonCampusSim, type EcalSim, type MonCampusSim } from '../src/sim/index.js';
+import { silentLogger } from '../src/lib/index.js';
 import { sha256 } from '../src/supervisor/desired.js';
+import { createDockerRuntime } from '../src/supervisor/docker-runtime.js';
 import { LABEL_CONFIG, LABEL_CONFIG_HASH, LABEL_MANAGED, LABEL_SCOPE } from '../src/supervisor/interface.js';
 import { readSupervisorStatus, type SupervisorStatus } from '../src/supervisor/status.js';
 import { LABEL_CONFIG_SHA } from '../src/supervisor/template.js';
@@ -196,6 +198,28 @@ describeWithDocker(availability, 'the supervisor in a container (real engine)', 
     expect(eventsOf(ecal, B)).toBe(courses.length);
   });
 
+  it('CAMPUS_SYNC_SCOPE: a managed container of another scope (or none) is never taken for an orphan', async () => {
+    const foreign = `${runId}-foreign`;
+    const c = await docker.createContainer({
+      name: cname(foreign),
+      Image: TEST_IMAGE,
+      Cmd: ['--help'],
+      Labels: { [LABEL_MANAGED]: 'true', [LABEL_CONFIG]: foreign, [LABEL_CONFIG_HASH]: 'x', [LABEL_TEST]: runId },
+    });
+    const t0 = Date.now();
+    await writeFile(join(ws.configs, 'poke.txt'), String(t0));
+    await reconciledAfter(t0);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await c.inspect()).Id).toBe(c.id);
+    // And the other way round: an unscoped runtime (e.g. the real supervisor on this box) does not list ours.
+    const unscoped = createDockerRuntime({ docker, templatePath: ws.template, image: TEST_IMAGE, hostConfigDir: ws.configs, hostDataDir: ws.data, localDataDir: ws.data, logger: silentLogger });
+    const names = (await unscoped.list()).map((w) => w.name);
+    expect(names).toContain(foreign);
+    expect(names).not.toContain(A);
+    await unscoped.close();
+    await c.remove({ force: true });
+  });
+
   it('a config made INVALID: the worker keeps running untouched, status says invalid, errors.log has a config line', async () => {
     const before = (await running(C)) as Docker.ContainerInspectInfo;
     const t0 = Date.now();
@@ -212,6 +236,21 @@ describeWithDocker(availability, 'the supervisor in a container (real engine)', 
     expect(after.Id).toBe(before.Id);
     expect(after.State.StartedAt).toBe(before.State.StartedAt);
     expect(after.RestartCount).toBe(before.RestartCount);
+  });
+
+  it('a config invalid from the start gets no worker; once fixed, its worker owns the errors.log the supervisor began', async () => {
+    const D = `${runId}-d`;
+    await write(D, 'moncampus:\n  username: x\n');
+    const errorsFile = join(ws.data, D, 'errors.log');
+    await waitUntil(`${D}'s config line`, async () => / config /.test(await readFile(errorsFile, 'utf8').catch(() => '')));
+    expect(await inspectOrNull(docker, cname(D))).toBeNull();
+    await write(D, config('2025-09-07'));
+    await waitUntil(`${D}'s worker`, () => running(D));
+    // data/<name>/ was the supervisor's (root) until the worker got it, errors.log with it.
+    const [dir, file] = await Promise.all([stat(join(ws.data, D)), stat(errorsFile)]);
+    expect([dir.uid, file.uid]).toEqual([1000, 1000]);
+    await rm(join(ws.configs, `${D}.yml`));
+    await waitUntil(`${D}'s container removed`, async () => (await inspectOrNull(docker, cname(D))) === null);
   });
 
   it('a worker that dies at start is restarted by Docker with growing delays and reported ONCE as crash-looping', async () => {
