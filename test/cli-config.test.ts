@@ -2,7 +2,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { CALENDAR_ID, makeWorkspace, runCli, type Workspace } from './helpers.js';
+import { spawn } from 'node:child_process';
+import { CALENDAR_ID, CLI, makeWorkspace, runCli, type Workspace } from './helpers.js';
 
 describe('add-config and generate-compose', () => {
   let ws: Workspace;
@@ -25,6 +26,21 @@ describe('add-config and generate-compose', () => {
     expect(again.stderr).toMatch(/already exists/);
   });
 
+  it('add-config asks on a terminal, re-asks after a bad answer, and writes what was answered', async () => {
+    const answers = ['Not A Name', 'iris', 'iris.p', 'Iris-Secret-9', CALENDAR_ID, 'key-iris-1', 'secret-iris-1', '', ''].join('\n') + '\n';
+    // `script` gives the CLI a real terminal, as a person at the keyboard has.
+    const child = spawn('script', ['-qec', `${process.execPath} ${CLI} add-config`, '/dev/null'], { env: ws.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let text = '';
+    child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+    child.stdin.end(answers);
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    expect(code, text).toBe(0);
+    expect(text).toMatch(/use lower case letters/);
+    expect(text).toMatch(/Time zone \[Europe\/Paris\]/);
+    const doc = parse(await readFile(join(ws.configs, 'iris.yml'), 'utf8')) as { timezone: string; moncampus: { username: string; password: string } };
+    expect(doc).toMatchObject({ timezone: 'Europe/Paris', moncampus: { username: 'iris.p', password: 'Iris-Secret-9' } });
+  });
+
   it('add-config refuses what the schema refuses, naming the key, and writes nothing', async () => {
     const r = await runCli(['add-config', 'hugo', '--no-input', '--username', 'hugo', '--password', 'pw-hugo-1', '--calendar-id', 'nope', '--api-key', 'k', '--api-secret', 's'], ws.env);
     expect(r.code).toBe(2);
@@ -37,7 +53,7 @@ describe('add-config and generate-compose', () => {
     const r = await runCli(['generate-compose', '--static', '-o', out], { ...ws.env, CAMPUS_SYNC_IMAGE: 'campus-sync:test-static' });
     expect(r.code, r.stderr).toBe(0);
     const doc = parse(await readFile(out, 'utf8')) as { services: Record<string, { image: string; labels: Record<string, string> | string[]; read_only: boolean }> };
-    expect(Object.keys(doc.services)).toEqual(['gina']);
+    expect(Object.keys(doc.services).sort()).toEqual(['gina', 'iris']);
     const svc = doc.services.gina!;
     expect(svc.image).toBe('campus-sync:test-static');
     expect(svc.read_only).toBe(true);

@@ -74,12 +74,17 @@ interface Answers {
 export async function addConfigVerb({ args, values, out }: VerbContext): Promise<number> {
   const str = (k: string): string | undefined => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
   const interactive = process.stdin.isTTY === true && values['no-input'] !== true;
-  const rl = interactive ? createInterface({ input: process.stdin, output: process.stdout }) : undefined;
+  const rl = interactive ? createInterface({ input: process.stdin, output: process.stdout, terminal: false }) : undefined;
+  // Lines are read through one iterator: answers typed (or pasted) ahead of their question are kept.
+  const lines = rl?.[Symbol.asyncIterator]();
   const ask = async (question: string, fallback?: string, check?: (v: string) => string | null): Promise<string | undefined> => {
-    if (!rl) return fallback;
+    if (!lines) return fallback;
     for (;;) {
-      const answer = (await rl.question(`${question}${fallback ? ` [${fallback}]` : ''}: `)).trim() || fallback;
-      const problem = answer === undefined ? 'required' : check?.(answer) ?? null;
+      process.stdout.write(`${question}${fallback ? ` [${fallback}]` : ''}: `);
+      const next = await lines.next();
+      if (next.done) throw new UsageError('input ended before every question was answered');
+      const answer = String(next.value).trim() || fallback;
+      const problem = answer === undefined ? 'required' : (check?.(answer) ?? null);
       if (!problem) return answer;
       out.line(out.red(`  ${problem}`));
     }
