@@ -67,6 +67,21 @@ describe('the management verbs with the process runtime', () => {
     expect(unknown.stderr).toMatch(/no worker named nobody/);
   });
 
+  it('clean removes the workers and the supervisor starts them again from scratch', async () => {
+    const before = (await status()).instances.find((i) => i.name === 'ivy');
+    expect(before?.state).toBe('running');
+    const r = await runCli(['clean'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/removed ivy/);
+    let state: string | undefined;
+    for (let i = 0; i < 50 && state !== 'running'; i++) {
+      await new Promise((res) => setTimeout(res, 200));
+      await runCli(['status'], env); // a reconcile is due from the removal; status reads what it wrote
+      state = await stateOf('ivy');
+    }
+    expect(state).toBe('running');
+  });
+
   it('SIGTERM stops the supervisor and its workers', async () => {
     supervisor.child.kill('SIGTERM');
     const r = await supervisor.result;

@@ -158,13 +158,14 @@ export async function cleanVerb({ values, out }: VerbContext): Promise<number> {
   const runtime = await runtimeFor(values);
   try {
     let failed = 0;
-    for (const w of await runtime.list()) {
+    for (const name of await knownWorkers(runtime)) {
       try {
-        await runtime.remove(w.name);
-        out.line(`${out.green('✓')} removed ${w.name}`);
+        if (runtime.kind === 'docker') await runtime.remove(name);
+        else await viaSupervisor('remove', name);
+        out.line(`${out.green('✓')} removed ${name}`);
       } catch (err) {
         failed++;
-        out.line(`${out.red('✗')} ${w.name}: ${describeError(err)}`);
+        out.line(`${out.red('✗')} ${name}: ${describeError(err)}`);
       }
     }
     if (values.images === true && runtime.kind === 'docker') {

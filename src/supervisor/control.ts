@@ -6,13 +6,13 @@ import type { Runtime } from './interface.js';
 
 /**
  * The supervisor's control socket: a tiny HTTP API on a Unix socket (`data/.supervisor/control.sock`),
- * so `campus-sync start|stop|restart <name>` in another shell reach workers that belong to the running
+ * so `campus-sync start|stop|restart <name>` and `clean` in another shell reach workers that belong to the running
  * supervisor (the process runtime's children have no other handle). Filesystem permissions guard it.
  */
 export const CONTROL_SOCKET = 'control.sock';
 
-export type ControlVerb = 'start' | 'stop' | 'restart';
-const VERBS: readonly ControlVerb[] = ['start', 'stop', 'restart'];
+export type ControlVerb = 'start' | 'stop' | 'restart' | 'remove';
+const VERBS: readonly ControlVerb[] = ['start', 'stop', 'restart', 'remove'];
 
 export interface ControlServer {
   close(): Promise<void>;
@@ -28,7 +28,7 @@ export async function startControlServer(opts: {
   await rm(opts.socketPath, { force: true }); // a socket left by a killed supervisor
   const server: Server = createServer((req, res) => {
     void (async () => {
-      const match = /^\/workers\/([a-z0-9][a-z0-9_-]*)\/(start|stop|restart)$/.exec(req.url ?? '');
+      const match = /^\/workers\/([a-z0-9][a-z0-9_-]*)\/(start|stop|restart|remove)$/.exec(req.url ?? '');
       const send = (status: number, body: unknown): void => {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
