@@ -79,6 +79,70 @@ function toEvent(base: string, sourceId: string, s: Spec): CalendarEvent {
   };
 }
 
+
+const scenarioArb = fc.record({
+  base: fc.constantFrom(...BASES),
+  initial: fc.array(specArb, { maxLength: 6 }),
+  edits: fc.array(editArb, { maxLength: 6 }),
+  /** Events a person made in the same calendar, another instance's and another calendar's. */
+  foreign: fc.array(fc.record({ spec: specArb, kind: fc.constantFrom('hand', 'other-instance', 'other-calendar', 'own-text-ref') }), { maxLength: 3 }),
+  /** Indexes of initial courses the Python tool had already pushed (numeric reference). */
+  legacy: fc.array(fc.nat(), { maxLength: 3 }),
+  /** A stale event of the Python tool matching nothing. */
+  staleLegacy: fc.option(specArb, { nil: undefined }),
+  seed: fc.integer(),
+  failRate: fc.constantFrom(0, 0.1, 0.3),
+  crashRate: fc.constantFrom(0, 0.3),
+  loose: fc.boolean(),
+});
+
+describe('sync convergence (property)', () => {
+  it('ECAL ends equal to the timetable after a clean run, whatever failed before', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenarioArb, async (sc) => {
+        // Seeded by fast-check, so a failing case replays and shrinks.
+        const rng = createPrng(sc.seed);
+        let faulty = true;
+        const fault = (c: { op: string }): MemoryFault => {
+          if (!faulty || sc.failRate === 0) return undefined;
+          const r = rng();
+          if (r >= sc.failRate) return undefined;
+          const which = r / sc.failRate;
+          if (which < 0.3) return new TransientError('ECAL answered 502', { status: 502 });
+          if (which < 0.6) return { after: new TransientError('timeout after the write', { status: undefined }) };
+          if (which < 0.8 && c.op === 'create') return 'twice';
+          return new TransientError('too many requests', { status: 429 });
+        };
+        const ecal = createMemoryEcal({ fault, echo: sc.loose ? 'loose' : 'exact' });
+        const options: SyncOptions = {
+          instance: INSTANCE,
+          calendarId: CAL,
+          timezone: ZONE,
+          alert: '15M',
+          window: {
+            from: DateTime.fromISO(sc.base, { zone: ZONE }).toISO()!,
+            to: DateTime.fromISO(sc.base, { zone: ZONE }).plus({ days: WINDOW_DAYS }).toISO()!,
+          },
+          maxDeleteShare: 1,
+        };
+        const listQuery = {
+          calendarId: CAL,
+          startDate: sc.base,
+          endDate: DateTime.fromISO(sc.base).plus({ days: WINDOW_DAYS - 1 }).toISODate()!,
+        };
+
+        // --- the timetable and the calendar's starting state ---
+        let nextSource = 1000;
+        let timetable = new Map<string, Spec>();
+        for (const s of sc.initial) timetable.set(String(nextSource++), s);
+        const events = (): CalendarEvent[] => [...timetable].map(([id, s]) => toEvent(sc.base, id, s));
+
+        const foreignIds: string[] = [];
+        for (const f of sc.foreign) {
+          const b = toEcalBody(toEvent(sc.base, '1', f.spec), { instance: INSTANCE, calendarId: CAL, alert: '' });
+          const e: Omit<EcalRemoteEvent, 'id'> =
+            f.kind === 'hand'
+              ? { ...b, reference: '' }
               : f.kind === 'other-instance'
                 ? { ...b, reference: 'campus-sync:bob:1001' }
                 : f.kind === 'own-text-ref'
