@@ -16,7 +16,15 @@ export async function superviseVerb({ values, out }: VerbContext): Promise<numbe
   const runtime = await openRuntime(parseRuntimeChoice(values.runtime), logger);
   const removeWorkers = values['remove-workers-on-exit'] === true || process.env.CAMPUS_SYNC_REMOVE_WORKERS_ON_EXIT === '1';
   const heartbeatMs = positiveInt(process.env.CAMPUS_SYNC_HEARTBEAT_MS);
-  const supervisor = createSupervisor({ runtime, configDir: configDir(), dataDir: dataDir(), logger, ...(heartbeatMs ? { heartbeatMs } : {}) });
+  const runtimeRetryBaseMs = positiveInt(process.env.CAMPUS_SYNC_RUNTIME_RETRY_MS);
+  const supervisor = createSupervisor({
+    runtime,
+    configDir: configDir(),
+    dataDir: dataDir(),
+    logger,
+    ...(heartbeatMs ? { heartbeatMs } : {}),
+    ...(runtimeRetryBaseMs ? { runtimeRetryBaseMs } : {}),
+  });
   const control = await startControlServer({
     socketPath: join(dataDir(), '.supervisor', CONTROL_SOCKET),
     runtime,
@@ -52,7 +60,11 @@ export async function superviseVerb({ values, out }: VerbContext): Promise<numbe
   return EXIT.ok;
 }
 
-/** CAMPUS_SYNC_HEARTBEAT_MS (status rewrite and crash-loop check period): tests shorten it; anything else keeps the default. */
+/**
+ * CAMPUS_SYNC_HEARTBEAT_MS (status rewrite and crash-loop check period) and CAMPUS_SYNC_RUNTIME_RETRY_MS
+ * (first delay before asking an unreachable engine again; it still doubles up to the 30 s cap): tests
+ * shorten them; anything that is not a positive integer keeps the default.
+ */
 function positiveInt(value: string | undefined): number | undefined {
   if (!value || !/^\d+$/.test(value)) return undefined;
   const n = Number(value);
