@@ -21,3 +21,15 @@ export {
 } from './ecal.js';
 export { generateTimetable, SLOTS, type GenerateTimetableOptions } from './timetable-gen.js';
 export { createPrng } from './prng.js';
+export { type SimLoggedRequest } from './logged-server.js';
+export { startClicrdvSim, type ClicrdvSim, type ClicrdvSimOptions, type ClicrdvSlot } from './clicrdv.js';
+export { startCalcomSim, type CalcomSim, type CalcomSimOptions, type CalcomSlotSpec, type CalcomBooking } from './calcom.js';
+export {
+  startDiscordSim,
+  validateDiscordMessage,
+  DISCORD_LIMITS,
+  type DiscordSim,
+  type DiscordSimOptions,
+  type DiscordSimMessage,
+} from './discord.js';
+export { startSlackSim, type SlackSim, type SlackSimOptions, type SlackSimMessage } from './slack.js';

@@ -1,0 +1,111 @@
+import type { AxiosInstance } from 'axios';
+import { RemoteError, TransientError, makeRedactor } from '../../lib/index.js';
+import { ChannelTransientError, PermanentChannelError, type Channel, type SendProgress } from '../channel.js';
+import { renderDiscord, type Alert } from '../message.js';
+import { createHttp, MAX_RETRY_AFTER_MS, parseRetryAfterHeader, postJson, snippet, type HttpAnswer } from './http.js';
+
+export const DISCORD_USER_AGENT = 'DiscordBot (https://github.com/campus-sync, 0.1)';
+/** Discord error codes that mean the target is gone or closed to us: never retry them. */
+const GONE_CODES: Record<number, string> = {
+  10003: 'unknown channel',
+  10015: 'unknown webhook',
+  50001: 'missing access',
+  50013: 'missing permissions',
+  50027: 'invalid webhook token',
+};
+
+interface DiscordErrorBody {
+  code?: number;
+  message?: string;
+  retry_after?: number;
+  global?: boolean;
+}
+
+function errorBody(json: unknown): DiscordErrorBody {
+  return json !== null && typeof json === 'object' ? (json as DiscordErrorBody) : {};
+}
+
+/** Maps a Discord answer to success or one of our typed errors. */
+export function checkDiscordAnswer(answer: HttpAnswer, what: string, redact: (s: string) => string): void {
+  const { status } = answer;
+  if (status >= 200 && status <= 299) return;
+  const body = errorBody(answer.json);
+  const detail = body.message ? `${body.message}${body.code !== undefined ? ` (code ${body.code})` : ''}` : snippet(answer.text, redact);
+  if (status === 429) {
+    // retry_after is in seconds (a float); the header is the fallback. Global = the whole token is limited.
+    const fromBody = typeof body.retry_after === 'number' && Number.isFinite(body.retry_after) ? Math.ceil(body.retry_after * 1000) : undefined;
+    const retryAfterMs = Math.min(MAX_RETRY_AFTER_MS, fromBody ?? parseRetryAfterHeader(answer.headers['retry-after']) ?? 1_000);
+    const global = body.global === true || answer.headers['x-ratelimit-global'] === 'true';
+    throw new ChannelTransientError(`${what} rate limited${global ? ' (global)' : ''}, retry after ${retryAfterMs} ms`, {
+      status,
+      retryAfterMs,
+      global,
+    });
+  }
+  if (status >= 500) throw new TransientError(`${what} answered ${status}: ${detail}`, { status });
+  const gone = body.code !== undefined ? GONE_CODES[body.code] : undefined;
+  if (status === 404 || status === 401 || status === 403 || gone) {
+    throw new PermanentChannelError(`${what} answered ${status}${gone ? ` (${gone})` : ''}: ${detail}`, { status });
+  }
+  throw new RemoteError(`${what} answered ${status}: ${detail}`, { status });
+}
+
+async function sendAll(
+  alert: Alert,
+  progress: SendProgress | undefined,
+  post: (body: unknown) => Promise<void>,
+): Promise<void> {
+  const messages = renderDiscord(alert);
+  for (let i = progress?.done ?? 0; i < messages.length; i++) {
+    await post(messages[i]);
+    await progress?.markDone(i + 1);
+  }
+}
+
+export interface DiscordWebhookChannelOptions {
+  name: string;
+  url: string;
+  http?: AxiosInstance;
+  timeoutMs?: number;
+}
+
+export function createDiscordWebhookChannel(opts: DiscordWebhookChannelOptions): Channel {
+  const http = opts.http ?? createHttp(opts.timeoutMs);
+  const redact = makeRedactor([opts.url, ...opts.url.split('/').slice(-1)]);
+  const what = `Discord webhook "${opts.name}"`;
+  return {
+    name: opts.name,
+    type: 'discord-webhook',
+    send: (alert, progress) =>
+      sendAll(alert, progress, async (body) => {
+        checkDiscordAnswer(await postJson(http, opts.url, body, what, redact), what, redact);
+      }),
+  };
+}
+
+export interface DiscordBotChannelOptions {
+  name: string;
+  token: string;
+  channelId: string;
+  /** Default 'https://discord.com/api'. */
+  apiUrl?: string;
+  http?: AxiosInstance;
+  timeoutMs?: number;
+}
+
+export function createDiscordBotChannel(opts: DiscordBotChannelOptions): Channel {
+  const http = opts.http ?? createHttp(opts.timeoutMs);
+  const redact = makeRedactor([opts.token]);
+  const base = (opts.apiUrl ?? 'https://discord.com/api').replace(/\/+$/, '');
+  const url = `${base}/v10/channels/${encodeURIComponent(opts.channelId)}/messages`;
+  const what = `Discord bot channel "${opts.name}"`;
+  const headers = { Authorization: `Bot ${opts.token}`, 'User-Agent': DISCORD_USER_AGENT };
+  return {
+    name: opts.name,
+    type: 'discord-bot',
+    send: (alert, progress) =>
+      sendAll(alert, progress, async (body) => {
+        checkDiscordAnswer(await postJson(http, url, body, what, redact, headers), what, redact);
+      }),
+  };
+}

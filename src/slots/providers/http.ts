@@ -1,0 +1,195 @@
+import axios, { type AxiosResponse } from 'axios';
+import {
+  AuthError,
+  DEFAULT_RETRY,
+  RemoteError,
+  TransientError,
+  backoffDelay,
+  makeRedactor,
+  silentLogger,
+  sleep as realSleep,
+  withRetry,
+  type Logger,
+  type RetryOptions,
+} from '../../lib/index.js';
+
+/** Both APIs answer in well under a second; 20 s tolerates a slow link without stalling a 35-day scan. */
+export const DEFAULT_SLOT_TIMEOUT_MS = 20_000;
+/** A longer wait would hold a check past its next schedule; wait this much at most and let the attempt budget decide. */
+export const MAX_RATE_LIMIT_WAIT_MS = 60_000;
+/** Without a header a rate limit is backed off from a second, not the usual 250 ms. */
+export const RATE_LIMIT_BASE_DELAY_MS = 1_000;
+/** Enough of an unexpected body to diagnose, not enough to flood a log or an alert. */
+const SNIPPET_CHARS = 200;
+/** Above this a reset header is a Unix time in seconds, below it a number of seconds to wait (1e9 s is 2001). */
+const EPOCH_SECONDS_THRESHOLD = 1e9;
+/** Above this it is a Unix time in milliseconds. */
+const EPOCH_MS_THRESHOLD = 1e12;
+
+/** axios codes that mean our request could not be built: trying again cannot help. */
+const NOT_TRANSIENT_CODES = new Set(['ERR_INVALID_URL', 'ERR_BAD_OPTION', 'ERR_BAD_OPTION_VALUE', 'ERR_NOT_SUPPORT']);
+
+export interface JsonGetterOptions {
+  /** 'ClicRDV' or 'Cal.com', for messages. */
+  service: string;
+  /** Statuses that mean the credentials were refused, and the message then. */
+  authStatuses: readonly number[];
+  authMessage: string;
+  timeoutMs?: number;
+  /** Bounded attempts with backoff; `sleep` and `random` are injectable for tests. */
+  retry?: RetryOptions;
+  logger?: Logger;
+  /** Values to hide from any message built from an answer. */
+  secrets?: Iterable<string>;
+}
+
+export interface GetRequest {
+  url: string;
+  headers?: Record<string, string>;
+  /** How messages name this request: path and harmless parameters only, never the query (it may hold a key). */
+  what: string;
+}
+
+/** Counts the attempts of one check. */
+export interface RequestCounter {
+  requests: number;
+}
+
+export type JsonGetter = (req: GetRequest, counter: RequestCounter) => Promise<unknown>;
+
+/** Wait asked by a 429/503: Retry-After (seconds or HTTP date), else X-RateLimit-Reset (seconds or Unix time); capped. */
+export function rateLimitWaitMs(headers: Record<string, unknown>, nowMs = Date.now()): number | undefined {
+  const clamp = (ms: number): number => Math.min(MAX_RATE_LIMIT_WAIT_MS, Math.max(0, Math.round(ms)));
+  const text = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : typeof v === 'number' ? String(v) : undefined);
+  const retryAfter = text(headers['retry-after']);
+  if (retryAfter !== undefined) {
+    const seconds = Number(retryAfter);
+    const ms = Number.isFinite(seconds) ? seconds * 1_000 : Date.parse(retryAfter) - nowMs;
+    if (Number.isFinite(ms)) return clamp(ms);
+  }
+  const reset = text(headers['x-ratelimit-reset']);
+  if (reset !== undefined) {
+    const n = Number(reset);
+    if (!Number.isFinite(n)) return undefined;
+    if (n > EPOCH_MS_THRESHOLD) return clamp(n - nowMs);
+    if (n > EPOCH_SECONDS_THRESHOLD) return clamp(n * 1_000 - nowMs);
+    return clamp(n * 1_000);
+  }
+  return undefined;
+}
+
+/** The `message` of a JSON error body (Cal.com v1 `{message}`, v2 `{error:{message}}`), else the start of the text. */
+function errorDetail(text: string): string {
+  try {
+    const json = JSON.parse(text) as unknown;
+    if (json !== null && typeof json === 'object') {
+      const o = json as Record<string, unknown>;
+      const inner = o.error !== null && typeof o.error === 'object' ? (o.error as Record<string, unknown>).message : undefined;
+      for (const candidate of [inner, o.message, o.error, o.errors]) {
+        if (typeof candidate === 'string' && candidate !== '') return candidate.slice(0, SNIPPET_CHARS);
+      }
+    }
+  } catch {
+    // Not JSON: show the text itself.
+  }
+  return text.trim().replace(/\s+/g, ' ').slice(0, SNIPPET_CHARS);
+}
+
+/**
+ * A GET-JSON function over one axios instance with bounded retries: 5xx, 408, 429 and network
+ * failures are TransientError (retried, a 429's own wait honoured), auth statuses AuthError, other
+ * answers RemoteError. axios errors are never attached as `cause`: their config holds the full URL.
+ */
+export function createJsonGetter(opts: JsonGetterOptions): JsonGetter {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_SLOT_TIMEOUT_MS;
+  const logger = opts.logger ?? silentLogger;
+  const retry = opts.retry ?? {};
+  const redact = makeRedactor(opts.secrets ?? []);
+  const waitOf = new WeakMap<object, number>();
+  const http = axios.create({
+    timeout: timeoutMs,
+    validateStatus: () => true,
+    responseType: 'text',
+    transformResponse: [(data: unknown) => data],
+    // A redirect to a login page would parse as garbage: report it instead.
+    maxRedirects: 0,
+  });
+
+  async function attemptOnce(req: GetRequest, counter: RequestCounter): Promise<unknown> {
+    const what = `${opts.service} GET ${req.what}`;
+    const signal = AbortSignal.timeout(timeoutMs);
+    counter.requests++;
+    let res: AxiosResponse<string>;
+    try {
+      res = await http.get<string>(req.url, { headers: { Accept: 'application/json', ...req.headers }, signal });
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (signal.aborted || code === 'ECONNABORTED' || code === 'ETIMEDOUT') throw new TransientError(`${what} timed out after ${timeoutMs} ms`);
+      const codeText = typeof code === 'string' ? ` (${code})` : '';
+      const message = redact(err instanceof Error ? err.message : String(err));
+      if (typeof code === 'string' && NOT_TRANSIENT_CODES.has(code)) throw new RemoteError(`${what} could not be sent${codeText}: ${message}`);
+      throw new TransientError(`${what} failed${codeText}: ${message}`);
+    }
+    const text = typeof res.data === 'string' ? res.data : '';
+    const status = res.status;
+    logger.debug(`${what} answered ${status}`);
+    if (status >= 200 && status <= 299) {
+      try {
+        return text.trim() === '' ? undefined : (JSON.parse(text) as unknown);
+      } catch {
+        throw new RemoteError(`${what} answered ${status} with a body that is not JSON: ${redact(errorDetail(text))}`, { status });
+      }
+    }
+    const detail = redact(errorDetail(text));
+    const suffix = detail ? `: ${detail}` : '';
+    if (opts.authStatuses.includes(status)) throw new AuthError(`${opts.authMessage} (${status} on ${what}${suffix})`);
+    if (status === 429 || status === 408 || status >= 500) {
+      const err = new TransientError(`${what} answered ${status}${status === 429 ? ' (rate limited)' : ''}${suffix}`, { status });
+      const wait = rateLimitWaitMs(res.headers as Record<string, unknown>);
+      if (wait !== undefined) waitOf.set(err, wait);
+      throw err;
+    }
+    if (status >= 300 && status <= 399) throw new RemoteError(`${what} answered ${status} (redirect; check the configured URL)`, { status });
+    throw new RemoteError(`${what} answered ${status}${suffix}`, { status });
+  }
+
+  return async (req, counter) => {
+    const base = retry.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs;
+    const max = retry.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs;
+    const wait = retry.sleep ?? realSleep;
+    let nextDelay: number | undefined;
+    let attempts = 0;
+    try {
+      return await withRetry(
+        (attempt) => {
+          attempts = attempt;
+          return attemptOnce(req, counter);
+        },
+        {
+          ...retry,
+          onRetry: (err, attempt, delay) => {
+            const asked = typeof err === 'object' && err !== null ? waitOf.get(err) : undefined;
+            const rateLimited = err instanceof TransientError && err.status === 429;
+            nextDelay =
+              asked ??
+              (rateLimited
+                ? backoffDelay(attempt, Math.max(base, RATE_LIMIT_BASE_DELAY_MS), Math.max(max, RATE_LIMIT_BASE_DELAY_MS), retry.random)
+                : delay);
+            logger.warn(`${opts.service} GET ${req.what} failed, trying again`, {
+              attempt,
+              delayMs: nextDelay,
+              error: err instanceof Error ? err.message : String(err),
+            });
+            retry.onRetry?.(err, attempt, nextDelay);
+          },
+          sleep: (ms) => wait(nextDelay ?? ms),
+        },
+      );
+    } catch (err) {
+      if (err instanceof TransientError && attempts > 1) {
+        throw new TransientError(`${err.message} (gave up after ${attempts} attempts)`, { status: err.status, cause: err });
+      }
+      throw err;
+    }
+  };
+}
