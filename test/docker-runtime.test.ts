@@ -11,6 +11,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RemoteError, silentLogger } from '../src/lib/index.js';
 import { startEcalSim, startMonCampusSim, generateTimetable, type EcalSim, type MonCampusSim } from '../src/sim/index.js';
 import { createDockerRuntime } from '../src/supervisor/docker-runtime.js';
+import { scanConfigs } from '../src/supervisor/desired.js';
 import { LABEL_CONFIG, LABEL_CONFIG_HASH, LABEL_MANAGED, LABEL_SUPERVISOR, type DesiredWorker, type Runtime } from '../src/supervisor/interface.js';
 import { planReconcile } from '../src/supervisor/reconcile.js';
 import { LABEL_CONFIG_SHA } from '../src/supervisor/template.js';
@@ -102,6 +103,29 @@ describeWithDocker(availability, 'docker runtime (real engine)', (docker: Docker
     const lastRun = JSON.parse(await readFile(join(dir, 'last-run.json'), 'utf8')) as { outcome: string };
     expect(lastRun.outcome).toBe('success');
     expect((await stat(join(dir, 'last-run.json'))).uid).toBe(1000);
+  });
+
+  it('a config using ${VAR} for its password runs with the supervisor\'s value, never in the container env', async () => {
+    const nameEnv = `${runId}-env`;
+    const text = nestedConfig({ casUrl: mc.casUrl, url: mc.url, ecalUrl: ecal.url, from: '2025-09-01', to: '2026-07-31', password: '${TEST_MC_PASSWORD}' });
+    await writeConfig(ws, nameEnv, text);
+    const { desired: found } = await scanConfigs(ws.configs, { TEST_MC_PASSWORD: PASSWORD });
+    const w = found.find((d) => d.name === nameEnv)!;
+    expect(w.resolvedConfig).toContain(PASSWORD);
+    await rt.create(w);
+    const dir = join(ws.data, nameEnv);
+    await waitUntil('the worker to sync with the resolved password', async () => {
+      const last = await readFile(join(dir, 'last-run.json'), 'utf8').catch(() => '');
+      return last.includes('"outcome": "success"');
+    }, 45_000);
+    const resolved = await stat(join(dir, 'config.resolved.yml'));
+    expect([resolved.uid, resolved.mode & 0o777]).toEqual([1000, 0o600]);
+    const info = await inspectOf(nameEnv);
+    expect((info.Config.Env ?? []).join('\n')).not.toContain(PASSWORD);
+    // The password changes in the supervisor's environment: a new spec, so the worker is recreated.
+    const again = (await scanConfigs(ws.configs, { TEST_MC_PASSWORD: 'another-password' })).desired.find((d) => d.name === nameEnv)!;
+    expect(rt.specHash(again)).not.toBe(rt.specHash(w));
+    await rt.remove(nameEnv);
   });
 
   it('a worker whose login is refused appends to errors.log on the host', async () => {

@@ -1,6 +1,8 @@
 export {
   loadConfigFile,
   parseConfig,
+  resolveConfigText,
+  usesEnv,
   listConfigFiles,
   isConfigFileName,
   type InstanceConfig,

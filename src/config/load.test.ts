@@ -442,3 +442,24 @@ describe('service address defaults', () => {
     expect(serviceDefaults(env)).toEqual({ moncampusUrl: 'http://127.0.0.1:1', casUrl: 'http://127.0.0.1:2/cas/login', ecalUrl: 'http://127.0.0.1:3' });
   });
 });
+
+describe('resolveConfigText (for workers that do not share the environment)', () => {
+  it('fills ${VAR} in, keeps literal ${ escaped, and reads back to the same config', async () => {
+    const { resolveConfigText, usesEnv } = await import('./load.js');
+    const text = 'moncampus:\n  username: alice\n  password: "${PW}"\nics:\n  enabled: true\n# note: $${NOT_A_VAR}\n';
+    const env = { PW: 'pa$${ss-word' };
+    expect(usesEnv(text)).toBe(true);
+    expect(usesEnv('password: "$${literal}"')).toBe(false);
+    const resolved = resolveConfigText(text, { file: '/tmp/alice.yml', env });
+    expect(resolved).not.toContain('${PW}');
+    const direct = await parseConfig(text, { file: '/tmp/alice.yml', env });
+    const again = await parseConfig(resolved, { file: '/tmp/alice.yml', env: {} });
+    expect(again.moncampus.password).toBe(direct.moncampus.password);
+    expect(again.moncampus.password).toBe('pa$${ss-word');
+  });
+
+  it('names the missing variable, as parseConfig does', async () => {
+    const { resolveConfigText } = await import('./load.js');
+    expect(() => resolveConfigText('moncampus:\n  password: "${NOPE}"\n', { file: '/tmp/bob.yml', env: {} })).toThrow(/NOPE/);
+  });
+});

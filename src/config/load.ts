@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isMap, isScalar, LineCounter, parseDocument, visit } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, stringify, visit } from 'yaml';
 import { ConfigError } from '../lib/index.js';
 import { interpolateEnv, type ConfigIssue } from './env.js';
 import { configErrorFrom, fromZodIssues } from './issues.js';
@@ -87,6 +87,32 @@ export async function loadConfigFile(file: string, opts: { env?: NodeJS.ProcessE
     throw new ConfigError(`${displayPath(file)}: cannot read the config file (${code})`);
   }
   return parseConfig(text, { file, ...opts });
+}
+
+/** True when the text refers to the environment (`${VAR}`): such a config reads differently elsewhere. */
+export function usesEnv(text: string): boolean {
+  return /(^|[^$])\$\{/.test(text);
+}
+
+/**
+ * The config with every `${VAR}` replaced from `env`, as YAML text a worker can read WITHOUT that
+ * environment (a Docker worker gets no secrets in its env). Literal `${` are written back escaped (`$${`)
+ * so the worker's own interpolation leaves them alone. Throws ConfigError as parseConfig would.
+ */
+export function resolveConfigText(text: string, opts: ParseOptions): string {
+  const shown = displayPath(path.resolve(opts.file));
+  const raw = parseYaml(text, shown);
+  const interpolated = interpolateEnv(raw.value, opts.env ?? process.env);
+  if (interpolated.issues.length > 0) throw configErrorFrom(shown, interpolated.issues);
+  const escape = (v: unknown): unknown =>
+    typeof v === 'string'
+      ? v.replaceAll('${', '$${')
+      : Array.isArray(v)
+        ? v.map(escape)
+        : v !== null && typeof v === 'object' && !(v instanceof Date)
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, escape(x)]))
+          : v;
+  return `# Resolved by the campus-sync supervisor from ${path.basename(shown)}: \${VAR} replaced. Do not edit.\n${stringify(escape(interpolated.value))}`;
 }
 
 export async function parseConfig(text: string, opts: ParseOptions): Promise<InstanceConfig> {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { displayPath, listConfigFiles, parseConfig } from '../config/index.js';
+import { displayPath, listConfigFiles, parseConfig, resolveConfigText, usesEnv } from '../config/index.js';
 import { describeError } from '../lib/index.js';
 import type { DesiredWorker } from './interface.js';
 
@@ -52,8 +52,14 @@ export async function scanConfigs(dir: string, env: NodeJS.ProcessEnv = process.
       continue;
     }
     try {
-      await parseConfig(bytes.toString('utf8'), { file, env });
-      desired.push({ name, configFile: file, configSha: sha256(bytes) });
+      const text = bytes.toString('utf8');
+      await parseConfig(text, { file, env });
+      if (usesEnv(text)) {
+        const resolvedConfig = resolveConfigText(text, { file, env });
+        desired.push({ name, configFile: file, configSha: sha256(resolvedConfig), resolvedConfig });
+      } else {
+        desired.push({ name, configFile: file, configSha: sha256(bytes) });
+      }
     } catch (err) {
       invalid.push({ name, file, error: describeError(err) });
     }

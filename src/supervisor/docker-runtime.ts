@@ -7,7 +7,7 @@ import { chown, mkdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import Docker from 'dockerode';
 import { ERRORS_FILE } from '../worker/index.js';
-import { CampusSyncError, RemoteError, TransientError, describeError, type Logger } from '../lib/index.js';
+import { CampusSyncError, RemoteError, TransientError, describeError, writeFileAtomic, type Logger } from '../lib/index.js';
 import { LABEL_CONFIG, LABEL_CONFIG_HASH, LABEL_MANAGED, LABEL_SCOPE, LABEL_SUPERVISOR, type ActualWorker, type DesiredWorker, type LogOptions, type Runtime, type WorkerRunState } from './interface.js';
 import { buildWorkerSpec, containerName, CONTAINER_PREFIX, loadWorkerTemplateSync, type WorkerSpec, type WorkerTemplate } from './template.js';
 
@@ -38,6 +38,8 @@ export interface DockerRuntimeOptions {
 export const ENGINE_CALL_TIMEOUT_MS = 30_000;
 /** Docker's own default stop timeout, when the container does not carry one. */
 const DOCKER_DEFAULT_STOP_SECONDS = 10;
+/** Where a config using ${VAR} is written, resolved, for its worker (inside data/<name>/, private). */
+export const RESOLVED_CONFIG_FILE = 'config.resolved.yml';
 /** The worker user when the template's `user` is not numeric (the image's `node` user). */
 const DEFAULT_WORKER_UID = 1000;
 
@@ -74,7 +76,8 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): Runtime {
       name: w.name,
       configSha: w.configSha,
       image: opts.image,
-      configFileHost: join(opts.hostConfigDir, basename(w.configFile)),
+      // A config with ${VAR} is mounted resolved, from the worker's own data dir (see DesiredWorker.resolvedConfig).
+      configFileHost: w.resolvedConfig ? join(opts.hostDataDir, w.name, RESOLVED_CONFIG_FILE) : join(opts.hostConfigDir, basename(w.configFile)),
       dataDirHost: join(opts.hostDataDir, w.name),
       vars: opts.vars,
     });
@@ -149,6 +152,16 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): Runtime {
     }
   };
 
+  /** The resolved config holds secrets: private to the worker's user, written atomically. */
+  const writeResolvedConfig = async (name: string, text: string, user: string | undefined): Promise<void> => {
+    const file = join(opts.localDataDir, name, RESOLVED_CONFIG_FILE);
+    await writeFileAtomic(file, text, 0o600);
+    const ids = parseUser(user) ?? { uid: DEFAULT_WORKER_UID, gid: DEFAULT_WORKER_UID };
+    await chown(file, ids.uid, ids.gid).catch((err: unknown) =>
+      log.warn(`cannot give ${file} to ${ids.uid}:${ids.gid} (${describeError(err)}): the worker may not be able to read its config`, { instance: name }),
+    );
+  };
+
   /** A config only root can read makes the worker exit at once with a confusing error: say it here. */
   const warnIfConfigUnreadable = async (w: DesiredWorker, user: string | undefined): Promise<void> => {
     const ids = parseUser(user) ?? { uid: DEFAULT_WORKER_UID, gid: DEFAULT_WORKER_UID };
@@ -209,7 +222,8 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): Runtime {
       const options: Docker.ContainerCreateOptions = { ...spec.createOptions, Labels: labels };
       const name = containerName(w.name);
       await prepareDataDir(w.name, options.User);
-      await warnIfConfigUnreadable(w, options.User);
+      if (w.resolvedConfig) await writeResolvedConfig(w.name, w.resolvedConfig, options.User);
+      else await warnIfConfigUnreadable(w, options.User);
       try {
         await createContainer(options);
       } catch (err) {

@@ -22,8 +22,16 @@ export interface DesiredWorker {
   name: string;
   /** Absolute path of the config file, as the supervisor sees it. */
   configFile: string;
-  /** sha256 hex of the config file's bytes: part of the worker spec, so an edit changes the spec hash. */
+  /**
+   * sha256 hex of what the worker will read: the config file's bytes, or its resolved text when it uses
+   * `${VAR}` (so a changed variable recreates the worker too). Part of the worker spec.
+   */
   configSha: string;
+  /**
+   * Only for a config that uses `${VAR}`: the text with the supervisor's environment filled in. A Docker
+   * worker gets no secrets in its env, so it is given this (as a private file in its data dir) instead.
+   */
+  resolvedConfig?: string;
 }
 
 export type WorkerRunState = 'running' | 'restarting' | 'starting' | 'exited' | 'created' | 'paused' | 'dead' | 'stopped' | 'unknown';
