@@ -36,3 +36,8 @@ export {
   DEFAULT_MAX_DELETE_SHARE,
   DEFAULT_CONCURRENCY,
 } from './schema.js';
+// The `slots:` and `notify:` sections: their schemas belong to the config file, so slots/ and notify/
+// import them from here (DESIGN: config imports nothing of ours; the others import config).
+export * from './slots-schema.js';
+export * from './notify-schema.js';
+export * from './apprise.js';

@@ -1,7 +1,7 @@
 import { CampusSyncError, TransientError } from '../lib/index.js';
 import type { Alert } from './message.js';
 import type { Route } from './router.js';
-import type { ChannelType, QuietHours } from './schema.js';
+import type { ChannelType, QuietHours } from '../config/index.js';
 
 /** How far a multi-message send got, persisted by the outbox so a retry does not post the first parts twice. */
 export interface SendProgress {

@@ -35,8 +35,8 @@ export {
   type ChannelConfig,
   type ChannelType,
   type QuietHours,
-} from './schema.js';
-export { parseAppriseUrl, AppriseUrlError, type AppriseChannel } from './apprise.js';
+} from '../config/index.js';
+export { parseAppriseUrl, AppriseUrlError, type AppriseChannel } from '../config/index.js';
 export { DEFAULT_EVENTS, wantsAlert, routeAlert, inQuietHours, holdsDuringQuietHours, type Route } from './router.js';
 export { ChannelTransientError, PermanentChannelError, type Channel, type SendProgress } from './channel.js';
 export { createChannel, channelFingerprint, type CreateChannelOptions } from './channels/create.js';

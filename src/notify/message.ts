@@ -2,21 +2,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { Clock } from '../lib/index.js';
 import { systemClock } from '../lib/index.js';
+import { ALERT_KINDS, SEVERITIES, type AlertKind, type Severity } from '../config/index.js';
 
-export const ALERT_KINDS = [
-  'slot.new',
-  'auth.failed',
-  'auth.recovered',
-  'sync.failed',
-  'sync.recovered',
-  'sync.done',
-  'deletion.guarded',
-  'test',
-] as const;
-export type AlertKind = (typeof ALERT_KINDS)[number];
+// The kinds and severities are part of the config file's vocabulary (`events`, `minSeverity`): they live in
+// the config module and are re-exported here for the rest of notify/.
+export { ALERT_KINDS, SEVERITIES, type AlertKind, type Severity };
 
-export const SEVERITIES = ['info', 'warning', 'critical'] as const;
-export type Severity = (typeof SEVERITIES)[number];
 
 /** A refused login stops every sync until a person acts; a failed run or a guarded deletion may heal alone. */
 const SEVERITY_OF: Record<AlertKind, Severity> = {

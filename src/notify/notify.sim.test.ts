@@ -7,7 +7,7 @@ import { startDiscordSim, startSlackSim, type DiscordSim, type SlackSim } from '
 import { createChannel } from './channels/create.js';
 import { createAlert, type Alert } from './message.js';
 import { createOutbox } from './outbox.js';
-import { channelsSchema, notifySecrets } from './schema.js';
+import { channelsSchema, notifySecrets } from '../config/index.js';
 
 let discord: DiscordSim;
 let slack: SlackSim;

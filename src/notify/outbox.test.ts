@@ -9,7 +9,7 @@ import { createDiscordWebhookChannel } from './channels/discord.js';
 import { startFakeHttp } from './fake-http.test-helper.js';
 import { createAlert, type Alert, type AlertKind } from './message.js';
 import { createOutbox } from './outbox.js';
-import { channelsSchema, notifySecrets } from './schema.js';
+import { channelsSchema, notifySecrets } from '../config/index.js';
 
 const noRedact = (s: string): string => s;
 

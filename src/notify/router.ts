@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { ALERT_KINDS, severityRank, type Alert, type AlertKind, type Severity } from './message.js';
-import type { QuietHours } from './schema.js';
+import type { QuietHours } from '../config/index.js';
 
 /** Routine success is noise on a phone: 'sync.done' only goes where it is asked for. */
 export const DEFAULT_EVENTS: readonly AlertKind[] = ALERT_KINDS.filter((k) => k !== 'sync.done');

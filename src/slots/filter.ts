@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { WEEKDAYS, minutesOf, type SlotFilter } from './schema.js';
+import { WEEKDAYS, minutesOf, type SlotFilter } from '../config/index.js';
 import type { Slot } from './slot.js';
 
 /**

@@ -20,7 +20,7 @@ export {
   type CalcomWatcherConfig,
   type SlotFilter,
   type Weekday,
-} from './schema.js';
+} from '../config/index.js';
 export type { Slot, SlotProvider } from './slot.js';
 export { applyFilter } from './filter.js';
 export {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../lib/index.js';
-import { slotWatcherSchema } from './schema.js';
+import { slotWatcherSchema } from '../config/index.js';
 import type { Slot, SlotProvider } from './slot.js';
 import { createSlotWatcher, diffSlots, emptySeenState, type SeenState } from './watcher.js';
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { silentLogger, systemClock, writeFileAtomic, type Clock, type Logger, type RetryOptions } from '../lib/index.js';
 import { applyFilter } from './filter.js';
 import { createSlotProvider } from './providers/index.js';
-import { realertAfterMs, type SlotWatcherConfig } from './schema.js';
+import { realertAfterMs, type SlotWatcherConfig } from '../config/index.js';
 import { sortSlots, type Slot, type SlotProvider } from './slot.js';
 
 /** Used when neither the watcher nor the caller names a zone; the project's default. */

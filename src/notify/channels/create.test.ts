@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { channelsSchema } from '../schema.js';
+import { channelsSchema } from '../../config/index.js';
 import { channelFingerprint, createChannel } from './create.js';
 
 describe('createChannel', () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ConnectionOptions } from 'node:tls';
 import type { Channel } from '../channel.js';
-import type { ChannelConfig } from '../schema.js';
+import type { ChannelConfig } from '../../config/index.js';
 import { createDiscordBotChannel, createDiscordWebhookChannel } from './discord.js';
 import { createEmailChannel } from './email.js';
 import { createSlackChannel } from './slack.js';

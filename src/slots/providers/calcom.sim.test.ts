@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AuthError, TransientError, fixedClock } from '../../lib/index.js';
 import { startCalcomSim, type CalcomSim } from '../../sim/index.js';
-import { slotWatcherSchema, type CalcomWatcherConfig } from '../schema.js';
+import { slotWatcherSchema, type CalcomWatcherConfig } from '../../config/index.js';
 import { createSlotWatcher } from '../watcher.js';
 import { createCalcomProvider } from './calcom.js';
 

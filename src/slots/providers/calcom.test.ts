@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse, type Server } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AuthError, RemoteError, TransientError } from '../../lib/index.js';
-import { slotWatcherSchema, type CalcomWatcherConfig } from '../schema.js';
+import { slotWatcherSchema, type CalcomWatcherConfig } from '../../config/index.js';
 import { createCalcomProvider } from './calcom.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void;

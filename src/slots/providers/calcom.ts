@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { RemoteError, silentLogger } from '../../lib/index.js';
-import { calcomApiVersion, type CalcomWatcherConfig } from '../schema.js';
+import { calcomApiVersion, type CalcomWatcherConfig } from '../../config/index.js';
 import { makeSlot, sortSlots, uniqueSlots, type Slot, type SlotProvider } from '../slot.js';
 import { createJsonGetter, type RequestCounter } from './http.js';
 import type { ProviderOptions } from './options.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AuthError, fixedClock } from '../../lib/index.js';
 import { startClicrdvSim, type ClicrdvSim } from '../../sim/index.js';
-import { slotWatcherSchema, type ClicrdvWatcherConfig } from '../schema.js';
+import { slotWatcherSchema, type ClicrdvWatcherConfig } from '../../config/index.js';
 import { createSlotWatcher } from '../watcher.js';
 import { createClicrdvProvider } from './clicrdv.js';
 

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse, type Server } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AuthError, RemoteError, TransientError } from '../../lib/index.js';
-import { slotWatcherSchema, type ClicrdvWatcherConfig } from '../schema.js';
+import { slotWatcherSchema, type ClicrdvWatcherConfig } from '../../config/index.js';
 import { createClicrdvProvider, mapBounded } from './clicrdv.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;

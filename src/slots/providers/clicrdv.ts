@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { RemoteError, silentLogger } from '../../lib/index.js';
-import { clicrdvApiKey, type ClicrdvWatcherConfig } from '../schema.js';
+import { clicrdvApiKey, type ClicrdvWatcherConfig } from '../../config/index.js';
 import { makeSlot, sortSlots, uniqueSlots, type Slot, type SlotProvider } from '../slot.js';
 import { createJsonGetter, type RequestCounter } from './http.js';
 import type { ProviderOptions } from './options.js';

@@ -1,4 +1,4 @@
-import type { SlotWatcherConfig } from '../schema.js';
+import type { SlotWatcherConfig } from '../../config/index.js';
 import type { SlotProvider } from '../slot.js';
 import { createCalcomProvider } from './calcom.js';
 import { createClicrdvProvider } from './clicrdv.js';

@@ -7,7 +7,7 @@ import {
   slotsSchema,
   watcherSecrets,
   type CalcomWatcherConfig,
-} from './schema.js';
+} from './slots-schema.js';
 
 const CLICRDV_URL =
   'https://www.clicrdv.com/api/v2/availabletimeslots?group_id=124718&promotions=0&time_format=datetime&appointments[0][intervention_id]=2422111&from={date}&apikey=SECRET_KEY_123';

@@ -1,7 +1,21 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { AppriseUrlError, DEFAULT_SMTP_PORT, DISCORD_API_URL, parseAppriseUrl } from './apprise.js';
-import { ALERT_KINDS, SEVERITIES } from './message.js';
+
+export const ALERT_KINDS = [
+  'slot.new',
+  'auth.failed',
+  'auth.recovered',
+  'sync.failed',
+  'sync.recovered',
+  'sync.done',
+  'deletion.guarded',
+  'test',
+] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+export const SEVERITIES = ['info', 'warning', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
 
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 

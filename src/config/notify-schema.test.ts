@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { channelsSchema, notifySchema, notifySecrets } from './schema.js';
+import { channelsSchema, notifySchema, notifySecrets } from './notify-schema.js';
 
 describe('notifySchema', () => {
   it('accepts every channel type, fills defaults, and parses Apprise strings named by position', () => {
