@@ -137,6 +137,18 @@ export const VERBS: Record<string, Verb> = {
     options: { ...common, ...runtimeOption, images: { type: 'boolean' } },
     run: async (ctx) => (await import('./manage.js')).cleanVerb(ctx),
   },
+  slots: {
+    summary: 'slots check <name>: what each slot watcher sees now (nothing is notified or recorded)',
+    usage: 'campus-sync slots check <name|--config path> [--watcher w] [--json]',
+    options: { ...common, config: { type: 'string', short: 'c' }, watcher: { type: 'string' } },
+    run: async (ctx) => (await import('./slots-notify.js')).slotsVerb(ctx),
+  },
+  notify: {
+    summary: 'notify test <name>: one test message per notification channel, each result printed',
+    usage: 'campus-sync notify test <name|--config path> [--channel c] [--json]',
+    options: { ...common, config: { type: 'string', short: 'c' }, channel: { type: 'string' } },
+    run: async (ctx) => (await import('./slots-notify.js')).notifyVerb(ctx),
+  },
   health: {
     summary: 'exit 0 when this container is healthy (used by the image HEALTHCHECK)',
     usage: 'campus-sync health [name]',

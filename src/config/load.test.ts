@@ -80,6 +80,8 @@ ics:
         concurrency: 3,
       },
       ics: { enabled: false },
+      slots: [],
+      notify: [],
       legacy: false,
       warnings: [],
       secrets: ['s3cret-pass', 'key-1234', 'secret-5678'],
@@ -461,5 +463,42 @@ describe('resolveConfigText (for workers that do not share the environment)', ()
   it('names the missing variable, as parseConfig does', async () => {
     const { resolveConfigText } = await import('./load.js');
     expect(() => resolveConfigText('moncampus:\n  password: "${NOPE}"\n', { file: '/tmp/bob.yml', env: {} })).toThrow(/NOPE/);
+  });
+});
+
+describe('slots: and notify: sections', () => {
+  it('load with their defaults, and their secrets join the redaction list', async () => {
+    const text = [
+      'moncampus:',
+      '  username: alice',
+      '  password: "pw-alice-1234"',
+      'slots:',
+      '  - name: consulat',
+      '    provider: clicrdv',
+      '    url: "https://www.clicrdv.com/api/v2/availabletimeslots?group_id=1&appointments[0][intervention_id]=2&from={date}&apikey=clic-secret-key"',
+      '  - name: docteur',
+      '    provider: calcom',
+      '    eventTypeId: 42',
+      '    token: cal-secret-token',
+      'notify:',
+      '  - discord://123456/discord-webhook-token',
+      '  - name: mail',
+      '    type: email',
+      '    smtp: { host: smtp.example.org, user: me, password: smtp-secret-pw }',
+      '    from: me@example.org',
+      '    to: you@example.org',
+      '',
+    ].join('\n');
+    const c = await parseConfig(text, { file: '/tmp/alice.yml', env: {} });
+    expect(c.slots.map((s) => s.name)).toEqual(['consulat', 'docteur']);
+    expect(c.notify.map((n) => n.type)).toEqual(['discord-webhook', 'email']);
+    for (const secret of ['clic-secret-key', 'cal-secret-token', 'discord-webhook-token', 'smtp-secret-pw']) {
+      expect(c.secrets.some((s) => s.includes(secret))).toBe(true);
+    }
+  });
+
+  it('name the bad key inside a watcher', async () => {
+    const text = 'moncampus:\n  username: a\n  password: "pw-a-1234"\nslots:\n  - name: x\n    provider: calcom\n    eventTypeId: nope\n';
+    await expect(parseConfig(text, { file: '/tmp/a.yml', env: {} })).rejects.toThrow(/slots\[0\]\.eventTypeId: expected a number/);
   });
 });

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, stringify, visit } from 'yaml';
 import { ConfigError } from '../lib/index.js';
 import { interpolateEnv, type ConfigIssue } from './env.js';
+import { notifySecrets, type ChannelConfig } from './notify-schema.js';
+import { watcherSecrets, type SlotWatcherConfig } from './slots-schema.js';
 import { configErrorFrom, fromZodIssues } from './issues.js';
 import {
   displayPath,
@@ -60,6 +62,10 @@ export interface InstanceConfig {
     concurrency: number;
   };
   ics: { enabled: boolean };
+  /** Slot watchers (empty when the file has none). */
+  slots: SlotWatcherConfig[];
+  /** Notification channels (empty when the file has none). */
+  notify: ChannelConfig[];
   /** Loaded from the Python original's flat keys. */
   legacy: boolean;
   /** Notes for people (ignored legacy keys and the like). */
@@ -283,9 +289,11 @@ async function fromNested(data: Record<string, unknown>, ctx: NormaliseContext):
     },
     ...(ecal ? { ecal } : {}),
     ics: { enabled: f.ics?.enabled ?? true },
+    slots: f.slots ?? [],
+    notify: f.notify ?? [],
     legacy: false,
     warnings: ctx.warnings,
-    secrets: secretsOf([password, apiKey, apiSecret]),
+    secrets: secretsOf([password, apiKey, apiSecret, ...(f.slots ?? []).flatMap(watcherSecrets), ...notifySecrets(f.notify ?? [])]),
   };
 }
 
@@ -338,6 +346,8 @@ async function fromLegacy(data: Record<string, unknown>, ctx: NormaliseContext):
     },
     ...(ecal ? { ecal } : {}),
     ics: { enabled: true },
+    slots: [],
+    notify: [],
     legacy: true,
     warnings,
     secrets: secretsOf([l.moncampus_password, l.ecal_api_key, l.ecal_api_secret]),

@@ -1,6 +1,8 @@
 import { IANAZone } from 'luxon';
 import { validate as isValidCron } from 'node-cron';
 import { z } from 'zod';
+import { channelsSchema } from './notify-schema.js';
+import { slotsSchema } from './slots-schema.js';
 
 // Defaults of a config file; every other module reads the normalised InstanceConfig, never these.
 export const DEFAULT_TIMEZONE = 'Europe/Paris';
@@ -36,6 +38,7 @@ export const SECRET_KEYS: ReadonlySet<string> = new Set([
   'moncampus_password',
   'ecal_api_key',
   'ecal_api_secret',
+  'token',
 ]);
 
 /**
@@ -52,6 +55,7 @@ export const STRING_KEYS: ReadonlySet<string> = new Set([
   'moncampus_username',
   'ecal_calendar_id',
   'instance_name',
+  'channelId',
 ]);
 
 /** The Python original's flat keys (MonCampus_Ecal_Docker `config.yml`). */
@@ -187,6 +191,10 @@ export const configFileSchema = z.strictObject({
   moncampus: moncampusSchema,
   ecal: ecalSchema.optional(),
   ics: z.strictObject({ enabled: z.boolean().optional() }).optional(),
+  /** Availability-slot watchers (ClicRDV, Cal.com). */
+  slots: slotsSchema.optional(),
+  /** Notification channels: objects, or Apprise-style URL strings. */
+  notify: channelsSchema.optional(),
 });
 export type ConfigFile = z.infer<typeof configFileSchema>;
 

@@ -1,0 +1,76 @@
+import { join } from 'node:path';
+import { createLogger, describeError, makeRedactor, wantsJson } from '../lib/index.js';
+import { createAlert, createChannel } from '../notify/index.js';
+import { createSlotWatcher } from '../slots/index.js';
+import { EXIT, UsageError } from './output.js';
+import { loadInstance } from './resolve.js';
+import type { VerbContext } from './main.js';
+
+/** How many slots a person sees per watcher; `--json` prints them all. */
+const SHOWN_SLOTS = 20;
+
+/**
+ * `slots check <name> [--watcher w]`: what each watcher sees now, without notifying and without touching
+ * its seen set (the seed's `python api_client.py`).
+ */
+export async function slotsVerb({ args, values, out }: VerbContext): Promise<number> {
+  const [sub, name] = args;
+  if (sub !== 'check') throw new UsageError('the slots verb has one subcommand: `campus-sync slots check <name>`');
+  const { config, dir } = await loadInstance(name, values.config as string | undefined);
+  const logger = createLogger({ instance: config.name, secrets: config.secrets, json: wantsJson(out.json || undefined), level: 'warn' });
+  const watchers = config.slots.filter((w) => !values.watcher || w.name === values.watcher);
+  if (watchers.length === 0) {
+    out.error(values.watcher ? `no slot watcher named ${String(values.watcher)} in ${config.name}` : `${config.name} has no slots: section`);
+    return EXIT.usage;
+  }
+  let failed = 0;
+  for (const w of watchers) {
+    const watcher = createSlotWatcher({ config: w, stateFile: join(dir, 'slots', `${w.name}.json`), timezone: config.timezone, logger });
+    try {
+      const { all, requests } = await watcher.peek();
+      out.result({ watcher: w.name, provider: w.provider, requests, slots: all }, () => {
+        out.line(`${out.green('✓')} ${w.name} (${w.provider}): ${all.length} slot(s) now, ${requests} request(s)`);
+        for (const s of all.slice(0, SHOWN_SLOTS)) out.line(`  ${s.label}${s.bookingUrl ? `  ${out.dim(s.bookingUrl)}` : ''}`);
+        if (all.length > SHOWN_SLOTS) out.line(out.dim(`  … and ${all.length - SHOWN_SLOTS} more (--json lists them all)`));
+      });
+    } catch (err) {
+      failed++;
+      out.result({ watcher: w.name, provider: w.provider, error: describeError(err) }, () => out.line(`${out.red('✗')} ${w.name}: ${describeError(err)}`));
+    }
+  }
+  return failed > 0 ? EXIT.failed : EXIT.ok;
+}
+
+/** `notify test <name> [--channel c]`: one test message per channel, each result printed (the seed's test commands). */
+export async function notifyVerb({ args, values, out }: VerbContext): Promise<number> {
+  const [sub, name] = args;
+  if (sub !== 'test') throw new UsageError('the notify verb has one subcommand: `campus-sync notify test <name> [--channel c]`');
+  const { config } = await loadInstance(name, values.config as string | undefined);
+  const channels = config.notify.filter((c) => !values.channel || c.name === values.channel);
+  if (channels.length === 0) {
+    out.error(values.channel ? `no channel named ${String(values.channel)} in ${config.name}` : `${config.name} has no notify: section`);
+    return EXIT.usage;
+  }
+  const alert = createAlert({
+    kind: 'test',
+    instance: config.name,
+    title: 'campus-sync: test notification',
+    text: `This channel receives ${config.name}'s alerts.`,
+  });
+  let failed = 0;
+  for (const c of channels) {
+    const channel = createChannel(c);
+    try {
+      await channel.send(alert);
+      out.result({ channel: c.name, type: c.type, ok: true }, () => out.line(`${out.green('✓')} ${c.name} (${c.type}): sent`));
+    } catch (err) {
+      failed++;
+      // Channel errors are redacted at the source; redact again with this config's secrets to be sure.
+      const message = makeRedactor(config.secrets)(describeError(err));
+      out.result({ channel: c.name, type: c.type, ok: false, error: message }, () => out.line(`${out.red('✗')} ${c.name} (${c.type}): ${message}`));
+    } finally {
+      await channel.close?.();
+    }
+  }
+  return failed > 0 ? EXIT.failed : EXIT.ok;
+}
