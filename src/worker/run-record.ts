@@ -27,6 +27,8 @@ export interface RunRecord {
   outcome: RunOutcome;
   /** Where a failed run stopped. */
   phase?: Phase;
+  /** The failure was a refused login or key (MonCampus or ECAL): retrying with the same credentials cannot help. */
+  authFailed?: boolean;
   error?: string;
   courses: number;
   counts: RunCounts;

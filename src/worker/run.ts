@@ -7,6 +7,7 @@ import { resolveWindow, type InstanceConfig } from '../config/index.js';
 import { createMonCampusClient, normaliseCourses } from '../agenda/index.js';
 import { createEcalClient, executePlan, planSync, renderIcs, type EcalClient, type SyncPlan } from '../ecal/index.js';
 import {
+  AuthError,
   CampusSyncError,
   describeError,
   makeRedactor,
@@ -162,6 +163,7 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     const where = err instanceof CampusSyncError && err.phase ? err.phase : phase;
     record.outcome = 'failed';
     record.phase = where;
+    if (err instanceof AuthError) record.authFailed = true;
     record.error = redact(describeError(err));
     logger.error(record.error, { phase: where });
     await errors.append(where, record.error, clock.now()).catch((e: unknown) => logger.error(`cannot write ${ERRORS_FILE}: ${describeError(e)}`));
