@@ -12,6 +12,10 @@ const stateSchema = z.object({
   moncampusCookies: z.record(z.string(), z.record(z.string(), z.string())).default({}),
   /** Username the cookies belong to: a changed username must not reuse another person's session. */
   moncampusUser: z.string().optional(),
+  /** What the last runs were, so alerts fire on transitions only (worker/alerts.ts). */
+  alerts: z
+    .object({ auth: z.enum(['ok', 'failing']), sync: z.enum(['ok', 'failing']), guardHeld: z.boolean() })
+    .optional(),
   /** Hash of the events behind calendar.ics: unchanged events skip rendering it (a third of a steady run's CPU). */
   icsInputHash: z.string().optional(),
 });

@@ -1,10 +1,16 @@
 import { join } from 'node:path';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { InstanceConfig } from '../config/index.js';
-import { describeError, systemClock, writeFileAtomic, type Clock, type Logger } from '../lib/index.js';
+import { describeError, makeRedactor, systemClock, writeFileAtomic, type Clock, type Logger } from '../lib/index.js';
+import { createAlert, createChannel, createOutbox, type NewAlert, type Outbox } from '../notify/index.js';
+import { createSlotWatcher, type SlotWatcher } from '../slots/index.js';
+import { alertsForRun, initialAlertMemory } from './alerts.js';
 import { runSync, type RunResult } from './run.js';
+import { loadState, saveState } from './state.js';
 
 export const WORKER_STATUS_FILE = 'worker.json';
+/** How often the outbox retries what is due: quick enough for a slot alert, cheap when idle. */
+export const OUTBOX_DRAIN_MS = 5_000;
 /** SIGTERM lets the run in flight finish its ECAL writes for this long; Docker's own stop timeout is 10 s. */
 export const SHUTDOWN_GRACE_MS = 9_000;
 
@@ -52,6 +58,64 @@ export function startWorker(opts: WorkerOptions): Worker {
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
 
+  // Alerts go through a durable outbox (data/<name>/outbox): a channel that is down loses nothing.
+  const outbox: Outbox | null =
+    config.notify.length > 0
+      ? createOutbox({
+          dir: join(opts.dir, 'outbox'),
+          channels: config.notify.map((c) => createChannel(c)),
+          redact: makeRedactor(config.secrets),
+          logger: logger.child({ phase: 'notify' }),
+          clock,
+          timezone: config.timezone,
+        })
+      : null;
+  const alert = async (input: NewAlert): Promise<void> => {
+    if (!outbox) return;
+    await outbox.enqueue(createAlert(input, clock));
+  };
+
+  /** After each sync: the transition alerts, with what to remember kept in state.json. */
+  const afterRun = async (result: RunResult): Promise<void> => {
+    if (!outbox) return;
+    const state = await loadState(opts.dir, logger);
+    const { next, alerts } = alertsForRun(state.alerts ?? initialAlertMemory(), result.record);
+    for (const a of alerts) await alert(a);
+    await saveState(opts.dir, { ...(await loadState(opts.dir, logger)), alerts: next });
+  };
+
+  const slotTasks: ScheduledTask[] = [];
+  const slotWatchers = config.slots.map((w) => ({
+    config: w,
+    watcher: createSlotWatcher({ config: w, stateFile: join(opts.dir, 'slots', `${w.name}.json`), timezone: config.timezone, clock, logger: logger.child({ watcher: w.name }) }),
+    busy: false,
+  }));
+  /** One check of one watcher: new slots become ONE grouped alert; the seen set is committed only once it is queued. */
+  const checkSlots = async (entry: { config: (typeof config.slots)[number]; watcher: SlotWatcher; busy: boolean }): Promise<void> => {
+    if (entry.busy) return; // checks of one watcher never overlap
+    entry.busy = true;
+    try {
+      const result = await entry.watcher.check();
+      if (result.baseline) logger.info(`slots ${entry.config.name}: baseline of ${result.all.length} slot(s) recorded (no alert)`);
+      if (result.fresh.length > 0) {
+        logger.info(`slots ${entry.config.name}: ${result.fresh.length} new slot(s)`);
+        await alert({
+          kind: 'slot.new',
+          instance: config.name,
+          title: `${result.fresh.length} new slot(s): ${entry.config.name}`,
+          text: result.fresh.map((s) => s.label).join('\n'),
+          ...(entry.config.bookingUrl ? { url: entry.config.bookingUrl } : {}),
+          slots: result.fresh.map((s) => ({ label: s.label, start: s.start, ...(s.bookingUrl ?? entry.config.bookingUrl ? { bookingUrl: s.bookingUrl ?? entry.config.bookingUrl } : {}) })),
+        });
+      }
+      await result.commit();
+    } catch (err) {
+      logger.error(`slots ${entry.config.name}: ${describeError(err)}`);
+    } finally {
+      entry.busy = false;
+    }
+  };
+
   // Status writes are queued so they land in order, and stop() can wait for the last one before exit.
   let statusWrites: Promise<void> = Promise.resolve();
   const queueStatus = (): Promise<void> => (statusWrites = statusWrites.then(writeStatus));
@@ -89,6 +153,7 @@ export function startWorker(opts: WorkerOptions): Worker {
       const line = `run ${r.outcome} in ${r.durationMs} ms: ${c.created} created, ${c.updated} updated, ${c.adopted} adopted, ${c.deleted} deleted, ${c.unchanged} unchanged, ${c.failed} failed`;
       if (r.outcome === 'success') logger.info(line);
       else logger.error(`${line}${r.error ? ` — ${r.error}` : ''}`);
+      await afterRun(result).catch((err: unknown) => logger.error(`cannot queue the run's alerts: ${describeError(err)}`));
       opts.onRunFinished?.(result);
       return result;
     } catch (err) {
@@ -103,12 +168,21 @@ export function startWorker(opts: WorkerOptions): Worker {
   };
 
   if (opts.runOnce) {
-    void trigger('RUN_ONCE').finally(() => {
+    void (async () => {
+      await trigger('RUN_ONCE');
+      for (const entry of slotWatchers) await checkSlots(entry);
+      await outbox?.drain();
+    })().finally(() => {
       move('stopping');
       move('stopped');
       void statusWrites.then(resolveDone);
     });
   } else {
+    outbox?.start(OUTBOX_DRAIN_MS);
+    for (const entry of slotWatchers) {
+      slotTasks.push(cron.schedule(entry.config.schedule, () => void checkSlots(entry), { timezone: config.timezone, name: `${config.name}:${entry.config.name}` }));
+      if (config.runOnStart) void checkSlots(entry);
+    }
     task = cron.schedule(config.schedule, () => void trigger('schedule'), {
       timezone: config.timezone,
       name: config.name,
@@ -131,6 +205,7 @@ export function startWorker(opts: WorkerOptions): Worker {
         return true;
       }
       await task?.destroy();
+      for (const t of slotTasks) await t.destroy();
       const running = inFlight;
       abort?.abort();
       move('stopping');
@@ -143,6 +218,7 @@ export function startWorker(opts: WorkerOptions): Worker {
         ]);
         clearTimeout(timer);
       }
+      await outbox?.stop();
       move('stopped');
       await statusWrites;
       resolveDone();
