@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { ConnectionOptions } from 'node:tls';
 import { RemoteError, TransientError, makeRedactor } from '../../lib/index.js';
 import { PermanentChannelError, type Channel } from '../channel.js';
@@ -20,18 +20,25 @@ export interface EmailChannelOptions {
 export function createEmailChannel(opts: EmailChannelOptions): Channel {
   const timeout = opts.timeoutMs ?? DEFAULT_SMTP_TIMEOUT_MS;
   const hasAuth = opts.smtp.user !== undefined;
-  const transport = nodemailer.createTransport({
-    host: opts.smtp.host,
-    port: opts.smtp.port,
-    secure: opts.smtp.secure,
-    // With credentials, refuse to send them over a connection the server did not upgrade to TLS.
-    requireTLS: !opts.smtp.secure && hasAuth,
-    ...(hasAuth ? { auth: { user: opts.smtp.user as string, pass: opts.smtp.password ?? '' } } : {}),
-    connectionTimeout: timeout,
-    greetingTimeout: timeout,
-    socketTimeout: timeout,
-    ...(opts.tls ? { tls: opts.tls } : {}),
-  });
+  // nodemailer is loaded at the first send: a worker without an email channel does not carry it (~6 MB).
+  let transport: Transporter | undefined;
+  const connect = async (): Promise<Transporter> => {
+    if (transport) return transport;
+    const { default: nodemailer } = await import('nodemailer');
+    transport = nodemailer.createTransport({
+      host: opts.smtp.host,
+      port: opts.smtp.port,
+      secure: opts.smtp.secure,
+      // With credentials, refuse to send them over a connection the server did not upgrade to TLS.
+      requireTLS: !opts.smtp.secure && hasAuth,
+      ...(hasAuth ? { auth: { user: opts.smtp.user as string, pass: opts.smtp.password ?? '' } } : {}),
+      connectionTimeout: timeout,
+      greetingTimeout: timeout,
+      socketTimeout: timeout,
+      ...(opts.tls ? { tls: opts.tls } : {}),
+    });
+    return transport;
+  };
   const redact = makeRedactor(opts.smtp.password ? [opts.smtp.password] : []);
   const what = `email "${opts.name}" via ${opts.smtp.host}:${opts.smtp.port}`;
   return {
@@ -40,7 +47,7 @@ export function createEmailChannel(opts: EmailChannelOptions): Channel {
     async send(alert) {
       const content = renderEmail(alert);
       try {
-        await transport.sendMail({
+        await (await connect()).sendMail({
           from: opts.from,
           to: opts.to,
           subject: content.subject,
@@ -54,7 +61,7 @@ export function createEmailChannel(opts: EmailChannelOptions): Channel {
         throw classifySmtpError(err, what, redact);
       }
     },
-    close: () => transport.close(),
+    close: () => transport?.close(),
   };
 }
 
