@@ -2,14 +2,11 @@ import axios, { type AxiosResponse } from 'axios';
 import { z } from 'zod';
 import {
   AuthError,
-  DEFAULT_RETRY,
   RemoteError,
   TransientError,
-  backoffDelay,
   makeRedactor,
   silentLogger,
-  sleep as realSleep,
-  withRetry,
+  retryRequest,
   type Logger,
   type RetryOptions,
 } from '../lib/index.js';
@@ -35,7 +32,7 @@ export const PAGE_LIMIT = 100;
 /** 100 000 events in one window is far beyond any timetable: more pages means the server is looping. */
 export const MAX_PAGES = 1_000;
 /** ECAL documents neither its limits nor a Retry-After, so back off from a second, not the usual 250 ms. */
-export const RATE_LIMIT_BASE_DELAY_MS = 1_000;
+export { RATE_LIMIT_BASE_DELAY_MS } from '../lib/index.js';
 /** A longer Retry-After would stall a whole sync run; wait this much at most and let the attempt budget decide. */
 export const MAX_RETRY_AFTER_MS = 60_000;
 /** Enough of an unexpected body to diagnose, not enough to flood a log or an alert. */
@@ -174,7 +171,6 @@ export function createEcalClient(opts: EcalClientOptions): EcalClient {
   const counters: EcalClientStats = { requests: 0, writes: 0, retries: 0 };
   const redactCredentials = makeRedactor([opts.apiKey, opts.apiSecret]);
   /** Retry-After of the 429/5xx answers that carried one, read when deciding the next wait. */
-  const retryAfterOf = new WeakMap<object, number>();
 
   const http = axios.create({
     baseURL: opts.url.replace(/\/+$/, ''),
@@ -233,55 +229,18 @@ export function createEcalClient(opts: EcalClientOptions): EcalClient {
       throw new AuthError(`ECAL rejected the API key or signature (403 on ${req.method} ${req.path}${suffix})`, { retryable: false });
     }
     if (status === 429 || status >= 500) {
-      const err = new TransientError(`${what} answered ${status}${status === 429 ? ' (rate limited)' : ''}${suffix}`, { status });
       const after = parseRetryAfter(res.headers['retry-after']);
-      if (after !== undefined) retryAfterOf.set(err, after);
-      throw err;
+      throw new TransientError(`${what} answered ${status}${status === 429 ? ' (rate limited)' : ''}${suffix}`, {
+        status,
+        ...(after !== undefined ? { retryAfterMs: after } : {}),
+      });
     }
     return { status, envelope, detail };
   }
 
-  /** Runs `fn` under the bounded retry policy; the final error says how many attempts were made. */
-  async function retrying<T>(what: string, fn: (attempt: number) => Promise<T>): Promise<T> {
-    const base = retry.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs;
-    const max = retry.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs;
-    const wait = retry.sleep ?? realSleep;
-    let nextDelay: number | undefined;
-    let attempts = 0;
-    try {
-      return await withRetry(
-        (attempt) => {
-          attempts = attempt;
-          return fn(attempt);
-        },
-        {
-          ...retry,
-          onRetry: (err, attempt, delay) => {
-            const after = typeof err === 'object' && err !== null ? retryAfterOf.get(err) : undefined;
-            const rateLimited = err instanceof TransientError && err.status === 429;
-            nextDelay =
-              after ??
-              (rateLimited
-                ? backoffDelay(attempt, Math.max(base, RATE_LIMIT_BASE_DELAY_MS), Math.max(max, RATE_LIMIT_BASE_DELAY_MS), retry.random)
-                : delay);
-            counters.retries++;
-            logger.warn(`${what} failed, trying again`, {
-              attempt,
-              delayMs: nextDelay,
-              error: err instanceof Error ? err.message : String(err),
-            });
-            retry.onRetry?.(err, attempt, nextDelay);
-          },
-          sleep: (ms) => wait(nextDelay ?? ms),
-        },
-      );
-    } catch (err) {
-      if (err instanceof TransientError && attempts > 1) {
-        throw new TransientError(`${err.message} (gave up after ${attempts} attempts)`, { status: err.status, cause: err });
-      }
-      throw err;
-    }
-  }
+  /** Runs `fn` under the bounded retry policy shared by every client (lib/retry.ts). */
+  const retrying = <T>(what: string, fn: (attempt: number) => Promise<T>): Promise<T> =>
+    retryRequest(what, fn, { retry, logger, onRetry: () => void counters.retries++ });
 
   const send = (req: EcalRequest): Promise<EcalAnswer> => retrying(describeRequest(req), () => attemptOnce(req));
 

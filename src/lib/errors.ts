@@ -29,9 +29,13 @@ export class AuthError extends CampusSyncError {}
 /** A network failure, timeout, 429 or 5xx: the request may succeed later. */
 export class TransientError extends CampusSyncError {
   readonly status: number | undefined;
-  constructor(message: string, opts: { status?: number; phase?: Phase; cause?: unknown } = {}) {
-    super(message, { ...opts, retryable: true });
+  /** How long the remote asked us to wait (Retry-After and the like), when it said. */
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, opts: { status?: number; phase?: Phase; cause?: unknown; retryAfterMs?: number } = {}) {
+    const { retryAfterMs, ...rest } = opts;
+    super(message, { ...rest, retryable: true });
     this.status = opts.status;
+    this.retryAfterMs = retryAfterMs;
   }
 }
 

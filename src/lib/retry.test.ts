@@ -56,3 +56,25 @@ describe('backoffDelay', () => {
     expect(backoffDelay(3, 100, 1000, () => 0)).toBe(200);
   });
 });
+
+describe('retryRequest', () => {
+  it('waits what the remote asked, backs a bare 429 off from a second, and says how many attempts it made', async () => {
+    const { retryRequest } = await import('./retry.js');
+    const waits: number[] = [];
+    const answers = [new TransientError('slow down', { status: 429, retryAfterMs: 3_000 }), new TransientError('slow down', { status: 429 })];
+    const value = await retryRequest(
+      'GET /x',
+      async () => {
+        const next = answers.shift();
+        if (next) throw next;
+        return 'ok';
+      },
+      { retry: { sleep: async (ms) => void waits.push(ms), random: () => 1, baseDelayMs: 100 } },
+    );
+    expect(value).toBe('ok');
+    expect(waits).toEqual([3_000, 2_000]);
+    await expect(
+      retryRequest('GET /y', async () => Promise.reject(new TransientError('down', { status: 503 })), { retry: { attempts: 3, sleep: async () => {} } }),
+    ).rejects.toThrow('down (gave up after 3 attempts)');
+  });
+});

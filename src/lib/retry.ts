@@ -1,4 +1,5 @@
-import { isRetryable } from './errors.js';
+import { isRetryable, TransientError } from './errors.js';
+import type { Logger } from './logger.js';
 
 export interface RetryOptions {
   /** Total attempts, first included. Bounded on purpose: the Python original retried forever. */
@@ -43,5 +44,62 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
       options.onRetry?.(err, attempt, delay);
       await wait(delay);
     }
+  }
+}
+
+/** A 429 that names no wait (ECAL documents no Retry-After) starts backing off from a second, not from the base. */
+export const RATE_LIMIT_BASE_DELAY_MS = 1_000;
+
+export interface RequestRetryOptions {
+  retry?: RetryOptions;
+  logger?: Logger;
+  /** Called with each wait actually taken (counters, tests). */
+  onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
+}
+
+/**
+ * One HTTP request under the bounded retry policy shared by every client: the wait the remote asked for
+ * (`TransientError.retryAfterMs`) wins, a bare 429 backs off from RATE_LIMIT_BASE_DELAY_MS, anything else
+ * from the base; the final error says how many attempts were made.
+ */
+export async function retryRequest<T>(what: string, fn: (attempt: number) => Promise<T>, opts: RequestRetryOptions = {}): Promise<T> {
+  const retry = opts.retry ?? {};
+  const base = retry.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs;
+  const max = retry.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs;
+  const wait = retry.sleep ?? sleep;
+  let nextDelay: number | undefined;
+  let attempts = 0;
+  try {
+    return await withRetry(
+      (attempt) => {
+        attempts = attempt;
+        return fn(attempt);
+      },
+      {
+        ...retry,
+        onRetry: (err, attempt, delay) => {
+          const asked = err instanceof TransientError ? err.retryAfterMs : undefined;
+          const rateLimited = err instanceof TransientError && err.status === 429;
+          nextDelay =
+            asked ??
+            (rateLimited
+              ? backoffDelay(attempt, Math.max(base, RATE_LIMIT_BASE_DELAY_MS), Math.max(max, RATE_LIMIT_BASE_DELAY_MS), retry.random)
+              : delay);
+          opts.logger?.warn(`${what} failed, trying again`, {
+            attempt,
+            delayMs: nextDelay,
+            error: err instanceof Error ? err.message : String(err),
+          });
+          opts.onRetry?.(err, attempt, nextDelay);
+          retry.onRetry?.(err, attempt, nextDelay);
+        },
+        sleep: (ms) => wait(nextDelay ?? ms),
+      },
+    );
+  } catch (err) {
+    if (err instanceof TransientError && attempts > 1) {
+      throw new TransientError(`${err.message} (gave up after ${attempts} attempts)`, { status: err.status, cause: err });
+    }
+    throw err;
   }
 }

@@ -28,11 +28,9 @@ export interface Channel extends Route {
 
 /** Retry later, after `retryAfterMs` when the service said so; `global` = the whole account is limited. */
 export class ChannelTransientError extends TransientError {
-  readonly retryAfterMs: number | undefined;
   readonly global: boolean;
   constructor(message: string, opts: { status?: number; retryAfterMs?: number; global?: boolean; cause?: unknown } = {}) {
-    super(message, { status: opts.status, cause: opts.cause });
-    this.retryAfterMs = opts.retryAfterMs;
+    super(message, { status: opts.status, cause: opts.cause, retryAfterMs: opts.retryAfterMs });
     this.global = opts.global ?? false;
   }
 }

@@ -1,14 +1,11 @@
 import axios, { type AxiosResponse } from 'axios';
 import {
   AuthError,
-  DEFAULT_RETRY,
   RemoteError,
   TransientError,
-  backoffDelay,
   makeRedactor,
   silentLogger,
-  sleep as realSleep,
-  withRetry,
+  retryRequest,
   type Logger,
   type RetryOptions,
 } from '../../lib/index.js';
@@ -18,7 +15,7 @@ export const DEFAULT_SLOT_TIMEOUT_MS = 20_000;
 /** A longer wait would hold a check past its next schedule; wait this much at most and let the attempt budget decide. */
 export const MAX_RATE_LIMIT_WAIT_MS = 60_000;
 /** Without a header a rate limit is backed off from a second, not the usual 250 ms. */
-export const RATE_LIMIT_BASE_DELAY_MS = 1_000;
+export { RATE_LIMIT_BASE_DELAY_MS } from '../../lib/index.js';
 /** Enough of an unexpected body to diagnose, not enough to flood a log or an alert. */
 const SNIPPET_CHARS = 200;
 /** Above this a reset header is a Unix time in seconds, below it a number of seconds to wait (1e9 s is 2001). */
@@ -105,7 +102,6 @@ export function createJsonGetter(opts: JsonGetterOptions): JsonGetter {
   const logger = opts.logger ?? silentLogger;
   const retry = opts.retry ?? {};
   const redact = makeRedactor(opts.secrets ?? []);
-  const waitOf = new WeakMap<object, number>();
   const http = axios.create({
     timeout: timeoutMs,
     validateStatus: () => true,
@@ -144,52 +140,15 @@ export function createJsonGetter(opts: JsonGetterOptions): JsonGetter {
     const suffix = detail ? `: ${detail}` : '';
     if (opts.authStatuses.includes(status)) throw new AuthError(`${opts.authMessage} (${status} on ${what}${suffix})`);
     if (status === 429 || status === 408 || status >= 500) {
-      const err = new TransientError(`${what} answered ${status}${status === 429 ? ' (rate limited)' : ''}${suffix}`, { status });
       const wait = rateLimitWaitMs(res.headers as Record<string, unknown>);
-      if (wait !== undefined) waitOf.set(err, wait);
-      throw err;
+      throw new TransientError(`${what} answered ${status}${status === 429 ? ' (rate limited)' : ''}${suffix}`, {
+        status,
+        ...(wait !== undefined ? { retryAfterMs: wait } : {}),
+      });
     }
     if (status >= 300 && status <= 399) throw new RemoteError(`${what} answered ${status} (redirect; check the configured URL)`, { status });
     throw new RemoteError(`${what} answered ${status}${suffix}`, { status });
   }
 
-  return async (req, counter) => {
-    const base = retry.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs;
-    const max = retry.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs;
-    const wait = retry.sleep ?? realSleep;
-    let nextDelay: number | undefined;
-    let attempts = 0;
-    try {
-      return await withRetry(
-        (attempt) => {
-          attempts = attempt;
-          return attemptOnce(req, counter);
-        },
-        {
-          ...retry,
-          onRetry: (err, attempt, delay) => {
-            const asked = typeof err === 'object' && err !== null ? waitOf.get(err) : undefined;
-            const rateLimited = err instanceof TransientError && err.status === 429;
-            nextDelay =
-              asked ??
-              (rateLimited
-                ? backoffDelay(attempt, Math.max(base, RATE_LIMIT_BASE_DELAY_MS), Math.max(max, RATE_LIMIT_BASE_DELAY_MS), retry.random)
-                : delay);
-            logger.warn(`${opts.service} GET ${req.what} failed, trying again`, {
-              attempt,
-              delayMs: nextDelay,
-              error: err instanceof Error ? err.message : String(err),
-            });
-            retry.onRetry?.(err, attempt, nextDelay);
-          },
-          sleep: (ms) => wait(nextDelay ?? ms),
-        },
-      );
-    } catch (err) {
-      if (err instanceof TransientError && attempts > 1) {
-        throw new TransientError(`${err.message} (gave up after ${attempts} attempts)`, { status: err.status, cause: err });
-      }
-      throw err;
-    }
-  };
+  return (req, counter) => retryRequest(`${opts.service} GET ${req.what}`, () => attemptOnce(req, counter), { retry, logger });
 }
