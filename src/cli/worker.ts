@@ -10,8 +10,7 @@ export async function workerVerb({ args, values, out }: VerbContext): Promise<nu
   const logger = createLogger({ instance: config.name, secrets: config.secrets, json: wantsJson(out.json || undefined) });
   for (const w of config.warnings) logger.warn(w);
   const runOnce = process.env.RUN_ONCE === '1' || process.env.RUN_ONCE === 'true';
-  let lastOutcome: string | undefined;
-  const worker = startWorker({ config, dir, logger, runOnce, onRunFinished: (r) => (lastOutcome = r.record.outcome) });
+  const worker = startWorker({ config, dir, logger, runOnce });
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals): void => {
     signals++;
@@ -29,6 +28,6 @@ export async function workerVerb({ args, values, out }: VerbContext): Promise<nu
   await worker.done;
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
-  if (runOnce) return lastOutcome === 'success' ? EXIT.ok : EXIT.failed;
+  if (runOnce) return worker.cycleSucceeded() ? EXIT.ok : EXIT.failed;
   return EXIT.ok;
 }

@@ -10,10 +10,10 @@ describe('the example configs shipped in configs/examples/', () => {
     const c = await loadConfigFile(path.join(CONFIGS, 'example.yml'), { env: { MONCAMPUS_PASSWORD: 'example-pw' } });
     expect(c.name).toBe('example');
     expect(c.legacy).toBe(false);
-    expect(c.moncampus.password).toBe('example-pw');
+    expect(c.moncampus?.password).toBe('example-pw');
     expect(c.ecal?.calendarId).toMatch(/^[0-9a-f]{24}$/);
     expect(c.secrets).toContain('example-pw');
-    expect(resolveWindow(c.moncampus.window, c.timezone, new Date('2025-03-29T12:00:00Z')).from).toBe(
+    expect(resolveWindow(c.moncampus!.window, c.timezone, new Date('2025-03-29T12:00:00Z')).from).toBe(
       '2025-03-22T00:00:00+01:00',
     );
   });
@@ -28,7 +28,7 @@ describe('the example configs shipped in configs/examples/', () => {
     const c = await loadConfigFile(path.join(CONFIGS, 'legacy-example.yml'), { env: {} });
     expect(c.name).toBe('legacy-example');
     expect(c.legacy).toBe(true);
-    expect(c.moncampus.window).toEqual({ from: '2025-09-01', to: '2026-07-31' });
+    expect(c.moncampus?.window).toEqual({ from: '2025-09-01', to: '2026-07-31' });
     expect(c.warnings).toHaveLength(2);
   });
 

@@ -6,6 +6,7 @@ export {
   listConfigFiles,
   isConfigFileName,
   type InstanceConfig,
+  type SyncWindowConfig,
   type ParseOptions,
 } from './load.js';
 export { resolveWindow } from './window.js';

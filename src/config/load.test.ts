@@ -98,9 +98,9 @@ ics:
     expect(c.timezone).toBe('Europe/Paris');
     expect(c.schedule).toBe('46 6-18 * * *');
     expect(c.runOnStart).toBe(true);
-    expect(c.moncampus.url).toBe('https://ws-edt-igs.wigorservices.net');
-    expect(c.moncampus.casUrl).toBe('https://cas-p.wigorservices.net/cas/login');
-    expect(c.moncampus.window).toEqual({ pastDays: 7, futureDays: 120 });
+    expect(c.moncampus?.url).toBe('https://ws-edt-igs.wigorservices.net');
+    expect(c.moncampus?.casUrl).toBe('https://cas-p.wigorservices.net/cas/login');
+    expect(c.moncampus?.window).toEqual({ pastDays: 7, futureDays: 120 });
     expect(c.ecal).toEqual({
       url: 'https://api.ecal.com',
       apiKey: 'k-12345',
@@ -125,9 +125,37 @@ ics:
     expect(err.message).toMatch(/^configs\/alice\.yml: nothing to do/);
   });
 
+  it('holds only slot watchers and channels, as the ClicRDV watcher of the seed does', async () => {
+    const slotsOnly = [
+      'slots:',
+      '  - name: consulat',
+      '    provider: clicrdv',
+      '    url: http://127.0.0.1:9/api/v2/availabletimeslots?from={date}',
+      'notify:',
+      '  - name: team',
+      '    type: discord-webhook',
+      '    url: http://127.0.0.1:9/api/webhooks/1/tok-en',
+      '',
+    ].join('\n');
+    const c = await parseConfig(slotsOnly, { file: 'configs/consulat.yml', env: {} });
+    expect(c.moncampus).toBeUndefined();
+    expect(c.ics.enabled).toBe(false);
+    expect(c.slots.map((w) => w.name)).toEqual(['consulat']);
+    expect(c.warnings).toEqual([]);
+
+    const alone = await parseConfig(slotsOnly.split('notify:')[0]!, { file: 'configs/consulat.yml', env: {} });
+    expect(alone.warnings.join('\n')).toMatch(/no notify channel/);
+
+    expect((await errorOf(`ecal:\n  apiKey: k\n  apiSecret: s\n  calendarId: ${CAL}\n${slotsOnly}`)).message).toMatch(
+      /moncampus: required with ecal/,
+    );
+    expect((await errorOf(`${slotsOnly}ics:\n  enabled: true\n`)).message).toMatch(/ics\.enabled: needs a moncampus section/);
+    expect((await errorOf('timezone: Europe/Paris\n')).message).toMatch(/nothing to do: add a moncampus section .* or slots/);
+  });
+
   it('fills one missing side of a rolling window', async () => {
     const c = await parseConfig(`${MINIMAL}  window:\n    futureDays: 30\n`, { file: 'configs/alice.yml', env: {} });
-    expect(c.moncampus.window).toEqual({ pastDays: 7, futureDays: 30 });
+    expect(c.moncampus?.window).toEqual({ pastDays: 7, futureDays: 30 });
   });
 
   it('keeps text values that look like numbers as written', async () => {
@@ -135,8 +163,8 @@ ics:
       `moncampus:\n  username: 20231234\n  password: 0123\necal:\n  apiKey: 1e5\n  apiSecret: 0x1F\n  calendarId: 123456789012345678901234\n`,
       { file: 'configs/alice.yml', env: {} },
     );
-    expect(c.moncampus.username).toBe('20231234');
-    expect(c.moncampus.password).toBe('0123');
+    expect(c.moncampus?.username).toBe('20231234');
+    expect(c.moncampus?.password).toBe('0123');
     expect(c.ecal?.apiKey).toBe('1e5');
     expect(c.ecal?.apiSecret).toBe('0x1F');
     expect(c.ecal?.calendarId).toBe('123456789012345678901234');
@@ -168,7 +196,9 @@ describe('parseConfig, invalid input names the file, the key and what was expect
 
   it('missing section', async () => {
     const err = await errorOf('timezone: UTC\n');
-    expect(err.message).toBe('configs/alice.yml: moncampus: required');
+    expect(err.message).toBe(
+      'configs/alice.yml: nothing to do: add a moncampus section (timetable sync) or slots (availability watchers)',
+    );
   });
 
   it('unknown key (a typo), with a hint', async () => {
@@ -256,7 +286,7 @@ instance_name: config1
 
   it('loads quoted dates the same way', async () => {
     const c = await parseConfig(legacy('"2025-01-01"', "'2025-12-31'"), { file: 'configs/config1.yml', env: {} });
-    expect(c.moncampus.window).toEqual({ from: '2025-01-01', to: '2025-12-31' });
+    expect(c.moncampus?.window).toEqual({ from: '2025-01-01', to: '2025-12-31' });
   });
 
   it('loads dates that a YAML 1.1 parse turns into Date objects', async () => {
@@ -264,7 +294,7 @@ instance_name: config1
       file: 'configs/config1.yml',
       env: {},
     });
-    expect(c.moncampus.window).toEqual({ from: '2025-01-01', to: '2025-12-31' });
+    expect(c.moncampus?.window).toEqual({ from: '2025-01-01', to: '2025-12-31' });
   });
 
   it('warns when instance_name differs from the file stem', async () => {
@@ -291,7 +321,7 @@ describe('${ENV} interpolation', () => {
 
   it('takes a set variable', async () => {
     const c = await parseConfig(withPassword('${MC_PASSWORD}'), { file: 'configs/a.yml', env: { MC_PASSWORD: 'from-env' } });
-    expect(c.moncampus.password).toBe('from-env');
+    expect(c.moncampus?.password).toBe('from-env');
     expect(c.secrets).toEqual(['from-env']);
   });
 
@@ -301,7 +331,7 @@ describe('${ENV} interpolation', () => {
       env: {},
     });
     expect(c.timezone).toBe('UTC');
-    expect(c.moncampus.password).toBe('x-dflt');
+    expect(c.moncampus?.password).toBe('x-dflt');
   });
 
   it('reports a missing variable with the key and the variable', async () => {
@@ -313,7 +343,7 @@ describe('${ENV} interpolation', () => {
     process.env.CAMPUS_SYNC_TEST_PW = 'process-env-pw';
     try {
       const c = await parseConfig(withPassword('${CAMPUS_SYNC_TEST_PW}'), { file: 'configs/a.yml' });
-      expect(c.moncampus.password).toBe('process-env-pw');
+      expect(c.moncampus?.password).toBe('process-env-pw');
     } finally {
       delete process.env.CAMPUS_SYNC_TEST_PW;
     }
@@ -336,7 +366,7 @@ ecal:
   calendarId: ${CAL}
 `;
     const c = await parseConfig(text, { file: path.join(dir, 'alice.yml'), env: { SECRET_PATH: path.join(tmp, 'abs-secret') } });
-    expect(c.moncampus.password).toBe('pw from file');
+    expect(c.moncampus?.password).toBe('pw from file');
     expect(c.ecal?.apiKey).toBe('api-key-x');
     expect(c.ecal?.apiSecret).toBe('api-secret-y');
     expect(c.secrets).toEqual(['pw from file', 'api-key-x', 'api-secret-y']);
@@ -456,8 +486,8 @@ describe('resolveConfigText (for workers that do not share the environment)', ()
     expect(resolved).not.toContain('${PW}');
     const direct = await parseConfig(text, { file: '/tmp/alice.yml', env });
     const again = await parseConfig(resolved, { file: '/tmp/alice.yml', env: {} });
-    expect(again.moncampus.password).toBe(direct.moncampus.password);
-    expect(again.moncampus.password).toBe('pa$${ss-word');
+    expect(again.moncampus?.password).toBe(direct.moncampus?.password);
+    expect(again.moncampus?.password).toBe('pa$${ss-word');
   });
 
   it('names the missing variable, as parseConfig does', async () => {

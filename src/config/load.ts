@@ -35,6 +35,8 @@ import {
   type LegacyConfigFile,
 } from './schema.js';
 
+export type SyncWindowConfig = { from: string; to: string } | { pastDays: number; futureDays: number };
+
 /** The normalised config every other module uses. */
 export interface InstanceConfig {
   /** The file's stem. */
@@ -44,12 +46,13 @@ export interface InstanceConfig {
   timezone: string;
   schedule: string;
   runOnStart: boolean;
-  moncampus: {
+  /** Absent: the instance only watches slots (no timetable to sync). */
+  moncampus?: {
     url: string;
     casUrl: string;
     username: string;
     password: string;
-    window: { from: string; to: string } | { pastDays: number; futureDays: number };
+    window: SyncWindowConfig;
   };
   /** Absent: the instance only writes its ICS file. */
   ecal?: {
@@ -154,12 +157,27 @@ export async function parseConfig(text: string, opts: ParseOptions): Promise<Ins
 
   const ctx: NormaliseContext = { name, file, shown, env, warnings: raw.warnings };
   const config = legacyKeys.length > 0 ? await fromLegacy(data, ctx) : await fromNested(data, ctx);
-  if (config.ecal === undefined && !config.ics.enabled) {
-    throw configErrorFrom(shown, [
-      { path: [], message: 'nothing to do: there is no ecal section and ics.enabled is false' },
-    ]);
+  const issues = purposeIssues(config);
+  if (issues.length > 0) throw configErrorFrom(shown, issues);
+  if (config.slots.length > 0 && config.notify.length === 0) {
+    config.warnings.push('slots are watched but there is no notify channel: new slots only reach the log');
   }
   return config;
+}
+
+/** A config must give the worker something to do, and sections that only make sense together come together. */
+function purposeIssues(config: InstanceConfig): ConfigIssue[] {
+  if (config.moncampus === undefined) {
+    if (config.ecal !== undefined) return [{ path: ['moncampus'], message: 'required with ecal: the timetable pushed to ECAL comes from MonCampus' }];
+    if (config.slots.length === 0) {
+      return [{ path: [], message: 'nothing to do: add a moncampus section (timetable sync) or slots (availability watchers)' }];
+    }
+    return [];
+  }
+  if (config.ecal === undefined && !config.ics.enabled) {
+    return [{ path: [], message: 'nothing to do: there is no ecal section and ics.enabled is false' }];
+  }
+  return [];
 }
 
 /** `*.yml` and `*.yaml` files of `dir`, sorted by name; a missing directory has none. */
@@ -249,14 +267,17 @@ async function fromNested(data: Record<string, unknown>, ctx: NormaliseContext):
   const issues: ConfigIssue[] = [];
   const dir = path.dirname(ctx.file);
   const [password, apiKey, apiSecret] = await Promise.all([
-    readSecret(f.moncampus.password, f.moncampus.passwordFile, ['moncampus', 'passwordFile'], dir, issues),
+    f.moncampus ? readSecret(f.moncampus.password, f.moncampus.passwordFile, ['moncampus', 'passwordFile'], dir, issues) : undefined,
     f.ecal ? readSecret(f.ecal.apiKey, f.ecal.apiKeyFile, ['ecal', 'apiKeyFile'], dir, issues) : undefined,
     f.ecal ? readSecret(f.ecal.apiSecret, f.ecal.apiSecretFile, ['ecal', 'apiSecretFile'], dir, issues) : undefined,
   ]);
   if (issues.length > 0) throw configErrorFrom(ctx.shown, issues);
 
-  const w = f.moncampus.window;
-  const window: InstanceConfig['moncampus']['window'] =
+  if (f.moncampus === undefined && f.ics?.enabled === true) {
+    throw configErrorFrom(ctx.shown, [{ path: ['ics', 'enabled'], message: 'needs a moncampus section: the ICS file is the timetable' }]);
+  }
+  const w = f.moncampus?.window;
+  const window: SyncWindowConfig =
     w?.from !== undefined && w.to !== undefined
       ? { from: toDateString(w.from), to: toDateString(w.to) }
       : { pastDays: w?.pastDays ?? DEFAULT_PAST_DAYS, futureDays: w?.futureDays ?? DEFAULT_FUTURE_DAYS };
@@ -280,15 +301,19 @@ async function fromNested(data: Record<string, unknown>, ctx: NormaliseContext):
     timezone: f.timezone ?? DEFAULT_TIMEZONE,
     schedule: f.schedule ?? DEFAULT_SCHEDULE,
     runOnStart: f.runOnStart ?? DEFAULT_RUN_ON_START,
-    moncampus: {
-      url: stripTrailingSlashes(f.moncampus.url ?? serviceDefaults(ctx.env).moncampusUrl),
-      casUrl: f.moncampus.casUrl ?? serviceDefaults(ctx.env).casUrl,
-      username: f.moncampus.username,
-      password: password ?? '',
-      window,
-    },
+    ...(f.moncampus
+      ? {
+          moncampus: {
+            url: stripTrailingSlashes(f.moncampus.url ?? serviceDefaults(ctx.env).moncampusUrl),
+            casUrl: f.moncampus.casUrl ?? serviceDefaults(ctx.env).casUrl,
+            username: f.moncampus.username,
+            password: password ?? '',
+            window,
+          },
+        }
+      : {}),
     ...(ecal ? { ecal } : {}),
-    ics: { enabled: f.ics?.enabled ?? true },
+    ics: { enabled: f.moncampus !== undefined && (f.ics?.enabled ?? true) },
     slots: f.slots ?? [],
     notify: f.notify ?? [],
     legacy: false,
@@ -313,7 +338,7 @@ async function fromLegacy(data: Record<string, unknown>, ctx: NormaliseContext):
     );
   }
 
-  const window: InstanceConfig['moncampus']['window'] =
+  const window: SyncWindowConfig =
     l.moncampus_start_date !== undefined && l.moncampus_end_date !== undefined
       ? { from: toDateString(l.moncampus_start_date), to: toDateString(l.moncampus_end_date) }
       : { pastDays: DEFAULT_PAST_DAYS, futureDays: DEFAULT_FUTURE_DAYS };

@@ -188,7 +188,8 @@ export const configFileSchema = z.strictObject({
   timezone: timezone.optional(),
   schedule: schedule.optional(),
   runOnStart: z.boolean().optional(),
-  moncampus: moncampusSchema,
+  /** Absent in a config that only watches slots. */
+  moncampus: moncampusSchema.optional(),
   ecal: ecalSchema.optional(),
   ics: z.strictObject({ enabled: z.boolean().optional() }).optional(),
   /** Availability-slot watchers (ClicRDV, Cal.com). */

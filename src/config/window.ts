@@ -1,6 +1,6 @@
 import { DateTime, IANAZone } from 'luxon';
 import { ConfigError } from '../lib/index.js';
-import type { InstanceConfig } from './load.js';
+import type { SyncWindowConfig } from './load.js';
 
 /**
  * The sync window as instants: `from` inclusive, `to` exclusive, both at local midnight in
@@ -8,7 +8,7 @@ import type { InstanceConfig } from './load.js';
  * Rolling windows count calendar days from today in `timezone`, not 24-hour blocks.
  */
 export function resolveWindow(
-  window: InstanceConfig['moncampus']['window'],
+  window: SyncWindowConfig,
   timezone: string,
   now: Date,
 ): { from: string; to: string } {

@@ -9,6 +9,7 @@ import { createEcalClient, executePlan, planSync, renderIcs, type EcalClient, ty
 import {
   AuthError,
   CampusSyncError,
+  ConfigError,
   describeError,
   makeRedactor,
   systemClock,
@@ -24,6 +25,11 @@ import { writeRunRecord, zeroCounts, type RunRecord } from './run-record.js';
 import { loadState, saveState } from './state.js';
 
 export const ICS_FILE = 'calendar.ics';
+
+/** A config that syncs a timetable (a slot-watcher-only config has no moncampus section). */
+export function hasTimetable(config: InstanceConfig): config is InstanceConfig & { moncampus: NonNullable<InstanceConfig['moncampus']> } {
+  return config.moncampus !== undefined;
+}
 
 export interface RunOptions {
   config: InstanceConfig;
@@ -51,7 +57,11 @@ export interface RunResult {
  * error file gets one line per problem. Throws only when the run cannot even start (lock held).
  */
 export async function runSync(opts: RunOptions): Promise<RunResult> {
-  const { config, dir, logger } = opts;
+  const { dir, logger } = opts;
+  const config = opts.config;
+  if (!hasTimetable(config)) {
+    throw new ConfigError(`${config.name} has no moncampus section: there is no timetable to sync (its slots are checked by \`campus-sync slots check ${config.name}\`)`);
+  }
   const clock = opts.clock ?? systemClock;
   const started = clock.now();
   const redact = makeRedactor(config.secrets);

@@ -5,7 +5,7 @@ import { describeError, makeRedactor, systemClock, writeFileAtomic, type Clock, 
 import { createAlert, createChannel, createOutbox, type NewAlert, type Outbox } from '../notify/index.js';
 import { createSlotWatcher, type SlotWatcher } from '../slots/index.js';
 import { alertsForRun, initialAlertMemory } from './alerts.js';
-import { runSync, type RunResult } from './run.js';
+import { hasTimetable, runSync, type RunResult } from './run.js';
 import { loadState, saveState } from './state.js';
 
 export const WORKER_STATUS_FILE = 'worker.json';
@@ -46,6 +46,8 @@ export interface Worker {
   stop(graceMs?: number): Promise<boolean>;
   /** Resolves when the worker reached `stopped`. */
   done: Promise<void>;
+  /** With `runOnce`: whether the cycle's sync and every slot check succeeded (read after `done`). */
+  cycleSucceeded(): boolean;
 }
 
 export function startWorker(opts: WorkerOptions): Worker {
@@ -55,6 +57,9 @@ export function startWorker(opts: WorkerOptions): Worker {
   let inFlight: Promise<RunResult> | null = null;
   let abort: AbortController | null = null;
   let task: ScheduledTask | null = null;
+  /** A slot-watcher-only config has no timetable: no sync is scheduled, "run now" checks the slots. */
+  const syncsTimetable = hasTimetable(config);
+  let runOnceOk = false;
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
 
@@ -91,8 +96,8 @@ export function startWorker(opts: WorkerOptions): Worker {
     busy: false,
   }));
   /** One check of one watcher: new slots become ONE grouped alert; the seen set is committed only once it is queued. */
-  const checkSlots = async (entry: { config: (typeof config.slots)[number]; watcher: SlotWatcher; busy: boolean }): Promise<void> => {
-    if (entry.busy) return; // checks of one watcher never overlap
+  const checkSlots = async (entry: { config: (typeof config.slots)[number]; watcher: SlotWatcher; busy: boolean }): Promise<boolean> => {
+    if (entry.busy) return true; // checks of one watcher never overlap
     entry.busy = true;
     try {
       const result = await entry.watcher.check();
@@ -109,8 +114,10 @@ export function startWorker(opts: WorkerOptions): Worker {
         });
       }
       await result.commit();
+      return true;
     } catch (err) {
       logger.error(`slots ${entry.config.name}: ${describeError(err)}`);
+      return false;
     } finally {
       entry.busy = false;
     }
@@ -138,6 +145,11 @@ export function startWorker(opts: WorkerOptions): Worker {
   };
 
   const trigger = async (reason: string): Promise<RunResult | null> => {
+    if (!syncsTimetable) {
+      logger.info(`no timetable to sync (${reason}): checking the slots now`);
+      for (const entry of slotWatchers) await checkSlots(entry);
+      return null;
+    }
     if (state !== 'idle') {
       logger.warn(`run (${reason}) skipped: ${state === 'running' ? 'the previous run is still in progress' : 'the worker is stopping'}`);
       return null;
@@ -169,9 +181,11 @@ export function startWorker(opts: WorkerOptions): Worker {
 
   if (opts.runOnce) {
     void (async () => {
-      await trigger('RUN_ONCE');
-      for (const entry of slotWatchers) await checkSlots(entry);
+      const run = syncsTimetable ? await trigger('RUN_ONCE') : null;
+      let slotsOk = true;
+      for (const entry of slotWatchers) slotsOk = (await checkSlots(entry)) && slotsOk;
       await outbox?.drain();
+      runOnceOk = (!syncsTimetable || run?.record.outcome === 'success') && slotsOk;
     })().finally(() => {
       move('stopping');
       move('stopped');
@@ -183,15 +197,19 @@ export function startWorker(opts: WorkerOptions): Worker {
       slotTasks.push(cron.schedule(entry.config.schedule, () => void checkSlots(entry), { timezone: config.timezone, name: `${config.name}:${entry.config.name}` }));
       if (config.runOnStart) void checkSlots(entry);
     }
-    task = cron.schedule(config.schedule, () => void trigger('schedule'), {
-      timezone: config.timezone,
-      name: config.name,
-      noOverlap: true,
-    });
-    const next = task.getNextRun();
-    logger.info(`worker started: schedule "${config.schedule}" (${config.timezone}), next run ${next ? next.toISOString() : 'never'}`);
+    if (syncsTimetable) {
+      task = cron.schedule(config.schedule, () => void trigger('schedule'), {
+        timezone: config.timezone,
+        name: config.name,
+        noOverlap: true,
+      });
+      const next = task.getNextRun();
+      logger.info(`worker started: schedule "${config.schedule}" (${config.timezone}), next run ${next ? next.toISOString() : 'never'}`);
+    } else {
+      logger.info(`worker started: no timetable to sync, watching ${slotWatchers.length} slot source(s)`);
+    }
     void queueStatus();
-    if (config.runOnStart) void trigger('start');
+    if (config.runOnStart && syncsTimetable) void trigger('start');
   }
 
   return {
@@ -199,6 +217,7 @@ export function startWorker(opts: WorkerOptions): Worker {
     nextRun: () => task?.getNextRun() ?? null,
     trigger,
     done,
+    cycleSucceeded: () => runOnceOk,
     async stop(graceMs = SHUTDOWN_GRACE_MS) {
       if (state === 'stopping' || state === 'stopped') {
         await done;
