@@ -6,10 +6,13 @@ ARG NODE_IMAGE=node:22-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
-# --ignore-scripts: the only install scripts in the tree build optional native speed-ups for ssh2 (dockerode's
+# --ignore-scripts: the other install scripts in the tree build optional native speed-ups for ssh2 (dockerode's
 # ssh:// transport); node-gyp would try to download node headers and needs a compiler, neither of which the
 # slim image has. Both packages fall back to pure JavaScript without them.
 RUN npm ci --ignore-scripts --no-audit --no-fund
+# better-sqlite3 (the store's SQLite driver) is the one install script we do need: see docker/install-native.cjs.
+COPY docker ./docker
+RUN node docker/install-native.cjs
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build \

@@ -204,6 +204,20 @@ build_standin() {
   log "stand-in works: node $(sed -n 1p <<<"$smoke"), npm $(sed -n 2p <<<"$smoke"), npx $(sed -n 3p <<<"$smoke"), runs as $(sed -n 4p <<<"$smoke")"
 }
 
+# The image build cannot compile better-sqlite3 (no compiler in the stand-in) nor download its prebuilt binding
+# (no network): hand it the one `npm ci` built on this host, named by node ABI so it is only used by the same node.
+stage_native_bindings() {
+  local built="$ROOT/node_modules/better-sqlite3/build/Release/better_sqlite3.node" name
+  if [ ! -f "$built" ]; then
+    log "no host build of better-sqlite3 ($built): the image build will run its install script"
+    return
+  fi
+  name=$(node -p '`better_sqlite3-abi${process.versions.modules}-${process.platform}-${process.arch}.node`')
+  mkdir -p "$ROOT/docker/native"
+  cp "$built" "$ROOT/docker/native/$name"
+  log "staged the host's better-sqlite3 binding as docker/native/$name"
+}
+
 build_project() {
   if [ "$BUILD_IMAGE" -eq 0 ]; then
     log "--no-image: not building $PROJECT_IMAGE"
@@ -212,6 +226,7 @@ build_project() {
   # Docker's CLI only uses BuildKit through the buildx plugin; without it, say so instead of failing on a
   # DOCKER_BUILDKIT=1 inherited from the environment.
   if ! docker buildx version >/dev/null 2>&1; then export DOCKER_BUILDKIT=0; fi
+  stage_native_bindings
   log "building $PROJECT_IMAGE on $STANDIN_IMAGE (--network host: npm ci needs the registry)"
   local started=$SECONDS previous
   previous=$(docker image inspect -f '{{.Id}}' "$PROJECT_IMAGE" 2>/dev/null || true)
