@@ -67,6 +67,11 @@ describe('run-once against the MonCampus and ECAL simulators', () => {
     const ics = await readFile(join(ws.data, 'alice', 'calendar.ics'), 'utf8');
     expect(ics).toContain('DTSTART;TZID=Europe/Paris:20250331T083000');
     expect(ics).toContain('BEGIN:VTIMEZONE');
+    // events.json (read by the reporting store): every event with the id ECAL gave it.
+    const synced = JSON.parse(await readFile(join(ws.data, 'alice', 'events.json'), 'utf8')) as { reference: string; ecalId: string | null }[];
+    const idsInEcal = Object.fromEntries(ecal.events().map((e) => [e.reference, e.id]));
+    expect(synced).toHaveLength(TIMETABLE.length);
+    for (const row of synced) expect(row.ecalId).toBe(idsInEcal[row.reference]);
   });
 
   it('a second run writes nothing and does not log in again', async () => {
@@ -88,6 +93,10 @@ describe('run-once against the MonCampus and ECAL simulators', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(ecal.requests.filter((q) => q.method !== 'GET').map((q) => q.method)).toEqual(['PUT']);
     expect(ecalKeys(ecal.events())).toEqual(expectedKeys(moved));
+    const synced = JSON.parse(await readFile(join(ws.data, 'alice', 'events.json'), 'utf8')) as { reference: string; lastChange: string; start: string }[];
+    const movedRow = synced.find((e) => e.reference.endsWith(':104'));
+    expect(movedRow?.start).toBe('2025-04-02T13:30:00+02:00');
+    expect(synced.filter((e) => e.lastChange === movedRow?.lastChange)).toHaveLength(1);
     expect(await readFile(join(ws.data, 'alice', 'calendar.ics'), 'utf8')).toContain('DTSTART;TZID=Europe/Paris:20250402T133000');
 
     ecal.resetLog();

@@ -3,4 +3,5 @@ export { startWorker, WORKER_TRANSITIONS, WORKER_STATUS_FILE, SHUTDOWN_GRACE_MS,
 export { readLastRun, LAST_RUN_FILE, RUN_HISTORY_FILE, type RunRecord, type RunCounts, type RunOutcome } from './run-record.js';
 export { createErrorFile, tailErrorFile, ERRORS_FILE, type ErrorFile } from './error-file.js';
 export { loadState, saveState, STATE_FILE, type InstanceState } from './state.js';
+export { readSyncedEvents, SYNCED_EVENTS_FILE, type SyncedEvent } from './synced-events.js';
 export { acquireRunLock, LockedError } from './lock.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { resolveWindow, type InstanceConfig } from '../config/index.js';
 import { createMonCampusClient, normaliseCourses } from '../agenda/index.js';
-import { createEcalClient, executePlan, planSync, renderIcs, type EcalClient, type SyncPlan } from '../ecal/index.js';
+import { createEcalClient, eventReference, executePlan, isOwnedReference, planSync, renderIcs, type EcalClient, type SyncPlan } from '../ecal/index.js';
 import {
   AuthError,
   CampusSyncError,
@@ -23,6 +23,7 @@ import { createErrorFile, ERRORS_FILE } from './error-file.js';
 import { acquireRunLock } from './lock.js';
 import { writeRunRecord, zeroCounts, type RunRecord } from './run-record.js';
 import { loadState, saveState } from './state.js';
+import { readSyncedEvents, syncedEventsSnapshot, writeSyncedEvents } from './synced-events.js';
 
 export const ICS_FILE = 'calendar.ics';
 
@@ -118,6 +119,9 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
       }
     }
 
+    /** For events.json: what ECAL calls each event, and what this run wrote. */
+    const ecalIds = new Map<string, string>();
+    const touched = new Set<string>();
     if (config.ecal) {
       phase = 'plan';
       ecal = createEcalClient({
@@ -140,6 +144,7 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
         maxDeleteShare: config.ecal.maxDeleteShare,
       });
       result.plan = plan;
+      for (const r of remote) if (isOwnedReference(r.reference, config.name)) ecalIds.set(String(r.reference), r.id);
       counts.unchanged = plan.counts.unchanged;
       counts.skipped += plan.skipped.length;
       record.guard = plan.guard;
@@ -162,12 +167,29 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
         counts.deleted = exec.deleted;
         counts.failed = exec.failed.length;
         for (const f of exec.failed) await errors.append('push', `${f.action.kind} ${f.action.reference}: ${f.error}`, clock.now());
+        const failed = new Set(exec.failed.map((f) => f.action));
+        for (const a of plan.actions) {
+          if (failed.has(a) || a.kind === 'delete') continue;
+          touched.add(a.reference);
+          if (a.kind === 'adopt') ecalIds.set(a.reference, a.id);
+        }
+        for (const [ref, id] of Object.entries(exec.createdIds)) ecalIds.set(ref, id);
         if (exec.failed.length > 0) {
           record.outcome = 'partial';
           record.phase = 'push';
           record.error = `${exec.failed.length} of ${plan.actions.length} ECAL changes failed; the next run retries them`;
         }
       }
+    }
+    if (!opts.dryRun) {
+      const snapshot = syncedEventsSnapshot({
+        events: events.map((event) => ({ reference: eventReference(config.name, event.sourceId), event })),
+        ecalIds,
+        touched,
+        previous: await readSyncedEvents(dir),
+        now: clock.now(),
+      });
+      await writeSyncedEvents(dir, snapshot).catch((e: unknown) => logger.error(`cannot write the synced events: ${describeError(e)}`));
     }
   } catch (err) {
     const where = err instanceof CampusSyncError && err.phase ? err.phase : phase;
