@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -75,6 +77,10 @@ describe('the worker alerts: new slots and login transitions reach Discord, once
     expect(texts()[0]).toContain('https://www.clicrdv.com/consulat');
     await runCli(['worker', 'olga'], env());
     expect(discord.messages()).toHaveLength(1);
+    // The delivery journal the reporting store imports: queued, then delivered, for the one channel.
+    const journal = (await readFile(join(ws.data, 'olga', 'alerts.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { kind: string; deliveredAt: string | null; channel: string });
+    const slotLines = journal.filter((l) => l.kind === 'slot.new');
+    expect(slotLines.map((l) => [l.channel, l.deliveredAt === null])).toEqual([['discord', true], ['discord', false]]);
   });
 
   it('a refused login alerts once when it starts and once when it recovers, never with the password', async () => {

@@ -54,4 +54,5 @@ export {
   type DrainResult,
   type PendingDelivery,
   type DisabledChannel,
+  type AlertJournalEntry,
 } from './outbox.js';

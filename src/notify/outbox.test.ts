@@ -103,6 +103,27 @@ describe('outbox', () => {
     expect(down.calls()).toBe(6);
   });
 
+  it('journals each delivery: queued, each failed try, then delivered, with the attempt count', async () => {
+    const dir = await tmp();
+    const clock = fixedClock('2025-06-01T10:00:00Z');
+    const ch = scriptedChannel('down');
+    const journalFile = join(dir, 'alerts.jsonl');
+    const outbox = createOutbox({ dir: join(dir, 'outbox'), channels: [ch.channel], redact: noRedact, clock, random: () => 1, journalFile });
+    const alert = mk('sync.failed', 'journaled', clock);
+    await outbox.enqueue(alert);
+    ch.failNext(new TransientError('503'));
+    await outbox.drain();
+    clock.advance(2_000);
+    await outbox.drain();
+    const lines = (await readFile(journalFile, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => [l.deliveredAt === null ? 'open' : 'delivered', l.attempts, l.lastError])).toEqual([
+      ['open', 0, null],
+      ['open', 1, '503'],
+      ['delivered', 2, '503'],
+    ]);
+    for (const l of lines) expect(l).toMatchObject({ alertId: alert.id, channel: 'down', kind: 'sync.failed', summary: 'journaled' });
+  });
+
   it('a new outbox over the same directory resumes after a crash, skipping the parts already sent', async () => {
     const dir = await tmp();
     let firstProgress: SendProgress | undefined;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { appendFile, mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   backoffDelay,
@@ -43,6 +43,28 @@ export interface OutboxOptions {
   timezone?: string;
   /** Jitter source, for tests. */
   random?: () => number;
+  /**
+   * Appends one JSON line per delivery state change here (queued, delivered, retried, given up): the reporting
+   * store imports it, so the worker never writes the database itself.
+   */
+  journalFile?: string;
+}
+
+/** One line of the delivery journal (`data/<name>/alerts.jsonl`). */
+export interface AlertJournalEntry {
+  alertId: string;
+  instance: string;
+  kind: string;
+  severity: string;
+  channel: string;
+  /** The alert's title, redacted. */
+  summary: string;
+  createdAt: string;
+  deliveredAt: string | null;
+  attempts: number;
+  lastError: string | null;
+  /** When this line was written. */
+  at: string;
 }
 
 export interface DrainResult {
@@ -212,6 +234,31 @@ export function createOutbox(opts: OutboxOptions): Outbox {
     return initialised;
   }
 
+  /** The journal is a report, not the queue: failing to write it is logged and never blocks a delivery. */
+  async function journal(items: readonly Loaded[], change: { deliveredAt?: string; attempts?: number; lastError?: string }): Promise<void> {
+    if (!opts.journalFile || items.length === 0) return;
+    const at = clock.now().toISOString();
+    const lines = items.map((l) => {
+      const entry: AlertJournalEntry = {
+        alertId: l.rec.alert.id,
+        instance: l.rec.alert.instance,
+        kind: l.rec.alert.kind,
+        severity: l.rec.alert.severity,
+        channel: l.rec.channel,
+        summary: l.rec.alert.title,
+        createdAt: l.rec.enqueuedAt,
+        deliveredAt: change.deliveredAt ?? null,
+        attempts: change.attempts ?? l.rec.attempts,
+        lastError: change.lastError ?? l.rec.lastError ?? null,
+        at,
+      };
+      return `${JSON.stringify(entry)}\n`;
+    });
+    await appendFile(opts.journalFile, lines.join(''), { mode: 0o644 }).catch((err: unknown) =>
+      logger.warn(`outbox: cannot append to the delivery journal: ${describeError(err)}`),
+    );
+  }
+
   async function persist(l: Loaded): Promise<void> {
     await writeFileAtomic(l.file, JSON.stringify(l.rec));
   }
@@ -224,6 +271,7 @@ export function createOutbox(opts: OutboxOptions): Outbox {
   /** Keeps given-up deliveries (with why) in failed/ for a person to look at, then removes them from the queue. */
   async function moveToFailed(items: readonly Loaded[], reason: string): Promise<void> {
     const at = clock.now().toISOString();
+    await journal(items, { lastError: reason });
     for (const l of items) {
       await writeFileAtomic(join(failedDir, `${l.rec.seq}-${l.rec.channel}-${l.rec.alert.id}.json`.replace(/[^A-Za-z0-9_.-]/g, '_')), JSON.stringify({ ...l.rec, failedAt: at, failedReason: reason }));
     }
@@ -249,6 +297,7 @@ export function createOutbox(opts: OutboxOptions): Outbox {
         continue;
       } catch {
         await writeFileAtomic(file, JSON.stringify(rec));
+        await journal([{ file, rec }], {});
       }
     }
     await fsyncDir(deliveriesDir);
@@ -313,6 +362,7 @@ export function createOutbox(opts: OutboxOptions): Outbox {
       try {
         await channel.send(alert, progress);
         await remove(unit);
+        await journal(unit, { deliveredAt: clock.now().toISOString(), attempts: head.rec.attempts + 1 });
         sent += unit.length;
         if (head.rec.attempts > 0) logger.info(`alert delivered to "${channel.name}" after ${head.rec.attempts + 1} attempts`, { alert: alert.id });
       } catch (err) {
@@ -344,6 +394,7 @@ export function createOutbox(opts: OutboxOptions): Outbox {
         const delay = asked ?? backoffDelay(head.rec.attempts, baseDelay, maxDelay, opts.random);
         head.rec.nextAttemptAt = new Date(now.getTime() + delay).toISOString();
         await persist(head);
+        await journal(unit, { attempts: head.rec.attempts, lastError: message });
         if ((err as Partial<ChannelTransientError>).global) pausedUntil.set(channel.name, now.getTime() + delay);
         logger.warn(`alert to "${channel.name}" will be retried in ${Math.round(delay / 1000)} s: ${message}`, {
           alert: alert.id,

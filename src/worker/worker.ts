@@ -9,6 +9,8 @@ import { hasTimetable, runSync, type RunResult } from './run.js';
 import { loadState, saveState } from './state.js';
 
 export const WORKER_STATUS_FILE = 'worker.json';
+/** One line per alert delivery state change, imported by the reporting store. */
+export const ALERTS_JOURNAL_FILE = 'alerts.jsonl';
 /** How often the outbox retries what is due: quick enough for a slot alert, cheap when idle. */
 export const OUTBOX_DRAIN_MS = 5_000;
 /** SIGTERM lets the run in flight finish its ECAL writes for this long; Docker's own stop timeout is 10 s. */
@@ -68,6 +70,7 @@ export function startWorker(opts: WorkerOptions): Worker {
     config.notify.length > 0
       ? createOutbox({
           dir: join(opts.dir, 'outbox'),
+          journalFile: join(opts.dir, ALERTS_JOURNAL_FILE),
           channels: config.notify.map((c) => createChannel(c)),
           redact: makeRedactor(config.secrets),
           logger: logger.child({ phase: 'notify' }),
