@@ -35,9 +35,9 @@ describe('parseAppriseUrl', () => {
     });
   });
 
-  it('mailtos:// → implicit TLS on 465, unless mode=starttls', () => {
-    expect(parseAppriseUrl('mailtos://u:p@smtp.example.com?to=x@example.com')).toMatchObject({ smtp: { port: 465, secure: true } });
-    expect(parseAppriseUrl('mailtos://u:p@smtp.example.com?to=x@example.com&mode=starttls')).toMatchObject({ smtp: { port: 587, secure: false } });
+  it('mailtos:// → STARTTLS on 587 as Apprise does, implicit TLS on 465 with mode=ssl', () => {
+    expect(parseAppriseUrl('mailtos://u:p@smtp.example.com?to=x@example.com')).toMatchObject({ smtp: { port: 587, secure: false } });
+    expect(parseAppriseUrl('mailtos://u:p@smtp.example.com?to=x@example.com&mode=ssl')).toMatchObject({ smtp: { port: 465, secure: true } });
   });
 
   it('json:// and jsons:// → a JSON webhook over http / https, path, port and credentials kept', () => {

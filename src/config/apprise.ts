@@ -111,7 +111,8 @@ export function parseAppriseUrl(raw: string, index = 0): AppriseChannel {
         password = colon === -1 ? undefined : dec(userinfo.slice(colon + 1));
         if (user === '') fail(scheme, 'empty user name', example);
       }
-      const mode = query.get('mode') ?? (scheme === 'mailtos' ? 'ssl' : 'starttls');
+      // Apprise's `mode` defaults to starttls (port 587) for mailtos:// too; implicit TLS (465) only with mode=ssl.
+      const mode = query.get('mode') ?? 'starttls';
       if (mode !== 'ssl' && mode !== 'starttls') fail(scheme, `mode must be "ssl" or "starttls", not "${mode}"`, example);
       const secure = mode === 'ssl';
       const fallbackAddress = user !== undefined ? (user.includes('@') ? user : `${user}@${hostname}`) : undefined;

@@ -2,7 +2,7 @@
  * Typed errors that say whether trying again can help. Every module throws these (or subclasses) at
  * its boundary so callers decide on retries and exit codes without parsing messages.
  */
-export type Phase = 'config' | 'login' | 'fetch' | 'plan' | 'push' | 'ics' | 'state';
+export type Phase = 'config' | 'login' | 'fetch' | 'plan' | 'push' | 'ics' | 'state' | 'slots';
 
 export class CampusSyncError extends Error {
   /** True when the same request may succeed later (timeouts, 429, 5xx). */

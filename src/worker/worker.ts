@@ -5,6 +5,7 @@ import { describeError, makeRedactor, systemClock, writeFileAtomic, type Clock, 
 import { createAlert, createChannel, createOutbox, type NewAlert, type Outbox } from '../notify/index.js';
 import { createSlotWatcher, type SlotWatcher } from '../slots/index.js';
 import { alertsForRun, initialAlertMemory } from './alerts.js';
+import { createErrorFile, ERRORS_FILE } from './error-file.js';
 import { hasTimetable, runSync, type RunResult } from './run.js';
 import { loadState, saveState } from './state.js';
 
@@ -93,13 +94,17 @@ export function startWorker(opts: WorkerOptions): Worker {
   };
 
   const slotTasks: ScheduledTask[] = [];
+  // A failing watcher writes errors.log when it starts failing or fails differently, not at every check:
+  // for a slots-only config that file is the one place a person looks.
+  const errorFile = createErrorFile({ path: join(opts.dir, ERRORS_FILE), redact: makeRedactor(config.secrets) });
   const slotWatchers = config.slots.map((w) => ({
+    lastError: null as string | null,
     config: w,
     watcher: createSlotWatcher({ config: w, stateFile: join(opts.dir, 'slots', `${w.name}.json`), timezone: config.timezone, clock, logger: logger.child({ watcher: w.name }) }),
     busy: false,
   }));
   /** One check of one watcher: new slots become ONE grouped alert; the seen set is committed only once it is queued. */
-  const checkSlots = async (entry: { config: (typeof config.slots)[number]; watcher: SlotWatcher; busy: boolean }): Promise<boolean> => {
+  const checkSlots = async (entry: { config: (typeof config.slots)[number]; watcher: SlotWatcher; busy: boolean; lastError: string | null }): Promise<boolean> => {
     if (entry.busy) return true; // checks of one watcher never overlap
     entry.busy = true;
     try {
@@ -117,9 +122,16 @@ export function startWorker(opts: WorkerOptions): Worker {
         });
       }
       await result.commit();
+      if (entry.lastError !== null) logger.info(`slots ${entry.config.name}: checks work again`);
+      entry.lastError = null;
       return true;
     } catch (err) {
-      logger.error(`slots ${entry.config.name}: ${describeError(err)}`);
+      const message = `${entry.config.name}: ${describeError(err)}`;
+      logger.error(`slots ${message}`);
+      if (message !== entry.lastError) {
+        await errorFile.append('slots', message, clock.now()).catch((e: unknown) => logger.error(`cannot write ${ERRORS_FILE}: ${describeError(e)}`));
+      }
+      entry.lastError = message;
       return false;
     } finally {
       entry.busy = false;
