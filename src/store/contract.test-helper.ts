@@ -1,0 +1,630 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { InvalidCursorError, InvalidParameterError, SchemaTooNewError, StoreError } from './errors.js';
+import type { AlertRow, ErrorRow, MessageRow, OpenStoreOptions, Page, RunRow, Store, SyncedEventRow } from './interface.js';
+import { POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS } from './migrations.js';
+import { openStore } from './open.js';
+
+/**
+ * The store's contract, run unchanged against SQLite and PostgreSQL (sqlite.test.ts, postgres.test.ts).
+ * Every test gets an empty database of its own from the harness, so tests neither collide nor depend on order.
+ */
+export interface StoreTestTarget {
+  options: OpenStoreOptions;
+  /** Raw SQL in the same database (and schema), behind the store's back. */
+  query(sql: string): Promise<Record<string, unknown>[]>;
+}
+
+export interface StoreHarness {
+  kind: 'sqlite' | 'postgres';
+  fresh(): Promise<StoreTestTarget>;
+  dispose(): Promise<void>;
+}
+
+const BASE = Date.parse('2025-03-01T08:00:00.000Z');
+const at = (minutes: number): string => new Date(BASE + minutes * 60_000).toISOString();
+
+export function run(instance: string, startedAt: string, over: Partial<Omit<RunRow, 'id'>> = {}): Omit<RunRow, 'id'> {
+  return {
+    instance,
+    startedAt,
+    finishedAt: over.finishedAt ?? new Date(Date.parse(startedAt) + 4_000).toISOString(),
+    outcome: 'success',
+    phase: null,
+    error: null,
+    courses: 12,
+    created: 1,
+    updated: 2,
+    adopted: 0,
+    deleted: 0,
+    unchanged: 9,
+    skipped: 0,
+    failed: 0,
+    durationMs: 4_000,
+    ...over,
+  };
+}
+
+function alert(alertId: string, createdAt: string, over: Partial<Omit<AlertRow, 'id'>> = {}): Omit<AlertRow, 'id'> {
+  return {
+    alertId,
+    instance: 'alice',
+    kind: 'sync.failed',
+    severity: 'error',
+    channel: 'discord',
+    summary: 'sync failed: MonCampus answered 503',
+    createdAt,
+    deliveredAt: null,
+    attempts: 0,
+    lastError: null,
+    ...over,
+  };
+}
+
+function event(reference: string, start: string, over: Partial<SyncedEventRow> = {}): SyncedEventRow {
+  return {
+    instance: 'alice',
+    reference,
+    ecalId: `ecal-${reference}`,
+    title: `Course ${reference}`,
+    start,
+    end: new Date(Date.parse(start) + 90 * 60_000).toISOString(),
+    lastChange: at(-1000),
+    ...over,
+  };
+}
+
+/** Snowflake-like ids: 19 digits, so text order is numeric order as with real ones of the same era. */
+export const snowflake = (n: number): string => (1_300_000_000_000_000_000n + BigInt(n)).toString();
+
+export function message(n: number, createdAt: string, over: Partial<MessageRow> = {}): MessageRow {
+  const id = snowflake(n);
+  return {
+    messageId: id,
+    guildId: 'g1',
+    channelId: 'c1',
+    authorId: 'u1',
+    authorName: 'alice',
+    content: `message ${n}`,
+    createdAt,
+    editedAt: null,
+    deleted: false,
+    attachmentCount: 0,
+    embedCount: 0,
+    rawJson: JSON.stringify({ id, content: `message ${n}` }),
+    ingestedAt: at(10_000),
+    ...over,
+  };
+}
+
+/** Every row of a listing, page by page. */
+async function walk<T>(page: (cursor: string | undefined) => Promise<Page<T>>, maxPages = 1_000): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: string | undefined;
+  for (let i = 0; i < maxPages; i++) {
+    const p = await page(cursor);
+    out.push(...p.items);
+    if (p.nextCursor === null) return out;
+    cursor = p.nextCursor;
+  }
+  throw new Error('listing did not end');
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
+}
+
+export function describeStoreContract(name: string, makeHarness: () => Promise<StoreHarness>): void {
+  describe(`store contract: ${name}`, () => {
+    let harness: StoreHarness;
+    const opened: Store[] = [];
+    let target: StoreTestTarget;
+    let store: Store;
+
+    const open = async (t: StoreTestTarget = target): Promise<Store> => {
+      const s = await openStore(t.options);
+      opened.push(s);
+      return s;
+    };
+    /** A new empty database and a store on it. */
+    const fresh = async (): Promise<Store> => {
+      target = await harness.fresh();
+      store = await open();
+      return store;
+    };
+
+    beforeAll(async () => {
+      harness = await makeHarness();
+    });
+    afterEach(async () => {
+      for (const s of opened.splice(0)) await s.close();
+    });
+    afterAll(async () => {
+      await harness?.dispose();
+    });
+
+    describe('migrations', () => {
+      it('are applied at open, and opening again is a no-op that keeps the data', async () => {
+        await fresh();
+        expect(store.kind).toBe(harness.kind);
+        const known = harness.kind === 'sqlite' ? SQLITE_MIGRATIONS : POSTGRES_MIGRATIONS;
+        const versions = async () =>
+          (await target.query('SELECT version FROM schema_migrations ORDER BY version')).map((r) => Number(r.version));
+        expect(await versions()).toEqual(known.map((m) => m.version));
+        await store.insertRun(run('alice', at(0)));
+        await store.close();
+
+        const again = await open();
+        expect(await versions()).toEqual(known.map((m) => m.version));
+        expect((await again.listRuns('alice', { limit: 10 })).items).toHaveLength(1);
+        await again.close();
+        const third = await open();
+        await third.ping();
+        expect(await versions()).toEqual(known.map((m) => m.version));
+      });
+
+      it('refuses a database a newer campus-sync has migrated, naming it', async () => {
+        await fresh();
+        const description = store.description;
+        await store.close();
+        await target.query(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'from the future', '2030-01-01T00:00:00.000Z')`);
+        const err = await rejection(open());
+        expect(err).toBeInstanceOf(SchemaTooNewError);
+        expect((err as Error).message).toContain(description);
+        expect((err as Error).message).toMatch(/schema version 999/);
+      });
+    });
+
+    it('pings while open and fails with a StoreError once closed', async () => {
+      await fresh();
+      await expect(store.ping()).resolves.toBeUndefined();
+      await store.close();
+      await store.close(); // twice is harmless
+      expect(await rejection(store.ping())).toBeInstanceOf(StoreError);
+    });
+
+    describe('runs', () => {
+      it('stores every field and gives times back in UTC', async () => {
+        await fresh();
+        await store.insertRun(
+          run('alice', '2025-03-01T09:00:00+01:00', {
+            finishedAt: '2025-03-01T09:00:05.250+01:00',
+            outcome: 'failed',
+            phase: 'login',
+            error: 'refused',
+            courses: 3,
+            created: 4,
+            updated: 5,
+            adopted: 6,
+            deleted: 7,
+            unchanged: 8,
+            skipped: 9,
+            failed: 10,
+            durationMs: 5_250,
+          }),
+        );
+        const [row] = (await store.listRuns('alice', { limit: 10 })).items;
+        expect(row).toEqual({
+          id: expect.any(Number),
+          instance: 'alice',
+          startedAt: '2025-03-01T08:00:00.000Z',
+          finishedAt: '2025-03-01T08:00:05.250Z',
+          outcome: 'failed',
+          phase: 'login',
+          error: 'refused',
+          courses: 3,
+          created: 4,
+          updated: 5,
+          adopted: 6,
+          deleted: 7,
+          unchanged: 8,
+          skipped: 9,
+          failed: 10,
+          durationMs: 5_250,
+        });
+        expect(await store.lastRun('alice')).toEqual(row);
+      });
+
+      it('is idempotent on (instance, startedAt), whatever offset the time is written in', async () => {
+        await fresh();
+        await store.insertRun(run('alice', at(0), { outcome: 'success' }));
+        await store.insertRun(run('alice', at(0), { outcome: 'failed' }));
+        await store.insertRun(run('alice', '2025-03-01T09:00:00.000+01:00', { outcome: 'partial' }));
+        await store.insertRun(run('bob', at(0)));
+        const page = await store.listRuns('alice', { limit: 10 });
+        expect(page.items.map((r) => r.outcome)).toEqual(['success']);
+        expect((await store.listRuns('bob', { limit: 10 })).items).toHaveLength(1);
+      });
+
+      it('lists newest first with from inclusive and to exclusive; lastRun is the newest', async () => {
+        await fresh();
+        for (const m of [30, 0, 20, 10, 40]) await store.insertRun(run('alice', at(m)));
+        const starts = async (q: { from?: string; to?: string }) =>
+          (await store.listRuns('alice', { limit: 100, ...q })).items.map((r) => r.startedAt);
+        expect(await starts({})).toEqual([at(40), at(30), at(20), at(10), at(0)]);
+        expect(await starts({ from: at(10), to: at(30) })).toEqual([at(20), at(10)]);
+        expect(await starts({ from: '2025-03-01T09:10:00+01:00' })).toEqual([at(40), at(30), at(20), at(10)]);
+        expect(await starts({ to: at(0) })).toEqual([]);
+        expect((await store.lastRun('alice'))?.startedAt).toBe(at(40));
+        expect(await store.lastRun('nobody')).toBeNull();
+      });
+
+      it('rejects unusable input naming the field', async () => {
+        await fresh();
+        const err = await rejection(store.insertRun(run('alice', 'last tuesday', { finishedAt: at(1) })));
+        expect(err).toBeInstanceOf(InvalidParameterError);
+        expect((err as InvalidParameterError).parameter).toBe('startedAt');
+        const neg = await rejection(store.insertRun(run('alice', at(0), { created: -1 })));
+        expect((neg as InvalidParameterError).parameter).toBe('created');
+        const from = await rejection(store.listRuns('alice', { limit: 5, from: 'soon' }));
+        expect((from as InvalidParameterError).parameter).toBe('from');
+        const to = await rejection(store.listRuns('alice', { limit: 5, to: '2025-02-30T00:00:00Z' }));
+        expect((to as InvalidParameterError).parameter).toBe('to');
+      });
+    });
+
+    it('instances lists every instance with any row, sorted', async () => {
+      await fresh();
+      expect(await store.instances()).toEqual([]);
+      await store.insertRun(run('carol', at(0)));
+      await store.replaceEvents('alice', [event('a1', at(0))]);
+      await store.upsertAlert(alert('x', at(0), { instance: 'bob' }));
+      await store.insertError({ instance: 'dave', at: at(0), phase: 'fetch', message: 'boom' });
+      await store.insertRun(run('carol', at(5)));
+      expect(await store.instances()).toEqual(['alice', 'bob', 'carol', 'dave']);
+    });
+
+    describe('synced events', () => {
+      it('replaceEvents replaces the instance set only, and lists by start DESC then reference DESC', async () => {
+        await fresh();
+        await store.replaceEvents('alice', [event('old', at(0)), event('keep', at(60))]);
+        await store.replaceEvents('bob', [event('b1', at(0), { instance: 'bob' })]);
+        await store.replaceEvents('alice', [
+          event('keep', at(60), { title: 'Maths (room changed)', ecalId: null }),
+          event('r-a', at(120)),
+          event('r-b', at(120)),
+          event('r-a', at(180), { title: 'later duplicate wins' }),
+        ]);
+        const items = (await store.listEvents('alice', { limit: 10 })).items;
+        expect(items.map((e) => [e.reference, e.start])).toEqual([
+          ['r-a', at(180)],
+          ['r-b', at(120)],
+          ['keep', at(60)],
+        ]);
+        expect(items[0]?.title).toBe('later duplicate wins');
+        expect(items[2]).toEqual({
+          instance: 'alice',
+          reference: 'keep',
+          ecalId: null,
+          title: 'Maths (room changed)',
+          start: at(60),
+          end: new Date(BASE + 150 * 60_000).toISOString(),
+          lastChange: at(-1000),
+        });
+        expect((await store.listEvents('bob', { limit: 10 })).items).toHaveLength(1);
+        const filtered = await store.listEvents('alice', { limit: 10, from: at(60), to: at(180) });
+        expect(filtered.items.map((e) => e.reference)).toEqual(['r-b', 'keep']);
+        await store.replaceEvents('alice', []);
+        expect((await store.listEvents('alice', { limit: 10 })).items).toEqual([]);
+      });
+
+      it('refuses an event of another instance', async () => {
+        await fresh();
+        const err = await rejection(store.replaceEvents('alice', [event('x', at(0), { instance: 'bob' })]));
+        expect((err as InvalidParameterError).parameter).toBe('instance');
+      });
+    });
+
+    describe('alerts', () => {
+      it('keeps one row per (alertId, channel) and updates delivery info monotonically', async () => {
+        await fresh();
+        await store.upsertAlert(alert('a1', at(0)));
+        await store.upsertAlert(alert('a1', at(0), { channel: 'email' }));
+        await store.upsertAlert(alert('a1', at(0), { attempts: 1, lastError: 'HTTP 502' }));
+        await store.upsertAlert(alert('a1', at(0), { attempts: 2, deliveredAt: at(3), lastError: null }));
+        // A stale copy (re-imported from the outbox file) neither undelivers nor lowers the attempts.
+        await store.upsertAlert(alert('a1', at(0), { attempts: 1, lastError: 'HTTP 502' }));
+        const items = (await store.listAlerts({ limit: 10 })).items;
+        expect(items).toHaveLength(2);
+        const discord = items.find((a) => a.channel === 'discord');
+        expect(discord).toMatchObject({ alertId: 'a1', deliveredAt: at(3), attempts: 2, lastError: null, summary: 'sync failed: MonCampus answered 503' });
+        expect(items.find((a) => a.channel === 'email')).toMatchObject({ deliveredAt: null, attempts: 0 });
+      });
+
+      it('lists newest first, by instance and time range', async () => {
+        await fresh();
+        await store.upsertAlert(alert('a1', at(0)));
+        await store.upsertAlert(alert('a2', at(10), { instance: 'bob', kind: 'slots.new', severity: 'info' }));
+        await store.upsertAlert(alert('a3', at(20)));
+        expect((await store.listAlerts({ limit: 10 })).items.map((a) => a.alertId)).toEqual(['a3', 'a2', 'a1']);
+        expect((await store.listAlerts({ limit: 10, instance: 'alice' })).items.map((a) => a.alertId)).toEqual(['a3', 'a1']);
+        expect((await store.listAlerts({ limit: 10, from: at(10), to: at(20) })).items.map((a) => a.alertId)).toEqual(['a2']);
+        const [row] = (await store.listAlerts({ limit: 1, instance: 'bob' })).items;
+        expect(row).toEqual({
+          id: expect.any(Number),
+          alertId: 'a2',
+          instance: 'bob',
+          kind: 'slots.new',
+          severity: 'info',
+          channel: 'discord',
+          summary: 'sync failed: MonCampus answered 503',
+          createdAt: at(10),
+          deliveredAt: null,
+          attempts: 0,
+          lastError: null,
+        });
+      });
+    });
+
+    describe('errors', () => {
+      it('is idempotent on (instance, at, message), keeps long messages, lists newest first', async () => {
+        await fresh();
+        const long = `stack: ${'x'.repeat(10_000)}`;
+        const e1: Omit<ErrorRow, 'id'> = { instance: 'alice', at: at(0), phase: 'fetch', message: 'MonCampus 503' };
+        await store.insertError(e1);
+        await store.insertError(e1);
+        await store.insertError({ ...e1, at: '2025-03-01T09:00:00+01:00' });
+        await store.insertError({ ...e1, message: long });
+        await store.insertError({ ...e1, message: long });
+        await store.insertError({ ...e1, at: at(5), phase: 'push', message: 'ECAL 500' });
+        await store.insertError({ ...e1, instance: 'bob' });
+        const items = (await store.listErrors('alice', { limit: 10 })).items;
+        expect(items.map((e) => [e.at, e.phase, e.message.length])).toEqual([
+          [at(5), 'push', 8],
+          [at(0), 'fetch', long.length],
+          [at(0), 'fetch', 13],
+        ]);
+        expect((await store.listErrors('alice', { limit: 10, to: at(5) })).items).toHaveLength(2);
+      });
+    });
+
+    describe('discord messages', () => {
+      it('inserts once: the same message twice is one row, counted once', async () => {
+        await fresh();
+        const m = message(1, at(0), { attachmentCount: 2, embedCount: 1 });
+        expect(await store.upsertMessages([m, message(2, at(1))])).toEqual({ inserted: 2, updated: 0 });
+        expect(await store.upsertMessages([m])).toEqual({ inserted: 0, updated: 0 });
+        expect(await store.upsertMessages([m, m])).toEqual({ inserted: 0, updated: 0 });
+        expect(await store.upsertMessages([])).toEqual({ inserted: 0, updated: 0 });
+        expect(await store.getMessage(m.messageId)).toEqual(m);
+        expect((await store.listMessages({ guildId: 'g1', limit: 10 })).items).toHaveLength(2);
+      });
+
+      it('an edit updates content, editedAt and raw; a stale copy does not undo it', async () => {
+        await fresh();
+        const original = message(1, at(0));
+        await store.upsertMessages([original]);
+        const edited = { ...original, content: 'edited', editedAt: at(5), rawJson: '{"edited":true}', ingestedAt: at(20_000) };
+        expect(await store.upsertMessages([edited])).toEqual({ inserted: 0, updated: 1 });
+        expect(await store.upsertMessages([original])).toEqual({ inserted: 0, updated: 0 });
+        expect(await store.getMessage(original.messageId)).toEqual({ ...edited, ingestedAt: original.ingestedAt });
+        // Within one batch too, the newest version wins whatever the order.
+        const again = { ...original, content: 'edited twice', editedAt: at(9) };
+        expect(await store.upsertMessages([again, edited])).toEqual({ inserted: 0, updated: 1 });
+        expect((await store.getMessage(original.messageId))?.content).toBe('edited twice');
+      });
+
+      it('marks deletions without removing rows; only include_deleted lists them', async () => {
+        await fresh();
+        await store.upsertMessages([message(1, at(0)), message(2, at(1)), message(3, at(2))]);
+        expect(await store.markMessageDeleted(snowflake(2), at(3))).toBe(true);
+        expect(await store.markMessageDeleted(snowflake(2), at(4))).toBe(true);
+        expect(await store.markMessageDeleted(snowflake(99), at(3))).toBe(false);
+        const ids = async (includeDeleted?: boolean) =>
+          (await store.listMessages({ guildId: 'g1', channelId: 'c1', limit: 10, ...(includeDeleted === undefined ? {} : { includeDeleted }) })).items.map((m) => [m.messageId, m.deleted]);
+        expect(await ids()).toEqual([[snowflake(3), false], [snowflake(1), false]]);
+        expect(await ids(false)).toEqual([[snowflake(3), false], [snowflake(1), false]]);
+        expect(await ids(true)).toEqual([[snowflake(3), false], [snowflake(2), true], [snowflake(1), false]]);
+        expect((await store.getMessage(snowflake(2)))?.deleted).toBe(true);
+        // Re-ingesting it (a backfill that saw it before the delete) does not bring it back.
+        await store.upsertMessages([message(2, at(1), { content: 'changed' })]);
+        expect((await store.getMessage(snowflake(2)))?.deleted).toBe(true);
+        expect(await store.getMessage(snowflake(42))).toBeNull();
+      });
+
+      it('filters by guild, channel and time, newest first by createdAt then messageId', async () => {
+        await fresh();
+        await store.upsertMessages([
+          message(1, at(0)),
+          message(2, at(10), { channelId: 'c2' }),
+          message(3, at(10)),
+          message(4, at(10)),
+          message(5, at(20), { guildId: 'g2' }),
+          message(6, '2025-03-01T09:30:00+01:00'),
+        ]);
+        const ids = async (q: { channelId?: string; from?: string; to?: string; guildId?: string }) =>
+          (await store.listMessages({ guildId: 'g1', limit: 10, ...q })).items.map((m) => Number(BigInt(m.messageId) - 1_300_000_000_000_000_000n));
+        expect(await ids({})).toEqual([6, 4, 3, 2, 1]);
+        expect(await ids({ channelId: 'c1' })).toEqual([6, 4, 3, 1]);
+        expect(await ids({ channelId: 'c2' })).toEqual([2]);
+        expect(await ids({ guildId: 'g2' })).toEqual([5]);
+        expect(await ids({ from: at(10), to: at(30) })).toEqual([4, 3, 2]);
+        expect(await ids({ channelId: 'c1', from: at(10) })).toEqual([6, 4, 3]);
+        expect(await ids({ guildId: 'nope' })).toEqual([]);
+      });
+    });
+
+    it('keeps small cursors for importers', async () => {
+      await fresh();
+      expect(await store.getCursor('import:alice:runs.jsonl')).toBeNull();
+      await store.setCursor('import:alice:runs.jsonl', '1024');
+      await store.setCursor('discord:c1:last', snowflake(7));
+      await store.setCursor('import:alice:runs.jsonl', '2048');
+      expect(await store.getCursor('import:alice:runs.jsonl')).toBe('2048');
+      expect(await store.getCursor('discord:c1:last')).toBe(snowflake(7));
+    });
+
+    describe('paging', () => {
+      it('walks every row once across pages, ties broken by id, in the order of one big page', async () => {
+        await fresh();
+        // 3 messages share each timestamp: page edges fall inside groups of equal times.
+        await store.upsertMessages(Array.from({ length: 61 }, (_, i) => message(i, at(Math.floor(i / 3)))));
+        const big = (await store.listMessages({ guildId: 'g1', limit: 500 })).items.map((m) => m.messageId);
+        expect(big).toHaveLength(61);
+        const paged = await walk((cursor) => store.listMessages({ guildId: 'g1', limit: 7, ...(cursor ? { cursor } : {}) }));
+        expect(paged.map((m) => m.messageId)).toEqual(big);
+        expect(big).toEqual([...big].sort().reverse());
+      });
+
+      it('the last page has no next cursor, and an exact fit does not promise an empty page', async () => {
+        await fresh();
+        for (let i = 0; i < 4; i++) await store.insertRun(run('alice', at(i)));
+        const first = await store.listRuns('alice', { limit: 2 });
+        expect(first.nextCursor).not.toBeNull();
+        const second = await store.listRuns('alice', { limit: 2, cursor: first.nextCursor! });
+        expect(second.items.map((r) => r.startedAt)).toEqual([at(1), at(0)]);
+        expect(second.nextCursor).toBeNull();
+      });
+
+      it('clamps a 600-row request to 500', async () => {
+        await fresh();
+        await store.upsertMessages(Array.from({ length: 600 }, (_, i) => message(i, at(i))));
+        const first = await store.listMessages({ guildId: 'g1', limit: 600 });
+        expect(first.items).toHaveLength(500);
+        expect(first.nextCursor).not.toBeNull();
+        const rest = await store.listMessages({ guildId: 'g1', limit: 600, cursor: first.nextCursor! });
+        expect(rest.items).toHaveLength(100);
+        expect(rest.nextCursor).toBeNull();
+        expect((await store.listMessages({ guildId: 'g1', limit: 0 })).items).toHaveLength(1);
+        expect((await store.listMessages({ guildId: 'g1', limit: Number.NaN })).items).toHaveLength(100);
+      });
+
+      it('refuses a malformed cursor, or one from another listing, with InvalidCursorError', async () => {
+        await fresh();
+        await store.insertRun(run('alice', at(0)));
+        await store.insertRun(run('alice', at(1)));
+        const runsCursor = (await store.listRuns('alice', { limit: 1 })).nextCursor!;
+        for (const bad of ['garbage!', 'eyJub3QiOiJ1cyJ9', runsCursor.slice(0, -2)]) {
+          const err = await rejection(store.listRuns('alice', { limit: 5, cursor: bad }));
+          expect(err).toBeInstanceOf(InvalidCursorError);
+          expect((err as InvalidCursorError).parameter).toBe('cursor');
+        }
+        expect(await rejection(store.listAlerts({ limit: 5, cursor: runsCursor }))).toBeInstanceOf(InvalidCursorError);
+        expect(await rejection(store.listMessages({ guildId: 'g1', limit: 5, cursor: runsCursor }))).toBeInstanceOf(InvalidCursorError);
+      });
+
+      describe('under concurrent inserts: no row twice, none that existed skipped', () => {
+        /**
+         * Pages through `existing` rows while another task inserts rows newer than everything, older than
+         * everything and equal in time to rows already seen, between and during page fetches.
+         */
+        async function pageWhileInserting<T>(opts: {
+          existing: string[];
+          page: (cursor: string | undefined) => Promise<Page<T>>;
+          id: (row: T) => string;
+          insert: (round: number) => Promise<void>;
+        }): Promise<void> {
+          let paging = true;
+          let round = 0;
+          const inserter = (async () => {
+            while (paging) {
+              await opts.insert(round++);
+              await new Promise((r) => setImmediate(r));
+            }
+          })();
+          const seen: string[] = [];
+          try {
+            let cursor: string | undefined;
+            do {
+              const p = await opts.page(cursor);
+              seen.push(...p.items.map(opts.id));
+              await opts.insert(round++);
+              cursor = p.nextCursor ?? undefined;
+            } while (cursor !== undefined);
+          } finally {
+            paging = false;
+            await inserter;
+          }
+          expect(new Set(seen).size).toBe(seen.length);
+          const missing = opts.existing.filter((id) => !seen.includes(id));
+          expect(missing).toEqual([]);
+          expect(round).toBeGreaterThan(5);
+        }
+
+        it('messages', async () => {
+          await fresh();
+          const existing = Array.from({ length: 120 }, (_, i) => message(i * 10, at(Math.floor(i / 4) * 2)));
+          await store.upsertMessages(existing);
+          let next = 5_000;
+          await pageWhileInserting({
+            existing: existing.map((m) => m.messageId),
+            page: (cursor) => store.listMessages({ guildId: 'g1', channelId: 'c1', limit: 9, ...(cursor ? { cursor } : {}) }),
+            id: (m) => m.messageId,
+            insert: async (round) => {
+              // Newer than all, older than all, the same time as existing rows with ids both sides of theirs.
+              const same = at(Math.floor(((round * 7) % 120) / 4) * 2);
+              await store.upsertMessages([
+                message(next++, at(1_000 + round)),
+                message(next++, at(-1_000 - round)),
+                message(((round * 7) % 120) * 10 + 1, same),
+                message(next++, same),
+              ]);
+            },
+          });
+        });
+
+        it('runs', async () => {
+          await fresh();
+          for (let i = 0; i < 60; i++) await store.insertRun(run('alice', at(i * 2)));
+          const existing = (await store.listRuns('alice', { limit: 500 })).items.map((r) => String(r.id));
+          expect(existing).toHaveLength(60);
+          await pageWhileInserting({
+            existing,
+            page: (cursor) => store.listRuns('alice', { limit: 7, ...(cursor ? { cursor } : {}) }),
+            id: (r) => String(r.id),
+            insert: async (round) => {
+              await store.insertRun(run('alice', at(1_000 + round)));
+              await store.insertRun(run('alice', at(-1_000 - round)));
+              // Between two existing runs: a late import of an older run.
+              await store.insertRun(run('alice', new Date(BASE + ((round % 60) * 2 + 1) * 60_000 + round).toISOString()));
+            },
+          });
+        });
+
+        it('alerts and errors', async () => {
+          await fresh();
+          for (let i = 0; i < 40; i++) {
+            await store.upsertAlert(alert(`a${i}`, at(Math.floor(i / 3))));
+            await store.insertError({ instance: 'alice', at: at(Math.floor(i / 3)), phase: 'fetch', message: `e${i}` });
+          }
+          const alerts = (await store.listAlerts({ limit: 500 })).items.map((a) => String(a.id));
+          const errors = (await store.listErrors('alice', { limit: 500 })).items.map((e) => String(e.id));
+          const insert = async (round: number) => {
+            for (const when of [at(500 + round), at(-500 - round), at(round % 14)]) {
+              await store.upsertAlert(alert(`new-${round}-${when}`, when));
+              await store.insertError({ instance: 'alice', at: when, phase: 'push', message: `new ${round}` });
+            }
+          };
+          await pageWhileInserting({
+            existing: alerts,
+            page: (cursor) => store.listAlerts({ limit: 6, ...(cursor ? { cursor } : {}) }),
+            id: (a) => String(a.id),
+            insert,
+          });
+          await pageWhileInserting({
+            existing: errors,
+            page: (cursor) => store.listErrors('alice', { limit: 6, ...(cursor ? { cursor } : {}) }),
+            id: (e) => String(e.id),
+            insert,
+          });
+        });
+
+        it('events (refreshed by another instance meanwhile)', async () => {
+          await fresh();
+          const existing = Array.from({ length: 50 }, (_, i) => event(`ref-${String(i).padStart(3, '0')}`, at(Math.floor(i / 2) * 30)));
+          await store.replaceEvents('alice', existing);
+          await pageWhileInserting({
+            existing: existing.map((e) => e.reference),
+            page: (cursor) => store.listEvents('alice', { limit: 8, ...(cursor ? { cursor } : {}) }),
+            id: (e) => e.reference,
+            insert: (round) => store.replaceEvents('bob', [event(`bob-${round}`, at(round), { instance: 'bob' })]),
+          });
+        });
+      });
+    });
+  });
+}

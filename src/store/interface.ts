@@ -1,0 +1,160 @@
+import type { Logger } from '../lib/index.js';
+
+/**
+ * The reporting store's contract, the same on SQLite and PostgreSQL. Times in and out are ISO-8601 strings;
+ * the store returns them in UTC (`2025-01-31T07:30:00.000Z`) whatever offset they came in with, at
+ * millisecond precision.
+ */
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; pass it back as `cursor` for the next (older) page. Null on the last page. */
+  nextCursor: string | null;
+}
+
+/** `from` inclusive, `to` exclusive, on the row's main time. `limit` is clamped to 1..MAX_PAGE_SIZE. */
+export interface ListQuery {
+  from?: string;
+  to?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface RunRow {
+  id: number;
+  instance: string;
+  startedAt: string;
+  finishedAt: string;
+  outcome: string;
+  phase: string | null;
+  error: string | null;
+  courses: number;
+  created: number;
+  updated: number;
+  adopted: number;
+  deleted: number;
+  unchanged: number;
+  skipped: number;
+  failed: number;
+  durationMs: number;
+}
+
+export interface SyncedEventRow {
+  instance: string;
+  reference: string;
+  ecalId: string | null;
+  title: string;
+  start: string;
+  end: string;
+  lastChange: string;
+}
+
+export interface AlertRow {
+  id: number;
+  alertId: string;
+  instance: string;
+  kind: string;
+  severity: string;
+  channel: string;
+  summary: string;
+  createdAt: string;
+  deliveredAt: string | null;
+  attempts: number;
+  lastError: string | null;
+}
+
+export interface ErrorRow {
+  id: number;
+  instance: string;
+  at: string;
+  phase: string;
+  message: string;
+}
+
+/** One ingested Discord message: the seed's `discord_messages` table. Ids are snowflakes kept as strings. */
+export interface MessageRow {
+  messageId: string;
+  guildId: string;
+  channelId: string;
+  authorId: string;
+  authorName: string;
+  content: string;
+  createdAt: string;
+  editedAt: string | null;
+  deleted: boolean;
+  attachmentCount: number;
+  embedCount: number;
+  rawJson: string;
+  ingestedAt: string;
+}
+
+export interface MessageQuery {
+  guildId: string;
+  channelId?: string;
+  from?: string;
+  to?: string;
+  limit: number;
+  cursor?: string;
+  includeDeleted?: boolean;
+}
+
+export type AlertQuery = ListQuery & { instance?: string };
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** For people and logs, never with a password: "SQLite data/campus-sync.db", "PostgreSQL db@host:5432". */
+  readonly description: string;
+  /** Resolves when the database answers a trivial query; throws a StoreError otherwise. */
+  ping(): Promise<void>;
+
+  /** Idempotent on (instance, startedAt): importing the same run twice keeps the first. */
+  insertRun(run: Omit<RunRow, 'id'>): Promise<void>;
+  /** Newest first by startedAt. */
+  listRuns(instance: string, q: ListQuery): Promise<Page<RunRow>>;
+  lastRun(instance: string): Promise<RunRow | null>;
+  /** Instances that have any run, event, alert or error, sorted. */
+  instances(): Promise<string[]>;
+
+  /** Replaces the instance's current synced events with these (a later row with the same reference wins). */
+  replaceEvents(instance: string, rows: SyncedEventRow[]): Promise<void>;
+  /** Newest first by start, then reference. */
+  listEvents(instance: string, q: ListQuery): Promise<Page<SyncedEventRow>>;
+
+  /**
+   * Keyed on (alertId, channel): a later call updates delivery info (attempts never go down, the first
+   * delivery time is kept, the last error follows the highest attempt count).
+   */
+  upsertAlert(a: Omit<AlertRow, 'id'>): Promise<void>;
+  /** Newest first by createdAt. */
+  listAlerts(q: AlertQuery): Promise<Page<AlertRow>>;
+
+  /** Idempotent on (instance, at, message). */
+  insertError(e: Omit<ErrorRow, 'id'>): Promise<void>;
+  /** Newest first by at. */
+  listErrors(instance: string, q: ListQuery): Promise<Page<ErrorRow>>;
+
+  /**
+   * Idempotent: the same message twice is one row, counted in neither total the second time. An edit (a
+   * version whose editedAt is not older than the stored one) updates content, editedAt, counts and rawJson;
+   * a stale version never overwrites a newer one, and nothing un-deletes a message.
+   */
+  upsertMessages(rows: MessageRow[]): Promise<{ inserted: number; updated: number }>;
+  /** Sets deleted = true (never a hard delete). False when the message is unknown. */
+  markMessageDeleted(messageId: string, at: string): Promise<boolean>;
+  /** Newest first by createdAt then messageId; deleted messages only with includeDeleted. */
+  listMessages(q: MessageQuery): Promise<Page<MessageRow>>;
+  getMessage(messageId: string): Promise<MessageRow | null>;
+
+  /** Small key/value for importers and ingestion progress (file offsets, last message id per channel). */
+  getCursor(key: string): Promise<string | null>;
+  setCursor(key: string, value: string): Promise<void>;
+
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  /** `postgres://` / `postgresql://` → PostgreSQL; `sqlite:` / `file:` → that SQLite file; unset → `<dataDir>/campus-sync.db`. */
+  databaseUrl?: string;
+  dataDir: string;
+  logger?: Logger;
+}

@@ -1,0 +1,219 @@
+import { SchemaTooNewError } from './errors.js';
+
+/**
+ * Versioned schema changes, one list per dialect. A step is never edited once released: a change is a new
+ * step with the next number. `schema_migrations` records what a database has; at open the store applies the
+ * missing steps in one transaction, and refuses a database that a newer campus-sync has migrated further.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** The steps `known` has that `applied` lacks, in order. Throws SchemaTooNewError for an unknown newer version. */
+export function pendingMigrations(database: string, applied: readonly number[], known: readonly Migration[]): Migration[] {
+  const latest = known.reduce((max, m) => Math.max(max, m.version), 0);
+  const newest = applied.reduce((max, v) => Math.max(max, v), 0);
+  if (newest > latest) throw new SchemaTooNewError(database, newest, latest);
+  const have = new Set(applied);
+  return [...known].sort((a, b) => a.version - b.version).filter((m) => !have.has(m.version));
+}
+
+/** Developer guard, run by the tests: versions are 1..n with no gap or repeat. */
+export function checkMigrationList(list: readonly Migration[]): void {
+  list.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migration #${i} has version ${m.version}, expected ${i + 1}`);
+  });
+}
+
+export const SCHEMA_MIGRATIONS_TABLE = 'schema_migrations';
+
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'reporting tables and discord messages',
+    // Times are TEXT in fixed-width UTC ('2025-01-31T07:30:00.000Z') so they sort as text.
+    // SQLite appends the rowid to every index: (instance, started_at) also orders (started_at, id).
+    sql: `
+CREATE TABLE runs (
+  id INTEGER PRIMARY KEY,
+  instance TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  finished_at TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  phase TEXT,
+  error TEXT,
+  courses INTEGER NOT NULL,
+  created INTEGER NOT NULL,
+  updated INTEGER NOT NULL,
+  adopted INTEGER NOT NULL,
+  deleted INTEGER NOT NULL,
+  unchanged INTEGER NOT NULL,
+  skipped INTEGER NOT NULL,
+  failed INTEGER NOT NULL,
+  duration_ms INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX runs_instance_started ON runs (instance, started_at);
+
+CREATE TABLE synced_events (
+  instance TEXT NOT NULL,
+  reference TEXT NOT NULL,
+  ecal_id TEXT,
+  title TEXT NOT NULL,
+  start_at TEXT NOT NULL,
+  end_at TEXT NOT NULL,
+  last_change TEXT NOT NULL,
+  PRIMARY KEY (instance, reference)
+);
+CREATE INDEX synced_events_instance_start ON synced_events (instance, start_at, reference);
+
+CREATE TABLE alerts (
+  id INTEGER PRIMARY KEY,
+  alert_id TEXT NOT NULL,
+  instance TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  delivered_at TEXT,
+  attempts INTEGER NOT NULL,
+  last_error TEXT,
+  UNIQUE (alert_id, channel)
+);
+CREATE INDEX alerts_created ON alerts (created_at);
+CREATE INDEX alerts_instance_created ON alerts (instance, created_at);
+
+CREATE TABLE errors (
+  id INTEGER PRIMARY KEY,
+  instance TEXT NOT NULL,
+  at TEXT NOT NULL,
+  phase TEXT NOT NULL,
+  message TEXT NOT NULL,
+  dedupe_key TEXT NOT NULL UNIQUE
+);
+CREATE INDEX errors_instance_at ON errors (instance, at);
+
+CREATE TABLE discord_messages (
+  message_id TEXT PRIMARY KEY,
+  guild_id TEXT NOT NULL,
+  channel_id TEXT NOT NULL,
+  author_id TEXT NOT NULL,
+  author_name TEXT NOT NULL,
+  content TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  edited_at TEXT,
+  deleted INTEGER NOT NULL DEFAULT 0,
+  deleted_at TEXT,
+  attachment_count INTEGER NOT NULL DEFAULT 0,
+  embed_count INTEGER NOT NULL DEFAULT 0,
+  raw_json TEXT NOT NULL,
+  ingested_at TEXT NOT NULL
+);
+CREATE INDEX discord_messages_channel_created ON discord_messages (guild_id, channel_id, created_at, message_id);
+CREATE INDEX discord_messages_guild_created ON discord_messages (guild_id, created_at, message_id);
+
+CREATE TABLE import_cursors (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+`,
+  },
+];
+
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'reporting tables and discord messages',
+    // Text tie-breakers are COLLATE "C" (byte order, like SQLite) so pages come in the same order on both
+    // engines whatever the database's locale.
+    sql: `
+CREATE TABLE runs (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  instance TEXT NOT NULL,
+  started_at TIMESTAMPTZ NOT NULL,
+  finished_at TIMESTAMPTZ NOT NULL,
+  outcome TEXT NOT NULL,
+  phase TEXT,
+  error TEXT,
+  courses INTEGER NOT NULL,
+  created INTEGER NOT NULL,
+  updated INTEGER NOT NULL,
+  adopted INTEGER NOT NULL,
+  deleted INTEGER NOT NULL,
+  unchanged INTEGER NOT NULL,
+  skipped INTEGER NOT NULL,
+  failed INTEGER NOT NULL,
+  duration_ms BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX runs_instance_started ON runs (instance, started_at);
+CREATE INDEX runs_instance_started_id ON runs (instance, started_at, id);
+
+CREATE TABLE synced_events (
+  instance TEXT NOT NULL,
+  reference TEXT COLLATE "C" NOT NULL,
+  ecal_id TEXT,
+  title TEXT NOT NULL,
+  start_at TIMESTAMPTZ NOT NULL,
+  end_at TIMESTAMPTZ NOT NULL,
+  last_change TIMESTAMPTZ NOT NULL,
+  PRIMARY KEY (instance, reference)
+);
+CREATE INDEX synced_events_instance_start ON synced_events (instance, start_at, reference);
+
+CREATE TABLE alerts (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  alert_id TEXT NOT NULL,
+  instance TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL,
+  delivered_at TIMESTAMPTZ,
+  attempts INTEGER NOT NULL,
+  last_error TEXT,
+  UNIQUE (alert_id, channel)
+);
+CREATE INDEX alerts_created ON alerts (created_at, id);
+CREATE INDEX alerts_instance_created ON alerts (instance, created_at, id);
+
+CREATE TABLE errors (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  instance TEXT NOT NULL,
+  at TIMESTAMPTZ NOT NULL,
+  phase TEXT NOT NULL,
+  message TEXT NOT NULL,
+  dedupe_key TEXT NOT NULL UNIQUE
+);
+CREATE INDEX errors_instance_at ON errors (instance, at, id);
+
+CREATE TABLE discord_messages (
+  message_id TEXT COLLATE "C" PRIMARY KEY,
+  guild_id TEXT NOT NULL,
+  channel_id TEXT NOT NULL,
+  author_id TEXT NOT NULL,
+  author_name TEXT NOT NULL,
+  content TEXT NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL,
+  edited_at TIMESTAMPTZ,
+  deleted BOOLEAN NOT NULL DEFAULT FALSE,
+  deleted_at TIMESTAMPTZ,
+  attachment_count INTEGER NOT NULL DEFAULT 0,
+  embed_count INTEGER NOT NULL DEFAULT 0,
+  raw_json TEXT NOT NULL,
+  ingested_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX discord_messages_channel_created ON discord_messages (guild_id, channel_id, created_at, message_id);
+CREATE INDEX discord_messages_guild_created ON discord_messages (guild_id, created_at, message_id);
+
+CREATE TABLE import_cursors (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  updated_at TIMESTAMPTZ NOT NULL
+);
+`,
+  },
+];
