@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startDiscordSim, type DiscordSim } from './discord.js';
+import { snowflakeTime, startDiscordSim, type DiscordSim } from './discord.js';
 
 const BOT_HEADERS = {
   authorization: 'Bot test-bot-token',
@@ -379,5 +379,152 @@ describe('Discord simulator, rate limits and failures', () => {
     } finally {
       await sim.close();
     }
+  });
+});
+
+describe('Discord simulator, message history', () => {
+  let sim: DiscordSim;
+  beforeAll(async () => {
+    sim = await startDiscordSim();
+  });
+  afterAll(() => sim.close());
+
+  const list = async (channel: string, q = '', headers: Record<string, string> = BOT_HEADERS): Promise<{ status: number; json: any }> => {
+    const res = await fetch(`${sim.url}/v10/channels/${channel}/messages${q}`, { headers });
+    return { status: res.status, json: await res.json() };
+  };
+  const contents = (ms: any[]): string[] => ms.map((m) => m.content);
+
+  it('addMessage: ids grow with `at` (a past message lands in its place), authors, attachment and embed counts', async () => {
+    const ch = sim.createChannel();
+    const t0 = Date.parse('2025-03-01T10:00:00Z');
+    const late = sim.addMessage(ch, { content: 'late', at: new Date(t0 + 60_000), authorName: 'bob', attachments: 2, embeds: 1 });
+    const early = sim.addMessage(ch, { content: 'early', at: new Date(t0).toISOString(), authorName: 'alice' });
+    const again = sim.addMessage(ch, { content: 'again', at: new Date(t0 + 60_000), authorName: 'bob' });
+    expect(BigInt(early.id)).toBeLessThan(BigInt(late.id));
+    expect(BigInt(again.id)).toBeGreaterThan(BigInt(late.id));
+    expect(snowflakeTime(early.id)).toBe(t0);
+    expect(snowflakeTime(late.id)).toBe(t0 + 60_000);
+    expect(late.timestamp).toBe('2025-03-01T10:01:00.000000+00:00');
+    expect(late.author).toMatchObject({ username: 'bob', id: again.author.id });
+    expect(late.author.id).not.toBe(early.author.id);
+    expect(late.attachments).toHaveLength(2);
+    expect(late.attachments[0]).toMatchObject({ filename: expect.any(String), url: expect.stringMatching(/^https:\/\//) });
+    expect(late.embeds).toHaveLength(1);
+    expect(late.edited_timestamp).toBeNull();
+    const r = await list(ch);
+    expect(r.status).toBe(200);
+    expect(contents(r.json)).toEqual(['again', 'late', 'early']);
+    // Discord's REST message objects carry no guild_id; the channel's guild is known to the sim.
+    expect(r.json[0].guild_id).toBeUndefined();
+    expect(r.json[0].channel_id).toBe(ch);
+    expect(sim.channelGuild(ch)).toBe(sim.guildId);
+    const other = sim.createChannel({ guildId: '123456789012345678' });
+    expect(sim.channelGuild(other)).toBe('123456789012345678');
+    expect(sim.addMessage(ch, { content: 'x', authorId: '42424242' }).author).toMatchObject({ id: '42424242', username: 'user-4242' });
+  });
+
+  it('history is not in messages() (what clients posted), posted messages are in the history', async () => {
+    const ch = sim.createChannel();
+    const before = sim.messages().length;
+    sim.seedHistory(ch, 3);
+    expect(sim.messages()).toHaveLength(before);
+    const posted = await post(`${sim.url}/v10/channels/${ch}/messages`, { content: 'posted' }, BOT_HEADERS);
+    expect(sim.history(ch).map((m) => m.id)).toContain(posted.json.id);
+    expect(sim.history(ch).at(-1)?.content).toBe('posted');
+  });
+
+  it('seedHistory: n messages one minute apart ending now, oldest first, with some attachments and embeds', () => {
+    const ch = sim.createChannel();
+    const t = Date.now();
+    const seeded = sim.seedHistory(ch, 30);
+    expect(seeded).toHaveLength(30);
+    expect(seeded[0]?.content).toBe('History message 1 of 30');
+    const times = seeded.map((m) => snowflakeTime(m.id));
+    expect(times.at(-1)).toBeGreaterThanOrEqual(t);
+    expect((times.at(-1) ?? 0) - (times[0] ?? 0)).toBe(29 * 60_000);
+    for (let i = 1; i < seeded.length; i++) expect(BigInt(seeded[i]!.id)).toBeGreaterThan(BigInt(seeded[i - 1]!.id));
+    expect(seeded.some((m) => m.attachments.length > 0)).toBe(true);
+    expect(seeded.some((m) => m.embeds.length > 0)).toBe(true);
+    expect(new Set(seeded.map((m) => m.author.username)).size).toBeGreaterThan(1);
+  });
+
+  it('pages exactly like Discord: newest first; before, after (the oldest ones after the id) and around; anchors need not exist', async () => {
+    const ch = sim.createChannel();
+    const seeded = sim.seedHistory(ch, 250, { endAt: '2025-06-01T12:00:00Z' });
+    const id = (i: number): string => seeded[i - 1]!.id; // message i of 250, 1-based
+    const nums = (ms: any[]): number[] => ms.map((m) => Number(/message (\d+)/.exec(m.content)?.[1]));
+
+    const def = await list(ch);
+    expect(nums(def.json)).toEqual(Array.from({ length: 50 }, (_, i) => 250 - i));
+    const newest = await list(ch, '?limit=100');
+    expect(nums(newest.json)).toEqual(Array.from({ length: 100 }, (_, i) => 250 - i));
+    const before = await list(ch, `?before=${id(101)}&limit=100`);
+    expect(nums(before.json)).toEqual(Array.from({ length: 100 }, (_, i) => 100 - i));
+    expect(nums((await list(ch, `?before=${id(31)}&limit=100`)).json)).toEqual(Array.from({ length: 30 }, (_, i) => 30 - i));
+    expect((await list(ch, `?before=${id(1)}`)).json).toEqual([]);
+    const after = await list(ch, `?after=${id(10)}&limit=5`);
+    expect(nums(after.json)).toEqual([15, 14, 13, 12, 11]);
+    expect((await list(ch, `?after=${id(250)}`)).json).toEqual([]);
+    expect(nums((await list(ch, '?after=0&limit=3')).json)).toEqual([3, 2, 1]);
+    // An anchor between two messages: a time-based snowflake one second after message 100.
+    const between = ((BigInt(Date.parse('2025-06-01T12:00:00Z') - 150 * 60_000 + 1000) - 1420070400000n) << 22n).toString();
+    expect(nums((await list(ch, `?before=${between}&limit=2`)).json)).toEqual([100, 99]);
+    expect(nums((await list(ch, `?after=${between}&limit=2`)).json)).toEqual([102, 101]);
+    expect(nums((await list(ch, `?around=${id(50)}&limit=5`)).json)).toEqual([52, 51, 50, 49, 48]);
+    expect(nums((await list(ch, `?around=${id(2)}&limit=6`)).json)).toEqual([4, 3, 2, 1]);
+  });
+
+  it('refuses a bad limit, a non-snowflake anchor, and two anchors at once with 400 50035 naming the field', async () => {
+    const ch = sim.createChannel();
+    for (const q of ['?limit=0', '?limit=101', '?limit=abc']) {
+      const r = await list(ch, q);
+      expect(r.status).toBe(400);
+      expect(r.json.errors.limit).toBeDefined();
+    }
+    const bad = await list(ch, '?after=abc');
+    expect(bad.status).toBe(400);
+    expect(bad.json.errors.after._errors[0].code).toBe('NUMBER_TYPE_COERCE');
+    const two = await list(ch, '?before=5&after=3');
+    expect(two.status).toBe(400);
+    expect(two.json.code).toBe(50035);
+  });
+
+  it('editMessage sets content and edited_timestamp; deleteMessage removes it from the API', async () => {
+    const ch = sim.createChannel();
+    const [a, b, c] = sim.seedHistory(ch, 3);
+    const edited = sim.editMessage(ch, b!.id, 'fixed typo');
+    expect(edited.content).toBe('fixed typo');
+    expect(Date.parse(edited.edited_timestamp ?? '')).toBeGreaterThanOrEqual(Date.parse(b!.timestamp));
+    sim.deleteMessage(ch, a!.id);
+    const r = await list(ch);
+    expect(r.json.map((m: any) => m.id)).toEqual([c!.id, b!.id]);
+    expect(r.json[1]).toMatchObject({ content: 'fixed typo', edited_timestamp: edited.edited_timestamp });
+    expect(() => sim.deleteMessage(ch, a!.id)).toThrow(/unknown message/);
+    expect(() => sim.editMessage(ch, '1', 'x')).toThrow(/unknown message/);
+    expect(() => sim.addMessage('999', { content: 'x' })).toThrow(/unknown channel/);
+  });
+
+  it('reading needs the Bot token and the DiscordBot User-Agent; 404 10003 unknown channel; 403 50001 without access', async () => {
+    const ch = sim.createChannel();
+    sim.seedHistory(ch, 2);
+    expect((await list(ch, '', { ...BOT_HEADERS, authorization: 'Bot wrong' })).json).toEqual({ message: '401: Unauthorized', code: 0 });
+    expect((await list(ch, '', { ...BOT_HEADERS, 'user-agent': 'axios/1.0' })).status).toBe(400);
+    const unknown = await list('1234567890123', '');
+    expect(unknown).toEqual({ status: 404, json: { message: 'Unknown Channel', code: 10003 } });
+    sim.setBotAccess(ch, false);
+    expect(await list(ch)).toEqual({ status: 403, json: { message: 'Missing Access', code: 50001 } });
+    expect((await post(`${sim.url}/v10/channels/${ch}/messages`, { content: 'x' }, BOT_HEADERS)).status).toBe(403);
+    sim.setBotAccess(ch, true);
+    expect((await list(ch)).json).toHaveLength(2);
+  });
+
+  it('answers an injected 429 on the list route, then the page', async () => {
+    const ch = sim.createChannel();
+    sim.seedHistory(ch, 2);
+    sim.rateLimitNext(1, 0.25);
+    const limited = await list(ch);
+    expect(limited).toEqual({ status: 429, json: { message: 'You are being rate limited.', retry_after: 0.25, global: false } });
+    expect((await list(ch)).json).toHaveLength(2);
   });
 });

@@ -2,6 +2,9 @@
  * A local Discord HTTP API as /work/shared/reference/slots-and-alerts.md describes it: webhook execute,
  * bot channel messages (create and list), the message limits enforced with 400 50035, rate-limit headers
  * on every success, a global limit of 50 requests/s, and injectable 429s and 5xx answers.
+ * Channels belong to a guild and keep a message history (snowflake ids that grow with time, authors,
+ * attachments, embeds) that tests fill, edit and delete; the bot reads it back through
+ * `GET /api/v10/channels/{id}/messages` with Discord's `before` / `after` / `around` / `limit` paging.
  * Where the reference is silent the stricter plausible answer is chosen and said in a comment.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -31,20 +34,80 @@ export interface DiscordSimMessage {
   at: string;
 }
 
+/** A message as the bot API lists it (Discord's message object, the fields the reference names and a few more). */
+export interface DiscordSimChannelMessage {
+  id: string;
+  type: number;
+  channel_id: string;
+  author: { id: string; username: string; bot?: boolean; global_name?: string | null };
+  content: string;
+  timestamp: string;
+  edited_timestamp: string | null;
+  attachments: Record<string, unknown>[];
+  embeds: Record<string, unknown>[];
+  [key: string]: unknown;
+}
+
+export interface AddMessageInput {
+  content: string;
+  /** Default: a stable id per author name (or the sim's default user). */
+  authorId?: string;
+  authorName?: string;
+  /** How many placeholder attachments, or the attachment objects themselves. */
+  attachments?: number | Record<string, unknown>[];
+  /** How many placeholder embeds, or the embed objects themselves. */
+  embeds?: number | Record<string, unknown>[];
+  /** When it was posted (default now); the id is derived from it, as Discord's ids are. */
+  at?: Date | string;
+}
+
+export interface CreateChannelOptions {
+  /** Default: the simulator's guild (`sim.guildId`). */
+  guildId?: string;
+  /** Default now; the channel id encodes it. */
+  createdAt?: Date | string;
+}
+
+export interface SeedHistoryOptions {
+  /** Time of the newest seeded message (default now). */
+  endAt?: Date | string;
+  /** Time between two seeded messages (default one minute). */
+  spacingMs?: number;
+}
+
 export interface DiscordSim {
   /** 'http://127.0.0.1:<port>/api': webhook URL = `${url}/webhooks/${id}/${token}`, bot API under `${url}/v10/`. */
   url: string;
+  /** The guild channels belong to unless created with another one. */
+  guildId: string;
   /** A registered webhook posting into a new channel (or `channelId` when given). */
   createWebhook(channelId?: string): { id: string; token: string; url: string };
   /** Afterwards the webhook answers 404 code 10015. */
   deleteWebhook(id: string): void;
-  /** A channel id the bot can post to. */
-  createChannel(): string;
+  /** A channel id the bot can post to and read. */
+  createChannel(opts?: CreateChannelOptions): string;
+  /** The guild of a channel, undefined for an unknown one. */
+  channelGuild(channelId: string): string | undefined;
+  /** false: the bot loses View Channel / Read Message History there, and every call answers 403 code 50001. */
+  setBotAccess(channelId: string, allowed: boolean): void;
+  /** What clients posted (webhook and bot), in order; history added by the helpers below is not in it. */
   messages(): DiscordSimMessage[];
+  /** Puts a message in a channel's history, as if a user had posted it; returns it as the API lists it. */
+  addMessage(channelId: string, input: AddMessageInput): DiscordSimChannelMessage;
+  /** Changes a message's content and sets its edited_timestamp (now). */
+  editMessage(channelId: string, messageId: string, content: string): DiscordSimChannelMessage;
+  /** Removes a message: like on Discord, it is gone from the API afterwards (no trace, no flag). */
+  deleteMessage(channelId: string, messageId: string): void;
+  /** n messages ending at `endAt` (default now), one a minute, a few authors, some attachments and embeds; oldest first. */
+  seedHistory(channelId: string, n: number, opts?: SeedHistoryOptions): DiscordSimChannelMessage[];
+  /** The channel's messages the API would list, oldest first (copies). */
+  history(channelId: string): DiscordSimChannelMessage[];
   /** The next n requests answer 429 (retry_after default 1 s; `global` sets the global flag and scope). */
   rateLimitNext(n: number, retryAfterSeconds?: number, global?: boolean): void;
   failNext(n: number, status: 500 | 502 | 503): void;
   requests: SimLoggedRequest[];
+  /** Most requests in flight at once since start or resetLog (a client that waits for each answer: 1). */
+  maxConcurrent(): number;
   resetLog(): void;
   setLatency(ms: number): void;
   close(): Promise<void>;
@@ -59,6 +122,14 @@ const DEFAULT_RETRY_AFTER_SECONDS = 1;
 const DISCORD_EPOCH = 1420070400000n;
 /** Default page size of the message list. */
 const DEFAULT_LIST_LIMIT = 50;
+/** Discord's largest page of messages. */
+const MAX_LIST_LIMIT = 100;
+/** The low 12 bits of a snowflake count ids made within one millisecond. */
+const MAX_SEQUENCE = 0xfff;
+/** seedHistory's default spacing: one message a minute looks like a lively channel and spans days for a few thousand. */
+const SEED_SPACING_MS = 60_000;
+const SEED_AUTHORS = ['alice', 'bob', 'chloé'];
+const DEFAULT_AUTHOR = 'campus-sync-tester';
 
 /** Reference limits, in characters (Unicode code points). */
 export const DISCORD_LIMITS = {
@@ -158,19 +229,53 @@ export function validateDiscordMessage(body: unknown): DiscordErrors | null {
   return Object.keys(errors).length ? errors : null;
 }
 
-function snowflakeFactory(): () => string {
-  let increment = 0n;
-  return () => {
-    increment = (increment + 1n) & 0xfffn;
-    return (((BigInt(Date.now()) - DISCORD_EPOCH) << 22n) | increment).toString();
-  };
+/** The creation time (Unix ms) a snowflake encodes. */
+export function snowflakeTime(id: string): number {
+  return Number((BigInt(id) >> 22n) + DISCORD_EPOCH);
 }
+
+/**
+ * Ids made from a time: timestamp in the high bits, then a per-millisecond sequence, so ids made for
+ * later times (or later within one millisecond) are always larger, whatever order they are made in.
+ */
+function snowflakeFactory(): { at(ms: number): string; now(): string } {
+  const lastSequence = new Map<number, number>();
+  const at = (ms: number): string => {
+    const whole = Math.floor(ms);
+    if (BigInt(whole) < DISCORD_EPOCH) throw new Error(`no snowflake before 2015 (${new Date(whole).toISOString()})`);
+    const sequence = (lastSequence.get(whole) ?? -1) + 1;
+    // Discord's generator waits for the next millisecond when the sequence runs out; so do we.
+    if (sequence > MAX_SEQUENCE) return at(whole + 1);
+    lastSequence.set(whole, sequence);
+    return (((BigInt(whole) - DISCORD_EPOCH) << 22n) | BigInt(sequence)).toString();
+  };
+  return { at, now: () => at(Date.now()) };
+}
+
+const compareIds = (a: string, b: string): number => {
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
+const toDate = (d: Date | string | undefined, what: string): Date => {
+  const date = d === undefined ? new Date() : new Date(d);
+  if (Number.isNaN(date.getTime())) throw new Error(`invalid ${what}: ${String(d)}`);
+  return date;
+};
 
 /** Discord timestamps carry microseconds and an explicit +00:00. */
 const discordTimestamp = (d: Date): string => d.toISOString().replace('Z', '000+00:00');
 
 interface StoredMessage extends DiscordSimMessage {
-  object: Record<string, unknown>;
+  object: DiscordSimChannelMessage;
+}
+
+interface SimChannel {
+  guildId: string;
+  botAccess: boolean;
+  /** Sorted by id, oldest first; deleted messages are removed. */
+  messages: DiscordSimChannelMessage[];
 }
 
 type Injected = { kind: 'rate'; retryAfter: number; global: boolean } | { kind: 'fail'; status: 500 | 502 | 503 };
@@ -179,19 +284,41 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
   const botToken = opts.botToken ?? DEFAULT_BOT_TOKEN;
   const globalLimit = opts.globalLimitPerSecond ?? GLOBAL_LIMIT_PER_SECOND;
   const routeLimit = { ...DEFAULT_ROUTE_LIMIT, ...opts.routeLimit };
-  const nextId = snowflakeFactory();
+  const ids = snowflakeFactory();
+  const nextId = ids.now;
   const botUser = { id: nextId(), username: 'campus-sync-test-bot', bot: true };
+  const guildId = nextId();
   const webhooks = new Map<string, { token: string; channelId: string; name: string }>();
-  const channels = new Set<string>();
+  const channels = new Map<string, SimChannel>();
+  /** Stable ids for the authors named by addMessage. */
+  const users = new Map<string, string>();
   const stored: StoredMessage[] = [];
   const injected: Injected[] = [];
   const globalWindow: number[] = [];
   const buckets = new Map<string, { start: number; count: number }>();
 
-  const createChannel = (): string => {
-    const id = nextId();
-    channels.add(id);
+  const createChannel = (copts: CreateChannelOptions = {}): string => {
+    const id = copts.createdAt === undefined ? nextId() : ids.at(toDate(copts.createdAt, 'createdAt').getTime());
+    channels.set(id, { guildId: copts.guildId ?? guildId, botAccess: true, messages: [] });
     return id;
+  };
+
+  const channelOf = (channelId: string): SimChannel => {
+    const ch = channels.get(channelId);
+    if (!ch) throw new Error(`unknown channel ${channelId}`);
+    return ch;
+  };
+
+  /** Keeps the history sorted by id: a message added with a past `at` lands where its id belongs. */
+  const insertMessage = (ch: SimChannel, m: DiscordSimChannelMessage): void => {
+    const list = ch.messages;
+    const last = list.at(-1);
+    if (!last || compareIds(last.id, m.id) < 0) {
+      list.push(m);
+      return;
+    }
+    const i = list.findIndex((x) => compareIds(x.id, m.id) > 0);
+    list.splice(i === -1 ? list.length : i, 0, m);
   };
 
   const bucketHash = (key: string): string => createHash('sha1').update(key).digest('hex').slice(0, 32);
@@ -265,32 +392,102 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
     }
   };
 
-  const accept = (via: 'webhook' | 'bot', channelId: string, body: Record<string, unknown>, webhookId?: string): Record<string, unknown> => {
+  /**
+   * A message object as Discord lists it. No guild_id: Discord's REST message objects leave it out (only
+   * gateway MESSAGE_CREATE events carry it; the reference marks it optional), so readers take the guild
+   * from their own configuration.
+   */
+  const messageObject = (
+    id: string,
+    channelId: string,
+    at: Date,
+    author: DiscordSimChannelMessage['author'],
+    content: string,
+    embeds: Record<string, unknown>[],
+    attachments: Record<string, unknown>[],
+    extra: Record<string, unknown> = {},
+  ): DiscordSimChannelMessage => ({
+    id,
+    type: 0,
+    channel_id: channelId,
+    author,
+    content,
+    embeds,
+    attachments,
+    mentions: [],
+    mention_roles: [],
+    pinned: false,
+    mention_everyone: false,
+    tts: false,
+    timestamp: discordTimestamp(at),
+    edited_timestamp: null,
+    flags: 0,
+    ...extra,
+  });
+
+  const accept = (via: 'webhook' | 'bot', channelId: string, body: Record<string, unknown>, webhookId?: string): DiscordSimChannelMessage => {
     const at = new Date();
-    const id = nextId();
+    const id = ids.at(at.getTime());
     const author = webhookId
       ? { id: webhookId, username: typeof body['username'] === 'string' ? body['username'] : (webhooks.get(webhookId)?.name ?? 'Captain Hook'), bot: true }
       : botUser;
-    const object: Record<string, unknown> = {
+    const object = messageObject(
       id,
-      type: 0,
-      channel_id: channelId,
+      channelId,
+      at,
       author,
-      content: typeof body['content'] === 'string' ? body['content'] : '',
-      embeds: Array.isArray(body['embeds']) ? body['embeds'] : [],
-      attachments: [],
-      mentions: [],
-      mention_roles: [],
-      pinned: false,
-      mention_everyone: false,
-      tts: false,
-      timestamp: discordTimestamp(at),
-      edited_timestamp: null,
-      flags: 0,
-      ...(webhookId ? { webhook_id: webhookId } : {}),
-    };
+      typeof body['content'] === 'string' ? body['content'] : '',
+      Array.isArray(body['embeds']) ? (body['embeds'] as Record<string, unknown>[]) : [],
+      [],
+      webhookId ? { webhook_id: webhookId } : {},
+    );
     stored.push({ via, channelId, ...(webhookId ? { webhookId } : {}), body, at: at.toISOString(), object });
+    insertMessage(channelOf(channelId), object);
     return object;
+  };
+
+  const placeholderAttachment = (channelId: string, n: number): Record<string, unknown> => {
+    const id = nextId();
+    const filename = `file-${n}.png`;
+    return {
+      id,
+      filename,
+      size: 1024 * n,
+      content_type: 'image/png',
+      url: `https://cdn.discordapp.com/attachments/${channelId}/${id}/${filename}`,
+      proxy_url: `https://media.discordapp.net/attachments/${channelId}/${id}/${filename}`,
+    };
+  };
+
+  const addMessage = (channelId: string, input: AddMessageInput): DiscordSimChannelMessage => {
+    const ch = channelOf(channelId);
+    const at = toDate(input.at, 'at');
+    const name = input.authorName ?? (input.authorId !== undefined ? `user-${input.authorId.slice(-4)}` : DEFAULT_AUTHOR);
+    let authorId = input.authorId ?? users.get(name);
+    if (authorId === undefined) {
+      authorId = nextId();
+      users.set(name, authorId);
+    }
+    const many = <T>(v: number | T[] | undefined, make: (n: number) => T): T[] =>
+      Array.isArray(v) ? v : Array.from({ length: v ?? 0 }, (_, i) => make(i + 1));
+    const object = messageObject(
+      ids.at(at.getTime()),
+      channelId,
+      at,
+      { id: authorId, username: name, global_name: null },
+      input.content,
+      many(input.embeds, (n) => ({ type: 'rich', title: `Embed ${n}` })),
+      many(input.attachments, (n) => placeholderAttachment(channelId, n)),
+    );
+    insertMessage(ch, object);
+    return structuredClone(object);
+  };
+
+  const findMessage = (channelId: string, messageId: string): { ch: SimChannel; index: number } => {
+    const ch = channelOf(channelId);
+    const index = ch.messages.findIndex((m) => m.id === messageId);
+    if (index === -1) throw new Error(`unknown message ${messageId} in channel ${channelId}`);
+    return { ch, index };
   };
 
   const executeWebhook = (c: SimCall, id: string, token: string): SimAnswer => {
@@ -315,8 +512,10 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
     if (c.headers['authorization'] !== `Bot ${botToken}`) return unauthorized();
     // Discord documents a required `DiscordBot ($url, $versionNumber)` agent; the simulator refuses others with 400 so a client cannot forget it.
     if (!(c.headers['user-agent'] ?? '').startsWith('DiscordBot (')) return jsonError(400, 0, "User-Agent must be 'DiscordBot ($url, $versionNumber)'");
-    if (!channels.has(channelId)) return jsonError(404, 10003, 'Unknown Channel');
-    if (c.method === 'GET') return listMessages(c, channelId);
+    const ch = channels.get(channelId);
+    if (!ch) return jsonError(404, 10003, 'Unknown Channel');
+    if (!ch.botAccess) return jsonError(403, 50001, 'Missing Access');
+    if (c.method === 'GET') return listMessages(c, ch, channelId);
     if (c.method !== 'POST') return jsonError(405, 0, '405: Method Not Allowed');
     const parsed = parsePost(c);
     if ('error' in parsed) return parsed.error;
@@ -327,26 +526,41 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
     return { status: 200, json: accept('bot', channelId, parsed.body as Record<string, unknown>), headers: bucket.headers };
   };
 
-  const listMessages = (c: SimCall, channelId: string): SimAnswer => {
+  const formError = (field: string, code: string, message: string): SimAnswer =>
+    jsonError(400, 50035, 'Invalid Form Body', { errors: { [field]: { _errors: [{ code, message }] } } });
+
+  /**
+   * Discord's paging: always newest first. No anchor = the newest `limit`; `before` = the newest `limit`
+   * older than the id; `after` = the `limit` messages just after the id (the oldest of the newer ones),
+   * still listed newest first; `around` = the message itself when it exists plus up to half the limit on
+   * each side. Anchors are compared as numbers and need not be ids of existing messages.
+   */
+  const listMessages = (c: SimCall, ch: SimChannel, channelId: string): SimAnswer => {
     const limitRaw = c.query['limit'] ?? String(DEFAULT_LIST_LIMIT);
     const limit = Number(limitRaw);
-    if (!/^\d+$/.test(limitRaw) || limit < 1 || limit > 100) {
-      return jsonError(400, 50035, 'Invalid Form Body', { errors: { limit: { _errors: [{ code: 'NUMBER_TYPE_MAX', message: 'Must be between 1 and 100.' }] } } });
+    if (!/^\d+$/.test(limitRaw) || limit < 1 || limit > MAX_LIST_LIMIT) return formError('limit', 'NUMBER_TYPE_MAX', 'Must be between 1 and 100.');
+    const anchors = (['before', 'after', 'around'] as const).filter((k) => c.query[k] !== undefined);
+    for (const key of anchors) {
+      if (!/^\d{1,20}$/.test(c.query[key] ?? '')) return formError(key, 'NUMBER_TYPE_COERCE', 'Value is not snowflake.');
     }
-    const before = c.query['before'];
-    const after = c.query['after'];
-    const snow = /^\d+$/;
-    if ((before !== undefined && !snow.test(before)) || (after !== undefined && !snow.test(after))) {
-      return jsonError(400, 50035, 'Invalid Form Body', { errors: { before: { _errors: [{ code: 'NUMBER_TYPE_COERCE', message: 'Value is not snowflake.' }] } } });
+    // Discord documents the three as mutually exclusive without saying what it does with two; refusing is the stricter answer.
+    if (anchors.length > 1) return formError(anchors[1] ?? 'after', 'MUTUALLY_EXCLUSIVE', 'Only one of before, after and around may be given.');
+    const all = ch.messages;
+    const id = (m: DiscordSimChannelMessage): bigint => BigInt(m.id);
+    let page: DiscordSimChannelMessage[];
+    const anchor = anchors[0];
+    if (anchor === undefined) page = all.slice(-limit);
+    else {
+      const at = BigInt(c.query[anchor] ?? '0');
+      if (anchor === 'before') page = all.filter((m) => id(m) < at).slice(-limit);
+      else if (anchor === 'after') page = all.filter((m) => id(m) > at).slice(0, limit);
+      else {
+        const newer = all.filter((m) => id(m) >= at).slice(0, Math.ceil(limit / 2));
+        const older = all.filter((m) => id(m) < at);
+        page = [...older.slice(Math.max(0, older.length - Math.floor(limit / 2))), ...newer];
+      }
     }
-    let list = stored.filter((m) => m.channelId === channelId).map((m) => m.object);
-    if (before !== undefined) list = list.filter((m) => BigInt(m['id'] as string) < BigInt(before));
-    if (after !== undefined) {
-      // `after` pages forward: the `limit` messages just after it, still listed newest first.
-      list = list.filter((m) => BigInt(m['id'] as string) > BigInt(after)).slice(0, limit);
-      return { status: 200, json: list.reverse(), headers: takeBucket(`list:${channelId}`).headers };
-    }
-    return { status: 200, json: list.reverse().slice(0, limit), headers: takeBucket(`list:${channelId}`).headers };
+    return { status: 200, json: [...page].reverse(), headers: takeBucket(`list:${channelId}`).headers };
   };
 
   const route = (c: SimCall): SimAnswer => {
@@ -365,6 +579,7 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
   const base = `${server.url}/api`;
   return {
     url: base,
+    guildId,
     createWebhook: (channelId) => {
       const channel = channelId ?? createChannel();
       if (!channels.has(channel)) throw new Error(`unknown channel ${channel}`);
@@ -377,7 +592,37 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
       webhooks.delete(id);
     },
     createChannel,
+    channelGuild: (channelId) => channels.get(channelId)?.guildId,
+    setBotAccess: (channelId, allowed) => {
+      channelOf(channelId).botAccess = allowed;
+    },
     messages: () => stored.map(({ object: _object, ...m }) => ({ ...m })),
+    addMessage,
+    editMessage: (channelId, messageId, content) => {
+      const { ch, index } = findMessage(channelId, messageId);
+      const m = ch.messages[index]!;
+      m.content = content;
+      m.edited_timestamp = discordTimestamp(new Date());
+      return structuredClone(m);
+    },
+    deleteMessage: (channelId, messageId) => {
+      const { ch, index } = findMessage(channelId, messageId);
+      ch.messages.splice(index, 1);
+    },
+    seedHistory: (channelId, n, sopts = {}) => {
+      const end = toDate(sopts.endAt, 'endAt').getTime();
+      const spacing = sopts.spacingMs ?? SEED_SPACING_MS;
+      return Array.from({ length: n }, (_, i) =>
+        addMessage(channelId, {
+          content: `History message ${i + 1} of ${n}`,
+          authorName: SEED_AUTHORS[i % SEED_AUTHORS.length] ?? DEFAULT_AUTHOR,
+          attachments: i % 7 === 3 ? 1 : 0,
+          embeds: i % 11 === 5 ? 2 : 0,
+          at: new Date(end - (n - 1 - i) * spacing),
+        }),
+      );
+    },
+    history: (channelId) => structuredClone(channelOf(channelId).messages),
     rateLimitNext: (n, retryAfterSeconds = DEFAULT_RETRY_AFTER_SECONDS, global = false) => {
       for (let i = 0; i < n; i++) injected.push({ kind: 'rate', retryAfter: retryAfterSeconds, global });
     },
@@ -385,6 +630,7 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
       for (let i = 0; i < n; i++) injected.push({ kind: 'fail', status });
     },
     requests: server.requests,
+    maxConcurrent: server.maxConcurrent,
     resetLog: server.resetLog,
     setLatency: server.setLatency,
     close: server.close,

@@ -1,0 +1,82 @@
+/**
+ * The ingestion section of a configuration, kept here until the lead decides where it lives:
+ *
+ *   discord:
+ *     tokenFile: /run/secrets/discord-bot-token   # or token: "…"
+ *     guildId: "123456789012345678"
+ *     channels: ["123456789012345678", "987654321098765432"]
+ *     pollSeconds: 30                              # optional
+ *     apiUrl: https://discord.com/api              # optional (simulators)
+ */
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { DISCORD_API_URL } from '../config/index.js';
+import { ConfigError } from '../lib/index.js';
+import { DEFAULT_POLL_INTERVAL_MS } from './poll.js';
+import type { IngestChannel } from './client.js';
+import { SNOWFLAKE_PATTERN } from './snowflake.js';
+
+/** Below 5 s a poll gains nothing for reporting and a few channels approach Discord's per-channel buckets. */
+export const MIN_POLL_SECONDS = 5;
+/** Above an hour it is no longer "near real time". */
+export const MAX_POLL_SECONDS = 3600;
+
+const snowflake = z.string().regex(SNOWFLAKE_PATTERN, 'must be a Discord id (digits, as a quoted string)');
+
+export const ingestConfigSchema = z.strictObject({
+  discord: z
+    .strictObject({
+      token: z.string().min(10, 'must be a bot token').optional(),
+      tokenFile: z.string().min(1, 'must be a file path').optional(),
+      apiUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default(DISCORD_API_URL),
+      guildId: snowflake,
+      channels: z
+        .array(snowflake)
+        .min(1, 'list at least one channel id')
+        .refine((ids) => new Set(ids).size === ids.length, 'lists a channel twice'),
+      pollSeconds: z.number().int('must be whole seconds').min(MIN_POLL_SECONDS).max(MAX_POLL_SECONDS).default(DEFAULT_POLL_INTERVAL_MS / 1000),
+    })
+    .superRefine((d, ctx) => {
+      if (d.token !== undefined && d.tokenFile !== undefined) ctx.addIssue({ code: 'custom', path: ['tokenFile'], message: 'give either token or tokenFile, not both' });
+      if (d.token === undefined && d.tokenFile === undefined) ctx.addIssue({ code: 'custom', path: ['token'], message: 'required (or tokenFile: a file holding it)' });
+    }),
+});
+export type IngestConfig = z.infer<typeof ingestConfigSchema>;
+
+/** What backfill/pollOnce/startIngestion take, the token read. */
+export interface IngestSettings {
+  token: string;
+  apiUrl: string;
+  channels: IngestChannel[];
+  intervalMs: number;
+}
+
+/**
+ * Checks the section and reads the token file (relative paths from `baseDir`). ConfigError naming the
+ * key; the token itself never appears in a message (zod's messages above do not echo values).
+ */
+export async function resolveIngestConfig(input: unknown, opts: { baseDir?: string } = {}): Promise<IngestSettings> {
+  const parsed = ingestConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(ingestion section)'}: ${i.message}`);
+    throw new ConfigError(`invalid Discord ingestion settings:\n  ${lines.join('\n  ')}`);
+  }
+  const d = parsed.data.discord;
+  let token = d.token;
+  if (token === undefined && d.tokenFile !== undefined) {
+    const file = isAbsolute(d.tokenFile) ? d.tokenFile : resolve(opts.baseDir ?? process.cwd(), d.tokenFile);
+    try {
+      token = (await readFile(file, 'utf8')).trim();
+    } catch (err) {
+      throw new ConfigError(`discord.tokenFile: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    if (token === '') throw new ConfigError(`discord.tokenFile: ${file} is empty`);
+  }
+  return {
+    token: token ?? '',
+    apiUrl: d.apiUrl,
+    channels: d.channels.map((channelId) => ({ guildId: d.guildId, channelId })),
+    intervalMs: d.pollSeconds * 1000,
+  };
+}

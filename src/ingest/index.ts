@@ -1,0 +1,33 @@
+/** Discord message ingestion (issue 5): backfill, polling with edit/deletion detection, into a MessageSink. */
+export { type MessageRow, type MessageSink, cursorKeys } from './sink.js';
+export { toMessageRow, parseDiscordMessage, normalizeDiscordTimestamp, discordMessageSchema, type DiscordMessage, type RowContext } from './message.js';
+export {
+  createDiscordReader,
+  DISCORD_USER_AGENT,
+  MAX_PAGE_SIZE,
+  DEFAULT_READ_TIMEOUT_MS,
+  MAX_RETRY_AFTER_MS,
+  type DiscordReader,
+  type DiscordReaderOptions,
+  type ListQuery,
+  type IngestChannel,
+  type DiscordSourceOptions,
+} from './client.js';
+export { backfill, type BackfillOptions, type BackfillProgress, type BackfillResult, type BackfillChannelResult } from './backfill.js';
+export {
+  pollOnce,
+  startIngestion,
+  DEFAULT_POLL_INTERVAL_MS,
+  RECHECK_INTERVAL_MS,
+  RECHECK_WINDOW_MS,
+  RECHECK_MAX_PAGES,
+  MAX_CATCHUP_PAGES,
+  type PollOptions,
+  type PollResult,
+  type PollChannelResult,
+  type IngestionOptions,
+  type Ingestion,
+} from './poll.js';
+export { ingestConfigSchema, resolveIngestConfig, MIN_POLL_SECONDS, MAX_POLL_SECONDS, type IngestConfig, type IngestSettings } from './config.js';
+export { formatBackfillProgress, progressPrinter } from './progress.js';
+export { snowflakeToMs, snowflakeFromMs, compareSnowflakes, isSnowflake } from './snowflake.js';

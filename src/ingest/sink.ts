@@ -1,0 +1,60 @@
+/**
+ * What ingestion needs from storage. The SQL store (src/store) implements it over the seed's
+ * `discord_messages` table (message_id PK, guild_id, channel_id, author_id, author_name, content,
+ * created_at, edited_at, deleted, attachment_count, embed_count, raw_json, ingested_at) and a small
+ * key/value table for cursors. Ingestion never deletes a row.
+ */
+
+/** One row of `discord_messages`. Ids stay decimal strings: snowflakes exceed 2^53. */
+export interface MessageRow {
+  messageId: string;
+  guildId: string;
+  channelId: string;
+  authorId: string;
+  /** Discord `author.username`. */
+  authorName: string;
+  /** "" when the bot lacks the Message Content intent (Discord then blanks it). */
+  content: string;
+  /** ISO-8601 UTC with milliseconds, e.g. "2025-03-01T10:00:00.000Z". */
+  createdAt: string;
+  /** Same format; null until the message is edited. */
+  editedAt: string | null;
+  /** Always false from Discord; set true only through markMessageDeleted. */
+  deleted: boolean;
+  attachmentCount: number;
+  embedCount: number;
+  /** The message object exactly as Discord sent it, as JSON text. */
+  rawJson: string;
+  /** When ingestion first saw the message (ISO UTC). */
+  ingestedAt: string;
+}
+
+export interface MessageSink {
+  /**
+   * Insert new rows, update existing ones (by messageId). Idempotent: rows equal to what is stored
+   * change nothing and count in neither number. On update the stored `ingestedAt` is kept (it is when
+   * the message was first seen) and `deleted` becomes false: Discord listing a message proves it exists.
+   * `updated` counts rows whose stored values changed (edits mostly).
+   */
+  upsertMessages(rows: MessageRow[]): Promise<{ inserted: number; updated: number }>;
+  /** Sets deleted = true (keeps the row and its content). false when unknown or already deleted. */
+  markMessageDeleted(messageId: string, at: string): Promise<boolean>;
+  getCursor(key: string): Promise<string | null>;
+  setCursor(key: string, value: string): Promise<void>;
+  /**
+   * Needed for deletion detection (without it pollOnce records edits but not deletions): the ids of the
+   * channel's rows not marked deleted with messageId >= fromId, compared as integers (not as text: "99" < "100").
+   * Any order.
+   */
+  listMessageIds?(channelId: string, fromId: string): Promise<string[]>;
+}
+
+/** Cursor keys, one set per channel. */
+export const cursorKeys = {
+  /** Backfill progress (JSON, see backfill.ts). */
+  backfill: (channelId: string): string => `discord:backfill:${channelId}`,
+  /** Newest message id known: `after`-polling continues from it. */
+  after: (channelId: string): string => `discord:after:${channelId}`,
+  /** ISO time of the last edit/deletion re-read. */
+  recheck: (channelId: string): string => `discord:recheck:${channelId}`,
+};
