@@ -60,6 +60,12 @@ export const VERBS: Record<string, Verb> = {
     options: { ...common, ...runtimeOption, 'remove-workers-on-exit': { type: 'boolean' } },
     run: async (ctx) => (await import('./supervise.js')).superviseVerb(ctx),
   },
+  serve: {
+    summary: 'the reporting API alone: store, import of the workers’ files, HTTP on PORT/HOST (default 127.0.0.1:8080)',
+    usage: 'campus-sync serve [--json]   (env: PORT, HOST, DATABASE_URL, API_KEY / API_KEYS / API_KEYS_FILE)',
+    options: { ...common },
+    run: async (ctx) => (await import('./serve.js')).serveVerb(ctx),
+  },
   status: {
     summary: 'one line per config: running/stopped/crash-looping/invalid, last run, next run',
     usage: 'campus-sync status [--runtime auto|docker|process] [--json]',

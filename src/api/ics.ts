@@ -1,0 +1,102 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isValidInstanceName } from '../config/index.js';
+import { secretEquals } from './keys.js';
+
+/** The worker's ICS export (its ICS_FILE; api/ may not import worker/, the test holds them together). */
+export const ICS_FILE = 'calendar.ics';
+export const ICS_TOKEN_FILE = 'ics-token';
+/** 32 random bytes: 256 bits, far beyond guessing, 43 characters of base64url in a URL. */
+const TOKEN_BYTES = 32;
+/** A token file shorter than this was not written by us (emptied, truncated): it never matches anything. */
+const MIN_TOKEN_LENGTH = 32;
+/**
+ * Calendar apps poll every few hours whatever we say; 5 minutes lets a browser or proxy spare us repeated
+ * downloads without hiding a fresh sync for long. `private`: the URL carries a token, no shared cache may keep it.
+ */
+export const ICS_CACHE_CONTROL = 'private, max-age=300';
+
+/** The instance's feed token, or null when none was created yet (or the file is unusable). */
+export async function readIcsToken(dataDir: string, name: string): Promise<string | null> {
+  if (!isValidInstanceName(name)) return null;
+  try {
+    const token = (await readFile(join(dataDir, name, ICS_TOKEN_FILE), 'utf8')).trim();
+    return token.length >= MIN_TOKEN_LENGTH ? token : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The instance's feed token, created on first need (mode 0600). Written to a temp file and hard-linked into
+ * place, so two processes creating it at once agree on one token and no reader ever sees an empty file.
+ */
+export async function ensureIcsToken(dataDir: string, name: string): Promise<string> {
+  if (!isValidInstanceName(name)) throw new Error(`invalid instance name ${JSON.stringify(name)}`);
+  const existing = await readIcsToken(dataDir, name);
+  if (existing) return existing;
+  const dir = join(dataDir, name);
+  await mkdir(dir, { recursive: true });
+  const token = randomBytes(TOKEN_BYTES).toString('base64url');
+  const target = join(dir, ICS_TOKEN_FILE);
+  const tmp = join(dir, `.${ICS_TOKEN_FILE}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  await writeFile(tmp, `${token}\n`, { mode: 0o600 });
+  try {
+    await link(tmp, target);
+    return token;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    // Someone else won the race, or an unusable file is there: an unusable one is replaced.
+    const theirs = await readIcsToken(dataDir, name);
+    if (theirs) return theirs;
+    await rm(target, { force: true });
+    await link(tmp, target);
+    return token;
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
+/** The subscription URL to give people (Google/Apple calendars): the token is in it, treat it as a secret. */
+export async function icsFeedUrl(baseUrl: string, dataDir: string, name: string): Promise<string> {
+  const token = await ensureIcsToken(dataDir, name);
+  return `${baseUrl.replace(/\/+$/, '')}/ics/${encodeURIComponent(name)}.ics?token=${encodeURIComponent(token)}`;
+}
+
+export type IcsFeedAnswer =
+  | { status: 404 }
+  | { status: 304; etag: string }
+  | { status: 200; etag: string; body: Buffer };
+
+/** Strong ETag of the content: the same calendar gives the same tag across restarts and replicas. */
+export function etagOf(content: Buffer): string {
+  return `"${createHash('sha256').update(content).digest('base64url').slice(0, 32)}"`;
+}
+
+/** If-None-Match: `*` or a list of tags, weak ones compared by their opaque part (RFC 9110 weak comparison). */
+export function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  const bare = (t: string): string => t.trim().replace(/^W\//, '');
+  return header.split(',').some((t) => bare(t) === bare(etag));
+}
+
+/**
+ * The feed of `name` for a request with `token`. Every refusal is a 404 (unknown instance, no token yet,
+ * wrong token, no calendar yet), so a feed's existence is not revealed to someone without its token.
+ */
+export async function icsFeed(dataDir: string, name: string, token: string | null, ifNoneMatch?: string): Promise<IcsFeedAnswer> {
+  if (!isValidInstanceName(name) || !token) return { status: 404 };
+  const expected = await readIcsToken(dataDir, name);
+  if (expected === null || !secretEquals(expected, token)) return { status: 404 };
+  let body: Buffer;
+  try {
+    body = await readFile(join(dataDir, name, ICS_FILE));
+  } catch {
+    return { status: 404 };
+  }
+  const etag = etagOf(body);
+  if (matchesIfNoneMatch(ifNoneMatch, etag)) return { status: 304, etag };
+  return { status: 200, etag, body };
+}

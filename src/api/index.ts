@@ -1,0 +1,15 @@
+export { createApiServer, HEALTH_PING_TIMEOUT_MS, CLOSE_GRACE_MS, type ApiServer, type ApiServerOptions } from './server.js';
+export { startApi, listenAddressFromEnv, DEFAULT_PORT, DEFAULT_HOST, type StartApiOptions, type RunningApi } from './start.js';
+export {
+  importInstanceData,
+  startImporter,
+  instancesInDataDir,
+  IMPORT_INTERVAL_MS,
+  type ImportOptions,
+  type ImportSummary,
+  type Importer,
+  type ImporterOptions,
+} from './importer.js';
+export { apiKeysFromEnv, API_KEY_HEADER } from './keys.js';
+export { icsFeedUrl, ensureIcsToken, ICS_FILE, ICS_TOKEN_FILE } from './ics.js';
+export { openApiDocument } from './openapi.js';
