@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chown, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -20,6 +21,17 @@ import { LABEL_CONFIG_HASH, LABEL_MANAGED, LABEL_SCOPE } from '../src/supervisor
 import { describeWithDocker, dockerAvailable, LABEL_TEST, removeContainersLabelled, TEST_IMAGE, waitUntil } from './docker-helpers.js';
 import { configOf, eventsOf, inspectOrNull, REPO, removeScoped, scopedWorkers } from './docker-supervisor-helpers.js';
 import { API_KEY, API_SECRET, CALENDAR_ID, PASSWORD, nestedConfig, runCli } from './helpers.js';
+
+const COMPOSE_API_KEY = 'compose-test-api-key-1';
+
+/** A port nothing listens on right now, for the API's published port. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
 
 const availability = await dockerAvailable();
 const courses = generateTimetable({ count: 30, start: '2025-09-01', seed: 5 });
@@ -68,7 +80,10 @@ describeWithDocker(
     let staticDir: string;
 
     const config = (to: string): string => nestedConfig({ casUrl: mc.casUrl, url: mc.url, ecalUrl: ecal.url, from: '2025-09-01', to });
+    let apiPort = 0;
     const composeEnv = (): Record<string, string> => ({
+      CAMPUS_SYNC_PORT: String(apiPort),
+      API_KEY: COMPOSE_API_KEY,
       CAMPUS_SYNC_IMAGE: TEST_IMAGE,
       CAMPUS_SYNC_WORKER_NETWORK: 'host',
       CAMPUS_SYNC_SCOPE: runId,
@@ -76,6 +91,7 @@ describeWithDocker(
     });
 
     beforeAll(async () => {
+      apiPort = await freePort();
       mc = await startMonCampusSim({ users: { student: PASSWORD }, courses });
       ecal = await startEcalSim({ keys: { [API_KEY]: API_SECRET }, calendars: [CALENDAR_ID] });
       root = await mkdtemp(join(tmpdir(), 'campus-sync-compose-'));
@@ -102,9 +118,9 @@ describeWithDocker(
     it('`docker-compose up -d` with the checked-in compose.yml: the supervisor starts one worker per config and they sync; `down` stops it all', async () => {
       await copyFile(join(REPO, 'compose.yml'), join(checkout, 'compose.yml'));
       await copyFile(join(REPO, 'compose.template.yml'), join(checkout, 'compose.template.yml'));
-      // Only what the test needs on top: no network for the supervisor but the host's (it needs none), and
-      // a label for cleanup. compose.yml itself is used as checked in.
-      await writeFile(join(checkout, 'compose.test.yml'), ['services:', '  supervisor:', '    network_mode: host', '    labels:', `      ${LABEL_TEST}: ${runId}`, ''].join('\n'));
+      // Only what the test needs on top: a label for cleanup. compose.yml itself is used as checked in (its API
+      // port published on the host's loopback, on a free port here).
+      await writeFile(join(checkout, 'compose.test.yml'), ['services:', '  supervisor:', '    labels:', `      ${LABEL_TEST}: ${runId}`, ''].join('\n'));
       await writeFile(join(checkout, 'configs', `${A}.yml`), config('2025-09-10'));
       await writeFile(join(checkout, 'configs', `${B}.yml`), config('2025-09-30'));
       const existing = await inspectOrNull(docker, SUPERVISOR);
@@ -138,6 +154,21 @@ describeWithDocker(
       for (const w of workers) expect(w.Mounts.map((m) => m.Source).sort()).toEqual([`${checkout}/configs/${configOf(w)}.yml`, `${checkout}/data/${configOf(w)}`]);
       await waitUntil('both syncs', async () => eventsOf(ecal, A) === inWindow('2025-09-10') && eventsOf(ecal, B) === courses.length, 45_000);
       console.log(`[docker-compose] compose up → both configs synced: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+      // The reporting API runs beside the supervisor, published on the host's loopback: it imported both runs.
+      const api = `http://127.0.0.1:${apiPort}`;
+      const health = await waitUntil('the API answers /health', async () => {
+        const r = await fetch(`${api}/health`).catch(() => null);
+        return r?.status === 200 && ((await r.json()) as { instances: { name: string; lastRun: { outcome: string } | null }[] });
+      });
+      expect(health.instances.map((i) => i.name).sort()).toEqual([A, B].sort());
+      expect((await fetch(`${api}/v1/instances`)).status).toBe(401);
+      const runs = await waitUntil('the runs imported', async () => {
+        const r = await fetch(`${api}/v1/instances/${A}/runs`, { headers: { 'x-api-key': COMPOSE_API_KEY } });
+        const body = (await r.json()) as { items: { outcome: string; created: number }[] };
+        return body.items.length > 0 && body.items;
+      });
+      expect(runs[0]?.outcome).toBe('success');
 
       // The status the supervisor keeps is readable on the host, through the same paths.
       const status = await runCli(['status', '--json', '--runtime', 'docker'], {

@@ -33,6 +33,9 @@ export function dockerEnv(ws: Workspace & { template: string }, scope: string): 
     // The simulators listen on the host's 127.0.0.1.
     CAMPUS_SYNC_WORKER_NETWORK: 'host',
     CAMPUS_SYNC_SCOPE: scope,
+    // The reporting API beside the supervisor: a free port on loopback only, whatever network it runs in.
+    PORT: '0',
+    HOST: '127.0.0.1',
   };
 }
 

@@ -27,7 +27,8 @@ export async function makeWorkspace(): Promise<Workspace> {
     root,
     configs,
     data,
-    env: { ...process.env, CAMPUS_SYNC_CONFIG_DIR: configs, CAMPUS_SYNC_DATA_DIR: data, NO_COLOR: '1', LOG_FORMAT: 'text' },
+    // PORT=0: a supervisor started by a test runs the reporting API on a free port, never a fixed one.
+    env: { ...process.env, CAMPUS_SYNC_CONFIG_DIR: configs, CAMPUS_SYNC_DATA_DIR: data, NO_COLOR: '1', LOG_FORMAT: 'text', PORT: '0' },
   };
 }
 

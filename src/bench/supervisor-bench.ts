@@ -105,6 +105,18 @@ const rssMbOf = (pid: number): number => {
   }
 };
 
+/**
+ * Proportional set size: the process's private pages plus its share of pages mapped by several processes
+ * (the node binary and ICU data, mapped by every worker). What one more worker really costs a host.
+ */
+const pssMbOf = (pid: number): number => {
+  try {
+    return Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? NaN) / 1024;
+  } catch {
+    return NaN;
+  }
+};
+
 function childPids(pid: number): number[] {
   try {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
@@ -119,6 +131,8 @@ interface Row {
   editS: number;
   supervisorMb: number;
   workerMb: { min: number; max: number; mean: number };
+  /** Process runtime only: proportional set size of the workers. */
+  workerPssMb?: { min: number; max: number; mean: number };
 }
 
 async function benchProcess(): Promise<Row> {
@@ -130,7 +144,9 @@ async function benchProcess(): Promise<Row> {
   const sampler = setInterval(() => (peakSupervisor = Math.max(peakSupervisor, rssMbOf(child.pid!) || 0)), 100);
   try {
     const firstSync = await waitAll(s.data, started, 180_000);
-    const workers = childPids(child.pid!).map(rssMbOf).filter(Number.isFinite);
+    const workerPids = childPids(child.pid!);
+    const workers = workerPids.map(rssMbOf).filter(Number.isFinite);
+    const workersPss = workerPids.map(pssMbOf).filter(Number.isFinite);
     const pidOf = async (): Promise<string | null> => {
       try {
         const w = JSON.parse(await readFile(join(s.data, names[0]!, 'worker.json'), 'utf8')) as { pid: number; state: string };
@@ -140,7 +156,7 @@ async function benchProcess(): Promise<Row> {
       }
     };
     const edit = await editLatency(s, pidOf);
-    return { runtime: 'process', firstSyncS: firstSync / 1000, editS: edit / 1000, supervisorMb: peakSupervisor, workerMb: stats(workers) };
+    return { runtime: 'process', firstSyncS: firstSync / 1000, editS: edit / 1000, supervisorMb: peakSupervisor, workerMb: stats(workers), workerPssMb: stats(workersPss) };
   } finally {
     clearInterval(sampler);
     child.kill('SIGTERM');
@@ -242,6 +258,7 @@ async function main(): Promise<void> {
         `| ${r.runtime} | ${f(r.firstSyncS)} s | ${f(r.editS, 2)} s ${r.editS <= 5 ? '(met)' : '(NOT met)'} | ${f(r.supervisorMb)} MB ${r.supervisorMb <= 80 ? '(met)' : '(NOT met)'} | ${f(r.workerMb.min)} / ${f(r.workerMb.mean)} / ${f(r.workerMb.max)} MB ${r.workerMb.max <= 80 ? '(met)' : '(NOT met)'} |`,
     ),
     '',
+    ...rows.filter((r) => r.workerPssMb).map((r) => `${r.runtime} runtime, worker proportional set size (shared pages split between the processes mapping them) min / mean / max: ${f(r.workerPssMb!.min)} / ${f(r.workerPssMb!.mean)} / ${f(r.workerPssMb!.max)} MB`),
     `image ${IMAGE}: ${f(imageMb)} MB`,
     'Memory: process runtime = resident set (VmRSS, includes shared pages of the node binary); docker = what `docker stats` reports (the cgroup\'s usage less page cache).',
     ...notes,

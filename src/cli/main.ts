@@ -56,8 +56,8 @@ export const VERBS: Record<string, Verb> = {
   },
   supervise: {
     summary: 'run one worker per config (Docker containers, or child processes) and keep them right',
-    usage: 'campus-sync supervise [--runtime auto|docker|process] [--remove-workers-on-exit] [--json]',
-    options: { ...common, ...runtimeOption, 'remove-workers-on-exit': { type: 'boolean' } },
+    usage: 'campus-sync supervise [--runtime auto|docker|process] [--remove-workers-on-exit] [--no-api] [--json]   (the reporting API runs beside it on PORT unless --no-api or CAMPUS_SYNC_API=off)',
+    options: { ...common, ...runtimeOption, 'remove-workers-on-exit': { type: 'boolean' }, 'no-api': { type: 'boolean' } },
     run: async (ctx) => (await import('./supervise.js')).superviseVerb(ctx),
   },
   serve: {
@@ -65,6 +65,12 @@ export const VERBS: Record<string, Verb> = {
     usage: 'campus-sync serve [--json]   (env: PORT, HOST, DATABASE_URL, API_KEY / API_KEYS / API_KEYS_FILE)',
     options: { ...common },
     run: async (ctx) => (await import('./serve.js')).serveVerb(ctx),
+  },
+  'feed-url': {
+    summary: "the calendar subscription URL of a config's timetable (ICS feed served by the API)",
+    usage: 'campus-sync feed-url <name|--config path> [--base-url URL]   (default base: PUBLIC_URL, else http://127.0.0.1:$PORT)',
+    options: { ...common, config: { type: 'string' }, 'base-url': { type: 'string' } },
+    run: async (ctx) => (await import('./feed-url.js')).feedUrlVerb(ctx),
   },
   status: {
     summary: 'one line per config: running/stopped/crash-looping/invalid, last run, next run',

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { configDir, dataDir } from '../config/index.js';
 import { createLogger, describeError, wantsJson } from '../lib/index.js';
-import { CONTROL_SOCKET, createSupervisor, startControlServer } from '../supervisor/index.js';
+import { CONTROL_SOCKET, createSupervisor, startCompanion, startControlServer } from '../supervisor/index.js';
 import { EXIT } from './output.js';
 import { openRuntime, parseRuntimeChoice } from './runtime.js';
 import type { VerbContext } from './main.js';
@@ -32,6 +32,10 @@ export async function superviseVerb({ values, out }: VerbContext): Promise<numbe
     logger,
   });
   logger.info(`supervising ${configDir()} with the ${runtime.kind} runtime (data in ${dataDir()})`);
+  // The reporting API (`campus-sync serve`) in its own process beside the workers: the one writer of the store.
+  const api = apiWanted(values['no-api'] === true, process.env)
+    ? startCompanion({ name: 'api', args: ['serve', ...(out.json ? ['--json'] : [])], logger })
+    : null;
   let stopping: Promise<void> | null = null;
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
@@ -43,7 +47,7 @@ export async function superviseVerb({ values, out }: VerbContext): Promise<numbe
     logger.info(`${sig}: stopping${removeWorkers ? ' and removing the workers' : ''}`);
     stopping = (async () => {
       await control.close().catch(() => {});
-      await supervisor.stop({ removeWorkers });
+      await Promise.all([supervisor.stop({ removeWorkers }), api?.stop()]);
     })().finally(resolveStopped);
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
@@ -53,11 +57,18 @@ export async function superviseVerb({ values, out }: VerbContext): Promise<numbe
   } catch (err) {
     logger.error(`the supervisor could not start: ${describeError(err)}`);
     await control.close().catch(() => {});
+    await api?.stop();
     await runtime.close().catch(() => {});
     return EXIT.failed;
   }
   await stopped;
   return EXIT.ok;
+}
+
+/** The API runs unless `--no-api` or CAMPUS_SYNC_API=off (0, false, no). */
+export function apiWanted(noApiFlag: boolean, env: NodeJS.ProcessEnv): boolean {
+  if (noApiFlag) return false;
+  return !['0', 'off', 'false', 'no'].includes((env.CAMPUS_SYNC_API ?? '').trim().toLowerCase());
 }
 
 /**

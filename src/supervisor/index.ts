@@ -22,3 +22,4 @@ export type { DockerRuntimeOptions } from './docker-runtime.js';
 export { loadWorkerTemplate, renderWorkerService, toCreateOptions, specHash, containerName, type WorkerTemplate } from './template.js';
 export { renderStaticCompose } from './compose-static.js';
 export { startControlServer, controlRequest, CONTROL_SOCKET, type ControlServer } from './control.js';
+export { startCompanion, COMPANION_TRANSITIONS, COMPANION_STOP_GRACE_MS, type Companion, type CompanionOptions, type CompanionState } from './companion.js';

@@ -1,0 +1,63 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { COMPANION_TRANSITIONS, startCompanion } from './companion.js';
+
+const waitFor = async (what: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> => {
+  const t0 = Date.now();
+  while (!(await what())) {
+    if (Date.now() - t0 > ms) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+/** A stand-in for `campus-sync <verb>`: appends its pid to a file, then exits or waits for SIGTERM. */
+async function script(behaviour: 'exit' | 'serve'): Promise<{ cliPath: string; log: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'companion-'));
+  const log = join(dir, 'starts.log');
+  const body =
+    behaviour === 'exit'
+      ? `require('fs').appendFileSync(${JSON.stringify(log)}, process.pid + '\\n'); process.exit(3);`
+      : `require('fs').appendFileSync(${JSON.stringify(log)}, process.pid + '\\n');
+         process.on('SIGTERM', () => { require('fs').appendFileSync(${JSON.stringify(log)}, 'term ' + process.argv.slice(2).join(' ') + '\\n'); process.exit(0); });
+         setInterval(() => {}, 1000);`;
+  const cliPath = join(dir, 'cli.cjs');
+  await writeFile(cliPath, body);
+  return { cliPath, log };
+}
+
+const starts = async (log: string): Promise<number> => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter((l) => /^\d+$/.test(l)).length;
+
+describe('companion process', () => {
+  it('restarts a dying companion with growing delays, never in a tight loop, and stops for good', async () => {
+    const { cliPath, log } = await script('exit');
+    const c = startCompanion({ name: 'api', args: ['serve'], cliPath, backoff: { baseDelayMs: 100, maxDelayMs: 400 } });
+    await waitFor(async () => (await starts(log)) >= 4);
+    const t0 = Date.now();
+    await waitFor(async () => (await starts(log)) >= 6);
+    // Delays 100, 200, 400, 400, 400 ms: the 5th and 6th start are at least ~800 ms after the 4th.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(700);
+    await c.stop();
+    const after = await starts(log);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(await starts(log)).toBe(after);
+    expect(c.state()).toBe('stopped');
+  });
+
+  it('stop() sends SIGTERM and waits for the process to finish', async () => {
+    const { cliPath, log } = await script('serve');
+    const c = startCompanion({ name: 'api', args: ['serve', '--json'], cliPath });
+    await waitFor(async () => (await starts(log)) === 1);
+    expect(c.state()).toBe('running');
+    const pid = c.pid();
+    await c.stop();
+    expect(await readFile(log, 'utf8')).toContain('term serve --json');
+    expect(() => process.kill(pid!, 0)).toThrow();
+  });
+
+  it('has a transition table with no way out of stopped', () => {
+    expect(COMPANION_TRANSITIONS.stopped).toEqual([]);
+    for (const s of Object.keys(COMPANION_TRANSITIONS)) if (s !== 'stopped' && s !== 'stopping') expect(COMPANION_TRANSITIONS[s as keyof typeof COMPANION_TRANSITIONS]).toContain('stopping');
+  });
+});

@@ -1,0 +1,68 @@
+/**
+ * `campus-sync serve` and `feed-url` as a person uses them: the real CLI processes, the real SQLite store,
+ * the simulators. The API's own tests (src/api) cover every parameter; this proves the pieces meet.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateTimetable, startEcalSim, startMonCampusSim, type EcalSim, type MonCampusSim } from '../src/sim/index.js';
+import { API_KEY, API_SECRET, CALENDAR_ID, PASSWORD, makeWorkspace, nestedConfig, runCli, startCli, waitFor, writeConfig, type Workspace } from './helpers.js';
+
+const KEY = 'cli-api-test-key';
+
+describe('serve and feed-url', () => {
+  let mc: MonCampusSim;
+  let ecal: EcalSim;
+  let ws: Workspace;
+  let serve: ReturnType<typeof startCli>;
+  let url = '';
+  let out = '';
+
+  beforeAll(async () => {
+    mc = await startMonCampusSim({ users: { student: PASSWORD }, courses: generateTimetable({ count: 12, start: '2025-09-01', seed: 5 }) });
+    ecal = await startEcalSim({ keys: { [API_KEY]: API_SECRET }, calendars: [CALENDAR_ID] });
+    ws = await makeWorkspace();
+    await writeConfig(ws, 'lina', nestedConfig({ casUrl: mc.casUrl, url: mc.url, ecalUrl: ecal.url, from: '2025-09-01', to: '2025-10-31' }));
+    serve = startCli(['serve', '--json'], { ...ws.env, API_KEY: KEY, PORT: '0' });
+    serve.child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    await waitFor(() => /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.test(out), 15_000);
+    url = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out)![1]!;
+  });
+  afterAll(async () => {
+    serve?.child.kill('SIGTERM');
+    await serve?.result;
+    await Promise.all([mc?.close(), ecal?.close()]);
+  });
+
+  it('imports what a run-once wrote: the run, its events, reachable with the key only', async () => {
+    expect((await runCli(['run-once', 'lina'], ws.env)).code).toBe(0);
+    const get = (path: string, key?: string) => fetch(`${url}${path}`, key ? { headers: { 'x-api-key': key } } : {});
+    expect((await get('/v1/instances/lina/runs')).status).toBe(401);
+    expect((await get('/v1/instances/lina/runs', 'wrong')).status).toBe(401);
+    let runs: { outcome: string; created: number }[] = [];
+    // The importer runs every 5 s: poll until the run is in.
+    for (const t0 = Date.now(); runs.length === 0 && Date.now() - t0 < 15_000; await new Promise((r) => setTimeout(r, 200))) {
+      runs = ((await (await get('/v1/instances/lina/runs', KEY)).json()) as { items: typeof runs }).items;
+    }
+    expect(runs[0]).toMatchObject({ outcome: 'success', created: 12 });
+    const events = (await (await get('/v1/instances/lina/events?limit=500', KEY)).json()) as { items: { ecal_id: string | null }[] };
+    expect(events.items).toHaveLength(12);
+    expect(events.items.every((e) => typeof e.ecal_id === 'string')).toBe(true);
+    const health = (await (await get('/health')).json()) as { instances: { name: string; lastRun: { outcome: string } | null }[] };
+    expect(health.instances.find((i) => i.name === 'lina')?.lastRun?.outcome).toBe('success');
+  });
+
+  it('feed-url prints a subscription URL whose feed is the calendar, with ETag and 304', async () => {
+    const r = await runCli(['feed-url', 'lina', '--base-url', url], ws.env);
+    expect(r.code, r.stderr).toBe(0);
+    const feed = r.stdout.trim().split('\n')[0]!;
+    expect(feed).toMatch(new RegExp(`^${url}/ics/lina\\.ics\\?token=[A-Za-z0-9_-]{43}$`));
+    const first = await fetch(feed);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('content-type')).toMatch(/^text\/calendar/);
+    expect(await first.text()).toContain('BEGIN:VCALENDAR');
+    const again = await fetch(feed, { headers: { 'if-none-match': first.headers.get('etag')! } });
+    expect(again.status).toBe(304);
+    expect((await fetch(feed.replace(/token=.*/, 'token=nope'))).status).toBe(404);
+    // Asking again gives the same URL: the token is made once.
+    expect((await runCli(['feed-url', 'lina', '--base-url', url], ws.env)).stdout.trim().split('\n')[0]).toBe(feed);
+  });
+});
