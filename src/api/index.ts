@@ -1,4 +1,4 @@
-export { createApiServer, HEALTH_PING_TIMEOUT_MS, CLOSE_GRACE_MS, type ApiServer, type ApiServerOptions } from './server.js';
+export { createApiServer, HEALTH_PING_TIMEOUT_MS, CLOSE_GRACE_MS, type ApiServer, type ApiServerOptions, type ApiExtension, type ApiExtensionContext } from './server.js';
 export { startApi, listenAddressFromEnv, DEFAULT_PORT, DEFAULT_HOST, type StartApiOptions, type RunningApi } from './start.js';
 export {
   importInstanceData,
@@ -13,3 +13,4 @@ export {
 export { apiKeysFromEnv, API_KEY_HEADER } from './keys.js';
 export { icsFeedUrl, ensureIcsToken, ICS_FILE, ICS_TOKEN_FILE } from './ics.js';
 export { openApiDocument } from './openapi.js';
+export { createRouter, MAX_BODY_BYTES, type Router, type ApiRequest, type ApiResponse, type Handler } from './router.js';

@@ -26,3 +26,20 @@ describe('router', () => {
     expect(splitPath('/a/%2F')).toEqual(['a', '/']);
   });
 });
+
+describe('methods', () => {
+  it('dispatches GET (and HEAD) and POST separately, and tells which methods a path answers', async () => {
+    const r = createRouter();
+    r.get('/book/:type', async () => ({ status: 200, json: 'page' }));
+    r.post('/book/:type', async (req) => ({ status: 201, json: req.params.type }));
+    r.get('/only-get', async () => ({ status: 200, json: 'x' }));
+    const post = r.lookup('POST', '/book/visio');
+    expect(post && 'handler' in post && (await post.handler({ params: post.params } as never))).toEqual({ status: 201, json: 'visio' });
+    const head = r.lookup('HEAD', '/book/visio');
+    expect(head && 'handler' in head && (await head.handler({} as never))).toEqual({ status: 200, json: 'page' });
+    expect(r.lookup('POST', '/only-get')).toEqual({ allow: ['GET', 'HEAD'] });
+    expect(r.lookup('DELETE', '/book/visio')).toEqual({ allow: ['GET', 'HEAD', 'POST'] });
+    expect(r.lookup('GET', '/nothing')).toBeNull();
+    expect(r.match('/book/visio')).not.toBeNull();
+  });
+});

@@ -6,6 +6,7 @@ import { ICS_TOKEN_FILE, icsFeedUrl } from './ics.js';
 import { apiKeysFromEnv } from './keys.js';
 import { openApiDocument } from './openapi.js';
 import { createApiServer, type ApiServer } from './server.js';
+import { MAX_BODY_BYTES } from './router.js';
 import { captureLogger, get, tempDirs, writeConfig, type TempDirs } from './test-support.test-helper.js';
 
 const SECRET = 'Tr0ub4dor-and-3-horses';
@@ -551,3 +552,40 @@ describe('HTTP details', () => {
     await closed;
   });
 });
+
+describe('extensions', () => {
+  it('add GET and POST routes; a POST gets its body, a body over the cap is refused with 413, a wrong method 405', async () => {
+    const seen: string[] = [];
+    const ext = createApiServer({
+      store,
+      configDir: dirs.configDir,
+      dataDir: dirs.dataDir,
+      apiKeys: [KEY],
+      logger: captureLogger().logger,
+      extensions: [
+        ({ router, keyMatches }) => {
+          router.post('/echo', async (req) => {
+            seen.push(req.body?.toString('utf8') ?? '');
+            return { status: 200, json: { authorised: keyMatches(req.headers['x-api-key']) } };
+          });
+        },
+      ],
+    });
+    const base = (await ext.listen(0)).url;
+    try {
+      const ok = await fetch(`${base}/echo`, { method: 'POST', body: 'name=Ana', headers: { 'x-api-key': KEY } });
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toEqual({ authorised: true });
+      expect(seen).toEqual(['name=Ana']);
+      const big = await fetch(`${base}/echo`, { method: 'POST', body: 'x'.repeat(MAX_BODY_BYTES + 1) });
+      expect(big.status).toBe(413);
+      expect(seen).toHaveLength(1);
+      const wrong = await fetch(`${base}/echo`);
+      expect(wrong.status).toBe(405);
+      expect(wrong.headers.get('allow')).toBe('POST');
+    } finally {
+      await ext.close();
+    }
+  });
+});
+

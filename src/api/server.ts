@@ -9,7 +9,7 @@ import { createConfigView, readWorkerStatus } from './instances.js';
 import { API_KEY_HEADER, createKeyChecker } from './keys.js';
 import { openApiDocument, renderDocsHtml } from './openapi.js';
 import { isSnowflake, ParamError, parseInstanceFilter, parseListParams, parseMessageParams, type MessageParams } from './params.js';
-import { createRouter, type ApiRequest, type ApiResponse } from './router.js';
+import { createRouter, MAX_BODY_BYTES, type ApiRequest, type ApiResponse, type Router } from './router.js';
 
 /** A store that has not answered in this long is down as far as a health check is concerned (Docker's check gives 5 s). */
 export const HEALTH_PING_TIMEOUT_MS = 2_000;
@@ -28,7 +28,26 @@ export interface ApiServerOptions {
   clock?: Clock;
   /** For `${VAR}` in configs while checking them (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * More pages on the same server (the dashboard, the booking tunnel): each registers its routes. They get
+   * `keyMatches` to guard what needs the API key; only /v1 is guarded by the server itself.
+   */
+  extensions?: readonly ApiExtension[];
 }
+
+/** What an extension gets to register its routes with. */
+export interface ApiExtensionContext {
+  router: Router;
+  store: Store;
+  configDir: string;
+  dataDir: string;
+  logger: Logger;
+  clock: Clock;
+  /** Constant-time check of a presented key against the configured ones. */
+  keyMatches: (presented: string | string[] | undefined) => boolean;
+}
+
+export type ApiExtension = (ctx: ApiExtensionContext) => void;
 
 export interface ApiServer {
   listen(port: number, host?: string): Promise<{ url: string }>;
@@ -129,6 +148,19 @@ async function messagesAfterId(store: Store, p: MessageParams, messageId: string
     if (items.length > 0 || page.nextCursor === null) return { items, nextCursor: page.nextCursor };
     cursor = page.nextCursor;
   }
+}
+
+/** The body, or null once it passes `max` bytes (the rest is drained so the connection can answer 413). */
+async function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = false;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > max) tooLarge = true;
+    else chunks.push(chunk as Buffer);
+  }
+  return tooLarge ? null : Buffer.concat(chunks);
 }
 
 export function createApiServer(opts: ApiServerOptions): ApiServer {
@@ -272,16 +304,16 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     };
   });
 
+  for (const extend of opts.extensions ?? []) extend({ router, store, configDir: opts.configDir, dataDir: opts.dataDir, logger, clock, keyMatches });
+
   const answer = async (req: ApiRequest): Promise<ApiResponse> => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      return { ...fail(405, 'only GET and HEAD are served'), headers: { allow: 'GET, HEAD' } };
-    }
     // Before routing, so a caller without a key learns nothing, not even which /v1 paths exist.
     if ((req.path === '/v1' || req.path.startsWith('/v1/')) && !keyMatches(req.headers[API_KEY_HEADER])) {
       return fail(401, `missing or invalid ${API_KEY_HEADER} header`);
     }
-    const match = router.match(req.path);
+    const match = router.lookup(req.method, req.path);
     if (!match) return fail(404, 'not found');
+    if ('allow' in match) return { ...fail(405, `only ${match.allow.join(', ')} here`), headers: { allow: match.allow.join(', ') } };
     try {
       const result = await match.handler({ ...req, params: match.params });
       if (result.json === undefined || !req.path.startsWith('/v1/')) return result;
@@ -310,7 +342,11 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     const method = req.method ?? 'GET';
     let result: ApiResponse;
     try {
-      result = await answer({ method, path, params: {}, query: new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1)), headers: req.headers });
+      const body = method === 'POST' ? await readBody(req, MAX_BODY_BYTES) : Buffer.alloc(0);
+      result =
+        body === null
+          ? fail(413, `the body is larger than ${MAX_BODY_BYTES} bytes`)
+          : await answer({ method, path, params: {}, query: new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1)), headers: req.headers, body });
     } catch (err) {
       logger.error(`${method} ${path} failed: ${describeError(err)}`);
       result = fail(500, 'internal error');

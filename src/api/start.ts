@@ -3,7 +3,7 @@ import { ConfigError, type Clock, type Logger } from '../lib/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { startImporter, type Importer } from './importer.js';
 import { apiKeysFromEnv } from './keys.js';
-import { CLOSE_GRACE_MS, createApiServer } from './server.js';
+import { CLOSE_GRACE_MS, createApiServer, type ApiExtension } from './server.js';
 
 export const DEFAULT_PORT = 8080;
 /** Outside a container the API is for this machine only; in one, the port mapping decides who reaches it. */
@@ -34,6 +34,8 @@ export interface StartApiOptions {
   apiKeys?: readonly string[];
   importIntervalMs?: number;
   clock?: Clock;
+  /** More pages on the server (dashboard, booking tunnel), composed by the caller. */
+  extensions?: readonly ApiExtension[];
 }
 
 export interface RunningApi {
@@ -60,7 +62,16 @@ export async function startApi(opts: StartApiOptions): Promise<RunningApi> {
 
   const store = await openStore({ dataDir, logger, ...(databaseUrl ? { databaseUrl } : {}) });
   const importer = startImporter({ store, dataDir, logger, ...(opts.importIntervalMs ? { intervalMs: opts.importIntervalMs } : {}) });
-  const server = createApiServer({ store, configDir, dataDir, apiKeys, logger, env, ...(opts.clock ? { clock: opts.clock } : {}) });
+  const server = createApiServer({
+    store,
+    configDir,
+    dataDir,
+    apiKeys,
+    logger,
+    env,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.extensions ? { extensions: opts.extensions } : {}),
+  });
   let url: string;
   try {
     ({ url } = await server.listen(opts.port ?? address.port, opts.host ?? address.host));
