@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Debian's Chromium for the browser tests (driven by playwright-core; nothing is downloaded by Playwright).
+# Idempotent: installs the `chromium` package when /usr/bin/chromium is missing, then checks it starts headless.
+set -euo pipefail
+log() { printf '[chromium-setup] %s\n' "$*" >&2; }
+if [ ! -x /usr/bin/chromium ]; then
+  command -v apt-get >/dev/null 2>&1 || { log "error: Chromium is missing and there is no apt-get"; exit 1; }
+  log "installing Debian's chromium"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >&2
+fi
+log "$(/usr/bin/chromium --version 2>/dev/null || echo 'chromium does not start')"
+# The flags the tests use: without the background-networking ones Chromium keeps dialling Google's hosts.
+profile=$(mktemp -d)
+trap 'rm -rf "$profile"' EXIT
+/usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
+  --disable-component-update --disable-sync --user-data-dir="$profile" --dump-dom 'data:text/html,<p>ok</p>' 2>/dev/null | grep -q '<p>ok</p>' ||
+  { log "error: headless Chromium did not render a page"; exit 1; }
+log "headless Chromium renders pages"

@@ -1,0 +1,67 @@
+/**
+ * Debian's Chromium driven by playwright-core for the page tests: headless, no sandbox (root in CI), and the
+ * background-networking flags off so it never dials out. Screenshots go to test-artifacts/screenshots/.
+ * Outside CI, a machine without /usr/bin/chromium skips the browser tests with one line; in CI they fail.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const SCREENSHOTS = resolve(import.meta.dirname, '../test-artifacts/screenshots');
+export const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1280, height: 800 };
+
+export const chromiumAvailable = existsSync(CHROMIUM);
+
+/** `describe` when Chromium is there (or in CI, where its absence must fail); otherwise one skip line. */
+export function describeWithBrowser(name: string, body: () => void): void {
+  if (chromiumAvailable || process.env.CI) {
+    describe(name, body);
+    return;
+  }
+  console.log(`[browser] ${name}: skipped, ${CHROMIUM} is missing (bash scripts/chromium-setup.sh installs it)`);
+  describe.skip(name, body);
+}
+
+export interface BrowserSession {
+  browser: Browser;
+  /** A fresh context (own cookies) at a viewport; pages opened from it share it. */
+  context(viewport?: { width: number; height: number }): Promise<BrowserContext>;
+  close(): Promise<void>;
+}
+
+export async function launchBrowser(): Promise<BrowserSession> {
+  const { chromium } = await import('playwright-core');
+  const profile = await mkdtemp(join(tmpdir(), 'campus-sync-chromium-'));
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const contexts: BrowserContext[] = [];
+  return {
+    browser,
+    async context(viewport = DESKTOP) {
+      const c = await browser.newContext({ viewport });
+      contexts.push(c);
+      return c;
+    },
+    async close() {
+      for (const c of contexts) await c.close().catch(() => {});
+      await browser.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Keeps a full-page screenshot as a test artifact. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  const file = join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
