@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTimetable, startEcalSim, startMonCampusSim, type EcalSim, type MonCampusSim } from '../src/sim/index.js';
+import { startDiscordSim, type DiscordSim } from '../src/sim/discord.js';
 import { API_KEY, API_SECRET, CALENDAR_ID, PASSWORD, makeWorkspace, nestedConfig, runCli, startCli, waitFor, writeConfig, type Workspace } from './helpers.js';
 
 const KEY = 'cli-api-test-key';
@@ -66,3 +67,60 @@ describe('serve and feed-url', () => {
     expect((await runCli(['feed-url', 'lina', '--base-url', url], ws.env)).stdout.trim().split('\n')[0]).toBe(feed);
   });
 });
+
+describe('Discord messages: ingest backfill, then serve keeps up, as the seed\'s quick demo', () => {
+  const BOT = 'bot-token-cli-api-test';
+  let discord: DiscordSim;
+  let ws: Workspace;
+  let channel = '';
+  let serve: ReturnType<typeof startCli> | undefined;
+  const env = (): NodeJS.ProcessEnv => ({
+    ...ws.env,
+    API_KEY: KEY,
+    PORT: '0',
+    DISCORD_BOT_TOKEN: BOT,
+    DISCORD_GUILD_ID: discord.guildId,
+    DISCORD_CHANNEL_IDS: channel,
+    DISCORD_API_URL: discord.url,
+    DISCORD_POLL_SECONDS: '5',
+  });
+
+  beforeAll(async () => {
+    discord = await startDiscordSim({ botToken: BOT });
+    channel = discord.createChannel();
+    discord.seedHistory(channel, 150);
+    ws = await makeWorkspace();
+  });
+  afterAll(async () => {
+    serve?.child.kill('SIGTERM');
+    await serve?.result;
+    await discord?.close();
+  });
+
+  it('backfills the history, then serve ingests a new message and answers it on /v1/messages', async () => {
+    const back = await runCli(['ingest', 'backfill', '--json'], env());
+    expect(back.code, back.stderr).toBe(0);
+    expect(JSON.parse(back.stdout.trim().split('\n').pop()!)).toMatchObject({ fetched: 150, inserted: 150, interrupted: false });
+    expect(back.stdout + back.stderr).not.toContain(BOT);
+
+    let out = '';
+    serve = startCli(['serve', '--json'], env());
+    serve.child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    await waitFor(() => /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.test(out), 15_000);
+    const url = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out)![1]!;
+    const fresh = discord.addMessage(channel, { content: 'rendez-vous dispo jeudi', authorName: 'Olga' });
+    const list = async (): Promise<{ message_id: string; content: string }[]> =>
+      ((await (await fetch(`${url}/v1/messages?guild_id=${discord.guildId}&channel_id=${channel}&limit=500`, { headers: { 'x-api-key': KEY } })).json()) as {
+        items: { message_id: string; content: string }[];
+      }).items;
+    let items: { message_id: string; content: string }[] = [];
+    for (const t0 = Date.now(); !items.some((m) => m.message_id === fresh.id) && Date.now() - t0 < 20_000; await new Promise((r) => setTimeout(r, 250))) {
+      items = await list();
+    }
+    expect(items).toHaveLength(151);
+    expect(items[0]).toMatchObject({ message_id: fresh.id, content: 'rendez-vous dispo jeudi' });
+    const one = await fetch(`${url}/v1/messages/${fresh.id}`, { headers: { 'x-api-key': KEY } });
+    expect(one.status).toBe(200);
+  });
+});
+

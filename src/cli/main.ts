@@ -60,6 +60,12 @@ export const VERBS: Record<string, Verb> = {
     options: { ...common, ...runtimeOption, 'remove-workers-on-exit': { type: 'boolean' }, 'no-api': { type: 'boolean' } },
     run: async (ctx) => (await import('./supervise.js')).superviseVerb(ctx),
   },
+  ingest: {
+    summary: 'ingest backfill: Discord channel history into the reporting store (progress bar); ingest poll: new messages once (for cron)',
+    usage: 'campus-sync ingest backfill [--restart] [--json] | campus-sync ingest poll [--recheck] [--json]   (env: DISCORD_BOT_TOKEN, DISCORD_GUILD_ID, DISCORD_CHANNEL_IDS, DATABASE_URL)',
+    options: { ...common, restart: { type: 'boolean' }, recheck: { type: 'boolean' } },
+    run: async (ctx) => (await import('./ingest.js')).ingestVerb(ctx),
+  },
   serve: {
     summary: 'the reporting API alone: store, import of the workers’ files, HTTP on PORT/HOST (default 127.0.0.1:8080)',
     usage: 'campus-sync serve [--json]   (env: PORT, HOST, DATABASE_URL, API_KEY / API_KEYS / API_KEYS_FILE)',

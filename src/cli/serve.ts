@@ -1,4 +1,5 @@
 import { apiKeysFromEnv, startApi } from '../api/index.js';
+import { ingestConfigFromEnv, startIngestion, type Ingestion, type MessageSink } from '../ingest/index.js';
 import { createLogger, describeError, wantsJson } from '../lib/index.js';
 import { EXIT } from './output.js';
 import type { VerbContext } from './main.js';
@@ -10,8 +11,12 @@ import type { VerbContext } from './main.js';
  */
 export async function serveVerb({ out }: VerbContext): Promise<number> {
   const apiKeys = apiKeysFromEnv(process.env);
-  // The keys are secrets: redacted from every log line, should one ever carry them.
-  const logger = createLogger({ instance: 'api', secrets: apiKeys, json: wantsJson(out.json || undefined) });
+  // The keys and the bot token are secrets: redacted from every log line, should one ever carry them.
+  const botToken = process.env.DISCORD_BOT_TOKEN?.trim();
+  const logger = createLogger({ instance: 'api', secrets: [...apiKeys, ...(botToken ? [botToken] : [])], json: wantsJson(out.json || undefined) });
+  // Discord ingestion (DISCORD_BOT_TOKEN, DISCORD_GUILD_ID, DISCORD_CHANNEL_IDS) runs here when configured:
+  // this process is the store's one writer. Bad settings are a config error before anything starts.
+  const discord = await ingestConfigFromEnv(process.env);
   let api;
   try {
     api = await startApi({ logger, apiKeys });
@@ -20,7 +25,15 @@ export async function serveVerb({ out }: VerbContext): Promise<number> {
     return EXIT.failed;
   }
   const { url } = api;
-  out.result({ url, docs: `${url}/docs` }, () => out.line(`campus-sync API listening on ${url} (docs: ${url}/docs)`));
+  let ingestion: Ingestion | null = null;
+  if (discord) {
+    const sink: MessageSink = api.store;
+    ingestion = startIngestion({ ...discord, sink, logger: logger.child({ phase: 'ingest' }) });
+    logger.info(`Discord ingestion: ${discord.channels.length} channel(s), a poll every ${Math.round(discord.intervalMs / 1000)} s`);
+  }
+  out.result({ url, docs: `${url}/docs`, ingesting: discord ? discord.channels.length : 0 }, () =>
+    out.line(`campus-sync API listening on ${url} (docs: ${url}/docs)${discord ? `, ingesting ${discord.channels.length} Discord channel(s)` : ''}`),
+  );
 
   let signals = 0;
   let resolveStopped!: () => void;
@@ -32,8 +45,8 @@ export async function serveVerb({ out }: VerbContext): Promise<number> {
       process.exit(EXIT.failed);
     }
     logger.info(`${sig}: finishing the requests in flight, then exiting`);
-    void api
-      .stop()
+    void Promise.resolve(ingestion?.stop())
+      .then(() => api.stop())
       .catch((err: unknown) => logger.warn(`while stopping: ${describeError(err)}`))
       .finally(resolveStopped);
   };

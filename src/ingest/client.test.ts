@@ -76,6 +76,12 @@ describe('createDiscordReader against the Discord simulator', () => {
     expect(JSON.stringify(err)).not.toContain(wrong);
     expect((err as Error).cause).toBeUndefined();
     expect(sim.requests).toHaveLength(1);
+    // The advice names the setting as the user wrote it: a config key by default, a variable from the environment.
+    expect(message).toMatch(/check discord\.token \/ tokenFile$/);
+    const fromEnv = await createDiscordReader({ token: wrong, apiUrl: sim.url, retry: { sleep: async () => {} }, settingNames: { token: 'DISCORD_BOT_TOKEN' } })
+      .listMessages(ch)
+      .catch((e: unknown) => e);
+    expect((fromEnv as Error).message).toMatch(/check DISCORD_BOT_TOKEN$/);
   });
 
   it('403 (no access) is an AuthError and 404 (unknown channel) a RemoteError, each naming the channel, not retried', async () => {

@@ -51,7 +51,17 @@ export interface DiscordReaderOptions {
   retry?: RetryOptions;
   logger?: Logger;
   http?: AxiosInstance;
+  /** How the user names the token and channel settings, for error messages (defaults: the config file's keys). */
+  settingNames?: SettingNames;
 }
+
+/** Where the token and the channel list came from, as the user wrote them (config keys or env variables). */
+export interface SettingNames {
+  token?: string;
+  channels?: string;
+}
+
+const DEFAULT_SETTING_NAMES: Required<SettingNames> = { token: 'discord.token / tokenFile', channels: 'discord.channels' };
 
 export interface DiscordReader {
   /** The messages of one page, newest first, as Discord sent them (checked by toMessageRow). */
@@ -94,6 +104,7 @@ export function createDiscordReader(opts: DiscordReaderOptions): DiscordReader {
   const retry = opts.retry ?? {};
   const wait = retry.sleep ?? realSleep;
   const redact = makeRedactor([opts.token]);
+  const names = { ...DEFAULT_SETTING_NAMES, ...opts.settingNames };
   const http =
     opts.http ??
     axios.create({
@@ -149,11 +160,11 @@ export function createDiscordReader(opts: DiscordReaderOptions): DiscordReader {
     const body: DiscordErrorBody = json !== null && typeof json === 'object' ? (json as DiscordErrorBody) : {};
     const code = typeof body.code === 'number' ? ` (code ${body.code})` : '';
     const detail = redact(typeof body.message === 'string' ? `${body.message}${code}` : text.trim().replace(/\s+/g, ' ').slice(0, SNIPPET_CHARS));
-    if (status === 401) throw new AuthError(`Discord refused the bot token reading channel ${channelId} (401 ${detail}): check discord.token / tokenFile`);
+    if (status === 401) throw new AuthError(`Discord refused the bot token reading channel ${channelId} (401 ${detail}): check ${names.token}`);
     if (status === 403) {
       throw new AuthError(`the bot may not read Discord channel ${channelId} (403 ${detail}): give it View Channel and Read Message History there`);
     }
-    if (status === 404) throw new RemoteError(`Discord channel ${channelId} not found (404 ${detail}): check discord.channels and that the bot is in the guild`, { status });
+    if (status === 404) throw new RemoteError(`Discord channel ${channelId} not found (404 ${detail}): check ${names.channels} and that the bot is in the guild`, { status });
     if (status === 429) {
       // retry_after is in seconds (a float) and more precise than the header, which is whole seconds.
       const fromBody = typeof body.retry_after === 'number' && Number.isFinite(body.retry_after) ? Math.ceil(body.retry_after * 1000) : undefined;
@@ -201,6 +212,7 @@ export interface DiscordSourceOptions {
   clock?: Clock;
   /** A reader to reuse (startIngestion shares one, so rate-limit buckets are remembered across polls). */
   reader?: DiscordReader;
+  settingNames?: SettingNames;
 }
 
 export const readerFor = (opts: DiscordSourceOptions): DiscordReader =>
@@ -211,6 +223,7 @@ export const readerFor = (opts: DiscordSourceOptions): DiscordReader =>
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     ...(opts.retry !== undefined ? { retry: opts.retry } : {}),
     ...(opts.logger !== undefined ? { logger: opts.logger } : {}),
+    ...(opts.settingNames !== undefined ? { settingNames: opts.settingNames } : {}),
   });
 
 export const clockOf = (opts: DiscordSourceOptions): Clock => opts.clock ?? systemClock;

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { DISCORD_API_URL } from '../config/index.js';
 import { ConfigError } from '../lib/index.js';
 import { DEFAULT_POLL_INTERVAL_MS } from './poll.js';
-import type { IngestChannel } from './client.js';
+import type { IngestChannel, SettingNames } from './client.js';
 import { SNOWFLAKE_PATTERN } from './snowflake.js';
 
 /** Below 5 s a poll gains nothing for reporting and a few channels approach Discord's per-channel buckets. */
@@ -50,16 +50,28 @@ export interface IngestSettings {
   apiUrl: string;
   channels: IngestChannel[];
   intervalMs: number;
+  /** Set when the settings are not named as in a config file (environment variables): for error messages. */
+  settingNames?: SettingNames;
 }
+
+export interface ResolveIngestOptions {
+  /** Relative tokenFile paths start here (default: the working directory). */
+  baseDir?: string;
+  /** How a key is called in messages (default `discord.guildId` etc.; the environment names variables). */
+  keyName?: (path: readonly PropertyKey[]) => string;
+}
+
+const defaultKeyName = (path: readonly PropertyKey[]): string => (path.length ? path.map(String).join('.') : '(ingestion section)');
 
 /**
  * Checks the section and reads the token file (relative paths from `baseDir`). ConfigError naming the
  * key; the token itself never appears in a message (zod's messages above do not echo values).
  */
-export async function resolveIngestConfig(input: unknown, opts: { baseDir?: string } = {}): Promise<IngestSettings> {
+export async function resolveIngestConfig(input: unknown, opts: ResolveIngestOptions = {}): Promise<IngestSettings> {
+  const keyName = opts.keyName ?? defaultKeyName;
   const parsed = ingestConfigSchema.safeParse(input);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(ingestion section)'}: ${i.message}`);
+    const lines = parsed.error.issues.map((i) => `${keyName(i.path)}: ${i.message}`);
     throw new ConfigError(`invalid Discord ingestion settings:\n  ${lines.join('\n  ')}`);
   }
   const d = parsed.data.discord;
@@ -69,9 +81,9 @@ export async function resolveIngestConfig(input: unknown, opts: { baseDir?: stri
     try {
       token = (await readFile(file, 'utf8')).trim();
     } catch (err) {
-      throw new ConfigError(`discord.tokenFile: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new ConfigError(`${keyName(['discord', 'tokenFile'])}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }
-    if (token === '') throw new ConfigError(`discord.tokenFile: ${file} is empty`);
+    if (token === '') throw new ConfigError(`${keyName(['discord', 'tokenFile'])}: ${file} is empty`);
   }
   return {
     token: token ?? '',

@@ -12,6 +12,7 @@ export {
   type ListQuery,
   type IngestChannel,
   type DiscordSourceOptions,
+  type SettingNames,
 } from './client.js';
 export { backfill, type BackfillOptions, type BackfillProgress, type BackfillResult, type BackfillChannelResult } from './backfill.js';
 export {
@@ -28,6 +29,15 @@ export {
   type IngestionOptions,
   type Ingestion,
 } from './poll.js';
-export { ingestConfigSchema, resolveIngestConfig, MIN_POLL_SECONDS, MAX_POLL_SECONDS, type IngestConfig, type IngestSettings } from './config.js';
+export {
+  ingestConfigSchema,
+  resolveIngestConfig,
+  MIN_POLL_SECONDS,
+  MAX_POLL_SECONDS,
+  type IngestConfig,
+  type IngestSettings,
+  type ResolveIngestOptions,
+} from './config.js';
+export { ingestConfigFromEnv, DISCORD_ENV } from './env.js';
 export { formatBackfillProgress, progressPrinter } from './progress.js';
 export { snowflakeToMs, snowflakeFromMs, compareSnowflakes, isSnowflake } from './snowflake.js';

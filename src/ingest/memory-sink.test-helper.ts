@@ -1,7 +1,9 @@
 /**
  * TEST-ONLY MessageSink: a Map, with the contract of sink.ts (idempotent upsert keeping the first
- * ingestedAt, soft delete, ids compared as integers). The SQL store is tested on its own; this stands in
- * for it so ingestion can be tested against the Discord simulator alone.
+ * ingestedAt, a stale version changing nothing, a re-listed message no longer deleted, soft delete that
+ * says whether it changed the row, ids compared as integers). The SQL store is tested against the same
+ * rules on its own and end to end (test/e2e-ingest.test.ts); this stands in for it so ingestion can be
+ * tested against the Discord simulator alone.
  */
 import type { MessageRow, MessageSink } from './sink.js';
 import { compareSnowflakes } from './snowflake.js';
@@ -20,11 +22,15 @@ const sameExceptIngested = (a: MessageRow, b: MessageRow): boolean => {
   return JSON.stringify(x) === JSON.stringify(y);
 };
 
-export function createTestMessageSink(opts: { withListMessageIds?: boolean } = {}): TestMessageSink {
+/** The store's rule: an unedited copy is older than any edit, and a later edit is newer. */
+const isSameOrNewerVersion = (stored: MessageRow, incoming: MessageRow): boolean =>
+  stored.editedAt === null || (incoming.editedAt !== null && Date.parse(incoming.editedAt) >= Date.parse(stored.editedAt));
+
+export function createTestMessageSink(): TestMessageSink {
   const rows = new Map<string, MessageRow>();
   const cursors = new Map<string, string>();
   const calls = { upserts: 0, marks: 0 };
-  const sink: TestMessageSink = {
+  return {
     rows,
     cursors,
     calls,
@@ -38,7 +44,7 @@ export function createTestMessageSink(opts: { withListMessageIds?: boolean } = {
         if (!old) {
           rows.set(row.messageId, { ...row });
           inserted += 1;
-        } else if (!sameExceptIngested(old, row)) {
+        } else if (isSameOrNewerVersion(old, row) && !sameExceptIngested(old, row)) {
           rows.set(row.messageId, { ...row, ingestedAt: old.ingestedAt });
           updated += 1;
         }
@@ -56,10 +62,7 @@ export function createTestMessageSink(opts: { withListMessageIds?: boolean } = {
     setCursor: async (key, value) => {
       cursors.set(key, value);
     },
+    listMessageIds: async (channelId, fromId) =>
+      [...rows.values()].filter((r) => r.channelId === channelId && !r.deleted && compareSnowflakes(r.messageId, fromId) >= 0).map((r) => r.messageId),
   };
-  if (opts.withListMessageIds !== false) {
-    sink.listMessageIds = async (channelId, fromId) =>
-      [...rows.values()].filter((r) => r.channelId === channelId && !r.deleted && compareSnowflakes(r.messageId, fromId) >= 0).map((r) => r.messageId);
-  }
-  return sink;
 }

@@ -64,7 +64,6 @@ export async function pollOnce(opts: PollOptions): Promise<PollResult> {
   const { sink } = opts;
   const at = clock.now();
   const atIso = at.toISOString();
-  let warnedNoList = false;
   const results: PollChannelResult[] = [];
 
   for (const { guildId, channelId } of opts.channels) {
@@ -133,18 +132,13 @@ export async function pollOnce(opts: PollOptions): Promise<PollResult> {
           before = ids[0];
           if (before === undefined || compareSnowflakes(before, windowStart) < 0) break;
         }
-        if (sink.listMessageIds) {
-          // Discord answered for every message from `from` up to the newest we knew before re-reading
-          // (`after`); a stored one it did not list there is gone. Newer stored ids (another process may
-          // have added them meanwhile) wait for the next re-read.
-          const from = reachedStart || before === undefined ? windowStart : maxSnowflake(windowStart, before);
-          const stored = await sink.listMessageIds(channelId, from);
-          const gone = stored.filter((id) => !seen.has(id) && compareSnowflakes(id, from) >= 0 && compareSnowflakes(id, after) <= 0);
-          for (const id of gone) if (await sink.markMessageDeleted(id, atIso)) result.deleted += 1;
-        } else if (!warnedNoList) {
-          warnedNoList = true;
-          logger.warn('the message store cannot list ids (listMessageIds): Discord deletions are not detected');
-        }
+        // Discord answered for every message from `from` up to the newest we knew before re-reading
+        // (`after`); a stored one it did not list there is gone. Newer stored ids (another process may
+        // have added them meanwhile) wait for the next re-read.
+        const from = reachedStart || before === undefined ? windowStart : maxSnowflake(windowStart, before);
+        const stored = await sink.listMessageIds(channelId, from);
+        const gone = stored.filter((id) => !seen.has(id) && compareSnowflakes(id, from) >= 0 && compareSnowflakes(id, after) <= 0);
+        for (const id of gone) if (await sink.markMessageDeleted(id, atIso)) result.deleted += 1;
         await sink.setCursor(recheckKey, atIso);
       }
     } catch (err) {

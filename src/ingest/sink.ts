@@ -3,6 +3,10 @@
  * `discord_messages` table (message_id PK, guild_id, channel_id, author_id, author_name, content,
  * created_at, edited_at, deleted, attachment_count, embed_count, raw_json, ingested_at) and a small
  * key/value table for cursors. Ingestion never deletes a row.
+ *
+ * Ingestion and the store do not import each other (ingest may import lib and config, store only lib):
+ * the store's `Store` satisfies this interface structurally, its MessageRow has the same shape as this
+ * one, and the CLI (src/cli/ingest.ts) hands the one to the other, which the compiler checks there.
  */
 
 /** One row of `discord_messages`. Ids stay decimal strings: snowflakes exceed 2^53. */
@@ -19,7 +23,7 @@ export interface MessageRow {
   createdAt: string;
   /** Same format; null until the message is edited. */
   editedAt: string | null;
-  /** Always false from Discord; set true only through markMessageDeleted. */
+  /** Always false from Discord (it lists only messages that exist); set true through markMessageDeleted. */
   deleted: boolean;
   attachmentCount: number;
   embedCount: number;
@@ -32,21 +36,26 @@ export interface MessageRow {
 export interface MessageSink {
   /**
    * Insert new rows, update existing ones (by messageId). Idempotent: rows equal to what is stored
-   * change nothing and count in neither number. On update the stored `ingestedAt` is kept (it is when
-   * the message was first seen) and `deleted` becomes false: Discord listing a message proves it exists.
-   * `updated` counts rows whose stored values changed (edits mostly).
+   * change nothing and count in neither number. A version not older than the stored one (its editedAt is
+   * not before the stored editedAt; an unedited copy is older than any edit) replaces it, `deleted`
+   * included: Discord listing a message proves it exists, so a re-listed message is no longer deleted.
+   * A stale version changes nothing (it may have been read before the edit or the deletion). The stored
+   * `ingestedAt` is kept (it is when the message was first seen). `updated` counts rows whose stored
+   * values changed (edits mostly).
    */
   upsertMessages(rows: MessageRow[]): Promise<{ inserted: number; updated: number }>;
-  /** Sets deleted = true (keeps the row and its content). false when unknown or already deleted. */
+  /**
+   * Sets deleted = true (keeps the row and its content). True only when this call changed the row from
+   * not deleted to deleted (pollOnce counts deletions with it); false when unknown or already deleted.
+   */
   markMessageDeleted(messageId: string, at: string): Promise<boolean>;
   getCursor(key: string): Promise<string | null>;
   setCursor(key: string, value: string): Promise<void>;
   /**
-   * Needed for deletion detection (without it pollOnce records edits but not deletions): the ids of the
-   * channel's rows not marked deleted with messageId >= fromId, compared as integers (not as text: "99" < "100").
-   * Any order.
+   * For deletion detection: the ids of the channel's rows not marked deleted with messageId >= fromId,
+   * compared as integers (not as text: "99" < "100"). Any order. fromId is a decimal id.
    */
-  listMessageIds?(channelId: string, fromId: string): Promise<string[]>;
+  listMessageIds(channelId: string, fromId: string): Promise<string[]>;
 }
 
 /** Cursor keys, one set per channel. */

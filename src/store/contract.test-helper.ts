@@ -412,18 +412,70 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
         await fresh();
         await store.upsertMessages([message(1, at(0)), message(2, at(1)), message(3, at(2))]);
         expect(await store.markMessageDeleted(snowflake(2), at(3))).toBe(true);
-        expect(await store.markMessageDeleted(snowflake(2), at(4))).toBe(true);
+        // True only for the call that changed the row: ingestion counts deletions with it.
+        expect(await store.markMessageDeleted(snowflake(2), at(4))).toBe(false);
         expect(await store.markMessageDeleted(snowflake(99), at(3))).toBe(false);
         const ids = async (includeDeleted?: boolean) =>
           (await store.listMessages({ guildId: 'g1', channelId: 'c1', limit: 10, ...(includeDeleted === undefined ? {} : { includeDeleted }) })).items.map((m) => [m.messageId, m.deleted]);
         expect(await ids()).toEqual([[snowflake(3), false], [snowflake(1), false]]);
         expect(await ids(false)).toEqual([[snowflake(3), false], [snowflake(1), false]]);
         expect(await ids(true)).toEqual([[snowflake(3), false], [snowflake(2), true], [snowflake(1), false]]);
-        expect((await store.getMessage(snowflake(2)))?.deleted).toBe(true);
-        // Re-ingesting it (a backfill that saw it before the delete) does not bring it back.
-        await store.upsertMessages([message(2, at(1), { content: 'changed' })]);
-        expect((await store.getMessage(snowflake(2)))?.deleted).toBe(true);
+        expect(await store.getMessage(snowflake(2))).toEqual({ ...message(2, at(1)), deleted: true });
         expect(await store.getMessage(snowflake(42))).toBeNull();
+        const rows = await target.query(`SELECT message_id FROM discord_messages`);
+        expect(rows).toHaveLength(3);
+      });
+
+      it('a message listed again is no longer deleted; a stale copy does not bring it back', async () => {
+        await fresh();
+        const original = message(1, at(0));
+        const edited = { ...original, content: 'edited', editedAt: at(5), rawJson: '{"edited":true}' };
+        await store.upsertMessages([edited]);
+        expect(await store.markMessageDeleted(original.messageId, at(6))).toBe(true);
+        // An unedited copy is older than the stored edit: it may have been read before the deletion.
+        expect(await store.upsertMessages([original])).toEqual({ inserted: 0, updated: 0 });
+        expect((await store.getMessage(original.messageId))?.deleted).toBe(true);
+        // Discord listing the current version proves the message exists: the row is live again, content kept.
+        expect(await store.upsertMessages([{ ...edited, ingestedAt: at(30_000) }])).toEqual({ inserted: 0, updated: 1 });
+        expect(await store.getMessage(original.messageId)).toEqual(edited);
+        expect((await store.listMessages({ guildId: 'g1', limit: 10 })).items.map((m) => m.messageId)).toEqual([original.messageId]);
+        expect(await store.listMessageIds('c1', '0')).toEqual([original.messageId]);
+        // And it can be deleted again.
+        expect(await store.markMessageDeleted(original.messageId, at(40))).toBe(true);
+        expect(await store.listMessageIds('c1', '0')).toEqual([]);
+      });
+
+      it('stores the deleted flag a new row comes with (an import of already deleted messages)', async () => {
+        await fresh();
+        expect(await store.upsertMessages([message(1, at(0), { deleted: true }), message(2, at(1))])).toEqual({ inserted: 2, updated: 0 });
+        expect((await store.getMessage(snowflake(1)))?.deleted).toBe(true);
+        expect(await store.markMessageDeleted(snowflake(1), at(2))).toBe(false);
+        expect((await store.listMessages({ guildId: 'g1', limit: 10 })).items.map((m) => m.messageId)).toEqual([snowflake(2)]);
+        // Within one batch a later copy of the same version wins, as if upserted one after the other.
+        expect(await store.upsertMessages([message(2, at(1), { deleted: true }), message(2, at(1))])).toEqual({ inserted: 0, updated: 0 });
+        expect(await store.upsertMessages([message(2, at(1)), message(2, at(1), { deleted: true })])).toEqual({ inserted: 0, updated: 1 });
+        expect((await store.getMessage(snowflake(2)))?.deleted).toBe(true);
+      });
+
+      it('lists the ids of a channel not marked deleted from an id on, compared as integers', async () => {
+        await fresh();
+        const ids = ['7', '99', '100', '101', '1000', snowflake(1), snowflake(2), '18446744073709551615'];
+        await store.upsertMessages(ids.map((id, i) => ({ ...message(i, at(i)), messageId: id })));
+        await store.upsertMessages([{ ...message(50, at(50)), messageId: '500', channelId: 'c2' }]);
+        await store.markMessageDeleted(snowflake(2), at(60));
+        const list = async (channelId: string, fromId: string) => (await store.listMessageIds(channelId, fromId)).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+        expect(await list('c1', '0')).toEqual(['7', '99', '100', '101', '1000', snowflake(1), '18446744073709551615']);
+        // "99" sorts after "100" as text, not as a number.
+        expect(await list('c1', '100')).toEqual(['100', '101', '1000', snowflake(1), '18446744073709551615']);
+        expect(await list('c1', '0100')).toEqual(await list('c1', '100'));
+        expect(await list('c1', '98')).toEqual(['99', '100', '101', '1000', snowflake(1), '18446744073709551615']);
+        expect(await list('c1', snowflake(1))).toEqual([snowflake(1), '18446744073709551615']);
+        expect(await list('c1', '18446744073709551616')).toEqual([]);
+        expect(await list('c2', '0')).toEqual(['500']);
+        expect(await list('nope', '0')).toEqual([]);
+        for (const bad of ['', 'abc', '-1', '1e5', ' 12']) {
+          expect(await rejection(store.listMessageIds('c1', bad)), bad).toBeInstanceOf(InvalidParameterError);
+        }
       });
 
       it('filters by guild, channel and time, newest first by createdAt then messageId', async () => {

@@ -134,13 +134,25 @@ export interface Store {
   listErrors(instance: string, q: ListQuery): Promise<Page<ErrorRow>>;
 
   /**
-   * Idempotent: the same message twice is one row, counted in neither total the second time. An edit (a
-   * version whose editedAt is not older than the stored one) updates content, editedAt, counts and rawJson;
-   * a stale version never overwrites a newer one, and nothing un-deletes a message.
+   * Idempotent: the same message twice is one row, counted in neither total the second time. A version
+   * that is not older than the stored one (its editedAt is not before the stored editedAt; an unedited copy
+   * is older than any edit) and differs from it replaces content, editedAt, counts, rawJson and `deleted`:
+   * Discord listing a message proves it exists, so a re-listed message (deleted: false) is no longer
+   * deleted. A stale version changes nothing, not even `deleted` (it may predate the deletion).
+   * The first ingestedAt is kept. `updated` counts rows whose stored values changed.
    */
   upsertMessages(rows: MessageRow[]): Promise<{ inserted: number; updated: number }>;
-  /** Sets deleted = true (never a hard delete). False when the message is unknown. */
+  /**
+   * Sets deleted = true (never a hard delete; the row and its content stay). True only when this call
+   * changed a row from not deleted to deleted: false for an unknown or already deleted message.
+   */
   markMessageDeleted(messageId: string, at: string): Promise<boolean>;
+  /**
+   * For deletion detection: the ids of the channel's messages not marked deleted whose id is >= fromId as
+   * integers (snowflakes are decimal strings, and "99" < "100"), in no particular order.
+   * InvalidParameterError when fromId is not a decimal id.
+   */
+  listMessageIds(channelId: string, fromId: string): Promise<string[]>;
   /** Newest first by createdAt then messageId; deleted messages only with includeDeleted. */
   listMessages(q: MessageQuery): Promise<Page<MessageRow>>;
   getMessage(messageId: string): Promise<MessageRow | null>;

@@ -121,6 +121,14 @@ CREATE TABLE import_cursors (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'discord message ids per channel',
+    // listMessageIds (deletion detection, every few minutes per channel) reads one channel's live ids:
+    // without this it scans every channel's messages, since the other indexes lead with guild_id. Partial
+    // (live rows only) because deleted rows are never read through it.
+    sql: `CREATE INDEX discord_messages_channel_id ON discord_messages (channel_id, message_id) WHERE NOT deleted;`,
+  },
 ];
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
@@ -215,5 +223,13 @@ CREATE TABLE import_cursors (
   updated_at TIMESTAMPTZ NOT NULL
 );
 `,
+  },
+  {
+    version: 2,
+    name: 'discord message ids per channel',
+    // listMessageIds (deletion detection, every few minutes per channel) reads one channel's live ids:
+    // without this it scans every channel's messages, since the other indexes lead with guild_id. Partial
+    // (live rows only) because deleted rows are never read through it.
+    sql: `CREATE INDEX discord_messages_channel_id ON discord_messages (channel_id, message_id) WHERE NOT deleted;`,
   },
 ];

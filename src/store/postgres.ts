@@ -12,6 +12,7 @@ import {
   eventFromDb,
   eventKey,
   messageFromDb,
+  messageIdsParams,
   messageKey,
   newestPerMessage,
   normalizeAlert,
@@ -22,7 +23,7 @@ import {
   runKey,
   toPage,
 } from './rows.js';
-import { buildListing, INSTANCE_TABLES, MESSAGE_COLUMNS, MESSAGE_CONFLICT_CLAUSE, pgValuesList } from './sql.js';
+import { buildListing, INSTANCE_TABLES, MESSAGE_COLUMNS, MESSAGE_CONFLICT_CLAUSE, messageIdsSql, pgValuesList } from './sql.js';
 import { toStoreTime } from './time.js';
 
 /** Connections kept open: the API serves ~50 concurrent requests from these without queueing long. */
@@ -261,11 +262,18 @@ function postgresStore(pool: pg.Pool, description: string, fail: (what: string, 
     markMessageDeleted: (messageId, at) =>
       guard('markMessageDeleted', async () => {
         const when = toStoreTime(at, 'at');
+        // `AND NOT deleted`: true only for the call that actually deleted it, and the first deletion time stays.
         const result = await query(
-          'UPDATE discord_messages SET deleted = TRUE, deleted_at = COALESCE(deleted_at, $1) WHERE message_id = $2',
+          'UPDATE discord_messages SET deleted = TRUE, deleted_at = $1 WHERE message_id = $2 AND NOT deleted',
           [when, messageId],
         );
         return (result.rowCount ?? 0) > 0;
+      }),
+
+    listMessageIds: (channelId, fromId) =>
+      guard('listMessageIds', async () => {
+        const { rows } = await query(messageIdsSql('postgres'), messageIdsParams(channelId, fromId));
+        return rows.map((r) => String(r.message_id));
       }),
 
     listMessages: (q) =>

@@ -7,9 +7,11 @@ import {
   errorDedupeKey,
   isSameOrNewerVersion,
   messageFromDb,
+  messageIdsParams,
   newestPerMessage,
   normalizeEvents,
   normalizeMessage,
+  normalizeMessageIdBound,
   runFromDb,
   toPage,
 } from './rows.js';
@@ -82,17 +84,31 @@ describe('message versions', () => {
     expect(isSameOrNewerVersion(original, original)).toBe(true);
   });
 
-  it('newestPerMessage keeps one row per id, the newest, with any deletion', () => {
+  it('newestPerMessage keeps one row per id: the newest version, a later copy of the same version winning', () => {
     const rows = newestPerMessage([
       msg({ editedAt: '2025-03-01T09:05:00Z', content: 'v2' }),
-      msg({ messageId: '2' }),
+      msg({ messageId: '2', deleted: true }),
       msg({ content: 'v0', deleted: true }),
       msg({ editedAt: '2025-03-01T09:00:00Z', content: 'v1' }),
+      msg({ messageId: '2' }),
     ]);
+    // The stale deleted copy (v0) does not win over the edit; the second copy of message 2 replaces the first.
     expect(rows.map((r) => [r.messageId, r.content, r.deleted])).toEqual([
-      ['1300000000000000001', 'v2', true],
+      ['1300000000000000001', 'v2', false],
       ['2', 'hi', false],
     ]);
+  });
+
+  it('listMessageIds bounds are decimal ids, made canonical so length orders them', () => {
+    expect(normalizeMessageIdBound('0')).toBe('0');
+    expect(normalizeMessageIdBound('000')).toBe('0');
+    expect(normalizeMessageIdBound('0042')).toBe('42');
+    expect(normalizeMessageIdBound('18446744073709551615')).toBe('18446744073709551615');
+    for (const bad of ['', 'x', '-1', '1.5', ' 1', '123456789012345678901', 42]) {
+      expect(() => normalizeMessageIdBound(bad), String(bad)).toThrow(InvalidParameterError);
+    }
+    expect(messageIdsParams('c1', '0100')).toEqual(['c1', 3, 3, '100']);
+    expect(() => messageIdsParams('', '1')).toThrow(/channelId/);
   });
 });
 

@@ -148,19 +148,33 @@ export function isSameOrNewerVersion(stored: MessageRow, incoming: MessageRow): 
 
 /**
  * One row per message id out of a batch (a multi-row upsert may not touch a row twice), keeping the newest
- * version; a deletion seen in any copy sticks.
+ * version (a later copy of the same version wins, `deleted` included, as if upserted one after the other).
  */
 export function newestPerMessage(rows: MessageRow[]): MessageRow[] {
   const byId = new Map<string, MessageRow>();
   for (const row of rows.map(normalizeMessage)) {
     const seen = byId.get(row.messageId);
-    if (seen === undefined) byId.set(row.messageId, row);
-    else {
-      const winner = isSameOrNewerVersion(seen, row) ? row : seen;
-      byId.set(row.messageId, { ...winner, deleted: seen.deleted || row.deleted });
-    }
+    byId.set(row.messageId, seen === undefined || isSameOrNewerVersion(seen, row) ? row : seen);
   }
   return [...byId.values()];
+}
+
+/** Decimal ids only, as Discord's snowflakes are; leading zeros dropped so length orders them. */
+const DECIMAL_ID = /^\d{1,20}$/;
+
+/** The bound of listMessageIds, canonical ("0042" → "42"). InvalidParameterError for anything but a decimal id. */
+export function normalizeMessageIdBound(fromId: unknown): string {
+  if (typeof fromId !== 'string' || !DECIMAL_ID.test(fromId)) {
+    throw new InvalidParameterError('fromId', `expected a decimal message id, got ${JSON.stringify(fromId)}`);
+  }
+  return fromId.replace(/^0+(?=\d)/, '');
+}
+
+/** channelId and bound of listMessageIds, checked, as the parameters messageIdsSql takes. */
+export function messageIdsParams(channelId: unknown, fromId: unknown): unknown[] {
+  const channel = text(channelId, 'channelId');
+  const bound = normalizeMessageIdBound(fromId);
+  return [channel, bound.length, bound.length, bound];
 }
 
 // ---- rows coming out ----

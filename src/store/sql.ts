@@ -93,9 +93,11 @@ export const MESSAGE_COLUMNS = [
 
 /**
  * The conflict clause of a message upsert, the same on both engines: a version that is not older than the
- * stored one (see isSameOrNewerVersion) and differs from it replaces the editable fields; the first
- * ingestion time stays, and a deletion is never undone. When nothing changes no row is touched, which is how
- * a message ingested twice counts neither as inserted nor as updated.
+ * stored one (see isSameOrNewerVersion) and differs from it replaces the editable fields and `deleted`
+ * (Discord listing a message proves it exists, so a re-listed message is no longer deleted); the first
+ * ingestion time stays. A stale version touches nothing, not even `deleted`: it may have been read before
+ * the deletion. When nothing changes no row is touched, which is how a message ingested twice counts
+ * neither as inserted nor as updated.
  */
 export const MESSAGE_CONFLICT_CLAUSE = `ON CONFLICT (message_id) DO UPDATE SET
   author_name = excluded.author_name,
@@ -104,7 +106,8 @@ export const MESSAGE_CONFLICT_CLAUSE = `ON CONFLICT (message_id) DO UPDATE SET
   attachment_count = excluded.attachment_count,
   embed_count = excluded.embed_count,
   raw_json = excluded.raw_json,
-  deleted = (discord_messages.deleted OR excluded.deleted)
+  deleted = excluded.deleted,
+  deleted_at = CASE WHEN excluded.deleted THEN discord_messages.deleted_at ELSE NULL END
 WHERE (discord_messages.edited_at IS NULL OR excluded.edited_at >= discord_messages.edited_at)
   AND (discord_messages.author_name IS DISTINCT FROM excluded.author_name
     OR discord_messages.content IS DISTINCT FROM excluded.content
@@ -112,7 +115,21 @@ WHERE (discord_messages.edited_at IS NULL OR excluded.edited_at >= discord_messa
     OR discord_messages.attachment_count IS DISTINCT FROM excluded.attachment_count
     OR discord_messages.embed_count IS DISTINCT FROM excluded.embed_count
     OR discord_messages.raw_json IS DISTINCT FROM excluded.raw_json
-    OR (excluded.deleted AND NOT discord_messages.deleted))`;
+    OR discord_messages.deleted IS DISTINCT FROM excluded.deleted)`;
+
+/**
+ * listMessageIds: ids >= the bound as integers, compared as (length, text). Ids are decimal strings without
+ * leading zeros, so a longer id is a larger number and ids of one length sort as text (message_id is
+ * byte-ordered on both engines: SQLite's BINARY, PostgreSQL's COLLATE "C"). Text, not a cast to a 64-bit
+ * integer, so no stored id, however odd, can make the query fail.
+ * Parameters: channel id, bound length, bound length, bound.
+ */
+export function messageIdsSql(dialect: Dialect): string {
+  const p = dialect === 'sqlite' ? ['?', '?', '?', '?'] : ['$1', '$2', '$3', '$4'];
+  return `SELECT message_id FROM discord_messages
+    WHERE channel_id = ${p[0]} AND NOT deleted
+      AND (length(message_id) > ${p[1]} OR (length(message_id) = ${p[2]} AND message_id >= ${p[3]}))`;
+}
 
 /** Tables that carry an instance column, for `instances()`. */
 export const INSTANCE_TABLES = ['runs', 'synced_events', 'alerts', 'errors'] as const;

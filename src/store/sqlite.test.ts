@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describeStoreContract, message, run, snowflake, type StoreHarness } from './contract.test-helper.js';
 import { openStore } from './open.js';
-import { buildListing } from './sql.js';
+import { buildListing, messageIdsSql } from './sql.js';
+import { messageIdsParams } from './rows.js';
 import { openSqliteStore } from './sqlite.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SchemaTooNewError } from './errors.js';
@@ -130,6 +131,9 @@ describe('SQLite store specifics', () => {
       expect(p, l.sql).toContain(index);
       expect(p, l.sql).not.toMatch(/TEMP B-TREE/);
     }
+    // Deletion detection reads one channel's ids: from its own index, not a scan of every channel.
+    const ids = { sql: messageIdsSql('sqlite'), params: messageIdsParams('c', snowflake(1)) };
+    expect(plan(ids)).toMatch(/^SEARCH discord_messages USING (COVERING )?INDEX discord_messages_channel_id \(channel_id=\?/);
     db.close();
   });
 });

@@ -14,6 +14,7 @@ import {
   eventFromDb,
   eventKey,
   messageFromDb,
+  messageIdsParams,
   messageKey,
   newestPerMessage,
   normalizeAlert,
@@ -24,7 +25,7 @@ import {
   runKey,
   toPage,
 } from './rows.js';
-import { buildListing, INSTANCE_TABLES, MESSAGE_COLUMNS, MESSAGE_CONFLICT_CLAUSE } from './sql.js';
+import { buildListing, INSTANCE_TABLES, MESSAGE_COLUMNS, MESSAGE_CONFLICT_CLAUSE, messageIdsSql } from './sql.js';
 import { toStoreTime } from './time.js';
 
 /**
@@ -238,8 +239,12 @@ function sqliteStore(db: Database.Database, description: string): Store {
     markMessageDeleted: (messageId, at) =>
       guard('markMessageDeleted', () => {
         const when = toStoreTime(at, 'at');
-        return run('UPDATE discord_messages SET deleted = 1, deleted_at = COALESCE(deleted_at, ?) WHERE message_id = ?', [when, messageId]) > 0;
+        // `AND NOT deleted`: true only for the call that actually deleted it, and the first deletion time stays.
+        return run('UPDATE discord_messages SET deleted = 1, deleted_at = ? WHERE message_id = ? AND NOT deleted', [when, messageId]) > 0;
       }),
+
+    listMessageIds: (channelId, fromId) =>
+      guard('listMessageIds', () => stmt(messageIdsSql('sqlite')).pluck().all(...messageIdsParams(channelId, fromId)) as string[]),
 
     listMessages: (q) =>
       guard('listMessages', () => {
