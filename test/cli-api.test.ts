@@ -59,7 +59,21 @@ describe('serve and feed-url', () => {
     const first = await fetch(feed);
     expect(first.status).toBe(200);
     expect(first.headers.get('content-type')).toMatch(/^text\/calendar/);
-    expect(await first.text()).toContain('BEGIN:VCALENDAR');
+    // Parsed back by an independent parser (Mozilla's ical.js): every event, at the wall-clock time ECAL has.
+    const ICAL = (await import('ical.js')).default;
+    const calendar = new ICAL.Component(ICAL.parse(await first.text()));
+    const zones = calendar.getAllSubcomponents('vtimezone').map((z) => new ICAL.Timezone(z));
+    expect(zones.map((z) => z.tzid)).toEqual(['Europe/Paris']);
+    for (const z of zones) ICAL.TimezoneService.register(z);
+    const parsed = calendar.getAllSubcomponents('vevent').map((v) => new ICAL.Event(v));
+    expect(parsed).toHaveLength(12);
+    expect(new Set(parsed.map((e) => e.uid)).size).toBe(12);
+    const inEcal = new Set(ecal.events().map((e) => `${e.name} ${e.startDate} ${e.startTime?.slice(0, 5)}`));
+    for (const e of parsed) {
+      expect(e.startDate.zone?.tzid).toBe('Europe/Paris');
+      const wall = `${e.summary} ${e.startDate.toString().slice(0, 10)} ${e.startDate.toString().slice(11, 16)}`;
+      expect(inEcal.has(wall), wall).toBe(true);
+    }
     const again = await fetch(feed, { headers: { 'if-none-match': first.headers.get('etag')! } });
     expect(again.status).toBe(304);
     expect((await fetch(feed.replace(/token=.*/, 'token=nope'))).status).toBe(404);
