@@ -42,3 +42,4 @@ export {
 export * from './slots-schema.js';
 export * from './notify-schema.js';
 export * from './apprise.js';
+export * from './booking-schema.js';

@@ -82,6 +82,7 @@ ics:
       ics: { enabled: false },
       slots: [],
       notify: [],
+      booking: [],
       legacy: false,
       warnings: [],
       secrets: ['s3cret-pass', 'key-1234', 'secret-5678'],
@@ -150,7 +151,54 @@ ics:
       /moncampus: required with ecal/,
     );
     expect((await errorOf(`${slotsOnly}ics:\n  enabled: true\n`)).message).toMatch(/ics\.enabled: needs a moncampus section/);
-    expect((await errorOf('timezone: Europe/Paris\n')).message).toMatch(/nothing to do: add a moncampus section .* or slots/);
+    expect((await errorOf('timezone: Europe/Paris\n')).message).toMatch(/nothing to do: add a moncampus section .*, slots .* or booking/);
+  });
+
+  it('holds only booking types and channels: secrets from ${VAR} and *File, the config zone, redacted like the rest', async () => {
+    const dir = path.join(tmp, 'booking');
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'cal.token'), 'cal_token_from_file\n');
+    const text = [
+      'timezone: America/Montreal',
+      'booking:',
+      '  - type: appel',
+      '    title: Appel téléphonique',
+      '    provider: calcom',
+      '    eventTypeId: 2283473',
+      '    apiKey: ${CAL_KEY}',
+      '    apiVersion: v1',
+      '  - type: "2024"',
+      '    title: Visio',
+      '    provider: calcom',
+      '    eventTypeId: 7',
+      '    tokenFile: cal.token',
+      '    timezone: Europe/Paris',
+      '    datesOffered: 3',
+      'notify:',
+      '  - name: team',
+      '    type: slack',
+      '    url: http://127.0.0.1:9/services/T1/B1/X1',
+      '',
+    ].join('\n');
+    const c = await parseConfig(text, { file: path.join(dir, 'cabinet.yml'), env: { CAL_KEY: 'cal_live_from_env' } });
+    expect(c.moncampus).toBeUndefined();
+    expect(c.slots).toEqual([]);
+    expect(c.booking).toEqual([
+      { type: 'appel', title: 'Appel téléphonique', provider: 'calcom', eventTypeId: 2283473, apiKey: 'cal_live_from_env', apiVersion: 'v1', url: 'https://api.cal.com', timezone: 'America/Montreal', rangeDays: 14, datesOffered: 4, timesPerDate: 2 },
+      { type: '2024', title: 'Visio', provider: 'calcom', eventTypeId: 7, token: 'cal_token_from_file', apiVersion: 'v2', url: 'https://api.cal.com', timezone: 'Europe/Paris', rangeDays: 14, datesOffered: 3, timesPerDate: 2 },
+    ]);
+    expect(c.secrets).toEqual(expect.arrayContaining(['cal_live_from_env', 'cal_token_from_file']));
+    expect(c.warnings).toEqual([]);
+
+    const alone = await parseConfig(text.split('notify:')[0]!, { file: path.join(dir, 'cabinet.yml'), env: { CAL_KEY: 'k' } });
+    expect(alone.warnings.join('\n')).toMatch(/booking pages are served but there is no notify channel/);
+  });
+
+  it('names the booking key that is wrong, and a token file that cannot be read', async () => {
+    const base = 'booking:\n  - type: appel\n    title: Appel\n    provider: calcom\n    eventTypeId: 1\n';
+    expect((await errorOf(`${base}    datesOffered: 9\n`)).message).toBe('configs/alice.yml: booking[0].datesOffered: expected 3 to 4 dates, got 9');
+    expect((await errorOf(`${base}    tokenFile: /nonexistent/cal.token\n`)).message).toMatch(/^configs\/alice\.yml: booking\[0\]\.tokenFile: cannot read .*ENOENT/);
+    expect((await errorOf(`${base}${base.slice('booking:\n'.length)}`)).message).toMatch(/booking\[1\]\.type: another booking type is already named "appel"/);
   });
 
   it('fills one missing side of a rolling window', async () => {
@@ -197,7 +245,7 @@ describe('parseConfig, invalid input names the file, the key and what was expect
   it('missing section', async () => {
     const err = await errorOf('timezone: UTC\n');
     expect(err.message).toBe(
-      'configs/alice.yml: nothing to do: add a moncampus section (timetable sync) or slots (availability watchers)',
+      'configs/alice.yml: nothing to do: add a moncampus section (timetable sync), slots (availability watchers) or booking (booking pages)',
     );
   });
 

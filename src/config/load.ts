@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, stringify, visit } from 'yaml';
 import { ConfigError } from '../lib/index.js';
+import { bookingSecrets, normaliseBookingType, type BookingTypeConfig } from './booking-schema.js';
 import { interpolateEnv, type ConfigIssue } from './env.js';
 import { notifySecrets, type ChannelConfig } from './notify-schema.js';
 import { watcherSecrets, type SlotWatcherConfig } from './slots-schema.js';
@@ -69,6 +70,8 @@ export interface InstanceConfig {
   slots: SlotWatcherConfig[];
   /** Notification channels (empty when the file has none). */
   notify: ChannelConfig[];
+  /** Booking tunnel types (empty when the file has none); the API process serves them, the worker ignores them. */
+  booking: BookingTypeConfig[];
   /** Loaded from the Python original's flat keys. */
   legacy: boolean;
   /** Notes for people (ignored legacy keys and the like). */
@@ -162,6 +165,9 @@ export async function parseConfig(text: string, opts: ParseOptions): Promise<Ins
   if (config.slots.length > 0 && config.notify.length === 0) {
     config.warnings.push('slots are watched but there is no notify channel: new slots only reach the log');
   }
+  if (config.booking.length > 0 && config.notify.length === 0) {
+    config.warnings.push('booking pages are served but there is no notify channel: proposed availabilities are only stored');
+  }
   return config;
 }
 
@@ -169,8 +175,10 @@ export async function parseConfig(text: string, opts: ParseOptions): Promise<Ins
 function purposeIssues(config: InstanceConfig): ConfigIssue[] {
   if (config.moncampus === undefined) {
     if (config.ecal !== undefined) return [{ path: ['moncampus'], message: 'required with ecal: the timetable pushed to ECAL comes from MonCampus' }];
-    if (config.slots.length === 0) {
-      return [{ path: [], message: 'nothing to do: add a moncampus section (timetable sync) or slots (availability watchers)' }];
+    if (config.slots.length === 0 && config.booking.length === 0) {
+      return [
+        { path: [], message: 'nothing to do: add a moncampus section (timetable sync), slots (availability watchers) or booking (booking pages)' },
+      ];
     }
     return [];
   }
@@ -271,7 +279,15 @@ async function fromNested(data: Record<string, unknown>, ctx: NormaliseContext):
     f.ecal ? readSecret(f.ecal.apiKey, f.ecal.apiKeyFile, ['ecal', 'apiKeyFile'], dir, issues) : undefined,
     f.ecal ? readSecret(f.ecal.apiSecret, f.ecal.apiSecretFile, ['ecal', 'apiSecretFile'], dir, issues) : undefined,
   ]);
+  const bookingSecretsRead = await Promise.all(
+    (f.booking ?? []).map(async (b, i) => ({
+      apiKey: await readSecret(b.apiKey, b.apiKeyFile, ['booking', i, 'apiKeyFile'], dir, issues),
+      token: await readSecret(b.token, b.tokenFile, ['booking', i, 'tokenFile'], dir, issues),
+    })),
+  );
   if (issues.length > 0) throw configErrorFrom(ctx.shown, issues);
+  const timezone = f.timezone ?? DEFAULT_TIMEZONE;
+  const booking = (f.booking ?? []).map((b, i) => normaliseBookingType(b, bookingSecretsRead[i] ?? {}, timezone));
 
   if (f.moncampus === undefined && f.ics?.enabled === true) {
     throw configErrorFrom(ctx.shown, [{ path: ['ics', 'enabled'], message: 'needs a moncampus section: the ICS file is the timetable' }]);
@@ -298,7 +314,7 @@ async function fromNested(data: Record<string, unknown>, ctx: NormaliseContext):
   return {
     name: ctx.name,
     file: ctx.file,
-    timezone: f.timezone ?? DEFAULT_TIMEZONE,
+    timezone,
     schedule: f.schedule ?? DEFAULT_SCHEDULE,
     runOnStart: f.runOnStart ?? DEFAULT_RUN_ON_START,
     ...(f.moncampus
@@ -316,9 +332,17 @@ async function fromNested(data: Record<string, unknown>, ctx: NormaliseContext):
     ics: { enabled: f.moncampus !== undefined && (f.ics?.enabled ?? true) },
     slots: f.slots ?? [],
     notify: f.notify ?? [],
+    booking,
     legacy: false,
     warnings: ctx.warnings,
-    secrets: secretsOf([password, apiKey, apiSecret, ...(f.slots ?? []).flatMap(watcherSecrets), ...notifySecrets(f.notify ?? [])]),
+    secrets: secretsOf([
+      password,
+      apiKey,
+      apiSecret,
+      ...(f.slots ?? []).flatMap(watcherSecrets),
+      ...notifySecrets(f.notify ?? []),
+      ...booking.flatMap(bookingSecrets),
+    ]),
   };
 }
 
@@ -373,6 +397,7 @@ async function fromLegacy(data: Record<string, unknown>, ctx: NormaliseContext):
     ics: { enabled: true },
     slots: [],
     notify: [],
+    booking: [],
     legacy: true,
     warnings,
     secrets: secretsOf([l.moncampus_password, l.ecal_api_key, l.ecal_api_secret]),
@@ -383,7 +408,7 @@ async function fromLegacy(data: Record<string, unknown>, ctx: NormaliseContext):
 async function readSecret(
   inline: string | undefined,
   fromFile: string | undefined,
-  fileKeyPath: readonly string[],
+  fileKeyPath: readonly PropertyKey[],
   dir: string,
   issues: ConfigIssue[],
 ): Promise<string | undefined> {

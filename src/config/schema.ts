@@ -2,6 +2,7 @@ import { IANAZone } from 'luxon';
 import { validate as isValidCron } from 'node-cron';
 import { z } from 'zod';
 import { channelsSchema } from './notify-schema.js';
+import { bookingSchema } from './booking-schema.js';
 import { slotsSchema } from './slots-schema.js';
 
 // Defaults of a config file; every other module reads the normalised InstanceConfig, never these.
@@ -52,6 +53,9 @@ export const STRING_KEYS: ReadonlySet<string> = new Set([
   'passwordFile',
   'apiKeyFile',
   'apiSecretFile',
+  'tokenFile',
+  // A booking slug such as `2024` is still a slug.
+  'type',
   'moncampus_username',
   'ecal_calendar_id',
   'instance_name',
@@ -194,6 +198,8 @@ export const configFileSchema = z.strictObject({
   ics: z.strictObject({ enabled: z.boolean().optional() }).optional(),
   /** Availability-slot watchers (ClicRDV, Cal.com). */
   slots: slotsSchema.optional(),
+  /** Booking tunnel types (`/book/{type}`), served by the API process. */
+  booking: bookingSchema.optional(),
   /** Notification channels: objects, or Apprise-style URL strings. */
   notify: channelsSchema.optional(),
 });

@@ -37,6 +37,7 @@ describe('runSync', () => {
       ics: { enabled: true },
       slots: [],
       notify: [],
+      booking: [],
       legacy: false,
       warnings: [],
       secrets: ['zoe-password', 'zoe-key-1', 'zoe-secret-1'],

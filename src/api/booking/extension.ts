@@ -1,0 +1,313 @@
+import { DateTime } from 'luxon';
+import type { BookingTypeConfig, InstanceConfig } from '../../config/index.js';
+import { AuthError, describeError, makeRedactor, TransientError, type Clock, type Logger } from '../../lib/index.js';
+import { ParamError } from '../params.js';
+import type { ApiRequest, ApiResponse } from '../router.js';
+import type { ApiExtension } from '../server.js';
+import { createBookingCatalog, type BookingCatalog, type BookingEntry } from './catalog.js';
+import { addDays } from './offer.js';
+import { PAGE_HEADERS, pageSettings, renderBookingPage, renderIndexPage, renderNotFoundPage, SCRIPT_PATH, STYLE_PATH } from './page.js';
+import { createProposalLog, type ProposalLog, type StoredProposal } from './proposals.js';
+import { validateBookingRequest, validateProposal, type FieldErrors } from './requests.js';
+import { TUNNEL_JS } from './script.js';
+import { instantOf, MAX_HORIZON_DAYS, parseSlotsParams, todayIn, toSlotDays, type SlotDay } from './slots.js';
+import { TUNNEL_CSS } from './style.js';
+
+/** Slot starts (ISO 8601 instants) of a type from `from` (its zone's date) for `days` days, as seen at `now`. */
+export type FetchSlots = (type: BookingTypeConfig, window: { from: string; days: number; now: Date }) => Promise<string[]>;
+
+export interface NewBooking {
+  /** UTC ISO instant of the slot chosen. */
+  start: string;
+  name: string;
+  email: string;
+  /** The visitor's IANA zone (Cal.com writes to them in it). */
+  timeZone: string;
+  notes?: string;
+}
+
+export interface CreatedBooking {
+  uid: string;
+  /** ISO instant. */
+  start: string;
+  /** Cal.com's status: `accepted`, or `pending` when the host confirms each booking. */
+  status: string;
+}
+
+export type CreateBooking = (type: BookingTypeConfig, booking: NewBooking) => Promise<CreatedBooking>;
+
+/** Thrown by a CreateBooking when Cal.com refuses the slot itself (taken meanwhile, or never free): answered 409. */
+export class SlotUnavailableError extends Error {
+  constructor(message = 'the slot is not available') {
+    super(message);
+    this.name = 'SlotUnavailableError';
+  }
+}
+
+/** An alert about a proposal, for the instance's channels; `id` is stable for one submission (resends dedupe). */
+export interface BookingNotice {
+  id: string;
+  title: string;
+  text: string;
+  fields: { name: string; value: string }[];
+}
+
+export type NotifyProposal = (instance: InstanceConfig, notice: BookingNotice) => Promise<void>;
+
+export interface BookingExtensionOptions {
+  fetchSlots: FetchSlots;
+  createBooking: CreateBooking;
+  notify: NotifyProposal;
+  /** For `${VAR}` in the configs (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Proposals accepted per booking type per hour before 429 (default PROPOSALS_PER_HOUR). */
+  proposalsPerHour?: number;
+}
+
+/** Free times are read again after this long: a page load each is Cal.com's rate limit (120/min) spent on reloads. */
+export const SLOTS_CACHE_MS = 30_000;
+/** A public form that sends alerts: beyond this per type and hour it is someone's script, not visitors. */
+export const PROPOSALS_PER_HOUR = 30;
+/** A resent submission (double click, retry after a lost answer) gets the first one's answer for this long. */
+export const REPLAY_MS = 15 * 60_000;
+const HOUR_MS = 3_600_000;
+
+const JSON_BODY = /^application\/json\b/i;
+const fail = (status: number, error: string, extra: Record<string, unknown> = {}): ApiResponse => ({
+  status,
+  json: { error, ...extra },
+  headers: { 'cache-control': 'no-store' },
+});
+
+/** What a visitor may read of a Cal.com failure: what happened, never a key, never the raw answer at length. */
+function calcomFailure(err: unknown, redact: (s: string) => string, what: string): ApiResponse {
+  const reason =
+    err instanceof AuthError
+      ? 'Cal.com refused our credentials'
+      : err instanceof TransientError
+        ? 'Cal.com is unavailable or busy'
+        : 'Cal.com answered with an error';
+  return fail(502, `${what}: ${reason}. Try again in a moment.`, { detail: redact(describeError(err)).slice(0, 300) });
+}
+
+function parseJsonBody(req: ApiRequest): { ok: true; value: unknown } | { ok: false; response: ApiResponse } {
+  const type = req.headers['content-type'];
+  // A JSON content type cannot be sent cross-site without CORS approval (which we never give): no CSRF through forms.
+  if (typeof type !== 'string' || !JSON_BODY.test(type)) return { ok: false, response: fail(415, 'expected a JSON body (content-type: application/json)') };
+  try {
+    return { ok: true, value: JSON.parse((req.body ?? Buffer.alloc(0)).toString('utf8')) as unknown };
+  } catch {
+    return { ok: false, response: fail(400, 'the body is not valid JSON') };
+  }
+}
+
+const invalid = (fields: FieldErrors): ApiResponse => fail(400, 'Please check the highlighted fields.', { fields });
+
+function proposalNotice(entry: BookingEntry, p: StoredProposal): BookingNotice {
+  const zone = entry.type.timezone;
+  const lines = p.ranges.map((r) => {
+    const day = DateTime.fromISO(r.date, { zone }).setLocale('en-GB').toFormat('ccc d LLL yyyy');
+    return `• ${day}, ${r.from}–${r.to}`;
+  });
+  const text = [`${p.name} found no free time and proposes (${zone}):`, ...lines, ...(p.message ? ['', `“${p.message}”`] : [])].join('\n');
+  return {
+    id: `booking-${p.type}-${p.requestId}`,
+    title: `Availability proposed: ${entry.type.title}`,
+    text,
+    fields: [
+      { name: 'Name', value: p.name },
+      { name: 'Email', value: p.email },
+      { name: 'Booking type', value: p.type },
+    ],
+  };
+}
+
+/**
+ * The booking tunnel (the seed's Next.js Cal.com flow) on the API's server: the slots API, the page of
+ * each type, its booking and availability endpoints. Types come from the `booking:` sections of the configs.
+ */
+export function bookingExtension(opts: BookingExtensionOptions): ApiExtension {
+  return (ctx) => {
+    const { router, logger, clock } = ctx;
+    const catalog = createBookingCatalog({ configDir: ctx.configDir, logger, ...(opts.env ? { env: opts.env } : {}) });
+    const proposals = createProposalLog(ctx.dataDir);
+    registerRoutes({ ...opts, router, logger, clock, catalog, proposals });
+  };
+}
+
+interface Deps extends BookingExtensionOptions {
+  router: Parameters<ApiExtension>[0]['router'];
+  logger: Logger;
+  clock: Clock;
+  catalog: BookingCatalog;
+  proposals: ProposalLog;
+}
+
+function registerRoutes(d: Deps): void {
+  const { router, logger, clock, catalog } = d;
+  const slotsCache = new Map<string, { at: number; days: Promise<SlotDay[]> }>();
+  const replays = new Map<string, { at: number; answer: Promise<ApiResponse> }>();
+  const proposalTimes = new Map<string, number[]>();
+  const perHour = d.proposalsPerHour ?? PROPOSALS_PER_HOUR;
+
+  const forget = (map: Map<string, { at: number }>, ttl: number): void => {
+    const now = clock.now().getTime();
+    for (const [k, v] of map) if (now - v.at > ttl) map.delete(k);
+  };
+
+  /** The entry, or the answer saying why there is none (404 unknown, 503 claimed by two configs). */
+  const entryOr = async (slug: string, html: boolean): Promise<{ entry: BookingEntry } | { response: ApiResponse }> => {
+    const found = await catalog.find(slug);
+    if ('found' in found) return { entry: found.found };
+    const message =
+      'conflict' in found ? `The booking type "${slug}" is not available right now.` : `There is no booking type "${slug}".`;
+    const status = 'conflict' in found ? 503 : 404;
+    if (html) return { response: { status, headers: PAGE_HEADERS, body: renderNotFoundPage(message) } };
+    return { response: fail(status, message) };
+  };
+
+  const slotDays = (entry: BookingEntry, from: string, range: number): Promise<SlotDay[]> => {
+    const key = `${entry.type.type}|${from}|${range}`;
+    const now = clock.now();
+    const hit = slotsCache.get(key);
+    if (hit && now.getTime() - hit.at < SLOTS_CACHE_MS) return hit.days;
+    forget(slotsCache, SLOTS_CACHE_MS);
+    const days = d.fetchSlots(entry.type, { from, days: range, now }).then((starts) => toSlotDays(starts, entry.type.timezone, { from, range }, now));
+    slotsCache.set(key, { at: now.getTime(), days });
+    days.catch(() => slotsCache.delete(key));
+    return days;
+  };
+
+  const secretsRedactor = async (entry: BookingEntry): Promise<(s: string) => string> =>
+    makeRedactor([...entry.instance.secrets, ...(await catalog.secrets())]);
+
+  router.get('/api/calcom/slots', async (req) => {
+    let params;
+    try {
+      const slug = req.query.get('type') ?? '';
+      const found = await catalog.find(slug).catch(() => ({ missing: true }) as const);
+      const zone = 'found' in found ? found.found.type.timezone : 'UTC';
+      const defaultRange = 'found' in found ? found.found.type.rangeDays : undefined;
+      params = parseSlotsParams(req.query, todayIn(zone, clock.now()), defaultRange);
+    } catch (err) {
+      if (err instanceof ParamError) return fail(400, err.message, { parameter: err.parameter });
+      throw err;
+    }
+    const got = await entryOr(params.type, false);
+    if ('response' in got) return got.response;
+    try {
+      return { status: 200, json: await slotDays(got.entry, params.from, params.range), headers: { 'cache-control': 'no-store' } };
+    } catch (err) {
+      const redact = await secretsRedactor(got.entry);
+      logger.warn(`booking ${params.type}: Cal.com slots failed: ${redact(describeError(err))}`);
+      return calcomFailure(err, redact, 'The free times could not be loaded');
+    }
+  });
+
+  router.get('/book', async () => ({
+    status: 200,
+    headers: PAGE_HEADERS,
+    body: renderIndexPage((await catalog.all()).map((e) => ({ type: e.type.type, title: e.type.title, ...(e.type.description ? { description: e.type.description } : {}) }))),
+  }));
+
+  router.get(STYLE_PATH, async () => ({ status: 200, headers: { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'no-cache' }, body: TUNNEL_CSS }));
+  router.get(SCRIPT_PATH, async () => ({ status: 200, headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }, body: TUNNEL_JS }));
+
+  router.get('/book/:type', async (req) => {
+    const got = await entryOr(req.params.type as string, true);
+    if ('response' in got) return got.response;
+    const today = todayIn(got.entry.type.timezone, clock.now());
+    const settings = pageSettings(got.entry.type, today, addDays(today, MAX_HORIZON_DAYS));
+    return { status: 200, headers: PAGE_HEADERS, body: renderBookingPage(got.entry.type, settings) };
+  });
+
+  /** The first answer to a submission id, replayed to a resend; a failure is not kept (the resend tries again). */
+  const once = (key: string, run: () => Promise<ApiResponse>): Promise<ApiResponse> => {
+    forget(replays, REPLAY_MS);
+    const known = replays.get(key);
+    if (known) return known.answer;
+    const answer = run();
+    replays.set(key, { at: clock.now().getTime(), answer });
+    void answer.then(
+      (a) => {
+        if (a.status >= 300) replays.delete(key);
+      },
+      () => replays.delete(key),
+    );
+    return answer;
+  };
+
+  router.post('/book/:type/booking', async (req) => {
+    const got = await entryOr(req.params.type as string, false);
+    if ('response' in got) return got.response;
+    const { type } = got.entry;
+    const body = parseJsonBody(req);
+    if (!body.ok) return body.response;
+    const checked = validateBookingRequest(body.value);
+    if (!checked.ok) return invalid(checked.fields);
+    const b = checked.value;
+    const start = instantOf(b.date, b.time, type.timezone);
+    if (start === null) return invalid({ time: 'This time does not exist on that day (the clocks change). Choose another.' });
+    if (start.toMillis() <= clock.now().getTime()) return invalid({ time: 'This time has passed. Choose another.' });
+    return once(`${type.type}|booking|${b.requestId}`, async () => {
+      try {
+        const created = await d.createBooking(type, {
+          start: start.toUTC().toISO() ?? '',
+          name: b.name,
+          email: b.email,
+          timeZone: b.timeZone ?? type.timezone,
+          ...(b.notes ? { notes: b.notes } : {}),
+        });
+        // The slot is gone: the next visitor must not be offered it from the cache.
+        for (const key of slotsCache.keys()) if (key.startsWith(`${type.type}|`)) slotsCache.delete(key);
+        const local = DateTime.fromISO(created.start, { setZone: true }).setZone(type.timezone);
+        logger.info(`booking ${type.type}: booked ${local.toISO() ?? created.start} (${created.status})`);
+        return {
+          status: 201,
+          headers: { 'cache-control': 'no-store' },
+          json: { booking: { uid: created.uid, date: local.toISODate(), time: local.toFormat('HH:mm'), timezone: type.timezone, status: created.status } },
+        };
+      } catch (err) {
+        if (err instanceof SlotUnavailableError) {
+          for (const key of slotsCache.keys()) if (key.startsWith(`${type.type}|`)) slotsCache.delete(key);
+          return fail(409, 'This time was just taken. Please choose another one.');
+        }
+        const redact = await secretsRedactor(got.entry);
+        logger.warn(`booking ${type.type}: Cal.com booking failed: ${redact(describeError(err))}`);
+        return calcomFailure(err, redact, 'The booking could not be made');
+      }
+    });
+  });
+
+  router.post('/book/:type/availability', async (req) => {
+    const got = await entryOr(req.params.type as string, false);
+    if ('response' in got) return got.response;
+    const { type, instance } = got.entry;
+    const body = parseJsonBody(req);
+    if (!body.ok) return body.response;
+    const checked = validateProposal(body.value, todayIn(type.timezone, clock.now()));
+    if (!checked.ok) return invalid(checked.fields);
+    const nowMs = clock.now().getTime();
+    const recent = (proposalTimes.get(type.type) ?? []).filter((t) => nowMs - t < HOUR_MS);
+    if (recent.length >= perHour) {
+      proposalTimes.set(type.type, recent);
+      return { ...fail(429, 'Too many proposals right now. Please try again later.'), headers: { 'retry-after': String(Math.ceil((HOUR_MS - (nowMs - (recent[0] ?? nowMs))) / 1000)) } };
+    }
+    return once(`${type.type}|proposal|${checked.value.requestId}`, async () => {
+      const stored: StoredProposal = { ...checked.value, type: type.type, instance: instance.name, receivedAt: clock.now().toISOString() };
+      const isNew = await d.proposals.append(stored);
+      if (isNew) {
+        recent.push(nowMs);
+        proposalTimes.set(type.type, recent);
+        logger.info(`booking ${type.type}: availability proposed (${stored.ranges.length} range(s))`);
+        try {
+          await d.notify(instance, proposalNotice(got.entry, stored));
+        } catch (err) {
+          // Stored all the same: a person finds it in data/.booking/; the visitor need not try again.
+          logger.error(`booking ${type.type}: the proposal is stored but could not be queued for the channels: ${describeError(err)}`);
+        }
+      }
+      return { status: 201, headers: { 'cache-control': 'no-store' }, json: { ok: true } };
+    });
+  });
+}

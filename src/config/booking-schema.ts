@@ -1,0 +1,136 @@
+import { IANAZone } from 'luxon';
+import { z } from 'zod';
+import { DEFAULT_CALCOM_RANGE_DAYS, DEFAULT_CALCOM_URL, MAX_CALCOM_RANGE_DAYS } from './slots-schema.js';
+
+/** The seed tunnel shows "3 to 4" dates: four fills a phone screen without scrolling. */
+export const DEFAULT_BOOKING_DATES_OFFERED = 4;
+export const MIN_BOOKING_DATES_OFFERED = 3;
+export const MAX_BOOKING_DATES_OFFERED = 4;
+/** The seed tunnel offers two times per date: a choice, not a grid to read. */
+export const DEFAULT_BOOKING_TIMES_PER_DATE = 2;
+/** More buttons than this per date is the full calendar the tunnel exists to avoid. */
+export const MAX_BOOKING_TIMES_PER_DATE = 6;
+/** The v2 API is Cal.com's current one; v1 is kept for the seed's `cal_live_` keys. */
+export const DEFAULT_BOOKING_API_VERSION = 'v2';
+/** A slug ends up in `/book/{type}`: lower case, digits and dashes read well in a URL and never need escaping. */
+export const BOOKING_TYPE_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
+/** Titles and descriptions are shown on the page: a heading and a paragraph, not an essay. */
+const MAX_TITLE_CHARS = 120;
+const MAX_DESCRIPTION_CHARS = 1_000;
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
+const nonEmpty = (what: string) => z.string().min(1, { error: `expected ${what}, got an empty value` });
+const intIn = (min: number, max: number, what: string) =>
+  z
+    .number()
+    .int({ error: `expected a whole number of ${what}` })
+    .min(min, { error: `expected ${min} to ${max} ${what}` })
+    .max(max, { error: `expected ${min} to ${max} ${what}` });
+
+/** One bookable meeting type, as a config file writes it (defaults applied, secrets maybe still in files). */
+export const bookingTypeSchema = z
+  .strictObject({
+    type: z.string().regex(BOOKING_TYPE_PATTERN, {
+      error: 'expected a URL slug: lower-case letters, digits and "-" (1 to 40 characters, not starting or ending with "-")',
+    }),
+    title: nonEmpty('a title').max(MAX_TITLE_CHARS, { error: `expected at most ${MAX_TITLE_CHARS} characters` }),
+    description: z.string().max(MAX_DESCRIPTION_CHARS, { error: `expected at most ${MAX_DESCRIPTION_CHARS} characters` }).optional(),
+    provider: z.literal('calcom', { error: 'expected provider "calcom" (the only booking provider)' }),
+    eventTypeId: z.number().int({ error: 'expected the event type id (a whole number)' }).positive({ error: 'expected a positive id' }),
+    apiKey: nonEmpty('an API key').optional(),
+    apiKeyFile: nonEmpty('a file path').optional(),
+    token: nonEmpty('a bearer token').optional(),
+    tokenFile: nonEmpty('a file path').optional(),
+    apiVersion: z.enum(['v1', 'v2'], { error: 'expected "v1" or "v2"' }).default(DEFAULT_BOOKING_API_VERSION),
+    url: httpUrl.default(DEFAULT_CALCOM_URL),
+    /** Absent: the config's time zone. */
+    timezone: z.string().refine((tz) => IANAZone.isValidZone(tz), { error: 'expected an IANA time zone such as "Europe/Paris"' }).optional(),
+    rangeDays: intIn(1, MAX_CALCOM_RANGE_DAYS, 'days').default(DEFAULT_CALCOM_RANGE_DAYS),
+    datesOffered: intIn(MIN_BOOKING_DATES_OFFERED, MAX_BOOKING_DATES_OFFERED, 'dates').default(DEFAULT_BOOKING_DATES_OFFERED),
+    timesPerDate: intIn(1, MAX_BOOKING_TIMES_PER_DATE, 'times').default(DEFAULT_BOOKING_TIMES_PER_DATE),
+  })
+  .superRefine((b, ctx) => {
+    for (const key of ['apiKey', 'token'] as const) {
+      if (b[key] !== undefined && b[`${key}File`] !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [`${key}File`], message: `give either ${key} or ${key}File, not both` });
+      }
+    }
+    // v1 answers 401 "No apiKey provided" to every request without one: say so now, not to a visitor.
+    if (b.apiVersion === 'v1' && b.apiKey === undefined && b.apiKeyFile === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['apiKey'], message: 'required with apiVersion v1 (Cal.com v1 needs an API key; or apiKeyFile)' });
+    }
+  });
+export type BookingTypeFile = z.infer<typeof bookingTypeSchema>;
+export type BookingTypeInput = z.input<typeof bookingTypeSchema>;
+
+export const bookingSchema = z.array(bookingTypeSchema).superRefine((types, ctx) => {
+  const seen = new Set<string>();
+  types.forEach((t, i) => {
+    if (seen.has(t.type)) ctx.addIssue({ code: 'custom', path: [i, 'type'], message: `another booking type is already named "${t.type}"` });
+    seen.add(t.type);
+  });
+});
+
+/** A booking type as the rest of the code sees it: secrets read, zone resolved, URL without trailing slash. */
+export interface BookingTypeConfig {
+  type: string;
+  title: string;
+  description?: string;
+  provider: 'calcom';
+  eventTypeId: number;
+  apiKey?: string;
+  token?: string;
+  apiVersion: 'v1' | 'v2';
+  url: string;
+  /** The type's own zone, else the config's: the hours offered are wall-clock times there. */
+  timezone: string;
+  rangeDays: number;
+  datesOffered: number;
+  timesPerDate: number;
+}
+
+/** The normalised type, given the secrets read from `*File` and the config's zone. */
+export function normaliseBookingType(
+  b: BookingTypeFile,
+  secrets: { apiKey?: string | undefined; token?: string | undefined },
+  configTimezone: string,
+): BookingTypeConfig {
+  const apiKey = b.apiKey ?? secrets.apiKey;
+  const token = b.token ?? secrets.token;
+  return {
+    type: b.type,
+    title: b.title,
+    ...(b.description !== undefined ? { description: b.description } : {}),
+    provider: b.provider,
+    eventTypeId: b.eventTypeId,
+    ...(apiKey !== undefined ? { apiKey } : {}),
+    ...(token !== undefined ? { token } : {}),
+    apiVersion: b.apiVersion,
+    url: b.url.replace(/\/+$/, ''),
+    timezone: b.timezone ?? configTimezone,
+    rangeDays: b.rangeDays,
+    datesOffered: b.datesOffered,
+    timesPerDate: b.timesPerDate,
+  };
+}
+
+/** Values that must never reach a page, a log or an alert. */
+export function bookingSecrets(b: Pick<BookingTypeConfig, 'apiKey' | 'token'>): string[] {
+  return [b.apiKey, b.token].filter((s): s is string => s !== undefined && s !== '');
+}
+
+/**
+ * Slugs claimed by more than one config (`/book/{type}` must name one event type): slug → the instances,
+ * sorted. Each config checks its own list; this is the check across files.
+ */
+export function duplicateBookingTypes(configs: readonly { name: string; booking: readonly { type: string }[] }[]): Map<string, string[]> {
+  const owners = new Map<string, string[]>();
+  for (const c of configs) {
+    for (const t of c.booking) {
+      const list = owners.get(t.type) ?? [];
+      if (!list.includes(c.name)) list.push(c.name);
+      owners.set(t.type, list);
+    }
+  }
+  return new Map([...owners].filter(([, names]) => names.length > 1).map(([slug, names]) => [slug, names.sort()]));
+}
