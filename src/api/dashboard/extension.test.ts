@@ -1,0 +1,201 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore, type Store } from '../../store/index.js';
+import { createApiServer, type ApiServer } from '../server.js';
+import { captureLogger, tempDirs, type TempDirs } from '../test-support.test-helper.js';
+import { SESSION_COOKIE } from './auth.js';
+import { dashboardExtension, type ActionResult, type DashboardActions } from './extension.js';
+import { API_KEY, invalidYaml, PASSWORD, runRow, SECRETS, slotsOnlyYaml, timetableYaml, writeFiles } from './fixtures.test-helper.js';
+
+let dirs: TempDirs;
+let store: Store;
+let server: ApiServer;
+let base: string;
+let host: string;
+const calls: string[] = [];
+/** Released by the test that checks a second click while the first is still running. */
+let hold: Promise<void> | null = null;
+const served: string[] = [];
+
+/** The actions as the dashboard sees them: it only calls them, so a recording implementation is its whole contract. */
+const actions: DashboardActions = {
+  async runNow(name): Promise<ActionResult> {
+    calls.push(`run ${name}`);
+    if (hold) await hold;
+    return { ok: true, message: `Run success for ${name}`, details: [`a detail with ${PASSWORD}`] };
+  },
+  async restart(name) {
+    calls.push(`restart ${name}`);
+    return { ok: false, message: 'No supervisor is running' };
+  },
+  async testNotification(name) {
+    calls.push(`test ${name}`);
+    throw new Error(`channel exploded with ${PASSWORD}`);
+  },
+};
+
+async function call(path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
+  const res = await fetch(`${base}${path}`, { redirect: 'manual', ...init });
+  const text = await res.text();
+  served.push(text, JSON.stringify([...res.headers]));
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+const sameOrigin = () => ({ 'sec-fetch-site': 'same-origin', origin: base });
+
+async function login(): Promise<string> {
+  const r = await call('/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...sameOrigin() }, body: `key=${encodeURIComponent(API_KEY)}` });
+  expect(r.status).toBe(303);
+  const set = r.headers.get('set-cookie') ?? '';
+  return set.split(';')[0] as string;
+}
+
+beforeAll(async () => {
+  dirs = await tempDirs('campus-sync-dashboard-ext-');
+  store = await openStore({ dataDir: dirs.dataDir });
+  await writeFiles(dirs.configDir, { 'alice.yml': timetableYaml(), 'broken.yml': invalidYaml, 'watch.yml': slotsOnlyYaml });
+  await store.insertRun(runRow('alice', new Date(Date.now() - 3_600_000), { created: 5 }));
+  server = createApiServer({ store, configDir: dirs.configDir, dataDir: dirs.dataDir, apiKeys: [API_KEY], logger: captureLogger().logger, extensions: [dashboardExtension({ actions })] });
+  ({ url: base } = await server.listen(0));
+  host = new URL(base).host;
+});
+afterAll(async () => {
+  await server?.close();
+  await store?.close();
+  await dirs?.cleanup();
+});
+
+describe('dashboard access', () => {
+  it('without a key or cookie: the login form, and nothing of the instances', async () => {
+    const r = await call('/');
+    expect(r.status).toBe(401);
+    expect(r.text).toContain('<form method="post" action="/login">');
+    expect(r.text).not.toContain('alice');
+    expect((await call('/dashboard/state.json')).status).toBe(401);
+    expect((await call('/dashboard/state.json', { headers: { cookie: `${SESSION_COOKIE}=123.abc` } })).status).toBe(401);
+  });
+
+  it('a wrong key is refused at the login form and sets no cookie; a cross-site login is refused', async () => {
+    const wrong = await call('/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...sameOrigin() }, body: 'key=nope' });
+    expect(wrong.status).toBe(401);
+    expect(wrong.text).toContain('That key is not accepted.');
+    expect(wrong.headers.get('set-cookie')).toBeNull();
+    const cross = await call('/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'cross-site' }, body: `key=${API_KEY}` });
+    expect(cross.status).toBe(403);
+    expect(cross.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('the right key sets an HttpOnly SameSite=Strict cookie without the key, which opens the page and the state', async () => {
+    const r = await call('/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...sameOrigin() }, body: `key=${encodeURIComponent(API_KEY)}` });
+    expect(r.status).toBe(303);
+    expect(r.headers.get('location')).toBe('/');
+    const set = r.headers.get('set-cookie') ?? '';
+    expect(set).toMatch(new RegExp(`^${SESSION_COOKIE}=\\d+\\.[A-Za-z0-9_-]+; Path=/; HttpOnly; SameSite=Strict; Max-Age=\\d+$`));
+    expect(set).not.toContain(API_KEY);
+    const cookie = set.split(';')[0] as string;
+    const page = await call('/', { headers: { cookie } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    expect(page.text).toContain('id="card-alice"');
+    expect(page.text).toContain('invalid config');
+    const state = await call('/dashboard/state.json', { headers: { cookie } });
+    expect(state.status).toBe(200);
+    expect(state.json.instances.map((i: { name: string; state: string }) => `${i.name}:${i.state}`)).toEqual(['alice:unknown', 'broken:invalid', 'watch:unknown']);
+    expect(state.json.instances[0].lastRun.created).toBe(5);
+    expect(state.json.html.cards).toHaveLength(3);
+    expect(state.json.html.cards[0].live.html).toContain('+5');
+  });
+
+  it('the x-api-key header opens them too (scripts)', async () => {
+    expect((await call('/', { headers: { 'x-api-key': API_KEY } })).status).toBe(200);
+    expect((await call('/dashboard/state.json', { headers: { 'x-api-key': API_KEY } })).status).toBe(200);
+  });
+
+  it('logout clears the cookie', async () => {
+    const r = await call('/logout', { method: 'POST', headers: sameOrigin() });
+    expect(r.status).toBe(303);
+    expect(r.headers.get('set-cookie')).toMatch(new RegExp(`^${SESSION_COOKIE}=; .*Max-Age=0`));
+  });
+
+  it('serves its script and stylesheet itself', async () => {
+    const js = await call('/dashboard/app.js');
+    expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(js.text).toContain('/dashboard/state.json');
+    expect((await call('/dashboard/app.css')).headers.get('content-type')).toMatch(/^text\/css/);
+  });
+});
+
+describe('dashboard buttons', () => {
+  const post = (path: string, headers: Record<string, string>) => call(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
+
+  it('need a login, and a same-origin request when it is the cookie that logs in', async () => {
+    const cookie = await login();
+    calls.length = 0;
+    expect((await post('/dashboard/instances/alice/run', {})).status).toBe(401);
+    expect((await post('/dashboard/instances/alice/run', { cookie })).status).toBe(403);
+    expect((await post('/dashboard/instances/alice/run', { cookie, 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    expect((await post('/dashboard/instances/alice/run', { cookie, origin: 'http://evil.example', host })).status).toBe(403);
+    expect((await post('/dashboard/instances/alice/run', { 'x-api-key': API_KEY, 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    expect(calls).toEqual([]);
+  });
+
+  it('call the actions and answer their result, redacted', async () => {
+    const cookie = await login();
+    calls.length = 0;
+    const run = await post('/dashboard/instances/alice/run', { cookie, ...sameOrigin() });
+    expect(run.status).toBe(200);
+    expect(run.json).toEqual({ ok: true, message: 'Run success for alice', details: ['a detail with [REDACTED]'] });
+    const restart = await post('/dashboard/instances/watch/restart', { 'x-api-key': API_KEY });
+    expect(restart.json).toEqual({ ok: false, message: 'No supervisor is running', details: [] });
+    const test = await post('/dashboard/instances/alice/test-notification', { cookie, ...sameOrigin() });
+    expect(test.status).toBe(500);
+    expect(test.json.message).toBe('Send test notification failed: channel exploded with [REDACTED]');
+    expect(calls).toEqual(['run alice', 'restart watch', 'test alice']);
+  });
+
+  it('refuse unknown instances and actions, invalid configs and buttons an instance does not have', async () => {
+    const h = { 'x-api-key': API_KEY };
+    calls.length = 0;
+    expect((await post('/dashboard/instances/nobody/run', h)).status).toBe(404);
+    expect((await post('/dashboard/instances/..%2Fetc/run', h)).status).toBe(404);
+    expect((await post('/dashboard/instances/alice/delete-everything', h)).status).toBe(404);
+    const invalid = await post('/dashboard/instances/broken/restart', h);
+    expect(invalid.status).toBe(409);
+    expect(invalid.json.message).toMatch(/invalid/);
+    const noTimetable = await post('/dashboard/instances/watch/run', h);
+    expect(noTimetable.status).toBe(409);
+    expect(noTimetable.json.message).toMatch(/no timetable/);
+    expect((await post('/dashboard/instances/watch/test-notification', h)).status).toBe(409);
+    expect((await call('/dashboard/instances/alice/run')).status).toBe(405);
+    expect(calls).toEqual([]);
+  });
+
+  it('a second click while the first runs is told so, not run twice', async () => {
+    let release!: () => void;
+    hold = new Promise((r) => (release = r));
+    calls.length = 0;
+    const first = post('/dashboard/instances/alice/run', { 'x-api-key': API_KEY });
+    while (calls.length === 0) await new Promise((r) => setTimeout(r, 5));
+    const second = await post('/dashboard/instances/alice/run', { 'x-api-key': API_KEY });
+    expect(second.status).toBe(409);
+    expect(second.json.message).toMatch(/already in progress/);
+    release();
+    hold = null;
+    expect((await first).status).toBe(200);
+    expect(calls).toEqual(['run alice']);
+  });
+});
+
+describe('secrets', () => {
+  it('no config secret or API key in anything served', () => {
+    const all = served.join('\n');
+    expect(all.length).toBeGreaterThan(1000);
+    for (const secret of SECRETS) expect(all).not.toContain(secret);
+  });
+});

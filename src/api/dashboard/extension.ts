@@ -1,0 +1,167 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { isValidInstanceName } from '../../config/index.js';
+import { describeError, sleep } from '../../lib/index.js';
+import type { ApiRequest, ApiResponse } from '../router.js';
+import type { ApiExtension, ApiExtensionContext } from '../server.js';
+import { DASHBOARD_CSS, DASHBOARD_JS } from './assets.js';
+import { cameOverHttps, clearedSessionCookie, createSessions, csrfAllows, identify, requestOrigin, sessionCookie, type Caller } from './auth.js';
+import { createConfigSource } from './configs.js';
+import { ACTIONS, actionsFor, ASSET_PATHS, renderDashboardPage, renderFragments, renderLoginPage, type ActionName } from './render.js';
+import { buildDashboardState, type InstanceView } from './state.js';
+
+/** What a button did, as the card shows it: one line, and a few more (one per channel, say). */
+export interface ActionResult {
+  ok: boolean;
+  message: string;
+  details?: string[];
+}
+
+/** The three buttons. The CLI layer implements them (src/cli/dashboard-actions.ts); api/ only calls them. */
+export interface DashboardActions {
+  /** One sync now, alongside the worker (the run lock keeps them from overlapping). */
+  runNow(name: string): Promise<ActionResult>;
+  /** The worker restarted by the running supervisor. */
+  restart(name: string): Promise<ActionResult>;
+  /** One test message per notification channel. */
+  testNotification(name: string): Promise<ActionResult>;
+}
+
+export interface DashboardOptions {
+  actions: DashboardActions;
+  /** For `${VAR}` in configs while reading them (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** The login cookies' HMAC secret; random per process by default (tests pin it). */
+  sessionSecret?: Buffer;
+  sessionMaxAgeS?: number;
+}
+
+export const STATE_PATH = '/dashboard/state.json';
+/** A wrong key at the login form costs this long: guessing a key by hand through the form gets slow. */
+export const LOGIN_FAILURE_DELAY_MS = 500;
+
+/**
+ * Only this site's own script and styles, no inline script, no framing; the SVG plot is inline markup styled by
+ * classes, so nothing needs 'unsafe-inline'. Form posts go back here (login, logout).
+ */
+const HTML_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'cache-control': 'no-store',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'same-origin',
+};
+
+const html = (status: number, body: string, extra: Record<string, string> = {}): ApiResponse => ({ status, headers: { ...HTML_HEADERS, ...extra }, body });
+const json = (status: number, value: unknown): ApiResponse => ({ status, headers: { 'cache-control': 'no-store' }, json: value });
+
+const ACTION_CALL: Record<ActionName, (a: DashboardActions, name: string) => Promise<ActionResult>> = {
+  run: (a, n) => a.runNow(n),
+  restart: (a, n) => a.restart(n),
+  'test-notification': (a, n) => a.testNotification(n),
+};
+
+/** The key from a login form (urlencoded, as the page posts it) or a JSON body. */
+function presentedKey(req: ApiRequest): string | undefined {
+  const text = req.body?.toString('utf8') ?? '';
+  const type = String(req.headers['content-type'] ?? '').toLowerCase();
+  if (type.startsWith('application/json')) {
+    try {
+      const parsed = JSON.parse(text) as { key?: unknown };
+      return typeof parsed.key === 'string' ? parsed.key.trim() : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return new URLSearchParams(text).get('key')?.trim();
+}
+
+const secureCookie = (headers: IncomingHttpHeaders): boolean => cameOverHttps(headers);
+
+/** Why an instance has no such button, or null when it has it. */
+function unavailable(i: InstanceView, action: ActionName): string | null {
+  if (actionsFor(i).includes(action)) return null;
+  if (i.state === 'invalid') return `${i.name}: its config is invalid, fix it first`;
+  if (action === 'run') return `${i.name} has no timetable to sync (it only watches slots)`;
+  if (action === 'test-notification') return `${i.name} has no notification channel (notify: section)`;
+  return `${i.name}: not available`;
+}
+
+/**
+ * The dashboard at `/`: behind an API key (x-api-key) or the login cookie set from one. Registers
+ * GET / (the page, or the login form), POST /login, POST /logout, GET /dashboard/state.json (polled by the
+ * page), its two static files, and POST /dashboard/instances/{name}/{run|restart|test-notification}.
+ */
+export function dashboardExtension(opts: DashboardOptions): ApiExtension {
+  return (ctx: ApiExtensionContext) => {
+    const { router, clock } = ctx;
+    const sessions = createSessions({
+      ...(opts.sessionSecret ? { secret: opts.sessionSecret } : {}),
+      ...(opts.sessionMaxAgeS !== undefined ? { maxAgeS: opts.sessionMaxAgeS } : {}),
+    });
+    const configs = createConfigSource(ctx.configDir, opts.env ? { env: opts.env } : {});
+    const who = (req: ApiRequest): Caller => identify(req.headers, { keyMatches: ctx.keyMatches, sessions, now: clock.now() });
+    const state = () => buildDashboardState({ store: ctx.store, dataDir: ctx.dataDir, clock, configs });
+    /** An action per instance and button at a time: a second click while one runs is told so, not queued. */
+    const running = new Set<string>();
+
+    router.get('/', async (req) => {
+      if (!who(req)) return html(401, renderLoginPage());
+      return html(200, renderDashboardPage(await state()));
+    });
+
+    router.post('/login', async (req) => {
+      if (requestOrigin(req.headers) === 'cross') return html(403, renderLoginPage({ error: 'Refused: the form was posted from another site.' }));
+      const key = presentedKey(req);
+      if (!key || !ctx.keyMatches(key)) {
+        await sleep(LOGIN_FAILURE_DELAY_MS);
+        return html(401, renderLoginPage({ error: key ? 'That key is not accepted.' : 'Enter a key.' }));
+      }
+      const cookie = sessionCookie(sessions.issue(key, clock.now()), { secure: secureCookie(req.headers), ...(opts.sessionMaxAgeS !== undefined ? { maxAgeS: opts.sessionMaxAgeS } : {}) });
+      return { status: 303, headers: { location: '/', 'set-cookie': cookie, 'cache-control': 'no-store' }, body: '' };
+    });
+
+    router.post('/logout', async (req) => {
+      if (requestOrigin(req.headers) === 'cross') return json(403, { error: 'refused: cross-site request' });
+      return { status: 303, headers: { location: '/', 'set-cookie': clearedSessionCookie({ secure: secureCookie(req.headers) }), 'cache-control': 'no-store' }, body: '' };
+    });
+
+    router.get(STATE_PATH, async (req) => {
+      if (!who(req)) return json(401, { error: 'log in first (or send the x-api-key header)' });
+      const s = await state();
+      return json(200, { ...s, html: renderFragments(s) });
+    });
+
+    router.get(ASSET_PATHS.css, async () => ({ status: 200, headers: { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'no-cache' }, body: DASHBOARD_CSS }));
+    router.get(ASSET_PATHS.js, async () => ({ status: 200, headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }, body: DASHBOARD_JS }));
+
+    router.post('/dashboard/instances/:name/:action', async (req) => {
+      const caller = who(req);
+      if (!caller) return json(401, { ok: false, message: 'Log in first (or send the x-api-key header).' });
+      if (!csrfAllows(caller, req.headers)) return json(403, { ok: false, message: 'Refused: this request did not come from the dashboard page (cross-site).' });
+      const name = req.params.name as string;
+      const action = req.params.action as string;
+      if (!Object.hasOwn(ACTIONS, action)) return json(404, { ok: false, message: `unknown action ${JSON.stringify(action)}` });
+      const act = action as ActionName;
+      if (!isValidInstanceName(name)) return json(404, { ok: false, message: 'no such instance' });
+      const current = (await state()).instances.find((i) => i.name === name);
+      if (!current) return json(404, { ok: false, message: 'no such instance' });
+      const why = unavailable(current, act);
+      if (why) return json(409, { ok: false, message: why });
+      const slot = `${name}/${act}`;
+      if (running.has(slot)) return json(409, { ok: false, message: `${ACTIONS[act].label}: already in progress for ${name}` });
+      running.add(slot);
+      const { redact } = await configs();
+      try {
+        const result = await ACTION_CALL[act](opts.actions, name);
+        // Children print redacted messages already; the secrets of today's configs go once more.
+        return json(200, { ok: result.ok, message: redact(result.message), details: (result.details ?? []).map(redact) });
+      } catch (err) {
+        ctx.logger.error(`dashboard ${act} ${name} failed: ${describeError(err)}`);
+        return json(500, { ok: false, message: redact(`${ACTIONS[act].label} failed: ${describeError(err)}`) });
+      } finally {
+        running.delete(slot);
+      }
+    });
+  };
+}

@@ -1,0 +1,114 @@
+import { Script } from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { DASHBOARD_JS } from './assets.js';
+import { actionsFor, renderCardActions, renderCardLive, renderDashboardPage, renderFragments, renderLoginPage } from './render.js';
+import type { DashboardState, InstanceView } from './state.js';
+
+const NOW = '2025-03-20T09:00:00.000Z';
+
+const instance = (over: Partial<InstanceView> = {}): InstanceView => ({
+  name: 'alice',
+  state: 'running',
+  stateSource: 'supervisor',
+  timezone: 'Europe/Paris',
+  schedule: '46 6-18 * * *',
+  timetable: true,
+  channels: ['discord'],
+  syncing: false,
+  restartCount: 0,
+  lastRun: {
+    startedAt: '2025-03-20T07:46:00.000Z',
+    finishedAt: '2025-03-20T07:46:03.000Z',
+    durationMs: 3200,
+    outcome: 'success',
+    courses: 42,
+    created: 3,
+    updated: 1,
+    deleted: 2,
+    phase: null,
+    error: null,
+    adopted: 0,
+    failed: 0,
+  },
+  nextRun: '2025-03-20T09:46:00.000Z',
+  errors: [{ at: '2025-03-20T08:30:00.000Z', phase: 'push', message: 'ECAL answered 503' }],
+  upcoming: [
+    { title: 'Réseaux', start: '2025-03-20T08:30:00.000Z', end: '2025-03-20T10:00:00.000Z' },
+    { title: 'Droit <b>du</b> numérique', start: '2025-03-21T07:30:00.000Z', end: '2025-03-21T09:00:00.000Z' },
+  ],
+  upcomingMore: 0,
+  watchers: [{ name: 'consulat', provider: 'clicrdv', timezone: 'Europe/Paris', slots: [{ start: '2025-03-24T08:30:00.000Z' }], slotCount: 1, checkedAt: '2025-03-20T08:58:00.000Z', lastAlertAt: null }],
+  runs: [],
+  ...over,
+});
+
+const state = (instances: InstanceView[]): DashboardState => ({
+  generatedAt: NOW,
+  supervisor: { running: true, runtime: 'process', heartbeatAt: '2025-03-20T08:59:50.000Z', runtimeError: null },
+  instances,
+});
+
+describe('the dashboard page', () => {
+  it('shows a card with the state, the last run, the next run, classes by day, slots and errors in French time', () => {
+    const now = new Date(NOW);
+    const html = renderCardLive(instance(), now);
+    expect(html).toContain('<span class="badge st-running">running</span>');
+    expect(html).toContain('<time datetime="2025-03-20T07:46:03.000Z">jeu. 20 mars 08:46</time> <span class="badge outcome-ok">success</span> <span class="muted">in 3,2 s</span>');
+    expect(html).toContain('42 events in the timetable');
+    expect(html).toContain('<span class="c-created">+3</span> <span class="c-updated">~1</span> <span class="c-deleted">−2</span>');
+    expect(html).toContain('jeu. 20 mars 10:46'); // next run
+    expect(html).toContain('<span class="day">jeu. 20 mars</span>');
+    expect(html).toContain('<span class="hours">09:30–11:00</span> <span class="title">Réseaux <span class="now">now</span></span>');
+    expect(html).toContain('<span class="day">ven. 21 mars</span>');
+    expect(html).toContain('Droit &lt;b&gt;du&lt;/b&gt; numérique');
+    expect(html).toContain('lun. 24 mars 09:30');
+    expect(html).toContain('last alert never');
+    expect(html).toContain('<span class="phase">push</span> <span class="msg">ECAL answered 503</span>');
+  });
+
+  it('an invalid config shows its error and gets no buttons; a slot watcher gets no "run now"', () => {
+    const bad = instance({ state: 'invalid', stateSource: 'config', configError: 'broken.yml: colour: unknown key', timetable: false, channels: [] });
+    const html = renderCardLive(bad, new Date(NOW));
+    expect(html).toContain('invalid config');
+    expect(html).toContain('broken.yml: colour: unknown key');
+    expect(renderCardActions(bad)).toBe('');
+    expect(actionsFor(instance({ timetable: false, channels: [] }))).toEqual(['restart']);
+    expect(actionsFor(instance())).toEqual(['run', 'restart', 'test-notification']);
+    expect(renderCardActions(instance())).toContain('data-action="run"');
+    expect(renderCardActions(instance())).toContain('aria-label="Run now: alice"');
+  });
+
+  it('the whole page has every card, the logout form and our own script and styles only', () => {
+    const html = renderDashboardPage(state([instance(), instance({ name: 'bob', state: 'stopped' })]));
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('<script src="/dashboard/app.js" defer></script>');
+    expect(html).toContain('<link rel="stylesheet" href="/dashboard/app.css">');
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(html).not.toMatch(/<script>|\sstyle=|\son[a-z]+=/);
+    expect(html.match(/<article class="card"/g)).toHaveLength(2);
+    expect(html).toContain('<form method="post" action="/logout"');
+    expect(html).toContain('Supervisor up (process runtime)');
+    expect(html).toContain('2 instance(s): 1 running · 1 stopped');
+  });
+
+  it('fragments carry a digest that changes only with their content', () => {
+    const a = renderFragments(state([instance()]));
+    const b = renderFragments(state([instance()]));
+    const c = renderFragments(state([instance({ lastRun: { ...instance().lastRun!, created: 9 } })]));
+    expect(a.cards[0]?.live.v).toBe(b.cards[0]?.live.v);
+    expect(c.cards[0]?.live.v).not.toBe(a.cards[0]?.live.v);
+    expect(c.cards[0]?.actions.v).toBe(a.cards[0]?.actions.v);
+  });
+
+  it('the login page posts the key to /login and says why it failed', () => {
+    const html = renderLoginPage({ error: 'That key is not accepted.' });
+    expect(html).toContain('<form method="post" action="/login">');
+    expect(html).toContain('type="password"');
+    expect(html).toContain('role="alert">That key is not accepted.');
+    expect(html).not.toContain('<script');
+  });
+
+  it('the page script is valid JavaScript', () => {
+    expect(() => new Script(DASHBOARD_JS)).not.toThrow();
+  });
+});

@@ -1,0 +1,245 @@
+import { DateTime } from 'luxon';
+import { isValidInstanceName, type InstanceConfig } from '../../config/index.js';
+import type { Clock } from '../../lib/index.js';
+import type { AlertRow, RunRow, Store } from '../../store/index.js';
+import type { LoadedConfigs } from './configs.js';
+import { HEARTBEAT_STALE_MS, readNewestErrors, readSeenState, readSupervisorStatusFile, readWorkerFile, type ErrorLine, type SupervisorStatusFile, type WorkerFile } from './files.js';
+
+/** Runs drawn in the plot: about a day of hourly runs, enough to see a trend or when failures began. */
+export const PLOT_RUNS = 30;
+/** Newest errors.log lines on a card: the latest problem and whether it repeats. */
+export const ERROR_LINES = 5;
+/** Classes shown ahead: the coming week, as the issue asks. */
+export const UPCOMING_DAYS = 7;
+/** At most this many classes are listed (a week is ~20–30); the rest is counted. */
+export const UPCOMING_MAX = 40;
+/** Slots listed per watcher; the count says how many there are in all. */
+export const SLOTS_SHOWN = 8;
+/** Recent alerts looked through for each watcher's last one (one alert is one row per channel). */
+const ALERTS_SCANNED = 200;
+/**
+ * Without a supervisor, an idle worker whose next run is this far past is not running any more: a live one
+ * would have started that run and rewritten its file.
+ */
+const OVERDUE_GRACE_MS = 2 * 60_000;
+
+export type InstanceState = 'running' | 'starting' | 'stopped' | 'crash-looping' | 'invalid' | 'missing' | 'unknown';
+
+export interface RunPoint {
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  outcome: string;
+  courses: number;
+  created: number;
+  updated: number;
+  deleted: number;
+}
+
+export interface LastRunView extends RunPoint {
+  phase: string | null;
+  error: string | null;
+  adopted: number;
+  failed: number;
+}
+
+export interface WatcherView {
+  name: string;
+  provider: string;
+  timezone: string;
+  /** Upcoming slots the last check listed, soonest first (at most SLOTS_SHOWN). */
+  slots: { start: string }[];
+  slotCount: number;
+  /** The latest check the state file records, null before the first one. */
+  checkedAt: string | null;
+  lastAlertAt: string | null;
+}
+
+export interface InstanceView {
+  name: string;
+  state: InstanceState;
+  /** Where the state comes from: the supervisor's heartbeat, the worker's own file, or nothing. */
+  stateSource: 'supervisor' | 'worker' | 'config' | 'none';
+  configError?: string;
+  timezone: string;
+  schedule: string | null;
+  timetable: boolean;
+  /** Notification channel names (never their URLs or tokens). */
+  channels: string[];
+  /** A sync is in progress now (the worker says so). */
+  syncing: boolean;
+  restartCount: number;
+  lastRun: LastRunView | null;
+  nextRun: string | null;
+  errors: ErrorLine[];
+  upcoming: { title: string; start: string; end: string }[];
+  upcomingMore: number;
+  watchers: WatcherView[];
+  /** Oldest first, for the plot. */
+  runs: RunPoint[];
+}
+
+export interface DashboardState {
+  generatedAt: string;
+  supervisor: { running: boolean; runtime: string | null; heartbeatAt: string | null; runtimeError: string | null };
+  instances: InstanceView[];
+}
+
+const DEFAULT_ZONE = 'Europe/Paris';
+
+const point = (r: RunRow): RunPoint => ({
+  startedAt: r.startedAt,
+  finishedAt: r.finishedAt,
+  durationMs: r.durationMs,
+  outcome: r.outcome,
+  courses: r.courses,
+  created: r.created,
+  updated: r.updated,
+  deleted: r.deleted,
+});
+
+/** The supervisor's word when its heartbeat is fresh; otherwise what the worker's file suggests. */
+function decideState(
+  name: string,
+  supervisor: SupervisorStatusFile | null,
+  worker: WorkerFile | null,
+  now: Date,
+): { state: InstanceState; source: InstanceView['stateSource']; restartCount: number } {
+  const fromSupervisor = supervisor?.instances.find((i) => i.name === name);
+  if (fromSupervisor) {
+    const known: InstanceState[] = ['running', 'starting', 'stopped', 'crash-looping', 'invalid', 'missing'];
+    const state = known.includes(fromSupervisor.state as InstanceState) ? (fromSupervisor.state as InstanceState) : 'unknown';
+    return { state, source: 'supervisor', restartCount: fromSupervisor.restartCount };
+  }
+  if (!worker) return { state: 'unknown', source: 'none', restartCount: 0 };
+  if (worker.state === 'stopped' || worker.state === 'stopping') return { state: 'stopped', source: 'worker', restartCount: 0 };
+  if (worker.state === 'running') return { state: 'running', source: 'worker', restartCount: 0 };
+  const next = worker.nextRun ? Date.parse(worker.nextRun) : NaN;
+  if (Number.isFinite(next) && next >= now.getTime() - OVERDUE_GRACE_MS) return { state: 'running', source: 'worker', restartCount: 0 };
+  return { state: 'unknown', source: 'worker', restartCount: 0 };
+}
+
+const latest = (a: string | null, b: string | undefined): string | null => (b !== undefined && (a === null || Date.parse(b) > Date.parse(a)) ? b : a);
+
+async function watcherView(dataDir: string, instance: InstanceConfig, w: InstanceConfig['slots'][number], alerts: AlertRow[], now: Date): Promise<WatcherView> {
+  const zone = w.timezone ?? instance.timezone;
+  const seen = await readSeenState(dataDir, instance.name, w.name);
+  let checkedAt: string | null = null;
+  let alertedInState: string | null = null;
+  const current: { start: string }[] = [];
+  for (const e of Object.values(seen?.seen ?? {})) {
+    checkedAt = latest(latest(checkedAt, e.lastSeen), e.goneSince);
+    alertedInState = latest(alertedInState, e.lastAlerted);
+    if (e.goneSince === undefined && Date.parse(e.start) >= now.getTime()) current.push({ start: e.start });
+  }
+  current.sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
+  // The worker titles a slot alert `<n> new slot(s): <watcher>`; the journal keeps the title as the summary.
+  const suffix = `: ${w.name}`;
+  const fromStore = alerts.filter((a) => a.kind === 'slot.new' && a.summary.endsWith(suffix)).reduce<string | null>((acc, a) => latest(acc, a.createdAt), null);
+  return {
+    name: w.name,
+    provider: w.provider,
+    timezone: zone,
+    slots: current.slice(0, SLOTS_SHOWN),
+    slotCount: current.length,
+    checkedAt,
+    lastAlertAt: fromStore ?? alertedInState,
+  };
+}
+
+/** The coming week of classes, from the start of today in the instance's zone (a class in progress is shown). */
+async function upcomingClasses(store: Store, config: InstanceConfig, now: Date): Promise<{ rows: InstanceView['upcoming']; more: number }> {
+  const from = DateTime.fromJSDate(now, { zone: config.timezone }).startOf('day');
+  const to = from.plus({ days: UPCOMING_DAYS + 1 });
+  const page = await store.listEvents(config.name, { from: from.toUTC().toISO() as string, to: to.toUTC().toISO() as string, limit: 500 });
+  const rows = page.items
+    .filter((e) => Date.parse(e.end) > now.getTime() && Date.parse(e.start) < now.getTime() + UPCOMING_DAYS * 86_400_000)
+    .sort((a, b) => Date.parse(a.start) - Date.parse(b.start) || a.title.localeCompare(b.title))
+    .map((e) => ({ title: e.title, start: e.start, end: e.end }));
+  return { rows: rows.slice(0, UPCOMING_MAX), more: Math.max(0, rows.length - UPCOMING_MAX) };
+}
+
+export interface StateSources {
+  store: Store;
+  dataDir: string;
+  clock: Clock;
+  configs: () => Promise<LoadedConfigs>;
+}
+
+/**
+ * Everything the page shows, from the configs, the supervisor's status file, the workers' files and the
+ * store. Only facts meant to be shown go in (names, states, times, counts, class titles, redacted errors):
+ * never a config, a URL of a watcher or channel, or a key.
+ */
+export async function buildDashboardState(src: StateSources): Promise<DashboardState> {
+  const now = src.clock.now();
+  const { entries, redact } = await src.configs();
+  const statusFile = await readSupervisorStatusFile(src.dataDir);
+  const fresh = statusFile !== null && now.getTime() - Date.parse(statusFile.heartbeatAt) <= HEARTBEAT_STALE_MS ? statusFile : null;
+
+  const instances: InstanceView[] = [];
+  for (const entry of entries) {
+    // listConfigFiles only lists valid names; checked again because the name becomes a path segment below.
+    if (!isValidInstanceName(entry.name)) continue;
+    const runs = await src.store.listRuns(entry.name, { limit: PLOT_RUNS });
+    const last = runs.items[0];
+    const lastRun: LastRunView | null = last
+      ? { ...point(last), phase: last.phase, error: last.error === null ? null : redact(last.error), adopted: last.adopted, failed: last.failed }
+      : null;
+    const errors = (await readNewestErrors(src.dataDir, entry.name, ERROR_LINES)).map((e) => ({ ...e, message: redact(e.message) }));
+    const worker = await readWorkerFile(src.dataDir, entry.name);
+    const base = {
+      name: entry.name,
+      lastRun,
+      errors,
+      runs: runs.items.map(point).reverse(),
+      syncing: worker?.state === 'running',
+    };
+    if ('error' in entry) {
+      instances.push({
+        ...base,
+        state: 'invalid',
+        stateSource: 'config',
+        configError: entry.error,
+        timezone: DEFAULT_ZONE,
+        schedule: null,
+        timetable: false,
+        channels: [],
+        restartCount: 0,
+        nextRun: null,
+        upcoming: [],
+        upcomingMore: 0,
+        watchers: [],
+      });
+      continue;
+    }
+    const config = entry.config;
+    const decided = decideState(config.name, fresh, worker, now);
+    const alerts = config.slots.length > 0 ? (await src.store.listAlerts({ instance: config.name, limit: ALERTS_SCANNED })).items : [];
+    const upcoming = config.moncampus ? await upcomingClasses(src.store, config, now) : { rows: [], more: 0 };
+    instances.push({
+      ...base,
+      state: decided.state,
+      stateSource: decided.source,
+      timezone: config.timezone,
+      schedule: config.moncampus ? config.schedule : null,
+      timetable: config.moncampus !== undefined,
+      channels: config.notify.map((c) => c.name),
+      restartCount: decided.restartCount,
+      nextRun: worker?.nextRun ?? fresh?.instances.find((i) => i.name === config.name)?.nextRun ?? null,
+      upcoming: upcoming.rows,
+      upcomingMore: upcoming.more,
+      watchers: await Promise.all(config.slots.map((w) => watcherView(src.dataDir, config, w, alerts, now))),
+    });
+  }
+  return {
+    generatedAt: now.toISOString(),
+    supervisor: {
+      running: fresh !== null,
+      runtime: fresh?.runtime ?? null,
+      heartbeatAt: statusFile?.heartbeatAt ?? null,
+      runtimeError: fresh?.runtimeError ? redact(fresh.runtimeError) : null,
+    },
+    instances,
+  };
+}

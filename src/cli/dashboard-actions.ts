@@ -1,0 +1,220 @@
+import { spawn } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CONFIG_DIR_ENV, DATA_DIR_ENV, isValidInstanceName } from '../config/index.js';
+import type { ActionResult, DashboardActions } from '../api/dashboard/index.js';
+import { describeError } from '../lib/index.js';
+import { CONTROL_SOCKET, controlRequest, SUPERVISOR_DIR } from '../supervisor/index.js';
+import { APP_ROOT } from './runtime.js';
+
+/**
+ * A sync answers within this long in the usual case (a few seconds; a first sync of a long timetable, about a
+ * minute). Past it the button answers "still running" and the run carries on: killing it mid-push would leave
+ * half a plan applied, and the card shows its outcome when it ends.
+ */
+export const RUN_NOW_ANSWER_MS = 120_000;
+/** A run that is still going after this long is stopped (SIGTERM): no dashboard click leaves a process forever. */
+export const RUN_NOW_KILL_MS = 15 * 60_000;
+/** Each channel has its own bounded retries; a test that takes longer than this is reported as hanging and stopped. */
+export const NOTIFY_TEST_TIMEOUT_MS = 60_000;
+/** A Docker restart is a stop (up to 10 s grace) and a start; the control client itself gives up at 30 s. */
+export const RESTART_TIMEOUT_MS = 35_000;
+/** What is kept of a child's output: a run's JSON with its plan is small; a flood of logs is cut. */
+const MAX_OUTPUT_BYTES = 2 * 1024 * 1024;
+
+export interface DashboardActionsOptions {
+  configDir: string;
+  dataDir: string;
+  /** The CLI the children run: dist/cli.js of this checkout by default. */
+  cliPath?: string;
+  /** The environment the children get (for `${VAR}` in configs); the dirs are set on top of it. */
+  env?: NodeJS.ProcessEnv;
+  runAnswerMs?: number;
+  runKillMs?: number;
+  notifyTimeoutMs?: number;
+  restartTimeoutMs?: number;
+}
+
+interface ChildOutcome {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** True when the answer deadline passed first: the child may still be running. */
+  late: boolean;
+  spawnError?: string;
+}
+
+/**
+ * Runs `node <cli> <args>` as the owner of the instance's data folder when this process is root (the supervisor
+ * container runs as root, workers as uid 1000): files a run creates there stay writable by the worker.
+ */
+async function runCli(
+  o: Required<Pick<DashboardActionsOptions, 'configDir' | 'dataDir' | 'cliPath'>> & { env: NodeJS.ProcessEnv },
+  name: string,
+  args: string[],
+  answerMs: number,
+  killMs: number,
+): Promise<ChildOutcome> {
+  let ids: { uid: number; gid: number } | undefined;
+  if (process.getuid?.() === 0) {
+    const st = await stat(join(o.dataDir, name)).catch(() => stat(o.dataDir).catch(() => null));
+    if (st && st.uid !== 0) ids = { uid: st.uid, gid: st.gid };
+  }
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [o.cliPath, ...args], {
+      env: { ...o.env, [CONFIG_DIR_ENV]: o.configDir, [DATA_DIR_ENV]: o.dataDir, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(ids ?? {}),
+    });
+    let stdout = '';
+    let stderr = '';
+    let settled = false;
+    const finish = (r: ChildOutcome): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(answerTimer);
+      resolve(r);
+    };
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      if (stdout.length < MAX_OUTPUT_BYTES) stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      // The end of stderr matters most (the final error line): keep the tail.
+      stderr = (stderr + d).slice(-MAX_OUTPUT_BYTES);
+    });
+    const answerTimer = setTimeout(() => finish({ code: null, signal: null, stdout, stderr, late: true }), answerMs);
+    const killTimer = setTimeout(() => child.kill('SIGTERM'), killMs);
+    killTimer.unref();
+    child.on('error', (err) => {
+      clearTimeout(killTimer);
+      finish({ code: null, signal: null, stdout, stderr, late: false, spawnError: describeError(err) });
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(killTimer);
+      finish({ code, signal, stdout, stderr, late: false });
+    });
+  });
+}
+
+/** The JSON objects a `--json` verb printed, one per line (log lines and partial lines are passed over). */
+function jsonLines(text: string): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const line of text.split('\n')) {
+    const t = line.trim();
+    if (!t.startsWith('{')) continue;
+    try {
+      const v = JSON.parse(t) as unknown;
+      if (v !== null && typeof v === 'object' && !Array.isArray(v)) out.push(v as Record<string, unknown>);
+    } catch {
+      // not JSON
+    }
+  }
+  return out;
+}
+
+/** The CLI's own error (`{"error": …}` on stderr in --json mode), else the last line of stderr. */
+function cliError(r: ChildOutcome): string {
+  if (r.spawnError) return `could not start the CLI: ${r.spawnError}`;
+  const errors = jsonLines(r.stderr).filter((o) => typeof o.error === 'string' && o.level === undefined);
+  const last = errors[errors.length - 1];
+  if (last) return String(last.error).split('\n')[0] as string;
+  if (r.signal) return `the CLI was stopped by ${r.signal}`;
+  // A crash prints a stack and Node's version last: the `Error: …` line is the one that says something.
+  const lines = r.stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('at ') && !/^Node\.js v\d/.test(l));
+  const line = lines.find((l) => /^[A-Za-z]*Error\b/.test(l)) ?? lines[lines.length - 1];
+  return line ? line.slice(0, 500) : `the CLI exited with code ${r.code ?? '?'}`;
+}
+
+const seconds = (ms: number): string => `${Math.round(ms / 1000)} s`;
+
+interface RunJson {
+  outcome?: unknown;
+  durationMs?: unknown;
+  courses?: unknown;
+  error?: unknown;
+  phase?: unknown;
+  counts?: Record<string, unknown>;
+}
+
+function describeRun(r: RunJson): ActionResult {
+  const n = (v: unknown): number => (typeof v === 'number' ? v : 0);
+  const c = r.counts ?? {};
+  const outcome = String(r.outcome);
+  const summary = `${n(c.created)} created, ${n(c.updated)} updated, ${n(c.deleted)} deleted, ${n(c.unchanged)} unchanged (${n(r.courses)} courses, ${(n(r.durationMs) / 1000).toFixed(1)} s)`;
+  const details: string[] = [];
+  if (n(c.adopted) > 0) details.push(`${n(c.adopted)} adopted from the old tool`);
+  if (n(c.failed) > 0) details.push(`${n(c.failed)} failed`);
+  if (typeof r.error === 'string' && r.error !== '') details.push(`${typeof r.phase === 'string' ? r.phase : 'run'}: ${r.error}`);
+  return { ok: outcome === 'success', message: `Run ${outcome}: ${summary}`, ...(details.length ? { details } : {}) };
+}
+
+/**
+ * The dashboard's buttons, done the way a person at the shell would: `campus-sync run-once <name> --json`,
+ * `campus-sync notify test <name> --json` as child processes (their failures stay theirs, and the run lock
+ * keeps a run from overlapping the worker's), and the restart through the running supervisor's control socket.
+ */
+export function createDashboardActions(opts: DashboardActionsOptions): DashboardActions {
+  const o = { configDir: opts.configDir, dataDir: opts.dataDir, cliPath: opts.cliPath ?? join(APP_ROOT, 'dist', 'cli.js'), env: opts.env ?? process.env };
+  const check = (name: string): void => {
+    // The dashboard checks names already; a name also becomes a path and an argument here.
+    if (!isValidInstanceName(name)) throw new Error(`"${name}" is not an instance name`);
+  };
+
+  return {
+    async runNow(name) {
+      check(name);
+      const answerMs = opts.runAnswerMs ?? RUN_NOW_ANSWER_MS;
+      const r = await runCli(o, name, ['run-once', name, '--json'], answerMs, opts.runKillMs ?? RUN_NOW_KILL_MS);
+      if (r.late) return { ok: true, message: `The run is still going after ${seconds(answerMs)}: its outcome will show on the card when it ends.` };
+      const record = jsonLines(r.stdout).find((l) => 'outcome' in l && 'counts' in l) as RunJson | undefined;
+      if (record) return describeRun(record);
+      return { ok: false, message: `The run did not start: ${cliError(r)}` };
+    },
+
+    async restart(name) {
+      check(name);
+      const socket = join(o.dataDir, SUPERVISOR_DIR, CONTROL_SOCKET);
+      const timeoutMs = opts.restartTimeoutMs ?? RESTART_TIMEOUT_MS;
+      let timer: NodeJS.Timeout | undefined;
+      let answer;
+      try {
+        answer = await Promise.race([
+          controlRequest(socket, `/workers/${name}/restart`),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(Object.assign(new Error(`the supervisor did not answer within ${seconds(timeoutMs)}`), { code: 'TIMEOUT' })), timeoutMs);
+          }),
+        ]);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'ENOTSOCK') {
+          return {
+            ok: false,
+            message: 'No supervisor is running: nothing answers on its control socket. Start it (`docker compose up -d`, or `campus-sync supervise`), then try again.',
+          };
+        }
+        return { ok: false, message: `The restart was not confirmed: ${describeError(err)}` };
+      } finally {
+        clearTimeout(timer);
+      }
+      if (answer.status === 200) return { ok: true, message: `The worker of ${name} was restarted.` };
+      const why = typeof answer.body.error === 'string' ? answer.body.error : `the supervisor answered ${answer.status}`;
+      if (answer.status === 404) return { ok: false, message: `The supervisor has no worker for ${name} (${why}): is its config new, or invalid?` };
+      return { ok: false, message: `The supervisor could not restart ${name}: ${why}` };
+    },
+
+    async testNotification(name) {
+      check(name);
+      const timeoutMs = opts.notifyTimeoutMs ?? NOTIFY_TEST_TIMEOUT_MS;
+      // Killed at the deadline: a test message has nothing to finish.
+      const r = await runCli(o, name, ['notify', 'test', name, '--json'], timeoutMs, timeoutMs);
+      const channels = jsonLines(r.stdout).filter((l) => typeof l.channel === 'string' && typeof l.ok === 'boolean');
+      if (r.late && channels.length === 0) return { ok: false, message: `No answer within ${seconds(timeoutMs)}: the channels did not respond.` };
+      if (channels.length === 0) return { ok: false, message: `No test was sent: ${cliError(r)}` };
+      const sent = channels.filter((c) => c.ok === true).length;
+      const details = channels.map((c) => `${c.ok === true ? '✓' : '✗'} ${String(c.channel)} (${String(c.type)}): ${c.ok === true ? 'sent' : String(c.error ?? 'failed')}`);
+      if (r.late) details.push(`stopped after ${seconds(timeoutMs)}: the remaining channels did not answer`);
+      return { ok: sent === channels.length && !r.late, message: `Test notification sent to ${sent} of ${channels.length} channel(s).`, details };
+    },
+  };
+}
