@@ -67,7 +67,12 @@ export function createConfigView(configDir: string, opts: { env?: NodeJS.Process
   const now = opts.now ?? Date.now;
   let cache: { signature: string; at: number; loaded: Promise<Loaded> } | null = null;
 
-  const files = () => listConfigFiles(configDir);
+  /**
+   * Requests arriving while one look at the directory runs share it: every /v1 answer goes through the
+   * redactor, and under 50 concurrent requests one readdir (and stat per file) serves them all instead of 50.
+   * What a caller gets is never older than the look that was under way when it asked.
+   */
+  const files = shared(() => listConfigFiles(configDir));
 
   const load = async (list: { name: string; file: string }[]): Promise<Loaded> => {
     const seen = new Set<string>();
@@ -87,7 +92,7 @@ export function createConfigView(configDir: string, opts: { env?: NodeJS.Process
     return { states, redact };
   };
 
-  const current = async (): Promise<Loaded> => {
+  const current = shared(async (): Promise<Loaded> => {
     const list = await files();
     const stamps = await Promise.all(
       list.map(async (f) => {
@@ -103,7 +108,7 @@ export function createConfigView(configDir: string, opts: { env?: NodeJS.Process
       if (cache?.loaded === loaded) cache = null;
     });
     return loaded;
-  };
+  });
 
   return {
     names: async () => (await files()).map((f) => f.name),
@@ -117,6 +122,17 @@ export function createConfigView(configDir: string, opts: { env?: NodeJS.Process
       return out;
     },
     redactor: async () => (await current()).redact,
+  };
+}
+
+/** `fn`, with callers that arrive while a call is under way getting that call's promise. */
+function shared<T>(fn: () => Promise<T>): () => Promise<T> {
+  let running: Promise<T> | null = null;
+  return () => {
+    running ??= fn().finally(() => {
+      running = null;
+    });
+    return running;
   };
 }
 

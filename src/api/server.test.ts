@@ -589,3 +589,54 @@ describe('extensions', () => {
   });
 });
 
+
+describe('redaction of every /v1 answer', () => {
+  // JSON escapes `"` and `\`: such a secret is not in the answer's JSON text as it is, so the check for
+  // secrets must look at the strings themselves, not at the serialised answer.
+  const ODD_KEY = 'odd-"quoted"-key\\with-a-backslash';
+  const A = '555555555555555555';
+  const B = '666666666666666666';
+  const C = '777777777777777777';
+  let own: TempDirs;
+  let ownStore: Store;
+  let ownServer: ApiServer;
+  let ownBase: string;
+  const contents = async (channel: string): Promise<string[]> => {
+    const res = await get(ownBase, `/v1/messages?guild_id=${GUILD}&channel_id=${channel}`, { key: ODD_KEY });
+    expect(res.status).toBe(200);
+    return (res.json as PageJson<{ content: string }>).items.map((m) => m.content);
+  };
+
+  beforeAll(async () => {
+    own = await tempDirs('campus-sync-redaction-');
+    ownStore = await openStore({ dataDir: own.dataDir });
+    await writeConfig(own.configDir, 'alice', SECRET);
+    await ownStore.upsertMessages([
+      message(1, { channelId: A, content: `token ${ODD_KEY} pasted` }),
+      message(2, { channelId: B, content: 'password [REDACTED] (the worker hid it)' }),
+      message(3, { channelId: B, content: `password ${SECRET} (an old line)` }),
+      message(4, { channelId: C, content: `he said "hi" \\o/ with ${SECRET.slice(0, -1)}…` }),
+      message(5, { channelId: C, content: 'nothing to hide' }),
+    ]);
+    ownServer = createApiServer({ store: ownStore, configDir: own.configDir, dataDir: own.dataDir, apiKeys: [ODD_KEY], logger: captureLogger().logger });
+    ownBase = (await ownServer.listen(0, '127.0.0.1')).url;
+  });
+
+  afterAll(async () => {
+    await ownServer?.close();
+    await ownStore?.close();
+    await own?.cleanup();
+  });
+
+  it('hides a secret that JSON escapes', async () => {
+    expect(await contents(A)).toEqual(['token [REDACTED] pasted']);
+  });
+
+  it('hides a secret on a page that already holds a redacted text', async () => {
+    expect(await contents(B)).toEqual([`password [REDACTED] (an old line)`, 'password [REDACTED] (the worker hid it)']);
+  });
+
+  it('gives strings without a secret exactly as stored', async () => {
+    expect(await contents(C)).toEqual(['nothing to hide', `he said "hi" \\o/ with ${SECRET.slice(0, -1)}…`]);
+  });
+});
