@@ -1,6 +1,11 @@
 import { apiKeysFromEnv, startApi } from '../api/index.js';
+import { bookingExtension } from '../api/booking/index.js';
+import { dashboardExtension } from '../api/dashboard/index.js';
+import { configDir, dataDir } from '../config/index.js';
 import { ingestConfigFromEnv, startIngestion, type Ingestion, type MessageSink } from '../ingest/index.js';
 import { createLogger, describeError, wantsJson } from '../lib/index.js';
+import { createBookingDeps } from './booking-deps.js';
+import { createDashboardActions } from './dashboard-actions.js';
 import { EXIT } from './output.js';
 import type { VerbContext } from './main.js';
 
@@ -17,11 +22,19 @@ export async function serveVerb({ out }: VerbContext): Promise<number> {
   // Discord ingestion (DISCORD_BOT_TOKEN, DISCORD_GUILD_ID, DISCORD_CHANNEL_IDS) runs here when configured:
   // this process is the store's one writer. Bad settings are a config error before anything starts.
   const discord = await ingestConfigFromEnv(process.env);
+  // The pages on the same server: the dashboard (its buttons run CLI verbs and talk to the supervisor) and
+  // the booking tunnel (Cal.com and the notification channels, through an outbox of this process).
+  const booking = createBookingDeps({ dataDir: dataDir(), configDir: configDir(), env: process.env, logger: logger.child({ phase: 'booking' }) });
+  const extensions = [
+    dashboardExtension({ actions: createDashboardActions({ configDir: configDir(), dataDir: dataDir() }) }),
+    bookingExtension({ ...booking, env: process.env }),
+  ];
   let api;
   try {
-    api = await startApi({ logger, apiKeys });
+    api = await startApi({ logger, apiKeys, extensions });
   } catch (err) {
     logger.error(`the API could not start: ${describeError(err)}`);
+    await booking.stop();
     return EXIT.failed;
   }
   const { url } = api;
@@ -47,6 +60,7 @@ export async function serveVerb({ out }: VerbContext): Promise<number> {
     logger.info(`${sig}: finishing the requests in flight, then exiting`);
     void Promise.resolve(ingestion?.stop())
       .then(() => api.stop())
+      .then(() => booking.stop())
       .catch((err: unknown) => logger.warn(`while stopping: ${describeError(err)}`))
       .finally(resolveStopped);
   };
