@@ -1,0 +1,89 @@
+import { stat } from 'node:fs/promises';
+import { listConfigFiles, loadConfigFile, type InstanceConfig } from '../config/index.js';
+import { describeError, makeRedactor } from '../lib/index.js';
+
+/**
+ * Configs are read again when a file changes, and at least this often: a secret kept in a `*File` or in the
+ * environment can change without its config file changing. The API redacts every answer with them and the
+ * dashboard polls every few seconds: loading every config each time would be the bulk of their work.
+ */
+export const CONFIG_CACHE_MS = 60_000;
+
+export type ConfigEntry = { name: string; config: InstanceConfig } | { name: string; error: string };
+
+export interface LoadedConfigs {
+  entries: ConfigEntry[];
+  /** Hides every secret of every valid config (a second fence: workers redact what they write already). */
+  redact: (text: string) => string;
+}
+
+export interface ConfigSource {
+  /** Names of the config files, without loading them. */
+  names(): Promise<string[]>;
+  /** Every config file, valid or not, loaded once per change of the directory's files (or CONFIG_CACHE_MS). */
+  load(): Promise<LoadedConfigs>;
+}
+
+/**
+ * The one reader of the config directory for the API process. Invalid configs carry their error: the config
+ * module never puts a secret value in one, and the valid configs' secrets are redacted from it anyway (one
+ * password often sits in several files).
+ */
+export function createConfigSource(configDir: string, opts: { env?: NodeJS.ProcessEnv; now?: () => number } = {}): ConfigSource {
+  const now = opts.now ?? Date.now;
+  let cache: { signature: string; at: number; loaded: Promise<LoadedConfigs> } | null = null;
+
+  /**
+   * Requests arriving while one look at the directory runs share it: under 50 concurrent requests one readdir
+   * (and stat per file) serves them all. What a caller gets is never older than the look under way when it asked.
+   */
+  const files = shared(() => listConfigFiles(configDir));
+
+  const read = async (list: { name: string; file: string }[]): Promise<LoadedConfigs> => {
+    const seen = new Set<string>();
+    const raw: ConfigEntry[] = [];
+    for (const { name, file } of list) {
+      // `alice.yml` and `alice.yaml` both: the first one is the instance (the supervisor refuses the pair anyway).
+      if (seen.has(name)) continue;
+      seen.add(name);
+      try {
+        raw.push({ name, config: await loadConfigFile(file, opts.env ? { env: opts.env } : {}) });
+      } catch (err) {
+        raw.push({ name, error: describeError(err) });
+      }
+    }
+    const redact = makeRedactor(raw.flatMap((r) => ('config' in r ? r.config.secrets : [])));
+    return { entries: raw.map((r) => ('config' in r ? r : { name: r.name, error: redact(r.error) })), redact };
+  };
+
+  const load = shared(async (): Promise<LoadedConfigs> => {
+    const list = await files();
+    const stamps = await Promise.all(
+      list.map(async (f) => {
+        const st = await stat(f.file).catch(() => null);
+        return `${f.file}:${st?.size}:${st?.mtimeMs}:${st?.ino}`;
+      }),
+    );
+    const signature = stamps.join('\n');
+    if (cache && cache.signature === signature && now() - cache.at < CONFIG_CACHE_MS) return cache.loaded;
+    const loaded = read(list);
+    cache = { signature, at: now(), loaded };
+    loaded.catch(() => {
+      if (cache?.loaded === loaded) cache = null;
+    });
+    return loaded;
+  });
+
+  return { names: async () => (await files()).map((f) => f.name), load };
+}
+
+/** `fn`, with callers that arrive while a call is under way getting that call's promise. */
+function shared<T>(fn: () => Promise<T>): () => Promise<T> {
+  let running: Promise<T> | null = null;
+  return () => {
+    running ??= fn().finally(() => {
+      running = null;
+    });
+    return running;
+  };
+}
