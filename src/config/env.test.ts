@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { interpolateEnv } from './env.js';
+import { interpolateEnv, referencedVariables } from './env.js';
 
 describe('interpolateEnv', () => {
   it('replaces ${VAR} in strings at any depth, leaving other values alone', () => {
@@ -36,5 +36,24 @@ describe('interpolateEnv', () => {
     expect(issues).toHaveLength(1);
     expect(issues[0]?.path).toEqual(['p']);
     expect(issues[0]?.message).not.toContain('not a name');
+  });
+});
+
+describe('values from the secrets directory (swarm workers)', () => {
+  it('reads an unset ${VAR} from $CAMPUS_SYNC_SECRETS_DIR/VAR, one trailing newline dropped; the environment wins', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'cs-secrets-'));
+    writeFileSync(join(dir, 'ALICE_PASSWORD'), 'from-file\n');
+    const env = { CAMPUS_SYNC_SECRETS_DIR: dir };
+    expect(interpolateEnv({ p: '${ALICE_PASSWORD}' }, env)).toEqual({ value: { p: 'from-file' }, issues: [] });
+    expect(interpolateEnv({ p: '${ALICE_PASSWORD}' }, { ...env, ALICE_PASSWORD: 'from-env' }).value).toEqual({ p: 'from-env' });
+    const missing = interpolateEnv({ p: '${BOB_PASSWORD}' }, env);
+    expect(missing.issues.map((i) => i.message)).toEqual(['environment variable BOB_PASSWORD is not set']);
+  });
+
+  it('lists the variables a text refers to, escaped ones left out', () => {
+    expect(referencedVariables('a: ${B}\nc: "${A:-x} $${NOT_ME} ${B}"\n')).toEqual(['A', 'B']);
   });
 });

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 /** A problem at a key of a config file: `path` is the key path, `message` what is wrong there. */
 export interface ConfigIssue {
   path: readonly PropertyKey[];
@@ -44,7 +46,7 @@ function interpolateString(text: string, env: NodeJS.ProcessEnv, at: readonly Pr
     }
     const name = m[1] as string;
     const fallback = m[2];
-    const set = env[name];
+    const set = env[name] ?? fromSecretsDir(env, name);
     if (fallback !== undefined) return set === undefined || set === '' ? fallback : set;
     if (set === undefined) {
       issues.push({ path: at, message: `environment variable ${name} is not set` });
@@ -52,6 +54,34 @@ function interpolateString(text: string, env: NodeJS.ProcessEnv, at: readonly Pr
     }
     return set;
   });
+}
+
+/**
+ * Where a worker finds the values of `${VAR}` its environment does not hold: one file per variable, named
+ * after it (Docker and Swarm secrets are mounted that way under /run/secrets). The swarm runtime sets it.
+ */
+export const SECRETS_DIR_ENV = 'CAMPUS_SYNC_SECRETS_DIR';
+
+/** `${VAR}` from `$CAMPUS_SYNC_SECRETS_DIR/VAR`, one trailing newline dropped (as `echo … > file` writes it). */
+function fromSecretsDir(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const dir = env[SECRETS_DIR_ENV];
+  if (!dir) return undefined;
+  try {
+    return readFileSync(join(dir, name), 'utf8').replace(/\r?\n$/, '');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every `${VAR}` name the text refers to (escaped `$${` left out), sorted, each once. */
+export function referencedVariables(text: string): string[] {
+  const names = new Set<string>();
+  for (const m of text.matchAll(REFERENCE)) {
+    if (m[1]) continue;
+    const body = REFERENCE_BODY.exec(m[2] ?? '');
+    if (body?.[1]) names.add(body[1]);
+  }
+  return [...names].sort();
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -3,6 +3,7 @@ export {
   parseConfig,
   resolveConfigText,
   usesEnv,
+  configReferences,
   listConfigFiles,
   isConfigFileName,
   type InstanceConfig,
@@ -36,7 +37,9 @@ export {
   DEFAULT_FUTURE_DAYS,
   DEFAULT_MAX_DELETE_SHARE,
   DEFAULT_CONCURRENCY,
+  SECRET_FILE_KEYS,
 } from './schema.js';
+export { SECRETS_DIR_ENV, referencedVariables } from './env.js';
 // The `slots:` and `notify:` sections: their schemas belong to the config file, so slots/ and notify/
 // import them from here (DESIGN: config imports nothing of ours; the others import config).
 export * from './slots-schema.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, stringify, visit } from 'yaml';
 import { ConfigError } from '../lib/index.js';
 import { bookingSecrets, normaliseBookingType, type BookingTypeConfig } from './booking-schema.js';
-import { interpolateEnv, type ConfigIssue } from './env.js';
+import { interpolateEnv, referencedVariables, type ConfigIssue } from './env.js';
 import { notifySecrets, type ChannelConfig } from './notify-schema.js';
 import { watcherSecrets, type SlotWatcherConfig } from './slots-schema.js';
 import { configErrorFrom, fromZodIssues } from './issues.js';
@@ -17,6 +17,7 @@ import {
 } from './paths.js';
 import {
   configFileSchema,
+  SECRET_FILE_KEYS,
   DEFAULT_ALERT,
   DEFAULT_CAS_URL,
   DEFAULT_CONCURRENCY,
@@ -104,6 +105,32 @@ export async function loadConfigFile(file: string, opts: { env?: NodeJS.ProcessE
 /** True when the text refers to the environment (`${VAR}`): such a config reads differently elsewhere. */
 export function usesEnv(text: string): boolean {
   return /(^|[^$])\$\{/.test(text);
+}
+
+/**
+ * What a config needs besides its own text, for a runtime that ships it to another host: the `${VAR}` it
+ * refers to and the files its `*File` keys name (as written). Unparseable text gives nothing (the
+ * scan reports it invalid anyway).
+ */
+export function configReferences(text: string): { envVars: string[]; secretFiles: string[] } {
+  const files = new Set<string>();
+  let doc: unknown;
+  try {
+    doc = parseDocument(text).toJS();
+  } catch {
+    return { envVars: [], secretFiles: [] };
+  }
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v !== null && typeof v === 'object' && !(v instanceof Date)) {
+      for (const [k, x] of Object.entries(v)) {
+        if (SECRET_FILE_KEYS.has(k) && typeof x === 'string' && x !== '') files.add(x);
+        else walk(x);
+      }
+    }
+  };
+  walk(doc);
+  return { envVars: referencedVariables(text), secretFiles: [...files].sort() };
 }
 
 /**

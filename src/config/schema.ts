@@ -46,14 +46,14 @@ export const SECRET_KEYS: ReadonlySet<string> = new Set([
  * Keys whose values are text even when they look like numbers (`password: 0123`, an all-digit
  * calendar id): the loader keeps their source text instead of YAML's number.
  */
+/** Keys whose values name a file holding a secret (read relative to the config file's directory). */
+export const SECRET_FILE_KEYS: ReadonlySet<string> = new Set(['passwordFile', 'apiKeyFile', 'apiSecretFile', 'tokenFile']);
+
 export const STRING_KEYS: ReadonlySet<string> = new Set([
   ...SECRET_KEYS,
+  ...SECRET_FILE_KEYS,
   'username',
   'calendarId',
-  'passwordFile',
-  'apiKeyFile',
-  'apiSecretFile',
-  'tokenFile',
   // A booking slug such as `2024` is still a slug.
   'type',
   'moncampus_username',

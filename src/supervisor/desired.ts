@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { displayPath, listConfigFiles, parseConfig, resolveConfigText, usesEnv } from '../config/index.js';
+import { configReferences, displayPath, listConfigFiles, parseConfig, resolveConfigText, usesEnv } from '../config/index.js';
 import { describeError } from '../lib/index.js';
 import type { DesiredWorker } from './interface.js';
 
@@ -53,12 +53,18 @@ export async function scanConfigs(dir: string, env: NodeJS.ProcessEnv = process.
     }
     try {
       const text = bytes.toString('utf8');
-      await parseConfig(text, { file, env });
+      const config = await parseConfig(text, { file, env });
+      const refs = configReferences(text);
+      const delivery = {
+        envVars: refs.envVars,
+        secretFiles: refs.secretFiles,
+        inlineSecrets: config.secrets.some((secret) => text.includes(secret)),
+      };
       if (usesEnv(text)) {
         const resolvedConfig = resolveConfigText(text, { file, env });
-        desired.push({ name, configFile: file, configSha: sha256(resolvedConfig), resolvedConfig });
+        desired.push({ name, configFile: file, configSha: sha256(resolvedConfig), resolvedConfig, ...delivery });
       } else {
-        desired.push({ name, configFile: file, configSha: sha256(bytes) });
+        desired.push({ name, configFile: file, configSha: sha256(bytes), ...delivery });
       }
     } catch (err) {
       invalid.push({ name, file, error: describeError(err) });

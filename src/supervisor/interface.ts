@@ -1,6 +1,7 @@
 /**
  * What the supervisor needs from a runtime (docker, process, later swarm): list the workers it manages,
- * create/remove them, and the operator verbs. Implementations: `docker-runtime.ts`, `process-runtime.ts`.
+ * create/remove them, and the operator verbs. Implementations: `docker-runtime.ts`, `process-runtime.ts`,
+ * `swarm-runtime.ts`.
  */
 
 /** Docker labels every managed object carries (DESIGN.md "Contracts"); the process runtime keeps the same fields. */
@@ -32,6 +33,14 @@ export interface DesiredWorker {
    * worker gets no secrets in its env, so it is given this (as a private file in its data dir) instead.
    */
   resolvedConfig?: string;
+  /**
+   * What a runtime that ships the config to another host (swarm) must deliver with it. `envVars`: the
+   * `${VAR}` names the text uses; `secretFiles`: the `*File` values as written (relative to the config's
+   * directory, or absolute); `inlineSecrets`: the text itself holds a secret value (so the text is a secret).
+   */
+  envVars?: string[];
+  secretFiles?: string[];
+  inlineSecrets?: boolean;
 }
 
 export type WorkerRunState = 'running' | 'restarting' | 'starting' | 'exited' | 'created' | 'paused' | 'dead' | 'stopped' | 'unknown';
@@ -51,8 +60,10 @@ export interface ActualWorker {
   finishedAt?: string;
   /** Docker's health status when the image has a HEALTHCHECK. */
   health?: 'starting' | 'healthy' | 'unhealthy' | 'none';
-  /** Label of the supervisor that created it (docker). */
+  /** Label of the supervisor that created it (docker, swarm). */
   supervisor?: string;
+  /** The host it runs on: the Swarm node's hostname (swarm); absent where there is only one host. */
+  node?: string;
 }
 
 export interface LogOptions {
@@ -62,7 +73,7 @@ export interface LogOptions {
   signal?: AbortSignal;
 }
 
-export type RuntimeKind = 'docker' | 'process';
+export type RuntimeKind = 'docker' | 'process' | 'swarm';
 
 export interface Runtime {
   readonly kind: RuntimeKind;
@@ -74,6 +85,11 @@ export interface Runtime {
   specHash(worker: DesiredWorker): string;
   /** Creates and starts the worker. A name conflict (409) with an identical spec counts as done. */
   create(worker: DesiredWorker): Promise<void>;
+  /**
+   * Optional: brings a worker with an older spec to the desired one in place (a Swarm service update,
+   * which also rotates its config and secrets). Without it the supervisor removes and creates again.
+   */
+  update?(worker: DesiredWorker): Promise<void>;
   /** Stops and removes the worker. Already gone (404) or already stopped (304) counts as done. */
   remove(name: string): Promise<void>;
   start(name: string): Promise<void>;

@@ -33,12 +33,14 @@ const instanceStatusSchema = z.object({
   lastRun: lastRunSummarySchema.optional(),
   nextRun: z.string().nullable().optional(),
   restartCount: z.number(),
+  /** The Swarm node it runs on (swarm runtime). */
+  node: z.string().optional(),
 });
 export type InstanceStatus = z.infer<typeof instanceStatusSchema>;
 
 const supervisorStatusSchema = z.object({
   pid: z.number(),
-  runtime: z.enum(['docker', 'process']),
+  runtime: z.enum(['docker', 'process', 'swarm']),
   startedAt: z.string(),
   heartbeatAt: z.string(),
   /** Set while the runtime cannot be reached (Docker daemon restarting). */
@@ -104,6 +106,7 @@ export async function instanceStatus(opts: {
     restartCount: opts.actual?.restartCount ?? 0,
   };
   if (opts.configError !== undefined) status.configError = opts.configError;
+  if (opts.actual?.node) status.node = opts.actual.node;
   // An invalid name could point outside the data dir: its data files are not read.
   if (!isValidInstanceName(opts.name)) return status;
   const dir = join(opts.dataDir, opts.name);

@@ -174,6 +174,10 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
         return;
       case 'recreate':
         // Only from the config file, never from what runs (Watchtower lost containers that way).
+        if (runtime.update) {
+          await runtime.update(action.worker);
+          return;
+        }
         await runtime.remove(action.worker.name);
         await runtime.create(action.worker);
         return;
