@@ -20,6 +20,8 @@ export interface ApiResponse {
   headers?: Record<string, string>;
   /** Serialised as JSON unless `body` is given. */
   json?: unknown;
+  /** JSON already serialised (a store's JsonPage): sent as it is, after the same redaction check as `json`. */
+  jsonText?: string;
   body?: string | Buffer;
 }
 

@@ -597,6 +597,9 @@ describe('redaction of every /v1 answer', () => {
   const A = '555555555555555555';
   const B = '666666666666666666';
   const C = '777777777777777777';
+  const D = '888888888888888888';
+  /** A password with control characters, which JSON writes as escapes (\t, \n, \u0001) in the page's text. */
+  const CONTROL_SECRET = 'tab\there\nnew-line\u0001ctl';
   let own: TempDirs;
   let ownStore: Store;
   let ownServer: ApiServer;
@@ -611,12 +614,15 @@ describe('redaction of every /v1 answer', () => {
     own = await tempDirs('campus-sync-redaction-');
     ownStore = await openStore({ dataDir: own.dataDir });
     await writeConfig(own.configDir, 'alice', SECRET);
+    // In YAML double quotes, \t, \n and \x01 are the control characters themselves.
+    await writeConfig(own.configDir, 'bob', 'tab\\there\\nnew-line\\x01ctl');
     await ownStore.upsertMessages([
       message(1, { channelId: A, content: `token ${ODD_KEY} pasted` }),
       message(2, { channelId: B, content: 'password [REDACTED] (the worker hid it)' }),
       message(3, { channelId: B, content: `password ${SECRET} (an old line)` }),
       message(4, { channelId: C, content: `he said "hi" \\o/ with ${SECRET.slice(0, -1)}…` }),
       message(5, { channelId: C, content: 'nothing to hide' }),
+      message(6, { channelId: D, content: `pasted ${CONTROL_SECRET} by mistake` }),
     ]);
     ownServer = createApiServer({ store: ownStore, configDir: own.configDir, dataDir: own.dataDir, apiKeys: [ODD_KEY], logger: captureLogger().logger });
     ownBase = (await ownServer.listen(0, '127.0.0.1')).url;
@@ -634,6 +640,10 @@ describe('redaction of every /v1 answer', () => {
 
   it('hides a secret on a page that already holds a redacted text', async () => {
     expect(await contents(B)).toEqual([`password [REDACTED] (an old line)`, 'password [REDACTED] (the worker hid it)']);
+  });
+
+  it('hides a secret holding control characters (escaped in the JSON the database builds)', async () => {
+    expect(await contents(D)).toEqual(['pasted [REDACTED] by mistake']);
   });
 
   it('gives strings without a secret exactly as stored', async () => {

@@ -109,6 +109,8 @@ interface Breakdown {
   /** better-sqlite3 alone, same SQL as the store: rows as objects, without raw_json, as arrays. */
   driver: { objects: number; noRawJson: number; arrays: number } | null;
   store: number;
+  /** store.listJson: the same page as JSON text built by the database, what the API now serves. */
+  storeJson: number;
   /** The API layer on that page before the fix: a regular expression per key, the redactors on every string. */
   before: { shape: number; redact: number };
   /** And now: converted keys looked up, one redactor check over all the strings. */
@@ -291,7 +293,7 @@ async function floorCase(store: Store, label: string): Promise<CaseResult> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
-    const name = 'reference: bare node:http + store.listMessages, no API layer';
+    const name = 'reference: bare node:http + store.listMessages (rows + JSON.stringify), no API layer';
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     return { name, path: '/', ...(await measure(name, url, label, {})) };
   } finally {
@@ -382,6 +384,7 @@ async function breakdown(store: Store, configFile: string, sqliteFile: string | 
   return {
     driver,
     store: await timeIt(() => store.listMessages(q)),
+    storeJson: await timeIt(() => store.listJson({ scope: 'messages', ...q })),
     before: { shape: await timeIt(() => shapePage(page.items, toSnake)), redact: await timeIt(() => mapStrings(answer, redact)) },
     now: { shape: await timeIt(() => shapePage(page.items, cachedSnake)), redact: await timeIt(() => redactCheck(answer, redact)) },
     stringify: await timeIt(() => JSON.stringify(answer)),
@@ -530,13 +533,13 @@ function report(results: DbResult[], pgSkipped: string | null, wallMs: number, l
     '',
     `Where one unloaded first page of /v1/messages goes: mean ms per call, step by step in-process (a request is all of them plus HTTP; ${CONNECTIONS} connections wait for each other's)`,
     '',
-    '| database | driver alone: SELECT * as objects | without raw_json | as arrays | store.listMessages | shaping, before / now | redaction, before / now | JSON.stringify | API layer before / now (shaping + redaction) |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| database | driver alone: SELECT * as objects | without raw_json | as arrays | store.listMessages (rows) | store.listJson (what the API serves) | row path: shaping, first / later | row path: redaction, first / later | row path: JSON.stringify | row path API layer, first / later |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...results.map((r) => {
       const b = r.breakdown;
       const d = b.driver;
       const ms = (n: number): string => fmt(n, 3);
-      return `| ${r.kind} | ${d ? ms(d.objects) : '—'} | ${d ? ms(d.noRawJson) : '—'} | ${d ? ms(d.arrays) : '—'} | ${ms(b.store)} | ${ms(b.before.shape)} / ${ms(b.now.shape)} | ${ms(b.before.redact)} / ${ms(b.now.redact)} | ${ms(b.stringify)} | ${ms(b.before.shape + b.before.redact)} / ${ms(b.now.shape + b.now.redact)} |`;
+      return `| ${r.kind} | ${d ? ms(d.objects) : '—'} | ${d ? ms(d.noRawJson) : '—'} | ${d ? ms(d.arrays) : '—'} | ${ms(b.store)} | ${ms(b.storeJson)} | ${ms(b.before.shape)} / ${ms(b.now.shape)} | ${ms(b.before.redact)} / ${ms(b.now.redact)} | ${ms(b.stringify)} | ${ms(b.before.shape + b.before.redact)} / ${ms(b.now.shape + b.now.redact)} |`;
     }),
   );
   const plans = results.flatMap((r) => r.plans);

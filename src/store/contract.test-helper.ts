@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidCursorError, InvalidParameterError, SchemaTooNewError, StoreError } from './errors.js';
-import type { AlertRow, ErrorRow, MessageRow, OpenStoreOptions, Page, RunRow, Store, SyncedEventRow } from './interface.js';
+import type { AlertRow, ErrorRow, JsonListQuery, MessageRow, OpenStoreOptions, Page, RunRow, Store, SyncedEventRow } from './interface.js';
 import { POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS } from './migrations.js';
 import { openStore } from './open.js';
 
@@ -508,6 +508,68 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       await store.setCursor('import:alice:runs.jsonl', '2048');
       expect(await store.getCursor('import:alice:runs.jsonl')).toBe('2048');
       expect(await store.getCursor('discord:c1:last')).toBe(snowflake(7));
+    });
+
+    describe('listJson: the same pages as JSON text built by the database', () => {
+      /** What the API made of a row before listJson: its fields in snake_case, a message's raw_json left out. */
+      const snake = (row: object): Record<string, unknown> =>
+        Object.fromEntries(Object.entries(row).filter(([k]) => k !== 'rawJson').map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]));
+      /** Pages of listJson and of the row listing side by side, limit 3, to the end: same items, same keys in the same order, same cursors. */
+      const same = async (q: JsonListQuery, rows: (cursor?: string) => Promise<Page<object>>): Promise<number> => {
+        let cursor: string | undefined;
+        let total = 0;
+        for (let i = 0; i < 100; i++) {
+          const json = await store.listJson({ ...q, limit: 3, ...(cursor ? { cursor } : {}) } as JsonListQuery);
+          const page = await rows(cursor);
+          const items = JSON.parse(json.itemsJson) as Record<string, unknown>[];
+          expect(items).toEqual(page.items.map(snake));
+          for (const [k, item] of items.entries()) expect(Object.keys(item)).toEqual(Object.keys(snake(page.items[k]!)));
+          expect(json.count).toBe(page.items.length);
+          expect(json.nextCursor).toBe(page.nextCursor);
+          total += json.count;
+          if (json.nextCursor === null) return total;
+          cursor = json.nextCursor;
+        }
+        throw new Error('listing did not end');
+      };
+
+      it('runs, events, alerts, errors and messages, with from/to and cursors, on every page', async () => {
+        await fresh();
+        for (let i = 0; i < 8; i++) {
+          await store.insertRun(run('alice', at(i), i === 3 ? { outcome: 'error', phase: 'fetch', error: 'MonCampus said "no" \\ é ✓\nline 2' } : {}));
+        }
+        await store.replaceEvents('alice', [event('r1', at(5)), event('r2', at(5), { ecalId: null }), event('r3', at(9)), event('r4', at(1))]);
+        for (let i = 0; i < 5; i++) await store.upsertAlert(alert(`a${i}`, at(i), i % 2 ? { deliveredAt: at(i + 1), attempts: 2, lastError: 'HTTP 429' } : {}));
+        for (let i = 0; i < 5; i++) await store.insertError({ instance: 'alice', at: at(i), phase: 'push', message: `ECAL said ${i}\ttab` });
+        await store.upsertMessages(Array.from({ length: 10 }, (_, i) => message(i, at(Math.floor(i / 2)), i === 4 ? { deleted: true, editedAt: at(20), attachmentCount: 2 } : {})));
+        const window = { from: at(1), to: at(7) };
+        expect(await same({ scope: 'runs', instance: 'alice', limit: 3 }, (c) => store.listRuns('alice', { limit: 3, ...(c ? { cursor: c } : {}) }))).toBe(8);
+        expect(await same({ scope: 'runs', instance: 'alice', limit: 3, ...window }, (c) => store.listRuns('alice', { limit: 3, ...window, ...(c ? { cursor: c } : {}) }))).toBe(6);
+        expect(await same({ scope: 'events', instance: 'alice', limit: 3 }, (c) => store.listEvents('alice', { limit: 3, ...(c ? { cursor: c } : {}) }))).toBe(4);
+        expect(await same({ scope: 'alerts', limit: 3 }, (c) => store.listAlerts({ limit: 3, ...(c ? { cursor: c } : {}) }))).toBe(5);
+        expect(await same({ scope: 'alerts', instance: 'bob', limit: 3 }, (c) => store.listAlerts({ instance: 'bob', limit: 3, ...(c ? { cursor: c } : {}) }))).toBe(0);
+        expect(await same({ scope: 'errors', instance: 'alice', limit: 3 }, (c) => store.listErrors('alice', { limit: 3, ...(c ? { cursor: c } : {}) }))).toBe(5);
+        expect(await same({ scope: 'messages', guildId: 'g1', channelId: 'c1', limit: 3 }, (c) => store.listMessages({ guildId: 'g1', channelId: 'c1', limit: 3, ...(c ? { cursor: c } : {}) }))).toBe(9);
+        expect(
+          await same({ scope: 'messages', guildId: 'g1', includeDeleted: true, limit: 3, ...window }, (c) =>
+            store.listMessages({ guildId: 'g1', includeDeleted: true, limit: 3, ...window, ...(c ? { cursor: c } : {}) }),
+          ),
+        ).toBe(8);
+        // The cursors of both kinds are one kind: a JSON page's cursor continues the row listing.
+        const first = await store.listJson({ scope: 'runs', instance: 'alice', limit: 5 });
+        expect((await store.listRuns('alice', { limit: 5, cursor: first.nextCursor! })).items.map((r) => r.startedAt)).toEqual([at(2), at(1), at(0)]);
+      });
+
+      it('refuses a cursor of another listing and a bad time, naming the parameter', async () => {
+        await fresh();
+        await store.insertRun(run('alice', at(0)));
+        await store.insertRun(run('alice', at(1)));
+        const runs = await store.listJson({ scope: 'runs', instance: 'alice', limit: 1 });
+        expect(await rejection(store.listJson({ scope: 'errors', instance: 'alice', limit: 1, cursor: runs.nextCursor! }))).toBeInstanceOf(InvalidCursorError);
+        const bad = await rejection(store.listJson({ scope: 'runs', instance: 'alice', limit: 1, from: 'yesterday' }));
+        expect(bad).toBeInstanceOf(InvalidParameterError);
+        expect((bad as InvalidParameterError).parameter).toBe('from');
+      });
     });
 
     describe('paging', () => {

@@ -2,6 +2,8 @@ export type {
   AlertQuery,
   AlertRow,
   ErrorRow,
+  JsonListQuery,
+  JsonPage,
   ListQuery,
   MessageQuery,
   MessageRow,

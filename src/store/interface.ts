@@ -100,6 +100,24 @@ export interface MessageQuery {
 
 export type AlertQuery = ListQuery & { instance?: string };
 
+/** Which listing a JSON page is cut from, with that listing's own filter (as the matching list* method takes it). */
+export type JsonListQuery =
+  | (ListQuery & { scope: 'runs' | 'events' | 'errors'; instance: string })
+  | (AlertQuery & { scope: 'alerts' })
+  | (MessageQuery & { scope: 'messages' });
+
+/**
+ * A page as JSON text built by the database itself, in the reporting API's shape: snake_case keys, times
+ * in the store's UTC form, booleans as booleans, a message's raw_json left out. The reporting API sends
+ * it as it is (PostgREST works the same way): no row objects, no shaping, no JSON.stringify per request.
+ */
+export interface JsonPage {
+  /** A JSON array of the page's items, newest first. */
+  itemsJson: string;
+  count: number;
+  nextCursor: string | null;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** For people and logs, never with a password: "SQLite data/campus-sync.db", "PostgreSQL db@host:5432". */
@@ -155,6 +173,8 @@ export interface Store {
   listMessageIds(channelId: string, fromId: string): Promise<string[]>;
   /** Newest first by createdAt then messageId; deleted messages only with includeDeleted. */
   listMessages(q: MessageQuery): Promise<Page<MessageRow>>;
+  /** The same pages as listRuns, listEvents, listAlerts, listErrors and listMessages, as JSON text (JsonPage). */
+  listJson(q: JsonListQuery): Promise<JsonPage>;
   getMessage(messageId: string): Promise<MessageRow | null>;
 
   /** Small key/value for importers and ingestion progress (file offsets, last message id per channel). */

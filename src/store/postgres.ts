@@ -22,8 +22,9 @@ import {
   runFromDb,
   runKey,
   toPage,
+  toJsonPage,
 } from './rows.js';
-import { buildListing, INSTANCE_TABLES, MESSAGE_COLUMNS, MESSAGE_CONFLICT_CLAUSE, messageIdsSql, pgValuesList } from './sql.js';
+import { buildListing, INSTANCE_TABLES, listingFilter, LISTINGS, MESSAGE_COLUMNS, MESSAGE_CONFLICT_CLAUSE, messageIdsSql, pgValuesList } from './sql.js';
 import { toStoreTime } from './time.js';
 
 /** Connections kept open: the API serves ~50 concurrent requests from these without queueing long. */
@@ -278,10 +279,16 @@ function postgresStore(pool: pg.Pool, description: string, fail: (what: string, 
 
     listMessages: (q) =>
       guard('listMessages', async () => {
-        const equals: [string, string][] = [['guild_id', q.guildId]];
-        if (q.channelId !== undefined) equals.push(['channel_id', q.channelId]);
-        const l = buildListing('postgres', 'messages', { ...q, equals, extra: q.includeDeleted ? [] : ['NOT deleted'] });
+        const l = buildListing('postgres', 'messages', { ...q, ...listingFilter({ ...q, scope: 'messages' }) });
         return toPage((await query(l.sql, l.params)).rows.map(messageFromDb), l.limit, 'messages', messageKey);
+      }),
+
+    listJson: (q) =>
+      guard('listJson', async () => {
+        const l = buildListing('postgres', q.scope, { ...q, ...listingFilter(q), select: 'json' });
+        // Rows as arrays: three values each, no per-row objects.
+        const { rows } = await pool.query<unknown[]>({ text: l.sql, values: l.params, rowMode: 'array' });
+        return toJsonPage(rows, l.limit, q.scope, LISTINGS[q.scope].tieType === 'bigint');
       }),
 
     getMessage: (messageId) =>

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { encodeCursor, type CursorKey, type CursorScope } from './cursor.js';
 import { InvalidParameterError } from './errors.js';
-import type { AlertRow, ErrorRow, MessageRow, Page, RunRow, SyncedEventRow } from './interface.js';
+import type { AlertRow, ErrorRow, JsonPage, MessageRow, Page, RunRow, SyncedEventRow } from './interface.js';
 import { timeFromDb, timeFromDbOrNull, toStoreTime, toStoreTimeOrNull } from './time.js';
 
 /**
@@ -26,6 +26,20 @@ export function toPage<T>(rows: T[], limit: number, scope: CursorScope, keyOf: (
   const items = rows.slice(0, limit);
   const last = items[items.length - 1] as T;
   return { items, nextCursor: encodeCursor(scope, keyOf(last)) };
+}
+
+/**
+ * A JSON page out of `limit + 1` rows of [item JSON, time, tie] (a listing with select 'json'): the items
+ * joined into one array text, the cursor from the last kept row's sort key, as toPage would make it.
+ */
+export function toJsonPage(rows: unknown[][], limit: number, scope: CursorScope, tieIsNumber: boolean): JsonPage {
+  const kept = rows.length > limit ? rows.slice(0, limit) : rows;
+  const itemsJson = `[${kept.map((r) => String(r[0])).join(',')}]`;
+  if (rows.length <= limit) return { itemsJson, count: kept.length, nextCursor: null };
+  const last = kept[kept.length - 1] as unknown[];
+  // pg gives BIGINT ids as strings; the cursor holds them as numbers, as runKey and friends do.
+  const tie = tieIsNumber ? num(last[2]) : str(last[2]);
+  return { itemsJson, count: kept.length, nextCursor: encodeCursor(scope, { time: timeFromDb(last[1]), tie }) };
 }
 
 // ---- values going in ----

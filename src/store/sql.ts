@@ -1,4 +1,5 @@
 import { decodeCursor, type CursorScope } from './cursor.js';
+import type { JsonListQuery } from './interface.js';
 import { InvalidParameterError } from './errors.js';
 import { clampLimit } from './rows.js';
 import { toStoreTime } from './time.js';
@@ -23,6 +24,99 @@ export const LISTINGS: Record<CursorScope, ListingSpec> = {
   messages: { table: 'discord_messages', time: 'created_at', tie: 'message_id', tieType: 'text' },
 };
 
+/** The filter of each listing, as the store's list* methods and listJson take it. */
+export function listingFilter(q: JsonListQuery): Pick<ListingRequest, 'equals' | 'extra'> {
+  switch (q.scope) {
+    case 'runs':
+    case 'events':
+    case 'errors':
+      return { equals: [['instance', q.instance]] };
+    case 'alerts':
+      return { equals: q.instance === undefined ? [] : [['instance', q.instance]] };
+    case 'messages': {
+      const equals: [string, string][] = [['guild_id', q.guildId]];
+      if (q.channelId !== undefined) equals.push(['channel_id', q.channelId]);
+      return { equals, extra: q.includeDeleted ? [] : ['NOT deleted'] };
+    }
+  }
+}
+
+type JsonKind = 'text' | 'int' | 'bool' | 'time';
+
+/**
+ * Each listing's items in the API's JSON, key → column: the same fields, in the same order, as the row
+ * types converted to snake_case (rows.test.ts holds the two together); a message's raw_json is left out.
+ */
+export const JSON_FIELDS: Record<CursorScope, readonly (readonly [key: string, column: string, kind: JsonKind])[]> = {
+  runs: [
+    ['id', 'id', 'int'],
+    ['instance', 'instance', 'text'],
+    ['started_at', 'started_at', 'time'],
+    ['finished_at', 'finished_at', 'time'],
+    ['outcome', 'outcome', 'text'],
+    ['phase', 'phase', 'text'],
+    ['error', 'error', 'text'],
+    ...(['courses', 'created', 'updated', 'adopted', 'deleted', 'unchanged', 'skipped', 'failed', 'duration_ms'] as const).map((c) => [c, c, 'int'] as const),
+  ],
+  events: [
+    ['instance', 'instance', 'text'],
+    ['reference', 'reference', 'text'],
+    ['ecal_id', 'ecal_id', 'text'],
+    ['title', 'title', 'text'],
+    ['start', 'start_at', 'time'],
+    ['end', 'end_at', 'time'],
+    ['last_change', 'last_change', 'time'],
+  ],
+  alerts: [
+    ['id', 'id', 'int'],
+    ['alert_id', 'alert_id', 'text'],
+    ['instance', 'instance', 'text'],
+    ['kind', 'kind', 'text'],
+    ['severity', 'severity', 'text'],
+    ['channel', 'channel', 'text'],
+    ['summary', 'summary', 'text'],
+    ['created_at', 'created_at', 'time'],
+    ['delivered_at', 'delivered_at', 'time'],
+    ['attempts', 'attempts', 'int'],
+    ['last_error', 'last_error', 'text'],
+  ],
+  errors: [
+    ['id', 'id', 'int'],
+    ['instance', 'instance', 'text'],
+    ['at', 'at', 'time'],
+    ['phase', 'phase', 'text'],
+    ['message', 'message', 'text'],
+  ],
+  messages: [
+    ['message_id', 'message_id', 'text'],
+    ['guild_id', 'guild_id', 'text'],
+    ['channel_id', 'channel_id', 'text'],
+    ['author_id', 'author_id', 'text'],
+    ['author_name', 'author_name', 'text'],
+    ['content', 'content', 'text'],
+    ['created_at', 'created_at', 'time'],
+    ['edited_at', 'edited_at', 'time'],
+    ['deleted', 'deleted', 'bool'],
+    ['attachment_count', 'attachment_count', 'int'],
+    ['embed_count', 'embed_count', 'int'],
+    ['ingested_at', 'ingested_at', 'time'],
+  ],
+};
+
+/** PostgreSQL's TIMESTAMPTZ as the store's UTC text (`2025-01-31T07:30:00.000Z`); SQLite keeps that text already. */
+const PG_STORE_TIME = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+
+/** The SQL expression of one item as JSON text, in the dialect's own JSON functions. */
+export function jsonItemSql(dialect: Dialect, scope: CursorScope): string {
+  const parts = JSON_FIELDS[scope].map(([key, column, kind]) => {
+    let value = column;
+    if (dialect === 'sqlite' && kind === 'bool') value = `json(CASE WHEN ${column} THEN 'true' ELSE 'false' END)`;
+    if (dialect === 'postgres' && kind === 'time') value = `to_char(${column} AT TIME ZONE 'UTC', ${PG_STORE_TIME})`;
+    return `'${key}', ${value}`;
+  });
+  return dialect === 'sqlite' ? `json_object(${parts.join(', ')})` : `json_build_object(${parts.join(', ')})::text`;
+}
+
 export interface ListingRequest {
   /** column = value conditions (instance, guild, channel). */
   equals: [column: string, value: string][];
@@ -32,6 +126,8 @@ export interface ListingRequest {
   to?: string | undefined;
   cursor?: string | undefined;
   limit: number;
+  /** What each row is: every column (rows), or the item as JSON text then the sort key (listJson). */
+  select?: 'rows' | 'json';
 }
 
 export interface Listing {
@@ -68,7 +164,7 @@ export function buildListing(dialect: Dialect, scope: CursorScope, req: ListingR
   }
   const limit = clampLimit(req.limit);
   const sql =
-    `SELECT * FROM ${spec.table}` +
+    `SELECT ${req.select === 'json' ? `${jsonItemSql(dialect, scope)} AS item, ${spec.time}, ${spec.tie}` : '*'} FROM ${spec.table}` +
     (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
     ` ORDER BY ${spec.time} DESC, ${spec.tie} DESC LIMIT ${param(limit + 1, 'integer')}`;
   return { sql, params, limit };

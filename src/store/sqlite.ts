@@ -24,8 +24,9 @@ import {
   runFromDb,
   runKey,
   toPage,
+  toJsonPage,
 } from './rows.js';
-import { buildListing, INSTANCE_TABLES, MESSAGE_COLUMNS, MESSAGE_CONFLICT_CLAUSE, messageIdsSql } from './sql.js';
+import { buildListing, INSTANCE_TABLES, listingFilter, LISTINGS, MESSAGE_COLUMNS, MESSAGE_CONFLICT_CLAUSE, messageIdsSql } from './sql.js';
 import { toStoreTime } from './time.js';
 
 /**
@@ -248,10 +249,16 @@ function sqliteStore(db: Database.Database, description: string): Store {
 
     listMessages: (q) =>
       guard('listMessages', () => {
-        const equals: [string, string][] = [['guild_id', q.guildId]];
-        if (q.channelId !== undefined) equals.push(['channel_id', q.channelId]);
-        const l = buildListing('sqlite', 'messages', { ...q, equals, extra: q.includeDeleted ? [] : ['NOT deleted'] });
+        const l = buildListing('sqlite', 'messages', { ...q, ...listingFilter({ ...q, scope: 'messages' }) });
         return toPage(all(l.sql, l.params).map(messageFromDb), l.limit, 'messages', messageKey);
+      }),
+
+    listJson: (q) =>
+      guard('listJson', () => {
+        const l = buildListing('sqlite', q.scope, { ...q, ...listingFilter(q), select: 'json' });
+        // Rows as arrays (this statement's text is only ever used this way): three values each, no per-row objects.
+        const rows = stmt(l.sql).raw(true).all(...l.params) as unknown[][];
+        return toJsonPage(rows, l.limit, q.scope, LISTINGS[q.scope].tieType === 'bigint');
       }),
 
     getMessage: (messageId) =>
