@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import { DateTime } from 'luxon';
 import { describe, it, expect } from 'vitest';
 import { InvalidParameterError } from './errors.js';
 import { timeFromDb, timeFromDbOrNull, toStoreTime, toStoreTimeOrNull } from './time.js';
@@ -49,5 +51,46 @@ describe('timeFromDb', () => {
 
   it('refuses what is not a time', () => {
     expect(() => timeFromDb(42)).toThrow(TypeError);
+  });
+});
+
+describe('toStoreTime without luxon for times with an offset', () => {
+  const luxon = (v: string): string | null => {
+    const d = DateTime.fromISO(v, { zone: 'utc' });
+    return d.isValid ? d.toUTC().toISO() : null;
+  };
+  const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+
+  it('gives what luxon gives, for any such time, in range or not', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          y: fc.integer({ min: 1000, max: 9999 }),
+          mo: fc.integer({ min: 0, max: 13 }),
+          d: fc.integer({ min: 0, max: 32 }),
+          h: fc.integer({ min: 0, max: 25 }),
+          mi: fc.integer({ min: 0, max: 60 }),
+          s: fc.option(fc.integer({ min: 0, max: 60 })),
+          ms: fc.option(fc.integer({ min: 0, max: 999 })),
+          off: fc.option(fc.record({ sign: fc.constantFrom('+', '-'), h: fc.integer({ min: 0, max: 14 }), m: fc.constantFrom(0, 30, 45) })),
+        }),
+        (t) => {
+          const text =
+            `${t.y}-${pad(t.mo)}-${pad(t.d)}T${pad(t.h)}:${pad(t.mi)}` +
+            (t.s === null ? '' : `:${pad(t.s)}${t.ms === null ? '' : `.${pad(t.ms, 3)}`}`) +
+            (t.off === null ? 'Z' : `${t.off.sign}${pad(t.off.h)}:${pad(t.off.m)}`);
+          const expected = luxon(text);
+          if (expected === null || !/^\d{4}-/.test(expected)) expect(() => toStoreTime(text, 'from')).toThrow(InvalidParameterError);
+          else expect(toStoreTime(text, 'from')).toBe(expected);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("refuses 30 February (which Date alone would roll over into March); 24:00 is ISO's end of the day, as before", () => {
+    expect(() => toStoreTime('2025-02-30T00:00:00Z', 'from')).toThrow(InvalidParameterError);
+    expect(toStoreTime('2025-01-01T24:00:00Z', 'to')).toBe('2025-01-02T00:00:00.000Z');
+    expect(toStoreTime('2024-02-29T10:00:00+01:00', 'from')).toBe('2024-02-29T09:00:00.000Z');
   });
 });
