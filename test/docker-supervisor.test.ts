@@ -6,7 +6,7 @@
  * config, a crash-looping worker, a supervisor replacement (adoption), and the host CLI's verbs.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -59,20 +59,22 @@ describeWithDocker(availability, 'the supervisor in a container (real engine)', 
     return info?.State.Running ? info : false;
   };
 
-  const startSupervisor = async (): Promise<Docker.Container> => {
+  /** The supervisor container as compose.yml runs it; another one (name, data dir) for the two-supervisors test. */
+  const startSupervisor = async (other?: { name: string; data: string; id: string }): Promise<Docker.Container> => {
+    const data = other?.data ?? ws.data;
     const binds = [
       '/var/run/docker.sock:/var/run/docker.sock',
       `${ws.configs}:${ws.configs}:ro`,
-      `${ws.data}:${ws.data}`,
+      `${data}:${data}`,
       `${ws.template}:${ws.template}:ro`,
     ];
     const c = await docker.createContainer({
-      name: supervisorName,
+      name: other?.name ?? supervisorName,
       Image: TEST_IMAGE,
       Cmd: ['supervise', '--runtime', 'docker'],
       User: '0:0',
       // debug: the supervisor logs each reconcile, which the tests wait for.
-      Env: Object.entries({ ...env, CAMPUS_SYNC_HEARTBEAT_MS: String(HEARTBEAT_MS), LOG_FORMAT: 'json', LOG_LEVEL: 'debug' }).map(([k, v]) => `${k}=${v}`),
+      Env: Object.entries({ ...env, CAMPUS_SYNC_DATA_DIR: data, ...(other ? { CAMPUS_SYNC_SUPERVISOR_ID: other.id } : {}), CAMPUS_SYNC_HEARTBEAT_MS: String(HEARTBEAT_MS), LOG_FORMAT: 'json', LOG_LEVEL: 'debug' }).map(([k, v]) => `${k}=${v}`),
       Labels: { [LABEL_TEST]: runId },
       HostConfig: {
         NetworkMode: 'host',
@@ -341,6 +343,32 @@ describeWithDocker(availability, 'the supervisor in a container (real engine)', 
     const missing = await cli('stop', `${runId}-nope`);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`no worker named ${runId}-nope`);
+  });
+
+  it('a SECOND supervisor on the same engine and scope stands back while the first runs: nothing created or removed, it says why', async () => {
+    const before = await scopedWorkers(docker, runId);
+    expect(before.length).toBeGreaterThan(0);
+    // The first supervisor labels its workers with its hostname (on the host network, the host's name).
+    const firstId = (await supervisor!.inspect()).Config.Hostname;
+    expect(before.every((w) => w.Config.Labels?.['campus-sync.supervisor'] === firstId)).toBe(true);
+    const name = `${supervisorName}-2`;
+    const data = join(ws.root, 'data-second');
+    await mkdir(data, { recursive: true });
+    // Another installation: its own data dir and id (as a supervisor on another host reaching this engine would have).
+    const second = await startSupervisor({ name, data, id: 'second-installation' });
+    try {
+      const refusal = await waitUntil('the second supervisor to stand back', async () =>
+        jsonLines(await containerLines(docker, name)).find((l) => l.level === 'error' && l.message?.startsWith(`another campus-sync supervisor (${firstId}) manages workers on this Docker engine`)),
+      );
+      expect(refusal.message).toMatch(/--take-over; nothing is created or removed until then$/);
+      await waitUntil('its status to say why', async () => (await readSupervisorStatus(data))?.runtimeError?.includes(firstId) ?? false);
+      await new Promise((r) => setTimeout(r, 2 * HEARTBEAT_MS));
+      const lines = jsonLines(await containerLines(docker, name)).map((l) => l.message ?? '');
+      expect(lines.filter((m) => /^(create|recreate|remove) /.test(m))).toEqual([]);
+      expect((await scopedWorkers(docker, runId)).map((w) => [w.Id, w.State.StartedAt])).toEqual(before.map((w) => [w.Id, w.State.StartedAt]));
+    } finally {
+      await second.remove({ force: true }).catch(() => undefined);
+    }
   });
 
   it('a new supervisor container ADOPTS the running workers: same ids, no duplicate, no restart', async () => {

@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
-import { chown, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { chown, readFile, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { stringify } from 'yaml';
 import { configDir, isValidInstanceName, parseConfig } from '../config/index.js';
 import { ConfigError } from '../lib/index.js';
 import { loadWorkerTemplate, renderStaticCompose, scanConfigs } from '../supervisor/index.js';
+import { DEFAULT_STACK_NAME, renderStackFile } from '../supervisor/stack-static.js';
 import { SUPERVISOR_COMPOSE } from './compose-files.js';
 import { EXIT, UsageError } from './output.js';
 import { dockerSettings } from './runtime.js';
@@ -17,6 +18,10 @@ import type { VerbContext } from './main.js';
  */
 export async function generateComposeVerb({ values, out }: VerbContext): Promise<number> {
   const isStatic = values.static === true;
+  if (values.stack === true) {
+    if (isStatic) throw new UsageError('--stack and --static are two different files: choose one');
+    return generateStack(values, out);
+  }
   // Both modes write compose.yml, so `docker compose up -d` starts whichever mode was generated last.
   const output = (values.output as string | undefined) ?? 'compose.yml';
   let text: string;
@@ -44,6 +49,52 @@ export async function generateComposeVerb({ values, out }: VerbContext): Promise
     await writeFile(output, text);
     const compose = output === 'compose.yml' ? 'docker compose' : `docker compose -f ${output}`;
     out.line(`${out.green('✓')} wrote ${output} (${isStatic ? 'one service per config; run this again after adding a config' : 'supervisor mode'}) — start it with: ${compose} up -d`);
+  }
+  return EXIT.ok;
+}
+
+/** Where `generate-compose --stack` writes by default: not compose.yml, which `docker compose up` would pick up. */
+export const DEFAULT_STACK_FILE = 'campus-sync-stack.yml';
+
+/**
+ * generate-compose --stack: a `docker stack deploy` file, one service per config, from the same template and
+ * delivery rules as the swarm runtime (config as a Swarm config, `*File` as secrets, `${VAR}` as external
+ * secrets the header says how to create). For swarms run without a supervisor.
+ */
+async function generateStack(values: VerbContext['values'], out: VerbContext['out']): Promise<number> {
+  const output = (values.output as string | undefined) ?? DEFAULT_STACK_FILE;
+  const s = dockerSettings();
+  const { desired, invalid } = await scanConfigs(configDir());
+  for (const i of invalid) out.error(`skipped invalid config ${i.name}: ${i.error}`);
+  if (desired.length === 0) {
+    out.error(`no valid config in ${configDir()}`);
+    return EXIT.usage;
+  }
+  const configs = [];
+  for (const d of desired) {
+    const secretFiles = [];
+    for (const path of d.secretFiles ?? []) {
+      const file = isAbsolute(path) ? path : resolve(dirname(d.configFile), path);
+      try {
+        secretFiles.push({ path, data: await readFile(file) });
+      } catch (err) {
+        out.error(`config ${d.name}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'}): skipped`);
+      }
+    }
+    configs.push({
+      name: d.name,
+      configSha: d.configSha,
+      configText: await readFile(d.configFile),
+      ...(d.inlineSecrets !== undefined ? { inlineSecrets: d.inlineSecrets } : {}),
+      ...(d.envVars ? { envVars: d.envVars } : {}),
+      secretFiles,
+    });
+  }
+  const text = renderStackFile({ template: await loadWorkerTemplate(s.templatePath), configs, image: s.image, hostConfigDir: s.hostConfigDir, hostDataDir: s.hostDataDir, vars: s.vars });
+  if (output === '-') process.stdout.write(text);
+  else {
+    await writeFile(output, text);
+    out.line(`${out.green('✓')} wrote ${output} (one Swarm service per config; run this again after a change) — deploy it with: docker stack deploy -c ${output} ${DEFAULT_STACK_NAME}`);
   }
   return EXIT.ok;
 }

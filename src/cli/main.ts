@@ -56,8 +56,8 @@ export const VERBS: Record<string, Verb> = {
   },
   supervise: {
     summary: 'run one worker per config (Docker containers, or child processes) and keep them right',
-    usage: 'campus-sync supervise [--runtime auto|docker|process] [--remove-workers-on-exit] [--no-api] [--json]   (the reporting API runs beside it on PORT unless --no-api or CAMPUS_SYNC_API=off)',
-    options: { ...common, ...runtimeOption, 'remove-workers-on-exit': { type: 'boolean' }, 'no-api': { type: 'boolean' } },
+    usage: 'campus-sync supervise [--runtime auto|docker|process|swarm] [--remove-workers-on-exit] [--no-api] [--take-over] [--json]   (the reporting API runs beside it on PORT unless --no-api or CAMPUS_SYNC_API=off; --take-over: adopt the workers another supervisor labelled on this engine)',
+    options: { ...common, ...runtimeOption, 'remove-workers-on-exit': { type: 'boolean' }, 'no-api': { type: 'boolean' }, 'take-over': { type: 'boolean' } },
     run: async (ctx) => (await import('./supervise.js')).superviseVerb(ctx),
   },
   ingest: {
@@ -80,7 +80,7 @@ export const VERBS: Record<string, Verb> = {
   },
   status: {
     summary: 'one line per config: running/stopped/crash-looping/invalid, last run, next run',
-    usage: 'campus-sync status [--runtime auto|docker|process] [--json]',
+    usage: 'campus-sync status [--runtime auto|docker|process|swarm] [--json]',
     options: { ...common, ...runtimeOption },
     run: async (ctx) => (await import('./manage.js')).statusVerb(ctx),
   },
@@ -114,9 +114,9 @@ export const VERBS: Record<string, Verb> = {
     run: async (ctx) => (await import('./list.js')).listVerb(ctx),
   },
   'generate-compose': {
-    summary: 'write compose.yml (supervisor mode), or with --static one service per config',
-    usage: 'campus-sync generate-compose [--static] [-o file|-]',
-    options: { ...common, static: { type: 'boolean' }, output: { type: 'string', short: 'o' } },
+    summary: 'write compose.yml (supervisor mode), with --static one service per config, or with --stack a `docker stack deploy` file',
+    usage: 'campus-sync generate-compose [--static | --stack] [-o file|-]   (--stack writes campus-sync-stack.yml by default)',
+    options: { ...common, static: { type: 'boolean' }, stack: { type: 'boolean' }, output: { type: 'string', short: 'o' } },
     run: async (ctx) => (await import('./config-verbs.js')).generateComposeVerb(ctx),
   },
   build: {
@@ -127,31 +127,31 @@ export const VERBS: Record<string, Verb> = {
   },
   start: {
     summary: 'start one worker, or all',
-    usage: 'campus-sync start [name] [--runtime auto|docker|process]',
+    usage: 'campus-sync start [name] [--runtime auto|docker|process|swarm]',
     options: { ...common, ...runtimeOption },
     run: async (ctx) => (await import('./manage.js')).lifecycleVerb('start')(ctx),
   },
   stop: {
     summary: 'stop one worker, or all (stays stopped until start)',
-    usage: 'campus-sync stop [name] [--runtime auto|docker|process]',
+    usage: 'campus-sync stop [name] [--runtime auto|docker|process|swarm]',
     options: { ...common, ...runtimeOption },
     run: async (ctx) => (await import('./manage.js')).lifecycleVerb('stop')(ctx),
   },
   restart: {
     summary: 'restart one worker, or all',
-    usage: 'campus-sync restart [name] [--runtime auto|docker|process]',
+    usage: 'campus-sync restart [name] [--runtime auto|docker|process|swarm]',
     options: { ...common, ...runtimeOption },
     run: async (ctx) => (await import('./manage.js')).lifecycleVerb('restart')(ctx),
   },
   logs: {
     summary: "one worker's log, or all of them (-f follows)",
-    usage: 'campus-sync logs [name] [-f] [--tail N] [--runtime auto|docker|process]',
+    usage: 'campus-sync logs [name] [-f] [--tail N] [--runtime auto|docker|process|swarm]',
     options: { ...common, ...runtimeOption, follow: { type: 'boolean', short: 'f' }, tail: { type: 'string' } },
     run: async (ctx) => (await import('./manage.js')).logsVerb(ctx),
   },
   clean: {
     summary: 'remove every worker (the supervisor recreates those still configured); --images removes the image too',
-    usage: 'campus-sync clean [--images] [--runtime auto|docker|process]',
+    usage: 'campus-sync clean [--images] [--runtime auto|docker|process|swarm]',
     options: { ...common, ...runtimeOption, images: { type: 'boolean' } },
     run: async (ctx) => (await import('./manage.js')).cleanVerb(ctx),
   },

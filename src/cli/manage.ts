@@ -16,7 +16,7 @@ function checkName(name: string | undefined): void {
 }
 
 /**
- * start/stop/restart [name]: Docker workers are driven through the engine directly; process workers
+ * start/stop/restart [name]: Docker and Swarm workers are driven through the engine directly; process workers
  * belong to the running supervisor, so the request goes through its control socket.
  */
 export function lifecycleVerb(verb: 'start' | 'stop' | 'restart') {
@@ -38,7 +38,7 @@ export function lifecycleVerb(verb: 'start' | 'stop' | 'restart') {
       let failed = 0;
       for (const target of targets) {
         try {
-          if (runtime.kind === 'docker') await runtime[verb](target);
+          if (runtime.kind !== 'process') await runtime[verb](target);
           else await viaSupervisor(verb, target);
           out.result({ name: target, verb, ok: true }, () => out.line(`${out.green('✓')} ${verb} ${target}`));
         } catch (err) {
@@ -121,6 +121,7 @@ export async function statusVerb({ values, out }: VerbContext): Promise<number> 
 type Status = Awaited<ReturnType<typeof collectStatus>>;
 
 function printStatus(out: Output, status: Status): void {
+  if (status.runtimeError) out.line(out.red(status.runtimeError));
   out.line(out.dim(`${status.runtime} runtime${status.supervisor ? `, supervisor pid ${status.supervisor.pid} (heartbeat ${status.supervisor.heartbeatAt})` : ', no supervisor running'}`));
   if (status.instances.length === 0) out.line(out.dim(`no configs in ${configDir()}`));
   for (const i of status.instances) {
@@ -128,7 +129,8 @@ function printStatus(out: Output, status: Status): void {
     const last = i.lastRun
       ? `last run ${i.lastRun.finishedAt} ${i.lastRun.outcome} (+${i.lastRun.counts.created} ~${i.lastRun.counts.updated} -${i.lastRun.counts.deleted})`
       : 'never run';
-    out.line(`${i.name.padEnd(20)} ${paint(i.state.padEnd(13))} ${last}${i.nextRun ? `, next ${i.nextRun}` : ''}`);
+    // On a swarm, the node the worker runs on: where to look when it misbehaves.
+    out.line(`${i.name.padEnd(20)} ${paint(i.state.padEnd(13))} ${i.node ? `on ${i.node}, ` : ''}${last}${i.nextRun ? `, next ${i.nextRun}` : ''}`);
     if (i.configError) out.line(`  ${out.red(i.configError)}`);
   }
 }
@@ -160,7 +162,7 @@ export async function cleanVerb({ values, out }: VerbContext): Promise<number> {
     let failed = 0;
     for (const name of await knownWorkers(runtime)) {
       try {
-        if (runtime.kind === 'docker') await runtime.remove(name);
+        if (runtime.kind !== 'process') await runtime.remove(name);
         else await viaSupervisor('remove', name);
         out.line(`${out.green('✓')} removed ${name}`);
       } catch (err) {
@@ -168,7 +170,7 @@ export async function cleanVerb({ values, out }: VerbContext): Promise<number> {
         out.line(`${out.red('✗')} ${name}: ${describeError(err)}`);
       }
     }
-    if (values.images === true && runtime.kind === 'docker') {
+    if (values.images === true && runtime.kind !== 'process') {
       const code = await new Promise<number>((resolve) => {
         const child = spawn('docker', ['image', 'rm', dockerSettings().image], { stdio: 'inherit' });
         child.on('error', () => resolve(1));

@@ -4,10 +4,18 @@ import { join, resolve } from 'node:path';
 import { configDir, dataDir } from '../config/index.js';
 import type { Logger } from '../lib/index.js';
 import { request } from 'node:http';
-import { createProcessRuntime, type Runtime } from '../supervisor/index.js';
+import { createProcessRuntime, LABEL_MANAGED, LABEL_SCOPE, type Runtime } from '../supervisor/index.js';
 import { UsageError } from './output.js';
 
-export type RuntimeChoice = 'auto' | 'docker' | 'process';
+export type RuntimeChoice = 'auto' | 'docker' | 'process' | 'swarm';
+
+/**
+ * The `campus-sync.supervisor` label this supervisor writes: CAMPUS_SYNC_SUPERVISOR_ID, else the hostname
+ * (in a container, Docker's short container id, which is how a later supervisor tells a gone one apart).
+ */
+export function supervisorIdentity(env: NodeJS.ProcessEnv = process.env): string {
+  return env.CAMPUS_SYNC_SUPERVISOR_ID?.trim() || hostname();
+}
 
 /** The repository (or /app in the image): dist/cli/ is two levels below it. */
 export const APP_ROOT = resolve(import.meta.dirname, '../..');
@@ -38,20 +46,27 @@ export function dockerSettings(env: NodeJS.ProcessEnv = process.env): {
 }
 
 export function parseRuntimeChoice(value: unknown): RuntimeChoice {
-  const v = (value ?? process.env.CAMPUS_SYNC_RUNTIME ?? 'auto') as string;
-  if (v !== 'auto' && v !== 'docker' && v !== 'process') throw new UsageError(`--runtime takes auto, docker or process, not "${v}"`);
+  const v = (value ?? (process.env.CAMPUS_SYNC_RUNTIME || 'auto')) as string;
+  if (v !== 'auto' && v !== 'docker' && v !== 'process' && v !== 'swarm') throw new UsageError(`--runtime takes auto, docker, process or swarm, not "${v}"`);
   return v;
 }
 
 /**
- * Builds the runtime: `docker` when asked, `process` when asked, and for `auto` Docker when an engine
- * answers, else the process runtime (the embedded default, e.g. on a laptop without Docker).
+ * Builds the runtime: the one asked for, and for `auto`: swarm when the engine is a swarm manager that
+ * already runs campus-sync services (so `status`, `logs` and `restart` find them), else docker when an
+ * engine answers, else the process runtime (the embedded default, e.g. on a laptop without Docker).
+ * `supervise --runtime swarm` must be asked for: auto never turns a plain Docker host into a swarm one.
  */
 export async function openRuntime(choice: RuntimeChoice, logger: Logger): Promise<Runtime> {
-  if (choice === 'docker' || (choice === 'auto' && (await engineAnswers()))) {
+  const engine = choice === 'auto' ? await engineAnswers() : false;
+  if (choice === 'swarm' || (engine && (await managedServicesExist()))) {
+    const { createSwarmRuntime } = await import('../supervisor/swarm-runtime.js');
+    return createSwarmRuntime({ ...dockerSettings(), configDir: configDir(), env: process.env, supervisorId: supervisorIdentity(), logger });
+  }
+  if (choice === 'docker' || engine) {
     // Loaded only now: dockerode weighs ~14 MB that a process-runtime supervisor does not need.
     const { createDockerRuntime } = await import('../supervisor/docker-runtime.js');
-    return createDockerRuntime({ ...dockerSettings(), supervisorId: hostname(), logger });
+    return createDockerRuntime({ ...dockerSettings(), supervisorId: supervisorIdentity(), logger });
   }
   if (choice === 'auto') logger.info('no Docker engine reachable: using the process runtime');
   return createProcessRuntime({ configDir: configDir(), dataDir: dataDir(), logger });
@@ -60,19 +75,49 @@ export async function openRuntime(choice: RuntimeChoice, logger: Logger): Promis
 /** How long `auto` waits for the engine's `/_ping` before choosing the process runtime. */
 const PING_TIMEOUT_MS = 2_000;
 
-/** The engine's `/_ping` on its Unix socket (DOCKER_HOST=unix://… or the default), without loading a client. */
-function engineAnswers(env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+/** The engine's Unix socket (DOCKER_HOST=unix://… or the default); null for tcp/ssh, which dockerode handles. */
+function engineSocket(env: NodeJS.ProcessEnv): string | null {
   const host = env.DOCKER_HOST;
-  if (host && !host.startsWith('unix://')) return Promise.resolve(true); // tcp/ssh: let dockerode find out
-  const socketPath = host ? host.slice('unix://'.length) : '/var/run/docker.sock';
-  if (!existsSync(socketPath)) return Promise.resolve(false);
+  if (host && !host.startsWith('unix://')) return null;
+  return host ? host.slice('unix://'.length) : '/var/run/docker.sock';
+}
+
+/** GET `path` on the engine's socket without loading a client: the status and body, or null when it does not answer. */
+function engineGet(socketPath: string, path: string): Promise<{ status: number; body: string } | null> {
+  if (!existsSync(socketPath)) return Promise.resolve(null);
   return new Promise((resolve) => {
-    const req = request({ socketPath, path: '/_ping', timeout: PING_TIMEOUT_MS }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
+    const req = request({ socketPath, path, timeout: PING_TIMEOUT_MS }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     });
     req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
+    req.on('error', () => resolve(null));
     req.end();
   });
+}
+
+/** The engine's `/_ping`. */
+async function engineAnswers(env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  const socket = engineSocket(env);
+  if (socket === null) return true; // tcp/ssh: let dockerode find out
+  return (await engineGet(socket, '/_ping'))?.status === 200;
+}
+
+/** A swarm manager listing services labelled campus-sync.managed=true (a plain engine answers 503 to /services). */
+async function managedServicesExist(env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  const socket = engineSocket(env);
+  if (socket === null) return false;
+  const filters = encodeURIComponent(JSON.stringify({ label: [`${LABEL_MANAGED}=true`] }));
+  const answer = await engineGet(socket, `/services?filters=${filters}`);
+  if (answer?.status !== 200) return false;
+  // In this scope only (CAMPUS_SYNC_SCOPE), as the runtimes see workers: a scoped test run next to a swarm is not a swarm.
+  const scope = env.CAMPUS_SYNC_SCOPE || undefined;
+  try {
+    const services = JSON.parse(answer.body) as { Spec?: { Labels?: Record<string, string> } }[];
+    return services.some((s) => (s.Spec?.Labels?.[LABEL_SCOPE] || undefined) === scope);
+  } catch {
+    return false;
+  }
 }

@@ -3,7 +3,7 @@ import { configDir, dataDir } from '../config/index.js';
 import { createLogger, describeError, wantsJson } from '../lib/index.js';
 import { CONTROL_SOCKET, createSupervisor, startCompanion, startControlServer } from '../supervisor/index.js';
 import { EXIT } from './output.js';
-import { openRuntime, parseRuntimeChoice } from './runtime.js';
+import { openRuntime, parseRuntimeChoice, supervisorIdentity } from './runtime.js';
 import type { VerbContext } from './main.js';
 
 /**
@@ -19,6 +19,8 @@ export async function superviseVerb({ values, out }: VerbContext): Promise<numbe
   const runtimeRetryBaseMs = positiveInt(process.env.CAMPUS_SYNC_RUNTIME_RETRY_MS);
   const supervisor = createSupervisor({
     runtime,
+    supervisorId: supervisorIdentity(),
+    takeOver: values['take-over'] === true,
     configDir: configDir(),
     dataDir: dataDir(),
     logger,

@@ -60,4 +60,13 @@ describe('renderStaticCompose', () => {
     const doc = parse(text) as { services: { a: { environment: Record<string, string> } } };
     expect(doc.services.a.environment.CAMPUS_SYNC_NOTE).toBe('cost $$5');
   });
+
+  it('leaves `deploy:` out (docker compose would apply its restart policy and limits its own way)', () => {
+    const template = parseWorkerTemplate('services:\n  w:\n    image: ${IMAGE}\n    restart: unless-stopped\n    deploy: { restart_policy: { condition: none }, resources: { limits: { memory: 64m } } }\n');
+    const text = renderStaticCompose({ template, configs: [{ name: 'a', configSha: 's' }], image: 'img', hostConfigDir: '/c', hostDataDir: '/d' });
+    const doc = parse(text) as { services: { a: Record<string, unknown> } };
+    expect(doc.services.a.deploy).toBeUndefined();
+    expect(text).not.toMatch(/deploy|restart_policy/);
+    expect(doc.services.a.restart).toBe('unless-stopped');
+  });
 });

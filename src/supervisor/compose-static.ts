@@ -23,7 +23,7 @@ export function renderStaticCompose(input: StaticComposeInput): string {
   const services: Record<string, ComposeService> = {};
   const sorted = [...input.configs].sort((a, b) => a.name.localeCompare(b.name));
   for (const c of sorted) {
-    const { service } = buildWorkerSpec({
+    const { service: full } = buildWorkerSpec({
       template: input.template,
       name: c.name,
       configSha: c.configSha,
@@ -32,6 +32,8 @@ export function renderStaticCompose(input: StaticComposeInput): string {
       dataDirHost: join(input.hostDataDir, c.name),
       vars: input.vars,
     });
+    // `deploy` is for the swarm runtime: `docker compose` would apply its restart_policy and limits its own way.
+    const { deploy: _swarmOnly, ...service } = full;
     // container_name first: it is what people look for in `docker ps`.
     services[c.name] = escapeDollars({ container_name: containerName(c.name), ...service }) as ComposeService;
   }
@@ -58,10 +60,10 @@ export function renderStaticCompose(input: StaticComposeInput): string {
  * Plain scalars a YAML 1.1 reader takes for something else (`1000:1000` is a base-60 number there,
  * `no`/`on` booleans): quoted, whatever Compose version reads the file.
  */
-const YAML11_AMBIGUOUS = /^(\d+(:\d+)+|y|n|yes|no|on|off)$/i;
+export const YAML11_AMBIGUOUS = /^(\d+(:\d+)+|y|n|yes|no|on|off)$/i;
 
 /** Values are final: a `$` in them must stay a `$` when Compose reads the file (`$$` is Compose's escape). */
-function escapeDollars(value: unknown): unknown {
+export function escapeDollars(value: unknown): unknown {
   if (typeof value === 'string') return value.replaceAll('$', '$$$$');
   if (Array.isArray(value)) return value.map(escapeDollars);
   if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeDollars(v)]));

@@ -41,7 +41,7 @@ const DOCKER_DEFAULT_STOP_SECONDS = 10;
 /** Where a config using ${VAR} is written, resolved, for its worker (inside data/<name>/, private). */
 export const RESOLVED_CONFIG_FILE = 'config.resolved.yml';
 /** The worker user when the template's `user` is not numeric (the image's `node` user). */
-const DEFAULT_WORKER_UID = 1000;
+export const DEFAULT_WORKER_UID = 1000;
 
 export function createDockerRuntime(opts: DockerRuntimeOptions): Runtime {
   const docker = opts.docker ?? new Docker();
@@ -131,26 +131,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): Runtime {
     }
   };
 
-  /** data/<name>/ must exist and belong to the worker's user, or Docker creates it as root and the worker cannot write. */
-  const prepareDataDir = async (name: string, user: string | undefined): Promise<void> => {
-    const dir = join(opts.localDataDir, name);
-    await mkdir(dir, { recursive: true });
-    const ids = parseUser(user);
-    if (!ids) {
-      log.warn(`the worker's user (${user ?? "the image's default"}) is not a numeric uid: ${dir} left as it is (it must be writable by the worker)`, { instance: name });
-      return;
-    }
-    const st = await stat(dir);
-    if (st.uid === ids.uid && st.gid === ids.gid) return;
-    try {
-      await chown(dir, ids.uid, ids.gid);
-      // The supervisor may have reported this config invalid before it ever had a worker: an errors.log it
-      // created then is root's, and the worker appends to it.
-      await chown(join(dir, ERRORS_FILE), ids.uid, ids.gid).catch(() => {});
-    } catch (err) {
-      log.warn(`cannot give ${dir} to ${ids.uid}:${ids.gid} (${describeError(err)}): the worker may not be able to write its data`, { instance: name });
-    }
-  };
+  const prepareDataDir = (name: string, user: string | undefined): Promise<void> => prepareWorkerDataDir(opts.localDataDir, name, user, log);
 
   /** The resolved config holds secrets: private to the worker's user, written atomically. */
   const writeResolvedConfig = async (name: string, text: string, user: string | undefined): Promise<void> => {
@@ -278,6 +259,13 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): Runtime {
       await call(`restarting ${containerName(name)}`, (abortSignal) => docker.getContainer(info.Id).restart({ abortSignal }), stopTimeoutMs(info));
     },
 
+    async supervisorLiveness(id) {
+      // A supervisor in a container labels its workers with its hostname, Docker's short container id.
+      if (!CONTAINER_ID.test(id)) return 'unknown';
+      const info = await inspectOrNull(id);
+      return info?.State.Running ? 'alive' : 'gone';
+    },
+
     logs(name, logOpts = {}) {
       return containerLogs(name, logOpts);
     },
@@ -377,7 +365,28 @@ function realTime(t: string | undefined): string | undefined {
   return t && !t.startsWith('0001-') ? t : undefined;
 }
 
-function parseUser(user: string | undefined): { uid: number; gid: number } | null {
+/** data/<name>/ must exist and belong to the worker's user, or Docker creates it as root and the worker cannot write. */
+export async function prepareWorkerDataDir(localDataDir: string, name: string, user: string | undefined, log: Logger): Promise<void> {
+  const dir = join(localDataDir, name);
+  await mkdir(dir, { recursive: true });
+  const ids = parseUser(user);
+  if (!ids) {
+    log.warn(`the worker's user (${user ?? "the image's default"}) is not a numeric uid: ${dir} left as it is (it must be writable by the worker)`, { instance: name });
+    return;
+  }
+  const st = await stat(dir);
+  if (st.uid === ids.uid && st.gid === ids.gid) return;
+  try {
+    await chown(dir, ids.uid, ids.gid);
+    // The supervisor may have reported this config invalid before it ever had a worker: an errors.log it
+    // created then is root's, and the worker appends to it.
+    await chown(join(dir, ERRORS_FILE), ids.uid, ids.gid).catch(() => {});
+  } catch (err) {
+    log.warn(`cannot give ${dir} to ${ids.uid}:${ids.gid} (${describeError(err)}): the worker may not be able to write its data`, { instance: name });
+  }
+}
+
+export function parseUser(user: string | undefined): { uid: number; gid: number } | null {
   if (user === undefined) return null;
   const m = /^(\d+)(?::(\d+))?$/.exec(user);
   if (!m) return null;

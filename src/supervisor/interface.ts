@@ -90,6 +90,12 @@ export interface Runtime {
    * which also rotates its config and secrets). Without it the supervisor removes and creates again.
    */
   update?(worker: DesiredWorker): Promise<void>;
+  /**
+   * Optional (docker): whether the supervisor that labelled some workers `id` still runs. A containerised
+   * supervisor's id is its container's hostname (the short container id): 'alive' when that container runs,
+   * 'gone' when it is stopped or removed; 'unknown' for any other id (a supervisor on another host).
+   */
+  supervisorLiveness?(id: string): Promise<'alive' | 'gone' | 'unknown'>;
   /** Stops and removes the worker. Already gone (404) or already stopped (304) counts as done. */
   remove(name: string): Promise<void>;
   start(name: string): Promise<void>;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ActualWorker, DesiredWorker } from './interface.js';
-import { describeAction, isDuplicateRemoval, planReconcile, type ReconcileAction } from './reconcile.js';
+import { describeAction, foreignSupervisors, isDuplicateRemoval, planReconcile, type ReconcileAction } from './reconcile.js';
 
 const want = (name: string, sha = `sha-${name}`): DesiredWorker => ({ name, configFile: `/configs/${name}.yml`, configSha: sha });
 const specHash = (w: DesiredWorker): string => `hash(${w.configSha})`;
@@ -132,5 +132,28 @@ describe('planReconcile', () => {
     });
     expect(plan.map(describeAction)).toEqual(['remove alice: duplicate worker', 'keep alice: unchanged', 'remove zoe: config removed']);
     expect(plan.map((a) => isDuplicateRemoval(a, plan))).toEqual([true, false, false]);
+  });
+});
+
+describe('foreignSupervisors: two supervisors on one Docker engine', () => {
+  const mine = have('alice', 'c1', 'h', { supervisor: 'me' });
+  const theirs = (id: string): ActualWorker => have('bob', `c-${id}`, 'h', { supervisor: id });
+  const liveness = (entries: [string, 'alive' | 'gone' | 'unknown'][]) => new Map(entries);
+
+  it('finds nothing to say when every worker is ours or unlabelled (generate-compose)', () => {
+    expect(foreignSupervisors([mine, have('carol', 'c3', 'h')], 'me', liveness([]), false)).toEqual({ others: [], refuse: false });
+  });
+
+  it('refuses while another supervisor runs, or may run on another host', () => {
+    expect(foreignSupervisors([mine, theirs('0123456789ab')], 'me', liveness([['0123456789ab', 'alive']]), false)).toEqual({ others: ['0123456789ab'], refuse: true });
+    expect(foreignSupervisors([mine, theirs('pi-garage')], 'me', liveness([['pi-garage', 'unknown']]), false)).toEqual({ others: ['pi-garage'], refuse: true });
+    // Nothing known about it counts as unknown.
+    expect(foreignSupervisors([theirs('pi-garage')], 'me', liveness([]), false).refuse).toBe(true);
+  });
+
+  it('adopts the workers of a supervisor that is gone (an earlier container of this one), or when told to take over', () => {
+    expect(foreignSupervisors([mine, theirs('0123456789ab')], 'me', liveness([['0123456789ab', 'gone']]), false)).toEqual({ others: ['0123456789ab'], refuse: false });
+    expect(foreignSupervisors([theirs('pi-garage'), theirs('0123456789ab')], 'me', liveness([['0123456789ab', 'alive']]), true).refuse).toBe(false);
+    expect(foreignSupervisors([theirs('x'), theirs('y')], 'me', liveness([['x', 'gone'], ['y', 'alive']]), false)).toEqual({ others: ['x', 'y'], refuse: true });
   });
 });

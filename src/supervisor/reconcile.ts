@@ -87,3 +87,19 @@ export function isDuplicateRemoval(a: ReconcileAction, plan: readonly ReconcileA
   if (a.kind !== 'remove') return false;
   return plan.some((b) => b.kind !== 'remove' && actionName(b) === a.name);
 }
+
+/** What is known of a supervisor whose label another worker carries (see Runtime.supervisorLiveness). */
+export type SupervisorLiveness = 'alive' | 'gone' | 'unknown';
+
+/**
+ * The supervisors other than `self` whose workers the runtime lists, and whether this one must stand back.
+ * Two supervisors on one Docker engine would each run every config (the same ECAL pushes twice, alerts
+ * twice) and remove each other's workers as orphans. A label of a supervisor known to be gone (its
+ * container no longer runs) is an earlier life of this one: its workers are adopted. Alive or unknown (a
+ * supervisor on another host, reaching this engine over TCP) means refuse, unless the operator takes over.
+ */
+export function foreignSupervisors(actual: readonly ActualWorker[], self: string, liveness: ReadonlyMap<string, SupervisorLiveness>, takeOver: boolean): { others: string[]; refuse: boolean } {
+  const others = [...new Set(actual.map((a) => a.supervisor).filter((s): s is string => s !== undefined && s !== self))].sort(cmp);
+  const refuse = !takeOver && others.some((o) => (liveness.get(o) ?? 'unknown') !== 'gone');
+  return { others, refuse };
+}

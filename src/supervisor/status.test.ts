@@ -69,6 +69,8 @@ describe('status', () => {
       nextRun: '2025-03-01T10:46:00.000Z',
     });
     expect(await instanceStatus({ name: 'carol', dataDir: ws.data })).toEqual({ name: 'carol', state: 'missing', restartCount: 0 });
+    // A swarm worker says which node it runs on.
+    expect(await instanceStatus({ name: 'carol', dataDir: ws.data, actual: { ...actual('carol', 'running', 0), node: 'pi-3' } })).toEqual({ name: 'carol', state: 'running', restartCount: 0, node: 'pi-3' });
     expect(await instanceStatus({ name: '../etc', dataDir: ws.data, configError: 'bad name' })).toEqual({ name: '../etc', state: 'invalid', configError: 'bad name', restartCount: 0 });
   });
 

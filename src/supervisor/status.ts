@@ -198,7 +198,8 @@ export async function collectStatus(opts: { configDir: string; dataDir: string; 
   return {
     runtime: opts.runtime.kind,
     ...(fresh ? { supervisor: { pid: fresh.pid, heartbeatAt: fresh.heartbeatAt, startedAt: fresh.startedAt } } : {}),
-    ...(runtimeError !== undefined ? { runtimeError } : {}),
+    // What this process could not list, else what the running supervisor reports (e.g. it stands back for another one).
+    ...(runtimeError !== undefined ? { runtimeError } : fresh?.runtimeError ? { runtimeError: fresh.runtimeError } : {}),
     instances,
     orphans,
   };

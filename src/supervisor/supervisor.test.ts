@@ -121,6 +121,39 @@ describe('the supervisor', () => {
     expect(t.mem.calls).toHaveLength(2);
   });
 
+  it("stands back while another supervisor's workers are on the engine, adopts them once it is gone or with takeOver", async () => {
+    const t = await setup({ supervisorId: 'me' });
+    const other = { alive: 'alive' as 'alive' | 'gone' | 'unknown' };
+    t.mem.runtime.supervisorLiveness = async () => other.alive;
+    await t.write('alice', VALID('alice'));
+    await t.write('bob', VALID('bob'));
+    t.mem.workers.push({ name: 'zoe', id: 'their-zoe', configHash: 'spec:x', state: 'running', restartCount: 0, supervisor: '0123456789ab' });
+    const s = t.make();
+    await s.start();
+    // Nothing created, nothing removed: zoe is another supervisor's.
+    expect(t.mem.calls).toEqual([]);
+    const errors = t.log.lines.filter((l) => l.level === 'error').map((l) => l.message);
+    expect(errors).toEqual([expect.stringMatching(/another campus-sync supervisor \(0123456789ab\) manages workers on this Docker engine.*--take-over; nothing is created or removed until then$/)]);
+    expect((await readSupervisorStatus(t.data))?.runtimeError).toMatch(/another campus-sync supervisor \(0123456789ab\)/);
+    await s.reconcileNow('rescan');
+    expect(t.log.lines.filter((l) => l.level === 'error')).toHaveLength(1);
+    // Its container stopped: an earlier life of this supervisor, whose workers are adopted (or removed, if orphans).
+    other.alive = 'gone';
+    await s.reconcileNow('rescan');
+    expect(t.mem.calls).toEqual(['create alice', 'create bob', 'remove zoe']);
+    expect((await readSupervisorStatus(t.data))?.runtimeError).toBeUndefined();
+    expect(t.log.lines.map((l) => l.message)).toContain('adopting the workers of 0123456789ab (no longer running)');
+  });
+
+  it("takes over a live supervisor's workers only when told to", async () => {
+    const t = await setup({ supervisorId: 'me', takeOver: true });
+    t.mem.runtime.supervisorLiveness = async () => 'unknown';
+    await t.write('alice', VALID('alice'));
+    t.mem.workers.push({ name: 'zoe', id: 'their-zoe', configHash: 'spec:x', state: 'running', restartCount: 0, supervisor: 'pi-garage' });
+    await t.make().start();
+    expect(t.mem.calls).toEqual(['create alice', 'remove zoe']);
+  });
+
   it('follows the config directory: add, edit, delete', async () => {
     const t = await setup();
     const s = t.make();

@@ -6,7 +6,7 @@ import { describeError, systemClock, type Clock, type Logger } from '../lib/inde
 import { createErrorFile, ERRORS_FILE } from '../worker/index.js';
 import { scanConfigs, type InvalidConfig } from './desired.js';
 import type { ActualWorker, Runtime } from './interface.js';
-import { actionName, describeAction, isDuplicateRemoval, planReconcile, type ReconcileAction } from './reconcile.js';
+import { actionName, describeAction, foreignSupervisors, isDuplicateRemoval, planReconcile, type ReconcileAction, type SupervisorLiveness } from './reconcile.js';
 import { buildInstances, CRASH_LOOP_RESTARTS, statusFilePath, writeSupervisorStatus, type SupervisorStatus } from './status.js';
 import { DEFAULT_DEBOUNCE_MS, DEFAULT_RESCAN_MS, watchConfigDir, type ConfigWatch } from './watch.js';
 
@@ -34,6 +34,13 @@ export interface SupervisorOptions {
   heartbeatMs?: number;
   /** Config interpolation environment (`${VAR}`); the process's by default. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * This supervisor's id, as the runtime labels workers with it (`campus-sync.supervisor`). With the docker
+   * runtime, workers labelled by another supervisor that still runs (or may, on another host) make this
+   * one refuse to act, unless `takeOver` (see foreignSupervisors).
+   */
+  supervisorId?: string;
+  takeOver?: boolean;
   /** First retry delays (tests shorten them); both double up to their caps. */
   runtimeRetryBaseMs?: number;
   actionRetryBaseMs?: number;
@@ -74,6 +81,8 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
   let queued: Promise<ReconcileAction[]> | null = null;
 
   let runtimeDown: { since: string; attempts: number; error: string } | null = null;
+  /** Set while another supervisor's workers are on the engine: nothing is created or removed then. */
+  let conflict: string | null = null;
   let runtimeRetry: NodeJS.Timeout | null = null;
   /** Config errors already reported, by name: a line is written only when the text changes. */
   const reportedInvalid = new Map<string, string>();
@@ -107,7 +116,7 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
         runtime: runtime.kind,
         startedAt,
         heartbeatAt: clock.now().toISOString(),
-        ...(runtimeDown ? { runtimeError: runtimeDown.error } : {}),
+        ...(runtimeDown ? { runtimeError: runtimeDown.error } : conflict ? { runtimeError: conflict } : {}),
         instances,
       };
       await writeSupervisorStatus(opts.dataDir, current);
@@ -210,6 +219,12 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
       runtimeRetry = null;
     }
 
+    if (await standsBack(actual)) {
+      last = { ...last, actual };
+      await writeStatus();
+      return [];
+    }
+
     const plan = planReconcile({
       desired: scan.desired,
       invalid: scan.invalid.map((i) => i.name),
@@ -254,6 +269,37 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
     last = { desired: scan.desired.map((d) => d.name), invalid: scan.invalid, actual: after };
     await writeStatus();
     return done;
+  };
+
+  /** Other supervisors' ids already reported (refused or adopted), so each is said once, not every rescan. */
+  const reportedOthers = new Set<string>();
+  /** True when another live (or unknown) supervisor's workers are on this engine: see foreignSupervisors. */
+  const standsBack = async (actual: ActualWorker[]): Promise<boolean> => {
+    if (!opts.supervisorId || runtime.kind !== 'docker') return false;
+    const ids = [...new Set(actual.map((a) => a.supervisor).filter((s): s is string => s !== undefined && s !== opts.supervisorId))];
+    if (ids.length === 0) {
+      conflict = null;
+      return false;
+    }
+    const liveness = new Map<string, SupervisorLiveness>();
+    for (const id of ids) liveness.set(id, runtime.supervisorLiveness ? await runtime.supervisorLiveness(id).catch(() => 'unknown' as const) : 'unknown');
+    const verdict = foreignSupervisors(actual, opts.supervisorId, liveness, opts.takeOver ?? false);
+    const key = verdict.others.join(',');
+    if (verdict.refuse) {
+      conflict =
+        `another campus-sync supervisor (${verdict.others.join(', ')}) manages workers on this Docker engine: two supervisors would both run ` +
+        'every config (each sync twice) and remove each other\'s workers. Stop the other one, give each its own CAMPUS_SYNC_SCOPE, ' +
+        'use the swarm runtime for several hosts, or, if it is gone for good, start this one with --take-over';
+      if (!reportedOthers.has(`refuse:${key}`)) logger.error(`${conflict}; nothing is created or removed until then`);
+      reportedOthers.add(`refuse:${key}`);
+      return true;
+    }
+    conflict = null;
+    if (!reportedOthers.has(`adopt:${key}`)) {
+      logger.info(`adopting the workers of ${verdict.others.join(', ')} (${opts.takeOver ? '--take-over' : 'no longer running'})`);
+      reportedOthers.add(`adopt:${key}`);
+    }
+    return false;
   };
 
   const reconcileNow = (reason: string): Promise<ReconcileAction[]> => {

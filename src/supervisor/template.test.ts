@@ -244,4 +244,32 @@ describe('the spec hash', () => {
     const h = (t: typeof t1) => buildWorkerSpec({ template: t, name: 'alice', configSha: 's', image: 'x', configFileHost: '/c', dataDirHost: '/d' }).hash;
     expect(h(t1)).toBe(h(t2));
   });
+
+  it('ignores `deploy:` (Swarm only): the docker create options and hash of the shipped template are unchanged by it', async () => {
+    // The shipped template has a deploy: block; without it, and with another one, docker sees the same container.
+    const shippedText = (await shipped()).text.replace(/^ {4}deploy:\n(?: {6,}.*\n)*/m, '');
+    expect(shippedText).not.toMatch(/^ {4}deploy:/m);
+    const base = buildWorkerSpec(await specInput({ template: parseWorkerTemplate(shippedText) }));
+    expect(buildWorkerSpec(await specInput()).createOptions).toEqual(base.createOptions);
+    const deploy = [
+      '    deploy:',
+      '      placement: { constraints: ["node.role == worker"], preferences: [{ spread: node.labels.zone }] }',
+      '      resources: { limits: { cpus: "0.5", memory: 96m, pids: 64 }, reservations: { cpus: 0.1, memory: 32m } }',
+      '      restart_policy: { condition: on-failure, delay: 5s, max_attempts: 3, window: 1m }',
+      '',
+    ].join('\n');
+    const withDeploy = parseWorkerTemplate(shippedText.replace('    read_only: true\n', `    read_only: true\n${deploy}`));
+    const spec = buildWorkerSpec(await specInput({ template: withDeploy }));
+    expect(spec.service.deploy?.resources?.limits).toEqual({ cpus: 0.5, memory: '96m', pids: 64 });
+    expect(spec.service.deploy?.restart_policy).toEqual({ condition: 'on-failure', delay: '5s', max_attempts: 3, window: '1m' });
+    expect(spec.createOptions).toEqual(base.createOptions);
+    expect(spec.hash).toBe(base.hash);
+  });
+
+  it('refuses unknown keys and bad values under `deploy:`', () => {
+    const render = (deploy: string) => renderWorkerService(parseWorkerTemplate(`services:\n  w:\n    image: x\n    deploy: ${deploy}\n`), VARS);
+    expect(() => render('{ replicas: 3 }')).toThrow(/deploy: unsupported key "replicas"/);
+    expect(() => render('{ restart_policy: { condition: sometimes } }')).toThrow(ConfigError);
+    expect(() => render('{ resources: { limits: { cpus: lots } } }')).toThrow(/deploy.resources.limits.cpus/);
+  });
 });

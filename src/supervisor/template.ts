@@ -48,6 +48,36 @@ const longVolumeSchema = z.strictObject({
   read_only: boolish.optional(),
 });
 
+/**
+ * Compose's `deploy:` key, for the swarm runtime (and stack files). The docker runtime and
+ * `generate-compose --static` ignore it: `docker compose` would apply restart_policy and limits its own way.
+ */
+const deploySchema = z.strictObject({
+  placement: z
+    .strictObject({
+      constraints: stringList.optional(),
+      /** Only `spread` exists in Swarm's placement preferences. */
+      preferences: z.array(z.strictObject({ spread: z.string().min(1) })).optional(),
+    })
+    .optional(),
+  resources: z
+    .strictObject({
+      limits: z.strictObject({ cpus: numberish.optional(), memory: text.optional(), pids: intish.optional() }).optional(),
+      reservations: z.strictObject({ cpus: numberish.optional(), memory: text.optional() }).optional(),
+    })
+    .optional(),
+  restart_policy: z
+    .strictObject({
+      condition: z.enum(['none', 'on-failure', 'any']).optional(),
+      delay: z.string().optional(),
+      max_attempts: intish.optional(),
+      window: z.string().optional(),
+    })
+    .optional(),
+});
+
+export type ComposeDeploy = z.output<typeof deploySchema>;
+
 export const composeServiceSchema = z.strictObject({
   image: z.string().min(1),
   command: commandLike.optional(),
@@ -74,6 +104,8 @@ export const composeServiceSchema = z.strictObject({
   stop_grace_period: z.string().optional(),
   stop_signal: z.string().optional(),
   working_dir: z.string().optional(),
+  /** Swarm only (see deploySchema). */
+  deploy: deploySchema.optional(),
   /** Only in rendered services (compose-static); a template may not set it. */
   container_name: z.string().optional(),
 });
@@ -238,13 +270,7 @@ export function toCreateOptions(service: ComposeService, name: string): Docker.C
   const binds: string[] = [];
   for (const v of service.volumes ?? []) binds.push(toBind(v, where));
 
-  const tmpfs: Record<string, string> = {};
-  for (const t of typeof service.tmpfs === 'string' ? [service.tmpfs] : (service.tmpfs ?? [])) {
-    const i = t.indexOf(':');
-    const target = i < 0 ? t : t.slice(0, i);
-    if (!target.startsWith('/')) throw new ConfigError(`${where}: tmpfs "${t}": the mount point must be an absolute path`);
-    tmpfs[target] = i < 0 ? '' : t.slice(i + 1);
-  }
+  const tmpfs = parseTmpfs(service.tmpfs, where);
 
   const host: Docker.HostConfig = {
     Binds: binds,
@@ -284,7 +310,19 @@ export function toCreateOptions(service: ComposeService, name: string): Docker.C
   return options;
 }
 
-function toPairs(value: ComposeService['environment'], what: string, sep = '='): [string, string][] {
+/** `tmpfs:` entries as mount point → options (`size=16m,mode=1777`, or '' for none). */
+export function parseTmpfs(value: ComposeService['tmpfs'], where: string): Record<string, string> {
+  const tmpfs: Record<string, string> = {};
+  for (const t of typeof value === 'string' ? [value] : (value ?? [])) {
+    const i = t.indexOf(':');
+    const target = i < 0 ? t : t.slice(0, i);
+    if (!target.startsWith('/')) throw new ConfigError(`${where}: tmpfs "${t}": the mount point must be an absolute path`);
+    tmpfs[target] = i < 0 ? '' : t.slice(i + 1);
+  }
+  return tmpfs;
+}
+
+export function toPairs(value: ComposeService['environment'], what: string, sep = '='): [string, string][] {
   if (value === undefined) return [];
   if (Array.isArray(value)) {
     const out: [string, string][] = [];
@@ -306,7 +344,15 @@ function toPairs(value: ComposeService['environment'], what: string, sep = '='):
 
 const NAMED_VOLUME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
-function toBind(v: string | z.output<typeof longVolumeSchema>, where: string): string {
+/** One volume of a service, checked: `read_only: true` of the long syntax reads as mode `ro`. */
+export interface VolumeMount {
+  source: string;
+  target: string;
+  /** As written after the second `:` (`ro`, `rw`, `z`…), when there is one. */
+  mode?: string;
+}
+
+export function parseVolume(v: string | z.output<typeof longVolumeSchema>, where: string): VolumeMount {
   let source: string;
   let target: string;
   let mode: string | undefined;
@@ -323,6 +369,14 @@ function toBind(v: string | z.output<typeof longVolumeSchema>, where: string): s
     throw new ConfigError(`${where}: volume "${source}": relative host paths are not supported here (use an absolute path, \${CONFIG_FILE_HOST} or \${DATA_DIR_HOST})`);
   }
   if (!target.startsWith('/')) throw new ConfigError(`${where}: volume target "${target}" must be an absolute path`);
+  return mode ? { source, target, mode } : { source, target };
+}
+
+/** A bind of a host path (absolute), not a named volume. */
+export const isHostPath = (source: string): boolean => source.startsWith('/');
+
+function toBind(v: string | z.output<typeof longVolumeSchema>, where: string): string {
+  const { source, target, mode } = parseVolume(v, where);
   return mode ? `${source}:${target}:${mode}` : `${source}:${target}`;
 }
 
@@ -333,12 +387,12 @@ function toRestartPolicy(restart: ComposeService['restart']): Docker.HostRestart
   return { Name: restart };
 }
 
-function toArgv(value: string | string[]): string[] {
+export function toArgv(value: string | string[]): string[] {
   // Compose splits a string command like a shell; a plain whitespace split covers what a worker needs.
   return typeof value === 'string' ? value.trim().split(/\s+/).filter(Boolean) : value;
 }
 
-function toHealthcheck(h: z.output<typeof healthcheckSchema>, where: string): Docker.HealthConfig {
+export function toHealthcheck(h: z.output<typeof healthcheckSchema>, where: string): Docker.HealthConfig {
   if (h.disable) return { Test: ['NONE'] };
   const out: Docker.HealthConfig = {};
   if (h.test !== undefined) out.Test = typeof h.test === 'string' ? ['CMD-SHELL', h.test] : h.test;

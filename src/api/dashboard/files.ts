@@ -31,6 +31,7 @@ const supervisorStatusSchema = z.object({
       configError: z.string().optional(),
       nextRun: z.string().nullable().optional(),
       restartCount: z.number().default(0),
+      node: z.string().optional(),
     }),
   ),
 });

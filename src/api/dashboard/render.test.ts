@@ -64,6 +64,12 @@ describe('the dashboard page', () => {
     expect(html).toContain('lun. 24 mars 09:30');
     expect(html).toContain('last alert never');
     expect(html).toContain('<span class="phase">push</span> <span class="msg">ECAL answered 503</span>');
+    expect(html).not.toContain('on node');
+  });
+
+  it('names the Swarm node a worker runs on (swarm runtime)', () => {
+    const html = renderCardLive(instance({ node: 'pi-<2>' }), new Date(NOW));
+    expect(html).toContain('on node <strong>pi-&lt;2&gt;</strong>');
   });
 
   it('an invalid config shows its error and gets no buttons; a slot watcher gets no "run now"', () => {

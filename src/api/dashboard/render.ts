@@ -161,6 +161,7 @@ export function renderCardLive(i: InstanceView, now: Date): string {
     );
   }
   const meta = [esc(i.timezone), i.schedule ? `schedule <code>${esc(i.schedule)}</code>` : 'slot watcher only'];
+  if (i.node) meta.push(`on node <strong>${esc(i.node)}</strong>`);
   if (i.stateSource === 'worker') meta.push('state from the worker file');
   const facts = i.timetable ? renderLastRun(i, now) + `<div><dt>Next run</dt><dd>${time(i.nextRun, i.timezone, now)}</dd></div>` : '';
   const runError = i.lastRun?.error ? `<p class="run-error"><strong>${esc(i.lastRun.phase ?? 'run')}:</strong> ${esc(i.lastRun.error)}</p>` : '';

@@ -48,7 +48,7 @@ describe('the dashboard state', () => {
   it('takes states from a fresh supervisor heartbeat, and from the worker files when it is stale', async () => {
     await writeFiles(dirs.dataDir, {
       '.supervisor/status.json': supervisorStatus(min(-0.5), [
-        { name: 'alice', state: 'crash-looping', restartCount: 4 },
+        { name: 'alice', state: 'crash-looping', restartCount: 4, node: 'pi-2' },
         { name: 'watch', state: 'stopped', restartCount: 0 },
         { name: 'broken', state: 'invalid', restartCount: 0, configError: 'x' },
       ]),
@@ -56,8 +56,9 @@ describe('the dashboard state', () => {
     });
     let s = await build();
     expect(s.supervisor).toMatchObject({ running: true, runtime: 'process' });
-    expect(card(s, 'alice')).toMatchObject({ state: 'crash-looping', stateSource: 'supervisor', restartCount: 4, nextRun: iso(46), syncing: false });
+    expect(card(s, 'alice')).toMatchObject({ state: 'crash-looping', stateSource: 'supervisor', restartCount: 4, node: 'pi-2', nextRun: iso(46), syncing: false });
     expect(card(s, 'watch').state).toBe('stopped');
+    expect(card(s, 'watch').node).toBeUndefined();
 
     // Past the heartbeat limit the supervisor is gone; the worker files speak.
     await writeFiles(dirs.dataDir, {

@@ -69,6 +69,8 @@ export interface InstanceView {
   /** A sync is in progress now (the worker says so). */
   syncing: boolean;
   restartCount: number;
+  /** The Swarm node the worker runs on (swarm runtime), from the supervisor. */
+  node?: string;
   lastRun: LastRunView | null;
   nextRun: string | null;
   errors: ErrorLine[];
@@ -104,12 +106,12 @@ function decideState(
   supervisor: SupervisorStatusFile | null,
   worker: WorkerFile | null,
   now: Date,
-): { state: InstanceState; source: InstanceView['stateSource']; restartCount: number } {
+): { state: InstanceState; source: InstanceView['stateSource']; restartCount: number; node?: string } {
   const fromSupervisor = supervisor?.instances.find((i) => i.name === name);
   if (fromSupervisor) {
     const known: InstanceState[] = ['running', 'starting', 'stopped', 'crash-looping', 'invalid', 'missing'];
     const state = known.includes(fromSupervisor.state as InstanceState) ? (fromSupervisor.state as InstanceState) : 'unknown';
-    return { state, source: 'supervisor', restartCount: fromSupervisor.restartCount };
+    return { state, source: 'supervisor', restartCount: fromSupervisor.restartCount, ...(fromSupervisor.node ? { node: fromSupervisor.node } : {}) };
   }
   if (!worker) return { state: 'unknown', source: 'none', restartCount: 0 };
   if (worker.state === 'stopped' || worker.state === 'stopping') return { state: 'stopped', source: 'worker', restartCount: 0 };
@@ -226,6 +228,7 @@ export async function buildDashboardState(src: StateSources): Promise<DashboardS
       timetable: config.moncampus !== undefined,
       channels: config.notify.map((c) => c.name),
       restartCount: decided.restartCount,
+      ...(decided.node ? { node: decided.node } : {}),
       nextRun: worker?.nextRun ?? fresh?.instances.find((i) => i.name === config.name)?.nextRun ?? null,
       upcoming: upcoming.rows,
       upcomingMore: upcoming.more,

@@ -1,0 +1,652 @@
+/**
+ * The swarm runtime: one Swarm SERVICE (1 replica) per config, built from the same worker template as the
+ * docker runtime (swarm-spec.ts). The config travels as a Swarm config (or a secret, when its text holds
+ * one), `${VAR}` values and `*File` files as Swarm secrets, never in env. Configs and secrets are
+ * immutable: a changed content is a new object (its name carries a sha of the content), the service is
+ * updated to it (Swarm rolls the task, stop-first), and the objects no longer referenced are removed.
+ *
+ * Two supervisors never both run an instance: Swarm schedules exactly one task per service, and a service
+ * name exists once in a swarm.
+ */
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { isAbsolute, join, resolve } from 'node:path';
+import Docker from 'dockerode';
+import { ConfigError, RemoteError, describeError, type Logger } from '../lib/index.js';
+import { createLogDemuxer, DEFAULT_WORKER_UID, describeEndpoint, ENGINE_CALL_TIMEOUT_MS, parseUser, prepareWorkerDataDir, statusOf, toTypedError } from './docker-runtime.js';
+import { LABEL_CONFIG, LABEL_CONFIG_HASH, LABEL_MANAGED, LABEL_SCOPE, LABEL_SUPERVISOR, type ActualWorker, type DesiredWorker, type LogOptions, type Runtime, type WorkerRunState } from './interface.js';
+import { buildSwarmServiceSpec, configTargetOf, planDelivery, type PlannedObject, type SwarmObjectKind, type SwarmServiceSpec, type SwarmWorkerSpec } from './swarm-spec.js';
+import { buildWorkerSpec, containerName, CONTAINER_PREFIX, loadWorkerTemplateSync, type WorkerTemplate } from './template.js';
+
+export interface SwarmRuntimeOptions {
+  /** Default: from DOCKER_HOST, else /var/run/docker.sock. Must be a swarm MANAGER. */
+  docker?: Docker;
+  templatePath: string;
+  image: string;
+  /** data/ as the nodes see it (bind sources are node paths; on several nodes it must be the same shared path). */
+  hostDataDir: string;
+  /** data/ as this process sees it: data/<name>/ is created and given to the worker's user before the service. */
+  localDataDir: string;
+  /** configs/ as this process sees it: `*File` paths are read relative to it (the worker resolves them the same way). */
+  configDir: string;
+  /** The values of `${VAR}` (the supervisor's environment): delivered as Swarm secrets. */
+  env?: NodeJS.ProcessEnv;
+  /** Extra template placeholders (e.g. NETWORK_MODE=host in tests). */
+  vars?: Record<string, string>;
+  /** Written as the `campus-sync.supervisor` label (a host id). */
+  supervisorId?: string;
+  /** Written as the `campus-sync.scope` label on services and objects; this runtime sees only its scope. */
+  scope?: string;
+  logger: Logger;
+}
+
+/** Task states of a task on its way to running (Swarm's own words). */
+const STARTING_STATES = new Set(['new', 'allocated', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting']);
+const FAILED_STATES = new Set(['failed', 'rejected', 'orphaned']);
+/** A ping is a few milliseconds; 5 s means the engine is not there (as the docker runtime). */
+const PING_TIMEOUT_MS = 5_000;
+
+/** The parts of a task we read (GET /tasks). */
+interface SwarmTask {
+  ID: string;
+  ServiceID: string;
+  NodeID?: string;
+  CreatedAt?: string;
+  Version?: { Index?: number };
+  DesiredState?: string;
+  Spec?: { ForceUpdate?: number; ContainerSpec?: { Labels?: Record<string, string> } };
+  Status?: { Timestamp?: string; State?: string; Err?: string; ContainerStatus?: { ExitCode?: number } };
+}
+
+interface SwarmObjectInfo {
+  kind: SwarmObjectKind;
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+}
+
+/** One worker, ready to be sent: the spec, the objects it mounts (with their bytes), who runs it. */
+interface Prepared {
+  worker: SwarmWorkerSpec;
+  objects: PlannedObject[];
+  user: string | undefined;
+}
+
+export function createSwarmRuntime(opts: SwarmRuntimeOptions): Runtime {
+  const docker = opts.docker ?? new Docker();
+  const endpoint = describeEndpoint(docker);
+  const scope = opts.scope || undefined;
+  const env = opts.env ?? process.env;
+  const log = opts.logger;
+  const activeLogs = new Set<AbortController>();
+  /** The engine's API version, learned at the first ping (decides NoNewPrivileges). */
+  let apiVersion: string | undefined;
+  let lastPingProblem: string | undefined;
+  const nodeNames = new Map<string, string>();
+  const warned = new Set<string>();
+  /** Configs whose unreferenced objects could not all be removed yet; also a first sweep for leftovers. */
+  const gcPending = new Set<string>();
+  let sweptOnce = false;
+  let sweeping: Promise<void> | null = null;
+
+  // --- one operation per instance at a time (create/update/remove/garbage collection of its objects).
+  const locks = new Map<string, Promise<unknown>>();
+  const withLock = <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const prev = locks.get(name) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    locks.set(name, tail);
+    void tail.then(() => {
+      if (locks.get(name) === tail) locks.delete(name);
+    });
+    return run;
+  };
+
+  // --- template: read again on every render so edits roll out; a broken edit keeps the last good one.
+  let cached: WorkerTemplate | undefined;
+  let lastBadText: string | undefined;
+  const currentTemplate = (): WorkerTemplate => {
+    let fresh: WorkerTemplate;
+    try {
+      fresh = loadWorkerTemplateSync(opts.templatePath);
+    } catch (err) {
+      if (!cached) throw err;
+      const msg = describeError(err);
+      if (msg !== lastBadText) log.error(`worker template unusable, keeping the previous one: ${msg}`);
+      lastBadText = msg;
+      return cached;
+    }
+    lastBadText = undefined;
+    if (cached?.text !== fresh.text) cached = fresh;
+    return cached;
+  };
+
+  /** Everything a worker needs, read synchronously (specHash is synchronous). Messages never hold a secret. */
+  const prepare = (w: DesiredWorker): Prepared => {
+    const where = `config ${w.name}`;
+    const built = buildWorkerSpec({
+      template: currentTemplate(),
+      name: w.name,
+      configSha: w.configSha,
+      image: opts.image,
+      // Only to find (and drop) the template's bind of the config file: the Swarm config takes its place.
+      configFileHost: w.configFile,
+      dataDirHost: join(opts.hostDataDir, w.name),
+      vars: opts.vars,
+    });
+    const ids = parseUser(built.service.user) ?? { uid: DEFAULT_WORKER_UID, gid: DEFAULT_WORKER_UID };
+    let configText: Buffer;
+    try {
+      configText = readFileSync(w.configFile);
+    } catch (err) {
+      throw new ConfigError(`${where}: cannot read ${w.configFile} (${(err as NodeJS.ErrnoException).code ?? describeError(err)})`);
+    }
+    const envValues = (w.envVars ?? []).flatMap((name) => (env[name] === undefined ? [] : [{ name, value: env[name]! }]));
+    const secretFiles = (w.secretFiles ?? []).map((path) => {
+      const file = isAbsolute(path) ? path : resolve(opts.configDir, path);
+      try {
+        return { path, data: readFileSync(file) };
+      } catch (err) {
+        throw new ConfigError(`${where}: cannot read the secret file ${path} (${(err as NodeJS.ErrnoException).code ?? describeError(err)})`);
+      }
+    });
+    const delivery = planDelivery({
+      name: w.name,
+      configText,
+      inlineSecrets: w.inlineSecrets ?? false,
+      configTarget: configTargetOf(built.service, w.configFile, w.name),
+      envValues,
+      secretFiles,
+      ...ids,
+    });
+    const worker = buildSwarmServiceSpec({
+      service: built.service,
+      name: w.name,
+      objects: delivery.objects,
+      ...(delivery.secretsDir ? { secretsDir: delivery.secretsDir } : {}),
+      ...(opts.supervisorId ? { supervisorId: opts.supervisorId } : {}),
+      ...(scope ? { scope } : {}),
+      ...(apiVersion ? { apiVersion } : {}),
+    });
+    return { worker, objects: delivery.objects, user: built.service.user };
+  };
+
+  /** Runs one engine call with a deadline, turning its failures into our typed errors. */
+  async function call<T>(what: string, fn: (signal: AbortSignal) => Promise<T>, timeoutMs = ENGINE_CALL_TIMEOUT_MS): Promise<T> {
+    try {
+      return await fn(AbortSignal.timeout(timeoutMs));
+    } catch (err) {
+      throw toTypedError(err, endpoint, what, timeoutMs);
+    }
+  }
+
+  /** dockerode methods whose typings lack the options object (abortSignal, filters) they accept. */
+  const engineCall = (fn: (...args: never[]) => unknown, options: object): Promise<unknown> => (fn as unknown as (o: object) => Promise<unknown>).call(docker, options);
+
+  const inScope = (labels: Record<string, string> | undefined): boolean => (labels?.[LABEL_SCOPE] || undefined) === scope;
+  const scopeFilter = (): string[] => [`${LABEL_MANAGED}=true`, ...(scope ? [`${LABEL_SCOPE}=${scope}`] : [])];
+
+  const inspectServiceOrNull = async (ref: string): Promise<Docker.Service | null> => {
+    try {
+      return (await call(`inspecting service ${ref}`, (abortSignal) => docker.getService(ref).inspect({ abortSignal }))) as Docker.Service;
+    } catch (err) {
+      if (statusOf(err) === 404) return null;
+      throw err;
+    }
+  };
+
+  /** The worker's service, refusing one campus-sync did not create (it is someone else's). */
+  const managedServiceOrNull = async (name: string): Promise<Docker.Service | null> => {
+    const svc = await inspectServiceOrNull(containerName(name));
+    if (svc && svc.Spec?.Labels?.[LABEL_MANAGED] !== 'true') throw notOurs(name);
+    if (svc && !inScope(svc.Spec?.Labels)) {
+      throw new RemoteError(`service ${containerName(name)} belongs to another campus-sync scope (${svc.Spec?.Labels?.[LABEL_SCOPE] ?? 'unscoped'}): left alone`, { status: 409 });
+    }
+    return svc;
+  };
+
+  const mustExist = async (name: string): Promise<Docker.Service> => {
+    const svc = await managedServiceOrNull(name);
+    if (!svc) throw new RemoteError(`no worker service ${containerName(name)} (is "${name}" a config? \`campus-sync list\`)`, { status: 404 });
+    return svc;
+  };
+
+  /** POST /services/{id}/update: the version goes in the query, the spec in the body (dockerode would put both in each). */
+  const updateService = async (svc: Docker.Service, spec: unknown, what: string): Promise<void> => {
+    await call(what, (abortSignal) =>
+      docker.getService(svc.ID).update({ _query: { version: svc.Version?.Index ?? 0 }, _body: spec, abortSignal } as unknown as Docker.ServiceSpec & { abortSignal: AbortSignal }),
+    );
+  };
+
+  /** A change to the live spec (scale, force update), retried once when the service moved meanwhile. */
+  const changeLive = async (name: string, what: string, change: (spec: Docker.ServiceSpec) => void): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      const svc = await mustExist(name);
+      const spec = structuredClone(svc.Spec ?? {});
+      change(spec);
+      try {
+        await updateService(svc, spec, what);
+        return;
+      } catch (err) {
+        if (attempt >= 2 || !/out of sequence/i.test(describeError(err))) throw err;
+      }
+    }
+  };
+
+  const listObjects = async (filters: { label: string[] }): Promise<SwarmObjectInfo[]> => {
+    const [configs, secrets] = await Promise.all([
+      call('listing Swarm configs', (abortSignal) => docker.listConfigs({ filters, abortSignal })),
+      call('listing Swarm secrets', (abortSignal) => docker.listSecrets({ filters, abortSignal })),
+    ]);
+    const toInfo = (kind: SwarmObjectKind, o: { ID: string; Spec?: { Name?: string; Labels?: Record<string, string> } }): SwarmObjectInfo => ({
+      kind,
+      id: o.ID,
+      name: o.Spec?.Name ?? '',
+      labels: o.Spec?.Labels ?? {},
+    });
+    return [...configs.map((c) => toInfo('config', c)), ...(secrets as { ID: string; Spec?: { Name?: string; Labels?: Record<string, string> } }[]).map((s) => toInfo('secret', s))].filter((o) =>
+      inScope(o.labels),
+    );
+  };
+
+  /** Creates the objects that do not exist yet (a name is a content: an existing one is the same); returns their ids by kind+name. */
+  const ensureObjects = async (name: string, objects: PlannedObject[]): Promise<Map<string, string>> => {
+    const labels: Record<string, string> = { [LABEL_MANAGED]: 'true', [LABEL_CONFIG]: name };
+    if (scope) labels[LABEL_SCOPE] = scope;
+    if (opts.supervisorId) labels[LABEL_SUPERVISOR] = opts.supervisorId;
+    const ids = new Map<string, string>();
+    for (const o of objects) {
+      const key = `${o.kind}:${o.name}`;
+      if (ids.has(key)) continue;
+      const body = { Name: o.name, Labels: labels, Data: o.data.toString('base64') };
+      try {
+        const created = (await call(`creating Swarm ${o.kind} ${o.name}`, (abortSignal) =>
+          o.kind === 'config' ? docker.createConfig({ ...body, abortSignal }) : docker.createSecret({ ...body, abortSignal }),
+        )) as { id?: string; ID?: string };
+        ids.set(key, created.id ?? created.ID ?? '');
+      } catch (err) {
+        if (statusOf(err) !== 409) throw err;
+        const found = await call(`looking up Swarm ${o.kind} ${o.name}`, (abortSignal): Promise<unknown> =>
+          o.kind === 'config' ? docker.listConfigs({ filters: { name: [o.name] }, abortSignal }) : docker.listSecrets({ filters: { name: [o.name] }, abortSignal }),
+        );
+        const same = (found as { ID: string; Spec?: { Name?: string; Labels?: Record<string, string> } }[]).find((f) => f.Spec?.Name === o.name);
+        if (!same) throw err;
+        if (same.Spec?.Labels?.[LABEL_MANAGED] !== 'true') {
+          throw new RemoteError(`a Swarm ${o.kind} named ${o.name} exists that campus-sync did not create: left alone (remove it)`, { status: 409 });
+        }
+        ids.set(key, same.ID);
+      }
+      if (!ids.get(key)) throw new RemoteError(`the engine gave no id for the Swarm ${o.kind} ${o.name}`);
+    }
+    return ids;
+  };
+
+  const withIds = (spec: SwarmServiceSpec, ids: Map<string, string>): SwarmServiceSpec => {
+    const c = spec.TaskTemplate.ContainerSpec;
+    return {
+      ...spec,
+      TaskTemplate: {
+        ...spec.TaskTemplate,
+        ContainerSpec: {
+          ...c,
+          Configs: c.Configs.map((r) => ({ ...r, ConfigID: ids.get(`config:${r.ConfigName}`)! })),
+          Secrets: c.Secrets.map((r) => ({ ...r, SecretID: ids.get(`secret:${r.SecretName}`)! })),
+        },
+      },
+    };
+  };
+
+  /** The object names a live service spec mounts. */
+  const referencedBy = (spec: Docker.ServiceSpec | undefined): Set<string> => {
+    const c = (spec?.TaskTemplate as { ContainerSpec?: { Configs?: { ConfigName?: string }[]; Secrets?: { SecretName?: string }[] } } | undefined)?.ContainerSpec;
+    return new Set([...(c?.Configs ?? []).map((r) => `config:${r.ConfigName}`), ...(c?.Secrets ?? []).map((r) => `secret:${r.SecretName}`)]);
+  };
+
+  /**
+   * Removes the objects of `name` its service no longer mounts (all of them once it is gone). Removal
+   * can fail while Swarm still counts them in use: those are tried again on a later list().
+   * Call under the instance's lock.
+   */
+  const collectGarbage = async (name: string, objects?: SwarmObjectInfo[]): Promise<void> => {
+    const mine = (objects ?? (await listObjects({ label: [...scopeFilter(), `${LABEL_CONFIG}=${name}`] }))).filter((o) => o.labels[LABEL_CONFIG] === name);
+    const svc = await inspectServiceOrNull(containerName(name));
+    const keep = svc && svc.Spec?.Labels?.[LABEL_MANAGED] === 'true' && inScope(svc.Spec.Labels) ? referencedBy(svc.Spec) : new Set<string>();
+    let left = 0;
+    for (const o of mine) {
+      if (keep.has(`${o.kind}:${o.name}`)) continue;
+      try {
+        await call(`removing Swarm ${o.kind} ${o.name}`, (abortSignal) => (o.kind === 'config' ? docker.getConfig(o.id) : docker.getSecret(o.id)).remove({ abortSignal }));
+        log.debug(`removed the Swarm ${o.kind} ${o.name}: no longer used`, { instance: name });
+      } catch (err) {
+        if (statusOf(err) === 404) continue;
+        left++;
+        log.debug(`cannot remove the Swarm ${o.kind} ${o.name} yet (${describeError(err)}); trying again later`, { instance: name });
+      }
+    }
+    if (left) gcPending.add(name);
+    else gcPending.delete(name);
+  };
+
+  /** In the background of list(): a first sweep of leftovers (objects of configs removed while no supervisor ran), then retries. */
+  const sweep = (): void => {
+    if (sweeping || (sweptOnce && gcPending.size === 0)) return;
+    const all = !sweptOnce;
+    sweeping = (async () => {
+      const objects = await listObjects({ label: scopeFilter() });
+      const names = all ? new Set(objects.map((o) => o.labels[LABEL_CONFIG]).filter((n): n is string => !!n)) : new Set(gcPending);
+      for (const name of names) await withLock(name, () => collectGarbage(name, objects));
+      sweptOnce = true;
+    })()
+      .catch((err: unknown) => log.debug(`Swarm objects garbage collection: ${describeError(err)}`))
+      .finally(() => {
+        sweeping = null;
+      });
+  };
+
+  /** Once per distinct text: what the template asks that Swarm cannot do, and a config that is itself a secret. */
+  const warnOnce = (key: string, line: string, instance?: string): void => {
+    if (warned.has(key)) return;
+    warned.add(key);
+    log.warn(line, instance ? { instance } : {});
+  };
+  const warnings = (w: DesiredWorker, p: Prepared): void => {
+    if (p.worker.ignored.length) warnOnce(`ignored:${p.worker.ignored.join('|')}`, `the swarm runtime cannot apply these worker template settings on this engine: ${p.worker.ignored.join(', ')}`);
+    if (w.inlineSecrets) {
+      warnOnce(
+        `inline:${w.name}`,
+        `config ${w.name} holds secret values in its text: the whole file is delivered as a Swarm secret; use \${VAR} or the *File keys to keep secrets apart from the config`,
+        w.name,
+      );
+    }
+  };
+
+  const nodeName = async (id: string | undefined): Promise<string | undefined> => {
+    if (!id) return undefined;
+    const known = nodeNames.get(id);
+    if (known) return known;
+    try {
+      const info = (await call(`inspecting node ${id}`, (abortSignal) => docker.getNode(id).inspect({ abortSignal }))) as { Description?: { Hostname?: string } };
+      const host = info.Description?.Hostname;
+      if (host) nodeNames.set(id, host);
+      return host;
+    } catch (err) {
+      log.debug(`cannot name the Swarm node ${id}: ${describeError(err)}`);
+      return undefined;
+    }
+  };
+
+  const createOrAdopt = async (w: DesiredWorker): Promise<void> => {
+    const wlog = log.child({ instance: w.name });
+    const p = prepare(w);
+    warnings(w, p);
+    await prepareWorkerDataDir(opts.localDataDir, w.name, p.user, log);
+    const ids = await ensureObjects(w.name, p.objects);
+    const spec = withIds(p.worker.spec, ids);
+    const name = containerName(w.name);
+    try {
+      await call(`creating service ${name}`, (abortSignal) => docker.createService({ ...(spec as unknown as Docker.ServiceSpec), abortSignal }));
+      wlog.info(`created service ${name}`, { hash: p.worker.hash.slice(0, 12) });
+      return;
+    } catch (err) {
+      if (statusOf(err) !== 409) {
+        // Its objects exist now: if the config goes away before a retry succeeds, a later list() removes them.
+        gcPending.add(w.name);
+        throw err;
+      }
+    }
+    const existing = await managedServiceOrNull(w.name);
+    if (!existing) throw new RemoteError(`service ${name} was in the way and is gone: trying again on the next reconcile`, { status: 409 });
+    if (existing.Spec?.Labels?.[LABEL_CONFIG_HASH] === p.worker.hash) {
+      const replicas = existing.Spec.Mode?.Replicated?.Replicas;
+      if (replicas === 0) await changeLive(w.name, `starting service ${name}`, (s) => void (s.Mode = { Replicated: { Replicas: 1 } }));
+      wlog.info(`adopted the existing service ${name}`, { id: existing.ID.slice(0, 12) });
+      return;
+    }
+    wlog.info(`updating ${name}: its spec changed`, { from: existing.Spec?.Labels?.[LABEL_CONFIG_HASH] ?? null, to: p.worker.hash });
+    await updateService(existing, spec, `updating service ${name}`);
+    await collectGarbage(w.name);
+  };
+
+  const runtime: Runtime = {
+    kind: 'swarm',
+
+    async ping() {
+      try {
+        await call('pinging', (abortSignal) => (docker.ping as (o: { abortSignal: AbortSignal }) => Promise<unknown>)({ abortSignal }), PING_TIMEOUT_MS);
+        const info = (await call('reading the engine info', (abortSignal) => engineCall(docker.info, { abortSignal }), PING_TIMEOUT_MS)) as { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean } };
+        let problem: string | undefined;
+        if (info.Swarm?.LocalNodeState !== 'active') problem = `the Docker engine at ${endpoint} is not in a swarm (state ${info.Swarm?.LocalNodeState ?? 'unknown'}): \`docker swarm init\`, or use --runtime docker`;
+        else if (!info.Swarm.ControlAvailable) problem = `the Docker engine at ${endpoint} is a swarm worker, not a manager: run the supervisor on a manager node`;
+        if (problem) {
+          if (problem !== lastPingProblem) log.error(problem);
+          lastPingProblem = problem;
+          return false;
+        }
+        lastPingProblem = undefined;
+        if (!apiVersion) {
+          const v = (await call('reading the engine version', (abortSignal) => engineCall(docker.version, { abortSignal }), PING_TIMEOUT_MS)) as { ApiVersion?: string };
+          apiVersion = v.ApiVersion;
+        }
+        return true;
+      } catch (err) {
+        log.debug(describeError(err));
+        return false;
+      }
+    },
+
+    async list() {
+      const services = (await call('listing worker services', (abortSignal) => docker.listServices({ filters: { label: scopeFilter() }, abortSignal }))).filter((s) =>
+        inScope(s.Spec?.Labels),
+      );
+      const tasks: SwarmTask[] = services.length
+        ? ((await call('listing worker tasks', (abortSignal) => engineCall(docker.listTasks, { filters: { service: services.map((s) => s.ID) }, abortSignal }))) as SwarmTask[])
+        : [];
+      const byService = new Map<string, SwarmTask[]>();
+      for (const t of tasks) byService.set(t.ServiceID, [...(byService.get(t.ServiceID) ?? []), t]);
+      const workers = await Promise.all(
+        services.map(async (s) => {
+          const mine = byService.get(s.ID) ?? [];
+          const w = toActualWorker(s, mine);
+          const node = await nodeName(newestTask(mine)?.NodeID);
+          if (node) w.node = node;
+          return w;
+        }),
+      );
+      sweep();
+      return workers;
+    },
+
+    specHash(w) {
+      try {
+        return prepare(w).worker.hash;
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        // One config's unreadable file must not stop the whole reconcile: a hash no service has makes the
+        // plan create/update it, and that action fails with this message and retries with backoff.
+        return `unusable:${createHash('sha256').update(err.message).digest('hex').slice(0, 12)}`;
+      }
+    },
+
+    create(w) {
+      return withLock(w.name, () => createOrAdopt(w));
+    },
+
+    update(w) {
+      return withLock(w.name, async () => {
+        const existing = await managedServiceOrNull(w.name);
+        if (!existing) return createOrAdopt(w);
+        const p = prepare(w);
+        warnings(w, p);
+        await prepareWorkerDataDir(opts.localDataDir, w.name, p.user, log);
+        const ids = await ensureObjects(w.name, p.objects);
+        const name = containerName(w.name);
+        await updateService(existing, withIds(p.worker.spec, ids), `updating service ${name}`);
+        log.info(`updated service ${name}: Swarm replaces its task`, { instance: w.name, from: existing.Spec?.Labels?.[LABEL_CONFIG_HASH]?.slice(0, 12) ?? null, to: p.worker.hash.slice(0, 12) });
+        await collectGarbage(w.name);
+      });
+    },
+
+    async remove(nameOrId) {
+      let svc = await inspectServiceOrNull(containerName(nameOrId));
+      // The supervisor may address a worker by the id list() gave.
+      if (!svc && SERVICE_ID.test(nameOrId)) svc = await inspectServiceOrNull(nameOrId);
+      if (!svc) {
+        // No service, maybe objects left over: they go too.
+        if (!SERVICE_ID.test(nameOrId)) await withLock(nameOrId, () => collectGarbage(nameOrId));
+        return;
+      }
+      const labels = svc.Spec?.Labels ?? {};
+      if (labels[LABEL_MANAGED] !== 'true') throw notOurs(nameOrId);
+      if (!inScope(labels)) throw new RemoteError(`service ${svc.Spec?.Name} belongs to another campus-sync scope: left alone`, { status: 409 });
+      const name = labels[LABEL_CONFIG] ?? (svc.Spec?.Name ?? '').replace(CONTAINER_PREFIX, '');
+      await withLock(name, async () => {
+        try {
+          await call(`removing service ${svc.Spec?.Name}`, (abortSignal) => docker.getService(svc.ID).remove({ abortSignal }));
+        } catch (err) {
+          if (statusOf(err) !== 404) throw err;
+        }
+        log.info(`removed service ${svc.Spec?.Name}`, { instance: name });
+        await collectGarbage(name);
+      });
+    },
+
+    async start(name) {
+      await changeLive(name, `starting service ${containerName(name)}`, (s) => void (s.Mode = { Replicated: { Replicas: 1 } }));
+    },
+
+    async stop(name) {
+      await changeLive(name, `stopping service ${containerName(name)}`, (s) => void (s.Mode = { Replicated: { Replicas: 0 } }));
+    },
+
+    async restart(name) {
+      // Swarm's "force update": a new task from the same spec (the old one stops first).
+      await changeLive(name, `restarting service ${containerName(name)}`, (s) => {
+        s.Mode = { Replicated: { Replicas: 1 } };
+        const t = (s.TaskTemplate ?? {}) as { ForceUpdate?: number };
+        t.ForceUpdate = (t.ForceUpdate ?? 0) + 1;
+        s.TaskTemplate = t as Docker.TaskSpec;
+      });
+    },
+
+    logs(name, logOpts = {}) {
+      return serviceLogs(name, logOpts);
+    },
+
+    async close() {
+      for (const c of activeLogs) c.abort();
+      activeLogs.clear();
+      await sweeping;
+    },
+  };
+
+  /** `docker service logs`: every task's stdout and stderr, in the engine's stdcopy framing (no TTY). */
+  async function* serviceLogs(name: string, o: LogOptions): AsyncGenerator<string> {
+    const svc = await mustExist(name);
+    const service = docker.getService(svc.ID);
+    const base = { stdout: true, stderr: true, ...(o.tail !== undefined ? { tail: o.tail } : {}) };
+    const split = createLogDemuxer();
+    const what = `reading the logs of service ${containerName(name)}`;
+    if (!o.follow) {
+      const buf = await call(what, (abortSignal) => service.logs({ ...base, follow: false, abortSignal }));
+      yield* split.push(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf)));
+      yield* split.end();
+      return;
+    }
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort();
+    if (o.signal?.aborted) return;
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    activeLogs.add(controller);
+    try {
+      let stream: NodeJS.ReadableStream;
+      try {
+        stream = (await service.logs({ ...base, follow: true, abortSignal: controller.signal })) as unknown as NodeJS.ReadableStream;
+      } catch (err) {
+        if (controller.signal.aborted) return;
+        throw toTypedError(err, endpoint, what, 0);
+      }
+      try {
+        for await (const chunk of stream) yield* split.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+        yield* split.end();
+      } catch (err) {
+        if (!controller.signal.aborted) throw toTypedError(err, endpoint, what, 0);
+      } finally {
+        // A consumer that stops iterating (break) must not leave the HTTP stream open.
+        (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+      }
+    } finally {
+      o.signal?.removeEventListener('abort', onAbort);
+      activeLogs.delete(controller);
+    }
+  }
+
+  return runtime;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Services and tasks → what the supervisor reads
+
+/** A Swarm service id: 25 lowercase alphanumerics. */
+const SERVICE_ID = /^[a-z0-9]{25}$/;
+
+/** The newest task: by creation time, then by store version (a task created in the same instant). */
+export function newestTask<T extends SwarmTask>(tasks: readonly T[]): T | undefined {
+  return [...tasks].sort(byNewest)[0];
+}
+
+function byNewest(a: SwarmTask, b: SwarmTask): number {
+  const ta = Date.parse(a.CreatedAt ?? '') || 0;
+  const tb = Date.parse(b.CreatedAt ?? '') || 0;
+  if (ta !== tb) return tb - ta;
+  return (b.Version?.Index ?? 0) - (a.Version?.Index ?? 0);
+}
+
+/**
+ * One service as the supervisor sees a worker. State from the newest task: running → running; on its way
+ * (new…starting) → starting, or restarting when the task before it failed and its container is not up yet; failed/rejected while the
+ * service still wants a replica → restarting; otherwise exited (stopped: scaled to 0). restartCount: the
+ * failed tasks of the current service version (same config hash and force-update counter), which Swarm
+ * keeps up to its task history limit (5 by default).
+ */
+export function toActualWorker(svc: Pick<Docker.Service, 'ID' | 'Spec'>, tasks: readonly SwarmTask[]): ActualWorker {
+  const labels = svc.Spec?.Labels ?? {};
+  const hash = labels[LABEL_CONFIG_HASH] ?? null;
+  const force = (svc.Spec?.TaskTemplate as { ForceUpdate?: number } | undefined)?.ForceUpdate ?? 0;
+  const wanted = (svc.Spec?.Mode?.Replicated?.Replicas ?? 1) > 0;
+  const current = [...tasks].filter((t) => (t.Spec?.ContainerSpec?.Labels?.[LABEL_CONFIG_HASH] ?? null) === hash && (t.Spec?.ForceUpdate ?? 0) === force).sort(byNewest);
+  const sorted = [...tasks].sort(byNewest);
+  const newest = sorted[0];
+  const restartCount = current.filter((t) => FAILED_STATES.has(t.Status?.State ?? '')).length;
+
+  let state: WorkerRunState;
+  const s = newest?.Status?.State ?? '';
+  if (!newest) state = wanted ? 'starting' : 'stopped';
+  else if (s === 'running') state = wanted ? 'running' : 'exited';
+  // `starting` is a container up and its healthcheck pending; before it, a task after a failure is a restart in waiting.
+  else if (STARTING_STATES.has(s)) state = s !== 'starting' && FAILED_STATES.has(sorted[1]?.Status?.State ?? '') ? 'restarting' : 'starting';
+  else if (FAILED_STATES.has(s)) state = wanted ? 'restarting' : 'exited';
+  else state = wanted ? 'exited' : 'stopped';
+
+  const w: ActualWorker = {
+    name: labels[LABEL_CONFIG] ?? (svc.Spec?.Name ?? '').replace(CONTAINER_PREFIX, ''),
+    id: svc.ID,
+    configHash: hash,
+    state,
+    restartCount,
+  };
+  const exitCode = newest?.Status?.ContainerStatus?.ExitCode;
+  if (newest && s !== 'running' && !STARTING_STATES.has(s) && exitCode !== undefined) w.exitCode = exitCode;
+  else if (state === 'restarting' && sorted[1]?.Status?.ContainerStatus?.ExitCode !== undefined) w.exitCode = sorted[1].Status.ContainerStatus.ExitCode;
+  if (s === 'running' && newest?.Status?.Timestamp) w.startedAt = newest.Status.Timestamp;
+  else if (newest && !STARTING_STATES.has(s) && newest.Status?.Timestamp) w.finishedAt = newest.Status.Timestamp;
+  const supervisor = labels[LABEL_SUPERVISOR];
+  if (supervisor) w.supervisor = supervisor;
+  return w;
+}
+
+function notOurs(name: string): RemoteError {
+  return new RemoteError(
+    `a service named ${containerName(name)} exists that campus-sync did not create (no label ${LABEL_MANAGED}=true); it is left alone: remove or rename it`,
+    { status: 409 },
+  );
+}
