@@ -4,16 +4,14 @@
  * every worker finished a first sync, time from a config edit until its worker runs the new spec, the
  * supervisor's resident memory, each worker's memory, and the image size. Figures, never assertions.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { promisify } from 'node:util';
-import { generateTimetable, startEcalSim, startMonCampusSim, type EcalSim, type MonCampusSim } from '../sim/index.js';
+import type { EcalSim, MonCampusSim } from '../sim/index.js';
+import { docker, FLEET_ECAL, fleetPassword, lastRunOk, parseMiB, rssMbOf, startFleet, stats, type Fleet } from './fleet.js';
 
-const run = promisify(execFile);
 /** The issue's size: 20 configs on this 2-core machine. */
 const CONFIGS = 20;
 /** A realistic month of courses each: the bench is about supervision, not about one sync's size. */
@@ -23,28 +21,15 @@ const APP_ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(APP_ROOT, 'dist/cli.js');
 const SUPERVISOR_CONTAINER = 'campus-sync-bench-supervisor';
 
-interface Setup {
-  root: string;
-  configs: string;
-  data: string;
-  mc: MonCampusSim;
-  ecal: EcalSim;
-}
+type Setup = Fleet;
 
 const names = Array.from({ length: CONFIGS }, (_, i) => `bench${String(i + 1).padStart(2, '0')}`);
 const calendarOf = (i: number): string => (i + 1).toString(16).padStart(24, 'c');
 
 async function setup(): Promise<Setup> {
-  const root = await mkdtemp(join(tmpdir(), 'campus-sync-sbench-'));
-  const configs = join(root, 'configs');
-  const data = join(root, 'data');
-  await mkdir(configs, { recursive: true });
-  await mkdir(data, { recursive: true });
-  const users = Object.fromEntries(names.map((n) => [n, `pw-${n}-secret`]));
-  const mc = await startMonCampusSim({ users, courses: generateTimetable({ count: COURSES_PER_CONFIG, start: '2025-09-01', seed: 1 }) });
-  const ecal = await startEcalSim({ keys: { 'bench-key': 'bench-secret' }, calendars: names.map((_, i) => calendarOf(i)) });
-  for (const [i, n] of names.entries()) await writeFile(join(configs, `${n}.yml`), configText(n, i, mc, ecal, '2026-07-31'), { mode: 0o644 });
-  return { root, configs, data, mc, ecal };
+  const s = await startFleet({ prefix: 'campus-sync-sbench-', names, courses: COURSES_PER_CONFIG, calendarOf });
+  for (const [i, n] of names.entries()) await writeFile(join(s.configs, `${n}.yml`), configText(n, i, s.mc, s.ecal, '2026-07-31'), { mode: 0o644 });
+  return s;
 }
 
 function configText(n: string, i: number, mc: MonCampusSim, ecal: EcalSim, to: string): string {
@@ -54,24 +39,15 @@ function configText(n: string, i: number, mc: MonCampusSim, ecal: EcalSim, to: s
     `  url: ${mc.url}`,
     `  casUrl: ${mc.casUrl}`,
     `  username: ${n}`,
-    `  password: pw-${n}-secret`,
+    `  password: ${fleetPassword(n)}`,
     `  window: { from: "2025-09-01", to: "${to}" }`,
     'ecal:',
     `  url: ${ecal.url}`,
-    '  apiKey: bench-key',
-    '  apiSecret: bench-secret',
+    `  apiKey: ${FLEET_ECAL.key}`,
+    `  apiSecret: ${FLEET_ECAL.secret}`,
     `  calendarId: ${calendarOf(i)}`,
     '',
   ].join('\n');
-}
-
-async function lastRunOk(data: string, n: string, after: number): Promise<boolean> {
-  try {
-    const r = JSON.parse(await readFile(join(data, n, 'last-run.json'), 'utf8')) as { outcome: string; finishedAt: string };
-    return r.outcome === 'success' && Date.parse(r.finishedAt) >= after;
-  } catch {
-    return false;
-  }
 }
 
 async function waitAll(data: string, after: number, timeoutMs: number): Promise<number> {
@@ -96,14 +72,6 @@ async function editLatency(s: Setup, identity: () => Promise<string | null>): Pr
     await new Promise((r) => setTimeout(r, 50));
   }
 }
-
-const rssMbOf = (pid: number): number => {
-  try {
-    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
-  } catch {
-    return NaN;
-  }
-};
 
 /**
  * Proportional set size: the process's private pages plus its share of pages mapped by several processes
@@ -168,21 +136,10 @@ async function benchProcess(): Promise<Row> {
   }
 }
 
-async function docker(...args: string[]): Promise<string> {
-  return (await run('docker', args, { maxBuffer: 16 * 1024 * 1024 })).stdout.trim();
-}
-
 async function removeBenchContainers(): Promise<void> {
   const ids = (await docker('ps', '-aq', '--filter', 'label=campus-sync.managed=true', '--filter', 'name=campus-sync-bench')).split('\n').filter(Boolean);
   const sup = (await docker('ps', '-aq', '--filter', `name=${SUPERVISOR_CONTAINER}`)).split('\n').filter(Boolean);
   if (ids.length + sup.length > 0) await docker('rm', '-f', ...ids, ...sup);
-}
-
-function parseMiB(text: string): number {
-  const m = /([\d.]+)\s*([KMG]i?B)/.exec(text);
-  if (!m) return NaN;
-  const n = Number(m[1]);
-  return m[2]!.startsWith('G') ? n * 1024 : m[2]!.startsWith('K') ? n / 1024 : n;
 }
 
 async function benchDocker(): Promise<Row | string> {
@@ -227,11 +184,6 @@ async function benchDocker(): Promise<Row | string> {
     await s.ecal.close();
     await rm(s.root, { recursive: true, force: true }).catch(() => {});
   }
-}
-
-function stats(values: number[]): { min: number; max: number; mean: number } {
-  if (values.length === 0) return { min: NaN, max: NaN, mean: NaN };
-  return { min: Math.min(...values), max: Math.max(...values), mean: values.reduce((a, b) => a + b, 0) / values.length };
 }
 
 async function main(): Promise<void> {

@@ -113,6 +113,8 @@ export function usesEnv(text: string): boolean {
  * scan reports it invalid anyway).
  */
 export function configReferences(text: string): { envVars: string[]; secretFiles: string[] } {
+  // Most configs have neither: no second parse of their YAML then (the supervisor scans every config often).
+  if (!usesEnv(text) && !/File\s*:/.test(text)) return { envVars: [], secretFiles: [] };
   const files = new Set<string>();
   let doc: unknown;
   try {

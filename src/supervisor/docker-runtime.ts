@@ -9,7 +9,7 @@ import Docker from 'dockerode';
 import { ERRORS_FILE } from '../worker/index.js';
 import { CampusSyncError, RemoteError, TransientError, describeError, writeFileAtomic, type Logger } from '../lib/index.js';
 import { LABEL_CONFIG, LABEL_CONFIG_HASH, LABEL_MANAGED, LABEL_SCOPE, LABEL_SUPERVISOR, type ActualWorker, type DesiredWorker, type LogOptions, type Runtime, type WorkerRunState } from './interface.js';
-import { buildWorkerSpec, containerName, CONTAINER_PREFIX, loadWorkerTemplateSync, type WorkerSpec, type WorkerTemplate } from './template.js';
+import { buildWorkerSpec, containerName, CONTAINER_PREFIX, createTemplateReloader, type WorkerSpec } from './template.js';
 
 export interface DockerRuntimeOptions {
   /** Default: from DOCKER_HOST, else /var/run/docker.sock. */
@@ -51,24 +51,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): Runtime {
   const activeLogs = new Set<AbortController>();
 
   // --- template: read again on every render so edits roll out; a broken edit keeps the last good one.
-  let cached: WorkerTemplate | undefined;
-  let lastBadText: string | undefined;
-  const currentTemplate = (): WorkerTemplate => {
-    let fresh: WorkerTemplate;
-    try {
-      fresh = loadWorkerTemplateSync(opts.templatePath);
-    } catch (err) {
-      if (!cached) throw err;
-      const msg = describeError(err);
-      if (msg !== lastBadText) log.error(`worker template unusable, keeping the previous one: ${msg}`);
-      lastBadText = msg;
-      return cached;
-    }
-    lastBadText = undefined;
-    if (cached?.text === fresh.text) return cached;
-    cached = fresh;
-    return fresh;
-  };
+  const currentTemplate = createTemplateReloader(opts.templatePath, log);
 
   const specFor = (w: DesiredWorker): WorkerSpec =>
     buildWorkerSpec({

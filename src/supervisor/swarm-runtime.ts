@@ -16,7 +16,7 @@ import { ConfigError, RemoteError, describeError, type Logger } from '../lib/ind
 import { createLogDemuxer, DEFAULT_WORKER_UID, describeEndpoint, ENGINE_CALL_TIMEOUT_MS, parseUser, prepareWorkerDataDir, statusOf, toTypedError } from './docker-runtime.js';
 import { LABEL_CONFIG, LABEL_CONFIG_HASH, LABEL_MANAGED, LABEL_SCOPE, LABEL_SUPERVISOR, type ActualWorker, type DesiredWorker, type LogOptions, type Runtime, type WorkerRunState } from './interface.js';
 import { buildSwarmServiceSpec, configTargetOf, planDelivery, type PlannedObject, type SwarmObjectKind, type SwarmServiceSpec, type SwarmWorkerSpec } from './swarm-spec.js';
-import { buildWorkerSpec, containerName, CONTAINER_PREFIX, loadWorkerTemplateSync, type WorkerTemplate } from './template.js';
+import { buildWorkerSpec, containerName, CONTAINER_PREFIX, createTemplateReloader } from './template.js';
 
 export interface SwarmRuntimeOptions {
   /** Default: from DOCKER_HOST, else /var/run/docker.sock. Must be a swarm MANAGER. */
@@ -103,23 +103,7 @@ export function createSwarmRuntime(opts: SwarmRuntimeOptions): Runtime {
   };
 
   // --- template: read again on every render so edits roll out; a broken edit keeps the last good one.
-  let cached: WorkerTemplate | undefined;
-  let lastBadText: string | undefined;
-  const currentTemplate = (): WorkerTemplate => {
-    let fresh: WorkerTemplate;
-    try {
-      fresh = loadWorkerTemplateSync(opts.templatePath);
-    } catch (err) {
-      if (!cached) throw err;
-      const msg = describeError(err);
-      if (msg !== lastBadText) log.error(`worker template unusable, keeping the previous one: ${msg}`);
-      lastBadText = msg;
-      return cached;
-    }
-    lastBadText = undefined;
-    if (cached?.text !== fresh.text) cached = fresh;
-    return cached;
-  };
+  const currentTemplate = createTemplateReloader(opts.templatePath, log);
 
   /** Everything a worker needs, read synchronously (specHash is synchronous). Messages never hold a secret. */
   const prepare = (w: DesiredWorker): Prepared => {

@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import type Docker from 'dockerode';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ConfigError } from '../lib/index.js';
+import { ConfigError, describeError, type Logger } from '../lib/index.js';
 import { LABEL_CONFIG, LABEL_CONFIG_HASH, LABEL_MANAGED, LABEL_SUPERVISOR } from './interface.js';
 
 /** The config file's sha256 on the worker: editing a config changes the spec, so the worker restarts with it. */
@@ -155,6 +155,31 @@ export function loadWorkerTemplateSync(path: string): WorkerTemplate {
     throw new ConfigError(`cannot read the worker template ${path}: ${(err as Error).message}`);
   }
   return parseWorkerTemplate(text, path);
+}
+
+/**
+ * The template as runtimes use it: read again on every render so an edit rolls out to every worker, while a
+ * broken edit keeps the last good one (logged once per different problem). Throws only when no good one was
+ * ever read.
+ */
+export function createTemplateReloader(path: string, logger: Logger): () => WorkerTemplate {
+  let cached: WorkerTemplate | undefined;
+  let lastBadText: string | undefined;
+  return () => {
+    let fresh: WorkerTemplate;
+    try {
+      fresh = loadWorkerTemplateSync(path);
+    } catch (err) {
+      if (!cached) throw err;
+      const msg = describeError(err);
+      if (msg !== lastBadText) logger.error(`worker template unusable, keeping the previous one: ${msg}`);
+      lastBadText = msg;
+      return cached;
+    }
+    lastBadText = undefined;
+    if (cached?.text !== fresh.text) cached = fresh;
+    return cached;
+  };
 }
 
 /** Top-level keys of a Compose file we accept besides `services`; `x-*` extension keys are ignored too. */
