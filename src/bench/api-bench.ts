@@ -35,6 +35,8 @@ const RUN_FILL_CONCURRENCY = 16;
 const CONNECTIONS = 50;
 /** Per case: 6 cases on SQLite and 5 on PostgreSQL keep the whole bench near 3 minutes. Override with API_BENCH_SECONDS. */
 const DURATION_S = Number(process.env.API_BENCH_SECONDS ?? 5);
+/** Seconds of load before each measured run, thrown away (see measure). */
+const WARMUP_S = 1;
 /** Requests on one connection for the unloaded latency: enough for a stable median. */
 const SERIAL_REQUESTS = 200;
 /** The deep page: this many pages of 100 followed through next_cursor before hammering the cursor reached. */
@@ -257,6 +259,9 @@ function cases(deep: string): Case[] {
 
 async function measure(name: string, url: string, label: string, headers: Record<string, string> = { 'x-api-key': KEY }): Promise<{ load: AutocannonResult; aloneMs: number }> {
   const alone = await autocannon({ url, connections: 1, amount: SERIAL_REQUESTS, headers, workers: 1 });
+  // Warm-up, not counted: the load generator's thread starting and both sides' JIT made the first half-second
+  // of every case a stall of 200-350 ms, which alone set the p99 of 8,000 requests.
+  await autocannon({ url, connections: CONNECTIONS, duration: WARMUP_S, headers, workers: 1, timeout: 10 });
   const load = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, headers, workers: 1, timeout: 10 });
   process.stderr.write(`${label} ${name}: p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms, ${fmtInt(load.requests.average)} req/s (load ${load1()})\n`);
   return { load, aloneMs: alone.latency.average };
