@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline/promises';
 import { stringify } from 'yaml';
 import { configDir, isValidInstanceName, parseConfig } from '../config/index.js';
 import { ConfigError } from '../lib/index.js';
-import { loadWorkerTemplate, renderStaticCompose, scanConfigs } from '../supervisor/index.js';
+import { loadWorkerTemplate, renderStaticCompose, scanConfigs, type DesiredWorker } from '../supervisor/index.js';
 import { DEFAULT_STACK_NAME, renderStackFile } from '../supervisor/stack-static.js';
 import { SUPERVISOR_COMPOSE } from './compose-files.js';
 import { EXIT, UsageError } from './output.js';
@@ -27,12 +27,8 @@ export async function generateComposeVerb({ values, out }: VerbContext): Promise
   let text: string;
   if (isStatic) {
     const s = dockerSettings();
-    const { desired, invalid } = await scanConfigs(configDir());
-    for (const i of invalid) out.error(`skipped invalid config ${i.name}: ${i.error}`);
-    if (desired.length === 0) {
-      out.error(`no valid config in ${configDir()}`);
-      return EXIT.usage;
-    }
+    const desired = await validConfigs(out);
+    if (desired === null) return EXIT.usage;
     text = renderStaticCompose({
       template: await loadWorkerTemplate(s.templatePath),
       configs: desired.map((d) => ({ name: d.name, configSha: d.configSha })),
@@ -53,6 +49,15 @@ export async function generateComposeVerb({ values, out }: VerbContext): Promise
   return EXIT.ok;
 }
 
+/** The valid configs, each invalid one reported as skipped; null (said) when none is valid. */
+async function validConfigs(out: VerbContext['out']): Promise<DesiredWorker[] | null> {
+  const { desired, invalid } = await scanConfigs(configDir());
+  for (const i of invalid) out.error(`skipped invalid config ${i.name}: ${i.error}`);
+  if (desired.length > 0) return desired;
+  out.error(`no valid config in ${configDir()}`);
+  return null;
+}
+
 /** Where `generate-compose --stack` writes by default: not compose.yml, which `docker compose up` would pick up. */
 export const DEFAULT_STACK_FILE = 'campus-sync-stack.yml';
 
@@ -64,12 +69,8 @@ export const DEFAULT_STACK_FILE = 'campus-sync-stack.yml';
 async function generateStack(values: VerbContext['values'], out: VerbContext['out']): Promise<number> {
   const output = (values.output as string | undefined) ?? DEFAULT_STACK_FILE;
   const s = dockerSettings();
-  const { desired, invalid } = await scanConfigs(configDir());
-  for (const i of invalid) out.error(`skipped invalid config ${i.name}: ${i.error}`);
-  if (desired.length === 0) {
-    out.error(`no valid config in ${configDir()}`);
-    return EXIT.usage;
-  }
+  const desired = await validConfigs(out);
+  if (desired === null) return EXIT.usage;
   const configs = [];
   for (const d of desired) {
     const secretFiles = [];

@@ -269,41 +269,15 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): Runtime {
     const info = await mustExist(name);
     const c = docker.getContainer(info.Id);
     const base = { stdout: true, stderr: true, ...(o.tail !== undefined ? { tail: o.tail } : {}) };
-    const split = info.Config.Tty ? createLineSplitter() : createLogDemuxer();
-    if (!o.follow) {
-      const buf = await call(`reading the logs of ${info.Name}`, (abortSignal) => c.logs({ ...base, follow: false, abortSignal }));
-      yield* split.push(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf)));
-      yield* split.end();
-      return;
-    }
-    const controller = new AbortController();
-    const onAbort = (): void => controller.abort();
-    if (o.signal?.aborted) return;
-    o.signal?.addEventListener('abort', onAbort, { once: true });
-    activeLogs.add(controller);
-    try {
-      let stream: NodeJS.ReadableStream;
-      try {
-        stream = await c.logs({ ...base, follow: true, abortSignal: controller.signal });
-      } catch (err) {
-        if (controller.signal.aborted) return;
-        throw toTypedError(err, endpoint, `following the logs of ${info.Name}`, 0);
-      }
-      try {
-        for await (const chunk of stream) {
-          yield* split.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-        }
-        yield* split.end();
-      } catch (err) {
-        if (!controller.signal.aborted) throw toTypedError(err, endpoint, `following the logs of ${info.Name}`, 0);
-      } finally {
-        // A consumer that stops iterating (break) must not leave the HTTP stream open.
-        (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
-      }
-    } finally {
-      o.signal?.removeEventListener('abort', onAbort);
-      activeLogs.delete(controller);
-    }
+    yield* engineLogLines({
+      opts: o,
+      split: info.Config.Tty ? createLineSplitter() : createLogDemuxer(),
+      what: `the logs of ${info.Name}`,
+      endpoint,
+      active: activeLogs,
+      once: () => call(`reading the logs of ${info.Name}`, (abortSignal) => c.logs({ ...base, follow: false, abortSignal })),
+      follow: (abortSignal) => c.logs({ ...base, follow: true, abortSignal }),
+    });
   }
 
   return runtime;
@@ -425,6 +399,56 @@ export function toTypedError(err: unknown, endpoint: string, what: string, timeo
 
 // ---------------------------------------------------------------------------------------------------
 // Log streams
+
+/**
+ * A container's or a service's log as lines, for both container runtimes: all of it at once (`once`), or
+ * followed until the consumer stops or `opts.signal` aborts (`follow`); the stream is closed either way, and
+ * `active` holds its controller meanwhile so the runtime's close() can end it.
+ */
+export async function* engineLogLines(args: {
+  opts: LogOptions;
+  split: LineSplitter;
+  /** "the logs of <name>", for messages. */
+  what: string;
+  endpoint: string;
+  active: Set<AbortController>;
+  once: () => Promise<unknown>;
+  follow: (abortSignal: AbortSignal) => Promise<unknown>;
+}): AsyncGenerator<string> {
+  const { opts: o, split } = args;
+  if (!o.follow) {
+    const buf = await args.once();
+    yield* split.push(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf)));
+    yield* split.end();
+    return;
+  }
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort();
+  if (o.signal?.aborted) return;
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  args.active.add(controller);
+  try {
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = (await args.follow(controller.signal)) as NodeJS.ReadableStream;
+    } catch (err) {
+      if (controller.signal.aborted) return;
+      throw toTypedError(err, args.endpoint, `following ${args.what}`, 0);
+    }
+    try {
+      for await (const chunk of stream) yield* split.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+      yield* split.end();
+    } catch (err) {
+      if (!controller.signal.aborted) throw toTypedError(err, args.endpoint, `following ${args.what}`, 0);
+    } finally {
+      // A consumer that stops iterating (break) must not leave the HTTP stream open.
+      (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    }
+  } finally {
+    o.signal?.removeEventListener('abort', onAbort);
+    args.active.delete(controller);
+  }
+}
 
 export interface LineSplitter {
   /** Complete lines found so far, in order. */

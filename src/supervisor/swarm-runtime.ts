@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { isAbsolute, join, resolve } from 'node:path';
 import Docker from 'dockerode';
 import { ConfigError, RemoteError, describeError, type Logger } from '../lib/index.js';
-import { createLogDemuxer, DEFAULT_WORKER_UID, describeEndpoint, ENGINE_CALL_TIMEOUT_MS, parseUser, prepareWorkerDataDir, statusOf, toTypedError } from './docker-runtime.js';
+import { createLogDemuxer, DEFAULT_WORKER_UID, describeEndpoint, ENGINE_CALL_TIMEOUT_MS, engineLogLines, parseUser, prepareWorkerDataDir, statusOf, toTypedError } from './docker-runtime.js';
 import { LABEL_CONFIG, LABEL_CONFIG_HASH, LABEL_MANAGED, LABEL_SCOPE, LABEL_SUPERVISOR, type ActualWorker, type DesiredWorker, type LogOptions, type Runtime, type WorkerRunState } from './interface.js';
 import { buildSwarmServiceSpec, configTargetOf, planDelivery, type PlannedObject, type SwarmObjectKind, type SwarmServiceSpec, type SwarmWorkerSpec } from './swarm-spec.js';
 import { buildWorkerSpec, containerName, CONTAINER_PREFIX, createTemplateReloader } from './template.js';
@@ -528,40 +528,15 @@ export function createSwarmRuntime(opts: SwarmRuntimeOptions): Runtime {
     const svc = await mustExist(name);
     const service = docker.getService(svc.ID);
     const base = { stdout: true, stderr: true, ...(o.tail !== undefined ? { tail: o.tail } : {}) };
-    const split = createLogDemuxer();
-    const what = `reading the logs of service ${containerName(name)}`;
-    if (!o.follow) {
-      const buf = await call(what, (abortSignal) => service.logs({ ...base, follow: false, abortSignal }));
-      yield* split.push(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf)));
-      yield* split.end();
-      return;
-    }
-    const controller = new AbortController();
-    const onAbort = (): void => controller.abort();
-    if (o.signal?.aborted) return;
-    o.signal?.addEventListener('abort', onAbort, { once: true });
-    activeLogs.add(controller);
-    try {
-      let stream: NodeJS.ReadableStream;
-      try {
-        stream = (await service.logs({ ...base, follow: true, abortSignal: controller.signal })) as unknown as NodeJS.ReadableStream;
-      } catch (err) {
-        if (controller.signal.aborted) return;
-        throw toTypedError(err, endpoint, what, 0);
-      }
-      try {
-        for await (const chunk of stream) yield* split.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-        yield* split.end();
-      } catch (err) {
-        if (!controller.signal.aborted) throw toTypedError(err, endpoint, what, 0);
-      } finally {
-        // A consumer that stops iterating (break) must not leave the HTTP stream open.
-        (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
-      }
-    } finally {
-      o.signal?.removeEventListener('abort', onAbort);
-      activeLogs.delete(controller);
-    }
+    yield* engineLogLines({
+      opts: o,
+      split: createLogDemuxer(),
+      what: `the logs of service ${containerName(name)}`,
+      endpoint,
+      active: activeLogs,
+      once: () => call(`reading the logs of service ${containerName(name)}`, (abortSignal) => service.logs({ ...base, follow: false, abortSignal })),
+      follow: (abortSignal) => service.logs({ ...base, follow: true, abortSignal }),
+    });
   }
 
   return runtime;
