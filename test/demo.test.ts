@@ -46,4 +46,23 @@ describe('npm run demo', () => {
     expect(tree.filter((p) => alive(p.pid))).toEqual([]);
     expect((await processes()).filter((p) => p.args.includes(demo.dir))).toEqual([]);
   }, 60_000);
+
+  it('a demo killed with SIGKILL (no handler runs) takes its supervisor, API and workers along', async () => {
+    const killed = await startDemo();
+    let procs: Proc[] = [];
+    try {
+      await killed.waitForOutput(/alice: \d+ events in ECAL/, 30_000);
+      procs = await killed.tree();
+      expect(procs.filter((p) => p.args.includes('supervise --runtime process'))).toHaveLength(1);
+      expect(procs.filter((p) => p.args.includes(` worker --config ${killed.dir}`))).toHaveLength(3);
+      killed.child.kill('SIGKILL');
+      await killed.exited;
+      // Each closes when its parent's pipe does: the supervisor stops its workers and its API, as on Ctrl+C.
+      const deadline = Date.now() + 30_000;
+      while (procs.some((p) => alive(p.pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      expect(procs.filter((p) => alive(p.pid))).toEqual([]);
+    } finally {
+      await killed.cleanup(procs);
+    }
+  }, 90_000);
 });

@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import type { Runtime } from '../src/supervisor/interface.js';
 import { createProcessRuntime } from '../src/supervisor/process-runtime.js';
 import { readSupervisorStatus } from '../src/supervisor/status.js';
 import { createSupervisor, type Supervisor } from '../src/supervisor/supervisor.js';
-import { API_KEY, API_SECRET, CALENDAR_ID, CLI, PASSWORD, makeWorkspace, nestedConfig, waitFor, type Workspace } from './helpers.js';
+import { API_KEY, API_SECRET, CALENDAR_ID, CLI, PASSWORD, makeWorkspace, nestedConfig, startCli, waitFor, type Workspace } from './helpers.js';
 
 /** Small delays so a crash loop shows within a second or two; a minute of life resets the count. */
 const BACKOFF = { baseDelayMs: 150, maxDelayMs: 3_000, crashLoopAfter: 3, resetAfterMs: 60_000 };
@@ -187,4 +188,58 @@ describe('the supervisor with the process runtime', () => {
     expect(workerPids(ws)).toEqual([]);
     expect(await runtime.list()).toEqual([]);
   });
+});
+
+describe('a SIGKILLed supervisor (process runtime)', () => {
+  let mc: MonCampusSim;
+  let ecal: EcalSim;
+  let ws: Workspace;
+  const lastRunDone = async (name: string): Promise<boolean> =>
+    readFile(join(ws.data, name, 'last-run.json'), 'utf8').then(
+      (t) => (JSON.parse(t) as { outcome: string }).outcome === 'success',
+      () => false,
+    );
+
+  beforeAll(async () => {
+    mc = await startMonCampusSim({ users: { student: PASSWORD }, courses });
+    ecal = await startEcalSim({ keys: { [API_KEY]: API_SECRET }, calendars: [CALENDAR_ID] });
+    ws = await makeWorkspace();
+    for (const name of ['dora', 'eve']) await writeFile(join(ws.configs, `${name}.yml`), nestedConfig({ casUrl: mc.casUrl, url: mc.url, ecalUrl: ecal.url, from: '2025-09-01', to: '2025-09-30' }));
+  });
+  afterAll(async () => {
+    for (const pid of workerPids(ws)) process.kill(pid, 'SIGKILL');
+    await mc?.close();
+    await ecal?.close();
+    if (ws) await rm(ws.root, { recursive: true, force: true });
+  });
+
+  it('leaves no orphan: idle workers (writing nothing) and the API companion see their parent pipe close and exit', async () => {
+    const sup = startCli(['supervise', '--runtime', 'process', '--json'], ws.env);
+    const pids = await until('both workers running', async () => {
+      const p = workerPids(ws);
+      return p.length === 2 && p;
+    }, 20_000);
+    // Idle between runs, a worker writes nothing: no broken stdout pipe would ever tell it.
+    await until('both first syncs done', async () => (await lastRunDone('dora')) && (await lastRunDone('eve')), 30_000);
+    // The supervisor's children: the two workers and `campus-sync serve` (the API on a free port, PORT=0).
+    const children = readFileSync(`/proc/${sup.child.pid}/task/${sup.child.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+    expect(children).toHaveLength(3);
+    expect(children).toEqual(expect.arrayContaining(pids));
+    // SIGKILL: no handler runs in the supervisor, nor its process.on('exit') that kills the children.
+    sup.child.kill('SIGKILL');
+    await sup.result;
+    await waitFor(() => !children.some(alive), 20_000, 'the orphaned workers and API to exit');
+  }, 60_000);
+
+  it('a worker whose parent pipe closes finishes and exits 0, saying why', async () => {
+    const out = join(ws.root, 'dora-alone.log');
+    const fd = openSync(out, 'w');
+    const child = spawn(process.execPath, [CLI, 'worker', 'dora', '--json'], { env: { ...ws.env, CAMPUS_SYNC_PARENT_PIPE: '1' }, stdio: ['pipe', fd, fd] });
+    closeSync(fd);
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await until('the worker started', async () => (await readFile(out, 'utf8')).includes('worker started'), 15_000);
+    child.stdin!.end();
+    expect(await exited).toBe(0);
+    expect(await readFile(out, 'utf8')).toContain('the supervisor is gone (its pipe closed): finishing the run in flight, then exiting');
+  }, 30_000);
 });

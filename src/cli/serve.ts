@@ -7,6 +7,7 @@ import { createLogger, describeError, wantsJson } from '../lib/index.js';
 import { createBookingDeps } from './booking-deps.js';
 import { createDashboardActions } from './dashboard-actions.js';
 import { EXIT } from './output.js';
+import { watchParentPipe } from './parent-pipe.js';
 import type { VerbContext } from './main.js';
 
 /**
@@ -66,8 +67,16 @@ export async function serveVerb({ out }: VerbContext): Promise<number> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // The supervisor's companion: its stdin closes when the supervisor dies, SIGKILL included; an API left
+  // behind would hold the port the next supervisor's API needs.
+  const unwatch = watchParentPipe(() => {
+    if (signals > 0) return;
+    logger.warn('the supervisor is gone (its pipe closed)');
+    onSignal('SIGTERM');
+  });
   await stopped;
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
+  unwatch();
   return EXIT.ok;
 }

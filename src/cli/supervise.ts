@@ -3,6 +3,7 @@ import { configDir, dataDir } from '../config/index.js';
 import { createLogger, describeError, wantsJson } from '../lib/index.js';
 import { CONTROL_SOCKET, createSupervisor, startCompanion, startControlServer } from '../supervisor/index.js';
 import { EXIT } from './output.js';
+import { watchParentPipe } from './parent-pipe.js';
 import { openRuntime, parseRuntimeChoice, supervisorIdentity } from './runtime.js';
 import type { VerbContext } from './main.js';
 
@@ -54,6 +55,13 @@ export async function superviseVerb({ values, out }: VerbContext): Promise<numbe
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Started by the demo: its stdin closes when the demo dies, SIGKILL included.
+  const unwatch = watchParentPipe(() => {
+    if (stopping) return;
+    logger.warn('the process that started this supervisor is gone (its pipe closed)');
+    stop('SIGTERM');
+  });
+  void stopped.then(unwatch);
   try {
     await supervisor.start();
   } catch (err) {

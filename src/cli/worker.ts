@@ -1,6 +1,7 @@
 import { createLogger, wantsJson } from '../lib/index.js';
 import { startWorker } from '../worker/index.js';
 import { EXIT } from './output.js';
+import { watchParentPipe } from './parent-pipe.js';
 import { loadInstance } from './resolve.js';
 import type { VerbContext } from './main.js';
 
@@ -25,9 +26,17 @@ export async function workerVerb({ args, values, out }: VerbContext): Promise<nu
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // A worker of the process runtime: its stdin closes when the supervisor dies, however it died.
+  const unwatch = watchParentPipe(() => {
+    if (signals > 0) return;
+    signals++;
+    logger.warn('the supervisor is gone (its pipe closed): finishing the run in flight, then exiting');
+    void worker.stop();
+  });
   await worker.done;
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
+  unwatch();
   if (runOnce) return worker.cycleSucceeded() ? EXIT.ok : EXIT.failed;
   return EXIT.ok;
 }

@@ -8,6 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 // Not re-exported by supervisor/index.ts; the same path the supervisor uses for its own workers and API.
 import { defaultCliPath } from '../supervisor/process-runtime.js';
+import { PARENT_PIPE_ENV } from '../worker/index.js';
 
 /** What `campus-sync serve` prints on stdout once it listens (src/cli/serve.ts). */
 const API_LISTENING = /campus-sync API listening on (http:\/\/\S+)/;
@@ -41,7 +42,8 @@ export interface SupervisorChildOptions {
 export function startSupervisorChild(opts: SupervisorChildOptions): SupervisorChild {
   // Docker workers outlive their supervisor by design; the demo's must go with it.
   const args = ['supervise', '--runtime', opts.runtime, ...(opts.runtime === 'docker' ? ['--remove-workers-on-exit'] : [])];
-  const child = spawn(process.execPath, [opts.cliPath ?? defaultCliPath(), ...args], { env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  // stdin: the parent pipe (PARENT_PIPE_ENV): a demo killed with SIGKILL takes its supervisor (and so its workers) along.
+  const child = spawn(process.execPath, [opts.cliPath ?? defaultCliPath(), ...args], { env: { ...opts.env, [PARENT_PIPE_ENV]: '1' }, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not start `campus-sync supervise`');
   const log = createWriteStream(opts.logFile, { flags: 'a' });

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { describeError, silentLogger, systemClock, type Clock, type Logger } from '../lib/index.js';
 import { createCrashTracker, type CrashTrackerOptions } from './backoff.js';
 import { defaultCliPath } from './process-runtime.js';
+import { PARENT_PIPE_ENV } from '../worker/index.js';
 
 /**
  * A companion: one more `campus-sync <verb>` process the supervisor keeps running beside the workers (the
@@ -57,7 +58,8 @@ export function startCompanion(opts: CompanionOptions): Companion {
   };
 
   const launch = (): void => {
-    const proc = spawn(process.execPath, [cliPath, ...opts.args], { env: opts.env ?? process.env, stdio: ['ignore', 'inherit', 'inherit'] });
+    // stdin: the parent pipe (PARENT_PIPE_ENV): the companion exits when this process dies, however it dies.
+    const proc = spawn(process.execPath, [cliPath, ...opts.args], { env: { ...(opts.env ?? process.env), [PARENT_PIPE_ENV]: '1' }, stdio: ['pipe', 'inherit', 'inherit'] });
     child = proc;
     tracker.onStarted(opts.name, clock.now());
     move('running');

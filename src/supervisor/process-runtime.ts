@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { CONFIG_DIR_ENV, DATA_DIR_ENV, isValidInstanceName } from '../config/index.js';
 import { describeError, systemClock, type Clock, type Logger } from '../lib/index.js';
-import { createErrorFile, ERRORS_FILE } from '../worker/index.js';
+import { createErrorFile, ERRORS_FILE, PARENT_PIPE_ENV } from '../worker/index.js';
 import { createCrashTracker, DEFAULT_RESET_AFTER_MS, type CrashTrackerOptions } from './backoff.js';
 import type { ActualWorker, DesiredWorker, LogOptions, Runtime } from './interface.js';
 
@@ -103,6 +103,7 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): Runtime {
       [DATA_DIR_ENV]: opts.dataDir,
       [CONFIG_DIR_ENV]: opts.configDir,
       [INSTANCE_ENV]: name,
+      [PARENT_PIPE_ENV]: '1',
     };
     // A worker that exits after one run would be "restarted" forever: the supervisor's workers are long-running.
     delete env.RUN_ONCE;
@@ -113,7 +114,8 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): Runtime {
     const name = e.worker.name;
     const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), cliPath, 'worker', '--config', e.worker.configFile, '--json'], {
       env: childEnv(name),
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // stdin: the parent pipe (PARENT_PIPE_ENV), never written to.
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     const now = clock.now();
     e.child = child;

@@ -5,3 +5,4 @@ export { createErrorFile, tailErrorFile, ERRORS_FILE, type ErrorFile } from './e
 export { loadState, saveState, STATE_FILE, type InstanceState } from './state.js';
 export { readSyncedEvents, SYNCED_EVENTS_FILE, type SyncedEvent } from './synced-events.js';
 export { acquireRunLock, LockedError } from './lock.js';
+export { PARENT_PIPE_ENV } from './parent.js';
