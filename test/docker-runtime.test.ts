@@ -3,9 +3,12 @@
  * compose.template.yml run `worker <name>` against the MonCampus/ECAL simulators on 127.0.0.1
  * (NETWORK_MODE=host), with the labels, hash and hardening read back from the engine.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RemoteError, silentLogger } from '../src/lib/index.js';
@@ -20,6 +23,7 @@ import { cleanupTestContainers, describeWithDocker, dockerAvailable, execIn, LAB
 import { API_KEY, API_SECRET, CALENDAR_ID, PASSWORD, ecalKeys, expectedKeys, makeWorkspace, nestedConfig, writeConfig, type Workspace } from './helpers.js';
 
 const TEMPLATE_PATH = resolve(import.meta.dirname, '../compose.template.yml');
+const execFileAsync = promisify(execFile);
 const availability = await dockerAvailable();
 
 describeWithDocker(availability, 'docker runtime (real engine)', (docker: Docker) => {
@@ -248,6 +252,43 @@ describeWithDocker(availability, 'docker runtime (real engine)', (docker: Docker
     expect(after.State.Running).toBe(true);
     await expect(docker.getContainer(before.Id).inspect()).rejects.toMatchObject({ statusCode: 404 });
     workerA = edited;
+  });
+
+  it('a rebuilt image (same name, new build) marks the worker outdated: planReconcile recreates it on the new build', async () => {
+    // A tag of this run, built twice FROM the test image: two builds, one name.
+    const tag = `campus-sync-test-rebuilt:${runId}`;
+    const build = async (n: number): Promise<string> => {
+      const dir = await mkdtemp(join(tmpdir(), 'cs-rebuild-'));
+      await writeFile(join(dir, 'Dockerfile'), `FROM ${TEST_IMAGE}\nLABEL ${LABEL_TEST}=${runId} campus-sync.test-build=${n}\n`);
+      await execFileAsync('docker', ['build', '-q', '-t', tag, dir]);
+      await rm(dir, { recursive: true, force: true });
+      return (await docker.getImage(tag).inspect()).Id;
+    };
+    const first = await build(1);
+    const other = createDockerRuntime({ docker, templatePath: TEMPLATE_PATH, image: tag, hostConfigDir: ws.configs, hostDataDir: ws.data, localDataDir: ws.data, vars: { NETWORK_MODE: 'host' }, supervisorId: runId, logger: silentLogger });
+    const name = `${runId}-rebuilt`;
+    const w = await desired(name, nestedConfig({ casUrl: mc.casUrl, url: mc.url, ecalUrl: ecal.url, from: '2025-09-01', to: '2025-09-30' }));
+    try {
+      await other.create(w);
+      const mine = async () => (await other.list()).find((x) => x.name === name);
+      expect((await mine())?.imageOutdated).toBeUndefined();
+      const second = await build(2);
+      expect(second).not.toBe(first);
+      const outdated = (await mine())!;
+      expect(outdated.imageOutdated).toBe(true);
+      const plan = planReconcile({ desired: [w], invalid: [], actual: [outdated], specHash: (d) => other.specHash(d) });
+      expect(plan).toEqual([{ kind: 'recreate', worker: w, reason: 'image rebuilt' }]);
+      await other.remove(name);
+      await other.create(w);
+      const fresh = (await mine())!;
+      expect(fresh.imageOutdated).toBeUndefined();
+      expect((await docker.getContainer(fresh.id).inspect()).Image).toBe(second);
+    } finally {
+      await other.remove(name).catch(() => undefined);
+      await other.close();
+      await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+      await docker.getImage(first).remove({ force: true }).catch(() => undefined);
+    }
   });
 
   it('stop twice (304 is fine), list shows it exited, start brings it back', async () => {

@@ -138,6 +138,16 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): Runtime {
     }
   };
 
+  /** The id of the build `opts.image` names now; null when the engine does not have it (create says so). */
+  const currentImageId = async (): Promise<string | null> => {
+    try {
+      return (await call(`inspecting the image ${opts.image}`, (abortSignal) => (docker.getImage(opts.image).inspect as (o: { abortSignal: AbortSignal }) => Promise<Docker.ImageInspectInfo>)({ abortSignal }))).Id;
+    } catch (err) {
+      if (statusOf(err) === 404) return null;
+      throw err;
+    }
+  };
+
   const startContainer = async (ref: string): Promise<void> => {
     try {
       await call(`starting ${ref}`, (abortSignal) => docker.getContainer(ref).start({ abortSignal }));
@@ -169,8 +179,15 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): Runtime {
       const summaries = await call('listing workers', (abortSignal) => docker.listContainers({ all: true, filters: { label }, abortSignal }));
       // The engine cannot filter on a missing label: an unscoped runtime drops the scoped ones here.
       const ours = summaries.filter((s) => (s.Labels?.[LABEL_SCOPE] || undefined) === scope);
-      const infos = await Promise.all(ours.map((s) => inspectOrNull(s.Id)));
-      return infos.filter((i): i is Docker.ContainerInspectInfo => i !== null).map(toActualWorker);
+      const [infos, currentImage] = await Promise.all([Promise.all(ours.map((s) => inspectOrNull(s.Id))), currentImageId()]);
+      return infos
+        .filter((i): i is Docker.ContainerInspectInfo => i !== null)
+        .map((info) => {
+          const w = toActualWorker(info);
+          // Same image name, other build: the image was rebuilt since this container was made.
+          if (currentImage && info.Config.Image === opts.image && info.Image !== currentImage) w.imageOutdated = true;
+          return w;
+        });
     },
 
     specHash(w) {

@@ -64,6 +64,11 @@ export interface ActualWorker {
   supervisor?: string;
   /** The host it runs on: the Swarm node's hostname (swarm); absent where there is only one host. */
   node?: string;
+  /**
+   * True when the worker runs an older build of its image than the one its image name points to now (docker:
+   * `docker compose build` or `campus-sync build` made a new campus-sync:local): recreated to roll it out.
+   */
+  imageOutdated?: boolean;
 }
 
 export interface LogOptions {

@@ -40,6 +40,15 @@ const cases: Case[] = [
     expected: [{ kind: 'recreate', worker: want('alice', 'new'), reason: 'config changed' }],
   },
   {
+    what: 'a worker with the right hash on an older build of its image is recreated (the image was rebuilt)',
+    desired: [want('alice'), want('bob')],
+    actual: [have('alice', 'c1', 'hash(sha-alice)', { imageOutdated: true }), have('bob', 'c2', 'hash(sha-bob)', { imageOutdated: false })],
+    expected: [
+      { kind: 'recreate', worker: want('alice'), reason: 'image rebuilt' },
+      { kind: 'keep', name: 'bob', reason: 'unchanged' },
+    ],
+  },
+  {
     what: 'a worker without a hash label is recreated',
     desired: [want('alice')],
     actual: [have('alice', 'c1', null)],

@@ -56,7 +56,8 @@ export function planReconcile(input: ReconcileInput): ReconcileAction[] {
       for (const extra of have.filter((a) => a !== keeper).sort((a, b) => cmp(a.id, b.id))) {
         actions.push({ kind: 'remove', name, id: extra.id, reason: 'duplicate worker' });
       }
-      if (keeper.configHash === hash) actions.push({ kind: 'keep', name, reason: 'unchanged' });
+      if (keeper.configHash === hash && keeper.imageOutdated) actions.push({ kind: 'recreate', worker: want, reason: 'image rebuilt' });
+      else if (keeper.configHash === hash) actions.push({ kind: 'keep', name, reason: 'unchanged' });
       else if (keeper.configHash === null) actions.push({ kind: 'recreate', worker: want, reason: 'worker has no config hash' });
       else actions.push({ kind: 'recreate', worker: want, reason: 'config changed' });
       continue;
