@@ -40,9 +40,29 @@ export function dockerSettings(env: NodeJS.ProcessEnv = process.env): {
     hostConfigDir: env.CAMPUS_SYNC_HOST_CONFIG_DIR || configDir(env),
     hostDataDir: env.CAMPUS_SYNC_HOST_DATA_DIR || dataDir(env),
     localDataDir: dataDir(env),
-    vars: (env.CAMPUS_SYNC_WORKER_NETWORK ? { NETWORK_MODE: env.CAMPUS_SYNC_WORKER_NETWORK } : {}) as Record<string, string>,
+    vars: templateVars(env),
     ...(env.CAMPUS_SYNC_SCOPE ? { scope: env.CAMPUS_SYNC_SCOPE } : {}),
   };
+}
+
+/** `CAMPUS_SYNC_TEMPLATE_<NAME>=value` fills `${NAME}` in compose.template.yml (MEM_LIMIT, LOG_MAX_SIZE, RESTART_DELAY…). */
+export const TEMPLATE_VAR_PREFIX = 'CAMPUS_SYNC_TEMPLATE_';
+/** Filled by the supervisor itself: not settable from the environment. */
+const RESERVED_TEMPLATE_VARS = new Set(['NAME', 'IMAGE', 'CONFIG_FILE_HOST', 'DATA_DIR_HOST']);
+
+/**
+ * The optional placeholders of the worker template, from the supervisor's environment: every
+ * CAMPUS_SYNC_TEMPLATE_<NAME>, and CAMPUS_SYNC_WORKER_NETWORK for NETWORK_MODE (its older name).
+ */
+export function templateVars(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const vars: Record<string, string> = {};
+  if (env.CAMPUS_SYNC_WORKER_NETWORK) vars.NETWORK_MODE = env.CAMPUS_SYNC_WORKER_NETWORK;
+  for (const [key, value] of Object.entries(env)) {
+    if (!key.startsWith(TEMPLATE_VAR_PREFIX) || value === undefined) continue;
+    const name = key.slice(TEMPLATE_VAR_PREFIX.length);
+    if (/^[A-Z_][A-Z0-9_]*$/.test(name) && !RESERVED_TEMPLATE_VARS.has(name)) vars[name] = value;
+  }
+  return vars;
 }
 
 export function parseRuntimeChoice(value: unknown): RuntimeChoice {
