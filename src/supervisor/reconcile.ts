@@ -100,7 +100,12 @@ export type SupervisorLiveness = 'alive' | 'gone' | 'unknown';
  * supervisor on another host, reaching this engine over TCP) means refuse, unless the operator takes over.
  */
 export function foreignSupervisors(actual: readonly ActualWorker[], self: string, liveness: ReadonlyMap<string, SupervisorLiveness>, takeOver: boolean): { others: string[]; refuse: boolean } {
-  const others = [...new Set(actual.map((a) => a.supervisor).filter((s): s is string => s !== undefined && s !== self))].sort(cmp);
+  const others = otherSupervisors(actual, self);
   const refuse = !takeOver && others.some((o) => (liveness.get(o) ?? 'unknown') !== 'gone');
   return { others, refuse };
+}
+
+/** The ids other than `self` in the workers' `campus-sync.supervisor` labels, sorted, each once. */
+export function otherSupervisors(actual: readonly ActualWorker[], self: string): string[] {
+  return [...new Set(actual.map((a) => a.supervisor).filter((s): s is string => s !== undefined && s !== self))].sort(cmp);
 }

@@ -6,7 +6,7 @@ import { describeError, systemClock, type Clock, type Logger } from '../lib/inde
 import { createErrorFile, ERRORS_FILE } from '../worker/index.js';
 import { scanConfigs, type InvalidConfig } from './desired.js';
 import type { ActualWorker, Runtime } from './interface.js';
-import { actionName, describeAction, foreignSupervisors, isDuplicateRemoval, planReconcile, type ReconcileAction, type SupervisorLiveness } from './reconcile.js';
+import { actionName, describeAction, foreignSupervisors, isDuplicateRemoval, otherSupervisors, planReconcile, type ReconcileAction, type SupervisorLiveness } from './reconcile.js';
 import { buildInstances, CRASH_LOOP_RESTARTS, statusFilePath, writeSupervisorStatus, type SupervisorStatus } from './status.js';
 import { DEFAULT_DEBOUNCE_MS, DEFAULT_RESCAN_MS, watchConfigDir, type ConfigWatch } from './watch.js';
 
@@ -276,7 +276,7 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
   /** True when another live (or unknown) supervisor's workers are on this engine: see foreignSupervisors. */
   const standsBack = async (actual: ActualWorker[]): Promise<boolean> => {
     if (!opts.supervisorId || runtime.kind !== 'docker') return false;
-    const ids = [...new Set(actual.map((a) => a.supervisor).filter((s): s is string => s !== undefined && s !== opts.supervisorId))];
+    const ids = otherSupervisors(actual, opts.supervisorId);
     if (ids.length === 0) {
       conflict = null;
       return false;

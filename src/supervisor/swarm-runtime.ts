@@ -359,13 +359,18 @@ export function createSwarmRuntime(opts: SwarmRuntimeOptions): Runtime {
     }
   };
 
-  const createOrAdopt = async (w: DesiredWorker): Promise<void> => {
-    const wlog = log.child({ instance: w.name });
+  /** What create and update both do first: the spec, its data dir and its objects on the engine; the spec with their ids. */
+  const stage = async (w: DesiredWorker): Promise<{ p: Prepared; spec: SwarmServiceSpec }> => {
     const p = prepare(w);
     warnings(w, p);
     await prepareWorkerDataDir(opts.localDataDir, w.name, p.user, log);
     const ids = await ensureObjects(w.name, p.objects);
-    const spec = withIds(p.worker.spec, ids);
+    return { p, spec: withIds(p.worker.spec, ids) };
+  };
+
+  const createOrAdopt = async (w: DesiredWorker): Promise<void> => {
+    const wlog = log.child({ instance: w.name });
+    const { p, spec } = await stage(w);
     const name = containerName(w.name);
     try {
       await call(`creating service ${name}`, (abortSignal) => docker.createService({ ...(spec as unknown as Docker.ServiceSpec), abortSignal }));
@@ -459,12 +464,9 @@ export function createSwarmRuntime(opts: SwarmRuntimeOptions): Runtime {
       return withLock(w.name, async () => {
         const existing = await managedServiceOrNull(w.name);
         if (!existing) return createOrAdopt(w);
-        const p = prepare(w);
-        warnings(w, p);
-        await prepareWorkerDataDir(opts.localDataDir, w.name, p.user, log);
-        const ids = await ensureObjects(w.name, p.objects);
+        const { p, spec } = await stage(w);
         const name = containerName(w.name);
-        await updateService(existing, withIds(p.worker.spec, ids), `updating service ${name}`);
+        await updateService(existing, spec, `updating service ${name}`);
         log.info(`updated service ${name}: Swarm replaces its task`, { instance: w.name, from: existing.Spec?.Labels?.[LABEL_CONFIG_HASH]?.slice(0, 12) ?? null, to: p.worker.hash.slice(0, 12) });
         await collectGarbage(w.name);
       });

@@ -148,27 +148,31 @@ export async function loadWorkerTemplate(path: string): Promise<WorkerTemplate> 
 
 /** Synchronous twin for `Runtime.specHash`, which is synchronous. */
 export function loadWorkerTemplateSync(path: string): WorkerTemplate {
-  let text: string;
+  return parseWorkerTemplate(readTemplateTextSync(path), path);
+}
+
+function readTemplateTextSync(path: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (err) {
     throw new ConfigError(`cannot read the worker template ${path}: ${(err as Error).message}`);
   }
-  return parseWorkerTemplate(text, path);
 }
 
 /**
  * The template as runtimes use it: read again on every render so an edit rolls out to every worker, while a
- * broken edit keeps the last good one (logged once per different problem). Throws only when no good one was
- * ever read.
+ * broken edit keeps the last good one (logged once per different problem). Parsed only when its text
+ * changed: a reconcile renders it once per config. Throws only when no good one was ever read.
  */
 export function createTemplateReloader(path: string, logger: Logger): () => WorkerTemplate {
   let cached: WorkerTemplate | undefined;
   let lastBadText: string | undefined;
   return () => {
-    let fresh: WorkerTemplate;
     try {
-      fresh = loadWorkerTemplateSync(path);
+      const text = readTemplateTextSync(path);
+      if (cached?.text !== text) cached = parseWorkerTemplate(text, path);
+      lastBadText = undefined;
+      return cached;
     } catch (err) {
       if (!cached) throw err;
       const msg = describeError(err);
@@ -176,9 +180,6 @@ export function createTemplateReloader(path: string, logger: Logger): () => Work
       lastBadText = msg;
       return cached;
     }
-    lastBadText = undefined;
-    if (cached?.text !== fresh.text) cached = fresh;
-    return cached;
   };
 }
 
