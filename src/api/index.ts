@@ -12,5 +12,5 @@ export {
 } from './importer.js';
 export { apiKeysFromEnv, API_KEY_HEADER } from './keys.js';
 export { icsFeedUrl, ensureIcsToken, ICS_FILE, ICS_TOKEN_FILE } from './ics.js';
-export { openApiDocument } from './openapi.js';
-export { createRouter, MAX_BODY_BYTES, type Router, type ApiRequest, type ApiResponse, type Handler } from './router.js';
+export { MAX_BODY_BYTES, type Router, type RouteDoc, type ApiRequest, type ApiResponse, type Handler } from './router.js';
+export { canonicalPathError } from './app.js';

@@ -1,251 +1,218 @@
-import { DEFAULT_LIMIT, MAX_LIMIT } from './params.js';
+import { z } from '@hono/zod-openapi';
+import { INSTANCE_NAME_PATTERN } from '../config/index.js';
+import { API_KEY_HEADER } from './keys.js';
+import { listQuerySchema, messageQuerySchema, snowflake } from './params.js';
+import type { RouteDoc } from './router.js';
 
 /**
- * The OpenAPI 3 description of this API, written by hand beside the routes (server.test.ts checks that every
- * route is in it and nothing else), and rendered to HTML here so `/docs` works offline: no CDN, no script.
+ * The OpenAPI 3 description of this server is generated (app.getOpenAPIDocument) from the zod schemas below and
+ * those each route is registered with (router.get(pattern, handler, doc)); the query schemas are the ones the
+ * handlers validate with (params.ts). It is rendered to HTML here so `/docs` works offline: no CDN, no script.
  */
 
-type Schema = Record<string, unknown>;
+export const DOC_INFO = {
+  title: 'campus-sync reporting API',
+  version: '1',
+  description:
+    'What campus-sync did: sync runs, synced events, alerts, errors, and ingested Discord messages; and the routes of the ' +
+    'dashboard, the ICS feeds and the public booking page. Every `/v1` path needs the `x-api-key` header. Lists are newest ' +
+    'first, paged with `limit` and an opaque `cursor` (`next_cursor` of the previous page). Times are ISO-8601; answers ' +
+    'give them in UTC. A path that is not in canonical form (percent-encodings, dot or empty segments) is refused with 400.',
+};
 
-const str = (description?: string, extra: Schema = {}): Schema => ({ type: 'string', ...(description ? { description } : {}), ...extra });
-const time = (description: string): Schema => str(description, { format: 'date-time' });
-const int = (description?: string): Schema => ({ type: 'integer', ...(description ? { description } : {}) });
-const nullable = (s: Schema): Schema => ({ ...s, nullable: true });
-const obj = (properties: Record<string, Schema>, required = Object.keys(properties)): Schema => ({ type: 'object', properties, required });
-const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+export const API_KEY_SCHEME = { type: 'apiKey', in: 'header', name: API_KEY_HEADER } as const;
+export const SECURED = [{ apiKey: [] }];
 
-const queryParam = (name: string, description: string, schema: Schema, required = false): Schema => ({ name, in: 'query', required, description, schema });
-const pathParam = (name: string, description: string, schema: Schema = str()): Schema => ({ name, in: 'path', required: true, description, schema });
+/**
+ * A reference to a named schema that may be null, written as OpenAPI 3.0 wants it (`nullable` beside `allOf`, never
+ * beside `$ref`): the generator's own `.nullable()` on a named schema marks the component itself nullable instead.
+ */
+const nullableRef = (name: string) =>
+  // `nullable` is OpenAPI 3.0's own keyword, which the generator's metadata type (3.1-minded) does not list.
+  z.unknown().openapi({ nullable: true, allOf: [{ $ref: `#/components/schemas/${name}` }] } as Record<string, unknown>);
 
-const listParams = (timeOf: string): Schema[] => [
-  queryParam('from', `Only rows whose ${timeOf} is at or after this time (ISO-8601 with an offset or Z).`, time('inclusive')),
-  queryParam('to', `Only rows whose ${timeOf} is before this time (ISO-8601 with an offset or Z).`, time('exclusive')),
-  queryParam('limit', `Rows per page, 1 to ${MAX_LIMIT}.`, { type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT }),
-  queryParam('cursor', 'Opaque: the `next_cursor` of the previous page. Pages are stable while rows are added.', str()),
-];
+const time = (description: string) => z.string().meta({ format: 'date-time', description });
+const nullableTime = (description: string) => time(description).nullable();
 
-const instanceParam = pathParam('name', 'Instance name (its config file is `configs/<name>.yml`).', str(undefined, { pattern: '^[a-z0-9][a-z0-9_-]*$' }));
+export const ErrorSchema = z
+  .object({ error: z.string().meta({ description: 'What is wrong, for people.' }), parameter: z.string().optional().meta({ description: 'The query parameter at fault (400 only).' }) })
+  .openapi('Error');
 
-const page = (item: string): Schema =>
-  obj({
-    items: { type: 'array', items: ref(item) },
-    next_cursor: nullable(str('Pass as `cursor` for the next (older) page; null on the last page.')),
-  });
+const RunSchema = z
+  .object({
+    id: z.number().int(),
+    instance: z.string(),
+    started_at: time('Start of the run.'),
+    finished_at: time('End of the run.'),
+    outcome: z.string().meta({ description: 'success, partial, failed or dry-run.' }),
+    phase: z.string().nullable().meta({ description: 'Where a failed run stopped (login, fetch, plan, push, ics…).' }),
+    error: z.string().nullable().meta({ description: 'Why it failed (secrets removed).' }),
+    courses: z.number().int().meta({ description: 'Courses fetched from MonCampus.' }),
+    created: z.number().int(),
+    updated: z.number().int(),
+    adopted: z.number().int(),
+    deleted: z.number().int(),
+    unchanged: z.number().int(),
+    skipped: z.number().int(),
+    failed: z.number().int(),
+    duration_ms: z.number().int(),
+  })
+  .openapi('Run');
 
-const json = (schema: Schema, description: string): Schema => ({ description, content: { 'application/json': { schema } } });
-const errorAnswer = (description: string): Schema => json(ref('Error'), description);
+const EventSchema = z
+  .object({
+    instance: z.string(),
+    reference: z.string().meta({ description: 'Stable reference of the event in ECAL.' }),
+    ecal_id: z.string().nullable(),
+    title: z.string(),
+    start: time('Start of the event.'),
+    end: time('End of the event.'),
+    last_change: time('When campus-sync last created or changed it.'),
+  })
+  .openapi('Event');
 
-const listResponses = (item: string, notFound = true): Schema => ({
-  200: json(page(item), 'A page, newest first.'),
-  400: errorAnswer('A parameter is invalid; `parameter` names it.'),
-  401: errorAnswer('Missing or wrong `x-api-key`.'),
-  ...(notFound ? { 404: errorAnswer('No such instance.') } : {}),
+const AlertSchema = z
+  .object({
+    id: z.number().int(),
+    alert_id: z.string(),
+    instance: z.string(),
+    kind: z.string().meta({ description: 'e.g. sync.failed, auth.recovered, slots.new.' }),
+    severity: z.string(),
+    channel: z.string().meta({ description: 'Notification channel it went to.' }),
+    summary: z.string(),
+    created_at: time('When the alert was raised.'),
+    delivered_at: nullableTime('When the channel accepted it.'),
+    attempts: z.number().int(),
+    last_error: z.string().nullable(),
+  })
+  .openapi('Alert');
+
+const ErrorLineSchema = z
+  .object({ id: z.number().int(), instance: z.string(), at: time('When it happened.'), phase: z.string(), message: z.string().meta({ description: 'Secrets removed.' }) })
+  .openapi('ErrorLine');
+
+const MessageSchema = z
+  .object({
+    message_id: z.string().meta({ description: 'Discord snowflake (a string: it does not fit a JSON number).' }),
+    guild_id: z.string(),
+    channel_id: z.string(),
+    author_id: z.string(),
+    author_name: z.string(),
+    content: z.string(),
+    created_at: time('When it was posted.'),
+    edited_at: nullableTime('Last edit.'),
+    deleted: z.boolean(),
+    attachment_count: z.number().int(),
+    embed_count: z.number().int(),
+    ingested_at: time('When campus-sync first stored it.'),
+  })
+  .openapi('Message');
+
+const MessageDetailSchema = MessageSchema.extend({ raw_json: z.unknown().meta({ description: 'The message as Discord sent it.' }) }).openapi('MessageDetail');
+
+const InstanceSchema = z
+  .object({
+    name: z.string(),
+    state: z.enum(['valid', 'invalid', 'removed']).meta({ description: 'valid, invalid (see error) or removed (history without a config).' }),
+    error: z.string().optional().meta({ description: 'Why the config is invalid.' }),
+    schedule: z.string().optional().meta({ description: 'Cron schedule, in the time zone below.' }),
+    timezone: z.string().optional(),
+    features: z
+      .object({ timetable: z.boolean(), ecal: z.boolean(), ics: z.boolean(), slot_watchers: z.number().int(), notify_channels: z.number().int() })
+      .optional(),
+    last_run: nullableRef('Run'),
+  })
+  .openapi('Instance');
+
+const InstanceDetailSchema = InstanceSchema.extend({
+  worker: z
+    .object({ state: z.string().meta({ description: 'idle, running, stopping, stopped.' }), next_run: z.string().nullable(), updated_at: z.string().nullable() })
+    .nullable(),
+  next_run: nullableTime('When the worker runs next (from its status file).'),
+  recent_runs: z.array(RunSchema),
+}).openapi('InstanceDetail');
+
+const HealthSchema = z
+  .object({
+    status: z.enum(['ok', 'unavailable']).meta({ description: 'ok, or unavailable when the store does not answer.' }),
+    store: z.object({ kind: z.string().meta({ description: 'sqlite or postgres.' }), ok: z.boolean() }),
+    checkedAt: time('When this answer was made.'),
+    instances: z.array(z.object({ name: z.string(), lastRun: z.object({ at: time('End of the last run.'), outcome: z.string() }).nullable() })),
+  })
+  .openapi('Health');
+
+/** A JSON answer of `schema`. */
+export const jsonBody = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
+export const errorBody = (description: string) => jsonBody(ErrorSchema, description);
+const page = (item: z.ZodType) =>
+  z.object({ items: z.array(item), next_cursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next (older) page; null on the last page.' }) });
+
+export const instanceParams = z.object({
+  name: z.string().regex(INSTANCE_NAME_PATTERN).meta({ description: 'Instance name (its config file is `configs/<name>.yml`).' }),
 });
 
-const secured = [{ apiKey: [] }];
+const keyRefused = errorBody('Missing or wrong `x-api-key`.');
+const badParameter = errorBody('A parameter is invalid; `parameter` names it.');
+const noInstance = errorBody('No such instance.');
 
-export function openApiDocument(): Record<string, unknown> {
-  return {
-    openapi: '3.0.3',
-    info: {
-      title: 'campus-sync reporting API',
-      version: '1',
-      description:
-        'What campus-sync did: sync runs, synced events, alerts, errors, and ingested Discord messages. ' +
-        'Every `/v1` path needs the `x-api-key` header. Lists are newest first, paged with `limit` and an opaque ' +
-        '`cursor` (`next_cursor` of the previous page). Times are ISO-8601; answers give them in UTC.',
+const listDoc = (summary: string, item: z.ZodType, withInstance: boolean, query: z.ZodObject = listQuerySchema): RouteDoc => ({
+  summary,
+  security: SECURED,
+  request: { ...(withInstance ? { params: instanceParams } : {}), query },
+  responses: { 200: jsonBody(page(item), 'A page, newest first.'), 400: badParameter, 401: keyRefused, ...(withInstance ? { 404: noInstance } : {}) },
+});
+
+/** The documentation of the core routes (server.ts registers each with its handler). */
+export const CORE_DOCS = {
+  health: {
+    summary: 'Process up, store reachable, last run of each instance',
+    description: 'No key needed. 503 when the store does not answer.',
+    responses: { 200: jsonBody(HealthSchema, 'Healthy.'), 503: jsonBody(HealthSchema, 'The store does not answer.') },
+  },
+  docs: { summary: 'This documentation as a web page', responses: { 200: { description: 'HTML.', content: { 'text/html': { schema: z.string() } } } } },
+  docsSlash: { summary: 'Redirect to /docs', responses: { 308: { description: 'To /docs.' } } },
+  openapi: { summary: 'This documentation as OpenAPI 3', responses: { 200: { description: 'OpenAPI document.', content: { 'application/json': { schema: z.object({}).passthrough() } } } } },
+  instances: {
+    summary: 'Every instance: its config state and last run',
+    security: SECURED,
+    responses: { 200: jsonBody(z.object({ items: z.array(InstanceSchema) }), 'Every config, then instances with history but no config.'), 401: keyRefused },
+  },
+  instance: {
+    summary: 'One instance: config state, worker state, next run, recent runs',
+    security: SECURED,
+    request: { params: instanceParams },
+    responses: { 200: jsonBody(InstanceDetailSchema, 'The instance.'), 401: keyRefused, 404: noInstance },
+  },
+  runs: listDoc('Sync runs of an instance', RunSchema, true),
+  events: listDoc('Events of the instance as last synced', EventSchema, true),
+  errors: listDoc('Lines of the instance’s error file (secrets removed when written)', ErrorLineSchema, true),
+  alerts: listDoc('Alerts and their delivery, per channel', AlertSchema, false, listQuerySchema.extend({ instance: z.string().regex(INSTANCE_NAME_PATTERN).optional().meta({ description: 'Only this instance’s alerts.' }) })),
+  messages: listDoc('Ingested Discord messages of a channel', MessageSchema, false, messageQuerySchema),
+  message: {
+    summary: 'One message, with its raw Discord payload',
+    security: SECURED,
+    request: { params: z.object({ message_id: snowflake.meta({ description: 'Discord message id.' }) }) },
+    responses: { 200: jsonBody(MessageDetailSchema, 'The message (also when deleted).'), 400: badParameter, 401: keyRefused, 404: errorBody('Not in the store.') },
+  },
+  ics: {
+    summary: 'The instance’s timetable as a calendar subscription (Google, Apple, Thunderbird)',
+    description:
+      'Needs the instance’s feed token (`campus-sync feed-url` prints the URL). Any refusal is a 404, so a feed’s existence is not revealed. ' +
+      'Answers ETag and Last-Modified; If-None-Match gives 304 when unchanged.',
+    request: {
+      params: z.object({ file: z.string().regex(/^[a-z0-9][a-z0-9_-]*\.ics$/).meta({ description: '`<instance>.ics`.' }) }),
+      query: z.object({ token: z.string().meta({ description: 'The instance’s feed token.' }) }),
+      headers: z.object({ 'if-none-match': z.string().optional().meta({ description: 'An ETag of an earlier answer.' }) }),
     },
-    components: {
-      securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } },
-      schemas: {
-        Error: obj({ error: str('What is wrong, for people.'), parameter: str('The query parameter at fault (400 only).') }, ['error']),
-        Run: obj({
-          id: int(),
-          instance: str(),
-          started_at: time('Start of the run.'),
-          finished_at: time('End of the run.'),
-          outcome: str('success, partial, failed or dry-run.'),
-          phase: nullable(str('Where a failed run stopped (login, fetch, plan, push, ics…).')),
-          error: nullable(str('Why it failed (secrets removed).')),
-          courses: int('Courses fetched from MonCampus.'),
-          created: int(),
-          updated: int(),
-          adopted: int(),
-          deleted: int(),
-          unchanged: int(),
-          skipped: int(),
-          failed: int(),
-          duration_ms: int(),
-        }),
-        Event: obj({
-          instance: str(),
-          reference: str('Stable reference of the event in ECAL.'),
-          ecal_id: nullable(str()),
-          title: str(),
-          start: time('Start of the event.'),
-          end: time('End of the event.'),
-          last_change: time('When campus-sync last created or changed it.'),
-        }),
-        Alert: obj({
-          id: int(),
-          alert_id: str(),
-          instance: str(),
-          kind: str('e.g. sync.failed, auth.recovered, slots.new.'),
-          severity: str(),
-          channel: str('Notification channel it went to.'),
-          summary: str(),
-          created_at: time('When the alert was raised.'),
-          delivered_at: nullable(time('When the channel accepted it.')),
-          attempts: int(),
-          last_error: nullable(str()),
-        }),
-        ErrorLine: obj({ id: int(), instance: str(), at: time('When it happened.'), phase: str(), message: str('Secrets removed.') }),
-        Message: obj({
-          message_id: str('Discord snowflake (a string: it does not fit a JSON number).'),
-          guild_id: str(),
-          channel_id: str(),
-          author_id: str(),
-          author_name: str(),
-          content: str(),
-          created_at: time('When it was posted.'),
-          edited_at: nullable(time('Last edit.')),
-          deleted: { type: 'boolean' },
-          attachment_count: int(),
-          embed_count: int(),
-          ingested_at: time('When campus-sync first stored it.'),
-        }),
-        MessageDetail: {
-          allOf: [ref('Message'), obj({ raw_json: { type: 'object', description: 'The message as Discord sent it.' } })],
-        },
-        Instance: obj(
-          {
-            name: str(),
-            state: str('valid, invalid (see error) or removed (history without a config).', { enum: ['valid', 'invalid', 'removed'] }),
-            error: str('Why the config is invalid.'),
-            schedule: str('Cron schedule, in the time zone below.'),
-            timezone: str(),
-            features: obj({
-              timetable: { type: 'boolean' },
-              ecal: { type: 'boolean' },
-              ics: { type: 'boolean' },
-              slot_watchers: int(),
-              notify_channels: int(),
-            }),
-            last_run: nullable(ref('Run')),
-          },
-          ['name', 'state'],
-        ),
-        InstanceDetail: {
-          allOf: [
-            ref('Instance'),
-            obj(
-              {
-                worker: nullable(obj({ state: str('idle, running, stopping, stopped.'), next_run: nullable(time('')), updated_at: nullable(time('')) })),
-                next_run: nullable(time('When the worker runs next (from its status file).')),
-                recent_runs: { type: 'array', items: ref('Run') },
-              },
-              ['worker', 'next_run', 'recent_runs'],
-            ),
-          ],
-        },
-        Health: obj({
-          status: str('ok, or unavailable when the store does not answer.', { enum: ['ok', 'unavailable'] }),
-          store: obj({ kind: str('sqlite or postgres.'), ok: { type: 'boolean' } }),
-          checkedAt: time('When this answer was made.'),
-          instances: {
-            type: 'array',
-            items: obj({ name: str(), lastRun: nullable(obj({ at: time('End of the last run.'), outcome: str() })) }),
-          },
-        }),
-      },
+    responses: {
+      200: { description: 'iCalendar, with ETag and Last-Modified.', content: { 'text/calendar': { schema: z.string() } } },
+      304: { description: 'Unchanged since the ETag given.' },
+      404: errorBody('No such feed, or a wrong token.'),
     },
-    paths: {
-      '/health': {
-        get: {
-          summary: 'Process up, store reachable, last run of each instance',
-          description: 'No key needed. 503 when the store does not answer.',
-          responses: { 200: json(ref('Health'), 'Healthy.'), 503: json(ref('Health'), 'The store does not answer.') },
-        },
-      },
-      '/docs': { get: { summary: 'This documentation as a web page', responses: { 200: { description: 'HTML.', content: { 'text/html': {} } } } } },
-      '/docs/openapi.json': {
-        get: { summary: 'This documentation as OpenAPI 3', responses: { 200: { description: 'OpenAPI document.', content: { 'application/json': {} } } } },
-      },
-      '/v1/instances': {
-        get: {
-          summary: 'Every instance: its config state and last run',
-          security: secured,
-          responses: { 200: json(obj({ items: { type: 'array', items: ref('Instance') } }), 'Every config, then instances with history but no config.'), 401: errorAnswer('Missing or wrong `x-api-key`.') },
-        },
-      },
-      '/v1/instances/{name}': {
-        get: {
-          summary: "One instance: config state, worker state, next run, recent runs",
-          security: secured,
-          parameters: [instanceParam],
-          responses: { 200: json(ref('InstanceDetail'), 'The instance.'), 401: errorAnswer('Missing or wrong `x-api-key`.'), 404: errorAnswer('No such instance.') },
-        },
-      },
-      '/v1/instances/{name}/runs': {
-        get: { summary: 'Sync runs of an instance', security: secured, parameters: [instanceParam, ...listParams('start')], responses: listResponses('Run') },
-      },
-      '/v1/instances/{name}/events': {
-        get: {
-          summary: 'Events of the instance as last synced',
-          security: secured,
-          parameters: [instanceParam, ...listParams('event start')],
-          responses: listResponses('Event'),
-        },
-      },
-      '/v1/instances/{name}/errors': {
-        get: { summary: 'Lines of the instance’s error file', security: secured, parameters: [instanceParam, ...listParams('time')], responses: listResponses('ErrorLine') },
-      },
-      '/v1/alerts': {
-        get: {
-          summary: 'Alerts and their delivery, per channel',
-          security: secured,
-          parameters: [queryParam('instance', 'Only this instance’s alerts.', str()), ...listParams('creation time')],
-          responses: listResponses('Alert', false),
-        },
-      },
-      '/v1/messages': {
-        get: {
-          summary: 'Ingested Discord messages of a channel',
-          security: secured,
-          parameters: [
-            queryParam('guild_id', 'Discord server id.', str(undefined, { pattern: '^[0-9]{1,20}$' }), true),
-            queryParam('channel_id', 'Discord channel id.', str(undefined, { pattern: '^[0-9]{1,20}$' }), true),
-            ...listParams('creation time').map((p) =>
-              p.name === 'cursor'
-                ? queryParam('cursor', 'The `next_cursor` of the previous page, or a `message_id`: the page then starts just after (older than) that message.', str())
-                : p,
-            ),
-            queryParam('include_deleted', 'Include messages deleted on Discord (they are kept, marked `deleted`).', { type: 'boolean', default: false }),
-          ],
-          responses: listResponses('Message', false),
-        },
-      },
-      '/v1/messages/{message_id}': {
-        get: {
-          summary: 'One message, with its raw Discord payload',
-          security: secured,
-          parameters: [pathParam('message_id', 'Discord message id.', str(undefined, { pattern: '^[0-9]{1,20}$' }))],
-          responses: { 200: json(ref('MessageDetail'), 'The message (also when deleted).'), 401: errorAnswer('Missing or wrong `x-api-key`.'), 404: errorAnswer('Not in the store.') },
-        },
-      },
-      '/ics/{name}.ics': {
-        get: {
-          summary: 'The instance’s timetable as a calendar subscription (Google, Apple, Thunderbird)',
-          description:
-            'Needs the instance’s feed token (`campus-sync` prints the URL). Any refusal is a 404, so a feed’s existence is not revealed. ' +
-            'Answers ETag; If-None-Match gives 304 when unchanged.',
-          parameters: [instanceParam, queryParam('token', 'The instance’s feed token.', str(), true)],
-          responses: { 200: { description: 'iCalendar.', content: { 'text/calendar': {} } }, 304: { description: 'Unchanged.' }, 404: { description: 'No such feed.' } },
-        },
-      },
-    },
-  };
-}
+  },
+} satisfies Record<string, RouteDoc>;
+
+type Schema = Record<string, unknown>;
 
 const escapeHtml = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);

@@ -24,18 +24,18 @@ const MAX_CURSOR_LENGTH = 1024;
  */
 const restorePlus = (v: string): string => v.replace(/ (\d{2}(?::?\d{2})?)$/, '+$1');
 
-const isoTime = z
+export const isoTime = z
   .string()
   .transform(restorePlus)
   .pipe(z.iso.datetime({ offset: true, error: 'expected an ISO-8601 time with an offset or Z, e.g. 2025-01-31T08:00:00+01:00' }));
 
-const limitSchema = z
+export const limitSchema = z
   .string()
   .regex(/^\d{1,6}$/, `expected a whole number from 1 to ${MAX_LIMIT}`)
   .transform(Number)
   .pipe(z.number().int().min(1, `expected a whole number from 1 to ${MAX_LIMIT}`).max(MAX_LIMIT, `expected a whole number from 1 to ${MAX_LIMIT}`));
 
-const cursorSchema = z
+export const cursorSchema = z
   .string()
   .min(1, 'empty: leave it out to start from the newest')
   .max(MAX_CURSOR_LENGTH, 'not a cursor from this listing');
@@ -43,13 +43,13 @@ const cursorSchema = z
 /** FastAPI's spellings (the seed's API), so its clients keep working. */
 const TRUE = new Set(['true', '1', 'yes', 'on']);
 const FALSE = new Set(['false', '0', 'no', 'off']);
-const boolSchema = z
+export const boolSchema = z
   .string()
   .transform((v) => v.toLowerCase())
   .refine((v) => TRUE.has(v) || FALSE.has(v), 'expected true or false')
   .transform((v) => TRUE.has(v));
 
-const snowflake = z.string().regex(SNOWFLAKE, 'expected a Discord id (digits)');
+export const snowflake = z.string().regex(SNOWFLAKE, 'expected a Discord id (digits)');
 
 /** One value of a parameter; a repeated one is ambiguous and refused rather than guessed. */
 function one(query: URLSearchParams, name: string): string | undefined {
@@ -112,3 +112,24 @@ export function parseInstanceFilter(query: URLSearchParams, isValidName: (name: 
 export function isSnowflake(value: string): boolean {
   return SNOWFLAKE.test(value);
 }
+
+/**
+ * The query of every listing as one object, for the OpenAPI document: the same field schemas `parseListParams`
+ * validates with, so the documentation cannot drift from the checks.
+ */
+export const listQuerySchema = z.object({
+  from: isoTime.optional().meta({ description: 'Only rows at or after this time (ISO-8601 with an offset or Z).' }),
+  to: isoTime.optional().meta({ description: 'Only rows before this time (ISO-8601 with an offset or Z).' }),
+  limit: limitSchema.optional().meta({ description: `Rows per page, 1 to ${MAX_LIMIT} (default ${DEFAULT_LIMIT}).` }),
+  cursor: cursorSchema.optional().meta({ description: 'Opaque: the `next_cursor` of the previous page. Pages are stable while rows are added.' }),
+});
+
+/** `/v1/messages`' query, likewise. */
+export const messageQuerySchema = listQuerySchema.extend({
+  guild_id: snowflake.meta({ description: 'Discord server id.' }),
+  channel_id: snowflake.meta({ description: 'Discord channel id.' }),
+  cursor: cursorSchema
+    .optional()
+    .meta({ description: 'The `next_cursor` of the previous page, or a `message_id`: the page then starts just after (older than) that message.' }),
+  include_deleted: boolSchema.optional().meta({ description: 'Include messages deleted on Discord (kept, marked `deleted`). Default false.' }),
+});

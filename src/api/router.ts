@@ -1,15 +1,18 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { RouteConfig } from '@hono/zod-openapi';
 
 export interface ApiRequest {
   method: string;
-  /** Decoded path segments matched by `:name` in the route. */
+  /** Path parameters (`:name` in the route), as the router matched them. */
   params: Record<string, string>;
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
-  /** The path as received, without the query string (safe to log: tokens and keys live in the query and headers). */
+  /** The canonical path (the only form the server routes: see canonicalPathError), without the query string. */
   path: string;
   /** The request body of a POST (at most MAX_BODY_BYTES), empty otherwise. */
   body?: Buffer;
+  /** Who is asking, for per-client budgets: the peer address (a reverse proxy's own when behind one). */
+  client: string;
 }
 
 /** Forms and JSON bodies here are small (a booking, an availability form): anything larger is refused with 413. */
@@ -27,81 +30,14 @@ export interface ApiResponse {
 
 export type Handler = (req: ApiRequest) => Promise<ApiResponse>;
 
-interface Route {
-  method: 'GET' | 'POST';
-  segments: string[];
-  handler: Handler;
-}
+/**
+ * How a route is documented in the generated OpenAPI: @hono/zod-openapi's route config without method and
+ * path (the registration gives those). The zod schemas named here are the ones the handlers validate with.
+ */
+export type RouteDoc = Omit<RouteConfig, 'method' | 'path'>;
 
-export type RouteLookup = { handler: Handler; params: Record<string, string> } | { allow: string[] } | null;
-
+/** What the server and its extensions register routes with: one hono app underneath (see app.ts). */
 export interface Router {
-  get(pattern: string, handler: Handler): void;
-  post(pattern: string, handler: Handler): void;
-  /** The handler and params for a GET path, or null. A segment that does not decode never matches. */
-  match(path: string): { handler: Handler; params: Record<string, string> } | null;
-  /** By method (HEAD is GET): the route, or the methods the path does answer (→ 405), or null (→ 404). */
-  lookup(method: string, path: string): RouteLookup;
-}
-
-/** Splits `/a/b%2Fc` into decoded segments; null when the encoding is broken. */
-export function splitPath(path: string): string[] | null {
-  const raw = path.split('/').slice(1);
-  try {
-    return raw.map((s) => decodeURIComponent(s));
-  } catch {
-    return null;
-  }
-}
-
-/** The few GET routes this API has: literal segments and `:param` segments, first match wins. */
-export function createRouter(): Router {
-  const routes: Route[] = [];
-  const matchAs = (method: Route['method'] | null, path: string): { route: Route; params: Record<string, string> }[] => {
-    const segments = splitPath(path);
-    if (segments === null) return [];
-    const found: { route: Route; params: Record<string, string> }[] = [];
-    for (const route of routes) {
-      if (method !== null && route.method !== method) continue;
-      const params = matchSegments(route.segments, segments);
-      if (params) found.push({ route, params });
-    }
-    return found;
-  };
-  return {
-    get(pattern, handler) {
-      routes.push({ method: 'GET', segments: pattern.split('/').slice(1), handler });
-    },
-    post(pattern, handler) {
-      routes.push({ method: 'POST', segments: pattern.split('/').slice(1), handler });
-    },
-    match(path) {
-      const first = matchAs('GET', path)[0];
-      return first ? { handler: first.route.handler, params: first.params } : null;
-    },
-    lookup(method, path) {
-      const wanted = method === 'HEAD' ? 'GET' : method;
-      const all = matchAs(null, path);
-      const hit = all.find((m) => m.route.method === wanted);
-      if (hit) return { handler: hit.route.handler, params: hit.params };
-      if (all.length === 0) return null;
-      const allow = [...new Set(all.flatMap((m) => (m.route.method === 'GET' ? ['GET', 'HEAD'] : [m.route.method])))];
-      return { allow };
-    },
-  };
-}
-
-/** Literal segments and `:param` segments; an empty segment never fills a param. */
-function matchSegments(pattern: string[], segments: string[]): Record<string, string> | null {
-  if (pattern.length !== segments.length) return null;
-  const params: Record<string, string> = {};
-  for (let i = 0; i < segments.length; i++) {
-    const want = pattern[i] as string;
-    const got = segments[i] as string;
-    if (want.startsWith(':')) {
-      if (got === '') return null;
-      params[want.slice(1)] = got;
-    } else if (want !== got) return null;
-  }
-  return params;
+  get(pattern: string, handler: Handler, doc?: RouteDoc): void;
+  post(pattern: string, handler: Handler, doc?: RouteDoc): void;
 }

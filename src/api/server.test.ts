@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type MessageRow, type Store } from '../store/index.js';
 import { ICS_TOKEN_FILE, icsFeedUrl } from './ics.js';
 import { apiKeysFromEnv } from './keys.js';
-import { openApiDocument } from './openapi.js';
 import { createApiServer, type ApiServer } from './server.js';
 import { MAX_BODY_BYTES } from './router.js';
 import { captureLogger, get, tempDirs, writeConfig, type TempDirs } from './test-support.test-helper.js';
@@ -419,7 +418,9 @@ describe('/docs', () => {
     expect(json.status).toBe(200);
     const doc = json.json as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toMatch(/^3\./);
-    expect(doc).toEqual(JSON.parse(JSON.stringify(openApiDocument())));
+    // Every route the app answers is in the document (hono's :param written {param}), and nothing else.
+    const routes = new Set(server.app.routes.filter((r) => r.method !== 'ALL').map((r) => r.path.replace(/:([A-Za-z_]+)/g, '{$1}')));
+    expect(new Set(Object.keys(doc.paths))).toEqual(routes);
     const html = await get(base, '/docs');
     expect(html.status).toBe(200);
     expect(html.headers.get('content-type')).toBe('text/html; charset=utf-8');
@@ -429,7 +430,7 @@ describe('/docs', () => {
   });
 
   it('documents each path the server answers, and the server answers each documented path', async () => {
-    const doc = openApiDocument() as { paths: Record<string, unknown> };
+    const doc = (await get(base, '/docs/openapi.json')).json as { paths: Record<string, unknown> };
     const concrete = (p: string): string =>
       p.replace('{name}', 'alice').replace('{message_id}', snowflake(1)).replace(/^\/v1\/messages$/, `/v1/messages?guild_id=${GUILD}&channel_id=${CHANNEL}`);
     for (const p of Object.keys(doc.paths)) {
