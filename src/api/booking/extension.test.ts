@@ -138,14 +138,25 @@ describe('GET /api/calcom/slots', () => {
     expect(r.headers.get('cache-control')).toBe('no-store');
   });
 
-  it('reads Cal.com again only after SLOTS_CACHE_MS', async () => {
+  it('reads Cal.com again only after SLOTS_CACHE_MS, in chunks of the type range counted from today', async () => {
+    clock.advance(31_000);
     slotsAnswer = async () => ['2025-06-02T07:00:00Z'];
     await call('/api/calcom/slots?type=appel&range=7&from=2025-06-02');
     await call('/api/calcom/slots?type=appel&range=7&from=2025-06-02');
-    expect(calls.slots).toHaveLength(1);
+    // 2025-06-02..08 is in the first chunk (05-26..06-04) and the second (06-05..06-14): one request each.
+    const chunks = [
+      { type: 'appel', from: '2025-05-26', days: 10 },
+      { type: 'appel', from: '2025-06-05', days: 10 },
+    ];
+    expect(calls.slots).toEqual(chunks);
+    // Other spellings of windows inside the same chunks cost nothing more (the cache cannot be busted).
+    for (const q of ['range=3&from=2025-05-27', 'range=12&from=2025-05-30', 'range=1&from=2025-06-10', 'range=20']) {
+      expect((await call(`/api/calcom/slots?type=appel&${q}`)).status).toBe(200);
+    }
+    expect(calls.slots).toEqual(chunks);
     clock.advance(31_000);
     const r = await call('/api/calcom/slots?type=appel&range=7&from=2025-06-02');
-    expect(calls.slots).toHaveLength(2);
+    expect(calls.slots).toEqual([...chunks, ...chunks]);
     expect(r.json).toEqual([{ date: '2025-06-02', hours: ['09:00'] }]);
   });
 
@@ -162,6 +173,7 @@ describe('GET /api/calcom/slots', () => {
   });
 
   it('502 when Cal.com fails, saying what happened and never a secret', async () => {
+    clock.advance(31_000); // past the cache of the tests above
     slotsAnswer = async () => {
       throw new AuthError(`Cal.com refused the API key (401: token ${TOKEN} and ${OTHER_SECRET})`);
     };

@@ -1,11 +1,12 @@
 import { DateTime } from 'luxon';
 import type { BookingTypeConfig, InstanceConfig } from '../../config/index.js';
 import { AuthError, describeError, makeRedactor, TransientError, type Clock, type Logger } from '../../lib/index.js';
+import { createBudget, retryAfterHeaders, type Budget, type Spend } from '../budget.js';
 import { ParamError } from '../params.js';
 import type { ApiRequest, ApiResponse } from '../router.js';
 import type { ApiExtension } from '../server.js';
 import { createBookingCatalog, type BookingCatalog, type BookingEntry } from './catalog.js';
-import { addDays } from './offer.js';
+import { addDays, daysBetween } from './offer.js';
 import { PAGE_HEADERS, pageSettings, renderBookingPage, renderIndexPage, renderNotFoundPage, SCRIPT_PATH, STYLE_PATH } from './page.js';
 import { createProposalLog, type ProposalLog, type StoredProposal } from './proposals.js';
 import { validateBookingRequest, validateProposal, type FieldErrors } from './requests.js';
@@ -62,7 +63,34 @@ export interface BookingExtensionOptions {
   env?: NodeJS.ProcessEnv;
   /** Proposals accepted per booking type per hour before 429 (default PROPOSALS_PER_HOUR). */
   proposalsPerHour?: number;
+  /** The other public budgets (defaults: PUBLIC_LIMITS); tests lower them. */
+  limits?: Partial<PublicLimits>;
 }
+
+/**
+ * What anonymous visitors may cost us and the owner, per client (peer address) and in all. A person books once
+ * and proposes once; a page load and its week paging make a few slot queries. Past these it is a script.
+ */
+export interface PublicLimits {
+  proposalsPerClientPerHour: number;
+  /** Bytes of proposals stored per hour (they land in data/.booking/ and in the owner's channels). */
+  storedBytesPerHour: number;
+  storedBytesPerClientPerHour: number;
+  bookingsPerHour: number;
+  bookingsPerClientPerHour: number;
+  slotQueriesPerMinute: number;
+  slotQueriesPerClientPerMinute: number;
+}
+
+export const PUBLIC_LIMITS: PublicLimits = {
+  proposalsPerClientPerHour: 5,
+  storedBytesPerHour: 128 * 1024,
+  storedBytesPerClientPerHour: 16 * 1024,
+  bookingsPerHour: 30,
+  bookingsPerClientPerHour: 5,
+  slotQueriesPerMinute: 600,
+  slotQueriesPerClientPerMinute: 60,
+};
 
 /** Free times are read again after this long: a page load each is Cal.com's rate limit (120/min) spent on reloads. */
 export const SLOTS_CACHE_MS = 30_000;
@@ -87,8 +115,16 @@ function calcomFailure(err: unknown, redact: (s: string) => string, what: string
       : err instanceof TransientError
         ? 'Cal.com is unavailable or busy'
         : 'Cal.com answered with an error';
-  return fail(502, `${what}: ${reason}. Try again in a moment.`, { detail: redact(describeError(err)).slice(0, 300) });
+  // Cal.com's own words stay in the owner's log (redacted): an upstream's body can echo headers or be a whole HTML page.
+  void redact;
+  return fail(502, `${what}: ${reason}. Try again in a moment.`);
 }
+
+const tooMany = (spend: Spend & { ok: false }, what: string): ApiResponse => ({
+  status: 429,
+  headers: retryAfterHeaders(spend),
+  json: { error: `${what} Please try again in ${spend.retryAfterS} s.` },
+});
 
 function parseJsonBody(req: ApiRequest): { ok: true; value: unknown } | { ok: false; response: ApiResponse } {
   const type = req.headers['content-type'];
@@ -145,10 +181,21 @@ interface Deps extends BookingExtensionOptions {
 
 function registerRoutes(d: Deps): void {
   const { router, logger, clock, catalog } = d;
-  const slotsCache = new Map<string, { at: number; days: Promise<SlotDay[]> }>();
+  const slotsCache = new Map<string, { at: number; starts: Promise<string[]> }>();
   const replays = new Map<string, { at: number; answer: Promise<ApiResponse> }>();
-  const proposalTimes = new Map<string, number[]>();
+  const limits = { ...PUBLIC_LIMITS, ...d.limits };
   const perHour = d.proposalsPerHour ?? PROPOSALS_PER_HOUR;
+  const hourly = (perClient: number, total: number): Budget => createBudget({ perClient, total, windowMs: HOUR_MS, clock });
+  /** Per booking type: a busy type does not use up another's proposals. */
+  const proposalBudgets = new Map<string, Budget>();
+  const proposalBudget = (type: string): Budget => {
+    let b = proposalBudgets.get(type);
+    if (!b) proposalBudgets.set(type, (b = hourly(Math.min(limits.proposalsPerClientPerHour, perHour), perHour)));
+    return b;
+  };
+  const storedBytes = hourly(limits.storedBytesPerClientPerHour, limits.storedBytesPerHour);
+  const bookings = hourly(limits.bookingsPerClientPerHour, limits.bookingsPerHour);
+  const slotQueries = createBudget({ perClient: limits.slotQueriesPerClientPerMinute, total: limits.slotQueriesPerMinute, windowMs: 60_000, clock });
 
   const forget = (map: Map<string, { at: number }>, ttl: number): void => {
     const now = clock.now().getTime();
@@ -166,22 +213,42 @@ function registerRoutes(d: Deps): void {
     return { response: fail(status, message) };
   };
 
-  const slotDays = (entry: BookingEntry, from: string, range: number): Promise<SlotDay[]> => {
-    const key = `${entry.type.type}|${from}|${range}`;
-    const now = clock.now();
+  /**
+   * Slot starts of one chunk of the offered window: chunks of the type's range, counted from today, so whatever
+   * `from` and `range` a query names, it is served from the same few cached Cal.com answers (varied queries
+   * cannot bust the cache to spend the owner's Cal.com rate limit).
+   */
+  const chunkStarts = (entry: BookingEntry, chunkStart: string, chunkDays: number, now: Date): Promise<string[]> => {
+    const key = `${entry.type.type}|${chunkStart}|${chunkDays}`;
     const hit = slotsCache.get(key);
-    if (hit && now.getTime() - hit.at < SLOTS_CACHE_MS) return hit.days;
+    // A clock set back (tests, an NTP jump) makes an entry look fresh for ever: only an age in [0, TTL) counts.
+    if (hit && now.getTime() - hit.at >= 0 && now.getTime() - hit.at < SLOTS_CACHE_MS) return hit.starts;
     forget(slotsCache, SLOTS_CACHE_MS);
-    const days = d.fetchSlots(entry.type, { from, days: range, now }).then((starts) => toSlotDays(starts, entry.type.timezone, { from, range }, now));
-    slotsCache.set(key, { at: now.getTime(), days });
-    days.catch(() => slotsCache.delete(key));
-    return days;
+    const starts = d.fetchSlots(entry.type, { from: chunkStart, days: chunkDays, now });
+    slotsCache.set(key, { at: now.getTime(), starts });
+    starts.catch(() => slotsCache.delete(key));
+    return starts;
+  };
+
+  const slotDays = async (entry: BookingEntry, from: string, range: number): Promise<SlotDay[]> => {
+    const now = clock.now();
+    const today = todayIn(entry.type.timezone, now);
+    const chunkDays = entry.type.rangeDays;
+    // parseSlotsParams keeps `from` within [today, horizon); the range is clamped to the horizon too.
+    const last = Math.min(daysBetween(today, from) + range, MAX_HORIZON_DAYS) - 1;
+    const chunks: Promise<string[]>[] = [];
+    for (let k = Math.floor(daysBetween(today, from) / chunkDays); k * chunkDays <= last; k++) {
+      chunks.push(chunkStarts(entry, addDays(today, k * chunkDays), chunkDays, now));
+    }
+    return toSlotDays((await Promise.all(chunks)).flat(), entry.type.timezone, { from, range }, now);
   };
 
   const secretsRedactor = async (entry: BookingEntry): Promise<(s: string) => string> =>
     makeRedactor([...entry.instance.secrets, ...(await catalog.secrets())]);
 
   router.get('/api/calcom/slots', async (req) => {
+    const spend = slotQueries.take(req.client);
+    if (!spend.ok) return tooMany(spend, 'Too many requests for free times.');
     let params;
     try {
       const slug = req.query.get('type') ?? '';
@@ -250,6 +317,9 @@ function registerRoutes(d: Deps): void {
     if (start === null) return invalid({ time: 'This time does not exist on that day (the clocks change). Choose another.' });
     if (start.toMillis() <= clock.now().getTime()) return invalid({ time: 'This time has passed. Choose another.' });
     return once(`${type.type}|booking|${b.requestId}`, async () => {
+      // Spent here, before any await: concurrent submissions cannot all pass the check (a resend is replayed above).
+      const spend = bookings.take(req.client);
+      if (!spend.ok) return tooMany(spend, 'Too many bookings right now.');
       try {
         const created = await d.createBooking(type, {
           start: start.toUTC().toISO() ?? '',
@@ -287,18 +357,23 @@ function registerRoutes(d: Deps): void {
     if (!body.ok) return body.response;
     const checked = validateProposal(body.value, todayIn(type.timezone, clock.now()));
     if (!checked.ok) return invalid(checked.fields);
-    const nowMs = clock.now().getTime();
-    const recent = (proposalTimes.get(type.type) ?? []).filter((t) => nowMs - t < HOUR_MS);
-    if (recent.length >= perHour) {
-      proposalTimes.set(type.type, recent);
-      return { ...fail(429, 'Too many proposals right now. Please try again later.'), headers: { 'retry-after': String(Math.ceil((HOUR_MS - (nowMs - (recent[0] ?? nowMs))) / 1000)) } };
-    }
     return once(`${type.type}|proposal|${checked.value.requestId}`, async () => {
       const stored: StoredProposal = { ...checked.value, type: type.type, instance: instance.name, receivedAt: clock.now().toISOString() };
+      const bytes = Buffer.byteLength(JSON.stringify(stored)) + 1;
+      // Both spent before any await (see bookings): the count and the bytes anonymous visitors may store per hour.
+      const count = proposalBudget(type.type).take(req.client);
+      if (!count.ok) return tooMany(count, 'Too many proposals right now.');
+      const space = storedBytes.take(req.client, bytes);
+      if (!space.ok) {
+        proposalBudget(type.type).refund(req.client);
+        return tooMany(space, 'Too many proposals right now.');
+      }
       const isNew = await d.proposals.append(stored);
+      if (!isNew) {
+        proposalBudget(type.type).refund(req.client);
+        storedBytes.refund(req.client, bytes);
+      }
       if (isNew) {
-        recent.push(nowMs);
-        proposalTimes.set(type.type, recent);
         logger.info(`booking ${type.type}: availability proposed (${stored.ranges.length} range(s))`);
         try {
           await d.notify(instance, proposalNotice(got.entry, stored));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clearedSessionCookie, createSessions, csrfAllows, identify, parseCookies, requestOrigin, SESSION_COOKIE, sessionCookie } from './auth.js';
+import { clearedSessionCookie, createSessions, MAX_SESSIONS, csrfAllows, identify, parseCookies, requestOrigin, SESSION_COOKIE, sessionCookie } from './auth.js';
 
 const KEY = 'k3y-for-the-dashboard-0123456789';
 const keyMatches = (k: string | string[] | undefined): boolean => k === KEY;
@@ -17,16 +17,39 @@ describe('login sessions', () => {
   it('expires, and refuses tampering, garbage and other processes’ cookies', () => {
     const s = createSessions({ maxAgeS: 60 });
     const value = s.issue(KEY, now);
+    expect(value).toMatch(/^\d+\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/);
     expect(s.verify(value, new Date(now.getTime() + 59_000))).toBe(true);
     expect(s.verify(value, new Date(now.getTime() + 60_000))).toBe(false);
-    const [expiry, mac] = value.split('.') as [string, string];
+    const [expiry, id, mac] = value.split('.') as [string, string, string];
     // A later expiry with the same MAC: the MAC binds the expiry.
-    expect(s.verify(`${Number(expiry) + 3600}.${mac}`, now)).toBe(false);
-    const flipped = `${expiry}.${mac[0] === 'A' ? 'B' : 'A'}${mac.slice(1)}`;
+    expect(s.verify(`${Number(expiry) + 3600}.${id}.${mac}`, now)).toBe(false);
+    // Another id with the same MAC: the MAC binds the id.
+    expect(s.verify(`${expiry}.${id[0] === 'A' ? 'B' : 'A'}${id.slice(1)}.${mac}`, now)).toBe(false);
+    const flipped = `${expiry}.${id}.${mac[0] === 'A' ? 'B' : 'A'}${mac.slice(1)}`;
     expect(s.verify(flipped, now)).toBe(false);
-    for (const bad of [undefined, '', 'x', `${expiry}.`, `${expiry}.${mac}.x`, KEY]) expect(s.verify(bad, now)).toBe(false);
+    for (const bad of [undefined, '', 'x', `${expiry}.`, `${expiry}.${mac}`, `${value}.x`, KEY]) expect(s.verify(bad, now)).toBe(false);
     // Another process (another random secret) does not recognise it: a restart logs people out.
     expect(createSessions().verify(value, now)).toBe(false);
+  });
+
+  it('a revoked session (logout) is refused from then on, others stay', () => {
+    const s = createSessions();
+    const phone = s.issue(KEY, now);
+    const laptop = s.issue(KEY, now);
+    expect(phone).not.toBe(laptop);
+    s.revoke(phone);
+    expect(s.verify(phone, now)).toBe(false);
+    expect(s.verify(laptop, now)).toBe(true);
+    s.revoke('garbage');
+    s.revoke(undefined);
+    expect(s.verify(laptop, now)).toBe(true);
+  });
+
+  it('remembers at most MAX_SESSIONS, the oldest going first', () => {
+    const s = createSessions();
+    const first = s.issue(KEY, now);
+    for (let i = 0; i < MAX_SESSIONS; i++) s.issue(KEY, now);
+    expect(s.verify(first, now)).toBe(false);
   });
 
   it('recognises nothing before a login (no key tag known yet)', () => {

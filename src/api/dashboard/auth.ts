@@ -13,42 +13,68 @@ const b64url = (buf: Buffer): string => buf.toString('base64url');
 
 export interface Sessions {
   /**
-   * The cookie value for a key the server's `keyMatches` accepted: `<expiry>.<mac>`, the MAC binding the
-   * expiry to an HMAC of the key under this process's random secret. The key itself is never in it.
+   * The cookie value for a key the server's `keyMatches` accepted: `<expiry>.<id>.<mac>`, the MAC binding the
+   * expiry and a random session id to an HMAC of the key under this process's random secret. The key itself is
+   * never in it. The session is remembered here until it expires or is revoked.
    */
   issue(acceptedKey: string, now: Date): string;
-  /** True for an unexpired cookie value issued by this process for one of the accepted keys; constant time per key. */
+  /** True for an unexpired, unrevoked cookie value issued by this process for one of the accepted keys. */
   verify(value: string | undefined, now: Date): boolean;
+  /** Ends the session of this cookie value (logout): the value is refused from now on, even if someone kept it. */
+  revoke(value: string | undefined): void;
 }
 
+/** Sessions remembered at once: a household's phones and laptops, many times over; past it the oldest go first. */
+export const MAX_SESSIONS = 1_000;
+
+const COOKIE_VALUE = /^(\d{1,12})\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
+
 /**
- * Stateless sessions over a per-process secret. The server only hands the dashboard a `keyMatches` check,
- * not the keys: the HMAC tag of each key that passed it at a login is remembered (at most one per
- * configured key), and a cookie is checked against those tags.
+ * Sessions over a per-process secret, remembered on the server so a logout revokes them. The server only hands
+ * the dashboard a `keyMatches` check, not the keys: the HMAC tag of each key that passed it at a login is
+ * remembered (at most one per configured key), and a cookie is checked against those tags. Everything lives in
+ * this process: a restart (which is also how a changed API key takes effect) ends every session.
  */
 export function createSessions(opts: { secret?: Buffer; maxAgeS?: number } = {}): Sessions {
   const secret = opts.secret ?? randomBytes(32);
   const maxAgeS = opts.maxAgeS ?? SESSION_MAX_AGE_S;
   const tags = new Set<string>();
-  const mac = (expiry: string, tag: string): Buffer => createHmac('sha256', secret).update(`session|${expiry}|${tag}`).digest();
+  /** Session id → its expiry (ms); insertion order is issue order. */
+  const live = new Map<string, number>();
+  const mac = (expiry: string, id: string, tag: string): Buffer => createHmac('sha256', secret).update(`session|${expiry}|${id}|${tag}`).digest();
+  const parse = (value: string | undefined): { expiry: string; id: string; given: string } | null => {
+    if (typeof value !== 'string') return null;
+    const m = COOKIE_VALUE.exec(value);
+    return m ? { expiry: m[1] as string, id: m[2] as string, given: m[3] as string } : null;
+  };
+  const forgetExpired = (nowMs: number): void => {
+    for (const [id, expiresAt] of live) if (expiresAt <= nowMs) live.delete(id);
+  };
   return {
     issue(acceptedKey, now) {
       const tag = b64url(createHmac('sha256', secret).update(`key|${acceptedKey}`).digest());
       tags.add(tag);
-      const expiry = String(Math.floor(now.getTime() / 1000) + maxAgeS);
-      return `${expiry}.${b64url(mac(expiry, tag))}`;
+      const expiresAt = Math.floor(now.getTime() / 1000) + maxAgeS;
+      const id = b64url(randomBytes(16));
+      if (live.size >= MAX_SESSIONS) forgetExpired(now.getTime());
+      if (live.size >= MAX_SESSIONS) live.delete(live.keys().next().value as string);
+      live.set(id, expiresAt * 1000);
+      const expiry = String(expiresAt);
+      return `${expiry}.${id}.${b64url(mac(expiry, id, tag))}`;
     },
     verify(value, now) {
-      if (typeof value !== 'string') return false;
-      const m = /^(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(value);
-      if (!m) return false;
-      const [, expiry, given] = m as unknown as [string, string, string];
-      if (Number(expiry) * 1000 <= now.getTime()) return false;
-      const presented = Buffer.from(given, 'base64url');
+      const p = parse(value);
+      if (!p) return false;
+      if (Number(p.expiry) * 1000 <= now.getTime()) return false;
+      const presented = Buffer.from(p.given, 'base64url');
       if (presented.length !== 32) return false;
       let ok = false;
-      for (const tag of tags) ok = timingSafeEqual(mac(expiry, tag), presented) || ok;
-      return ok;
+      for (const tag of tags) ok = timingSafeEqual(mac(p.expiry, p.id, tag), presented) || ok;
+      return ok && live.has(p.id);
+    },
+    revoke(value) {
+      const p = parse(value);
+      if (p) live.delete(p.id);
     },
   };
 }

@@ -95,7 +95,7 @@ describe('dashboard access', () => {
     expect(r.status).toBe(303);
     expect(r.headers.get('location')).toBe('/');
     const set = r.headers.get('set-cookie') ?? '';
-    expect(set).toMatch(new RegExp(`^${SESSION_COOKIE}=\\d+\\.[A-Za-z0-9_-]+; Path=/; HttpOnly; SameSite=Strict; Max-Age=\\d+$`));
+    expect(set).toMatch(new RegExp(`^${SESSION_COOKIE}=\\d+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+; Path=/; HttpOnly; SameSite=Strict; Max-Age=\\d+$`));
     expect(set).not.toContain(API_KEY);
     const cookie = set.split(';')[0] as string;
     const page = await call('/', { headers: { cookie } });

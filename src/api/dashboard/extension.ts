@@ -1,10 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { isValidInstanceName } from '../../config/index.js';
-import { describeError, sleep } from '../../lib/index.js';
+import { describeError } from '../../lib/index.js';
+import { createBudget, retryAfterHeaders } from '../budget.js';
 import type { ApiRequest, ApiResponse } from '../router.js';
 import type { ApiExtension, ApiExtensionContext } from '../server.js';
 import { DASHBOARD_CSS, DASHBOARD_JS } from './assets.js';
-import { cameOverHttps, clearedSessionCookie, createSessions, csrfAllows, identify, requestOrigin, sessionCookie, type Caller } from './auth.js';
+import { cameOverHttps, clearedSessionCookie, createSessions, csrfAllows, identify, parseCookies, requestOrigin, SESSION_COOKIE, sessionCookie, type Caller } from './auth.js';
 import { createConfigSource } from './configs.js';
 import { ACTIONS, actionsFor, ASSET_PATHS, renderDashboardPage, renderFragments, renderLoginPage, type ActionName } from './render.js';
 import { buildDashboardState, type InstanceView } from './state.js';
@@ -36,8 +37,13 @@ export interface DashboardOptions {
 }
 
 export const STATE_PATH = '/dashboard/state.json';
-/** A wrong key at the login form costs this long: guessing a key by hand through the form gets slow. */
-export const LOGIN_FAILURE_DELAY_MS = 500;
+/**
+ * Wrong keys at the login form: a few typos per client, then 429 until the oldest leaves the window (the wait grows
+ * with each further try); and a total for all clients, so guessing from many addresses stops too. A key is 256 bits:
+ * these only stop an attacker from wasting the Pi's time and filling the log. The API's x-api-key header is not
+ * throttled by them, so the owner keeps a way in while the form is locked.
+ */
+export const LOGIN_FAILURES = { perClient: 5, total: 50, windowMs: 15 * 60_000 } as const;
 
 /**
  * Only this site's own script and styles, no inline script, no framing; the SVG plot is inline markup styled by
@@ -104,6 +110,7 @@ export function dashboardExtension(opts: DashboardOptions): ApiExtension {
     const state = () => buildDashboardState({ store: ctx.store, dataDir: ctx.dataDir, clock, configs });
     /** An action per instance and button at a time: a second click while one runs is told so, not queued. */
     const running = new Set<string>();
+    const loginFailures = createBudget({ ...LOGIN_FAILURES, clock });
 
     router.get('/', async (req) => {
       if (!who(req)) return html(401, renderLoginPage());
@@ -112,17 +119,24 @@ export function dashboardExtension(opts: DashboardOptions): ApiExtension {
 
     router.post('/login', async (req) => {
       if (requestOrigin(req.headers) === 'cross') return html(403, renderLoginPage({ error: 'Refused: the form was posted from another site.' }));
+      // Spent before the check, given back on success: concurrent guesses cannot all pass a check of the count.
+      const spend = loginFailures.take(req.client);
+      if (!spend.ok) {
+        return html(429, renderLoginPage({ error: `Too many wrong keys. Try again in ${Math.ceil(spend.retryAfterS / 60)} min.` }), retryAfterHeaders(spend));
+      }
       const key = presentedKey(req);
       if (!key || !ctx.keyMatches(key)) {
-        await sleep(LOGIN_FAILURE_DELAY_MS);
         return html(401, renderLoginPage({ error: key ? 'That key is not accepted.' : 'Enter a key.' }));
       }
+      loginFailures.refund(req.client);
       const cookie = sessionCookie(sessions.issue(key, clock.now()), { secure: secureCookie(req.headers), ...(opts.sessionMaxAgeS !== undefined ? { maxAgeS: opts.sessionMaxAgeS } : {}) });
       return { status: 303, headers: { location: '/', 'set-cookie': cookie, 'cache-control': 'no-store' }, body: '' };
     });
 
     router.post('/logout', async (req) => {
       if (requestOrigin(req.headers) === 'cross') return json(403, { error: 'refused: cross-site request' });
+      // Revoked on the server: the old cookie opens nothing any more, even if it was copied before the logout.
+      sessions.revoke(parseCookies(typeof req.headers.cookie === 'string' ? req.headers.cookie : undefined)[SESSION_COOKIE]);
       return { status: 303, headers: { location: '/', 'set-cookie': clearedSessionCookie({ secure: secureCookie(req.headers) }), 'cache-control': 'no-store' }, body: '' };
     });
 
