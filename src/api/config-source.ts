@@ -1,5 +1,5 @@
-import { stat } from 'node:fs/promises';
-import { listConfigFiles, loadConfigFile, type InstanceConfig } from '../config/index.js';
+import { readFile, stat } from 'node:fs/promises';
+import { listConfigFiles, loadConfigFile, secretsInConfigText, type InstanceConfig } from '../config/index.js';
 import { describeError, makeRedactor } from '../lib/index.js';
 
 /**
@@ -8,6 +8,19 @@ import { describeError, makeRedactor } from '../lib/index.js';
  * dashboard polls every few seconds: loading every config each time would be the bulk of their work.
  */
 export const CONFIG_CACHE_MS = 60_000;
+
+/** Past this a file is no config (the loader refuses it too): its text is not read for secrets. */
+const MAX_SCANNED_BYTES = 1024 * 1024;
+
+/** The secret-looking values of a config file's text (secretsInConfigText), or none when it cannot be read. */
+async function rawSecretsOf(file: string): Promise<string[]> {
+  try {
+    if ((await stat(file)).size > MAX_SCANNED_BYTES) return [];
+    return secretsInConfigText(await readFile(file, 'utf8'));
+  } catch {
+    return [];
+  }
+}
 
 export type ConfigEntry = { name: string; config: InstanceConfig } | { name: string; error: string };
 
@@ -42,17 +55,23 @@ export function createConfigSource(configDir: string, opts: { env?: NodeJS.Proce
   const read = async (list: { name: string; file: string }[]): Promise<LoadedConfigs> => {
     const seen = new Set<string>();
     const raw: ConfigEntry[] = [];
+    /**
+     * The secrets of every file as its text shows them, valid or not: a config that does not load (a malformed
+     * webhook URL) still has a password that its worker's old error lines may quote.
+     */
+    const textSecrets: string[] = [];
     for (const { name, file } of list) {
       // `alice.yml` and `alice.yaml` both: the first one is the instance (the supervisor refuses the pair anyway).
       if (seen.has(name)) continue;
       seen.add(name);
+      textSecrets.push(...(await rawSecretsOf(file)));
       try {
         raw.push({ name, config: await loadConfigFile(file, opts.env ? { env: opts.env } : {}) });
       } catch (err) {
         raw.push({ name, error: describeError(err) });
       }
     }
-    const redact = makeRedactor(raw.flatMap((r) => ('config' in r ? r.config.secrets : [])));
+    const redact = makeRedactor([...raw.flatMap((r) => ('config' in r ? r.config.secrets : [])), ...textSecrets]);
     return { entries: raw.map((r) => ('config' in r ? r : { name: r.name, error: redact(r.error) })), redact };
   };
 

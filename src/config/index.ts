@@ -46,3 +46,4 @@ export * from './slots-schema.js';
 export * from './notify-schema.js';
 export * from './apprise.js';
 export * from './booking-schema.js';
+export { secretsInConfigText } from './raw-secrets.js';

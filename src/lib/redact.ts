@@ -2,8 +2,37 @@
 export const MIN_SECRET_LENGTH = 4;
 export const REDACTED = '[REDACTED]';
 
+/** A secret as an HTML page or attribute shows it (`&` `<` `>` `"` `'` escaped). */
+const htmlEscaped = (s: string): string[] => {
+  const base = s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return [base.replace(/"/g, '&quot;').replace(/'/g, '&#39;'), base.replace(/"/g, '&quot;').replace(/'/g, '&#x27;')];
+};
+
 /**
- * Returns a function that replaces every known secret value (and its URL-encoded form) in a text.
+ * The parts of base64 texts that encode `s` wherever it sits in the encoded bytes (three alignments): a secret
+ * inside `Authorization: Basic base64(user:password)` quoted by an error shows as one of these. Only the whole
+ * 4-character groups made of the secret's bytes alone are certain, so short secrets give nothing (too short
+ * a core would mangle ordinary text).
+ */
+const MIN_BASE64_CORE = 8;
+function base64Cores(s: string): string[] {
+  const bytes = Buffer.from(s, 'utf8');
+  const out: string[] = [];
+  for (let lead = 0; lead < 3; lead++) {
+    const padded = Buffer.concat([Buffer.alloc(lead), bytes]);
+    const end = Math.floor(padded.length / 3) * 4;
+    const start = lead === 0 ? 0 : 4;
+    for (const enc of [padded.toString('base64'), padded.toString('base64url')]) {
+      const core = enc.slice(start, end);
+      if (core.length >= MIN_BASE64_CORE) out.push(core);
+    }
+  }
+  return out;
+}
+
+/**
+ * Returns a function that replaces every known secret value in a text, in every form a text may hold it: raw,
+ * URL-encoded (both spellings of a space), JSON-escaped, HTML-escaped and base64 (any alignment).
  * Secrets come from the config module's list; longest first so a secret containing another is hidden whole.
  */
 export function makeRedactor(secrets: Iterable<string>): (text: string) => string {
@@ -16,6 +45,8 @@ export function makeRedactor(secrets: Iterable<string>): (text: string) => strin
     // As it reads inside JSON text (a quote, a backslash or a control character escaped): the API checks
     // pages the database serialised, and a JSON log line holds secrets in this form.
     variants.add(JSON.stringify(s).slice(1, -1));
+    for (const v of htmlEscaped(s)) variants.add(v);
+    for (const v of base64Cores(s)) variants.add(v);
   }
   const ordered = [...variants].sort((a, b) => b.length - a.length);
   if (ordered.length === 0) return (text) => text;
