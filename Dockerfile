@@ -14,6 +14,8 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY docker ./docker
 RUN node docker/install-native.cjs
 COPY tsconfig.json tsconfig.build.json ./
+# `npm run build` is tsc, then esbuild bundling the pages' browser code into dist/assets/ (served from there).
+COPY scripts/build-assets.mjs ./scripts/
 COPY src ./src
 RUN npm run build \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \

@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The pages' scripts and styles, bundled once per run (test/global-setup.ts).
+    globalSetup: ['test/global-setup.ts'],
   },
 });

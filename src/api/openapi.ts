@@ -319,3 +319,12 @@ ${schemaSections}
 </body></html>
 `;
 }
+
+/** A page's script or stylesheet (assets.ts): content-hashed paths are immutable, the stable ones revalidate. */
+export function assetRouteDoc(contentType: string, immutable: boolean): RouteDoc {
+  return {
+    summary: immutable ? 'A page asset under its content-hashed name (cached for a year)' : 'A page asset under its stable name (revalidated with ETag)',
+    request: { headers: z.object({ 'if-none-match': z.string().optional().meta({ description: 'An ETag of an earlier answer.' }) }) },
+    responses: { 200: { description: 'The asset, with ETag.', content: { [contentType]: { schema: z.string() } } }, 304: { description: 'Unchanged.' } },
+  };
+}

@@ -1,18 +1,18 @@
 import { DateTime } from 'luxon';
 import type { BookingTypeConfig, InstanceConfig } from '../../config/index.js';
 import { AuthError, describeError, makeRedactor, TransientError, type Clock, type Logger } from '../../lib/index.js';
+import { webAssets } from '../assets.js';
 import { createBudget, retryAfterHeaders, type Budget, type Spend } from '../budget.js';
 import { ParamError } from '../params.js';
+import { assetRouteDoc } from '../openapi.js';
 import type { ApiRequest, ApiResponse } from '../router.js';
 import type { ApiExtension } from '../server.js';
 import { createBookingCatalog, type BookingCatalog, type BookingEntry } from './catalog.js';
 import { addDays, daysBetween } from './offer.js';
-import { PAGE_HEADERS, pageSettings, renderBookingPage, renderIndexPage, renderNotFoundPage, SCRIPT_PATH, STYLE_PATH } from './page.js';
+import { PAGE_HEADERS, pageSettings, renderBookingPage, renderIndexPage, renderNotFoundPage } from './page.js';
 import { createProposalLog, type ProposalLog, type StoredProposal } from './proposals.js';
 import { validateBookingRequest, validateProposal, type FieldErrors } from './requests.js';
-import { TUNNEL_JS } from './script.js';
 import { instantOf, MAX_HORIZON_DAYS, parseSlotsParams, todayIn, toSlotDays, type SlotDay } from './slots.js';
-import { TUNNEL_CSS } from './style.js';
 
 /** Slot starts (ISO 8601 instants) of a type from `from` (its zone's date) for `days` days, as seen at `now`. */
 export type FetchSlots = (type: BookingTypeConfig, window: { from: string; days: number; now: Date }) => Promise<string[]>;
@@ -277,8 +277,10 @@ function registerRoutes(d: Deps): void {
     body: renderIndexPage((await catalog.all()).map((e) => ({ type: e.type.type, title: e.type.title, ...(e.type.description ? { description: e.type.description } : {}) }))),
   }));
 
-  router.get(STYLE_PATH, async () => ({ status: 200, headers: { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'no-cache' }, body: TUNNEL_CSS }));
-  router.get(SCRIPT_PATH, async () => ({ status: 200, headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }, body: TUNNEL_JS }));
+  // Read at start: a missing build stops the server here, with the file to build.
+  for (const route of webAssets().routes('booking')) {
+    router.get(route.path, async (req) => route.answer(req.headers['if-none-match']), assetRouteDoc(route.asset.contentType, route.immutable));
+  }
 
   router.get('/book/:type', async (req) => {
     const got = await entryOr(req.params.type as string, true);

@@ -1,7 +1,7 @@
 /**
- * What the tunnel offers out of the free slots: pure functions the page runs in the browser (their source is
- * served as is, see script.ts): parameters, built-ins and each other only (all of them are served together),
- * no import, no constant from this module's scope. Tested here like any other code.
+ * What the tunnel offers out of the free slots: pure functions that the page's script (browser/tunnel.ts)
+ * imports and esbuild bundles with it, so they run in the browser: nothing of node here. Tested here like any
+ * other code.
  *
  * The seed picked dates at random; these spread the choice evenly instead, so a reload shows the same
  * offer (a visitor who comes back finds what they saw) and the tests know what to expect.

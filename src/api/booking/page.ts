@@ -1,9 +1,8 @@
 import type { BookingTypeConfig } from '../../config/index.js';
+import { assetPath } from '../assets.js';
+import type { PageSettings } from './settings.js';
 
-/** Where the page's own files are served (a third path segment: never a booking type's page). */
-export const ASSETS_PATH = '/book/assets';
-export const SCRIPT_PATH = `${ASSETS_PATH}/tunnel.js`;
-export const STYLE_PATH = `${ASSETS_PATH}/tunnel.css`;
+export type { PageSettings } from './settings.js';
 
 /**
  * Everything the page loads comes from this server; nothing inline runs (the page's settings are a JSON
@@ -20,20 +19,6 @@ export const PAGE_HEADERS: Record<string, string> = {
   // The free times change with every booking: a page from a cache would offer taken ones.
   'cache-control': 'no-store',
 };
-
-/** What the page script needs, and nothing else: no event type id, no API URL, no key. */
-export interface PageSettings {
-  type: string;
-  title: string;
-  timezone: string;
-  /** Today in the type's zone, `YYYY-MM-DD`: week 0 starts here. */
-  today: string;
-  /** First day past the horizon: "next week" stops before it. */
-  horizonEnd: string;
-  rangeDays: number;
-  datesOffered: number;
-  timesPerDate: number;
-}
 
 export function pageSettings(type: BookingTypeConfig, today: string, horizonEnd: string): PageSettings {
   return {
@@ -65,8 +50,8 @@ function shell(title: string, body: string, withScript: boolean): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light">
 <title>${escapeHtml(title)}</title>
-<link rel="stylesheet" href="${STYLE_PATH}">
-${withScript ? `<script src="${SCRIPT_PATH}" defer></script>\n` : ''}</head>
+<link rel="stylesheet" href="${assetPath('booking/tunnel.css')}">
+${withScript ? `<script src="${assetPath('booking/tunnel.js')}" defer></script>\n` : ''}</head>
 <body>
 ${body}
 </body>

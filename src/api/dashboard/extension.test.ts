@@ -123,11 +123,25 @@ describe('dashboard access', () => {
     expect(r.headers.get('set-cookie')).toMatch(new RegExp(`^${SESSION_COOKIE}=; .*Max-Age=0`));
   });
 
-  it('serves its script and stylesheet itself', async () => {
-    const js = await call('/dashboard/app.js');
-    expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
+  it('serves its script and stylesheet itself: hashed paths immutable, stable paths revalidated by ETag', async () => {
+    const page = await call('/', { headers: { 'x-api-key': API_KEY } });
+    const hashed = /<script src="(\/dashboard\/app\.[0-9a-f]{16}\.js)"/.exec(page.text)?.[1] ?? '';
+    const js = await call(hashed);
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(js.text).toContain('/dashboard/state.json');
-    expect((await call('/dashboard/app.css')).headers.get('content-type')).toMatch(/^text\/css/);
+    const etag = js.headers.get('etag') ?? '';
+    expect(etag).toMatch(/^"[\w-]{32}"$/);
+    const again = await call(hashed, { headers: { 'if-none-match': etag } });
+    expect([again.status, again.text, again.headers.get('etag')]).toEqual([304, '', etag]);
+    const stable = await call('/dashboard/app.js');
+    expect([stable.status, stable.text, stable.headers.get('etag'), stable.headers.get('cache-control')]).toEqual([200, js.text, etag, 'no-cache']);
+    expect((await call('/dashboard/app.js', { headers: { 'if-none-match': `W/${etag}` } })).status).toBe(304);
+    const css = /<link rel="stylesheet" href="(\/dashboard\/app\.[0-9a-f]{16}\.css)"/.exec(page.text)?.[1] ?? '';
+    expect((await call(css)).headers.get('content-type')).toBe('text/css; charset=utf-8');
+    expect((await call('/dashboard/app.css')).headers.get('content-type')).toBe('text/css; charset=utf-8');
+    expect((await call('/dashboard/app.0000000000000000.js')).status).toBe(404);
   });
 });
 

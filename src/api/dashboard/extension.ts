@@ -1,13 +1,14 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { isValidInstanceName } from '../../config/index.js';
 import { describeError } from '../../lib/index.js';
+import { webAssets } from '../assets.js';
 import { createBudget, retryAfterHeaders } from '../budget.js';
+import { assetRouteDoc } from '../openapi.js';
 import type { ApiRequest, ApiResponse } from '../router.js';
 import type { ApiExtension, ApiExtensionContext } from '../server.js';
-import { DASHBOARD_CSS, DASHBOARD_JS } from './assets.js';
 import { cameOverHttps, clearedSessionCookie, createSessions, csrfAllows, identify, parseCookies, requestOrigin, SESSION_COOKIE, sessionCookie, type Caller } from './auth.js';
 import { createConfigSource } from './configs.js';
-import { ACTIONS, actionsFor, ASSET_PATHS, renderDashboardPage, renderFragments, renderLoginPage, type ActionName } from './render.js';
+import { ACTIONS, actionsFor, renderDashboardPage, renderFragments, renderLoginPage, type ActionName } from './render.js';
 import { buildDashboardState, type InstanceView } from './state.js';
 
 /** What a button did, as the card shows it: one line, and a few more (one per channel, say). */
@@ -146,8 +147,10 @@ export function dashboardExtension(opts: DashboardOptions): ApiExtension {
       return json(200, { ...s, html: renderFragments(s) });
     });
 
-    router.get(ASSET_PATHS.css, async () => ({ status: 200, headers: { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'no-cache' }, body: DASHBOARD_CSS }));
-    router.get(ASSET_PATHS.js, async () => ({ status: 200, headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }, body: DASHBOARD_JS }));
+    // Read at start: a missing build stops the server here, with the file to build.
+    for (const route of webAssets().routes('dashboard')) {
+      router.get(route.path, async (req) => route.answer(req.headers['if-none-match']), assetRouteDoc(route.asset.contentType, route.immutable));
+    }
 
     router.post('/dashboard/instances/:name/:action', async (req) => {
       const caller = who(req);

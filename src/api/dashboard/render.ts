@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { assetPath } from '../assets.js';
 import { dayKey, formatClock, formatDay, formatDuration, formatTime, formatWhen } from './format.js';
 import { esc } from './html.js';
 import { renderRunPlot } from './plot.js';
@@ -8,8 +9,6 @@ import type { DashboardState, InstanceState, InstanceView } from './state.js';
 export const UPCOMING_SHOWN = 12;
 /** How often the page asks for fresh state: a run or a slot shows within seconds, and it is one small request. */
 export const POLL_MS = 5_000;
-
-export const ASSET_PATHS = { css: '/dashboard/app.css', js: '/dashboard/app.js' } as const;
 
 /** Button → the POST path segment, its label, and what the card says while it runs. */
 export const ACTIONS = {
@@ -216,8 +215,8 @@ function page(title: string, body: string, opts: { script: boolean }): string {
     '<meta name="referrer" content="same-origin">',
     `<title>${esc(title)}</title>`,
     '<link rel="icon" href="data:,">',
-    `<link rel="stylesheet" href="${ASSET_PATHS.css}">`,
-    opts.script ? `<script src="${ASSET_PATHS.js}" defer></script>` : '',
+    `<link rel="stylesheet" href="${assetPath('dashboard/app.css')}">`,
+    opts.script ? `<script src="${assetPath('dashboard/app.js')}" defer></script>` : '',
     '</head>',
     body,
     '</html>',
