@@ -1,6 +1,7 @@
 import { appendFile, mkdir, rename, writeFile, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeRedactor } from '../lib/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { ALERTS_FILE, ERRORS_FILE, EVENTS_FILE, importInstanceData, instancesInDataDir, RUNS_FILE, startImporter } from './importer.js';
 import { captureLogger, tempDirs, type TempDirs } from './test-support.test-helper.js';
@@ -166,6 +167,16 @@ describe('errors.log', () => {
     await writeFile(join(dir, ERRORS_FILE), errLine(5, 'fifth'));
     await importOnce();
     expect(await allErrors()).toEqual(['fifth', 'fourth', 'third', 'second: with spaces | and pipes', 'first']);
+  });
+
+  it('stores texts with the secrets of today\'s configs hidden (an old line written before a password changed hands)', async () => {
+    const secret = 'Old-Passw0rd-still-valid';
+    await writeFile(join(dir, ERRORS_FILE), errLine(1, `login refused for ${secret} (${encodeURIComponent(secret)})`));
+    await writeFile(join(dir, RUNS_FILE), run(1, { outcome: 'failed', error: `bad password ${secret}` }));
+    const s = await importInstanceData({ store, dataDir: dirs.dataDir, instances: [NAME], logger: captureLogger().logger, redact: makeRedactor([secret]) });
+    expect(s.errors).toBe(1);
+    expect(await allErrors()).toEqual(['login refused for [REDACTED] ([REDACTED])']);
+    expect((await allRuns())[0]?.error).toBe('bad password [REDACTED]');
   });
 
   it('skips lines that are not error lines', async () => {

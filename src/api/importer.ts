@@ -99,6 +99,12 @@ export interface ImportOptions {
   dataDir: string;
   instances: readonly string[];
   logger: Logger;
+  /**
+   * Hides the secrets of today's configs in every text before it is stored (workers redact what they write, but a
+   * line written before a password changed hands, or by the Python original, may hold one): what the store holds,
+   * no route can leak.
+   */
+  redact?: (text: string) => string;
 }
 
 /** One pass over every instance's files; a problem with one instance is logged and does not stop the others. */
@@ -108,7 +114,7 @@ export async function importInstanceData(opts: ImportOptions): Promise<ImportSum
     if (!isValidInstanceName(name)) continue;
     const log = opts.logger.child({ instance: name });
     try {
-      const s = await importOne(opts.store, join(opts.dataDir, name), name, log);
+      const s = await importOne(opts.store, join(opts.dataDir, name), name, log, opts.redact ?? ((t) => t));
       for (const k of Object.keys(total) as (keyof ImportSummary)[]) total[k] += s[k];
       if (s.runs + s.alerts + s.errors + s.events > 0) {
         log.debug(`imported ${s.runs} run(s), ${s.alerts} alert line(s), ${s.errors} error line(s)${s.events ? ', new events' : ''}`);
@@ -120,7 +126,7 @@ export async function importInstanceData(opts: ImportOptions): Promise<ImportSum
   return total;
 }
 
-async function importOne(store: Store, dir: string, name: string, log: Logger): Promise<ImportSummary> {
+async function importOne(store: Store, dir: string, name: string, log: Logger, redact: (text: string) => string): Promise<ImportSummary> {
   const s = emptySummary();
   const skip = (file: string, why: string): false => {
     s.skipped++;
@@ -141,7 +147,7 @@ async function importOne(store: Store, dir: string, name: string, log: Logger): 
           durationMs: Math.round(r.durationMs),
           outcome: r.outcome,
           phase: r.phase ?? null,
-          error: r.error ?? null,
+          error: r.error == null ? null : redact(r.error),
           courses: r.courses,
           ...r.counts,
         }),
@@ -152,14 +158,19 @@ async function importOne(store: Store, dir: string, name: string, log: Logger): 
   s.alerts = await importAppended(store, join(dir, ALERTS_FILE), cursorKey(name, ALERTS_FILE), async (line) => {
     const parsed = alertLine.safeParse(parseJson(line));
     if (!parsed.success) return skip(ALERTS_FILE, 'not an alert journal entry');
-    return tryStore(() => store.upsertAlert({ ...parsed.data, instance: name }), (why) => skip(ALERTS_FILE, why));
+    return tryStore(() => store.upsertAlert({
+          ...parsed.data,
+          summary: redact(parsed.data.summary),
+          lastError: parsed.data.lastError === null ? null : redact(parsed.data.lastError),
+          instance: name,
+        }), (why) => skip(ALERTS_FILE, why));
   });
 
   const errorLine = async (line: string): Promise<boolean> => {
     const m = ERROR_LINE.exec(line);
     if (!m) return skip(ERRORS_FILE, 'not `<time> <phase> <message>`');
     const [, at, phase, message] = m as unknown as [string, string, string, string];
-    return tryStore(() => store.insertError({ instance: name, at, phase, message }), (why) => skip(ERRORS_FILE, why));
+    return tryStore(() => store.insertError({ instance: name, at, phase, message: redact(message) }), (why) => skip(ERRORS_FILE, why));
   };
   // Oldest first. A rotated file is complete and never appended again: it is read whole when it changes
   // (that is, when a rotation moved lines into it), which also catches lines errors.log got just before rotating.
@@ -340,6 +351,8 @@ export interface ImporterOptions {
   instances?: readonly string[] | (() => Promise<readonly string[]>);
   logger: Logger;
   intervalMs?: number;
+  /** The redactor of today's configs, asked once per pass (see ImportOptions.redact). */
+  redactor?: () => Promise<(text: string) => string>;
 }
 
 export interface Importer {
@@ -365,7 +378,14 @@ export function startImporter(opts: ImporterOptions): Importer {
 
   const pass = async (): Promise<ImportSummary> => {
     try {
-      const summary = await importInstanceData({ store: opts.store, dataDir: opts.dataDir, instances: await listInstances(), logger: opts.logger });
+      const redact = opts.redactor ? await opts.redactor() : undefined;
+      const summary = await importInstanceData({
+        store: opts.store,
+        dataDir: opts.dataDir,
+        instances: await listInstances(),
+        logger: opts.logger,
+        ...(redact ? { redact } : {}),
+      });
       lastFailure = '';
       return summary;
     } catch (err) {

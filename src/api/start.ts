@@ -1,6 +1,7 @@
 import { configDir as defaultConfigDir, dataDir as defaultDataDir } from '../config/index.js';
 import { ConfigError, type Clock, type Logger } from '../lib/index.js';
 import { openStore, type Store } from '../store/index.js';
+import { createConfigSource } from './config-source.js';
 import { startImporter, type Importer } from './importer.js';
 import { apiKeysFromEnv } from './keys.js';
 import { CLOSE_GRACE_MS, createApiServer, type ApiExtension } from './server.js';
@@ -61,7 +62,14 @@ export async function startApi(opts: StartApiOptions): Promise<RunningApi> {
   const logger = opts.logger;
 
   const store = await openStore({ dataDir, logger, ...(databaseUrl ? { databaseUrl } : {}) });
-  const importer = startImporter({ store, dataDir, logger, ...(opts.importIntervalMs ? { intervalMs: opts.importIntervalMs } : {}) });
+  const configs = createConfigSource(configDir, { env });
+  const importer = startImporter({
+    store,
+    dataDir,
+    logger,
+    redactor: async () => (await configs.load()).redact,
+    ...(opts.importIntervalMs ? { intervalMs: opts.importIntervalMs } : {}),
+  });
   const server = createApiServer({
     store,
     configDir,
