@@ -1,6 +1,8 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../store/index.js';
+import { bookingExtension } from './booking/index.js';
+import { dashboardExtension } from './dashboard/index.js';
 import { renderDocsHtml } from './openapi.js';
 import { createApiServer, openApiDocumentOf, type ApiServer } from './server.js';
 import { captureLogger, tempDirs, type TempDirs } from './test-support.test-helper.js';
@@ -18,7 +20,21 @@ beforeAll(async () => {
   dirs = await tempDirs();
   const { logger } = captureLogger();
   store = await openStore({ dataDir: dirs.dataDir, logger });
-  server = createApiServer({ store, configDir: dirs.configDir, dataDir: dirs.dataDir, apiKeys: ['k'], logger });
+  // Both pages' extensions too: the document must cover every route the server answers, theirs included.
+  const unused = async (): Promise<never> => {
+    throw new Error('not called while documenting');
+  };
+  server = createApiServer({
+    store,
+    configDir: dirs.configDir,
+    dataDir: dirs.dataDir,
+    apiKeys: ['k'],
+    logger,
+    extensions: [
+      dashboardExtension({ actions: { runNow: unused, restart: unused, testNotification: unused } }),
+      bookingExtension({ fetchSlots: unused, createBooking: unused, notify: unused, env: {} }),
+    ],
+  });
   doc = openApiDocumentOf(server.app) as typeof doc;
 });
 
@@ -53,10 +69,27 @@ describe('the generated OpenAPI document', () => {
     expect(instance.properties.last_run?.nullable).toBe(true);
   });
 
-  it('asks for the key on /v1 paths only', () => {
-    for (const [path, ops] of Object.entries(doc.paths)) {
-      expect(Boolean(ops.get?.security), path).toBe(path.startsWith('/v1/'));
+  it('documents every route the server answers (method and path), the pages’ routes included, and nothing else', () => {
+    const served = new Set(server.app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path.replace(/:([A-Za-z_]+)/g, '{$1}')}`));
+    const documented = new Set(Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)));
+    expect(documented).toEqual(served);
+    for (const route of ['POST /book/{type}/booking', 'POST /book/{type}/availability', 'GET /api/calcom/slots', 'POST /login', 'GET /dashboard/state.json']) {
+      expect(documented.has(route), route).toBe(true);
     }
+  });
+
+  it('asks for the key on /v1 paths and the dashboard’s JSON only', () => {
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      const secured = Object.values(ops).some((op) => Boolean((op as { security?: unknown }).security));
+      expect(secured, path).toBe(path.startsWith('/v1/') || path.startsWith('/dashboard/instances') || path === '/dashboard/state.json');
+    }
+  });
+
+  it('documents the errors and headers a client meets: 429 on public posts, ETag on feeds', () => {
+    const op = (p: string, m: string) => (doc.paths[p] as Record<string, { responses: Record<string, unknown>; parameters?: { name: string; in: string }[] }>)[m];
+    expect(Object.keys(op('/book/{type}/availability', 'post')?.responses ?? {})).toEqual(expect.arrayContaining(['201', '400', '429']));
+    expect(op('/ics/{file}', 'get')?.parameters?.some((p) => p.name === 'if-none-match' && p.in === 'header')).toBe(true);
+    expect(Object.keys(op('/ics/{file}', 'get')?.responses ?? {})).toEqual(expect.arrayContaining(['200', '304', '404']));
   });
 
   it('documents the seed parameters of /v1/messages from the schemas that check them', () => {

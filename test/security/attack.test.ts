@@ -136,7 +136,7 @@ describe('an attacker against campus-sync serve', () => {
   async function concretePaths(): Promise<{ path: string; methods: string[] }[]> {
     const doc = JSON.parse((await send('/docs/openapi.json')).body) as { paths: Record<string, Record<string, unknown>> };
     return Object.entries(doc.paths).map(([p, ops]) => ({
-      path: p.replace('{name}', 'alice').replace('{message_id}', '123456789012345678').replace('{file}', 'alice.ics').replace('{type}', 'appel'),
+      path: p.replace('{name}', 'alice').replace('{message_id}', '123456789012345678').replace('{file}', 'alice.ics').replace('{type}', 'appel').replace('{action}', 'run'),
       methods: Object.keys(ops).map((m) => m.toUpperCase()),
     }));
   }

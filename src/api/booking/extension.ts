@@ -8,6 +8,7 @@ import { assetRouteDoc } from '../openapi.js';
 import type { ApiRequest, ApiResponse } from '../router.js';
 import type { ApiExtension } from '../server.js';
 import { createBookingCatalog, type BookingCatalog, type BookingEntry } from './catalog.js';
+import { BOOKING_DOCS } from './docs.js';
 import { addDays, daysBetween } from './offer.js';
 import { PAGE_HEADERS, pageSettings, renderBookingPage, renderIndexPage, renderNotFoundPage } from './page.js';
 import { createProposalLog, type ProposalLog, type StoredProposal } from './proposals.js';
@@ -269,13 +270,13 @@ function registerRoutes(d: Deps): void {
       logger.warn(`booking ${params.type}: Cal.com slots failed: ${redact(describeError(err))}`);
       return calcomFailure(err, redact, 'The free times could not be loaded');
     }
-  });
+  }, BOOKING_DOCS.slots);
 
   router.get('/book', async () => ({
     status: 200,
     headers: PAGE_HEADERS,
     body: renderIndexPage((await catalog.all()).map((e) => ({ type: e.type.type, title: e.type.title, ...(e.type.description ? { description: e.type.description } : {}) }))),
-  }));
+  }), BOOKING_DOCS.index);
 
   // Read at start: a missing build stops the server here, with the file to build.
   for (const route of webAssets().routes('booking')) {
@@ -288,7 +289,7 @@ function registerRoutes(d: Deps): void {
     const today = todayIn(got.entry.type.timezone, clock.now());
     const settings = pageSettings(got.entry.type, today, addDays(today, MAX_HORIZON_DAYS));
     return { status: 200, headers: PAGE_HEADERS, body: renderBookingPage(got.entry.type, settings) };
-  });
+  }, BOOKING_DOCS.page);
 
   /** The first answer to a submission id, replayed to a resend; a failure is not kept (the resend tries again). */
   const once = (key: string, run: () => Promise<ApiResponse>): Promise<ApiResponse> => {
@@ -349,7 +350,7 @@ function registerRoutes(d: Deps): void {
         return calcomFailure(err, redact, 'The booking could not be made');
       }
     });
-  });
+  }, BOOKING_DOCS.booking);
 
   router.post('/book/:type/availability', async (req) => {
     const got = await entryOr(req.params.type as string, false);
@@ -386,5 +387,5 @@ function registerRoutes(d: Deps): void {
       }
       return { status: 201, headers: { 'cache-control': 'no-store' }, json: { ok: true } };
     });
-  });
+  }, BOOKING_DOCS.availability);
 }

@@ -72,7 +72,7 @@ export interface AvailabilityProposal {
   message?: string;
 }
 
-const rowSchema = z
+export const rowSchema = z
   .object({
     date: z.string({ error: 'Choose a date' }).refine(isCalendarDate, { error: 'Choose a date' }),
     from: z.string({ error: 'Enter a start time' }).regex(TIME, { error: 'Enter a start time (HH:MM)' }),
@@ -80,7 +80,7 @@ const rowSchema = z
   })
   .refine((r) => r.from < r.to, { error: 'The end must be after the start', path: ['to'] });
 
-const proposalSchema = z.object({
+export const proposalSchema = z.object({
   requestId,
   name: text('Enter your name', MAX_NAME_CHARS),
   email,

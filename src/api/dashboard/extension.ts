@@ -8,6 +8,7 @@ import type { ApiRequest, ApiResponse } from '../router.js';
 import type { ApiExtension, ApiExtensionContext } from '../server.js';
 import { cameOverHttps, clearedSessionCookie, createSessions, csrfAllows, identify, parseCookies, requestOrigin, SESSION_COOKIE, sessionCookie, type Caller } from './auth.js';
 import { createConfigSource } from './configs.js';
+import { DASHBOARD_DOCS } from './docs.js';
 import { ACTIONS, actionsFor, renderDashboardPage, renderFragments, renderLoginPage, type ActionName } from './render.js';
 import { buildDashboardState, type InstanceView } from './state.js';
 
@@ -116,7 +117,7 @@ export function dashboardExtension(opts: DashboardOptions): ApiExtension {
     router.get('/', async (req) => {
       if (!who(req)) return html(401, renderLoginPage());
       return html(200, renderDashboardPage(await state()));
-    });
+    }, DASHBOARD_DOCS.page);
 
     router.post('/login', async (req) => {
       if (requestOrigin(req.headers) === 'cross') return html(403, renderLoginPage({ error: 'Refused: the form was posted from another site.' }));
@@ -132,20 +133,20 @@ export function dashboardExtension(opts: DashboardOptions): ApiExtension {
       loginFailures.refund(req.client);
       const cookie = sessionCookie(sessions.issue(key, clock.now()), { secure: secureCookie(req.headers), ...(opts.sessionMaxAgeS !== undefined ? { maxAgeS: opts.sessionMaxAgeS } : {}) });
       return { status: 303, headers: { location: '/', 'set-cookie': cookie, 'cache-control': 'no-store' }, body: '' };
-    });
+    }, DASHBOARD_DOCS.login);
 
     router.post('/logout', async (req) => {
       if (requestOrigin(req.headers) === 'cross') return json(403, { error: 'refused: cross-site request' });
       // Revoked on the server: the old cookie opens nothing any more, even if it was copied before the logout.
       sessions.revoke(parseCookies(typeof req.headers.cookie === 'string' ? req.headers.cookie : undefined)[SESSION_COOKIE]);
       return { status: 303, headers: { location: '/', 'set-cookie': clearedSessionCookie({ secure: secureCookie(req.headers) }), 'cache-control': 'no-store' }, body: '' };
-    });
+    }, DASHBOARD_DOCS.logout);
 
     router.get(STATE_PATH, async (req) => {
       if (!who(req)) return json(401, { error: 'log in first (or send the x-api-key header)' });
       const s = await state();
       return json(200, { ...s, html: renderFragments(s) });
-    });
+    }, DASHBOARD_DOCS.state);
 
     // Read at start: a missing build stops the server here, with the file to build.
     for (const route of webAssets().routes('dashboard')) {
@@ -179,6 +180,6 @@ export function dashboardExtension(opts: DashboardOptions): ApiExtension {
       } finally {
         running.delete(slot);
       }
-    });
+    }, DASHBOARD_DOCS.action);
   };
 }
