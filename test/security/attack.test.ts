@@ -294,5 +294,7 @@ describe('an attacker against campus-sync serve', () => {
     expect(replies.length).toBeGreaterThan(1_000);
     for (const r of replies) expect(holdsSecret(r.answer.body), r.what).toBe(false);
     for (const r of replies) expect(holdsSecret(JSON.stringify(r.answer.headers)), r.what).toBe(false);
+    // Nobody without the key learns where the server keeps its files.
+    for (const r of replies.filter((x) => !x.what.endsWith('(with key)'))) expect(r.answer.body, r.what).not.toContain(ws.root);
   });
 });
