@@ -10,6 +10,8 @@ export const ALERT_KINDS = [
   'sync.recovered',
   'sync.done',
   'deletion.guarded',
+  /** A class coming soon moved, was cancelled or added, or changed room or teacher (worker/changes.ts). */
+  'timetable.changed',
   'test',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];

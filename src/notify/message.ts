@@ -18,6 +18,8 @@ const SEVERITY_OF: Record<AlertKind, Severity> = {
   'sync.recovered': 'info',
   'sync.done': 'info',
   'deletion.guarded': 'warning',
+  // Info by default; the alert itself says warning when a class within 24 h is cancelled or moved.
+  'timetable.changed': 'info',
   test: 'info',
 };
 

@@ -1,0 +1,65 @@
+import { formatTime, formatWhen, translator, type Locale } from '../lib/index.js';
+import type { NewAlert } from '../notify/index.js';
+import { anyUrgent, type ClassSnapshot, type TimetableChange } from './changes.js';
+
+/** Discord allows 25 embed fields; past this the message says how many more (one message per run, always). */
+export const MAX_CHANGE_FIELDS = 20;
+
+const sameDay = (a: string, b: string, zone: string, locale: Locale): boolean => formatWhen(a, zone, locale).slice(0, -6) === formatWhen(b, zone, locale).slice(0, -6);
+
+/** One line for one change, in `locale`, times in `zone`. */
+export function describeChange(c: TimetableChange, zone: string, locale: Locale): string {
+  const t = translator(locale);
+  const when = (x: ClassSnapshot): string => formatWhen(x.start, zone, locale);
+  const subject = (c.before ?? c.after) as ClassSnapshot;
+  switch (c.kind) {
+    case 'moved': {
+      const b = c.before as ClassSnapshot;
+      const a = c.after as ClassSnapshot;
+      const to = sameDay(b.start, a.start, zone, locale) ? `${formatTime(a.start, zone, locale)}–${formatTime(a.end, zone, locale)}` : `${when(a)}–${formatTime(a.end, zone, locale)}`;
+      return t('changes.moved', { title: subject.title, from: `${when(b)}–${formatTime(b.end, zone, locale)}`, to });
+    }
+    case 'cancelled':
+      return t('changes.cancelled', { title: subject.title, when: when(subject) });
+    case 'added':
+      return t('changes.added', { title: subject.title, when: when(subject) });
+    case 'room':
+      return t('changes.room', {
+        title: subject.title,
+        when: when(subject),
+        from: c.before?.room || t('changes.noRoom'),
+        to: c.after?.room || t('changes.noRoom'),
+      });
+    case 'teacher':
+      return t('changes.teacher', {
+        title: subject.title,
+        when: when(subject),
+        from: c.before?.teacher || t('changes.noTeacher'),
+        to: c.after?.teacher || t('changes.noTeacher'),
+      });
+  }
+}
+
+/**
+ * ONE alert for a run's changes (event `timetable.changed`): a line per class in the text (email's plain part, Slack,
+ * ntfy) and a field per class (Discord and Slack render them as a list readable on a phone). A warning when a class
+ * within 24 h is cancelled or moved, info otherwise. Its id is derived from the changes, so a retried run that finds
+ * the same changes is the same alert (the outbox dedupes on it).
+ */
+export function changeAlert(instance: string, changes: readonly TimetableChange[], opts: { zone: string; locale: Locale; runId: string }): NewAlert | null {
+  if (changes.length === 0) return null;
+  const t = translator(opts.locale);
+  const lines = changes.map((c) => describeChange(c, opts.zone, opts.locale));
+  const shown = lines.slice(0, MAX_CHANGE_FIELDS);
+  const more = lines.length - shown.length;
+  const fields = changes.slice(0, MAX_CHANGE_FIELDS).map((c, i) => ({ name: ((c.before ?? c.after) as ClassSnapshot).title.slice(0, 250), value: (shown[i] as string).slice(0, 1000) }));
+  return {
+    id: `timetable-${instance}-${opts.runId}`,
+    kind: 'timetable.changed',
+    severity: anyUrgent(changes) ? 'warning' : 'info',
+    instance,
+    title: t('changes.title', { instance, count: changes.length }),
+    text: [...shown, ...(more > 0 ? [t('changes.more', { count: more })] : [])].join('\n'),
+    fields,
+  };
+}
