@@ -5,6 +5,8 @@
  * Channels belong to a guild and keep a message history (snowflake ids that grow with time, authors,
  * attachments, embeds) that tests fill, edit and delete; the bot reads it back through
  * `GET /api/v10/channels/{id}/messages` with Discord's `before` / `after` / `around` / `limit` paging.
+ * Webhooks answer on the unversioned path users copy (`/api/webhooks/…`, API v6: rate-limit waits in
+ * milliseconds) and on `/api/v{n}/webhooks/…` (v8+: seconds), as the reference's "Facts" say.
  * Where the reference is silent the stricter plausible answer is chosen and said in a comment.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -118,6 +120,10 @@ const DEFAULT_BOT_TOKEN = 'test-bot-token';
 const GLOBAL_LIMIT_PER_SECOND = 50;
 const DEFAULT_ROUTE_LIMIT = { limit: 5, windowSeconds: 2, enforce: false };
 const DEFAULT_RETRY_AFTER_SECONDS = 1;
+/** A path without `/v{n}` is served by API v6 (slots-and-alerts.md, Discord, first point). */
+const UNVERSIONED_API_VERSION = 6;
+/** From v8 on, rate-limit times are seconds; before, milliseconds. */
+const FIRST_API_VERSION_IN_SECONDS = 8;
 /** Snowflakes count milliseconds from the first second of 2015. */
 const DISCORD_EPOCH = 1420070400000n;
 /** Default page size of the message list. */
@@ -324,7 +330,7 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
   const bucketHash = (key: string): string => createHash('sha1').update(key).digest('hex').slice(0, 32);
 
   /** Counts one request against its route bucket; returns the headers to send, or a 429 when enforced and exhausted. */
-  const takeBucket = (key: string): { headers: Record<string, string>; limited?: SimAnswer } => {
+  const takeBucket = (key: string, millis: boolean): { headers: Record<string, string>; limited?: SimAnswer } => {
     const now = Date.now();
     const windowMs = routeLimit.windowSeconds * 1000;
     let b = buckets.get(key);
@@ -340,16 +346,20 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
       'X-RateLimit-Bucket': bucketHash(key),
     };
     if (b.count >= routeLimit.limit && routeLimit.enforce) {
-      return { headers: base, limited: rateLimited(resetAfter, false, base) };
+      return { headers: base, limited: rateLimited(resetAfter, false, millis, base) };
     }
     b.count += 1;
     return { headers: { ...base, 'X-RateLimit-Remaining': String(Math.max(0, routeLimit.limit - b.count)) } };
   };
 
-  const rateLimited = (retryAfter: number, global: boolean, bucketHeaders?: Record<string, string>): SimAnswer => {
+  /**
+   * A 429. `millis`: the request used an API version below 8 (an unversioned webhook URL runs v6), where
+   * `retry_after` and `Retry-After` are MILLISECONDS (slots-and-alerts.md, Discord, first point); v8+ answers seconds.
+   */
+  const rateLimited = (retryAfter: number, global: boolean, millis: boolean, bucketHeaders?: Record<string, string>): SimAnswer => {
     const rounded = Math.round(retryAfter * 1000) / 1000;
     const headers: Record<string, string> = {
-      'Retry-After': String(Math.max(1, Math.ceil(retryAfter))),
+      'Retry-After': millis ? String(Math.ceil(retryAfter * 1000)) : String(Math.max(1, Math.ceil(retryAfter))),
       'X-RateLimit-Scope': global ? 'global' : 'user',
     };
     if (global) headers['X-RateLimit-Global'] = 'true';
@@ -360,20 +370,21 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
         'X-RateLimit-Reset-After': rounded.toFixed(3),
         'X-RateLimit-Bucket': bucketHash('injected'),
       }, { 'X-RateLimit-Remaining': '0' });
-    return { status: 429, json: { message: 'You are being rate limited.', retry_after: rounded, global }, headers };
+    const body = { message: 'You are being rate limited.', retry_after: millis ? Math.ceil(retryAfter * 1000) : rounded, global };
+    return { status: 429, json: body, headers };
   };
 
   /** Sliding one-second window over every request that got past it. */
-  const takeGlobal = (): SimAnswer | null => {
+  const takeGlobal = (millis: boolean): SimAnswer | null => {
     const now = Date.now();
     while (globalWindow.length && (globalWindow[0] ?? 0) <= now - 1000) globalWindow.shift();
-    if (globalWindow.length >= globalLimit) return rateLimited(((globalWindow[0] ?? now) + 1000 - now) / 1000, true);
+    if (globalWindow.length >= globalLimit) return rateLimited(((globalWindow[0] ?? now) + 1000 - now) / 1000, true, millis);
     globalWindow.push(now);
     return null;
   };
 
-  const injectedAnswer = (i: Injected): SimAnswer => {
-    if (i.kind === 'rate') return rateLimited(i.retryAfter, i.global);
+  const injectedAnswer = (i: Injected, millis: boolean): SimAnswer => {
+    if (i.kind === 'rate') return rateLimited(i.retryAfter, i.global, millis);
     // Discord's own 500 is JSON; 502/503 come from the proxies in front of it as plain text, so clients must not assume JSON.
     if (i.status === 500) return jsonError(500, 0, '500: Internal Server Error');
     return { status: i.status, text: i.status === 502 ? '502 Bad Gateway' : 'upstream connect error or disconnect/reset before headers', contentType: 'text/plain; charset=utf-8' };
@@ -490,7 +501,7 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
     return { ch, index };
   };
 
-  const executeWebhook = (c: SimCall, id: string, token: string): SimAnswer => {
+  const executeWebhook = (c: SimCall, id: string, token: string, millis: boolean): SimAnswer => {
     const hook = webhooks.get(id);
     if (!hook) return jsonError(404, 10015, 'Unknown Webhook');
     // Not in the reference; Discord answers a known id with a wrong token like this.
@@ -501,7 +512,7 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
     if ('error' in parsed) return parsed.error;
     const errors = validateDiscordMessage(parsed.body);
     if (errors) return jsonError(400, 50035, 'Invalid Form Body', { errors });
-    const bucket = takeBucket(`webhook:${id}`);
+    const bucket = takeBucket(`webhook:${id}`, millis);
     if (bucket.limited) return bucket.limited;
     const message = accept('webhook', hook.channelId, parsed.body as Record<string, unknown>, id);
     if (c.query['wait'] === 'true') return { status: 200, json: message, headers: bucket.headers };
@@ -521,7 +532,7 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
     if ('error' in parsed) return parsed.error;
     const errors = validateDiscordMessage(parsed.body);
     if (errors) return jsonError(400, 50035, 'Invalid Form Body', { errors });
-    const bucket = takeBucket(`channel:${channelId}`);
+    const bucket = takeBucket(`channel:${channelId}`, false);
     if (bucket.limited) return bucket.limited;
     return { status: 200, json: accept('bot', channelId, parsed.body as Record<string, unknown>), headers: bucket.headers };
   };
@@ -560,16 +571,20 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
         page = [...older.slice(Math.max(0, older.length - Math.floor(limit / 2))), ...newer];
       }
     }
-    return { status: 200, json: [...page].reverse(), headers: takeBucket(`list:${channelId}`).headers };
+    return { status: 200, json: [...page].reverse(), headers: takeBucket(`list:${channelId}`, false).headers };
   };
 
   const route = (c: SimCall): SimAnswer => {
-    const global = takeGlobal();
+    // `/api/webhooks/…` (what Discord's "Copy Webhook URL" gives) has no version and runs v6, whose rate-limit
+    // times are milliseconds; `/api/v{n}/…` runs v{n} (slots-and-alerts.md, Discord, first point).
+    const version = Number(/^\/api\/v(\d+)\//.exec(c.path)?.[1] ?? UNVERSIONED_API_VERSION);
+    const millis = version < FIRST_API_VERSION_IN_SECONDS;
+    const global = takeGlobal(millis);
     if (global) return global;
     const inj = injected.shift();
-    if (inj) return injectedAnswer(inj);
-    const hook = /^\/api(?:\/v10)?\/webhooks\/([^/]+)\/([^/]+)$/.exec(c.path);
-    if (hook) return executeWebhook(c, decodeURIComponent(hook[1] ?? ''), decodeURIComponent(hook[2] ?? ''));
+    if (inj) return injectedAnswer(inj, millis);
+    const hook = /^\/api(?:\/v\d+)?\/webhooks\/([^/]+)\/([^/]+)$/.exec(c.path);
+    if (hook) return executeWebhook(c, decodeURIComponent(hook[1] ?? ''), decodeURIComponent(hook[2] ?? ''), millis);
     const chan = /^\/api\/v10\/channels\/([^/]+)\/messages$/.exec(c.path);
     if (chan) return channelMessages(c, decodeURIComponent(chan[1] ?? ''));
     return jsonError(404, 0, '404: Not Found');
