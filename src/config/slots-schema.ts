@@ -116,7 +116,9 @@ const clicrdvWatcherSchema = z.strictObject({
   ...common,
   provider: z.literal('clicrdv'),
   url: z.string().refine(isClicrdvUrl, {
-    error: 'expected the availabletimeslots URL, e.g. https://www.clicrdv.com/api/v2/availabletimeslots?group_id=…&from={date}&apikey=…',
+    error:
+      'expected the availabletimeslots URL, e.g. https://www.clicrdv.com/api/v2/availabletimeslots?group_id=…&appointments[0][intervention_id]=…&apikey=… ' +
+      '(add &from={date} only to ask day by day)',
   }),
   daysAhead: intIn(1, MAX_CLICRDV_DAYS_AHEAD, 'days').default(DEFAULT_CLICRDV_DAYS_AHEAD),
   concurrency: intIn(1, MAX_CLICRDV_CONCURRENCY, 'requests').default(DEFAULT_CLICRDV_CONCURRENCY),
