@@ -546,6 +546,47 @@ describe('Discord simulator, message history', () => {
     expect((await list(ch)).json).toHaveLength(2);
   });
 
+  it('without Read Message History: the list answers 200 [] (not 403) while GET /channels/{id} shows last_message_id', async () => {
+    const ch = sim.createChannel();
+    const seeded = sim.seedHistory(ch, 3);
+    const channel = async (): Promise<{ status: number; json: any }> => {
+      const res = await fetch(`${sim.url}/v10/channels/${ch}`, { headers: BOT_HEADERS });
+      return { status: res.status, json: await res.json() };
+    };
+    expect(await channel()).toMatchObject({ status: 200, json: { id: ch, type: 0, guild_id: sim.guildId, last_message_id: seeded[2]!.id } });
+    sim.setReadHistory(ch, false);
+    expect(await list(ch)).toEqual({ status: 200, json: [] });
+    expect(await list(ch, `?after=${seeded[0]!.id}`)).toEqual({ status: 200, json: [] });
+    expect((await channel()).json.last_message_id).toBe(seeded[2]!.id);
+    sim.setReadHistory(ch, true);
+    expect((await list(ch)).json).toHaveLength(3);
+    // Discord keeps last_message_id when that message is deleted; an empty channel has null.
+    sim.deleteMessage(ch, seeded[2]!.id);
+    expect((await channel()).json.last_message_id).toBe(seeded[2]!.id);
+    const empty = sim.createChannel();
+    const res = await fetch(`${sim.url}/v10/channels/${empty}`, { headers: BOT_HEADERS });
+    expect(((await res.json()) as { last_message_id: unknown }).last_message_id).toBeNull();
+  });
+
+  it('without the Message Content intent: what others wrote is listed with empty content, embeds and attachments; the bot\'s own messages are not', async () => {
+    const ch = sim.createChannel();
+    sim.addMessage(ch, { content: 'salut', authorName: 'alice', attachments: 1, embeds: 1 });
+    const own = await post(`${sim.url}/v10/channels/${ch}/messages`, { content: 'from the bot' }, BOT_HEADERS);
+    expect(own.status).toBe(200);
+    sim.setMessageContentIntent(false);
+    try {
+      const r = await list(ch);
+      expect(r.json.map((m: any) => [m.content, m.embeds.length, m.attachments.length])).toEqual([
+        ['from the bot', 0, 0],
+        ['', 0, 0],
+      ]);
+      expect(sim.history(ch)[0]).toMatchObject({ content: 'salut' });
+    } finally {
+      sim.setMessageContentIntent(true);
+    }
+    expect(contents((await list(ch)).json)).toEqual(['from the bot', 'salut']);
+  });
+
   it('answers an injected 429 on the list route, then the page', async () => {
     const ch = sim.createChannel();
     sim.seedHistory(ch, 2);

@@ -4,7 +4,10 @@
  * on every success, a global limit of 50 requests/s, and injectable 429s and 5xx answers.
  * Channels belong to a guild and keep a message history (snowflake ids that grow with time, authors,
  * attachments, embeds) that tests fill, edit and delete; the bot reads it back through
- * `GET /api/v10/channels/{id}/messages` with Discord's `before` / `after` / `around` / `limit` paging.
+ * `GET /api/v10/channels/{id}/messages` with Discord's `before` / `after` / `around` / `limit` paging, and
+ * `GET /api/v10/channels/{id}` (its `last_message_id`). The reference's silent failures are switches: a
+ * channel without Read Message History lists 200 `[]`, and without the Message Content intent what others
+ * wrote comes back blank.
  * Webhooks answer on the unversioned path users copy (`/api/webhooks/…`, API v6: rate-limit waits in
  * milliseconds) and on `/api/v{n}/webhooks/…` (v8+: seconds), as the reference's "Facts" say.
  * Where the reference is silent the stricter plausible answer is chosen and said in a comment.
@@ -24,6 +27,12 @@ export interface DiscordSimOptions {
    * only advertised; pass `enforce: true` to also answer 429 when it is exhausted.
    */
   routeLimit?: { limit: number; windowSeconds: number; enforce?: boolean };
+  /**
+   * false: the bot's application lacks the privileged Message Content intent, and every message listed
+   * that the bot did not write comes back with empty content, embeds and attachments (reference: "Silent
+   * failures when reading"). Default true.
+   */
+  messageContentIntent?: boolean;
 }
 
 export interface DiscordSimMessage {
@@ -92,6 +101,13 @@ export interface DiscordSim {
   channelGuild(channelId: string): string | undefined;
   /** false: the bot loses View Channel / Read Message History there, and every call answers 403 code 50001. */
   setBotAccess(channelId: string, allowed: boolean): void;
+  /**
+   * false: the bot sees the channel but lacks Read Message History there. As the reference says, the
+   * message list then answers 200 `[]` (not 403), while `GET /channels/{id}` still shows `last_message_id`.
+   */
+  setReadHistory(channelId: string, allowed: boolean): void;
+  /** Turns the Message Content intent off or on again (see DiscordSimOptions.messageContentIntent). */
+  setMessageContentIntent(enabled: boolean): void;
   /** What clients posted (webhook and bot), in order; history added by the helpers below is not in it. */
   messages(): DiscordSimMessage[];
   /** Puts a message in a channel's history, as if a user had posted it; returns it as the API lists it. */
@@ -280,6 +296,9 @@ interface StoredMessage extends DiscordSimMessage {
 interface SimChannel {
   guildId: string;
   botAccess: boolean;
+  readHistory: boolean;
+  /** The newest id ever posted: Discord keeps it when that message is deleted (it "may not point to an existing message"). */
+  lastMessageId: string | null;
   /** Sorted by id, oldest first; deleted messages are removed. */
   messages: DiscordSimChannelMessage[];
 }
@@ -302,10 +321,11 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
   const injected: Injected[] = [];
   const globalWindow: number[] = [];
   const buckets = new Map<string, { start: number; count: number }>();
+  let contentIntent = opts.messageContentIntent ?? true;
 
   const createChannel = (copts: CreateChannelOptions = {}): string => {
     const id = copts.createdAt === undefined ? nextId() : ids.at(toDate(copts.createdAt, 'createdAt').getTime());
-    channels.set(id, { guildId: copts.guildId ?? guildId, botAccess: true, messages: [] });
+    channels.set(id, { guildId: copts.guildId ?? guildId, botAccess: true, readHistory: true, lastMessageId: null, messages: [] });
     return id;
   };
 
@@ -317,6 +337,7 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
 
   /** Keeps the history sorted by id: a message added with a past `at` lands where its id belongs. */
   const insertMessage = (ch: SimChannel, m: DiscordSimChannelMessage): void => {
+    if (ch.lastMessageId === null || compareIds(ch.lastMessageId, m.id) < 0) ch.lastMessageId = m.id;
     const list = ch.messages;
     const last = list.at(-1);
     if (!last || compareIds(last.id, m.id) < 0) {
@@ -519,13 +540,33 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
     return { status: 204, empty: true, headers: bucket.headers };
   };
 
-  const channelMessages = (c: SimCall, channelId: string): SimAnswer => {
-    if (c.headers['authorization'] !== `Bot ${botToken}`) return unauthorized();
+  /** The bot's checks shared by its routes: token, agent, channel, access; the channel when they pass. */
+  const botChannel = (c: SimCall, channelId: string): { ch: SimChannel } | { error: SimAnswer } => {
+    if (c.headers['authorization'] !== `Bot ${botToken}`) return { error: unauthorized() };
     // Discord documents a required `DiscordBot ($url, $versionNumber)` agent; the simulator refuses others with 400 so a client cannot forget it.
-    if (!(c.headers['user-agent'] ?? '').startsWith('DiscordBot (')) return jsonError(400, 0, "User-Agent must be 'DiscordBot ($url, $versionNumber)'");
+    if (!(c.headers['user-agent'] ?? '').startsWith('DiscordBot (')) return { error: jsonError(400, 0, "User-Agent must be 'DiscordBot ($url, $versionNumber)'") };
     const ch = channels.get(channelId);
-    if (!ch) return jsonError(404, 10003, 'Unknown Channel');
-    if (!ch.botAccess) return jsonError(403, 50001, 'Missing Access');
+    if (!ch) return { error: jsonError(404, 10003, 'Unknown Channel') };
+    if (!ch.botAccess) return { error: jsonError(403, 50001, 'Missing Access') };
+    return { ch };
+  };
+
+  /** `GET /channels/{id}`: a guild text channel object; `last_message_id` is shown even without Read Message History. */
+  const getChannel = (c: SimCall, channelId: string): SimAnswer => {
+    const found = botChannel(c, channelId);
+    if ('error' in found) return found.error;
+    if (c.method !== 'GET') return jsonError(405, 0, '405: Method Not Allowed');
+    const { ch } = found;
+    return {
+      status: 200,
+      json: { id: channelId, type: 0, guild_id: ch.guildId, name: `channel-${channelId.slice(-4)}`, position: 0, last_message_id: ch.lastMessageId, nsfw: false, parent_id: null },
+    };
+  };
+
+  const channelMessages = (c: SimCall, channelId: string): SimAnswer => {
+    const found = botChannel(c, channelId);
+    if ('error' in found) return found.error;
+    const { ch } = found;
     if (c.method === 'GET') return listMessages(c, ch, channelId);
     if (c.method !== 'POST') return jsonError(405, 0, '405: Method Not Allowed');
     const parsed = parsePost(c);
@@ -546,6 +587,10 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
    * still listed newest first; `around` = the message itself when it exists plus up to half the limit on
    * each side. Anchors are compared as numbers and need not be ids of existing messages.
    */
+  /** Without the Message Content intent, what another author wrote comes back blank (reference: "Silent failures when reading"). */
+  const asListed = (m: DiscordSimChannelMessage): DiscordSimChannelMessage =>
+    contentIntent || m.author.id === botUser.id ? m : { ...m, content: '', embeds: [], attachments: [] };
+
   const listMessages = (c: SimCall, ch: SimChannel, channelId: string): SimAnswer => {
     const limitRaw = c.query['limit'] ?? String(DEFAULT_LIST_LIMIT);
     const limit = Number(limitRaw);
@@ -571,7 +616,10 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
         page = [...older.slice(Math.max(0, older.length - Math.floor(limit / 2))), ...newer];
       }
     }
-    return { status: 200, json: [...page].reverse(), headers: takeBucket(`list:${channelId}`, false).headers };
+    const headers = takeBucket(`list:${channelId}`, false).headers;
+    // Reference: without Read Message History the list is 200 `[]`, not a 403.
+    if (!ch.readHistory) return { status: 200, json: [], headers };
+    return { status: 200, json: [...page].reverse().map(asListed), headers };
   };
 
   const route = (c: SimCall): SimAnswer => {
@@ -587,6 +635,8 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
     if (hook) return executeWebhook(c, decodeURIComponent(hook[1] ?? ''), decodeURIComponent(hook[2] ?? ''), millis);
     const chan = /^\/api\/v10\/channels\/([^/]+)\/messages$/.exec(c.path);
     if (chan) return channelMessages(c, decodeURIComponent(chan[1] ?? ''));
+    const channel = /^\/api\/v10\/channels\/([^/]+)$/.exec(c.path);
+    if (channel) return getChannel(c, decodeURIComponent(channel[1] ?? ''));
     return jsonError(404, 0, '404: Not Found');
   };
 
@@ -610,6 +660,12 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
     channelGuild: (channelId) => channels.get(channelId)?.guildId,
     setBotAccess: (channelId, allowed) => {
       channelOf(channelId).botAccess = allowed;
+    },
+    setReadHistory: (channelId, allowed) => {
+      channelOf(channelId).readHistory = allowed;
+    },
+    setMessageContentIntent: (enabled) => {
+      contentIntent = enabled;
     },
     messages: () => stored.map(({ object: _object, ...m }) => ({ ...m })),
     addMessage,
