@@ -2,7 +2,7 @@ import { apiKeysFromEnv, startApi } from '../api/index.js';
 import { bookingExtension } from '../api/booking/index.js';
 import { dashboardExtension } from '../api/dashboard/index.js';
 import { configDir, dataDir } from '../config/index.js';
-import { channelHealth, ingestConfigFromEnv, recordIngestHealth, startIngestion, type Ingestion, type MessageSink } from '../ingest/index.js';
+import { channelHealth, createHealthRecorder, ingestConfigFromEnv, startIngestion, type Ingestion, type MessageSink } from '../ingest/index.js';
 import { createLogger, describeError, wantsJson } from '../lib/index.js';
 import { createBookingDeps } from './booking-deps.js';
 import { createDashboardActions } from './dashboard-actions.js';
@@ -42,14 +42,14 @@ export async function serveVerb({ out }: VerbContext): Promise<number> {
   let ingestion: Ingestion | null = null;
   if (discord) {
     const sink: MessageSink = api.store;
-    const configured = discord.channels.map((c) => c.channelId);
+    const recordHealth = createHealthRecorder(dataDir(), discord.channels.map((c) => c.channelId));
     ingestion = startIngestion({
       ...discord,
       sink,
       logger: logger.child({ phase: 'ingest' }),
-      // Each poll's reading of each channel, where `status` and the dashboard read it (a missing permission included).
+      // Each channel's reading, where `status` and the dashboard read it (a missing permission included).
       onPoll: (result) =>
-        void recordIngestHealth(dataDir(), channelHealth(result.channels, result.at, 'poll'), configured).catch((err: unknown) =>
+        void recordHealth(channelHealth(result.channels, result.at, 'poll')).catch((err: unknown) =>
           logger.warn(`cannot record the ingestion's health: ${describeError(err)}`),
         ),
     });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startDiscordSim, type DiscordSim } from '../sim/discord.js';
 import { backfill } from './backfill.js';
-import { blankMessages, channelHealth, INGEST_HEALTH_FILE, readIngestHealth, recordIngestHealth } from './health.js';
+import { blankMessages, channelHealth, createHealthRecorder, INGEST_HEALTH_FILE, readIngestHealth, recordIngestHealth } from './health.js';
 import { createTestMessageSink } from './memory-sink.test-helper.js';
 import { pollOnce } from './poll.js';
 import { cursorKeys } from './sink.js';
@@ -142,5 +142,27 @@ describe('the health record', () => {
     await mkdir(join(dir, '.ingest'), { recursive: true });
     await writeFile(join(dir, INGEST_HEALTH_FILE), '\0\0\0\0');
     expect(await readIngestHealth(dir)).toBeNull();
+  });
+
+  it('a long-running poller writes when a state changes, else at most every refresh period (SD cards wear)', async () => {
+    const own = await mkdtemp(join(tmpdir(), 'campus-sync-ingest-recorder-'));
+    try {
+      let t = 0;
+      const record = createHealthRecorder(own, ['11'], { refreshMs: 60_000, now: () => t });
+      const at = (s: number) => new Date(Date.UTC(2026, 11, 6, 10, 0, s)).toISOString();
+      expect(await record(channelHealth([{ channelId: '11', guildId: GUILD }], at(0), 'poll'))).toBe(true);
+      t = 30_000;
+      expect(await record(channelHealth([{ channelId: '11', guildId: GUILD }], at(30), 'poll'))).toBe(false);
+      expect((await readIngestHealth(own))?.channels[0]?.at).toBe(at(0));
+      t = 40_000;
+      const problem = { code: 'missing-read-message-history' as const, message: 'lacks the Read Message History permission' };
+      expect(await record(channelHealth([{ channelId: '11', guildId: GUILD, problem }], at(40), 'poll'))).toBe(true);
+      expect((await readIngestHealth(own))?.channels[0]).toMatchObject({ ok: false, problem });
+      t = 100_000;
+      expect(await record(channelHealth([{ channelId: '11', guildId: GUILD, problem }], at(100), 'poll'))).toBe(true);
+      expect((await readIngestHealth(own))?.channels[0]?.at).toBe(at(100));
+    } finally {
+      await rm(own, { recursive: true, force: true });
+    }
   });
 });

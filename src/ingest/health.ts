@@ -168,3 +168,29 @@ export async function recordIngestHealth(dataDir: string, channels: readonly Cha
   await writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`, 0o644);
   return record;
 }
+
+/**
+ * A SD card wears with every write: the API polls every 30 s, so its recorder writes when a channel's state
+ * changes (ok, problem, error), and otherwise at most this often to keep "last reading" fresh.
+ */
+export const HEALTH_REFRESH_MS = 5 * 60_000;
+
+/** For a long-running poller: records a poll's channels when their state changed or HEALTH_REFRESH_MS passed. */
+export function createHealthRecorder(
+  dataDir: string,
+  configured: readonly string[],
+  opts: { refreshMs?: number; now?: () => number } = {},
+): (channels: readonly ChannelHealth[]) => Promise<boolean> {
+  const refreshMs = opts.refreshMs ?? HEALTH_REFRESH_MS;
+  const now = opts.now ?? Date.now;
+  let lastState: string | undefined;
+  let lastWrite = -Infinity;
+  return async (channels) => {
+    const state = JSON.stringify(channels.map(({ at: _at, ...rest }) => rest));
+    if (state === lastState && now() - lastWrite < refreshMs) return false;
+    await recordIngestHealth(dataDir, channels, configured);
+    lastState = state;
+    lastWrite = now();
+    return true;
+  };
+}

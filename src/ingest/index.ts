@@ -47,6 +47,8 @@ export {
   channelHealth,
   readIngestHealth,
   recordIngestHealth,
+  createHealthRecorder,
+  HEALTH_REFRESH_MS,
   IngestPermissionError,
   INGEST_HEALTH_FILE,
   type IngestProblem,
