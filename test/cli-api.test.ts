@@ -135,6 +135,21 @@ describe('Discord messages: ingest backfill, then serve keeps up, as the seed\'s
     expect(items[0]).toMatchObject({ message_id: fresh.id, content: 'rendez-vous dispo jeudi' });
     const one = await fetch(`${url}/v1/messages/${fresh.id}`, { headers: { 'x-api-key': KEY } });
     expect(one.status).toBe(200);
+
+    // The bot loses the Message Content intent: serve's polling records which, and `status` shows it.
+    discord.setMessageContentIntent(false);
+    const blank = discord.addMessage(channel, { content: 'texte caché', authorName: 'Olga' });
+    const shown = async (): Promise<{ channelId: string; ok: boolean; problem?: { code: string } }[]> => {
+      const r = await runCli(['status', '--json', '--runtime', 'process'], env());
+      return (JSON.parse(r.stdout.trim().split('\n').pop()!) as { discord: { channelId: string; ok: boolean; problem?: { code: string } }[] }).discord;
+    };
+    let discordStatus = await shown();
+    for (const t0 = Date.now(); discordStatus[0]?.problem === undefined && Date.now() - t0 < 20_000; await new Promise((r) => setTimeout(r, 500))) {
+      discordStatus = await shown();
+    }
+    expect(discordStatus).toEqual([expect.objectContaining({ channelId: channel, ok: false, problem: expect.objectContaining({ code: 'missing-message-content-intent' }) })]);
+    expect((await list()).some((m) => m.message_id === blank.id)).toBe(false);
+    discord.setMessageContentIntent(true);
   });
 });
 

@@ -22,6 +22,7 @@ import {
   type MessageSink,
 } from '../src/ingest/index.js';
 import { silentLogger } from '../src/lib/index.js';
+import { runCli } from './helpers.js';
 import { startDiscordSim, type DiscordSim } from '../src/sim/discord.js';
 import { openStore, type MessageRow as StoreMessageRow, type OpenStoreOptions, type Store } from '../src/store/index.js';
 
@@ -301,6 +302,50 @@ function describeIngestion(name: string, enabled: boolean, makeDatabases: () => 
         const store = await open();
         expect(await allRows(store, sim.guildId, ch)).toHaveLength(121);
         expect((await store.getMessage(seeded[3]!.id))?.deleted).toBe(true);
+      });
+
+      it('a bot without Read Message History or the Message Content intent: the verb says which (exit 1), and `status` shows it', async () => {
+        const ch = sim.createChannel();
+        sim.seedHistory(ch, 5);
+        sim.setReadHistory(ch, false);
+        const health = await mkdtemp(join(tmpdir(), 'campus-sync-e2e-ingest-health-'));
+        try {
+          const over = { DISCORD_CHANNEL_IDS: ch, ...(options.databaseUrl === undefined ? {} : { CAMPUS_SYNC_DATA_DIR: health }) };
+          const dataDirUsed = options.databaseUrl === undefined ? options.dataDir : health;
+          const b = ctx(['backfill'], {}, false);
+          expect(await ingestVerb(b.ctx, { env: env(over), logger: silentLogger })).toBe(1);
+          expect(b.lines[0]).toMatch(/^backfill stopped in 1 channel \(a permission or intent is missing\)/);
+          expect(b.errors).toEqual([expect.stringMatching(new RegExp(`^channel ${ch}: Discord lists no message .* lacks the Read Message History permission`))]);
+
+          sim.setReadHistory(ch, true);
+          const ok = ctx(['backfill']);
+          expect(await ingestVerb(ok.ctx, { env: env(over), logger: silentLogger })).toBe(0);
+          sim.addMessage(ch, { content: 'nouveau', authorName: 'alice' });
+          sim.setMessageContentIntent(false);
+          const p = ctx(['poll']);
+          try {
+            expect(await ingestVerb(p.ctx, { env: env(over), logger: silentLogger })).toBe(1);
+          } finally {
+            sim.setMessageContentIntent(true);
+          }
+          expect(p.results[0]).toMatchObject({ channels: [{ channelId: ch, problem: { code: 'missing-message-content-intent' } }] });
+          expect(p.errors.join('\n')).toMatch(/lacks the Message Content intent/);
+
+          // `status` reads what the last run recorded.
+          const status = await runCli(['status', '--json', '--runtime', 'process'], {
+            ...process.env,
+            CAMPUS_SYNC_DATA_DIR: dataDirUsed,
+            CAMPUS_SYNC_CONFIG_DIR: join(dataDirUsed, 'no-configs'),
+          });
+          expect(status.code, status.stderr).toBe(0);
+          const shown = JSON.parse(status.stdout.trim().split('\n').at(-1)!) as { discord: { channelId: string; ok: boolean; problem?: { code: string } }[] };
+          expect(shown.discord).toEqual([expect.objectContaining({ channelId: ch, ok: false, by: 'poll', problem: expect.objectContaining({ code: 'missing-message-content-intent' }) })]);
+          const human = await runCli(['status', '--runtime', 'process'], { ...process.env, NO_COLOR: '1', CAMPUS_SYNC_DATA_DIR: dataDirUsed, CAMPUS_SYNC_CONFIG_DIR: join(dataDirUsed, 'no-configs') });
+          expect(human.stdout).toMatch(new RegExp(`discord ${ch} +failing +last poll`));
+          expect(human.stdout).toMatch(/Message Content Intent/);
+        } finally {
+          await rm(health, { recursive: true, force: true });
+        }
       });
 
       it('draws a progress bar on a terminal and prints one summary line', async () => {

@@ -127,12 +127,15 @@ describe('Cal.com v1 and v2 watchers in a worker with no timetable', () => {
     expect(r.stderr).toMatch(/slots cal-v1: baseline of 1 slot/);
     expect(r.stderr).toMatch(/slots cal-v2: baseline of 1 slot/);
     expect(texts()).toHaveLength(0);
-    const v1 = cal.requests.filter((q) => q.path === '/v1/slots');
-    const v2 = cal.requests.filter((q) => q.path === '/v2/slots');
-    expect(v1).toHaveLength(1);
-    expect(v2).toHaveLength(1);
-    expect(v1[0]).toMatchObject({ status: 200, query: { apiKey: CAL_KEY, eventTypeId: '101' } });
-    expect(v2[0]).toMatchObject({ status: 200, query: { eventTypeId: '202' }, headers: { authorization: `Bearer ${CAL_TOKEN}`, 'cal-api-version': '2024-09-04' } });
+    // Cal.com v1 answers 410 since 2026-04-08: the watcher written for it is served by v2 with its key, and its owner is warned.
+    expect(cal.requests.filter((q) => q.path.startsWith('/v1/'))).toHaveLength(0);
+    expect(r.stderr).toMatch(/slot watcher "cal-v1": apiVersion v1: Cal\.com shut API v1 down/);
+    const byType = (id: string) => cal.requests.filter((q) => q.path === '/v2/slots' && q.query['eventTypeId'] === id);
+    expect(byType('101')).toHaveLength(1);
+    expect(byType('202')).toHaveLength(1);
+    expect(byType('101')[0]).toMatchObject({ status: 200, headers: { authorization: `Bearer ${CAL_KEY}`, 'cal-api-version': '2024-09-04' } });
+    expect(byType('101')[0]?.query['apiKey']).toBeUndefined();
+    expect(byType('202')[0]).toMatchObject({ status: 200, headers: { authorization: `Bearer ${CAL_TOKEN}`, 'cal-api-version': '2024-09-04' } });
     const state = JSON.parse(await readFile(join(ws.data, 'calvin', 'slots', 'cal-v2.json'), 'utf8')) as { baselineDone: boolean; seen: Record<string, unknown> };
     expect(state.baselineDone).toBe(true);
     expect(Object.keys(state.seen)).toHaveLength(1);
@@ -480,7 +483,7 @@ describe('secrets never leave in a payload, a log or a file', () => {
       '    eventTypeId: 603',
       `    apiKey: ${CAL_BAD_KEY}`,
       `    url: ${cal.url}`,
-      // A wrong base URL: Cal.com's 404 body echoes the request's query, API key included.
+      // A wrong base URL: Cal.com's 404 body echoes the request's path and query.
       '  - name: cal-misrouted',
       '    provider: calcom',
       '    apiVersion: v1',
@@ -532,7 +535,7 @@ describe('secrets never leave in a payload, a log or a file', () => {
     const errorLines = (await readFile(join(ws.data, 'sam', 'errors.log'), 'utf8')).trim().split('\n');
     expect(errorLines.filter((l) => / slots cal-revoked: Cal\.com refused the API key/.test(l))).toHaveLength(1);
     expect(errorLines.filter((l) => / slots cal-misrouted: /.test(l))).toHaveLength(1);
-    // The simulator's 404 body echoes the query, key included: the worker had it in hand.
+    // The simulator's 404 body echoes the request's path and query: the worker had it in hand.
     expect(cal.requests.some((q) => q.status === 404)).toBe(true);
 
     cal.setSlots([

@@ -275,7 +275,7 @@ async function benchRequests(): Promise<RequestRow[]> {
     const cases: [string, SlotWatcherInput, { requests: SimLoggedRequest[]; resetLog(): void }, (c: { daysAhead?: number }) => number][] = [
       ['ClicRDV, URL with {date}', { name: 'a', provider: 'clicrdv', url: clicrdvUrl(clicrdv.url, '{date}') }, clicrdv, (c) => c.daysAhead ?? NaN],
       ['ClicRDV, URL without {date}', { name: 'b', provider: 'clicrdv', url: clicrdvUrl(clicrdv.url, today().plus({ days: 1 }).toISODate() ?? '') }, clicrdv, () => 1],
-      ['Cal.com v1 (apiKey)', { name: 'c', provider: 'calcom', url: calcom.url, eventTypeId: EVENT_TYPE, apiKey: CAL_KEY, apiVersion: 'v1' }, calcom, () => 1],
+      ['Cal.com apiKey (v1 config, served by v2)', { name: 'c', provider: 'calcom', url: calcom.url, eventTypeId: EVENT_TYPE, apiKey: CAL_KEY, apiVersion: 'v1' }, calcom, () => 1],
       ['Cal.com v2 (bearer token)', { name: 'd', provider: 'calcom', url: calcom.url, eventTypeId: EVENT_TYPE, token: CAL_TOKEN, apiVersion: 'v2' }, calcom, () => 1],
     ];
     for (const [what, input, sim, expected] of cases) {
@@ -415,7 +415,7 @@ async function main(): Promise<void> {
       'targets:',
       latencyTarget('ClicRDV', latency.clicrdv),
       latencyTarget('Cal.com', latency.calcom),
-      `- requests per check: daysAhead for ClicRDV with {date}, 1 otherwise and for Cal.com v1/v2: ${requests.map((r) => r.logged).join(' / ')} → ${reqOk ? 'met' : 'NOT met'}`,
+      `- requests per check: daysAhead for ClicRDV with {date}, 1 otherwise and for Cal.com (apiKey / token): ${requests.map((r) => r.logged).join(' / ')} → ${reqOk ? 'met' : 'NOT met'}`,
       `- ${SCAN_DAYS} days at ${SCAN_LATENCY_MS} ms under 1 s: ${fmtS(o.median)} (max ${fmtS(o.max)}), the seed's loop ${fmtS(s.median)} → ${o.max < SCAN_TARGET_MS ? 'met' : 'NOT met'}`,
     );
     process.stdout.write(`${lines.join('\n')}\n`);

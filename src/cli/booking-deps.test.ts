@@ -63,9 +63,25 @@ describe('fetchSlots', () => {
     expect(req?.headers['authorization']).toBe(`Bearer ${TOKEN}`);
   });
 
-  it('reads a v1 type with its API key', async () => {
+  it('reads a type written for v1 (apiVersion v1, apiKey) through v2, the key as a bearer token (v1 answers 410)', async () => {
     const type = await typeOf('    apiVersion: v1\n    apiKey: cal_test_key\n');
+    cal.resetLog();
     expect(await deps.fetchSlots(type, { from: '2030-05-27', days: 3, now: NOW })).toEqual(['2030-05-27T09:00:00+02:00', '2030-05-28T14:30:00+02:00']);
+    expect(cal.requests.map((r) => [r.path, r.headers['authorization'], r.status])).toEqual([['/v2/slots', 'Bearer cal_test_key', 200]]);
+  });
+
+  it('offers the last evening of the window to a type west of UTC (v2 reads bare dates as UTC days)', async () => {
+    cal.setSlots([...SLOTS, { eventTypeId: 7, start: '2030-05-29T21:00:00-04:00' }]);
+    try {
+      const type = await typeOf(`    token: ${TOKEN}\n    timezone: America/Montreal\n`);
+      expect(await deps.fetchSlots(type, { from: '2030-05-27', days: 3, now: NOW })).toEqual([
+        '2030-05-27T03:00:00-04:00',
+        '2030-05-28T08:30:00-04:00',
+        '2030-05-29T21:00:00-04:00',
+      ]);
+    } finally {
+      cal.setSlots(SLOTS);
+    }
   });
 
   it('a refused token is an AuthError that does not carry the token', async () => {

@@ -1,11 +1,14 @@
 import { dataDir } from '../config/index.js';
 import {
   backfill,
+  channelHealth,
   DISCORD_ENV,
   ingestConfigFromEnv,
   pollOnce,
   progressPrinter,
+  recordIngestHealth,
   type BackfillResult,
+  type ChannelOutcome,
   type IngestSettings,
   type MessageSink,
   type PollResult,
@@ -72,9 +75,16 @@ export async function ingestVerb({ args, values, out }: VerbContext, deps: Inges
   }
   const sink: MessageSink = store;
 
+  // Each channel's reading is recorded where `status` and the dashboard read it (data/.ingest/discord.json).
+  const record = async (outcomes: ChannelOutcome[], by: 'backfill' | 'poll'): Promise<void> => {
+    const configured = settings.channels.map((c) => c.channelId);
+    await recordIngestHealth(dataDir(env), channelHealth(outcomes, new Date().toISOString(), by), configured).catch((err: unknown) =>
+      logger.warn(`cannot record the ingestion's health: ${describeError(err)}`),
+    );
+  };
   try {
-    if (sub === 'backfill') return await runBackfill(out, settings, sink, store.description, logger, values.restart === true, deps);
-    return await runPoll(out, settings, sink, store.description, logger, values.recheck === true);
+    if (sub === 'backfill') return await runBackfill(out, settings, sink, store.description, logger, values.restart === true, deps, record);
+    return await runPoll(out, settings, sink, store.description, logger, values.recheck === true, record);
   } catch (err) {
     // A store failure, or Discord refusing the token (AuthError: its message names the setting, never the token).
     return failWith(out, err, redact);
@@ -98,6 +108,7 @@ async function runBackfill(
   logger: Logger,
   restart: boolean,
   deps: IngestVerbDeps,
+  record: (outcomes: ChannelOutcome[], by: 'backfill') => Promise<void>,
 ): Promise<number> {
   const stream = deps.progressStream ?? process.stderr;
   const printer = stream.isTTY === true && !out.json ? progressPrinter(stream) : undefined;
@@ -124,21 +135,38 @@ async function runBackfill(
     if (lineOpen) stream.write('\n');
   }
   const durationMs = Date.now() - started;
+  await record(result.channels, 'backfill');
+  const blocked = result.channels.filter((c) => c.problem !== undefined);
   const sum = (k: 'pages' | 'fetched' | 'inserted' | 'updated'): number => result.channels.reduce((n, c) => n + c[k], 0);
   const totals = { pages: sum('pages'), fetched: sum('fetched'), inserted: sum('inserted'), updated: sum('updated') };
   out.result({ command: 'ingest backfill', database, interrupted: result.interrupted, durationMs, ...totals, channels: result.channels }, () => {
     const done = result.channels.filter((c) => c.done).length;
-    const status = result.interrupted ? out.yellow('interrupted (run it again to resume)') : out.green('done');
+    const status = result.interrupted
+      ? out.yellow('interrupted (run it again to resume)')
+      : blocked.length > 0
+        ? out.red(`stopped in ${plural(blocked.length, 'channel')} (a permission or intent is missing)`)
+        : out.green('done');
     out.line(
       `backfill ${status}: ${plural(done, 'channel')} of ${settings.channels.length} complete, ${plural(totals.fetched, 'message')} read ` +
         `(${totals.inserted} new, ${totals.updated} updated, ${plural(totals.pages, 'page')} this run) into ${database} in ${(durationMs / 1000).toFixed(1)} s`,
     );
   });
-  return result.interrupted ? EXIT.failed : EXIT.ok;
+  // Said even with --json: a person running it must not miss why a channel stays empty.
+  for (const c of blocked) out.error(`channel ${c.channelId}: ${c.problem!.message}`);
+  return result.interrupted || blocked.length > 0 ? EXIT.failed : EXIT.ok;
 }
 
-async function runPoll(out: Output, settings: IngestSettings, sink: MessageSink, database: string, logger: Logger, recheck: boolean): Promise<number> {
+async function runPoll(
+  out: Output,
+  settings: IngestSettings,
+  sink: MessageSink,
+  database: string,
+  logger: Logger,
+  recheck: boolean,
+  record: (outcomes: ChannelOutcome[], by: 'poll') => Promise<void>,
+): Promise<number> {
   const result: PollResult = await pollOnce({ ...settings, sink, logger, recheck: recheck ? true : 'auto' });
+  await record(result.channels, 'poll');
   const failed = result.channels.filter((c) => c.error !== undefined);
   const sum = (k: 'fetched' | 'inserted' | 'updated' | 'deleted'): number => result.channels.reduce((n, c) => n + c[k], 0);
   const totals = { fetched: sum('fetched'), inserted: sum('inserted'), updated: sum('updated'), deleted: sum('deleted') };

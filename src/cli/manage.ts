@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { configDir, dataDir, isValidInstanceName } from '../config/index.js';
+import { readIngestHealth, type ChannelHealth } from '../ingest/index.js';
 import { createLogger, describeError } from '../lib/index.js';
 import { collectStatus, CONTROL_SOCKET, controlRequest, readSupervisorStatus, type Runtime } from '../supervisor/index.js';
 import { EXIT, UsageError, type Output } from './output.js';
@@ -110,7 +111,9 @@ export async function logsVerb({ args, values, out }: VerbContext): Promise<numb
 export async function statusVerb({ values, out }: VerbContext): Promise<number> {
   const runtime = await runtimeFor(values);
   try {
-    const status = await collectStatus({ configDir: configDir(), dataDir: dataDir(), runtime });
+    const collected = await collectStatus({ configDir: configDir(), dataDir: dataDir(), runtime });
+    // Discord ingestion's last reading of each channel (recorded by `ingest` and the API's polling), if any.
+    const status = { ...collected, discord: (await readIngestHealth(dataDir()))?.channels ?? [] };
     out.result(status, () => printStatus(out, status));
     return EXIT.ok;
   } finally {
@@ -118,7 +121,7 @@ export async function statusVerb({ values, out }: VerbContext): Promise<number> 
   }
 }
 
-type Status = Awaited<ReturnType<typeof collectStatus>>;
+type Status = Awaited<ReturnType<typeof collectStatus>> & { discord: ChannelHealth[] };
 
 function printStatus(out: Output, status: Status): void {
   if (status.runtimeError) out.line(out.red(status.runtimeError));
@@ -132,6 +135,12 @@ function printStatus(out: Output, status: Status): void {
     // On a swarm, the node the worker runs on: where to look when it misbehaves.
     out.line(`${i.name.padEnd(20)} ${paint(i.state.padEnd(13))} ${i.node ? `on ${i.node}, ` : ''}${last}${i.nextRun ? `, next ${i.nextRun}` : ''}`);
     if (i.configError) out.line(`  ${out.red(i.configError)}`);
+  }
+  for (const c of status.discord) {
+    const state = c.ok ? out.green('ok'.padEnd(13)) : out.red('failing'.padEnd(13));
+    out.line(`${`discord ${c.channelId}`.padEnd(20)} ${state} last ${c.by} ${c.at}`);
+    const why = c.problem?.message ?? c.error;
+    if (why !== undefined) out.line(`  ${out.red(why)}`);
   }
 }
 

@@ -2,7 +2,7 @@ import { apiKeysFromEnv, startApi } from '../api/index.js';
 import { bookingExtension } from '../api/booking/index.js';
 import { dashboardExtension } from '../api/dashboard/index.js';
 import { configDir, dataDir } from '../config/index.js';
-import { ingestConfigFromEnv, startIngestion, type Ingestion, type MessageSink } from '../ingest/index.js';
+import { channelHealth, createHealthRecorder, ingestConfigFromEnv, startIngestion, type Ingestion, type MessageSink } from '../ingest/index.js';
 import { createLogger, describeError, wantsJson } from '../lib/index.js';
 import { createBookingDeps } from './booking-deps.js';
 import { createDashboardActions } from './dashboard-actions.js';
@@ -42,7 +42,17 @@ export async function serveVerb({ out }: VerbContext): Promise<number> {
   let ingestion: Ingestion | null = null;
   if (discord) {
     const sink: MessageSink = api.store;
-    ingestion = startIngestion({ ...discord, sink, logger: logger.child({ phase: 'ingest' }) });
+    const recordHealth = createHealthRecorder(dataDir(), discord.channels.map((c) => c.channelId));
+    ingestion = startIngestion({
+      ...discord,
+      sink,
+      logger: logger.child({ phase: 'ingest' }),
+      // Each channel's reading, where `status` and the dashboard read it (a missing permission included).
+      onPoll: (result) =>
+        void recordHealth(channelHealth(result.channels, result.at, 'poll')).catch((err: unknown) =>
+          logger.warn(`cannot record the ingestion's health: ${describeError(err)}`),
+        ),
+    });
     logger.info(`Discord ingestion: ${discord.channels.length} channel(s), a poll every ${Math.round(discord.intervalMs / 1000)} s`);
   }
   out.result({ url, docs: `${url}/docs`, ingesting: discord ? discord.channels.length : 0 }, () =>

@@ -49,9 +49,10 @@ describe('bookingTypeSchema', () => {
     expect(issues({ ...APPEL, title: '' })).toEqual([expect.stringMatching(/^title: expected a title/)]);
   });
 
-  it('v1 needs an API key (inline or in a file); a secret is given one way, not both', () => {
-    expect(issues({ ...APPEL, apiVersion: 'v1' })).toEqual([expect.stringMatching(/^apiKey: required with apiVersion v1/)]);
+  it('accepts apiVersion v1 from an old config (served by v2, see bookingV1Warnings); a secret is given one way, not both', () => {
+    expect(bookingTypeSchema.safeParse({ ...APPEL, apiVersion: 'v1' }).success).toBe(true);
     expect(bookingTypeSchema.safeParse({ ...APPEL, apiVersion: 'v1', apiKeyFile: 'cal.key' }).success).toBe(true);
+    expect(issues({ ...APPEL, apiVersion: 'v3' })).toEqual(['apiVersion: expected "v1" or "v2"']);
     expect(issues({ ...APPEL, token: 't', tokenFile: 'f' })).toEqual(['tokenFile: give either token or tokenFile, not both']);
     expect(issues({ ...APPEL, apiKey: 'k', apiKeyFile: 'f' })).toEqual(['apiKeyFile: give either apiKey or apiKeyFile, not both']);
   });

@@ -1,6 +1,6 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
-import { DEFAULT_CALCOM_RANGE_DAYS, DEFAULT_CALCOM_URL, MAX_CALCOM_RANGE_DAYS } from './slots-schema.js';
+import { CALCOM_V1_WARNING, DEFAULT_CALCOM_RANGE_DAYS, DEFAULT_CALCOM_URL, MAX_CALCOM_RANGE_DAYS } from './slots-schema.js';
 
 /** The seed tunnel shows "3 to 4" dates: four fills a phone screen without scrolling. */
 export const DEFAULT_BOOKING_DATES_OFFERED = 4;
@@ -10,7 +10,7 @@ export const MAX_BOOKING_DATES_OFFERED = 4;
 export const DEFAULT_BOOKING_TIMES_PER_DATE = 2;
 /** More buttons than this per date is the full calendar the tunnel exists to avoid. */
 export const MAX_BOOKING_TIMES_PER_DATE = 6;
-/** The v2 API is Cal.com's current one; v1 is kept for the seed's `cal_live_` keys. */
+/** The v2 API is Cal.com's only one (v1 answers 410 since 2026-04-08); `v1` in a config is served by v2 with a warning. */
 export const DEFAULT_BOOKING_API_VERSION = 'v2';
 /** A slug ends up in `/book/{type}`: lower case, digits and dashes read well in a URL and never need escaping. */
 export const BOOKING_TYPE_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
@@ -54,10 +54,6 @@ export const bookingTypeSchema = z
       if (b[key] !== undefined && b[`${key}File`] !== undefined) {
         ctx.addIssue({ code: 'custom', path: [`${key}File`], message: `give either ${key} or ${key}File, not both` });
       }
-    }
-    // v1 answers 401 "No apiKey provided" to every request without one: say so now, not to a visitor.
-    if (b.apiVersion === 'v1' && b.apiKey === undefined && b.apiKeyFile === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['apiKey'], message: 'required with apiVersion v1 (Cal.com v1 needs an API key; or apiKeyFile)' });
     }
   });
 export type BookingTypeFile = z.infer<typeof bookingTypeSchema>;
@@ -112,6 +108,11 @@ export function normaliseBookingType(
     datesOffered: b.datesOffered,
     timesPerDate: b.timesPerDate,
   };
+}
+
+/** One warning per booking type whose config still asks for Cal.com API v1 (served by v2). */
+export function bookingV1Warnings(types: readonly Pick<BookingTypeConfig, 'type' | 'apiVersion'>[]): string[] {
+  return types.filter((t) => t.apiVersion === 'v1').map((t) => `booking type "${t.type}": ${CALCOM_V1_WARNING}`);
 }
 
 /** Values that must never reach a page, a log or an alert. */

@@ -188,7 +188,8 @@ ics:
       { type: '2024', title: 'Visio', provider: 'calcom', eventTypeId: 7, token: 'cal_token_from_file', apiVersion: 'v2', url: 'https://api.cal.com', timezone: 'Europe/Paris', rangeDays: 14, datesOffered: 3, timesPerDate: 2 },
     ]);
     expect(c.secrets).toEqual(expect.arrayContaining(['cal_live_from_env', 'cal_token_from_file']));
-    expect(c.warnings).toEqual([]);
+    // Cal.com shut v1 down (410): the type still works, served by v2, and the file's owner is told.
+    expect(c.warnings).toEqual([expect.stringMatching(/^booking type "appel": apiVersion v1: Cal\.com shut API v1 down on 2026-04-08 .*served by v2/)]);
 
     const alone = await parseConfig(text.split('notify:')[0]!, { file: path.join(dir, 'cabinet.yml'), env: { CAL_KEY: 'k' } });
     expect(alone.warnings.join('\n')).toMatch(/booking pages are served but there is no notify channel/);

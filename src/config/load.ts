@@ -2,10 +2,10 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, stringify, visit } from 'yaml';
 import { ConfigError } from '../lib/index.js';
-import { bookingSecrets, normaliseBookingType, type BookingTypeConfig } from './booking-schema.js';
+import { bookingSecrets, bookingV1Warnings, normaliseBookingType, type BookingTypeConfig } from './booking-schema.js';
 import { interpolateEnv, referencedVariables, type ConfigIssue } from './env.js';
 import { notifySecrets, type ChannelConfig } from './notify-schema.js';
-import { watcherSecrets, type SlotWatcherConfig } from './slots-schema.js';
+import { calcomV1Warnings, watcherSecrets, type SlotWatcherConfig } from './slots-schema.js';
 import { configErrorFrom, fromZodIssues } from './issues.js';
 import {
   displayPath,
@@ -197,6 +197,7 @@ export async function parseConfig(text: string, opts: ParseOptions): Promise<Ins
   if (config.booking.length > 0 && config.notify.length === 0) {
     config.warnings.push('booking pages are served but there is no notify channel: proposed availabilities are only stored');
   }
+  config.warnings.push(...calcomV1Warnings(config.slots), ...bookingV1Warnings(config.booking));
   return config;
 }
 

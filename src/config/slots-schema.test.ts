@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import {
-  calcomApiVersion,
+  calcomV1Warnings,
   parseDuration,
   realertAfterMs,
   slotWatcherSchema,
@@ -77,12 +77,13 @@ describe('slotWatcherSchema', () => {
     expect(issues({ name: 'a', provider: 'doctolib' })[0]).toMatch(/^provider: .*clicrdv.*calcom/);
   });
 
-  it('refuses a reversed date range, equal hours and v1 without an API key', () => {
+  it('refuses a reversed date range and equal hours; takes v1 without an API key', () => {
     expect(issues({ name: 'a', provider: 'calcom', eventTypeId: 1, filter: { notBefore: '2026-03-10', notAfter: '2026-03-01' } })).toEqual([
       'filter.notAfter: must not be before notBefore',
     ]);
     expect(issues({ name: 'a', provider: 'calcom', eventTypeId: 1, filter: { hours: { from: '09:00', to: '09:00' } } })[0]).toMatch(/^filter\.hours\.to:/);
-    expect(issues({ name: 'a', provider: 'calcom', eventTypeId: 1, apiVersion: 'v1' })[0]).toMatch(/^apiKey: required/);
+    // v1 is served by v2, which needs no key for public event types.
+    expect(slotWatcherSchema.safeParse({ name: 'a', provider: 'calcom', eventTypeId: 1, apiVersion: 'v1' }).success).toBe(true);
     expect(issues({ name: 'a', provider: 'calcom', eventTypeId: 1.5 })[0]).toMatch(/^eventTypeId:/);
   });
 });
@@ -109,14 +110,13 @@ describe('watcherSecrets', () => {
   });
 });
 
-describe('calcomApiVersion', () => {
+describe('calcomV1Warnings', () => {
   const cal = (extra: object): CalcomWatcherConfig => slotWatcherSchema.parse({ name: 'a', provider: 'calcom', eventTypeId: 1, ...extra }) as CalcomWatcherConfig;
-  it('is v1 only for an API key alone, unless told', () => {
-    expect(calcomApiVersion(cal({ apiKey: 'k' }))).toBe('v1');
-    expect(calcomApiVersion(cal({}))).toBe('v2');
-    expect(calcomApiVersion(cal({ token: 't' }))).toBe('v2');
-    expect(calcomApiVersion(cal({ apiKey: 'k', token: 't' }))).toBe('v2');
-    expect(calcomApiVersion(cal({ apiKey: 'k', apiVersion: 'v2' }))).toBe('v2');
+  it('warns about each watcher still asking for API v1 (shut down, served by v2), and only those', () => {
+    expect(calcomV1Warnings([cal({ apiKey: 'k', apiVersion: 'v1' }), cal({ apiKey: 'k' }), cal({ token: 't', apiVersion: 'v2' })])).toEqual([
+      expect.stringMatching(/^slot watcher "a": apiVersion v1: Cal\.com shut API v1 down on 2026-04-08/),
+    ]);
+    expect(calcomV1Warnings([cal({})])).toEqual([]);
   });
 });
 

@@ -116,7 +116,9 @@ const clicrdvWatcherSchema = z.strictObject({
   ...common,
   provider: z.literal('clicrdv'),
   url: z.string().refine(isClicrdvUrl, {
-    error: 'expected the availabletimeslots URL, e.g. https://www.clicrdv.com/api/v2/availabletimeslots?group_id=…&from={date}&apikey=…',
+    error:
+      'expected the availabletimeslots URL, e.g. https://www.clicrdv.com/api/v2/availabletimeslots?group_id=…&appointments[0][intervention_id]=…&apikey=… ' +
+      '(add &from={date} only to ask day by day)',
   }),
   daysAhead: intIn(1, MAX_CLICRDV_DAYS_AHEAD, 'days').default(DEFAULT_CLICRDV_DAYS_AHEAD),
   concurrency: intIn(1, MAX_CLICRDV_CONCURRENCY, 'requests').default(DEFAULT_CLICRDV_CONCURRENCY),
@@ -132,12 +134,6 @@ const calcomWatcherSchema = z
     apiVersion: z.enum(['v1', 'v2'], { error: 'expected "v1" or "v2"' }).optional(),
     rangeDays: intIn(1, MAX_CALCOM_RANGE_DAYS, 'days').default(DEFAULT_CALCOM_RANGE_DAYS),
     url: httpUrl.default(DEFAULT_CALCOM_URL),
-  })
-  .superRefine((c, ctx) => {
-    // v1 answers 401 "No apiKey provided" to every request without one: say so now, not at 3 a.m.
-    if (c.apiVersion === 'v1' && c.apiKey === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['apiKey'], message: 'required with apiVersion v1 (Cal.com v1 needs an API key)' });
-    }
   });
 
 export const slotWatcherSchema = z.discriminatedUnion('provider', [clicrdvWatcherSchema, calcomWatcherSchema], {
@@ -157,9 +153,17 @@ export const slotsSchema = z.array(slotWatcherSchema).superRefine((watchers, ctx
   });
 });
 
-/** Cal.com API version: v2 unless only a (v1) API key is given. */
-export function calcomApiVersion(c: CalcomWatcherConfig): 'v1' | 'v2' {
-  return c.apiVersion ?? (c.token !== undefined || c.apiKey === undefined ? 'v2' : 'v1');
+/**
+ * Cal.com API v1 answers 410 to every request since 2026-04-08 (slots-and-alerts.md, Cal.com): a config that
+ * still says `apiVersion: v1` keeps working, served by v2 with its API key as a bearer token, and is told so.
+ */
+export const CALCOM_V1_WARNING =
+  'apiVersion v1: Cal.com shut API v1 down on 2026-04-08 (every request answers 410); served by v2 with the same apiKey ' +
+  'as a bearer token. Remove apiVersion to silence this warning';
+
+/** One warning per Cal.com watcher whose config still asks for API v1. */
+export function calcomV1Warnings(watchers: readonly SlotWatcherConfig[]): string[] {
+  return watchers.filter((w) => w.provider === 'calcom' && w.apiVersion === 'v1').map((w) => `slot watcher "${w.name}": ${CALCOM_V1_WARNING}`);
 }
 
 /** The realertAfter duration in milliseconds. */

@@ -147,7 +147,7 @@ export async function startDemoWorld(opts: { clock?: () => DateTime } = {}): Pro
         {
           name: 'medecin',
           provider: 'clicrdv',
-          url: `${clicrdv.url}/api/v2/availabletimeslots?group_id=${CLICRDV_GROUP}&appointments[0][intervention_id]=${CLICRDV_INTERVENTION}&from={date}&apikey=${CLICRDV_KEY}`,
+          url: `${clicrdv.url}/api/v2/availabletimeslots?group_id=${CLICRDV_GROUP}&appointments[0][intervention_id]=${CLICRDV_INTERVENTION}&apikey=${CLICRDV_KEY}`,
           schedule: SLOT_SCHEDULE,
           daysAhead: SLOT_DAYS_AHEAD,
         },

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { silentLogger } from '../lib/index.js';
 import { clockOf, MAX_PAGE_SIZE, readerFor, type DiscordSourceOptions, type IngestChannel } from './client.js';
+import { checkPage, problemOf, type IngestProblem } from './health.js';
 import { toMessageRow } from './message.js';
 import { cursorKeys, type MessageRow, type MessageSink } from './sink.js';
 import { compareSnowflakes, snowflakeToMs } from './snowflake.js';
@@ -51,6 +52,11 @@ export interface BackfillChannelResult extends BackfillProgress {
   guildId: string;
   /** A saved cursor was continued. */
   resumed: boolean;
+  /**
+   * Discord answered as if all were well but the bot lacks a permission or intent: this channel stopped
+   * there (its page unstored, its cursor where it was) and the backfill went on with the next one.
+   */
+  problem?: IngestProblem;
 }
 
 export interface BackfillResult {
@@ -108,6 +114,7 @@ export async function backfill(opts: BackfillOptions): Promise<BackfillResult> {
     let pages = 0;
     let inserted = 0;
     let updated = 0;
+    let problem: IngestProblem | undefined;
     const progress = (): BackfillChannelResult => ({
       channelId,
       guildId,
@@ -119,6 +126,7 @@ export async function backfill(opts: BackfillOptions): Promise<BackfillResult> {
       reachedAt: cursor.before === null ? null : new Date(snowflakeToMs(cursor.before)).toISOString(),
       fraction: fractionOf(channelId, cursor),
       done: cursor.done,
+      ...(problem !== undefined ? { problem } : {}),
     });
 
     while (!cursor.done) {
@@ -130,6 +138,15 @@ export async function backfill(opts: BackfillOptions): Promise<BackfillResult> {
         limit: MAX_PAGE_SIZE,
         ...(cursor.before !== null ? { before: cursor.before } : {}),
       });
+      try {
+        // Without Read Message History the first page is empty as for an empty channel; it must not be called done.
+        await checkPage(reader, channelId, page, cursor.before === null);
+      } catch (err) {
+        problem = problemOf(err);
+        if (problem === undefined) throw err;
+        logger.warn('Discord backfill of a channel stopped', { channelId, problem: problem.code, error: problem.message });
+        break;
+      }
       const ingestedAt = clock.now().toISOString();
       const rows: MessageRow[] = page.map((raw) => toMessageRow(raw, { guildId, ingestedAt, channelId }));
       if (rows.length) {
@@ -160,7 +177,7 @@ export async function backfill(opts: BackfillOptions): Promise<BackfillResult> {
     }
     results.push(progress());
     if (interrupted) break;
-    logger.info('Discord backfill of a channel done', { channelId, pages, fetched: cursor.fetched, inserted, updated });
+    if (problem === undefined) logger.info('Discord backfill of a channel done', { channelId, pages, fetched: cursor.fetched, inserted, updated });
   }
   return { channels: results, interrupted };
 }

@@ -63,9 +63,17 @@ export interface SettingNames {
 
 const DEFAULT_SETTING_NAMES: Required<SettingNames> = { token: 'discord.token / tokenFile', channels: 'discord.channels' };
 
+/** What `GET /channels/{id}` tells ingestion. */
+export interface ChannelInfo {
+  /** The newest message ever posted there (Discord keeps it after that message is deleted); null for a channel never posted in. */
+  lastMessageId: string | null;
+}
+
 export interface DiscordReader {
   /** The messages of one page, newest first, as Discord sent them (checked by toMessageRow). */
   listMessages(channelId: string, query?: ListQuery): Promise<unknown[]>;
+  /** The channel itself: shown even when the bot may not read its history, which is how that is noticed. */
+  getChannel(channelId: string): Promise<ChannelInfo>;
 }
 
 interface DiscordErrorBody {
@@ -125,7 +133,8 @@ export function createDiscordReader(opts: DiscordReaderOptions): DiscordReader {
     if (Number.isFinite(resetAfter) && resetAfter > 0) blockedUntil.set(channelId, Date.now() + Math.min(MAX_RETRY_AFTER_MS, Math.ceil(resetAfter * 1000)));
   };
 
-  async function attemptOnce(channelId: string, params: Record<string, string>, what: string): Promise<unknown[]> {
+  /** One GET under the channel (`suffix` '' or '/messages'); the parsed JSON of a 2xx answer. */
+  async function attemptOnce(channelId: string, suffix: string, params: Record<string, string>, what: string): Promise<unknown> {
     const until = blockedUntil.get(channelId);
     if (until !== undefined) {
       blockedUntil.delete(channelId);
@@ -135,7 +144,7 @@ export function createDiscordReader(opts: DiscordReaderOptions): DiscordReader {
         await wait(ms);
       }
     }
-    const url = `${base}/v10/channels/${encodeURIComponent(channelId)}/messages`;
+    const url = `${base}/v10/channels/${encodeURIComponent(channelId)}${suffix}`;
     let res: AxiosResponse<string>;
     try {
       res = await http.get<string>(url, { params, headers, signal: AbortSignal.timeout(timeoutMs) });
@@ -154,8 +163,8 @@ export function createDiscordReader(opts: DiscordReaderOptions): DiscordReader {
     const json = parseBody(text);
     logger.debug(`${what} answered ${status}`);
     if (status >= 200 && status <= 299) {
-      if (!Array.isArray(json)) throw new RemoteError(`${what} answered ${status} with something other than a list of messages: ${redact(text.slice(0, SNIPPET_CHARS))}`, { status });
-      return json as unknown[];
+      if (json === undefined) throw new RemoteError(`${what} answered ${status} with something other than JSON: ${redact(text.slice(0, SNIPPET_CHARS))}`, { status });
+      return json;
     }
     const body: DiscordErrorBody = json !== null && typeof json === 'object' ? (json as DiscordErrorBody) : {};
     const code = typeof body.code === 'number' ? ` (code ${body.code})` : '';
@@ -190,7 +199,20 @@ export function createDiscordReader(opts: DiscordReaderOptions): DiscordReader {
       const anchor = anchors[0];
       if (anchor !== undefined) params[anchor] = query[anchor] ?? '';
       const what = `Discord GET channel ${channelId} messages${anchor !== undefined ? ` ${anchor}=${params[anchor]}` : ''}`;
-      return retryRequest(what, () => attemptOnce(channelId, params, what), { retry, logger });
+      return retryRequest(what, () => attemptOnce(channelId, '/messages', params, what), { retry, logger }).then((json) => {
+        if (!Array.isArray(json)) throw new RemoteError(`${what} answered something other than a list of messages: ${redact(JSON.stringify(json).slice(0, SNIPPET_CHARS))}`);
+        return json as unknown[];
+      });
+    },
+    getChannel: async (channelId) => {
+      if (!isSnowflake(channelId)) throw new RemoteError(`not a Discord channel id: ${JSON.stringify(channelId)}`);
+      const what = `Discord GET channel ${channelId}`;
+      const json = await retryRequest(what, () => attemptOnce(channelId, '', {}, what), { retry, logger });
+      const last = json !== null && typeof json === 'object' ? (json as { last_message_id?: unknown }).last_message_id : undefined;
+      if (last !== null && last !== undefined && !(typeof last === 'string' && isSnowflake(last))) {
+        throw new RemoteError(`${what} answered a last_message_id that is not a message id: ${redact(JSON.stringify(last).slice(0, SNIPPET_CHARS))}`);
+      }
+      return { lastMessageId: typeof last === 'string' ? last : null };
     },
   };
 }

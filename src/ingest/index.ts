@@ -8,6 +8,7 @@ export {
   DEFAULT_READ_TIMEOUT_MS,
   MAX_RETRY_AFTER_MS,
   type DiscordReader,
+  type ChannelInfo,
   type DiscordReaderOptions,
   type ListQuery,
   type IngestChannel,
@@ -40,4 +41,20 @@ export {
 } from './config.js';
 export { ingestConfigFromEnv, DISCORD_ENV } from './env.js';
 export { formatBackfillProgress, progressPrinter } from './progress.js';
+export {
+  blankMessages,
+  checkPage,
+  channelHealth,
+  readIngestHealth,
+  recordIngestHealth,
+  createHealthRecorder,
+  HEALTH_REFRESH_MS,
+  IngestPermissionError,
+  INGEST_HEALTH_FILE,
+  type IngestProblem,
+  type IngestProblemCode,
+  type ChannelHealth,
+  type ChannelOutcome,
+  type IngestHealthRecord,
+} from './health.js';
 export { snowflakeToMs, snowflakeFromMs, compareSnowflakes, isSnowflake } from './snowflake.js';

@@ -9,6 +9,7 @@
  */
 import { describeError, silentLogger } from '../lib/index.js';
 import { clockOf, MAX_PAGE_SIZE, readerFor, type DiscordSourceOptions, type IngestChannel } from './client.js';
+import { checkPage, problemOf, type IngestProblem } from './health.js';
 import { toMessageRow } from './message.js';
 import { cursorKeys, type MessageSink } from './sink.js';
 import { compareSnowflakes, maxSnowflake, snowflakeFromMs } from './snowflake.js';
@@ -43,6 +44,8 @@ export interface PollChannelResult {
   rechecked: boolean;
   /** This channel failed (the others were still polled). */
   error?: Error;
+  /** The failure is a permission or intent the bot lacks (Discord answered as if all were well): which one. */
+  problem?: IngestProblem;
 }
 
 export interface PollResult {
@@ -88,13 +91,16 @@ export async function pollOnce(opts: PollOptions): Promise<PollResult> {
       let after = await sink.getCursor(afterKey);
       if (after === null) {
         // First poll of a channel: start at its newest page; older history is backfill's job.
-        const ids = await store(await reader.listMessages(channelId, { limit: MAX_PAGE_SIZE }));
+        const newest = await reader.listMessages(channelId, { limit: MAX_PAGE_SIZE });
+        await checkPage(reader, channelId, newest, true);
+        const ids = await store(newest);
         // An empty channel: everything to come is new, so poll from the very beginning.
         after = ids.at(-1) ?? '0';
         await sink.setCursor(afterKey, after);
       } else {
         for (let page = 0; page < MAX_CATCHUP_PAGES; page++) {
           const messages = await reader.listMessages(channelId, { after, limit: MAX_PAGE_SIZE });
+          await checkPage(reader, channelId, messages, false);
           const ids = await store(messages);
           const newest = ids.at(-1);
           if (newest === undefined) break;
@@ -122,6 +128,8 @@ export async function pollOnce(opts: PollOptions): Promise<PollResult> {
         let reachedStart = false;
         for (let page = 0; page < RECHECK_MAX_PAGES; page++) {
           const messages = await reader.listMessages(channelId, { limit: MAX_PAGE_SIZE, ...(before !== undefined ? { before } : {}) });
+          // An empty newest page without Read Message History must not read as "every stored message was deleted".
+          await checkPage(reader, channelId, messages, before === undefined);
           // Upserting what was re-read records edits (content, edited_timestamp) and un-deletes a message Discord still lists.
           const ids = await store(messages);
           for (const id of ids) seen.add(id);
@@ -143,7 +151,9 @@ export async function pollOnce(opts: PollOptions): Promise<PollResult> {
       }
     } catch (err) {
       result.error = err instanceof Error ? err : new Error(String(err));
-      logger.warn('Discord poll of a channel failed', { channelId, error: describeError(err) });
+      const problem = problemOf(err);
+      if (problem !== undefined) result.problem = problem;
+      logger.warn('Discord poll of a channel failed', { channelId, error: describeError(err), ...(problem ? { problem: problem.code } : {}) });
     }
   }
   return { at: atIso, channels: results };

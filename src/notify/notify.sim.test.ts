@@ -81,6 +81,24 @@ describe('against the Discord simulator', () => {
     expect(titles).toEqual(['a', 'b', 'c']);
   });
 
+  it('a webhook URL as pasted (unversioned, v6: milliseconds) is posted under /api/v10, so a 1.5 s limit waits 1.5 s, not 25 minutes', async () => {
+    const hook = discord.createWebhook();
+    expect(new URL(hook.url).pathname).toBe(`/api/webhooks/${hook.id}/${hook.token}`);
+    const clock = fixedClock('2025-06-01T10:00:00Z');
+    const [config] = channelsSchema.parse([{ name: 'dw', type: 'discord-webhook', url: hook.url }]);
+    const outbox = createOutbox({ dir: await tmp(), channels: [createChannel(config!)], redact: (s) => s, clock, random: () => 1 });
+    await outbox.enqueue(createAlert({ kind: 'slot.new', instance: 'alice', title: 'slot', text: 'slot' }, clock));
+    discord.resetLog();
+    discord.rateLimitNext(1, 1.5);
+    expect(await outbox.drain()).toMatchObject({ sent: 0, pending: 1 });
+    expect(discord.requests[0]).toMatchObject({ path: `/api/v10/webhooks/${hook.id}/${hook.token}`, status: 429 });
+    clock.advance(1_499);
+    expect(await outbox.drain()).toMatchObject({ sent: 0, pending: 1 });
+    clock.advance(1);
+    expect(await outbox.drain()).toMatchObject({ sent: 1, pending: 0 });
+    expect(discord.messages().filter((m) => m.webhookId === hook.id)).toHaveLength(1);
+  });
+
   it('a deleted webhook (404, 10015) disables the channel and is never called again', async () => {
     const hook = discord.createWebhook();
     discord.deleteWebhook(hook.id);

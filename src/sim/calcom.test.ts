@@ -19,74 +19,28 @@ const SLOTS = [
   { eventTypeId: 8, start: '2024-04-13T08:00:00Z' },
 ];
 
-describe('Cal.com simulator, v1 slots', () => {
+describe('Cal.com simulator, v1 (shut down)', () => {
   let sim: CalcomSim;
   beforeAll(async () => {
     sim = await startCalcomSim({ slots: SLOTS });
   });
   afterAll(() => sim.close());
-  beforeEach(() => sim.resetLog());
 
-  const v1 = (p: Record<string, string>): string => `${sim.url}/v1/slots?${qs({ apiKey: 'cal_test_key', eventTypeId: '7', startTime: '2024-04-13T00:00:00Z', endTime: '2024-04-15T00:00:00Z', ...p })}`;
-
-  it('groups the slots of the event type by UTC date by default', async () => {
-    const r = await call(v1({}));
-    expect(r.status).toBe(200);
-    expect(r.json).toEqual({
-      slots: {
-        '2024-04-13': [{ time: '2024-04-13T07:00:00Z' }, { time: '2024-04-13T22:30:00Z' }],
-        '2024-04-14': [{ time: '2024-04-14T07:00:00Z' }],
-      },
-    });
-  });
-
-  it('groups by date in timeZone and writes times with that zone offset, as in the reference example', async () => {
-    const r = await call(v1({ timeZone: 'Asia/Dubai' }));
-    expect(r.json.slots).toEqual({
-      '2024-04-13': [{ time: '2024-04-13T11:00:00+04:00' }],
-      '2024-04-14': [{ time: '2024-04-14T02:30:00+04:00' }, { time: '2024-04-14T11:00:00+04:00' }],
-    });
-  });
-
-  it('keeps to the [startTime, endTime] window', async () => {
-    const r = await call(v1({ startTime: '2024-04-13T08:00:00Z', endTime: '2024-04-13T23:00:00Z' }));
-    expect(r.json.slots).toEqual({ '2024-04-13': [{ time: '2024-04-13T22:30:00Z' }] });
-    const none = await call(v1({ eventTypeId: '99' }));
-    expect(none.json).toEqual({ slots: {} });
-  });
-
-  it('answers 401 {"message":"No apiKey provided"} without a key, 401 for a wrong one', async () => {
-    const r = await call(`${sim.url}/v1/slots?${qs({ eventTypeId: '7', startTime: '2024-04-13T00:00:00Z', endTime: '2024-04-14T00:00:00Z' })}`);
-    expect(r.status).toBe(401);
-    expect(r.json).toEqual({ message: 'No apiKey provided' });
-    const wrong = await call(v1({ apiKey: 'cal_live_nope' }));
-    expect(wrong.status).toBe(401);
-    expect(typeof wrong.json.message).toBe('string');
-  });
-
-  it('answers other errors as {message, url, method, data}', async () => {
-    const r = await call(v1({ timeZone: 'Mars/Olympus' }));
-    expect(r.status).toBe(400);
-    expect(r.json).toMatchObject({ method: 'GET', data: null });
-    expect(r.json.message).toMatch(/timeZone/);
-    expect(r.json.url).toMatch(/^\/v1\/slots\?/);
-  });
-
-  it('answers the next n requests 429 {"message":"Rate limit exceeded"} with X-RateLimit headers, then recovers', async () => {
-    sim.rateLimitNext(2, 30);
-    const before = Math.floor(Date.now() / 1000);
-    for (let i = 0; i < 2; i++) {
-      const r = await call(v1({}));
-      expect(r.status).toBe(429);
-      expect(r.json).toEqual({ message: 'Rate limit exceeded' });
-      expect(Number(r.headers.get('x-ratelimit-limit'))).toBeGreaterThan(0);
-      expect(r.headers.get('x-ratelimit-remaining')).toBe('0');
-      const reset = Number(r.headers.get('x-ratelimit-reset'));
-      expect(reset).toBeGreaterThanOrEqual(before + 30);
-      expect(reset).toBeLessThanOrEqual(before + 32);
+  it('answers 410 to every v1 request, with a valid key or not, even while rate limited', async () => {
+    const urls = [
+      `${sim.url}/v1/slots?${qs({ apiKey: 'cal_test_key', eventTypeId: '7', startTime: '2024-04-13T00:00:00Z', endTime: '2024-04-15T00:00:00Z' })}`,
+      `${sim.url}/v1/slots?${qs({ eventTypeId: '7' })}`,
+      `${sim.url}/v1/event-types?apiKey=cal_test_key`,
+    ];
+    sim.rateLimitNext(1);
+    for (const url of urls) {
+      const r = await call(url);
+      expect(r.status).toBe(410);
+      expect(r.json).toMatchObject({ status: 'error', error: { code: 'GoneException' } });
+      expect(r.json.error.message).toMatch(/v2/);
     }
-    expect((await call(v1({}))).status).toBe(200);
-    expect(sim.requests.map((r) => r.status)).toEqual([429, 429, 200]);
+    // The injected 429 is still waiting for a v2 request.
+    expect((await call(`${sim.url}/v2/slots?${qs({ eventTypeId: '7', start: '2024-04-13', end: '2024-04-13' })}`, { headers: V2 })).status).toBe(429);
   });
 });
 
@@ -111,8 +65,17 @@ describe('Cal.com simulator, v2 slots', () => {
     });
   });
 
-  it('reads the dates and groups in timeZone, with the offset in each start', async () => {
+  it('reads bare dates as UTC days whatever timeZone says, and groups the answer in timeZone', async () => {
+    // 14 April in Paris starts at 22:00 UTC on the 13th: the 00:30 slot is outside the UTC day asked for.
     const r = await call(v2({ timeZone: 'Europe/Paris', start: '2024-04-14', end: '2024-04-14' }), { headers: V2 });
+    expect(r.json.data).toEqual({ '2024-04-14': [{ start: '2024-04-14T09:00:00.000+02:00' }] });
+    // The UTC day of the 13th ends at 19:59:59 in New York: an evening slot there on the 13th would be left out.
+    const ny = await call(v2({ timeZone: 'America/New_York', start: '2024-04-13', end: '2024-04-13' }), { headers: V2 });
+    expect(ny.json.data).toEqual({ '2024-04-13': [{ start: '2024-04-13T03:00:00.000-04:00' }, { start: '2024-04-13T18:30:00.000-04:00' }] });
+  });
+
+  it('reads explicit instants as given: the local day asked as UTC instants', async () => {
+    const r = await call(v2({ timeZone: 'Europe/Paris', start: '2024-04-13T22:00:00.000Z', end: '2024-04-14T21:59:59.999Z' }), { headers: V2 });
     expect(r.json.data).toEqual({
       '2024-04-14': [{ start: '2024-04-14T00:30:00.000+02:00' }, { start: '2024-04-14T09:00:00.000+02:00' }],
     });
@@ -140,13 +103,22 @@ describe('Cal.com simulator, v2 slots', () => {
     expect(r.json.error.message).toMatch(/eventTypeId/);
   });
 
-  it('answers injected 429s in the v2 error shape with the X-RateLimit headers', async () => {
-    sim.rateLimitNext(1);
+  it('sends the suffixed rate-limit headers on every answer, and on an injected 429 no Retry-After', async () => {
+    const ok = await call(v2({}), { headers: V2 });
+    expect(ok.headers.get('x-ratelimit-limit-default')).toBe('120');
+    expect(Number(ok.headers.get('x-ratelimit-remaining-default'))).toBeLessThan(120);
+    const before = Math.floor(Date.now() / 1000);
+    sim.rateLimitNext(1, 30);
     const r = await call(v2({}), { headers: V2 });
     expect(r.status).toBe(429);
     expect(r.json.status).toBe('error');
-    expect(r.headers.get('x-ratelimit-remaining')).toBe('0');
-    expect(r.headers.get('x-ratelimit-reset')).toMatch(/^\d+$/);
+    expect(r.headers.get('retry-after')).toBeNull();
+    expect(r.headers.get('x-ratelimit-reset')).toBeNull();
+    expect(r.headers.get('x-ratelimit-remaining-default')).toBe('0');
+    const reset = Number(r.headers.get('x-ratelimit-reset-default'));
+    expect(reset).toBeGreaterThanOrEqual(before + 30);
+    expect(reset).toBeLessThanOrEqual(before + 32);
+    expect((await call(v2({}), { headers: V2 })).status).toBe(200);
   });
 });
 
@@ -163,8 +135,9 @@ describe('Cal.com simulator, v2 bearer token and bookings', () => {
     call(`${sim.url}/v2/bookings`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   const attendee = { name: 'Ada', email: 'ada@example.org', timeZone: 'Europe/Paris' };
 
-  it('checks the bearer token when one is configured', async () => {
+  it('checks the bearer token when one is configured, and takes the API key as a bearer token too', async () => {
     expect((await call(slotsUrl(), { headers: V2 })).status).toBe(401);
+    expect((await call(slotsUrl(), { headers: { ...V2, authorization: 'Bearer cal_test_key' } })).status).toBe(200);
     const wrong = await call(slotsUrl(), { headers: { ...V2, authorization: 'Bearer nope' } });
     expect(wrong.status).toBe(401);
     expect(wrong.json).toMatchObject({ status: 'error', error: { code: expect.any(String), message: expect.any(String) } });
@@ -209,12 +182,9 @@ describe('Cal.com simulator, v2 bearer token and bookings', () => {
     expect(sim.bookings()).toHaveLength(1);
   });
 
-  it('answers unknown routes 404 in the error shape of their API version', async () => {
+  it('answers unknown routes 404 in the v2 error shape', async () => {
     const r2 = await call(`${sim.url}/v2/nothing`);
     expect(r2.status).toBe(404);
     expect(r2.json.status).toBe('error');
-    const r1 = await call(`${sim.url}/v1/nothing`);
-    expect(r1.status).toBe(404);
-    expect(typeof r1.json.message).toBe('string');
   });
 });

@@ -1,7 +1,10 @@
 /**
- * A local Cal.com API as /work/shared/reference/slots-and-alerts.md describes it: v1 and v2 (2024-09-04)
- * slot listings grouped by date in the requested zone, the two error shapes, injectable 429s, and a
- * minimal v2 booking endpoint so a booking client can be tested (a booked slot stops being listed).
+ * A local Cal.com API as /work/shared/reference/slots-and-alerts.md ("Cal.com") describes it in 2026:
+ * API v1 shut down (410 on every /v1 request since 2026-04-08); v2 (2024-09-04) slot listings grouped by
+ * date in the requested zone, bare `start`/`end` dates read as UTC days whatever `timeZone` says, the
+ * suffixed rate-limit headers (`X-RateLimit-*-Default`, no Retry-After), an API key accepted as a bearer
+ * token, the v2 error shape, injectable 429s, and a minimal v2 booking endpoint so a booking client can
+ * be tested (a booked slot stops being listed).
  */
 import { randomUUID } from 'node:crypto';
 import { DateTime, IANAZone } from 'luxon';
@@ -28,9 +31,9 @@ export interface CalcomBooking {
 
 export interface CalcomSimOptions {
   slots?: CalcomSlotSpec[];
-  /** v1 `apiKey` query parameter; default 'cal_test_key'. */
+  /** An API key (`cal_live_…`), accepted as a v2 bearer token; default 'cal_test_key'. */
   apiKey?: string;
-  /** v2 bearer token; when absent v2 needs no Authorization (the reference calls it optional). */
+  /** A v2 bearer token; when set, v2 needs Authorization (this token or the API key); when absent, none (the reference calls it optional). */
   token?: string;
   latencyMs?: number;
 }
@@ -38,7 +41,7 @@ export interface CalcomSimOptions {
 export interface CalcomSim {
   url: string;
   setSlots(s: CalcomSlotSpec[]): void;
-  /** The next n requests (any route) answer 429; X-RateLimit-Reset is now + resetSeconds (default 60), in epoch seconds. */
+  /** The next n requests (any route) answer 429; X-RateLimit-Reset-Default is now + resetSeconds (default 60), in epoch seconds; no Retry-After. */
   rateLimitNext(n: number, resetSeconds?: number): void;
   bookings(): CalcomBooking[];
   requests: SimLoggedRequest[];
@@ -52,9 +55,12 @@ const DEFAULT_API_KEY = 'cal_test_key';
 const SLOTS_API_VERSION = '2024-09-04';
 /** Cal.com's current version of the v2 bookings endpoints (not in the reference, which omits bookings). */
 const BOOKINGS_API_VERSION = '2024-08-13';
-/** Value advertised in X-RateLimit-Limit; the reference gives none, this is Cal.com's published per-minute API key quota. */
+/** Reference: v2 allows 120 requests per 60 s per key. Advertised in the headers; 429s come from rateLimitNext. */
 const RATE_LIMIT = 120;
+const RATE_WINDOW_SECONDS = 60;
 const DEFAULT_RESET_SECONDS = 60;
+/** Reference: v1 answers 410 since this day. The body is not in the reference; this one names what to do. */
+const V1_GONE_MESSAGE = 'API v1 was shut down on 2026-04-08: use API v2 (https://api.cal.com/v2)';
 const DEFAULT_LENGTH_MINUTES = 30;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
@@ -65,15 +71,11 @@ interface StoredSlot {
   lengthMinutes: number;
 }
 
-const v1Error = (status: number, message: string, c: SimCall, data: unknown = null): SimAnswer => ({
-  status,
-  json: status === 401 || status === 429 ? { message } : { message, url: `${c.path}${queryString(c)}`, method: c.method, data },
-});
-
 const V2_CODES: Record<number, string> = {
   400: 'BadRequestException',
   401: 'UnauthorizedException',
   404: 'NotFoundException',
+  410: 'GoneException',
   429: 'ThrottlerException',
 };
 const v2Error = (status: number, message: string, c: SimCall): SimAnswer => ({
@@ -123,42 +125,33 @@ export async function startCalcomSim(opts: CalcomSimOptions = {}): Promise<Calco
   };
   setSlots(opts.slots ?? []);
 
-  const rateLimitAnswer = (c: SimCall, resetSeconds: number): SimAnswer => {
-    const headers = {
-      'X-RateLimit-Limit': String(RATE_LIMIT),
-      'X-RateLimit-Remaining': '0',
-      'X-RateLimit-Reset': String(Math.ceil(Date.now() / 1000) + resetSeconds),
-    };
-    const answer = c.path.startsWith('/v2/') ? v2Error(429, 'Too Many Requests', c) : v1Error(429, 'Rate limit exceeded', c);
-    return { ...answer, headers } as SimAnswer;
+  /** Requests counted in the current 60 s window, for the Remaining header. */
+  let window = { start: Date.now(), count: 0 };
+  /** The suffixed headers Cal.com v2 sends (reference: `X-RateLimit-*-Default`, reset in Unix seconds). */
+  const rateHeaders = (remaining: number, resetAtSeconds: number): Record<string, string> => ({
+    'X-RateLimit-Limit-Default': String(RATE_LIMIT),
+    'X-RateLimit-Remaining-Default': String(remaining),
+    'X-RateLimit-Reset-Default': String(resetAtSeconds),
+  });
+  const countRequest = (): Record<string, string> => {
+    const now = Date.now();
+    if (now - window.start >= RATE_WINDOW_SECONDS * 1000) window = { start: now, count: 0 };
+    window.count += 1;
+    return rateHeaders(Math.max(0, RATE_LIMIT - window.count), Math.ceil((window.start + RATE_WINDOW_SECONDS * 1000) / 1000));
   };
 
-  const v1Slots = (c: SimCall): SimAnswer => {
-    const key = c.query['apiKey'];
-    if (!key) return v1Error(401, 'No apiKey provided', c);
-    // The reference only documents the missing-key text; Cal.com answers a wrong key with 401 too.
-    if (key !== apiKey) return v1Error(401, 'Your apiKey is not valid', c);
-    const eventTypeId = c.query['eventTypeId'];
-    if (!eventTypeId || !/^\d+$/.test(eventTypeId)) return v1Error(400, 'eventTypeId is required (integer)', c);
-    const startRaw = c.query['startTime'];
-    const endRaw = c.query['endTime'];
-    if (!startRaw || !endRaw) return v1Error(400, 'startTime and endTime are required', c);
-    const zone = c.query['timeZone'] ?? 'UTC';
-    if (!IANAZone.isValidZone(zone)) return v1Error(400, `invalid timeZone '${zone}'`, c);
-    const from = parseIso(startRaw, zone);
-    const to = parseIso(endRaw, zone);
-    if (from === null || to === null) return v1Error(400, 'startTime and endTime must be ISO 8601', c);
-    if (to < from) return v1Error(400, 'endTime is before startTime', c);
-    const found = slots.filter((s) => s.eventTypeId === Number(eventTypeId) && s.ms >= from && s.ms <= to);
-    return { status: 200, json: { slots: groupByDate(found, zone, (dt) => ({ time: dt.toISO({ suppressMilliseconds: true }) ?? '' })) } };
-  };
+  /** Reference: "often no Retry-After": only the suffixed headers say when to come back. */
+  const rateLimitAnswer = (c: SimCall, resetSeconds: number): SimAnswer => ({
+    ...v2Error(429, 'ThrottlerException: Too Many Requests', c),
+    headers: rateHeaders(0, Math.ceil(Date.now() / 1000) + resetSeconds),
+  });
 
+  /** Reference: v2 takes an API key as `Authorization: Bearer` too; a credential sent must be a known one. */
   const checkV2Auth = (c: SimCall): SimAnswer | null => {
-    if (opts.token === undefined) return null;
     const auth = c.headers['authorization'];
-    if (!auth) return v2Error(401, 'Authorization header is missing', c);
-    if (auth !== `Bearer ${opts.token}`) return v2Error(401, 'Invalid access token', c);
-    return null;
+    if (!auth) return opts.token === undefined ? null : v2Error(401, 'Authorization header is missing', c);
+    const known = [apiKey, opts.token].filter((k): k is string => k !== undefined).map((k) => `Bearer ${k}`);
+    return known.includes(auth) ? null : v2Error(401, 'Invalid access token', c);
   };
 
   const v2Slots = (c: SimCall): SimAnswer => {
@@ -174,9 +167,10 @@ export async function startCalcomSim(opts: CalcomSimOptions = {}): Promise<Calco
     const startRaw = c.query['start'];
     const endRaw = c.query['end'];
     if (!startRaw || !endRaw) return v2Error(400, 'start and end are required', c);
-    const from = parseIso(startRaw, zone);
-    // A bare end date means through the end of that day.
-    const to = DATE.test(endRaw) ? endOfDay(endRaw, zone) : parseIso(endRaw, zone);
+    // Reference: v2 reads `start`/`end` in UTC whatever `timeZone` says (`DateTime.fromISO(start, {zone: "utc"})`),
+    // a bare end date through 23:59:59 UTC; `timeZone` only shapes the answer (date keys, offsets).
+    const from = parseIso(startRaw, 'UTC');
+    const to = DATE.test(endRaw) ? endOfDay(endRaw, 'UTC') : parseIso(endRaw, 'UTC');
     if (from === null || to === null) return v2Error(400, 'start and end must be YYYY-MM-DD or ISO 8601', c);
     if (to < from) return v2Error(400, 'end is before start', c);
     const found = slots.filter((s) => s.eventTypeId === Number(eventTypeId) && s.ms >= from && s.ms <= to);
@@ -235,14 +229,20 @@ export async function startCalcomSim(opts: CalcomSimOptions = {}): Promise<Calco
   };
 
   const route = (c: SimCall): SimAnswer => {
+    // Reference: "API v1 is gone: it answers HTTP 410 on every request since 2026-04-08".
+    if (c.path === '/v1' || c.path.startsWith('/v1/')) return v2Error(410, V1_GONE_MESSAGE, c);
     if (rateLimited.remaining > 0) {
       rateLimited.remaining -= 1;
       return rateLimitAnswer(c, rateLimited.resetSeconds);
     }
-    if (c.path === '/v1/slots' && c.method === 'GET') return v1Slots(c);
-    if (c.path === '/v2/slots' && c.method === 'GET') return v2Slots(c);
-    if (c.path === '/v2/bookings' && c.method === 'POST') return createBooking(c);
-    return c.path.startsWith('/v2/') ? v2Error(404, `Cannot ${c.method} ${c.path}`, c) : v1Error(404, `Cannot ${c.method} ${c.path}`, c);
+    const headers = countRequest();
+    const routed =
+      c.path === '/v2/slots' && c.method === 'GET'
+        ? v2Slots(c)
+        : c.path === '/v2/bookings' && c.method === 'POST'
+          ? createBooking(c)
+          : v2Error(404, `Cannot ${c.method} ${c.path}`, c);
+    return { ...routed, headers: { ...routed.headers, ...headers } } as SimAnswer;
   };
 
   const server = await startLoggedServer(route, { latencyMs: opts.latencyMs ?? 0 });

@@ -31,11 +31,16 @@ describe('ClicRDV simulator, v2 availabletimeslots', () => {
   afterAll(() => sim.close());
   beforeEach(() => sim.resetLog());
 
-  it('answers the slots of the `from` day with start, slot and capacity, in the shape of the reference', async () => {
+  it('answers the slots from the `from` day on, several days in one answer, with start, slot and capacity, in the shape of the reference', async () => {
     const r = await get(v2Url(sim, { ...base, promotions: '0', time_format: 'datetime', from: '2025-05-27' }));
     expect(r.status).toBe(200);
     expect(r.type).toMatch(/^application\/json/);
-    expect(r.json).toEqual({ availabletimeslots: [{ start: '2025-05-27 09:15:00', slot: 2, capacity: 1 }] });
+    expect(r.json).toEqual({
+      availabletimeslots: [
+        { start: '2025-05-27 09:15:00', slot: 2, capacity: 1 },
+        { start: '2025-05-28 14:00:00', slot: expect.any(Number), capacity: 1 },
+      ],
+    });
   });
 
   it('defaults slot ids and capacity 1 for slots given without them', async () => {
@@ -51,9 +56,23 @@ describe('ClicRDV simulator, v2 availabletimeslots', () => {
     expect(r.json).toEqual({ availabletimeslots: [] });
   });
 
-  it('starts from today (practice time) when `from` is absent', async () => {
+  it('starts from today (practice time) when `from` is absent: one request sees the coming days', async () => {
     const r = await get(v2Url(sim, base));
-    expect(r.json.availabletimeslots.map((s: any) => s.start)).toEqual(['2025-05-26 09:00:00']);
+    expect(r.json.availabletimeslots.map((s: any) => s.start)).toEqual(['2025-05-26 09:00:00', '2025-05-27 09:15:00', '2025-05-28 14:00:00']);
+  });
+
+  it('covers 30 days by default: a slot on day 31 needs another request', async () => {
+    sim.setSlots([{ start: '2025-06-24 10:00:00' }, { start: '2025-06-25 10:00:00' }]);
+    try {
+      const r = await get(v2Url(sim, base));
+      expect(r.json.availabletimeslots.map((s: any) => s.start)).toEqual(['2025-06-24 10:00:00']);
+    } finally {
+      sim.setSlots([
+        { start: '2025-05-27 09:15:00', slot: 2, capacity: 1 },
+        { start: '2025-05-26 09:00:00', slot: 1, capacity: 2 },
+        { start: '2025-05-28 14:00:00' },
+      ]);
+    }
   });
 
   it('refuses a wrong or missing apikey with 403 and a JSON error', async () => {

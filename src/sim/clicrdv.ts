@@ -1,6 +1,7 @@
 /**
  * A local ClicRDV booking-widget API as /work/shared/reference/slots-and-alerts.md describes it:
- * the undocumented v2 `availabletimeslots` used by public watchers (one `from` date, no `to`), and the
+ * the undocumented v2 `availabletimeslots` used by public watchers (one `from` date or none, no `to`; one
+ * answer covering several days, as the reference's ClicRDV section says), and the
  * documented v1 group endpoint. The reference gives no error bodies, so errors are JSON
  * `{"error": <status text>, "details": <why>}`; clients should rely on the status only.
  */
@@ -24,7 +25,11 @@ export interface ClicrdvSimOptions {
   /** When set, another group_id answers 404; any group id is accepted otherwise. */
   groupId?: number;
   latencyMs?: number;
-  /** How many days from `from` one v2 answer covers; default 1 (the seed watcher asks day by day). */
+  /**
+   * How many days from `from` (or today) one v2 answer covers. The reference: "one answer can cover several
+   * days, so a day-by-day loop may be up to 30× the traffic needed"; its width is not documented, so the
+   * default is DEFAULT_DAYS_PER_ANSWER. 1 gives the day-by-day answers the seed watcher assumed.
+   */
   daysPerAnswer?: number;
   /** The practice's zone, which decides "today" when `from` is absent; default Europe/Paris. */
   timeZone?: string;
@@ -43,6 +48,8 @@ export interface ClicrdvSim {
 }
 
 const DEFAULT_APIKEY = 'test-apikey';
+/** slots-and-alerts.md, ClicRDV: "up to 30×" the traffic of a day-by-day loop, so an answer spans about 30 days. */
+const DEFAULT_DAYS_PER_ANSWER = 30;
 /** Documented v1 default window: start + 7 days. */
 const V1_DEFAULT_DAYS = 7;
 const SLOT_START = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
@@ -71,7 +78,7 @@ function localStamp(s: string): string | null {
 
 export async function startClicrdvSim(opts: ClicrdvSimOptions = {}): Promise<ClicrdvSim> {
   const apikey = opts.apikey ?? DEFAULT_APIKEY;
-  const daysPerAnswer = opts.daysPerAnswer ?? 1;
+  const daysPerAnswer = opts.daysPerAnswer ?? DEFAULT_DAYS_PER_ANSWER;
   const zone = opts.timeZone ?? 'Europe/Paris';
   if (!IANAZone.isValidZone(zone)) throw new Error(`unknown time zone '${zone}'`);
   const now = opts.now ?? (() => new Date());

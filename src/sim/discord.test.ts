@@ -269,8 +269,9 @@ describe('Discord simulator, rate limits and failures', () => {
     const sim = await startDiscordSim();
     try {
       const hook = sim.createWebhook();
+      const v10 = hook.url.replace('/api/webhooks/', '/api/v10/webhooks/');
       sim.rateLimitNext(1, 0.376);
-      const r = await post(hook.url, { content: 'x' });
+      const r = await post(v10, { content: 'x' });
       expect(r.status).toBe(429);
       expect(r.json).toEqual({ message: 'You are being rate limited.', retry_after: 0.376, global: false });
       expect(r.headers.get('retry-after')).toBe('1');
@@ -280,13 +281,37 @@ describe('Discord simulator, rate limits and failures', () => {
       expect(r.headers.get('x-ratelimit-scope')).toBe('user');
       expect(r.headers.get('x-ratelimit-global')).toBeNull();
       sim.rateLimitNext(1, 2.5, true);
-      const g = await post(hook.url, { content: 'x' });
+      const g = await post(v10, { content: 'x' });
       expect(g.json).toEqual({ message: 'You are being rate limited.', retry_after: 2.5, global: true });
       expect(g.headers.get('retry-after')).toBe('3');
       expect(g.headers.get('x-ratelimit-global')).toBe('true');
       expect(g.headers.get('x-ratelimit-scope')).toBe('global');
       expect((await post(hook.url, { content: 'x' })).status).toBe(204);
       expect(sim.messages()).toHaveLength(1);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('answers in MILLISECONDS on the unversioned webhook path (API v6) and on /api/v6, in seconds on /api/v10', async () => {
+    const sim = await startDiscordSim();
+    try {
+      const hook = sim.createWebhook();
+      for (const url of [hook.url, hook.url.replace('/api/webhooks/', '/api/v6/webhooks/')]) {
+        sim.rateLimitNext(1, 1.5);
+        const r = await post(url, { content: 'x' });
+        expect(r.status).toBe(429);
+        expect(r.json.retry_after).toBe(1500);
+        expect(r.headers.get('retry-after')).toBe('1500');
+      }
+      sim.rateLimitNext(1, 1.5);
+      const v10 = await post(hook.url.replace('/api/webhooks/', '/api/v10/webhooks/'), { content: 'x' });
+      expect(v10.json.retry_after).toBe(1.5);
+      expect(v10.headers.get('retry-after')).toBe('2');
+      // The same webhook on every path.
+      expect((await post(hook.url.replace('/api/webhooks/', '/api/v10/webhooks/'), { content: 'y' })).status).toBe(204);
+      expect((await post(hook.url, { content: 'z' })).status).toBe(204);
+      expect(sim.messages().map((m) => m.webhookId)).toEqual([hook.id, hook.id]);
     } finally {
       await sim.close();
     }
@@ -317,7 +342,8 @@ describe('Discord simulator, rate limits and failures', () => {
     const sim = await startDiscordSim({ globalLimitPerSecond: 5 });
     try {
       const hook = sim.createWebhook();
-      const results = await Promise.all(Array.from({ length: 8 }, () => post(hook.url, { content: 'burst' })));
+      const v10 = hook.url.replace('/api/webhooks/', '/api/v10/webhooks/');
+      const results = await Promise.all(Array.from({ length: 8 }, () => post(v10, { content: 'burst' })));
       const limited = results.filter((r) => r.status === 429);
       expect(results.filter((r) => r.status === 204)).toHaveLength(5);
       expect(limited).toHaveLength(3);
@@ -355,11 +381,12 @@ describe('Discord simulator, rate limits and failures', () => {
     const sim = await startDiscordSim({ routeLimit: { limit: 2, windowSeconds: 5, enforce: true } });
     try {
       const hook = sim.createWebhook();
-      const first = await post(hook.url, { content: '1' });
+      const v10 = hook.url.replace('/api/webhooks/', '/api/v10/webhooks/');
+      const first = await post(v10, { content: '1' });
       expect(first.headers.get('x-ratelimit-limit')).toBe('2');
       expect(first.headers.get('x-ratelimit-remaining')).toBe('1');
-      expect((await post(hook.url, { content: '2' })).headers.get('x-ratelimit-remaining')).toBe('0');
-      const third = await post(hook.url, { content: '3' });
+      expect((await post(v10, { content: '2' })).headers.get('x-ratelimit-remaining')).toBe('0');
+      const third = await post(v10, { content: '3' });
       expect(third.status).toBe(429);
       expect(third.json.global).toBe(false);
       expect(third.json.retry_after).toBeGreaterThan(4);
@@ -517,6 +544,47 @@ describe('Discord simulator, message history', () => {
     expect((await post(`${sim.url}/v10/channels/${ch}/messages`, { content: 'x' }, BOT_HEADERS)).status).toBe(403);
     sim.setBotAccess(ch, true);
     expect((await list(ch)).json).toHaveLength(2);
+  });
+
+  it('without Read Message History: the list answers 200 [] (not 403) while GET /channels/{id} shows last_message_id', async () => {
+    const ch = sim.createChannel();
+    const seeded = sim.seedHistory(ch, 3);
+    const channel = async (): Promise<{ status: number; json: any }> => {
+      const res = await fetch(`${sim.url}/v10/channels/${ch}`, { headers: BOT_HEADERS });
+      return { status: res.status, json: await res.json() };
+    };
+    expect(await channel()).toMatchObject({ status: 200, json: { id: ch, type: 0, guild_id: sim.guildId, last_message_id: seeded[2]!.id } });
+    sim.setReadHistory(ch, false);
+    expect(await list(ch)).toEqual({ status: 200, json: [] });
+    expect(await list(ch, `?after=${seeded[0]!.id}`)).toEqual({ status: 200, json: [] });
+    expect((await channel()).json.last_message_id).toBe(seeded[2]!.id);
+    sim.setReadHistory(ch, true);
+    expect((await list(ch)).json).toHaveLength(3);
+    // Discord keeps last_message_id when that message is deleted; an empty channel has null.
+    sim.deleteMessage(ch, seeded[2]!.id);
+    expect((await channel()).json.last_message_id).toBe(seeded[2]!.id);
+    const empty = sim.createChannel();
+    const res = await fetch(`${sim.url}/v10/channels/${empty}`, { headers: BOT_HEADERS });
+    expect(((await res.json()) as { last_message_id: unknown }).last_message_id).toBeNull();
+  });
+
+  it('without the Message Content intent: what others wrote is listed with empty content, embeds and attachments; the bot\'s own messages are not', async () => {
+    const ch = sim.createChannel();
+    sim.addMessage(ch, { content: 'salut', authorName: 'alice', attachments: 1, embeds: 1 });
+    const own = await post(`${sim.url}/v10/channels/${ch}/messages`, { content: 'from the bot' }, BOT_HEADERS);
+    expect(own.status).toBe(200);
+    sim.setMessageContentIntent(false);
+    try {
+      const r = await list(ch);
+      expect(r.json.map((m: any) => [m.content, m.embeds.length, m.attachments.length])).toEqual([
+        ['from the bot', 0, 0],
+        ['', 0, 0],
+      ]);
+      expect(sim.history(ch)[0]).toMatchObject({ content: 'salut' });
+    } finally {
+      sim.setMessageContentIntent(true);
+    }
+    expect(contents((await list(ch)).json)).toEqual(['from the bot', 'salut']);
   });
 
   it('answers an injected 429 on the list route, then the page', async () => {

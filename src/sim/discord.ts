@@ -4,7 +4,12 @@
  * on every success, a global limit of 50 requests/s, and injectable 429s and 5xx answers.
  * Channels belong to a guild and keep a message history (snowflake ids that grow with time, authors,
  * attachments, embeds) that tests fill, edit and delete; the bot reads it back through
- * `GET /api/v10/channels/{id}/messages` with Discord's `before` / `after` / `around` / `limit` paging.
+ * `GET /api/v10/channels/{id}/messages` with Discord's `before` / `after` / `around` / `limit` paging, and
+ * `GET /api/v10/channels/{id}` (its `last_message_id`). The reference's silent failures are switches: a
+ * channel without Read Message History lists 200 `[]`, and without the Message Content intent what others
+ * wrote comes back blank.
+ * Webhooks answer on the unversioned path users copy (`/api/webhooks/…`, API v6: rate-limit waits in
+ * milliseconds) and on `/api/v{n}/webhooks/…` (v8+: seconds), as the reference's "Facts" say.
  * Where the reference is silent the stricter plausible answer is chosen and said in a comment.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -22,6 +27,12 @@ export interface DiscordSimOptions {
    * only advertised; pass `enforce: true` to also answer 429 when it is exhausted.
    */
   routeLimit?: { limit: number; windowSeconds: number; enforce?: boolean };
+  /**
+   * false: the bot's application lacks the privileged Message Content intent, and every message listed
+   * that the bot did not write comes back with empty content, embeds and attachments (reference: "Silent
+   * failures when reading"). Default true.
+   */
+  messageContentIntent?: boolean;
 }
 
 export interface DiscordSimMessage {
@@ -90,6 +101,13 @@ export interface DiscordSim {
   channelGuild(channelId: string): string | undefined;
   /** false: the bot loses View Channel / Read Message History there, and every call answers 403 code 50001. */
   setBotAccess(channelId: string, allowed: boolean): void;
+  /**
+   * false: the bot sees the channel but lacks Read Message History there. As the reference says, the
+   * message list then answers 200 `[]` (not 403), while `GET /channels/{id}` still shows `last_message_id`.
+   */
+  setReadHistory(channelId: string, allowed: boolean): void;
+  /** Turns the Message Content intent off or on again (see DiscordSimOptions.messageContentIntent). */
+  setMessageContentIntent(enabled: boolean): void;
   /** What clients posted (webhook and bot), in order; history added by the helpers below is not in it. */
   messages(): DiscordSimMessage[];
   /** Puts a message in a channel's history, as if a user had posted it; returns it as the API lists it. */
@@ -118,6 +136,10 @@ const DEFAULT_BOT_TOKEN = 'test-bot-token';
 const GLOBAL_LIMIT_PER_SECOND = 50;
 const DEFAULT_ROUTE_LIMIT = { limit: 5, windowSeconds: 2, enforce: false };
 const DEFAULT_RETRY_AFTER_SECONDS = 1;
+/** A path without `/v{n}` is served by API v6 (slots-and-alerts.md, Discord, first point). */
+const UNVERSIONED_API_VERSION = 6;
+/** From v8 on, rate-limit times are seconds; before, milliseconds. */
+const FIRST_API_VERSION_IN_SECONDS = 8;
 /** Snowflakes count milliseconds from the first second of 2015. */
 const DISCORD_EPOCH = 1420070400000n;
 /** Default page size of the message list. */
@@ -274,6 +296,9 @@ interface StoredMessage extends DiscordSimMessage {
 interface SimChannel {
   guildId: string;
   botAccess: boolean;
+  readHistory: boolean;
+  /** The newest id ever posted: Discord keeps it when that message is deleted (it "may not point to an existing message"). */
+  lastMessageId: string | null;
   /** Sorted by id, oldest first; deleted messages are removed. */
   messages: DiscordSimChannelMessage[];
 }
@@ -296,10 +321,11 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
   const injected: Injected[] = [];
   const globalWindow: number[] = [];
   const buckets = new Map<string, { start: number; count: number }>();
+  let contentIntent = opts.messageContentIntent ?? true;
 
   const createChannel = (copts: CreateChannelOptions = {}): string => {
     const id = copts.createdAt === undefined ? nextId() : ids.at(toDate(copts.createdAt, 'createdAt').getTime());
-    channels.set(id, { guildId: copts.guildId ?? guildId, botAccess: true, messages: [] });
+    channels.set(id, { guildId: copts.guildId ?? guildId, botAccess: true, readHistory: true, lastMessageId: null, messages: [] });
     return id;
   };
 
@@ -311,6 +337,7 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
 
   /** Keeps the history sorted by id: a message added with a past `at` lands where its id belongs. */
   const insertMessage = (ch: SimChannel, m: DiscordSimChannelMessage): void => {
+    if (ch.lastMessageId === null || compareIds(ch.lastMessageId, m.id) < 0) ch.lastMessageId = m.id;
     const list = ch.messages;
     const last = list.at(-1);
     if (!last || compareIds(last.id, m.id) < 0) {
@@ -324,7 +351,7 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
   const bucketHash = (key: string): string => createHash('sha1').update(key).digest('hex').slice(0, 32);
 
   /** Counts one request against its route bucket; returns the headers to send, or a 429 when enforced and exhausted. */
-  const takeBucket = (key: string): { headers: Record<string, string>; limited?: SimAnswer } => {
+  const takeBucket = (key: string, millis: boolean): { headers: Record<string, string>; limited?: SimAnswer } => {
     const now = Date.now();
     const windowMs = routeLimit.windowSeconds * 1000;
     let b = buckets.get(key);
@@ -340,16 +367,20 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
       'X-RateLimit-Bucket': bucketHash(key),
     };
     if (b.count >= routeLimit.limit && routeLimit.enforce) {
-      return { headers: base, limited: rateLimited(resetAfter, false, base) };
+      return { headers: base, limited: rateLimited(resetAfter, false, millis, base) };
     }
     b.count += 1;
     return { headers: { ...base, 'X-RateLimit-Remaining': String(Math.max(0, routeLimit.limit - b.count)) } };
   };
 
-  const rateLimited = (retryAfter: number, global: boolean, bucketHeaders?: Record<string, string>): SimAnswer => {
+  /**
+   * A 429. `millis`: the request used an API version below 8 (an unversioned webhook URL runs v6), where
+   * `retry_after` and `Retry-After` are MILLISECONDS (slots-and-alerts.md, Discord, first point); v8+ answers seconds.
+   */
+  const rateLimited = (retryAfter: number, global: boolean, millis: boolean, bucketHeaders?: Record<string, string>): SimAnswer => {
     const rounded = Math.round(retryAfter * 1000) / 1000;
     const headers: Record<string, string> = {
-      'Retry-After': String(Math.max(1, Math.ceil(retryAfter))),
+      'Retry-After': millis ? String(Math.ceil(retryAfter * 1000)) : String(Math.max(1, Math.ceil(retryAfter))),
       'X-RateLimit-Scope': global ? 'global' : 'user',
     };
     if (global) headers['X-RateLimit-Global'] = 'true';
@@ -360,20 +391,21 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
         'X-RateLimit-Reset-After': rounded.toFixed(3),
         'X-RateLimit-Bucket': bucketHash('injected'),
       }, { 'X-RateLimit-Remaining': '0' });
-    return { status: 429, json: { message: 'You are being rate limited.', retry_after: rounded, global }, headers };
+    const body = { message: 'You are being rate limited.', retry_after: millis ? Math.ceil(retryAfter * 1000) : rounded, global };
+    return { status: 429, json: body, headers };
   };
 
   /** Sliding one-second window over every request that got past it. */
-  const takeGlobal = (): SimAnswer | null => {
+  const takeGlobal = (millis: boolean): SimAnswer | null => {
     const now = Date.now();
     while (globalWindow.length && (globalWindow[0] ?? 0) <= now - 1000) globalWindow.shift();
-    if (globalWindow.length >= globalLimit) return rateLimited(((globalWindow[0] ?? now) + 1000 - now) / 1000, true);
+    if (globalWindow.length >= globalLimit) return rateLimited(((globalWindow[0] ?? now) + 1000 - now) / 1000, true, millis);
     globalWindow.push(now);
     return null;
   };
 
-  const injectedAnswer = (i: Injected): SimAnswer => {
-    if (i.kind === 'rate') return rateLimited(i.retryAfter, i.global);
+  const injectedAnswer = (i: Injected, millis: boolean): SimAnswer => {
+    if (i.kind === 'rate') return rateLimited(i.retryAfter, i.global, millis);
     // Discord's own 500 is JSON; 502/503 come from the proxies in front of it as plain text, so clients must not assume JSON.
     if (i.status === 500) return jsonError(500, 0, '500: Internal Server Error');
     return { status: i.status, text: i.status === 502 ? '502 Bad Gateway' : 'upstream connect error or disconnect/reset before headers', contentType: 'text/plain; charset=utf-8' };
@@ -490,7 +522,7 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
     return { ch, index };
   };
 
-  const executeWebhook = (c: SimCall, id: string, token: string): SimAnswer => {
+  const executeWebhook = (c: SimCall, id: string, token: string, millis: boolean): SimAnswer => {
     const hook = webhooks.get(id);
     if (!hook) return jsonError(404, 10015, 'Unknown Webhook');
     // Not in the reference; Discord answers a known id with a wrong token like this.
@@ -501,27 +533,47 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
     if ('error' in parsed) return parsed.error;
     const errors = validateDiscordMessage(parsed.body);
     if (errors) return jsonError(400, 50035, 'Invalid Form Body', { errors });
-    const bucket = takeBucket(`webhook:${id}`);
+    const bucket = takeBucket(`webhook:${id}`, millis);
     if (bucket.limited) return bucket.limited;
     const message = accept('webhook', hook.channelId, parsed.body as Record<string, unknown>, id);
     if (c.query['wait'] === 'true') return { status: 200, json: message, headers: bucket.headers };
     return { status: 204, empty: true, headers: bucket.headers };
   };
 
-  const channelMessages = (c: SimCall, channelId: string): SimAnswer => {
-    if (c.headers['authorization'] !== `Bot ${botToken}`) return unauthorized();
+  /** The bot's checks shared by its routes: token, agent, channel, access; the channel when they pass. */
+  const botChannel = (c: SimCall, channelId: string): { ch: SimChannel } | { error: SimAnswer } => {
+    if (c.headers['authorization'] !== `Bot ${botToken}`) return { error: unauthorized() };
     // Discord documents a required `DiscordBot ($url, $versionNumber)` agent; the simulator refuses others with 400 so a client cannot forget it.
-    if (!(c.headers['user-agent'] ?? '').startsWith('DiscordBot (')) return jsonError(400, 0, "User-Agent must be 'DiscordBot ($url, $versionNumber)'");
+    if (!(c.headers['user-agent'] ?? '').startsWith('DiscordBot (')) return { error: jsonError(400, 0, "User-Agent must be 'DiscordBot ($url, $versionNumber)'") };
     const ch = channels.get(channelId);
-    if (!ch) return jsonError(404, 10003, 'Unknown Channel');
-    if (!ch.botAccess) return jsonError(403, 50001, 'Missing Access');
+    if (!ch) return { error: jsonError(404, 10003, 'Unknown Channel') };
+    if (!ch.botAccess) return { error: jsonError(403, 50001, 'Missing Access') };
+    return { ch };
+  };
+
+  /** `GET /channels/{id}`: a guild text channel object; `last_message_id` is shown even without Read Message History. */
+  const getChannel = (c: SimCall, channelId: string): SimAnswer => {
+    const found = botChannel(c, channelId);
+    if ('error' in found) return found.error;
+    if (c.method !== 'GET') return jsonError(405, 0, '405: Method Not Allowed');
+    const { ch } = found;
+    return {
+      status: 200,
+      json: { id: channelId, type: 0, guild_id: ch.guildId, name: `channel-${channelId.slice(-4)}`, position: 0, last_message_id: ch.lastMessageId, nsfw: false, parent_id: null },
+    };
+  };
+
+  const channelMessages = (c: SimCall, channelId: string): SimAnswer => {
+    const found = botChannel(c, channelId);
+    if ('error' in found) return found.error;
+    const { ch } = found;
     if (c.method === 'GET') return listMessages(c, ch, channelId);
     if (c.method !== 'POST') return jsonError(405, 0, '405: Method Not Allowed');
     const parsed = parsePost(c);
     if ('error' in parsed) return parsed.error;
     const errors = validateDiscordMessage(parsed.body);
     if (errors) return jsonError(400, 50035, 'Invalid Form Body', { errors });
-    const bucket = takeBucket(`channel:${channelId}`);
+    const bucket = takeBucket(`channel:${channelId}`, false);
     if (bucket.limited) return bucket.limited;
     return { status: 200, json: accept('bot', channelId, parsed.body as Record<string, unknown>), headers: bucket.headers };
   };
@@ -535,6 +587,10 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
    * still listed newest first; `around` = the message itself when it exists plus up to half the limit on
    * each side. Anchors are compared as numbers and need not be ids of existing messages.
    */
+  /** Without the Message Content intent, what another author wrote comes back blank (reference: "Silent failures when reading"). */
+  const asListed = (m: DiscordSimChannelMessage): DiscordSimChannelMessage =>
+    contentIntent || m.author.id === botUser.id ? m : { ...m, content: '', embeds: [], attachments: [] };
+
   const listMessages = (c: SimCall, ch: SimChannel, channelId: string): SimAnswer => {
     const limitRaw = c.query['limit'] ?? String(DEFAULT_LIST_LIMIT);
     const limit = Number(limitRaw);
@@ -560,18 +616,27 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
         page = [...older.slice(Math.max(0, older.length - Math.floor(limit / 2))), ...newer];
       }
     }
-    return { status: 200, json: [...page].reverse(), headers: takeBucket(`list:${channelId}`).headers };
+    const headers = takeBucket(`list:${channelId}`, false).headers;
+    // Reference: without Read Message History the list is 200 `[]`, not a 403.
+    if (!ch.readHistory) return { status: 200, json: [], headers };
+    return { status: 200, json: [...page].reverse().map(asListed), headers };
   };
 
   const route = (c: SimCall): SimAnswer => {
-    const global = takeGlobal();
+    // `/api/webhooks/…` (what Discord's "Copy Webhook URL" gives) has no version and runs v6, whose rate-limit
+    // times are milliseconds; `/api/v{n}/…` runs v{n} (slots-and-alerts.md, Discord, first point).
+    const version = Number(/^\/api\/v(\d+)\//.exec(c.path)?.[1] ?? UNVERSIONED_API_VERSION);
+    const millis = version < FIRST_API_VERSION_IN_SECONDS;
+    const global = takeGlobal(millis);
     if (global) return global;
     const inj = injected.shift();
-    if (inj) return injectedAnswer(inj);
-    const hook = /^\/api(?:\/v10)?\/webhooks\/([^/]+)\/([^/]+)$/.exec(c.path);
-    if (hook) return executeWebhook(c, decodeURIComponent(hook[1] ?? ''), decodeURIComponent(hook[2] ?? ''));
+    if (inj) return injectedAnswer(inj, millis);
+    const hook = /^\/api(?:\/v\d+)?\/webhooks\/([^/]+)\/([^/]+)$/.exec(c.path);
+    if (hook) return executeWebhook(c, decodeURIComponent(hook[1] ?? ''), decodeURIComponent(hook[2] ?? ''), millis);
     const chan = /^\/api\/v10\/channels\/([^/]+)\/messages$/.exec(c.path);
     if (chan) return channelMessages(c, decodeURIComponent(chan[1] ?? ''));
+    const channel = /^\/api\/v10\/channels\/([^/]+)$/.exec(c.path);
+    if (channel) return getChannel(c, decodeURIComponent(channel[1] ?? ''));
     return jsonError(404, 0, '404: Not Found');
   };
 
@@ -595,6 +660,12 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
     channelGuild: (channelId) => channels.get(channelId)?.guildId,
     setBotAccess: (channelId, allowed) => {
       channelOf(channelId).botAccess = allowed;
+    },
+    setReadHistory: (channelId, allowed) => {
+      channelOf(channelId).readHistory = allowed;
+    },
+    setMessageContentIntent: (enabled) => {
+      contentIntent = enabled;
     },
     messages: () => stored.map(({ object: _object, ...m }) => ({ ...m })),
     addMessage,

@@ -3,7 +3,7 @@ export {
   slotsSchema,
   slotFilterSchema,
   watcherSecrets,
-  calcomApiVersion,
+  calcomV1Warnings,
   realertAfterMs,
   parseDuration,
   clicrdvApiKey,

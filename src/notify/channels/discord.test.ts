@@ -3,7 +3,8 @@ import { RemoteError, TransientError, fixedClock } from '../../lib/index.js';
 import { ChannelTransientError, PermanentChannelError } from '../channel.js';
 import { startFakeHttp } from '../fake-http.test-helper.js';
 import { createAlert, discordLimitViolations, type DiscordMessage } from '../message.js';
-import { DISCORD_USER_AGENT, createDiscordBotChannel, createDiscordWebhookChannel } from './discord.js';
+import { parseAppriseUrl } from '../../config/index.js';
+import { DISCORD_USER_AGENT, createDiscordBotChannel, createDiscordWebhookChannel, discordWebhookPostUrl } from './discord.js';
 
 const alert = createAlert({ kind: 'sync.failed', instance: 'alice', title: 'Sync failed', text: 'ECAL timed out' }, fixedClock('2025-05-26T07:00:00Z'));
 let fake: Awaited<ReturnType<typeof startFakeHttp>>;
@@ -13,12 +14,12 @@ beforeAll(async () => {
 afterAll(() => fake.close());
 
 describe('Discord channels', () => {
-  it('webhook: POSTs embeds as JSON to the webhook URL', async () => {
+  it('webhook: POSTs embeds as JSON to the webhook URL, under /api/v10 (the pasted URL runs v6)', async () => {
     fake.received.length = 0;
     const ch = createDiscordWebhookChannel({ name: 'dw', url: `${fake.url}/api/webhooks/123/tok_en` });
     await ch.send(alert);
     const req = fake.received[0];
-    expect(req).toMatchObject({ method: 'POST', path: '/api/webhooks/123/tok_en' });
+    expect(req).toMatchObject({ method: 'POST', path: '/api/v10/webhooks/123/tok_en' });
     expect(req?.headers['content-type']).toContain('application/json');
     const body = JSON.parse(req?.body ?? '') as DiscordMessage;
     expect(discordLimitViolations(body)).toEqual([]);
@@ -59,6 +60,20 @@ describe('Discord channels', () => {
 
     fake.reply({ status: 403, body: '{"message":"Missing Permissions","code":50013}' });
     expect(await ch.send(alert).catch((e: unknown) => e)).toBeInstanceOf(PermanentChannelError);
+  });
+
+  it('moves every pasted form of a webhook URL to /api/v10, keeping host and query', () => {
+    const v10 = 'https://discord.com/api/v10/webhooks/123456/tok-en_1';
+    expect(discordWebhookPostUrl('https://discord.com/api/webhooks/123456/tok-en_1')).toBe(v10);
+    expect(discordWebhookPostUrl('https://discord.com/api/v6/webhooks/123456/tok-en_1')).toBe(v10);
+    expect(discordWebhookPostUrl('https://discord.com/api/v10/webhooks/123456/tok-en_1')).toBe(v10);
+    expect(discordWebhookPostUrl('https://canary.discordapp.com/api/webhooks/123456/tok-en_1?thread_id=99')).toBe(
+      'https://canary.discordapp.com/api/v10/webhooks/123456/tok-en_1?thread_id=99',
+    );
+    const apprise = parseAppriseUrl('discord://123456/tok-en_1234');
+    expect(apprise.type === 'discord-webhook' && discordWebhookPostUrl(apprise.url)).toBe('https://discord.com/api/v10/webhooks/123456/tok-en_1234');
+    // A proxy of the user's own, without /api/: left alone.
+    expect(discordWebhookPostUrl('https://hooks.example.org/webhooks/123456/tok-en_1')).toBe('https://hooks.example.org/webhooks/123456/tok-en_1');
   });
 
   it('a refused connection is transient and its message holds no token', async () => {

@@ -5,6 +5,14 @@ import { renderDiscord, type Alert } from '../message.js';
 import { createHttp, MAX_RETRY_AFTER_MS, parseRetryAfterHeader, postJson, snippet, type HttpAnswer } from './http.js';
 
 export const DISCORD_USER_AGENT = 'DiscordBot (https://github.com/campus-sync, 0.1)';
+/**
+ * The API version webhooks are posted to. A webhook URL as Discord copies it has no version and runs v6,
+ * where `retry_after` and `Retry-After` are milliseconds (slots-and-alerts.md, Discord): the same webhook
+ * under `/api/v10/` answers in seconds, as the bot API does.
+ */
+export const DISCORD_WEBHOOK_API_VERSION = 'v10';
+/** `…/api[/v{n}]/webhooks/{id}/{token}[?query]`: where the version goes. */
+const WEBHOOK_PATH = /^(.*\/api)(?:\/v\d+)?(\/webhooks\/[^/]+\/[^/]+\/?)$/;
 /** Discord error codes that mean the target is gone or closed to us: never retry them. */
 const GONE_CODES: Record<number, string> = {
   10003: 'unknown channel',
@@ -32,7 +40,7 @@ export function checkDiscordAnswer(answer: HttpAnswer, what: string, redact: (s:
   const body = errorBody(answer.json);
   const detail = body.message ? `${body.message}${body.code !== undefined ? ` (code ${body.code})` : ''}` : snippet(answer.text, redact);
   if (status === 429) {
-    // retry_after is in seconds (a float); the header is the fallback. Global = the whole token is limited.
+    // retry_after is in seconds (a float) on the v10 paths we post to; the header is the fallback. Global = the whole token is limited.
     const fromBody = typeof body.retry_after === 'number' && Number.isFinite(body.retry_after) ? Math.ceil(body.retry_after * 1000) : undefined;
     const retryAfterMs = Math.min(MAX_RETRY_AFTER_MS, fromBody ?? parseRetryAfterHeader(answer.headers['retry-after']) ?? 1_000);
     const global = body.global === true || answer.headers['x-ratelimit-global'] === 'true';
@@ -62,6 +70,24 @@ async function sendAll(
   }
 }
 
+/**
+ * The URL to post a webhook to: the user's URL (native, `discordapp.com`, PTB/canary, or made from
+ * `discord://id/token`) with its path moved to `/api/v10/webhooks/…`, query (`thread_id`…) kept. A URL
+ * whose path has no `/api/` before `/webhooks/` (a proxy of the user's own) is left as it is.
+ */
+export function discordWebhookPostUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url;
+  }
+  const m = WEBHOOK_PATH.exec(parsed.pathname);
+  if (!m) return url;
+  parsed.pathname = `${m[1]}/${DISCORD_WEBHOOK_API_VERSION}${m[2]}`;
+  return parsed.toString();
+}
+
 export interface DiscordWebhookChannelOptions {
   name: string;
   url: string;
@@ -71,14 +97,15 @@ export interface DiscordWebhookChannelOptions {
 
 export function createDiscordWebhookChannel(opts: DiscordWebhookChannelOptions): Channel {
   const http = opts.http ?? createHttp(opts.timeoutMs);
-  const redact = makeRedactor([opts.url, ...opts.url.split('/').slice(-1)]);
+  const url = discordWebhookPostUrl(opts.url);
+  const redact = makeRedactor([opts.url, url, ...opts.url.split('/').slice(-1)]);
   const what = `Discord webhook "${opts.name}"`;
   return {
     name: opts.name,
     type: 'discord-webhook',
     send: (alert, progress) =>
       sendAll(alert, progress, async (body) => {
-        checkDiscordAnswer(await postJson(http, opts.url, body, what, redact), what, redact);
+        checkDiscordAnswer(await postJson(http, url, body, what, redact), what, redact);
       }),
   };
 }

@@ -44,11 +44,14 @@ const expected = [
 ];
 
 describe('Cal.com provider against the simulator', () => {
-  it('reads v1 slots with an API key', async () => {
-    const { slots, requests } = await createCalcomProvider(config({ apiKey: API_KEY }), { timezone: 'Europe/Paris' }).check(NOW);
-    expect(requests).toBe(1);
-    expect(sim.requests[0]?.path).toBe('/v1/slots');
-    expect(slots.map((s) => [s.start, s.label])).toEqual(expected);
+  it('serves a config written for v1 (apiKey, apiVersion v1) through v2: v1 answers 410 and is never called', async () => {
+    for (const extra of [{ apiKey: API_KEY }, { apiKey: API_KEY, apiVersion: 'v1' }]) {
+      sim.resetLog();
+      const { slots, requests } = await createCalcomProvider(config(extra), { timezone: 'Europe/Paris' }).check(NOW);
+      expect(requests).toBe(1);
+      expect(sim.requests.map((r) => [r.path, r.status])).toEqual([['/v2/slots', 200]]);
+      expect(slots.map((s) => [s.start, s.label])).toEqual(expected);
+    }
   });
 
   it('reads v2 slots with a bearer token', async () => {
@@ -57,10 +60,17 @@ describe('Cal.com provider against the simulator', () => {
     expect(slots.map((s) => [s.start, s.label])).toEqual(expected);
   });
 
-  it('gives the same ids through v1 and v2', async () => {
-    const v1 = await createCalcomProvider(config({ apiKey: API_KEY }), { timezone: 'Europe/Paris' }).check(NOW);
-    const v2 = await createCalcomProvider(config({ token: TOKEN }), { timezone: 'America/Montreal' }).check(NOW);
-    expect(v2.slots.map((s) => s.id)).toEqual(v1.slots.map((s) => s.id));
+  it('gives the same ids with an API key and with a token, whatever the zone', async () => {
+    const key = await createCalcomProvider(config({ apiKey: API_KEY }), { timezone: 'Europe/Paris' }).check(NOW);
+    const token = await createCalcomProvider(config({ token: TOKEN, rangeDays: 15 }), { timezone: 'America/Montreal' }).check(NOW);
+    expect(token.slots.map((s) => s.id).slice(0, 2)).toEqual(key.slots.map((s) => s.id));
+  });
+
+  it('a watcher west of UTC keeps the last evening of its window (v2 reads bare dates as UTC days)', async () => {
+    // 21:00 on 2 May in Los Angeles is 04:00 UTC on the 3rd: outside the UTC day "2030-05-02".
+    sim.setSlots([{ eventTypeId: EVENT, start: '2030-05-02T21:00:00-07:00' }]);
+    const { slots } = await createCalcomProvider(config({ token: TOKEN, rangeDays: 1 }), { timezone: 'America/Los_Angeles' }).check(NOW);
+    expect(slots.map((s) => s.start)).toEqual(['2030-05-02T21:00:00-07:00']);
   });
 
   it('reports refused credentials as AuthError, for both versions', async () => {
@@ -74,7 +84,7 @@ describe('Cal.com provider against the simulator', () => {
     }
   });
 
-  it('waits until X-RateLimit-Reset after a 429, then succeeds', async () => {
+  it('waits until X-RateLimit-Reset-Default after a 429 without Retry-After, then succeeds', async () => {
     sim.rateLimitNext(1, 2);
     const waits: number[] = [];
     const provider = createCalcomProvider(config({ token: TOKEN }), {

@@ -44,51 +44,37 @@ function recordingSleep(): { sleep: (ms: number) => Promise<void>; waits: number
   return { waits, sleep: async (ms) => void waits.push(ms) };
 }
 
-describe('Cal.com v1', () => {
-  it('sends the key, event type and a rangeDays window, and reads {slots: {date: [{time}]}}', async () => {
-    handler = (_req, res) =>
-      json(res, 200, {
-        slots: {
-          '2026-03-04': [{ time: '2026-03-04T09:00:00+01:00' }, { time: '2026-03-04T09:15:00+01:00' }],
-          '2026-03-05': [{ time: '2026-03-05T13:00:00Z' }],
-          '2026-03-03': [{ time: '2026-03-03T07:00:00Z' }],
-        },
-      });
-    const provider = createCalcomProvider(config({ apiKey: 'cal_live_secret', rangeDays: 7 }), { timezone: 'Europe/Paris' });
-    const { slots, requests } = await provider.check(NOW);
-    expect(requests).toBe(1);
-    const q = seen[0]!.url;
-    expect(q.pathname).toBe('/v1/slots');
-    expect(Object.fromEntries(q.searchParams)).toEqual({
-      apiKey: 'cal_live_secret',
-      eventTypeId: '2283473',
-      startTime: '2026-03-03T08:00:00.000Z',
-      endTime: '2026-03-09T23:59:59.999+01:00',
-      timeZone: 'Europe/Paris',
-    });
-    // In the watcher's zone whatever offset Cal.com used; the slot already past is dropped.
-    expect(slots).toEqual([
-      { id: 'calcom:2283473:2026-03-04T08:00:00Z', start: '2026-03-04T09:00:00+01:00', label: 'mer. 4 mars 09:00' },
-      { id: 'calcom:2283473:2026-03-04T08:15:00Z', start: '2026-03-04T09:15:00+01:00', label: 'mer. 4 mars 09:15' },
-      { id: 'calcom:2283473:2026-03-05T13:00:00Z', start: '2026-03-05T14:00:00+01:00', label: 'jeu. 5 mars 14:00' },
-    ]);
+describe('Cal.com configs written for v1 (API v1 shut down: served by v2)', () => {
+  it('sends an apiKey as a bearer token to /v2/slots, with or without apiVersion v1', async () => {
+    handler = (_req, res) => json(res, 200, { status: 'success', data: { '2026-03-04': [{ start: '2026-03-04T09:00:00.000+01:00' }] } });
+    for (const extra of [{ apiKey: 'cal_live_secret' }, { apiKey: 'cal_live_secret', apiVersion: 'v1' }]) {
+      seen = [];
+      const { slots } = await createCalcomProvider(config(extra), { timezone: 'Europe/Paris' }).check(NOW);
+      expect(seen[0]!.url.pathname).toBe('/v2/slots');
+      expect(seen[0]!.url.searchParams.get('apiKey')).toBeNull();
+      expect(seen[0]!.headers.authorization).toBe('Bearer cal_live_secret');
+      expect(seen[0]!.headers['cal-api-version']).toBe('2024-09-04');
+      expect(slots.map((s) => s.start)).toEqual(['2026-03-04T09:00:00+01:00']);
+    }
   });
 
   it('turns 401 into an AuthError without the key, not retried', async () => {
-    handler = (_req, res) => json(res, 401, { message: 'Your apiKey is not valid' });
+    handler = (_req, res) => json(res, 401, { status: 'error', error: { code: 'UnauthorizedException', message: 'Invalid API key cal_live_secret' } });
     const provider = createCalcomProvider(config({ apiKey: 'cal_live_secret' }), { timezone: 'Europe/Paris', retry: { sleep: async () => {} } });
     const err = await provider.check(NOW).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AuthError);
-    expect((err as Error).message).toBe('Cal.com refused the API key (401 on Cal.com GET /v1/slots: Your apiKey is not valid)');
+    expect((err as Error).message).toBe('Cal.com refused the API key (401 on Cal.com GET /v2/slots: Invalid API key [REDACTED])');
     expect(seen).toHaveLength(1);
   });
+});
 
+describe('Cal.com rate limits', () => {
   it('waits the Retry-After of a 429, then succeeds', async () => {
     let calls = 0;
     handler = (_req, res) => {
       calls++;
-      if (calls === 1) json(res, 429, { message: 'Rate limit exceeded' }, { 'Retry-After': '7', 'X-RateLimit-Remaining': '0' });
-      else json(res, 200, { slots: { '2026-03-04': [{ time: '2026-03-04T09:00:00+01:00' }] } });
+      if (calls === 1) json(res, 429, { status: 'error' }, { 'Retry-After': '7', 'X-RateLimit-Remaining-Default': '0', 'X-RateLimit-Reset-Default': '30' });
+      else json(res, 200, { status: 'success', data: { '2026-03-04': [{ start: '2026-03-04T09:00:00+01:00' }] } });
     };
     const rec = recordingSleep();
     const provider = createCalcomProvider(config({ apiKey: 'k_1234' }), { timezone: 'Europe/Paris', retry: { sleep: rec.sleep } });
@@ -98,8 +84,25 @@ describe('Cal.com v1', () => {
     expect(slots).toHaveLength(1);
   });
 
+  it('without Retry-After, waits until X-RateLimit-Reset-Default (Unix seconds), then succeeds', async () => {
+    let calls = 0;
+    let resetAt = 0;
+    handler = (_req, res) => {
+      calls++;
+      resetAt = Math.ceil(Date.now() / 1000) + 20;
+      if (calls === 1) json(res, 429, { status: 'error' }, { 'X-RateLimit-Limit-Default': '120', 'X-RateLimit-Remaining-Default': '0', 'X-RateLimit-Reset-Default': String(resetAt) });
+      else json(res, 200, { status: 'success', data: {} });
+    };
+    const rec = recordingSleep();
+    const provider = createCalcomProvider(config({}), { timezone: 'Europe/Paris', retry: { sleep: rec.sleep } });
+    expect(await provider.check(NOW)).toEqual({ slots: [], requests: 2 });
+    expect(rec.waits).toHaveLength(1);
+    expect(rec.waits[0]).toBeGreaterThan(18_000);
+    expect(rec.waits[0]).toBeLessThanOrEqual(21_000);
+  });
+
   it('gives up on 429 after the bounded attempts', async () => {
-    handler = (_req, res) => json(res, 429, { message: 'Rate limit exceeded' }, { 'X-RateLimit-Reset': '2' });
+    handler = (_req, res) => json(res, 429, { status: 'error' }, { 'X-RateLimit-Reset-Default': '2' });
     const rec = recordingSleep();
     const provider = createCalcomProvider(config({ apiKey: 'k_1234' }), { timezone: 'Europe/Paris', retry: { sleep: rec.sleep, attempts: 3 } });
     const err = await provider.check(NOW).catch((e: unknown) => e);
@@ -111,14 +114,20 @@ describe('Cal.com v1', () => {
 });
 
 describe('Cal.com v2', () => {
-  it('sends the version header, bearer token and dates, and reads {status, data: {date: [{start}]}}', async () => {
+  it('sends the version header, bearer token and the local window as UTC instants, and reads {status, data: {date: [{start}]}}', async () => {
     handler = (_req, res) =>
       json(res, 200, { status: 'success', data: { '2026-03-04': [{ start: '2026-03-04T09:00:00.000+01:00' }], '2026-03-05': [] } });
     const provider = createCalcomProvider(config({ token: 'tok_secret', bookingUrl: 'https://cal.com/me/appel' }), { timezone: 'Europe/Paris' });
     const { slots } = await provider.check(NOW);
     const req = seen[0]!;
     expect(req.url.pathname).toBe('/v2/slots');
-    expect(Object.fromEntries(req.url.searchParams)).toEqual({ eventTypeId: '2283473', start: '2026-03-03', end: '2026-03-16', timeZone: 'Europe/Paris' });
+    // 3 March 00:00 to 16 March 23:59:59.999 in Paris (UTC+1).
+    expect(Object.fromEntries(req.url.searchParams)).toEqual({
+      eventTypeId: '2283473',
+      start: '2026-03-02T23:00:00.000Z',
+      end: '2026-03-16T22:59:59.999Z',
+      timeZone: 'Europe/Paris',
+    });
     expect(req.headers['cal-api-version']).toBe('2024-09-04');
     expect(req.headers.authorization).toBe('Bearer tok_secret');
     expect(slots).toEqual([

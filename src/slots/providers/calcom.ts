@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { RemoteError, silentLogger } from '../../lib/index.js';
-import { calcomApiVersion, type CalcomWatcherConfig } from '../../config/index.js';
+import type { CalcomWatcherConfig } from '../../config/index.js';
 import { makeSlot, sortSlots, uniqueSlots, type Slot, type SlotProvider } from '../slot.js';
 import { createJsonGetter, type RequestCounter } from './http.js';
 import type { ProviderOptions } from './options.js';
@@ -9,14 +9,14 @@ import type { ProviderOptions } from './options.js';
 /** The v2 slots answer shape `{data: {date: [{start}]}}` exists only from this API version on. */
 export const CALCOM_V2_API_VERSION = '2024-09-04';
 
-const v1AnswerSchema = z.looseObject({
-  slots: z.record(z.string(), z.array(z.looseObject({ time: z.unknown() })).nullish()).nullish(),
-});
 const v2AnswerSchema = z.looseObject({
   status: z.string().optional(),
   data: z.record(z.string(), z.unknown()).nullish(),
 });
 const v2SlotSchema = z.looseObject({ start: z.unknown() });
+
+/** What v2 reads unambiguously: an instant in UTC (a bare date would be read as a UTC day, not the watcher's). */
+const utcInstant = (dt: DateTime): string => dt.toUTC().toISO() ?? '';
 
 function parseInstant(value: unknown): DateTime | undefined {
   if (typeof value !== 'string') return undefined;
@@ -25,14 +25,14 @@ function parseInstant(value: unknown): DateTime | undefined {
 }
 
 /**
- * Cal.com's public slots endpoint: one request per check covering `rangeDays` days from today (in
- * the watcher's zone). v1 authenticates with `apiKey` in the query, v2 with an optional bearer
- * token and needs the `cal-api-version` header for its answer shape.
+ * Cal.com's public slots endpoint, API v2 (v1 answers 410 since 2026-04-08: slots-and-alerts.md, Cal.com):
+ * one request per check covering `rangeDays` days from today in the watcher's zone, sent as UTC instants
+ * (v2 reads bare dates as UTC days, which would cut the last evening of a zone west of UTC). A token, or
+ * else an API key (v1 configs), goes as `Authorization: Bearer`; `cal-api-version` picks the answer shape.
  */
 export function createCalcomProvider(config: CalcomWatcherConfig, opts: ProviderOptions): SlotProvider {
   const zone = config.timezone ?? opts.timezone;
   const logger = opts.logger ?? silentLogger;
-  const version = calcomApiVersion(config);
   const base = config.url.replace(/\/+$/, '');
   const get = createJsonGetter({
     service: 'Cal.com',
@@ -57,34 +57,17 @@ export function createCalcomProvider(config: CalcomWatcherConfig, opts: Provider
     return slots;
   }
 
-  async function checkV1(last: DateTime, now: Date, counter: RequestCounter): Promise<Slot[]> {
-    const what = '/v1/slots';
-    const query = new URLSearchParams({
-      apiKey: config.apiKey ?? '',
-      eventTypeId: String(config.eventTypeId),
-      // From now, not midnight: slots earlier today are gone.
-      startTime: DateTime.fromJSDate(now).toUTC().toISO() ?? '',
-      endTime: last.endOf('day').toISO() ?? '',
-      timeZone: zone,
-    });
-    const body = await get({ url: `${base}/v1/slots?${query.toString()}`, what }, counter);
-    const parsed = v1AnswerSchema.safeParse(body ?? {});
-    if (!parsed.success) throw new RemoteError(`Cal.com GET ${what} answered something other than {"slots": {date: [...]}}`);
-    const starts = Object.values(parsed.data.slots ?? {}).flatMap((list) => (list ?? []).map((s) => s.time));
-    return toSlots(starts, what);
-  }
-
-  async function checkV2(first: DateTime, last: DateTime, counter: RequestCounter): Promise<Slot[]> {
+  async function fetchSlots(first: DateTime, last: DateTime, counter: RequestCounter): Promise<Slot[]> {
     const what = '/v2/slots';
     const query = new URLSearchParams({
       eventTypeId: String(config.eventTypeId),
-      start: first.toISODate() ?? '',
-      // An end date means "until the end of that day" for Cal.com.
-      end: last.toISODate() ?? '',
+      start: utcInstant(first),
+      end: utcInstant(last.endOf('day')),
+      // Groups the answer by the watcher's days and writes starts with its offset; the window is the instants above.
       timeZone: zone,
     });
     const headers: Record<string, string> = { 'cal-api-version': CALCOM_V2_API_VERSION };
-    // v2 takes API keys as bearer tokens too, so an explicit v2 with only an apiKey still authenticates.
+    // v2 takes API keys as bearer tokens too: a config written for v1 (apiKey) authenticates unchanged.
     const bearer = config.token ?? config.apiKey;
     if (bearer !== undefined) headers.Authorization = `Bearer ${bearer}`;
     const body = await get({ url: `${base}/v2/slots?${query.toString()}`, headers, what }, counter);
@@ -108,7 +91,7 @@ export function createCalcomProvider(config: CalcomWatcherConfig, opts: Provider
       const counter: RequestCounter = { requests: 0 };
       const first = DateTime.fromJSDate(now, { zone }).startOf('day');
       const last = first.plus({ days: config.rangeDays - 1 });
-      const found = version === 'v1' ? await checkV1(last, now, counter) : await checkV2(first, last, counter);
+      const found = await fetchSlots(first, last, counter);
       const nowMs = now.getTime();
       const slots = uniqueSlots(found).filter((s) => Date.parse(s.start) >= nowMs);
       return { slots: sortSlots(slots), requests: counter.requests };

@@ -69,11 +69,33 @@ describe('ClicRDV provider against the simulator', () => {
     }
   });
 
-  it('sends one request for a URL without {date}', async () => {
+  it('the documented form (no {date}, no from): ONE request sees the coming days; slots beyond daysAhead are not kept', async () => {
+    // Without `from` the practice answers from its own today: the simulator's clock is the test's.
+    const practice = await startClicrdvSim({ apikey: KEY, now: () => NOW });
+    try {
+      practice.setSlots([
+        { start: '2030-05-02 09:00:00', slot: 1 }, // earlier today: gone
+        { start: '2030-05-03 11:00:00', slot: 7 },
+        { start: '2030-05-16 08:30:00', slot: 8 }, // day 15
+        { start: '2030-05-17 08:30:00', slot: 9 }, // day 16: beyond daysAhead 15
+      ]);
+      const single = `${practice.url}/api/v2/availabletimeslots?group_id=124718&appointments[0][intervention_id]=2422111&apikey=${KEY}`;
+      const provider = createClicrdvProvider(config({ daysAhead: 15 }, single), { timezone: 'Europe/Paris', retry: noSleep });
+      const { slots, requests } = await provider.check(NOW);
+      expect(requests).toBe(1);
+      expect(practice.requests.map((r) => r.query['from'])).toEqual([undefined]);
+      expect(slots.map((s) => s.label)).toEqual(['ven. 3 mai 11:00', 'jeu. 16 mai 08:30']);
+    } finally {
+      await practice.close();
+    }
+  });
+
+  it('a URL with a fixed from is asked once, as written', async () => {
     sim.setSlots([{ start: '2030-05-03 11:00:00', slot: 7 }]);
     const provider = createClicrdvProvider(config({}, url(KEY, '2030-05-03')), { timezone: 'Europe/Paris', retry: noSleep });
     const { slots, requests } = await provider.check(NOW);
     expect(requests).toBe(1);
+    expect(sim.requests[0]?.query['from']).toBe('2030-05-03');
     expect(slots).toHaveLength(1);
   });
 

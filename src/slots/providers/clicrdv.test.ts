@@ -77,8 +77,9 @@ describe('ClicRDV provider, {date} scan', () => {
     // The other parameters, brackets included, go through untouched.
     expect(seen[0]?.searchParams.get('appointments[0][intervention_id]')).toBe('2422111');
     expect(seen[0]?.searchParams.get('apikey')).toBe(KEY);
-    // 35 days answered + the day after the last one.
-    expect(slots).toHaveLength(36);
+    // 35 days answered; the day after the last one, in the last answer too, is beyond daysAhead: not kept.
+    expect(slots).toHaveLength(35);
+    expect(slots.at(-1)?.start).toBe('2026-04-06T09:30:00+02:00');
     expect(slots[0]).toEqual({ id: 'clicrdv:2026-03-03T08:30:00Z:7', start: '2026-03-03T09:30:00+01:00', label: 'mar. 3 mars 09:30' });
     // Summer time in Paris from 29 March: same wall clock, other offset.
     expect(slots.find((s) => s.start.startsWith('2026-03-30'))?.start).toBe('2026-03-30T09:30:00+02:00');

@@ -57,9 +57,11 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (
 }
 
 /**
- * ClicRDV's booking-widget API. With `{date}` in the URL, one request per day from today for
- * `daysAhead` days (the seed's scan; no `to` parameter is known), at most `concurrency` at once;
- * otherwise the URL as given, once.
+ * ClicRDV's booking-widget API. By default the URL as given, once: one answer covers several days
+ * (slots-and-alerts.md, ClicRDV), so a day-by-day loop may cost up to 30× the requests. With `{date}` in
+ * the URL, one request per day from today for `daysAhead` days (the seed's scan; no `to` parameter is
+ * known), at most `concurrency` at once. Either way only slots from now to the end of the `daysAhead`
+ * days are kept: an answer may reach further than the watcher looks.
  */
 export function createClicrdvProvider(config: ClicrdvWatcherConfig, opts: ProviderOptions): SlotProvider {
   const zone = config.timezone ?? opts.timezone;
@@ -107,9 +109,9 @@ export function createClicrdvProvider(config: ClicrdvWatcherConfig, opts: Provid
   return {
     async check(now) {
       const counter: RequestCounter = { requests: 0 };
+      const today = DateTime.fromJSDate(now, { zone }).startOf('day');
       let found: Slot[][];
       if (config.url.includes(DATE_PLACEHOLDER)) {
-        const today = DateTime.fromJSDate(now, { zone }).startOf('day');
         const days = Array.from({ length: config.daysAhead }, (_, i) => today.plus({ days: i }).toISODate() ?? '');
         found = await mapBounded(days, config.concurrency, (day) =>
           fetchOne(config.url.split(DATE_PLACEHOLDER).join(day), day, counter),
@@ -118,7 +120,11 @@ export function createClicrdvProvider(config: ClicrdvWatcherConfig, opts: Provid
         found = [await fetchOne(config.url, undefined, counter)];
       }
       const nowMs = now.getTime();
-      const slots = uniqueSlots(found.flat()).filter((s) => Date.parse(s.start) >= nowMs);
+      const endMs = today.plus({ days: config.daysAhead }).toMillis();
+      const slots = uniqueSlots(found.flat()).filter((s) => {
+        const ms = Date.parse(s.start);
+        return ms >= nowMs && ms < endMs;
+      });
       return { slots: sortSlots(slots), requests: counter.requests };
     },
   };

@@ -67,6 +67,21 @@ describe('rateLimitWaitMs', () => {
     expect(rateLimitWaitMs({ 'x-ratelimit-reset': String(now + 1_500) }, now)).toBe(1_500);
     expect(rateLimitWaitMs({ 'x-ratelimit-reset': String(now / 1000 - 5) }, now)).toBe(0);
   });
+  it('reads the suffixed forms Cal.com v2 sends without Retry-After, the longest exhausted limit winning', () => {
+    expect(rateLimitWaitMs({ 'x-ratelimit-limit-default': '120', 'x-ratelimit-remaining-default': '0', 'x-ratelimit-reset-default': String(now / 1000 + 9) }, now)).toBe(9_000);
+    const two = {
+      'x-ratelimit-remaining-short': '0',
+      'x-ratelimit-reset-short': '2',
+      'x-ratelimit-remaining-long': '40',
+      'x-ratelimit-reset-long': '50',
+      'x-ratelimit-remaining-medium': '0',
+      'x-ratelimit-reset-medium': '5',
+    };
+    expect(rateLimitWaitMs(two, now)).toBe(5_000);
+    expect(rateLimitWaitMs({ 'retry-after-default': '4', 'x-ratelimit-reset-default': '30' }, now)).toBe(4_000);
+    // Every limit says requests are left, yet the answer is a 429: the resets are still the best guess.
+    expect(rateLimitWaitMs({ 'x-ratelimit-remaining-default': '3', 'x-ratelimit-reset-default': '6' }, now)).toBe(6_000);
+  });
   it('caps long waits and ignores junk', () => {
     expect(rateLimitWaitMs({ 'retry-after': '3600' }, now)).toBe(MAX_RATE_LIMIT_WAIT_MS);
     expect(rateLimitWaitMs({ 'x-ratelimit-reset': String(now / 1000 + 86_400) }, now)).toBe(MAX_RATE_LIMIT_WAIT_MS);

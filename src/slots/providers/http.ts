@@ -54,25 +54,63 @@ export interface RequestCounter {
 
 export type JsonGetter = (req: GetRequest, counter: RequestCounter) => Promise<unknown>;
 
-/** Wait asked by a 429/503: Retry-After (seconds or HTTP date), else X-RateLimit-Reset (seconds or Unix time); capped. */
+/** A reset value: seconds to wait, or a Unix time in seconds or milliseconds; undefined when unreadable. */
+function resetMs(value: string, nowMs: number): number | undefined {
+  const n = Number(value);
+  if (!Number.isFinite(n)) return undefined;
+  if (n > EPOCH_MS_THRESHOLD) return n - nowMs;
+  if (n > EPOCH_SECONDS_THRESHOLD) return n * 1_000 - nowMs;
+  return n * 1_000;
+}
+
+/** Retry-After as seconds or an HTTP date. */
+function retryAfterMs(value: string, nowMs: number): number | undefined {
+  const seconds = Number(value);
+  const ms = Number.isFinite(seconds) ? seconds * 1_000 : Date.parse(value) - nowMs;
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/**
+ * The longest wait named by a family of headers: `prefix` itself and its suffixed forms (`prefix-default`,
+ * `prefix-short`…: one per named limit, as Cal.com v2 sends them, slots-and-alerts.md, Cal.com). With
+ * `remainingPrefix`, a suffixed limit that still has requests left is not waited for.
+ */
+function longestWait(
+  headers: Record<string, unknown>,
+  prefix: string,
+  read: (value: string, nowMs: number) => number | undefined,
+  nowMs: number,
+  remainingPrefix?: string,
+): number | undefined {
+  let longest: number | undefined;
+  for (const [rawName, rawValue] of Object.entries(headers)) {
+    const name = rawName.toLowerCase();
+    if (name !== prefix && !name.startsWith(`${prefix}-`)) continue;
+    const value = typeof rawValue === 'string' ? rawValue.trim() : typeof rawValue === 'number' ? String(rawValue) : '';
+    if (value === '') continue;
+    if (remainingPrefix !== undefined) {
+      const remaining = headers[`${remainingPrefix}${name.slice(prefix.length)}`];
+      if (remaining !== undefined && Number(remaining) > 0) continue;
+    }
+    const ms = read(value, nowMs);
+    if (ms !== undefined && (longest === undefined || ms > longest)) longest = ms;
+  }
+  return longest;
+}
+
+/**
+ * Wait asked by a 429/503: Retry-After (seconds or HTTP date; or its suffixed forms), else X-RateLimit-Reset
+ * or its suffixed forms (`X-RateLimit-Reset-Default`: Cal.com v2 often sends no Retry-After), the longest
+ * of the exhausted limits; capped.
+ */
 export function rateLimitWaitMs(headers: Record<string, unknown>, nowMs = Date.now()): number | undefined {
   const clamp = (ms: number): number => Math.min(MAX_RATE_LIMIT_WAIT_MS, Math.max(0, Math.round(ms)));
-  const text = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : typeof v === 'number' ? String(v) : undefined);
-  const retryAfter = text(headers['retry-after']);
-  if (retryAfter !== undefined) {
-    const seconds = Number(retryAfter);
-    const ms = Number.isFinite(seconds) ? seconds * 1_000 : Date.parse(retryAfter) - nowMs;
-    if (Number.isFinite(ms)) return clamp(ms);
-  }
-  const reset = text(headers['x-ratelimit-reset']);
-  if (reset !== undefined) {
-    const n = Number(reset);
-    if (!Number.isFinite(n)) return undefined;
-    if (n > EPOCH_MS_THRESHOLD) return clamp(n - nowMs);
-    if (n > EPOCH_SECONDS_THRESHOLD) return clamp(n * 1_000 - nowMs);
-    return clamp(n * 1_000);
-  }
-  return undefined;
+  const asked =
+    longestWait(headers, 'retry-after', retryAfterMs, nowMs) ??
+    longestWait(headers, 'x-ratelimit-reset', resetMs, nowMs, 'x-ratelimit-remaining') ??
+    // A 429 whose every limit claims requests left: its resets are still the best guess.
+    longestWait(headers, 'x-ratelimit-reset', resetMs, nowMs);
+  return asked === undefined ? undefined : clamp(asked);
 }
 
 /** The `message` of a JSON error body (Cal.com v1 `{message}`, v2 `{error:{message}}`), else the start of the text. */
