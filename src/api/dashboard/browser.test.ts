@@ -14,6 +14,7 @@ const EMPTY: DashboardState = {
   generatedAt: '2025-05-26T08:00:00.000Z',
   supervisor: { running: false, heartbeatAt: null, runtime: null, runtimeError: null },
   instances: [],
+  discord: [],
 };
 
 describe('the dashboard script', () => {

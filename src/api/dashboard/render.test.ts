@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assetPath } from '../assets.js';
-import { actionsFor, renderCardActions, renderCardLive, renderDashboardPage, renderFragments, renderLoginPage } from './render.js';
+import { actionsFor, renderCardActions, renderCardLive, renderDashboardPage, renderFragments, renderLoginPage, renderSummary } from './render.js';
 import type { DashboardState, InstanceView } from './state.js';
 
 const NOW = '2025-03-20T09:00:00.000Z';
@@ -41,10 +41,11 @@ const instance = (over: Partial<InstanceView> = {}): InstanceView => ({
   ...over,
 });
 
-const state = (instances: InstanceView[]): DashboardState => ({
+const state = (instances: InstanceView[], discord: DashboardState['discord'] = []): DashboardState => ({
   generatedAt: NOW,
   supervisor: { running: true, runtime: 'process', heartbeatAt: '2025-03-20T08:59:50.000Z', runtimeError: null },
   instances,
+  discord,
 });
 
 describe('the dashboard page', () => {
@@ -113,5 +114,20 @@ describe('the dashboard page', () => {
     expect(html).toContain('type="password"');
     expect(html).toContain('role="alert">That key is not accepted.');
     expect(html).not.toContain('<script');
+  });
+});
+
+describe('Discord reading in the summary', () => {
+  it('says which permission or intent a channel lacks, escaped, and one line when all is well', () => {
+    const failing = renderSummary(
+      state([], [
+        { channelId: '222', ok: false, problem: 'the bot lacks Read Message History <in> channel 222', at: NOW },
+        { channelId: '333', ok: true, problem: null, at: NOW },
+      ]),
+    );
+    expect(failing).toContain('Discord channel <code>222</code>: the bot lacks Read Message History &lt;in&gt; channel 222');
+    expect(failing).not.toContain('333');
+    expect(renderSummary(state([], [{ channelId: '333', ok: true, problem: null, at: NOW }]))).toContain('Discord: 1 channel(s) read');
+    expect(renderSummary(state([]))).not.toContain('Discord');
   });
 });

@@ -75,7 +75,21 @@ export function renderSummary(state: DashboardState): string {
     `<p class="sup">${supLine}</p>`,
     sup.runtimeError ? `<p class="sup bad-text">Runtime unreachable: ${esc(sup.runtimeError)}</p>` : '',
     `<p class="tally">${state.instances.length} instance(s)${tally ? `: ${tally}` : ''}</p>`,
+    renderDiscord(state, zone, now),
   ].join('');
+}
+
+/** One line per Discord channel being read: fine, or which permission or intent is missing (silent in Discord's answers). */
+function renderDiscord(state: DashboardState, zone: string, now: Date): string {
+  if (state.discord.length === 0) return '';
+  const failing = state.discord.filter((c) => !c.ok);
+  if (failing.length === 0) return `<p class="sup"><span class="dot ok" aria-hidden="true"></span>Discord: ${state.discord.length} channel(s) read</p>`;
+  return failing
+    .map(
+      (c) =>
+        `<p class="sup bad-text"><span class="dot bad" aria-hidden="true"></span>Discord channel <code>${esc(c.channelId)}</code>: ${esc(c.problem ?? 'cannot be read')} (${time(c.at, zone, now)})</p>`,
+    )
+    .join('');
 }
 
 function renderClasses(i: InstanceView, now: Date): string {

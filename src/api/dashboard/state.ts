@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { isValidInstanceName, type InstanceConfig } from '../../config/index.js';
 import type { Clock } from '../../lib/index.js';
+import { readIngestHealth } from '../../ingest/index.js';
 import type { AlertRow, RunRow, Store } from '../../store/index.js';
 import type { LoadedConfigs } from './configs.js';
 import { HEARTBEAT_STALE_MS, readNewestErrors, readSeenState, readSupervisorStatusFile, readWorkerFile, type ErrorLine, type SupervisorStatusFile, type WorkerFile } from './files.js';
@@ -81,10 +82,20 @@ export interface InstanceView {
   runs: RunPoint[];
 }
 
+/** How the reading of each configured Discord channel went (ingest/health.ts), when ingestion runs here. */
+export interface DiscordChannelView {
+  channelId: string;
+  ok: boolean;
+  /** Which permission or intent is missing, or the last error, for people. */
+  problem: string | null;
+  at: string;
+}
+
 export interface DashboardState {
   generatedAt: string;
   supervisor: { running: boolean; runtime: string | null; heartbeatAt: string | null; runtimeError: string | null };
   instances: InstanceView[];
+  discord: DiscordChannelView[];
 }
 
 const DEFAULT_ZONE = 'Europe/Paris';
@@ -178,6 +189,12 @@ export async function buildDashboardState(src: StateSources): Promise<DashboardS
   const { entries, redact } = await src.configs();
   const statusFile = await readSupervisorStatusFile(src.dataDir);
   const fresh = statusFile !== null && now.getTime() - Date.parse(statusFile.heartbeatAt) <= HEARTBEAT_STALE_MS ? statusFile : null;
+  const discord: DiscordChannelView[] = ((await readIngestHealth(src.dataDir).catch(() => null))?.channels ?? []).map((c) => ({
+    channelId: c.channelId,
+    ok: c.ok,
+    problem: c.problem?.message ?? (c.error === undefined ? null : redact(c.error)),
+    at: c.at,
+  }));
 
   const instances: InstanceView[] = [];
   for (const entry of entries) {
@@ -244,5 +261,6 @@ export async function buildDashboardState(src: StateSources): Promise<DashboardS
       runtimeError: fresh?.runtimeError ? redact(fresh.runtimeError) : null,
     },
     instances,
+    discord,
   };
 }
