@@ -126,7 +126,7 @@ export async function startCalcomSim(opts: CalcomSimOptions = {}): Promise<Calco
   setSlots(opts.slots ?? []);
 
   /** Requests counted in the current 60 s window, for the Remaining header. */
-  let window = { start: Date.now(), count: 0 };
+  let rateWindow = { start: Date.now(), count: 0 };
   /** The suffixed headers Cal.com v2 sends (reference: `X-RateLimit-*-Default`, reset in Unix seconds). */
   const rateHeaders = (remaining: number, resetAtSeconds: number): Record<string, string> => ({
     'X-RateLimit-Limit-Default': String(RATE_LIMIT),
@@ -135,9 +135,9 @@ export async function startCalcomSim(opts: CalcomSimOptions = {}): Promise<Calco
   });
   const countRequest = (): Record<string, string> => {
     const now = Date.now();
-    if (now - window.start >= RATE_WINDOW_SECONDS * 1000) window = { start: now, count: 0 };
-    window.count += 1;
-    return rateHeaders(Math.max(0, RATE_LIMIT - window.count), Math.ceil((window.start + RATE_WINDOW_SECONDS * 1000) / 1000));
+    if (now - rateWindow.start >= RATE_WINDOW_SECONDS * 1000) rateWindow = { start: now, count: 0 };
+    rateWindow.count += 1;
+    return rateHeaders(Math.max(0, RATE_LIMIT - rateWindow.count), Math.ceil((rateWindow.start + RATE_WINDOW_SECONDS * 1000) / 1000));
   };
 
   /** Reference: "often no Retry-After": only the suffixed headers say when to come back. */
