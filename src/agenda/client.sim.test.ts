@@ -35,7 +35,7 @@ beforeEach(() => {
   sim.setPassword(USER, PASSWORD);
 });
 
-const client = (o: { password?: string; cookies?: Record<string, Record<string, string>> } = {}) =>
+const client = (o: { password?: string; cookies?: Record<string, Record<string, string>>; previousCourses?: number } = {}) =>
   createMonCampusClient({ url: sim.url, casUrl: sim.casUrl, username: USER, password: PASSWORD, retry: { sleep: () => Promise.resolve() }, ...o });
 
 describe('MonCampus client against the simulator', () => {
@@ -75,6 +75,49 @@ describe('MonCampus client against the simulator', () => {
     expect(await second.fetchCourses(WINDOW)).toHaveLength(4);
     expect(second.stats().logins).toBe(2);
     expect(sim.stats().logins - before).toBe(2);
+  });
+
+  it('reads Start/End sent as `YYYY-MM-DD HH:MM:SS` instead of skipping them', async () => {
+    sim.setCourses([{ id: 201, title: 'G1 Droit', start: '2025-03-31T08:30', end: '2025-03-31T10:00', dateFormat: 'space' }]);
+    try {
+      const courses = await client().fetchCourses(WINDOW);
+      expect(courses.map((c) => c.Start)).toEqual(['2025-03-31 08:30:00']);
+      const { events, skipped } = normaliseCourses(courses, { timezone: 'Europe/Paris' });
+      expect(skipped).toEqual([]);
+      expect(events.map((e) => [e.start, e.end])).toEqual([['2025-03-31T08:30:00+02:00', '2025-03-31T10:00:00+02:00']]);
+    } finally {
+      sim.setCourses(COURSES);
+    }
+  });
+
+  it('logs in once more before believing an empty timetable after a non-empty one (half-expired session)', async () => {
+    const first = client();
+    expect(await first.fetchCourses(WINDOW)).toHaveLength(4);
+    expect(first.lastReceived()).toBe(4);
+    sim.halfExpireSessions();
+    // A later run with the saved session and the count the state kept.
+    const next = client({ cookies: first.cookies(), previousCourses: first.lastReceived() });
+    expect(await next.fetchCourses(WINDOW)).toHaveLength(4);
+    expect(next.stats().logins).toBe(1);
+
+    // Without a previous non-empty answer, the same empty answer is believed (no login loop on a new term).
+    sim.halfExpireSessions();
+    const fresh = client({ cookies: next.cookies() });
+    expect(await fresh.fetchCourses(WINDOW)).toEqual([]);
+    expect(fresh.stats().logins).toBe(0);
+
+    // A timetable really emptied: one re-login, then believed (not retried forever).
+    sim.setCourses([]);
+    try {
+      const emptied = client({ previousCourses: 5 });
+      await emptied.fetchCourses(WINDOW);
+      const again = client({ cookies: emptied.cookies(), previousCourses: 5 });
+      expect(await again.fetchCourses(WINDOW)).toEqual([]);
+      expect(again.stats().logins).toBe(1);
+      expect(again.lastReceived()).toBe(0);
+    } finally {
+      sim.setCourses(COURSES);
+    }
   });
 
   it('refuses a wrong password with the exact AuthError', async () => {

@@ -32,11 +32,19 @@ export interface MonCampusClientOptions {
   timezone?: string;
   /** Retries of one login or one fetch on transient failures; default CLIENT_RETRY. Tests shorten the waits. */
   retry?: RetryOptions;
+  /**
+   * Records the previous fetch received (kept in the instance state). When it had some, an empty `Data`
+   * from a reused session is not believed before one fresh login: a half-expired session answers 200
+   * with nothing (reference/moncampus.md, "Facts found in 2026").
+   */
+  previousCourses?: number;
 }
 
 export interface MonCampusClient {
   /** Courses whose start is in [from, to). Logs in only if needed; re-logs in ONCE when /Home/Get answers a redirect or HTML. */
   fetchCourses(window: { from: string; to: string }): Promise<MonCampusCourse[]>;
+  /** Records the last `/Home/Get` answered (before the window filter), to keep as the next run's `previousCourses`. */
+  lastReceived(): number | undefined;
   /** Current cookies, to save in the instance state (they are secrets: the caller stores them 0600). */
   cookies(): CookieJarState;
   stats(): { logins: number; requests: number };
@@ -117,6 +125,7 @@ export function createMonCampusClient(opts: MonCampusClientOptions): MonCampusCl
   const timetableOrigin = originOf(opts.url);
   const retry: RetryOptions = { ...CLIENT_RETRY, ...opts.retry };
   let logins = 0;
+  let lastReceived = opts.previousCourses;
 
   const retried = <T>(what: string, fn: () => Promise<T>): Promise<T> =>
     withRetry(fn, {
@@ -187,7 +196,15 @@ export function createMonCampusClient(opts: MonCampusClientOptions): MonCampusCl
         jar.clear(timetableOrigin);
         answer = answerOfLanding(await login(serviceUrl)) ?? (await get(serviceUrl));
         if (answer.kind === 'expired') throw stillRefused();
+        justLoggedIn = true;
       }
+      if (answer.courses.length === 0 && !justLoggedIn && (lastReceived ?? 0) > 0) {
+        logger.info('MonCampus answered an empty timetable after a non-empty one; logging in again before believing it');
+        jar.clear(timetableOrigin);
+        answer = answerOfLanding(await login(serviceUrl)) ?? (await get(serviceUrl));
+        if (answer.kind === 'expired') throw stillRefused();
+      }
+      lastReceived = answer.courses.length;
       if (answer.invalid > 0) logger.warn('MonCampus records without a usable NoCours were dropped', { count: answer.invalid });
 
       const from = DateTime.fromISO(window.from, { zone: timezone }).toMillis();
@@ -203,6 +220,7 @@ export function createMonCampusClient(opts: MonCampusClientOptions): MonCampusCl
       return inWindow;
     },
     cookies: () => jar.state(),
+    lastReceived: () => lastReceived,
     stats: () => ({ logins, requests: http.count() }),
   };
 }

@@ -54,6 +54,15 @@ describe('normaliseCourse: the time-zone quirk', () => {
     expect(normaliseCourse(rawCourse({ Start: '2025-03-31T08:30:00' }), PARIS).start).toBe('2025-03-31T08:30:00+02:00');
   });
 
+  it('reads `YYYY-MM-DD HH:MM:SS` (a space instead of T) as the wall clock, not as unreadable', () => {
+    const e = normaliseCourse(rawCourse({ Start: '2025-03-31 08:30:00', End: '2025-03-31 10:00:00' }), PARIS);
+    expect(e.start).toBe('2025-03-31T08:30:00+02:00');
+    expect(e.end).toBe('2025-03-31T10:00:00+02:00');
+    expect(parseMonCampusWallClock('2025-01-10 09:30')?.toISO()).toBe('2025-01-10T09:30:00.000Z');
+    // Only the date/time separator is forgiven: a space elsewhere stays unreadable.
+    expect(parseMonCampusWallClock('2025-01-10 9:30')).toBeNull();
+  });
+
   it('places the wall clock in the zone asked for', () => {
     const e = normaliseCourse(rawCourse(), { timezone: 'America/Martinique' });
     expect(e.start).toBe('2025-03-31T08:30:00-04:00');

@@ -12,6 +12,12 @@ import { dedupeEvents } from './dedupe.js';
  * and by a different amount on each side of a DST change.
  */
 
+/**
+ * `2025-03-28 08:30:00`: a space instead of the ISO `T` (reference/moncampus.md, "Facts found in 2026",
+ * Dates; Papillon replaces it). Only the separator differs; the rest is read like any ISO string.
+ */
+const SPACE_SEPARATED = /^(\d{4}-\d{2}-\d{2}) +(?=\d{2}:\d{2})/;
+
 /** `/Date(1727676000000)/`, optionally with the `+0200` suffix ASP.NET adds (ignored: the ms are the instant). */
 const ASPNET_DATE = /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/;
 
@@ -28,7 +34,9 @@ export function parseMonCampusWallClock(raw: string | null | undefined): DateTim
   const s = raw.trim();
   if (!s) return null;
   const aspnet = ASPNET_DATE.exec(s);
-  const dt = aspnet ? DateTime.fromMillis(Number(aspnet[1]), { zone: 'utc' }) : DateTime.fromISO(s, { zone: 'utc' });
+  const dt = aspnet
+    ? DateTime.fromMillis(Number(aspnet[1]), { zone: 'utc' })
+    : DateTime.fromISO(s.replace(SPACE_SEPARATED, '$1T'), { zone: 'utc' });
   return dt.isValid ? dt : null;
 }
 

@@ -24,8 +24,11 @@ export interface SimCourseSpec {
   group?: string | null;
   /** A plain URL; rendered as the HTML fragment of the real TeamsUrl field. */
   teamsUrl?: string | null;
-  /** 'aspnet' renders Start/End as '/Date(ms)/'. */
-  dateFormat?: 'iso' | 'aspnet';
+  /**
+   * 'aspnet' renders Start/End as '/Date(ms)/'; 'space' as the wall clock `YYYY-MM-DD HH:MM:SS`
+   * (reference/moncampus.md, "Facts found in 2026", Dates: a space instead of `T`).
+   */
+  dateFormat?: 'iso' | 'aspnet' | 'space';
 }
 
 export interface MonCampusSimOptions {
@@ -64,6 +67,12 @@ export interface MonCampusSim {
   setPassword(user: string, password: string): void;
   /** Every existing timetable session becomes invalid (CAS tickets and TGCs are kept). */
   expireSessions(): void;
+  /**
+   * Every session half-expires: the forms cookie stays valid but the ASP.NET session is gone, and
+   * `/Home/Get` answers 200 with an empty `Data` until the next login (reference/moncampus.md, "Facts found
+   * in 2026", "A session that half-expires").
+   */
+  halfExpireSessions(): void;
   setExpiredAnswer(answer: 'redirect' | 'html'): void;
   setLatency(ms: number): void;
   requests: SimRequest[];
@@ -133,9 +142,11 @@ export function quirkInstantMs(wallClock: string): number {
 }
 
 /** `Start`/`End` as the server renders them: the quirk instant written with Paris's offset at that instant. */
-export function renderQuirkDate(wallClock: string, format: 'iso' | 'aspnet' = 'iso'): string {
+export function renderQuirkDate(wallClock: string, format: 'iso' | 'aspnet' | 'space' = 'iso'): string {
   const ms = quirkInstantMs(wallClock);
   if (format === 'aspnet') return `/Date(${ms})/`;
+  // No offset at all: the wall clock as written (the page runs in Etc/UTC, so it is the quirk's UTC clock too).
+  if (format === 'space') return `${wallClock.replace('T', ' ')}:00`;
   const iso = DateTime.fromMillis(ms, { zone: PARIS }).toISO({ suppressMilliseconds: true });
   if (!iso) throw new Error(`cannot render '${wallClock}'`);
   return iso;
@@ -292,7 +303,8 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
   const tickets = new Map<string, { service: string; user: string; expiresAt: number }>();
   let ticketSeq = 0;
   // Timetable-host state.
-  const authSessions = new Map<string, { user: string; expiresAt: number }>(); // _DotNetCasClientAuth → session
+  // _DotNetCasClientAuth → session, with the ASP.NET session it was opened in (the one holding the timetable).
+  const authSessions = new Map<string, { user: string; expiresAt: number; aspSession: string }>();
   const aspSessions = new Set<string>();
 
   const setCourses = (list: SimCourseSpec[]): void => {
@@ -415,12 +427,13 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
     const fullUrl = `${edtUrl}${rawTarget}`;
     const headers: Record<string, string | string[]> = {};
     const setCookies: string[] = [];
-    const aspSession = cookies['ASP.NET_SessionId'];
+    let aspSession = cookies['ASP.NET_SessionId'];
     if (!aspSession || !aspSessions.has(aspSession)) {
       // ASP.NET hands out a session cookie to whoever comes without one.
       const fresh = randomBytes(12).toString('hex').slice(0, 24);
       aspSessions.add(fresh);
       setCookies.push(`ASP.NET_SessionId=${fresh}; path=/; HttpOnly; SameSite=Lax`);
+      aspSession = fresh;
     }
     const withCookies = (): Record<string, string | string[]> => (setCookies.length ? { ...headers, 'Set-Cookie': setCookies } : headers);
     const loginRedirectUrl = (serviceUrl: string): string => `${casLoginUrl}?service=${encodeURIComponent(serviceUrl)}`;
@@ -436,7 +449,7 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
         return;
       }
       const auth = randomBytes(64).toString('hex').toUpperCase();
-      authSessions.set(auth, { user: issued.user, expiresAt: now().getTime() + sessionTtlMs });
+      authSessions.set(auth, { user: issued.user, expiresAt: now().getTime() + sessionTtlMs, aspSession });
       setCookies.push(`_DotNetCasClientAuth=${auth}; path=/; HttpOnly`);
       // Relative Location, as IIS sends it: clients must resolve it against the timetable host.
       redirect(res, withoutTicket(rawTarget), withCookies());
@@ -474,7 +487,9 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
       sendText(res, 500, 'text/html; charset=utf-8', '<html><body><h1>Server Error in \'/\' Application.</h1><p>Object reference not set to an instance of an object.</p></body></html>', withCookies());
       return;
     }
-    const data = courses.filter((c) => c.startMs >= from && c.startMs <= to).map((c) => structuredClone(c.json));
+    // Forms cookie valid, ASP.NET session lost: the server knows who it is but not their timetable.
+    const halfExpired = session.aspSession !== aspSession;
+    const data = halfExpired ? [] : courses.filter((c) => c.startMs >= from && c.startMs <= to).map((c) => structuredClone(c.json));
     counters.homeGets += 1;
     sendJson(res, 200, { Data: data, Total: data.length, AggregateResults: null, Errors: null }, withCookies());
   };
@@ -499,6 +514,7 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
       users[user] = password;
     },
     expireSessions: () => authSessions.clear(),
+    halfExpireSessions: () => aspSessions.clear(),
     setExpiredAnswer: (answer) => {
       expiredAnswer = answer;
     },

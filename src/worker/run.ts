@@ -92,13 +92,23 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     username: config.moncampus.username,
     password: config.moncampus.password,
     cookies: sameUser ? state.moncampusCookies : {},
+    ...(sameUser && state.moncampusCourses !== undefined ? { previousCourses: state.moncampusCourses } : {}),
     logger: logger.child({ phase: 'login' }),
   });
+  /** What the state keeps of MonCampus: the session, whose it is, and how many records it last gave. */
+  const moncampusState = () => {
+    const received = moncampus.lastReceived();
+    return {
+      moncampusCookies: moncampus.cookies(),
+      moncampusUser: config.moncampus.username,
+      ...(received !== undefined ? { moncampusCourses: received } : {}),
+    };
+  };
   try {
     const window = resolveWindow(config.moncampus.window, config.timezone, started);
     const courses = await moncampus.fetchCourses(window).finally(async () => {
       // Keep the session even when the fetch failed after a good login: the next run needs no login.
-      await saveState(dir, { ...state, moncampusCookies: moncampus.cookies(), moncampusUser: config.moncampus.username });
+      await saveState(dir, { ...state, ...moncampusState() });
     });
     phase = 'fetch';
     const { events, skipped } = normaliseCourses(courses, { timezone: config.timezone });
@@ -115,7 +125,7 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
       if (inputHash !== state.icsInputHash || !existsSync(icsPath)) {
         record.icsWritten = await writeIcsIfChanged(icsPath, renderIcs(events, { instance: config.name, timezone: config.timezone }));
         state.icsInputHash = inputHash;
-        await saveState(dir, { ...state, moncampusCookies: moncampus.cookies(), moncampusUser: config.moncampus.username });
+        await saveState(dir, { ...state, ...moncampusState() });
       }
     }
 

@@ -16,6 +16,8 @@ const stateSchema = z.object({
   alerts: z
     .object({ auth: z.enum(['ok', 'failing']), sync: z.enum(['ok', 'failing']), guardHeld: z.boolean() })
     .optional(),
+  /** Records the last `/Home/Get` answered: a sudden empty answer after some is checked by a fresh login. */
+  moncampusCourses: z.number().int().nonnegative().optional(),
   /** Hash of the events behind calendar.ics: unchanged events skip rendering it (a third of a steady run's CPU). */
   icsInputHash: z.string().optional(),
 });
