@@ -126,3 +126,26 @@ describe('MonCampus client against the simulator', () => {
     expect((err as Error).message).toBe(`MonCampus refused the login for ${USER}`);
   });
 });
+
+describe('MonCampus client: personal Teams links (per-student Wigor redirects)', () => {
+  it('puts the final Teams link in the event, never the redirect with Tel=<login> and the hash', async () => {
+    const personal = await startMonCampusSim({ users: { [USER]: PASSWORD }, courses: COURSES, personalTeamsLinks: true });
+    try {
+      const c = createMonCampusClient({ url: personal.url, casUrl: personal.casUrl, username: USER, password: PASSWORD, retry: { sleep: () => Promise.resolve() } });
+      const courses = await c.fetchCourses(WINDOW);
+      // What the simulator sent really was personal, and leads to the meeting.
+      const sent = personal.requests.find((r) => r.path === '/Home/LienTeams');
+      expect(sent?.query).toMatchObject({ IdCours: '103', Tel: USER });
+      expect(sent?.status).toBe(302);
+      const { events } = normaliseCourses(courses, { timezone: 'Europe/Paris' });
+      const remote = events.find((e) => e.sourceId === '103');
+      expect(remote?.teamsUrls).toEqual([TEAMS]);
+      expect(remote?.details).toContain(`Lien Teams : ${TEAMS}`);
+      const all = JSON.stringify(events);
+      expect(all).not.toContain(USER);
+      expect(all).not.toMatch(/LienTeams|Tel=|Hash=/);
+    } finally {
+      await personal.close();
+    }
+  });
+});

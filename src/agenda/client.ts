@@ -11,7 +11,7 @@ import { casLogin } from './cas-login.js';
 import { createCookieJar, originOf, type CookieJarState } from './cookie-jar.js';
 import { parseCourseList, type MonCampusCourse } from './course.js';
 import { createHttp, type HttpResponse } from './http.js';
-import { assertTimezone, monCampusInstant } from './normalise.js';
+import { assertTimezone, extractTeamsUrls, isTeamsLink, monCampusInstant, privateLink } from './normalise.js';
 
 export interface MonCampusClientOptions {
   /** Timetable host base, e.g. `https://ws-edt-igs.wigorservices.net` or `http://127.0.0.1:4567`. */
@@ -80,6 +80,18 @@ export function requestRange(window: { from: string; to: string }, timezone: str
 export function homeGetUrl(base: string, range: { dateDebut: string; dateFin: string }): string {
   // ISO strings only hold [0-9TZ:.-], all legal in a query: sent raw, as the browser page does.
   return `${base.replace(/\/+$/, '')}/Home/Get?sort=&group=&filter=&dateDebut=${range.dateDebut}&dateFin=${range.dateFin}`;
+}
+
+/**
+ * Personal redirect links resolved per fetch at most: one request each, and a year of remote classes stays
+ * well under it; beyond, links are only stripped of their personal parameters (normalise.ts privateLink).
+ */
+export const MAX_LINK_RESOLVES = 200;
+/** A Wigor redirect goes straight to Teams; a few hops allow for a tracking hop, and bound a loop. */
+const MAX_LINK_HOPS = 3;
+
+function escapeAttribute(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 type Answer = { kind: 'courses'; courses: MonCampusCourse[]; invalid: number } | { kind: 'expired' };
@@ -173,6 +185,43 @@ export function createMonCampusClient(opts: MonCampusClientOptions): MonCampusCl
     }
   };
 
+  /** Personal redirect → final Teams link, or null when it did not lead to Teams; shared by every fetch of this client. */
+  const resolved = new Map<string, string | null>();
+
+  const resolveLink = async (link: string): Promise<string | null> => {
+    let current = link;
+    for (let hop = 0; hop < MAX_LINK_HOPS; hop++) {
+      const res = await http.request({ method: 'GET', url: current, phase: 'fetch' });
+      if (res.status < 300 || res.status >= 400 || !res.location) return null;
+      current = new URL(res.location, res.url).toString();
+      if (isTeamsLink(current)) return current;
+    }
+    return null;
+  };
+
+  /**
+   * Replaces the per-student redirects of Teams fields (`Tel=<login>`, a per-user hash: reference/moncampus.md,
+   * "Facts found in 2026", Privacy) by the Teams link they lead to, so no calendar ever carries them.
+   * A link that cannot be resolved is left to normalise, which strips its personal parameters.
+   */
+  const resolvePersonalLinks = async (courses: MonCampusCourse[]): Promise<void> => {
+    for (const course of courses) {
+      for (const field of ['TeamsUrl', 'TeamsURL'] as const) {
+        const links = extractTeamsUrls(course[field]);
+        const personal = links.filter((l) => privateLink(l) !== l);
+        if (personal.length === 0) continue;
+        for (const link of personal) {
+          if (resolved.has(link) || resolved.size >= MAX_LINK_RESOLVES) continue;
+          resolved.set(link, await resolveLink(link).catch(() => null));
+        }
+        const finals = links.map((l) => resolved.get(l) ?? l);
+        course[field] = finals.map((l) => `<a href="${escapeAttribute(l)}"></a>`).join('');
+      }
+    }
+    const failed = [...resolved.values()].filter((v) => v === null).length;
+    if (failed > 0) logger.warn('MonCampus personal Teams links that did not lead to Teams: their personal parameters are dropped', { count: failed });
+  };
+
   const stillRefused = (): RemoteError =>
     new RemoteError(`MonCampus timetable ${new URL(opts.url).host} still asks for a login right after logging in`, {
       phase: 'fetch',
@@ -216,6 +265,7 @@ export function createMonCampusClient(opts: MonCampusClientOptions): MonCampusCl
         const t = start.toMillis();
         return t >= from && t < to;
       });
+      await resolvePersonalLinks(inWindow);
       logger.debug('MonCampus courses fetched', { received: answer.courses.length, inWindow: inWindow.length, ...range });
       return inWindow;
     },

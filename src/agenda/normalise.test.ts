@@ -7,6 +7,7 @@ import {
   normaliseCourse,
   normaliseCourses,
   parseMonCampusWallClock,
+  privateLink,
   UnusableCourseError,
 } from './normalise.js';
 import { rawCourse } from './fixtures.test-data.js';
@@ -215,6 +216,26 @@ describe('extractTeamsUrls', () => {
     expect(extractTeamsUrls('<a href=https://t.example/a>x</a><A HREF="mailto:x@y.z">m</A>')).toEqual(['https://t.example/a']);
     expect(extractTeamsUrls('<a href="https://t.example/&#x3F;q&#61;1">x</a>')).toEqual(['https://t.example/?q=1']);
     expect(extractTeamsUrls('<img src="MTeams_G1.png">')).toEqual([]);
+  });
+});
+
+describe('privateLink: no personal redirect reaches a calendar', () => {
+  const teams = 'https://teams.microsoft.com/l/meetup-join/19%3ameeting_X%40thread.v2/0?context=%7b%7d';
+  it('keeps Teams links as they are', () => {
+    expect(privateLink(teams)).toBe(teams);
+  });
+  it('takes the Teams link a redirect carries in a parameter', () => {
+    expect(privateLink(`https://ws-edt-igs.wigorservices.net/Home/Teams?Tel=jean.dupont&url=${encodeURIComponent(teams)}`)).toBe(teams);
+  });
+  it('drops Tel=<login> and hash-like parameters from a redirect it cannot resolve', () => {
+    const link = 'https://ws-edt-igs.wigorservices.net/Home/LienTeams?IdCours=103&Tel=jean.dupont&Hash=9f86d081884c7d659a2feaa0c55ad015';
+    expect(privateLink(link)).toBe('https://ws-edt-igs.wigorservices.net/Home/LienTeams?IdCours=103');
+    expect(privateLink('https://x.example/r?k=AbCdEfGhIjKlMnOpQrStUvWxYz012345&id=7')).toBe('https://x.example/r?id=7');
+  });
+  it('applies to every Teams field of a course', () => {
+    const e = normaliseCourse(rawCourse({ TeamsUrl: '<a href="https://ws-edt-igs.wigorservices.net/Home/LienTeams?IdCours=1&amp;Tel=jean.dupont&amp;Hash=9f86d081884c7d659a2feaa0c55ad015"></a>' }), PARIS);
+    expect(e.teamsUrls).toEqual(['https://ws-edt-igs.wigorservices.net/Home/LienTeams?IdCours=1']);
+    expect(e.details).not.toContain('jean.dupont');
   });
 });
 

@@ -4,7 +4,7 @@
  * expiry, the time-zone quirk). It follows that document, not our client: where the document is
  * silent, the choice made here is the stricter plausible one and is said in a comment.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DateTime } from 'luxon';
 import { escapeHtml, parseCookies, queryRecord, readBody, redirect, sendJson, sendText, startServer, type SimServer } from './http-util.js';
@@ -48,6 +48,13 @@ export interface MonCampusSimOptions {
    * their CAS cookies between logins.
    */
   casSso?: boolean;
+  /**
+   * Course Teams links as per-student Wigor redirects: `{edt}/Home/LienTeams?IdCours=<id>&Tel=<login>&Hash=<hash>`,
+   * answering 302 to the real Teams link (reference/moncampus.md, "Facts found in 2026", Privacy: links "have
+   * been per-student Wigor redirects carrying `Tel=<login>` and a per-user hash"). The path and the other
+   * parameter names are not given there; these are the simulator's.
+   */
+  personalTeamsLinks?: boolean;
 }
 
 export interface SimRequest {
@@ -288,7 +295,10 @@ function casRedirectPage(loginUrl: string): string {
 export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise<MonCampusSim> {
   const users: Record<string, string> = { ...(opts.users ?? DEFAULT_USERS) };
   // Rendered once per setCourses: luxon's zone maths is slow enough to skew a benchmark if done per request.
-  let courses: { startMs: number; json: MonCampusCourse }[] = [];
+  let courses: { startMs: number; json: MonCampusCourse; teamsUrl: string | null }[] = [];
+  // Per simulator run: a hash an outsider cannot forge without it, like the real per-user hash.
+  const linkSalt = token(16);
+  const linkHash = (user: string, id: number): string => createHash('sha256').update(`${linkSalt}:${user}:${id}`).digest('hex').slice(0, 32);
   const now = opts.now ?? (() => new Date());
   const sessionTtlMs = opts.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
   let expiredAnswer = opts.expiredAnswer ?? 'redirect';
@@ -309,7 +319,7 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
 
   const setCourses = (list: SimCourseSpec[]): void => {
     // Rendering now also validates every spec here, where a bad test fixture is easy to trace.
-    courses = list.map((c) => ({ startMs: quirkInstantMs(c.start), json: renderCourse(c) }));
+    courses = list.map((c) => ({ startMs: quirkInstantMs(c.start), json: renderCourse(c), teamsUrl: c.teamsUrl ?? null }));
   };
   setCourses(opts.courses ?? []);
 
@@ -461,6 +471,15 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
     const authenticated = session !== undefined && session.expiresAt > now().getTime();
     if (authCookie && session && !authenticated) authSessions.delete(authCookie);
 
+    if (url.pathname === '/Home/LienTeams' && opts.personalTeamsLinks) {
+      // The link itself is the credential (Tel + hash): it works from a calendar, without a session.
+      const id = Number(url.searchParams.get('IdCours'));
+      const user = url.searchParams.get('Tel') ?? '';
+      const target = courses.find((c) => c.json.NoCours === id)?.teamsUrl;
+      if (target && url.searchParams.get('Hash') === linkHash(user, id)) redirect(res, target, withCookies());
+      else sendText(res, 404, 'text/html; charset=utf-8', '<html><body><h1>Lien invalide</h1></body></html>', withCookies());
+      return;
+    }
     const known = url.pathname === '/' || url.pathname === '/Home/Index' || url.pathname === '/Home/Get';
     if (!known) {
       sendText(res, 404, 'text/html; charset=utf-8', '<html><body><h1>Server Error in \'/\' Application.</h1><h2>The resource cannot be found.</h2></body></html>', withCookies());
@@ -489,7 +508,15 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
     }
     // Forms cookie valid, ASP.NET session lost: the server knows who it is but not their timetable.
     const halfExpired = session.aspSession !== aspSession;
-    const data = halfExpired ? [] : courses.filter((c) => c.startMs >= from && c.startMs <= to).map((c) => structuredClone(c.json));
+    const personal = (c: (typeof courses)[number]): MonCampusCourse => {
+      const json = structuredClone(c.json);
+      if (opts.personalTeamsLinks && c.teamsUrl) {
+        const link = `${edtUrl}/Home/LienTeams?IdCours=${json.NoCours}&Tel=${encodeURIComponent(session.user)}&Hash=${linkHash(session.user, json.NoCours)}`;
+        json.TeamsUrl = teamsFragment(link.replace(/&/g, '&amp;'));
+      }
+      return json;
+    };
+    const data = halfExpired ? [] : courses.filter((c) => c.startMs >= from && c.startMs <= to).map(personal);
     counters.homeGets += 1;
     sendJson(res, 200, { Data: data, Total: data.length, AggregateResults: null, Errors: null }, withCookies());
   };
