@@ -12,13 +12,15 @@ const FORM = `<form method="post"><input type="text" name="username"><input type
 describe('parseLoginForm', () => {
   it('collects hidden fields with decoded values', () => {
     expect(parseLoginForm(FORM)).toEqual({ hidden: { execution: 'abc&def', _eventId: 'submit' } });
-    expect(parseLoginForm(`<INPUT TYPE=hidden NAME=execution VALUE=e1s1><input type=password name=password>`)).toEqual({
+    expect(parseLoginForm(`<INPUT TYPE=hidden NAME=execution VALUE=e1s1><input id=username name=u><input type=password name=password>`)).toEqual({
       hidden: { execution: 'e1s1' },
     });
   });
   it('finds no form without a password field or an execution', () => {
     expect(parseLoginForm('<input type="hidden" name="execution" value="x">')).toBeNull();
     expect(parseLoginForm('<input type="password" name="password">')).toBeNull();
+    // CAS's "change your password" form: password fields and an execution, but no user name.
+    expect(parseLoginForm('<input type="password" name="password"><input type="password" name="confirmedPassword"><input type="hidden" name="execution" value="x">')).toBeNull();
     expect(parseLoginForm('{"Data":[]}')).toBeNull();
   });
 });

@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
 // Test-only import: the faithful simulator is written from the reference, independently of this client.
 import { startMonCampusSim, type MonCampusSim, type SimCourseSpec } from '../sim/index.js';
-import { AuthError } from '../lib/index.js';
+import { AuthError, RemoteError } from '../lib/index.js';
 import { createMonCampusClient } from './client.js';
 import { normaliseCourses } from './normalise.js';
 
@@ -35,8 +35,9 @@ beforeEach(() => {
   sim.setPassword(USER, PASSWORD);
 });
 
-const client = (o: { password?: string; cookies?: Record<string, Record<string, string>>; previousCourses?: number } = {}) =>
-  createMonCampusClient({ url: sim.url, casUrl: sim.casUrl, username: USER, password: PASSWORD, retry: { sleep: () => Promise.resolve() }, ...o });
+/** No casUrl: the client finds the CAS the way a browser does, from the timetable host. */
+const client = (o: { password?: string; cookies?: Record<string, Record<string, string>>; previousCourses?: number; casUrl?: string } = {}) =>
+  createMonCampusClient({ url: sim.url, username: USER, password: PASSWORD, retry: { sleep: () => Promise.resolve() }, ...o });
 
 describe('MonCampus client against the simulator', () => {
   it('logs in, fetches, and keeps 08:30 at 08:30 across both DST changes', async () => {
@@ -120,6 +121,49 @@ describe('MonCampus client against the simulator', () => {
     }
   });
 
+  it('discovers the CAS (another host, another path) from an anonymous request to the timetable host', async () => {
+    sim.resetLog();
+    const c = client();
+    expect(await c.fetchCourses(WINDOW)).toHaveLength(4);
+    const hops = sim.requests.map((r) => `${r.host} ${r.method} ${r.path} ${r.status}`);
+    expect(hops.slice(0, 3)).toEqual(['edt GET /Home/Get 302', 'cas GET /sso/cas/login 200', 'cas POST /sso/cas/login 302']);
+    expect(new URL(sim.casUrl).pathname).toBe('/sso/cas/login');
+    expect(new URL(sim.casUrl).port).not.toBe(new URL(sim.url).port);
+    // An explicit casUrl is an override: no discovery request.
+    sim.resetLog();
+    const pinned = client({ casUrl: sim.casUrl });
+    expect(await pinned.fetchCourses(WINDOW)).toHaveLength(4);
+    expect(sim.requests[0]).toMatchObject({ host: 'cas', path: '/sso/cas/login' });
+  });
+
+  it('follows the "continue" of a CAS interrupt or password-expiring page after a correct password', async () => {
+    for (const notice of ['interrupt', 'expiring'] as const) {
+      sim.setNotice(USER, notice);
+      try {
+        const c = client();
+        expect(await c.fetchCourses(WINDOW)).toHaveLength(4);
+        expect(c.stats().logins).toBe(1);
+      } finally {
+        sim.setNotice(USER, null);
+      }
+    }
+  });
+
+  it('reports a CAS page without "continue" as an action to take in a browser, never as a wrong password', async () => {
+    for (const notice of ['blocked', 'mustChange'] as const) {
+      sim.setNotice(USER, notice);
+      try {
+        const err = await client().fetchCourses(WINDOW).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(RemoteError);
+        expect(err).not.toBeInstanceOf(AuthError);
+        expect((err as Error).message).toMatch(/^MonCampus asks for an action: log in once in a browser/);
+        expect((err as Error).message).not.toContain(PASSWORD);
+      } finally {
+        sim.setNotice(USER, null);
+      }
+    }
+  });
+
   it('refuses a wrong password with the exact AuthError', async () => {
     const err = await client({ password: 'nope-nope' }).fetchCourses(WINDOW).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AuthError);
@@ -131,7 +175,7 @@ describe('MonCampus client: personal Teams links (per-student Wigor redirects)',
   it('puts the final Teams link in the event, never the redirect with Tel=<login> and the hash', async () => {
     const personal = await startMonCampusSim({ users: { [USER]: PASSWORD }, courses: COURSES, personalTeamsLinks: true });
     try {
-      const c = createMonCampusClient({ url: personal.url, casUrl: personal.casUrl, username: USER, password: PASSWORD, retry: { sleep: () => Promise.resolve() } });
+      const c = createMonCampusClient({ url: personal.url, username: USER, password: PASSWORD, retry: { sleep: () => Promise.resolve() } });
       const courses = await c.fetchCourses(WINDOW);
       // What the simulator sent really was personal, and leads to the meeting.
       const sent = personal.requests.find((r) => r.path === '/Home/LienTeams');

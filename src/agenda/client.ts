@@ -7,7 +7,7 @@ import {
   type Logger,
   type RetryOptions,
 } from '../lib/index.js';
-import { casLogin } from './cas-login.js';
+import { casLogin, discoverCas } from './cas-login.js';
 import { createCookieJar, originOf, type CookieJarState } from './cookie-jar.js';
 import { parseCourseList, type MonCampusCourse } from './course.js';
 import { createHttp, type HttpResponse } from './http.js';
@@ -16,8 +16,11 @@ import { assertTimezone, extractTeamsUrls, isTeamsLink, monCampusInstant, privat
 export interface MonCampusClientOptions {
   /** Timetable host base, e.g. `https://ws-edt-igs.wigorservices.net` or `http://127.0.0.1:4567`. */
   url: string;
-  /** Full CAS login URL, e.g. `https://cas-p.wigorservices.net/cas/login`. */
-  casUrl: string;
+  /**
+   * Full CAS login URL, e.g. `https://cas-p.wigorservices.net/cas/login`: an override. Without it the CAS is
+   * the one the timetable host sends an anonymous visitor to (discovered once per client).
+   */
+  casUrl?: string | undefined;
   username: string;
   password: string;
   /** Session cookies saved from a previous run: reused, no login while they are valid. */
@@ -148,13 +151,21 @@ export function createMonCampusClient(opts: MonCampusClientOptions): MonCampusCl
       },
     });
 
+  let casUrl = opts.casUrl;
+
   const login = (serviceUrl: string): Promise<HttpResponse> =>
-    retried('login', () => {
+    retried('login', async () => {
+      if (casUrl === undefined) {
+        casUrl = await discoverCas(http, serviceUrl);
+        logger.info('MonCampus CAS discovered from the timetable host', { cas: casUrl });
+        // The anonymous visit left a session cookie for nobody: the login's own cookies must not meet it.
+        jar.clear(timetableOrigin);
+      }
       logins++;
-      logger.info('MonCampus login', { username: opts.username, cas: originOf(opts.casUrl) });
+      logger.info('MonCampus login', { username: opts.username, cas: originOf(casUrl) });
       return casLogin({
         http,
-        casUrl: opts.casUrl,
+        casUrl,
         serviceUrl,
         username: opts.username,
         password: opts.password,

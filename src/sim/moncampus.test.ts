@@ -247,8 +247,8 @@ describe('MonCampus simulator: CAS login', () => {
     const { posted, url } = await login(sim, jars);
     await follow(jars, posted, url);
     expect(sim.requests.map((r) => `${r.host} ${r.method} ${r.path} ${r.status}`)).toEqual([
-      'cas GET /cas/login 200',
-      'cas POST /cas/login 302',
+      'cas GET /sso/cas/login 200',
+      'cas POST /sso/cas/login 302',
       'edt GET /Home/Get 302',
       'edt GET /Home/Get 200',
     ]);

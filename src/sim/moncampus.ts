@@ -55,7 +55,17 @@ export interface MonCampusSimOptions {
    * parameter names are not given there; these are the simulator's.
    */
   personalTeamsLinks?: boolean;
+  /** username → the notice CAS shows after that user's correct password (see setNotice). */
+  notices?: Record<string, CasNotice>;
 }
+
+/**
+ * What CAS 6+ may show after a correct password instead of redirecting back (reference/moncampus.md, "Facts
+ * found in 2026"): an interrupt view with "continue" (`interrupt`), a "password expires soon" warning with
+ * "continue" (`expiring`), a blocking interrupt without one (`blocked`), a "you must change your password"
+ * form (`mustChange`). Shapes after Apereo CAS's views; the webflow event to go on is `proceed`.
+ */
+export type CasNotice = 'interrupt' | 'expiring' | 'blocked' | 'mustChange';
 
 export interface SimRequest {
   host: 'cas' | 'edt';
@@ -66,12 +76,18 @@ export interface SimRequest {
 }
 
 export interface MonCampusSim {
-  /** 'http://127.0.0.1:<casPort>/cas/login' */
+  /**
+   * 'http://127.0.0.1:<casPort>/sso/cas/login': another host than the timetable's, and not the `/cas/login`
+   * path of cas-p, so a client must discover it (reference/moncampus.md, "Facts found in 2026", Which CAS:
+   * the groups have split their CAS servers). The timetable host sends anonymous visitors there.
+   */
   casUrl: string;
   /** Timetable host base, 'http://127.0.0.1:<edtPort>' (no trailing slash). */
   url: string;
   setCourses(courses: SimCourseSpec[]): void;
   setPassword(user: string, password: string): void;
+  /** The notice shown after `user`'s next correct passwords; null for none. */
+  setNotice(user: string, notice: CasNotice | null): void;
   /** Every existing timetable session becomes invalid (CAS tickets and TGCs are kept). */
   expireSessions(): void;
   /**
@@ -130,6 +146,8 @@ const DEFAULT_SESSION_TTL_MS = 60 * 60 * 1000;
 /** Apereo CAS's default service-ticket lifetime: a ticket must be redeemed within 10 s. */
 const SERVICE_TICKET_TTL_MS = 10_000;
 const PARIS = 'Europe/Paris';
+/** Where the simulated CAS lives on its host: deliberately not cas-p's `/cas` (see MonCampusSim.casUrl). */
+const CAS_BASE = '/sso/cas';
 const WALL_CLOCK = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/;
 
 /**
@@ -278,6 +296,37 @@ ${errorBlock}
 </html>`;
 }
 
+function noticePage(notice: CasNotice, action: string, execution: string): string {
+  const head = `<!DOCTYPE html>
+<html lang="fr"><head><meta charset="UTF-8"/><title>${notice === 'mustChange' ? 'Changement de mot de passe' : 'CAS – Information'}</title></head>
+<body id="cas"><main class="container">`;
+  const tail = '</main></body></html>';
+  const exec = `<input type="hidden" name="execution" value="${escapeHtml(execution)}"/>`;
+  switch (notice) {
+    case 'interrupt':
+      // casInterruptView: the message, links, and a "continue" button carrying the event.
+      return `${head}<h2>Information</h2><p>Nouvelle charte informatique : merci d'en prendre connaissance.</p>
+<a href="https://moncampus.example/charte">Lire la charte</a>
+<form method="post" id="fm1" action="${escapeHtml(action)}">${exec}
+<button class="btn btn-primary" type="submit" name="_eventId" value="proceed">Continuer</button></form>${tail}`;
+    case 'expiring':
+      // casWarnPasswordExpiringView-like: the event is a hidden field, the button plain.
+      return `${head}<h2>Votre mot de passe expire dans 5 jours</h2>
+<form method="post" id="fm1" action="${escapeHtml(action)}">${exec}<input type="hidden" name="_eventId" value="proceed"/>
+<input class="btn" type="submit" value="Continuer"/></form>
+<a href="https://moncampus.example/password">Changer mon mot de passe</a>${tail}`;
+    case 'blocked':
+      return `${head}<h2>Accès suspendu</h2><p>Merci de valider vos informations personnelles sur MonCampus.</p>
+<a href="https://moncampus.example/profil">Mettre à jour</a>${tail}`;
+    case 'mustChange':
+      // casMustChangePassView: a password form, but not a login form (no user name).
+      return `${head}<h2>Vous devez changer votre mot de passe</h2>
+<form method="post" id="fm1" action="${escapeHtml(action)}">
+<input type="password" id="password" name="password"/><input type="password" id="confirmedPassword" name="confirmedPassword"/>
+${exec}<input type="hidden" name="_eventId" value="submit"/><input type="submit" value="Changer"/></form>${tail}`;
+  }
+}
+
 function kendoPage(): string {
   return `<!DOCTYPE html><html><head><title>Emploi du temps</title></head><body>
 <div id="scheduler"></div>
@@ -311,6 +360,9 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
   const executions = new Map<string, { jsession: string; lt: string }>();
   const tgts = new Map<string, string>(); // TGC → user
   const tickets = new Map<string, { service: string; user: string; expiresAt: number }>();
+  const notices = new Map<string, CasNotice>(Object.entries(opts.notices ?? {}));
+  // Notice pages waiting for "continue": execution → who logged in, for which service, in which CAS session.
+  const pendingNotices = new Map<string, { jsession: string; user: string; service: string | null }>();
   let ticketSeq = 0;
   // Timetable-host state.
   // _DotNetCasClientAuth → session, with the ASP.NET session it was opened in (the one holding the timetable).
@@ -345,32 +397,47 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
     redirect(res, `${service}${service.includes('?') ? '&' : '?'}ticket=${st}`, headers);
   };
 
+  const loginAction = (service: string | null): string =>
+    service === null ? `${CAS_BASE}/login` : `${CAS_BASE}/login?service=${encodeURIComponent(service)}`;
+
+  /** A correct password: the TGC, then straight back to the service (or a "logged in" page without one). */
+  const loggedIn = (res: ServerResponse, username: string, service: string | null): void => {
+    const tgc = `TGT-${ticketSeq + 1}-${token(30)}-cas-p`;
+    tgts.set(tgc, username);
+    const setTgc = { 'Set-Cookie': `TGC=${tgc}; Path=${CAS_BASE}/; HttpOnly` };
+    if (service === null) {
+      sendText(res, 200, 'text/html;charset=UTF-8', '<html><body><h2>Connexion réussie</h2></body></html>', setTgc);
+      return;
+    }
+    ticketRedirect(res, service, username, setTgc);
+  };
+
   const renderForm = (res: ServerResponse, status: number, cookies: Record<string, string>, service: string | null, error?: string): void => {
     const headers: Record<string, string | string[]> = { 'Cache-Control': 'no-store' };
     let jsession = cookies['JSESSIONID'];
     if (!jsession || !casSessions.has(jsession)) {
       jsession = token(24);
       casSessions.add(jsession);
-      headers['Set-Cookie'] = `JSESSIONID=${jsession}; Path=/cas; HttpOnly`;
+      headers['Set-Cookie'] = `JSESSIONID=${jsession}; Path=${CAS_BASE}; HttpOnly`;
     }
     // Real CAS executions are long base64 strings with '+', '/' and '=': clients must form-encode them.
     const execution = `${randomBytes(16).toString('hex')}_${randomBytes(96).toString('base64')}`;
     const lt = `LT-${ticketSeq + 1}-${token(18)}`;
     executions.set(execution, { jsession, lt });
-    const action = service === null ? '/cas/login' : `/cas/login?service=${encodeURIComponent(service)}`;
+    const action = loginAction(service);
     sendText(res, status, 'text/html;charset=UTF-8', loginPage(action, execution, lt, error), headers);
   };
 
   const casHandler = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const cookies = parseCookies(req.headers.cookie);
-    if (url.pathname === '/cas/logout') {
+    if (url.pathname === `${CAS_BASE}/logout`) {
       if (cookies['TGC']) tgts.delete(cookies['TGC']);
       sendText(res, 200, 'text/html;charset=UTF-8', '<html><body><h2>Déconnexion réussie</h2></body></html>', {
-        'Set-Cookie': 'TGC=; Path=/cas/; Max-Age=0; HttpOnly',
+        'Set-Cookie': `TGC=; Path=${CAS_BASE}/; Max-Age=0; HttpOnly`,
       });
       return;
     }
-    if (url.pathname !== '/cas/login') {
+    if (url.pathname !== `${CAS_BASE}/login`) {
       sendText(res, 404, 'text/html;charset=UTF-8', '<html><body><h1>404 Not Found</h1></body></html>');
       return;
     }
@@ -399,6 +466,16 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
       return;
     }
     const execution = form.get('execution') ?? '';
+    const pending = pendingNotices.get(execution);
+    if (pending) {
+      pendingNotices.delete(execution);
+      if (pending.jsession === cookies['JSESSIONID'] && form.get('_eventId') === 'proceed') {
+        loggedIn(res, pending.user, pending.service);
+        return;
+      }
+      renderForm(res, 200, cookies, service);
+      return;
+    }
     const flow = executions.get(execution);
     // Single use whatever happens next: a replayed form must never log anyone in.
     executions.delete(execution);
@@ -421,14 +498,15 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
       return;
     }
     counters.logins += 1;
-    const tgc = `TGT-${ticketSeq + 1}-${token(30)}-cas-p`;
-    tgts.set(tgc, username);
-    const setTgc = { 'Set-Cookie': `TGC=${tgc}; Path=/cas/; HttpOnly` };
-    if (service === null) {
-      sendText(res, 200, 'text/html;charset=UTF-8', '<html><body><h2>Connexion réussie</h2></body></html>', setTgc);
+    const notice = notices.get(username);
+    if (notice) {
+      // CAS 6 shows the notice in the same webflow (200, same URL); only `interrupt`/`expiring` offer "continue".
+      const next = `${randomBytes(16).toString('hex')}_${randomBytes(48).toString('base64')}`;
+      if (notice === 'interrupt' || notice === 'expiring') pendingNotices.set(next, { jsession: flow.jsession, user: username, service });
+      sendText(res, 200, 'text/html;charset=UTF-8', noticePage(notice, loginAction(service), next), { 'Cache-Control': 'no-store' });
       return;
     }
-    ticketRedirect(res, service, username, setTgc);
+    loggedIn(res, username, service);
   };
 
   const edtHandler = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
@@ -531,7 +609,7 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
     throw err;
   }
   edtUrl = edt.url;
-  casLoginUrl = `${cas.url}/cas/login`;
+  casLoginUrl = `${cas.url}${CAS_BASE}/login`;
 
   return {
     casUrl: casLoginUrl,
@@ -539,6 +617,10 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
     setCourses,
     setPassword: (user, password) => {
       users[user] = password;
+    },
+    setNotice: (user, notice) => {
+      if (notice) notices.set(user, notice);
+      else notices.delete(user);
     },
     expireSessions: () => authSessions.clear(),
     halfExpireSessions: () => aspSessions.clear(),
