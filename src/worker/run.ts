@@ -5,7 +5,17 @@ import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { resolveWindow, type InstanceConfig } from '../config/index.js';
 import { createMonCampusClient, normaliseCourses } from '../agenda/index.js';
-import { createEcalClient, eventReference, executePlan, isOwnedReference, planSync, renderIcs, type EcalClient, type SyncPlan } from '../ecal/index.js';
+import {
+  createEcalClient,
+  eventReference,
+  executePlan,
+  isOwnedReference,
+  nextIcsRevisions,
+  planSync,
+  renderIcs,
+  type EcalClient,
+  type SyncPlan,
+} from '../ecal/index.js';
 import {
   AuthError,
   CampusSyncError,
@@ -121,10 +131,13 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     if (config.ics.enabled && !opts.dryRun) {
       phase = 'ics';
       const icsPath = join(dir, ICS_FILE);
-      const inputHash = createHash('sha256').update(JSON.stringify([config.name, config.timezone, events])).digest('hex');
+      // Unchanged courses keep their revision, so an unchanged timetable hashes (and renders) the same.
+      const revisions = nextIcsRevisions(events, state.icsRevisions ?? {}, clock.now());
+      const inputHash = createHash('sha256').update(JSON.stringify([config.name, config.timezone, events, revisions])).digest('hex');
       if (inputHash !== state.icsInputHash || !existsSync(icsPath)) {
-        record.icsWritten = await writeIcsIfChanged(icsPath, renderIcs(events, { instance: config.name, timezone: config.timezone }));
+        record.icsWritten = await writeIcsIfChanged(icsPath, renderIcs(events, { instance: config.name, timezone: config.timezone, revisions }));
         state.icsInputHash = inputHash;
+        state.icsRevisions = revisions;
         await saveState(dir, { ...state, ...moncampusState() });
       }
     }
