@@ -93,6 +93,21 @@ export const MAX_LINK_RESOLVES = 200;
 /** A Wigor redirect goes straight to Teams; a few hops allow for a tracking hop, and bound a loop. */
 const MAX_LINK_HOPS = 3;
 
+/**
+ * Only links of the timetable's own site (`*.wigorservices.net` for the real hosts) are followed: a link of
+ * any other host is not ours to request from the server (it is only stripped of personal parameters).
+ */
+export function sameSite(link: string, timetableUrl: string): boolean {
+  try {
+    const a = new URL(link).hostname;
+    const b = new URL(timetableUrl).hostname;
+    const site = (h: string): string => (/^[\d.]+$|:/.test(h) ? h : h.split('.').slice(-2).join('.'));
+    return a === b || site(a) === site(b);
+  } catch {
+    return false;
+  }
+}
+
 function escapeAttribute(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
@@ -219,7 +234,7 @@ export function createMonCampusClient(opts: MonCampusClientOptions): MonCampusCl
     for (const course of courses) {
       for (const field of ['TeamsUrl', 'TeamsURL'] as const) {
         const links = extractTeamsUrls(course[field]);
-        const personal = links.filter((l) => privateLink(l) !== l);
+        const personal = links.filter((l) => privateLink(l) !== l && sameSite(l, opts.url));
         if (personal.length === 0) continue;
         for (const link of personal) {
           if (resolved.has(link) || resolved.size >= MAX_LINK_RESOLVES) continue;
