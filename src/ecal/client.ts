@@ -309,10 +309,16 @@ export function createEcalClient(opts: EcalClientOptions): EcalClient {
     throw new RemoteError(`ECAL GET ${EVENT_PATH} still had events after ${MAX_PAGES} pages; giving up`);
   }
 
+  /** The event of `body`'s calendar that holds its reference. */
+  const holdsReference =
+    (body: EcalEventBody) =>
+    (e: EcalRemoteEvent): boolean =>
+      e.reference === body.reference && (e.calendarId === undefined || e.calendarId === body.calendarId);
+
   /** Our event with this reference, if a create that seemed to fail reached ECAL after all. */
   async function findCreated(body: EcalEventBody): Promise<EcalRemoteEvent | undefined> {
     const events = await list({ calendarId: body.calendarId, startDate: body.startDate, endDate: body.startDate }, attemptOnce);
-    return events.find((e) => e.reference === body.reference && (e.calendarId === undefined || e.calendarId === body.calendarId));
+    return events.find(holdsReference(body));
   }
 
   /**
@@ -320,8 +326,7 @@ export function createEcalClient(opts: EcalClientOptions): EcalClient {
    * anywhere, drafts included (a 409 may come from an event our windowed, draft-less listing never saw).
    */
   async function findByReference(body: EcalEventBody): Promise<EcalRemoteEvent | undefined> {
-    const ours = (e: EcalRemoteEvent): boolean =>
-      e.reference === body.reference && (e.calendarId === undefined || e.calendarId === body.calendarId);
+    const ours = holdsReference(body);
     const sameDay = await list({ calendarId: body.calendarId, startDate: body.startDate, endDate: body.startDate, showDraft: true }, send);
     return sameDay.find(ours) ?? (await list({ calendarId: body.calendarId, showDraft: true }, send)).find(ours);
   }
