@@ -39,7 +39,8 @@ describe('run-once against the MonCampus and ECAL simulators', () => {
     mc = await startMonCampusSim({ users: { student: PASSWORD }, courses: TIMETABLE });
     ecal = await startEcalSim({ keys: { [API_KEY]: API_SECRET }, calendars: [CALENDAR_ID] });
     ws = await makeWorkspace();
-    await writeConfig(ws, 'alice', nestedConfig({ casUrl: mc.casUrl, url: mc.url, ecalUrl: ecal.url, ...WINDOW }));
+    // No casUrl, as the README's example: the CAS (another host and path in the simulator) is discovered.
+    await writeConfig(ws, 'alice', nestedConfig({ url: mc.url, ecalUrl: ecal.url, ...WINDOW }));
   });
   afterAll(async () => {
     await mc?.close();
@@ -60,6 +61,7 @@ describe('run-once against the MonCampus and ECAL simulators', () => {
     expect(byDate['2025-03-31']?.startTime?.slice(0, 5)).toBe('08:30');
     expect(byDate['2025-03-31']?.timezone).toBe('Europe/Paris');
     expect(byDate['2025-04-01']?.details).toContain('https://teams.microsoft.com/l/meetup-join/abc');
+    expect(mc.requests.some((q) => q.host === 'cas' && q.path === new URL(mc.casUrl).pathname && q.method === 'POST')).toBe(true);
     expect(duplicateReferences(ecal.events())).toEqual([]);
     expect(writesIn(ecal.requests)).toBe(TIMETABLE.length);
     const last = JSON.parse(await readFile(join(ws.data, 'alice', 'last-run.json'), 'utf8')) as { counts: { created: number } };

@@ -38,12 +38,13 @@ export async function writeConfig(ws: Workspace, name: string, yaml: string): Pr
   return file;
 }
 
-export function nestedConfig(o: { casUrl: string; url: string; ecalUrl: string; from: string; to: string; username?: string; password?: string; maxDeleteShare?: number }): string {
+/** Without `casUrl` the worker discovers the CAS from the timetable host, as a config written from the README does. */
+export function nestedConfig(o: { casUrl?: string; url: string; ecalUrl: string; from: string; to: string; username?: string; password?: string; maxDeleteShare?: number }): string {
   return [
     'timezone: Europe/Paris',
     'moncampus:',
     `  url: ${o.url}`,
-    `  casUrl: ${o.casUrl}`,
+    ...(o.casUrl ? [`  casUrl: ${o.casUrl}`] : []),
     `  username: ${o.username ?? 'student'}`,
     `  password: "${o.password ?? PASSWORD}"`,
     '  window:',

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AuthError, RemoteError, silentLogger } from '../lib/index.js';
-import { casLogin, MAX_REDIRECT_HOPS, parseLoginForm } from './cas-login.js';
+import { casLogin, discoverCas, MAX_REDIRECT_HOPS, parseContinueForm, parseLoginForm } from './cas-login.js';
 import { createCookieJar } from './cookie-jar.js';
 import { createHttp } from './http.js';
 
@@ -12,14 +12,33 @@ const FORM = `<form method="post"><input type="text" name="username"><input type
 describe('parseLoginForm', () => {
   it('collects hidden fields with decoded values', () => {
     expect(parseLoginForm(FORM)).toEqual({ hidden: { execution: 'abc&def', _eventId: 'submit' } });
-    expect(parseLoginForm(`<INPUT TYPE=hidden NAME=execution VALUE=e1s1><input type=password name=password>`)).toEqual({
+    expect(parseLoginForm(`<INPUT TYPE=hidden NAME=execution VALUE=e1s1><input id=username name=u><input type=password name=password>`)).toEqual({
       hidden: { execution: 'e1s1' },
     });
   });
   it('finds no form without a password field or an execution', () => {
     expect(parseLoginForm('<input type="hidden" name="execution" value="x">')).toBeNull();
     expect(parseLoginForm('<input type="password" name="password">')).toBeNull();
+    // CAS's "change your password" form: password fields and an execution, but no user name.
+    expect(parseLoginForm('<input type="password" name="password"><input type="password" name="confirmedPassword"><input type="hidden" name="execution" value="x">')).toBeNull();
     expect(parseLoginForm('{"Data":[]}')).toBeNull();
+  });
+});
+
+describe('parseContinueForm', () => {
+  const exec = '<input type="hidden" name="execution" value="e2s1">';
+  it('finds the continue event as a hidden field, a button value or a _eventId_<name> button, with the form action', () => {
+    expect(parseContinueForm(`<form action="/idp/login?x=1">${exec}<input type="hidden" name="_eventId" value="proceed"><button>OK</button></form>`, 'https://cas.test/idp/login')).toEqual({
+      action: 'https://cas.test/idp/login?x=1',
+      fields: { execution: 'e2s1', _eventId: 'proceed' },
+    });
+    expect(parseContinueForm(`<form method="post">${exec}<button type="submit" name="_eventId" value="proceed">Continuer</button></form>`, 'https://cas.test/l')?.fields).toEqual({ execution: 'e2s1', _eventId: 'proceed' });
+    expect(parseContinueForm(`<form>${exec}<input type="submit" name="_eventId_continue" value="Continuer"></form>`, 'https://cas.test/l')?.fields._eventId).toBe('continue');
+  });
+  it('finds none on a login form, a password-change form, or a page without an execution', () => {
+    expect(parseContinueForm(`${FORM}<button name="_eventId" value="proceed">`, 'https://cas.test/l')).toBeNull();
+    expect(parseContinueForm(`<form>${exec}<input type="password" name="password"><input type="hidden" name="_eventId" value="proceed"></form>`, 'https://cas.test/l')).toBeNull();
+    expect(parseContinueForm('<button name="_eventId" value="proceed">', 'https://cas.test/l')).toBeNull();
   });
 });
 
@@ -37,6 +56,15 @@ beforeAll(async () => {
       if (scenario === 'loop') {
         hops++;
         res.writeHead(302, { Location: `/loop/cas/login?n=${hops}` });
+        return res.end();
+      }
+      if (scenario === 'edt-html') {
+        // The expired-session answer as an HTML page pointing at the CAS.
+        res.writeHead(200, { 'Content-Type': 'text/html' });
+        return res.end(`<html><a href="${base}/idp/cas/login?service=x">Se connecter</a></html>`);
+      }
+      if (scenario === 'edt-hop') {
+        res.writeHead(302, { Location: u.pathname.endsWith('/Index') ? `${base}/other/cas/login?service=y` : '/edt-hop/Home/Index' });
         return res.end();
       }
       if (scenario === 'noform') {
@@ -107,5 +135,19 @@ describe('casLogin edge cases', () => {
     const err = await login('noform');
     expect(err).toBeInstanceOf(RemoteError);
     expect((err as Error).message).toMatch(/has no login form/);
+  });
+});
+
+describe('discoverCas', () => {
+  const discover = (path: string) =>
+    discoverCas(createHttp({ jar: createCookieJar(), timeoutMs: 2_000, logger: silentLogger }), `${base}${path}`).catch((e: unknown) => e);
+  it('reads the CAS from a redirect, after hops on the timetable host, or from an HTML page pointing at it', async () => {
+    expect(await discover('/edt-hop/Home/Get')).toBe(`${base}/other/cas/login`);
+    expect(await discover('/edt-html/Home/Get')).toBe(`${base}/idp/cas/login`);
+  });
+  it('says to set moncampus.casUrl when the host sends nowhere', async () => {
+    const err = await discover('/noform/Home/Get');
+    expect(err).toBeInstanceOf(RemoteError);
+    expect((err as Error).message).toMatch(/did not send an anonymous visitor to a CAS login page \(it answered 200\); set moncampus.casUrl/);
   });
 });

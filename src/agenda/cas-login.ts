@@ -35,30 +35,119 @@ function attributes(tag: string): Record<string, string> {
   return out;
 }
 
-/** The CAS login form of a page, or null when the page has none (no password field or no `execution`). */
+/**
+ * The CAS login form of a page, or null when the page has none: it needs a user-name field, a password
+ * field and an `execution` (reference "Login": `#username`, `#password`, hidden `execution`). A page with a
+ * password field but no user name is something else, such as CAS's "change your password" form.
+ */
 export function parseLoginForm(html: string): LoginForm | null {
   const hidden: Record<string, string> = {};
   let hasPassword = false;
+  let hasUsername = false;
   for (const m of html.matchAll(INPUT_TAG)) {
     const a = attributes(m[0]);
     const type = (a.type ?? 'text').toLowerCase();
     if (type === 'password') hasPassword = true;
+    if (type !== 'hidden' && type !== 'password' && (a.name === 'username' || a.id === 'username')) hasUsername = true;
     if (type === 'hidden' && a.name) hidden[a.name] = a.value ?? '';
   }
-  if (!hasPassword || !('execution' in hidden)) return null;
+  if (!hasPassword || !hasUsername || !('execution' in hidden)) return null;
   return { hidden };
 }
 
-function sameEndpoint(a: string, b: string): boolean {
-  const ua = new URL(a);
-  const ub = new URL(b);
-  return ua.origin === ub.origin && ua.pathname.replace(/\/+$/, '') === ub.pathname.replace(/\/+$/, '');
+const FORM_TAG = /<form\b[^>]*>/i;
+const SUBMIT_TAG = /<(?:input|button)\b[^>]*>/gi;
+/** The webflow events of CAS views that let a user go on ("continue") after a notice. */
+const CONTINUE_EVENTS = new Set(['proceed', 'continue']);
+
+export interface ContinueForm {
+  /** Absolute URL to POST to. */
+  action: string;
+  /** Hidden fields plus the `_eventId` of the continue button. */
+  fields: Record<string, string>;
+}
+
+/**
+ * The "continue" form of a CAS notice page shown after a correct password (CAS 6 interrupt view, "your
+ * password expires soon" warning), or null when the page offers none (a blocking notice, "you must change
+ * your password"). The continue event is a hidden `_eventId` or a submit button `_eventId=proceed` /
+ * `_eventId_proceed` (Spring Web Flow's two ways of naming it).
+ */
+export function parseContinueForm(html: string, pageUrl: string): ContinueForm | null {
+  if (parseLoginForm(html) !== null) return null;
+  const hidden: Record<string, string> = {};
+  let event: string | null = null;
+  for (const m of html.matchAll(INPUT_TAG)) {
+    const a = attributes(m[0]);
+    if ((a.type ?? 'text').toLowerCase() === 'password') return null;
+    if ((a.type ?? '').toLowerCase() === 'hidden' && a.name) hidden[a.name] = a.value ?? '';
+  }
+  if (hidden._eventId !== undefined && CONTINUE_EVENTS.has(hidden._eventId)) event = hidden._eventId;
+  for (const m of html.matchAll(SUBMIT_TAG)) {
+    const a = attributes(m[0].replace(/^<button\b/i, '<input'));
+    const name = a.name ?? '';
+    if (name === '_eventId' && CONTINUE_EVENTS.has(a.value ?? '')) event = a.value ?? null;
+    const flowName = /^_eventId_(\w+)$/.exec(name);
+    if (flowName && CONTINUE_EVENTS.has(flowName[1] ?? '')) event = flowName[1] ?? null;
+  }
+  if (event === null || !('execution' in hidden)) return null;
+  const formTag = FORM_TAG.exec(html)?.[0];
+  const actionAttr = formTag ? attributes(formTag.replace(/^<form\b/i, '<input')).action : undefined;
+  const action = new URL(actionAttr || pageUrl, pageUrl).toString();
+  return { action, fields: { ...hidden, _eventId: event } };
+}
+
+/** What a page says it is, for an error message: its <title>, or its host. */
+function pageTitle(res: HttpResponse): string {
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(res.body)?.[1]?.trim();
+  return title ? `"${decodeEntities(title).replace(/\s+/g, ' ').slice(0, 80)}"` : new URL(res.url).host;
+}
+
+/**
+ * The CAS login URL of a timetable host, found the way a browser finds it (reference "Facts found in 2026",
+ * Which CAS): an anonymous request to the timetable answers with a redirect to `…/login?service=…`; the
+ * URL without its query is the CAS. An HTML page pointing at such a URL (the expired-session answer) counts too.
+ */
+export async function discoverCas(http: Http, serviceUrl: string): Promise<string> {
+  let res = await http.request({ method: 'GET', url: serviceUrl, headers: { Accept: HTML_ACCEPT }, phase: 'login' });
+  for (let hop = 0; hop <= MAX_REDIRECT_HOPS; hop++) {
+    const target = res.status >= 300 && res.status < 400 && res.location ? new URL(res.location, res.url) : null;
+    if (target && isLoginUrl(target)) return `${target.origin}${target.pathname}`;
+    if (!target) {
+      const inPage = /(https?:\/\/[^\s"'<>]+?\/login)\?service=/i.exec(res.body)?.[1];
+      if (inPage) return inPage;
+      if (res.status >= 500 || res.status === 429) {
+        throw new TransientError(`MonCampus timetable ${new URL(res.url).host} answered ${res.status}`, { status: res.status, phase: 'login' });
+      }
+      throw new RemoteError(
+        `MonCampus timetable ${new URL(serviceUrl).host} did not send an anonymous visitor to a CAS login page (it answered ${res.status}); set moncampus.casUrl`,
+        { status: res.status, phase: 'login' },
+      );
+    }
+    res = await http.request({ method: 'GET', url: target.toString(), headers: { Accept: HTML_ACCEPT }, phase: 'login' });
+  }
+  throw new RemoteError(`MonCampus timetable redirected more than ${MAX_REDIRECT_HOPS} times without reaching a CAS login page`, { phase: 'login' });
+}
+
+/** `…/login` with a `service` parameter: what a CAS client redirects to. */
+function isLoginUrl(u: URL): boolean {
+  return /\/login\/?$/.test(u.pathname) && u.searchParams.has('service');
 }
 
 /** Landing back on the CAS form after posting credentials means they were refused. */
-function isCasLoginPage(res: HttpResponse, casUrl: string): boolean {
+function isCasLoginPage(res: HttpResponse): boolean {
   if (res.status >= 300 && res.status < 400) return false;
-  return sameEndpoint(res.url, casUrl) || parseLoginForm(res.body) !== null;
+  return parseLoginForm(res.body) !== null;
+}
+
+/** CAS notices followed at most: an interrupt and a password warning in one login, plus room for one more. */
+export const MAX_NOTICES = 3;
+
+function actionNeeded(res: HttpResponse): RemoteError {
+  return new RemoteError(
+    `MonCampus asks for an action: log in once in a browser (the password was accepted, then the CAS showed ${pageTitle(res)} with no way to continue)`,
+    { phase: 'login' },
+  );
 }
 
 export interface CasLoginOptions {
@@ -142,7 +231,34 @@ export async function casLogin(opts: CasLoginOptions): Promise<HttpResponse> {
     });
     checkStatus(posted, username, 'login');
     landing = await followRedirects(http, posted, username);
+    if (isCasLoginPage(landing)) throw refused(username);
+    landing = await passNotices(http, landing, opts);
   }
-  if (isCasLoginPage(landing, opts.casUrl)) throw refused(username);
+  if (isCasLoginPage(landing)) throw refused(username);
+  return landing;
+}
+
+/**
+ * After a correct password, CAS 6+ may show a notice instead of sending us back (reference "Facts found in
+ * 2026": interrupt view, password expiring, must change password). Follow its "continue" form; a page on the
+ * CAS that offers none needs the person, in a browser.
+ */
+async function passNotices(http: Http, first: HttpResponse, opts: CasLoginOptions): Promise<HttpResponse> {
+  const casOrigin = new URL(opts.casUrl).origin;
+  let landing = first;
+  for (let notice = 0; new URL(landing.url).origin === casOrigin && landing.status === 200; notice++) {
+    const form = parseContinueForm(landing.body, landing.url);
+    if (!form || notice >= MAX_NOTICES) throw actionNeeded(landing);
+    opts.logger.info('MonCampus CAS showed a notice after the login; continuing past it', { page: pageTitle(landing) });
+    const posted = await http.request({
+      method: 'POST',
+      url: form.action,
+      headers: { Accept: HTML_ACCEPT, Origin: casOrigin, Referer: landing.url },
+      form: form.fields,
+      phase: 'login',
+    });
+    checkStatus(posted, opts.username, 'login');
+    landing = await followRedirects(http, posted, opts.username);
+  }
   return landing;
 }

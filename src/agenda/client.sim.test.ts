@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
 // Test-only import: the faithful simulator is written from the reference, independently of this client.
 import { startMonCampusSim, type MonCampusSim, type SimCourseSpec } from '../sim/index.js';
-import { AuthError } from '../lib/index.js';
+import { AuthError, RemoteError } from '../lib/index.js';
 import { createMonCampusClient } from './client.js';
 import { normaliseCourses } from './normalise.js';
 
@@ -35,8 +35,9 @@ beforeEach(() => {
   sim.setPassword(USER, PASSWORD);
 });
 
-const client = (o: { password?: string; cookies?: Record<string, Record<string, string>> } = {}) =>
-  createMonCampusClient({ url: sim.url, casUrl: sim.casUrl, username: USER, password: PASSWORD, retry: { sleep: () => Promise.resolve() }, ...o });
+/** No casUrl: the client finds the CAS the way a browser does, from the timetable host. */
+const client = (o: { password?: string; cookies?: Record<string, Record<string, string>>; previousCourses?: number; casUrl?: string } = {}) =>
+  createMonCampusClient({ url: sim.url, username: USER, password: PASSWORD, retry: { sleep: () => Promise.resolve() }, ...o });
 
 describe('MonCampus client against the simulator', () => {
   it('logs in, fetches, and keeps 08:30 at 08:30 across both DST changes', async () => {
@@ -77,9 +78,118 @@ describe('MonCampus client against the simulator', () => {
     expect(sim.stats().logins - before).toBe(2);
   });
 
+  it('reads Start/End sent as `YYYY-MM-DD HH:MM:SS` instead of skipping them', async () => {
+    sim.setCourses([{ id: 201, title: 'G1 Droit', start: '2025-03-31T08:30', end: '2025-03-31T10:00', dateFormat: 'space' }]);
+    try {
+      const courses = await client().fetchCourses(WINDOW);
+      expect(courses.map((c) => c.Start)).toEqual(['2025-03-31 08:30:00']);
+      const { events, skipped } = normaliseCourses(courses, { timezone: 'Europe/Paris' });
+      expect(skipped).toEqual([]);
+      expect(events.map((e) => [e.start, e.end])).toEqual([['2025-03-31T08:30:00+02:00', '2025-03-31T10:00:00+02:00']]);
+    } finally {
+      sim.setCourses(COURSES);
+    }
+  });
+
+  it('logs in once more before believing an empty timetable after a non-empty one (half-expired session)', async () => {
+    const first = client();
+    expect(await first.fetchCourses(WINDOW)).toHaveLength(4);
+    expect(first.lastReceived()).toBe(4);
+    sim.halfExpireSessions();
+    // A later run with the saved session and the count the state kept.
+    const next = client({ cookies: first.cookies(), previousCourses: first.lastReceived() });
+    expect(await next.fetchCourses(WINDOW)).toHaveLength(4);
+    expect(next.stats().logins).toBe(1);
+
+    // Without a previous non-empty answer, the same empty answer is believed (no login loop on a new term).
+    sim.halfExpireSessions();
+    const fresh = client({ cookies: next.cookies() });
+    expect(await fresh.fetchCourses(WINDOW)).toEqual([]);
+    expect(fresh.stats().logins).toBe(0);
+
+    // A timetable really emptied: one re-login, then believed (not retried forever).
+    sim.setCourses([]);
+    try {
+      const emptied = client({ previousCourses: 5 });
+      await emptied.fetchCourses(WINDOW);
+      const again = client({ cookies: emptied.cookies(), previousCourses: 5 });
+      expect(await again.fetchCourses(WINDOW)).toEqual([]);
+      expect(again.stats().logins).toBe(1);
+      expect(again.lastReceived()).toBe(0);
+    } finally {
+      sim.setCourses(COURSES);
+    }
+  });
+
+  it('discovers the CAS (another host, another path) from an anonymous request to the timetable host', async () => {
+    sim.resetLog();
+    const c = client();
+    expect(await c.fetchCourses(WINDOW)).toHaveLength(4);
+    const hops = sim.requests.map((r) => `${r.host} ${r.method} ${r.path} ${r.status}`);
+    expect(hops.slice(0, 3)).toEqual(['edt GET /Home/Get 302', 'cas GET /sso/cas/login 200', 'cas POST /sso/cas/login 302']);
+    expect(new URL(sim.casUrl).pathname).toBe('/sso/cas/login');
+    expect(new URL(sim.casUrl).port).not.toBe(new URL(sim.url).port);
+    // An explicit casUrl is an override: no discovery request.
+    sim.resetLog();
+    const pinned = client({ casUrl: sim.casUrl });
+    expect(await pinned.fetchCourses(WINDOW)).toHaveLength(4);
+    expect(sim.requests[0]).toMatchObject({ host: 'cas', path: '/sso/cas/login' });
+  });
+
+  it('follows the "continue" of a CAS interrupt or password-expiring page after a correct password', async () => {
+    for (const notice of ['interrupt', 'expiring'] as const) {
+      sim.setNotice(USER, notice);
+      try {
+        const c = client();
+        expect(await c.fetchCourses(WINDOW)).toHaveLength(4);
+        expect(c.stats().logins).toBe(1);
+      } finally {
+        sim.setNotice(USER, null);
+      }
+    }
+  });
+
+  it('reports a CAS page without "continue" as an action to take in a browser, never as a wrong password', async () => {
+    for (const notice of ['blocked', 'mustChange'] as const) {
+      sim.setNotice(USER, notice);
+      try {
+        const err = await client().fetchCourses(WINDOW).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(RemoteError);
+        expect(err).not.toBeInstanceOf(AuthError);
+        expect((err as Error).message).toMatch(/^MonCampus asks for an action: log in once in a browser/);
+        expect((err as Error).message).not.toContain(PASSWORD);
+      } finally {
+        sim.setNotice(USER, null);
+      }
+    }
+  });
+
   it('refuses a wrong password with the exact AuthError', async () => {
     const err = await client({ password: 'nope-nope' }).fetchCourses(WINDOW).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AuthError);
     expect((err as Error).message).toBe(`MonCampus refused the login for ${USER}`);
+  });
+});
+
+describe('MonCampus client: personal Teams links (per-student Wigor redirects)', () => {
+  it('puts the final Teams link in the event, never the redirect with Tel=<login> and the hash', async () => {
+    const personal = await startMonCampusSim({ users: { [USER]: PASSWORD }, courses: COURSES, personalTeamsLinks: true });
+    try {
+      const c = createMonCampusClient({ url: personal.url, username: USER, password: PASSWORD, retry: { sleep: () => Promise.resolve() } });
+      const courses = await c.fetchCourses(WINDOW);
+      // What the simulator sent really was personal, and leads to the meeting.
+      const sent = personal.requests.find((r) => r.path === '/Home/LienTeams');
+      expect(sent?.query).toMatchObject({ IdCours: '103', Tel: USER });
+      expect(sent?.status).toBe(302);
+      const { events } = normaliseCourses(courses, { timezone: 'Europe/Paris' });
+      const remote = events.find((e) => e.sourceId === '103');
+      expect(remote?.teamsUrls).toEqual([TEAMS]);
+      expect(remote?.details).toContain(`Lien Teams : ${TEAMS}`);
+      const all = JSON.stringify(events);
+      expect(all).not.toContain(USER);
+      expect(all).not.toMatch(/LienTeams|Tel=|Hash=/);
+    } finally {
+      await personal.close();
+    }
   });
 });

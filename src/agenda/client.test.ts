@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AuthError, RemoteError, TransientError, type Logger } from '../lib/index.js';
-import { createMonCampusClient, homeGetUrl, readHomeGet, requestRange, type MonCampusClientOptions } from './client.js';
+import { createMonCampusClient, homeGetUrl, readHomeGet, requestRange, sameSite, type MonCampusClientOptions } from './client.js';
 import { normaliseCourses } from './normalise.js';
 import { rawCourse } from './fixtures.test-data.js';
 
@@ -384,5 +384,16 @@ describe('readHomeGet', () => {
     expect(() => res({ status: 404 })).toThrow(RemoteError);
     expect(() => res({ body: '{"Data":null,"Errors":{"x":["boom"]}}' })).toThrow(RemoteError);
     expect(() => res({ body: '"hello"' })).toThrow(RemoteError);
+  });
+});
+
+describe('sameSite (which personal links the client may follow)', () => {
+  it('is the timetable host or its site, never another host', () => {
+    expect(sameSite('https://ws-edt-igs.wigorservices.net/Home/LienTeams?Tel=x', 'https://ws-edt-igs.wigorservices.net')).toBe(true);
+    expect(sameSite('https://redirect.wigorservices.net/r?Tel=x', 'https://ws-edt-cd.wigorservices.net')).toBe(true);
+    expect(sameSite('https://evil.example/r?Tel=x', 'https://ws-edt-igs.wigorservices.net')).toBe(false);
+    expect(sameSite('http://127.0.0.1:9/r', 'http://127.0.0.1:8')).toBe(true);
+    expect(sameSite('http://10.0.0.1/r', 'http://127.0.0.1:8')).toBe(false);
+    expect(sameSite('not a url', 'http://127.0.0.1:8')).toBe(false);
   });
 });

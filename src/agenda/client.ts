@@ -7,17 +7,20 @@ import {
   type Logger,
   type RetryOptions,
 } from '../lib/index.js';
-import { casLogin } from './cas-login.js';
+import { casLogin, discoverCas } from './cas-login.js';
 import { createCookieJar, originOf, type CookieJarState } from './cookie-jar.js';
 import { parseCourseList, type MonCampusCourse } from './course.js';
 import { createHttp, type HttpResponse } from './http.js';
-import { assertTimezone, monCampusInstant } from './normalise.js';
+import { assertTimezone, extractTeamsUrls, isTeamsLink, monCampusInstant, privateLink } from './normalise.js';
 
 export interface MonCampusClientOptions {
   /** Timetable host base, e.g. `https://ws-edt-igs.wigorservices.net` or `http://127.0.0.1:4567`. */
   url: string;
-  /** Full CAS login URL, e.g. `https://cas-p.wigorservices.net/cas/login`. */
-  casUrl: string;
+  /**
+   * Full CAS login URL, e.g. `https://cas-p.wigorservices.net/cas/login`: an override. Without it the CAS is
+   * the one the timetable host sends an anonymous visitor to (discovered once per client).
+   */
+  casUrl?: string | undefined;
   username: string;
   password: string;
   /** Session cookies saved from a previous run: reused, no login while they are valid. */
@@ -32,11 +35,19 @@ export interface MonCampusClientOptions {
   timezone?: string;
   /** Retries of one login or one fetch on transient failures; default CLIENT_RETRY. Tests shorten the waits. */
   retry?: RetryOptions;
+  /**
+   * Records the previous fetch received (kept in the instance state). When it had some, an empty `Data`
+   * from a reused session is not believed before one fresh login: a half-expired session answers 200
+   * with nothing (reference/moncampus.md, "Facts found in 2026").
+   */
+  previousCourses?: number;
 }
 
 export interface MonCampusClient {
   /** Courses whose start is in [from, to). Logs in only if needed; re-logs in ONCE when /Home/Get answers a redirect or HTML. */
   fetchCourses(window: { from: string; to: string }): Promise<MonCampusCourse[]>;
+  /** Records the last `/Home/Get` answered (before the window filter), to keep as the next run's `previousCourses`. */
+  lastReceived(): number | undefined;
   /** Current cookies, to save in the instance state (they are secrets: the caller stores them 0600). */
   cookies(): CookieJarState;
   stats(): { logins: number; requests: number };
@@ -72,6 +83,33 @@ export function requestRange(window: { from: string; to: string }, timezone: str
 export function homeGetUrl(base: string, range: { dateDebut: string; dateFin: string }): string {
   // ISO strings only hold [0-9TZ:.-], all legal in a query: sent raw, as the browser page does.
   return `${base.replace(/\/+$/, '')}/Home/Get?sort=&group=&filter=&dateDebut=${range.dateDebut}&dateFin=${range.dateFin}`;
+}
+
+/**
+ * Personal redirect links resolved per fetch at most: one request each, and a year of remote classes stays
+ * well under it; beyond, links are only stripped of their personal parameters (normalise.ts privateLink).
+ */
+export const MAX_LINK_RESOLVES = 200;
+/** A Wigor redirect goes straight to Teams; a few hops allow for a tracking hop, and bound a loop. */
+const MAX_LINK_HOPS = 3;
+
+/**
+ * Only links of the timetable's own site (`*.wigorservices.net` for the real hosts) are followed: a link of
+ * any other host is not ours to request from the server (it is only stripped of personal parameters).
+ */
+export function sameSite(link: string, timetableUrl: string): boolean {
+  try {
+    const a = new URL(link).hostname;
+    const b = new URL(timetableUrl).hostname;
+    const site = (h: string): string => (/^[\d.]+$|:/.test(h) ? h : h.split('.').slice(-2).join('.'));
+    return a === b || site(a) === site(b);
+  } catch {
+    return false;
+  }
+}
+
+function escapeAttribute(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 type Answer = { kind: 'courses'; courses: MonCampusCourse[]; invalid: number } | { kind: 'expired' };
@@ -117,6 +155,7 @@ export function createMonCampusClient(opts: MonCampusClientOptions): MonCampusCl
   const timetableOrigin = originOf(opts.url);
   const retry: RetryOptions = { ...CLIENT_RETRY, ...opts.retry };
   let logins = 0;
+  let lastReceived = opts.previousCourses;
 
   const retried = <T>(what: string, fn: () => Promise<T>): Promise<T> =>
     withRetry(fn, {
@@ -127,13 +166,21 @@ export function createMonCampusClient(opts: MonCampusClientOptions): MonCampusCl
       },
     });
 
+  let casUrl = opts.casUrl;
+
   const login = (serviceUrl: string): Promise<HttpResponse> =>
-    retried('login', () => {
+    retried('login', async () => {
+      if (casUrl === undefined) {
+        casUrl = await discoverCas(http, serviceUrl);
+        logger.info('MonCampus CAS discovered from the timetable host', { cas: casUrl });
+        // The anonymous visit left a session cookie for nobody: the login's own cookies must not meet it.
+        jar.clear(timetableOrigin);
+      }
       logins++;
-      logger.info('MonCampus login', { username: opts.username, cas: originOf(opts.casUrl) });
+      logger.info('MonCampus login', { username: opts.username, cas: originOf(casUrl) });
       return casLogin({
         http,
-        casUrl: opts.casUrl,
+        casUrl,
         serviceUrl,
         username: opts.username,
         password: opts.password,
@@ -164,6 +211,43 @@ export function createMonCampusClient(opts: MonCampusClientOptions): MonCampusCl
     }
   };
 
+  /** Personal redirect → final Teams link, or null when it did not lead to Teams; shared by every fetch of this client. */
+  const resolved = new Map<string, string | null>();
+
+  const resolveLink = async (link: string): Promise<string | null> => {
+    let current = link;
+    for (let hop = 0; hop < MAX_LINK_HOPS; hop++) {
+      const res = await http.request({ method: 'GET', url: current, phase: 'fetch' });
+      if (res.status < 300 || res.status >= 400 || !res.location) return null;
+      current = new URL(res.location, res.url).toString();
+      if (isTeamsLink(current)) return current;
+    }
+    return null;
+  };
+
+  /**
+   * Replaces the per-student redirects of Teams fields (`Tel=<login>`, a per-user hash: reference/moncampus.md,
+   * "Facts found in 2026", Privacy) by the Teams link they lead to, so no calendar ever carries them.
+   * A link that cannot be resolved is left to normalise, which strips its personal parameters.
+   */
+  const resolvePersonalLinks = async (courses: MonCampusCourse[]): Promise<void> => {
+    for (const course of courses) {
+      for (const field of ['TeamsUrl', 'TeamsURL'] as const) {
+        const links = extractTeamsUrls(course[field]);
+        const personal = links.filter((l) => privateLink(l) !== l && sameSite(l, opts.url));
+        if (personal.length === 0) continue;
+        for (const link of personal) {
+          if (resolved.has(link) || resolved.size >= MAX_LINK_RESOLVES) continue;
+          resolved.set(link, await resolveLink(link).catch(() => null));
+        }
+        const finals = links.map((l) => resolved.get(l) ?? l);
+        course[field] = finals.map((l) => `<a href="${escapeAttribute(l)}"></a>`).join('');
+      }
+    }
+    const failed = [...resolved.values()].filter((v) => v === null).length;
+    if (failed > 0) logger.warn('MonCampus personal Teams links that did not lead to Teams: their personal parameters are dropped', { count: failed });
+  };
+
   const stillRefused = (): RemoteError =>
     new RemoteError(`MonCampus timetable ${new URL(opts.url).host} still asks for a login right after logging in`, {
       phase: 'fetch',
@@ -187,7 +271,15 @@ export function createMonCampusClient(opts: MonCampusClientOptions): MonCampusCl
         jar.clear(timetableOrigin);
         answer = answerOfLanding(await login(serviceUrl)) ?? (await get(serviceUrl));
         if (answer.kind === 'expired') throw stillRefused();
+        justLoggedIn = true;
       }
+      if (answer.courses.length === 0 && !justLoggedIn && (lastReceived ?? 0) > 0) {
+        logger.info('MonCampus answered an empty timetable after a non-empty one; logging in again before believing it');
+        jar.clear(timetableOrigin);
+        answer = answerOfLanding(await login(serviceUrl)) ?? (await get(serviceUrl));
+        if (answer.kind === 'expired') throw stillRefused();
+      }
+      lastReceived = answer.courses.length;
       if (answer.invalid > 0) logger.warn('MonCampus records without a usable NoCours were dropped', { count: answer.invalid });
 
       const from = DateTime.fromISO(window.from, { zone: timezone }).toMillis();
@@ -199,10 +291,12 @@ export function createMonCampusClient(opts: MonCampusClientOptions): MonCampusCl
         const t = start.toMillis();
         return t >= from && t < to;
       });
+      await resolvePersonalLinks(inWindow);
       logger.debug('MonCampus courses fetched', { received: answer.courses.length, inWindow: inWindow.length, ...range });
       return inWindow;
     },
     cookies: () => jar.state(),
+    lastReceived: () => lastReceived,
     stats: () => ({ logins, requests: http.count() }),
   };
 }

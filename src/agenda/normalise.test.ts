@@ -7,6 +7,7 @@ import {
   normaliseCourse,
   normaliseCourses,
   parseMonCampusWallClock,
+  privateLink,
   UnusableCourseError,
 } from './normalise.js';
 import { rawCourse } from './fixtures.test-data.js';
@@ -52,6 +53,15 @@ describe('normaliseCourse: the time-zone quirk', () => {
   it('reads Z and offset-less strings as the wall clock itself', () => {
     expect(normaliseCourse(rawCourse({ Start: '2025-03-31T08:30:00Z' }), PARIS).start).toBe('2025-03-31T08:30:00+02:00');
     expect(normaliseCourse(rawCourse({ Start: '2025-03-31T08:30:00' }), PARIS).start).toBe('2025-03-31T08:30:00+02:00');
+  });
+
+  it('reads `YYYY-MM-DD HH:MM:SS` (a space instead of T) as the wall clock, not as unreadable', () => {
+    const e = normaliseCourse(rawCourse({ Start: '2025-03-31 08:30:00', End: '2025-03-31 10:00:00' }), PARIS);
+    expect(e.start).toBe('2025-03-31T08:30:00+02:00');
+    expect(e.end).toBe('2025-03-31T10:00:00+02:00');
+    expect(parseMonCampusWallClock('2025-01-10 09:30')?.toISO()).toBe('2025-01-10T09:30:00.000Z');
+    // Only the date/time separator is forgiven: a space elsewhere stays unreadable.
+    expect(parseMonCampusWallClock('2025-01-10 9:30')).toBeNull();
   });
 
   it('places the wall clock in the zone asked for', () => {
@@ -206,6 +216,26 @@ describe('extractTeamsUrls', () => {
     expect(extractTeamsUrls('<a href=https://t.example/a>x</a><A HREF="mailto:x@y.z">m</A>')).toEqual(['https://t.example/a']);
     expect(extractTeamsUrls('<a href="https://t.example/&#x3F;q&#61;1">x</a>')).toEqual(['https://t.example/?q=1']);
     expect(extractTeamsUrls('<img src="MTeams_G1.png">')).toEqual([]);
+  });
+});
+
+describe('privateLink: no personal redirect reaches a calendar', () => {
+  const teams = 'https://teams.microsoft.com/l/meetup-join/19%3ameeting_X%40thread.v2/0?context=%7b%7d';
+  it('keeps Teams links as they are', () => {
+    expect(privateLink(teams)).toBe(teams);
+  });
+  it('takes the Teams link a redirect carries in a parameter', () => {
+    expect(privateLink(`https://ws-edt-igs.wigorservices.net/Home/Teams?Tel=jean.dupont&url=${encodeURIComponent(teams)}`)).toBe(teams);
+  });
+  it('drops Tel=<login> and hash-like parameters from a redirect it cannot resolve', () => {
+    const link = 'https://ws-edt-igs.wigorservices.net/Home/LienTeams?IdCours=103&Tel=jean.dupont&Hash=9f86d081884c7d659a2feaa0c55ad015';
+    expect(privateLink(link)).toBe('https://ws-edt-igs.wigorservices.net/Home/LienTeams?IdCours=103');
+    expect(privateLink('https://x.example/r?k=AbCdEfGhIjKlMnOpQrStUvWxYz012345&id=7')).toBe('https://x.example/r?id=7');
+  });
+  it('applies to every Teams field of a course', () => {
+    const e = normaliseCourse(rawCourse({ TeamsUrl: '<a href="https://ws-edt-igs.wigorservices.net/Home/LienTeams?IdCours=1&amp;Tel=jean.dupont&amp;Hash=9f86d081884c7d659a2feaa0c55ad015"></a>' }), PARIS);
+    expect(e.teamsUrls).toEqual(['https://ws-edt-igs.wigorservices.net/Home/LienTeams?IdCours=1']);
+    expect(e.details).not.toContain('jean.dupont');
   });
 });
 

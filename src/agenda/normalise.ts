@@ -12,6 +12,12 @@ import { dedupeEvents } from './dedupe.js';
  * and by a different amount on each side of a DST change.
  */
 
+/**
+ * `2025-03-28 08:30:00`: a space instead of the ISO `T` (reference/moncampus.md, "Facts found in 2026",
+ * Dates; Papillon replaces it). Only the separator differs; the rest is read like any ISO string.
+ */
+const SPACE_SEPARATED = /^(\d{4}-\d{2}-\d{2}) +(?=\d{2}:\d{2})/;
+
 /** `/Date(1727676000000)/`, optionally with the `+0200` suffix ASP.NET adds (ignored: the ms are the instant). */
 const ASPNET_DATE = /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/;
 
@@ -28,7 +34,9 @@ export function parseMonCampusWallClock(raw: string | null | undefined): DateTim
   const s = raw.trim();
   if (!s) return null;
   const aspnet = ASPNET_DATE.exec(s);
-  const dt = aspnet ? DateTime.fromMillis(Number(aspnet[1]), { zone: 'utc' }) : DateTime.fromISO(s, { zone: 'utc' });
+  const dt = aspnet
+    ? DateTime.fromMillis(Number(aspnet[1]), { zone: 'utc' })
+    : DateTime.fromISO(s.replace(SPACE_SEPARATED, '$1T'), { zone: 'utc' });
   return dt.isValid ? dt : null;
 }
 
@@ -118,6 +126,43 @@ export function extractTeamsUrls(fragment: string | null | undefined): string[] 
   return [...new Set(found.filter((u) => /^https?:\/\//i.test(u)))];
 }
 
+/** Hosts of real Teams meeting links: a link there is the final one and carries nothing about the student. */
+const TEAMS_HOST = /(^|\.)teams\.(microsoft|live)\.com$/i;
+/** `Tel=<login>` in a Wigor redirect names the student (reference/moncampus.md, "Facts found in 2026", Privacy). */
+const PERSONAL_PARAM = /^(tel|login|user(name)?|hash|h|token|sig(nature)?|key|cle)$/i;
+/** A value this long in hex or base64url is a per-user hash or token, whatever its parameter is called. */
+const HASH_LIKE = /^[0-9a-f]{16,}$|^[A-Za-z0-9_-]{24,}={0,2}$/i;
+
+export function isTeamsLink(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return /^https?:$/.test(u.protocol) && TEAMS_HOST.test(u.hostname);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A course link safe to put in a calendar others may see: a Teams link as it is; a redirect (Wigor's
+ * per-student `…?Tel=<login>&<hash>`) replaced by the Teams link it carries in a parameter, or else
+ * stripped of its personal parameters. The client resolves such redirects to their target first
+ * (client.ts); this is the pure last line, for links it could not resolve.
+ */
+export function privateLink(url: string): string {
+  if (isTeamsLink(url)) return url;
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return url;
+  }
+  for (const value of u.searchParams.values()) if (isTeamsLink(value)) return value;
+  for (const [name, value] of [...u.searchParams]) {
+    if (PERSONAL_PARAM.test(name) || HASH_LIKE.test(value)) u.searchParams.delete(name);
+  }
+  return u.toString();
+}
+
 /** The original tool's `details` text; lines with no value are left out rather than printed empty. */
 export function buildDetails(e: { teacher: string | null; groupLabel: string | null; teamsUrls: string[] }): string {
   const lines: string[] = [];
@@ -155,7 +200,7 @@ export function normaliseCourse(course: MonCampusCourse, opts: { timezone: strin
 
   const rooms = clean(course.Salles);
   const location = rooms.toLowerCase() === NO_ROOM ? '' : rooms;
-  const teamsUrls = [...new Set([...extractTeamsUrls(course.TeamsUrl), ...extractTeamsUrls(course.TeamsURL)])];
+  const teamsUrls = [...new Set([...extractTeamsUrls(course.TeamsUrl), ...extractTeamsUrls(course.TeamsURL)].map(privateLink))];
   const teacher = clean(course.NomProf) || null;
   const groupLabel = clean(course.LibelleGroupe) || null;
   return {

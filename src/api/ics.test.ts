@@ -1,7 +1,7 @@
-import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
+import { readFile, stat, utimes, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureIcsToken, etagOf, icsFeed, icsFeedUrl, ICS_FILE, ICS_TOKEN_FILE, matchesIfNoneMatch, readIcsToken } from './ics.js';
+import { ensureIcsToken, etagOf, httpDate, icsFeed, icsFeedUrl, ICS_FILE, ICS_TOKEN_FILE, matchesIfNoneMatch, readIcsToken } from './ics.js';
 import { tempDirs, type TempDirs } from './test-support.test-helper.js';
 
 let dirs: TempDirs;
@@ -53,12 +53,37 @@ describe('feed', () => {
     expect(await icsFeed(dirs.dataDir, 'erin', token)).toEqual({ status: 404 }); // no calendar yet
     const body = Buffer.from('BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n');
     await writeFile(join(dirs.dataDir, 'erin', ICS_FILE), body);
+    const written = new Date('2025-03-10T07:15:42.500Z');
+    await utimes(join(dirs.dataDir, 'erin', ICS_FILE), written, written);
+    const lastModified = 'Mon, 10 Mar 2025 07:15:42 GMT';
     const ok = await icsFeed(dirs.dataDir, 'erin', token);
-    expect(ok).toEqual({ status: 200, etag: etagOf(body), body });
-    expect(await icsFeed(dirs.dataDir, 'erin', token, etagOf(body))).toEqual({ status: 304, etag: etagOf(body) });
+    expect(ok).toEqual({ status: 200, etag: etagOf(body), lastModified, body });
+    expect(await icsFeed(dirs.dataDir, 'erin', token, etagOf(body))).toEqual({ status: 304, etag: etagOf(body), lastModified });
     expect(await icsFeed(dirs.dataDir, 'erin', 'x'.repeat(43))).toEqual({ status: 404 });
     expect(await icsFeed(dirs.dataDir, 'erin', null)).toEqual({ status: 404 });
     expect(await icsFeed(dirs.dataDir, 'nobody', token)).toEqual({ status: 404 });
+  });
+
+  it('sends Last-Modified (the file\'s time) and answers If-Modified-Since when there is no If-None-Match', async () => {
+    const token = await ensureIcsToken(dirs.dataDir, 'fred');
+    const body = Buffer.from('BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n');
+    const file = join(dirs.dataDir, 'fred', ICS_FILE);
+    await writeFile(file, body);
+    const written = new Date('2025-03-10T07:15:42.500Z');
+    await utimes(file, written, written);
+    const ims = (since: string, inm?: string) => icsFeed(dirs.dataDir, 'fred', token, inm, since).then((a) => a.status);
+    expect(await ims('Mon, 10 Mar 2025 07:15:42 GMT')).toBe(304);
+    expect(await ims('Mon, 10 Mar 2025 08:00:00 GMT')).toBe(304);
+    expect(await ims('Mon, 10 Mar 2025 07:15:41 GMT')).toBe(200);
+    expect(await ims('not a date')).toBe(200);
+    // If-None-Match wins: a stale tag means a new download, whatever the date says.
+    expect(await ims('Mon, 10 Mar 2025 08:00:00 GMT', '"stale"')).toBe(200);
+    // A rewrite moves the date.
+    await writeFile(file, Buffer.from('BEGIN:VCALENDAR\r\nX-A:1\r\nEND:VCALENDAR\r\n'));
+    const later = new Date('2025-03-11T00:00:00Z');
+    await utimes(file, later, later);
+    expect(await ims('Mon, 10 Mar 2025 08:00:00 GMT')).toBe(200);
+    expect(httpDate(later.getTime())).toBe('Tue, 11 Mar 2025 00:00:00 GMT');
   });
 
   it('compares If-None-Match as RFC 9110 says', () => {

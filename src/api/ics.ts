@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isValidInstanceName } from '../config/index.js';
 import { secretEquals } from './keys.js';
@@ -64,10 +64,30 @@ export async function icsFeedUrl(baseUrl: string, dataDir: string, name: string)
   return `${baseUrl.replace(/\/+$/, '')}/ics/${encodeURIComponent(name)}.ics?token=${encodeURIComponent(token)}`;
 }
 
+/**
+ * `lastModified` is an HTTP-date (RFC 9110 IMF-fixdate) for the `Last-Modified` header, beside the ETag:
+ * clients that poll with If-Modified-Since rather than If-None-Match (reference/conventions.md, "ICS feeds").
+ */
 export type IcsFeedAnswer =
   | { status: 404 }
-  | { status: 304; etag: string }
-  | { status: 200; etag: string; body: Buffer };
+  | { status: 304; etag: string; lastModified: string }
+  | { status: 200; etag: string; lastModified: string; body: Buffer };
+
+/** The file's modification time as an HTTP-date: the worker rewrites the file only when its content changes. */
+export function httpDate(ms: number): string {
+  // HTTP dates have whole seconds; toUTCString gives RFC 9110's IMF-fixdate.
+  return new Date(Math.floor(ms / 1000) * 1000).toUTCString();
+}
+
+/**
+ * If-Modified-Since, read only without If-None-Match (RFC 9110 13.2.2): not modified when the file is not
+ * newer than the date given. An unreadable date is ignored, as the RFC says.
+ */
+export function notModifiedSince(header: string | undefined, lastModifiedMs: number): boolean {
+  if (!header) return false;
+  const since = Date.parse(header);
+  return Number.isFinite(since) && Math.floor(lastModifiedMs / 1000) * 1000 <= since;
+}
 
 /** Strong ETag of the content: the same calendar gives the same tag across restarts and replicas. */
 export function etagOf(content: Buffer): string {
@@ -86,17 +106,33 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
  * The feed of `name` for a request with `token`. Every refusal is a 404 (unknown instance, no token yet,
  * wrong token, no calendar yet), so a feed's existence is not revealed to someone without its token.
  */
-export async function icsFeed(dataDir: string, name: string, token: string | null, ifNoneMatch?: string): Promise<IcsFeedAnswer> {
+export async function icsFeed(
+  dataDir: string,
+  name: string,
+  token: string | null,
+  ifNoneMatch?: string,
+  ifModifiedSince?: string,
+): Promise<IcsFeedAnswer> {
   if (!isValidInstanceName(name) || !token) return { status: 404 };
   const expected = await readIcsToken(dataDir, name);
   if (expected === null || !secretEquals(expected, token)) return { status: 404 };
   let body: Buffer;
+  let mtimeMs: number;
   try {
-    body = await readFile(join(dataDir, name, ICS_FILE));
+    // One open file for both: the date and the content belong to the same version (the worker replaces it atomically).
+    const file = await open(join(dataDir, name, ICS_FILE), 'r');
+    try {
+      mtimeMs = (await file.stat()).mtimeMs;
+      body = await file.readFile();
+    } finally {
+      await file.close();
+    }
   } catch {
     return { status: 404 };
   }
   const etag = etagOf(body);
-  if (matchesIfNoneMatch(ifNoneMatch, etag)) return { status: 304, etag };
-  return { status: 200, etag, body };
+  const lastModified = httpDate(mtimeMs);
+  const notModified = ifNoneMatch ? matchesIfNoneMatch(ifNoneMatch, etag) : notModifiedSince(ifModifiedSince, mtimeMs);
+  if (notModified) return { status: 304, etag, lastModified };
+  return { status: 200, etag, lastModified, body };
 }

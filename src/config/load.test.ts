@@ -100,7 +100,8 @@ ics:
     expect(c.schedule).toBe('46 6-18 * * *');
     expect(c.runOnStart).toBe(true);
     expect(c.moncampus?.url).toBe('https://ws-edt-igs.wigorservices.net');
-    expect(c.moncampus?.casUrl).toBe('https://cas-p.wigorservices.net/cas/login');
+    // No CAS by default: the worker discovers it from the timetable host.
+    expect(c.moncampus && 'casUrl' in c.moncampus).toBe(false);
     expect(c.moncampus?.window).toEqual({ pastDays: 7, futureDays: 120 });
     expect(c.ecal).toEqual({
       url: 'https://api.ecal.com',
@@ -313,7 +314,6 @@ instance_name: config1
     expect(c.legacy).toBe(true);
     expect(c.moncampus).toEqual({
       url: 'https://ws-edt-igs.wigorservices.net',
-      casUrl: 'https://cas-p.wigorservices.net/cas/login',
       username: 'alice.martin',
       password: 's3cret-pass',
       window: { from: '2025-01-01', to: '2025-12-31' },
@@ -516,7 +516,7 @@ describe('service address defaults', () => {
     const { serviceDefaults } = await import('./load.js');
     expect(serviceDefaults({})).toEqual({
       moncampusUrl: 'https://ws-edt-igs.wigorservices.net',
-      casUrl: 'https://cas-p.wigorservices.net/cas/login',
+      casUrl: undefined,
       ecalUrl: 'https://api.ecal.com',
     });
     const env = { CAMPUS_SYNC_MONCAMPUS_URL: 'http://127.0.0.1:1', CAMPUS_SYNC_CAS_URL: 'http://127.0.0.1:2/cas/login', CAMPUS_SYNC_ECAL_URL: 'http://127.0.0.1:3' };

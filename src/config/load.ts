@@ -19,7 +19,6 @@ import {
   configFileSchema,
   SECRET_FILE_KEYS,
   DEFAULT_ALERT,
-  DEFAULT_CAS_URL,
   DEFAULT_CONCURRENCY,
   DEFAULT_ECAL_URL,
   DEFAULT_FUTURE_DAYS,
@@ -51,7 +50,8 @@ export interface InstanceConfig {
   /** Absent: the instance only watches slots (no timetable to sync). */
   moncampus?: {
     url: string;
-    casUrl: string;
+    /** Override of the CAS login URL; absent: discovered from the timetable host at login. */
+    casUrl?: string;
     username: string;
     password: string;
     window: SyncWindowConfig;
@@ -351,7 +351,7 @@ async function fromNested(data: Record<string, unknown>, ctx: NormaliseContext):
       ? {
           moncampus: {
             url: stripTrailingSlashes(f.moncampus.url ?? serviceDefaults(ctx.env).moncampusUrl),
-            casUrl: f.moncampus.casUrl ?? serviceDefaults(ctx.env).casUrl,
+            ...optionalCasUrl(f.moncampus.casUrl ?? serviceDefaults(ctx.env).casUrl),
             username: f.moncampus.username,
             password: password ?? '',
             window,
@@ -418,7 +418,7 @@ async function fromLegacy(data: Record<string, unknown>, ctx: NormaliseContext):
     runOnStart: DEFAULT_RUN_ON_START,
     moncampus: {
       url: stripTrailingSlashes(serviceDefaults(ctx.env).moncampusUrl),
-      casUrl: serviceDefaults(ctx.env).casUrl,
+      ...optionalCasUrl(serviceDefaults(ctx.env).casUrl),
       username: l.moncampus_username,
       password: l.moncampus_password,
       window,
@@ -465,12 +465,18 @@ function secretsOf(values: readonly (string | undefined)[]): string[] {
  * The service addresses a config gets when it names none. Env may move them (a self-hosted proxy, the
  * demo's simulators, or a legacy flat file, which has no URL keys); a URL in the file always wins.
  */
-export function serviceDefaults(env: NodeJS.ProcessEnv): { moncampusUrl: string; casUrl: string; ecalUrl: string } {
+export function serviceDefaults(env: NodeJS.ProcessEnv): { moncampusUrl: string; casUrl: string | undefined; ecalUrl: string } {
   return {
     moncampusUrl: env.CAMPUS_SYNC_MONCAMPUS_URL || DEFAULT_MONCAMPUS_URL,
-    casUrl: env.CAMPUS_SYNC_CAS_URL || DEFAULT_CAS_URL,
+    // No default CAS: the timetable host names its own (reference/moncampus.md, "Facts found in 2026", Which CAS).
+    casUrl: env.CAMPUS_SYNC_CAS_URL || undefined,
     ecalUrl: env.CAMPUS_SYNC_ECAL_URL || DEFAULT_ECAL_URL,
   };
+}
+
+/** `casUrl` only when one is set (exactOptionalPropertyTypes: an absent key, never `undefined`). */
+function optionalCasUrl(casUrl: string | undefined): { casUrl?: string } {
+  return casUrl ? { casUrl } : {};
 }
 
 function stripTrailingSlashes(url: string): string {

@@ -11,7 +11,6 @@ export const DEFAULT_TIMEZONE = 'Europe/Paris';
 export const DEFAULT_SCHEDULE = '46 6-18 * * *';
 export const DEFAULT_RUN_ON_START = true;
 export const DEFAULT_MONCAMPUS_URL = 'https://ws-edt-igs.wigorservices.net';
-export const DEFAULT_CAS_URL = 'https://cas-p.wigorservices.net/cas/login';
 /** A week back keeps last week's corrections; four months ahead covers a school term. */
 export const DEFAULT_PAST_DAYS = 7;
 export const DEFAULT_FUTURE_DAYS = 120;

@@ -1,6 +1,6 @@
 /** The client against the ECAL simulator of src/sim: the same paths a sync run takes, end to end. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AuthError, TransientError } from '../lib/index.js';
+import { AuthError, RemoteError, TransientError } from '../lib/index.js';
 import { startEcalSim, type EcalSim } from '../sim/index.js';
 import { createEcalClient, type EcalClientOptions } from './client.js';
 import type { EcalEventBody } from './types.js';
@@ -124,5 +124,46 @@ describe('ECAL client against the simulator', () => {
     const err = await client.listEvents({ calendarId: CAL, startDate: '2021-01-01', endDate: '2021-12-31' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AuthError);
     expect((err as Error).message).not.toMatch(/not-the-secret|sim-key-0001|sim-secret-0001/);
+  });
+
+  it('sends accented bodies as ASCII JSON the simulator accepts (it refuses raw UTF-8 with 403), and reads the accents back', async () => {
+    const { client } = makeClient();
+    const { id } = await client.createEvent(event({ name: 'Économie – Bâtiment Sud', reference: 'cs:sim:accents', startDate: '2021-12-01', endDate: '2021-12-01' }));
+    const post = sim.requests.find((r) => r.method === 'POST');
+    expect(post?.status).toBe(200);
+    expect(await client.getEvent(id)).toMatchObject({ name: 'Économie – Bâtiment Sud' });
+  });
+
+  it('reports a 403 on one request after others were accepted as a signature/encoding problem, not as bad credentials', async () => {
+    const { client } = makeClient();
+    await client.listEvents({ calendarId: CAL, startDate: '2021-01-01', endDate: '2021-01-31' });
+    sim.injectFailures({ status: 403, count: 1, methods: ['POST'] });
+    const err = await client.createEvent(event({ reference: 'cs:sim:403', startDate: '2021-12-02', endDate: '2021-12-02' })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RemoteError);
+    expect(err).not.toBeInstanceOf(AuthError);
+    expect((err as Error).message).toMatch(/signature or body-encoding problem of this request, not wrong credentials/);
+    // The next request goes through: nothing was wrong with the key.
+    await client.createEvent(event({ reference: 'cs:sim:403', startDate: '2021-12-02', endDate: '2021-12-02' }));
+    // A fresh client whose very first request gets 403 cannot tell: that stays an AuthError.
+    sim.injectFailures({ status: 403, count: 1 });
+    const first = await makeClient().client.listEvents({ calendarId: CAL, startDate: '2021-01-01', endDate: '2021-01-31' }).catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(AuthError);
+  });
+});
+
+describe('ECAL client against a simulator that answers 409 for a reference already used', () => {
+  it('finds the event holding the reference (a draft the listing did not show) and updates it instead of failing', async () => {
+    const strict = await startEcalSim({ keys: { [KEY]: SECRET }, calendars: [CAL], uniqueReferences: true });
+    try {
+      const draft = strict.addEvent({ ...event({ reference: 'cs:sim:dup', name: 'Ancien nom' }), draft: 1 });
+      const client = createEcalClient({ url: strict.url, apiKey: KEY, apiSecret: SECRET, retry: { attempts: 2, sleep: async () => {} } });
+      expect(await client.listEvents({ calendarId: CAL, startDate: '2021-09-01', endDate: '2021-09-30' })).toEqual([]);
+      const created = await client.createEvent(event({ reference: 'cs:sim:dup', name: 'Nouveau nom' }));
+      expect(created).toEqual({ id: draft.id, adopted: true });
+      expect(strict.events()).toEqual([expect.objectContaining({ id: draft.id, name: 'Nouveau nom', draft: 0, reference: 'cs:sim:dup' })]);
+      expect(strict.requests.map((r) => `${r.method} ${r.status}`)).toEqual(['GET 204', 'POST 409', 'GET 200', 'GET 204', 'PUT 200']);
+    } finally {
+      await strict.close();
+    }
   });
 });

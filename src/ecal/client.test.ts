@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AuthError, RemoteError, TransientError } from '../lib/index.js';
 import { createEcalClient, type EcalClientOptions } from './client.js';
 import type { EcalEventBody } from './types.js';
+import { asciiJson } from './sign.js';
 
 const API_KEY = 'key-0123456789';
 const API_SECRET = 'secret-abcdefghij';
@@ -387,8 +388,16 @@ describe('errors and retries', () => {
     const dup = await caught(client.createEvent(body()));
     expect((dup as RemoteError).status).toBe(409);
     expect((dup as Error).message).toContain('Event already exists');
+    expect((dup as Error).message).toContain(`no event with reference ${body().reference} was found`);
     expect(sleeps).toEqual([]);
-    expect(fake.requests).toHaveLength(3);
+    // The 409 is followed by a search for the reference (its day, then the whole calendar), not by a retry.
+    expect(fake.requests.map((r) => `${r.method} ${r.query.get('startDate') ?? '-'}`)).toEqual([
+      'POST -',
+      'PUT -',
+      'POST -',
+      'GET 2025-03-31',
+      'GET -',
+    ]);
   });
 
   it('reports a connection refused as transient without the URL query', async () => {
@@ -409,7 +418,10 @@ describe('writes', () => {
     expect(post?.method).toBe('POST');
     expect(post?.path).toBe('/apiv2/event/');
     // The fake answered 200 only because its own signature over the received bytes matched.
-    expect(post?.body).toBe(JSON.stringify(sent));
+    // ASCII JSON (\u00e9 escapes), as every working ECAL client sends and signs it.
+    expect(post?.body).toBe(asciiJson(sent));
+    expect(post?.body).toMatch(/^[\x20-\x7e]*$/);
+    expect(post?.body).toContain('Math\\u00e9matiques \\u2014 \\u201cAlg\\u00e8bre\\u201d \\u2713 \\ud83d\\udcd0');
     expect(JSON.parse(post?.body ?? '')).toEqual(sent);
     expect(fake.events.get(id)).toMatchObject({ name: sent.name, reference: sent.reference });
     expect(client.stats()).toEqual({ requests: 1, writes: 1, retries: 0 });

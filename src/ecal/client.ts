@@ -10,7 +10,7 @@ import {
   type Logger,
   type RetryOptions,
 } from '../lib/index.js';
-import { ecalSign, signedQuery } from './sign.js';
+import { asciiJson, ecalSign, signedQuery } from './sign.js';
 import type { EcalClient, EcalClientStats, EcalEventBody, EcalListQuery, EcalRemoteEvent } from './types.js';
 
 export interface EcalClientOptions {
@@ -86,6 +86,14 @@ const remoteEventSchema = z.looseObject({
 });
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** Internal listing query: dates optional (the search by reference looks at the whole calendar), drafts on demand. */
+interface ListQuery {
+  calendarId: string;
+  startDate?: string;
+  endDate?: string;
+  showDraft?: boolean;
+}
 
 interface EcalRequest {
   method: Method;
@@ -170,7 +178,8 @@ export function createEcalClient(opts: EcalClientOptions): EcalClient {
   const retry = opts.retry ?? {};
   const counters: EcalClientStats = { requests: 0, writes: 0, retries: 0 };
   const redactCredentials = makeRedactor([opts.apiKey, opts.apiSecret]);
-  /** Retry-After of the 429/5xx answers that carried one, read when deciding the next wait. */
+  /** Some request with this key and secret was accepted: a later 403 cannot mean the credentials are wrong. */
+  let accepted = false;
 
   const http = axios.create({
     baseURL: opts.url.replace(/\/+$/, ''),
@@ -186,8 +195,8 @@ export function createEcalClient(opts: EcalClientOptions): EcalClient {
 
   /** One HTTP exchange. Throws typed errors for 403, 429, 5xx and network failures; returns anything else. */
   async function attemptOnce(req: EcalRequest): Promise<EcalAnswer> {
-    // Serialised once: these exact bytes are both signed and sent.
-    const raw = req.body === undefined ? undefined : JSON.stringify(req.body);
+    // Serialised once, in ASCII (\u00e9 escapes): these exact bytes are both signed and sent.
+    const raw = req.body === undefined ? undefined : asciiJson(req.body);
     const params = { ...req.query, apiKey: opts.apiKey };
     const sign = ecalSign(opts.apiSecret, params, raw ?? '');
     const redactRequest = makeRedactor([sign]);
@@ -226,6 +235,15 @@ export function createEcalClient(opts: EcalClientOptions): EcalClient {
     const suffix = detail ? `: ${detail}` : '';
 
     if (status === 403) {
+      // 403 is both "bad key" and "bad signature" (reference/ecal.md, Errors). Once this key has been
+      // accepted, the key is fine: the signature of this one request (its body's bytes) was refused.
+      if (accepted) {
+        throw new RemoteError(
+          `ECAL refused the signature of ${req.method} ${req.path} (403${suffix}) although other requests with the same key were accepted: ` +
+            'a signature or body-encoding problem of this request, not wrong credentials',
+          { status },
+        );
+      }
       throw new AuthError(`ECAL rejected the API key or signature (403 on ${req.method} ${req.path}${suffix})`, { retryable: false });
     }
     if (status === 429 || status >= 500) {
@@ -235,6 +253,7 @@ export function createEcalClient(opts: EcalClientOptions): EcalClient {
         ...(after !== undefined ? { retryAfterMs: after } : {}),
       });
     }
+    if (status < 400) accepted = true;
     return { status, envelope, detail };
   }
 
@@ -255,7 +274,7 @@ export function createEcalClient(opts: EcalClientOptions): EcalClient {
   }
 
   /** Pages from 1 until 204 (or an empty page), through `exchange` (retried, or single attempts). */
-  async function list(q: EcalListQuery, exchange: (req: EcalRequest) => Promise<EcalAnswer>): Promise<EcalRemoteEvent[]> {
+  async function list(q: ListQuery, exchange: (req: EcalRequest) => Promise<EcalAnswer>): Promise<EcalRemoteEvent[]> {
     // Keyed by id: an event created while we page can shift another onto the next page twice.
     const byId = new Map<string, EcalRemoteEvent>();
     for (let page = 1; page <= MAX_PAGES; page++) {
@@ -264,8 +283,9 @@ export function createEcalClient(opts: EcalClientOptions): EcalClient {
         path: EVENT_PATH,
         query: {
           calendarIds: q.calendarId,
-          startDate: q.startDate,
-          endDate: q.endDate,
+          ...(q.startDate !== undefined ? { startDate: q.startDate } : {}),
+          ...(q.endDate !== undefined ? { endDate: q.endDate } : {}),
+          ...(q.showDraft ? { showDraft: 'true' } : {}),
           showPastEvents: 'true',
           limit: String(PAGE_LIMIT),
           page: String(page),
@@ -289,13 +309,44 @@ export function createEcalClient(opts: EcalClientOptions): EcalClient {
     throw new RemoteError(`ECAL GET ${EVENT_PATH} still had events after ${MAX_PAGES} pages; giving up`);
   }
 
+  /** The event of `body`'s calendar that holds its reference. */
+  const holdsReference =
+    (body: EcalEventBody) =>
+    (e: EcalRemoteEvent): boolean =>
+      e.reference === body.reference && (e.calendarId === undefined || e.calendarId === body.calendarId);
+
   /** Our event with this reference, if a create that seemed to fail reached ECAL after all. */
   async function findCreated(body: EcalEventBody): Promise<EcalRemoteEvent | undefined> {
     const events = await list({ calendarId: body.calendarId, startDate: body.startDate, endDate: body.startDate }, attemptOnce);
-    return events.find((e) => e.reference === body.reference && (e.calendarId === undefined || e.calendarId === body.calendarId));
+    return events.find(holdsReference(body));
+  }
+
+  /**
+   * The event holding `body.reference`, wherever it is in the calendar: on its day first (cheap), then
+   * anywhere, drafts included (a 409 may come from an event our windowed, draft-less listing never saw).
+   */
+  async function findByReference(body: EcalEventBody): Promise<EcalRemoteEvent | undefined> {
+    const ours = holdsReference(body);
+    const sameDay = await list({ calendarId: body.calendarId, startDate: body.startDate, endDate: body.startDate, showDraft: true }, send);
+    return sameDay.find(ours) ?? (await list({ calendarId: body.calendarId, showDraft: true }, send)).find(ours);
   }
 
   const eventPath = (id: string): string => `${EVENT_PATH}${encodeURIComponent(id)}`;
+
+  /** 409 "already exists" to a create (reference/ecal.md, "Facts found in 2026"): take that event over and bring it up to date. */
+  async function adoptExisting(req: EcalRequest, body: EcalEventBody, answer: EcalAnswer): Promise<{ id: string; adopted: true }> {
+    const existing = body.reference === '' ? undefined : await findByReference(body);
+    if (!existing) {
+      throw new RemoteError(
+        `${describeRequest(req)} answered 409 (already exists)${answer.detail ? `: ${answer.detail}` : ''}, and no event with reference ${body.reference || '(none)'} was found in calendar ${body.calendarId}`,
+        { status: 409 },
+      );
+    }
+    logger.info(`${describeRequest(req)}: ECAL already has ${body.reference}; updating that event instead`, { id: existing.id });
+    const put: EcalRequest = { method: 'PUT', path: eventPath(existing.id), body };
+    expectOk(await send(put), put);
+    return { id: existing.id, adopted: true };
+  }
 
   return {
     listEvents: (q) => list(q, send),
@@ -319,6 +370,7 @@ export function createEcalClient(opts: EcalClientOptions): EcalClient {
           if (err instanceof TransientError && err.status !== 429) maybeStored = true;
           throw err;
         }
+        if (answer.status === 409) return adoptExisting(req, body, answer);
         expectOk(answer, req);
         const id = createdId(answer.envelope);
         if (id === undefined) {

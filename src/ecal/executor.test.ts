@@ -38,6 +38,13 @@ function planOf(actions: PlanAction[]): SyncPlan {
 }
 
 describe('executePlan', () => {
+  it('counts a create that ECAL answered with 409 and the client adopted as adopted, keeping its id', async () => {
+    const memory = createMemoryEcal();
+    const client = { ...memory.client, createEvent: async () => ({ id: 'feedfeedfeedfeedfeedfeed', adopted: true }) };
+    const result = await executePlan(planOf(creates(1)), { client, concurrency: 1 });
+    expect(result).toMatchObject({ created: 0, adopted: 1, failed: [], createdIds: { 'campus-sync:alice:0': 'feedfeedfeedfeedfeedfeed' } });
+  });
+
   it('runs every kind of action and reports the created ids', async () => {
     const ecal = createMemoryEcal();
     const toUpdate = ecal.seed({ ...body(10), name: 'old' });

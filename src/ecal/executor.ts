@@ -53,8 +53,9 @@ export async function executePlan(plan: SyncPlan, opts: ExecuteOptions): Promise
     try {
       switch (action.kind) {
         case 'create': {
-          const { id } = await client.createEvent(action.body);
-          result.created++;
+          const { id, adopted } = await client.createEvent(action.body);
+          if (adopted) result.adopted++;
+          else result.created++;
           result.createdIds[action.reference] = id;
           break;
         }

@@ -4,4 +4,4 @@ export { ecalSign, signedQuery } from './sign.js';
 export { eventReference, parseReference, isOwnedReference, isLegacyReference, REFERENCE_PREFIX } from './reference.js';
 export { planSync, toEcalBody, diffFields, OWNED_FIELDS, type SyncOptions, type SyncPlan, type PlanAction } from './plan.js';
 export { executePlan, type ExecuteOptions, type ExecuteResult } from './executor.js';
-export { renderIcs, icsUid, type RenderIcsOptions } from './ics.js';
+export { renderIcs, icsUid, nextIcsRevisions, type RenderIcsOptions, type IcsRevision, type IcsRevisions } from './ics.js';

@@ -42,3 +42,16 @@ export function signedQuery(secret: string, params: Record<string, string>, rawB
     .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
     .join('&');
 }
+
+/** Every UTF-16 code unit outside printable ASCII that JSON.stringify leaves raw (it escapes C0 itself). */
+const NON_ASCII = /[\u007f-\uffff]/g;
+
+/**
+ * The JSON text of `value` in ASCII only: every non-ASCII character as a `\uXXXX` escape (lower-case hex,
+ * surrogate pairs as two escapes), as Python's `json.dumps` does by default. Every known working ECAL client
+ * sends and signs such bodies; raw UTF-8 is not known to verify (reference/ecal.md, "Facts found in 2026").
+ * It is the same JSON: any parser reads back the same value.
+ */
+export function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(NON_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -50,7 +50,8 @@ export interface EcalClientStats {
 export interface EcalClient {
   /** Every event of the calendar starting in [startDate, endDate], past ones included; pages until 204. */
   listEvents(q: EcalListQuery): Promise<EcalRemoteEvent[]>;
-  createEvent(body: EcalEventBody): Promise<{ id: string }>;
+  /** `adopted`: ECAL answered 409 and the event already holding this reference was updated instead. */
+  createEvent(body: EcalEventBody): Promise<{ id: string; adopted?: boolean }>;
   /** PUT of the full event. */
   updateEvent(id: string, body: EcalEventBody): Promise<void>;
   /** A 404 counts as done: the event is already gone. */

@@ -20,8 +20,12 @@ interface Call {
   json: any;
 }
 
-async function call(sim: EcalSim, method: string, path: string, params: Record<string, string> = {}, body?: unknown, opts: { secret?: string; key?: string } = {}): Promise<Call> {
-  const raw = body === undefined ? '' : JSON.stringify(body);
+/* ASCII JSON as the reference's working clients send it (Python's ensure_ascii): non-ASCII as \uXXXX. */
+const asciiJsonText = (body: unknown): string =>
+  JSON.stringify(body).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+async function call(sim: EcalSim, method: string, path: string, params: Record<string, string> = {}, body?: unknown, opts: { secret?: string; key?: string; utf8?: boolean } = {}): Promise<Call> {
+  const raw = body === undefined ? '' : opts.utf8 ? JSON.stringify(body) : asciiJsonText(body);
   const signed = { ...params, apiKey: opts.key ?? KEY };
   const apiSign = sign(opts.secret ?? SECRET, signed, raw);
   const qs = new URLSearchParams({ ...signed, apiSign }).toString();
@@ -88,7 +92,7 @@ describe('ECAL simulator: signing', () => {
   });
 
   it('signs the raw body of a POST: a changed body is refused', async () => {
-    const raw = JSON.stringify(event());
+    const raw = asciiJsonText(event());
     const params = { apiKey: KEY };
     const apiSign = sign(SECRET, params, raw);
     const tampered = raw.replace('08:30', '09:30');
@@ -258,6 +262,28 @@ describe('ECAL simulator: listing and paging', () => {
     sim.addEvent(event({ startDate: '2025-01-31', endDate: '2025-02-02', reference: 'spanning' }));
     const spanning = await call(sim, 'GET', '/apiv2/event/', { calendarIds: CAL, startDate: '2025-02-01', endDate: '2025-02-01' });
     expect(spanning.json.data.map((e: EcalSimEvent) => e.reference)).toEqual(['r0', 'r1']);
+  });
+});
+
+describe('ECAL simulator: ASCII bodies', () => {
+  it('refuses a correctly signed raw UTF-8 body with 403, takes the same event \\u-escaped, and reads it back with its accents', async () => {
+    const sim = await startEcalSim();
+    const lax = await startEcalSim({ asciiBodies: false });
+    try {
+      const raw = await call(sim, 'POST', '/apiv2/event/', {}, event(), { utf8: true });
+      expect(raw.status).toBe(403);
+      expect(raw.json).toMatchObject({ status: '403' });
+      expect(sim.events()).toHaveLength(0);
+      const escaped = await call(sim, 'POST', '/apiv2/event/', {}, event());
+      expect(escaped.status).toBe(200);
+      expect(sim.events()[0]?.location).toBe('B110-S(Bâtiment B)');
+      // A GET is never concerned, and the option turns the refusal off.
+      expect((await call(sim, 'GET', '/apiv2/calendar/')).status).toBe(200);
+      expect((await call(lax, 'POST', '/apiv2/event/', {}, event(), { utf8: true })).status).toBe(200);
+    } finally {
+      await sim.close();
+      await lax.close();
+    }
   });
 });
 

@@ -21,10 +21,18 @@ export interface EcalSimOptions {
   /** Seed of the PRNG behind `injectFailures({ rate })`, so a flaky run replays. */
   seed?: number;
   /**
-   * The reference lists 409 "already exists" without saying when. When true, creating an event whose
-   * `reference` is already used in the same calendar answers 409. Off by default.
+   * The reference lists 409 "already exists" without saying when ("Errors"; "Facts found in 2026": its
+   * trigger is not documented). When true, creating an event whose `reference` is already used in the same
+   * calendar (drafts included, which a listing without showDraft does not show) answers 409. Off by default.
    */
   uniqueReferences?: boolean;
+  /**
+   * Refuse, with 403, a POST/PUT body that is not pure ASCII (reference/ecal.md, "Facts found in 2026",
+   * "Bodies are ASCII": every known working client sends `\u00e9` escapes and signs those bytes, and no
+   * public client proves raw UTF-8 verifies; a 403 is what such a mismatch answers). Default true: the
+   * stricter plausible server.
+   */
+  asciiBodies?: boolean;
 }
 
 export interface EcalSimEvent {
@@ -45,7 +53,11 @@ export interface EcalSimEvent {
 }
 
 export interface EcalFailureSpec {
-  status: 429 | 500 | 502 | 503;
+  /**
+   * 403 stands for a signature the server refused on that one request (reference/ecal.md, "Facts found in
+   * 2026": 403 means a bad signature or a bad key), e.g. a body encoded otherwise than signed.
+   */
+  status: 403 | 429 | 500 | 502 | 503;
   /** The next `count` matching requests fail (default 1 when `rate` is not given). */
   count?: number;
   /** Each matching request fails with this probability (bounded by `count` when both are given). */
@@ -306,7 +318,9 @@ export async function startEcalSim(opts: EcalSimOptions = {}): Promise<EcalSim> 
 
   const handler = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const method = (req.method ?? 'GET').toUpperCase();
-    const rawBody = (await readBody(req)).toString('utf8');
+    const bodyBytes = await readBody(req);
+    const rawBody = bodyBytes.toString('utf8');
+    const nonAscii = bodyBytes.some((b) => b >= 0x80);
     const q = queryRecord(url.searchParams);
     let logged: unknown;
     if (rawBody) {
@@ -330,6 +344,7 @@ export async function startEcalSim(opts: EcalSimOptions = {}): Promise<EcalSim> 
       const secret = q['apiKey'] !== undefined ? keys[q['apiKey']] : undefined;
       const sign = q['apiSign'];
       if (secret === undefined || !sign || ecalSignature(secret, q, rawBody) !== sign) answer = fail(403);
+      else if (nonAscii && (opts.asciiBodies ?? true)) answer = fail(403);
       else answer = route(method, url.pathname, q, rawBody);
       if (failure) answer = fail(failure.status);
     }

@@ -247,8 +247,8 @@ describe('MonCampus simulator: CAS login', () => {
     const { posted, url } = await login(sim, jars);
     await follow(jars, posted, url);
     expect(sim.requests.map((r) => `${r.host} ${r.method} ${r.path} ${r.status}`)).toEqual([
-      'cas GET /cas/login 200',
-      'cas POST /cas/login 302',
+      'cas GET /sso/cas/login 200',
+      'cas POST /sso/cas/login 302',
       'edt GET /Home/Get 302',
       'edt GET /Home/Get 200',
     ]);
@@ -465,6 +465,92 @@ describe('MonCampus simulator: options', () => {
       expect((await request(jars, loginUrl(plain, homeGetUrl(plain)))).status).toBe(200);
     } finally {
       await plain.close();
+    }
+  });
+});
+
+describe('MonCampus simulator: facts found in 2026', () => {
+  it('sends an anonymous visitor of the timetable host to a CAS on another host and path', async () => {
+    const sim = await startMonCampusSim();
+    try {
+      const res = await request(new Map(), homeGetUrl(sim));
+      expect(res.status).toBe(302);
+      const cas = new URL(res.headers.get('location')!);
+      expect(`${cas.origin}${cas.pathname}`).toBe(sim.casUrl);
+      expect(cas.host).not.toBe(new URL(sim.url).host);
+      expect(cas.pathname).not.toBe('/cas/login');
+      expect(cas.searchParams.get('service')).toBe(homeGetUrl(sim));
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('shows a notice after a correct password: "continue" (proceed) leads on, blocking ones and must-change have none', async () => {
+    const sim = await startMonCampusSim({ notices: { student: 'interrupt' } });
+    try {
+      const jars: Jars = new Map();
+      const { posted, url } = await login(sim, jars);
+      expect(posted.status).toBe(200);
+      const page = await posted.text();
+      expect(page).toMatch(/name="_eventId" value="proceed"/);
+      expect(page).not.toMatch(/id="username"/);
+      const on = await postForm(jars, url, { ...hiddenFields(page), _eventId: 'proceed' });
+      expect(on.status).toBe(302);
+      expect(on.headers.get('location')).toMatch(/ticket=ST-/);
+
+      sim.setNotice('student', 'mustChange');
+      const change = await (await login(sim, new Map())).posted.text();
+      expect(change).toMatch(/type="password"/);
+      expect(change).not.toMatch(/id="username"/);
+      expect(change).not.toMatch(/proceed/);
+      sim.setNotice('student', 'blocked');
+      const blocked = await login(sim, new Map());
+      expect(blocked.posted.status).toBe(200);
+      expect(await blocked.posted.text()).not.toMatch(/<form/);
+      // Someone else logs in as usual.
+      sim.setNotice('student', null);
+      expect((await login(sim, new Map())).posted.status).toBe(302);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('half-expired sessions answer 200 with an empty Data until the next login', async () => {
+    const sim = await startMonCampusSim({ courses: [course({ id: 1, start: '2025-06-02T08:30', end: '2025-06-02T10:00' })] });
+    try {
+      const jars: Jars = new Map();
+      const { posted, url } = await login(sim, jars);
+      expect(((await (await follow(jars, posted, url)).res.json()) as { Data: unknown[] }).Data).toHaveLength(1);
+      sim.halfExpireSessions();
+      const half = await request(jars, homeGetUrl(sim));
+      expect(half.status).toBe(200);
+      expect(((await half.json()) as { Data: unknown[] }).Data).toEqual([]);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('renders Start/End with a space when asked, and personal Teams redirects that lead to the meeting', async () => {
+    const teams = 'https://teams.microsoft.com/l/meetup-join/xyz';
+    const sim = await startMonCampusSim({
+      personalTeamsLinks: true,
+      courses: [course({ id: 7, start: '2025-06-02T08:30', end: '2025-06-02T10:00', dateFormat: 'space', teamsUrl: teams })],
+    });
+    try {
+      const jars: Jars = new Map();
+      const { posted, url } = await login(sim, jars);
+      const [c] = ((await (await follow(jars, posted, url)).res.json()) as { Data: { Start: string; End: string; TeamsUrl: string }[] }).Data;
+      expect([c?.Start, c?.End]).toEqual(['2025-06-02 08:30:00', '2025-06-02 10:00:00']);
+      const link = /href="([^"]+)"/.exec(c?.TeamsUrl ?? '')![1]!.replace(/&amp;/g, '&');
+      expect(new URL(link).searchParams.get('Tel')).toBe('student');
+      const res = await request(new Map(), link);
+      expect(res.status).toBe(302);
+      expect(res.headers.get('location')).toBe(teams);
+      const forged = new URL(link);
+      forged.searchParams.set('Tel', 'someone.else');
+      expect((await request(new Map(), forged.toString())).status).toBe(404);
+    } finally {
+      await sim.close();
     }
   });
 });

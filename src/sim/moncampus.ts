@@ -4,7 +4,7 @@
  * expiry, the time-zone quirk). It follows that document, not our client: where the document is
  * silent, the choice made here is the stricter plausible one and is said in a comment.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DateTime } from 'luxon';
 import { escapeHtml, parseCookies, queryRecord, readBody, redirect, sendJson, sendText, startServer, type SimServer } from './http-util.js';
@@ -24,8 +24,11 @@ export interface SimCourseSpec {
   group?: string | null;
   /** A plain URL; rendered as the HTML fragment of the real TeamsUrl field. */
   teamsUrl?: string | null;
-  /** 'aspnet' renders Start/End as '/Date(ms)/'. */
-  dateFormat?: 'iso' | 'aspnet';
+  /**
+   * 'aspnet' renders Start/End as '/Date(ms)/'; 'space' as the wall clock `YYYY-MM-DD HH:MM:SS`
+   * (reference/moncampus.md, "Facts found in 2026", Dates: a space instead of `T`).
+   */
+  dateFormat?: 'iso' | 'aspnet' | 'space';
 }
 
 export interface MonCampusSimOptions {
@@ -45,7 +48,24 @@ export interface MonCampusSimOptions {
    * their CAS cookies between logins.
    */
   casSso?: boolean;
+  /**
+   * Course Teams links as per-student Wigor redirects: `{edt}/Home/LienTeams?IdCours=<id>&Tel=<login>&Hash=<hash>`,
+   * answering 302 to the real Teams link (reference/moncampus.md, "Facts found in 2026", Privacy: links "have
+   * been per-student Wigor redirects carrying `Tel=<login>` and a per-user hash"). The path and the other
+   * parameter names are not given there; these are the simulator's.
+   */
+  personalTeamsLinks?: boolean;
+  /** username → the notice CAS shows after that user's correct password (see setNotice). */
+  notices?: Record<string, CasNotice>;
 }
+
+/**
+ * What CAS 6+ may show after a correct password instead of redirecting back (reference/moncampus.md, "Facts
+ * found in 2026"): an interrupt view with "continue" (`interrupt`), a "password expires soon" warning with
+ * "continue" (`expiring`), a blocking interrupt without one (`blocked`), a "you must change your password"
+ * form (`mustChange`). Shapes after Apereo CAS's views; the webflow event to go on is `proceed`.
+ */
+export type CasNotice = 'interrupt' | 'expiring' | 'blocked' | 'mustChange';
 
 export interface SimRequest {
   host: 'cas' | 'edt';
@@ -56,14 +76,26 @@ export interface SimRequest {
 }
 
 export interface MonCampusSim {
-  /** 'http://127.0.0.1:<casPort>/cas/login' */
+  /**
+   * 'http://127.0.0.1:<casPort>/sso/cas/login': another host than the timetable's, and not the `/cas/login`
+   * path of cas-p, so a client must discover it (reference/moncampus.md, "Facts found in 2026", Which CAS:
+   * the groups have split their CAS servers). The timetable host sends anonymous visitors there.
+   */
   casUrl: string;
   /** Timetable host base, 'http://127.0.0.1:<edtPort>' (no trailing slash). */
   url: string;
   setCourses(courses: SimCourseSpec[]): void;
   setPassword(user: string, password: string): void;
+  /** The notice shown after `user`'s next correct passwords; null for none. */
+  setNotice(user: string, notice: CasNotice | null): void;
   /** Every existing timetable session becomes invalid (CAS tickets and TGCs are kept). */
   expireSessions(): void;
+  /**
+   * Every session half-expires: the forms cookie stays valid but the ASP.NET session is gone, and
+   * `/Home/Get` answers 200 with an empty `Data` until the next login (reference/moncampus.md, "Facts found
+   * in 2026", "A session that half-expires").
+   */
+  halfExpireSessions(): void;
   setExpiredAnswer(answer: 'redirect' | 'html'): void;
   setLatency(ms: number): void;
   requests: SimRequest[];
@@ -114,6 +146,8 @@ const DEFAULT_SESSION_TTL_MS = 60 * 60 * 1000;
 /** Apereo CAS's default service-ticket lifetime: a ticket must be redeemed within 10 s. */
 const SERVICE_TICKET_TTL_MS = 10_000;
 const PARIS = 'Europe/Paris';
+/** Where the simulated CAS lives on its host: deliberately not cas-p's `/cas` (see MonCampusSim.casUrl). */
+const CAS_BASE = '/sso/cas';
 const WALL_CLOCK = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/;
 
 /**
@@ -133,9 +167,11 @@ export function quirkInstantMs(wallClock: string): number {
 }
 
 /** `Start`/`End` as the server renders them: the quirk instant written with Paris's offset at that instant. */
-export function renderQuirkDate(wallClock: string, format: 'iso' | 'aspnet' = 'iso'): string {
+export function renderQuirkDate(wallClock: string, format: 'iso' | 'aspnet' | 'space' = 'iso'): string {
   const ms = quirkInstantMs(wallClock);
   if (format === 'aspnet') return `/Date(${ms})/`;
+  // No offset at all: the wall clock as written (the page runs in Etc/UTC, so it is the quirk's UTC clock too).
+  if (format === 'space') return `${wallClock.replace('T', ' ')}:00`;
   const iso = DateTime.fromMillis(ms, { zone: PARIS }).toISO({ suppressMilliseconds: true });
   if (!iso) throw new Error(`cannot render '${wallClock}'`);
   return iso;
@@ -260,6 +296,37 @@ ${errorBlock}
 </html>`;
 }
 
+function noticePage(notice: CasNotice, action: string, execution: string): string {
+  const head = `<!DOCTYPE html>
+<html lang="fr"><head><meta charset="UTF-8"/><title>${notice === 'mustChange' ? 'Changement de mot de passe' : 'CAS – Information'}</title></head>
+<body id="cas"><main class="container">`;
+  const tail = '</main></body></html>';
+  const exec = `<input type="hidden" name="execution" value="${escapeHtml(execution)}"/>`;
+  switch (notice) {
+    case 'interrupt':
+      // casInterruptView: the message, links, and a "continue" button carrying the event.
+      return `${head}<h2>Information</h2><p>Nouvelle charte informatique : merci d'en prendre connaissance.</p>
+<a href="https://moncampus.example/charte">Lire la charte</a>
+<form method="post" id="fm1" action="${escapeHtml(action)}">${exec}
+<button class="btn btn-primary" type="submit" name="_eventId" value="proceed">Continuer</button></form>${tail}`;
+    case 'expiring':
+      // casWarnPasswordExpiringView-like: the event is a hidden field, the button plain.
+      return `${head}<h2>Votre mot de passe expire dans 5 jours</h2>
+<form method="post" id="fm1" action="${escapeHtml(action)}">${exec}<input type="hidden" name="_eventId" value="proceed"/>
+<input class="btn" type="submit" value="Continuer"/></form>
+<a href="https://moncampus.example/password">Changer mon mot de passe</a>${tail}`;
+    case 'blocked':
+      return `${head}<h2>Accès suspendu</h2><p>Merci de valider vos informations personnelles sur MonCampus.</p>
+<a href="https://moncampus.example/profil">Mettre à jour</a>${tail}`;
+    case 'mustChange':
+      // casMustChangePassView: a password form, but not a login form (no user name).
+      return `${head}<h2>Vous devez changer votre mot de passe</h2>
+<form method="post" id="fm1" action="${escapeHtml(action)}">
+<input type="password" id="password" name="password"/><input type="password" id="confirmedPassword" name="confirmedPassword"/>
+${exec}<input type="hidden" name="_eventId" value="submit"/><input type="submit" value="Changer"/></form>${tail}`;
+  }
+}
+
 function kendoPage(): string {
   return `<!DOCTYPE html><html><head><title>Emploi du temps</title></head><body>
 <div id="scheduler"></div>
@@ -277,7 +344,10 @@ function casRedirectPage(loginUrl: string): string {
 export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise<MonCampusSim> {
   const users: Record<string, string> = { ...(opts.users ?? DEFAULT_USERS) };
   // Rendered once per setCourses: luxon's zone maths is slow enough to skew a benchmark if done per request.
-  let courses: { startMs: number; json: MonCampusCourse }[] = [];
+  let courses: { startMs: number; json: MonCampusCourse; teamsUrl: string | null }[] = [];
+  // Per simulator run: a hash an outsider cannot forge without it, like the real per-user hash.
+  const linkSalt = token(16);
+  const linkHash = (user: string, id: number): string => createHash('sha256').update(`${linkSalt}:${user}:${id}`).digest('hex').slice(0, 32);
   const now = opts.now ?? (() => new Date());
   const sessionTtlMs = opts.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
   let expiredAnswer = opts.expiredAnswer ?? 'redirect';
@@ -290,14 +360,18 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
   const executions = new Map<string, { jsession: string; lt: string }>();
   const tgts = new Map<string, string>(); // TGC → user
   const tickets = new Map<string, { service: string; user: string; expiresAt: number }>();
+  const notices = new Map<string, CasNotice>(Object.entries(opts.notices ?? {}));
+  // Notice pages waiting for "continue": execution → who logged in, for which service, in which CAS session.
+  const pendingNotices = new Map<string, { jsession: string; user: string; service: string | null }>();
   let ticketSeq = 0;
   // Timetable-host state.
-  const authSessions = new Map<string, { user: string; expiresAt: number }>(); // _DotNetCasClientAuth → session
+  // _DotNetCasClientAuth → session, with the ASP.NET session it was opened in (the one holding the timetable).
+  const authSessions = new Map<string, { user: string; expiresAt: number; aspSession: string }>();
   const aspSessions = new Set<string>();
 
   const setCourses = (list: SimCourseSpec[]): void => {
     // Rendering now also validates every spec here, where a bad test fixture is easy to trace.
-    courses = list.map((c) => ({ startMs: quirkInstantMs(c.start), json: renderCourse(c) }));
+    courses = list.map((c) => ({ startMs: quirkInstantMs(c.start), json: renderCourse(c), teamsUrl: c.teamsUrl ?? null }));
   };
   setCourses(opts.courses ?? []);
 
@@ -323,32 +397,47 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
     redirect(res, `${service}${service.includes('?') ? '&' : '?'}ticket=${st}`, headers);
   };
 
+  const loginAction = (service: string | null): string =>
+    service === null ? `${CAS_BASE}/login` : `${CAS_BASE}/login?service=${encodeURIComponent(service)}`;
+
+  /** A correct password: the TGC, then straight back to the service (or a "logged in" page without one). */
+  const loggedIn = (res: ServerResponse, username: string, service: string | null): void => {
+    const tgc = `TGT-${ticketSeq + 1}-${token(30)}-cas-p`;
+    tgts.set(tgc, username);
+    const setTgc = { 'Set-Cookie': `TGC=${tgc}; Path=${CAS_BASE}/; HttpOnly` };
+    if (service === null) {
+      sendText(res, 200, 'text/html;charset=UTF-8', '<html><body><h2>Connexion réussie</h2></body></html>', setTgc);
+      return;
+    }
+    ticketRedirect(res, service, username, setTgc);
+  };
+
   const renderForm = (res: ServerResponse, status: number, cookies: Record<string, string>, service: string | null, error?: string): void => {
     const headers: Record<string, string | string[]> = { 'Cache-Control': 'no-store' };
     let jsession = cookies['JSESSIONID'];
     if (!jsession || !casSessions.has(jsession)) {
       jsession = token(24);
       casSessions.add(jsession);
-      headers['Set-Cookie'] = `JSESSIONID=${jsession}; Path=/cas; HttpOnly`;
+      headers['Set-Cookie'] = `JSESSIONID=${jsession}; Path=${CAS_BASE}; HttpOnly`;
     }
     // Real CAS executions are long base64 strings with '+', '/' and '=': clients must form-encode them.
     const execution = `${randomBytes(16).toString('hex')}_${randomBytes(96).toString('base64')}`;
     const lt = `LT-${ticketSeq + 1}-${token(18)}`;
     executions.set(execution, { jsession, lt });
-    const action = service === null ? '/cas/login' : `/cas/login?service=${encodeURIComponent(service)}`;
+    const action = loginAction(service);
     sendText(res, status, 'text/html;charset=UTF-8', loginPage(action, execution, lt, error), headers);
   };
 
   const casHandler = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const cookies = parseCookies(req.headers.cookie);
-    if (url.pathname === '/cas/logout') {
+    if (url.pathname === `${CAS_BASE}/logout`) {
       if (cookies['TGC']) tgts.delete(cookies['TGC']);
       sendText(res, 200, 'text/html;charset=UTF-8', '<html><body><h2>Déconnexion réussie</h2></body></html>', {
-        'Set-Cookie': 'TGC=; Path=/cas/; Max-Age=0; HttpOnly',
+        'Set-Cookie': `TGC=; Path=${CAS_BASE}/; Max-Age=0; HttpOnly`,
       });
       return;
     }
-    if (url.pathname !== '/cas/login') {
+    if (url.pathname !== `${CAS_BASE}/login`) {
       sendText(res, 404, 'text/html;charset=UTF-8', '<html><body><h1>404 Not Found</h1></body></html>');
       return;
     }
@@ -377,6 +466,16 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
       return;
     }
     const execution = form.get('execution') ?? '';
+    const pending = pendingNotices.get(execution);
+    if (pending) {
+      pendingNotices.delete(execution);
+      if (pending.jsession === cookies['JSESSIONID'] && form.get('_eventId') === 'proceed') {
+        loggedIn(res, pending.user, pending.service);
+        return;
+      }
+      renderForm(res, 200, cookies, service);
+      return;
+    }
     const flow = executions.get(execution);
     // Single use whatever happens next: a replayed form must never log anyone in.
     executions.delete(execution);
@@ -399,14 +498,15 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
       return;
     }
     counters.logins += 1;
-    const tgc = `TGT-${ticketSeq + 1}-${token(30)}-cas-p`;
-    tgts.set(tgc, username);
-    const setTgc = { 'Set-Cookie': `TGC=${tgc}; Path=/cas/; HttpOnly` };
-    if (service === null) {
-      sendText(res, 200, 'text/html;charset=UTF-8', '<html><body><h2>Connexion réussie</h2></body></html>', setTgc);
+    const notice = notices.get(username);
+    if (notice) {
+      // CAS 6 shows the notice in the same webflow (200, same URL); only `interrupt`/`expiring` offer "continue".
+      const next = `${randomBytes(16).toString('hex')}_${randomBytes(48).toString('base64')}`;
+      if (notice === 'interrupt' || notice === 'expiring') pendingNotices.set(next, { jsession: flow.jsession, user: username, service });
+      sendText(res, 200, 'text/html;charset=UTF-8', noticePage(notice, loginAction(service), next), { 'Cache-Control': 'no-store' });
       return;
     }
-    ticketRedirect(res, service, username, setTgc);
+    loggedIn(res, username, service);
   };
 
   const edtHandler = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
@@ -415,12 +515,13 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
     const fullUrl = `${edtUrl}${rawTarget}`;
     const headers: Record<string, string | string[]> = {};
     const setCookies: string[] = [];
-    const aspSession = cookies['ASP.NET_SessionId'];
+    let aspSession = cookies['ASP.NET_SessionId'];
     if (!aspSession || !aspSessions.has(aspSession)) {
       // ASP.NET hands out a session cookie to whoever comes without one.
       const fresh = randomBytes(12).toString('hex').slice(0, 24);
       aspSessions.add(fresh);
       setCookies.push(`ASP.NET_SessionId=${fresh}; path=/; HttpOnly; SameSite=Lax`);
+      aspSession = fresh;
     }
     const withCookies = (): Record<string, string | string[]> => (setCookies.length ? { ...headers, 'Set-Cookie': setCookies } : headers);
     const loginRedirectUrl = (serviceUrl: string): string => `${casLoginUrl}?service=${encodeURIComponent(serviceUrl)}`;
@@ -436,7 +537,7 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
         return;
       }
       const auth = randomBytes(64).toString('hex').toUpperCase();
-      authSessions.set(auth, { user: issued.user, expiresAt: now().getTime() + sessionTtlMs });
+      authSessions.set(auth, { user: issued.user, expiresAt: now().getTime() + sessionTtlMs, aspSession });
       setCookies.push(`_DotNetCasClientAuth=${auth}; path=/; HttpOnly`);
       // Relative Location, as IIS sends it: clients must resolve it against the timetable host.
       redirect(res, withoutTicket(rawTarget), withCookies());
@@ -448,6 +549,15 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
     const authenticated = session !== undefined && session.expiresAt > now().getTime();
     if (authCookie && session && !authenticated) authSessions.delete(authCookie);
 
+    if (url.pathname === '/Home/LienTeams' && opts.personalTeamsLinks) {
+      // The link itself is the credential (Tel + hash): it works from a calendar, without a session.
+      const id = Number(url.searchParams.get('IdCours'));
+      const user = url.searchParams.get('Tel') ?? '';
+      const target = courses.find((c) => c.json.NoCours === id)?.teamsUrl;
+      if (target && url.searchParams.get('Hash') === linkHash(user, id)) redirect(res, target, withCookies());
+      else sendText(res, 404, 'text/html; charset=utf-8', '<html><body><h1>Lien invalide</h1></body></html>', withCookies());
+      return;
+    }
     const known = url.pathname === '/' || url.pathname === '/Home/Index' || url.pathname === '/Home/Get';
     if (!known) {
       sendText(res, 404, 'text/html; charset=utf-8', '<html><body><h1>Server Error in \'/\' Application.</h1><h2>The resource cannot be found.</h2></body></html>', withCookies());
@@ -474,7 +584,17 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
       sendText(res, 500, 'text/html; charset=utf-8', '<html><body><h1>Server Error in \'/\' Application.</h1><p>Object reference not set to an instance of an object.</p></body></html>', withCookies());
       return;
     }
-    const data = courses.filter((c) => c.startMs >= from && c.startMs <= to).map((c) => structuredClone(c.json));
+    // Forms cookie valid, ASP.NET session lost: the server knows who it is but not their timetable.
+    const halfExpired = session.aspSession !== aspSession;
+    const personal = (c: (typeof courses)[number]): MonCampusCourse => {
+      const json = structuredClone(c.json);
+      if (opts.personalTeamsLinks && c.teamsUrl) {
+        const link = `${edtUrl}/Home/LienTeams?IdCours=${json.NoCours}&Tel=${encodeURIComponent(session.user)}&Hash=${linkHash(session.user, json.NoCours)}`;
+        json.TeamsUrl = teamsFragment(link.replace(/&/g, '&amp;'));
+      }
+      return json;
+    };
+    const data = halfExpired ? [] : courses.filter((c) => c.startMs >= from && c.startMs <= to).map(personal);
     counters.homeGets += 1;
     sendJson(res, 200, { Data: data, Total: data.length, AggregateResults: null, Errors: null }, withCookies());
   };
@@ -489,7 +609,7 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
     throw err;
   }
   edtUrl = edt.url;
-  casLoginUrl = `${cas.url}/cas/login`;
+  casLoginUrl = `${cas.url}${CAS_BASE}/login`;
 
   return {
     casUrl: casLoginUrl,
@@ -498,7 +618,12 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
     setPassword: (user, password) => {
       users[user] = password;
     },
+    setNotice: (user, notice) => {
+      if (notice) notices.set(user, notice);
+      else notices.delete(user);
+    },
     expireSessions: () => authSessions.clear(),
+    halfExpireSessions: () => aspSessions.clear(),
     setExpiredAnswer: (answer) => {
       expiredAnswer = answer;
     },

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InstanceConfig } from '../config/index.js';
-import { silentLogger } from '../lib/index.js';
+import { fixedClock, silentLogger } from '../lib/index.js';
 import { startEcalSim, startMonCampusSim, type EcalSim, type MonCampusSim, type SimCourseSpec } from '../sim/index.js';
 import { readLastRun } from './run-record.js';
 import { runSync } from './run.js';
@@ -75,5 +75,38 @@ describe('runSync', () => {
     expect((await readLastRun(dir))?.outcome).toBe('success');
     const history = (await readFile(join(dir, 'runs.jsonl'), 'utf8')).trim().split('\n');
     expect(history.map((l) => (JSON.parse(l) as { outcome: string }).outcome)).toEqual(['partial', 'success']);
+  });
+
+  it('calendar.ics: a moved class gets SEQUENCE+1 and DTSTAMP/LAST-MODIFIED of the run that saw the change, kept in the state', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cs-run-'));
+    const icsOnly: InstanceConfig = { ...config, name: 'zoe-ics' };
+    delete icsOnly.ecal;
+    const clock = fixedClock('2025-05-02T06:46:00Z');
+    const eventOf = (ics: string, uid: string): string[] => {
+      const all = ics.replace(/\r\n[ \t]/g, '').split('\r\n');
+      const at = all.indexOf(`UID:${uid}`);
+      return all.slice(at, all.indexOf('END:VEVENT', at));
+    };
+    await runSync({ config: icsOnly, dir, logger: silentLogger, clock });
+    const first = await readFile(join(dir, 'calendar.ics'), 'utf8');
+    expect(eventOf(first, '301@zoe-ics.campus-sync')).toEqual(expect.arrayContaining(['SEQUENCE:0', 'DTSTAMP:20250502T064600Z', 'LAST-MODIFIED:20250502T064600Z']));
+
+    // Nothing changed an hour later: the file is byte for byte the same.
+    clock.set('2025-05-02T07:46:00Z');
+    expect((await runSync({ config: icsOnly, dir, logger: silentLogger, clock })).record.icsWritten).toBe(false);
+
+    mc.setCourses(COURSES.map((c) => (c.id === 301 ? { ...c, start: '2025-05-05T13:30', end: '2025-05-05T15:00', room: 'B2' } : c)));
+    try {
+      clock.set('2025-05-02T08:46:00Z');
+      expect((await runSync({ config: icsOnly, dir, logger: silentLogger, clock })).record.icsWritten).toBe(true);
+      const second = await readFile(join(dir, 'calendar.ics'), 'utf8');
+      expect(eventOf(second, '301@zoe-ics.campus-sync')).toEqual(
+        expect.arrayContaining(['SEQUENCE:1', 'DTSTAMP:20250502T084600Z', 'LAST-MODIFIED:20250502T084600Z', 'DTSTART;TZID=Europe/Paris:20250505T133000', 'LOCATION:B2']),
+      );
+      // The untouched class keeps its first revision.
+      expect(eventOf(second, '302@zoe-ics.campus-sync')).toEqual(expect.arrayContaining(['SEQUENCE:0', 'DTSTAMP:20250502T064600Z']));
+    } finally {
+      mc.setCourses(COURSES);
+    }
   });
 });

@@ -5,7 +5,17 @@ import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { resolveWindow, type InstanceConfig } from '../config/index.js';
 import { createMonCampusClient, normaliseCourses } from '../agenda/index.js';
-import { createEcalClient, eventReference, executePlan, isOwnedReference, planSync, renderIcs, type EcalClient, type SyncPlan } from '../ecal/index.js';
+import {
+  createEcalClient,
+  eventReference,
+  executePlan,
+  isOwnedReference,
+  nextIcsRevisions,
+  planSync,
+  renderIcs,
+  type EcalClient,
+  type SyncPlan,
+} from '../ecal/index.js';
 import {
   AuthError,
   CampusSyncError,
@@ -92,13 +102,23 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     username: config.moncampus.username,
     password: config.moncampus.password,
     cookies: sameUser ? state.moncampusCookies : {},
+    ...(sameUser && state.moncampusCourses !== undefined ? { previousCourses: state.moncampusCourses } : {}),
     logger: logger.child({ phase: 'login' }),
   });
+  /** What the state keeps of MonCampus: the session, whose it is, and how many records it last gave. */
+  const moncampusState = () => {
+    const received = moncampus.lastReceived();
+    return {
+      moncampusCookies: moncampus.cookies(),
+      moncampusUser: config.moncampus.username,
+      ...(received !== undefined ? { moncampusCourses: received } : {}),
+    };
+  };
   try {
     const window = resolveWindow(config.moncampus.window, config.timezone, started);
     const courses = await moncampus.fetchCourses(window).finally(async () => {
       // Keep the session even when the fetch failed after a good login: the next run needs no login.
-      await saveState(dir, { ...state, moncampusCookies: moncampus.cookies(), moncampusUser: config.moncampus.username });
+      await saveState(dir, { ...state, ...moncampusState() });
     });
     phase = 'fetch';
     const { events, skipped } = normaliseCourses(courses, { timezone: config.timezone });
@@ -111,11 +131,14 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     if (config.ics.enabled && !opts.dryRun) {
       phase = 'ics';
       const icsPath = join(dir, ICS_FILE);
-      const inputHash = createHash('sha256').update(JSON.stringify([config.name, config.timezone, events])).digest('hex');
+      // Unchanged courses keep their revision, so an unchanged timetable hashes (and renders) the same.
+      const revisions = nextIcsRevisions(events, state.icsRevisions ?? {}, clock.now());
+      const inputHash = createHash('sha256').update(JSON.stringify([config.name, config.timezone, events, revisions])).digest('hex');
       if (inputHash !== state.icsInputHash || !existsSync(icsPath)) {
-        record.icsWritten = await writeIcsIfChanged(icsPath, renderIcs(events, { instance: config.name, timezone: config.timezone }));
+        record.icsWritten = await writeIcsIfChanged(icsPath, renderIcs(events, { instance: config.name, timezone: config.timezone, revisions }));
         state.icsInputHash = inputHash;
-        await saveState(dir, { ...state, moncampusCookies: moncampus.cookies(), moncampusUser: config.moncampus.username });
+        state.icsRevisions = revisions;
+        await saveState(dir, { ...state, ...moncampusState() });
       }
     }
 

@@ -16,6 +16,15 @@ const stateSchema = z.object({
   alerts: z
     .object({ auth: z.enum(['ok', 'failing']), sync: z.enum(['ok', 'failing']), guardHeld: z.boolean() })
     .optional(),
+  /** Records the last `/Home/Get` answered: a sudden empty answer after some is checked by a fresh login. */
+  moncampusCourses: z.number().int().nonnegative().optional(),
+  /**
+   * Per course (sourceId) of calendar.ics: SEQUENCE and the time of its last change (DTSTAMP, LAST-MODIFIED),
+   * so a moved class reaches subscribers (reference/conventions.md, "ICS feeds").
+   */
+  icsRevisions: z
+    .record(z.string(), z.object({ hash: z.string(), sequence: z.number().int().nonnegative(), modified: z.string() }))
+    .optional(),
   /** Hash of the events behind calendar.ics: unchanged events skip rendering it (a third of a steady run's CPU). */
   icsInputHash: z.string().optional(),
 });
