@@ -202,11 +202,14 @@ export const CORE_DOCS = {
     request: {
       params: z.object({ file: z.string().regex(/^[a-z0-9][a-z0-9_-]*\.ics$/).meta({ description: '`<instance>.ics`.' }) }),
       query: z.object({ token: z.string().meta({ description: 'The instance’s feed token.' }) }),
-      headers: z.object({ 'if-none-match': z.string().optional().meta({ description: 'An ETag of an earlier answer.' }) }),
+      headers: z.object({
+        'if-none-match': z.string().optional().meta({ description: 'An ETag of an earlier answer.' }),
+        'if-modified-since': z.string().optional().meta({ description: 'An HTTP date; used only without If-None-Match (RFC 9110).' }),
+      }),
     },
     responses: {
       200: { description: 'iCalendar, with ETag and Last-Modified.', content: { 'text/calendar': { schema: z.string() } } },
-      304: { description: 'Unchanged since the ETag given.' },
+      304: { description: 'Unchanged since the ETag (or the date) given.' },
       404: errorBody('No such feed, or a wrong token.'),
     },
   },

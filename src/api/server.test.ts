@@ -460,6 +460,11 @@ describe('ICS feed', () => {
     expect(again.text).toBe('');
     expect(again.headers.get('etag')).toBe(etag);
     expect((await get(base, path, { headers: { 'if-none-match': `"other", W/${etag}` } })).status).toBe(304);
+    // Last-Modified beside the ETag, and If-Modified-Since for clients that poll with dates (when no If-None-Match).
+    const lastModified = res.headers.get('last-modified') as string;
+    expect(new Date(lastModified).toUTCString()).toBe(lastModified);
+    expect((await get(base, path, { headers: { 'if-modified-since': lastModified } })).status).toBe(304);
+    expect((await get(base, path, { headers: { 'if-modified-since': 'Thu, 01 Jan 1970 00:00:00 GMT' } })).status).toBe(200);
     await writeFile(join(dirs.dataDir, 'alice', 'calendar.ics'), ICS_BODY.replace('Maths', 'Algebra'));
     const changed = await get(base, path, { headers: { 'if-none-match': etag } });
     expect(changed.status).toBe(200);

@@ -431,9 +431,10 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       const tokens = req.query.getAll('token');
       const name = file.endsWith('.ics') ? file.slice(0, -'.ics'.length) : '';
       const ifNoneMatch = req.headers['if-none-match'];
-      const answer = await icsFeed(opts.dataDir, name, tokens.length === 1 ? (tokens[0] as string) : null, ifNoneMatch);
+      const ifModifiedSince = req.headers['if-modified-since'];
+      const answer = await icsFeed(opts.dataDir, name, tokens.length === 1 ? (tokens[0] as string) : null, ifNoneMatch, ifModifiedSince);
       if (answer.status === 404) return fail(404, 'not found');
-      const headers = { etag: answer.etag, 'cache-control': ICS_CACHE_CONTROL, 'referrer-policy': 'no-referrer' };
+      const headers = { etag: answer.etag, 'last-modified': answer.lastModified, 'cache-control': ICS_CACHE_CONTROL, 'referrer-policy': 'no-referrer' };
       if (answer.status === 304) return { status: 304, headers };
       return {
         status: 200,
