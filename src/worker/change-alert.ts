@@ -24,19 +24,11 @@ export function describeChange(c: TimetableChange, zone: string, locale: Locale)
     case 'added':
       return t('changes.added', { title: subject.title, when: when(subject) });
     case 'room':
-      return t('changes.room', {
-        title: subject.title,
-        when: when(subject),
-        from: c.before?.room || t('changes.noRoom'),
-        to: c.after?.room || t('changes.noRoom'),
-      });
-    case 'teacher':
-      return t('changes.teacher', {
-        title: subject.title,
-        when: when(subject),
-        from: c.before?.teacher || t('changes.noTeacher'),
-        to: c.after?.teacher || t('changes.noTeacher'),
-      });
+    case 'teacher': {
+      // The same sentence for both: what it was → what it is, "no room" / "no teacher" for an empty one.
+      const field = (x: ClassSnapshot | undefined): string => (c.kind === 'room' ? x?.room : x?.teacher) || t(c.kind === 'room' ? 'changes.noRoom' : 'changes.noTeacher');
+      return t(`changes.${c.kind}`, { title: subject.title, when: when(subject), from: field(c.before), to: field(c.after) });
+    }
   }
 }
 
