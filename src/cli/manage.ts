@@ -106,7 +106,7 @@ export async function logsVerb({ args, values, out }: VerbContext): Promise<numb
   }
 }
 
-/** status: one line per config — running/stopped/crash-looping/invalid, last run, next run. */
+/** status: one line per config — running/failing/stopped/crash-looping/invalid, last run, next run. */
 export async function statusVerb({ values, out }: VerbContext): Promise<number> {
   const runtime = await runtimeFor(values);
   try {
@@ -125,13 +125,14 @@ function printStatus(out: Output, status: Status): void {
   out.line(out.dim(`${status.runtime} runtime${status.supervisor ? `, supervisor pid ${status.supervisor.pid} (heartbeat ${status.supervisor.heartbeatAt})` : ', no supervisor running'}`));
   if (status.instances.length === 0) out.line(out.dim(`no configs in ${configDir()}`));
   for (const i of status.instances) {
-    const paint = i.state === 'running' ? out.green : i.state === 'invalid' || i.state === 'crash-looping' ? out.red : out.yellow;
+    const paint = i.state === 'running' ? out.green : i.state === 'invalid' || i.state === 'crash-looping' || i.state === 'failing' ? out.red : out.yellow;
     const last = i.lastRun
       ? `last run ${i.lastRun.finishedAt} ${i.lastRun.outcome} (+${i.lastRun.counts.created} ~${i.lastRun.counts.updated} -${i.lastRun.counts.deleted})`
       : 'never run';
     // On a swarm, the node the worker runs on: where to look when it misbehaves.
     out.line(`${i.name.padEnd(20)} ${paint(i.state.padEnd(13))} ${i.node ? `on ${i.node}, ` : ''}${last}${i.nextRun ? `, next ${i.nextRun}` : ''}`);
     if (i.configError) out.line(`  ${out.red(i.configError)}`);
+    if (i.reason) out.line(`  ${out.red(i.reason)}`);
   }
 }
 

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { resolveWindow, type InstanceConfig } from '../config/index.js';
-import { createMonCampusClient, normaliseCourses } from '../agenda/index.js';
+import { createMonCampusClient, normaliseCourses, type MonCampusClient } from '../agenda/index.js';
 import { createEcalClient, eventReference, executePlan, isOwnedReference, planSync, renderIcs, type EcalClient, type SyncPlan } from '../ecal/index.js';
 import {
   AuthError,
@@ -37,7 +37,7 @@ export interface RunOptions {
   /** `data/<name>/`: state, errors.log, calendar.ics, run records. */
   dir: string;
   logger: Logger;
-  /** Plan only: nothing is written to ECAL, the ICS file, or the run history. */
+  /** Plan only: nothing is written anywhere (ECAL, the ICS file, state, errors.log, the run history). */
   dryRun?: boolean;
   clock?: Clock;
   /** Aborting stops new ECAL writes; writes in flight finish (two-stage shutdown, first stage). */
@@ -81,24 +81,29 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     icsWritten: false,
   };
   const result: RunResult = { record, events: [] };
-  let phase: Phase = 'login';
+  let phase: Phase = 'state';
   let ecal: EcalClient | undefined;
-  const lock = opts.dryRun ? undefined : await acquireRunLock(dir, config.name);
-  const state = await loadState(dir, logger);
-  const sameUser = state.moncampusUser === config.moncampus.username;
-  const moncampus = createMonCampusClient({
-    url: config.moncampus.url,
-    casUrl: config.moncampus.casUrl,
-    username: config.moncampus.username,
-    password: config.moncampus.password,
-    cookies: sameUser ? state.moncampusCookies : {},
-    logger: logger.child({ phase: 'login' }),
-  });
+  const lock = opts.dryRun ? undefined : await acquireRunLock(dir, config.name, { logger });
+  let moncampus: MonCampusClient | undefined;
   try {
+    // Inside the try: a state file that cannot be read still ends in a failed run record and a released lock.
+    const state = await loadState(dir, logger);
+    const sameUser = state.moncampusUser === config.moncampus.username;
+    const mc = createMonCampusClient({
+      url: config.moncampus.url,
+      casUrl: config.moncampus.casUrl,
+      username: config.moncampus.username,
+      password: config.moncampus.password,
+      cookies: sameUser ? state.moncampusCookies : {},
+      logger: logger.child({ phase: 'login' }),
+    });
+    moncampus = mc;
+    phase = 'login';
     const window = resolveWindow(config.moncampus.window, config.timezone, started);
-    const courses = await moncampus.fetchCourses(window).finally(async () => {
+    const courses = await mc.fetchCourses(window).finally(async () => {
       // Keep the session even when the fetch failed after a good login: the next run needs no login.
-      await saveState(dir, { ...state, moncampusCookies: moncampus.cookies(), moncampusUser: config.moncampus.username });
+      // A dry run writes nothing at all, state included.
+      if (!opts.dryRun) await saveState(dir, { ...state, moncampusCookies: mc.cookies(), moncampusUser: config.moncampus.username });
     });
     phase = 'fetch';
     const { events, skipped } = normaliseCourses(courses, { timezone: config.timezone });
@@ -115,7 +120,7 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
       if (inputHash !== state.icsInputHash || !existsSync(icsPath)) {
         record.icsWritten = await writeIcsIfChanged(icsPath, renderIcs(events, { instance: config.name, timezone: config.timezone }));
         state.icsInputHash = inputHash;
-        await saveState(dir, { ...state, moncampusCookies: moncampus.cookies(), moncampusUser: config.moncampus.username });
+        await saveState(dir, { ...state, moncampusCookies: mc.cookies(), moncampusUser: config.moncampus.username });
       }
     }
 
@@ -198,14 +203,16 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     if (err instanceof AuthError) record.authFailed = true;
     record.error = redact(describeError(err));
     logger.error(record.error, { phase: where });
-    await errors.append(where, record.error, clock.now()).catch((e: unknown) => logger.error(`cannot write ${ERRORS_FILE}: ${describeError(e)}`));
+    if (!opts.dryRun) await errors.append(where, record.error, clock.now()).catch((e: unknown) => logger.error(`cannot write ${ERRORS_FILE}: ${describeError(e)}`));
   } finally {
     const finished = clock.now();
     record.finishedAt = finished.toISOString();
     record.durationMs = finished.getTime() - started.getTime();
-    const mc = moncampus.stats();
-    record.logins = mc.logins;
-    record.requests.moncampus = mc.requests;
+    if (moncampus) {
+      const st = moncampus.stats();
+      record.logins = st.logins;
+      record.requests.moncampus = st.requests;
+    }
     if (ecal) {
       const st = ecal.stats();
       record.requests.ecal = st.requests;
