@@ -145,7 +145,7 @@ export const VERBS: Record<string, Verb> = {
   },
   logs: {
     summary: "one worker's log, or all of them (-f follows)",
-    usage: 'campus-sync logs [name] [-f] [--tail N] [--runtime auto|docker|process|swarm]',
+    usage: 'campus-sync logs [name] [-f] [--tail N] [--json] [--runtime auto|docker|process|swarm]   (readable lines with local time and [instance]; --json: the lines as written)',
     options: { ...common, ...runtimeOption, follow: { type: 'boolean', short: 'f' }, tail: { type: 'string' } },
     run: async (ctx) => (await import('./manage.js')).logsVerb(ctx),
   },

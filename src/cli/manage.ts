@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { configDir, dataDir, isValidInstanceName } from '../config/index.js';
 import { createLogger, describeError } from '../lib/index.js';
 import { collectStatus, CONTROL_SOCKET, controlRequest, readSupervisorStatus, type Runtime } from '../supervisor/index.js';
+import { explainBuildFailure } from './build-failure.js';
+import { humanLogLine } from './log-lines.js';
 import { EXIT, UsageError, type Output } from './output.js';
 import { dockerSettings, openRuntime, parseRuntimeChoice, APP_ROOT } from './runtime.js';
 import type { VerbContext } from './main.js';
@@ -71,7 +73,7 @@ async function viaSupervisor(verb: string, name: string): Promise<void> {
   if (answer.status !== 200) throw new Error(String(answer.body.error ?? `the supervisor answered ${answer.status}`));
 }
 
-/** logs [name] [-f]: one worker's log, or every worker's with a name prefix. */
+/** logs [name] [-f] [--json]: one worker's log, or every worker's; readable lines unless --json. */
 export async function logsVerb({ args, values, out }: VerbContext): Promise<number> {
   const name = args[0];
   checkName(name);
@@ -91,7 +93,13 @@ export async function logsVerb({ args, values, out }: VerbContext): Promise<numb
     await Promise.all(
       names.map(async (n) => {
         for await (const line of runtime.logs(n, { follow, ...(tail !== undefined ? { tail } : {}), signal: abort.signal })) {
-          process.stdout.write(name ? `${line}\n` : `${out.dim(n.padEnd(12))} ${line}\n`);
+          // --json: the lines as the worker wrote them; else one readable line per event (local time, [instance]).
+          if (out.json) process.stdout.write(name ? `${line}\n` : `${JSON.stringify({ worker: n, line })}\n`);
+          else {
+            const h = humanLogLine(line, n);
+            const paint = h.level === 'error' ? out.red : h.level === 'warn' ? out.yellow : (t: string) => t;
+            process.stdout.write(`${paint(h.text)}\n`);
+          }
         }
       }),
     );
@@ -136,6 +144,9 @@ function printStatus(out: Output, status: Status): void {
   }
 }
 
+/** Enough of a build's output to find why it failed (the last steps' lines). */
+const BUILD_OUTPUT_KEPT = 64 * 1024;
+
 /** build: the worker image with Docker, or the JavaScript build for the process runtime. */
 export async function buildVerb({ values, out }: VerbContext): Promise<number> {
   const choice = parseRuntimeChoice(values.runtime);
@@ -145,14 +156,26 @@ export async function buildVerb({ values, out }: VerbContext): Promise<number> {
       ? ['npm', ['run', 'build']]
       : ['docker', ['build', ...(process.env.NODE_IMAGE ? ['--build-arg', `NODE_IMAGE=${process.env.NODE_IMAGE}`] : []), '-t', image, APP_ROOT]];
   out.line(out.dim(`$ ${cmd} ${args.join(' ')}`));
+  // The output is shown as it comes and its tail kept: a failed download is then explained (build-failure.ts).
+  let tail = '';
+  const keep = (chunk: Buffer, to: NodeJS.WriteStream): void => {
+    to.write(chunk);
+    tail = (tail + chunk.toString()).slice(-BUILD_OUTPUT_KEPT);
+  };
   const code = await new Promise<number>((resolve) => {
-    const child = spawn(cmd, args, { stdio: 'inherit', cwd: APP_ROOT });
+    const child = spawn(cmd, args, { stdio: ['inherit', 'pipe', 'pipe'], cwd: APP_ROOT });
+    child.stdout.on('data', (c: Buffer) => keep(c, process.stdout));
+    child.stderr.on('data', (c: Buffer) => keep(c, process.stderr));
     child.on('error', (err) => {
       out.error(`${cmd}: ${err.message}`);
       resolve(EXIT.failed);
     });
     child.on('close', (c) => resolve(c ?? EXIT.failed));
   });
+  if (code !== 0 && choice !== 'process') {
+    const why = explainBuildFailure(tail, image);
+    if (why) out.error(why);
+  }
   return code === 0 ? EXIT.ok : EXIT.failed;
 }
 
