@@ -9,7 +9,7 @@ import { loadWorkerTemplate, renderStaticCompose, scanConfigs, type DesiredWorke
 import { DEFAULT_STACK_NAME, renderStackFile } from '../supervisor/stack-static.js';
 import { SUPERVISOR_COMPOSE } from './compose-files.js';
 import { EXIT, UsageError } from './output.js';
-import { dockerSettings } from './runtime.js';
+import { dockerSettings, withHostPaths } from './runtime.js';
 import type { VerbContext } from './main.js';
 
 /**
@@ -26,7 +26,7 @@ export async function generateComposeVerb({ values, out }: VerbContext): Promise
   const output = (values.output as string | undefined) ?? 'compose.yml';
   let text: string;
   if (isStatic) {
-    const s = dockerSettings();
+    const s = await withHostPaths(dockerSettings());
     const desired = await validConfigs(out);
     if (desired === null) return EXIT.usage;
     text = renderStaticCompose({
@@ -68,7 +68,7 @@ export const DEFAULT_STACK_FILE = 'campus-sync-stack.yml';
  */
 async function generateStack(values: VerbContext['values'], out: VerbContext['out']): Promise<number> {
   const output = (values.output as string | undefined) ?? DEFAULT_STACK_FILE;
-  const s = dockerSettings();
+  const s = await withHostPaths(dockerSettings());
   const desired = await validConfigs(out);
   if (desired === null) return EXIT.usage;
   const configs = [];

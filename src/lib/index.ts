@@ -5,3 +5,4 @@ export * from './atomic-write.js';
 export * from './clock.js';
 export * from './redact.js';
 export * from './logger.js';
+export * from './container-id.js';

@@ -1,6 +1,7 @@
 import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { currentContainerId } from '../lib/index.js';
 
 /**
  * Who holds a run lock, written into the lock file, and the pure judgement of whether that holder still
@@ -166,28 +167,13 @@ const readOrNull = (read: () => string): string | null => {
   }
 };
 
-/**
- * The container id in a /proc/self/mountinfo text: Docker and Podman bind-mount a per-container file on
- * /etc/hostname (root field `…/containers/<id>/hostname`, or `…/overlay-containers/<id>/userdata/hostname`).
- * Only that mount point counts: a host's own table also lists containers' shm mounts.
- */
-export function containerFromMountinfo(mountinfo: string): string | null {
-  for (const line of mountinfo.split('\n')) {
-    const fields = line.split(' ');
-    if (fields[4] !== '/etc/hostname') continue;
-    const id = /containers\/([0-9a-f]{64})\//.exec(fields[3] ?? '')?.[1];
-    if (id) return id;
-  }
-  return null;
-}
-
 /** This process on this machine, read from /proc (nulls where there is none). */
 export function currentHere(): Here {
   return {
     pid: process.pid,
     host: hostname(),
     bootId: readOrNull(() => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()) || null,
-    container: containerFromMountinfo(readOrNull(() => readFileSync('/proc/self/mountinfo', 'utf8')) ?? ''),
+    container: currentContainerId(),
     pidNs: readOrNull(() => readlinkSync('/proc/self/ns/pid')),
     startTicks: (pid) => {
       const stat = readOrNull(() => readFileSync(`/proc/${pid}/stat`, 'utf8'));
