@@ -191,7 +191,7 @@ export async function addConfigVerb({ args, values, out }: VerbContext): Promise
     await writeFile(file, text, { mode: 0o600, flag: 'wx' });
     // Worker containers run as the image's `node` user (uid 1000) and read this file through a bind mount.
     if (process.getuid?.() === 0) await chown(file, WORKER_UID, WORKER_UID);
-    out.result({ name: a.name, file }, () => out.line(`${out.green('✓')} wrote ${relative(process.cwd(), file) || file} — try: campus-sync run-once ${a.name} --dry-run`));
+    out.result({ name: a.name, file }, () => out.line(`${out.green('✓')} wrote ${relative(process.cwd(), file) || file} — try: ${process.env.CAMPUS_SYNC_COMMAND || 'campus-sync'} run-once ${a.name} --dry-run`));
     return EXIT.ok;
   } finally {
     lines?.close();
