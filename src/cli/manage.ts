@@ -34,7 +34,7 @@ export function lifecycleVerb(verb: 'start' | 'stop' | 'restart') {
         return EXIT.failed;
       }
       if (targets.length === 0) {
-        out.error(`no workers yet: start the supervisor (\`docker compose up -d\` or \`campus-sync supervise\`)`);
+        out.error(`no workers yet: start the supervisor (\`./campus-sync up\` or \`campus-sync supervise\`)`);
         return EXIT.failed;
       }
       let failed = 0;
