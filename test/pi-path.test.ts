@@ -220,4 +220,17 @@ describeWithDocker(availability, 'the Raspberry Pi path: ./campus-sync with bash
     expect((await scopedWorkers(docker, scope)).map((w) => w.Id)).toEqual(ids);
     expect(await running()).toEqual(ids);
   });
+  it('setup without network and without node says why the image cannot be built, and what to do', async () => {
+    // A registry name that cannot resolve: what a Pi without network meets pulling node:22-bookworm-slim.
+    const saved = env;
+    env = { ...saved, NODE_IMAGE: 'registry.invalid/node:22-bookworm-slim', CAMPUS_SYNC_IMAGE: `campus-sync:${scope}-never` };
+    try {
+      const setup = await wrapper(['setup']);
+      expect(setup.code).toBe(1);
+      expect(setup.out).toMatch(/cannot build the image: the base image registry\.invalid\/node:22-bookworm-slim could not be downloaded \(Docker said: .*registry\.invalid/);
+      expect(setup.out).toMatch(/What to do: connect this machine to the internet and run \.\/campus-sync setup again/);
+    } finally {
+      env = saved;
+    }
+  });
 });
