@@ -1,19 +1,20 @@
-#!/usr/bin/env bash
+#!/bin/sh
 # What the Raspberry Pi's @reboot crontab line calls (see README, "Start at boot"):
-#   @reboot /bin/bash -c "$HOME/campus-sync/scripts/boot.sh >> $HOME/campus-sync/data/boot.log 2>&1"
-# Starts the supervisor with Docker Compose from the checkout (compose.yml needs ${PWD} = the checkout).
-# Docker itself restarts the workers after a reboot (restart: unless-stopped); the supervisor adopts them.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-export PWD
-echo "$(date -Is) campus-sync boot: $(pwd)"
-# Docker may still be starting right after boot: wait for it, a bounded while.
-for _ in $(seq 1 60); do
-  docker info >/dev/null 2>&1 && break
+#   @reboot /bin/sh -c "$HOME/campus-sync/scripts/boot.sh >> $HOME/campus-sync/data/boot.log 2>&1"
+# Waits for Docker (bounded: right after boot it may still be starting), then `./campus-sync up`: the
+# supervisor, and the workers `down` had stopped. Works from any folder and without PWD (cron has none).
+set -eu
+ROOT=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd -P)
+# A cold dockerd on an SD card answers within 10-20 s; two minutes means it is not coming.
+DOCKER_WAIT_TRIES=60
+echo "$(date -Is) campus-sync boot: $ROOT"
+tries=0
+until docker info >/dev/null 2>&1; do
+  tries=$((tries + 1))
+  if [ "$tries" -ge "$DOCKER_WAIT_TRIES" ]; then
+    echo "$(date -Is) Docker did not answer after $((DOCKER_WAIT_TRIES * 2)) s: not starting campus-sync" >&2
+    exit 1
+  fi
   sleep 2
 done
-if docker compose version >/dev/null 2>&1; then
-  docker compose up -d
-else
-  docker-compose up -d
-fi
+exec "$ROOT/campus-sync" up

@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
-# Prepares a Docker engine for campus-sync's tests and CI, on a machine that can reach the npm registry and
-# Debian's apt repositories but no image registry:
-#   1. installs Debian's docker.io (and docker-compose) when dockerd is missing;
+# Leaves what `./campus-sync` needs: a Docker engine, Compose, and the campus-sync image (`./campus-sync setup`
+# runs it). On a Raspberry Pi with Debian's Docker and no Node, as on a CI machine without an image registry:
+#   1. installs Debian's docker.io when dockerd is missing, and docker-compose when there is no Compose at all;
 #   2. starts dockerd in the background when no engine answers;
-#   3. builds a stand-in for node:22-bookworm-slim from this host's own node, npm and libraries (docker import);
-#   4. builds the project image on it.
-# Idempotent: every step checks first and does nothing when already done, so a second run takes seconds.
+#   3. makes configs/ and data/ (owned by the user who ran it, also under sudo);
+#   4. picks the base image: node:22-bookworm-slim when present or when it can be pulled; else, offline, a
+#      stand-in made from this host's own node, npm and libraries (docker import); else says why it cannot;
+#   5. builds the project image on it (a download that fails is named, with what to do).
+# Idempotent: every step checks first and does nothing when already done; it says what it installs.
 #
 # Usage: scripts/docker-setup.sh [--force] [--no-image]
 #   --force     rebuild the node stand-in even when it exists (e.g. after upgrading the host's node)
-#   --no-image  stop after the stand-in; do not build the project image
-# Env: CAMPUS_SYNC_IMAGE (project image tag, default campus-sync:local),
-#      CAMPUS_SYNC_NODE_IMAGE (stand-in tag, default campus-sync/node-standin:local),
-#      DOCKERD_LOG (default /var/log/campus-sync-dockerd.log), DOCKERD_WAIT_SECONDS (default 60).
+#   --no-image  stop before building the project image
+# Env: CAMPUS_SYNC_IMAGE (project image tag, default campus-sync:local), NODE_IMAGE (base, default
+#      node:22-bookworm-slim), CAMPUS_SYNC_NODE_IMAGE (stand-in tag, default campus-sync/node-standin:local),
+#      DOCKERD_LOG (default /var/log/campus-sync-dockerd.log), DOCKERD_WAIT_SECONDS (default 60),
+#      PULL_TIMEOUT_SECONDS (default 300: the base image is ~80 MB on a slow line).
 set -euo pipefail
 
 STANDIN_IMAGE=${CAMPUS_SYNC_NODE_IMAGE:-campus-sync/node-standin:local}
+BASE_IMAGE=${NODE_IMAGE:-node:22-bookworm-slim}
+PULL_TIMEOUT_SECONDS=${PULL_TIMEOUT_SECONDS:-300}
 PROJECT_IMAGE=${CAMPUS_SYNC_IMAGE:-campus-sync:local}
 DOCKERD_LOG=${DOCKERD_LOG:-/var/log/campus-sync-dockerd.log}
 # A cold dockerd on a Raspberry Pi's SD card takes 10-20 s to answer; 60 s means it is not coming.
@@ -71,6 +76,36 @@ install_docker() {
   log "dockerd missing: apt-get install docker.io docker-compose"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y docker.io docker-compose
+}
+
+compose_installed() { docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null 2>&1; }
+
+install_compose() {
+  if docker compose version >/dev/null 2>&1; then
+    log "compose: $(docker compose version 2>/dev/null | head -n 1) (the v2 plugin; already installed)"
+    return
+  fi
+  if command -v docker-compose >/dev/null 2>&1; then
+    log "compose: docker-compose $(docker-compose version --short 2>/dev/null || echo '?') (v1; already installed)"
+    return
+  fi
+  command -v apt-get >/dev/null 2>&1 || die "no Compose (neither \`docker compose\` nor \`docker-compose\`) and no apt-get: install Docker Compose by hand"
+  # Debian and Raspberry Pi OS ship v1 as docker-compose; the v2 plugin comes only from Docker's own packages.
+  log "no Compose: apt-get install docker-compose"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y docker-compose
+  compose_installed || die "docker-compose was installed but does not run"
+}
+
+# configs/ and data/ belong to the person, not to root: under sudo, to the user who ran sudo.
+make_dirs() {
+  local dir owner=${SUDO_USER:-}
+  for dir in "$ROOT/configs" "$ROOT/data"; do
+    if [ -d "$dir" ]; then continue; fi
+    mkdir -p "$dir"
+    if [ -n "$owner" ] && [ "$(id -u)" -eq 0 ]; then chown "$owner:$(id -gn "$owner")" "$dir"; fi
+    log "made ${dir#"$ROOT"/}/"
+  done
 }
 
 start_engine() {
@@ -218,20 +253,60 @@ stage_native_bindings() {
   log "staged the host's better-sqlite3 binding as docker/native/$name"
 }
 
+# The image the project builds on: the real node image when here or pullable, else the stand-in (offline).
+pick_base() {
+  if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
+    log "base image $BASE_IMAGE is here"
+    return
+  fi
+  local pulled pull_error
+  log "pulling the base image $BASE_IMAGE (once; up to ${PULL_TIMEOUT_SECONDS}s)"
+  if pulled=$(timeout "$PULL_TIMEOUT_SECONDS" docker pull "$BASE_IMAGE" 2>&1); then
+    log "pulled $BASE_IMAGE"
+    return
+  fi
+  pull_error=$(printf '%s\n' "$pulled" | tail -n 1)
+  if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+    log "cannot pull $BASE_IMAGE ($pull_error): building on a stand-in made from this host's node instead"
+    build_standin
+    BASE_IMAGE=$STANDIN_IMAGE
+    return
+  fi
+  die "cannot build the image: the base image $BASE_IMAGE could not be downloaded (Docker said: $pull_error), and this host has no Node to make a stand-in from.
+  What to do: connect this machine to the internet and run ./campus-sync setup again (the download is needed once);
+  or build the image on another machine and copy it here: docker save $PROJECT_IMAGE | ssh <this machine> docker load"
+}
+
 build_project() {
   if [ "$BUILD_IMAGE" -eq 0 ]; then
     log "--no-image: not building $PROJECT_IMAGE"
     return
   fi
+  pick_base
   # Docker's CLI only uses BuildKit through the buildx plugin; without it, say so instead of failing on a
   # DOCKER_BUILDKIT=1 inherited from the environment.
   if ! docker buildx version >/dev/null 2>&1; then export DOCKER_BUILDKIT=0; fi
   stage_native_bindings
-  log "building $PROJECT_IMAGE on $STANDIN_IMAGE (--network host: npm ci needs the registry)"
-  local started=$SECONDS previous
+  log "building $PROJECT_IMAGE on $BASE_IMAGE (--network host: npm ci needs the registry)"
+  local started=$SECONDS previous output status
   previous=$(docker image inspect -f '{{.Id}}' "$PROJECT_IMAGE" 2>/dev/null || true)
-  # --force-rm: a failed RUN would otherwise leave its container behind.
-  docker build --network host --force-rm --build-arg "NODE_IMAGE=$STANDIN_IMAGE" -t "$PROJECT_IMAGE" "$ROOT"
+  output=$(mktemp)
+  # --force-rm: a failed RUN would otherwise leave its container behind. The output is shown and kept, so
+  # a download that failed (npm registry unreachable) can be named.
+  set +e
+  docker build --network host --force-rm --build-arg "NODE_IMAGE=$BASE_IMAGE" -t "$PROJECT_IMAGE" "$ROOT" 2>&1 | tee "$output"
+  status=${PIPESTATUS[0]}
+  set -e
+  if [ "$status" -ne 0 ]; then
+    local cause
+    cause=$(grep -m1 -E 'EAI_AGAIN|ENOTFOUND|ETIMEDOUT|ECONNREFUSED|no such host|server misbehaving|i/o timeout|network is unreachable|TLS handshake timeout' "$output" || true)
+    rm -f "$output"
+    [ -z "$cause" ] || die "the image $PROJECT_IMAGE could not be built: a download failed (no network, or DNS not answering): $cause
+  What to do: connect this machine to the internet and run ./campus-sync setup again (npm packages are downloaded once, then cached);
+  or build on another machine: docker save $PROJECT_IMAGE | ssh <this machine> docker load"
+    die "docker build failed (exit $status; its output is above)"
+  fi
+  rm -f "$output"
   log "built $PROJECT_IMAGE in $((SECONDS - started))s"
   # The image it replaces is left untagged: drop it, unless a container still uses it. The build stage's
   # untagged layers stay: they are the legacy builder's cache.
@@ -254,6 +329,8 @@ summary() {
 
 install_docker
 start_engine
-build_standin
+install_compose
+make_dirs
 build_project
 summary
+log "next: ./campus-sync add-config <name>, then ./campus-sync up"

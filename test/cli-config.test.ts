@@ -26,19 +26,43 @@ describe('add-config and generate-compose', () => {
     expect(again.stderr).toMatch(/already exists/);
   });
 
-  it('add-config asks on a terminal, re-asks after a bad answer, and writes what was answered', async () => {
-    const answers = ['Not A Name', 'iris', 'iris.p', 'Iris-Secret-9', CALENDAR_ID, 'key-iris-1', 'secret-iris-1', '', ''].join('\n') + '\n';
+  it('add-config asks on a terminal, re-asks after a bad answer, never shows a secret, and writes what was answered', async () => {
+    // Each answer is typed once its question is on the screen, as a person does: the terminal's echo is
+    // then what the CLI chose (secrets: off).
+    const dialogue: [RegExp, string][] = [
+      [/Config name[^\n]*: $/, 'Not A Name'],
+      [/Config name[^\n]*: $/, 'iris'],
+      [/MonCampus username[^\n]*: $/, 'iris.p'],
+      [/MonCampus password[^\n]*: $/, 'Iris-Secret-9'],
+      [/ECAL calendar id[^\n]*: $/, CALENDAR_ID],
+      [/ECAL API key[^\n]*: $/, 'key-iris-1'],
+      [/ECAL API secret[^\n]*: $/, 'secret-iris-1'],
+      [/Time zone[^\n]*: $/, ''],
+      [/Schedule[^\n]*: $/, ''],
+    ];
     // `script` gives the CLI a real terminal, as a person at the keyboard has.
     const child = spawn('script', ['-qec', `${process.execPath} ${CLI} add-config`, '/dev/null'], { env: ws.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let text = '';
-    child.stdout.on('data', (d: Buffer) => (text += d.toString()));
-    child.stdin.end(answers);
+    let seen = 0;
+    child.stdout.on('data', (d: Buffer) => {
+      text += d.toString();
+      const next = dialogue[0];
+      if (next && next[0].test(text.slice(seen))) {
+        seen = text.length;
+        dialogue.shift();
+        child.stdin.write(`${next[1]}\r`);
+        if (dialogue.length === 0) child.stdin.end();
+      }
+    });
     const code = await new Promise<number | null>((r) => child.on('close', r));
     expect(code, text).toBe(0);
     expect(text).toMatch(/use lower case letters/);
     expect(text).toMatch(/Time zone \[Europe\/Paris\]/);
-    const doc = parse(await readFile(join(ws.configs, 'iris.yml'), 'utf8')) as { timezone: string; moncampus: { username: string; password: string } };
-    expect(doc).toMatchObject({ timezone: 'Europe/Paris', moncampus: { username: 'iris.p', password: 'Iris-Secret-9' } });
+    // What was typed for the username is echoed; the secrets are not.
+    expect(text).toContain('iris.p');
+    for (const secret of ['Iris-Secret-9', 'key-iris-1', 'secret-iris-1']) expect(text).not.toContain(secret);
+    const doc = parse(await readFile(join(ws.configs, 'iris.yml'), 'utf8')) as { timezone: string; moncampus: { username: string; password: string }; ecal: { apiSecret: string } };
+    expect(doc).toMatchObject({ timezone: 'Europe/Paris', moncampus: { username: 'iris.p', password: 'Iris-Secret-9' }, ecal: { apiSecret: 'secret-iris-1' } });
   });
 
   it('add-config refuses what the schema refuses, naming the key, and writes nothing', async () => {

@@ -61,7 +61,10 @@ describe('the management verbs with the process runtime', () => {
     expect(await stateOf('ivy')).toBe('running');
     const logs = await runCli(['logs', 'ivy', '--tail', '50'], env);
     expect(logs.code).toBe(0);
-    expect(logs.stdout).toMatch(/"instance":"ivy"/);
+    // One readable line per event: local time, level, [instance]; --json keeps the lines as written.
+    expect(logs.stdout).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d info  \[ivy\] /m);
+    const raw = await runCli(['logs', 'ivy', '--tail', '50', '--json'], env);
+    expect(raw.stdout).toMatch(/"instance":"ivy"/);
     const unknown = await runCli(['stop', 'nobody'], env);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/no worker named nobody/);

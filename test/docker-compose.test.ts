@@ -46,10 +46,15 @@ interface Run {
   out: string;
 }
 
-/** docker-compose in `dir`, with `$PWD` set as a shell would (compose.yml's paths are built from it). */
+/**
+ * docker-compose on the files in `dir` (the `-f` names are taken in it), run from ANOTHER folder and without
+ * PWD, as sudo or cron run it: compose.yml's paths are relative to the file, so neither may matter.
+ */
 function compose(dir: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const absolute = args.map((a, i) => (args[i - 1] === '-f' ? join(dir, a) : a));
+  const { PWD: _dropped, ...rest } = process.env;
   return new Promise((resolve, reject) => {
-    const child = spawn('docker-compose', args, { cwd: dir, env: { ...process.env, PWD: dir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('docker-compose', absolute, { cwd: tmpdir(), env: { ...rest, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -140,11 +145,12 @@ describeWithDocker(
       expect(sup.Config.Cmd).toEqual(['supervise', '--runtime', 'docker']);
       expect(sup.Config.User).toBe('0:0');
       expect(sup.HostConfig.ReadonlyRootfs).toBe(true);
-      // The checkout at the same path inside and out: the supervisor's paths are the host's.
+      // The checkout's folders, relative to compose.yml (no ${PWD}); the supervisor finds their host paths
+      // from these mounts, and the workers below get those host paths.
       expect(sup.Mounts.map((m) => `${m.Source}:${m.Destination}`).sort()).toEqual(
-        [`${checkout}/compose.template.yml`, `${checkout}/configs`, `${checkout}/data`, '/var/run/docker.sock'].map((p) => `${p}:${p}`).sort(),
+        [`${checkout}/compose.template.yml:/app/compose.template.yml`, `${checkout}/configs:/config`, `${checkout}/data:/data`, '/var/run/docker.sock:/var/run/docker.sock'].sort(),
       );
-      expect(sup.Config.Env).toEqual(expect.arrayContaining([`CAMPUS_SYNC_CONFIG_DIR=${checkout}/configs`, `CAMPUS_SYNC_SCOPE=${runId}`, 'CAMPUS_SYNC_WORKER_NETWORK=host']));
+      expect(sup.Config.Env).toEqual(expect.arrayContaining(['CAMPUS_SYNC_CONFIG_DIR=/config', `CAMPUS_SYNC_SCOPE=${runId}`, 'CAMPUS_SYNC_WORKER_NETWORK=host']));
 
       const workers = await waitUntil('both workers running', async () => {
         const w = await scopedWorkers(docker, runId);

@@ -330,10 +330,10 @@ describeWithDocker(availability, 'the supervisor in a container (real engine)', 
     expect(again.State.StartedAt > info.State.StartedAt).toBe(true);
 
     await waitUntil(`${A} to log again after the restart`, async () => {
-      const r = await cli('logs', A, '--tail', '500');
+      const r = await cli('logs', A, '--tail', '500', '--json');
       return jsonLines(r.stdout.split('\n')).filter((l) => l.message?.startsWith('worker started')).length >= 3;
     });
-    const logs = await cli('logs', A, '--tail', '500');
+    const logs = await cli('logs', A, '--tail', '500', '--json');
     expect(logs.code, logs.stderr).toBe(0);
     const parsed = jsonLines(logs.stdout.split('\n').filter(Boolean));
     expect(parsed.length).toBe(logs.stdout.split('\n').filter(Boolean).length);

@@ -255,7 +255,7 @@ describeWithDocker(availability, 'the swarm runtime (real single-node swarm)', (
     ]);
     const text = await runCli(['status'], env);
     expect(text.stdout).toMatch(new RegExp(`${A}\\s+running\\s+on ${nodeName.trim()}, last run`));
-    const tail = await runCli(['logs', A, '--tail', '3'], env);
+    const tail = await runCli(['logs', A, '--tail', '3', '--json'], env);
     expect(tail.code, tail.stderr).toBe(0);
     const lines = tail.stdout.split('\n').filter(Boolean);
     expect(lines.length).toBeGreaterThan(0);

@@ -10,11 +10,13 @@ describe('the checked-in compose.yml', () => {
     expect(checkedIn).toBe(SUPERVISOR_COMPOSE);
   });
 
-  it('mounts the socket and the checkout at the same path, and supervises with Docker', () => {
-    const doc = parse(SUPERVISOR_COMPOSE) as { services: { supervisor: { volumes: string[]; command: string[] } } };
+  it('mounts the socket and the checkout relative to the file (no ${PWD}: sudo drops it), and supervises with Docker', () => {
+    const doc = parse(SUPERVISOR_COMPOSE) as { services: { supervisor: { volumes: string[]; command: string[]; environment: Record<string, string> } } };
     const s = doc.services.supervisor;
+    expect(SUPERVISOR_COMPOSE).not.toContain('PWD}/');
     expect(s.volumes).toContain('/var/run/docker.sock:/var/run/docker.sock');
-    expect(s.volumes).toContain('${PWD}/data:${PWD}/data');
+    expect(s.volumes).toEqual(expect.arrayContaining(['./configs:/config:ro', './data:/data']));
+    expect(s.environment).toMatchObject({ CAMPUS_SYNC_CONFIG_DIR: '/config', CAMPUS_SYNC_DATA_DIR: '/data' });
     expect(s.command).toEqual(['supervise', '--runtime', 'docker']);
   });
 });

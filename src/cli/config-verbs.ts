@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { chown, readFile, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { createInterface } from 'node:readline/promises';
+import { createLineReader, editedAnswer, withoutEcho } from './hidden-input.js';
 import { stringify } from 'yaml';
 import { configDir, isValidInstanceName, parseConfig } from '../config/index.js';
 import { ConfigError } from '../lib/index.js';
@@ -9,7 +9,7 @@ import { loadWorkerTemplate, renderStaticCompose, scanConfigs, type DesiredWorke
 import { DEFAULT_STACK_NAME, renderStackFile } from '../supervisor/stack-static.js';
 import { SUPERVISOR_COMPOSE } from './compose-files.js';
 import { EXIT, UsageError } from './output.js';
-import { dockerSettings } from './runtime.js';
+import { dockerSettings, withHostPaths } from './runtime.js';
 import type { VerbContext } from './main.js';
 
 /**
@@ -26,7 +26,7 @@ export async function generateComposeVerb({ values, out }: VerbContext): Promise
   const output = (values.output as string | undefined) ?? 'compose.yml';
   let text: string;
   if (isStatic) {
-    const s = dockerSettings();
+    const s = await withHostPaths(dockerSettings());
     const desired = await validConfigs(out);
     if (desired === null) return EXIT.usage;
     text = renderStaticCompose({
@@ -68,7 +68,7 @@ export const DEFAULT_STACK_FILE = 'campus-sync-stack.yml';
  */
 async function generateStack(values: VerbContext['values'], out: VerbContext['out']): Promise<number> {
   const output = (values.output as string | undefined) ?? DEFAULT_STACK_FILE;
-  const s = dockerSettings();
+  const s = await withHostPaths(dockerSettings());
   const desired = await validConfigs(out);
   if (desired === null) return EXIT.usage;
   const configs = [];
@@ -126,20 +126,28 @@ interface Answers {
 export async function addConfigVerb({ args, values, out }: VerbContext): Promise<number> {
   const str = (k: string): string | undefined => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
   const interactive = process.stdin.isTTY === true && values['no-input'] !== true;
-  const rl = interactive ? createInterface({ input: process.stdin, output: process.stdout, terminal: false }) : undefined;
-  // Lines are read through one iterator: answers typed (or pasted) ahead of their question are kept.
-  const lines = rl?.[Symbol.asyncIterator]();
+  // Lines are read through one reader: answers typed (or pasted) ahead of their question are kept.
+  const lines = interactive ? createLineReader(process.stdin) : undefined;
   const ask = async (question: string, fallback?: string, check?: (v: string) => string | null): Promise<string | undefined> => {
     if (!lines) return fallback;
     for (;;) {
       process.stdout.write(`${question}${fallback ? ` [${fallback}]` : ''}: `);
       const next = await lines.next();
-      if (next.done) throw new UsageError('input ended before every question was answered');
-      const answer = String(next.value).trim() || fallback;
+      if (next === undefined) throw new UsageError('input ended before every question was answered');
+      const answer = next.trim() || fallback;
       const problem = answer === undefined ? 'required' : (check?.(answer) ?? null);
       if (!problem) return answer;
       out.line(out.red(`  ${problem}`));
     }
+  };
+  // Secrets are typed with the terminal's echo off; Ctrl-C there ends the command as it would anywhere.
+  const askSecret = async (question: string): Promise<string | undefined> => {
+    const answer = await withoutEcho(process.stdin, () => ask(question), () => {
+      process.stdout.write('\n');
+      process.exit(130);
+    });
+    if (process.stdin.isTTY) process.stdout.write('\n');
+    return answer === undefined ? undefined : editedAnswer(answer);
   };
   try {
     const dir = configDir();
@@ -156,14 +164,14 @@ export async function addConfigVerb({ args, values, out }: VerbContext): Promise
       return EXIT.usage;
     }
     a.passwordFile = str('password-file');
-    a.password = a.passwordFile ? undefined : (str('password') ?? (rl ? await ask('MonCampus password (stored in the file, readable by you only)') : undefined));
-    const calendarId = str('calendar-id') ?? (rl ? await ask('ECAL calendar id (24 hex characters; empty for ICS only)', '') : undefined);
+    a.password = a.passwordFile ? undefined : (str('password') ?? (lines ? await askSecret('MonCampus password (not shown; stored in the file, readable by you only)') : undefined));
+    const calendarId = str('calendar-id') ?? (lines ? await ask('ECAL calendar id (24 hex characters; empty for ICS only)', '') : undefined);
     if (calendarId) {
       a.calendarId = calendarId;
       a.apiKeyFile = str('api-key-file');
-      a.apiKey = a.apiKeyFile ? undefined : (str('api-key') ?? (await ask('ECAL API key')));
+      a.apiKey = a.apiKeyFile ? undefined : (str('api-key') ?? (await askSecret('ECAL API key (not shown)')));
       a.apiSecretFile = str('api-secret-file');
-      a.apiSecret = a.apiSecretFile ? undefined : (str('api-secret') ?? (await ask('ECAL API secret')));
+      a.apiSecret = a.apiSecretFile ? undefined : (str('api-secret') ?? (await askSecret('ECAL API secret (not shown)')));
     }
     a.timezone = str('timezone') ?? (await ask('Time zone', 'Europe/Paris'));
     a.schedule = str('schedule') ?? (await ask('Schedule (cron)', '46 6-18 * * *'));
@@ -183,10 +191,10 @@ export async function addConfigVerb({ args, values, out }: VerbContext): Promise
     await writeFile(file, text, { mode: 0o600, flag: 'wx' });
     // Worker containers run as the image's `node` user (uid 1000) and read this file through a bind mount.
     if (process.getuid?.() === 0) await chown(file, WORKER_UID, WORKER_UID);
-    out.result({ name: a.name, file }, () => out.line(`${out.green('✓')} wrote ${relative(process.cwd(), file) || file} — try: campus-sync run-once ${a.name} --dry-run`));
+    out.result({ name: a.name, file }, () => out.line(`${out.green('✓')} wrote ${relative(process.cwd(), file) || file} — try: ${process.env.CAMPUS_SYNC_COMMAND || 'campus-sync'} run-once ${a.name} --dry-run`));
     return EXIT.ok;
   } finally {
-    rl?.close();
+    lines?.close();
   }
 }
 

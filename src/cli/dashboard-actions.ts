@@ -190,7 +190,7 @@ export function createDashboardActions(opts: DashboardActionsOptions): Dashboard
         if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'ENOTSOCK') {
           return {
             ok: false,
-            message: 'No supervisor is running: nothing answers on its control socket. Start it (`docker compose up -d`, or `campus-sync supervise`), then try again.',
+            message: 'No supervisor is running: nothing answers on its control socket. Start it (`./campus-sync up`, or `campus-sync supervise`), then try again.',
           };
         }
         return { ok: false, message: `The restart was not confirmed: ${describeError(err)}` };

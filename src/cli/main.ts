@@ -72,6 +72,12 @@ export const VERBS: Record<string, Verb> = {
     options: { ...common },
     run: async (ctx) => (await import('./serve.js')).serveVerb(ctx),
   },
+  'api-key': {
+    summary: 'the dashboard and API key (made at the first start of the supervisor)',
+    usage: 'campus-sync api-key [--json]   (prints the key; data/.supervisor/api-key)',
+    options: { ...common },
+    run: async (ctx) => (await import('./api-key.js')).apiKeyVerb(ctx),
+  },
   'feed-url': {
     summary: "the calendar subscription URL of a config's timetable (ICS feed served by the API)",
     usage: 'campus-sync feed-url <name|--config path> [--base-url URL]   (default base: PUBLIC_URL, else http://127.0.0.1:$PORT)',
@@ -145,7 +151,7 @@ export const VERBS: Record<string, Verb> = {
   },
   logs: {
     summary: "one worker's log, or all of them (-f follows)",
-    usage: 'campus-sync logs [name] [-f] [--tail N] [--runtime auto|docker|process|swarm]',
+    usage: 'campus-sync logs [name] [-f] [--tail N] [--json] [--runtime auto|docker|process|swarm]   (readable lines with local time and [instance]; --json: the lines as written)',
     options: { ...common, ...runtimeOption, follow: { type: 'boolean', short: 'f' }, tail: { type: 'string' } },
     run: async (ctx) => (await import('./manage.js')).logsVerb(ctx),
   },

@@ -4,6 +4,8 @@ import { configDir, dataDir, isValidInstanceName } from '../config/index.js';
 import { readIngestHealth, type ChannelHealth } from '../ingest/index.js';
 import { createLogger, describeError } from '../lib/index.js';
 import { collectStatus, CONTROL_SOCKET, controlRequest, readSupervisorStatus, type Runtime } from '../supervisor/index.js';
+import { explainBuildFailure } from './build-failure.js';
+import { humanLogLine } from './log-lines.js';
 import { EXIT, UsageError, type Output } from './output.js';
 import { dockerSettings, openRuntime, parseRuntimeChoice, APP_ROOT } from './runtime.js';
 import type { VerbContext } from './main.js';
@@ -33,7 +35,7 @@ export function lifecycleVerb(verb: 'start' | 'stop' | 'restart') {
         return EXIT.failed;
       }
       if (targets.length === 0) {
-        out.error(`no workers yet: start the supervisor (\`docker compose up -d\` or \`campus-sync supervise\`)`);
+        out.error(`no workers yet: start the supervisor (\`./campus-sync up\` or \`campus-sync supervise\`)`);
         return EXIT.failed;
       }
       let failed = 0;
@@ -72,7 +74,7 @@ async function viaSupervisor(verb: string, name: string): Promise<void> {
   if (answer.status !== 200) throw new Error(String(answer.body.error ?? `the supervisor answered ${answer.status}`));
 }
 
-/** logs [name] [-f]: one worker's log, or every worker's with a name prefix. */
+/** logs [name] [-f] [--json]: one worker's log, or every worker's; readable lines unless --json. */
 export async function logsVerb({ args, values, out }: VerbContext): Promise<number> {
   const name = args[0];
   checkName(name);
@@ -92,7 +94,13 @@ export async function logsVerb({ args, values, out }: VerbContext): Promise<numb
     await Promise.all(
       names.map(async (n) => {
         for await (const line of runtime.logs(n, { follow, ...(tail !== undefined ? { tail } : {}), signal: abort.signal })) {
-          process.stdout.write(name ? `${line}\n` : `${out.dim(n.padEnd(12))} ${line}\n`);
+          // --json: the lines as the worker wrote them; else one readable line per event (local time, [instance]).
+          if (out.json) process.stdout.write(name ? `${line}\n` : `${JSON.stringify({ worker: n, line })}\n`);
+          else {
+            const h = humanLogLine(line, n);
+            const paint = h.level === 'error' ? out.red : h.level === 'warn' ? out.yellow : (t: string) => t;
+            process.stdout.write(`${paint(h.text)}\n`);
+          }
         }
       }),
     );
@@ -107,7 +115,7 @@ export async function logsVerb({ args, values, out }: VerbContext): Promise<numb
   }
 }
 
-/** status: one line per config — running/stopped/crash-looping/invalid, last run, next run. */
+/** status: one line per config — running/failing/stopped/crash-looping/invalid, last run, next run. */
 export async function statusVerb({ values, out }: VerbContext): Promise<number> {
   const runtime = await runtimeFor(values);
   try {
@@ -128,13 +136,14 @@ function printStatus(out: Output, status: Status): void {
   out.line(out.dim(`${status.runtime} runtime${status.supervisor ? `, supervisor pid ${status.supervisor.pid} (heartbeat ${status.supervisor.heartbeatAt})` : ', no supervisor running'}`));
   if (status.instances.length === 0) out.line(out.dim(`no configs in ${configDir()}`));
   for (const i of status.instances) {
-    const paint = i.state === 'running' ? out.green : i.state === 'invalid' || i.state === 'crash-looping' ? out.red : out.yellow;
+    const paint = i.state === 'running' ? out.green : i.state === 'invalid' || i.state === 'crash-looping' || i.state === 'failing' ? out.red : out.yellow;
     const last = i.lastRun
       ? `last run ${i.lastRun.finishedAt} ${i.lastRun.outcome} (+${i.lastRun.counts.created} ~${i.lastRun.counts.updated} -${i.lastRun.counts.deleted})`
       : 'never run';
     // On a swarm, the node the worker runs on: where to look when it misbehaves.
     out.line(`${i.name.padEnd(20)} ${paint(i.state.padEnd(13))} ${i.node ? `on ${i.node}, ` : ''}${last}${i.nextRun ? `, next ${i.nextRun}` : ''}`);
     if (i.configError) out.line(`  ${out.red(i.configError)}`);
+    if (i.reason) out.line(`  ${out.red(i.reason)}`);
   }
   for (const c of status.discord) {
     const state = c.ok ? out.green('ok'.padEnd(13)) : out.red('failing'.padEnd(13));
@@ -143,6 +152,9 @@ function printStatus(out: Output, status: Status): void {
     if (why !== undefined) out.line(`  ${out.red(why)}`);
   }
 }
+
+/** Enough of a build's output to find why it failed (the last steps' lines). */
+const BUILD_OUTPUT_KEPT = 64 * 1024;
 
 /** build: the worker image with Docker, or the JavaScript build for the process runtime. */
 export async function buildVerb({ values, out }: VerbContext): Promise<number> {
@@ -153,14 +165,26 @@ export async function buildVerb({ values, out }: VerbContext): Promise<number> {
       ? ['npm', ['run', 'build']]
       : ['docker', ['build', ...(process.env.NODE_IMAGE ? ['--build-arg', `NODE_IMAGE=${process.env.NODE_IMAGE}`] : []), '-t', image, APP_ROOT]];
   out.line(out.dim(`$ ${cmd} ${args.join(' ')}`));
+  // The output is shown as it comes and its tail kept: a failed download is then explained (build-failure.ts).
+  let tail = '';
+  const keep = (chunk: Buffer, to: NodeJS.WriteStream): void => {
+    to.write(chunk);
+    tail = (tail + chunk.toString()).slice(-BUILD_OUTPUT_KEPT);
+  };
   const code = await new Promise<number>((resolve) => {
-    const child = spawn(cmd, args, { stdio: 'inherit', cwd: APP_ROOT });
+    const child = spawn(cmd, args, { stdio: ['inherit', 'pipe', 'pipe'], cwd: APP_ROOT });
+    child.stdout.on('data', (c: Buffer) => keep(c, process.stdout));
+    child.stderr.on('data', (c: Buffer) => keep(c, process.stderr));
     child.on('error', (err) => {
       out.error(`${cmd}: ${err.message}`);
       resolve(EXIT.failed);
     });
     child.on('close', (c) => resolve(c ?? EXIT.failed));
   });
+  if (code !== 0 && choice !== 'process') {
+    const why = explainBuildFailure(tail, image);
+    if (why) out.error(why);
+  }
   return code === 0 ? EXIT.ok : EXIT.failed;
 }
 

@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { configDir, dataDir } from '../config/index.js';
-import type { Logger } from '../lib/index.js';
+import { ConfigError, currentContainerId, type Logger } from '../lib/index.js';
 import { request } from 'node:http';
-import { createProcessRuntime, LABEL_MANAGED, LABEL_SCOPE, type Runtime } from '../supervisor/index.js';
+import { createProcessRuntime, LABEL_MANAGED, LABEL_SCOPE, resolveHostPaths, type EngineMount, type Runtime } from '../supervisor/index.js';
 import { UsageError } from './output.js';
 
 export type RuntimeChoice = 'auto' | 'docker' | 'process' | 'swarm';
@@ -22,8 +22,8 @@ export const APP_ROOT = resolve(import.meta.dirname, '../..');
 
 /**
  * The worker image and where the engine finds configs and data. A supervisor inside a container must
- * give the engine HOST paths for bind mounts: the checked-in compose.yml mounts the checkout at the same
- * path inside and out, so the defaults (the paths this process sees) are host paths too.
+ * give the engine HOST paths for bind mounts: withHostPaths() finds them from its own mounts; here they
+ * are the given ones, or the paths this process sees (right on a host).
  */
 export function dockerSettings(env: NodeJS.ProcessEnv = process.env): {
   image: string;
@@ -81,15 +81,40 @@ export async function openRuntime(choice: RuntimeChoice, logger: Logger): Promis
   const engine = choice === 'auto' ? await engineAnswers() : false;
   if (choice === 'swarm' || (engine && (await managedServicesExist()))) {
     const { createSwarmRuntime } = await import('../supervisor/swarm-runtime.js');
-    return createSwarmRuntime({ ...dockerSettings(), configDir: configDir(), env: process.env, supervisorId: supervisorIdentity(), logger });
+    return createSwarmRuntime({ ...(await withHostPaths(dockerSettings())), configDir: configDir(), env: process.env, supervisorId: supervisorIdentity(), logger });
   }
   if (choice === 'docker' || engine) {
     // Loaded only now: dockerode weighs ~14 MB that a process-runtime supervisor does not need.
     const { createDockerRuntime } = await import('../supervisor/docker-runtime.js');
-    return createDockerRuntime({ ...dockerSettings(), supervisorId: supervisorIdentity(), logger });
+    return createDockerRuntime({ ...(await withHostPaths(dockerSettings())), supervisorId: supervisorIdentity(), logger });
   }
   if (choice === 'auto') logger.info('no Docker engine reachable: using the process runtime');
   return createProcessRuntime({ configDir: configDir(), dataDir: dataDir(), logger });
+}
+
+/**
+ * The docker settings with the host paths of configs/ and data/ the engine needs for the workers' bind
+ * mounts: in a container, read from this container's own mounts through the Engine API (host-paths.ts);
+ * a folder not mounted from the host, or a CAMPUS_SYNC_HOST_* the mounts contradict, is a ConfigError.
+ */
+export async function withHostPaths<T extends { hostConfigDir: string; hostDataDir: string }>(settings: T, env: NodeJS.ProcessEnv = process.env): Promise<T> {
+  const id = currentContainerId();
+  let container: { id: string; mounts: EngineMount[] } | undefined;
+  const socket = id ? engineSocket(env) : null;
+  const answer = id && socket ? await engineGet(socket, `/containers/${id}/json`) : null;
+  if (id && answer?.status === 200) {
+    const mounts = (JSON.parse(answer.body) as { Mounts?: EngineMount[] }).Mounts ?? [];
+    container = { id, mounts };
+  }
+  const resolved = resolveHostPaths({
+    configDir: configDir(env),
+    dataDir: dataDir(env),
+    ...(env.CAMPUS_SYNC_HOST_CONFIG_DIR ? { givenConfigDir: env.CAMPUS_SYNC_HOST_CONFIG_DIR } : {}),
+    ...(env.CAMPUS_SYNC_HOST_DATA_DIR ? { givenDataDir: env.CAMPUS_SYNC_HOST_DATA_DIR } : {}),
+    ...(container ? { container } : {}),
+  });
+  if ('error' in resolved) throw new ConfigError(resolved.error);
+  return { ...settings, ...resolved };
 }
 
 /** How long `auto` waits for the engine's `/_ping` before choosing the process runtime. */

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { configDir, dataDir } from '../config/index.js';
-import { createLogger, describeError, wantsJson } from '../lib/index.js';
-import { CONTROL_SOCKET, createSupervisor, startCompanion, startControlServer } from '../supervisor/index.js';
+import { createLogger, describeError, wantsJson, type Logger } from '../lib/index.js';
+import { CONTROL_SOCKET, createSupervisor, startCompanion, startControlServer, SUPERVISOR_DIR } from '../supervisor/index.js';
+import { API_KEY_FILE, dashboardUrl, ensureApiKey, keysGivenByEnv } from './api-key.js';
 import { EXIT } from './output.js';
 import { watchParentPipe } from './parent-pipe.js';
 import { openRuntime, parseRuntimeChoice, supervisorIdentity } from './runtime.js';
@@ -37,7 +38,7 @@ export async function superviseVerb({ values, out }: VerbContext): Promise<numbe
   logger.info(`supervising ${configDir()} with the ${runtime.kind} runtime (data in ${dataDir()})`);
   // The reporting API (`campus-sync serve`) in its own process beside the workers: the one writer of the store.
   const api = apiWanted(values['no-api'] === true, process.env)
-    ? startCompanion({ name: 'api', args: ['serve', ...(out.json ? ['--json'] : [])], logger })
+    ? startCompanion({ name: 'api', args: ['serve', ...(out.json ? ['--json'] : [])], logger, env: await apiEnv(logger) })
     : null;
   let stopping: Promise<void> | null = null;
   let resolveStopped!: () => void;
@@ -73,6 +74,28 @@ export async function superviseVerb({ values, out }: VerbContext): Promise<numbe
   }
   await stopped;
   return EXIT.ok;
+}
+
+/**
+ * The API companion's environment: with no key set (API_KEY, API_KEYS, API_KEYS_FILE), the key made at the
+ * first start (api-key.ts) as its API_KEYS_FILE. The key is printed in this log once, when it is made, with
+ * the URL to open; every start names the URL.
+ */
+async function apiEnv(logger: Logger): Promise<NodeJS.ProcessEnv> {
+  const { url, network } = dashboardUrl(process.env);
+  const env = { ...process.env };
+  if (!keysGivenByEnv(process.env)) {
+    const made = await ensureApiKey(dataDir());
+    if (made.setAside) logger.warn(`the API key file was damaged: set aside as ${made.setAside}, a new key was made`);
+    if (made.created) logger.warn(`dashboard and API key made for this installation: ${made.key} — open ${url} and sign in with it (\`./campus-sync api-key\` shows it again; kept in data/${SUPERVISOR_DIR}/${API_KEY_FILE})`);
+    env.API_KEYS_FILE = made.path;
+  }
+  logger.info(
+    network
+      ? `dashboard: ${url} — open it from a phone or computer on the same network (CAMPUS_SYNC_API_BIND=0.0.0.0: every device on the network reaches it; the key guards it)`
+      : `dashboard: ${url} (this machine only; CAMPUS_SYNC_API_BIND=0.0.0.0 in .env opens it to the home network)`,
+  );
+  return env;
 }
 
 /** The API runs unless `--no-api` or CAMPUS_SYNC_API=off (0, false, no). */

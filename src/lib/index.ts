@@ -6,3 +6,4 @@ export * from './clock.js';
 export * from './redact.js';
 export * from './logger.js';
 export * from './i18n.js';
+export * from './container-id.js';

@@ -23,3 +23,4 @@ export { loadWorkerTemplate, renderWorkerService, toCreateOptions, specHash, con
 export { renderStaticCompose } from './compose-static.js';
 export { startControlServer, controlRequest, CONTROL_SOCKET, type ControlServer } from './control.js';
 export { startCompanion, COMPANION_TRANSITIONS, COMPANION_STOP_GRACE_MS, type Companion, type CompanionOptions, type CompanionState } from './companion.js';
+export { hostPathThroughMounts, resolveHostPaths, type EngineMount } from './host-paths.js';

@@ -74,6 +74,17 @@ describe('status', () => {
     expect(await instanceStatus({ name: '../etc', dataDir: ws.data, configError: 'bad name' })).toEqual({ name: '../etc', state: 'invalid', configError: 'bad name', restartCount: 0 });
   });
 
+  it('a running worker whose runs the lock refuses is "failing", with the reason', async () => {
+    const ws = await workspace();
+    const refused = { reason: 'alice: a run is already in progress (pid 7)', since: '2025-03-01T10:46:00.000Z' };
+    await writeFile(join(ws.data, 'alice', 'worker.json'), JSON.stringify({ pid: 1, state: 'idle', nextRun: null, runRefused: refused }));
+    const s = await instanceStatus({ name: 'alice', dataDir: ws.data, actual: actual('alice', 'running') });
+    expect(s.state).toBe('failing');
+    expect(s.reason).toBe('runs refused since 2025-03-01T10:46:00.000Z: alice: a run is already in progress (pid 7)');
+    // A stopped container stays "stopped": its old refusal is history.
+    expect((await instanceStatus({ name: 'alice', dataDir: ws.data, actual: actual('alice', 'exited') })).state).toBe('stopped');
+  });
+
   it('an invalid config is "invalid" even while its old worker runs', async () => {
     const ws = await workspace();
     const list = await buildInstances({ desired: ['alice'], invalid: [{ name: 'bob', error: 'bob.yml: broken' }], actual: [actual('bob', 'running'), actual('zoe', 'running')], dataDir: ws.data });

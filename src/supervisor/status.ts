@@ -15,7 +15,8 @@ export const HEARTBEAT_STALE_MS = 90_000;
 /** Restarts after which a runtime's `restarting` worker is reported as crash-looping (as the crash tracker's default). */
 export const CRASH_LOOP_RESTARTS = 3;
 
-const instanceStateSchema = z.enum(['running', 'stopped', 'crash-looping', 'invalid', 'starting', 'missing']);
+/** `failing`: the worker runs, but its runs are refused (`reason` says why: a run lock that stays held). */
+const instanceStateSchema = z.enum(['running', 'failing', 'stopped', 'crash-looping', 'invalid', 'starting', 'missing']);
 export type InstanceState = z.infer<typeof instanceStateSchema>;
 
 const lastRunSummarySchema = z.object({
@@ -30,6 +31,8 @@ const instanceStatusSchema = z.object({
   name: z.string(),
   state: instanceStateSchema,
   configError: z.string().optional(),
+  /** Why a `failing` worker's runs do not happen. */
+  reason: z.string().optional(),
   lastRun: lastRunSummarySchema.optional(),
   nextRun: z.string().nullable().optional(),
   restartCount: z.number(),
@@ -116,10 +119,16 @@ export async function instanceStatus(opts: {
     if (last.error) status.lastRun.error = last.error;
   }
   const worker = await readFile(join(dir, WORKER_STATUS_FILE), 'utf8').then(
-    (t) => JSON.parse(t) as { nextRun?: string | null },
+    (t) => JSON.parse(t) as { nextRun?: string | null; runRefused?: { reason?: unknown; since?: unknown } } | null,
     () => null,
   );
   if (worker) status.nextRun = typeof worker.nextRun === 'string' ? worker.nextRun : null;
+  // A container that runs is not a worker that works: runs refused by the lock make it failing, with why.
+  const refused = worker?.runRefused;
+  if (status.state === 'running' && refused && typeof refused.reason === 'string') {
+    status.state = 'failing';
+    status.reason = `runs refused since ${typeof refused.since === 'string' ? refused.since : '?'}: ${refused.reason}`;
+  }
   return status;
 }
 

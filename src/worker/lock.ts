@@ -1,16 +1,13 @@
-import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
+import { link, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CampusSyncError } from '../lib/index.js';
+import { CampusSyncError, writeFileAtomic, type Logger } from '../lib/index.js';
+import { currentHere, holderRecord, judgeHolder, LOCK_MAX_BYTES, LOCK_REFRESH_MS, parseLock, type Here } from './lock-holder.js';
 
+export { FOREIGN_LOCK_STALE_MS, LOCK_REFRESH_MS } from './lock-holder.js';
 export const LOCK_FILE = 'run.lock';
-/** The holder rewrites its lock's time this often while it runs, so other hosts can tell it is alive. */
-export const LOCK_REFRESH_MS = 20_000;
-/**
- * A lock from another host (another container: its pids mean nothing here) is stale once its time is this
- * old: three missed refreshes. A crashed container's lock is taken over within 90 s; a live one never is.
- */
-export const FOREIGN_LOCK_STALE_MS = 90_000;
+/** Where a damaged lock file is moved (`run.lock.damaged-<time>`): kept for a look, never read again. */
+export const DAMAGED_LOCK_SUFFIX = '.damaged-';
 
 export interface RunLock {
   release(): Promise<void>;
@@ -23,69 +20,135 @@ export class LockedError extends CampusSyncError {
   }
 }
 
+export interface AcquireOptions {
+  /** Says when a stale lock is taken over or a damaged one set aside. */
+  logger?: Logger;
+  /** This process as a lock sees it (tests give another one). */
+  here?: Here;
+  now?: () => Date;
+}
+
+/** Lock files this process holds now (path → its content), released on any exit, even process.exit(). */
+const heldHere = new Map<string, string>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const [path, content] of heldHere) {
+      try {
+        if (readFileSync(path, 'utf8') === content) rmSync(path, { force: true });
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
+
 /**
- * Takes the instance's run lock (O_EXCL file with pid, host and a time refreshed while the run lasts). A lock
- * left by a killed process is stale and taken over: on this host when its pid is gone (or is ours); from
- * another host (a worker container, while `run-once` runs in the API's) when its time stopped moving.
+ * Takes the instance's run lock: an O_EXCL file naming its holder by boot id, container, pid namespace,
+ * pid and that pid's start time, with a time refreshed while the run lasts (lock-holder.ts judges it).
+ * A lock whose holder is gone is taken over; a damaged one is set aside; a live one refuses (LockedError).
  */
-export async function acquireRunLock(dir: string, instance: string): Promise<RunLock> {
+export async function acquireRunLock(dir: string, instance: string, opts: AcquireOptions = {}): Promise<RunLock> {
   const path = join(dir, LOCK_FILE);
+  const here = opts.here ?? currentHere();
+  const now = opts.now ?? (() => new Date());
   await mkdir(dir, { recursive: true });
-  const content = JSON.stringify({ pid: process.pid, host: hostname(), at: new Date().toISOString() });
-  for (let attempt = 0; attempt < 2; attempt++) {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const content = JSON.stringify(holderRecord(instance, here, now()));
     try {
       const handle = await open(path, 'wx', 0o600);
-      await handle.writeFile(content);
-      await handle.close();
-      const refresh = setInterval(() => {
-        const fresh = JSON.stringify({ pid: process.pid, host: hostname(), at: new Date().toISOString() });
-        writeFile(path, fresh, { mode: 0o600 }).catch(() => {});
-      }, LOCK_REFRESH_MS);
-      refresh.unref();
-      return {
-        release: async () => {
-          clearInterval(refresh);
-          await rm(path, { force: true });
-        },
-      };
+      try {
+        await handle.writeFile(content);
+      } finally {
+        await handle.close();
+      }
+      return holdLock(path, content, instance, here, now);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = await readHolder(path);
-      if (holder && isAlive(holder)) {
-        throw new LockedError(`${instance}: a run is already in progress (pid ${holder.pid})`);
-      }
-      await rm(path, { force: true });
     }
-  }
-  throw new LockedError(`${instance}: could not take the run lock ${path}`);
-}
-
-interface Holder {
-  pid: number;
-  host: string;
-  /** ms since the epoch of its last refresh (NaN when the lock has none: an older version wrote it). */
-  at: number;
-}
-
-async function readHolder(path: string): Promise<Holder | null> {
-  try {
-    const parsed = JSON.parse(await readFile(path, 'utf8')) as { pid?: unknown; host?: unknown; at?: unknown };
-    if (typeof parsed.pid === 'number' && typeof parsed.host === 'string') {
-      return { pid: parsed.pid, host: parsed.host, at: typeof parsed.at === 'string' ? Date.parse(parsed.at) : NaN };
+    const text = await readLockText(path);
+    if (text === null) continue; // gone meanwhile: try again
+    const parsed = parseLock(text, instance);
+    const verdict = judgeHolder(parsed, here, now().getTime(), heldHere.has(path));
+    if (verdict.live) {
+      const pid = parsed.kind === 'holder' ? parsed.holder.pid : parsed.kind === 'legacy' ? parsed.pid : 0;
+      throw new LockedError(`${instance}: a run is already in progress (pid ${pid}${verdict.why.startsWith('held in') ? `, ${verdict.why}` : ''})`);
     }
-  } catch {
-    // unreadable lock: written by a process killed mid-write, so stale
+    if (parsed.kind === 'damaged') {
+      const aside = `${path}${DAMAGED_LOCK_SUFFIX}${now().toISOString().replace(/[:.]/g, '-')}`;
+      opts.logger?.warn(`${instance}: the run lock ${path} is damaged (${parsed.why}): set aside as ${aside}, taken as stale`);
+      await rename(path, aside).catch(() => {});
+      continue;
+    }
+    opts.logger?.info(`${instance}: taking over a stale run lock (${verdict.why})`);
+    await removeIfUnchanged(path, text);
   }
-  return null;
+  throw new LockedError(`${instance}: could not take the run lock ${path} (other runs keep taking it)`);
 }
 
-function isAlive(holder: Holder): boolean {
-  if (holder.host !== hostname()) return Date.now() - holder.at < FOREIGN_LOCK_STALE_MS;
-  if (holder.pid === process.pid) return false;
+/** The lock's text, at most LOCK_MAX_BYTES + 1 of it (a huge file is damaged, and not read whole); null when gone. */
+async function readLockText(path: string): Promise<string | null> {
   try {
-    process.kill(holder.pid, 0);
-    return true;
+    const handle = await open(path, 'r');
+    try {
+      const buf = Buffer.alloc(LOCK_MAX_BYTES + 1);
+      const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+      return buf.subarray(0, bytesRead).toString('utf8');
+    } finally {
+      await handle.close();
+    }
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
   }
+}
+
+/**
+ * Removes a stale lock only if it is still the one judged: moved away atomically first, so two processes
+ * taking over the same stale lock cannot remove the fresh lock one of them just made. When it turns out
+ * to be another's fresh lock, it is linked back (link fails rather than overwrite a newer one).
+ */
+async function removeIfUnchanged(path: string, judged: string): Promise<void> {
+  const grabbed = `${path}.${process.pid}-${Date.now()}`;
+  try {
+    await rename(path, grabbed);
+  } catch {
+    return; // already gone
+  }
+  const text = await readFile(grabbed, 'utf8').catch(() => '');
+  if (text !== judged) await link(grabbed, path).catch(() => {});
+  await rm(grabbed, { force: true });
+}
+
+function holdLock(path: string, first: string, instance: string, here: Here, now: () => Date): RunLock {
+  installExitHook();
+  heldHere.set(path, first);
+  let refreshing: Promise<void> = Promise.resolve();
+  // Atomic rewrites (temp + rename): a reader never sees a half-written lock and takes it for damaged.
+  // A lock that no longer names us (taken over after a long freeze) is left to its new holder.
+  const refresh = async (): Promise<void> => {
+    const current = await readFile(path, 'utf8').catch(() => null);
+    if (current !== heldHere.get(path)) return;
+    const fresh = JSON.stringify(holderRecord(instance, here, now()));
+    await writeFileAtomic(path, fresh, 0o600);
+    heldHere.set(path, fresh);
+  };
+  const timer = setInterval(() => {
+    refreshing = refreshing.then(refresh).catch(() => {});
+  }, LOCK_REFRESH_MS);
+  timer.unref();
+  let released = false;
+  return {
+    release: async () => {
+      if (released) return;
+      released = true;
+      clearInterval(timer);
+      await refreshing;
+      const current = await readFile(path, 'utf8').catch(() => null);
+      if (current === heldHere.get(path)) await rm(path, { force: true });
+      heldHere.delete(path);
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,13 +48,17 @@ describe('runSync', () => {
     await ecal?.close();
   });
 
-  it('a dry run plans without writing anything, run history included', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'cs-run-'));
+  it('a dry run plans without writing anything at all: no state, no errors.log, no run history, not even its folder', async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'cs-run-')), 'zoe');
     const { record, plan } = await runSync({ config, dir, logger: silentLogger, dryRun: true });
     expect(record.outcome).toBe('dry-run');
     expect(plan?.counts.create).toBe(4);
     expect(ecal.events()).toHaveLength(0);
-    expect(await readLastRun(dir)).toBeNull();
+    await expect(readdir(dir)).rejects.toMatchObject({ code: 'ENOENT' });
+    // A failing dry run (refused login) writes nothing either.
+    const failed = await runSync({ config: { ...config, moncampus: { ...config.moncampus!, password: 'wrong' } }, dir, logger: silentLogger, dryRun: true });
+    expect(failed.record.outcome).toBe('failed');
+    await expect(readdir(dir)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('ECAL writes that keep failing make a partial run: recorded, logged, and completed by the next run', async () => {
@@ -108,5 +112,18 @@ describe('runSync', () => {
     } finally {
       mc.setCourses(COURSES);
     }
+  });
+
+  it('a state file that cannot be read fails the run, says so, and releases the run lock', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cs-run-'));
+    // A directory where state.json should be: reading it fails with EISDIR, not a parse error.
+    await mkdir(join(dir, 'state.json'));
+    const { record } = await runSync({ config, dir, logger: silentLogger });
+    expect(record).toMatchObject({ outcome: 'failed', phase: 'state' });
+    expect(record.error).toMatch(/EISDIR/);
+    expect(await readFile(join(dir, 'errors.log'), 'utf8')).toMatch(/ state .*EISDIR/);
+    await expect(readFile(join(dir, 'run.lock'))).rejects.toMatchObject({ code: 'ENOENT' });
+    await rm(join(dir, 'state.json'), { recursive: true });
+    expect((await runSync({ config, dir, logger: silentLogger })).record.outcome).toBe('success');
   });
 });

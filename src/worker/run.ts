@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { resolveWindow, type InstanceConfig } from '../config/index.js';
-import { createMonCampusClient, normaliseCourses } from '../agenda/index.js';
+import { createMonCampusClient, normaliseCourses, type MonCampusClient } from '../agenda/index.js';
 import {
   createEcalClient,
   eventReference,
@@ -47,7 +47,7 @@ export interface RunOptions {
   /** `data/<name>/`: state, errors.log, calendar.ics, run records. */
   dir: string;
   logger: Logger;
-  /** Plan only: nothing is written to ECAL, the ICS file, or the run history. */
+  /** Plan only: nothing is written anywhere (ECAL, the ICS file, state, errors.log, the run history). */
   dryRun?: boolean;
   clock?: Clock;
   /** Aborting stops new ECAL writes; writes in flight finish (two-stage shutdown, first stage). */
@@ -91,34 +91,39 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     icsWritten: false,
   };
   const result: RunResult = { record, events: [] };
-  let phase: Phase = 'login';
+  let phase: Phase = 'state';
   let ecal: EcalClient | undefined;
-  const lock = opts.dryRun ? undefined : await acquireRunLock(dir, config.name);
-  const state = await loadState(dir, logger);
-  const sameUser = state.moncampusUser === config.moncampus.username;
-  const moncampus = createMonCampusClient({
-    url: config.moncampus.url,
-    casUrl: config.moncampus.casUrl,
-    username: config.moncampus.username,
-    password: config.moncampus.password,
-    cookies: sameUser ? state.moncampusCookies : {},
-    ...(sameUser && state.moncampusCourses !== undefined ? { previousCourses: state.moncampusCourses } : {}),
-    logger: logger.child({ phase: 'login' }),
-  });
-  /** What the state keeps of MonCampus: the session, whose it is, and how many records it last gave. */
-  const moncampusState = () => {
-    const received = moncampus.lastReceived();
-    return {
-      moncampusCookies: moncampus.cookies(),
-      moncampusUser: config.moncampus.username,
-      ...(received !== undefined ? { moncampusCourses: received } : {}),
-    };
-  };
+  const lock = opts.dryRun ? undefined : await acquireRunLock(dir, config.name, { logger });
+  let moncampus: MonCampusClient | undefined;
   try {
+    // Inside the try: a state file that cannot be read still ends in a failed run record and a released lock.
+    const state = await loadState(dir, logger);
+    const sameUser = state.moncampusUser === config.moncampus.username;
+    const mc = createMonCampusClient({
+      url: config.moncampus.url,
+      casUrl: config.moncampus.casUrl,
+      username: config.moncampus.username,
+      password: config.moncampus.password,
+      cookies: sameUser ? state.moncampusCookies : {},
+      ...(sameUser && state.moncampusCourses !== undefined ? { previousCourses: state.moncampusCourses } : {}),
+      logger: logger.child({ phase: 'login' }),
+    });
+    moncampus = mc;
+    /** What the state keeps of MonCampus: the session, whose it is, and how many records it last gave. */
+    const moncampusState = () => {
+      const received = mc.lastReceived();
+      return {
+        moncampusCookies: mc.cookies(),
+        moncampusUser: config.moncampus.username,
+        ...(received !== undefined ? { moncampusCourses: received } : {}),
+      };
+    };
+    phase = 'login';
     const window = resolveWindow(config.moncampus.window, config.timezone, started);
-    const courses = await moncampus.fetchCourses(window).finally(async () => {
+    const courses = await mc.fetchCourses(window).finally(async () => {
       // Keep the session even when the fetch failed after a good login: the next run needs no login.
-      await saveState(dir, { ...state, ...moncampusState() });
+      // A dry run writes nothing at all, state included.
+      if (!opts.dryRun) await saveState(dir, { ...state, ...moncampusState() });
     });
     phase = 'fetch';
     const { events, skipped } = normaliseCourses(courses, { timezone: config.timezone });
@@ -221,14 +226,16 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     if (err instanceof AuthError) record.authFailed = true;
     record.error = redact(describeError(err));
     logger.error(record.error, { phase: where });
-    await errors.append(where, record.error, clock.now()).catch((e: unknown) => logger.error(`cannot write ${ERRORS_FILE}: ${describeError(e)}`));
+    if (!opts.dryRun) await errors.append(where, record.error, clock.now()).catch((e: unknown) => logger.error(`cannot write ${ERRORS_FILE}: ${describeError(e)}`));
   } finally {
     const finished = clock.now();
     record.finishedAt = finished.toISOString();
     record.durationMs = finished.getTime() - started.getTime();
-    const mc = moncampus.stats();
-    record.logins = mc.logins;
-    record.requests.moncampus = mc.requests;
+    if (moncampus) {
+      const st = moncampus.stats();
+      record.logins = st.logins;
+      record.requests.moncampus = st.requests;
+    }
     if (ecal) {
       const st = ecal.stats();
       record.requests.ecal = st.requests;

@@ -6,6 +6,7 @@ import { createAlert, createChannel, createOutbox, type NewAlert, type Outbox } 
 import { createSlotWatcher, type SlotWatcher } from '../slots/index.js';
 import { alertsForRun, initialAlertMemory } from './alerts.js';
 import { createErrorFile, ERRORS_FILE } from './error-file.js';
+import { FOREIGN_LOCK_STALE_MS, LOCK_REFRESH_MS, LockedError } from './lock.js';
 import { hasTimetable, runSync, type RunResult } from './run.js';
 import { loadState, saveState } from './state.js';
 
@@ -16,6 +17,14 @@ export const ALERTS_JOURNAL_FILE = 'alerts.jsonl';
 export const OUTBOX_DRAIN_MS = 5_000;
 /** SIGTERM lets the run in flight finish its ECAL writes for this long; Docker's own stop timeout is 10 s. */
 export const SHUTDOWN_GRACE_MS = 9_000;
+
+/**
+ * A run refused by the run lock is tried again after this long: by then a lock its holder left behind in
+ * another container has stopped being refreshed for longer than the staleness limit, and is taken over.
+ */
+export const REFUSED_RETRY_MS = FOREIGN_LOCK_STALE_MS + LOCK_REFRESH_MS;
+/** Bounded: after this many refused retries in a row the worker waits for its schedule again. */
+export const REFUSED_RETRY_LIMIT = 3;
 
 export type WorkerState = 'idle' | 'running' | 'stopping' | 'stopped';
 
@@ -63,6 +72,9 @@ export function startWorker(opts: WorkerOptions): Worker {
   /** A slot-watcher-only config has no timetable: no sync is scheduled, "run now" checks the slots. */
   const syncsTimetable = hasTimetable(config);
   let runOnceOk = false;
+  /** Set while runs are refused (the lock is held): worker.json says so, and `status` shows it failing. */
+  let refused: { reason: string; since: string; count: number } | null = null;
+  let refusedRetry: NodeJS.Timeout | undefined;
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
 
@@ -154,6 +166,7 @@ export function startWorker(opts: WorkerOptions): Worker {
       schedule: config.schedule,
       timezone: config.timezone,
       nextRun: task?.getNextRun()?.toISOString() ?? null,
+      ...(refused ? { runRefused: { reason: refused.reason, since: refused.since } } : {}),
       updatedAt: clock.now().toISOString(),
     };
     await writeFileAtomic(join(opts.dir, WORKER_STATUS_FILE), `${JSON.stringify(status, null, 2)}\n`, 0o644).catch(() => {});
@@ -175,6 +188,8 @@ export function startWorker(opts: WorkerOptions): Worker {
     inFlight = runSync({ config, dir: opts.dir, logger, clock, signal: abort.signal });
     try {
       const result = await inFlight;
+      if (refused) logger.info(`runs are taken again (refused since ${refused.since})`);
+      refused = null;
       const r = result.record;
       const c = r.counts;
       const line = `run ${r.outcome} in ${r.durationMs} ms: ${c.created} created, ${c.updated} updated, ${c.adopted} adopted, ${c.deleted} deleted, ${c.unchanged} unchanged, ${c.failed} failed`;
@@ -185,12 +200,25 @@ export function startWorker(opts: WorkerOptions): Worker {
       return result;
     } catch (err) {
       logger.error(`run could not start: ${describeError(err)}`);
+      if (err instanceof LockedError) await onRefused(err.message);
       return null;
     } finally {
       inFlight = null;
       abort = null;
       // A stop() during the run moved us to 'stopping': then the worker does not go back to idle.
       if ((state as WorkerState) === 'running') move('idle');
+    }
+  };
+
+  /** A run the lock refused: said once per reason in errors.log, shown by status, retried a few times. */
+  const onRefused = async (reason: string): Promise<void> => {
+    const changed = refused?.reason !== reason;
+    refused = { reason, since: refused?.since ?? clock.now().toISOString(), count: (refused?.count ?? 0) + 1 };
+    if (changed) await errorFile.append('state', `run refused: ${reason}`, clock.now()).catch((e: unknown) => logger.error(`cannot write ${ERRORS_FILE}: ${describeError(e)}`));
+    if (!opts.runOnce && refused.count <= REFUSED_RETRY_LIMIT) {
+      clearTimeout(refusedRetry);
+      refusedRetry = setTimeout(() => void trigger('retry after a refused run'), REFUSED_RETRY_MS);
+      refusedRetry.unref();
     }
   };
 
@@ -238,6 +266,7 @@ export function startWorker(opts: WorkerOptions): Worker {
         await done;
         return true;
       }
+      clearTimeout(refusedRetry);
       await task?.destroy();
       for (const t of slotTasks) await t.destroy();
       const running = inFlight;
