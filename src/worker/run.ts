@@ -20,6 +20,7 @@ import {
   type Phase,
 } from '../lib/index.js';
 import { createErrorFile, ERRORS_FILE } from './error-file.js';
+import { recoverInstanceFiles } from './instance-files.js';
 import { acquireRunLock } from './lock.js';
 import { writeRunRecord, zeroCounts, type RunRecord } from './run-record.js';
 import { loadState, saveState } from './state.js';
@@ -84,6 +85,8 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
   let phase: Phase = 'login';
   let ecal: EcalClient | undefined;
   const lock = opts.dryRun ? undefined : await acquireRunLock(dir, config.name);
+  // Under the lock, before any file is read: a file a power cut damaged is set aside and rebuilt below.
+  if (!opts.dryRun) await recoverInstanceFiles(dir, { logger, errors, now: clock.now() });
   const state = await loadState(dir, logger);
   const sameUser = state.moncampusUser === config.moncampus.username;
   const moncampus = createMonCampusClient({
