@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DateTime } from 'luxon';
-import { escapeHtml, parseCookies, queryRecord, readBody, redirect, sendJson, sendText, startServer, type SimServer } from './http-util.js';
+import { escapeHtml, parseCookies, queryRecord, readBody, redirect, sendJson, sendText, startServer, type SimIntercept, type SimServer } from './http-util.js';
 
 export interface SimCourseSpec {
   /** NoCours. */
@@ -45,6 +45,8 @@ export interface MonCampusSimOptions {
    * their CAS cookies between logins.
    */
   casSso?: boolean;
+  /** Chaos tests: injected 429/5xx, dropped connections and kill points during login and fetch (http-util's SimIntercept). */
+  intercept?: SimIntercept;
 }
 
 export interface SimRequest {
@@ -480,10 +482,11 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
   };
 
   const latency = (): number => latencyMs;
-  const edt: SimServer = await startServer(edtHandler, { onFinish: log('edt'), latencyMs: latency });
+  const intercept = opts.intercept ? { intercept: opts.intercept } : {};
+  const edt: SimServer = await startServer(edtHandler, { onFinish: log('edt'), latencyMs: latency, ...intercept });
   let cas: SimServer;
   try {
-    cas = await startServer(casHandler, { onFinish: log('cas'), latencyMs: latency });
+    cas = await startServer(casHandler, { onFinish: log('cas'), latencyMs: latency, ...intercept });
   } catch (err) {
     await edt.close();
     throw err;
