@@ -59,6 +59,11 @@ describe('feed', () => {
     expect(await icsFeed(dirs.dataDir, 'erin', 'x'.repeat(43))).toEqual({ status: 404 });
     expect(await icsFeed(dirs.dataDir, 'erin', null)).toEqual({ status: 404 });
     expect(await icsFeed(dirs.dataDir, 'nobody', token)).toEqual({ status: 404 });
+    // Damaged by a power cut: never served.
+    await writeFile(join(dirs.dataDir, 'erin', ICS_FILE), Buffer.alloc(body.length));
+    expect(await icsFeed(dirs.dataDir, 'erin', token)).toEqual({ status: 404 });
+    await writeFile(join(dirs.dataDir, 'erin', ICS_FILE), body.subarray(0, 20));
+    expect(await icsFeed(dirs.dataDir, 'erin', token)).toEqual({ status: 404 });
   });
 
   it('compares If-None-Match as RFC 9110 says', () => {

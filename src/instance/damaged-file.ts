@@ -49,6 +49,16 @@ export function jsonDamage(bytes: Uint8Array, valid: (value: unknown) => boolean
   return valid(value) ? undefined : 'valid JSON of the wrong shape';
 }
 
+/** A calendar file that is whole: it opens and closes its VCALENDAR (a cut one does not close it). */
+export function isWholeCalendar(text: string): boolean {
+  return text.startsWith('BEGIN:VCALENDAR') && text.trimEnd().endsWith('END:VCALENDAR');
+}
+
+/** Why these bytes are not a whole calendar file; undefined when they are. */
+export function icsDamage(bytes: Uint8Array): string | undefined {
+  return textDamage(bytes) ?? (isWholeCalendar(Buffer.from(bytes).toString('utf8')) ? undefined : 'not a complete calendar (cut short?)');
+}
+
 /** `state.json.damaged-20261206T133500123Z`: sorts by time, never clashes with a live file's name. */
 export function setAsideName(file: string, now: Date): string {
   return `${file}.damaged-${now.toISOString().replace(/[-:]/g, '')}`;

@@ -1,1 +1,1 @@
-export { checkInstanceFile, describeDamage, jsonDamage, setAsideName, textDamage, type DamageReport, type FileRule } from './damaged-file.js';
+export { checkInstanceFile, describeDamage, icsDamage, isWholeCalendar, jsonDamage, setAsideName, textDamage, type DamageReport, type FileRule } from './damaged-file.js';

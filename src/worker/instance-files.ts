@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { checkInstanceFile, describeDamage, type DamageReport, type FileRule } from '../instance/index.js';
+import { checkInstanceFile, describeDamage, isWholeCalendar, type DamageReport, type FileRule } from '../instance/index.js';
 import type { Logger } from '../lib/index.js';
 import type { ErrorFile } from './error-file.js';
 import { ERRORS_FILE } from './error-file.js';
@@ -40,7 +40,7 @@ export function instanceFileRules(): FileRule[] {
     },
     { name: LAST_RUN_FILE, kind: 'json', valid: (v) => isObject(v) && typeof v.outcome === 'string' && typeof v.finishedAt === 'string' },
     { name: WORKER_STATUS_FILE, kind: 'json', valid: (v) => isObject(v) && typeof v.state === 'string' },
-    { name: ICS_FILE, kind: 'text', valid: (t) => t.startsWith('BEGIN:VCALENDAR') && t.trimEnd().endsWith('END:VCALENDAR') },
+    { name: ICS_FILE, kind: 'text', valid: isWholeCalendar },
     { name: ERRORS_FILE, kind: 'lines', goodLine: (l) => ERROR_LINE.test(l) },
     { name: RUN_HISTORY_FILE, kind: 'lines', goodLine: jsonLine((v) => typeof v.outcome === 'string' && typeof v.startedAt === 'string') },
     { name: ALERTS_JOURNAL_FILE, kind: 'lines', goodLine: jsonLine((v) => typeof v.alertId === 'string') },
