@@ -78,7 +78,15 @@ describe(`chaos: ${RUNS} run-once runs killed under faults (seed ${SEED})`, () =
   };
 
   const ours = () => ecal.events().filter((e) => e.reference?.startsWith('campus-sync:alice:'));
-  const converged = () => JSON.stringify(ecalKeys(ours())) === JSON.stringify(expectedKeys(courses)) && duplicateReferences(ecal.events()).length === 0;
+  /**
+   * ECAL shows exactly the timetable: every expected (date, time, title) and nothing else, no reference
+   * twice. Two courses of one slot and title stay two events (their references differ), so keys are
+   * compared as sets and the count is bounded by the courses.
+   */
+  const converged = () =>
+    JSON.stringify([...new Set(ecalKeys(ours()))]) === JSON.stringify(expectedKeys(courses)) &&
+    duplicateReferences(ecal.events()).length === 0 &&
+    ours().length <= courses.length;
 
   beforeAll(async () => {
     mc = await startMonCampusSim({ users: { student: PASSWORD }, courses, intercept: intercept('moncampus') });
