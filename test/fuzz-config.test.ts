@@ -22,8 +22,8 @@ import { CLI, makeWorkspace, runCli, type Workspace } from './helpers.js';
  */
 const SEED = fuzzSeed();
 const RUNS = Number(process.env.CAMPUS_SYNC_FUZZ_RUNS) || 150;
-/** Files per batch through the CLI and the supervisor (each batch is one scan of a folder). */
-const BATCH = Math.min(RUNS, 40);
+/** Files per batch through the CLI and the supervisor (each batch is one scan of a folder); more in a long run. */
+const BATCH = Math.min(RUNS, RUNS > 150 ? 200 : 40);
 /** Generous for a Pi: the worst case (a 3 MB file) is refused unread in milliseconds here. */
 const MAX_CASE_MS = 3_000;
 /** The heap `validate` may use: enough for any accepted config, far too little to parse a hostile one whole. */
@@ -60,7 +60,9 @@ describe(`fuzz: hostile configs through the loader (seed ${SEED})`, () => {
 
   it(`refuses each generated case with a ConfigError naming the file and the key (${RUNS} cases)`, async () => {
     let n = 0;
+    let slowest = 0;
     const kinds = new Set<string>();
+    const perKind: Record<string, number> = {};
     await fc.assert(
       fc.asyncProperty(hostileCase(urls), async (c) => {
         const sub = join(dir, `run-${n++}`);
@@ -76,10 +78,13 @@ describe(`fuzz: hostile configs through the loader (seed ${SEED})`, () => {
         checkMessage((error as Error).message, file, c);
         expect(took, c.kind).toBeLessThan(MAX_CASE_MS);
         kinds.add(c.kind.replace(/-.*/, ''));
+        perKind[c.kind] = (perKind[c.kind] ?? 0) + 1;
+        slowest = Math.max(slowest, took);
         await rm(sub, { recursive: true, force: true });
       }),
       { seed: SEED, numRuns: RUNS },
     );
+    console.log(`fuzz-config summary: ${RUNS} cases, ${Object.keys(perKind).length} kinds, slowest ${Math.round(slowest)} ms: ${JSON.stringify(perKind)}`);
     // The generator reached every family (a seed that did not would test less than it claims).
     if (RUNS >= 100) expect([...kinds].sort()).toEqual(['alias', 'config', 'control', 'deep', 'enum', 'huge', 'long', 'not', 'number', 'secret', 'syntax', 'type', 'unknown', 'utf8']);
   }, 120_000);
