@@ -138,6 +138,16 @@ describe('power cuts: every file of data/<name>/ × every damage', () => {
     }
   }
 
+  it('a starting worker sets a damaged worker.json aside, says so, and writes a new one', async () => {
+    const file = join(dir(), 'worker.json');
+    await writeFile(file, Buffer.alloc(200));
+    const r = await runCli(['worker', 'alice'], { ...ws.env, RUN_ONCE: '1', LOG_FORMAT: 'text' });
+    expect(r.code, r.stderr).toBe(0);
+    expect((r.stdout + r.stderr).split('\n').filter((l) => l.includes(`${file} was damaged (NUL bytes)`))).toHaveLength(1);
+    const status = JSON.parse(await readFile(file, 'utf8')) as { state: string };
+    expect(typeof status.state).toBe('string');
+  });
+
   it('run-once says it on its output, naming the file', async () => {
     await writeFile(join(dir(), 'state.json'), Buffer.alloc(300));
     const r = await runCli(['run-once', 'alice'], { ...ws.env, LOG_FORMAT: 'text' });

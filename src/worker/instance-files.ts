@@ -51,9 +51,13 @@ export function instanceFileRules(): FileRule[] {
  * Before a run touches its files: every damaged one is set aside and said once, in the log and in
  * errors.log (errors.log itself is mended first, so that line lands on a line of its own).
  */
-export async function recoverInstanceFiles(dir: string, opts: { logger: Logger; errors: ErrorFile; now: Date }): Promise<DamageReport[]> {
+export async function recoverInstanceFiles(
+  dir: string,
+  opts: { logger: Logger; errors: ErrorFile; now: Date; only?: readonly string[] },
+): Promise<DamageReport[]> {
   const reports: DamageReport[] = [];
   for (const rule of instanceFileRules()) {
+    if (opts.only && !opts.only.includes(rule.name)) continue;
     try {
       const report = await checkInstanceFile(join(dir, rule.name), rule, opts.now);
       if (report) reports.push(report);
