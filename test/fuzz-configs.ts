@@ -52,7 +52,7 @@ export interface HostileCase {
   /** The error must carry a line number (`file:12:`). */
   line?: boolean;
   /** Files the config refers to: relative name → how to make it. */
-  secretFile?: { name: string; make: 'missing' | 'directory' | 'fifo' | 'dangling-link' | 'dev-zero' | 'empty' | 'huge' };
+  secretFile?: { name: string; make: 'missing' | 'directory' | 'fifo' | 'dangling-link' | 'dev-zero' | 'empty' | 'huge' | 'unreadable' };
 }
 
 /** Replaces the line starting with `prefix` (first match). */
@@ -141,7 +141,9 @@ export function hostileCase(urls: BaseUrls): fc.Arbitrary<HostileCase> {
   });
   const deep = fc.integer({ min: 17, max: 2000 }).map((d): HostileCase => ({ kind: 'deep', bytes: text([...base.slice(0, -1), `x: ${'['.repeat(d)}${']'.repeat(d)}`, '']), line: true }));
   const notAMap = fc.constantFrom('- a\n- b\n', '42\n', '"just text"\n', '', '# only a comment\n').map((t): HostileCase => ({ kind: 'not-a-map', bytes: Buffer.from(t) }));
-  const secretFile = fc.constantFrom('missing', 'directory', 'fifo', 'dangling-link', 'dev-zero', 'empty', 'huge' as const).map(
+  // Mode 000 stops everyone but root: as root (a container's default) that case would be a readable file.
+  const makes = ['missing', 'directory', 'fifo', 'dangling-link', 'dev-zero', 'empty', 'huge', ...(process.getuid?.() === 0 ? [] : ['unreadable'])] as const;
+  const secretFile = fc.constantFrom(...(makes as readonly NonNullable<HostileCase['secretFile']>['make'][])).map(
     (make): HostileCase => ({
       kind: `secret-file-${make}`,
       bytes: text(replaceLine(base, '  password:', '  passwordFile: secrets/pass.txt')),
@@ -189,6 +191,9 @@ export async function writeCase(dir: string, name: string, c: HostileCase): Prom
         break;
       case 'huge':
         await writeFile(target, FUZZ_PASSWORD.repeat(10_000));
+        break;
+      case 'unreadable':
+        await writeFile(target, `${FUZZ_PASSWORD}\n`, { mode: 0o000 });
         break;
     }
     bytes = Buffer.from(bytes.toString('utf8').replace('secrets/pass.txt', `${name}-secrets/pass.txt`));
