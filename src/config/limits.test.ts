@@ -75,7 +75,7 @@ describe('config limits', () => {
       'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]',
       'd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]',
     ].join('\n');
-    expect(await messageOf(parse(bomb))).toMatch(/^configs\/alice\.yml: invalid YAML: Excessive alias count/);
+    expect(await messageOf(parse(bomb))).toMatch(/^configs\/alice\.yml:2: b\[0\]: invalid YAML: Excessive alias count/);
   });
 
   it('refuses nesting past the depth limit and reports at most 20 lines plus a count', async () => {

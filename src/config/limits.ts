@@ -206,3 +206,16 @@ function codeOf(text: string): string {
   const c = CONTROL_CHARACTER.exec(text)?.[0] ?? '';
   return `U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
 }
+
+/** Line and key of the first `*alias` of a document, for an alias error the yaml package reports without them. */
+export function firstAlias(doc: Document, lineCounter: LineCounter): { line: number; path: PropertyKey[] } | undefined {
+  let found: { line: number; path: PropertyKey[] } | undefined;
+  visit(doc, {
+    Alias(_key, node, ancestors) {
+      const range = node.range;
+      found = { line: range ? lineCounter.linePos(range[0]).line : 1, path: keyPath(ancestors, node) };
+      return visit.BREAK;
+    },
+  });
+  return found;
+}

@@ -7,7 +7,7 @@ import { interpolateEnv, referencedVariables, type ConfigIssue } from './env.js'
 import { notifySecrets, type ChannelConfig } from './notify-schema.js';
 import { watcherSecrets, type SlotWatcherConfig } from './slots-schema.js';
 import { configErrorFrom, fromZodIssues } from './issues.js';
-import { configErrorAt, documentIssues, MAX_CONFIG_FILE_BYTES, MAX_SECRET_LENGTH, MAX_YAML_ALIASES, readConfigText } from './limits.js';
+import { configErrorAt, documentIssues, firstAlias, MAX_CONFIG_FILE_BYTES, MAX_SECRET_LENGTH, MAX_YAML_ALIASES, readConfigText } from './limits.js';
 import {
   displayPath,
   INSTANCE_NAME_PATTERN,
@@ -281,7 +281,10 @@ function parseYaml(text: string, shown: string): { value: Record<string, unknown
     return { value: doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) as Record<string, unknown>, warnings };
   } catch (err) {
     // The yaml package's own guards (an alias expanding into too many nodes): its message lacks the file.
-    throw new ConfigError(`${shown}: invalid YAML: ${err instanceof Error ? err.message : String(err)}`);
+    const at = firstAlias(doc, lineCounter);
+    const message = `invalid YAML: ${err instanceof Error ? err.message : String(err)}`;
+    if (at) throw configErrorAt(shown, [{ ...at, message }]);
+    throw new ConfigError(`${shown}: ${message}`);
   }
 }
 
