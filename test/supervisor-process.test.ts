@@ -9,7 +9,7 @@ import type { Runtime } from '../src/supervisor/interface.js';
 import { createProcessRuntime } from '../src/supervisor/process-runtime.js';
 import { readSupervisorStatus } from '../src/supervisor/status.js';
 import { createSupervisor, type Supervisor } from '../src/supervisor/supervisor.js';
-import { API_KEY, API_SECRET, CALENDAR_ID, CLI, PASSWORD, makeWorkspace, nestedConfig, startCli, waitFor, type Workspace } from './helpers.js';
+import { API_KEY, API_SECRET, CALENDAR_ID, CLI, PASSWORD, makeWorkspace, nestedConfig, runCli, startCli, waitFor, type Workspace } from './helpers.js';
 
 /** Small delays so a crash loop shows within a second or two; a minute of life resets the count. */
 const BACKOFF = { baseDelayMs: 150, maxDelayMs: 3_000, crashLoopAfter: 3, resetAfterMs: 60_000 };
@@ -96,6 +96,23 @@ describe('the supervisor with the process runtime', () => {
     ]);
     expect(log.lines.map((l) => l.message)).toEqual(expect.arrayContaining(['create alice: new config', 'create bob: new config']));
   });
+
+  it('`campus-sync status` without --runtime asks the running supervisor, even where a Docker engine answers', async () => {
+    await until('a heartbeat in status.json', async () => (await readSupervisorStatus(ws.data))?.runtime === 'process', 5_000);
+    // CAMPUS_SYNC_RUNTIME unset: the auto choice, which probes Docker when no supervisor runs.
+    const env = { ...ws.env, CAMPUS_SYNC_RUNTIME: '' };
+    const auto = await runCli(['status', '--json'], env);
+    expect(auto.code).toBe(0);
+    const status = JSON.parse(auto.stdout) as { runtime: string; instances: { name: string; state: string }[] };
+    expect(status.runtime).toBe('process');
+    expect(status.instances.map((i) => [i.name, i.state])).toEqual([
+      ['alice', 'running'],
+      ['bob', 'running'],
+    ]);
+    // --runtime still forces one: a docker view where the engine answers, else a clear runtime error; never the process one.
+    const forced = await runCli(['status', '--json', '--runtime', 'docker'], env);
+    expect(forced.stdout === '' ? 'docker' : (JSON.parse(forced.stdout) as { runtime: string }).runtime).toBe('docker');
+  }, 30_000);
 
   it('a new config gets a worker', async () => {
     await write('carol', config('2025-09-30'));

@@ -62,6 +62,11 @@ describe('feed', () => {
     expect(await icsFeed(dirs.dataDir, 'erin', 'x'.repeat(43))).toEqual({ status: 404 });
     expect(await icsFeed(dirs.dataDir, 'erin', null)).toEqual({ status: 404 });
     expect(await icsFeed(dirs.dataDir, 'nobody', token)).toEqual({ status: 404 });
+    // Damaged by a power cut: never served.
+    await writeFile(join(dirs.dataDir, 'erin', ICS_FILE), Buffer.alloc(body.length));
+    expect(await icsFeed(dirs.dataDir, 'erin', token)).toEqual({ status: 404 });
+    await writeFile(join(dirs.dataDir, 'erin', ICS_FILE), body.subarray(0, 20));
+    expect(await icsFeed(dirs.dataDir, 'erin', token)).toEqual({ status: 404 });
   });
 
   it('sends Last-Modified (the file\'s time) and answers If-Modified-Since when there is no If-None-Match', async () => {

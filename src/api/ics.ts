@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { link, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isValidInstanceName } from '../config/index.js';
+import { icsDamage } from '../instance/index.js';
 import { secretEquals } from './keys.js';
 
 /** The worker's ICS export (its ICS_FILE; api/ may not import worker/, the test holds them together). */
@@ -130,6 +131,9 @@ export async function icsFeed(
   } catch {
     return { status: 404 };
   }
+  // A calendar a power cut damaged (NUL bytes, cut short) is never served: "no calendar yet" until the
+  // next run sets it aside and renders it again.
+  if (icsDamage(body) !== undefined) return { status: 404 };
   const etag = etagOf(body);
   const lastModified = httpDate(mtimeMs);
   const notModified = ifNoneMatch ? matchesIfNoneMatch(ifNoneMatch, etag) : notModifiedSince(ifModifiedSince, mtimeMs);

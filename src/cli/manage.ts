@@ -7,11 +7,12 @@ import { collectStatus, CONTROL_SOCKET, controlRequest, readSupervisorStatus, ty
 import { explainBuildFailure } from './build-failure.js';
 import { humanLogLine } from './log-lines.js';
 import { EXIT, UsageError, type Output } from './output.js';
-import { dockerSettings, openRuntime, parseRuntimeChoice, APP_ROOT } from './runtime.js';
+import { dockerSettings, openRuntime, parseRuntimeChoice, runtimeOfRunningSupervisor, APP_ROOT } from './runtime.js';
 import type { VerbContext } from './main.js';
 
 async function runtimeFor(values: VerbContext['values']): Promise<Runtime> {
-  return openRuntime(parseRuntimeChoice(values.runtime), createLogger({ instance: 'cli', level: 'warn' }));
+  const { choice } = await runtimeOfRunningSupervisor(parseRuntimeChoice(values.runtime), dataDir());
+  return openRuntime(choice, createLogger({ instance: 'cli', level: 'warn' }));
 }
 
 function checkName(name: string | undefined): void {

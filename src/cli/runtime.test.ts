@@ -1,7 +1,10 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildWorkerSpec, loadWorkerTemplateSync } from '../supervisor/template.js';
-import { APP_ROOT, dockerSettings, parseRuntimeChoice, templateVars } from './runtime.js';
+import { writeSupervisorStatus } from '../supervisor/status.js';
+import { APP_ROOT, dockerSettings, parseRuntimeChoice, runtimeOfRunningSupervisor, templateVars } from './runtime.js';
 
 describe('templateVars: the worker template placeholders from the supervisor environment', () => {
   it('takes CAMPUS_SYNC_TEMPLATE_<NAME> and CAMPUS_SYNC_WORKER_NETWORK; never the four the supervisor fills', () => {
@@ -48,5 +51,26 @@ describe('parseRuntimeChoice', () => {
       else process.env.CAMPUS_SYNC_RUNTIME = before;
     }
     expect(() => parseRuntimeChoice('kubernetes')).toThrow(/--runtime takes auto, docker, process or swarm, not "kubernetes"/);
+  });
+});
+
+describe('runtimeOfRunningSupervisor: status and logs look where the running supervisor works', () => {
+  const status = (runtime: 'docker' | 'process' | 'swarm', heartbeatAt: string) => ({
+    pid: 1234,
+    runtime,
+    startedAt: '2026-01-01T10:00:00Z',
+    heartbeatAt,
+    instances: [],
+  });
+  it('auto takes the runtime of a supervisor with a fresh heartbeat; a stale or absent one means probing; a flag wins', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'campus-sync-rt-'));
+    const now = new Date('2026-01-01T10:05:00Z');
+    expect(await runtimeOfRunningSupervisor('auto', dir, now)).toEqual({ choice: 'auto', from: 'probe' });
+    await writeSupervisorStatus(dir, status('process', '2026-01-01T10:04:50Z'));
+    expect(await runtimeOfRunningSupervisor('auto', dir, now)).toEqual({ choice: 'process', from: 'supervisor' });
+    expect(await runtimeOfRunningSupervisor('docker', dir, now)).toEqual({ choice: 'docker', from: 'asked' });
+    await writeSupervisorStatus(dir, status('swarm', '2026-01-01T10:00:00Z'));
+    expect(await runtimeOfRunningSupervisor('auto', dir, now)).toEqual({ choice: 'auto', from: 'probe' });
+    await rm(dir, { recursive: true, force: true });
   });
 });

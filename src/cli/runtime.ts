@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { configDir, dataDir } from '../config/index.js';
 import { ConfigError, currentContainerId, type Logger } from '../lib/index.js';
 import { request } from 'node:http';
-import { createProcessRuntime, LABEL_MANAGED, LABEL_SCOPE, resolveHostPaths, type EngineMount, type Runtime } from '../supervisor/index.js';
+import { createProcessRuntime, isHeartbeatFresh, LABEL_MANAGED, LABEL_SCOPE, readSupervisorStatus, resolveHostPaths, type EngineMount, type Runtime } from '../supervisor/index.js';
 import { UsageError } from './output.js';
 
 export type RuntimeChoice = 'auto' | 'docker' | 'process' | 'swarm';
@@ -69,6 +69,23 @@ export function parseRuntimeChoice(value: unknown): RuntimeChoice {
   const v = (value ?? (process.env.CAMPUS_SYNC_RUNTIME || 'auto')) as string;
   if (v !== 'auto' && v !== 'docker' && v !== 'process' && v !== 'swarm') throw new UsageError(`--runtime takes auto, docker, process or swarm, not "${v}"`);
   return v;
+}
+
+/**
+ * The runtime a management verb (status, logs, start/stop, clean) should look through: the one asked
+ * for; for `auto`, the one the running supervisor uses (its status file, with a fresh heartbeat), so a
+ * process-runtime supervisor on a machine where some Docker engine answers is not reported as "missing"
+ * workers; probing only when no supervisor runs.
+ */
+export async function runtimeOfRunningSupervisor(
+  choice: RuntimeChoice,
+  dataDirectory: string,
+  now: Date = new Date(),
+): Promise<{ choice: RuntimeChoice; from: 'asked' | 'supervisor' | 'probe' }> {
+  if (choice !== 'auto') return { choice, from: 'asked' };
+  const status = await readSupervisorStatus(dataDirectory);
+  if (status && isHeartbeatFresh(status, now)) return { choice: status.runtime, from: 'supervisor' };
+  return { choice, from: 'probe' };
 }
 
 /**

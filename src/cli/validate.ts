@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { configDir, listConfigFiles, loadConfigFile } from '../config/index.js';
 import { ConfigError, describeError } from '../lib/index.js';
@@ -5,7 +6,7 @@ import { EXIT } from './output.js';
 import type { VerbContext } from './main.js';
 
 export async function validateVerb({ args, out }: VerbContext): Promise<number> {
-  const files = args.length > 0 ? args : (await listConfigFiles(configDir())).map((c) => c.file);
+  const files = args.length > 0 ? await expandDirectories(args) : (await listConfigFiles(configDir())).map((c) => c.file);
   if (files.length === 0) {
     out.error(`no config files in ${configDir()}`);
     return EXIT.usage;
@@ -28,4 +29,18 @@ export async function validateVerb({ args, out }: VerbContext): Promise<number> 
     }
   }
   return bad > 0 ? EXIT.usage : EXIT.ok;
+}
+
+/** `validate configs/` checks the folder's config files, as the supervisor would read them. */
+async function expandDirectories(args: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const arg of args) {
+    const isDir = await stat(arg).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
+    if (isDir) out.push(...(await listConfigFiles(arg)).map((c) => c.file));
+    else out.push(arg);
+  }
+  return out;
 }

@@ -11,6 +11,7 @@ export {
   type ParseOptions,
 } from './load.js';
 export { resolveWindow } from './window.js';
+export { readConfigText, decodeConfigBytes, MAX_CONFIG_FILE_BYTES } from './limits.js';
 export {
   configDir,
   dataDir,

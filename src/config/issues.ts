@@ -33,13 +33,22 @@ export function isSecretPath(path: readonly PropertyKey[]): boolean {
   return typeof last === 'string' && SECRET_KEYS.has(last);
 }
 
+/** Lines of one error: a file of 20,000 unknown keys is told the first ones, not 20,000 lines. */
+export const MAX_ISSUE_LINES = 20;
+
 /** One line per issue, each naming the file: `configs/alice.yml: moncampus.password: required`. */
 export function configErrorFrom(displayFile: string, issues: readonly ConfigIssue[]): ConfigError {
   const lines = issues.map((issue) => {
     const key = dottedPath(issue.path);
     return key === '' ? `${displayFile}: ${issue.message}` : `${displayFile}: ${key}: ${issue.message}`;
   });
-  return new ConfigError(lines.join('\n'));
+  return new ConfigError(capLines(displayFile, lines).join('\n'));
+}
+
+/** The first MAX_ISSUE_LINES lines, and one saying how many more there were. */
+export function capLines(displayFile: string, lines: readonly string[]): string[] {
+  if (lines.length <= MAX_ISSUE_LINES) return [...lines];
+  return [...lines.slice(0, MAX_ISSUE_LINES), `${displayFile}: … and ${lines.length - MAX_ISSUE_LINES} more problems`];
 }
 
 /** Turns zod's issues into ours, with messages for people and no secret value in them. */
@@ -62,12 +71,52 @@ export function fromZodIssues(issues: readonly z.core.$ZodIssue[], schema: z.Zod
       out.push({ path, message: `expected ${expected}, got ${describeValue(input, path)}` });
       continue;
     }
+    if (issue.code === 'invalid_union') {
+      out.push(...fromUnionIssue(issue, schema));
+      continue;
+    }
+    if (issue.code === 'invalid_value' && issue.message.startsWith('Invalid')) {
+      // zod's default text ("Invalid option") does not say what would do: list the allowed values.
+      const allowed = issue.values.map((v) => JSON.stringify(v)).join(', ');
+      const got = input === undefined ? '' : `, got ${describeValue(input, path)}`;
+      out.push({ path, message: `expected one of ${allowed}${got}` });
+      continue;
+    }
     // Only echo scalars: refinements on a whole section report that section as their input.
     const echo = input !== undefined && input !== '' && (typeof input !== 'object' || input instanceof Date);
     const shown = echo ? `, got ${describeValue(input, path)}` : '';
     out.push({ path, message: `${issue.message}${shown}` });
   }
   return out;
+}
+
+/**
+ * A value that matched no member of a union. A discriminated union names its discriminator's values;
+ * a union of a text form and an object form (a notify channel) reports the errors of the form the
+ * value was written in, instead of zod's bare "Invalid input".
+ */
+function fromUnionIssue(issue: z.core.$ZodIssueInvalidUnion, schema: z.ZodType): ConfigIssue[] {
+  const input = 'input' in issue ? issue.input : undefined;
+  const extra = issue as { note?: string; discriminator?: string; options?: unknown[] };
+  if (extra.note === 'No matching discriminator' && extra.discriminator !== undefined) {
+    const allowed = (extra.options ?? []).map(String).join(', ');
+    const given =
+      input !== null && typeof input === 'object' ? (input as Record<string, unknown>)[extra.discriminator] : undefined;
+    const message = given === undefined ? `required: one of ${allowed}` : `expected one of ${allowed}, got ${describeValue(given, issue.path)}`;
+    return [{ path: issue.path, message }];
+  }
+  const wrongTypeOnly = (branch: readonly z.core.$ZodIssue[]): boolean =>
+    branch.every((i) => i.code === 'invalid_type' && i.path.length === 0);
+  const relevant = issue.errors.find((branch) => branch.length > 0 && !wrongTypeOnly(branch));
+  if (relevant) {
+    const prefixed = relevant.map((i) => ({ ...i, path: [...issue.path, ...i.path] }) as z.core.$ZodIssue);
+    return fromZodIssues(prefixed, schema);
+  }
+  const expected = [
+    ...new Set(issue.errors.flatMap((b) => b.map((i) => (i.code === 'invalid_type' ? (EXPECTED_NAMES[i.expected] ?? i.expected) : undefined)))),
+  ].filter((e): e is string => e !== undefined);
+  const got = input === undefined ? 'nothing' : describeValue(input, issue.path);
+  return [{ path: issue.path, message: expected.length > 0 ? `expected ${expected.join(' or ')}, got ${got}` : issue.message }];
 }
 
 /** What a value is, for a message: the value itself unless it is (or may hold) a secret. */

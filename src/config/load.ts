@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, stringify, visit } from 'yaml';
 import { ConfigError } from '../lib/index.js';
@@ -7,6 +7,7 @@ import { interpolateEnv, referencedVariables, type ConfigIssue } from './env.js'
 import { notifySecrets, type ChannelConfig } from './notify-schema.js';
 import { calcomV1Warnings, watcherSecrets, type SlotWatcherConfig } from './slots-schema.js';
 import { configErrorFrom, fromZodIssues } from './issues.js';
+import { configErrorAt, documentIssues, firstAlias, MAX_CONFIG_FILE_BYTES, MAX_SECRET_LENGTH, MAX_YAML_ALIASES, readConfigText } from './limits.js';
 import {
   displayPath,
   INSTANCE_NAME_PATTERN,
@@ -92,14 +93,7 @@ const NESTED_KEYS = new Set(Object.keys(configFileSchema.shape));
 const LEGACY_KEY_SET: ReadonlySet<string> = new Set(LEGACY_KEYS);
 
 export async function loadConfigFile(file: string, opts: { env?: NodeJS.ProcessEnv } = {}): Promise<InstanceConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new ConfigError(`${displayPath(file)}: cannot read the config file (${code})`);
-  }
-  return parseConfig(text, { file, ...opts });
+  return parseConfig(await readConfigText(file), { file, ...opts });
 }
 
 /** True when the text refers to the environment (`${VAR}`): such a config reads differently elsewhere. */
@@ -258,6 +252,11 @@ interface NormaliseContext {
 }
 
 function parseYaml(text: string, shown: string): { value: Record<string, unknown>; warnings: string[] } {
+  // Text handed in directly (the dashboard's editor) gets the file's size limit too.
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_CONFIG_FILE_BYTES) {
+    throw new ConfigError(`${shown}: the config is ${bytes} bytes, over the ${MAX_CONFIG_FILE_BYTES}-byte limit of a config file`);
+  }
   const lineCounter = new LineCounter();
   // Messages without source excerpts: an excerpt could show a password on the faulty line.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -276,8 +275,18 @@ function parseYaml(text: string, shown: string): { value: Record<string, unknown
   if (!isMap(doc.contents)) {
     throw configErrorFrom(shown, [{ path: [], message: 'expected a mapping of keys (see configs/example.yml)' }]);
   }
+  const limits = documentIssues(doc, lineCounter);
+  if (limits.length > 0) throw configErrorAt(shown, limits);
   keepSourceOfTextValues(doc);
-  return { value: doc.toJS() as Record<string, unknown>, warnings };
+  try {
+    return { value: doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) as Record<string, unknown>, warnings };
+  } catch (err) {
+    // The yaml package's own guards (an alias expanding into too many nodes): its message lacks the file.
+    const at = firstAlias(doc, lineCounter);
+    const message = `invalid YAML: ${err instanceof Error ? err.message : String(err)}`;
+    if (at) throw configErrorAt(shown, [{ ...at, message }]);
+    throw new ConfigError(`${shown}: ${message}`);
+  }
 }
 
 /**
@@ -446,6 +455,16 @@ async function readSecret(
   const target = path.resolve(dir, fromFile);
   let content: string;
   try {
+    // A FIFO or /dev/zero named by mistake would block or fill memory: only a small regular file is read.
+    const info = await stat(target);
+    if (!info.isFile()) {
+      issues.push({ path: fileKeyPath, message: `${displayPath(target)} is not a regular file` });
+      return undefined;
+    }
+    if (info.size > MAX_SECRET_LENGTH + 2) {
+      issues.push({ path: fileKeyPath, message: `${displayPath(target)} is ${info.size} bytes: a secret has at most ${MAX_SECRET_LENGTH}` });
+      return undefined;
+    }
     content = await readFile(target, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';

@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DateTime, IANAZone } from 'luxon';
-import { queryRecord, readBody, sendJson, startServer } from './http-util.js';
+import { queryRecord, readBody, sendJson, startServer, type SimIntercept } from './http-util.js';
 import { createPrng } from './prng.js';
 
 export interface EcalSimOptions {
@@ -33,6 +33,8 @@ export interface EcalSimOptions {
    * stricter plausible server.
    */
   asciiBodies?: boolean;
+  /** Chaos tests: dropped connections and exact kill points before/after a write takes effect (http-util's SimIntercept). */
+  intercept?: SimIntercept;
 }
 
 export interface EcalSimEvent {
@@ -356,7 +358,7 @@ export async function startEcalSim(opts: EcalSimOptions = {}): Promise<EcalSim> 
     sendJson(res, answer.status, answer.body);
   };
 
-  const server = await startServer(handler, { latencyMs: () => latencyMs });
+  const server = await startServer(handler, { latencyMs: () => latencyMs, ...(opts.intercept ? { intercept: opts.intercept } : {}) });
 
   return {
     url: server.url,

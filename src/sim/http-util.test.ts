@@ -39,4 +39,37 @@ describe('http-util', () => {
     await expect(fetch(`${srv.url}/echo`)).rejects.toThrow();
     await srv.close(); // idempotent
   });
+
+  it('intercept: drops before the handler acts, answers an injected status, or drops after it acted', async () => {
+    let effects = 0;
+    const plan: Record<string, { received?: 'drop' | { status: number }; processed?: 'drop' }> = {
+      '/before': { received: 'drop' },
+      '/busy': { received: { status: 503 } },
+      '/after': { processed: 'drop' },
+    };
+    const seen: string[] = [];
+    const srv = await startServer(
+      (_req, res) => {
+        effects++;
+        sendJson(res, 200, { ok: true });
+      },
+      {
+        intercept: async ({ method, path, stage }) => {
+          seen.push(`${method} ${path} ${stage}`);
+          await new Promise((r) => setTimeout(r, 1));
+          return plan[path]?.[stage];
+        },
+      },
+    );
+    await expect(fetch(`${srv.url}/before`, { method: 'POST' })).rejects.toThrow();
+    expect(effects).toBe(0);
+    expect((await fetch(`${srv.url}/busy`)).status).toBe(503);
+    expect(effects).toBe(0);
+    await expect(fetch(`${srv.url}/after`, { method: 'POST' })).rejects.toThrow();
+    expect(effects).toBe(1);
+    expect((await fetch(`${srv.url}/fine`)).status).toBe(200);
+    expect(effects).toBe(2);
+    expect(seen).toEqual(['POST /before received', 'GET /busy received', 'POST /after received', 'POST /after processed', 'GET /fine received', 'GET /fine processed']);
+    await srv.close();
+  });
 });

@@ -13,7 +13,24 @@ export interface SimServer {
   close(): Promise<void>;
 }
 
+/** A request as a test's interceptor sees it: `received` before the simulator acts, `processed` after, before the answer leaves. */
+export interface SimInterceptRequest {
+  method: string;
+  path: string;
+  stage: 'received' | 'processed';
+}
+/**
+ * What to do with it: nothing; `drop` the connection (at `received` the request never takes effect; at
+ * `processed` it did, and the client never hears so, as when a proxy's connection breaks); or, at
+ * `received` only, answer `status` without acting (a gateway's 429 or 5xx). May be async: a chaos test
+ * kills the client there and waits for it to die, to place a kill exactly before or after a write.
+ */
+export type SimInterceptAction = void | 'drop' | { status: number };
+export type SimIntercept = (r: SimInterceptRequest) => SimInterceptAction | Promise<SimInterceptAction>;
+
 export interface StartServerOptions {
+  /** Fault injection and exact kill points for chaos tests (see SimIntercept); absent: no effect. */
+  intercept?: SimIntercept;
   /** Called once the answer is sent, for request logs (the status is only known then). */
   onFinish?: (req: IncomingMessage, url: URL, status: number) => void;
   /** Read before each request so tests and benchmarks can change it on a running simulator. */
@@ -32,6 +49,7 @@ export async function startServer(handler: SimHandler, options: StartServerOptio
     void (async () => {
       const latency = options.latencyMs?.() ?? 0;
       if (latency > 0) await sleep(latency);
+      if (options.intercept && !(await intercepted(options.intercept, req, res, url))) return;
       await handler(req, res, url);
     })().catch((err: unknown) => {
       if (res.headersSent) {
@@ -55,6 +73,30 @@ export async function startServer(handler: SimHandler, options: StartServerOptio
     url: `http://127.0.0.1:${port}`,
     close: () => closeServer(server),
   };
+}
+
+/** Applies the interceptor: false when the request was dropped or answered at `received`. */
+async function intercepted(intercept: SimIntercept, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
+  const method = (req.method ?? 'GET').toUpperCase();
+  const first = await intercept({ method, path: url.pathname, stage: 'received' });
+  if (first === 'drop') {
+    req.socket.destroy();
+    return false;
+  }
+  if (first && typeof first === 'object') {
+    sendText(res, first.status, 'text/plain; charset=utf-8', `injected ${first.status}`);
+    return false;
+  }
+  // The answer is held until the interceptor has seen the request processed.
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.end = ((...args: unknown[]) => {
+    void Promise.resolve(intercept({ method, path: url.pathname, stage: 'processed' })).then(
+      (then) => (then === 'drop' ? res.destroy() : end(...args)),
+      () => end(...args),
+    );
+    return res;
+  }) as typeof res.end;
+  return true;
 }
 
 /** Closes a server without waiting for idle keep-alive sockets (Node's fetch keeps them open). */

@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DateTime } from 'luxon';
-import { escapeHtml, parseCookies, queryRecord, readBody, redirect, sendJson, sendText, startServer, type SimServer } from './http-util.js';
+import { escapeHtml, parseCookies, queryRecord, readBody, redirect, sendJson, sendText, startServer, type SimIntercept, type SimServer } from './http-util.js';
 
 export interface SimCourseSpec {
   /** NoCours. */
@@ -57,6 +57,8 @@ export interface MonCampusSimOptions {
   personalTeamsLinks?: boolean;
   /** username → the notice CAS shows after that user's correct password (see setNotice). */
   notices?: Record<string, CasNotice>;
+  /** Chaos tests: injected 429/5xx, dropped connections and kill points during login and fetch (http-util's SimIntercept). */
+  intercept?: SimIntercept;
 }
 
 /**
@@ -600,10 +602,11 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
   };
 
   const latency = (): number => latencyMs;
-  const edt: SimServer = await startServer(edtHandler, { onFinish: log('edt'), latencyMs: latency });
+  const intercept = opts.intercept ? { intercept: opts.intercept } : {};
+  const edt: SimServer = await startServer(edtHandler, { onFinish: log('edt'), latencyMs: latency, ...intercept });
   let cas: SimServer;
   try {
-    cas = await startServer(casHandler, { onFinish: log('cas'), latencyMs: latency });
+    cas = await startServer(casHandler, { onFinish: log('cas'), latencyMs: latency, ...intercept });
   } catch (err) {
     await edt.close();
     throw err;

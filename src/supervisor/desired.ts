@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { configReferences, displayPath, listConfigFiles, parseConfig, resolveConfigText, usesEnv } from '../config/index.js';
+import { configReferences, displayPath, listConfigFiles, parseConfig, readConfigText, resolveConfigText, usesEnv } from '../config/index.js';
 import { describeError } from '../lib/index.js';
 import type { DesiredWorker } from './interface.js';
 
@@ -43,16 +42,9 @@ export async function scanConfigs(dir: string, env: NodeJS.ProcessEnv = process.
       continue;
     }
     const file = group[0]!;
-    let bytes: Buffer;
     try {
-      bytes = await readFile(file);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? describeError(err);
-      invalid.push({ name, file, error: `${displayPath(file)}: cannot read the config file (${code})` });
-      continue;
-    }
-    try {
-      const text = bytes.toString('utf8');
+      // Size and encoding limits first: a 20 MB or non-UTF-8 file is refused before it is parsed.
+      const text = await readConfigText(file);
       const config = await parseConfig(text, { file, env });
       const refs = configReferences(text);
       const delivery = {
@@ -64,7 +56,8 @@ export async function scanConfigs(dir: string, env: NodeJS.ProcessEnv = process.
         const resolvedConfig = resolveConfigText(text, { file, env });
         desired.push({ name, configFile: file, configSha: sha256(resolvedConfig), resolvedConfig, ...delivery });
       } else {
-        desired.push({ name, configFile: file, configSha: sha256(bytes), ...delivery });
+        // Valid UTF-8 re-encodes to the very bytes read: this is the hash of the file's bytes.
+        desired.push({ name, configFile: file, configSha: sha256(text), ...delivery });
       }
     } catch (err) {
       invalid.push({ name, file, error: describeError(err) });

@@ -7,6 +7,7 @@ export { createSupervisor, type Supervisor, type SupervisorOptions } from './sup
 export {
   collectStatus,
   readSupervisorStatus,
+  isHeartbeatFresh,
   statusFilePath,
   SUPERVISOR_DIR,
   STATUS_FILE,

@@ -30,6 +30,7 @@ import {
   type Phase,
 } from '../lib/index.js';
 import { createErrorFile, ERRORS_FILE } from './error-file.js';
+import { recoverInstanceFiles } from './instance-files.js';
 import { acquireRunLock } from './lock.js';
 import { writeRunRecord, zeroCounts, type RunRecord } from './run-record.js';
 import { loadState, saveState } from './state.js';
@@ -96,6 +97,8 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
   const lock = opts.dryRun ? undefined : await acquireRunLock(dir, config.name, { logger });
   let moncampus: MonCampusClient | undefined;
   try {
+    // Under the lock, before any file is read: a file a power cut damaged is set aside and rebuilt below.
+    if (!opts.dryRun) await recoverInstanceFiles(dir, { logger, errors, now: clock.now() });
     // Inside the try: a state file that cannot be read still ends in a failed run record and a released lock.
     const state = await loadState(dir, logger);
     const sameUser = state.moncampusUser === config.moncampus.username;

@@ -6,7 +6,7 @@ import { writeFileAtomic, type Logger } from '../lib/index.js';
 export const STATE_FILE = 'state.json';
 
 /** What one instance keeps between runs. Session cookies are secrets: the file is written 0600. */
-const stateSchema = z.object({
+export const stateSchema = z.object({
   version: z.literal(1),
   /** MonCampus cookies by origin, reused so a valid session needs no login. */
   moncampusCookies: z.record(z.string(), z.record(z.string(), z.string())).default({}),

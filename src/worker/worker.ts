@@ -7,6 +7,7 @@ import { createSlotWatcher, type SlotWatcher } from '../slots/index.js';
 import { alertsForRun, initialAlertMemory } from './alerts.js';
 import { createErrorFile, ERRORS_FILE } from './error-file.js';
 import { FOREIGN_LOCK_STALE_MS, LOCK_REFRESH_MS, LockedError } from './lock.js';
+import { recoverInstanceFiles } from './instance-files.js';
 import { hasTimetable, runSync, type RunResult } from './run.js';
 import { loadState, saveState } from './state.js';
 
@@ -151,7 +152,16 @@ export function startWorker(opts: WorkerOptions): Worker {
   };
 
   // Status writes are queued so they land in order, and stop() can wait for the last one before exit.
-  let statusWrites: Promise<void> = Promise.resolve();
+  // Before the first status write: a worker.json a power cut damaged is set aside and said (the runs check the rest).
+  let statusWrites: Promise<void> = recoverInstanceFiles(opts.dir, {
+    logger,
+    errors: createErrorFile({ path: join(opts.dir, ERRORS_FILE), redact: makeRedactor(config.secrets) }),
+    now: clock.now(),
+    only: [WORKER_STATUS_FILE],
+  }).then(
+    () => undefined,
+    () => undefined,
+  );
   const queueStatus = (): Promise<void> => (statusWrites = statusWrites.then(writeStatus));
   const move = (to: WorkerState): void => {
     if (!WORKER_TRANSITIONS[state].includes(to)) throw new Error(`worker ${config.name}: illegal move ${state} → ${to}`);
