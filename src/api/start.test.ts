@@ -45,7 +45,7 @@ describe('startApi', () => {
       .poll(async () => ((await get(api.url, '/v1/instances/alice/runs', { key: 'k-0123456789' })).json as { items: unknown[] }).items.length, { timeout: 5_000 })
       .toBe(1);
     expect((await get(api.url, '/health')).json).toMatchObject({ status: 'ok', instances: [{ name: 'alice', lastRun: { outcome: 'success' } }] });
-    expect(lines.some((l) => l.message.includes(`reporting API on ${api.url}`))).toBe(true);
+    expect(lines.some((l) => l.message.includes(`reporting API listening on ${api.url}`))).toBe(true);
 
     await api.stop(1_000);
     await api.stop(); // idempotent

@@ -88,7 +88,9 @@ export async function startApi(opts: StartApiOptions): Promise<RunningApi> {
     await store.close();
     throw err;
   }
-  logger.info(`reporting API on ${url} (${store.description}, ${apiKeys.length} API key(s))`);
+  // 0.0.0.0 is where it listens, not an address anyone can open: say so (the supervisor logs the URL to open).
+  const where = /\/\/(0\.0\.0\.0|\[::\]):/.test(url) ? `all interfaces, port ${new URL(url).port}` : url;
+  logger.info(`reporting API listening on ${where} (${store.description}, ${apiKeys.length} API key(s))`);
 
   let stopping: Promise<void> | null = null;
   return {

@@ -42,6 +42,8 @@ const workerFileSchema = z.object({
   state: z.string(),
   nextRun: z.string().nullish(),
   updatedAt: z.string().nullish(),
+  /** The worker's runs are refused (a run lock held by a live run of another process, say): since when and why. */
+  runRefused: z.object({ reason: z.string(), since: z.string().optional() }).optional(),
 });
 export type WorkerFile = z.infer<typeof workerFileSchema>;
 

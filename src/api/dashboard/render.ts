@@ -35,6 +35,8 @@ const fragment = (html: string): Fragment => ({ html, v: createHash('sha256').up
 
 const STATE_LABEL: Record<InstanceState, string> = {
   running: 'running',
+  failing: 'failing',
+  'never-synced': 'never synced',
   starting: 'starting',
   stopped: 'stopped',
   'crash-looping': 'crash-looping',
@@ -177,7 +179,12 @@ export function renderCardLive(i: InstanceView, now: Date): string {
   if (i.node) meta.push(`on node <strong>${esc(i.node)}</strong>`);
   if (i.stateSource === 'worker') meta.push('state from the worker file');
   const facts = i.timetable ? renderLastRun(i, now) + `<div><dt>Next run</dt><dd>${time(i.nextRun, i.timezone, now)}</dd></div>` : '';
-  const runError = i.lastRun?.error ? `<p class="run-error"><strong>${esc(i.lastRun.phase ?? 'run')}:</strong> ${esc(i.lastRun.error)}</p>` : '';
+  // A refused run is the card's reason when there is one; otherwise the last run's own error.
+  const runError = i.stateReason?.startsWith('runs refused')
+    ? `<p class="run-error"><strong>Failing:</strong> ${esc(i.stateReason)}</p>`
+    : i.lastRun?.error
+      ? `<p class="run-error"><strong>${esc(i.lastRun.phase ?? 'run')}:</strong> ${esc(i.lastRun.error)}</p>`
+      : '';
   const plot = i.timetable && i.runs.length > 0 ? `<section><h3>Runs</h3>${renderRunPlot(i.runs, { zone: i.timezone, now })}</section>` : '';
   return (
     head +
@@ -266,6 +273,8 @@ export function renderLoginPage(opts: { error?: string } = {}): string {
     '<main class="login">',
     '<h1>campus-sync</h1>',
     '<p class="muted">Enter an API key of this server to see the dashboard.</p>',
+    // Where the key is, for the first visit: the supervisor made one at its first start (cli/api-key.ts).
+    '<p class="small muted">Your key was printed once in the supervisor’s log at its first start (<code>docker logs campus-sync-supervisor</code>), and <code>./campus-sync api-key</code> shows it at any time on the machine that runs campus-sync (file <code>data/.supervisor/api-key</code>).</p>',
     opts.error ? `<p class="login-error" role="alert">${esc(opts.error)}</p>` : '',
     '<form method="post" action="/login">',
     '<label for="key">API key</label>',

@@ -5,7 +5,7 @@ import { openStore, type Store } from '../../store/index.js';
 import { tempDirs, type TempDirs } from '../test-support.test-helper.js';
 import { createConfigSource } from './configs.js';
 import { invalidYaml, PASSWORD, runRow, SECRETS, slotsOnlyYaml, timetableYaml, writeFiles } from './fixtures.test-helper.js';
-import { buildDashboardState, ERROR_LINES, PLOT_RUNS, type InstanceView } from './state.js';
+import { buildDashboardState, ERROR_LINES, honestState, PLOT_RUNS, type InstanceView } from './state.js';
 
 const NOW = new Date('2025-03-20T09:00:00Z'); // 10:00 in Paris, a Thursday
 const min = (m: number): Date => new Date(NOW.getTime() + m * 60_000);
@@ -67,8 +67,9 @@ describe('the dashboard state', () => {
     });
     s = await build();
     expect(s.supervisor).toMatchObject({ running: false, heartbeatAt: iso(-2) });
-    // An idle worker with its next run ahead is alive; a stopped one is stopped.
-    expect(card(s, 'alice')).toMatchObject({ state: 'running', stateSource: 'worker', restartCount: 0 });
+    // An idle worker with its next run ahead is alive (but alice never fetched her timetable yet: it says so);
+    // a stopped one is stopped.
+    expect(card(s, 'alice')).toMatchObject({ state: 'never-synced', stateSource: 'worker', restartCount: 0 });
     expect(card(s, 'watch')).toMatchObject({ state: 'stopped', stateSource: 'worker' });
     expect(card(s, 'broken').state).toBe('invalid');
 
@@ -76,7 +77,7 @@ describe('the dashboard state', () => {
     await writeFiles(dirs.dataDir, { 'alice/worker.json': JSON.stringify({ pid: 1, state: 'idle', nextRun: iso(-30), updatedAt: iso(-90) }) });
     expect(card(await build(), 'alice').state).toBe('unknown');
     await writeFiles(dirs.dataDir, { 'alice/worker.json': JSON.stringify({ pid: 1, state: 'running', nextRun: null, updatedAt: iso(-1) }) });
-    expect(card(await build(), 'alice')).toMatchObject({ state: 'running', syncing: true });
+    expect(card(await build(), 'alice')).toMatchObject({ state: 'never-synced', syncing: true });
     await writeFiles(dirs.dataDir, { 'alice/worker.json': '{"pid": 1, "sta' });
     expect(card(await build(), 'alice')).toMatchObject({ state: 'unknown', stateSource: 'none' });
   });
@@ -153,5 +154,28 @@ describe('the dashboard state', () => {
     await store.close();
     store = await openStore({ dataDir: join(dirs.root, 'other') });
     expect(card(await build(), 'alice').watchers[0]?.lastAlertAt).toBe(iso(-200));
+  });
+});
+
+describe('honestState', () => {
+  const failed = { startedAt: '', finishedAt: '', durationMs: 1, outcome: 'failed', courses: 0, created: 0, updated: 0, deleted: 0, phase: 'login', error: 'MonCampus refused the password', adopted: 0, failed: 0 };
+  const ok = { ...failed, outcome: 'success', phase: null, error: null };
+
+  it('is running only when the worker runs and its runs work', () => {
+    expect(honestState('running', { lastRun: ok, timetable: true })).toEqual({ state: 'running' });
+    expect(honestState('running', { lastRun: failed, timetable: true })).toEqual({ state: 'failing', reason: 'login: MonCampus refused the password' });
+    expect(honestState('running', { lastRun: ok, timetable: true, runRefused: { reason: 'a run of pid 7 holds the lock' } })).toEqual({
+      state: 'failing',
+      reason: 'runs refused: a run of pid 7 holds the lock',
+    });
+  });
+
+  it('says never synced for a timetable never fetched, and leaves other states as decided', () => {
+    expect(honestState('running', { lastRun: null, timetable: true })).toEqual({ state: 'never-synced' });
+    expect(honestState('running', { lastRun: null, timetable: false })).toEqual({ state: 'running' });
+    for (const s of ['stopped', 'crash-looping', 'invalid', 'missing', 'starting', 'unknown'] as const) {
+      expect(honestState(s, { lastRun: failed, timetable: true })).toEqual({ state: s });
+    }
+    expect(honestState('failing', { lastRun: ok, timetable: true })).toEqual({ state: 'failing' });
   });
 });

@@ -24,7 +24,11 @@ const ALERTS_SCANNED = 200;
  */
 const OVERDUE_GRACE_MS = 2 * 60_000;
 
-export type InstanceState = 'running' | 'starting' | 'stopped' | 'crash-looping' | 'invalid' | 'missing' | 'unknown';
+/**
+ * What a card says, honestly: `running` only when its worker runs AND its runs work; `failing` when the worker runs
+ * but its last run failed or its runs are refused; `never-synced` when a timetable was never fetched yet.
+ */
+export type InstanceState = 'running' | 'failing' | 'never-synced' | 'starting' | 'stopped' | 'crash-looping' | 'invalid' | 'missing' | 'unknown';
 
 export interface RunPoint {
   startedAt: string;
@@ -62,6 +66,8 @@ export interface InstanceView {
   /** Where the state comes from: the supervisor's heartbeat, the worker's own file, or nothing. */
   stateSource: 'supervisor' | 'worker' | 'config' | 'none';
   configError?: string;
+  /** Why the card is `failing` (a refused run, the last run's error), secrets removed. */
+  stateReason?: string;
   timezone: string;
   schedule: string | null;
   timetable: boolean;
@@ -120,7 +126,7 @@ function decideState(
 ): { state: InstanceState; source: InstanceView['stateSource']; restartCount: number; node?: string } {
   const fromSupervisor = supervisor?.instances.find((i) => i.name === name);
   if (fromSupervisor) {
-    const known: InstanceState[] = ['running', 'starting', 'stopped', 'crash-looping', 'invalid', 'missing'];
+    const known: InstanceState[] = ['running', 'failing', 'starting', 'stopped', 'crash-looping', 'invalid', 'missing'];
     const state = known.includes(fromSupervisor.state as InstanceState) ? (fromSupervisor.state as InstanceState) : 'unknown';
     return { state, source: 'supervisor', restartCount: fromSupervisor.restartCount, ...(fromSupervisor.node ? { node: fromSupervisor.node } : {}) };
   }
@@ -130,6 +136,24 @@ function decideState(
   const next = worker.nextRun ? Date.parse(worker.nextRun) : NaN;
   if (Number.isFinite(next) && next >= now.getTime() - OVERDUE_GRACE_MS) return { state: 'running', source: 'worker', restartCount: 0 };
   return { state: 'unknown', source: 'worker', restartCount: 0 };
+}
+
+/**
+ * A worker that runs is not yet a working instance: a refused run (a lock, say) or a failed last run makes the
+ * card `failing` with the reason, and a timetable never fetched `never-synced`. Other states stay as decided.
+ */
+export function honestState(
+  decided: InstanceState,
+  facts: { runRefused?: { reason: string } | undefined; lastRun: LastRunView | null; timetable: boolean },
+): { state: InstanceState; reason?: string } {
+  if (decided !== 'running' && decided !== 'failing') return { state: decided };
+  if (facts.runRefused) return { state: 'failing', reason: `runs refused: ${facts.runRefused.reason}` };
+  if (facts.lastRun && facts.lastRun.outcome === 'failed') {
+    return { state: 'failing', reason: `${facts.lastRun.phase ?? 'run'}: ${facts.lastRun.error ?? 'the last run failed'}` };
+  }
+  if (decided === 'failing') return { state: 'failing' };
+  if (facts.timetable && facts.lastRun === null) return { state: 'never-synced' };
+  return { state: 'running' };
 }
 
 const latest = (a: string | null, b: string | undefined): string | null => (b !== undefined && (a === null || Date.parse(b) > Date.parse(a)) ? b : a);
@@ -234,11 +258,17 @@ export async function buildDashboardState(src: StateSources): Promise<DashboardS
     }
     const config = entry.config;
     const decided = decideState(config.name, fresh, worker, now);
+    const honest = honestState(decided.state, {
+      runRefused: worker?.runRefused ? { reason: redact(worker.runRefused.reason) } : undefined,
+      lastRun,
+      timetable: config.moncampus !== undefined,
+    });
     const alerts = config.slots.length > 0 ? (await src.store.listAlerts({ instance: config.name, limit: ALERTS_SCANNED })).items : [];
     const upcoming = config.moncampus ? await upcomingClasses(src.store, config, now) : { rows: [], more: 0 };
     instances.push({
       ...base,
-      state: decided.state,
+      state: honest.state,
+      ...(honest.reason ? { stateReason: honest.reason } : {}),
       stateSource: decided.source,
       timezone: config.timezone,
       schedule: config.moncampus ? config.schedule : null,
