@@ -80,6 +80,8 @@ ics:
         concurrency: 3,
       },
       ics: { enabled: false },
+      locale: 'fr',
+      changes: { horizonDays: 7 },
       slots: [],
       notify: [],
       booking: [],
@@ -579,5 +581,20 @@ describe('slots: and notify: sections', () => {
   it('name the bad key inside a watcher', async () => {
     const text = 'moncampus:\n  username: a\n  password: "pw-a-1234"\nslots:\n  - name: x\n    provider: calcom\n    eventTypeId: nope\n';
     await expect(parseConfig(text, { file: '/tmp/a.yml', env: {} })).rejects.toThrow(/slots\[0\]\.eventTypeId: expected a number/);
+  });
+});
+
+describe('locale and changes', () => {
+  const base = 'timezone: Europe/Paris\nmoncampus:\n  username: a\n  password: secret-pw\n';
+  it('default to French and a week ahead, and take what the file says', async () => {
+    const d = await parseConfig(base, { file: '/x/lea.yml' });
+    expect(d).toMatchObject({ locale: 'fr', changes: { horizonDays: 7 } });
+    expect(await parseConfig(`${base}locale: en\nchanges:\n  horizonDays: 14\n`, { file: '/x/lea.yml' })).toMatchObject({ locale: 'en', changes: { horizonDays: 14 } });
+  });
+
+  it('refuse an unknown language (listing the allowed ones) and a horizon out of range', async () => {
+    await expect(parseConfig(`${base}locale: de\n`, { file: '/x/lea.yml' })).rejects.toThrow(/locale: expected one of "fr", "en", got "de"/);
+    await expect(parseConfig(`${base}changes:\n  horizonDays: 0\n`, { file: '/x/lea.yml' })).rejects.toThrow(/changes\.horizonDays/);
+    await expect(parseConfig(`${base}changes:\n  horizon: 3\n`, { file: '/x/lea.yml' })).rejects.toThrow(/changes\.horizon/);
   });
 });

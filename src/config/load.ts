@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, stringify, visit } from 'yaml';
-import { ConfigError } from '../lib/index.js';
+import { ConfigError, DEFAULT_LOCALE, type Locale } from '../lib/index.js';
 import { bookingSecrets, bookingV1Warnings, normaliseBookingType, type BookingTypeConfig } from './booking-schema.js';
 import { interpolateEnv, referencedVariables, type ConfigIssue } from './env.js';
 import { notifySecrets, type ChannelConfig } from './notify-schema.js';
@@ -20,6 +20,7 @@ import {
   configFileSchema,
   SECRET_FILE_KEYS,
   DEFAULT_ALERT,
+  DEFAULT_CHANGE_HORIZON_DAYS,
   DEFAULT_CONCURRENCY,
   DEFAULT_ECAL_URL,
   DEFAULT_FUTURE_DAYS,
@@ -68,6 +69,10 @@ export interface InstanceConfig {
     concurrency: number;
   };
   ics: { enabled: boolean };
+  /** Language of alerts and calendar text (default fr). */
+  locale: Locale;
+  /** Timetable-change alerts look this many days ahead (default 7). */
+  changes: { horizonDays: number };
   /** Slot watchers (empty when the file has none). */
   slots: SlotWatcherConfig[];
   /** Notification channels (empty when the file has none). */
@@ -369,6 +374,8 @@ async function fromNested(data: Record<string, unknown>, ctx: NormaliseContext):
       : {}),
     ...(ecal ? { ecal } : {}),
     ics: { enabled: f.moncampus !== undefined && (f.ics?.enabled ?? true) },
+    locale: f.locale ?? DEFAULT_LOCALE,
+    changes: { horizonDays: f.changes?.horizonDays ?? DEFAULT_CHANGE_HORIZON_DAYS },
     slots: f.slots ?? [],
     notify: f.notify ?? [],
     booking,
@@ -434,6 +441,8 @@ async function fromLegacy(data: Record<string, unknown>, ctx: NormaliseContext):
     },
     ...(ecal ? { ecal } : {}),
     ics: { enabled: true },
+    locale: DEFAULT_LOCALE,
+    changes: { horizonDays: DEFAULT_CHANGE_HORIZON_DAYS },
     slots: [],
     notify: [],
     booking: [],

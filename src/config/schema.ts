@@ -1,6 +1,7 @@
 import { IANAZone } from 'luxon';
 import { validate as isValidCron } from 'node-cron';
 import { z } from 'zod';
+import { LOCALES } from '../lib/index.js';
 import { channelsSchema } from './notify-schema.js';
 import { bookingSchema } from './booking-schema.js';
 import { slotsSchema } from './slots-schema.js';
@@ -186,6 +187,10 @@ const ecalSchema = z
     requireOneSecret(e, 'apiSecret', ctx);
   });
 
+/** Change alerts look this far ahead at most: past two months a "moved class" is planning, not news. */
+export const MAX_CHANGE_HORIZON_DAYS = 60;
+export const DEFAULT_CHANGE_HORIZON_DAYS = 7;
+
 /** A config file in the nested form (the one to write). Defaults are applied by the loader. */
 export const configFileSchema = z.strictObject({
   timezone: timezone.optional(),
@@ -195,6 +200,10 @@ export const configFileSchema = z.strictObject({
   moncampus: moncampusSchema.optional(),
   ecal: ecalSchema.optional(),
   ics: z.strictObject({ enabled: z.boolean().optional() }).optional(),
+  /** Language of this config's alerts and of text written into calendars (French first). */
+  locale: z.enum(LOCALES).optional(),
+  /** Timetable-change alerts: classes within `horizonDays` (default 7) that move, are cancelled or added, change room or teacher. */
+  changes: z.strictObject({ horizonDays: z.number().int().min(1).max(MAX_CHANGE_HORIZON_DAYS).optional() }).optional(),
   /** Availability-slot watchers (ClicRDV, Cal.com). */
   slots: slotsSchema.optional(),
   /** Booking tunnel types (`/book/{type}`), served by the API process. */

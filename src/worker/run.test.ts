@@ -35,6 +35,8 @@ describe('runSync', () => {
       moncampus: { url: mc.url, casUrl: mc.casUrl, username: 'zoe', password: 'zoe-password', window: { from: '2025-05-01', to: '2025-05-31' } },
       ecal: { url: ecal.url, apiKey: 'zoe-key-1', apiSecret: 'zoe-secret-1', calendarId: CAL, alert: '15M', maxDeleteShare: 0.5, concurrency: 2 },
       ics: { enabled: true },
+      locale: 'fr',
+      changes: { horizonDays: 7 },
       slots: [],
       notify: [],
       booking: [],

@@ -27,6 +27,17 @@ export const stateSchema = z.object({
     .optional(),
   /** Hash of the events behind calendar.ics: unchanged events skip rendering it (a third of a steady run's CPU). */
   icsInputHash: z.string().optional(),
+  /**
+   * The classes of the last successful run near now (worker/changes.ts): the baseline timetable-change alerts compare
+   * against. Saved only once the alert is queued, like a slot watcher's seen set: a change is announced once.
+   */
+  changes: z
+    .object({
+      baseline: z.array(
+        z.object({ id: z.string(), title: z.string(), start: z.string(), end: z.string(), room: z.string(), teacher: z.string().nullable() }),
+      ),
+    })
+    .optional(),
 });
 export type InstanceState = z.infer<typeof stateSchema>;
 

@@ -40,6 +40,8 @@ describe('a worker whose runs the lock refuses', () => {
       runOnStart: false,
       moncampus: { url: mc.url, casUrl: mc.casUrl, username: 'zoe', password: 'zoe-password', window: { from: '2025-05-01', to: '2025-05-31' } },
       ics: { enabled: true },
+      locale: 'fr',
+      changes: { horizonDays: 7 },
       slots: [],
       notify: [],
       booking: [],

@@ -5,6 +5,8 @@ import { describeError, makeRedactor, systemClock, writeFileAtomic, type Clock, 
 import { createAlert, createChannel, createOutbox, type NewAlert, type Outbox } from '../notify/index.js';
 import { createSlotWatcher, type SlotWatcher } from '../slots/index.js';
 import { alertsForRun, initialAlertMemory } from './alerts.js';
+import { changeAlert } from './change-alert.js';
+import { detectChanges, nextBaseline, snapshotOf } from './changes.js';
 import { createErrorFile, ERRORS_FILE } from './error-file.js';
 import { FOREIGN_LOCK_STALE_MS, LOCK_REFRESH_MS, LockedError } from './lock.js';
 import { recoverInstanceFiles } from './instance-files.js';
@@ -97,13 +99,30 @@ export function startWorker(opts: WorkerOptions): Worker {
     await outbox.enqueue(createAlert(input, clock));
   };
 
-  /** After each sync: the transition alerts, with what to remember kept in state.json. */
+  /**
+   * After each sync: the transition alerts and the timetable-change alert, with what to remember kept in state.json
+   * only once they are queued. Changes are looked for after a successful run only, and never while the deletion
+   * guard holds (an empty or suspicious timetable is one guard message, not a flood of "cancelled").
+   */
   const afterRun = async (result: RunResult): Promise<void> => {
     if (!outbox) return;
     const state = await loadState(opts.dir, logger);
     const { next, alerts } = alertsForRun(state.alerts ?? initialAlertMemory(), result.record);
+    let changes = state.changes;
+    if (result.record.outcome === 'success' && result.record.guard?.held !== true) {
+      const window = { now: clock.now(), horizonDays: config.changes.horizonDays };
+      const current = result.events.map(snapshotOf);
+      const found = detectChanges(state.changes?.baseline ?? null, current, window);
+      if (state.changes === undefined) logger.info('timetable: baseline recorded (no change alert on a first sync)');
+      const changed = changeAlert(config.name, found, { zone: config.timezone, locale: config.locale });
+      if (changed) {
+        logger.info(`timetable: ${found.length} change(s) in the next ${config.changes.horizonDays} day(s), announced`);
+        alerts.push(changed);
+      }
+      changes = { baseline: nextBaseline(current, window) };
+    }
     for (const a of alerts) await alert(a);
-    await saveState(opts.dir, { ...(await loadState(opts.dir, logger)), alerts: next });
+    await saveState(opts.dir, { ...(await loadState(opts.dir, logger)), alerts: next, ...(changes ? { changes } : {}) });
   };
 
   const slotTasks: ScheduledTask[] = [];
