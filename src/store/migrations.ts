@@ -202,7 +202,8 @@ export async function migrate(db: Kysely<any>, dialect: Dialect, description: st
         .ifNotExists()
         .addColumn('version', 'integer', (c) => c.primaryKey())
         .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('applied_at', ddlTypes(dialect).time, (c) => c.notNull())
+        // PostgreSQL's default is the one the released DDL had; every insert gives the time anyway.
+        .addColumn('applied_at', ddlTypes(dialect).time, (c) => (dialect === 'postgres' ? c.notNull().defaultTo(sql`now()`) : c.notNull()))
         .execute();
       const applied = await conn.selectFrom(SCHEMA_MIGRATIONS_TABLE).select('version').execute();
       const pending = pendingMigrations(description, applied.map((r) => Number(r.version)), migrations);
