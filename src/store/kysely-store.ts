@@ -119,6 +119,17 @@ async function upsertMessageChunk(trx: Transaction<Database>, dialect: Dialect, 
   return { inserted: fresh.length, updated: changed.length };
 }
 
+/** What the methods share: the connection, its error guard and the listing runner. */
+interface Context {
+  db: StoreConnection['db'];
+  dialect: Dialect;
+  guard<T>(what: string, fn: () => Promise<T>): Promise<T>;
+  rowsOf(l: Listing): Promise<Row[]>;
+}
+
+type ReadMethods = Pick<Store, 'listRuns' | 'lastRun' | 'instances' | 'listEvents' | 'listAlerts' | 'listErrors' | 'listMessageIds' | 'listMessages' | 'listJson' | 'getMessage' | 'getCursor'>;
+type WriteMethods = Pick<Store, 'insertRun' | 'replaceEvents' | 'upsertAlert' | 'insertError' | 'upsertMessages' | 'markMessageDeleted' | 'setCursor'>;
+
 function kyselyStore(conn: StoreConnection): Store {
   const { db, dialect, description } = conn;
   let closed = false;
@@ -131,39 +142,25 @@ function kyselyStore(conn: StoreConnection): Store {
   };
   // Listings are hand-written keyset SQL (sql.ts): both engines turn them into one index range scan.
   const rowsOf = async (l: Listing): Promise<Row[]> => (await db.executeQuery<Row>(CompiledQuery.raw(l.sql, l.params))).rows;
+  const ctx: Context = { db, dialect, guard, rowsOf };
 
   return {
     kind: dialect,
     description,
-
     ping: () => guard('ping', async () => void (await sql`SELECT 1 AS ok`.execute(db))),
+    ...readMethods(ctx),
+    ...writeMethods(ctx),
 
-    insertRun: (input) =>
-      guard('insertRun', async () => {
-        const r = normalizeRun(input);
-        await db
-          .insertInto('runs')
-          .values({
-            instance: r.instance,
-            started_at: r.startedAt,
-            finished_at: r.finishedAt,
-            outcome: r.outcome,
-            phase: r.phase,
-            error: r.error,
-            courses: r.courses,
-            created: r.created,
-            updated: r.updated,
-            adopted: r.adopted,
-            deleted: r.deleted,
-            unchanged: r.unchanged,
-            skipped: r.skipped,
-            failed: r.failed,
-            duration_ms: r.durationMs,
-          })
-          .onConflict((oc) => oc.columns(['instance', 'started_at']).doNothing())
-          .execute();
-      }),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+}
 
+function readMethods({ db, dialect, guard, rowsOf }: Context): ReadMethods {
+  return {
     listRuns: (instance, q) =>
       guard('listRuns', async () => {
         const l = buildListing(dialect, 'runs', { ...q, equals: [['instance', instance]] });
@@ -196,60 +193,10 @@ function kyselyStore(conn: StoreConnection): Store {
         return rows.map((r) => String(r.instance)).sort();
       }),
 
-    replaceEvents: (instance, input) =>
-      guard('replaceEvents', async () => {
-        const rows = normalizeEvents(instance, input);
-        await db.transaction().execute(async (trx) => {
-          await trx.deleteFrom('synced_events').where('instance', '=', instance).execute();
-          for (const chunk of chunks(rows, INSERT_CHUNK)) {
-            await trx
-              .insertInto('synced_events')
-              .values(chunk.map((e) => ({
-                instance: e.instance,
-                reference: e.reference,
-                ecal_id: e.ecalId,
-                title: e.title,
-                start_at: e.start,
-                end_at: e.end,
-                last_change: e.lastChange,
-              })))
-              .execute();
-          }
-        });
-      }),
-
     listEvents: (instance, q) =>
       guard('listEvents', async () => {
         const l = buildListing(dialect, 'events', { ...q, equals: [['instance', instance]] });
         return toPage((await rowsOf(l)).map(eventFromDb), l.limit, 'events', eventKey);
-      }),
-
-    upsertAlert: (input) =>
-      guard('upsertAlert', async () => {
-        const a = normalizeAlert(input);
-        await db
-          .insertInto('alerts')
-          .values({
-            alert_id: a.alertId,
-            instance: a.instance,
-            kind: a.kind,
-            severity: a.severity,
-            channel: a.channel,
-            summary: a.summary,
-            created_at: a.createdAt,
-            delivered_at: a.deliveredAt,
-            attempts: a.attempts,
-            last_error: a.lastError,
-          })
-          .onConflict((oc) =>
-            oc.columns(['alert_id', 'channel']).doUpdateSet({
-              delivered_at: sql`COALESCE(alerts.delivered_at, excluded.delivered_at)`,
-              last_error: sql`CASE WHEN excluded.attempts >= alerts.attempts THEN excluded.last_error ELSE alerts.last_error END`,
-              // The larger of the two, spelled the same on both engines (SQLite's max(), PostgreSQL's GREATEST()).
-              attempts: sql`CASE WHEN excluded.attempts > alerts.attempts THEN excluded.attempts ELSE alerts.attempts END`,
-            }),
-          )
-          .execute();
       }),
 
     listAlerts: (q) =>
@@ -258,48 +205,10 @@ function kyselyStore(conn: StoreConnection): Store {
         return toPage((await rowsOf(l)).map(alertFromDb), l.limit, 'alerts', alertKey);
       }),
 
-    insertError: (input) =>
-      guard('insertError', async () => {
-        const e = normalizeError(input);
-        await db
-          .insertInto('errors')
-          .values({ instance: e.instance, at: e.at, phase: e.phase, message: e.message, dedupe_key: errorDedupeKey(e) })
-          .onConflict((oc) => oc.column('dedupe_key').doNothing())
-          .execute();
-      }),
-
     listErrors: (instance, q) =>
       guard('listErrors', async () => {
         const l = buildListing(dialect, 'errors', { ...q, equals: [['instance', instance]] });
         return toPage((await rowsOf(l)).map(errorFromDb), l.limit, 'errors', errorKey);
-      }),
-
-    upsertMessages: (input) =>
-      guard('upsertMessages', async () => {
-        const rows = newestPerMessage(input);
-        if (rows.length === 0) return { inserted: 0, updated: 0 };
-        return db.transaction().execute(async (trx) => {
-          const total = { inserted: 0, updated: 0 };
-          for (const chunk of chunks(rows, INSERT_CHUNK)) {
-            const n = await upsertMessageChunk(trx, dialect, chunk);
-            total.inserted += n.inserted;
-            total.updated += n.updated;
-          }
-          return total;
-        });
-      }),
-
-    markMessageDeleted: (messageId, at) =>
-      guard('markMessageDeleted', async () => {
-        const when = toStoreTime(at, 'at');
-        // `NOT deleted`: true only for the call that actually deleted it, and the first deletion time stays.
-        const result = await db
-          .updateTable('discord_messages')
-          .set({ deleted: dialect === 'sqlite' ? 1 : true, deleted_at: when })
-          .where('message_id', '=', messageId)
-          .where(sql<boolean>`NOT deleted`)
-          .executeTakeFirst();
-        return result.numUpdatedRows > 0n;
       }),
 
     listMessageIds: (channelId, fromId) =>
@@ -334,6 +243,124 @@ function kyselyStore(conn: StoreConnection): Store {
         const row = await db.selectFrom('import_cursors').select('value').where('key', '=', key).executeTakeFirst();
         return row === undefined ? null : String(row.value);
       }),
+  };
+}
+
+function writeMethods({ db, dialect, guard }: Context): WriteMethods {
+  return {
+    insertRun: (input) =>
+      guard('insertRun', async () => {
+        const r = normalizeRun(input);
+        await db
+          .insertInto('runs')
+          .values({
+            instance: r.instance,
+            started_at: r.startedAt,
+            finished_at: r.finishedAt,
+            outcome: r.outcome,
+            phase: r.phase,
+            error: r.error,
+            courses: r.courses,
+            created: r.created,
+            updated: r.updated,
+            adopted: r.adopted,
+            deleted: r.deleted,
+            unchanged: r.unchanged,
+            skipped: r.skipped,
+            failed: r.failed,
+            duration_ms: r.durationMs,
+          })
+          .onConflict((oc) => oc.columns(['instance', 'started_at']).doNothing())
+          .execute();
+      }),
+
+    replaceEvents: (instance, input) =>
+      guard('replaceEvents', async () => {
+        const rows = normalizeEvents(instance, input);
+        await db.transaction().execute(async (trx) => {
+          await trx.deleteFrom('synced_events').where('instance', '=', instance).execute();
+          for (const chunk of chunks(rows, INSERT_CHUNK)) {
+            await trx
+              .insertInto('synced_events')
+              .values(chunk.map((e) => ({
+                instance: e.instance,
+                reference: e.reference,
+                ecal_id: e.ecalId,
+                title: e.title,
+                start_at: e.start,
+                end_at: e.end,
+                last_change: e.lastChange,
+              })))
+              .execute();
+          }
+        });
+      }),
+
+    upsertAlert: (input) =>
+      guard('upsertAlert', async () => {
+        const a = normalizeAlert(input);
+        await db
+          .insertInto('alerts')
+          .values({
+            alert_id: a.alertId,
+            instance: a.instance,
+            kind: a.kind,
+            severity: a.severity,
+            channel: a.channel,
+            summary: a.summary,
+            created_at: a.createdAt,
+            delivered_at: a.deliveredAt,
+            attempts: a.attempts,
+            last_error: a.lastError,
+          })
+          .onConflict((oc) =>
+            oc.columns(['alert_id', 'channel']).doUpdateSet({
+              delivered_at: sql`COALESCE(alerts.delivered_at, excluded.delivered_at)`,
+              last_error: sql`CASE WHEN excluded.attempts >= alerts.attempts THEN excluded.last_error ELSE alerts.last_error END`,
+              // The larger of the two, spelled the same on both engines (SQLite's max(), PostgreSQL's GREATEST()).
+              attempts: sql`CASE WHEN excluded.attempts > alerts.attempts THEN excluded.attempts ELSE alerts.attempts END`,
+            }),
+          )
+          .execute();
+      }),
+
+    insertError: (input) =>
+      guard('insertError', async () => {
+        const e = normalizeError(input);
+        await db
+          .insertInto('errors')
+          .values({ instance: e.instance, at: e.at, phase: e.phase, message: e.message, dedupe_key: errorDedupeKey(e) })
+          .onConflict((oc) => oc.column('dedupe_key').doNothing())
+          .execute();
+      }),
+
+    upsertMessages: (input) =>
+      guard('upsertMessages', async () => {
+        const rows = newestPerMessage(input);
+        if (rows.length === 0) return { inserted: 0, updated: 0 };
+        return db.transaction().execute(async (trx) => {
+          const total = { inserted: 0, updated: 0 };
+          for (const chunk of chunks(rows, INSERT_CHUNK)) {
+            const n = await upsertMessageChunk(trx, dialect, chunk);
+            total.inserted += n.inserted;
+            total.updated += n.updated;
+          }
+          return total;
+        });
+      }),
+
+    markMessageDeleted: (messageId, at) =>
+      guard('markMessageDeleted', async () => {
+        const when = toStoreTime(at, 'at');
+        // `NOT deleted`: true only for the call that actually deleted it, and the first deletion time stays.
+        const result = await db
+          .updateTable('discord_messages')
+          .set({ deleted: dialect === 'sqlite' ? 1 : true, deleted_at: when })
+          .where('message_id', '=', messageId)
+          .where(sql<boolean>`NOT deleted`)
+          .executeTakeFirst();
+        return result.numUpdatedRows > 0n;
+      }),
 
     setCursor: (key, value) =>
       guard('setCursor', async () => {
@@ -343,11 +370,5 @@ function kyselyStore(conn: StoreConnection): Store {
           .onConflict((oc) => oc.column('key').doUpdateSet((eb) => ({ value: eb.ref('excluded.value'), updated_at: eb.ref('excluded.updated_at') })))
           .execute();
       }),
-
-    close: async () => {
-      if (closed) return;
-      closed = true;
-      await db.destroy();
-    },
   };
 }
