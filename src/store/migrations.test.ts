@@ -3,9 +3,9 @@ import { SchemaTooNewError } from './errors.js';
 import { checkMigrationList, pendingMigrations, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, type Migration } from './migrations.js';
 
 const list: Migration[] = [
-  { version: 1, name: 'a', sql: '' },
-  { version: 2, name: 'b', sql: '' },
-  { version: 3, name: 'c', sql: '' },
+  { version: 1, name: 'a', up: async () => {} },
+  { version: 2, name: 'b', up: async () => {} },
+  { version: 3, name: 'c', up: async () => {} },
 ];
 
 describe('pendingMigrations', () => {

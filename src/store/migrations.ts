@@ -1,14 +1,19 @@
+import { sql, type ColumnDefinitionBuilder, type CreateTableBuilder, type Kysely } from 'kysely';
 import { SchemaTooNewError } from './errors.js';
+import type { Dialect } from './sql.js';
 
 /**
- * Versioned schema changes, one list per dialect. A step is never edited once released: a change is a new
- * step with the next number. `schema_migrations` records what a database has; at open the store applies the
+ * Versioned schema changes, written once for both engines with Kysely's schema builder; the few places where
+ * the DDL must differ go through `ddlTypes`. A step is never edited once released: a change is a new step
+ * with the next number. `schema_migrations` records what a database has; at open the store applies the
  * missing steps in one transaction, and refuses a database that a newer campus-sync has migrated further.
+ * The tables made here are the ones the hand-written DDL of versions 1 and 2 made (legacy-schema.test.ts
+ * opens a database built with that DDL), so existing databases carry on without a new step.
  */
 export interface Migration {
   version: number;
   name: string;
-  sql: string;
+  up(db: Kysely<any>, dialect: Dialect): Promise<void>;
 }
 
 /** The steps `known` has that `applied` lacks, in order. Throws SchemaTooNewError for an unknown newer version. */
@@ -29,207 +34,188 @@ export function checkMigrationList(list: readonly Migration[]): void {
 
 export const SCHEMA_MIGRATIONS_TABLE = 'schema_migrations';
 
-export const SQLITE_MIGRATIONS: readonly Migration[] = [
-  {
-    version: 1,
-    name: 'reporting tables and discord messages',
-    // Times are TEXT in fixed-width UTC ('2025-01-31T07:30:00.000Z') so they sort as text.
-    // SQLite appends the rowid to every index: (instance, started_at) also orders (started_at, id).
-    sql: `
-CREATE TABLE runs (
-  id INTEGER PRIMARY KEY,
-  instance TEXT NOT NULL,
-  started_at TEXT NOT NULL,
-  finished_at TEXT NOT NULL,
-  outcome TEXT NOT NULL,
-  phase TEXT,
-  error TEXT,
-  courses INTEGER NOT NULL,
-  created INTEGER NOT NULL,
-  updated INTEGER NOT NULL,
-  adopted INTEGER NOT NULL,
-  deleted INTEGER NOT NULL,
-  unchanged INTEGER NOT NULL,
-  skipped INTEGER NOT NULL,
-  failed INTEGER NOT NULL,
-  duration_ms INTEGER NOT NULL
-);
-CREATE UNIQUE INDEX runs_instance_started ON runs (instance, started_at);
+/** A column type as addColumn takes it (Kysely does not export the name). */
+type DataTypeExpression = Parameters<CreateTableBuilder<string, string>['addColumn']>[1];
 
-CREATE TABLE synced_events (
-  instance TEXT NOT NULL,
-  reference TEXT NOT NULL,
-  ecal_id TEXT,
-  title TEXT NOT NULL,
-  start_at TEXT NOT NULL,
-  end_at TEXT NOT NULL,
-  last_change TEXT NOT NULL,
-  PRIMARY KEY (instance, reference)
-);
-CREATE INDEX synced_events_instance_start ON synced_events (instance, start_at, reference);
+/**
+ * Key of the PostgreSQL advisory lock held while migrating: two processes starting on an empty database at
+ * once take turns instead of both creating the tables. Any constant unlikely to collide; this one spells "campsync".
+ */
+export const MIGRATION_LOCK_KEY = 0x63616d7073796e63n;
 
-CREATE TABLE alerts (
-  id INTEGER PRIMARY KEY,
-  alert_id TEXT NOT NULL,
-  instance TEXT NOT NULL,
-  kind TEXT NOT NULL,
-  severity TEXT NOT NULL,
-  channel TEXT NOT NULL,
-  summary TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  delivered_at TEXT,
-  attempts INTEGER NOT NULL,
-  last_error TEXT,
-  UNIQUE (alert_id, channel)
-);
-CREATE INDEX alerts_created ON alerts (created_at);
-CREATE INDEX alerts_instance_created ON alerts (instance, created_at);
+/** Where the two engines' DDL differs, and only there. */
+function ddlTypes(dialect: Dialect) {
+  const pg = dialect === 'postgres';
+  return {
+    // SQLite: TEXT in fixed-width UTC ('2025-01-31T07:30:00.000Z') so times sort as text.
+    time: (pg ? 'timestamptz' : 'text') as DataTypeExpression,
+    // SQLite: INTEGER PRIMARY KEY is the rowid; PostgreSQL: an identity column.
+    idType: (pg ? 'bigint' : 'integer') as DataTypeExpression,
+    id: (c: ColumnDefinitionBuilder) => (pg ? c.generatedAlwaysAsIdentity().primaryKey() : c.primaryKey()),
+    bigint: (pg ? 'bigint' : 'integer') as DataTypeExpression,
+    bool: (pg ? 'boolean' : 'integer') as DataTypeExpression,
+    falseValue: pg ? sql`FALSE` : sql`0`,
+    // Text tie-breakers sort byte-wise on both engines (SQLite's BINARY is the default), so pages come in the
+    // same order whatever PostgreSQL's locale.
+    byteText: pg ? sql`text COLLATE "C"` : ('text' as DataTypeExpression),
+    // SQLite appends the rowid to every index, so (instance, started_at) also orders (started_at, id);
+    // PostgreSQL needs the id spelled out.
+    idTail: (pg ? ['id'] : []) as string[],
+  };
+}
 
-CREATE TABLE errors (
-  id INTEGER PRIMARY KEY,
-  instance TEXT NOT NULL,
-  at TEXT NOT NULL,
-  phase TEXT NOT NULL,
-  message TEXT NOT NULL,
-  dedupe_key TEXT NOT NULL UNIQUE
-);
-CREATE INDEX errors_instance_at ON errors (instance, at);
+async function createReportingTables(db: Kysely<any>, dialect: Dialect): Promise<void> {
+  const t = ddlTypes(dialect);
+  const notNull = (c: ColumnDefinitionBuilder) => c.notNull();
+  await db.schema
+    .createTable('runs')
+    .addColumn('id', t.idType, t.id)
+    .addColumn('instance', 'text', notNull)
+    .addColumn('started_at', t.time, notNull)
+    .addColumn('finished_at', t.time, notNull)
+    .addColumn('outcome', 'text', notNull)
+    .addColumn('phase', 'text')
+    .addColumn('error', 'text')
+    .addColumn('courses', 'integer', notNull)
+    .addColumn('created', 'integer', notNull)
+    .addColumn('updated', 'integer', notNull)
+    .addColumn('adopted', 'integer', notNull)
+    .addColumn('deleted', 'integer', notNull)
+    .addColumn('unchanged', 'integer', notNull)
+    .addColumn('skipped', 'integer', notNull)
+    .addColumn('failed', 'integer', notNull)
+    .addColumn('duration_ms', t.bigint, notNull)
+    .execute();
+  await db.schema.createIndex('runs_instance_started').unique().on('runs').columns(['instance', 'started_at']).execute();
+  if (t.idTail.length > 0) await db.schema.createIndex('runs_instance_started_id').on('runs').columns(['instance', 'started_at', ...t.idTail]).execute();
 
-CREATE TABLE discord_messages (
-  message_id TEXT PRIMARY KEY,
-  guild_id TEXT NOT NULL,
-  channel_id TEXT NOT NULL,
-  author_id TEXT NOT NULL,
-  author_name TEXT NOT NULL,
-  content TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  edited_at TEXT,
-  deleted INTEGER NOT NULL DEFAULT 0,
-  deleted_at TEXT,
-  attachment_count INTEGER NOT NULL DEFAULT 0,
-  embed_count INTEGER NOT NULL DEFAULT 0,
-  raw_json TEXT NOT NULL,
-  ingested_at TEXT NOT NULL
-);
-CREATE INDEX discord_messages_channel_created ON discord_messages (guild_id, channel_id, created_at, message_id);
-CREATE INDEX discord_messages_guild_created ON discord_messages (guild_id, created_at, message_id);
+  await db.schema
+    .createTable('synced_events')
+    .addColumn('instance', 'text', notNull)
+    .addColumn('reference', t.byteText, notNull)
+    .addColumn('ecal_id', 'text')
+    .addColumn('title', 'text', notNull)
+    .addColumn('start_at', t.time, notNull)
+    .addColumn('end_at', t.time, notNull)
+    .addColumn('last_change', t.time, notNull)
+    .addPrimaryKeyConstraint('synced_events_pkey', ['instance', 'reference'])
+    .execute();
+  await db.schema.createIndex('synced_events_instance_start').on('synced_events').columns(['instance', 'start_at', 'reference']).execute();
 
-CREATE TABLE import_cursors (
-  key TEXT PRIMARY KEY,
-  value TEXT NOT NULL,
-  updated_at TEXT NOT NULL
-);
-`,
-  },
-  {
-    version: 2,
-    name: 'discord message ids per channel',
-    // listMessageIds (deletion detection, every few minutes per channel) reads one channel's live ids:
-    // without this it scans every channel's messages, since the other indexes lead with guild_id. Partial
-    // (live rows only) because deleted rows are never read through it.
-    sql: `CREATE INDEX discord_messages_channel_id ON discord_messages (channel_id, message_id) WHERE NOT deleted;`,
-  },
-];
+  await db.schema
+    .createTable('alerts')
+    .addColumn('id', t.idType, t.id)
+    .addColumn('alert_id', 'text', notNull)
+    .addColumn('instance', 'text', notNull)
+    .addColumn('kind', 'text', notNull)
+    .addColumn('severity', 'text', notNull)
+    .addColumn('channel', 'text', notNull)
+    .addColumn('summary', 'text', notNull)
+    .addColumn('created_at', t.time, notNull)
+    .addColumn('delivered_at', t.time)
+    .addColumn('attempts', 'integer', notNull)
+    .addColumn('last_error', 'text')
+    .addUniqueConstraint('alerts_alert_id_channel_key', ['alert_id', 'channel'])
+    .execute();
+  await db.schema.createIndex('alerts_created').on('alerts').columns(['created_at', ...t.idTail]).execute();
+  await db.schema.createIndex('alerts_instance_created').on('alerts').columns(['instance', 'created_at', ...t.idTail]).execute();
 
-export const POSTGRES_MIGRATIONS: readonly Migration[] = [
-  {
-    version: 1,
-    name: 'reporting tables and discord messages',
-    // Text tie-breakers are COLLATE "C" (byte order, like SQLite) so pages come in the same order on both
-    // engines whatever the database's locale.
-    sql: `
-CREATE TABLE runs (
-  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  instance TEXT NOT NULL,
-  started_at TIMESTAMPTZ NOT NULL,
-  finished_at TIMESTAMPTZ NOT NULL,
-  outcome TEXT NOT NULL,
-  phase TEXT,
-  error TEXT,
-  courses INTEGER NOT NULL,
-  created INTEGER NOT NULL,
-  updated INTEGER NOT NULL,
-  adopted INTEGER NOT NULL,
-  deleted INTEGER NOT NULL,
-  unchanged INTEGER NOT NULL,
-  skipped INTEGER NOT NULL,
-  failed INTEGER NOT NULL,
-  duration_ms BIGINT NOT NULL
-);
-CREATE UNIQUE INDEX runs_instance_started ON runs (instance, started_at);
-CREATE INDEX runs_instance_started_id ON runs (instance, started_at, id);
+  await db.schema
+    .createTable('errors')
+    .addColumn('id', t.idType, t.id)
+    .addColumn('instance', 'text', notNull)
+    .addColumn('at', t.time, notNull)
+    .addColumn('phase', 'text', notNull)
+    .addColumn('message', 'text', notNull)
+    .addColumn('dedupe_key', 'text', (c) => c.notNull().unique())
+    .execute();
+  await db.schema.createIndex('errors_instance_at').on('errors').columns(['instance', 'at', ...t.idTail]).execute();
 
-CREATE TABLE synced_events (
-  instance TEXT NOT NULL,
-  reference TEXT COLLATE "C" NOT NULL,
-  ecal_id TEXT,
-  title TEXT NOT NULL,
-  start_at TIMESTAMPTZ NOT NULL,
-  end_at TIMESTAMPTZ NOT NULL,
-  last_change TIMESTAMPTZ NOT NULL,
-  PRIMARY KEY (instance, reference)
-);
-CREATE INDEX synced_events_instance_start ON synced_events (instance, start_at, reference);
+  await db.schema
+    .createTable('discord_messages')
+    .addColumn('message_id', t.byteText, (c) => c.primaryKey())
+    .addColumn('guild_id', 'text', notNull)
+    .addColumn('channel_id', 'text', notNull)
+    .addColumn('author_id', 'text', notNull)
+    .addColumn('author_name', 'text', notNull)
+    .addColumn('content', 'text', notNull)
+    .addColumn('created_at', t.time, notNull)
+    .addColumn('edited_at', t.time)
+    .addColumn('deleted', t.bool, (c) => c.notNull().defaultTo(t.falseValue))
+    .addColumn('deleted_at', t.time)
+    .addColumn('attachment_count', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('embed_count', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('raw_json', 'text', notNull)
+    .addColumn('ingested_at', t.time, notNull)
+    .execute();
+  await db.schema
+    .createIndex('discord_messages_channel_created')
+    .on('discord_messages')
+    .columns(['guild_id', 'channel_id', 'created_at', 'message_id'])
+    .execute();
+  await db.schema.createIndex('discord_messages_guild_created').on('discord_messages').columns(['guild_id', 'created_at', 'message_id']).execute();
 
-CREATE TABLE alerts (
-  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  alert_id TEXT NOT NULL,
-  instance TEXT NOT NULL,
-  kind TEXT NOT NULL,
-  severity TEXT NOT NULL,
-  channel TEXT NOT NULL,
-  summary TEXT NOT NULL,
-  created_at TIMESTAMPTZ NOT NULL,
-  delivered_at TIMESTAMPTZ,
-  attempts INTEGER NOT NULL,
-  last_error TEXT,
-  UNIQUE (alert_id, channel)
-);
-CREATE INDEX alerts_created ON alerts (created_at, id);
-CREATE INDEX alerts_instance_created ON alerts (instance, created_at, id);
+  await db.schema
+    .createTable('import_cursors')
+    .addColumn('key', 'text', (c) => c.primaryKey())
+    .addColumn('value', 'text', notNull)
+    .addColumn('updated_at', t.time, notNull)
+    .execute();
+}
 
-CREATE TABLE errors (
-  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  instance TEXT NOT NULL,
-  at TIMESTAMPTZ NOT NULL,
-  phase TEXT NOT NULL,
-  message TEXT NOT NULL,
-  dedupe_key TEXT NOT NULL UNIQUE
-);
-CREATE INDEX errors_instance_at ON errors (instance, at, id);
-
-CREATE TABLE discord_messages (
-  message_id TEXT COLLATE "C" PRIMARY KEY,
-  guild_id TEXT NOT NULL,
-  channel_id TEXT NOT NULL,
-  author_id TEXT NOT NULL,
-  author_name TEXT NOT NULL,
-  content TEXT NOT NULL,
-  created_at TIMESTAMPTZ NOT NULL,
-  edited_at TIMESTAMPTZ,
-  deleted BOOLEAN NOT NULL DEFAULT FALSE,
-  deleted_at TIMESTAMPTZ,
-  attachment_count INTEGER NOT NULL DEFAULT 0,
-  embed_count INTEGER NOT NULL DEFAULT 0,
-  raw_json TEXT NOT NULL,
-  ingested_at TIMESTAMPTZ NOT NULL
-);
-CREATE INDEX discord_messages_channel_created ON discord_messages (guild_id, channel_id, created_at, message_id);
-CREATE INDEX discord_messages_guild_created ON discord_messages (guild_id, created_at, message_id);
-
-CREATE TABLE import_cursors (
-  key TEXT PRIMARY KEY,
-  value TEXT NOT NULL,
-  updated_at TIMESTAMPTZ NOT NULL
-);
-`,
-  },
+/** The released steps, the same numbers and names on both engines. */
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'reporting tables and discord messages', up: createReportingTables },
   {
     version: 2,
     name: 'discord message ids per channel',
     // listMessageIds (deletion detection, every few minutes per channel) reads one channel's live ids:
     // without this it scans every channel's messages, since the other indexes lead with guild_id. Partial
     // (live rows only) because deleted rows are never read through it.
-    sql: `CREATE INDEX discord_messages_channel_id ON discord_messages (channel_id, message_id) WHERE NOT deleted;`,
+    up: async (db) => {
+      await db.schema
+        .createIndex('discord_messages_channel_id')
+        .on('discord_messages')
+        .columns(['channel_id', 'message_id'])
+        .where(sql<boolean>`NOT deleted`)
+        .execute();
+    },
   },
 ];
+
+/** One list now; the per-engine names stay for the callers (and tests) that name the engine. */
+export const SQLITE_MIGRATIONS = MIGRATIONS;
+export const POSTGRES_MIGRATIONS = MIGRATIONS;
+
+/**
+ * Applies the missing steps in one transaction that holds the database's write lock first (SQLite: BEGIN
+ * IMMEDIATE; PostgreSQL: an advisory lock), so two processes opening a new database at once do not both apply
+ * step 1. Returns the versions applied.
+ */
+export async function migrate(db: Kysely<any>, dialect: Dialect, description: string, migrations: readonly Migration[]): Promise<number[]> {
+  return db.connection().execute(async (conn) => {
+    await sql.raw(dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN').execute(conn);
+    try {
+      if (dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY.toString()})`.execute(conn);
+      await conn.schema
+        .createTable(SCHEMA_MIGRATIONS_TABLE)
+        .ifNotExists()
+        .addColumn('version', 'integer', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        // PostgreSQL's default is the one the released DDL had; every insert gives the time anyway.
+        .addColumn('applied_at', ddlTypes(dialect).time, (c) => (dialect === 'postgres' ? c.notNull().defaultTo(sql`now()`) : c.notNull()))
+        .execute();
+      const applied = await conn.selectFrom(SCHEMA_MIGRATIONS_TABLE).select('version').execute();
+      const pending = pendingMigrations(description, applied.map((r) => Number(r.version)), migrations);
+      for (const m of pending) {
+        await m.up(conn, dialect);
+        await conn.insertInto(SCHEMA_MIGRATIONS_TABLE).values({ version: m.version, name: m.name, applied_at: new Date().toISOString() }).execute();
+      }
+      await sql.raw('COMMIT').execute(conn);
+      return pending.map((m) => m.version);
+    } catch (err) {
+      await sql.raw('ROLLBACK').execute(conn).catch(() => {});
+      throw err;
+    }
+  });
+}

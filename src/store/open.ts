@@ -1,7 +1,8 @@
-import { silentLogger } from '../lib/index.js';
+import { silentLogger, type Logger } from '../lib/index.js';
+import { connectPostgres, connectSqlite, type PostgresConnectOptions } from './connect.js';
 import type { OpenStoreOptions, Store } from './interface.js';
-import { openPostgresStore } from './postgres.js';
-import { openSqliteStore } from './sqlite.js';
+import { openKyselyStore } from './kysely-store.js';
+import type { Migration } from './migrations.js';
 import { resolveStoreTarget } from './target.js';
 
 /**
@@ -22,4 +23,22 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     });
   }
   return openSqliteStore({ path: target.path, description: target.description, logger });
+}
+
+export interface SqliteStoreOptions {
+  path: string;
+  description?: string;
+  logger?: Logger;
+  /** For tests: a migration list other than the released one. */
+  migrations?: readonly Migration[];
+}
+
+/** Opens (creating it and its directory if needed) and migrates a SQLite store in WAL mode. */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
+  return openKyselyStore(connectSqlite(options.path, options.description), options);
+}
+
+/** Connects a pool, applies missing migrations and returns the store. */
+export async function openPostgresStore(options: PostgresConnectOptions & { migrations?: readonly Migration[] }): Promise<Store> {
+  return openKyselyStore(connectPostgres(options), options);
 }

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { encodeCursor } from './cursor.js';
 import { InvalidCursorError, InvalidParameterError } from './errors.js';
-import { buildListing, pgValuesList } from './sql.js';
+import { buildListing } from './sql.js';
 
 describe('buildListing', () => {
   const cursor = encodeCursor('messages', { time: '2025-03-01T08:00:00.000Z', tie: '1300000000000000001' });
@@ -43,12 +43,5 @@ describe('buildListing', () => {
     expect(() => buildListing('sqlite', 'runs', { equals: [], limit: 5, from: 'nope' })).toThrow(/^from: /);
     expect(() => buildListing('sqlite', 'runs', { equals: [], limit: 5, from: '2025-02-01', to: '2025-01-01' })).toThrow(InvalidParameterError);
     expect(() => buildListing('sqlite', 'runs', { equals: [], limit: 5, cursor })).toThrow(InvalidCursorError);
-  });
-});
-
-describe('pgValuesList', () => {
-  it('numbers rows of parameters', () => {
-    expect(pgValuesList(2, 3)).toBe('($1, $2, $3), ($4, $5, $6)');
-    expect(pgValuesList(1, 1)).toBe('($1)');
   });
 });

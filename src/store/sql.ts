@@ -4,7 +4,7 @@ import { InvalidParameterError } from './errors.js';
 import { clampLimit } from './rows.js';
 import { toStoreTime } from './time.js';
 
-/** SQL text shared by both stores; only placeholders and casts differ between the dialects. */
+/** The store's two engines; listings' SQL text differs only in placeholders and casts. */
 export type Dialect = 'sqlite' | 'postgres';
 
 interface ListingSpec {
@@ -170,41 +170,13 @@ export function buildListing(dialect: Dialect, scope: CursorScope, req: ListingR
   return { sql, params, limit };
 }
 
-/** Columns of discord_messages in the order the upserts bind them. */
-export const MESSAGE_COLUMNS = [
-  'message_id',
-  'guild_id',
-  'channel_id',
-  'author_id',
-  'author_name',
-  'content',
-  'created_at',
-  'edited_at',
-  'deleted',
-  'attachment_count',
-  'embed_count',
-  'raw_json',
-  'ingested_at',
-] as const;
-
 /**
- * The conflict clause of a message upsert, the same on both engines: a version that is not older than the
- * stored one (see isSameOrNewerVersion) and differs from it replaces the editable fields and `deleted`
- * (Discord listing a message proves it exists, so a re-listed message is no longer deleted); the first
- * ingestion time stays. A stale version touches nothing, not even `deleted`: it may have been read before
- * the deletion. When nothing changes no row is touched, which is how a message ingested twice counts
- * neither as inserted nor as updated.
+ * When a message upsert may replace the stored row (the WHERE of its DO UPDATE, the same on both engines): a
+ * version that is not older than the stored one (see isSameOrNewerVersion) and differs from it. A stale
+ * version touches nothing, not even `deleted`: it may have been read before the deletion. When nothing
+ * changes no row is touched, which is how a message ingested twice counts neither as inserted nor as updated.
  */
-export const MESSAGE_CONFLICT_CLAUSE = `ON CONFLICT (message_id) DO UPDATE SET
-  author_name = excluded.author_name,
-  content = excluded.content,
-  edited_at = excluded.edited_at,
-  attachment_count = excluded.attachment_count,
-  embed_count = excluded.embed_count,
-  raw_json = excluded.raw_json,
-  deleted = excluded.deleted,
-  deleted_at = CASE WHEN excluded.deleted THEN discord_messages.deleted_at ELSE NULL END
-WHERE (discord_messages.edited_at IS NULL OR excluded.edited_at >= discord_messages.edited_at)
+export const MESSAGE_NEWER_AND_CHANGED = `(discord_messages.edited_at IS NULL OR excluded.edited_at >= discord_messages.edited_at)
   AND (discord_messages.author_name IS DISTINCT FROM excluded.author_name
     OR discord_messages.content IS DISTINCT FROM excluded.content
     OR discord_messages.edited_at IS DISTINCT FROM excluded.edited_at
@@ -229,14 +201,3 @@ export function messageIdsSql(dialect: Dialect): string {
 
 /** Tables that carry an instance column, for `instances()`. */
 export const INSTANCE_TABLES = ['runs', 'synced_events', 'alerts', 'errors'] as const;
-
-/** `($1, $2), ($3, $4)` for a PostgreSQL multi-row INSERT of `rows` rows of `columns` values. */
-export function pgValuesList(rows: number, columns: number): string {
-  const out: string[] = [];
-  for (let r = 0; r < rows; r++) {
-    const cells: string[] = [];
-    for (let c = 1; c <= columns; c++) cells.push(`$${r * columns + c}`);
-    out.push(`(${cells.join(', ')})`);
-  }
-  return out.join(', ');
-}

@@ -3,11 +3,12 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { sql, type Kysely } from 'kysely';
 import { describeStoreContract, message, run, snowflake, type StoreHarness } from './contract.test-helper.js';
 import { openStore } from './open.js';
 import { buildListing, messageIdsSql } from './sql.js';
 import { messageIdsParams } from './rows.js';
-import { openSqliteStore } from './sqlite.js';
+import { openSqliteStore } from './open.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SchemaTooNewError } from './errors.js';
 
@@ -87,7 +88,7 @@ describe('SQLite store specifics', () => {
   it('applies a new migration step to an existing database, in order, once', async () => {
     const path = join(tempDir(), 'x.db');
     await (await openSqliteStore({ path })).close();
-    const next = [...SQLITE_MIGRATIONS, { version: SQLITE_MIGRATIONS.length + 1, name: 'add a column', sql: 'ALTER TABLE runs ADD COLUMN note TEXT;' }];
+    const next = [...SQLITE_MIGRATIONS, { version: SQLITE_MIGRATIONS.length + 1, name: 'add a column', up: (db: Kysely<any>) => db.schema.alterTable('runs').addColumn('note', 'text').execute() }];
     await (await openSqliteStore({ path, migrations: next })).close();
     await (await openSqliteStore({ path, migrations: next })).close();
     const db = new Database(path, { readonly: true });
@@ -100,7 +101,14 @@ describe('SQLite store specifics', () => {
 
   it('rolls back a failing migration step entirely', async () => {
     const path = join(tempDir(), 'y.db');
-    const broken = [...SQLITE_MIGRATIONS, { version: SQLITE_MIGRATIONS.length + 1, name: 'broken', sql: 'CREATE TABLE t (a INT); SELECT * FROM no_such_table;' }];
+    const broken = [...SQLITE_MIGRATIONS, {
+      version: SQLITE_MIGRATIONS.length + 1,
+      name: 'broken',
+      up: async (db: Kysely<any>) => {
+        await db.schema.createTable('t').addColumn('a', 'integer').execute();
+        await sql`SELECT * FROM no_such_table`.execute(db);
+      },
+    }];
     await expect(openSqliteStore({ path, migrations: broken })).rejects.toThrow(/cannot open SQLite .*y\.db.*no_such_table/);
     const db = new Database(path, { readonly: true });
     expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name IN ('t', 'runs')").pluck().get()).toBe(0);
