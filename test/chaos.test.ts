@@ -195,8 +195,11 @@ describe(`chaos: ${RUNS} run-once runs killed under faults (seed ${SEED})`, () =
     expect(converged(), `not converged after ${clean} clean runs`).toBe(true);
     expect(clean).toBeGreaterThanOrEqual(1);
     expect(clean).toBeLessThanOrEqual(MAX_CLEAN_RUNS);
-    // A storm that killed nothing or injected nothing would prove nothing.
-    expect(tally.killed).toBeGreaterThanOrEqual(Math.floor(RUNS / 2));
+    // A storm that killed nothing or injected nothing would prove nothing. Not every planned kill lands: a kill at an
+    // exact point (an ECAL write, the MonCampus fetch) needs the run to reach it, and an injected fault before it ends
+    // the run first; how many do depends on the machine's speed (13-15 of 20 on a quiet machine, 8 in a loaded CI run).
+    // So the floor is a fifth of the runs, which still means several kills at the points the suite is about.
+    expect(tally.killed).toBeGreaterThanOrEqual(Math.max(3, Math.floor(RUNS / 5)));
     expect(Object.values(tally.faults).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
 
     // No secret in any output or any file of data/alice/.
