@@ -216,7 +216,9 @@ describe('an attacker against campus-sync serve', () => {
     expect((await send('/', { headers: { cookie } })).status).toBe(401);
     expect((await send('/dashboard/state.json', { headers: { cookie } })).status).toBe(401);
 
-    const guesses = await Promise.all(Array.from({ length: 40 }, (_, i) => form(`guess-${i}`)));
+    // 40 guesses from one client in two waves of 20: well under its connection cap of 32 (over it, the server resets
+    // the extra connections before they are read, which is the cap's test, not this one's).
+    const guesses = [...(await Promise.all(Array.from({ length: 20 }, (_, i) => form(`guess-${i}`)))), ...(await Promise.all(Array.from({ length: 20 }, (_, i) => form(`guess-${20 + i}`))))];
     const counts = { 401: 0, 429: 0 } as Record<number, number>;
     for (const g of guesses) counts[g.status] = (counts[g.status] ?? 0) + 1;
     expect(counts[401]).toBe(5);
@@ -230,31 +232,31 @@ describe('an attacker against campus-sync serve', () => {
     const day = DateTime.now().setZone(ZONE).plus({ days: 3 }).toISODate() as string;
     const proposal = (i: number) =>
       JSON.stringify({ requestId: `attack-proposal-${String(i).padStart(4, '0')}-xx`, name: 'x'.repeat(100), email: 'a@example.org', ranges: [{ date: day, from: '09:00', to: '10:00' }], message: 'm'.repeat(2000) });
-    // 120 at once from four clients (30 each: the per-client connection cap is 32, the budget must hold under it).
-    const clients = ['127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6'];
+    // 120 at once from six clients (20 each: well under the per-client connection cap of 32; the budget must hold).
+    const clients = ['127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6', '127.0.0.8', '127.0.0.9'];
     const proposals = await Promise.all(
       Array.from({ length: 120 }, (_, i) =>
-        send('/book/appel/availability', { method: 'POST', body: proposal(i), headers: { 'content-type': 'application/json' }, localAddress: clients[i % 4] as string }),
+        send('/book/appel/availability', { method: 'POST', body: proposal(i), headers: { 'content-type': 'application/json' }, localAddress: clients[i % 6] as string }),
       ),
     );
     const accepted = proposals.filter((p) => p.status === 201).length;
-    // Five per client and hour, 30 per type and hour.
-    expect(accepted).toBe(20);
-    expect(proposals.filter((p) => p.status === 429).length).toBe(100);
+    // Five per client and hour (30 for six clients), and 30 per type and hour.
+    expect(accepted).toBe(30);
+    expect(proposals.filter((p) => p.status === 429).length).toBe(90);
     const notified = slack.messages().length;
     expect(notified).toBeLessThanOrEqual(accepted);
     const stored = await readFile(join(ws.data, '.booking', 'appel.jsonl'), 'utf8');
     expect(stored.trim().split('\n')).toHaveLength(accepted);
     // What anonymous visitors stored this hour stays under the byte budget (128 KiB in all, 16 KiB per client).
-    expect(Buffer.byteLength(stored)).toBeLessThanOrEqual(4 * 16 * 1024);
+    expect(Buffer.byteLength(stored)).toBeLessThanOrEqual(6 * 16 * 1024);
 
     const slotDay = DateTime.now().setZone(ZONE).plus({ days: 2 });
     const booking = (i: number) =>
       JSON.stringify({ requestId: `attack-booking-${String(i).padStart(4, '0')}-xx`, date: slotDay.toISODate(), time: '09:00', name: 'A', email: 'a@example.org', timeZone: ZONE });
     cal.resetLog();
     const post = (i: number) => send('/book/appel/booking', { method: 'POST', body: booking(i), headers: { 'content-type': 'application/json' } });
-    // 40 from one client: 30 at once (under its connection cap), then 10 more.
-    const bookings = [...(await Promise.all(Array.from({ length: 30 }, (_, i) => post(i)))), ...(await Promise.all(Array.from({ length: 10 }, (_, i) => post(30 + i))))];
+    // 40 from one client, in two waves of 20 (under its connection cap).
+    const bookings = [...(await Promise.all(Array.from({ length: 20 }, (_, i) => post(i)))), ...(await Promise.all(Array.from({ length: 20 }, (_, i) => post(20 + i))))];
     const reachedCal = cal.requests.filter((r) => r.method === 'POST').length;
     expect(reachedCal).toBeLessThanOrEqual(5);
     expect(bookings.filter((b) => b.status === 429).length).toBeGreaterThanOrEqual(35);
@@ -264,7 +266,8 @@ describe('an attacker against campus-sync serve', () => {
     const queries = Array.from({ length: 60 }, (_, i) => `/api/calcom/slots?type=appel&from=${today.plus({ days: i % 80 }).toISODate()}&range=${1 + (i % 13)}`);
     // From a client of its own, so the budget it meets is the 60 queries a minute this test spends.
     const ask = (q: string) => send(q, { localAddress: '127.0.0.7' });
-    const answers = [...(await Promise.all(queries.slice(0, 30).map(ask))), ...(await Promise.all(queries.slice(30).map(ask)))];
+    const answers = [];
+    for (let i = 0; i < queries.length; i += 20) answers.push(...(await Promise.all(queries.slice(i, i + 20).map(ask))));
     expect(answers.map((a) => `${a.status} ${a.status === 200 ? '' : a.body}`).filter((a) => !a.startsWith('200'))).toEqual([]);
     const slotCalls = cal.requests.filter((r) => r.method === 'GET').length;
     // Chunks of the type's 14 days over a 90-day horizon: 7 at most, whatever the 60 queries asked.
