@@ -83,7 +83,8 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
 
   app.use('*', async (c, next) => {
     const started = performance.now();
-    const raw = c.env?.incoming?.url ?? new URL(c.req.url).pathname + new URL(c.req.url).search;
+    // The target as the client sent it; without the node adapter (app.request in tests) the URL is all there is.
+    const raw = c.env?.incoming?.url ?? c.req.url.slice(c.req.url.indexOf('/', c.req.url.indexOf('//') + 2));
     const refused = canonicalPathError(raw);
     if (refused) {
       // 404 like any path we do not serve (a feed's name is not confirmed by a different refusal); 400 for a target

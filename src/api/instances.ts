@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { InstanceConfig } from '../config/index.js';
-import { createConfigSource } from './config-source.js';
+import { createConfigSource, type ConfigSource } from './config-source.js';
 
 /** The worker's status file (its WORKER_STATUS_FILE; api/ may not import worker/). */
 export const WORKER_STATUS_FILE = 'worker.json';
@@ -53,8 +53,11 @@ export interface ConfigView {
  * The configs as the API sees them (createConfigSource: loaded once per change of the directory's files, or
  * CONFIG_CACHE_MS), reduced to the allow-listed facts of ConfigState.
  */
-export function createConfigView(configDir: string, opts: { env?: NodeJS.ProcessEnv; now?: () => number } = {}): ConfigView {
-  const source = createConfigSource(configDir, opts);
+export function createConfigView(
+  configDir: string,
+  opts: { env?: NodeJS.ProcessEnv; now?: () => number; source?: ConfigSource } = {},
+): ConfigView {
+  const source = opts.source ?? createConfigSource(configDir, opts);
   return {
     names: () => source.names(),
     async states(known = []) {

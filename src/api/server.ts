@@ -7,6 +7,7 @@ import { describeError, makeRedactor, systemClock, type Clock, type Logger } fro
 import { createHttpApp, JSON_TYPE } from './app.js';
 import { InvalidParameterError, StoreError, type JsonPage, type MessageRow, type Page, type Store } from '../store/index.js';
 import { ICS_CACHE_CONTROL, icsFeed } from './ics.js';
+import type { ConfigSource } from './config-source.js';
 import { createConfigView, readWorkerStatus } from './instances.js';
 import { createKeyChecker } from './keys.js';
 import { API_KEY_SCHEME, CORE_DOCS, DOC_INFO, renderDocsHtml } from './openapi.js';
@@ -35,6 +36,8 @@ export interface ApiServerOptions {
    * `keyMatches` to guard what needs the API key; only /v1 is guarded by the server itself.
    */
   extensions?: readonly ApiExtension[];
+  /** The config reader to share (startApi gives the importer's, so the process reads the configs once). */
+  configSource?: ConfigSource;
   /** Timeouts and connection caps (tests shorten them); defaults below. */
   limits?: Partial<ConnectionLimits>;
 }
@@ -253,7 +256,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   if (opts.apiKeys.length === 0) {
     logger.warn('no API key is configured (API_KEY, API_KEYS or API_KEYS_FILE): every /v1 request will be refused with 401');
   }
-  const configs = createConfigView(opts.configDir, opts.env ? { env: opts.env } : {});
+  const configs = createConfigView(opts.configDir, { ...(opts.env ? { env: opts.env } : {}), ...(opts.configSource ? { source: opts.configSource } : {}) });
   const configNames = (): Promise<string[]> => configs.names();
   const redactKeys = makeRedactor(opts.apiKeys);
   let closing = false;

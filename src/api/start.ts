@@ -62,6 +62,7 @@ export async function startApi(opts: StartApiOptions): Promise<RunningApi> {
   const logger = opts.logger;
 
   const store = await openStore({ dataDir, logger, ...(databaseUrl ? { databaseUrl } : {}) });
+  // One reader of the config directory for the importer's redaction and the server's answers.
   const configs = createConfigSource(configDir, { env });
   const importer = startImporter({
     store,
@@ -77,6 +78,7 @@ export async function startApi(opts: StartApiOptions): Promise<RunningApi> {
     apiKeys,
     logger,
     env,
+    configSource: configs,
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.extensions ? { extensions: opts.extensions } : {}),
   });

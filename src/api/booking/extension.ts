@@ -109,15 +109,14 @@ const fail = (status: number, error: string, extra: Record<string, unknown> = {}
 });
 
 /** What a visitor may read of a Cal.com failure: what happened, never a key, never the raw answer at length. */
-function calcomFailure(err: unknown, redact: (s: string) => string, what: string): ApiResponse {
+function calcomFailure(err: unknown, what: string): ApiResponse {
   const reason =
     err instanceof AuthError
       ? 'Cal.com refused our credentials'
       : err instanceof TransientError
         ? 'Cal.com is unavailable or busy'
         : 'Cal.com answered with an error';
-  // Cal.com's own words stay in the owner's log (redacted): an upstream's body can echo headers or be a whole HTML page.
-  void redact;
+  // Cal.com's own words stay in the owner's log (redacted by the caller): an upstream's body can echo headers or be HTML.
   return fail(502, `${what}: ${reason}. Try again in a moment.`);
 }
 
@@ -268,7 +267,7 @@ function registerRoutes(d: Deps): void {
     } catch (err) {
       const redact = await secretsRedactor(got.entry);
       logger.warn(`booking ${params.type}: Cal.com slots failed: ${redact(describeError(err))}`);
-      return calcomFailure(err, redact, 'The free times could not be loaded');
+      return calcomFailure(err, 'The free times could not be loaded');
     }
   }, BOOKING_DOCS.slots);
 
@@ -347,7 +346,7 @@ function registerRoutes(d: Deps): void {
         }
         const redact = await secretsRedactor(got.entry);
         logger.warn(`booking ${type.type}: Cal.com booking failed: ${redact(describeError(err))}`);
-        return calcomFailure(err, redact, 'The booking could not be made');
+        return calcomFailure(err, 'The booking could not be made');
       }
     });
   }, BOOKING_DOCS.booking);
