@@ -86,6 +86,9 @@ describe('run-once against the MonCampus and ECAL simulators', () => {
     expect(mc.requests.filter((q) => q.host === 'cas')).toEqual([]);
     expect(mc.requests.filter((q) => q.path === '/Home/Get')).toHaveLength(1);
     expect(r.stdout).toContain('nothing to change');
+    // The request floor: an unchanged timetable is one MonCampus request, ECAL is not even listed.
+    expect(ecal.requests).toEqual([]);
+    expect(r.stdout).toMatch(/steady run: timetable unchanged since the ECAL check of .*listing skipped/);
   });
 
   it('a moved class is one PUT, a removed class one DELETE', async () => {

@@ -37,6 +37,8 @@ interface Figures {
   rssMb?: number;
 }
 
+const DRIFT = 'full check (--verify), 1 event deleted by hand in ECAL';
+
 function measure(mc: MonCampusSim, ecal: EcalSim, ms: number): Figures {
   return {
     requests: mc.requests.length + ecal.requests.length,
@@ -48,9 +50,9 @@ function measure(mc: MonCampusSim, ecal: EcalSim, ms: number): Figures {
   };
 }
 
-async function runCampusSync(env: NodeJS.ProcessEnv): Promise<{ ms: number; runMs: number; rssKb: number; anonKb: number }> {
+async function runCampusSync(env: NodeJS.ProcessEnv, extra: string[] = []): Promise<{ ms: number; runMs: number; rssKb: number; anonKb: number }> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['--import', RSS_HOOK, CLI, 'run-once', 'bench', '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', RSS_HOOK, CLI, 'run-once', 'bench', '--json', ...extra], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -64,12 +66,14 @@ async function runCampusSync(env: NodeJS.ProcessEnv): Promise<{ ms: number; runM
   return { ms, runMs: record.durationMs, rssKb: rss ? Number(rss[1]) : NaN, anonKb: anon ? Number(anon[1]) : NaN };
 }
 
-/** The three runs both strategies go through, in order, each with what changes in MonCampus before it. */
-function scenarios(mc: MonCampusSim, changed: SimCourseSpec[]): [string, () => void][] {
+/** The runs both strategies go through, in order, each with what changes before it and campus-sync's extra flags. */
+function scenarios(mc: MonCampusSim, ecal: () => EcalSim, changed: SimCourseSpec[]): [string, () => void, string[]][] {
   return [
-    ['first sync', () => {}],
-    ['steady state', () => {}],
-    [`after ${CHANGES} changes`, () => mc.setCourses(changed)],
+    ['first sync', () => {}, []],
+    ['steady state', () => {}, []],
+    // Drift: an event deleted by hand in ECAL. The steady run does not list ECAL; the scheduled (or asked-for) check repairs it.
+    [DRIFT, () => void ecal().removeEvent(ecal().events()[0]!.id), ['--verify']],
+    [`after ${CHANGES} changes`, () => mc.setCourses(changed), []],
   ];
 }
 
@@ -112,11 +116,11 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
     const env = { ...process.env, CAMPUS_SYNC_CONFIG_DIR: configs, CAMPUS_SYNC_DATA_DIR: join(root, 'data'), LOG_LEVEL: 'warn' };
-    for (const [name, prepare] of scenarios(mc, changed)) {
+    for (const [name, prepare, extra] of scenarios(mc, () => ecal, changed)) {
       prepare();
       mc.resetLog();
       ecal.resetLog();
-      const r = await runCampusSync(env);
+      const r = await runCampusSync(env, extra);
       results[name] = { ours: { ...measure(mc, ecal, r.runMs), rssMb: r.rssKb / 1024 }, original: undefined as unknown as Figures };
       rssKb = Math.max(rssKb, r.rssKb);
       anonKb = Math.max(anonKb, r.anonKb);
@@ -155,7 +159,7 @@ async function main(): Promise<void> {
       listRange: { startDate: FROM, endDate: TO },
       timezone: 'Europe/Paris',
     };
-    for (const [name, prepare] of scenarios(mc, changed)) {
+    for (const [name, prepare] of scenarios(mc, () => ecal, changed)) {
       prepare();
       mc.resetLog();
       ecal.resetLog();
@@ -184,13 +188,15 @@ async function main(): Promise<void> {
   }
   const steady = results['steady state']!;
   const changes = results[`after ${CHANGES} changes`]!;
+  const drift = results[DRIFT]!;
   lines.push(
     '',
     `worker peak resident memory: ${fmt(rssKb / 1024, 1)} MB, of which private (anonymous) at most ${fmt(anonKb / 1024, 1)} MB; the rest is the node binary's and ICU's file-backed pages, shared by every worker on a host`,
     '',
     'targets:',
     `- first sync of ${COURSES} events under 2.5 s: ${fmt(firstRunMs / 1000, 2)} s → ${firstRunMs < 2500 ? 'met' : 'NOT met'}`,
-    `- steady state: 1 /Home/Get, the ECAL list pages, 0 writes, no login: ${steady.ours.moncampus} MonCampus request(s), ${steady.ours.writes} writes, ${steady.ours.logins} logins → ${steady.ours.moncampus === 1 && steady.ours.writes === 0 && steady.ours.logins === 0 ? 'met' : 'NOT met'}`,
+    `- steady state is the request floor, the timetable fetch alone (1 /Home/Get, no ECAL listing, no login): ${steady.ours.moncampus} MonCampus + ${steady.ours.ecal} ECAL request(s), ${steady.ours.logins} logins → ${steady.ours.requests === 1 && steady.ours.logins === 0 ? 'met' : 'NOT met'}`,
+    `- drift repaired by the next full check (one event deleted by hand → 1 write): ${drift.ours.writes} write(s) → ${drift.ours.writes === 1 ? 'met' : 'NOT met'}`,
     `- steady state at least 3× fewer requests than the original: ${fmt(steady.original.requests / steady.ours.requests, 1)}× → ${steady.original.requests / steady.ours.requests >= 3 ? 'met' : 'NOT met'}`,
     `- exactly ${CHANGES} writes after ${CHANGES} changes: ${changes.ours.writes} → ${changes.ours.writes === CHANGES ? 'met' : 'NOT met'}`,
     `- worker memory under 80 MB: judged on what a worker costs the host, in the supervisor table below (a lone process's resident set, ${fmt(rssKb / 1024, 1)} MB here, counts the shared node binary in full); private part ${fmt(anonKb / 1024, 1)} MB → ${anonKb / 1024 < 80 ? 'met' : 'NOT met'}`,

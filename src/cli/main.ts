@@ -32,8 +32,8 @@ export const VERBS: Record<string, Verb> = {
   },
   'run-once': {
     summary: 'sync one config now and print the plan and counts',
-    usage: 'campus-sync run-once <name|--config path> [--dry-run] [--json]',
-    options: { ...common, config: { type: 'string', short: 'c' }, 'dry-run': { type: 'boolean' } },
+    usage: 'campus-sync run-once <name|--config path> [--dry-run] [--verify] [--json]',
+    options: { ...common, config: { type: 'string', short: 'c' }, 'dry-run': { type: 'boolean' }, verify: { type: 'boolean' } },
     run: async (ctx) => (await import('./run-once.js')).runOnceVerb(ctx),
   },
   worker: {

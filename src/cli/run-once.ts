@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import type { PlanAction } from '../ecal/index.js';
 import { createLogger, wantsJson } from '../lib/index.js';
-import { runSync } from '../worker/index.js';
+import { describeEcalCheck, runSync } from '../worker/index.js';
 import { EXIT, type Output } from './output.js';
 import { loadInstance } from './resolve.js';
 import type { VerbContext } from './main.js';
@@ -11,8 +11,10 @@ export async function runOnceVerb({ args, values, out }: VerbContext): Promise<n
   const logger = createLogger({ instance: config.name, secrets: config.secrets, json: wantsJson(out.json || undefined) });
   const dryRun = values['dry-run'] === true;
   const progress = process.stderr.isTTY && !out.json ? progressPrinter() : undefined;
-  const { record, plan } = await runSync({ config, dir, logger, dryRun, ...(progress ? { onProgress: progress } : {}) });
+  const verify = values.verify === true;
+  const { record, plan } = await runSync({ config, dir, logger, dryRun, verify, ...(progress ? { onProgress: progress } : {}) });
   out.result({ ...record, plan: plan ? plan.actions.map(describeAction) : undefined }, () => {
+    if (record.ecalCheck?.kind === 'skipped') out.line(`Plan: ${out.dim('nothing to change (timetable unchanged: ECAL not listed)')}`);
     if (plan) {
       out.line(dryRun ? 'Plan (dry run: nothing is written):' : 'Plan:');
       if (plan.actions.length === 0) out.line(out.dim('  nothing to change'));
@@ -20,13 +22,12 @@ export async function runOnceVerb({ args, values, out }: VerbContext): Promise<n
       if (plan.guard.held) out.line(out.yellow(`  deletions held back: ${plan.guard.reason ?? ''}`));
     }
     const c = record.counts;
-    const verb = dryRun ? 'would be' : '';
     const counts = dryRun && plan
       ? `${plan.counts.create} to create, ${plan.counts.update} to update, ${plan.counts.adopt} to adopt, ${plan.counts.delete} to delete, ${plan.counts.unchanged} unchanged`
       : `${c.created} created, ${c.updated} updated, ${c.adopted} adopted, ${c.deleted} deleted, ${c.unchanged} unchanged, ${c.skipped} skipped, ${c.failed} failed`;
-    void verb;
     const status = record.outcome === 'success' || record.outcome === 'dry-run' ? out.green(record.outcome) : out.red(record.outcome);
     out.line(`${config.name}: ${status} — ${record.courses} courses; ${counts} (${record.durationMs} ms)`);
+    if (record.ecalCheck) out.line(out.dim(`  ${describeEcalCheck(record.ecalCheck)}`));
     if (record.error) out.line(out.red(`  ${record.phase ?? 'run'}: ${record.error}`));
   });
   return record.outcome === 'success' || record.outcome === 'dry-run' ? EXIT.ok : EXIT.failed;

@@ -37,6 +37,7 @@ export {
   DEFAULT_FUTURE_DAYS,
   DEFAULT_MAX_DELETE_SHARE,
   DEFAULT_CONCURRENCY,
+  DEFAULT_VERIFY_EVERY,
   SECRET_FILE_KEYS,
 } from './schema.js';
 export { SECRETS_DIR_ENV, referencedVariables } from './env.js';

@@ -53,6 +53,7 @@ ecal:
   alert: 1H
   maxDeleteShare: 0.2
   concurrency: 3
+  verifyEvery: 90m
 ics:
   enabled: false
 `;
@@ -78,6 +79,7 @@ ics:
         alert: '1H',
         maxDeleteShare: 0.2,
         concurrency: 3,
+        verifyEveryMs: 90 * 60_000,
       },
       ics: { enabled: false },
       locale: 'fr',
@@ -113,6 +115,7 @@ ics:
       alert: '15M',
       maxDeleteShare: 0.5,
       concurrency: 8,
+      verifyEveryMs: 6 * 3600_000,
     });
     expect(c.ics).toEqual({ enabled: true });
     expect(c.legacy).toBe(false);
@@ -268,6 +271,16 @@ describe('parseConfig, invalid input names the file, the key and what was expect
     expect(err2.message).toBe('configs/alice.yml: ecal.concurrency: expected a number, got "many"');
   });
 
+  it('ecal.verifyEvery: a duration of at most a week, or 0', async () => {
+    const ecal = (v: string) => `${MINIMAL}ecal:\n  apiKey: k\n  apiSecret: s\n  calendarId: ${CAL}\n  verifyEvery: "${v}"\n`;
+    for (const bad of ['6', '1d', '200h', 'soon']) {
+      const err = await errorOf(ecal(bad));
+      expect(err.message, bad).toMatch(/^configs\/alice\.yml: ecal\.verifyEvery: expected a duration of at most 168h/);
+    }
+    expect((await parseConfig(ecal('0'), { file: '/x/alice.yml' })).ecal?.verifyEveryMs).toBe(0);
+    expect((await parseConfig(ecal('1h30m'), { file: '/x/alice.yml' })).ecal?.verifyEveryMs).toBe(90 * 60_000);
+  });
+
   it('one line per issue', async () => {
     const err = await errorOf('timezone: Nowhere\nschedule: bad\nmoncampus:\n  username: a\n  password: b\n');
     expect(err.message.split('\n')).toHaveLength(2);
@@ -328,6 +341,7 @@ instance_name: config1
       alert: '15M',
       maxDeleteShare: 0.5,
       concurrency: 8,
+      verifyEveryMs: 6 * 3600_000,
     });
     expect(c.timezone).toBe('Europe/Paris');
     expect(c.schedule).toBe('46 6-18 * * *');

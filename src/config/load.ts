@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, stringify, visit } from 'yaml';
-import { ConfigError, DEFAULT_LOCALE, type Locale } from '../lib/index.js';
+import { ConfigError, DEFAULT_LOCALE, parseDurationNs, type Locale } from '../lib/index.js';
 import { bookingSecrets, bookingV1Warnings, normaliseBookingType, type BookingTypeConfig } from './booking-schema.js';
 import { interpolateEnv, referencedVariables, type ConfigIssue } from './env.js';
 import { notifySecrets, type ChannelConfig } from './notify-schema.js';
@@ -22,6 +22,7 @@ import {
   DEFAULT_ALERT,
   DEFAULT_CHANGE_HORIZON_DAYS,
   DEFAULT_CONCURRENCY,
+  DEFAULT_VERIFY_EVERY,
   DEFAULT_ECAL_URL,
   DEFAULT_FUTURE_DAYS,
   DEFAULT_MAX_DELETE_SHARE,
@@ -67,6 +68,8 @@ export interface InstanceConfig {
     alert: string;
     maxDeleteShare: number;
     concurrency: number;
+    /** A steady run (timetable unchanged since the last verified run) skips the ECAL listing for this long. */
+    verifyEveryMs: number;
   };
   ics: { enabled: boolean };
   /** Language of alerts and calendar text (default fr). */
@@ -353,6 +356,7 @@ async function fromNested(data: Record<string, unknown>, ctx: NormaliseContext):
           alert: f.ecal.alert ?? DEFAULT_ALERT,
           maxDeleteShare: f.ecal.maxDeleteShare ?? DEFAULT_MAX_DELETE_SHARE,
           concurrency: f.ecal.concurrency ?? DEFAULT_CONCURRENCY,
+          verifyEveryMs: durationMs(f.ecal.verifyEvery ?? DEFAULT_VERIFY_EVERY),
         };
 
   return {
@@ -423,6 +427,7 @@ async function fromLegacy(data: Record<string, unknown>, ctx: NormaliseContext):
           alert: DEFAULT_ALERT,
           maxDeleteShare: DEFAULT_MAX_DELETE_SHARE,
           concurrency: DEFAULT_CONCURRENCY,
+          verifyEveryMs: durationMs(DEFAULT_VERIFY_EVERY),
         }
       : undefined;
 
@@ -509,4 +514,9 @@ function optionalCasUrl(casUrl: string | undefined): { casUrl?: string } {
 
 function stripTrailingSlashes(url: string): string {
   return url.replace(/\/+$/, '');
+}
+
+/** A duration the schema already checked, in milliseconds. */
+function durationMs(text: string): number {
+  return Math.round((parseDurationNs(text) ?? 0) / 1e6);
 }

@@ -1,7 +1,7 @@
 import { IANAZone } from 'luxon';
 import { validate as isValidCron } from 'node-cron';
 import { z } from 'zod';
-import { LOCALES } from '../lib/index.js';
+import { LOCALES, parseDurationNs } from '../lib/index.js';
 import { channelsSchema } from './notify-schema.js';
 import { bookingSchema } from './booking-schema.js';
 import { slotsSchema } from './slots-schema.js';
@@ -23,6 +23,14 @@ export const DEFAULT_MAX_DELETE_SHARE = 0.5;
 /** Enough to push a term in seconds while staying clear of ECAL's (undocumented) 429 threshold. */
 export const DEFAULT_CONCURRENCY = 8;
 export const MAX_CONCURRENCY = 16;
+/**
+ * A run whose timetable equals the last verified one skips the ECAL listing (one MonCampus request); a full
+ * listing still runs this often, to repair drift such as an event deleted by hand in ECAL. Six hours is about
+ * two verifications per school day on the default schedule.
+ */
+export const DEFAULT_VERIFY_EVERY = '6h';
+/** A week: past that, drift (an event deleted by hand) would outlive the week it matters in. */
+export const MAX_VERIFY_EVERY_MS = 7 * 24 * 3600_000;
 /** Two school years: more is a heavy MonCampus fetch for a Pi and holds nothing useful. */
 export const MAX_WINDOW_DAYS = 731;
 
@@ -108,6 +116,12 @@ const timezone = z.string().refine((tz) => IANAZone.isValidZone(tz), {
 const schedule = z.string().refine((expr) => isValidCron(expr), {
   error: 'expected a cron expression such as "46 6-18 * * *" (minute hour day month weekday)',
 });
+const verifyEvery = z
+  .string()
+  .refine((text) => {
+    const ns = parseDurationNs(text);
+    return ns !== undefined && ns / 1e6 <= MAX_VERIFY_EVERY_MS;
+  }, { error: 'expected a duration of at most 168h such as "6h", "90m" or "0" (every run lists ECAL)' });
 const calendarId = z.string().regex(CALENDAR_ID_PATTERN, { error: 'expected 24 hexadecimal characters' });
 const days = z
   .number()
@@ -181,6 +195,8 @@ const ecalSchema = z
       .min(1, { error: `expected 1 to ${MAX_CONCURRENCY}` })
       .max(MAX_CONCURRENCY, { error: `expected 1 to ${MAX_CONCURRENCY}` })
       .optional(),
+    /** How often a steady run still lists ECAL to repair drift: a duration such as "6h" or "30m"; "0" lists every run. */
+    verifyEvery: verifyEvery.optional(),
   })
   .superRefine((e, ctx) => {
     requireOneSecret(e, 'apiKey', ctx);

@@ -87,6 +87,8 @@ export interface EcalSim {
   /** All stored events (copies), in list order. */
   events(): EcalSimEvent[];
   addEvent(e: Omit<EcalSimEvent, 'id'> & { id?: string }): EcalSimEvent;
+  /** An event deleted by hand in ECAL's own pages (drift the next full check repairs). */
+  removeEvent(id: string): boolean;
   injectFailures(f: EcalFailureSpec): void;
   clearFailures(): void;
   setLatency(ms: number): void;
@@ -369,6 +371,7 @@ export async function startEcalSim(opts: EcalSimOptions = {}): Promise<EcalSim> 
       store.set(event.id, event);
       return { ...event };
     },
+    removeEvent: (id) => store.delete(id),
     injectFailures: (f) => {
       const remaining = f.count ?? (f.rate === undefined ? 1 : undefined);
       failures.push({ ...f, remaining });

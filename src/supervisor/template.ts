@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import type Docker from 'dockerode';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ConfigError, describeError, type Logger } from '../lib/index.js';
+import { ConfigError, describeError, parseDurationNs as parseGoDurationNs, type Logger } from '../lib/index.js';
 import { LABEL_CONFIG, LABEL_CONFIG_HASH, LABEL_MANAGED, LABEL_SUPERVISOR } from './interface.js';
 
 /** The config file's sha256 on the worker: editing a config changes the spec, so the worker restarts with it. */
@@ -439,23 +439,12 @@ export function parseBytes(value: string, where: string): number {
   return Math.round(Number(m[1]) * unit);
 }
 
-const DURATION_NS: Record<string, number> = { ns: 1, us: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-
 /** Compose (Go) durations: `15s`, `1m30s`, `500ms`. */
 export function parseDurationNs(value: string, where: string): number {
-  const re = /(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)/y;
-  let total = 0;
-  let i = 0;
-  const s = value.trim();
-  while (i < s.length) {
-    re.lastIndex = i;
-    const m = re.exec(s);
-    if (!m) throw new ConfigError(`${where}: "${value}" is not a duration (e.g. 15s, 1m30s)`);
-    total += Number(m[1]) * DURATION_NS[m[2]!]!;
-    i = re.lastIndex;
-  }
-  if (s.length === 0) throw new ConfigError(`${where}: empty duration`);
-  return Math.round(total);
+  if (value.trim().length === 0) throw new ConfigError(`${where}: empty duration`);
+  const ns = parseGoDurationNs(value);
+  if (ns === undefined) throw new ConfigError(`${where}: "${value}" is not a duration (e.g. 15s, 1m30s)`);
+  return ns;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 export { runSync, writeIcsIfChanged, ICS_FILE, type RunOptions, type RunResult } from './run.js';
+export { describeEcalCheck, type EcalCheck } from './ecal-check.js';
 export { startWorker, WORKER_TRANSITIONS, WORKER_STATUS_FILE, ALERTS_JOURNAL_FILE, SHUTDOWN_GRACE_MS, type Worker, type WorkerState } from './worker.js';
 export { readLastRun, LAST_RUN_FILE, RUN_HISTORY_FILE, type RunRecord, type RunCounts, type RunOutcome } from './run-record.js';
 export { createErrorFile, tailErrorFile, ERRORS_FILE, type ErrorFile } from './error-file.js';

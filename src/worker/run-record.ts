@@ -1,6 +1,7 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic, type Phase } from '../lib/index.js';
+import type { EcalCheck } from './ecal-check.js';
 
 export const LAST_RUN_FILE = 'last-run.json';
 export const RUN_HISTORY_FILE = 'runs.jsonl';
@@ -36,6 +37,8 @@ export interface RunRecord {
   requests: { moncampus: number; ecal: number; ecalWrites: number };
   logins: number;
   icsWritten: boolean;
+  /** Whether ECAL was listed (a full check, and why) or skipped (a steady run): worker/ecal-check.ts. */
+  ecalCheck?: EcalCheck;
 }
 
 export const zeroCounts = (): RunCounts => ({

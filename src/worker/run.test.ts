@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,7 +34,7 @@ describe('runSync', () => {
       schedule: '46 6-18 * * *',
       runOnStart: true,
       moncampus: { url: mc.url, casUrl: mc.casUrl, username: 'zoe', password: 'zoe-password', window: { from: '2025-05-01', to: '2025-05-31' } },
-      ecal: { url: ecal.url, apiKey: 'zoe-key-1', apiSecret: 'zoe-secret-1', calendarId: CAL, alert: '15M', maxDeleteShare: 0.5, concurrency: 2 },
+      ecal: { url: ecal.url, apiKey: 'zoe-key-1', apiSecret: 'zoe-secret-1', calendarId: CAL, alert: '15M', maxDeleteShare: 0.5, concurrency: 2, verifyEveryMs: 6 * 3600_000 },
       ics: { enabled: true },
       locale: 'fr',
       changes: { horizonDays: 7 },
@@ -112,6 +113,82 @@ describe('runSync', () => {
       // The untouched class keeps its first revision.
       expect(eventOf(second, '302@zoe-ics.campus-sync')).toEqual(expect.arrayContaining(['SEQUENCE:0', 'DTSTAMP:20250502T064600Z']));
     } finally {
+      mc.setCourses(COURSES);
+    }
+  });
+
+  it('the request floor: an unchanged timetable costs one MonCampus request; drift waits for the next full check, which repairs it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cs-run-'));
+    const floor: InstanceConfig = { ...config, name: 'zoe-floor' };
+    const clock = fixedClock('2025-05-02T06:46:00Z');
+    const first = await runSync({ config: floor, dir, logger: silentLogger, clock });
+    expect(first.record).toMatchObject({ outcome: 'success', ecalCheck: { kind: 'full', reason: 'first' }, counts: { created: 4 } });
+    const mine = () => ecal.events().filter((e) => String(e.reference).startsWith('campus-sync:zoe-floor:'));
+    expect(mine()).toHaveLength(4);
+
+    clock.set('2025-05-02T07:46:00Z');
+    const steady = await runSync({ config: floor, dir, logger: silentLogger, clock });
+    expect(steady.record).toMatchObject({ outcome: 'success', ecalCheck: { kind: 'skipped' }, counts: { unchanged: 4 } });
+    expect(steady.record.requests).toEqual({ moncampus: 1, ecal: 0, ecalWrites: 0 });
+    // events.json keeps the ECAL ids it had.
+    const synced = JSON.parse(await readFile(join(dir, 'events.json'), 'utf8')) as { ecalId: string | null }[];
+    expect(synced.every((e) => e.ecalId !== null)).toBe(true);
+
+    // Someone deletes an event by hand in ECAL: a steady run does not see it, the scheduled check repairs it.
+    expect(ecal.removeEvent(mine()[0]!.id)).toBe(true);
+    clock.set('2025-05-02T08:46:00Z');
+    expect((await runSync({ config: floor, dir, logger: silentLogger, clock })).record.ecalCheck?.kind).toBe('skipped');
+    expect(mine()).toHaveLength(3);
+    clock.set('2025-05-02T12:46:00Z');
+    const due = await runSync({ config: floor, dir, logger: silentLogger, clock });
+    expect(due.record).toMatchObject({ ecalCheck: { kind: 'full', reason: 'scheduled' }, counts: { created: 1 } });
+    expect(mine()).toHaveLength(4);
+
+    // --verify lists at once; a changed config lists; a changed timetable lists and writes only the change.
+    clock.set('2025-05-02T13:46:00Z');
+    expect((await runSync({ config: floor, dir, logger: silentLogger, clock, verify: true })).record.ecalCheck).toEqual({ kind: 'full', reason: 'requested' });
+    expect((await runSync({ config: { ...floor, ecal: { ...floor.ecal!, alert: '1H' } }, dir, logger: silentLogger, clock })).record.ecalCheck).toEqual({ kind: 'full', reason: 'config-changed' });
+    mc.setCourses(COURSES.map((c) => (c.id === 301 ? { ...c, room: 'B2' } : c)));
+    try {
+      const moved = await runSync({ config: { ...floor, ecal: { ...floor.ecal!, alert: '1H' } }, dir, logger: silentLogger, clock });
+      expect(moved.record).toMatchObject({ ecalCheck: { kind: 'full', reason: 'timetable-changed' }, counts: { updated: 1 } });
+    } finally {
+      mc.setCourses(COURSES);
+    }
+  });
+
+  it('the request floor after a failure: a partial run, a run cut after its first write, and a failed run make the next run list ECAL', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cs-run-'));
+    const floor: InstanceConfig = { ...config, name: 'zoe-floor2' };
+    const clock = fixedClock('2025-05-02T06:46:00Z');
+    expect((await runSync({ config: floor, dir, logger: silentLogger, clock })).record.outcome).toBe('success');
+    mc.setCourses(COURSES.map((c) => (c.id === 301 ? { ...c, room: 'B3' } : c)));
+    try {
+      ecal.injectFailures({ status: 503, count: 10, methods: ['PUT'] });
+      // While writes are in flight the state on disk already says "not matched": a kill here forces a listing.
+      const onDisk: boolean[] = [];
+      const partial = await runSync({
+        config: floor,
+        dir,
+        logger: silentLogger,
+        clock,
+        onProgress: () => onDisk.push((JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { ecalSync: { matched: boolean } }).ecalSync.matched),
+      });
+      expect(onDisk.length).toBeGreaterThan(0);
+      expect(onDisk.every((m) => m === false)).toBe(true);
+      ecal.clearFailures();
+      expect(partial.record.outcome).toBe('partial');
+      // The timetable went back: its hash equals the checked one, but ECAL was written since: list again.
+      mc.setCourses(COURSES);
+      const after = await runSync({ config: floor, dir, logger: silentLogger, clock });
+      expect(after.record.ecalCheck).toEqual({ kind: 'full', reason: 'after-failure' });
+      // A run that fails before ECAL (a refused password) also forces the next check.
+      const refused = await runSync({ config: { ...floor, moncampus: { ...floor.moncampus!, username: 'nobody', password: 'wrong' } }, dir, logger: silentLogger, clock });
+      expect(refused.record.outcome).toBe('failed');
+      expect((await runSync({ config: floor, dir, logger: silentLogger, clock })).record.ecalCheck).toEqual({ kind: 'full', reason: 'after-failure' });
+      expect((await runSync({ config: floor, dir, logger: silentLogger, clock })).record.ecalCheck?.kind).toBe('skipped');
+    } finally {
+      ecal.clearFailures();
       mc.setCourses(COURSES);
     }
   });

@@ -33,7 +33,8 @@ import { createErrorFile, ERRORS_FILE } from './error-file.js';
 import { recoverInstanceFiles } from './instance-files.js';
 import { acquireRunLock } from './lock.js';
 import { writeRunRecord, zeroCounts, type RunRecord } from './run-record.js';
-import { loadState, saveState } from './state.js';
+import { configHash, decideEcalCheck, describeEcalCheck, eventsHash, unmatchedMarker, verifiedMarker } from './ecal-check.js';
+import { loadState, saveState, STATE_FILE } from './state.js';
 import { readSyncedEvents, syncedEventsSnapshot, writeSyncedEvents } from './synced-events.js';
 
 export const ICS_FILE = 'calendar.ics';
@@ -54,6 +55,8 @@ export interface RunOptions {
   /** Aborting stops new ECAL writes; writes in flight finish (two-stage shutdown, first stage). */
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /** List ECAL even when the timetable is unchanged since the last check (`run-once --verify`). */
+  verify?: boolean;
 }
 
 export interface RunResult {
@@ -151,7 +154,7 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     }
 
     /** For events.json: what ECAL calls each event, and what this run wrote. */
-    const ecalIds = new Map<string, string>();
+    let ecalIds = new Map<string, string>();
     const touched = new Set<string>();
     if (config.ecal) {
       phase = 'plan';
@@ -161,54 +164,47 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
         apiSecret: config.ecal.apiSecret,
         logger: logger.child({ phase: 'push' }),
       });
-      const remote = await ecal.listEvents({
-        calendarId: config.ecal.calendarId,
-        startDate: isoDate(window.from, config.timezone),
-        endDate: isoDate(DateTime.fromISO(window.to).minus({ milliseconds: 1 }).toISO() ?? window.to, config.timezone),
+      const hashes = { events: eventsHash(events), config: configHash(config) };
+      const known = new Map((await readSyncedEvents(dir)).flatMap((e) => (e.ecalId === null ? [] : [[e.reference, e.ecalId] as const])));
+      const check = decideEcalCheck({
+        idsKnown: events.every((e) => known.has(eventReference(config.name, e.sourceId))),
+        marker: state.ecalSync,
+        eventsHash: hashes.events,
+        configHash: hashes.config,
+        now: clock.now(),
+        verifyEveryMs: config.ecal.verifyEveryMs,
+        requested: opts.verify === true,
+        dryRun: opts.dryRun === true,
       });
-      const plan = planSync(events, remote, {
-        instance: config.name,
-        calendarId: config.ecal.calendarId,
-        timezone: config.timezone,
-        alert: config.ecal.alert,
-        window,
-        maxDeleteShare: config.ecal.maxDeleteShare,
-      });
-      result.plan = plan;
-      for (const r of remote) if (isOwnedReference(r.reference, config.name)) ecalIds.set(String(r.reference), r.id);
-      counts.unchanged = plan.counts.unchanged;
-      counts.skipped += plan.skipped.length;
-      record.guard = plan.guard;
-      if (plan.guard.held) {
-        logger.warn(`deletions held back: ${plan.guard.reason ?? ''}`);
-        if (!opts.dryRun) await errors.append('plan', `deletions held back: ${plan.guard.reason ?? ''}`, clock.now());
-      }
-      if (!opts.dryRun) {
-        phase = 'push';
-        const exec = await executePlan(plan, {
-          client: ecal,
-          concurrency: config.ecal.concurrency,
-          logger: logger.child({ phase: 'push' }),
-          ...(opts.signal ? { signal: opts.signal } : {}),
-          ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      record.ecalCheck = check;
+      logger.info(describeEcalCheck(check));
+      if (check.kind === 'skipped') {
+        // ECAL held this timetable after the last check and nothing was written since: no listing, no writes.
+        counts.unchanged = events.length;
+        ecalIds = known;
+      } else {
+        const pushed = await listPlanAndPush({
+          config: config as EcalConfigured,
+          ecal,
+          events,
+          window,
+          opts,
+          errors,
+          clock,
+          record,
+          onWriting: async () => {
+            phase = 'push';
+            // A run cut after its first write leaves ECAL unknown: the next run lists it whatever its timetable.
+            state.ecalSync = unmatchedMarker(state.ecalSync);
+            await saveState(dir, { ...state, ...moncampusState() });
+          },
         });
-        counts.created = exec.created;
-        counts.updated = exec.updated;
-        counts.adopted = exec.adopted;
-        counts.deleted = exec.deleted;
-        counts.failed = exec.failed.length;
-        for (const f of exec.failed) await errors.append('push', `${f.action.kind} ${f.action.reference}: ${f.error}`, clock.now());
-        const failed = new Set(exec.failed.map((f) => f.action));
-        for (const a of plan.actions) {
-          if (failed.has(a) || a.kind === 'delete') continue;
-          touched.add(a.reference);
-          if (a.kind === 'adopt') ecalIds.set(a.reference, a.id);
-        }
-        for (const [ref, id] of Object.entries(exec.createdIds)) ecalIds.set(ref, id);
-        if (exec.failed.length > 0) {
-          record.outcome = 'partial';
-          record.phase = 'push';
-          record.error = `${exec.failed.length} of ${plan.actions.length} ECAL changes failed; the next run retries them`;
+        result.plan = pushed.plan;
+        ecalIds = pushed.ecalIds;
+        for (const ref of pushed.touched) touched.add(ref);
+        if (!opts.dryRun) {
+          state.ecalSync = pushed.clean ? verifiedMarker(hashes.events, hashes.config, clock.now()) : unmatchedMarker(state.ecalSync);
+          await saveState(dir, { ...state, ...moncampusState() });
         }
       }
     }
@@ -229,7 +225,10 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     if (err instanceof AuthError) record.authFailed = true;
     record.error = redact(describeError(err));
     logger.error(record.error, { phase: where });
-    if (!opts.dryRun) await errors.append(where, record.error, clock.now()).catch((e: unknown) => logger.error(`cannot write ${ERRORS_FILE}: ${describeError(e)}`));
+    if (!opts.dryRun) {
+      await errors.append(where, record.error, clock.now()).catch((e: unknown) => logger.error(`cannot write ${ERRORS_FILE}: ${describeError(e)}`));
+      await forgetEcalMatch(dir).catch((e: unknown) => logger.error(`cannot write the state: ${describeError(e)}`));
+    }
   } finally {
     const finished = clock.now();
     record.finishedAt = finished.toISOString();
@@ -250,6 +249,92 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     await lock?.release();
   }
   return result;
+}
+
+type EcalConfigured = InstanceConfig & { ecal: NonNullable<InstanceConfig['ecal']> };
+
+interface PushInput {
+  config: EcalConfigured;
+  ecal: EcalClient;
+  events: CalendarEvent[];
+  window: ReturnType<typeof resolveWindow>;
+  opts: RunOptions;
+  errors: ReturnType<typeof createErrorFile>;
+  clock: Clock;
+  /** The run's record: counts, guard and a partial outcome are written into it. */
+  record: RunRecord;
+  /** Called once, just before the first ECAL write of a real run. */
+  onWriting: () => Promise<void>;
+}
+
+/**
+ * A full ECAL check: list the window, plan, and (unless dry) push. `clean` is true when ECAL ends holding exactly
+ * the timetable: no failed write and no deletion held back by the guard.
+ */
+async function listPlanAndPush(input: PushInput): Promise<{ plan: SyncPlan; clean: boolean; ecalIds: Map<string, string>; touched: Set<string> }> {
+  const { config, ecal, events, window, opts, errors, clock, record } = input;
+  const { logger } = opts;
+  const counts = record.counts;
+  const remote = await ecal.listEvents({
+    calendarId: config.ecal.calendarId,
+    startDate: isoDate(window.from, config.timezone),
+    endDate: isoDate(DateTime.fromISO(window.to).minus({ milliseconds: 1 }).toISO() ?? window.to, config.timezone),
+  });
+  const plan = planSync(events, remote, {
+    instance: config.name,
+    calendarId: config.ecal.calendarId,
+    timezone: config.timezone,
+    alert: config.ecal.alert,
+    window,
+    maxDeleteShare: config.ecal.maxDeleteShare,
+  });
+  const ecalIds = new Map<string, string>();
+  const touched = new Set<string>();
+  for (const r of remote) if (isOwnedReference(r.reference, config.name)) ecalIds.set(String(r.reference), r.id);
+  counts.unchanged = plan.counts.unchanged;
+  counts.skipped += plan.skipped.length;
+  record.guard = plan.guard;
+  if (plan.guard.held) {
+    logger.warn(`deletions held back: ${plan.guard.reason ?? ''}`);
+    if (!opts.dryRun) await errors.append('plan', `deletions held back: ${plan.guard.reason ?? ''}`, clock.now());
+  }
+  if (opts.dryRun) return { plan, clean: false, ecalIds, touched };
+  if (plan.actions.length > 0) await input.onWriting();
+  const exec = await executePlan(plan, {
+    client: ecal,
+    concurrency: config.ecal.concurrency,
+    logger: logger.child({ phase: 'push' }),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
+  counts.created = exec.created;
+  counts.updated = exec.updated;
+  counts.adopted = exec.adopted;
+  counts.deleted = exec.deleted;
+  counts.failed = exec.failed.length;
+  for (const f of exec.failed) await errors.append('push', `${f.action.kind} ${f.action.reference}: ${f.error}`, clock.now());
+  const failed = new Set(exec.failed.map((f) => f.action));
+  for (const a of plan.actions) {
+    if (failed.has(a) || a.kind === 'delete') continue;
+    touched.add(a.reference);
+    if (a.kind === 'adopt') ecalIds.set(a.reference, a.id);
+  }
+  for (const [ref, id] of Object.entries(exec.createdIds)) ecalIds.set(ref, id);
+  if (exec.failed.length > 0) {
+    record.outcome = 'partial';
+    record.phase = 'push';
+    record.error = `${exec.failed.length} of ${plan.actions.length} ECAL changes failed; the next run retries them`;
+  }
+  const aborted = opts.signal?.aborted === true;
+  return { plan, clean: exec.failed.length === 0 && !plan.guard.held && !aborted, ecalIds, touched };
+}
+
+/** After a failed run the next one lists ECAL whatever its timetable ("after any failed or partial run"). */
+async function forgetEcalMatch(dir: string): Promise<void> {
+  if (!existsSync(join(dir, STATE_FILE))) return;
+  const state = await loadState(dir);
+  if (state.ecalSync?.matched !== true) return;
+  await saveState(dir, { ...state, ecalSync: unmatchedMarker(state.ecalSync) });
 }
 
 function isoDate(iso: string, zone: string): string {

@@ -38,6 +38,10 @@ export const stateSchema = z.object({
       ),
     })
     .optional(),
+  /** The request floor (worker/ecal-check.ts): what the last full ECAL listing found, and whether ECAL still matches it. */
+  ecalSync: z
+    .object({ eventsHash: z.string(), configHash: z.string(), verifiedAt: z.string(), matched: z.boolean() })
+    .optional(),
 });
 export type InstanceState = z.infer<typeof stateSchema>;
 
