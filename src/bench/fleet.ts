@@ -61,6 +61,15 @@ export const rssMbOf = (pid: number): number => {
   }
 };
 
+/** A process's private (anonymous) resident memory in MB: what one more worker adds, the shared node binary aside. */
+export const anonMbOf = (pid: number): number => {
+  try {
+    return Number(/RssAnon:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+  } catch {
+    return NaN;
+  }
+};
+
 /** `docker stats` memory text (`35.2MiB`, `1.1GiB`, `512KiB`) in MB. */
 export function parseMiB(text: string): number {
   const m = /([\d.]+)\s*([KMG]i?B)/.exec(text);

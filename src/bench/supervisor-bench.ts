@@ -10,7 +10,8 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { EcalSim, MonCampusSim } from '../sim/index.js';
-import { docker, FLEET_ECAL, fleetPassword, lastRunOk, parseMiB, rssMbOf, startFleet, stats, type Fleet } from './fleet.js';
+import { anonMbOf, docker, FLEET_ECAL, fleetPassword, lastRunOk, parseMiB, rssMbOf, startFleet, stats, type Fleet } from './fleet.js';
+import { figure, reportTarget } from './targets.js';
 
 /** The issue's size: 20 configs on this 2-core machine. */
 const CONFIGS = 20;
@@ -20,6 +21,8 @@ const IMAGE = process.env.CAMPUS_SYNC_IMAGE || 'campus-sync:local';
 const APP_ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(APP_ROOT, 'dist/cli.js');
 const SUPERVISOR_CONTAINER = 'campus-sync-bench-supervisor';
+/** Issue 20: a worker asleep between runs may keep this much private memory (twenty of them on a Pi). */
+const WORKER_IDLE_ANON_TARGET_MB = 25;
 
 type Setup = Fleet;
 
@@ -101,6 +104,8 @@ interface Row {
   workerMb: { min: number; max: number; mean: number };
   /** Process runtime only: proportional set size of the workers. */
   workerPssMb?: { min: number; max: number; mean: number };
+  /** Process runtime only: private memory of the idle workers after their first sync. */
+  workerIdleAnonMb?: { min: number; max: number; mean: number };
 }
 
 async function benchProcess(): Promise<Row> {
@@ -116,6 +121,7 @@ async function benchProcess(): Promise<Row> {
     const workerPids = childPids(child.pid!);
     const workers = workerPids.map(rssMbOf).filter(Number.isFinite);
     const workersPss = workerPids.map(pssMbOf).filter(Number.isFinite);
+    const workersAnon = workerPids.map(anonMbOf).filter(Number.isFinite);
     const pidOf = async (): Promise<string | null> => {
       try {
         const w = JSON.parse(await readFile(join(s.data, names[0]!, 'worker.json'), 'utf8')) as { pid: number; state: string };
@@ -125,7 +131,7 @@ async function benchProcess(): Promise<Row> {
       }
     };
     const edit = await editLatency(s, pidOf);
-    return { runtime: 'process', firstSyncS: firstSync / 1000, editS: edit / 1000, supervisorMb: peakSupervisor, workerMb: stats(workers), workerPssMb: stats(workersPss) };
+    return { runtime: 'process', firstSyncS: firstSync / 1000, editS: edit / 1000, supervisorMb: peakSupervisor, workerMb: stats(workers), workerPssMb: stats(workersPss), workerIdleAnonMb: stats(workersAnon) };
   } finally {
     clearInterval(sampler);
     child.kill('SIGTERM');
@@ -219,6 +225,32 @@ async function main(): Promise<void> {
     `image ${IMAGE}: ${f(imageMb)} MB`,
     'What a worker costs the host: process runtime = proportional set size (private pages plus its share of the pages every worker maps: the node binary and ICU data, which the resident set counts in full for each process); docker = what `docker stats` reports (the cgroup\'s usage less page cache).',
     ...notes,
+    '',
+    'targets:',
+    ...rows.flatMap((r) => [
+      reportTarget({ area: 'supervisor', what: `${r.runtime} runtime: config edit → new spec running`, ours: figure(r.editS, 's', 2), target: '≤ 5 s', met: r.editS <= 5 }),
+      reportTarget({ area: 'supervisor', what: `${r.runtime} runtime: supervisor memory with ${CONFIGS} configs`, ours: figure(r.supervisorMb, 'MB'), target: '≤ 80 MB', met: r.supervisorMb <= 80 }),
+      reportTarget({
+        area: 'worker memory',
+        what: `${r.runtime} runtime: what a worker costs the host (${r.workerPssMb ? 'proportional set size' : 'docker stats'}, worst of ${CONFIGS})`,
+        ours: figure((r.workerPssMb ?? r.workerMb).max, 'MB'),
+        target: '≤ 80 MB',
+        met: (r.workerPssMb ?? r.workerMb).max <= 80,
+      }),
+    ]),
+    ...rows.flatMap((r) =>
+      r.workerIdleAnonMb
+        ? [
+            reportTarget({
+              area: 'worker memory',
+              what: `private memory of an idle worker between runs (worst of ${CONFIGS})`,
+              ours: figure(r.workerIdleAnonMb.max, 'MB'),
+              target: `≤ ${WORKER_IDLE_ANON_TARGET_MB} MB`,
+              met: r.workerIdleAnonMb.max <= WORKER_IDLE_ANON_TARGET_MB,
+            }),
+          ]
+        : [],
+    ),
   ];
   process.stdout.write(`${out.join('\n')}\n`);
 }
