@@ -21,9 +21,10 @@
  *   forms, the X-RateLimit-Reset family (Cal.com v2 sends `X-RateLimit-Reset-Default` and often no
  *   Retry-After) and Discord's `retry_after` body field; `unit: discordRateLimitUnit(url)` for Discord
  *   URLs (unversioned paths answer in milliseconds).
- * - **The retry loop**: `retryRequest` (lib/retry.ts) honours that wait and otherwise calls `backoff()`
- *   (lib/backoff.ts), the one formula every other loop uses too; `isRetryable(err)` (lib/errors.ts) is
- *   the decision for anything thrown.
+ * - **A retry decision** for anything thrown: `isRetryable(err)` (lib/errors.ts); the loop itself:
+ *   `retryRequest(what, fn, { retry, logger })` (lib/retry.ts), bounded, honouring `retryAfterMs`.
+ * - **A delay** in a loop of your own (a queue, a restart): `backoff(attempt, { baseMs, maxMs })`
+ *   (lib/backoff.ts), the one formula; `random: null` only where the time is announced to the second.
  */
 import axios, { type AxiosInstance } from 'axios';
 import { RemoteError, TransientError } from './errors.js';
