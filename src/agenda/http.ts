@@ -1,5 +1,4 @@
-import axios, { type AxiosInstance } from 'axios';
-import { TransientError, type Logger, type Phase } from '../lib/index.js';
+import { RemoteError, TransientError, classifyNetworkError, createHttpClient, type Logger, type Phase } from '../lib/index.js';
 import type { CookieJar } from './cookie-jar.js';
 
 /** One HTTP answer, body as text, with the URL it came from (needed to resolve relative Locations). */
@@ -37,14 +36,8 @@ const USER_AGENT = 'Mozilla/5.0 (compatible; campus-sync)';
  * `cause` because its config carries the POSTed password and the Cookie header.
  */
 export function createHttp(opts: { jar: CookieJar; timeoutMs: number; logger: Logger }): Http {
-  const instance: AxiosInstance = axios.create({
-    maxRedirects: 0,
-    validateStatus: () => true,
-    timeout: opts.timeoutMs,
-    responseType: 'text',
-    // Keep the body as text even when it is JSON; we parse (and validate) it ourselves.
-    transformResponse: [(data: unknown) => data],
-  });
+  // Redirects are answers here (each CAS hop sets cookies), bodies stay text: lib/http.ts's defaults.
+  const instance = createHttpClient({ timeoutMs: opts.timeoutMs });
   let requests = 0;
 
   return {
@@ -64,12 +57,12 @@ export function createHttp(opts: { jar: CookieJar; timeoutMs: number; logger: Lo
       try {
         res = await instance.request<string>({ method: req.method, url: url.toString(), headers, data });
       } catch (err) {
-        const code = (err as { code?: unknown }).code;
-        const what =
-          code === 'ECONNABORTED' || code === 'ETIMEDOUT'
-            ? `timed out after ${opts.timeoutMs} ms`
-            : `failed${typeof code === 'string' ? ` (${code})` : ''}`;
-        throw new TransientError(`MonCampus request to ${url.host} ${what}`, { phase: req.phase });
+        // Only the host in the message: the engine's would quote the URL (a CAS ticket) and the config the password.
+        const failure = classifyNetworkError(err);
+        const code = failure.code !== undefined ? ` (${failure.code})` : '';
+        if (failure.reason === 'timeout') throw new TransientError(`MonCampus request to ${url.host} timed out after ${opts.timeoutMs} ms`, { phase: req.phase });
+        if (!failure.retryable) throw new RemoteError(`MonCampus request to ${url.host} could not be sent${code}`, { phase: req.phase });
+        throw new TransientError(`MonCampus request to ${url.host} failed${code}`, { phase: req.phase });
       }
       opts.jar.store(url, res.headers['set-cookie'] as string[] | string | undefined);
       // Path only: the query may carry a CAS ticket.

@@ -1,10 +1,12 @@
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlotUnavailableError } from '../api/booking/index.js';
 import { parseConfig, type BookingTypeConfig } from '../config/index.js';
-import { AuthError, describeError, TransientError } from '../lib/index.js';
+import { AuthError, describeError, RemoteError, TransientError } from '../lib/index.js';
 import { startCalcomSim, startSlackSim, type CalcomSim, type SlackSim } from '../sim/index.js';
 import { API_OUTBOX_DIR, createBookingDeps, type BookingDeps } from './booking-deps.js';
 
@@ -122,6 +124,33 @@ describe('createBooking', () => {
     expect(limited).toBeInstanceOf(TransientError);
     expect(cal.requests).toHaveLength(1);
     expect(cal.bookings()).toHaveLength(1);
+  });
+
+  it('a redirect is reported, never followed (the booking is not posted elsewhere); a refused connection is TransientError without the token', async () => {
+    const hits: string[] = [];
+    const proxy = createServer((req, res) => {
+      hits.push(`${req.method} ${req.url}`);
+      res.writeHead(307, { Location: `${cal.url}/v2/bookings` }).end();
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    try {
+      const type = { ...(await typeOf(`    token: ${TOKEN}\n`)), url: proxyUrl };
+      cal.resetLog();
+      const moved = await thrown(deps.createBooking(type, { start: '2030-05-27T07:00:00.000Z', name: 'F', email: 'f@example.org', timeZone: 'Europe/Paris' }));
+      expect(moved).toBeInstanceOf(RemoteError);
+      expect(describeError(moved)).toMatch(/answered 307/);
+      expect(hits).toEqual(['POST /v2/bookings']);
+      expect(cal.requests).toHaveLength(0);
+    } finally {
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
+    const gone = { ...(await typeOf(`    token: ${TOKEN}\n`)), url: proxyUrl };
+    const refused = await thrown(deps.createBooking(gone, { start: '2030-05-27T07:00:00.000Z', name: 'F', email: 'f@example.org', timeZone: 'Europe/Paris' }));
+    expect(refused).toBeInstanceOf(TransientError);
+    // Refused, or reset when the pool reuses the closed server's kept-alive socket: both a network failure.
+    expect(describeError(refused)).toMatch(/^Cal.com POST \/v2\/bookings failed \((ECONNREFUSED|ECONNRESET)\)/);
+    expect(describeError(refused)).not.toContain(TOKEN);
   });
 });
 

@@ -11,10 +11,13 @@ import {
   type CalcomWatcherConfig,
   type InstanceConfig,
 } from '../config/index.js';
+import type { AxiosResponse } from 'axios';
 import {
   AuthError,
+  createHttpClient,
   describeError,
   makeRedactor,
+  networkError,
   RemoteError,
   silentLogger,
   sleep,
@@ -101,6 +104,8 @@ function calcomMessage(text: string): string {
 export function createBookingDeps(opts: BookingDepsOptions): BookingDeps {
   const logger = opts.logger ?? silentLogger;
   const timeoutMs = opts.timeoutMs ?? BOOKING_TIMEOUT_MS;
+  // A redirect is reported, not followed: it would re-post the visitor's booking somewhere else.
+  const http = createHttpClient({ timeoutMs });
   const outboxes = new Map<string, { signature: string; outbox: Outbox }>();
 
   const fetchSlots: FetchSlots = async (type, window) => {
@@ -134,14 +139,14 @@ export function createBookingDeps(opts: BookingDepsOptions): BookingDeps {
       ...(booking.notes ? { bookingFieldsResponses: { notes: booking.notes } } : {}),
     };
     const what = 'Cal.com POST /v2/bookings';
-    let res: Response;
+    let res: AxiosResponse<string>;
     try {
       // Never retried: a booking whose answer was lost may exist, and a second POST would book twice.
-      res = await fetch(`${type.url}/v2/bookings`, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+      res = await http.post<string>(`${type.url}/v2/bookings`, JSON.stringify(body), { headers });
     } catch (err) {
-      throw new TransientError(`${what} failed: ${redact(describeError(err))}`);
+      throw networkError(err, { what, timeoutMs, redact });
     }
-    const text = await res.text().catch(() => '');
+    const text = typeof res.data === 'string' ? res.data : '';
     if (res.status === 200 || res.status === 201) {
       let data: Record<string, unknown> | undefined;
       try {

@@ -1,10 +1,13 @@
-import axios, { type AxiosResponse } from 'axios';
+import type { AxiosResponse } from 'axios';
 import { z } from 'zod';
 import {
   AuthError,
   RemoteError,
   TransientError,
+  createHttpClient,
   makeRedactor,
+  networkError,
+  retryAfterMs,
   silentLogger,
   retryRequest,
   type Logger,
@@ -39,9 +42,6 @@ export const MAX_RETRY_AFTER_MS = 60_000;
 const SNIPPET_CHARS = 200;
 
 const EVENT_PATH = '/apiv2/event/';
-
-/** axios codes that mean our request could not be built: trying again cannot help. */
-const NOT_TRANSIENT_CODES = new Set(['ERR_INVALID_URL', 'ERR_BAD_OPTION', 'ERR_BAD_OPTION_VALUE', 'ERR_NOT_SUPPORT']);
 
 const STATUS_MEANING: Record<number, string> = {
   400: 'invalid input',
@@ -133,15 +133,6 @@ function effectiveStatus(httpStatus: number, envelope: Envelope | undefined): nu
   return Number.isInteger(inner) && inner >= 400 && inner <= 599 ? inner : httpStatus;
 }
 
-/** Retry-After in seconds or as an HTTP date, capped; undefined when absent or unreadable. */
-export function parseRetryAfter(value: unknown, now = Date.now()): number | undefined {
-  if (typeof value !== 'string' || value.trim() === '') return undefined;
-  const seconds = Number(value.trim());
-  const ms = Number.isFinite(seconds) ? seconds * 1_000 : Date.parse(value) - now;
-  if (!Number.isFinite(ms)) return undefined;
-  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, Math.round(ms)));
-}
-
 function parseEvent(value: unknown, req: EcalRequest): EcalRemoteEvent {
   const parsed = remoteEventSchema.safeParse(value);
   if (!parsed.success) throw new RemoteError(`${describeRequest(req)} answered an event without an id`);
@@ -181,17 +172,8 @@ export function createEcalClient(opts: EcalClientOptions): EcalClient {
   /** Some request with this key and secret was accepted: a later 403 cannot mean the credentials are wrong. */
   let accepted = false;
 
-  const http = axios.create({
-    baseURL: opts.url.replace(/\/+$/, ''),
-    timeout: timeoutMs,
-    validateStatus: () => true,
-    responseType: 'text',
-    // Bytes in and out exactly as we made them: the body is signed, and we parse answers ourselves.
-    transformRequest: [(data: unknown) => data],
-    transformResponse: [(data: unknown) => data],
-    // A redirect would re-send a signed request elsewhere and turn a POST into a GET: report it instead.
-    maxRedirects: 0,
-  });
+  // Bytes out exactly as we made them (the body is signed); a redirect is reported, never followed.
+  const http = createHttpClient({ baseURL: opts.url.replace(/\/+$/, ''), timeoutMs, rawBody: true });
 
   /** One HTTP exchange. Throws typed errors for 403, 429, 5xx and network failures; returns anything else. */
   async function attemptOnce(req: EcalRequest): Promise<EcalAnswer> {
@@ -202,7 +184,6 @@ export function createEcalClient(opts: EcalClientOptions): EcalClient {
     const redactRequest = makeRedactor([sign]);
     const redact = (text: string): string => redactRequest(redactCredentials(text));
     const what = describeRequest(req);
-    const signal = AbortSignal.timeout(timeoutMs);
     counters.requests++;
     if (req.method !== 'GET') counters.writes++;
     const started = Date.now();
@@ -213,19 +194,10 @@ export function createEcalClient(opts: EcalClientOptions): EcalClient {
         url: `${req.path}?${signedQuery(opts.apiSecret, params, raw ?? '')}`,
         data: raw === undefined ? undefined : Buffer.from(raw, 'utf8'),
         headers: raw === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' },
-        signal,
       });
     } catch (err) {
-      // No `cause`: axios errors carry the signed URL in their config.
-      const code = (err as { code?: unknown }).code;
-      const timedOut = signal.aborted || code === 'ECONNABORTED' || code === 'ETIMEDOUT';
-      if (timedOut) throw new TransientError(`${what} timed out after ${timeoutMs} ms`);
-      const message = redact(err instanceof Error ? err.message : String(err));
-      const codeText = typeof code === 'string' ? ` (${code})` : '';
-      if (typeof code === 'string' && NOT_TRANSIENT_CODES.has(code)) {
-        throw new RemoteError(`${what} could not be sent${codeText}: ${message}`);
-      }
-      throw new TransientError(`${what} failed${codeText}: ${message}`);
+      // No `cause` (networkError attaches none): axios errors carry the signed URL in their config.
+      throw networkError(err, { what, timeoutMs, redact });
     }
     const text = typeof res.data === 'string' ? res.data : '';
     const envelope = parseBody(text);
@@ -246,8 +218,9 @@ export function createEcalClient(opts: EcalClientOptions): EcalClient {
       }
       throw new AuthError(`ECAL rejected the API key or signature (403 on ${req.method} ${req.path}${suffix})`, { retryable: false });
     }
+    // Not classifyStatus: ECAL's table has no 408 (reference/ecal.md, Errors), so one is an unexpected answer.
     if (status === 429 || status >= 500) {
-      const after = parseRetryAfter(res.headers['retry-after']);
+      const after = retryAfterMs(res.headers, { maxMs: MAX_RETRY_AFTER_MS });
       throw new TransientError(`${what} answered ${status}${status === 429 ? ' (rate limited)' : ''}${suffix}`, {
         status,
         ...(after !== undefined ? { retryAfterMs: after } : {}),

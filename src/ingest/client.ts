@@ -5,13 +5,15 @@
  * rate-limit bucket is waited out before the next request, since Discord bans tokens that collect too
  * many 401/403/429 answers (10,000 in 10 minutes).
  */
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import type { AxiosInstance, AxiosResponse } from 'axios';
 import { DISCORD_API_URL } from '../config/index.js';
 import {
   AuthError,
   RemoteError,
   TransientError,
+  createHttpClient,
   makeRedactor,
+  retryAfterMs,
   retryRequest,
   silentLogger,
   sleep as realSleep,
@@ -88,14 +90,6 @@ const header = (res: AxiosResponse, name: string): string | undefined => {
   return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
 };
 
-/** Retry-After as seconds (fractions allowed) or an HTTP date. */
-function retryAfterHeaderMs(value: string | undefined, nowMs = Date.now()): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - nowMs;
-  return Number.isFinite(ms) ? Math.max(0, Math.ceil(ms)) : undefined;
-}
-
 function parseBody(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
@@ -113,15 +107,7 @@ export function createDiscordReader(opts: DiscordReaderOptions): DiscordReader {
   const wait = retry.sleep ?? realSleep;
   const redact = makeRedactor([opts.token]);
   const names = { ...DEFAULT_SETTING_NAMES, ...opts.settingNames };
-  const http =
-    opts.http ??
-    axios.create({
-      timeout: timeoutMs,
-      validateStatus: () => true,
-      responseType: 'text',
-      transformResponse: [(data: unknown) => data],
-      maxRedirects: 0,
-    });
+  const http = opts.http ?? createHttpClient({ timeoutMs });
   const headers = { Authorization: `Bot ${opts.token}`, 'User-Agent': DISCORD_USER_AGENT, Accept: 'application/json' };
   /** Per channel (Discord's bucket for this route is per channel): no request before this time. */
   const blockedUntil = new Map<string, number>();
@@ -175,13 +161,12 @@ export function createDiscordReader(opts: DiscordReaderOptions): DiscordReader {
     }
     if (status === 404) throw new RemoteError(`Discord channel ${channelId} not found (404 ${detail}): check ${names.channels} and that the bot is in the guild`, { status });
     if (status === 429) {
-      // retry_after is in seconds (a float) and more precise than the header, which is whole seconds.
-      const fromBody = typeof body.retry_after === 'number' && Number.isFinite(body.retry_after) ? Math.ceil(body.retry_after * 1000) : undefined;
-      const asked = fromBody ?? retryAfterHeaderMs(header(res, 'retry-after'));
+      // retry_after (body) is in seconds on /v10/ and more precise than the header, which is whole seconds.
+      const asked = retryAfterMs(res.headers as Record<string, unknown>, { body: json, maxMs: MAX_RETRY_AFTER_MS });
       const global = body.global === true || header(res, 'x-ratelimit-global') === 'true';
       throw new TransientError(`${what} rate limited by Discord${global ? ' (global)' : ''}${asked !== undefined ? `, retry after ${asked} ms` : ''}`, {
         status,
-        ...(asked !== undefined ? { retryAfterMs: Math.min(MAX_RETRY_AFTER_MS, asked) } : {}),
+        ...(asked !== undefined ? { retryAfterMs: asked } : {}),
       });
     }
     if (status >= 500 || status === 408) throw new TransientError(`${what} answered ${status}: ${detail}`, { status });

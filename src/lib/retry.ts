@@ -1,3 +1,4 @@
+import { backoff } from './backoff.js';
 import { isRetryable, TransientError } from './errors.js';
 import type { Logger } from './logger.js';
 
@@ -22,10 +23,9 @@ export const DEFAULT_RETRY = { attempts: 5, baseDelayMs: 250, maxDelayMs: 8_000 
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** "Full jitter" backoff: a random wait in [delay/2, delay], so many clients do not retry in step. */
+/** backoff() (lib/backoff.ts) in the positional form retry options speak: a jittered wait in [delay/2, delay]. */
 export function backoffDelay(attempt: number, baseDelayMs: number, maxDelayMs: number, random = Math.random): number {
-  const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+  return backoff(attempt, { baseMs: baseDelayMs, maxMs: maxDelayMs, random });
 }
 
 /** Runs `fn` until it succeeds, the error is not retryable, or attempts run out (then the last error is thrown). */

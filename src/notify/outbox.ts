@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { appendFile, mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  backoffDelay,
+  backoff,
   describeError,
   isRetryable,
   silentLogger,
@@ -391,7 +391,7 @@ export function createOutbox(opts: OutboxOptions): Outbox {
           break;
         }
         const asked = retryAfterOf(err);
-        const delay = asked ?? backoffDelay(head.rec.attempts, baseDelay, maxDelay, opts.random);
+        const delay = asked ?? backoff(head.rec.attempts, { baseMs: baseDelay, maxMs: maxDelay, ...(opts.random ? { random: opts.random } : {}) });
         head.rec.nextAttemptAt = new Date(now.getTime() + delay).toISOString();
         await persist(head);
         await journal(unit, { attempts: head.rec.attempts, lastError: message });

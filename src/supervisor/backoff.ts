@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '../lib/index.js';
+import { backoff, systemClock, type Clock } from '../lib/index.js';
 
 /** First restart after 1 s: a worker that dies at once (bad network at boot) is retried almost at once. */
 export const DEFAULT_BASE_DELAY_MS = 1_000;
@@ -94,7 +94,8 @@ export function createCrashTracker(opts: CrashTrackerOptions = {}): CrashTracker
       settle(name, e, at);
       e.startedAt = null;
       e.consecutive++;
-      const delayMs = Math.min(max, base * 2 ** Math.min(e.consecutive - 1, 52));
+      // No jitter: the restart time is announced in the status and the log, to the second.
+      const delayMs = backoff(e.consecutive, { baseMs: base, maxMs: max, random: null });
       const crashLooping = e.consecutive >= loopAfter;
       const reportNow = crashLooping && !e.reported;
       if (reportNow) e.reported = true;

@@ -2,7 +2,7 @@ import { chown, stat } from 'node:fs/promises';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isValidInstanceName } from '../config/index.js';
-import { describeError, systemClock, type Clock, type Logger } from '../lib/index.js';
+import { backoff, describeError, systemClock, type Clock, type Logger } from '../lib/index.js';
 import { createErrorFile, ERRORS_FILE } from '../worker/index.js';
 import { scanConfigs, type InvalidConfig } from './desired.js';
 import type { ActualWorker, Runtime } from './interface.js';
@@ -133,7 +133,7 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
     }
     runtimeDown.attempts++;
     runtimeDown.error = error;
-    const delay = Math.min(RUNTIME_RETRY_MAX_MS, runtimeRetryBase * 2 ** Math.min(runtimeDown.attempts - 1, 20));
+    const delay = backoff(runtimeDown.attempts, { baseMs: runtimeRetryBase, maxMs: RUNTIME_RETRY_MAX_MS, random: null });
     if (runtimeRetry) clearTimeout(runtimeRetry);
     runtimeRetry = later(delay, () => {
       runtimeRetry = null;
@@ -255,7 +255,7 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
         done.push(action);
       } catch (err) {
         const attempts = (failed?.attempts ?? 0) + 1;
-        const delay = Math.min(ACTION_RETRY_MAX_MS, actionRetryBase * 2 ** Math.min(attempts - 1, 20));
+        const delay = backoff(attempts, { baseMs: actionRetryBase, maxMs: ACTION_RETRY_MAX_MS, random: null });
         failures.set(key, { attempts, retryAt: clock.now().getTime() + delay });
         logger.error(`${action.kind} ${name} failed (attempt ${attempts}): ${describeError(err)}; retrying in ${Math.round(delay / 1000)} s`, { instance: name });
         later(delay, () => void reconcileNow(`retry ${action.kind} ${name}`));

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_RETRY_AFTER_MS, parseRetryAfterHeader } from './http.js';
+import { RemoteError, TransientError, discordRateLimitUnit } from '../../lib/index.js';
+import { startFakeHttp } from '../fake-http.test-helper.js';
+import { MAX_RETRY_AFTER_MS, answerRetryAfterMs, createHttp, parseRetryAfterHeader, postJson } from './http.js';
 
 describe('parseRetryAfterHeader', () => {
   it('reads seconds (fractions too), HTTP dates, and caps the wait', () => {
@@ -8,5 +10,42 @@ describe('parseRetryAfterHeader', () => {
     expect(parseRetryAfterHeader('999999')).toBe(MAX_RETRY_AFTER_MS);
     expect(parseRetryAfterHeader(undefined)).toBeUndefined();
     expect(parseRetryAfterHeader('soon')).toBeUndefined();
+  });
+});
+
+describe('postJson over lib/http.ts', () => {
+  const redact = (t: string): string => t.replaceAll('tok3n', '[redacted]');
+  it('reads the answer and its wait: Discord body in seconds on /api/v10/, milliseconds on the unversioned path', async () => {
+    const fake = await startFakeHttp();
+    try {
+      const http = createHttp(2_000);
+      fake.reply({ status: 429, body: '{"message":"You are being rate limited.","retry_after":0.376,"global":false}', headers: { 'Content-Type': 'application/json', 'Retry-After': '1' } });
+      const v10 = `${fake.url}/api/v10/webhooks/1/tok3n`;
+      const seconds = await postJson(http, v10, { content: 'x' }, 'hook', redact);
+      expect(seconds.status).toBe(429);
+      expect(answerRetryAfterMs(seconds, { unit: discordRateLimitUnit(v10) })).toBe(376);
+      fake.reply({ status: 429, body: '{"retry_after":1500,"global":false}', headers: { 'Content-Type': 'application/json', 'Retry-After': '1500' } });
+      const bare = `${fake.url}/api/webhooks/1/tok3n`;
+      const millis = await postJson(http, bare, { content: 'x' }, 'hook', redact);
+      expect(answerRetryAfterMs(millis, { unit: discordRateLimitUnit(bare) })).toBe(1_500);
+      fake.reply({ status: 503, headers: { 'Retry-After': '7200' } });
+      expect(answerRetryAfterMs(await postJson(http, `${fake.url}/x`, {}, 'hook', redact))).toBe(MAX_RETRY_AFTER_MS);
+      expect(fake.received.map((r) => r.body)).toEqual(['{"content":"x"}', '{"content":"x"}', '{}']);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('a refused connection is a TransientError without the URL secret, an invalid URL a RemoteError', async () => {
+    const fake = await startFakeHttp();
+    const url = `${fake.url}/hook/tok3n`;
+    await fake.close();
+    const refused = await postJson(createHttp(2_000), url, {}, 'webhook "w"', redact).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(TransientError);
+    expect((refused as Error).message).toMatch(/^webhook "w" failed \(ECONNREFUSED\)/);
+    expect((refused as Error).message).not.toContain('tok3n');
+    const invalid = await postJson(createHttp(2_000), 'http://bad host/tok3n', {}, 'webhook "w"', redact).catch((e: unknown) => e);
+    expect(invalid).toBeInstanceOf(RemoteError);
+    expect((invalid as Error).message).toBe('webhook "w": invalid URL');
   });
 });

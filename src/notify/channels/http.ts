@@ -1,5 +1,11 @@
-import axios, { type AxiosInstance } from 'axios';
-import { RemoteError, TransientError } from '../../lib/index.js';
+/**
+ * What every notification channel posts through: lib/http.ts's client, failure classification and
+ * Retry-After reader, with the channels' own timeout and cap. A channel calls `createHttp()`, `postJson()`,
+ * then maps the answer's status itself; for a 429 or 5xx, `answerRetryAfterMs(answer)` (Discord:
+ * `answerRetryAfterMs(answer, { unit: discordRateLimitUnit(url) })`) is the wait to put on its error.
+ */
+import type { AxiosInstance } from 'axios';
+import { DEFAULT_HTTP_TIMEOUT_MS as LIB_DEFAULT_TIMEOUT_MS, RemoteError, createHttpClient, networkError, retryAfterMs } from '../../lib/index.js';
 
 /** Chat services answer in well under a second; a stuck request must not hold the outbox for long. */
 export const DEFAULT_HTTP_TIMEOUT_MS = 15_000;
@@ -15,15 +21,9 @@ export interface HttpAnswer {
   json: unknown;
 }
 
+/** lib/http.ts's client: a redirect would re-post the alert elsewhere, so it is reported, not followed. */
 export function createHttp(timeoutMs = DEFAULT_HTTP_TIMEOUT_MS): AxiosInstance {
-  return axios.create({
-    timeout: timeoutMs,
-    validateStatus: () => true,
-    responseType: 'text',
-    transformResponse: [(data: unknown) => data],
-    // A redirect would re-post the alert elsewhere: report it instead.
-    maxRedirects: 0,
-  });
+  return createHttpClient({ timeoutMs });
 }
 
 /** POSTs JSON; network failures and timeouts become TransientError with nothing secret in the message. */
@@ -39,11 +39,10 @@ export async function postJson(
   try {
     res = await http.post<string>(url, JSON.stringify(body), { headers: { 'Content-Type': 'application/json', ...headers } });
   } catch (err) {
-    // No `cause`: axios errors carry the URL (with its token) in their config.
-    const code = (err as { code?: unknown }).code;
-    const codeText = typeof code === 'string' ? ` (${code})` : '';
-    if (code === 'ERR_INVALID_URL') throw new RemoteError(`${what}: invalid URL`);
-    throw new TransientError(`${what} failed${codeText}: ${redact(err instanceof Error ? err.message : String(err))}`);
+    // No `cause` (networkError attaches none): axios errors carry the URL (with its token) in their config.
+    if ((err as { code?: unknown }).code === 'ERR_INVALID_URL') throw new RemoteError(`${what}: invalid URL`);
+    const timeoutMs = typeof http.defaults.timeout === 'number' && http.defaults.timeout > 0 ? http.defaults.timeout : LIB_DEFAULT_TIMEOUT_MS;
+    throw networkError(err, { what, timeoutMs, redact });
   }
   const text = typeof res.data === 'string' ? res.data : '';
   let json: unknown;
@@ -61,11 +60,16 @@ export function snippet(text: string, redact: (s: string) => string): string {
   return redact(text.trim().slice(0, SNIPPET_CHARS));
 }
 
-/** Retry-After as seconds (fractions allowed) or an HTTP date; undefined when absent or unreadable. */
+/** One Retry-After value (seconds, fractions allowed, or an HTTP date), capped; undefined when absent or unreadable. */
 export function parseRetryAfterHeader(value: string | undefined, now = Date.now()): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const seconds = Number(value.trim());
-  const ms = Number.isFinite(seconds) ? seconds * 1_000 : Date.parse(value) - now;
-  if (!Number.isFinite(ms)) return undefined;
-  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, Math.ceil(ms)));
+  return retryAfterMs({ 'retry-after': value }, { nowMs: now, maxMs: MAX_RETRY_AFTER_MS });
+}
+
+/**
+ * The wait an answer asks for, capped at MAX_RETRY_AFTER_MS: a JSON body's `retry_after` (Discord), then
+ * Retry-After, then the X-RateLimit-Reset headers. `unit: 'ms'` where the service counts milliseconds
+ * (Discord below API v8: `discordRateLimitUnit(url)` from lib/http.ts says).
+ */
+export function answerRetryAfterMs(answer: HttpAnswer, opts: { unit?: 's' | 'ms'; nowMs?: number } = {}): number | undefined {
+  return retryAfterMs(answer.headers, { body: answer.json, maxMs: MAX_RETRY_AFTER_MS, ...opts });
 }

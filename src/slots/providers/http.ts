@@ -1,9 +1,13 @@
-import axios, { type AxiosResponse } from 'axios';
+import type { AxiosResponse } from 'axios';
 import {
   AuthError,
   RemoteError,
   TransientError,
+  classifyStatus,
+  createHttpClient,
   makeRedactor,
+  networkError,
+  retryAfterMs,
   silentLogger,
   retryRequest,
   type Logger,
@@ -18,13 +22,6 @@ export const MAX_RATE_LIMIT_WAIT_MS = 60_000;
 export { RATE_LIMIT_BASE_DELAY_MS } from '../../lib/index.js';
 /** Enough of an unexpected body to diagnose, not enough to flood a log or an alert. */
 const SNIPPET_CHARS = 200;
-/** Above this a reset header is a Unix time in seconds, below it a number of seconds to wait (1e9 s is 2001). */
-const EPOCH_SECONDS_THRESHOLD = 1e9;
-/** Above this it is a Unix time in milliseconds. */
-const EPOCH_MS_THRESHOLD = 1e12;
-
-/** axios codes that mean our request could not be built: trying again cannot help. */
-const NOT_TRANSIENT_CODES = new Set(['ERR_INVALID_URL', 'ERR_BAD_OPTION', 'ERR_BAD_OPTION_VALUE', 'ERR_NOT_SUPPORT']);
 
 export interface JsonGetterOptions {
   /** 'ClicRDV' or 'Cal.com', for messages. */
@@ -54,63 +51,13 @@ export interface RequestCounter {
 
 export type JsonGetter = (req: GetRequest, counter: RequestCounter) => Promise<unknown>;
 
-/** A reset value: seconds to wait, or a Unix time in seconds or milliseconds; undefined when unreadable. */
-function resetMs(value: string, nowMs: number): number | undefined {
-  const n = Number(value);
-  if (!Number.isFinite(n)) return undefined;
-  if (n > EPOCH_MS_THRESHOLD) return n - nowMs;
-  if (n > EPOCH_SECONDS_THRESHOLD) return n * 1_000 - nowMs;
-  return n * 1_000;
-}
-
-/** Retry-After as seconds or an HTTP date. */
-function retryAfterMs(value: string, nowMs: number): number | undefined {
-  const seconds = Number(value);
-  const ms = Number.isFinite(seconds) ? seconds * 1_000 : Date.parse(value) - nowMs;
-  return Number.isFinite(ms) ? ms : undefined;
-}
-
-/**
- * The longest wait named by a family of headers: `prefix` itself and its suffixed forms (`prefix-default`,
- * `prefix-short`…: one per named limit, as Cal.com v2 sends them, slots-and-alerts.md, Cal.com). With
- * `remainingPrefix`, a suffixed limit that still has requests left is not waited for.
- */
-function longestWait(
-  headers: Record<string, unknown>,
-  prefix: string,
-  read: (value: string, nowMs: number) => number | undefined,
-  nowMs: number,
-  remainingPrefix?: string,
-): number | undefined {
-  let longest: number | undefined;
-  for (const [rawName, rawValue] of Object.entries(headers)) {
-    const name = rawName.toLowerCase();
-    if (name !== prefix && !name.startsWith(`${prefix}-`)) continue;
-    const value = typeof rawValue === 'string' ? rawValue.trim() : typeof rawValue === 'number' ? String(rawValue) : '';
-    if (value === '') continue;
-    if (remainingPrefix !== undefined) {
-      const remaining = headers[`${remainingPrefix}${name.slice(prefix.length)}`];
-      if (remaining !== undefined && Number(remaining) > 0) continue;
-    }
-    const ms = read(value, nowMs);
-    if (ms !== undefined && (longest === undefined || ms > longest)) longest = ms;
-  }
-  return longest;
-}
-
 /**
  * Wait asked by a 429/503: Retry-After (seconds or HTTP date; or its suffixed forms), else X-RateLimit-Reset
  * or its suffixed forms (`X-RateLimit-Reset-Default`: Cal.com v2 often sends no Retry-After), the longest
- * of the exhausted limits; capped.
+ * of the exhausted limits; capped. lib/http.ts's reader with this module's cap.
  */
 export function rateLimitWaitMs(headers: Record<string, unknown>, nowMs = Date.now()): number | undefined {
-  const clamp = (ms: number): number => Math.min(MAX_RATE_LIMIT_WAIT_MS, Math.max(0, Math.round(ms)));
-  const asked =
-    longestWait(headers, 'retry-after', retryAfterMs, nowMs) ??
-    longestWait(headers, 'x-ratelimit-reset', resetMs, nowMs, 'x-ratelimit-remaining') ??
-    // A 429 whose every limit claims requests left: its resets are still the best guess.
-    longestWait(headers, 'x-ratelimit-reset', resetMs, nowMs);
-  return asked === undefined ? undefined : clamp(asked);
+  return retryAfterMs(headers, { nowMs, maxMs: MAX_RATE_LIMIT_WAIT_MS });
 }
 
 /** The `message` of a JSON error body (Cal.com v1 `{message}`, v2 `{error:{message}}`), else the start of the text. */
@@ -140,29 +87,17 @@ export function createJsonGetter(opts: JsonGetterOptions): JsonGetter {
   const logger = opts.logger ?? silentLogger;
   const retry = opts.retry ?? {};
   const redact = makeRedactor(opts.secrets ?? []);
-  const http = axios.create({
-    timeout: timeoutMs,
-    validateStatus: () => true,
-    responseType: 'text',
-    transformResponse: [(data: unknown) => data],
-    // A redirect to a login page would parse as garbage: report it instead.
-    maxRedirects: 0,
-  });
+  // A redirect to a login page would parse as garbage: lib/http.ts's client reports it instead of following.
+  const http = createHttpClient({ timeoutMs });
 
   async function attemptOnce(req: GetRequest, counter: RequestCounter): Promise<unknown> {
     const what = `${opts.service} GET ${req.what}`;
-    const signal = AbortSignal.timeout(timeoutMs);
     counter.requests++;
     let res: AxiosResponse<string>;
     try {
-      res = await http.get<string>(req.url, { headers: { Accept: 'application/json', ...req.headers }, signal });
+      res = await http.get<string>(req.url, { headers: { Accept: 'application/json', ...req.headers } });
     } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      if (signal.aborted || code === 'ECONNABORTED' || code === 'ETIMEDOUT') throw new TransientError(`${what} timed out after ${timeoutMs} ms`);
-      const codeText = typeof code === 'string' ? ` (${code})` : '';
-      const message = redact(err instanceof Error ? err.message : String(err));
-      if (typeof code === 'string' && NOT_TRANSIENT_CODES.has(code)) throw new RemoteError(`${what} could not be sent${codeText}: ${message}`);
-      throw new TransientError(`${what} failed${codeText}: ${message}`);
+      throw networkError(err, { what, timeoutMs, redact });
     }
     const text = typeof res.data === 'string' ? res.data : '';
     const status = res.status;
@@ -177,7 +112,7 @@ export function createJsonGetter(opts: JsonGetterOptions): JsonGetter {
     const detail = redact(errorDetail(text));
     const suffix = detail ? `: ${detail}` : '';
     if (opts.authStatuses.includes(status)) throw new AuthError(`${opts.authMessage} (${status} on ${what}${suffix})`);
-    if (status === 429 || status === 408 || status >= 500) {
+    if (classifyStatus(status)?.retryable) {
       const wait = rateLimitWaitMs(res.headers as Record<string, unknown>);
       throw new TransientError(`${what} answered ${status}${status === 429 ? ' (rate limited)' : ''}${suffix}`, {
         status,
