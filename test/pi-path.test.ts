@@ -13,7 +13,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -261,6 +261,59 @@ function piPath(flavour: Flavour): void {
       expect((await scopedWorkers(docker, scope)).map((w) => w.Id)).toEqual(ids);
       expect(await running()).toEqual(ids);
     });
+    it.skipIf(flavour.compose !== 'v1')('add-config in the image: on a terminal with the secrets unseen; its file belongs to who typed it (under sudo, the sudo user)', { timeout: 120_000 }, async () => {
+      // A clone of its own: no supervisor there to start workers for these configs.
+      const other = join(root, 'campus-sync-tty');
+      const cloned = spawn('git', ['clone', '-q', REPO, other], { stdio: 'ignore' });
+      expect(await new Promise((r) => cloned.on('close', r))).toBe(0);
+      await writeFile(join(other, '.env'), `CAMPUS_SYNC_IMAGE=${TEST_IMAGE}\n`);
+      // `script` gives the wrapper a real terminal, as a person at the keyboard has: it runs the image with -t.
+      const dialogue: [RegExp, string][] = [
+        [/Config name[^\n]*: $/, 'tty'],
+        [/School[^\n]*: $/, 'wis'],
+        [/MonCampus username[^\n]*: $/, 'tty.user'],
+        [/MonCampus password[^\n]*: $/, 'Tty-Secret-7'],
+        [/ECAL calendar id[^\n]*: $/, ''],
+        [/Time zone[^\n]*: $/, ''],
+        [/Schedule[^\n]*: $/, ''],
+      ];
+      const child = spawn('script', ['-qec', `${join(other, 'campus-sync')} add-config`, '/dev/null'], { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'] });
+      let text = '';
+      let seen = 0;
+      child.stdout.on('data', (d: Buffer) => {
+        text += d.toString();
+        const next = dialogue[0];
+        if (next && next[0].test(text.slice(seen))) {
+          seen = text.length;
+          dialogue.shift();
+          child.stdin.write(`${next[1]}\r`);
+          if (dialogue.length === 0) child.stdin.end();
+        }
+      });
+      const code = await new Promise<number | null>((r) => child.on('close', r));
+      expect(code, text).toBe(0);
+      expect(text).toContain('tty.user');
+      expect(text).not.toContain('Tty-Secret-7');
+      const file = join(other, 'configs', 'tty.yml');
+      expect(parse(await readFile(file, 'utf8'))).toMatchObject({ moncampus: { url: 'https://ws-edt-cd.wigorservices.net', username: 'tty.user', password: 'Tty-Secret-7' } });
+      expect((await stat(file)).mode & 0o077).toBe(0);
+
+      // Under sudo the image runs as the user who ran sudo: the file is theirs (setup gives them configs/).
+      if (process.getuid?.() !== 0) return;
+      const sudoUser = 4321;
+      await chown(join(other, 'configs'), sudoUser, sudoUser);
+      const bySudo = spawn(join(other, 'campus-sync'), ['add-config', 'sudoed', '--no-input', '--school', 'ipi', '--username', 'u', '--password', 'Sudo-Secret-1'], {
+        cwd: root,
+        env: { ...env, SUDO_UID: String(sudoUser), SUDO_GID: String(sudoUser), SUDO_USER: 'someone' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let said = '';
+      bySudo.stderr.on('data', (d: Buffer) => (said += d.toString()));
+      expect(await new Promise((r) => bySudo.on('close', r)), said).toBe(0);
+      const st = await stat(join(other, 'configs', 'sudoed.yml'));
+      expect([st.uid, st.gid]).toEqual([sudoUser, sudoUser]);
+    });
+
     it.skipIf(flavour.compose !== 'v1')('setup without network and without node says why the image cannot be built, and what to do', async () => {
       // A registry name that cannot resolve: what a Pi without network meets pulling node:22-bookworm-slim.
       const saved = env;
