@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { spawn } from 'node:child_process';
-import { CALENDAR_ID, CLI, makeWorkspace, runCli, type Workspace } from './helpers.js';
+import { answerOnTerminal, CALENDAR_ID, CLI, makeWorkspace, runCli, type Workspace } from './helpers.js';
 
 describe('add-config and generate-compose', () => {
   let ws: Workspace;
@@ -42,21 +42,7 @@ describe('add-config and generate-compose', () => {
       [/Time zone[^\n]*: $/, ''],
       [/Schedule[^\n]*: $/, ''],
     ];
-    // `script` gives the CLI a real terminal, as a person at the keyboard has.
-    const child = spawn('script', ['-qec', `${process.execPath} ${CLI} add-config`, '/dev/null'], { env: ws.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let text = '';
-    let seen = 0;
-    child.stdout.on('data', (d: Buffer) => {
-      text += d.toString();
-      const next = dialogue[0];
-      if (next && next[0].test(text.slice(seen))) {
-        seen = text.length;
-        dialogue.shift();
-        child.stdin.write(`${next[1]}\r`);
-        if (dialogue.length === 0) child.stdin.end();
-      }
-    });
-    const code = await new Promise<number | null>((r) => child.on('close', r));
+    const { code, text } = await answerOnTerminal(`${process.execPath} ${CLI} add-config`, dialogue, { env: ws.env });
     expect(code, text).toBe(0);
     expect(text).toMatch(/use lower case letters/);
     expect(text).toMatch(/Time zone \[Europe\/Paris\]/);
