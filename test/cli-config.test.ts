@@ -1,9 +1,9 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { spawn } from 'node:child_process';
-import { CALENDAR_ID, CLI, makeWorkspace, runCli, type Workspace } from './helpers.js';
+import { answerOnTerminal, CALENDAR_ID, CLI, makeWorkspace, runCli, type Workspace } from './helpers.js';
 
 describe('add-config and generate-compose', () => {
   let ws: Workspace;
@@ -32,6 +32,8 @@ describe('add-config and generate-compose', () => {
     const dialogue: [RegExp, string][] = [
       [/Config name[^\n]*: $/, 'Not A Name'],
       [/Config name[^\n]*: $/, 'iris'],
+      [/School[^\n]*: $/, 'Sorbonne'],
+      [/School[^\n]*: $/, 'EPSI'],
       [/MonCampus username[^\n]*: $/, 'iris.p'],
       [/MonCampus password[^\n]*: $/, 'Iris-Secret-9'],
       [/ECAL calendar id[^\n]*: $/, CALENDAR_ID],
@@ -40,29 +42,57 @@ describe('add-config and generate-compose', () => {
       [/Time zone[^\n]*: $/, ''],
       [/Schedule[^\n]*: $/, ''],
     ];
-    // `script` gives the CLI a real terminal, as a person at the keyboard has.
-    const child = spawn('script', ['-qec', `${process.execPath} ${CLI} add-config`, '/dev/null'], { env: ws.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let text = '';
-    let seen = 0;
-    child.stdout.on('data', (d: Buffer) => {
-      text += d.toString();
-      const next = dialogue[0];
-      if (next && next[0].test(text.slice(seen))) {
-        seen = text.length;
-        dialogue.shift();
-        child.stdin.write(`${next[1]}\r`);
-        if (dialogue.length === 0) child.stdin.end();
-      }
-    });
-    const code = await new Promise<number | null>((r) => child.on('close', r));
+    const { code, text } = await answerOnTerminal(`${process.execPath} ${CLI} add-config`, dialogue, { env: ws.env });
     expect(code, text).toBe(0);
     expect(text).toMatch(/use lower case letters/);
     expect(text).toMatch(/Time zone \[Europe\/Paris\]/);
+    expect(text).toMatch(/"Sorbonne" is not a school group: answer igensia/);
     // What was typed for the username is echoed; the secrets are not.
     expect(text).toContain('iris.p');
     for (const secret of ['Iris-Secret-9', 'key-iris-1', 'secret-iris-1']) expect(text).not.toContain(secret);
     const doc = parse(await readFile(join(ws.configs, 'iris.yml'), 'utf8')) as { timezone: string; moncampus: { username: string; password: string }; ecal: { apiSecret: string } };
-    expect(doc).toMatchObject({ timezone: 'Europe/Paris', moncampus: { username: 'iris.p', password: 'Iris-Secret-9' }, ecal: { apiSecret: 'secret-iris-1' } });
+    // EPSI is a C&D school: the C&D timetable host (reference/moncampus.md "Hosts").
+    expect(doc).toMatchObject({ timezone: 'Europe/Paris', moncampus: { url: 'https://ws-edt-cd.wigorservices.net', username: 'iris.p', password: 'Iris-Secret-9' }, ecal: { apiSecret: 'secret-iris-1' } });
+  });
+
+  it('add-config by flags covers what the terminal asks: the school (group, school or URL), and the CAS and ECAL addresses', async () => {
+    const base = ['--no-input', '--username', 'jo', '--password', 'Jo-Secret-1', '--calendar-id', CALENDAR_ID, '--api-key', 'k-jo-1', '--api-secret', 's-jo-1'];
+    const read = async (name: string): Promise<{ moncampus: Record<string, unknown>; ecal: Record<string, unknown> }> =>
+      parse(await readFile(join(ws.configs, `${name}.yml`), 'utf8')) as { moncampus: Record<string, unknown>; ecal: Record<string, unknown> };
+    // A C&D school by name; nothing else given: the CAS is discovered, ECAL is ECAL's.
+    expect((await runCli(['add-config', 'jo-cd', '--school', 'idrac', ...base], ws.env)).code).toBe(0);
+    const cd = await read('jo-cd');
+    expect(cd.moncampus.url).toBe('https://ws-edt-cd.wigorservices.net');
+    expect(cd.moncampus).not.toHaveProperty('casUrl');
+    expect(cd.ecal).not.toHaveProperty('url');
+    // IGENSIA, the default: no url key written (the loader's default is that host).
+    expect((await runCli(['add-config', 'jo-igs', '--school', 'igensia', ...base], ws.env)).code).toBe(0);
+    expect((await read('jo-igs')).moncampus).not.toHaveProperty('url');
+    // Every address given, as a test against the simulators does; the file validates.
+    const full = await runCli(
+      ['add-config', 'jo-sim', '--moncampus-url', 'http://127.0.0.1:4567/', '--cas-url', 'http://127.0.0.1:4568/sso/cas', '--ecal-url', 'http://127.0.0.1:4569', ...base],
+      ws.env,
+    );
+    expect(full.code, full.stderr).toBe(0);
+    expect(await read('jo-sim')).toMatchObject({ moncampus: { url: 'http://127.0.0.1:4567', casUrl: 'http://127.0.0.1:4568/sso/cas' }, ecal: { url: 'http://127.0.0.1:4569' } });
+    expect((await runCli(['validate', join(ws.configs, 'jo-sim.yml')], ws.env)).code).toBe(0);
+    // Bad input is named, and nothing is written.
+    const bad: [string[], RegExp][] = [
+      [['--school', 'sorbonne'], /--school: "sorbonne" is not a school group/],
+      [['--school', 'cd', '--moncampus-url', 'https://ws-edt-cd.wigorservices.net'], /--school or --moncampus-url, not both/],
+      [['--cas-url', 'ftp://cas'], /moncampus\.casUrl/],
+    ];
+    for (const [flags, message] of bad) {
+      const r = await runCli(['add-config', 'jo-bad', ...flags, ...base], ws.env);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+    const noCalendar = await runCli(['add-config', 'jo-bad', '--no-input', '--username', 'jo', '--password', 'Jo-Secret-1', '--ecal-url', 'http://127.0.0.1:4569'], ws.env);
+    expect(noCalendar.code).toBe(2);
+    expect(noCalendar.stderr).toMatch(/--ecal-url goes with --calendar-id/);
+    await expect(stat(join(ws.configs, 'jo-bad.yml'))).rejects.toThrow();
+    // The workspace is shared with the tests below, which count its configs.
+    for (const name of ['jo-cd', 'jo-igs', 'jo-sim']) await rm(join(ws.configs, `${name}.yml`));
   });
 
   it('add-config refuses what the schema refuses, naming the key, and writes nothing', async () => {

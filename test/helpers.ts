@@ -120,3 +120,26 @@ export async function waitFor(predicate: () => boolean, timeoutMs = 20_000, what
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/**
+ * Runs `command` on a real terminal (`script` gives it a pty, as a person at the keyboard has) and types each
+ * answer once its question is on the screen, so the terminal's echo is what the program chose (secrets: off).
+ * Resolves with everything the terminal showed and the exit code.
+ */
+export function answerOnTerminal(command: string, dialogue: [RegExp, string][], opts: { env: NodeJS.ProcessEnv; cwd?: string }): Promise<{ code: number | null; text: string }> {
+  const child = spawn('script', ['-qec', command, '/dev/null'], { env: opts.env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  const pending = [...dialogue];
+  let text = '';
+  let seen = 0;
+  child.stdout.on('data', (d: Buffer) => {
+    text += d.toString();
+    const next = pending[0];
+    if (next && next[0].test(text.slice(seen))) {
+      seen = text.length;
+      pending.shift();
+      child.stdin.write(`${next[1]}\r`);
+      if (pending.length === 0) child.stdin.end();
+    }
+  });
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, text })));
+}

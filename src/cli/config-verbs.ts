@@ -3,7 +3,7 @@ import { chown, readFile, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { createLineReader, editedAnswer, withoutEcho } from './hidden-input.js';
 import { stringify } from 'yaml';
-import { configDir, isValidInstanceName, parseConfig } from '../config/index.js';
+import { configDir, DEFAULT_MONCAMPUS_URL, isValidInstanceName, parseConfig, timetableUrlFor } from '../config/index.js';
 import { ConfigError } from '../lib/index.js';
 import { loadWorkerTemplate, renderStaticCompose, scanConfigs, type DesiredWorker } from '../supervisor/index.js';
 import { DEFAULT_STACK_NAME, renderStackFile } from '../supervisor/stack-static.js';
@@ -105,6 +105,10 @@ const WORKER_UID = 1000;
 
 interface Answers {
   name: string;
+  /** The timetable host (moncampus.url); written only when it is not the default (IGENSIA's). */
+  moncampusUrl?: string;
+  /** Optional override: the CAS is found from the timetable host (moncampus.casUrl). */
+  casUrl?: string;
   username: string;
   password?: string;
   passwordFile?: string;
@@ -113,6 +117,8 @@ interface Answers {
   apiKeyFile?: string;
   apiSecret?: string;
   apiSecretFile?: string;
+  /** Optional override of ECAL's API address (ecal.url). */
+  ecalUrl?: string;
   timezone?: string;
   schedule?: string;
   from?: string;
@@ -153,25 +159,26 @@ export async function addConfigVerb({ args, values, out }: VerbContext): Promise
     const dir = configDir();
     const nameCheck = (v: string): string | null =>
       !isValidInstanceName(v) ? 'use lower case letters, digits, - and _ (e.g. alice)' : existsSync(join(dir, `${v}.yml`)) || existsSync(join(dir, `${v}.yaml`)) ? `configs/${v}.yml already exists` : null;
-    const a: Answers = {
-      name: (await ask('Config name (file configs/<name>.yml)', args[0], nameCheck)) ?? '',
-      username: (await ask('MonCampus username', str('username'))) ?? '',
-    };
-    if (!a.name) throw new UsageError('give the config a name: campus-sync add-config <name> …');
-    const problem = nameCheck(a.name);
+    const name = (await ask('Config name (file configs/<name>.yml)', args[0], nameCheck)) ?? '';
+    if (!name) throw new UsageError('give the config a name: campus-sync add-config <name> …');
+    const problem = nameCheck(name);
     if (problem) {
       out.error(problem);
       return EXIT.usage;
     }
+    const a: Answers = { name, moncampusUrl: await askSchool(str, ask), username: (await ask('MonCampus username', str('username'))) ?? '' };
+    a.casUrl = str('cas-url');
     a.passwordFile = str('password-file');
     a.password = a.passwordFile ? undefined : (str('password') ?? (lines ? await askSecret('MonCampus password (not shown; stored in the file, readable by you only)') : undefined));
     const calendarId = str('calendar-id') ?? (lines ? await ask('ECAL calendar id (24 hex characters; empty for ICS only)', '') : undefined);
+    if (!calendarId && str('ecal-url') !== undefined) throw new UsageError('--ecal-url goes with --calendar-id (a config without a calendar id only writes calendar.ics)');
     if (calendarId) {
       a.calendarId = calendarId;
       a.apiKeyFile = str('api-key-file');
       a.apiKey = a.apiKeyFile ? undefined : (str('api-key') ?? (await askSecret('ECAL API key (not shown)')));
       a.apiSecretFile = str('api-secret-file');
       a.apiSecret = a.apiSecretFile ? undefined : (str('api-secret') ?? (await askSecret('ECAL API secret (not shown)')));
+      a.ecalUrl = str('ecal-url');
     }
     a.timezone = str('timezone') ?? (await ask('Time zone', 'Europe/Paris'));
     a.schedule = str('schedule') ?? (await ask('Schedule (cron)', '46 6-18 * * *'));
@@ -198,19 +205,45 @@ export async function addConfigVerb({ args, values, out }: VerbContext): Promise
   }
 }
 
+type Ask = (question: string, fallback?: string, check?: (v: string) => string | null) => Promise<string | undefined>;
+
+/**
+ * The timetable host: --school (a group, a school of the table, or a URL) or --moncampus-url, else asked
+ * (IGENSIA by default: the C&D schools have a host of their own, reference/moncampus.md "Hosts").
+ */
+async function askSchool(str: (k: string) => string | undefined, ask: Ask): Promise<string> {
+  const school = str('school');
+  const url = str('moncampus-url');
+  if (school !== undefined && url !== undefined) throw new UsageError('give --school or --moncampus-url, not both');
+  const problem = (v: string): string | null => {
+    const r = timetableUrlFor(v);
+    return 'error' in r ? r.error : null;
+  };
+  const given = school ?? url;
+  if (given !== undefined) {
+    const why = problem(given);
+    if (why) throw new UsageError(`${school !== undefined ? '--school' : '--moncampus-url'}: ${why}`);
+  }
+  const answer = given ?? (await ask('School: igensia (IPI, ESAM, ISMM…), cd (EPSI, WIS, IDRAC…), its name, or the timetable URL', 'igensia', problem)) ?? 'igensia';
+  const r = timetableUrlFor(answer);
+  return 'url' in r ? r.url : DEFAULT_MONCAMPUS_URL;
+}
+
 function renderConfig(a: Answers): string {
   const drop = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== '')) as T;
   const doc = drop({
     timezone: a.timezone,
     schedule: a.schedule,
     moncampus: drop({
+      url: a.moncampusUrl === DEFAULT_MONCAMPUS_URL ? undefined : a.moncampusUrl,
+      casUrl: a.casUrl,
       username: a.username,
       password: a.password,
       passwordFile: a.passwordFile,
       window: a.from && a.to ? { from: a.from, to: a.to } : undefined,
     }),
     ecal: a.calendarId
-      ? drop({ apiKey: a.apiKey, apiKeyFile: a.apiKeyFile, apiSecret: a.apiSecret, apiSecretFile: a.apiSecretFile, calendarId: a.calendarId })
+      ? drop({ url: a.ecalUrl, apiKey: a.apiKey, apiKeyFile: a.apiKeyFile, apiSecret: a.apiSecret, apiSecretFile: a.apiSecretFile, calendarId: a.calendarId })
       : undefined,
   });
   return `# Written by \`campus-sync add-config\`. Reference: configs/examples/example.yml\n${stringify(doc)}`;

@@ -93,10 +93,14 @@ export const VERBS: Record<string, Verb> = {
   'add-config': {
     summary: 'create configs/<name>.yml by answering questions (or with flags, for scripts)',
     usage:
-      'campus-sync add-config [name] [--username u] [--password p | --password-file f] [--calendar-id id] [--api-key k | --api-key-file f] ' +
-      '[--api-secret s | --api-secret-file f] [--timezone tz] [--schedule cron] [--from YYYY-MM-DD --to YYYY-MM-DD] [--no-input]',
+      'campus-sync add-config [name] [--school igensia|cd|<school>|<url> | --moncampus-url url] [--cas-url url] [--username u] [--password p | --password-file f] ' +
+      '[--calendar-id id] [--api-key k | --api-key-file f] [--api-secret s | --api-secret-file f] [--ecal-url url] [--timezone tz] [--schedule cron] [--from YYYY-MM-DD --to YYYY-MM-DD] [--no-input]',
     options: {
       ...common,
+      school: { type: 'string' },
+      'moncampus-url': { type: 'string' },
+      'cas-url': { type: 'string' },
+      'ecal-url': { type: 'string' },
       username: { type: 'string' },
       password: { type: 'string' },
       'password-file': { type: 'string' },

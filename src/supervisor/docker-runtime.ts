@@ -6,6 +6,7 @@
 import { chown, mkdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import Docker from 'dockerode';
+import { clearStoppedOnPurpose, markStoppedOnPurpose, STOPPED_MARK_FILE } from '../instance/index.js';
 import { ERRORS_FILE } from '../worker/index.js';
 import { CampusSyncError, RemoteError, TransientError, describeError, writeFileAtomic, type Logger } from '../lib/index.js';
 import { LABEL_CONFIG, LABEL_CONFIG_HASH, LABEL_MANAGED, LABEL_SCOPE, LABEL_SUPERVISOR, type ActualWorker, type DesiredWorker, type LogOptions, type Runtime, type WorkerRunState } from './interface.js';
@@ -161,6 +162,22 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): Runtime {
     await call(`creating ${options.name}`, (abortSignal) => docker.createContainer({ ...options, abortSignal }));
   };
 
+  /**
+   * The stopped-on-purpose mark of data/<name>/ (instance/stopped-mark.ts), which tells the supervisor not to
+   * start a stopped worker again. Not fatal when it cannot be written (data/<name>/ belongs to another user):
+   * a worker asked to stop exits 0, and the supervisor leaves a clean exit stopped all the same.
+   */
+  const setStoppedMark = async (name: string, stopped: boolean): Promise<void> => {
+    const dir = join(opts.localDataDir, name);
+    try {
+      if (stopped) await markStoppedOnPurpose(dir, new Date());
+      else await clearStoppedOnPurpose(dir);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT' && stopped) return;
+      log.warn(`cannot ${stopped ? 'write' : 'remove'} ${join(dir, STOPPED_MARK_FILE)} (${describeError(err)})`, { instance: name });
+    }
+  };
+
   const runtime: Runtime = {
     kind: 'docker',
 
@@ -203,6 +220,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): Runtime {
       const options: Docker.ContainerCreateOptions = { ...spec.createOptions, Labels: labels };
       const name = containerName(w.name);
       await prepareDataDir(w.name, options.User);
+      await setStoppedMark(w.name, false);
       if (w.resolvedConfig) await writeResolvedConfig(w.name, w.resolvedConfig, options.User);
       else await warnIfConfigUnreadable(w, options.User);
       try {
@@ -242,20 +260,28 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): Runtime {
 
     async start(name) {
       await mustExist(name);
+      await setStoppedMark(name, false);
       await startContainer(containerName(name));
     },
 
     async stop(name) {
       const info = await mustExist(name);
+      // Marked first: the supervisor must never see it exited without the mark.
+      await setStoppedMark(name, true);
       try {
         await call(`stopping ${containerName(name)}`, (abortSignal) => docker.getContainer(info.Id).stop({ abortSignal }), stopTimeoutMs(info));
       } catch (err) {
-        if (statusOf(err) !== 304) throw err;
+        if (statusOf(err) !== 304) {
+          // Still running: the mark would keep it down if it died later.
+          await setStoppedMark(name, false);
+          throw err;
+        }
       }
     },
 
     async restart(name) {
       const info = await mustExist(name);
+      await setStoppedMark(name, false);
       await call(`restarting ${containerName(name)}`, (abortSignal) => docker.getContainer(info.Id).restart({ abortSignal }), stopTimeoutMs(info));
     },
 
@@ -314,6 +340,7 @@ function toActualWorker(info: Docker.ContainerInspectInfo): ActualWorker {
     restartCount: info.RestartCount ?? 0,
   };
   if (state === 'exited' || state === 'dead' || state === 'restarting') w.exitCode = info.State.ExitCode;
+  if (info.State.OOMKilled) w.oomKilled = true;
   const started = realTime(info.State.StartedAt);
   if (started) w.startedAt = started;
   const finished = realTime(info.State.FinishedAt);

@@ -56,6 +56,8 @@ export interface ActualWorker {
   /** How many times the runtime restarted it since it was created. */
   restartCount: number;
   exitCode?: number;
+  /** Docker: the kernel killed it for memory (with the exit code, the reason a revival is logged with). */
+  oomKilled?: boolean;
   startedAt?: string;
   finishedAt?: string;
   /** Docker's health status when the image has a HEALTHCHECK. */

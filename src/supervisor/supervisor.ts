@@ -3,9 +3,11 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isValidInstanceName } from '../config/index.js';
 import { backoff, describeError, systemClock, type Clock, type Logger } from '../lib/index.js';
+import { isStoppedOnPurpose } from '../instance/index.js';
 import { createErrorFile, ERRORS_FILE } from '../worker/index.js';
 import { scanConfigs, type InvalidConfig } from './desired.js';
 import type { ActualWorker, Runtime } from './interface.js';
+import { createReviver } from './revive.js';
 import { actionName, describeAction, foreignSupervisors, isDuplicateRemoval, otherSupervisors, planReconcile, type ReconcileAction, type SupervisorLiveness } from './reconcile.js';
 import { buildInstances, CRASH_LOOP_RESTARTS, statusFilePath, writeSupervisorStatus, type SupervisorStatus } from './status.js';
 import { DEFAULT_DEBOUNCE_MS, DEFAULT_RESCAN_MS, watchConfigDir, type ConfigWatch } from './watch.js';
@@ -156,6 +158,27 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
     }
   };
 
+  /**
+   * Docker workers that died and that Docker will not restart (`docker kill`, a failed restart) are started
+   * again with backoff; those stopped on purpose stay stopped (revive.ts). The other runtimes restart their
+   * own: the process runtime its children, Swarm its tasks.
+   */
+  const reviver =
+    runtime.kind === 'docker'
+      ? createReviver({
+          runtime,
+          logger,
+          clock,
+          stoppedOnPurpose: (name) => (isValidInstanceName(name) ? isStoppedOnPurpose(join(opts.dataDir, name)) : Promise.resolve(true)),
+          recordError: (name, line) => (isValidInstanceName(name) ? appendInstanceError(name, 'run', line) : Promise.resolve()),
+          later: (ms, fn) => void later(ms, fn),
+        })
+      : null;
+  const revive = (actual: ActualWorker[]): Promise<void> =>
+    reviver && !runtimeDown && !conflict
+      ? reviver.check(actual, new Set(last.desired)).catch((err: unknown) => logger.error(`checking for dead workers failed: ${describeError(err)}`))
+      : Promise.resolve();
+
   /** The config errors: one log line and one errors.log line per change of the text, never per rescan. */
   const reportInvalid = async (invalid: InvalidConfig[]): Promise<void> => {
     const now = new Map<string, string>();
@@ -267,6 +290,7 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
 
     const after = await runtime.list().catch(() => actual);
     last = { desired: scan.desired.map((d) => d.name), invalid: scan.invalid, actual: after };
+    await revive(after);
     await writeStatus();
     return done;
   };
@@ -365,6 +389,7 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
       try {
         last = { ...last, actual: await runtime.list() };
         await reportCrashLoops(last.actual);
+        await revive(last.actual);
       } catch {
         // Kept as last seen; the next reconcile notices the runtime is gone.
       }

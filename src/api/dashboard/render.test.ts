@@ -115,6 +115,13 @@ describe('the dashboard page', () => {
     expect(html).toContain('role="alert">That key is not accepted.');
     expect(html).not.toContain('<script');
   });
+
+  it('the login page says where the generated key is (issue 15: a first visit asked for a key nobody gave)', () => {
+    const html = renderLoginPage();
+    expect(html).toContain('<code>./campus-sync api-key</code>');
+    expect(html).toContain('<code>data/.supervisor/api-key</code>');
+    expect(html).toContain('<code>docker logs campus-sync-supervisor</code>');
+  });
 });
 
 describe('Discord reading in the summary', () => {
