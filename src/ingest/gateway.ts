@@ -185,11 +185,12 @@ export function createGatewayClient(opts: GatewayClientOptions): GatewayClient {
 
   manager.on(WebSocketShardEvents.Dispatch, (payload) => {
     const event: GatewayDispatch = { t: payload.t, s: payload.s, d: payload.d };
-    if (event.t === 'READY' || event.t === 'RESUMED') setState({ status: 'connected', attempts: 0 });
-    chain = chain.then(
-      () => opts.onDispatch(event),
-      () => opts.onDispatch(event),
-    );
+    const handle = async (): Promise<void> => {
+      await opts.onDispatch(event);
+      // Connected once the session's start is handled (a catch-up after READY has begun by then).
+      if ((event.t === 'READY' || event.t === 'RESUMED') && state.status !== 'stopped') setState({ status: 'connected', attempts: 0 });
+    };
+    chain = chain.then(handle, handle);
     chain.catch((err: unknown) => logger.error('Discord gateway event not handled', { event: event.t, error: describeError(err) }));
   });
   manager.on(WebSocketShardEvents.Closed, (code) => {
