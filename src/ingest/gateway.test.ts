@@ -114,6 +114,33 @@ describe('Discord gateway client (@discordjs/ws) against the simulator', () => {
     expect(c.states.find((s) => s.status === 'resuming')?.closeCode).toBe(1006);
   });
 
+  it('reconnects with a growing, jittered, bounded delay while the gateway is unreachable, then connects again', async () => {
+    sim = await startDiscordGatewaySim();
+    const c = clientOn(sim);
+    client = createGatewayClient({
+      token: 'test-bot-token',
+      apiUrl: sim.url,
+      reconnect: { baseMs: 200, maxMs: 800 },
+      random: () => 1,
+      onDispatch: (e) => void c.events.push(e),
+      onState: (s) => void c.states.push(s),
+    });
+    await client.start();
+    await c.until(() => c.dispatched('READY').length === 1, 'READY');
+    sim.refuseConnections(true);
+    sim.cutConnections();
+    await c.until(() => sim.refusedAt.length >= 5, 'five refused attempts', 20_000);
+    sim.refuseConnections(false);
+    await c.until(() => client!.state().status === 'connected', 'connected again', 20_000);
+    const gaps = sim.refusedAt.slice(1, 5).map((t, i) => t - sim.refusedAt[i]!);
+    // The library waits 500 ms itself; ours grows 200 → 400 → 800 and stays at the 800 ms ceiling.
+    expect(gaps[0]!).toBeLessThan(gaps[2]!);
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(500 + 200);
+    for (const gap of gaps) expect(gap).toBeLessThan(500 + 800 + 1000);
+    expect(Math.max(...c.states.map((s) => s.attempts))).toBeGreaterThanOrEqual(5);
+    expect(client.state().attempts).toBe(0);
+  });
+
   it('stops on 4004 naming the token setting, after one attempt', async () => {
     sim = await startDiscordGatewaySim({ botToken: 'the-real-token' });
     // /gateway/bot would refuse the wrong token first; give the REST side the right one by closing with 4004 instead.

@@ -85,6 +85,10 @@ export interface DiscordGatewaySim extends DiscordSim {
   cutConnections(): void;
   /** Open connections stop answering heartbeats and receiving dispatches (a zombie); new connections are normal. */
   stallConnections(): void;
+  /** true: new connections are refused (the socket is dropped during the handshake, as when Discord is unreachable); their times are kept. */
+  refuseConnections(on: boolean): void;
+  /** When each refused connection attempt came (ms since epoch). */
+  refusedAt: number[];
   /** Closes every open connection with this code (e.g. 4000, 4009). */
   closeConnections(code: number, reason?: string): void;
   /** What the gateway sent and received, in order (no payload bodies: tokens stay out of logs). */
@@ -132,6 +136,8 @@ export async function startDiscordGatewaySim(opts: DiscordGatewaySimOptions = {}
   let startsUsed = 0;
   let suppressDeletes = false;
   let gatewayUrl = '';
+  let refusing = false;
+  const refusedAt: number[] = [];
 
   const log = (c: Conn, dir: 'in' | 'out', payload: { op: number; t?: string | null; s?: number | null }): void => {
     const entry: GatewayLogEntry = { connection: c.n, dir, op: payload.op, path: c.path, at: Date.now() };
@@ -282,6 +288,11 @@ export async function startDiscordGatewaySim(opts: DiscordGatewaySimOptions = {}
   gatewayUrl = `ws://127.0.0.1:${server.port}`;
   server.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (refusing) {
+      refusedAt.push(Date.now());
+      socket.destroy();
+      return;
+    }
     // Only v10 JSON is served here (reference: connect with `?v=10&encoding=json`).
     wss.handleUpgrade(req, socket, head, (ws) => {
       stats.connections += 1;
@@ -348,6 +359,10 @@ export async function startDiscordGatewaySim(opts: DiscordGatewaySimOptions = {}
         }
       }
     },
+    refuseConnections: (on) => {
+      refusing = on;
+    },
+    refusedAt,
     closeConnections: (code, reason = '') => {
       for (const c of conns) close(c, code, reason);
     },
