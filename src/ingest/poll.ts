@@ -3,9 +3,9 @@
  * `after` the newest id known (cursor `discord:after:<channelId>`), and now and then re-reads the recent
  * past to catch edits and deletions, which `after` cannot see.
  *
- * Gateway events (MESSAGE_CREATE/UPDATE/DELETE over the websocket) would be immediate and would see
- * every edit and deletion, but need a persistent connection, heartbeats, resume and privileged intents;
- * they are out of scope here. Polling is why edits and deletions older than RECHECK_WINDOW_MS are missed.
+ * This is the fallback (DISCORD_INGEST_MODE=poll): live ingestion through the Gateway (live.ts) is the
+ * default, immediate and seeing every edit and deletion. Polling misses edits and deletions older than
+ * RECHECK_WINDOW_MS; it is kept for networks that will not hold a websocket open.
  */
 import { describeError, silentLogger } from '../lib/index.js';
 import { clockOf, MAX_PAGE_SIZE, readerFor, type DiscordSourceOptions, type IngestChannel } from './client.js';
