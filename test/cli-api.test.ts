@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTimetable, startEcalSim, startMonCampusSim, type EcalSim, type MonCampusSim } from '../src/sim/index.js';
 import { startDiscordSim, type DiscordSim } from '../src/sim/discord.js';
+import { startDiscordGatewaySim, type DiscordGatewaySim } from '../src/sim/discord-gateway.js';
 import { API_KEY, API_SECRET, CALENDAR_ID, PASSWORD, makeWorkspace, nestedConfig, runCli, startCli, waitFor, writeConfig, type Workspace } from './helpers.js';
 
 const KEY = 'cli-api-test-key';
@@ -82,7 +83,7 @@ describe('serve and feed-url', () => {
   });
 });
 
-describe('Discord messages: ingest backfill, then serve keeps up, as the seed\'s quick demo', () => {
+describe('Discord messages: ingest backfill, then serve keeps up by polling (the fallback switch), as the seed\'s quick demo', () => {
   const BOT = 'bot-token-cli-api-test';
   let discord: DiscordSim;
   let ws: Workspace;
@@ -97,6 +98,8 @@ describe('Discord messages: ingest backfill, then serve keeps up, as the seed\'s
     DISCORD_CHANNEL_IDS: channel,
     DISCORD_API_URL: discord.url,
     DISCORD_POLL_SECONDS: '5',
+    // Polling, the fallback: this simulator has no Gateway (the live default is tested below).
+    DISCORD_INGEST_MODE: 'poll',
   });
 
   beforeAll(async () => {
@@ -153,3 +156,73 @@ describe('Discord messages: ingest backfill, then serve keeps up, as the seed\'s
   });
 });
 
+
+/** Like waitFor, for an async condition (an HTTP answer, a CLI run). */
+async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('Discord messages live through the Gateway: serve by default, /health and status show it, a refused intent stops it', () => {
+  const BOT = 'bot-token-cli-api-gateway';
+  let discord: DiscordGatewaySim;
+  let ws: Workspace;
+  let channel = '';
+  let serve: ReturnType<typeof startCli> | undefined;
+  const env = (): NodeJS.ProcessEnv => ({
+    ...ws.env,
+    API_KEY: KEY,
+    PORT: '0',
+    DISCORD_BOT_TOKEN: BOT,
+    DISCORD_GUILD_ID: discord.guildId,
+    DISCORD_CHANNEL_IDS: channel,
+    DISCORD_API_URL: discord.url,
+  });
+
+  beforeAll(async () => {
+    discord = await startDiscordGatewaySim({ botToken: BOT });
+    channel = discord.createChannel();
+    ws = await makeWorkspace();
+  });
+  afterAll(async () => {
+    serve?.child.kill('SIGTERM');
+    await serve?.result;
+    await discord?.close();
+  });
+
+  it('a posted message is on /v1/messages within 2 s; a 4014 stop shows in /health and status with the intent, and serve stays up', async () => {
+    let out = '';
+    serve = startCli(['serve', '--json'], env());
+    serve.child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    await waitFor(() => /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.test(out), 15_000);
+    const url = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out)![1]!;
+    const health = async (): Promise<any> => (await fetch(`${url}/health`)).json();
+    await until(async () => (await health()).discord?.gateway?.status === 'connected', 15_000);
+    const fresh = discord.addMessage(channel, { content: 'en direct', authorName: 'Olga' });
+    const t0 = Date.now();
+    const listed = async (): Promise<boolean> =>
+      ((await (await fetch(`${url}/v1/messages?guild_id=${discord.guildId}&channel_id=${channel}`, { headers: { 'x-api-key': KEY } })).json()) as { items: { message_id: string }[] }).items.some(
+        (m) => m.message_id === fresh.id,
+      );
+    await until(listed, 2000);
+    expect(Date.now() - t0).toBeLessThan(2000);
+
+    const status = async (): Promise<any> => JSON.parse((await runCli(['status', '--json', '--runtime', 'process'], env())).stdout.trim().split('\n').pop()!);
+    expect((await status()).discordGateway).toMatchObject({ status: 'connected' });
+
+    discord.setMessageContentIntent(false);
+    discord.closeConnections(4014, 'Disallowed intent(s).');
+    await until(async () => (await health()).discord?.gateway?.status === 'stopped', 15_000);
+    const h = await health();
+    expect(h.status).toBe('ok');
+    expect(h.discord.gateway.reason).toMatch(/Message Content/);
+    await until(async () => (await status()).discordGateway?.status === 'stopped', 15_000);
+    expect((await status()).discordGateway.reason).toMatch(/Message Content/);
+    // Stopped for good: no reconnect loop (one identify, one connection).
+    expect(discord.gatewayStats()).toMatchObject({ identifies: 1, connections: 1 });
+    expect(out).not.toContain(BOT);
+  });
+});

@@ -2,7 +2,7 @@
  * `npm run demo` end to end: the built demo as a user runs it (simulators, configs, the real supervisor
  * with the process runtime, its workers and API), in a temporary demo folder with PORT=0. Waits for the
  * printed dashboard URL, a timetable landing in the simulated ECAL and a slot alert reaching the
- * simulated Discord; then Ctrl+C (SIGINT) must stop it all with exit code 0 and leave no process behind.
+ * simulated Discord, and a message written in the reporting channel on the dashboard; then Ctrl+C (SIGINT) must stop it all with exit code 0 and leave no process behind.
  */
 import { afterAll, beforeAll, describe, it, expect } from 'vitest';
 import { alive, processes, startDemo, type Proc, type RunningDemo } from './demo-helpers.js';
@@ -26,6 +26,17 @@ describe('npm run demo', () => {
     await demo.waitForOutput(/alice: \d+ events in ECAL \(\d+ created\)/, 30_000);
     await demo.waitForOutput(/bob: \d+ events in ECAL/, 10_000);
     await demo.waitForOutput(/Discord #\S+ received: "1 new slot\(s\)/, 30_000);
+
+    // A student's message in the reporting channel reaches the dashboard live (the Gateway simulator), within a second or so.
+    const posted = await demo.waitForOutput(/Discord #reporting: (\S+): "([^"]+)"/, 30_000);
+    const seenAt = Date.now();
+    const summary = async (): Promise<string> =>
+      ((await (await fetch(`${url}/dashboard/state.json`, { headers: { 'x-api-key': apiKey } })).json()) as { html: { summary: { html: string } } }).html.summary.html;
+    let html = await summary();
+    while (!html.includes(posted[2]!) && Date.now() - seenAt < 5_000) html = await summary();
+    expect(html).toContain(`<strong>${posted[1]}</strong>: ${posted[2]}`);
+    expect(Date.now() - seenAt).toBeLessThan(2_000);
+    expect(((await (await fetch(`${url}/health`)).json()) as { discord?: { gateway: { status: string } } }).discord?.gateway.status).toBe('connected');
 
     const health = await fetch(`${url}/health`);
     expect(health.status).toBe(200);

@@ -396,3 +396,41 @@ function describeIngestion(name: string, enabled: boolean, makeDatabases: () => 
 
 describeIngestion('SQLite', true, sqliteDatabases);
 describeIngestion('PostgreSQL', pgUrl !== undefined, () => postgresDatabases(pgUrl as string));
+
+describe('`ingest live`: the Gateway alone, into the store', () => {
+  it('ingests a posted message, exits 0 on a stop signal; exits 1 naming the Message Content intent on 4014, without reconnecting', async () => {
+    const { startDiscordGatewaySim } = await import('../src/sim/discord-gateway.js');
+    const gw = await startDiscordGatewaySim({ botToken: TOKEN });
+    const dir = await mkdtemp(join(tmpdir(), 'campus-sync-ingest-live-'));
+    try {
+      const channel = gw.createChannel();
+      const env = { DISCORD_BOT_TOKEN: TOKEN, DISCORD_GUILD_ID: gw.guildId, DISCORD_CHANNEL_IDS: channel, DISCORD_API_URL: gw.url, CAMPUS_SYNC_DATA_DIR: dir };
+      const stop = new AbortController();
+      const out = captureOutput(true);
+      const running = ingestVerb({ args: ['live'], values: { json: true }, out } as never, { env, logger: silentLogger, signal: stop.signal });
+      await gw.waitForGateway((e) => e.t === 'READY', { since: 0, timeoutMs: 10_000 });
+      const m = gw.addMessage(channel, { content: 'en direct' });
+      const store = await openStore({ dataDir: dir, logger: silentLogger });
+      try {
+        for (const t0 = Date.now(); (await store.getMessage(m.id)) === null; await new Promise((r) => setTimeout(r, 50))) {
+          if (Date.now() - t0 > 5_000) throw new Error('the message never reached the store');
+        }
+      } finally {
+        await store.close();
+      }
+      stop.abort();
+      expect(await running).toBe(0);
+      expect(out.results).toEqual([{ command: 'ingest live', stopped: 'signal' }]);
+
+      gw.setMessageContentIntent(false);
+      const refused = captureOutput(true);
+      expect(await ingestVerb({ args: ['live'], values: { json: true }, out: refused } as never, { env, logger: silentLogger, signal: new AbortController().signal })).toBe(1);
+      expect(refused.errors.join('\n')).toMatch(/live ingestion stopped: .*Message Content/);
+      expect(refused.errors.join('\n')).not.toContain(TOKEN);
+      expect(gw.gatewayStats().connections).toBe(2);
+    } finally {
+      await gw.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

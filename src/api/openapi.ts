@@ -138,6 +138,21 @@ const HealthSchema = z
     store: z.object({ kind: z.string().meta({ description: 'sqlite or postgres.' }), ok: z.boolean() }),
     checkedAt: time('When this answer was made.'),
     instances: z.array(z.object({ name: z.string(), lastRun: z.object({ at: time('End of the last run.'), outcome: z.string() }).nullable() })),
+    discord: z
+      .object({
+        gateway: z.object({
+          status: z.enum(['connecting', 'connected', 'resuming', 'reconnecting', 'stopped']).meta({ description: 'The live Discord ingestion’s Gateway connection.' }),
+          since: time('When the status began.'),
+          reason: z.string().optional().meta({ description: 'Why it stopped, or the last close that made it reconnect.' }),
+          closeCode: z.number().int().optional(),
+          fatal: z.boolean().optional().meta({ description: 'Stopped for something a person must fix (the bot token, the Message Content intent): no reconnect is tried.' }),
+          lastEventAt: nullableTime('Last event received from the Gateway.'),
+          lagMs: z.number().nullable().meta({ description: 'How long the last message took from being posted to being received (ms).' }),
+          at: time('When this state was recorded (when read from another process’s record).').optional(),
+        }),
+      })
+      .optional()
+      .meta({ description: 'Present when Discord ingestion runs live (through the Gateway).' }),
   })
   .openapi('Health');
 

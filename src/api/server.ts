@@ -13,6 +13,7 @@ import { createKeyChecker } from './keys.js';
 import { API_KEY_SCHEME, CORE_DOCS, DOC_INFO, renderDocsHtml } from './openapi.js';
 import { isSnowflake, ParamError, parseInstanceFilter, parseListParams, parseMessageParams, type MessageParams } from './params.js';
 import type { ApiResponse, Handler, Router } from './router.js';
+import { readIngestHealth, type GatewayHealth } from '../ingest/index.js';
 
 /** A store that has not answered in this long is down as far as a health check is concerned (Docker's check gives 5 s). */
 export const HEALTH_PING_TIMEOUT_MS = 2_000;
@@ -40,6 +41,11 @@ export interface ApiServerOptions {
   configSource?: ConfigSource;
   /** Timeouts and connection caps (tests shorten them); defaults below. */
   limits?: Partial<ConnectionLimits>;
+  /**
+   * Live Discord ingestion's Gateway state when it runs in this process (serve); otherwise /health shows
+   * what data/.ingest/discord.json last recorded (`campus-sync ingest live` in another process).
+   */
+  discordHealth?: () => Omit<GatewayHealth, 'at'> | null;
 }
 
 /** What an extension gets to register its routes with. */
@@ -310,9 +316,12 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         const last = ok ? await store.lastRun(name).catch(() => null) : null;
         instances.push({ name, lastRun: last ? { at: last.finishedAt, outcome: last.outcome } : null });
       }
+      const gateway = opts.discordHealth ? opts.discordHealth() : ((await readIngestHealth(opts.dataDir).catch(() => null))?.gateway ?? null);
+      // A stopped Gateway is said here but does not fail the check: the API itself is up, and a restart would not fix a token.
+      const discord = gateway ? { discord: { gateway } } : {};
       return {
         status: ok ? 200 : 503,
-        json: { status: ok ? 'ok' : 'unavailable', store: { kind: store.kind, ok }, checkedAt: clock.now().toISOString(), instances },
+        json: { status: ok ? 'ok' : 'unavailable', store: { kind: store.kind, ok }, checkedAt: clock.now().toISOString(), instances, ...discord },
       };
     },
     CORE_DOCS.health,

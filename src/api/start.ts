@@ -4,7 +4,7 @@ import { openStore, type Store } from '../store/index.js';
 import { createConfigSource } from './config-source.js';
 import { startImporter, type Importer } from './importer.js';
 import { apiKeysFromEnv } from './keys.js';
-import { CLOSE_GRACE_MS, createApiServer, type ApiExtension } from './server.js';
+import { CLOSE_GRACE_MS, createApiServer, type ApiExtension, type ApiServerOptions } from './server.js';
 
 export const DEFAULT_PORT = 8080;
 /** Outside a container the API is for this machine only; in one, the port mapping decides who reaches it. */
@@ -37,6 +37,8 @@ export interface StartApiOptions {
   clock?: Clock;
   /** More pages on the server (dashboard, booking tunnel), composed by the caller. */
   extensions?: readonly ApiExtension[];
+  /** Live Discord ingestion's Gateway state, for /health (serve runs it beside the API). */
+  discordHealth?: ApiServerOptions['discordHealth'];
 }
 
 export interface RunningApi {
@@ -81,6 +83,7 @@ export async function startApi(opts: StartApiOptions): Promise<RunningApi> {
     configSource: configs,
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.extensions ? { extensions: opts.extensions } : {}),
+    ...(opts.discordHealth ? { discordHealth: opts.discordHealth } : {}),
   });
   let url: string;
   try {

@@ -10,11 +10,13 @@ import {
   type BackfillResult,
   type ChannelOutcome,
   type IngestSettings,
+  type LiveSink,
   type MessageSink,
   type PollResult,
 } from '../ingest/index.js';
 import { ConfigError, createLogger, describeError, makeRedactor, wantsJson, type Logger } from '../lib/index.js';
 import { openStore, type Store } from '../store/index.js';
+import { startDiscordIngestion } from './discord-ingestion.js';
 import { EXIT, UsageError, type Output } from './output.js';
 import type { VerbContext } from './main.js';
 
@@ -40,14 +42,17 @@ export interface IngestVerbDeps {
   signal?: AbortSignal;
 }
 
-const SUBCOMMANDS = ['backfill', 'poll'] as const;
+const SUBCOMMANDS = ['backfill', 'poll', 'live'] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];
 
 export async function ingestVerb({ args, values, out }: VerbContext, deps: IngestVerbDeps = {}): Promise<number> {
   const sub = args[0];
   if (args.length !== 1 || !SUBCOMMANDS.includes(sub as Subcommand)) {
-    throw new UsageError('say what to do: `campus-sync ingest backfill [--restart]` (history) or `campus-sync ingest poll [--recheck]` (new messages, once)');
+    throw new UsageError(
+      'say what to do: `campus-sync ingest live` (real time through the Gateway, until stopped), `campus-sync ingest backfill [--restart]` (history) or `campus-sync ingest poll [--recheck]` (new messages, once)',
+    );
   }
+  if (sub === 'live' && (values.restart === true || values.recheck === true)) throw new UsageError('`ingest live` takes neither --restart nor --recheck');
   if (sub === 'poll' && values.restart === true) throw new UsageError('--restart goes with `ingest backfill`');
   if (sub === 'backfill' && values.recheck === true) throw new UsageError('--recheck goes with `ingest poll`');
   const env = deps.env ?? process.env;
@@ -83,6 +88,7 @@ export async function ingestVerb({ args, values, out }: VerbContext, deps: Inges
     );
   };
   try {
+    if (sub === 'live') return await runLive(out, { ...settings, mode: 'gateway' }, store, dataDir(env), logger, deps.signal);
     if (sub === 'backfill') return await runBackfill(out, settings, sink, store.description, logger, values.restart === true, deps, record);
     return await runPoll(out, settings, sink, store.description, logger, values.recheck === true, record);
   } catch (err) {
@@ -184,12 +190,38 @@ async function runPoll(
   return failed.length === 0 ? EXIT.ok : EXIT.failed;
 }
 
+/**
+ * Live ingestion alone (what `serve` runs beside the API when ingestion is configured): until SIGINT/SIGTERM
+ * (exit 0, after closing the Gateway with 1000 and writing what is queued) or a stop that needs a person
+ * (refused token or Message Content intent: exit 1 with the reason).
+ */
+async function runLive(out: Output, settings: IngestSettings, sink: LiveSink, dir: string, logger: Logger, signal?: AbortSignal): Promise<number> {
+  const live = startDiscordIngestion({ settings, sink, dataDir: dir, logger });
+  const stop = signal === undefined ? stopOnSignal(logger, 'closing the Gateway and writing what is queued') : undefined;
+  const aborted = signal ?? stop!.signal;
+  const why = await Promise.race([
+    live.stopped.then((h) => ({ fatal: h.fatal === true, reason: h.reason })),
+    new Promise<{ fatal: false; reason?: string }>((resolve) => {
+      if (aborted.aborted) resolve({ fatal: false });
+      aborted.addEventListener('abort', () => resolve({ fatal: false }), { once: true });
+    }),
+  ]);
+  stop?.dispose();
+  await live.stop();
+  if (why.fatal) {
+    out.error(`live ingestion stopped: ${why.reason ?? 'unknown reason'}`);
+    return EXIT.failed;
+  }
+  out.result({ command: 'ingest live', stopped: 'signal' }, () => out.line('live ingestion stopped'));
+  return EXIT.ok;
+}
+
 /** The first SIGINT/SIGTERM stops the backfill after the page in hand (stored, so a rerun resumes); a second one exits. */
-function stopOnSignal(logger: Logger): { signal: AbortSignal; dispose(): void } {
+function stopOnSignal(logger: Logger, what = 'stopping after the current page; run the backfill again to resume'): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals): void => {
     if (controller.signal.aborted) process.exit(EXIT.failed);
-    logger.warn(`${sig}: stopping after the current page; run the backfill again to resume`);
+    logger.warn(`${sig}: ${what}`);
     controller.abort();
   };
   process.on('SIGINT', onSignal);

@@ -61,8 +61,8 @@ export const VERBS: Record<string, Verb> = {
     run: async (ctx) => (await import('./supervise.js')).superviseVerb(ctx),
   },
   ingest: {
-    summary: 'ingest backfill: Discord channel history into the reporting store (progress bar); ingest poll: new messages once (for cron)',
-    usage: 'campus-sync ingest backfill [--restart] [--json] | campus-sync ingest poll [--recheck] [--json]   (env: DISCORD_BOT_TOKEN, DISCORD_GUILD_ID, DISCORD_CHANNEL_IDS, DATABASE_URL)',
+    summary: 'ingest live: Discord messages in real time through the Gateway (serve runs it too); ingest backfill: channel history (progress bar); ingest poll: new messages once (the fallback, for cron)',
+    usage: 'campus-sync ingest live [--json] | campus-sync ingest backfill [--restart] [--json] | campus-sync ingest poll [--recheck] [--json]   (env: DISCORD_BOT_TOKEN, DISCORD_GUILD_ID, DISCORD_CHANNEL_IDS, DATABASE_URL)',
     options: { ...common, restart: { type: 'boolean' }, recheck: { type: 'boolean' } },
     run: async (ctx) => (await import('./ingest.js')).ingestVerb(ctx),
   },

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { configDir, dataDir, isValidInstanceName } from '../config/index.js';
-import { readIngestHealth, type ChannelHealth } from '../ingest/index.js';
+import { readIngestHealth, type ChannelHealth, type GatewayHealth } from '../ingest/index.js';
 import { createLogger, describeError } from '../lib/index.js';
 import { collectStatus, CONTROL_SOCKET, controlRequest, readSupervisorStatus, type Runtime } from '../supervisor/index.js';
 import { explainBuildFailure } from './build-failure.js';
@@ -122,7 +122,8 @@ export async function statusVerb({ values, out }: VerbContext): Promise<number> 
   try {
     const collected = await collectStatus({ configDir: configDir(), dataDir: dataDir(), runtime });
     // Discord ingestion's last reading of each channel (recorded by `ingest` and the API's polling), if any.
-    const status = { ...collected, discord: (await readIngestHealth(dataDir()))?.channels ?? [] };
+    const ingest = await readIngestHealth(dataDir());
+    const status = { ...collected, discord: ingest?.channels ?? [], ...(ingest?.gateway ? { discordGateway: ingest.gateway } : {}) };
     out.result(status, () => printStatus(out, status));
     return EXIT.ok;
   } finally {
@@ -130,7 +131,7 @@ export async function statusVerb({ values, out }: VerbContext): Promise<number> 
   }
 }
 
-type Status = Awaited<ReturnType<typeof collectStatus>> & { discord: ChannelHealth[] };
+type Status = Awaited<ReturnType<typeof collectStatus>> & { discord: ChannelHealth[]; discordGateway?: GatewayHealth };
 
 function printStatus(out: Output, status: Status): void {
   if (status.runtimeError) out.line(out.red(status.runtimeError));
@@ -145,6 +146,14 @@ function printStatus(out: Output, status: Status): void {
     out.line(`${i.name.padEnd(20)} ${paint(i.state.padEnd(13))} ${i.node ? `on ${i.node}, ` : ''}${last}${i.nextRun ? `, next ${i.nextRun}` : ''}`);
     if (i.configError) out.line(`  ${out.red(i.configError)}`);
     if (i.reason) out.line(`  ${out.red(i.reason)}`);
+  }
+  const g = status.discordGateway;
+  if (g) {
+    // Live ingestion's Gateway, as last recorded (on change, and every few minutes while connected).
+    const paint = g.status === 'connected' ? out.green : g.status === 'stopped' ? out.red : out.yellow;
+    const last = g.lastEventAt ? `, last event ${g.lastEventAt}${g.lagMs !== null ? ` (lag ${g.lagMs} ms)` : ''}` : '';
+    out.line(`${'discord gateway'.padEnd(20)} ${paint(g.status.padEnd(13))} since ${g.since}${last}`);
+    if (g.reason !== undefined && g.status !== 'connected') out.line(`  ${g.status === 'stopped' ? out.red(g.reason) : g.reason}`);
   }
   for (const c of status.discord) {
     const state = c.ok ? out.green('ok'.padEnd(13)) : out.red('failing'.padEnd(13));

@@ -2,7 +2,8 @@ import { apiKeysFromEnv, startApi } from '../api/index.js';
 import { bookingExtension } from '../api/booking/index.js';
 import { dashboardExtension } from '../api/dashboard/index.js';
 import { configDir, dataDir } from '../config/index.js';
-import { channelHealth, createHealthRecorder, ingestConfigFromEnv, startIngestion, type Ingestion, type MessageSink } from '../ingest/index.js';
+import { ingestConfigFromEnv, type LiveSink } from '../ingest/index.js';
+import { startDiscordIngestion, type RunningIngestion } from './discord-ingestion.js';
 import { createLogger, describeError, wantsJson } from '../lib/index.js';
 import { createBookingDeps } from './booking-deps.js';
 import { createDashboardActions } from './dashboard-actions.js';
@@ -30,30 +31,28 @@ export async function serveVerb({ out }: VerbContext): Promise<number> {
     dashboardExtension({ actions: createDashboardActions({ configDir: configDir(), dataDir: dataDir() }) }),
     bookingExtension({ ...booking, env: process.env }),
   ];
+  // /health shows the Gateway's state live; ingestion starts after the API (it writes into the API's store).
+  const ingestionHealth: { current: RunningIngestion['health'] | null } = { current: null };
   let api;
   try {
-    api = await startApi({ logger, apiKeys, extensions });
+    api = await startApi({ logger, apiKeys, extensions, discordHealth: () => ingestionHealth.current?.() ?? null });
   } catch (err) {
     logger.error(`the API could not start: ${describeError(err)}`);
     await booking.stop();
     return EXIT.failed;
   }
   const { url } = api;
-  let ingestion: Ingestion | null = null;
+  let ingestion: RunningIngestion | null = null;
   if (discord) {
-    const sink: MessageSink = api.store;
-    const recordHealth = createHealthRecorder(dataDir(), discord.channels.map((c) => c.channelId));
-    ingestion = startIngestion({
-      ...discord,
+    const sink: LiveSink = api.store;
+    ingestion = startDiscordIngestion({
+      settings: discord,
       sink,
+      dataDir: dataDir(),
       logger: logger.child({ phase: 'ingest' }),
-      // Each channel's reading, where `status` and the dashboard read it (a missing permission included).
-      onPoll: (result) =>
-        void recordHealth(channelHealth(result.channels, result.at, 'poll')).catch((err: unknown) =>
-          logger.warn(`cannot record the ingestion's health: ${describeError(err)}`),
-        ),
+      onFatal: (h) => logger.error(`Discord ingestion stopped and will not retry: ${h.reason ?? 'unknown reason'}`),
     });
-    logger.info(`Discord ingestion: ${discord.channels.length} channel(s), a poll every ${Math.round(discord.intervalMs / 1000)} s`);
+    ingestionHealth.current = ingestion.health;
   }
   out.result({ url, docs: `${url}/docs`, ingesting: discord ? discord.channels.length : 0 }, () =>
     out.line(`campus-sync API listening on ${url} (docs: ${url}/docs)${discord ? `, ingesting ${discord.channels.length} Discord channel(s)` : ''}`),

@@ -25,6 +25,8 @@ import { BOOKING_TYPE, startDemoWorld, ZONE } from './world.js';
 const SLOT_EVERY_MS = 25_000;
 /** A class moves this often, so a run with one update shows between the slot alerts. */
 const MOVE_EVERY_MS = 45_000;
+/** Someone writes in the reporting channel this often: it shows on the dashboard within a second. */
+const REPORT_EVERY_MS = 20_000;
 /** How often the demo looks at the simulators. */
 const TICK_MS = 1_000;
 /** The supervisor's first start (store migration, API) takes seconds; a minute means it is stuck. */
@@ -83,6 +85,8 @@ Object.assign(env, {
   HOST: '127.0.0.1',
   LOG_FORMAT: 'text',
   NO_COLOR: '1',
+  // The API reads the simulated reporting channel live through the Gateway simulator.
+  ...world.ingestEnv,
   // Host networking: the workers' 127.0.0.1 is the simulators' 127.0.0.1.
   ...(runtime === 'docker' ? { CAMPUS_SYNC_WORKER_NETWORK: 'host', CAMPUS_SYNC_SCOPE: DOCKER_SCOPE, CAMPUS_SYNC_IMAGE: image } : {}),
 });
@@ -144,7 +148,8 @@ if (!stopping) {
   } else {
     event(`the API did not say where it listens within ${API_WAIT_MS / 1000} s; see ${show(dirs.log)}`);
   }
-  say(`Watch: the timetables landing in ECAL, then a new slot every ${SLOT_EVERY_MS / 1000} s per watcher and its alert in Discord.\n`);
+  say(`Watch: the timetables landing in ECAL, then a new slot every ${SLOT_EVERY_MS / 1000} s per watcher and its alert in Discord.`);
+  say(`A student writes in Discord's reporting channel every ${REPORT_EVERY_MS / 1000} s: the dashboard shows it within a second (live, through the Gateway).\n`);
   ticker = setInterval(watchWorld(), TICK_MS);
 }
 
@@ -162,8 +167,14 @@ function watchWorld(): () => void {
   const lastOpened = new Map<string, number>();
   let lastMove = Date.now();
   let moves = 0;
+  let lastReport = 0;
+  let reports = 0;
   return () => {
     const now = Date.now();
+    if (now - lastReport >= REPORT_EVERY_MS) {
+      lastReport = now;
+      event(`Discord #reporting: ${world.postReport(reports++)}`);
+    }
     for (const line of reportEcal(world.ecal.events(), DateTime.now().setZone(ZONE).toFormat("yyyy-MM-dd'T'HH:mm"))) event(line);
     const messages = world.discord.messages();
     for (const line of discordLines(messages.slice(discordSeen), world.webhooks)) event(line);

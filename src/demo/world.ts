@@ -10,14 +10,14 @@ import {
   generateTimetable,
   startCalcomSim,
   startClicrdvSim,
-  startDiscordSim,
+  startDiscordGatewaySim,
   startEcalSim,
   startMonCampusSim,
   type CalcomSim,
   type CalcomSlotSpec,
   type ClicrdvSim,
   type ClicrdvSlot,
-  type DiscordSim,
+  type DiscordGatewaySim,
   type EcalSim,
   type MonCampusSim,
   type SimCourseSpec,
@@ -64,7 +64,14 @@ export interface DemoWorld {
   ecal: EcalSim;
   clicrdv: ClicrdvSim;
   calcom: CalcomSim;
-  discord: DiscordSim;
+  /** REST and Gateway (discord-gateway.ts): the alerts' webhooks land here, and the reporting channel is read live. */
+  discord: DiscordGatewaySim;
+  /** The channel Discord ingestion reads (through the Gateway), where the demo posts people's messages. */
+  reportingChannel: string;
+  /** DISCORD_* settings for the supervisor's API: live ingestion of the reporting channel from the simulator. */
+  ingestEnv: Record<string, string>;
+  /** Posts the n-th message of a student in the reporting channel; returns who wrote what. */
+  postReport(n: number): string;
   /** Webhook id → the Discord channel it posts into, as the demo names it. */
   webhooks: Map<string, { channel: string; url: string }>;
   watchers: DemoWatcher[];
@@ -76,6 +83,11 @@ export interface DemoWorld {
   moveClass(round: number): string;
   close(): Promise<void>;
 }
+
+/** The simulated bot's token (a simulator's, not a secret): the API's live ingestion identifies with it. */
+const DEMO_BOT_TOKEN = 'demo-bot-token';
+/** What the demo's students write in the reporting channel, in turn. */
+const REPORT_LINES = ['Le cours de 10h est déplacé en salle 204 ?', 'Qui a les notes du TD de mardi ?', 'Rendu du projet repoussé à vendredi', 'Merci !'];
 
 const STUDENTS = [
   { name: 'alice', seed: 11, calendarId: 'a11ce0000000000000000001' },
@@ -122,7 +134,8 @@ export async function startDemoWorld(opts: { clock?: () => DateTime } = {}): Pro
     const calSlots = INITIAL_SLOTS.map((n) => calcomSlot(n, now));
     const clicrdv = track(await startClicrdvSim({ apikey: CLICRDV_KEY, groupId: CLICRDV_GROUP, slots: [...clicSlots] }));
     const calcom = track(await startCalcomSim({ token: CALCOM_TOKEN, slots: [...calSlots] }));
-    const discord = track(await startDiscordSim());
+    const discord = track(await startDiscordGatewaySim({ botToken: DEMO_BOT_TOKEN }));
+    const reportingChannel = discord.createChannel();
 
     const webhooks = new Map<string, { channel: string; url: string }>();
     const webhook = (channel: string): string => {
@@ -170,6 +183,19 @@ export async function startDemoWorld(opts: { clock?: () => DateTime } = {}): Pro
       clicrdv,
       calcom,
       discord,
+      reportingChannel,
+      ingestEnv: {
+        DISCORD_BOT_TOKEN: DEMO_BOT_TOKEN,
+        DISCORD_GUILD_ID: discord.guildId,
+        DISCORD_CHANNEL_IDS: reportingChannel,
+        DISCORD_API_URL: discord.url,
+      },
+      postReport(n) {
+        const who = students[n % students.length]?.name ?? 'alice';
+        const text = REPORT_LINES[n % REPORT_LINES.length] ?? 'bonjour';
+        discord.addMessage(reportingChannel, { content: text, authorName: who });
+        return `${who}: "${text}"`;
+      },
       webhooks,
       watchers: [
         { instance: first.name, watcher: 'medecin', provider: 'clicrdv' },

@@ -19,6 +19,8 @@ describe('ingestion config', () => {
         { guildId: '123456789012345678', channelId: '323456789012345678' },
       ],
       intervalMs: 30_000,
+      mode: 'gateway',
+      threads: false,
     });
   });
 

@@ -5,7 +5,9 @@
  *     tokenFile: /run/secrets/discord-bot-token   # or token: "…"
  *     guildId: "123456789012345678"
  *     channels: ["123456789012345678", "987654321098765432"]
- *     pollSeconds: 30                              # optional
+ *     mode: gateway                                # optional: gateway (live, default) or poll (fallback)
+ *     threads: false                               # optional: also the threads of those channels (live only)
+ *     pollSeconds: 30                              # optional (mode: poll)
  *     apiUrl: https://discord.com/api              # optional (simulators)
  */
 import { readFile } from 'node:fs/promises';
@@ -22,6 +24,13 @@ export const MIN_POLL_SECONDS = 5;
 /** Above an hour it is no longer "near real time". */
 export const MAX_POLL_SECONDS = 3600;
 
+/**
+ * gateway: live through the Discord Gateway (the default); poll: REST polling, the fallback for when a
+ * websocket cannot be kept open (a proxy that cuts long connections) or the gateway cannot be used.
+ */
+export const INGEST_MODES = ['gateway', 'poll'] as const;
+export type IngestMode = (typeof INGEST_MODES)[number];
+
 const snowflake = z.string().regex(SNOWFLAKE_PATTERN, 'must be a Discord id (digits, as a quoted string)');
 
 export const ingestConfigSchema = z.strictObject({
@@ -36,6 +45,8 @@ export const ingestConfigSchema = z.strictObject({
         .min(1, 'list at least one channel id')
         .refine((ids) => new Set(ids).size === ids.length, 'lists a channel twice'),
       pollSeconds: z.number().int('must be whole seconds').min(MIN_POLL_SECONDS).max(MAX_POLL_SECONDS).default(DEFAULT_POLL_INTERVAL_MS / 1000),
+      mode: z.enum(INGEST_MODES, { error: `must be ${INGEST_MODES.join(' or ')}` }).default('gateway'),
+      threads: z.boolean({ error: 'must be true or false' }).default(false),
     })
     .superRefine((d, ctx) => {
       if (d.token !== undefined && d.tokenFile !== undefined) ctx.addIssue({ code: 'custom', path: ['tokenFile'], message: 'give either token or tokenFile, not both' });
@@ -50,6 +61,10 @@ export interface IngestSettings {
   apiUrl: string;
   channels: IngestChannel[];
   intervalMs: number;
+  /** gateway (default) or poll (fallback). */
+  mode: IngestMode;
+  /** Live mode: threads of the configured channels too. */
+  threads: boolean;
   /** Set when the settings are not named as in a config file (environment variables): for error messages. */
   settingNames?: SettingNames;
 }
@@ -90,5 +105,7 @@ export async function resolveIngestConfig(input: unknown, opts: ResolveIngestOpt
     apiUrl: d.apiUrl,
     channels: d.channels.map((channelId) => ({ guildId: d.guildId, channelId })),
     intervalMs: d.pollSeconds * 1000,
+    mode: d.mode,
+    threads: d.threads,
   };
 }

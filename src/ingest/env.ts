@@ -1,11 +1,12 @@
 /**
  * Ingestion settings from the environment, as the seed's `.env` names them (DISCORD_BOT_TOKEN,
  * DISCORD_GUILD_ID, DISCORD_CHANNEL_IDS) plus DISCORD_BOT_TOKEN_FILE (a Docker/compose secret),
- * DISCORD_API_URL (simulators) and DISCORD_POLL_SECONDS. Checked by the same schema as the config
+ * DISCORD_API_URL (simulators), DISCORD_INGEST_MODE (gateway, the default, or poll: the fallback),
+ * DISCORD_THREADS (true: threads of the channels too) and DISCORD_POLL_SECONDS (poll mode). Checked by the same schema as the config
  * section (config.ts), with every message naming the variable to fix.
  */
 import { ConfigError } from '../lib/index.js';
-import { resolveIngestConfig, type IngestSettings } from './config.js';
+import { INGEST_MODES, resolveIngestConfig, type IngestSettings } from './config.js';
 import { isSnowflake } from './snowflake.js';
 
 /** The variables, keyed by the config section's key they stand for. */
@@ -16,6 +17,8 @@ export const DISCORD_ENV = {
   channels: 'DISCORD_CHANNEL_IDS',
   apiUrl: 'DISCORD_API_URL',
   pollSeconds: 'DISCORD_POLL_SECONDS',
+  mode: 'DISCORD_INGEST_MODE',
+  threads: 'DISCORD_THREADS',
 } as const;
 
 type SectionKey = keyof typeof DISCORD_ENV;
@@ -56,6 +59,10 @@ export async function ingestConfigFromEnv(env: NodeJS.ProcessEnv = process.env, 
   if (badChannels.length > 0) problems.push(`${DISCORD_ENV.channels}: not Discord ids (digits): ${badChannels.map((c) => JSON.stringify(c)).join(', ')}`);
   const pollText = get(DISCORD_ENV.pollSeconds);
   if (pollText !== undefined && !/^\d+$/.test(pollText)) problems.push(`${DISCORD_ENV.pollSeconds}: must be whole seconds, got ${JSON.stringify(pollText)}`);
+  const mode = get(DISCORD_ENV.mode);
+  if (mode !== undefined && !(INGEST_MODES as readonly string[]).includes(mode)) problems.push(`${DISCORD_ENV.mode}: must be ${INGEST_MODES.join(' or ')}, got ${JSON.stringify(mode)}`);
+  const threads = get(DISCORD_ENV.threads);
+  if (threads !== undefined && threads !== 'true' && threads !== 'false') problems.push(`${DISCORD_ENV.threads}: must be true or false, got ${JSON.stringify(threads)}`);
   if (problems.length > 0) throw new ConfigError(`invalid Discord ingestion settings:\n  ${problems.join('\n  ')}`);
 
   const apiUrl = get(DISCORD_ENV.apiUrl);
@@ -67,6 +74,8 @@ export async function ingestConfigFromEnv(env: NodeJS.ProcessEnv = process.env, 
       channels,
       ...(pollText !== undefined ? { pollSeconds: Number(pollText) } : {}),
       ...(apiUrl !== undefined ? { apiUrl } : {}),
+      ...(mode !== undefined ? { mode } : {}),
+      ...(threads !== undefined ? { threads: threads === 'true' } : {}),
     },
   };
   const settings = await resolveIngestConfig(section, { ...opts, keyName: variableName });

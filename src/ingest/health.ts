@@ -99,15 +99,33 @@ const channelHealthSchema = z.object({
   guildId: z.string(),
   /** ISO time of the reading this describes. */
   at: z.string(),
-  /** 'backfill' or 'poll'. */
-  by: z.enum(['backfill', 'poll']),
+  /** 'backfill', 'poll', or 'live' (the REST catch-up of the Gateway ingestion). */
+  by: z.enum(['backfill', 'poll', 'live']),
   ok: z.boolean(),
   problem: problemSchema.optional(),
   /** Any other failure, as the command printed it (never a token: the reader's messages carry none). */
   error: z.string().optional(),
 });
-const healthRecordSchema = z.object({ v: z.literal(1), channels: z.array(channelHealthSchema) });
+/** The Gateway connection of live ingestion (gateway.ts, live.ts), for `status`, the dashboard and /health. */
+const gatewayHealthSchema = z.object({
+  status: z.enum(['connecting', 'connected', 'resuming', 'reconnecting', 'stopped']),
+  /** ISO time the status began. */
+  since: z.string(),
+  /** Why it stopped, or the last close that made it reconnect. */
+  reason: z.string().optional(),
+  closeCode: z.number().int().optional(),
+  /** Stopped for a reason a person must fix (the token, the Message Content intent): no reconnect is tried. */
+  fatal: z.boolean().optional(),
+  /** ISO time of the last event received. */
+  lastEventAt: z.string().nullable(),
+  /** How long the last message took from being posted to reaching us (ms). */
+  lagMs: z.number().nullable(),
+  /** When this was written. */
+  at: z.string(),
+});
+const healthRecordSchema = z.object({ v: z.literal(1), channels: z.array(channelHealthSchema), gateway: gatewayHealthSchema.optional() });
 
+export type GatewayHealth = z.infer<typeof gatewayHealthSchema>;
 export type ChannelHealth = z.infer<typeof channelHealthSchema>;
 export type IngestHealthRecord = z.infer<typeof healthRecordSchema>;
 
@@ -158,12 +176,33 @@ export async function readIngestHealth(dataDir: string): Promise<IngestHealthRec
  * Records these channels' latest reading, keeping what is known of the others (a run interrupted before a
  * channel leaves its last reading); `configured`, when given, drops channels no longer ingested.
  */
-export async function recordIngestHealth(dataDir: string, channels: readonly ChannelHealth[], configured?: readonly string[]): Promise<IngestHealthRecord> {
+export function recordIngestHealth(dataDir: string, channels: readonly ChannelHealth[], configured?: readonly string[]): Promise<IngestHealthRecord> {
+  return serially(dataDir, () => writeChannels(dataDir, channels, configured));
+}
+
+/** The channels' and the gateway's records share the file: their read-then-write runs one at a time per data dir. */
+const queues = new Map<string, Promise<unknown>>();
+function serially<T>(dataDir: string, fn: () => Promise<T>): Promise<T> {
+  const run = (queues.get(dataDir) ?? Promise.resolve()).then(fn, fn);
+  const tail = run.catch(() => undefined);
+  queues.set(dataDir, tail);
+  void tail.then(() => {
+    if (queues.get(dataDir) === tail) queues.delete(dataDir);
+  });
+  return run;
+}
+
+async function writeChannels(dataDir: string, channels: readonly ChannelHealth[], configured?: readonly string[]): Promise<IngestHealthRecord> {
   const file = join(dataDir, INGEST_HEALTH_FILE);
-  const known = ((await readIngestHealth(dataDir))?.channels ?? []).filter((c) => configured === undefined || configured.includes(c.channelId));
+  const previous = await readIngestHealth(dataDir);
+  const known = (previous?.channels ?? []).filter((c) => configured === undefined || configured.includes(c.channelId));
   const updated = new Map(known.map((c) => [c.channelId, c]));
   for (const c of channels) updated.set(c.channelId, c);
-  const record: IngestHealthRecord = { v: 1, channels: [...updated.values()].sort((a, b) => a.channelId.localeCompare(b.channelId)) };
+  const record: IngestHealthRecord = {
+    v: 1,
+    channels: [...updated.values()].sort((a, b) => a.channelId.localeCompare(b.channelId)),
+    ...(previous?.gateway ? { gateway: previous.gateway } : {}),
+  };
   await mkdir(dirname(file), { recursive: true });
   await writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`, 0o644);
   return record;
@@ -191,6 +230,41 @@ export function createHealthRecorder(
     await recordIngestHealth(dataDir, channels, configured);
     lastState = state;
     lastWrite = now();
+    return true;
+  };
+}
+
+/** Records the Gateway's state beside the channels' (null: polling runs, so no gateway state is shown). */
+export function recordGatewayHealth(dataDir: string, gateway: GatewayHealth | null): Promise<void> {
+  return serially(dataDir, () => writeGateway(dataDir, gateway));
+}
+
+async function writeGateway(dataDir: string, gateway: GatewayHealth | null): Promise<void> {
+  const file = join(dataDir, INGEST_HEALTH_FILE);
+  const previous = await readIngestHealth(dataDir);
+  const record: IngestHealthRecord = { v: 1, channels: previous?.channels ?? [], ...(gateway ? { gateway } : {}) };
+  await mkdir(dirname(file), { recursive: true });
+  await writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`, 0o644);
+}
+
+/**
+ * For live ingestion: writes the Gateway's state when it changes, and otherwise at most every
+ * HEALTH_REFRESH_MS (the last event time moves with every message; an SD card should not).
+ */
+export function createGatewayHealthRecorder(
+  dataDir: string,
+  opts: { refreshMs?: number; now?: () => number } = {},
+): (gateway: Omit<GatewayHealth, 'at'>) => Promise<boolean> {
+  const refreshMs = opts.refreshMs ?? HEALTH_REFRESH_MS;
+  const now = opts.now ?? Date.now;
+  let lastState: string | undefined;
+  let lastWrite = -Infinity;
+  return async (gateway) => {
+    const state = JSON.stringify([gateway.status, gateway.reason, gateway.fatal]);
+    if (state === lastState && now() - lastWrite < refreshMs) return false;
+    lastState = state;
+    lastWrite = now();
+    await recordGatewayHealth(dataDir, { ...gateway, at: new Date(now()).toISOString() });
     return true;
   };
 }

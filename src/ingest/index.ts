@@ -1,4 +1,4 @@
-/** Discord message ingestion (issue 5): backfill, polling with edit/deletion detection, into a MessageSink. */
+/** Discord message ingestion: live through the Gateway (issue 17), backfill, polling as a fallback, into a MessageSink. */
 export { type MessageRow, type MessageSink, cursorKeys } from './sink.js';
 export { toMessageRow, parseDiscordMessage, normalizeDiscordTimestamp, discordMessageSchema, type DiscordMessage, type RowContext } from './message.js';
 export {
@@ -48,6 +48,9 @@ export {
   readIngestHealth,
   recordIngestHealth,
   createHealthRecorder,
+  createGatewayHealthRecorder,
+  recordGatewayHealth,
+  type GatewayHealth,
   HEALTH_REFRESH_MS,
   IngestPermissionError,
   INGEST_HEALTH_FILE,
@@ -58,3 +61,19 @@ export {
   type IngestHealthRecord,
 } from './health.js';
 export { snowflakeToMs, snowflakeFromMs, compareSnowflakes, isSnowflake } from './snowflake.js';
+export {
+  createGatewayClient,
+  GATEWAY_INTENTS,
+  INGEST_INTENTS,
+  RECONNECT_BASE_MS,
+  RECONNECT_MAX_MS,
+  type GatewayClient,
+  type GatewayClientOptions,
+  type GatewayState,
+  type GatewayStatus,
+  type GatewayDispatch,
+} from './gateway.js';
+export { startLiveIngestion, type LiveIngestion, type LiveIngestionOptions, type LiveHealth } from './live.js';
+export { createLiveWriter, DEFAULT_BATCH_MS, MAX_BATCH, type LiveSink, type LiveWriter, type FlushResult } from './live-writer.js';
+export { liveOpOf, learnThreads, type LiveOp, type LiveScope } from './live-events.js';
+export { readAfter, type ReadAfterOptions, type ReadAfterResult } from './catchup.js';

@@ -3,12 +3,13 @@
  * `after` the newest id known (cursor `discord:after:<channelId>`), and now and then re-reads the recent
  * past to catch edits and deletions, which `after` cannot see.
  *
- * Gateway events (MESSAGE_CREATE/UPDATE/DELETE over the websocket) would be immediate and would see
- * every edit and deletion, but need a persistent connection, heartbeats, resume and privileged intents;
- * they are out of scope here. Polling is why edits and deletions older than RECHECK_WINDOW_MS are missed.
+ * This is the fallback (DISCORD_INGEST_MODE=poll): live ingestion through the Gateway (live.ts) is the
+ * default, immediate and seeing every edit and deletion. Polling misses edits and deletions older than
+ * RECHECK_WINDOW_MS; it is kept for networks that will not hold a websocket open.
  */
 import { describeError, silentLogger } from '../lib/index.js';
 import { clockOf, MAX_PAGE_SIZE, readerFor, type DiscordSourceOptions, type IngestChannel } from './client.js';
+import { readAfter } from './catchup.js';
 import { checkPage, problemOf, type IngestProblem } from './health.js';
 import { toMessageRow } from './message.js';
 import { cursorKeys, type MessageSink } from './sink.js';
@@ -86,30 +87,12 @@ export async function pollOnce(opts: PollOptions): Promise<PollResult> {
     };
 
     try {
-      // 1. New messages.
-      const afterKey = cursorKeys.after(channelId);
-      let after = await sink.getCursor(afterKey);
-      if (after === null) {
-        // First poll of a channel: start at its newest page; older history is backfill's job.
-        const newest = await reader.listMessages(channelId, { limit: MAX_PAGE_SIZE });
-        await checkPage(reader, channelId, newest, true);
-        const ids = await store(newest);
-        // An empty channel: everything to come is new, so poll from the very beginning.
-        after = ids.at(-1) ?? '0';
-        await sink.setCursor(afterKey, after);
-      } else {
-        for (let page = 0; page < MAX_CATCHUP_PAGES; page++) {
-          const messages = await reader.listMessages(channelId, { after, limit: MAX_PAGE_SIZE });
-          await checkPage(reader, channelId, messages, false);
-          const ids = await store(messages);
-          const newest = ids.at(-1);
-          if (newest === undefined) break;
-          // Stored first, then the cursor moves: a crash in between re-reads the page, never skips it.
-          after = maxSnowflake(after, newest);
-          await sink.setCursor(afterKey, after);
-          if (messages.length < MAX_PAGE_SIZE) break;
-        }
-      }
+      // 1. New messages, from the resume point (the newest page when there is none).
+      const read = await readAfter({ reader, sink, guildId, channelId, clock, maxPages: MAX_CATCHUP_PAGES });
+      result.fetched += read.fetched;
+      result.inserted += read.inserted;
+      result.updated += read.updated;
+      const after = read.after;
 
       // 2. Edits and deletions in the recent past.
       const recheckKey = cursorKeys.recheck(channelId);

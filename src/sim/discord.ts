@@ -33,7 +33,20 @@ export interface DiscordSimOptions {
    * failures when reading"). Default true.
    */
   messageContentIntent?: boolean;
+  /**
+   * Told of every change to a channel's history (a post by a user, the bot or a webhook, an edit, a
+   * deletion), in order: the Gateway simulator (discord-gateway.ts) turns them into dispatches.
+   */
+  onHistoryChange?: (change: DiscordSimHistoryChange) => void;
+  /** Answers routes this simulator does not know (null: not ours either): the Gateway simulator's `/v10/gateway/bot`. */
+  extraRoute?: (call: SimCall) => SimAnswer | null;
 }
+
+/** What changed in a channel's history (copies of the message as the API lists it). */
+export type DiscordSimHistoryChange =
+  | { kind: 'create'; guildId: string; message: DiscordSimChannelMessage }
+  | { kind: 'update'; guildId: string; message: DiscordSimChannelMessage }
+  | { kind: 'delete'; guildId: string; channelId: string; messageId: string };
 
 export interface DiscordSimMessage {
   via: 'webhook' | 'bot';
@@ -474,7 +487,9 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
       webhookId ? { webhook_id: webhookId } : {},
     );
     stored.push({ via, channelId, ...(webhookId ? { webhookId } : {}), body, at: at.toISOString(), object });
-    insertMessage(channelOf(channelId), object);
+    const ch = channelOf(channelId);
+    insertMessage(ch, object);
+    opts.onHistoryChange?.({ kind: 'create', guildId: ch.guildId, message: structuredClone(object) });
     return object;
   };
 
@@ -512,6 +527,7 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
       many(input.attachments, (n) => placeholderAttachment(channelId, n)),
     );
     insertMessage(ch, object);
+    opts.onHistoryChange?.({ kind: 'create', guildId: ch.guildId, message: structuredClone(object) });
     return structuredClone(object);
   };
 
@@ -637,7 +653,7 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
     if (chan) return channelMessages(c, decodeURIComponent(chan[1] ?? ''));
     const channel = /^\/api\/v10\/channels\/([^/]+)$/.exec(c.path);
     if (channel) return getChannel(c, decodeURIComponent(channel[1] ?? ''));
-    return jsonError(404, 0, '404: Not Found');
+    return opts.extraRoute?.(c) ?? jsonError(404, 0, '404: Not Found');
   };
 
   const server = await startLoggedServer(route, { latencyMs: opts.latencyMs ?? 0 });
@@ -674,11 +690,13 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
       const m = ch.messages[index]!;
       m.content = content;
       m.edited_timestamp = discordTimestamp(new Date());
+      opts.onHistoryChange?.({ kind: 'update', guildId: ch.guildId, message: structuredClone(m) });
       return structuredClone(m);
     },
     deleteMessage: (channelId, messageId) => {
       const { ch, index } = findMessage(channelId, messageId);
       ch.messages.splice(index, 1);
+      opts.onHistoryChange?.({ kind: 'delete', guildId: ch.guildId, channelId, messageId });
     },
     seedHistory: (channelId, n, sopts = {}) => {
       const end = toDate(sopts.endAt, 'endAt').getTime();

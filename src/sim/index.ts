@@ -31,5 +31,15 @@ export {
   type DiscordSim,
   type DiscordSimOptions,
   type DiscordSimMessage,
+  type DiscordSimHistoryChange,
 } from './discord.js';
+export {
+  startDiscordGatewaySim,
+  GATEWAY_OP,
+  GATEWAY_CLOSE,
+  INTENTS,
+  type DiscordGatewaySim,
+  type DiscordGatewaySimOptions,
+  type GatewayLogEntry,
+} from './discord-gateway.js';
 export { startSlackSim, type SlackSim, type SlackSimOptions, type SlackSimMessage } from './slack.js';

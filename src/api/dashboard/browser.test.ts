@@ -15,6 +15,8 @@ const EMPTY: DashboardState = {
   supervisor: { running: false, heartbeatAt: null, runtime: null, runtimeError: null },
   instances: [],
   discord: [],
+  discordGateway: null,
+  discordMessages: [],
 };
 
 describe('the dashboard script', () => {

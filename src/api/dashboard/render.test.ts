@@ -41,11 +41,13 @@ const instance = (over: Partial<InstanceView> = {}): InstanceView => ({
   ...over,
 });
 
-const state = (instances: InstanceView[], discord: DashboardState['discord'] = []): DashboardState => ({
+const state = (instances: InstanceView[], discord: DashboardState['discord'] = [], live: Partial<Pick<DashboardState, 'discordGateway' | 'discordMessages'>> = {}): DashboardState => ({
   generatedAt: NOW,
   supervisor: { running: true, runtime: 'process', heartbeatAt: '2025-03-20T08:59:50.000Z', runtimeError: null },
   instances,
   discord,
+  discordGateway: live.discordGateway ?? null,
+  discordMessages: live.discordMessages ?? [],
 });
 
 describe('the dashboard page', () => {
@@ -136,5 +138,18 @@ describe('Discord reading in the summary', () => {
     expect(failing).not.toContain('333');
     expect(renderSummary(state([], [{ channelId: '333', ok: true, problem: null, at: NOW }]))).toContain('Discord: 1 channel(s) read');
     expect(renderSummary(state([]))).not.toContain('Discord');
+  });
+
+  it('shows the live Gateway state (a stop with its reason), the newest messages escaped, and polls every second while live', () => {
+    const gateway = { status: 'connected' as const, since: NOW, reason: null, fatal: false, lastEventAt: NOW, lagMs: 42 };
+    const messages = [{ channelId: '333', author: 'alice', content: 'Cours <annulé>', createdAt: NOW, edited: true }];
+    const live = renderSummary(state([], [], { discordGateway: gateway, discordMessages: messages }));
+    expect(live).toContain('Discord live: connected');
+    expect(live).toContain('lag 42 ms');
+    expect(live).toContain('<strong>alice</strong>: Cours &lt;annulé&gt; <span class="muted">(edited)</span>');
+    const stopped = renderSummary(state([], [], { discordGateway: { ...gateway, status: 'stopped', fatal: true, reason: 'Discord refused the privileged Message Content intent (gateway close 4014)' } }));
+    expect(stopped).toContain('Discord live: stopped: Discord refused the privileged Message Content intent (gateway close 4014)');
+    expect(renderDashboardPage(state([], [], { discordGateway: gateway }))).toContain('data-poll-ms="1000"');
+    expect(renderDashboardPage(state([]))).toContain('data-poll-ms="5000"');
   });
 });

@@ -9,6 +9,13 @@ import type { DashboardState, InstanceState, InstanceView } from './state.js';
 export const UPCOMING_SHOWN = 12;
 /** How often the page asks for fresh state: a run or a slot shows within seconds, and it is one small request. */
 export const POLL_MS = 5_000;
+/**
+ * While Discord ingestion runs live, a message should show about as fast as it arrives (within a second);
+ * the page polls this often then, and only while it is visible (the script pauses on hidden tabs).
+ */
+export const LIVE_POLL_MS = 1_000;
+
+const pollMsOf = (state: DashboardState): number => (state.discordGateway !== null && state.discordGateway.status !== 'stopped' ? LIVE_POLL_MS : POLL_MS);
 
 /** Button → the POST path segment, its label, and what the card says while it runs. */
 export const ACTIONS = {
@@ -81,8 +88,23 @@ export function renderSummary(state: DashboardState): string {
   ].join('');
 }
 
-/** One line per Discord channel being read: fine, or which permission or intent is missing (silent in Discord's answers). */
+/** The Gateway's state, one line per Discord channel being read (fine, or which permission or intent is missing), and the newest messages. */
 function renderDiscord(state: DashboardState, zone: string, now: Date): string {
+  return renderGateway(state, zone, now) + renderChannels(state, zone, now) + renderMessages(state, zone, now);
+}
+
+function renderGateway(state: DashboardState, zone: string, now: Date): string {
+  const g = state.discordGateway;
+  if (g === null) return '';
+  const last = g.lastEventAt ? `, last event ${time(g.lastEventAt, zone, now)}${g.lagMs !== null ? ` (lag ${g.lagMs} ms)` : ''}` : '';
+  if (g.status === 'connected') return `<p class="sup"><span class="dot ok" aria-hidden="true"></span>Discord live: connected${last}</p>`;
+  if (g.status === 'stopped') {
+    return `<p class="sup bad-text"><span class="dot bad" aria-hidden="true"></span>Discord live: stopped${g.reason ? `: ${esc(g.reason)}` : ''} (${time(g.since, zone, now)})</p>`;
+  }
+  return `<p class="sup"><span class="dot" aria-hidden="true"></span>Discord live: ${esc(g.status)} since ${time(g.since, zone, now)}${last}</p>`;
+}
+
+function renderChannels(state: DashboardState, zone: string, now: Date): string {
   if (state.discord.length === 0) return '';
   const failing = state.discord.filter((c) => !c.ok);
   if (failing.length === 0) return `<p class="sup"><span class="dot ok" aria-hidden="true"></span>Discord: ${state.discord.length} channel(s) read</p>`;
@@ -92,6 +114,14 @@ function renderDiscord(state: DashboardState, zone: string, now: Date): string {
         `<p class="sup bad-text"><span class="dot bad" aria-hidden="true"></span>Discord channel <code>${esc(c.channelId)}</code>: ${esc(c.problem ?? 'cannot be read')} (${time(c.at, zone, now)})</p>`,
     )
     .join('');
+}
+
+function renderMessages(state: DashboardState, zone: string, now: Date): string {
+  if (state.discordMessages.length === 0) return '';
+  const items = state.discordMessages.map(
+    (m) => `<li>${time(m.createdAt, zone, now)} <strong>${esc(m.author)}</strong>: ${esc(m.content)}${m.edited ? ' <span class="muted">(edited)</span>' : ''}</li>`,
+  );
+  return `<ul class="sup small discord-messages" aria-label="Newest Discord messages">${items.join('')}</ul>`;
 }
 
 function renderClasses(i: InstanceView, now: Date): string {
@@ -254,14 +284,14 @@ export function renderDashboardPage(state: DashboardState): string {
       `<output class="result" aria-live="polite"></output></article>`,
   );
   const body = [
-    `<body data-poll-ms="${POLL_MS}">`,
+    `<body data-poll-ms="${pollMsOf(state)}">`,
     '<header class="top">',
     '<div class="brand"><h1>campus-sync</h1><span class="muted small">dashboard</span></div>',
     `<div id="summary" class="summary" data-v="${f.summary.v}">${f.summary.html}</div>`,
     '<form method="post" action="/logout" class="logout"><button type="submit" class="btn btn-quiet">Log out</button></form>',
     '</header>',
     `<main id="cards" class="cards">${cards.join('') || '<p class="muted">No config in the configs folder yet: <code>campus-sync add-config</code> makes one.</p>'}</main>`,
-    `<footer class="foot small muted"><span id="live-status">Live: refreshed every ${POLL_MS / 1000} s</span> · updated <time id="updated" datetime="${esc(state.generatedAt)}">${esc(f.updated)}</time></footer>`,
+    `<footer class="foot small muted"><span id="live-status">Live: refreshed every ${pollMsOf(state) / 1000} s</span> · updated <time id="updated" datetime="${esc(state.generatedAt)}">${esc(f.updated)}</time></footer>`,
     '</body>',
   ].join('\n');
   return page('campus-sync dashboard', body, { script: true });

@@ -97,8 +97,36 @@ export interface DiscordChannelView {
   at: string;
 }
 
+/** Live Discord ingestion's Gateway connection, as last recorded (ingest/health.ts), when it runs. */
+export interface DiscordGatewayView {
+  status: 'connecting' | 'connected' | 'resuming' | 'reconnecting' | 'stopped';
+  since: string;
+  /** Why it stopped (a refused token or intent, for people), or null. */
+  reason: string | null;
+  fatal: boolean;
+  lastEventAt: string | null;
+  lagMs: number | null;
+}
+
+/** The newest ingested messages, so a message posted in Discord is seen arriving. */
+export interface DiscordMessageView {
+  channelId: string;
+  author: string;
+  /** Cut to MESSAGE_PREVIEW_CHARS. */
+  content: string;
+  createdAt: string;
+  edited: boolean;
+}
+
+/** The dashboard shows this many of the newest ingested messages. */
+export const MESSAGES_SHOWN = 5;
+/** A preview, not the message: the API has the rest. */
+const MESSAGE_PREVIEW_CHARS = 120;
+
 export interface DashboardState {
   generatedAt: string;
+  discordGateway: DiscordGatewayView | null;
+  discordMessages: DiscordMessageView[];
   supervisor: { running: boolean; runtime: string | null; heartbeatAt: string | null; runtimeError: string | null };
   instances: InstanceView[];
   discord: DiscordChannelView[];
@@ -213,7 +241,13 @@ export async function buildDashboardState(src: StateSources): Promise<DashboardS
   const { entries, redact } = await src.configs();
   const statusFile = await readSupervisorStatusFile(src.dataDir);
   const fresh = statusFile !== null && now.getTime() - Date.parse(statusFile.heartbeatAt) <= HEARTBEAT_STALE_MS ? statusFile : null;
-  const discord: DiscordChannelView[] = ((await readIngestHealth(src.dataDir).catch(() => null))?.channels ?? []).map((c) => ({
+  const ingest = await readIngestHealth(src.dataDir).catch(() => null);
+  const g = ingest?.gateway;
+  const discordGateway: DiscordGatewayView | null = g
+    ? { status: g.status, since: g.since, reason: g.reason === undefined ? null : redact(g.reason), fatal: g.fatal === true, lastEventAt: g.lastEventAt, lagMs: g.lagMs }
+    : null;
+  const discordMessages = await newestMessages(src.store, [...new Set((ingest?.channels ?? []).map((c) => c.guildId))]);
+  const discord: DiscordChannelView[] = (ingest?.channels ?? []).map((c) => ({
     channelId: c.channelId,
     ok: c.ok,
     problem: c.problem?.message ?? (c.error === undefined ? null : redact(c.error)),
@@ -292,5 +326,23 @@ export async function buildDashboardState(src: StateSources): Promise<DashboardS
     },
     instances,
     discord,
+    discordGateway,
+    discordMessages,
   };
+}
+
+/** The newest messages of the guilds being ingested (deleted ones left out), newest first. */
+async function newestMessages(store: Store, guildIds: readonly string[]): Promise<DiscordMessageView[]> {
+  const rows = [];
+  for (const guildId of guildIds) rows.push(...(await store.listMessages({ guildId, limit: MESSAGES_SHOWN }).catch(() => ({ items: [] }))).items);
+  return rows
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+    .slice(0, MESSAGES_SHOWN)
+    .map((m) => ({
+      channelId: m.channelId,
+      author: m.authorName,
+      content: [...m.content].length > MESSAGE_PREVIEW_CHARS ? `${[...m.content].slice(0, MESSAGE_PREVIEW_CHARS).join('')}…` : m.content,
+      createdAt: m.createdAt,
+      edited: m.editedAt !== null,
+    }));
 }
