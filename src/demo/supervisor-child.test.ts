@@ -20,6 +20,8 @@ const STUBBORN = `
 const { spawn } = require('node:child_process');
 spawn(process.execPath, ['-e', 'process.on("SIGTERM", () => {}); setInterval(() => {}, 1000)'], { stdio: 'ignore' });
 process.on('SIGTERM', () => {});
+// Said once SIGTERM is ignored: the test stops it only then (a loaded machine may take seconds to get here).
+console.error('2026-03-02T10:00:00.000Z warn [supervisor] ignoring SIGTERM now');
 setInterval(() => {}, 1000);
 `;
 
@@ -63,8 +65,16 @@ describe('startSupervisorChild', () => {
   });
 
   it('kills the whole group once the grace is over: nothing it started survives', async () => {
-    const child = startSupervisorChild({ runtime: 'process', env: process.env, logFile: join(dir, 'stubborn.log'), onNoteworthy: () => {}, cliPath: join(dir, 'stubborn.cjs') });
-    await new Promise((r) => setTimeout(r, 500));
+    let ready: () => void = () => {};
+    const ignoring = new Promise<void>((r) => (ready = r));
+    const child = startSupervisorChild({
+      runtime: 'process',
+      env: process.env,
+      logFile: join(dir, 'stubborn.log'),
+      onNoteworthy: (l) => l.includes('ignoring SIGTERM') && ready(),
+      cliPath: join(dir, 'stubborn.cjs'),
+    });
+    await ignoring;
     expect(child.groupAlive()).toBe(true);
     const started = Date.now();
     expect(await child.stop(800)).toBeNull();
