@@ -1,1 +1,40 @@
+export * from './names.js';
 export { checkInstanceFile, describeDamage, icsDamage, isWholeCalendar, jsonDamage, setAsideName, textDamage, type DamageReport, type FileRule } from './damaged-file.js';
+export {
+  createErrorFile,
+  tailErrorFile,
+  readNewestErrors,
+  parseErrorLine,
+  ERROR_LINE,
+  ERRORS_MAX_BYTES,
+  ERRORS_KEEP,
+  type ErrorFile,
+  type ErrorFileOptions,
+  type ErrorLine,
+} from './error-file.js';
+export {
+  writeRunRecord,
+  readLastRun,
+  zeroCounts,
+  runHistoryLineSchema,
+  type RunRecord,
+  type RunCounts,
+  type RunOutcome,
+  type RunHistoryLine,
+} from './run-record.js';
+export { workerStatusSchema, readWorkerStatusFile, writeWorkerStatusFile, type WorkerStatusFile } from './worker-status.js';
+export {
+  supervisorStatusSchema,
+  supervisorHeartbeatSchema,
+  instanceStateSchema,
+  readSupervisorStatus,
+  writeSupervisorStatus,
+  isHeartbeatFresh,
+  HEARTBEAT_STALE_MS,
+  type SupervisorStatus,
+  type InstanceStatus,
+  type InstanceState as InstanceRunState,
+  type LastRunSummary,
+} from './supervisor-status.js';
+export { seenStateSchema, type SeenStateFile } from './slot-state.js';
+export { syncedEventsFileSchema, alertJournalLineSchema } from './reports.js';
