@@ -7,3 +7,4 @@ export * from './redact.js';
 export * from './logger.js';
 export * from './i18n.js';
 export * from './container-id.js';
+export * from './parent-pipe.js';
