@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isValidInstanceName } from '../config/index.js';
 import { describeError, systemClock, type Clock, type Logger } from '../lib/index.js';
-import { createErrorFile, ERRORS_FILE } from '../worker/index.js';
+import { createErrorFile, ERRORS_FILE } from '../instance/index.js';
 import { scanConfigs, type InvalidConfig } from './desired.js';
 import type { ActualWorker, Runtime } from './interface.js';
 import { actionName, describeAction, foreignSupervisors, isDuplicateRemoval, otherSupervisors, planReconcile, type ReconcileAction, type SupervisorLiveness } from './reconcile.js';
