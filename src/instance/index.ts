@@ -36,5 +36,5 @@ export {
   type InstanceState as InstanceRunState,
   type LastRunSummary,
 } from './supervisor-status.js';
-export { seenStateSchema, type SeenStateFile } from './slot-state.js';
+export { seenStateSchema, readSlotState, type SeenStateFile } from './slot-state.js';
 export { syncedEventsFileSchema, alertJournalLineSchema } from './reports.js';

@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { slotStatePath } from './names.js';
 
 /**
  * `data/<name>/slots/<watcher>.json`: a slot watcher's seen set (slots/watcher.ts writes it atomically after
@@ -20,3 +22,13 @@ export const seenStateSchema = z.object({
   ),
 });
 export type SeenStateFile = z.infer<typeof seenStateSchema>;
+
+/** A watcher's seen set as last committed; null when absent, being rewritten, or of another shape. */
+export async function readSlotState(dir: string, watcher: string): Promise<SeenStateFile | null> {
+  try {
+    const parsed = seenStateSchema.safeParse(JSON.parse(await readFile(slotStatePath(dir, watcher), 'utf8')));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
