@@ -64,6 +64,8 @@ export const INGEST_DIR = '.ingest';
 export const INGEST_HEALTH_FILE = join(INGEST_DIR, 'discord.json');
 /** The API process's own outboxes, one per instance: never the worker's data/<name>/outbox (cli/booking-deps.ts). */
 export const API_OUTBOX_DIR = join('.api', OUTBOX_DIR);
+/** The reporting store's SQLite file when DATABASE_URL is unset (store/target.ts): its only writer is the API process. */
+export const DATABASE_FILE = 'campus-sync.db';
 /** Booking proposals, one JSON-lines file per booking type (api/booking/proposals.ts). */
 export const PROPOSALS_DIR = '.booking';
 

@@ -10,7 +10,6 @@ import {
   SUPERVISOR_STATUS_FILE,
   type InstanceRunState as InstanceState,
   type InstanceStatus,
-  type SupervisorStatus,
 } from '../instance/index.js';
 import { describeError, systemClock, type Clock } from '../lib/index.js';
 import { scanConfigs } from './desired.js';
