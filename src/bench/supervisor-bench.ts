@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { EcalSim, MonCampusSim } from '../sim/index.js';
 import { docker, FLEET_ECAL, fleetPassword, lastRunOk, parseMiB, rssMbOf, startFleet, stats, type Fleet } from './fleet.js';
+import { WORKER_STATUS_FILE } from '../instance/index.js';
 
 /** The size: 20 configs on this 2-core machine. */
 const CONFIGS = 20;
@@ -118,7 +119,7 @@ async function benchProcess(): Promise<Row> {
     const workersPss = workerPids.map(pssMbOf).filter(Number.isFinite);
     const pidOf = async (): Promise<string | null> => {
       try {
-        const w = JSON.parse(await readFile(join(s.data, names[0]!, 'worker.json'), 'utf8')) as { pid: number; state: string };
+        const w = JSON.parse(await readFile(join(s.data, names[0]!, WORKER_STATUS_FILE), 'utf8')) as { pid: number; state: string };
         return w.state === 'idle' || w.state === 'running' ? String(w.pid) : null;
       } catch {
         return null;
