@@ -12,7 +12,7 @@ import {
  * The dashboard's readers of the files the supervisor and the workers leave in the data directory: their
  * names, shapes and readers are src/instance's. A file being rewritten or of another shape reads as absent.
  */
-export { HEARTBEAT_STALE_MS, parseErrorLine, readNewestErrors, type ErrorLine, type SeenStateFile } from '../../instance/index.js';
+export { HEARTBEAT_STALE_MS, isHeartbeatFresh, parseErrorLine, readNewestErrors, type ErrorLine, type SeenStateFile } from '../../instance/index.js';
 export type SupervisorStatusFile = SupervisorStatus;
 export type WorkerFile = WorkerStatusFile;
 
