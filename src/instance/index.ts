@@ -36,5 +36,6 @@ export {
   type InstanceState as InstanceRunState,
   type LastRunSummary,
 } from './supervisor-status.js';
+export { stateSchema, emptyState, loadState, saveState, type InstanceState } from './state.js';
 export { seenStateSchema, readSlotState, type SeenStateFile } from './slot-state.js';
 export { syncedEventsFileSchema, alertJournalLineSchema } from './reports.js';

@@ -9,6 +9,7 @@ import {
   LAST_RUN_FILE,
   RUN_HISTORY_FILE,
   STATE_FILE,
+  stateSchema,
   SYNCED_EVENTS_FILE,
   WORKER_STATUS_FILE,
   type DamageReport,
@@ -16,7 +17,6 @@ import {
   type FileRule,
 } from '../instance/index.js';
 import type { Logger } from '../lib/index.js';
-import { stateSchema } from './state.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const jsonLine = (check: (v: Record<string, unknown>) => boolean) => (line: string): boolean => {

@@ -29,10 +29,9 @@ import {
   type Logger,
   type Phase,
 } from '../lib/index.js';
-import { createErrorFile, ERRORS_FILE, ICS_FILE, writeRunRecord, zeroCounts, type RunRecord } from '../instance/index.js';
+import { createErrorFile, ERRORS_FILE, ICS_FILE, loadState, saveState, writeRunRecord, zeroCounts, type RunRecord } from '../instance/index.js';
 import { recoverInstanceFiles } from './instance-files.js';
 import { acquireRunLock } from './lock.js';
-import { loadState, saveState } from './state.js';
 import { readSyncedEvents, syncedEventsSnapshot, writeSyncedEvents } from './synced-events.js';
 
 export { ICS_FILE };

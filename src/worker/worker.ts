@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { InstanceConfig } from '../config/index.js';
-import { ALERTS_JOURNAL_FILE, createErrorFile, ERRORS_FILE, outboxPath, slotStatePath, WORKER_STATUS_FILE, writeWorkerStatusFile } from '../instance/index.js';
+import { ALERTS_JOURNAL_FILE, createErrorFile, ERRORS_FILE, loadState, outboxPath, saveState, slotStatePath, WORKER_STATUS_FILE, writeWorkerStatusFile } from '../instance/index.js';
 import { describeError, makeRedactor, systemClock, type Clock, type Logger } from '../lib/index.js';
 import { createAlert, createChannel, createOutbox, type NewAlert, type Outbox } from '../notify/index.js';
 import { createSlotWatcher, type SlotWatcher } from '../slots/index.js';
@@ -11,7 +11,6 @@ import { detectChanges, nextBaseline, snapshotOf } from './changes.js';
 import { FOREIGN_LOCK_STALE_MS, LOCK_REFRESH_MS, LockedError } from './lock.js';
 import { recoverInstanceFiles } from './instance-files.js';
 import { hasTimetable, runSync, type RunResult } from './run.js';
-import { loadState, saveState } from './state.js';
 
 /** worker.json (the status this file writes) and alerts.jsonl (the outbox's delivery journal, imported by the reporting store). */
 export { WORKER_STATUS_FILE, ALERTS_JOURNAL_FILE };

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { STATE_FILE } from '../instance/index.js';
+import { STATE_FILE } from './names.js';
 import { writeFileAtomic, type Logger } from '../lib/index.js';
 
 export { STATE_FILE };
