@@ -2,12 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { link, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isValidInstanceName } from '../config/index.js';
-import { icsDamage } from '../instance/index.js';
+import { ICS_FILE, ICS_TOKEN_FILE, icsDamage } from '../instance/index.js';
 import { secretEquals } from './keys.js';
 
-/** The worker's ICS export (its ICS_FILE; api/ may not import worker/, the test holds them together). */
-export const ICS_FILE = 'calendar.ics';
-export const ICS_TOKEN_FILE = 'ics-token';
+/** The worker's ICS export and the feed's token: names from src/instance. */
+export { ICS_FILE, ICS_TOKEN_FILE };
 /** 32 random bytes: 256 bits, far beyond guessing, 43 characters of base64url in a URL. */
 const TOKEN_BYTES = 32;
 /** A token file shorter than this was not written by us (emptied, truncated): it never matches anything. */

@@ -3,6 +3,17 @@ import { open, readdir, readFile, stat, type FileHandle } from 'node:fs/promises
 import { join } from 'node:path';
 import { z } from 'zod';
 import { isValidInstanceName } from '../config/index.js';
+import {
+  ALERTS_JOURNAL_FILE,
+  alertJournalLineSchema,
+  ERROR_LINE,
+  ERRORS_FILE,
+  ERRORS_KEEP,
+  RUN_HISTORY_FILE,
+  runHistoryLineSchema,
+  SYNCED_EVENTS_FILE,
+  syncedEventsFileSchema,
+} from '../instance/index.js';
 import { describeError, type Logger } from '../lib/index.js';
 import type { Store } from '../store/index.js';
 
@@ -13,13 +24,13 @@ import type { Store } from '../store/index.js';
  * (after a crash, a rotation, a replaced file) is harmless; what must not happen is skipping one.
  */
 
-/** The worker's file names (worker/ may not be imported from api/; importer.test.ts writes them as the worker does). */
-export const RUNS_FILE = 'runs.jsonl';
-export const ALERTS_FILE = 'alerts.jsonl';
-export const ERRORS_FILE = 'errors.log';
-export const EVENTS_FILE = 'events.json';
-/** errors.log.1 … .3, as the worker's error file keeps them (its ERRORS_KEEP). */
-export const ERRORS_ROTATED = 3;
+/** The files it reads: names and shapes are src/instance's (importer.test.ts writes them as the worker does). */
+export const RUNS_FILE = RUN_HISTORY_FILE;
+export const ALERTS_FILE = ALERTS_JOURNAL_FILE;
+export const EVENTS_FILE = SYNCED_EVENTS_FILE;
+export { ERRORS_FILE };
+/** errors.log.1 … .3, as the error file keeps them. */
+export const ERRORS_ROTATED = ERRORS_KEEP;
 /** Runs finish minutes apart and alerts matter within seconds: 5 s is prompt, and an idle pass is a few stat calls. */
 export const IMPORT_INTERVAL_MS = 5_000;
 /** Read appended files this much at a time, so a first import of years of history never holds it all in memory. */
@@ -32,52 +43,9 @@ const HEAD_BYTES = 256;
 
 const cursorKey = (name: string, file: string): string => `import:${name}:${file}`;
 
-const runLine = z.object({
-  startedAt: z.string(),
-  finishedAt: z.string(),
-  durationMs: z.number().nonnegative(),
-  outcome: z.string().min(1),
-  phase: z.string().nullish(),
-  error: z.string().nullish(),
-  courses: z.number().int().nonnegative().default(0),
-  counts: z
-    .object({
-      created: z.number().int().default(0),
-      updated: z.number().int().default(0),
-      adopted: z.number().int().default(0),
-      deleted: z.number().int().default(0),
-      unchanged: z.number().int().default(0),
-      skipped: z.number().int().default(0),
-      failed: z.number().int().default(0),
-    })
-    .prefault({}),
-});
-
-const alertLine = z.object({
-  alertId: z.string().min(1),
-  kind: z.string(),
-  severity: z.string(),
-  channel: z.string().min(1),
-  summary: z.string(),
-  createdAt: z.string(),
-  deliveredAt: z.string().nullable().default(null),
-  attempts: z.number().int().nonnegative().default(0),
-  lastError: z.string().nullable().default(null),
-});
-
-const eventsFile = z.array(
-  z.object({
-    reference: z.string().min(1),
-    ecalId: z.string().nullable().default(null),
-    title: z.string(),
-    start: z.string(),
-    end: z.string(),
-    lastChange: z.string(),
-  }),
-);
-
-/** `<ISO time> <phase> <message>`, as the worker's error file writes it (messages are already redacted). */
-const ERROR_LINE = /^(\d{4}-\d{2}-\d{2}T\S+) (\S+) (.*)$/;
+const runLine = runHistoryLineSchema;
+const alertLine = alertJournalLineSchema;
+const eventsFile = syncedEventsFileSchema;
 
 const offsetCursor = z.object({ offset: z.number().int().nonnegative(), head: z.string() });
 type OffsetCursor = z.infer<typeof offsetCursor>;

@@ -1,11 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
 import type { InstanceConfig } from '../config/index.js';
+import { readWorkerStatusFile, WORKER_STATUS_FILE } from '../instance/index.js';
 import { createConfigSource, type ConfigSource } from './config-source.js';
 
-/** The worker's status file (its WORKER_STATUS_FILE; api/ may not import worker/). */
-export const WORKER_STATUS_FILE = 'worker.json';
+/** The worker's status file (src/instance's name and reader). */
+export { WORKER_STATUS_FILE };
 export { CONFIG_CACHE_MS } from './config-source.js';
 
 /**
@@ -73,13 +72,6 @@ export function createConfigView(
   };
 }
 
-const workerStatusSchema = z.object({
-  pid: z.number().int().optional(),
-  state: z.string(),
-  nextRun: z.string().nullish(),
-  updatedAt: z.string().nullish(),
-});
-
 export interface WorkerStatus {
   state: string;
   next_run: string | null;
@@ -88,11 +80,6 @@ export interface WorkerStatus {
 
 /** `data/<name>/worker.json` as the worker last wrote it; null when absent or unreadable. */
 export async function readWorkerStatus(dataDir: string, name: string): Promise<WorkerStatus | null> {
-  try {
-    const parsed = workerStatusSchema.safeParse(JSON.parse(await readFile(join(dataDir, name, WORKER_STATUS_FILE), 'utf8')));
-    if (!parsed.success) return null;
-    return { state: parsed.data.state, next_run: parsed.data.nextRun ?? null, updated_at: parsed.data.updatedAt ?? null };
-  } catch {
-    return null;
-  }
+  const file = await readWorkerStatusFile(join(dataDir, name));
+  return file && { state: file.state, next_run: file.nextRun ?? null, updated_at: file.updatedAt ?? null };
 }

@@ -22,7 +22,7 @@ import { loadConfigFile } from '../config/index.js';
 import { backfill, snowflakeFromMs } from '../ingest/index.js';
 import { makeRedactor, REDACTED, silentLogger } from '../lib/index.js';
 import { startDiscordSim } from '../sim/index.js';
-import { openStore, type MessageRow, type RunRow, type Store } from '../store/index.js';
+import { DEFAULT_SQLITE_FILE, openStore, type MessageRow, type RunRow, type Store } from '../store/index.js';
 import { buildListing, type Listing } from '../store/sql.js';
 import { reportTarget } from './targets.js';
 
@@ -612,7 +612,7 @@ async function main(): Promise<void> {
   const results: DbResult[] = [];
   let pgSkipped: string | null = null;
   try {
-    const sqliteFile = join(dataDir, 'campus-sync.db');
+    const sqliteFile = join(dataDir, DEFAULT_SQLITE_FILE);
     results.push(
       await benchDatabase({
         kind: 'SQLite',

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { generateTimetable, startEcalSim, startMonCampusSim, type EcalSim, type MonCampusSim } from '../sim/index.js';
+import { LAST_RUN_FILE } from '../instance/index.js';
 
 const run = promisify(execFile);
 
@@ -41,7 +42,7 @@ export async function startFleet(opts: { prefix: string; names: readonly string[
 /** The worker's last run succeeded (and finished at or after `after`, epoch ms). */
 export async function lastRunOk(data: string, name: string, after = 0): Promise<boolean> {
   try {
-    const r = JSON.parse(await readFile(join(data, name, 'last-run.json'), 'utf8')) as { outcome: string; finishedAt: string };
+    const r = JSON.parse(await readFile(join(data, name, LAST_RUN_FILE), 'utf8')) as { outcome: string; finishedAt: string };
     return r.outcome === 'success' && Date.parse(r.finishedAt) >= after;
   } catch {
     return false;

@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import type { EcalSim, MonCampusSim } from '../sim/index.js';
 import { anonMbOf, docker, FLEET_ECAL, fleetPassword, lastRunOk, parseMiB, rssMbOf, startFleet, stats, type Fleet } from './fleet.js';
 import { figure, reportTarget } from './targets.js';
+import { WORKER_STATUS_FILE } from '../instance/index.js';
 
 /** The size: 20 configs on this 2-core machine. */
 const CONFIGS = 20;
@@ -124,7 +125,7 @@ async function benchProcess(): Promise<Row> {
     const workersAnon = workerPids.map(anonMbOf).filter(Number.isFinite);
     const pidOf = async (): Promise<string | null> => {
       try {
-        const w = JSON.parse(await readFile(join(s.data, names[0]!, 'worker.json'), 'utf8')) as { pid: number; state: string };
+        const w = JSON.parse(await readFile(join(s.data, names[0]!, WORKER_STATUS_FILE), 'utf8')) as { pid: number; state: string };
         return w.state === 'idle' || w.state === 'running' ? String(w.pid) : null;
       } catch {
         return null;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chown, mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dataDir } from '../config/index.js';
-import { SUPERVISOR_DIR } from '../supervisor/index.js';
+import { API_KEY_FILE, apiKeyPath, SUPERVISOR_DIR } from '../instance/index.js';
 import { EXIT } from './output.js';
 import type { VerbContext } from './main.js';
 
@@ -11,11 +11,9 @@ import type { VerbContext } from './main.js';
  * user who never read compose.yml still gets a key, printed once in the supervisor's log and shown again by
  * `./campus-sync api-key`. Kept in data/.supervisor/api-key (mode 0600, the API_KEYS_FILE format).
  */
-export const API_KEY_FILE = 'api-key';
+export { API_KEY_FILE, apiKeyPath };
 /** 24 random bytes: 192 bits, as base64url (32 characters a person can copy from a log). */
 const KEY_BYTES = 24;
-
-export const apiKeyPath = (dataDir: string): string => join(dataDir, SUPERVISOR_DIR, API_KEY_FILE);
 
 /** Whether the environment already names keys: then no key file is made or used. */
 export function keysGivenByEnv(env: NodeJS.ProcessEnv): boolean {

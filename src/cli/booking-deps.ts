@@ -26,6 +26,7 @@ import {
   type Logger,
   type RetryOptions,
 } from '../lib/index.js';
+import { API_OUTBOX_DIR, OUTBOX_DELIVERIES_DIR } from '../instance/index.js';
 import { channelFingerprint, createAlert, createChannel, createOutbox, type Outbox } from '../notify/index.js';
 import { createCalcomProvider } from '../slots/index.js';
 
@@ -39,7 +40,7 @@ export const CALCOM_BOOKINGS_API_VERSION = '2024-08-13';
 /** How Cal.com says a slot cannot be had (taken meanwhile, or outside the host's availability). */
 const UNAVAILABLE = /not available|already has (a )?booking|no_available_users|no available users|unavailable/i;
 /** The API process's own outboxes: never the worker's data/<name>/outbox, which its worker drains. */
-export const API_OUTBOX_DIR = join('.api', 'outbox');
+export { API_OUTBOX_DIR };
 /** Often enough that a proposal reaches a phone within the minute when a first send failed. */
 export const OUTBOX_DRAIN_MS = 15_000;
 
@@ -200,7 +201,7 @@ export function createBookingDeps(opts: BookingDepsOptions): BookingDeps {
     const names = await readdir(root).catch(() => [] as string[]);
     const files = await listConfigFiles(configDir);
     for (const name of names) {
-      const pending = await readdir(join(root, name, 'deliveries')).catch(() => [] as string[]);
+      const pending = await readdir(join(root, name, OUTBOX_DELIVERIES_DIR)).catch(() => [] as string[]);
       if (!pending.some((f) => f.endsWith('.json'))) continue;
       const file = files.find((f) => f.name === name);
       if (!file) {

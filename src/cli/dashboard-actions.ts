@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { CONFIG_DIR_ENV, DATA_DIR_ENV, isValidInstanceName } from '../config/index.js';
 import type { ActionResult, DashboardActions } from '../api/dashboard/index.js';
 import { describeError } from '../lib/index.js';
-import { CONTROL_SOCKET, controlRequest, SUPERVISOR_DIR } from '../supervisor/index.js';
+import { controlSocketPath } from '../instance/index.js';
+import { controlRequest } from '../supervisor/index.js';
 import { APP_ROOT } from './runtime.js';
 
 /**
@@ -174,7 +175,7 @@ export function createDashboardActions(opts: DashboardActionsOptions): Dashboard
 
     async restart(name) {
       check(name);
-      const socket = join(o.dataDir, SUPERVISOR_DIR, CONTROL_SOCKET);
+      const socket = controlSocketPath(o.dataDir);
       const timeoutMs = opts.restartTimeoutMs ?? RESTART_TIMEOUT_MS;
       let timer: NodeJS.Timeout | undefined;
       let answer;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { instanceDataDir, isValidInstanceName } from '../config/index.js';
-import { ERRORS_FILE, tailErrorFile } from '../worker/index.js';
+import { ERRORS_FILE, tailErrorFile } from '../instance/index.js';
 import { EXIT, UsageError } from './output.js';
 import type { VerbContext } from './main.js';
 

@@ -1,24 +1,28 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
 // Deliberately light imports: Docker runs this every 30 s in every container (many to a Raspberry Pi) and
 // gives it 5 s. `../config/index.js` (yaml, schemas) and `../worker/index.js` (axios, the whole sync) would
-// add ~0.5 s of module loading here, hence `paths.js` and the file name repeated below.
+// add ~0.5 s of module loading here, hence `paths.js`, and src/instance (zod and node: only) for the files.
 import { dataDir, isValidInstanceName } from '../config/paths.js';
+import {
+  HEARTBEAT_STALE_MS,
+  supervisorHeartbeatSchema,
+  SUPERVISOR_DIR,
+  SUPERVISOR_STATUS_FILE,
+  WORKER_STATUS_FILE,
+  workerStatusSchema,
+} from '../instance/index.js';
 import { describeError, systemClock, type Clock } from '../lib/index.js';
 import { EXIT, UsageError } from './output.js';
 import type { VerbContext } from './main.js';
 
-/** The worker's status file: equal to the worker's WORKER_STATUS_FILE (the test holds them together). */
-export const WORKER_STATUS_FILE = 'worker.json';
+/** The status files it judges (src/instance's names). */
+export { SUPERVISOR_DIR, SUPERVISOR_STATUS_FILE, WORKER_STATUS_FILE };
 
 /** Set by the supervisor on every worker container: the same image then answers for that worker. */
 export const INSTANCE_ENV = 'CAMPUS_SYNC_INSTANCE';
-/** `<dataDir>/.supervisor/status.json`: the leading dot keeps it out of the instance names. */
-export const SUPERVISOR_DIR = '.supervisor';
-export const SUPERVISOR_STATUS_FILE = 'status.json';
-/** The supervisor beats at least every 30 s: three missed beats is stuck, one late beat is only slow (its HEARTBEAT_STALE_MS). */
-export const MAX_HEARTBEAT_AGE_MS = 90_000;
+/** The supervisor beats at least every 30 s: three missed beats is stuck, one late beat is only slow. */
+export const MAX_HEARTBEAT_AGE_MS = HEARTBEAT_STALE_MS;
 /** Docker's HEALTHCHECK timeout is 5 s; answering within 3 s leaves room for node to start and exit. */
 export const HEALTH_TIMEOUT_MS = 3_000;
 /** The heartbeat is written on the same host and clock: further ahead than this is a broken file, not skew. */
@@ -26,17 +30,6 @@ const MAX_FUTURE_SKEW_MS = 5_000;
 
 const HEALTHY_WORKER_STATES = ['idle', 'running'] as const;
 const KNOWN_WORKER_STATES = [...HEALTHY_WORKER_STATES, 'stopping', 'stopped'];
-
-const workerStatusSchema = z.object({
-  pid: z.number().int().positive(),
-  state: z.string(),
-  nextRun: z.string().nullish(),
-});
-
-const supervisorStatusSchema = z.object({
-  pid: z.number().int().positive(),
-  heartbeatAt: z.iso.datetime({ offset: true }),
-});
 
 export interface HealthReport {
   healthy: boolean;
@@ -111,7 +104,8 @@ async function judgeWorker(name: string, file: string): Promise<Verdict> {
     return { healthy: false, reason: read.missing ? `no worker status at ${file}: worker ${name} has not started` : read.reason };
   }
   const parsed = workerStatusSchema.safeParse(read.value);
-  if (!parsed.success) return { healthy: false, reason: `unknown worker status format in ${file}: expected {pid, state, …}` };
+  // worker.json always carries the pid; a file without one cannot be judged by its process.
+  if (!parsed.success || parsed.data.pid === undefined) return { healthy: false, reason: `unknown worker status format in ${file}: expected {pid, state, …}` };
   const { pid, state, nextRun } = parsed.data;
   if (!KNOWN_WORKER_STATES.includes(state)) return { healthy: false, reason: `worker ${name} is in unknown state "${state}"` };
   if (!(HEALTHY_WORKER_STATES as readonly string[]).includes(state)) return { healthy: false, reason: `worker ${name} is ${state} (pid ${pid})` };
@@ -124,7 +118,7 @@ async function judgeSupervisor(file: string, clock: Clock): Promise<Verdict> {
   if (!read.ok) {
     return { healthy: false, reason: read.missing ? `no supervisor status at ${file}: the supervisor has not written a heartbeat` : read.reason };
   }
-  const parsed = supervisorStatusSchema.safeParse(read.value);
+  const parsed = supervisorHeartbeatSchema.safeParse(read.value);
   if (!parsed.success) return { healthy: false, reason: `unknown supervisor status format in ${file}: expected {pid, heartbeatAt (ISO time)}` };
   const { pid, heartbeatAt } = parsed.data;
   const ageMs = clock.now().getTime() - Date.parse(heartbeatAt);

@@ -1,8 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { configDir, instanceDataDir, listConfigFiles, loadConfigFile } from '../config/index.js';
 import { describeError } from '../lib/index.js';
-import { readLastRun, WORKER_STATUS_FILE } from '../worker/index.js';
+import { readLastRun, readWorkerStatusFile } from '../instance/index.js';
 import { EXIT } from './output.js';
 import type { VerbContext } from './main.js';
 
@@ -12,7 +10,7 @@ export async function listVerb({ out }: VerbContext): Promise<number> {
   for (const { name, file } of files) {
     const dir = instanceDataDir(name);
     const last = await readLastRun(dir);
-    const status = await readFile(join(dir, WORKER_STATUS_FILE), 'utf8').then((t) => JSON.parse(t) as { nextRun?: string | null }, () => null);
+    const status = await readWorkerStatusFile(dir);
     let valid = true;
     let error: string | undefined;
     try {

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { configDir, dataDir, isValidInstanceName } from '../config/index.js';
 import { readIngestHealth, type ChannelHealth, type GatewayHealth } from '../ingest/index.js';
 import { createLogger, describeError } from '../lib/index.js';
-import { collectStatus, CONTROL_SOCKET, controlRequest, readSupervisorStatus, type Runtime } from '../supervisor/index.js';
+import { controlSocketPath } from '../instance/index.js';
+import { collectStatus, controlRequest, readSupervisorStatus, type Runtime } from '../supervisor/index.js';
 import { explainBuildFailure } from './build-failure.js';
 import { humanLogLine } from './log-lines.js';
 import { EXIT, UsageError, type Output } from './output.js';
@@ -65,7 +65,7 @@ async function knownWorkers(runtime: Runtime): Promise<string[]> {
 }
 
 async function viaSupervisor(verb: string, name: string): Promise<void> {
-  const socket = join(dataDir(), '.supervisor', CONTROL_SOCKET);
+  const socket = controlSocketPath(dataDir());
   let answer;
   try {
     answer = await controlRequest(socket, `/workers/${name}/${verb}`);

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { slotStatePath } from '../instance/index.js';
 import { createLogger, describeError, makeRedactor, wantsJson } from '../lib/index.js';
 import { createAlert, createChannel } from '../notify/index.js';
 import { createSlotWatcher } from '../slots/index.js';
@@ -25,7 +25,7 @@ export async function slotsVerb({ args, values, out }: VerbContext): Promise<num
   }
   let failed = 0;
   for (const w of watchers) {
-    const watcher = createSlotWatcher({ config: w, stateFile: join(dir, 'slots', `${w.name}.json`), timezone: config.timezone, logger });
+    const watcher = createSlotWatcher({ config: w, stateFile: slotStatePath(dir, w.name), timezone: config.timezone, logger });
     try {
       const { all, requests } = await watcher.peek();
       out.result({ watcher: w.name, provider: w.provider, requests, slots: all }, () => {

@@ -1,7 +1,7 @@
-import { join } from 'node:path';
 import { configDir, dataDir } from '../config/index.js';
 import { createLogger, describeError, wantsJson, type Logger } from '../lib/index.js';
-import { CONTROL_SOCKET, createSupervisor, startCompanion, startControlServer, SUPERVISOR_DIR } from '../supervisor/index.js';
+import { controlSocketPath, SUPERVISOR_DIR } from '../instance/index.js';
+import { createSupervisor, startCompanion, startControlServer } from '../supervisor/index.js';
 import { API_KEY_FILE, dashboardUrl, ensureApiKey, keysGivenByEnv } from './api-key.js';
 import { EXIT } from './output.js';
 import { watchParentPipe } from './parent-pipe.js';
@@ -30,7 +30,7 @@ export async function superviseVerb({ values, out }: VerbContext): Promise<numbe
     ...(runtimeRetryBaseMs ? { runtimeRetryBaseMs } : {}),
   });
   const control = await startControlServer({
-    socketPath: join(dataDir(), '.supervisor', CONTROL_SOCKET),
+    socketPath: controlSocketPath(dataDir()),
     runtime,
     reconcileNow: (reason) => supervisor.reconcileNow(reason),
     logger,

@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, stringify, visit } from 'yaml';
+import { ERRORS_FILE } from '../instance/index.js';
 import { ConfigError, DEFAULT_LOCALE, parseDurationNs, type Locale } from '../lib/index.js';
 import { bookingSecrets, bookingV1Warnings, normaliseBookingType, type BookingTypeConfig } from './booking-schema.js';
 import { interpolateEnv, referencedVariables, type ConfigIssue } from './env.js';
@@ -403,7 +404,7 @@ async function fromLegacy(data: Record<string, unknown>, ctx: NormaliseContext):
 
   const warnings = [...ctx.warnings];
   if (l.error_file_path !== undefined) {
-    const errorsLog = displayPath(path.join(instanceDataDir(ctx.name, ctx.env), 'errors.log'));
+    const errorsLog = displayPath(path.join(instanceDataDir(ctx.name, ctx.env), ERRORS_FILE));
     warnings.push(`error_file_path is ignored: errors go to ${errorsLog}`);
   }
   if (l.instance_name !== undefined && l.instance_name !== ctx.name) {

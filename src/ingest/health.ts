@@ -12,6 +12,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import { INGEST_HEALTH_FILE } from '../instance/index.js';
 import { RemoteError, writeFileAtomic } from '../lib/index.js';
 import type { DiscordReader } from './client.js';
 
@@ -91,7 +92,7 @@ export async function checkPage(reader: DiscordReader, channelId: string, page: 
 export const problemOf = (err: unknown): IngestProblem | undefined => (err instanceof IngestPermissionError ? err.problem : undefined);
 
 /** Where the last reading of each channel is recorded, under the data directory (not an instance: it starts with a dot). */
-export const INGEST_HEALTH_FILE = join('.ingest', 'discord.json');
+export { INGEST_HEALTH_FILE };
 
 const problemSchema = z.object({ code: z.enum(['missing-read-message-history', 'missing-message-content-intent']), message: z.string() });
 const channelHealthSchema = z.object({

@@ -10,3 +10,4 @@ export * from './logger.js';
 export * from './i18n.js';
 export * from './container-id.js';
 export * from './duration.js';
+export * from './parent-pipe.js';

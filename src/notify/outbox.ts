@@ -11,6 +11,7 @@ import {
   type Clock,
   type Logger,
 } from '../lib/index.js';
+import { OUTBOX_DELIVERIES_DIR, OUTBOX_DISABLED_FILE, OUTBOX_FAILED_DIR } from '../instance/index.js';
 import { PermanentChannelError, retryAfterOf, type Channel, type ChannelTransientError, type SendProgress } from './channel.js';
 import { digestAlerts, redactAlert, type Alert } from './message.js';
 import { holdsDuringQuietHours, inQuietHours, routeAlert } from './router.js';
@@ -22,9 +23,9 @@ export const DEFAULT_MAX_DELAY_MS = 10 * 60_000;
 /** Transient failures are retried this long; an alert older than a day is news no more, so it is dropped (with an error line). */
 export const DEFAULT_MAX_AGE_MS = 24 * 60 * 60_000;
 
-const DELIVERIES = 'deliveries';
-const FAILED = 'failed';
-const DISABLED_FILE = 'disabled.json';
+const DELIVERIES = OUTBOX_DELIVERIES_DIR;
+const FAILED = OUTBOX_FAILED_DIR;
+const DISABLED_FILE = OUTBOX_DISABLED_FILE;
 
 export interface OutboxOptions {
   /** data/<name>/outbox */

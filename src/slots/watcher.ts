@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import { seenStateSchema } from '../instance/index.js';
 import { silentLogger, systemClock, writeFileAtomic, type Clock, type Logger, type RetryOptions } from '../lib/index.js';
 import { applyFilter } from './filter.js';
 import { createSlotProvider } from './providers/index.js';
@@ -27,20 +27,6 @@ export interface SeenState {
   seen: Record<string, SeenEntry>;
 }
 
-const seenStateSchema = z.object({
-  version: z.literal(1),
-  baselineDone: z.boolean(),
-  seen: z.record(
-    z.string(),
-    z.object({
-      start: z.string(),
-      firstSeen: z.string(),
-      lastSeen: z.string(),
-      lastAlerted: z.string().optional(),
-      goneSince: z.string().optional(),
-    }),
-  ),
-});
 
 export const emptySeenState = (): SeenState => ({ version: 1, baselineDone: false, seen: {} });
 

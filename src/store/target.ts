@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DATABASE_FILE } from '../instance/index.js';
 import { ConfigError, makeRedactor } from '../lib/index.js';
 
 /** The SQLite file under the data dir when DATABASE_URL is unset. */
-export const DEFAULT_SQLITE_FILE = 'campus-sync.db';
+export const DEFAULT_SQLITE_FILE = DATABASE_FILE;
 
 export type StoreTarget =
   | { kind: 'sqlite'; path: string; description: string }

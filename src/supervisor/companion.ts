@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { describeError, silentLogger, systemClock, type Clock, type Logger } from '../lib/index.js';
+import { describeError, PARENT_PIPE_ENV, silentLogger, systemClock, type Clock, type Logger } from '../lib/index.js';
 import { createCrashTracker, type CrashTrackerOptions } from './backoff.js';
 import { defaultCliPath } from './process-runtime.js';
-import { PARENT_PIPE_ENV } from '../worker/index.js';
 
 /**
  * A companion: one more `campus-sync <verb>` process the supervisor keeps running beside the workers (the

@@ -1,6 +1,7 @@
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { CONTROL_SOCKET } from '../instance/index.js';
 import type { Logger } from '../lib/index.js';
 import type { Runtime } from './interface.js';
 
@@ -9,7 +10,7 @@ import type { Runtime } from './interface.js';
  * so `campus-sync start|stop|restart <name>` and `clean` in another shell reach workers that belong to the running
  * supervisor (the process runtime's children have no other handle). Filesystem permissions guard it.
  */
-export const CONTROL_SOCKET = 'control.sock';
+export { CONTROL_SOCKET };
 
 export type ControlVerb = 'start' | 'stop' | 'restart' | 'remove';
 const VERBS: readonly ControlVerb[] = ['start', 'stop', 'restart', 'remove'];

@@ -6,8 +6,7 @@
 import { chown, mkdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import Docker from 'dockerode';
-import { clearStoppedOnPurpose, markStoppedOnPurpose, STOPPED_MARK_FILE } from '../instance/index.js';
-import { ERRORS_FILE } from '../worker/index.js';
+import { clearStoppedOnPurpose, ERRORS_FILE, markStoppedOnPurpose, RESOLVED_CONFIG_FILE, STOPPED_MARK_FILE } from '../instance/index.js';
 import { CampusSyncError, RemoteError, TransientError, describeError, writeFileAtomic, type Logger } from '../lib/index.js';
 import { LABEL_CONFIG, LABEL_CONFIG_HASH, LABEL_MANAGED, LABEL_SCOPE, LABEL_SUPERVISOR, type ActualWorker, type DesiredWorker, type LogOptions, type Runtime, type WorkerRunState } from './interface.js';
 import { buildWorkerSpec, containerName, CONTAINER_PREFIX, createTemplateReloader, type WorkerSpec } from './template.js';
@@ -40,7 +39,7 @@ export const ENGINE_CALL_TIMEOUT_MS = 30_000;
 /** Docker's own default stop timeout, when the container does not carry one. */
 const DOCKER_DEFAULT_STOP_SECONDS = 10;
 /** Where a config using ${VAR} is written, resolved, for its worker (inside data/<name>/, private). */
-export const RESOLVED_CONFIG_FILE = 'config.resolved.yml';
+export { RESOLVED_CONFIG_FILE };
 /** The worker user when the template's `user` is not numeric (the image's `node` user). */
 export const DEFAULT_WORKER_UID = 1000;
 

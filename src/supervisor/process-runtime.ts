@@ -8,12 +8,12 @@ import { StringDecoder } from 'node:string_decoder';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { CONFIG_DIR_ENV, DATA_DIR_ENV, isValidInstanceName } from '../config/index.js';
-import { describeError, systemClock, type Clock, type Logger } from '../lib/index.js';
-import { createErrorFile, ERRORS_FILE, PARENT_PIPE_ENV } from '../worker/index.js';
+import { createErrorFile, ERRORS_FILE, WORKER_LOG_FILE } from '../instance/index.js';
+import { describeError, PARENT_PIPE_ENV, systemClock, type Clock, type Logger } from '../lib/index.js';
 import { createCrashTracker, DEFAULT_RESET_AFTER_MS, type CrashTrackerOptions } from './backoff.js';
 import type { ActualWorker, DesiredWorker, LogOptions, Runtime } from './interface.js';
 
-export const WORKER_LOG_FILE = 'worker.log';
+export { WORKER_LOG_FILE };
 /** 5 MiB of JSON log lines is weeks of a worker's life; three files bound it to 15 MiB on an SD card. */
 export const WORKER_LOG_MAX_BYTES = 5 * 1024 * 1024;
 /** worker.log.1 and worker.log.2 are kept. */

@@ -1,84 +1,29 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { isValidInstanceName } from '../config/index.js';
-import { describeError, systemClock, writeFileAtomic, type Clock } from '../lib/index.js';
-import { readLastRun, WORKER_STATUS_FILE } from '../worker/index.js';
+import {
+  isHeartbeatFresh,
+  readLastRun,
+  readSupervisorStatus,
+  readWorkerStatusFile,
+  supervisorStatusPath,
+  SUPERVISOR_DIR,
+  SUPERVISOR_STATUS_FILE,
+  type InstanceRunState as InstanceState,
+  type InstanceStatus,
+} from '../instance/index.js';
+import { describeError, systemClock, type Clock } from '../lib/index.js';
 import { scanConfigs } from './desired.js';
 import type { ActualWorker, Runtime } from './interface.js';
 
-/** Under the data dir but hidden: `.supervisor` can never be an instance name. */
-export const SUPERVISOR_DIR = '.supervisor';
-export const STATUS_FILE = 'status.json';
-/** The HEALTHCHECK's limit: six missed 15 s heartbeats means the supervisor is stuck or gone. */
-export const HEARTBEAT_STALE_MS = 90_000;
+// The status file's name, shape, reader and writer are src/instance's (the dashboard and `health` read it too).
+export { writeSupervisorStatus, readSupervisorStatus, isHeartbeatFresh, HEARTBEAT_STALE_MS } from '../instance/index.js';
+export type { InstanceRunState as InstanceState, InstanceStatus, LastRunSummary, SupervisorStatus } from '../instance/index.js';
+export { SUPERVISOR_DIR };
+export const STATUS_FILE = SUPERVISOR_STATUS_FILE;
 /** Restarts after which a runtime's `restarting` worker is reported as crash-looping (as the crash tracker's default). */
 export const CRASH_LOOP_RESTARTS = 3;
 
-/** `failing`: the worker runs, but its runs are refused (`reason` says why: a run lock that stays held). */
-const instanceStateSchema = z.enum(['running', 'failing', 'stopped', 'crash-looping', 'invalid', 'starting', 'missing']);
-export type InstanceState = z.infer<typeof instanceStateSchema>;
-
-const lastRunSummarySchema = z.object({
-  outcome: z.string(),
-  finishedAt: z.string(),
-  counts: z.record(z.string(), z.number()),
-  error: z.string().optional(),
-});
-export type LastRunSummary = z.infer<typeof lastRunSummarySchema>;
-
-const instanceStatusSchema = z.object({
-  name: z.string(),
-  state: instanceStateSchema,
-  configError: z.string().optional(),
-  /** Why a `failing` worker's runs do not happen. */
-  reason: z.string().optional(),
-  lastRun: lastRunSummarySchema.optional(),
-  nextRun: z.string().nullable().optional(),
-  restartCount: z.number(),
-  /** The Swarm node it runs on (swarm runtime). */
-  node: z.string().optional(),
-});
-export type InstanceStatus = z.infer<typeof instanceStatusSchema>;
-
-const supervisorStatusSchema = z.object({
-  pid: z.number(),
-  runtime: z.enum(['docker', 'process', 'swarm']),
-  startedAt: z.string(),
-  heartbeatAt: z.string(),
-  /** Set while the runtime cannot be reached (Docker daemon restarting). */
-  runtimeError: z.string().optional(),
-  instances: z.array(instanceStatusSchema),
-});
-export type SupervisorStatus = z.infer<typeof supervisorStatusSchema>;
-
-export const statusFilePath = (dataDir: string): string => join(dataDir, SUPERVISOR_DIR, STATUS_FILE);
-
-/** The status the running supervisor wrote; null when there is none or it is unreadable. */
-export async function readSupervisorStatus(dataDir: string): Promise<SupervisorStatus | null> {
-  let text: string;
-  try {
-    text = await readFile(statusFilePath(dataDir), 'utf8');
-  } catch {
-    return null;
-  }
-  try {
-    return supervisorStatusSchema.parse(JSON.parse(text));
-  } catch {
-    return null;
-  }
-}
-
-export async function writeSupervisorStatus(dataDir: string, status: SupervisorStatus): Promise<void> {
-  await writeFileAtomic(statusFilePath(dataDir), `${JSON.stringify(status, null, 2)}\n`, 0o644);
-}
-
-/** What the HEALTHCHECK asks: did the supervisor write a heartbeat recently? */
-export function isHeartbeatFresh(status: SupervisorStatus | null, now: Date, maxAgeMs = HEARTBEAT_STALE_MS): boolean {
-  if (!status) return false;
-  const at = Date.parse(status.heartbeatAt);
-  return Number.isFinite(at) && now.getTime() - at <= maxAgeMs;
-}
+export const statusFilePath = supervisorStatusPath;
 
 /** A runtime's view of a worker, in the words of `campus-sync status`. */
 export function workerState(actual: ActualWorker | undefined): InstanceState {
@@ -118,16 +63,13 @@ export async function instanceStatus(opts: {
     status.lastRun = { outcome: last.outcome, finishedAt: last.finishedAt, counts: { ...last.counts } };
     if (last.error) status.lastRun.error = last.error;
   }
-  const worker = await readFile(join(dir, WORKER_STATUS_FILE), 'utf8').then(
-    (t) => JSON.parse(t) as { nextRun?: string | null; runRefused?: { reason?: unknown; since?: unknown } } | null,
-    () => null,
-  );
-  if (worker) status.nextRun = typeof worker.nextRun === 'string' ? worker.nextRun : null;
+  const worker = await readWorkerStatusFile(dir);
+  if (worker) status.nextRun = worker.nextRun ?? null;
   // A container that runs is not a worker that works: runs refused by the lock make it failing, with why.
   const refused = worker?.runRefused;
-  if (status.state === 'running' && refused && typeof refused.reason === 'string') {
+  if (status.state === 'running' && refused) {
     status.state = 'failing';
-    status.reason = `runs refused since ${typeof refused.since === 'string' ? refused.since : '?'}: ${refused.reason}`;
+    status.reason = `runs refused since ${refused.since ?? '?'}: ${refused.reason}`;
   }
   return status;
 }

@@ -1,5 +1,5 @@
 import type { NewAlert } from '../notify/index.js';
-import type { RunRecord } from './run-record.js';
+import type { RunRecord } from '../instance/index.js';
 
 /**
  * What the last runs were, kept in state.json, so alerts fire on TRANSITIONS (failing → recovered) and

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { EcalCheck, FullCheckReason } from '../instance/index.js';
 import type { CalendarEvent } from '../lib/index.js';
 
 /**
@@ -20,12 +21,7 @@ export interface EcalSyncMarker {
   matched: boolean;
 }
 
-export type FullCheckReason = 'first' | 'requested' | 'dry-run' | 'after-failure' | 'config-changed' | 'timetable-changed' | 'ids-unknown' | 'scheduled';
-
-/** Which kind of run this is, as the run record and the summaries say it. */
-export type EcalCheck =
-  | { kind: 'full'; reason: FullCheckReason }
-  | { kind: 'skipped'; verifiedAt: string; nextVerificationBy: string };
+export type { EcalCheck, FullCheckReason } from '../instance/index.js';
 
 export interface EcalCheckInput {
   marker: EcalSyncMarker | undefined;

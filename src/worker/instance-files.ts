@@ -1,16 +1,22 @@
 import { join } from 'node:path';
-import { checkInstanceFile, describeDamage, isWholeCalendar, type DamageReport, type FileRule } from '../instance/index.js';
+import {
+  ALERTS_JOURNAL_FILE,
+  checkInstanceFile,
+  describeDamage,
+  ERRORS_FILE,
+  ICS_FILE,
+  isWholeCalendar,
+  LAST_RUN_FILE,
+  RUN_HISTORY_FILE,
+  STATE_FILE,
+  stateSchema,
+  SYNCED_EVENTS_FILE,
+  WORKER_STATUS_FILE,
+  type DamageReport,
+  type ErrorFile,
+  type FileRule,
+} from '../instance/index.js';
 import type { Logger } from '../lib/index.js';
-import type { ErrorFile } from './error-file.js';
-import { ERRORS_FILE } from './error-file.js';
-import { LAST_RUN_FILE, RUN_HISTORY_FILE } from './run-record.js';
-import { STATE_FILE, stateSchema } from './state.js';
-import { SYNCED_EVENTS_FILE } from './synced-events.js';
-
-/** Names repeated from the modules that write them (worker.ts and run.ts import this file: no cycle). */
-const WORKER_STATUS_FILE = 'worker.json';
-const ALERTS_JOURNAL_FILE = 'alerts.jsonl';
-const ICS_FILE = 'calendar.ics';
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const jsonLine = (check: (v: Record<string, unknown>) => boolean) => (line: string): boolean => {

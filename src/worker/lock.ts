@@ -1,11 +1,12 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { link, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { LOCK_FILE } from '../instance/index.js';
 import { CampusSyncError, writeFileAtomic, type Logger } from '../lib/index.js';
 import { currentHere, holderRecord, judgeHolder, LOCK_MAX_BYTES, LOCK_REFRESH_MS, parseLock, type Here } from './lock-holder.js';
 
 export { FOREIGN_LOCK_STALE_MS, LOCK_REFRESH_MS } from './lock-holder.js';
-export const LOCK_FILE = 'run.lock';
+export { LOCK_FILE };
 /** Where a damaged lock file is moved (`run.lock.damaged-<time>`): kept for a look, never read again. */
 export const DAMAGED_LOCK_SUFFIX = '.damaged-';
 

@@ -29,15 +29,13 @@ import {
   type Logger,
   type Phase,
 } from '../lib/index.js';
-import { createErrorFile, ERRORS_FILE } from './error-file.js';
+import { createErrorFile, ERRORS_FILE, ICS_FILE, loadState, saveState, STATE_FILE, writeRunRecord, zeroCounts, type RunRecord } from '../instance/index.js';
 import { recoverInstanceFiles } from './instance-files.js';
 import { acquireRunLock } from './lock.js';
-import { writeRunRecord, zeroCounts, type RunRecord } from './run-record.js';
 import { configHash, decideEcalCheck, describeEcalCheck, eventsHash, unmatchedMarker, verifiedMarker } from './ecal-check.js';
-import { loadState, saveState, STATE_FILE } from './state.js';
 import { readSyncedEvents, syncedEventsSnapshot, writeSyncedEvents } from './synced-events.js';
 
-export const ICS_FILE = 'calendar.ics';
+export { ICS_FILE };
 
 /** A config that syncs a timetable (a slot-watcher-only config has no moncampus section). */
 export function hasTimetable(config: InstanceConfig): config is InstanceConfig & { moncampus: NonNullable<InstanceConfig['moncampus']> } {

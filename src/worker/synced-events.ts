@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SYNCED_EVENTS_FILE } from '../instance/index.js';
 import { writeFileAtomic, type CalendarEvent } from '../lib/index.js';
 
 /**
@@ -7,7 +8,7 @@ import { writeFileAtomic, type CalendarEvent } from '../lib/index.js';
  * it has and when campus-sync last changed it. The reporting store imports it (the worker never writes the
  * database itself: one writer per SQLite file), and people can read it.
  */
-export const SYNCED_EVENTS_FILE = 'events.json';
+export { SYNCED_EVENTS_FILE };
 
 export interface SyncedEvent {
   reference: string;

@@ -1,21 +1,19 @@
 import { join } from 'node:path';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { InstanceConfig } from '../config/index.js';
-import { describeError, makeRedactor, systemClock, writeFileAtomic, type Clock, type Logger } from '../lib/index.js';
+import { ALERTS_JOURNAL_FILE, createErrorFile, ERRORS_FILE, loadState, outboxPath, saveState, slotStatePath, WORKER_STATUS_FILE, writeWorkerStatusFile } from '../instance/index.js';
+import { describeError, makeRedactor, systemClock, type Clock, type Logger } from '../lib/index.js';
 import { createAlert, createChannel, createOutbox, type NewAlert, type Outbox } from '../notify/index.js';
 import { createSlotWatcher, type SlotWatcher } from '../slots/index.js';
 import { alertsForRun, initialAlertMemory } from './alerts.js';
 import { changeAlert } from './change-alert.js';
 import { detectChanges, nextBaseline, snapshotOf } from './changes.js';
-import { createErrorFile, ERRORS_FILE } from './error-file.js';
 import { FOREIGN_LOCK_STALE_MS, LOCK_REFRESH_MS, LockedError } from './lock.js';
 import { recoverInstanceFiles } from './instance-files.js';
 import { hasTimetable, runSync, type RunResult } from './run.js';
-import { loadState, saveState } from './state.js';
 
-export const WORKER_STATUS_FILE = 'worker.json';
-/** One line per alert delivery state change, imported by the reporting store. */
-export const ALERTS_JOURNAL_FILE = 'alerts.jsonl';
+/** worker.json (the status this file writes) and alerts.jsonl (the outbox's delivery journal, imported by the reporting store). */
+export { WORKER_STATUS_FILE, ALERTS_JOURNAL_FILE };
 /** How often the outbox retries what is due: quick enough for a slot alert, cheap when idle. */
 export const OUTBOX_DRAIN_MS = 5_000;
 /** SIGTERM lets the run in flight finish its ECAL writes for this long; Docker's own stop timeout is 10 s. */
@@ -85,7 +83,7 @@ export function startWorker(opts: WorkerOptions): Worker {
   const outbox: Outbox | null =
     config.notify.length > 0
       ? createOutbox({
-          dir: join(opts.dir, 'outbox'),
+          dir: outboxPath(opts.dir),
           journalFile: join(opts.dir, ALERTS_JOURNAL_FILE),
           channels: config.notify.map((c) => createChannel(c)),
           redact: makeRedactor(config.secrets),
@@ -132,7 +130,7 @@ export function startWorker(opts: WorkerOptions): Worker {
   const slotWatchers = config.slots.map((w) => ({
     lastError: null as string | null,
     config: w,
-    watcher: createSlotWatcher({ config: w, stateFile: join(opts.dir, 'slots', `${w.name}.json`), timezone: config.timezone, clock, logger: logger.child({ watcher: w.name }) }),
+    watcher: createSlotWatcher({ config: w, stateFile: slotStatePath(opts.dir, w.name), timezone: config.timezone, clock, logger: logger.child({ watcher: w.name }) }),
     busy: false,
   }));
   /** One check of one watcher: new slots become ONE grouped alert; the seen set is committed only once it is queued. */
@@ -198,7 +196,7 @@ export function startWorker(opts: WorkerOptions): Worker {
       ...(refused ? { runRefused: { reason: refused.reason, since: refused.since } } : {}),
       updatedAt: clock.now().toISOString(),
     };
-    await writeFileAtomic(join(opts.dir, WORKER_STATUS_FILE), `${JSON.stringify(status, null, 2)}\n`, 0o644).catch(() => {});
+    await writeWorkerStatusFile(opts.dir, status).catch(() => {});
   };
 
   const trigger = async (reason: string): Promise<RunResult | null> => {

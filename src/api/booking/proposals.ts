@@ -1,12 +1,13 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PROPOSALS_DIR } from '../../instance/index.js';
 import type { AvailabilityProposal } from './requests.js';
 
 /**
  * Under the data dir, dotted so the importer and the supervisor (which take every valid instance name in
- * there for an instance) never mistake it for one.
+ * there for an instance) never mistake it for one (src/instance's name).
  */
-export const PROPOSALS_DIR = '.booking';
+export { PROPOSALS_DIR };
 
 /** One line of `data/.booking/<type>.jsonl`. */
 export interface StoredProposal extends AvailabilityProposal {

@@ -4,7 +4,7 @@ import type { Clock } from '../../lib/index.js';
 import { readIngestHealth } from '../../ingest/index.js';
 import type { AlertRow, RunRow, Store } from '../../store/index.js';
 import type { LoadedConfigs } from './configs.js';
-import { HEARTBEAT_STALE_MS, readNewestErrors, readSeenState, readSupervisorStatusFile, readWorkerFile, type ErrorLine, type SupervisorStatusFile, type WorkerFile } from './files.js';
+import { isHeartbeatFresh, readNewestErrors, readSeenState, readSupervisorStatusFile, readWorkerFile, type ErrorLine, type SupervisorStatusFile, type WorkerFile } from './files.js';
 
 /** Runs drawn in the plot: about a day of hourly runs, enough to see a trend or when failures began. */
 export const PLOT_RUNS = 30;
@@ -240,7 +240,7 @@ export async function buildDashboardState(src: StateSources): Promise<DashboardS
   const now = src.clock.now();
   const { entries, redact } = await src.configs();
   const statusFile = await readSupervisorStatusFile(src.dataDir);
-  const fresh = statusFile !== null && now.getTime() - Date.parse(statusFile.heartbeatAt) <= HEARTBEAT_STALE_MS ? statusFile : null;
+  const fresh = isHeartbeatFresh(statusFile, now) ? statusFile : null;
   const ingest = await readIngestHealth(src.dataDir).catch(() => null);
   const g = ingest?.gateway;
   const discordGateway: DiscordGatewayView | null = g

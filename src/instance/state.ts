@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { STATE_FILE } from './names.js';
 import { writeFileAtomic, type Logger } from '../lib/index.js';
 
-export const STATE_FILE = 'state.json';
+export { STATE_FILE };
 
 /** What one instance keeps between runs. Session cookies are secrets: the file is written 0600. */
 export const stateSchema = z.object({
