@@ -106,5 +106,5 @@ describe(`chaos: ${RUNS} run-once runs killed under faults (seed ${SEED})`, () =
 
     // No secret in any output or any file of data/alice/.
     await rig.checkNoSecret();
-  }, 60_000 + RUNS * (RUN_DEADLINE_MS / 4));
+  }, 60_000 + RUNS * (RUN_DEADLINE_MS / 2));
 });

@@ -46,6 +46,13 @@ export { createEmailChannel } from './channels/email.js';
 export { createWebhookChannel } from './channels/webhook.js';
 export {
   createOutbox,
+  deliveryFileName,
+  DELIVERIES_DIR,
+  DISABLED_FILE,
+  isDeliveryRecord,
+  isDisabledChannels,
+  rebuildDelivery,
+  type RebuiltDelivery,
   DEFAULT_BASE_DELAY_MS,
   DEFAULT_MAX_DELAY_MS,
   DEFAULT_MAX_AGE_MS,
