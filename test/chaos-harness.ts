@@ -90,10 +90,12 @@ export async function startChaosRig(seed: number, instance = 'alice'): Promise<C
     const run = rig.current;
     if (!run) return undefined;
     const k = run.plan.kill;
+    // The plan says `/cas/login`; the simulator's CAS serves its login where its URL says (a host and path of its own).
+    const killPath = k.kind === 'moncampus' && k.path === '/cas/login' ? new URL(rig.mc.casUrl).pathname : 'path' in k ? k.path : '';
     const hit =
       !run.fired &&
       ((k.kind === 'ecal-write' && host === 'ecal' && method === k.method && stage === k.stage && path.startsWith('/apiv2/event')) ||
-        (k.kind === 'moncampus' && host === 'moncampus' && method === k.method && path === k.path && stage === k.stage));
+        (k.kind === 'moncampus' && host === 'moncampus' && method === k.method && path === killPath && stage === k.stage));
     if (hit && run.kill) {
       run.fired = true;
       bump(tally.killedAt, `${k.kind}:${'method' in k ? k.method : ''}:${'path' in k ? k.path : ''}:${stage}`.replace(/::/g, ':'));
