@@ -220,6 +220,9 @@ describeWithDocker(availability, `chaos: a worker container killed ${STARTS} tim
       }
     }
 
+    // Always one kill with the lock held, whatever the timing did above: the first clean start must take it over.
+    await restartKilled(0, true);
+    await afterStart('the last kill, holding the lock');
     // One more change, then clean starts: no fault, no kill; each start runs a sync, then the container stops.
     planner.next(rig.courses);
     rig.calm();
@@ -230,7 +233,10 @@ describeWithDocker(availability, `chaos: a worker container killed ${STARTS} tim
       await waitUntil('a clean run', async () => (await lineCount(runsFile())) > before, CLEAN_RUN_DEADLINE_MS, 100);
       await container.stop();
       clean++;
-      rig.outputs.push(await newLogs());
+      const out = await newLogs();
+      rig.outputs.push(out);
+      expect(LOCK_REFUSAL.test(out), `clean start ${clean} refused by a stale lock`).toBe(false);
+      tally.lockTakeovers += (out.match(LOCK_TAKEOVER) ?? []).length;
       await rig.checkInvariants(`clean start ${clean}`);
     }
     if (!rig.converged()) {
