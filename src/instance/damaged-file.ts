@@ -106,7 +106,7 @@ async function repairLines(file: string, bytes: Buffer, goodLine: (line: string)
   return { file, setAsideAs: aside, damage: `${bad} damaged line${bad === 1 ? '' : 's'} (kept ${good.length})` };
 }
 
-/** The sentence a run says once per damaged file, in its output and in errors.log. */
-export function describeDamage(report: DamageReport): string {
-  return `${report.file} was damaged (${report.damage}): set aside as ${basename(report.setAsideAs)}, rebuilt by this run`;
+/** The sentence a run says once per damaged file, in its output and in errors.log; `rebuilt` says how it comes back. */
+export function describeDamage(report: DamageReport, rebuilt = 'rebuilt by this run'): string {
+  return `${report.file} was damaged (${report.damage}): set aside as ${basename(report.setAsideAs)}, ${rebuilt}`;
 }

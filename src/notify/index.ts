@@ -46,6 +46,11 @@ export { createEmailChannel } from './channels/email.js';
 export { createWebhookChannel } from './channels/webhook.js';
 export {
   createOutbox,
+  deliveryFileName,
+  isDeliveryRecord,
+  isDisabledChannels,
+  rebuildDelivery,
+  type RebuiltDelivery,
   DEFAULT_BASE_DELAY_MS,
   DEFAULT_MAX_DELAY_MS,
   DEFAULT_MAX_AGE_MS,

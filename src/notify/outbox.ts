@@ -23,6 +23,7 @@ export const DEFAULT_MAX_DELAY_MS = 10 * 60_000;
 /** Transient failures are retried this long; an alert older than a day is news no more, so it is dropped (with an error line). */
 export const DEFAULT_MAX_AGE_MS = 24 * 60 * 60_000;
 
+/** One file per pending delivery, `<sha256(alert id, channel)>.json` (see deliveryFileName). */
 const DELIVERIES = OUTBOX_DELIVERIES_DIR;
 const FAILED = OUTBOX_FAILED_DIR;
 const DISABLED_FILE = OUTBOX_DISABLED_FILE;
@@ -133,8 +134,50 @@ interface Loaded {
   rec: DeliveryRecord;
 }
 
-const fileNameOf = (alertId: string, channel: string): string =>
+/** The file of one delivery (an alert to a channel) in deliveries/: the same alert queued twice is one file. */
+export const deliveryFileName = (alertId: string, channel: string): string =>
   `${createHash('sha256').update(`${alertId}\u0000${channel}`).digest('hex').slice(0, 24)}.json`;
+const fileNameOf = deliveryFileName;
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** What a sound delivery file holds. */
+export function isDeliveryRecord(v: unknown): boolean {
+  if (!isObject(v) || v.v !== 1 || typeof v.seq !== 'number' || typeof v.channel !== 'string' || typeof v.enqueuedAt !== 'string' || typeof v.attempts !== 'number') return false;
+  return isObject(v.alert) && typeof v.alert.id === 'string' && typeof v.alert.kind === 'string' && typeof v.alert.title === 'string';
+}
+
+/** What a sound disabled.json holds: channel name → why and since when. */
+export function isDisabledChannels(v: unknown): boolean {
+  return isObject(v) && Object.values(v).every((e) => isObject(e) && typeof e.reason === 'string' && typeof e.at === 'string');
+}
+
+export type RebuiltDelivery = 'rebuilt' | 'delivered' | 'unknown';
+
+/**
+ * Writes again the delivery `fileName` (a file of deliveries/ a power cut damaged, already set aside) from the
+ * delivery journal: the alert's id, kind, severity, title and time are there, its body is not, so the title is
+ * sent as its text. `delivered` when the journal says it went out (a power cut undid the removal: it is not sent
+ * twice); `unknown` when the journal never saw it (nothing to rebuild from).
+ */
+export async function rebuildDelivery(outboxDir: string, journal: readonly AlertJournalEntry[], fileName: string): Promise<RebuiltDelivery> {
+  const lines = journal.filter((e) => deliveryFileName(e.alertId, e.channel) === fileName);
+  if (lines.length === 0) return 'unknown';
+  if (lines.some((e) => e.deliveredAt !== null)) return 'delivered';
+  const first = lines[0]!;
+  const last = lines.at(-1)!;
+  // Sequence 0: sent before what was queued since (its place among older ones is lost with the file).
+  const rec: DeliveryRecord = {
+    v: 1,
+    seq: 0,
+    channel: first.channel,
+    alert: { id: first.alertId, kind: first.kind as Alert['kind'], severity: first.severity as Alert['severity'], instance: first.instance, title: first.summary, text: first.summary, at: first.createdAt },
+    enqueuedAt: first.createdAt,
+    attempts: last.attempts,
+  };
+  await writeFileAtomic(join(outboxDir, DELIVERIES, fileName), JSON.stringify(rec));
+  return 'rebuilt';
+}
 
 async function fsyncDir(dir: string): Promise<void> {
   // The rename of an atomic write is durable only once the directory entry is on disk too.

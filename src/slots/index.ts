@@ -34,6 +34,7 @@ export {
   createSlotWatcher,
   diffSlots,
   emptySeenState,
+  isSeenState,
   DEFAULT_SLOT_TIMEZONE,
   type SeenState,
   type SeenEntry,

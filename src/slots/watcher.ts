@@ -30,6 +30,9 @@ export interface SeenState {
 
 export const emptySeenState = (): SeenState => ({ version: 1, baselineDone: false, seen: {} });
 
+/** What a sound `slots/<watcher>.json` holds (a power cut may leave another shape: the worker sets it aside). */
+export const isSeenState = (value: unknown): boolean => seenStateSchema.safeParse(value).success;
+
 /**
  * The next state and the slots to alert. First call: baseline, nothing fresh. Afterwards a slot is
  * fresh when never seen, or when a check saw it gone and it is back more than `realertAfterMs` after

@@ -3,12 +3,13 @@
  * the worker template. Only containers labelled `campus-sync.managed=true` are ever touched; a container
  * is recreated only from the config (never from stale inspect data), when its spec hash differs.
  */
-import { chown, mkdir, stat } from 'node:fs/promises';
+import { chown, mkdir, readFile, rename, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import Docker from 'dockerode';
-import { clearStoppedOnPurpose, ERRORS_FILE, markStoppedOnPurpose, RESOLVED_CONFIG_FILE, STOPPED_MARK_FILE } from '../instance/index.js';
+import { clearStoppedOnPurpose, ERRORS_FILE, markStoppedOnPurpose, RESOLVED_CONFIG_FILE, setAsideName, STOPPED_MARK_FILE, textDamage } from '../instance/index.js';
 import { CampusSyncError, RemoteError, TransientError, describeError, writeFileAtomic, type Logger } from '../lib/index.js';
 import { LABEL_CONFIG, LABEL_CONFIG_HASH, LABEL_MANAGED, LABEL_SCOPE, LABEL_SUPERVISOR, type ActualWorker, type DesiredWorker, type LogOptions, type Runtime, type WorkerRunState } from './interface.js';
+import { sha256 } from './desired.js';
 import { buildWorkerSpec, containerName, CONTAINER_PREFIX, createTemplateReloader, type WorkerSpec } from './template.js';
 
 export interface DockerRuntimeOptions {
@@ -124,6 +125,35 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): Runtime {
     await chown(file, ids.uid, ids.gid).catch((err: unknown) =>
       log.warn(`cannot give ${file} to ${ids.uid}:${ids.gid} (${describeError(err)}): the worker may not be able to read its config`, { instance: name }),
     );
+  };
+
+  /**
+   * The resolved config is what the worker reads at each start: a power cut that damaged it would have the
+   * worker fail at every restart (or run a config cut short) while its spec hash still matches. Its bytes
+   * must hash to the configSha the worker was made for; otherwise they are set aside (never deleted) and
+   * written again, and a worker that exists is restarted (a restart binds the new file).
+   */
+  const repairResolvedConfig = async (w: DesiredWorker & { resolvedConfig: string }): Promise<string | undefined> => {
+    const file = join(opts.localDataDir, w.name, RESOLVED_CONFIG_FILE);
+    const bytes = await readFile(file).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return null;
+      throw err;
+    });
+    if (bytes && sha256(bytes) === w.configSha) return undefined;
+    const info = await managedOrNull(w.name);
+    let said = `${file} was ${bytes ? `damaged (${textDamage(bytes) ?? 'not the config it was written from'})` : 'missing'}`;
+    if (bytes) {
+      const aside = setAsideName(file, new Date());
+      await rename(file, aside);
+      said += `: set aside as ${basename(aside)}`;
+    }
+    await writeResolvedConfig(w.name, w.resolvedConfig, info?.Config.User || specFor(w).createOptions.User);
+    said += `, written again from ${basename(w.configFile)}`;
+    if (info) {
+      await call(`restarting ${containerName(w.name)}`, (abortSignal) => docker.getContainer(info.Id).restart({ abortSignal }), stopTimeoutMs(info));
+      said += `; ${containerName(w.name)} restarted to read it`;
+    }
+    return said;
   };
 
   /** A config only root can read makes the worker exit at once with a confusing error: say it here. */
@@ -244,6 +274,10 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): Runtime {
       }
       await startContainer(name);
       wlog.info(`started ${name}`, { hash: spec.hash.slice(0, 12) });
+    },
+
+    async repairFiles(w) {
+      return w.resolvedConfig === undefined ? undefined : repairResolvedConfig({ ...w, resolvedConfig: w.resolvedConfig });
     },
 
     async remove(nameOrId) {

@@ -103,6 +103,12 @@ export interface Runtime {
    * 'gone' when it is stopped or removed; 'unknown' for any other id (a supervisor on another host).
    */
   supervisorLiveness?(id: string): Promise<'alive' | 'gone' | 'unknown'>;
+  /**
+   * Optional (docker): checks what a kept worker reads from this host and repairs it. A `config.resolved.yml`
+   * whose sha256 is not the worker's `configSha` (a power cut left it empty, cut short, full of NUL bytes) is
+   * set aside, written again, and the worker restarted to read it. Returns the sentence to say, or undefined.
+   */
+  repairFiles?(worker: DesiredWorker): Promise<string | undefined>;
   /** Stops and removes the worker. Already gone (404) or already stopped (304) counts as done. */
   remove(name: string): Promise<void>;
   start(name: string): Promise<void>;

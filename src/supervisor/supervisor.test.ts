@@ -288,3 +288,27 @@ describe('crash loops of a runtime that restarts its workers itself (Docker)', (
     expect(t.log.lines.filter((l) => l.level === 'error' && l.message.includes('crash-looping'))).toHaveLength(1);
   });
 });
+
+describe("a kept worker's files on this host (runtime.repairFiles)", () => {
+  it('are checked at each reconcile; a repair is said in the log and errors.log, a failed check logged without stopping the reconcile', async () => {
+    const t = await setup();
+    await t.write('alice', VALID('alice'));
+    await t.write('bob', VALID('bob'));
+    const checked: string[] = [];
+    t.mem.runtime.repairFiles = async (w) => {
+      checked.push(`${w.name} ${w.configSha.slice(0, 8)}`);
+      if (w.name === 'bob') throw new Error('EACCES reading config.resolved.yml');
+      return checked.filter((c) => c.startsWith('alice')).length === 2 ? '/data/alice/config.resolved.yml was damaged (empty): set aside' : undefined;
+    };
+    const s = t.make();
+    await s.start(); // creates both: nothing kept, nothing checked
+    expect(checked).toEqual([]);
+    expect((await s.reconcileNow('rescan')).map((a) => a.kind)).toEqual(['keep', 'keep']);
+    expect((await s.reconcileNow('rescan')).map((a) => a.kind)).toEqual(['keep', 'keep']);
+    expect(checked.map((c) => c.split(' ')[0])).toEqual(['alice', 'bob', 'alice', 'bob']);
+    const warns = t.log.lines.filter((l) => l.message.includes('was damaged'));
+    expect(warns.map((l) => l.level)).toEqual(['warn']);
+    expect(await readFile(join(t.data, 'alice', 'errors.log'), 'utf8')).toMatch(/config \/data\/alice\/config\.resolved\.yml was damaged \(empty\)/);
+    expect(t.log.lines.filter((l) => l.level === 'error' && l.message.startsWith('cannot check the files of bob'))).toHaveLength(2);
+  });
+});

@@ -5,7 +5,7 @@ import { isValidInstanceName } from '../config/index.js';
 import { backoff, describeError, systemClock, type Clock, type Logger } from '../lib/index.js';
 import { createErrorFile, ERRORS_FILE, isStoppedOnPurpose } from '../instance/index.js';
 import { scanConfigs, type InvalidConfig } from './desired.js';
-import type { ActualWorker, Runtime } from './interface.js';
+import type { ActualWorker, DesiredWorker, Runtime } from './interface.js';
 import { createReviver } from './revive.js';
 import { actionName, describeAction, foreignSupervisors, isDuplicateRemoval, otherSupervisors, planReconcile, type ReconcileAction, type SupervisorLiveness } from './reconcile.js';
 import { buildInstances, CRASH_LOOP_RESTARTS, statusFilePath, writeSupervisorStatus, type SupervisorStatus } from './status.js';
@@ -196,6 +196,19 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
     }
   };
 
+  /** What a kept worker reads from this host, checked (docker: its resolved config); a repair is said in the log and errors.log. */
+  const repairKept = async (w: DesiredWorker | undefined): Promise<void> => {
+    if (!w || !runtime.repairFiles) return;
+    try {
+      const said = await runtime.repairFiles(w);
+      if (!said) return;
+      logger.warn(said, { instance: w.name });
+      await appendInstanceError(w.name, 'config', said);
+    } catch (err) {
+      logger.error(`cannot check the files of ${w.name}: ${describeError(err)}`, { instance: w.name });
+    }
+  };
+
   const execute = async (action: ReconcileAction, plan: ReconcileAction[]): Promise<void> => {
     switch (action.kind) {
       case 'keep':
@@ -262,6 +275,7 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
       const key = action.kind === 'remove' ? `${name}#${action.id}` : name;
       if (action.kind === 'keep') {
         logger.debug(describeAction(action));
+        await repairKept(scan.desired.find((d) => d.name === name));
         done.push(action);
         continue;
       }

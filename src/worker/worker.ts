@@ -9,7 +9,7 @@ import { alertsForRun, initialAlertMemory } from './alerts.js';
 import { changeAlert } from './change-alert.js';
 import { detectChanges, nextBaseline, snapshotOf } from './changes.js';
 import { FOREIGN_LOCK_STALE_MS, LOCK_REFRESH_MS, LockedError } from './lock.js';
-import { recoverInstanceFiles } from './instance-files.js';
+import { recoverAlertFiles, recoverInstanceFiles } from './instance-files.js';
 import { hasTimetable, runSync, type RunResult } from './run.js';
 
 /** worker.json (the status this file writes) and alerts.jsonl (the outbox's delivery journal, imported by the reporting store). */
@@ -79,6 +79,16 @@ export function startWorker(opts: WorkerOptions): Worker {
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
 
+  // Before anything reads them: worker.json (before its first status write), the delivery journal, then the
+  // files behind alerts (seen sets, outbox) a power cut may have damaged are set aside, said, and rebuilt.
+  const startErrors = createErrorFile({ path: join(opts.dir, ERRORS_FILE), redact: makeRedactor(config.secrets) });
+  const recovered: Promise<void> = recoverInstanceFiles(opts.dir, { logger, errors: startErrors, now: clock.now(), only: [WORKER_STATUS_FILE, ALERTS_JOURNAL_FILE] })
+    .then(() => recoverAlertFiles(opts.dir, { watchers: config.slots.map((w) => w.name), logger, errors: startErrors, now: clock.now() }))
+    .then(
+      () => undefined,
+      () => undefined,
+    );
+
   // Alerts go through a durable outbox (data/<name>/outbox): a channel that is down loses nothing.
   const outbox: Outbox | null =
     config.notify.length > 0
@@ -94,6 +104,7 @@ export function startWorker(opts: WorkerOptions): Worker {
       : null;
   const alert = async (input: NewAlert): Promise<void> => {
     if (!outbox) return;
+    await recovered;
     await outbox.enqueue(createAlert(input, clock));
   };
 
@@ -138,6 +149,7 @@ export function startWorker(opts: WorkerOptions): Worker {
     if (entry.busy) return true; // checks of one watcher never overlap
     entry.busy = true;
     try {
+      await recovered;
       const result = await entry.watcher.check();
       if (result.baseline) logger.info(`slots ${entry.config.name}: baseline of ${result.all.length} slot(s) recorded (no alert)`);
       if (result.fresh.length > 0) {
@@ -170,15 +182,7 @@ export function startWorker(opts: WorkerOptions): Worker {
 
   // Status writes are queued so they land in order, and stop() can wait for the last one before exit.
   // Before the first status write: a worker.json a power cut damaged is set aside and said (the runs check the rest).
-  let statusWrites: Promise<void> = recoverInstanceFiles(opts.dir, {
-    logger,
-    errors: createErrorFile({ path: join(opts.dir, ERRORS_FILE), redact: makeRedactor(config.secrets) }),
-    now: clock.now(),
-    only: [WORKER_STATUS_FILE],
-  }).then(
-    () => undefined,
-    () => undefined,
-  );
+  let statusWrites: Promise<void> = recovered;
   const queueStatus = (): Promise<void> => (statusWrites = statusWrites.then(writeStatus));
   const move = (to: WorkerState): void => {
     if (!WORKER_TRANSITIONS[state].includes(to)) throw new Error(`worker ${config.name}: illegal move ${state} → ${to}`);
@@ -212,7 +216,9 @@ export function startWorker(opts: WorkerOptions): Worker {
     move('running');
     abort = new AbortController();
     logger.info(`run started (${reason})`);
-    inFlight = runSync({ config, dir: opts.dir, logger, clock, signal: abort.signal });
+    // Never beside the start's recovery of the same files (both would set one damaged file aside).
+    const signal = abort.signal;
+    inFlight = recovered.then(() => runSync({ config, dir: opts.dir, logger, clock, signal }));
     try {
       const result = await inFlight;
       if (refused) logger.info(`runs are taken again (refused since ${refused.since})`);
@@ -251,6 +257,7 @@ export function startWorker(opts: WorkerOptions): Worker {
 
   if (opts.runOnce) {
     void (async () => {
+      await recovered;
       const run = syncsTimetable ? await trigger('RUN_ONCE') : null;
       let slotsOk = true;
       for (const entry of slotWatchers) slotsOk = (await checkSlots(entry)) && slotsOk;
@@ -262,7 +269,8 @@ export function startWorker(opts: WorkerOptions): Worker {
       void statusWrites.then(resolveDone);
     });
   } else {
-    outbox?.start(OUTBOX_DRAIN_MS);
+    // After the recovery, and not once stop() began (it stops the outbox, which must not start after).
+    void recovered.then(() => state === 'idle' || state === 'running' ? outbox?.start(OUTBOX_DRAIN_MS) : undefined);
     for (const entry of slotWatchers) {
       slotTasks.push(cron.schedule(entry.config.schedule, () => void checkSlots(entry), { timezone: config.timezone, name: `${config.name}:${entry.config.name}` }));
       if (config.runOnStart) void checkSlots(entry);
