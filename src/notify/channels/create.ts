@@ -33,11 +33,14 @@ export function createChannel(config: ChannelConfig, opts: CreateChannelOptions 
       case 'discord-bot':
         return createDiscordBotChannel({ name: config.name, token: config.token, channelId: config.channelId, apiUrl: config.apiUrl, timeoutMs: opts.timeoutMs });
       case 'slack':
+        if (!config.url) throw new Error('Slack bot tokens have no sender yet');
         return createSlackChannel({ name: config.name, url: config.url, timeoutMs: opts.timeoutMs });
       case 'email':
         return createEmailChannel({ name: config.name, smtp: config.smtp, from: config.from, to: config.to, timeoutMs: opts.timeoutMs, tls: opts.emailTls });
       case 'webhook':
         return createWebhookChannel({ name: config.name, url: config.url, timeoutMs: opts.timeoutMs });
+      default:
+        throw new Error(`channel type ${config.type} has no sender yet`);
     }
   })();
   const channel: Channel = { ...base, fingerprint: channelFingerprint(config) };
