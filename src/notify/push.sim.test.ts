@@ -226,4 +226,35 @@ describe('email through a provider template', () => {
     expect(await outbox.drain()).toMatchObject({ sent: 1 });
     expect(mails.at(-1)).toEqual({ user: 'student@gmail.com', secure: true, from: 'student@gmail.com', to: ['student@gmail.com', 'prof@example.org'] });
   });
+  it('mailto:// is plain SMTP as Apprise means it: a server without STARTTLS or AUTH gets the mail', async () => {
+    const plain: { secure: boolean; to: string[] }[] = [];
+    const relay = new SMTPServer({
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      onData(stream, session, cb) {
+        stream.resume();
+        stream.on('end', () => {
+          plain.push({ secure: session.secure, to: session.envelope.rcptTo.map((r) => r.address) });
+          cb();
+        });
+      },
+      logger: false,
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const relayPort = (relay.server.address() as AddressInfo).port;
+    try {
+      const config = configOf(`mailto://127.0.0.1:${relayPort}/me@example.org?from=campus-sync@example.org&name=Campus`);
+      expect(config).toMatchObject({ smtp: { host: '127.0.0.1', port: relayPort, mode: 'insecure' }, from: 'campus-sync@example.org', fromName: 'Campus' });
+      const { outbox, enqueue } = await outboxFor(config);
+      await enqueue('e2');
+      expect(await outbox.drain()).toMatchObject({ sent: 1 });
+      expect(plain).toEqual([{ secure: false, to: ['me@example.org'] }]);
+      // The same server under mailtos:// (STARTTLS required) is refused rather than spoken to in clear.
+      const strict = await outboxFor(configOf(`mailtos://127.0.0.1:${relayPort}/me@example.org?from=campus-sync@example.org`));
+      await strict.enqueue('e3');
+      expect(await strict.outbox.drain()).toMatchObject({ sent: 0 });
+      expect(plain).toHaveLength(1);
+    } finally {
+      await new Promise<void>((resolve) => relay.close(() => resolve()));
+    }
+  });
 });
