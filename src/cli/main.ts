@@ -172,9 +172,9 @@ export const VERBS: Record<string, Verb> = {
     run: async (ctx) => (await import('./slots-notify.js')).slotsVerb(ctx),
   },
   notify: {
-    summary: 'notify test <name>: one test message per notification channel, each result printed',
-    usage: 'campus-sync notify test <name|--config path> [--channel c] [--json]',
-    options: { ...common, config: { type: 'string', short: 'c' }, channel: { type: 'string' } },
+    summary: 'notify test <name>: one test message per notification channel, each result printed (--dry-run: what each would call, nothing sent)',
+    usage: 'campus-sync notify test <name|--config path> [--channel c] [--dry-run] [--json]',
+    options: { ...common, config: { type: 'string', short: 'c' }, channel: { type: 'string' }, 'dry-run': { type: 'boolean' } },
     run: async (ctx) => (await import('./slots-notify.js')).notifyVerb(ctx),
   },
   health: {

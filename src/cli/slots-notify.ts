@@ -1,6 +1,6 @@
 import { slotStatePath } from '../instance/index.js';
 import { createLogger, describeError, makeRedactor, wantsJson } from '../lib/index.js';
-import { createAlert, createChannel } from '../notify/index.js';
+import { createAlert, createChannel, describeChannel, type ChannelPlan } from '../notify/index.js';
 import { createSlotWatcher } from '../slots/index.js';
 import { EXIT, UsageError } from './output.js';
 import { loadInstance } from './resolve.js';
@@ -41,15 +41,37 @@ export async function slotsVerb({ args, values, out }: VerbContext): Promise<num
   return failed > 0 ? EXIT.failed : EXIT.ok;
 }
 
+/** The plan of one channel as lines for a person. */
+function planLines(p: ChannelPlan): string[] {
+  const lines = [`${p.channel}: ${p.service}`, `  call     ${p.endpoint}`, `  server   ${p.host}:${p.port}, ${p.tls}`];
+  if (p.login) lines.push(`  login    ${p.login}`);
+  lines.push(`  targets  ${p.targets.join(', ') || '-'}`);
+  for (const [k, v] of Object.entries(p.headers)) lines.push(`  header   ${k}: ${v}`);
+  for (const [k, v] of Object.entries(p.options)) lines.push(`  option   ${k}=${v}`);
+  return lines;
+}
+
 /** `notify test <name> [--channel c]`: one test message per channel, each result printed (the seed's test commands). */
 export async function notifyVerb({ args, values, out }: VerbContext): Promise<number> {
   const [sub, name] = args;
-  if (sub !== 'test') throw new UsageError('the notify verb has one subcommand: `campus-sync notify test <name> [--channel c]`');
+  if (sub !== 'test') throw new UsageError('the notify verb has one subcommand: `campus-sync notify test <name> [--channel c] [--dry-run]`');
   const { config } = await loadInstance(name, values.config as string | undefined);
   const channels = config.notify.filter((c) => !values.channel || c.name === values.channel);
   if (channels.length === 0) {
     out.error(values.channel ? `no channel named ${String(values.channel)} in ${config.name}` : `${config.name} has no notify: section`);
     return EXIT.usage;
+  }
+  if (values['dry-run']) {
+    // Like `apprise --dry-run`: what would be called, secrets masked; nothing is sent.
+    const redact = makeRedactor(config.secrets);
+    for (const c of channels) {
+      const plan = describeChannel(c);
+      const safe = JSON.parse(redact(JSON.stringify(plan))) as ChannelPlan;
+      out.result({ ...safe, dryRun: true }, () => {
+        for (const line of planLines(safe)) out.line(line);
+      });
+    }
+    return EXIT.ok;
   }
   const alert = createAlert({
     kind: 'test',

@@ -90,7 +90,7 @@ describe('config limits', () => {
   it('says what was expected: the channel types, an enum\'s values, the forms of a union', async () => {
     const base = 'moncampus: {username: u, password: p}\nnotify:\n';
     expect(await messageOf(parse(`${base}  - {type: pigeon, name: x}\n`))).toBe(
-      'configs/alice.yml: notify[0].type: expected one of discord-webhook, discord-bot, slack, email, webhook, got "pigeon"',
+      'configs/alice.yml: notify[0].type: expected one of discord-webhook, discord-bot, slack, email, webhook, ntfy, gotify, telegram, pushover, matrix, got "pigeon"',
     );
     expect(await messageOf(parse(`${base}  - {type: slack, url: "http://127.0.0.1/x", name: a, minSeverity: huge}\n`))).toBe(
       'configs/alice.yml: notify[0].minSeverity: expected one of "info", "warning", "critical", got "huge"',

@@ -29,7 +29,7 @@ describe('notifySchema', () => {
     [{ name: 'x', type: 'slack', url: 'https://h/x', quietHours: { from: '22:00', to: '07:00', timezone: 'Mars/Base' } }, /IANA/],
     [{ name: 'x', type: 'slack', url: 'https://h/x', quietHours: { from: '22:00', to: '22:00' } }, /differ/],
     [{ name: 'x', type: 'email', smtp: { host: 'h', password: 'p' }, from: 'a@b.c', to: 'd@e.f' }, /without user/],
-    ['slack://T1/B2', /three tokens/],
+    ['slack://T1/B2', /three webhook tokens/],
   ])('rejects %j', (entry, message) => {
     const r = channelsSchema.safeParse([entry]);
     expect(r.success).toBe(false);

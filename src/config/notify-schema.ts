@@ -1,55 +1,38 @@
-import { IANAZone } from 'luxon';
 import { z } from 'zod';
-import { AppriseUrlError, DEFAULT_SMTP_PORT, DISCORD_API_URL, parseAppriseUrl } from './apprise.js';
+import { AppriseUrlError, DISCORD_API_URL, SLACK_API_URL, parseAppriseUrl } from './apprise.js';
+import { common, httpUrl, quietHoursSchema } from './channel-common.js';
+import { SMTP_MODE_PORTS } from './email-templates.js';
+import { gotifyChannelSchema, matrixChannelSchema, ntfyChannelSchema, pushoverChannelSchema, telegramChannelSchema } from './push-schemas.js';
 
-export const ALERT_KINDS = [
-  'slot.new',
-  'auth.failed',
-  'auth.recovered',
-  'sync.failed',
-  'sync.recovered',
-  'sync.done',
-  'deletion.guarded',
-  /** A class coming soon moved, was cancelled or added, or changed room or teacher (worker/changes.ts). */
-  'timetable.changed',
-  'test',
-] as const;
-export type AlertKind = (typeof ALERT_KINDS)[number];
-
-export const SEVERITIES = ['info', 'warning', 'critical'] as const;
-export type Severity = (typeof SEVERITIES)[number];
-
-const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
-
-const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
-
-export const quietHoursSchema = z
-  .strictObject({
-    from: z.string().regex(HHMM, 'must be HH:MM (24 h)'),
-    to: z.string().regex(HHMM, 'must be HH:MM (24 h)'),
-    /** Defaults to the instance's time zone (given to the outbox). */
-    timezone: z
-      .string()
-      .refine((tz) => IANAZone.isValidZone(tz), 'must be an IANA time zone such as Europe/Paris')
-      .optional(),
-  })
-  .refine((q) => q.from !== q.to, { message: 'from and to must differ (an empty or whole-day quiet period is ambiguous)' });
-
-const common = {
-  name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, ".", "_" and "-" only (max 64)'),
-  /** Which alert kinds this channel gets; default every kind except 'sync.done' (routine). */
-  events: z.array(z.enum(ALERT_KINDS)).min(1).optional(),
-  minSeverity: z.enum(SEVERITIES).optional(),
-  quietHours: quietHoursSchema.optional(),
-};
+export { ALERT_KINDS, SEVERITIES, type AlertKind, type Severity } from './alert-kinds.js';
+export { quietHoursSchema } from './channel-common.js';
+export * from './push-schemas.js';
 
 /** `…/webhooks/<id>/<token>`: the token is what we redact, so the URL has to show where it is. */
 const DISCORD_WEBHOOK_PATH = /\/webhooks\/(\d+)\/([A-Za-z0-9_-]+)\/?$/;
 
+/** Apprise's Discord options (apprise/plugins/discord.py template_args), those campus-sync honours. */
 export const discordWebhookChannelSchema = z.strictObject({
   ...common,
   type: z.literal('discord-webhook'),
   url: httpUrl.refine((u) => DISCORD_WEBHOOK_PATH.test(new URL(u).pathname), 'must end in /webhooks/<id>/<token>'),
+  /** The name the message is posted under (`botname@` or `?botname=`). */
+  botname: z.string().min(1).max(80).optional(),
+  /** false: no avatar at all (`?avatar=no`). */
+  avatar: z.boolean().optional(),
+  avatarUrl: httpUrl.optional(),
+  tts: z.boolean().optional(),
+  /** The embed footer; absent: shown (Apprise's URLs say `footer=no` by default, and their parser writes it). */
+  footer: z.boolean().optional(),
+  /** Post into this thread of a forum or text channel (`thread_id`). */
+  thread: z.string().regex(/^\d{5,25}$/, 'must be a thread id (digits)').optional(),
+  /** markdown: embeds (default); text: plain content messages. */
+  format: z.enum(['markdown', 'text']).optional(),
+  /** The title links here. */
+  href: httpUrl.optional(),
+  /** User (`123`), role (`&123`) ids or `everyone`/`here` to mention. */
+  ping: z.array(z.string().regex(/^(&?\d{5,25}|everyone|here)$/, 'a user id, &role id, everyone or here')).optional(),
+  flags: z.number().int().min(0).optional(),
 });
 
 export const discordBotChannelSchema = z.strictObject({
@@ -60,13 +43,26 @@ export const discordBotChannelSchema = z.strictObject({
   apiUrl: httpUrl.default(DISCORD_API_URL),
 });
 
-export const slackChannelSchema = z.strictObject({
-  ...common,
-  type: z.literal('slack'),
-  url: httpUrl,
-});
+/** An incoming webhook (`url`), or a bot token (`xoxb-…`/`xoxp-…`) posting to `channels` through chat.postMessage. */
+export const slackChannelSchema = z
+  .strictObject({
+    ...common,
+    type: z.literal('slack'),
+    url: httpUrl.optional(),
+    token: z.string().regex(/^xox[bpa]-[A-Za-z0-9-]+$/, 'a Slack bot or user token (xoxb-…, xoxp-…)').optional(),
+    /** `#channel`, `@user` or a channel id; with a webhook, sent as its `channel` override. */
+    channels: z.array(z.string().min(1)).optional(),
+    botname: z.string().min(1).optional(),
+    apiUrl: httpUrl.default(SLACK_API_URL),
+  })
+  .refine((c) => (c.url === undefined) !== (c.token === undefined), { message: 'give a webhook url or a bot token, one of them' })
+  .refine((c) => c.token === undefined || (c.channels?.length ?? 0) > 0, { message: 'a bot token needs at least one channel (#name, @user or an id)' });
 
-const emailAddress = z.string().regex(/^[^@\s]+@[^@\s]+$/, 'must be an email address');
+const emailAddress = z.string().regex(/^[^@\s<>]+@[^@\s<>]+$/, 'must be an email address');
+/** A bare address, or `Name <address>`. */
+const mailbox = z.string().regex(/^([^<>@]*<[^@\s<>]+@[^@\s<>]+>|[^@\s<>]+@[^@\s<>]+)$/, 'must be an email address or Name <address>');
+
+export const SMTP_MODES = ['insecure', 'starttls', 'ssl'] as const;
 
 export const emailChannelSchema = z.strictObject({
   ...common,
@@ -74,21 +70,43 @@ export const emailChannelSchema = z.strictObject({
   smtp: z
     .strictObject({
       host: z.string().min(1),
-      port: z.number().int().min(1).max(65535).default(DEFAULT_SMTP_PORT),
+      port: z.number().int().min(1).max(65535).default(SMTP_MODE_PORTS.starttls),
       /** false: plain connection upgraded with STARTTLS (port 587); true: TLS from the start (465). */
       secure: z.boolean().default(false),
+      /**
+       * Apprise's modes: insecure (plain SMTP, what `mailto://` means; STARTTLS only if offered), starttls (required),
+       * ssl (TLS from the first byte). Absent: `secure` decides (ssl or starttls).
+       */
+      mode: z.enum(SMTP_MODES).optional(),
       user: z.string().min(1).optional(),
       password: z.string().min(1).optional(),
     })
     .refine((s) => s.password === undefined || s.user !== undefined, { message: 'password given without user' }),
   from: emailAddress,
-  to: z.union([emailAddress, z.array(emailAddress).min(1)]),
+  /** The sender's display name (`?name=` or `from=Name <addr>`). */
+  fromName: z.string().min(1).optional(),
+  to: z.union([mailbox, z.array(mailbox).min(1)]),
+  cc: z.array(mailbox).optional(),
+  bcc: z.array(mailbox).optional(),
+  /** Extra mail headers (`?+X-Name=value`). */
+  headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'a header name'), z.string()).optional(),
 });
 
+export const WEBHOOK_METHODS = ['POST', 'GET', 'DELETE', 'PUT', 'HEAD', 'PATCH', 'UPDATE', 'OPTIONS'] as const;
+
+/** Apprise's json://, form:// and xml:// (apprise/plugins/custom_json.py, custom_form.py, custom_xml.py). */
 export const webhookChannelSchema = z.strictObject({
   ...common,
   type: z.literal('webhook'),
   url: httpUrl,
+  format: z.enum(['json', 'form', 'xml']).default('json'),
+  method: z.enum(WEBHOOK_METHODS).default('POST'),
+  /** Sent as HTTP headers (`?+Name=value`). */
+  headers: z.record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'an HTTP header name'), z.string()).optional(),
+  /** Added to the query string (`?-name=value`). */
+  params: z.record(z.string().min(1), z.string()).optional(),
+  /** Payload fields (`?:name=value`): renames a standard field (empty: removes it) or adds one. */
+  payload: z.record(z.string().min(1), z.string()).optional(),
 });
 
 export const channelObjectSchema = z.discriminatedUnion('type', [
@@ -97,6 +115,11 @@ export const channelObjectSchema = z.discriminatedUnion('type', [
   slackChannelSchema,
   emailChannelSchema,
   webhookChannelSchema,
+  ntfyChannelSchema,
+  gotifyChannelSchema,
+  telegramChannelSchema,
+  pushoverChannelSchema,
+  matrixChannelSchema,
 ]);
 
 export type ChannelConfig = z.output<typeof channelObjectSchema>;
@@ -166,9 +189,12 @@ export function notifySecrets(channels: readonly ChannelConfig[]): string[] {
         out.add(c.token);
         break;
       case 'slack': {
-        addUrl(c.url);
-        const token = new URL(c.url).pathname.split('/').filter(Boolean).at(-1);
-        if (token) out.add(token);
+        if (c.token) out.add(c.token);
+        if (c.url) {
+          addUrl(c.url);
+          const token = new URL(c.url).pathname.split('/').filter(Boolean).at(-1);
+          if (token) out.add(token);
+        }
         break;
       }
       case 'email':
@@ -176,6 +202,16 @@ export function notifySecrets(channels: readonly ChannelConfig[]): string[] {
         break;
       case 'webhook':
         addUrl(c.url);
+        // Headers carry tokens (`Authorization`, `X-Token`); redact every value long enough to be one.
+        for (const v of [...Object.values(c.headers ?? {}), ...Object.values(c.params ?? {})]) if (v.length >= 8) out.add(v);
+        break;
+      case 'ntfy':
+      case 'gotify':
+      case 'telegram':
+      case 'pushover':
+      case 'matrix':
+        for (const v of [c.token, 'password' in c ? c.password : undefined, c.type === 'pushover' ? c.user : undefined]) if (v) out.add(v);
+        if (c.type === 'telegram') out.add(`bot${c.token}`);
         break;
     }
   }

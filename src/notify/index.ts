@@ -40,6 +40,7 @@ export { parseAppriseUrl, AppriseUrlError, type AppriseChannel } from '../config
 export { DEFAULT_EVENTS, wantsAlert, routeAlert, inQuietHours, holdsDuringQuietHours, type Route } from './router.js';
 export { ChannelTransientError, PermanentChannelError, type Channel, type SendProgress } from './channel.js';
 export { createChannel, channelFingerprint, type CreateChannelOptions } from './channels/create.js';
+export { describeChannel, mask, type ChannelPlan } from './describe.js';
 export { createDiscordWebhookChannel, createDiscordBotChannel, DISCORD_USER_AGENT } from './channels/discord.js';
 export { createSlackChannel } from './channels/slack.js';
 export { createEmailChannel } from './channels/email.js';

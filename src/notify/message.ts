@@ -184,15 +184,20 @@ export interface DiscordEmbed {
   url?: string;
   color: number;
   timestamp: string;
-  footer: { text: string };
+  /** Left out when a channel says footer=no (Apprise's Discord option). */
+  footer?: { text: string };
   fields?: { name: string; value: string; inline?: boolean }[];
 }
 
 export interface DiscordMessage {
   content?: string;
   embeds: DiscordEmbed[];
-  /** Nothing we send may ping anyone, whatever a course title contains. */
-  allowed_mentions: { parse: [] };
+  /** Nothing we send may ping anyone, whatever a course title contains; only the ids a channel names (`ping=`). */
+  allowed_mentions: { parse: string[]; users?: string[]; roles?: string[] };
+  username?: string;
+  avatar_url?: string;
+  tts?: boolean;
+  flags?: number;
 }
 
 function discordColour(alert: Alert): number {
@@ -219,7 +224,7 @@ function discordSlotLine(slot: AlertSlot): string {
 }
 
 export function discordEmbedSize(e: DiscordEmbed): number {
-  let n = (e.title?.length ?? 0) + (e.description?.length ?? 0) + e.footer.text.length;
+  let n = (e.title?.length ?? 0) + (e.description?.length ?? 0) + (e.footer?.text.length ?? 0);
   for (const f of e.fields ?? []) n += f.name.length + f.value.length;
   return n;
 }
@@ -288,6 +293,13 @@ export function renderDiscord(alert: Alert): DiscordMessage[] {
   return messages;
 }
 
+/** The alert as plain content messages (Apprise's format=text for Discord), each within the 2000-character limit. */
+export function renderDiscordText(alert: Alert): DiscordMessage[] {
+  const { title, message } = renderJson(alert);
+  const text = [title, message].filter(Boolean).join('\n');
+  return splitText(text, DISCORD_LIMITS.content).map((content) => ({ content, embeds: [], allowed_mentions: { parse: [] } }));
+}
+
 /** Every documented limit a message breaks, as readable lines; empty when Discord would accept it. */
 export function discordLimitViolations(msg: DiscordMessage): string[] {
   const out: string[] = [];
@@ -304,7 +316,7 @@ export function discordLimitViolations(msg: DiscordMessage): string[] {
       if (f.name.length > L.fieldName || f.name.length === 0) out.push(`embed ${i} field name length ${f.name.length}`);
       if (f.value.length > L.fieldValue || f.value.length === 0) out.push(`embed ${i} field value length ${f.value.length}`);
     }
-    if (e.footer.text.length > L.footer) out.push(`embed ${i} footer ${e.footer.text.length} > ${L.footer}`);
+    if ((e.footer?.text.length ?? 0) > L.footer) out.push(`embed ${i} footer ${e.footer?.text.length} > ${L.footer}`);
     total += discordEmbedSize(e);
   });
   if (total > L.total) out.push(`embeds total ${total} > ${L.total}`);

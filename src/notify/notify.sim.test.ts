@@ -151,3 +151,58 @@ describe('against the Slack simulator', () => {
     expect(slack.messages().filter((m) => m.webhook === url)).toHaveLength(1);
   });
 });
+
+describe('Apprise URLs with options, against the Discord and Slack simulators', () => {
+  it('discord://botname@id/token?… : name, tts, pings, no footer, text or embeds, into the thread, on /api/v10', async () => {
+    const hook = discord.createWebhook();
+    const [parsed] = channelsSchema.parse([`discord://Campus@${hook.id}/${hook.token}?tts=yes&ping=123456789&thread=987654321&footer=no`]);
+    const [config] = channelsSchema.parse([{ ...parsed, url: hook.url }]);
+    const outbox = createOutbox({ dir: await tmp(), channels: [createChannel(config!)], redact: (s) => s });
+    discord.resetLog();
+    await outbox.enqueue(createAlert({ kind: 'sync.failed', instance: 'alice', title: 'Sync failed', text: 'ECAL 503' }));
+    expect(await outbox.drain()).toMatchObject({ sent: 1 });
+    expect(discord.requests[0]).toMatchObject({ path: `/api/v10/webhooks/${hook.id}/${hook.token}`, query: { thread_id: '987654321' } });
+    const body = discord.messages().filter((m) => m.webhookId === hook.id)[0]?.body as Record<string, any>;
+    expect(body).toMatchObject({ username: 'Campus', tts: true, allowed_mentions: { parse: [], users: ['123456789'] } });
+    expect(body['content']).toBe('<@123456789>');
+    // A thread switches Apprise to markdown: embeds, here without the footer (footer=no).
+    expect(body['embeds'][0].title).toBe('Sync failed');
+    expect(body['embeds'][0].footer).toBeUndefined();
+
+    const plain = discord.createWebhook();
+    const [p2] = channelsSchema.parse([`discord://${plain.id}/${plain.token}`]);
+    const [c2] = channelsSchema.parse([{ ...p2, url: plain.url }]);
+    const o2 = createOutbox({ dir: await tmp(), channels: [createChannel(c2!)], redact: (s) => s });
+    await o2.enqueue(createAlert({ kind: 'sync.failed', instance: 'alice', title: 'Sync failed', text: 'ECAL 503' }));
+    expect(await o2.drain()).toMatchObject({ sent: 1 });
+    // Apprise's default format for Discord is text: the message is content, no embed.
+    expect(discord.messages().filter((m) => m.webhookId === plain.id)[0]?.body).toMatchObject({ content: 'Sync failed\nECAL 503', embeds: [] });
+  });
+
+  it('slack://xoxb-…/#a/#b posts to each channel through chat.postMessage; an unknown channel disables', async () => {
+    const token = slack.createBot(['alerts', 'ops']);
+    const [parsed] = channelsSchema.parse([`slack://${token}/#alerts/#ops`]);
+    const [config] = channelsSchema.parse([{ ...parsed, apiUrl: `${slack.url}/api` }]);
+    const outbox = createOutbox({ dir: await tmp(), channels: [createChannel(config!)], redact: makeRedactor(notifySecrets([config!])) });
+    await outbox.enqueue(createAlert({ kind: 'slot.new', instance: 'alice', title: 'New slot', text: 'Tuesday 9:00' }));
+    expect(await outbox.drain()).toMatchObject({ sent: 1 });
+    expect(slack.botMessages().filter((m) => m.token === token).map((m) => m.channel)).toEqual(['#alerts', '#ops']);
+    const [gone] = channelsSchema.parse([{ ...channelsSchema.parse([`slack://${token}/#nowhere`])[0], apiUrl: `${slack.url}/api` }]);
+    const o2 = createOutbox({ dir: await tmp(), channels: [createChannel(gone!)], redact: makeRedactor(notifySecrets([gone!])) });
+    await o2.enqueue(createAlert({ kind: 'slot.new', instance: 'alice', title: 'x', text: 'x' }));
+    expect(await o2.drain()).toMatchObject({ failed: 1 });
+    const reason = (await o2.disabledChannels())[0]?.reason ?? '';
+    expect(reason).toContain('channel_not_found');
+    expect(reason).not.toContain(token);
+  });
+
+  it('the native Slack webhook URL with a channel target sends the channel override', async () => {
+    const url = slack.createWebhook();
+    const [parsed] = channelsSchema.parse([`https://hooks.slack.com/services/T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7/?to=%23alerts`]);
+    const [config] = channelsSchema.parse([{ ...parsed, url }]);
+    const outbox = createOutbox({ dir: await tmp(), channels: [createChannel(config!)], redact: (s) => s });
+    await outbox.enqueue(createAlert({ kind: 'slot.new', instance: 'alice', title: 'x', text: 'x' }));
+    expect(await outbox.drain()).toMatchObject({ sent: 1 });
+    expect(slack.messages().filter((m) => m.webhook === url)[0]?.body).toMatchObject({ channel: '#alerts' });
+  });
+});

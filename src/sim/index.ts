@@ -43,3 +43,9 @@ export {
   type GatewayLogEntry,
 } from './discord-gateway.js';
 export { startSlackSim, type SlackSim, type SlackSimOptions, type SlackSimMessage } from './slack.js';
+export { startWebhookReceiverSim, type WebhookReceiverSim, type WebhookReceived } from './webhook-receiver.js';
+export { startNtfySim, type NtfySim, type NtfyMessage } from './ntfy.js';
+export { startGotifySim, type GotifySim, type GotifyMessage } from './gotify.js';
+export { startTelegramSim, type TelegramSim, type TelegramMessage } from './telegram.js';
+export { startPushoverSim, type PushoverSim, type PushoverMessage } from './pushover.js';
+export { startMatrixSim, type MatrixSim, type MatrixMessage } from './matrix.js';

@@ -20,6 +20,14 @@ export interface SlackSim {
   url: string;
   /** A registered webhook: the full URL `${url}/services/T…/B…/X…`. */
   createWebhook(): string;
+  /**
+   * A bot token (xoxb-…) that may post to these channels through `POST /api/chat.postMessage`
+   * (api.slack.com/methods/chat.postMessage: Bearer token, JSON {channel, text, blocks}; answers 200
+   * `{ok:true,channel,ts}` or `{ok:false,error}` — invalid_auth, channel_not_found, not_in_channel).
+   */
+  createBot(channels: string[]): string;
+  /** Messages posted by bots: channel as the client named it. */
+  botMessages(): { token: string; channel: string; body: any }[];
   /** Afterwards 410 `channel_is_archived`. */
   archive(webhookUrl: string): void;
   /** Afterwards 403 `invalid_token`. */
@@ -87,7 +95,24 @@ export async function startSlackSim(opts: SlackSimOptions = {}): Promise<SlackSi
     hooks.set(path, state);
   };
 
+  const bots = new Map<string, Set<string>>();
+  const botStored: { token: string; channel: string; body: unknown }[] = [];
+  const postMessage = (c: SimCall): SimAnswer => {
+    const inj = injected.shift();
+    if (inj) return inj;
+    const token = (c.headers['authorization'] ?? '').replace(/^Bearer /, '');
+    const channels = bots.get(token);
+    if (!channels) return { status: 200, json: { ok: false, error: 'invalid_auth' } };
+    const body = (c.body ?? {}) as { channel?: unknown };
+    const channel = typeof body.channel === 'string' ? body.channel : '';
+    if (!channels.has(channel.replace(/^#/, ''))) return { status: 200, json: { ok: false, error: 'channel_not_found' } };
+    if (!isValidMessage(body)) return { status: 200, json: { ok: false, error: 'no_text' } };
+    botStored.push({ token, channel, body });
+    return { status: 200, json: { ok: true, channel: `C${randomString(ALNUM, 8)}`, ts: `${Date.now() / 1000}` } };
+  };
+
   const route = (c: SimCall): SimAnswer => {
+    if (c.method === 'POST' && c.path === '/api/chat.postMessage') return postMessage(c);
     if (!c.path.startsWith('/services/')) return plain(404, 'no_service');
     const state = hooks.get(c.path);
     if (state === undefined) return plain(404, 'channel_not_found');
@@ -106,6 +131,12 @@ export async function startSlackSim(opts: SlackSimOptions = {}): Promise<SlackSi
   base = server.url;
   return {
     url: base,
+    createBot: (channels) => {
+      const token = `xoxb-${randomString(ALNUM, 10)}-${randomString(ALNUM_MIXED, 24)}`;
+      bots.set(token, new Set(channels.map((ch) => ch.replace(/^#/, ''))));
+      return token;
+    },
+    botMessages: () => botStored.map((m) => ({ ...m, body: m.body })),
     createWebhook: () => {
       const path = `/services/T${randomString(ALNUM, 8)}/B${randomString(ALNUM, 10)}/${randomString(ALNUM_MIXED, 24)}`;
       hooks.set(path, 'active');

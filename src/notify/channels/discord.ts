@@ -1,7 +1,7 @@
 import type { AxiosInstance } from 'axios';
 import { RemoteError, TransientError, makeRedactor } from '../../lib/index.js';
 import { ChannelTransientError, PermanentChannelError, type Channel, type SendProgress } from '../channel.js';
-import { renderDiscord, type Alert } from '../message.js';
+import { renderDiscord, renderDiscordText, type Alert, type DiscordMessage } from '../message.js';
 import { createHttp, MAX_RETRY_AFTER_MS, parseRetryAfterHeader, postJson, snippet, type HttpAnswer } from './http.js';
 
 export const DISCORD_USER_AGENT = 'DiscordBot (https://github.com/campus-sync, 0.1)';
@@ -62,8 +62,9 @@ async function sendAll(
   alert: Alert,
   progress: SendProgress | undefined,
   post: (body: unknown) => Promise<void>,
+  render: (alert: Alert) => DiscordMessage[] = renderDiscord,
 ): Promise<void> {
-  const messages = renderDiscord(alert);
+  const messages = render(alert);
   for (let i = progress?.done ?? 0; i < messages.length; i++) {
     await post(messages[i]);
     await progress?.markDone(i + 1);
@@ -88,25 +89,72 @@ export function discordWebhookPostUrl(url: string): string {
   return parsed.toString();
 }
 
-export interface DiscordWebhookChannelOptions {
+/** Apprise's Discord options (apprise/plugins/discord.py), as the config schema holds them. */
+export interface DiscordWebhookOptions {
+  botname?: string;
+  avatar?: boolean;
+  avatarUrl?: string;
+  tts?: boolean;
+  footer?: boolean;
+  thread?: string;
+  format?: 'markdown' | 'text';
+  href?: string;
+  ping?: string[];
+  flags?: number;
+}
+
+export interface DiscordWebhookChannelOptions extends DiscordWebhookOptions {
   name: string;
   url: string;
   http?: AxiosInstance;
   timeoutMs?: number;
 }
 
+/** The options applied to each rendered message: name, avatar, tts, flags, link, footer and the pings asked for. */
+export function applyDiscordOptions(messages: DiscordMessage[], o: DiscordWebhookOptions): DiscordMessage[] {
+  const users = (o.ping ?? []).filter((p) => /^\d+$/.test(p));
+  const roles = (o.ping ?? []).filter((p) => p.startsWith('&')).map((p) => p.slice(1));
+  const everyone = (o.ping ?? []).filter((p) => p === 'everyone' || p === 'here');
+  const mentions = [...users.map((u) => `<@${u}>`), ...roles.map((r) => `<@&${r}>`), ...everyone.map((e) => `@${e}`)].join(' ');
+  return messages.map((m, i) => {
+    const out: DiscordMessage = { ...m, embeds: m.embeds.map((e) => ({ ...e })) };
+    if (o.botname) out.username = o.botname;
+    // discord.py: avatar=no sends none; avatar_url replaces Apprise's own image (we have none to send).
+    if (o.avatar !== false && o.avatarUrl) out.avatar_url = o.avatarUrl;
+    if (o.tts) out.tts = true;
+    if (o.flags !== undefined) out.flags = o.flags;
+    if (o.footer === false) for (const e of out.embeds) delete e.footer;
+    if (o.href && i === 0 && out.embeds[0]) out.embeds[0].url = o.href;
+    if (mentions && i === 0) {
+      out.content = out.content ? `${mentions}\n${out.content}` : mentions;
+      // Only the mentions the config names may ping; a course title never can.
+      out.allowed_mentions = { parse: everyone.length > 0 ? ['everyone'] : [], users, roles };
+    }
+    return out;
+  });
+}
+
 export function createDiscordWebhookChannel(opts: DiscordWebhookChannelOptions): Channel {
   const http = opts.http ?? createHttp(opts.timeoutMs);
-  const url = discordWebhookPostUrl(opts.url);
+  const postUrl = new URL(discordWebhookPostUrl(opts.url));
+  // discord.py posts into a thread with the thread_id query parameter.
+  if (opts.thread) postUrl.searchParams.set('thread_id', opts.thread);
+  const url = postUrl.toString();
+  const render = (alert: Alert): DiscordMessage[] => applyDiscordOptions(opts.format === 'text' ? renderDiscordText(alert) : renderDiscord(alert), opts);
   const redact = makeRedactor([opts.url, url, ...opts.url.split('/').slice(-1)]);
   const what = `Discord webhook "${opts.name}"`;
   return {
     name: opts.name,
     type: 'discord-webhook',
     send: (alert, progress) =>
-      sendAll(alert, progress, async (body) => {
-        checkDiscordAnswer(await postJson(http, url, body, what, redact), what, redact);
-      }),
+      sendAll(
+        alert,
+        progress,
+        async (body) => {
+          checkDiscordAnswer(await postJson(http, url, body, what, redact), what, redact);
+        },
+        render,
+      ),
   };
 }
 

@@ -13,9 +13,38 @@ beforeAll(async () => {
 afterAll(() => fake.close());
 
 describe('JSON webhook channel', () => {
-  it('POSTs the Apprise json:// shape', async () => {
+  it('POSTs the Apprise json:// shape (custom_json.py: version, title, message, attachments, type)', async () => {
     await createWebhookChannel({ name: 'h', url: `${fake.url}/hook` }).send(alert);
-    expect(JSON.parse(fake.received.at(-1)?.body ?? '')).toEqual({ version: '1.0', title: 'Sync back', message: 'All good', type: 'success' });
+    expect(JSON.parse(fake.received.at(-1)?.body ?? '')).toEqual({ version: '1.0', title: 'Sync back', message: 'All good', attachments: [], type: 'success' });
+  });
+
+  it('sends + items as headers, - items as query parameters, : items as payload fields, with the method and basic auth', async () => {
+    const url = fake.url.replace('http://', 'http://bob:s3cret-pass@');
+    await createWebhookChannel({
+      name: 'h',
+      url: `${url}/hook`,
+      method: 'PUT',
+      headers: { 'X-Token': 'abc' },
+      params: { key: 'v 1' },
+      payload: { message: 'text', type: '', extra: 'x' },
+    }).send(alert);
+    const got = fake.received.at(-1);
+    expect(got).toMatchObject({ method: 'PUT', path: '/hook?key=v+1' });
+    expect(got?.headers['x-token']).toBe('abc');
+    expect(got?.headers['authorization']).toBe(`Basic ${Buffer.from('bob:s3cret-pass').toString('base64')}`);
+    expect(JSON.parse(got?.body ?? '')).toEqual({ version: '1.0', title: 'Sync back', text: 'All good', attachments: [], extra: 'x' });
+  });
+
+  it('form:// posts a form (a GET puts it in the query) and xml:// a SOAP envelope, version 1.1', async () => {
+    await createWebhookChannel({ name: 'f', url: `${fake.url}/f`, format: 'form' }).send(alert);
+    expect(fake.received.at(-1)?.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(Object.fromEntries(new URLSearchParams(fake.received.at(-1)?.body))).toEqual({ version: '1.0', title: 'Sync back', message: 'All good', type: 'success' });
+    await createWebhookChannel({ name: 'f', url: `${fake.url}/f`, format: 'form', method: 'GET' }).send(alert);
+    expect(fake.received.at(-1)?.path).toBe('/f?version=1.0&title=Sync+back&message=All+good&type=success');
+    await createWebhookChannel({ name: 'x', url: `${fake.url}/x`, format: 'xml', payload: { 'bad name!': 'v' } }).send(alert);
+    const xml = fake.received.at(-1)?.body ?? '';
+    expect(fake.received.at(-1)?.headers['content-type']).toBe('application/xml');
+    expect(xml).toContain('<soapenv:Body><Notification><version>1.1</version><title>Sync back</title><message>All good</message><type>success</type><badname>v</badname></Notification>');
   });
 
   it('maps 5xx/429 to retry, 404/410/401 to a disabled channel, other 4xx and redirects to a refused alert', async () => {
