@@ -12,6 +12,8 @@ export const ALERT_KINDS = [
   'deletion.guarded',
   /** A class coming soon moved, was cancelled or added, or changed room or teacher (worker/changes.ts). */
   'timetable.changed',
+  /** `changes.digest`: once a day at that local time, tomorrow's classes (worker/digest.ts). */
+  'timetable.digest',
   'test',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
@@ -19,7 +21,8 @@ export type AlertKind = (typeof ALERT_KINDS)[number];
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
-const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
+/** A local time of day, 24 h (quiet hours, the timetable digest). */
+export const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 

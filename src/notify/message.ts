@@ -20,6 +20,7 @@ const SEVERITY_OF: Record<AlertKind, Severity> = {
   'deletion.guarded': 'warning',
   // Info by default; the alert itself says warning when a class within 24 h is cancelled or moved.
   'timetable.changed': 'info',
+  'timetable.digest': 'info',
   test: 'info',
 };
 

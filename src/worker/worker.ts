@@ -7,6 +7,7 @@ import { createSlotWatcher, type SlotWatcher } from '../slots/index.js';
 import { alertsForRun, initialAlertMemory } from './alerts.js';
 import { changeAlert } from './change-alert.js';
 import { detectChanges, nextBaseline, snapshotOf } from './changes.js';
+import { classesOfNextDay, DIGEST_CHECK_MS, digestAlert, digestDue } from './digest.js';
 import { createErrorFile, ERRORS_FILE } from './error-file.js';
 import { FOREIGN_LOCK_STALE_MS, LOCK_REFRESH_MS, LockedError } from './lock.js';
 import { recoverInstanceFiles } from './instance-files.js';
@@ -63,6 +64,8 @@ export interface Worker {
   done: Promise<void>;
   /** With `runOnce`: whether the cycle's sync and every slot check succeeded (read after `done`). */
   cycleSucceeded(): boolean;
+  /** Sends the `changes.digest` message if it is due (a timer calls this too); true when one was queued. */
+  checkDigest(): Promise<boolean>;
 }
 
 export function startWorker(opts: WorkerOptions): Worker {
@@ -99,12 +102,21 @@ export function startWorker(opts: WorkerOptions): Worker {
     await outbox.enqueue(createAlert(input, clock));
   };
 
+  /** state.json is read, changed and written by the run's alerts and by the digest: one at a time, never interleaved. */
+  let stateOps: Promise<unknown> = Promise.resolve();
+  const serialState = <T>(fn: () => Promise<T>): Promise<T> => {
+    const p = stateOps.then(fn, fn);
+    stateOps = p.catch(() => undefined);
+    return p;
+  };
+
   /**
    * After each sync: the transition alerts and the timetable-change alert, with what to remember kept in state.json
    * only once they are queued. Changes are looked for after a successful run only, and never while the deletion
    * guard holds (an empty or suspicious timetable is one guard message, not a flood of "cancelled").
    */
-  const afterRun = async (result: RunResult): Promise<void> => {
+  const afterRun = (result: RunResult): Promise<void> => serialState(() => afterRunNow(result));
+  const afterRunNow = async (result: RunResult): Promise<void> => {
     if (!outbox) return;
     const state = await loadState(opts.dir, logger);
     const { next, alerts } = alertsForRun(state.alerts ?? initialAlertMemory(), result.record);
@@ -124,6 +136,28 @@ export function startWorker(opts: WorkerOptions): Worker {
     for (const a of alerts) await alert(a);
     await saveState(opts.dir, { ...(await loadState(opts.dir, logger)), alerts: next, ...(changes ? { changes } : {}) });
   };
+
+  /**
+   * `changes.digest`: from that local time until midnight, once per day (the day handled is kept in state.json), one
+   * message with tomorrow's classes from the last successful run's timetable; nothing on a day before a day off.
+   * Before the first successful sync there is no timetable to tell: it stays due until there is one.
+   */
+  let digestTimer: NodeJS.Timeout | undefined;
+  const checkDigest = (): Promise<boolean> =>
+    serialState(async () => {
+      const at = config.changes.digest;
+      if (!outbox || !at || !syncsTimetable) return false;
+      const saved = await loadState(opts.dir, logger);
+      const day = digestDue(clock.now(), config.timezone, at, saved.digest?.lastDay);
+      if (day === null || saved.changes === undefined) return false;
+      const classes = classesOfNextDay(saved.changes.baseline, day, config.timezone);
+      const message = digestAlert(config.name, day, classes, { zone: config.timezone, locale: config.locale });
+      if (message) await alert(message);
+      logger.info(message ? `digest: tomorrow's ${classes.length} class(es) announced` : 'digest: no class tomorrow, nothing to send');
+      await saveState(opts.dir, { ...(await loadState(opts.dir, logger)), digest: { lastDay: day } });
+      return message !== null;
+    });
+  const checkDigestLogged = (): Promise<unknown> => checkDigest().catch((err: unknown) => logger.error(`cannot send the digest: ${describeError(err)}`));
 
   const slotTasks: ScheduledTask[] = [];
   // A failing watcher writes errors.log when it starts failing or fails differently, not at every check:
@@ -225,6 +259,8 @@ export function startWorker(opts: WorkerOptions): Worker {
       if (r.outcome === 'success') logger.info(line);
       else logger.error(`${line}${r.error ? ` — ${r.error}` : ''}`);
       await afterRun(result).catch((err: unknown) => logger.error(`cannot queue the run's alerts: ${describeError(err)}`));
+      // A run that ends after the digest time (or the first one that gives a timetable) sends a digest still due.
+      await checkDigestLogged();
       opts.onRunFinished?.(result);
       return result;
     } catch (err) {
@@ -265,6 +301,11 @@ export function startWorker(opts: WorkerOptions): Worker {
     });
   } else {
     outbox?.start(OUTBOX_DRAIN_MS);
+    if (config.changes.digest && outbox && syncsTimetable) {
+      void checkDigestLogged();
+      digestTimer = setInterval(() => void checkDigestLogged(), DIGEST_CHECK_MS);
+      digestTimer.unref();
+    }
     for (const entry of slotWatchers) {
       slotTasks.push(cron.schedule(entry.config.schedule, () => void checkSlots(entry), { timezone: config.timezone, name: `${config.name}:${entry.config.name}` }));
       if (config.runOnStart) void checkSlots(entry);
@@ -290,12 +331,15 @@ export function startWorker(opts: WorkerOptions): Worker {
     trigger,
     done,
     cycleSucceeded: () => runOnceOk,
+    checkDigest,
     async stop(graceMs = SHUTDOWN_GRACE_MS) {
       if (state === 'stopping' || state === 'stopped') {
         await done;
         return true;
       }
       clearTimeout(refusedRetry);
+      clearInterval(digestTimer);
+      await stateOps;
       await task?.destroy();
       for (const t of slotTasks) await t.destroy();
       const running = inFlight;

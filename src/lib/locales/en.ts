@@ -15,4 +15,11 @@ export const en: Catalogue = {
     more_one: '… and {{count}} more change',
     more_other: '… and {{count}} more changes',
   },
+  digest: {
+    title_one: '{{instance}}: tomorrow, {{day}}, one class',
+    title_other: '{{instance}}: tomorrow, {{day}}, {{count}} classes',
+    line: '{{hours}} {{title}} (room {{room}})',
+    lineNoRoom: '{{hours}} {{title}}',
+    room: 'room {{room}}',
+  },
 };

@@ -13,4 +13,11 @@ export const fr = {
     more_one: '… et {{count}} autre changement',
     more_other: '… et {{count}} autres changements',
   },
+  digest: {
+    title_one: '{{instance}} : demain, {{day}}, un cours',
+    title_other: '{{instance}} : demain, {{day}}, {{count}} cours',
+    line: '{{hours}} {{title}} (salle {{room}})',
+    lineNoRoom: '{{hours}} {{title}}',
+    room: 'salle {{room}}',
+  },
 } as const;
