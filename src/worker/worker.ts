@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { InstanceConfig } from '../config/index.js';
-import { describeError, makeRedactor, systemClock, writeFileAtomic, type Clock, type Logger } from '../lib/index.js';
+import { describeError, formatWhen, makeRedactor, systemClock, translator, writeFileAtomic, type Clock, type Logger } from '../lib/index.js';
 import { createAlert, createChannel, createOutbox, type NewAlert, type Outbox } from '../notify/index.js';
 import { createSlotWatcher, type SlotWatcher } from '../slots/index.js';
 import { alertsForRun, initialAlertMemory } from './alerts.js';
@@ -99,7 +99,8 @@ export function startWorker(opts: WorkerOptions): Worker {
       : null;
   const alert = async (input: NewAlert): Promise<void> => {
     if (!outbox) return;
-    await outbox.enqueue(createAlert(input, clock));
+    // The config's language for the words the renderers add (a booking link, a quiet-hours summary, dates).
+    await outbox.enqueue(createAlert({ locale: config.locale, ...input }, clock));
   };
 
   /** state.json is read, changed and written by the run's alerts and by the digest: one at a time, never interleaved. */
@@ -119,7 +120,7 @@ export function startWorker(opts: WorkerOptions): Worker {
   const afterRunNow = async (result: RunResult): Promise<void> => {
     if (!outbox) return;
     const state = await loadState(opts.dir, logger);
-    const { next, alerts } = alertsForRun(state.alerts ?? initialAlertMemory(), result.record);
+    const { next, alerts } = alertsForRun(state.alerts ?? initialAlertMemory(), result.record, { locale: config.locale });
     let changes = state.changes;
     if (result.record.outcome === 'success' && result.record.guard?.held !== true) {
       const window = { now: clock.now(), horizonDays: config.changes.horizonDays };
@@ -181,10 +182,11 @@ export function startWorker(opts: WorkerOptions): Worker {
         await alert({
           kind: 'slot.new',
           instance: config.name,
-          title: `${result.fresh.length} new slot(s): ${entry.config.name}`,
-          text: result.fresh.map((s) => s.label).join('\n'),
+          title: translator(config.locale)('alerts.slots', { instance: config.name, count: result.fresh.length, watcher: entry.config.name }),
+          // The slot's own label is French; the alert speaks the config's language, in its zone.
+          text: result.fresh.map((s) => formatWhen(s.start, config.timezone, config.locale)).join('\n'),
           ...(entry.config.bookingUrl ? { url: entry.config.bookingUrl } : {}),
-          slots: result.fresh.map((s) => ({ label: s.label, start: s.start, ...(s.bookingUrl ?? entry.config.bookingUrl ? { bookingUrl: s.bookingUrl ?? entry.config.bookingUrl } : {}) })),
+          slots: result.fresh.map((s) => ({ label: formatWhen(s.start, config.timezone, config.locale), start: s.start, ...(s.bookingUrl ?? entry.config.bookingUrl ? { bookingUrl: s.bookingUrl ?? entry.config.bookingUrl } : {}) })),
         });
       }
       await result.commit();
