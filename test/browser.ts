@@ -29,8 +29,8 @@ export function describeWithBrowser(name: string, body: () => void): void {
 
 export interface BrowserSession {
   browser: Browser;
-  /** A fresh context (own cookies) at a viewport; pages opened from it share it. */
-  context(viewport?: { width: number; height: number }): Promise<BrowserContext>;
+  /** A fresh context (own cookies) at a viewport, in a browser language (Accept-Language) when given. */
+  context(viewport?: { width: number; height: number }, opts?: { locale?: string }): Promise<BrowserContext>;
   close(): Promise<void>;
 }
 
@@ -45,8 +45,8 @@ export async function launchBrowser(): Promise<BrowserSession> {
   const contexts: BrowserContext[] = [];
   return {
     browser,
-    async context(viewport = DESKTOP) {
-      const c = await browser.newContext({ viewport });
+    async context(viewport = DESKTOP, opts = {}) {
+      const c = await browser.newContext({ viewport, ...(opts.locale ? { locale: opts.locale } : {}) });
       contexts.push(c);
       return c;
     },

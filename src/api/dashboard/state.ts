@@ -170,9 +170,10 @@ async function watcherView(dataDir: string, instance: InstanceConfig, w: Instanc
     if (e.goneSince === undefined && Date.parse(e.start) >= now.getTime()) current.push({ start: e.start });
   }
   current.sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
-  // The worker titles a slot alert `<n> new slot(s): <watcher>`; the journal keeps the title as the summary.
-  const suffix = `: ${w.name}`;
-  const fromStore = alerts.filter((a) => a.kind === 'slot.new' && a.summary.endsWith(suffix)).reduce<string | null>((acc, a) => latest(acc, a.createdAt), null);
+  // The worker titles a slot alert `… (<watcher>)` in the config's language (before: `<n> new slot(s): <watcher>`);
+  // the journal keeps the title as the summary.
+  const ofWatcher = (summary: string): boolean => summary.endsWith(` (${w.name})`) || summary.endsWith(`: ${w.name}`);
+  const fromStore = alerts.filter((a) => a.kind === 'slot.new' && ofWatcher(a.summary)).reduce<string | null>((acc, a) => latest(acc, a.createdAt), null);
   return {
     name: w.name,
     provider: w.provider,
