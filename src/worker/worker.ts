@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { InstanceConfig } from '../config/index.js';
+import { recordRecentChanges, RECENT_CHANGES_FILE } from '../instance/index.js';
 import { describeError, formatWhen, makeRedactor, systemClock, translator, writeFileAtomic, type Clock, type Logger } from '../lib/index.js';
 import { createAlert, createChannel, createOutbox, type NewAlert, type Outbox } from '../notify/index.js';
 import { createSlotWatcher, type SlotWatcher } from '../slots/index.js';
@@ -122,6 +123,7 @@ export function startWorker(opts: WorkerOptions): Worker {
     const state = await loadState(opts.dir, logger);
     const { next, alerts } = alertsForRun(state.alerts ?? initialAlertMemory(), result.record, { locale: config.locale });
     let changes = state.changes;
+    let announced: ReturnType<typeof detectChanges> = [];
     if (result.record.outcome === 'success' && result.record.guard?.held !== true) {
       const window = { now: clock.now(), horizonDays: config.changes.horizonDays };
       const current = result.events.map(snapshotOf);
@@ -131,11 +133,14 @@ export function startWorker(opts: WorkerOptions): Worker {
       if (changed) {
         logger.info(`timetable: ${found.length} change(s) in the next ${config.changes.horizonDays} day(s), announced`);
         alerts.push(changed);
+        announced = found;
       }
       changes = { baseline: nextBaseline(current, window) };
     }
     for (const a of alerts) await alert(a);
     await saveState(opts.dir, { ...(await loadState(opts.dir, logger)), alerts: next, ...(changes ? { changes } : {}) });
+    // For the dashboard's "last changes" (instance/recent-changes.ts); a failure here loses only that list.
+    await recordRecentChanges(opts.dir, clock.now(), announced).catch((err: unknown) => logger.warn(`cannot write ${RECENT_CHANGES_FILE}: ${describeError(err)}`));
   };
 
   /**

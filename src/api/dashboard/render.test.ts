@@ -38,6 +38,8 @@ const instance = (over: Partial<InstanceView> = {}): InstanceView => ({
   upcomingMore: 0,
   watchers: [{ name: 'consulat', provider: 'clicrdv', timezone: 'Europe/Paris', slots: [{ start: '2025-03-24T08:30:00.000Z' }], slotCount: 1, checkedAt: '2025-03-20T08:58:00.000Z', lastAlertAt: null }],
   runs: [],
+  lastChanges: [],
+  lastAlerts: [],
   ...over,
 });
 
@@ -139,5 +141,36 @@ describe('Discord reading in the summary', () => {
     expect(renderSummary(state([], [{ channelId: '333', ok: true, problem: null, at: NOW }]), 'en')).toContain('Discord: one channel read');
     expect(renderSummary(state([], [{ channelId: '333', ok: true, problem: null, at: NOW }]), 'fr')).toContain('Discord : un salon lu');
     expect(renderSummary(state([]), 'fr')).not.toContain('Discord');
+  });
+});
+
+describe('last changes and last alerts on a card', () => {
+  const moved = {
+    at: '2025-03-20T08:00:00.000Z',
+    more: 0,
+    changes: [
+      {
+        kind: 'moved' as const,
+        before: { title: 'Réseaux', start: '2025-03-21T07:30:00.000Z', end: '2025-03-21T09:00:00.000Z', room: 'B12', teacher: null },
+        after: { title: 'Réseaux', start: '2025-03-21T09:45:00.000Z', end: '2025-03-21T11:15:00.000Z', room: 'B12', teacher: null },
+        urgent: false,
+      },
+    ],
+  };
+  it('says each announced change as the alert did, in the page language and the instance zone', () => {
+    const html = renderCardLive(instance({ lastChanges: [moved] }), new Date(NOW), 'fr');
+    expect(html).toContain('Derniers changements d’horaires');
+    expect(html).toContain('Réseaux déplacé : ven. 21 mars 08:30–10:00 → 10:45–12:15');
+    expect(renderCardLive(instance({ lastChanges: [moved] }), new Date(NOW), 'en')).toContain('Réseaux moved: Fri 21 Mar 08:30–10:00 → 10:45–12:15');
+    expect(renderCardLive(instance(), new Date(NOW), 'fr')).toContain('Aucun changement annoncé');
+  });
+  it('lists the last alerts with whether they reached their channels, escaped', () => {
+    const html = renderCardLive(
+      instance({ lastAlerts: [{ at: '2025-03-20T08:00:00.000Z', kind: 'timetable.changed', severity: 'info', title: 'alice : un cours <change>', delivery: 'delivered' }] }),
+      new Date(NOW),
+      'fr',
+    );
+    expect(html).toContain('Dernières alertes');
+    expect(html).toContain('<span class="pill delivery-delivered">envoyée</span> <span class="msg">alice : un cours &lt;change&gt;</span>');
   });
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { assetPath } from '../assets.js';
-import { translator, type Locale } from '../../lib/index.js';
+import { describeChange, translator, type Locale } from '../../lib/index.js';
 import { otherLocales } from '../lang.js';
 import { dayKey, formatClock, formatDay, formatDuration, formatTime, formatWhen } from './format.js';
 import { esc } from './html.js';
@@ -145,6 +145,32 @@ function renderWatchers(w: Words, i: InstanceView, now: Date): string {
   return `<section><h3>${esc(t('dashboard.watchers'))}</h3><ul class="watchers">${items.join('')}</ul></section>`;
 }
 
+/** The last timetable changes announced, each as the alert said it, in the page's language and the instance's zone. */
+function renderLastChanges(w: Words, i: InstanceView, now: Date): string {
+  if (!i.timetable) return '';
+  if (i.lastChanges.length === 0) return `<section><h3>${esc(w.t('dashboard.lastChanges'))}</h3><p class="muted small">${esc(w.t('dashboard.noChanges'))}</p></section>`;
+  const time = timeIn(w);
+  const items = i.lastChanges.map(
+    (e) =>
+      `<li><span class="small muted">${time(e.at, i.timezone, now)}</span><ul>` +
+      e.changes.map((c) => `<li${c.urgent ? ' class="urgent"' : ''}>${esc(describeChange(c, i.timezone, w.locale))}</li>`).join('') +
+      (e.more > 0 ? `<li class="muted">${esc(w.t('changes.more', { count: e.more }))}</li>` : '') +
+      `</ul></li>`,
+  );
+  return `<section><h3>${esc(w.t('dashboard.lastChanges'))}</h3><ul class="changes">${items.join('')}</ul></section>`;
+}
+
+/** The last alerts (one line each, whatever the number of channels) and whether they reached their channels. */
+function renderLastAlerts(w: Words, i: InstanceView, now: Date): string {
+  if (i.lastAlerts.length === 0) return '';
+  const time = timeIn(w);
+  const rows = i.lastAlerts.map(
+    (a) =>
+      `<li>${time(a.at, i.timezone, now)} <span class="pill delivery-${a.delivery}">${esc(w.t(`dashboard.delivery.${a.delivery}`))}</span> <span class="msg">${esc(a.title)}</span></li>`,
+  );
+  return `<section><h3>${esc(w.t('dashboard.lastAlerts'))}</h3><ul class="alerts">${rows.join('')}</ul></section>`;
+}
+
 function renderErrors(w: Words, i: InstanceView, now: Date): string {
   if (i.errors.length === 0) return '';
   const time = timeIn(w);
@@ -202,7 +228,9 @@ export function renderCardLive(i: InstanceView, now: Date, locale: Locale): stri
     (facts ? `<dl class="facts">${facts}</dl>` : '') +
     runError +
     renderClasses(w, i, now) +
+    renderLastChanges(w, i, now) +
     renderWatchers(w, i, now) +
+    renderLastAlerts(w, i, now) +
     renderErrors(w, i, now) +
     plot
   );

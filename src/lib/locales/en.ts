@@ -124,6 +124,12 @@ export const en: Catalogue = {
       failed: 'failed',
     },
     lastChanges: 'Last timetable changes',
+    noChanges: 'No change announced since the first sync.',
+    delivery: {
+      delivered: 'sent',
+      pending: 'waiting',
+      failing: 'failing',
+    },
     lastAlerts: 'Last alerts',
     actionBusy: '{{label}}: already in progress for {{name}}',
     actionFailed: '{{label}} failed: {{error}}',

@@ -122,6 +122,12 @@ export const fr = {
       failed: 'échouée',
     },
     lastChanges: 'Derniers changements d’horaires',
+    noChanges: 'Aucun changement annoncé depuis la première synchronisation.',
+    delivery: {
+      delivered: 'envoyée',
+      pending: 'en attente',
+      failing: 'en échec',
+    },
     lastAlerts: 'Dernières alertes',
     actionBusy: '{{label}} : déjà en cours pour {{name}}',
     actionFailed: '{{label}} : échec ({{error}})',
