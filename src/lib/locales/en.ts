@@ -162,4 +162,17 @@ export const en: Catalogue = {
     wrongKey: 'That key is not accepted.',
     enterKey: 'Enter a key.',
   },
+  cli: {
+    runOnce: {
+      plan: 'Plan:',
+      planDry: 'Plan (dry run: nothing is written):',
+      nothing: 'nothing to change',
+      held_one: 'deletions held back: one event kept',
+      held_other: 'deletions held back: {{count}} events kept',
+      planned: '{{create}} to create, {{update}} to update, {{adopt}} to adopt, {{delete}} to delete, {{unchanged}} unchanged',
+      counts: '{{created}} created, {{updated}} updated, {{adopted}} adopted, {{deleted}} deleted, {{unchanged}} unchanged, {{skipped}} skipped, {{failed}} failed',
+      summary_one: '{{name}}: {{status}} — one course; {{counts}} ({{ms}} ms)',
+      summary_other: '{{name}}: {{status}} — {{count}} courses; {{counts}} ({{ms}} ms)',
+    },
+  },
 };

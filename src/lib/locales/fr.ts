@@ -160,4 +160,17 @@ export const fr = {
     wrongKey: 'Cette clé n’est pas acceptée.',
     enterKey: 'Saisissez une clé.',
   },
+  cli: {
+    runOnce: {
+      plan: 'Plan :',
+      planDry: 'Plan (à blanc : rien n’est écrit) :',
+      nothing: 'rien à changer',
+      held_one: 'suppressions retenues : un événement gardé',
+      held_other: 'suppressions retenues : {{count}} événements gardés',
+      planned: '{{create}} à créer, {{update}} à modifier, {{adopt}} à adopter, {{delete}} à supprimer, {{unchanged}} inchangés',
+      counts: '{{created}} créés, {{updated}} modifiés, {{adopted}} adoptés, {{deleted}} supprimés, {{unchanged}} inchangés, {{skipped}} ignorés, {{failed}} en échec',
+      summary_one: '{{name}} : {{status}} — un cours ; {{counts}} ({{ms}} ms)',
+      summary_other: '{{name}} : {{status}} — {{count}} cours ; {{counts}} ({{ms}} ms)',
+    },
+  },
 } as const;
