@@ -29,7 +29,7 @@ export function describeWithBrowser(name: string, body: () => void): void {
 
 export interface BrowserSession {
   browser: Browser;
-  /** A fresh context (own cookies) at a viewport, in a browser language (Accept-Language) when given. */
+  /** A fresh context (own cookies) at a viewport, in a browser language (Accept-Language; en-US unless given). */
   context(viewport?: { width: number; height: number }, opts?: { locale?: string }): Promise<BrowserContext>;
   close(): Promise<void>;
 }
@@ -46,7 +46,8 @@ export async function launchBrowser(): Promise<BrowserSession> {
   return {
     browser,
     async context(viewport = DESKTOP, opts = {}) {
-      const c = await browser.newContext({ viewport, ...(opts.locale ? { locale: opts.locale } : {}) });
+      // Pages follow Accept-Language (French when it names no language we speak): a fixed one keeps tests stable.
+      const c = await browser.newContext({ viewport, locale: opts.locale ?? 'en-US' });
       contexts.push(c);
       return c;
     },
