@@ -157,8 +157,8 @@ describeWithBrowser('the dashboard in a real browser', () => {
     if (root) await rm(root, { recursive: true, force: true });
   });
 
-  async function open(viewport = DESKTOP): Promise<Page> {
-    const page = await (await session.context(viewport)).newPage();
+  async function open(viewport = DESKTOP, locale = 'en-US'): Promise<Page> {
+    const page = await (await session.context(viewport, { locale })).newPage();
     page.on('response', async (res) => {
       if (!res.url().startsWith(base)) return;
       const body = await res.text().catch(() => '');
@@ -202,7 +202,7 @@ describeWithBrowser('the dashboard in a real browser', () => {
     expect(await alice.locator('.badge').first().textContent()).toBe('running');
     expect(await alice.locator('.facts').textContent()).toMatch(/Last run.*success.*\+0 ~0 −0.*24 events.*Next run/s);
     expect(await alice.locator('.errors').textContent()).toContain('MonCampus did not answer (timeout)');
-    expect(await alice.locator('.watcher').textContent()).toMatch(/consulat.*clicrdv.*2 slot\(s\)/s);
+    expect(await alice.locator('.watcher').textContent()).toMatch(/consulat.*clicrdv.*2 slots/s);
     expect(await alice.locator('.watcher .slots li').count()).toBe(2);
     expect(await alice.locator('svg.plot rect.p-ok:not(.p-swatch)').count()).toBe(7);
     expect(await alice.locator('svg.plot rect.p-failed:not(.p-swatch)').count()).toBe(1);
@@ -291,6 +291,50 @@ describeWithBrowser('the dashboard in a real browser', () => {
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(viewport.width);
       await screenshot(page, `dashboard-${name}`);
     }
+  });
+
+  it('speaks French to a French browser at phone width, English on the switch, and keeps the choice', async () => {
+    const page = await open(PHONE, 'fr-FR');
+    await page.goto(`${base}/`);
+    expect(await page.getAttribute('html', 'lang')).toBe('fr');
+    expect(await page.locator('label[for="key"]').textContent()).toBe('Clé d’API');
+    await screenshot(page, 'dashboard-login-phone-fr');
+    await page.locator('#key').fill(DASHBOARD_KEY);
+    await page.keyboard.press('Enter');
+    const alice = card(page, 'alice');
+    await alice.waitFor();
+    expect(await page.getAttribute('html', 'lang')).toBe('fr');
+    expect(await alice.locator('.badge').first().textContent()).toBe('en marche');
+    expect(await alice.locator('.facts').textContent()).toMatch(/Dernière synchro.*réussie.*événements dans l’emploi du temps.*Prochaine synchro/s);
+    expect(await card(page, 'bob').locator('.badge').first().textContent()).toBe('configuration invalide');
+    expect(await page.locator('#live-status').textContent()).toMatch(/^En direct/);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    await screenshot(page, 'dashboard-phone-fr');
+    // The switch: a visible link naming the other language in itself.
+    const toEnglish = page.locator('nav.lang a[hreflang="en"]');
+    expect(await toEnglish.isVisible()).toBe(true);
+    expect(await toEnglish.textContent()).toBe('English');
+    await toEnglish.click();
+    await page.waitForURL(/\?lang=en$/);
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    expect(await card(page, 'alice').locator('.badge').first().textContent()).toBe('running');
+    await screenshot(page, 'dashboard-phone-en');
+    // Kept in a cookie: the plain address stays English, and so do the refreshed fragments.
+    await page.goto(`${base}/`);
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    const before = await page.locator('#updated').getAttribute('datetime');
+    await expect.poll(() => page.locator('#updated').getAttribute('datetime'), { timeout: 15_000 }).not.toBe(before);
+    expect(await card(page, 'alice').locator('.badge').first().textContent()).toBe('running');
+  });
+
+  it('the plot’s scale labels sit inside the picture (none cut off at the left edge), at phone width', async () => {
+    const page = await open(PHONE, 'fr-FR');
+    await login(page);
+    const boxes = await page.$$eval('#card-alice svg.plot text.p-scale', (els) => els.map((e) => ({ x: (e as SVGGraphicsElement).getBBox().x, text: e.textContent })));
+    expect(boxes.length).toBe(6);
+    for (const b of boxes) expect(b.x, b.text ?? '').toBeGreaterThanOrEqual(0);
+    // A round top of the scale: the longest run here is under 3,3 s, so the line says 5 s.
+    expect(boxes.map((b) => b.text)).toContain('5 s');
   });
 
   it('serves no secret: no password, ECAL key, watcher key, webhook token or API key in any page or JSON', async () => {

@@ -29,8 +29,8 @@ export function describeWithBrowser(name: string, body: () => void): void {
 
 export interface BrowserSession {
   browser: Browser;
-  /** A fresh context (own cookies) at a viewport; pages opened from it share it. */
-  context(viewport?: { width: number; height: number }): Promise<BrowserContext>;
+  /** A fresh context (own cookies) at a viewport, in a browser language (Accept-Language; en-US unless given). */
+  context(viewport?: { width: number; height: number }, opts?: { locale?: string }): Promise<BrowserContext>;
   close(): Promise<void>;
 }
 
@@ -45,8 +45,9 @@ export async function launchBrowser(): Promise<BrowserSession> {
   const contexts: BrowserContext[] = [];
   return {
     browser,
-    async context(viewport = DESKTOP) {
-      const c = await browser.newContext({ viewport });
+    async context(viewport = DESKTOP, opts = {}) {
+      // Pages follow Accept-Language (French when it names no language we speak): a fixed one keeps tests stable.
+      const c = await browser.newContext({ viewport, locale: opts.locale ?? 'en-US' });
       contexts.push(c);
       return c;
     },

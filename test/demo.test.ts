@@ -1,8 +1,8 @@
 /**
  * `npm run demo` end to end: the built demo as a user runs it (simulators, configs, the real supervisor
  * with the process runtime, its workers and API), in a temporary demo folder with PORT=0. Waits for the
- * printed dashboard URL, a timetable landing in the simulated ECAL and a slot alert reaching the
- * simulated Discord, and a message written in the reporting channel on the dashboard; then Ctrl+C (SIGINT) must stop it all with exit code 0 and leave no process behind.
+ * printed dashboard URL, a timetable landing in the simulated ECAL, a slot alert and a timetable-change alert
+ * (a class moved in the MonCampus simulator) reaching the simulated Discord; then Ctrl+C (SIGINT) must stop it all with exit code 0 and leave no process behind.
  */
 import { afterAll, beforeAll, describe, it, expect } from 'vitest';
 import { alive, processes, startDemo, type Proc, type RunningDemo } from './demo-helpers.js';
@@ -25,7 +25,10 @@ describe('npm run demo', () => {
     const apiKey = (await demo.waitForOutput(/API key:\s+(\S+)/, 1_000))[1]!;
     await demo.waitForOutput(/alice: \d+ events in ECAL \(\d+ created\)/, 30_000);
     await demo.waitForOutput(/bob: \d+ events in ECAL/, 10_000);
-    await demo.waitForOutput(/Discord #\S+ received: "1 new slot\(s\)/, 30_000);
+    await demo.waitForOutput(/Discord #\S+ received: "\S+ : un nouveau créneau/, 30_000);
+    // A class moved in the MonCampus simulator: the next sync's change alert, in French, on alice's channel.
+    await demo.waitForOutput(/MonCampus: alice's .* moves an hour later/, 30_000);
+    await demo.waitForOutput(/Discord #alice received: "alice : un cours change" .* déplacé : /, 45_000);
 
     // A student's message in the reporting channel reaches the dashboard live (the Gateway simulator), within a second or so.
     const posted = await demo.waitForOutput(/Discord #reporting: (\S+): "([^"]+)"/, 30_000);
@@ -56,7 +59,7 @@ describe('npm run demo', () => {
     expect(demo.output()).toMatch(/stopped: nothing of the demo is left running/);
     expect(tree.filter((p) => alive(p.pid))).toEqual([]);
     expect((await processes()).filter((p) => p.args.includes(demo.dir))).toEqual([]);
-  }, 60_000);
+  }, 150_000);
 
   it('a demo killed with SIGKILL (no handler runs) takes its supervisor, API and workers along', async () => {
     const killed = await startDemo();

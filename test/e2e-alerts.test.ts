@@ -89,11 +89,11 @@ describe('the worker alerts: new slots and login transitions reach Discord, once
     mc.expireSessions(); // a valid session would need no password at all
     await runCli(['worker', 'olga'], env());
     await runCli(['worker', 'olga'], env());
-    const failed = texts().filter((t) => t.includes('login refused'));
+    const failed = texts().filter((t) => t.includes('connexion refusée'));
     expect(failed).toHaveLength(1);
     await write(PASSWORD);
     await runCli(['worker', 'olga'], env());
-    expect(texts().filter((t) => t.includes('login works again'))).toHaveLength(1);
+    expect(texts().filter((t) => t.includes('la connexion fonctionne de nouveau'))).toHaveLength(1);
     for (const t of texts()) {
       expect(t).not.toContain(wrong);
       expect(t).not.toContain(PASSWORD);

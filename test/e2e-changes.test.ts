@@ -3,6 +3,8 @@
  * the MonCampus, ECAL and Discord simulators. A class moved tomorrow is one French message naming it; a class moved
  * in three weeks is nothing; the first sync is a baseline; a change is announced once.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDiscordSim, startEcalSim, startMonCampusSim, type DiscordSim, type EcalSim, type MonCampusSim, type SimCourseSpec } from '../src/sim/index.js';
@@ -72,5 +74,9 @@ describe('timetable-change alerts', () => {
     // The same timetable again: nothing more.
     await runCli(['worker', 'lea'], env());
     expect(discord.messages()).toHaveLength(before + 1);
+    // Kept for the dashboard's "last changes": one announcement, the move.
+    const recent = JSON.parse(await readFile(join(ws.data, 'lea', 'changes.json'), 'utf8')) as { entries: { changes: { kind: string; before: { title: string } }[] }[] };
+    expect(recent.entries).toHaveLength(1);
+    expect(recent.entries[0]?.changes.map((c) => `${c.kind} ${c.before.title}`)).toEqual(['moved Droit des affaires']);
   });
 });

@@ -149,7 +149,7 @@ describe('Cal.com v1 and v2 watchers in a worker with no timetable', () => {
     expect(cal.requests).toHaveLength(2);
     expect(texts()).toHaveLength(1);
     const msg = texts()[0]!;
-    expect(msg).toContain('1 new slot(s): cal-v2');
+    expect(msg).toContain('calvin : un nouveau créneau (cal-v2)');
     expect(msg).toContain(label(newV2.start));
     expect(msg).toContain('https://cal.example/dr-two');
     for (const old of base) expect(msg).not.toContain(label(old.start));
@@ -161,7 +161,7 @@ describe('Cal.com v1 and v2 watchers in a worker with no timetable', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(texts()).toHaveLength(2);
     const msg = texts()[1]!;
-    expect(msg).toContain('2 new slot(s): cal-v1');
+    expect(msg).toContain('calvin : 2 nouveaux créneaux (cal-v1)');
     expect(msg).toContain(label(newV1a.start));
     expect(msg).toContain(label(newV1b.start));
     expect(msg).not.toContain(label(newV2.start));
@@ -181,7 +181,7 @@ describe('Cal.com v1 and v2 watchers in a worker with no timetable', () => {
       await waitFor(() => cal.requests.length >= seenAt + 4, 15_000, 'two more checks per watcher');
       expect(texts()).toHaveLength(3);
       expect(texts()[2]).toContain(label(late.start));
-      expect(texts()[2]).toContain('1 new slot(s): cal-v2');
+      expect(texts()[2]).toContain('calvin : un nouveau créneau (cal-v2)');
     } finally {
       worker.child.kill('SIGTERM');
     }
@@ -239,7 +239,7 @@ describe('a slot that disappears and comes back', () => {
     cal.setSlots([a, b]);
     expect((await cycle(ws, 'rita')).code).toBe(0);
     expect(texts()).toHaveLength(1);
-    expect(texts()[0]).toContain('1 new slot(s): quick');
+    expect(texts()[0]).toContain('rita : un nouveau créneau (quick)');
     expect(texts()[0]).toContain(label(a.start));
     expect(texts()[0]).not.toContain(label(b.start));
 
@@ -366,7 +366,7 @@ describe('quiet hours', () => {
     expect((await cycle(ws, 'quinn')).code).toBe(0);
     expect(quietTexts()).toHaveLength(1);
     const digest = quietTexts()[0]!;
-    expect(digest).toContain('2 alerts held during quiet hours');
+    expect(digest).toContain('2 alertes retenues pendant les heures calmes');
     expect(digest).toContain(label(a.start));
     expect(digest).toContain(label(b.start));
     expect(await pendingDeliveries(ws.data, 'quinn')).toHaveLength(0);
@@ -622,7 +622,7 @@ describe('an Apprise mailtos:// channel string, through a real SMTP server (STAR
     cal = await startCalcomSim({ token: CAL_TOKEN, slots: [] });
     ws = await makeWorkspace();
     const config = (mode: string) =>
-      ['slots:', '  - name: doc', '    provider: calcom', '    eventTypeId: 701', `    token: ${CAL_TOKEN}`, `    url: ${cal.url}`, 'notify:', `  - "${mailUrl(mode)}"`, ''].join('\n');
+      ['locale: en', 'slots:', '  - name: doc', '    provider: calcom', '    eventTypeId: 701', `    token: ${CAL_TOKEN}`, `    url: ${cal.url}`, 'notify:', `  - "${mailUrl(mode)}"`, ''].join('\n');
     await writeConfig(ws, 'mona', config('&mode=starttls'));
     await writeConfig(ws, 'mina', config(''));
   });
@@ -649,7 +649,7 @@ describe('an Apprise mailtos:// channel string, through a real SMTP server (STAR
     expect(smtpStarttls.received).toHaveLength(2);
     const mail = smtpStarttls.received[1]!;
     expect(mail.secure).toBe(true);
-    expect(mail.raw).toContain('Subject: [campus-sync mona] 1 new slot(s): doc');
+    expect(mail.raw).toContain('Subject: [campus-sync mona] mona: one new slot (doc)');
     expect(mail.raw).toContain(DateTime.fromISO(slot.start).setZone(ZONE).toFormat('ccc d LLL yyyy HH:mm'));
     expect(await pendingDeliveries(ws.data, 'mona')).toHaveLength(0);
   });

@@ -89,6 +89,11 @@ describe('run-once against the MonCampus and ECAL simulators', () => {
     // The request floor: an unchanged timetable is one MonCampus request, ECAL is not even listed.
     expect(ecal.requests).toEqual([]);
     expect(r.stdout).toMatch(/steady run: timetable unchanged since the ECAL check of .*listing skipped/);
+    // LANG=fr_*: the same summary in French (cli/locale.ts).
+    const fr = await runCli(['run-once', 'alice'], { ...ws.env, LANG: 'fr_FR.UTF-8', LC_ALL: '', LC_MESSAGES: '' });
+    expect(fr.code, fr.stderr).toBe(0);
+    expect(fr.stdout).toContain('rien à changer');
+    expect(fr.stdout).toMatch(/alice : réussie — \d+ cours ; 0 créés, 0 modifiés/);
   });
 
   it('a moved class is one PUT, a removed class one DELETE', async () => {

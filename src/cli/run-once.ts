@@ -1,7 +1,8 @@
 import { DateTime } from 'luxon';
 import type { PlanAction } from '../ecal/index.js';
-import { createLogger, wantsJson } from '../lib/index.js';
-import { describeEcalCheck, runSync } from '../worker/index.js';
+import { createLogger, translator, wantsJson } from '../lib/index.js';
+import { runSync, type EcalCheck } from '../worker/index.js';
+import { cliLocale } from './locale.js';
 import { EXIT, type Output } from './output.js';
 import { loadInstance } from './resolve.js';
 import type { VerbContext } from './main.js';
@@ -13,24 +14,33 @@ export async function runOnceVerb({ args, values, out }: VerbContext): Promise<n
   const progress = process.stderr.isTTY && !out.json ? progressPrinter() : undefined;
   const verify = values.verify === true;
   const { record, plan } = await runSync({ config, dir, logger, dryRun, verify, ...(progress ? { onProgress: progress } : {}) });
+  // The summary for people speaks LANG's language (cli/locale.ts); the JSON result stays as it is.
+  const t = translator(cliLocale());
   out.result({ ...record, plan: plan ? plan.actions.map(describeAction) : undefined }, () => {
-    if (record.ecalCheck?.kind === 'skipped') out.line(`Plan: ${out.dim('nothing to change (timetable unchanged: ECAL not listed)')}`);
+    if (record.ecalCheck?.kind === 'skipped') out.line(`${t('cli.runOnce.plan')} ${out.dim(t('cli.runOnce.nothing'))}`);
     if (plan) {
-      out.line(dryRun ? 'Plan (dry run: nothing is written):' : 'Plan:');
-      if (plan.actions.length === 0) out.line(out.dim('  nothing to change'));
+      out.line(t(dryRun ? 'cli.runOnce.planDry' : 'cli.runOnce.plan'));
+      if (plan.actions.length === 0) out.line(out.dim(`  ${t('cli.runOnce.nothing')}`));
       for (const a of plan.actions) out.line(`  ${colourAction(out, a)}`);
-      if (plan.guard.held) out.line(out.yellow(`  deletions held back: ${plan.guard.reason ?? ''}`));
+      if (plan.guard.held) out.line(out.yellow(`  ${t('cli.runOnce.held', { count: plan.guard.withheldDeletes })} (${plan.guard.reason ?? ''})`));
     }
     const c = record.counts;
     const counts = dryRun && plan
-      ? `${plan.counts.create} to create, ${plan.counts.update} to update, ${plan.counts.adopt} to adopt, ${plan.counts.delete} to delete, ${plan.counts.unchanged} unchanged`
-      : `${c.created} created, ${c.updated} updated, ${c.adopted} adopted, ${c.deleted} deleted, ${c.unchanged} unchanged, ${c.skipped} skipped, ${c.failed} failed`;
-    const status = record.outcome === 'success' || record.outcome === 'dry-run' ? out.green(record.outcome) : out.red(record.outcome);
-    out.line(`${config.name}: ${status} — ${record.courses} courses; ${counts} (${record.durationMs} ms)`);
-    if (record.ecalCheck) out.line(out.dim(`  ${describeEcalCheck(record.ecalCheck)}`));
+      ? t('cli.runOnce.planned', { create: plan.counts.create, update: plan.counts.update, adopt: plan.counts.adopt, delete: plan.counts.delete, unchanged: plan.counts.unchanged })
+      : t('cli.runOnce.counts', { created: c.created, updated: c.updated, adopted: c.adopted, deleted: c.deleted, unchanged: c.unchanged, skipped: c.skipped, failed: c.failed });
+    const word = t(`dashboard.outcome.${record.outcome}`, { defaultValue: record.outcome });
+    const status = record.outcome === 'success' || record.outcome === 'dry-run' ? out.green(word) : out.red(word);
+    out.line(t('cli.runOnce.summary', { name: config.name, status, count: record.courses, counts, ms: record.durationMs }));
+    if (record.ecalCheck) out.line(out.dim(`  ${ecalCheckLine(record.ecalCheck, t)}`));
     if (record.error) out.line(out.red(`  ${record.phase ?? 'run'}: ${record.error}`));
   });
   return record.outcome === 'success' || record.outcome === 'dry-run' ? EXIT.ok : EXIT.failed;
+}
+
+/** Which kind of run it was (the request floor, worker/ecal-check.ts), in the reader's language. */
+function ecalCheckLine(check: EcalCheck, t: ReturnType<typeof translator>): string {
+  if (check.kind === 'skipped') return t('cli.runOnce.steady', { verifiedAt: check.verifiedAt, next: check.nextVerificationBy });
+  return t('cli.runOnce.fullCheck', { reason: t(`cli.runOnce.checkReason.${check.reason}`) });
 }
 
 function when(iso: string | undefined, zone: string | undefined): string {

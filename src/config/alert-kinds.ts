@@ -9,6 +9,8 @@ export const ALERT_KINDS = [
   'deletion.guarded',
   /** A class coming soon moved, was cancelled or added, or changed room or teacher (worker/changes.ts). */
   'timetable.changed',
+  /** `changes.digest`: once a day at that local time, tomorrow's classes (worker/digest.ts). */
+  'timetable.digest',
   'test',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];

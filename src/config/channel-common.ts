@@ -2,7 +2,8 @@ import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { ALERT_KINDS, SEVERITIES } from './alert-kinds.js';
 
-const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
+/** A local time of day, 24 h (quiet hours, the timetable digest). */
+export const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
 export const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 

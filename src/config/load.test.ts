@@ -611,4 +611,11 @@ describe('locale and changes', () => {
     await expect(parseConfig(`${base}changes:\n  horizonDays: 0\n`, { file: '/x/lea.yml' })).rejects.toThrow(/changes\.horizonDays/);
     await expect(parseConfig(`${base}changes:\n  horizon: 3\n`, { file: '/x/lea.yml' })).rejects.toThrow(/changes\.horizon/);
   });
+
+  it('take a digest time "HH:MM" and refuse anything else, naming the key', async () => {
+    expect((await parseConfig(base, { file: '/x/lea.yml' })).changes.digest).toBeUndefined();
+    expect(await parseConfig(`${base}changes:\n  digest: "20:00"\n`, { file: '/x/lea.yml' })).toMatchObject({ changes: { horizonDays: 7, digest: '20:00' } });
+    await expect(parseConfig(`${base}changes:\n  digest: "8pm"\n`, { file: '/x/lea.yml' })).rejects.toThrow(/changes\.digest.*HH:MM/);
+    await expect(parseConfig(`${base}changes:\n  digest: "24:00"\n`, { file: '/x/lea.yml' })).rejects.toThrow(/changes\.digest/);
+  });
 });

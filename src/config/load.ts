@@ -75,8 +75,8 @@ export interface InstanceConfig {
   ics: { enabled: boolean };
   /** Language of alerts and calendar text (default fr). */
   locale: Locale;
-  /** Timetable-change alerts look this many days ahead (default 7). */
-  changes: { horizonDays: number };
+  /** Timetable-change alerts look this many days ahead (default 7); `digest` "HH:MM": tomorrow's classes daily. */
+  changes: { horizonDays: number; digest?: string };
   /** Slot watchers (empty when the file has none). */
   slots: SlotWatcherConfig[];
   /** Notification channels (empty when the file has none). */
@@ -380,7 +380,7 @@ async function fromNested(data: Record<string, unknown>, ctx: NormaliseContext):
     ...(ecal ? { ecal } : {}),
     ics: { enabled: f.moncampus !== undefined && (f.ics?.enabled ?? true) },
     locale: f.locale ?? DEFAULT_LOCALE,
-    changes: { horizonDays: f.changes?.horizonDays ?? DEFAULT_CHANGE_HORIZON_DAYS },
+    changes: { horizonDays: f.changes?.horizonDays ?? DEFAULT_CHANGE_HORIZON_DAYS, ...(f.changes?.digest ? { digest: f.changes.digest } : {}) },
     slots: f.slots ?? [],
     notify: f.notify ?? [],
     booking,

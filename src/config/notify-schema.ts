@@ -7,6 +7,8 @@ import { gotifyChannelSchema, matrixChannelSchema, ntfyChannelSchema, pushoverCh
 export { ALERT_KINDS, SEVERITIES, type AlertKind, type Severity } from './alert-kinds.js';
 export { quietHoursSchema } from './channel-common.js';
 export * from './push-schemas.js';
+/** A local time of day, 24 h (quiet hours, the timetable digest). */
+export { HHMM } from './channel-common.js';
 
 /** `…/webhooks/<id>/<token>`: the token is what we redact, so the URL has to show where it is. */
 const DISCORD_WEBHOOK_PATH = /\/webhooks\/(\d+)\/([A-Za-z0-9_-]+)\/?$/;

@@ -2,7 +2,7 @@ import { IANAZone } from 'luxon';
 import { validate as isValidCron } from 'node-cron';
 import { z } from 'zod';
 import { LOCALES, parseDurationNs } from '../lib/index.js';
-import { channelsSchema } from './notify-schema.js';
+import { channelsSchema, HHMM } from './notify-schema.js';
 import { bookingSchema } from './booking-schema.js';
 import { slotsSchema } from './slots-schema.js';
 
@@ -219,7 +219,13 @@ export const configFileSchema = z.strictObject({
   /** Language of this config's alerts and of text written into calendars (French first). */
   locale: z.enum(LOCALES).optional(),
   /** Timetable-change alerts: classes within `horizonDays` (default 7) that move, are cancelled or added, change room or teacher. */
-  changes: z.strictObject({ horizonDays: z.number().int().min(1).max(MAX_CHANGE_HORIZON_DAYS).optional() }).optional(),
+  changes: z
+    .strictObject({
+      horizonDays: z.number().int().min(1).max(MAX_CHANGE_HORIZON_DAYS).optional(),
+      /** "HH:MM" in the config's time zone: once a day at that time, one message with tomorrow's classes. */
+      digest: z.string().regex(HHMM, 'must be HH:MM (24 h), such as "20:00"').optional(),
+    })
+    .optional(),
   /** Availability-slot watchers (ClicRDV, Cal.com). */
   slots: slotsSchema.optional(),
   /** Booking tunnel types (`/book/{type}`), served by the API process. */

@@ -8,7 +8,7 @@
  *   node dist/demo/run-demo.js [--docker] [--dir <folder>]   (env: CAMPUS_SYNC_DEMO_DIR, PORT)
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DateTime } from 'luxon';
@@ -159,6 +159,15 @@ async function notServed(page: string): Promise<string> {
   return status === 404 || status === 0 ? `   (not served by this build: ${status === 0 ? 'no answer' : '404'})` : '';
 }
 
+/** Whether an instance's timetable-change baseline is recorded (its state.json, written by its worker). */
+function baselined(instance: string): boolean {
+  try {
+    return readFileSync(join(dirs.data, instance, 'state.json'), 'utf8').includes('"baseline"');
+  } catch {
+    return false;
+  }
+}
+
 /** One look at the simulators per call: what landed in ECAL and Discord, and the next change to make. */
 function watchWorld(): () => void {
   const reportEcal = createEcalReporter(world.students);
@@ -189,9 +198,11 @@ function watchWorld(): () => void {
       const when = world.openSlot(w, slotsOpened++);
       event(`${w.provider === 'clicrdv' ? 'ClicRDV' : 'Cal.com'}: a new slot opens, ${when} (watched by ${key})`);
     }
-    if (now - lastMove >= MOVE_EVERY_MS) {
+    // The first move waits for the first student's baseline (worker/changes.ts, kept in state.json after the first
+    // successful sync): a class moved before it would be part of the baseline, never announced.
+    if ((moves === 0 ? baselined(world.students[0]!.name) : now - lastMove >= MOVE_EVERY_MS)) {
       lastMove = now;
-      event(`MonCampus: ${world.moveClass(++moves)}; the next sync updates it in place`);
+      event(`MonCampus: ${world.moveClass(++moves)}; the next sync updates it in place and announces it`);
     }
   };
 }

@@ -64,13 +64,19 @@ describe('startDemoWorld', () => {
     expect(Object.values(body.data).flat()).toHaveLength(4);
   });
 
-  it("moveClass changes one upcoming class's room in the first student's MonCampus", () => {
+  it("moveClass moves one class of the coming days an hour later, into another room, in the first student's MonCampus", () => {
     const before = world.students[0]!.courses;
     const said = world.moveClass(1);
     const after = world.students[0]!.courses;
-    const changed = after.filter((c, i) => c.room !== before[i]!.room);
+    const changed = after.map((c, i) => ({ c, was: before[i]! })).filter(({ c, was }) => c.room !== was.room);
     expect(changed).toHaveLength(1);
-    expect(changed[0]!.room).toBe('Salle 101(Bâtiment D)');
+    const { c, was } = changed[0]!;
+    expect(c.room).toBe('Salle 101(Bâtiment D)');
+    expect(DateTime.fromISO(c.start).diff(DateTime.fromISO(was.start), 'minutes').minutes).toBe(60);
+    // Inside the change-alert horizon (7 days by default), so the worker announces it.
+    const days = DateTime.fromISO(was.start, { zone: 'Europe/Paris' }).diff(DateTime.fromISO('2026-03-02T10:00', { zone: ZONE }), 'days').days;
+    expect(days).toBeGreaterThan(0);
+    expect(days).toBeLessThan(7);
     expect(said).toContain('Salle 101');
   });
 });

@@ -33,6 +33,8 @@ export const TIMETABLE_SCHEDULE = '*/30 * * * * *';
 export const SLOT_SCHEDULE = '*/5 * * * * *';
 /** About seven weeks of classes from a week ago: a full first sync that still takes seconds. */
 const COURSES_PER_STUDENT = 120;
+/** The demo moves classes of the next few days: inside the default `changes.horizonDays` (7), so the move alerts. */
+const MOVE_WITHIN_DAYS = 5;
 /** Both slot sources are asked this far ahead; every slot the demo opens falls inside. */
 const SLOT_DAYS_AHEAD = 14;
 
@@ -215,14 +217,18 @@ export async function startDemoWorld(opts: { clock?: () => DateTime } = {}): Pro
         return slotTime(k, now).toFormat('ccc d LLL HH:mm');
       },
       moveClass(round) {
-        const nowWall = clock().setZone(ZONE).toFormat("yyyy-MM-dd'T'HH:mm");
-        const upcoming = first.courses.map((c, i) => ({ c, i })).filter(({ c }) => c.start > nowWall);
+        // A class of the coming days (inside the default change-alert horizon, after the next hour), moved an hour
+        // later into another room: the next sync updates it in ECAL and the worker's change alert names it.
+        const from = clock().setZone(ZONE).plus({ hours: 1 }).toFormat("yyyy-MM-dd'T'HH:mm");
+        const until = clock().setZone(ZONE).plus({ days: MOVE_WITHIN_DAYS }).toFormat("yyyy-MM-dd'T'HH:mm");
+        const upcoming = first.courses.map((c, i) => ({ c, i })).filter(({ c }) => c.start > from && c.start < until);
         const pick = upcoming[(round * 7) % Math.max(1, upcoming.length)];
-        if (!pick) return 'no upcoming class to move';
-        const moved = { ...pick.c, room: `Salle ${100 + round}(Bâtiment D)` };
+        if (!pick) return 'no class in the coming days to move';
+        const later = (wall: string): string => DateTime.fromISO(wall, { zone: ZONE }).plus({ hours: 1 }).toFormat("yyyy-MM-dd'T'HH:mm");
+        const moved = { ...pick.c, start: later(pick.c.start), end: later(pick.c.end), room: `Salle ${100 + round}(Bâtiment D)` };
         first.courses = first.courses.map((c, i) => (i === pick.i ? moved : c));
         first.moncampus.setCourses(first.courses);
-        return `${first.name}'s "${pick.c.subject ?? pick.c.title}" on ${pick.c.start.replace('T', ' ')} moves to ${moved.room}`;
+        return `${first.name}'s "${pick.c.subject ?? pick.c.title}" on ${pick.c.start.replace('T', ' ')} moves an hour later to ${moved.room}`;
       },
       close,
     };

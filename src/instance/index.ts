@@ -42,3 +42,4 @@ export {
 export { stateSchema, emptyState, loadState, saveState, type InstanceState } from './state.js';
 export { seenStateSchema, readSlotState, type SeenStateFile } from './slot-state.js';
 export { syncedEventsFileSchema, alertJournalLineSchema } from './reports.js';
+export { readRecentChanges, recordRecentChanges, RECENT_CHANGES_FILE, RECENT_CHANGES_KEPT, type RecentChanges } from './recent-changes.js';

@@ -43,6 +43,8 @@ export const stateSchema = z.object({
   ecalSync: z
     .object({ eventsHash: z.string(), configHash: z.string(), verifiedAt: z.string(), matched: z.boolean() })
     .optional(),
+  /** `changes.digest`: the local day (yyyy-MM-dd) whose digest was last handled, so it goes once a day across restarts. */
+  digest: z.object({ lastDay: z.string() }).optional(),
 });
 export type InstanceState = z.infer<typeof stateSchema>;
 

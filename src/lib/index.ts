@@ -8,6 +8,7 @@ export * from './clock.js';
 export * from './redact.js';
 export * from './logger.js';
 export * from './i18n.js';
+export * from './change-text.js';
 export * from './container-id.js';
 export * from './duration.js';
 export * from './parent-pipe.js';

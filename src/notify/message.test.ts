@@ -151,3 +151,21 @@ describe('other renderers', () => {
     expect(digestAlerts([a])).toBe(a);
   });
 });
+
+describe('the words renderers add follow the alert locale', () => {
+  const clock = fixedClock('2026-12-07T10:00:00Z');
+  const slot = { label: '', start: '2026-12-08T09:30:00+01:00', bookingUrl: 'https://example.org/book' };
+  it('French: date and booking link in French, no English word', () => {
+    const alert = createAlert({ kind: 'slot.new', instance: 'lea', title: 'lea : un nouveau créneau (consulat)', text: '', slots: [slot], locale: 'fr' }, clock);
+    const body = JSON.stringify(renderDiscord(alert));
+    expect(body).toContain('mar. 8 déc. 2026 09:30');
+    expect(body).toContain('[Réserver](https://example.org/book)');
+    expect(body).not.toContain('Book');
+    expect(renderEmail(alert).html).toContain('>Réserver</a>');
+    expect(digestAlerts([alert, { ...alert, id: 'other' }]).title).toBe('2 alertes retenues pendant les heures calmes');
+  });
+  it('absent: English, as before', () => {
+    const alert = createAlert({ kind: 'slot.new', instance: 'lea', title: 't', text: '', slots: [slot] }, clock);
+    expect(JSON.stringify(renderDiscord(alert))).toContain('**Tue 8 Dec 2026 09:30** — [Book](https://example.org/book)');
+  });
+});

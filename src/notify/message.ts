@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
-import type { Clock } from '../lib/index.js';
-import { systemClock } from '../lib/index.js';
+import type { Clock, Locale } from '../lib/index.js';
+import { systemClock, translator } from '../lib/index.js';
 import { ALERT_KINDS, SEVERITIES, type AlertKind, type Severity } from '../config/index.js';
 
 // The kinds and severities are part of the config file's vocabulary (`events`, `minSeverity`): they live in
@@ -20,6 +20,7 @@ const SEVERITY_OF: Record<AlertKind, Severity> = {
   'deletion.guarded': 'warning',
   // Info by default; the alert itself says warning when a class within 24 h is cancelled or moved.
   'timetable.changed': 'info',
+  'timetable.digest': 'info',
   test: 'info',
 };
 
@@ -51,6 +52,8 @@ export interface Alert {
   /** ISO time the event happened. */
   at: string;
   slots?: AlertSlot[];
+  /** Language of the few words renderers add (a booking link, a quiet-hours summary, dates); absent: English. */
+  locale?: Locale;
 }
 
 export type NewAlert = Omit<Alert, 'id' | 'severity' | 'at'> & Partial<Pick<Alert, 'id' | 'severity' | 'at'>>;
@@ -104,11 +107,12 @@ export function digestAlerts(alerts: readonly Alert[]): Alert {
     kind: sameKind ? first.kind : worst.kind,
     severity: worst.severity,
     instance: first.instance,
-    title: `${alerts.length} alerts held during quiet hours`,
+    title: translator(first.locale ?? 'en')('alerts.held', { count: alerts.length }),
     text: lines.join('\n'),
     at: alerts.map((a) => a.at).sort().at(-1) ?? first.at,
   };
   if (slots.length > 0) digest.slots = slots;
+  if (first.locale) digest.locale = first.locale;
   return digest;
 }
 
@@ -143,10 +147,15 @@ export function splitText(text: string, max: number): string[] {
   return out;
 }
 
-function formatStart(start: string): string {
+function formatStart(start: string, locale: Locale | undefined): string {
   const dt = DateTime.fromISO(start, { setZone: true });
-  return dt.isValid ? dt.toFormat('ccc d LLL yyyy HH:mm') : start;
+  return dt.isValid ? dt.setLocale(locale === 'fr' ? 'fr-FR' : 'en-GB').toFormat('ccc d LLL yyyy HH:mm') : start;
 }
+
+/** The word of a booking link, in the alert's language. */
+const bookWord = (locale: Locale | undefined): string => translator(locale ?? 'en')('alerts.book');
+/** A slot's label after its time, when it has one (the worker's slot alerts carry the time only). */
+const labelPart = (label: string): string => (label ? ` ${label}` : '');
 
 function isHttpUrl(u: string | undefined): u is string {
   if (u === undefined) return false;
@@ -216,11 +225,11 @@ const SLOT_LABEL_CHARS = 200;
 /** Booking links longer than this are left out of the line rather than cut (a cut URL is a broken link). */
 const SLOT_URL_CHARS = 1000;
 
-function discordSlotLine(slot: AlertSlot): string {
+function discordSlotLine(slot: AlertSlot, locale: Locale | undefined): string {
   const label = escapeDiscordMarkdown(truncate(slot.label, SLOT_LABEL_CHARS));
-  const when = formatStart(slot.start);
-  const link = isHttpUrl(slot.bookingUrl) && slot.bookingUrl.length <= SLOT_URL_CHARS ? ` — [Book](${slot.bookingUrl})` : '';
-  return `• **${when}** ${label}${link}`;
+  const when = formatStart(slot.start, locale);
+  const link = isHttpUrl(slot.bookingUrl) && slot.bookingUrl.length <= SLOT_URL_CHARS ? ` — [${bookWord(locale)}](${slot.bookingUrl})` : '';
+  return `• **${when}**${labelPart(label)}${link}`;
 }
 
 export function discordEmbedSize(e: DiscordEmbed): number {
@@ -249,7 +258,7 @@ export function renderDiscord(alert: Alert): DiscordMessage[] {
   };
   // Pieces of at most this many chars: even with the longest title and footer, one piece fits the 6000 total.
   const pieceMax = Math.min(DISCORD_LIMITS.description, DISCORD_LIMITS.total - DISCORD_LIMITS.title - footer.text.length - 2);
-  const lines = [...splitText(alert.text, pieceMax), ...(alert.slots ?? []).map(discordSlotLine)].filter((l) => l !== '');
+  const lines = [...splitText(alert.text, pieceMax), ...(alert.slots ?? []).map((s) => discordSlotLine(s, alert.locale))].filter((l) => l !== '');
   for (const line of lines) {
     const e: DiscordEmbed = current ?? newEmbed();
     const desc = e.description ? `${e.description}\n${line}` : line;
@@ -338,17 +347,17 @@ const SLACK_MAX_SLOTS = 15;
 
 const slackEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-function slackSlotLine(slot: AlertSlot): string {
-  const when = formatStart(slot.start);
+function slackSlotLine(slot: AlertSlot, locale: Locale | undefined): string {
+  const when = formatStart(slot.start, locale);
   const label = slackEscape(truncate(slot.label, SLOT_LABEL_CHARS));
-  const link = isHttpUrl(slot.bookingUrl) && slot.bookingUrl.length <= SLOT_URL_CHARS && !/[|<>]/.test(slot.bookingUrl) ? ` <${slot.bookingUrl}|Book>` : '';
-  return `• *${when}* ${label}${link}`;
+  const link = isHttpUrl(slot.bookingUrl) && slot.bookingUrl.length <= SLOT_URL_CHARS && !/[|<>]/.test(slot.bookingUrl) ? ` <${slot.bookingUrl}|${bookWord(locale)}>` : '';
+  return `• *${when}*${labelPart(label)}${link}`;
 }
 
 export function renderSlack(alert: Alert): SlackPayload {
   const icon = alert.severity === 'critical' ? ':rotating_light:' : alert.severity === 'warning' ? ':warning:' : ':information_source:';
   const slots = alert.slots ?? [];
-  const slotLines = slots.slice(0, SLACK_MAX_SLOTS).map(slackSlotLine);
+  const slotLines = slots.slice(0, SLACK_MAX_SLOTS).map((s) => slackSlotLine(s, alert.locale));
   if (slots.length > SLACK_MAX_SLOTS) slotLines.push(`…and ${slots.length - SLACK_MAX_SLOTS} more`);
   const body = truncate([slackEscape(alert.text), ...slotLines].filter(Boolean).join('\n'), SLACK_SECTION_CHARS);
   const blocks: Record<string, unknown>[] = [
@@ -382,15 +391,15 @@ export function renderEmail(alert: Alert): EmailContent {
   const subject = truncate(`[campus-sync ${alert.instance}] ${alert.severity === 'info' ? '' : `${alert.severity.toUpperCase()}: `}${alert.title}`.replace(/[\r\n]+/g, ' '), 200);
   const slots = alert.slots ?? [];
   const textParts = [alert.text];
-  if (slots.length) textParts.push(slots.map((s) => `- ${formatStart(s.start)} ${s.label}${s.bookingUrl ? ` ${s.bookingUrl}` : ''}`).join('\n'));
+  if (slots.length) textParts.push(slots.map((s) => `- ${formatStart(s.start, alert.locale)}${labelPart(s.label)}${s.bookingUrl ? ` ${s.bookingUrl}` : ''}`).join('\n'));
   if (alert.fields?.length) textParts.push(alert.fields.map((f) => `${f.name}: ${f.value}`).join('\n'));
   if (alert.url) textParts.push(alert.url);
   textParts.push(`-- \n${footerText(alert)} · ${alert.kind} · ${alert.at}`);
   const htmlParts = [`<h2>${htmlEscape(alert.title)}</h2>`, `<p>${htmlEscape(alert.text).replace(/\n/g, '<br>')}</p>`];
   if (slots.length) {
     const items = slots.map((s) => {
-      const link = isHttpUrl(s.bookingUrl) ? ` <a href="${htmlEscape(s.bookingUrl)}">Book</a>` : '';
-      return `<li><b>${htmlEscape(formatStart(s.start))}</b> ${htmlEscape(s.label)}${link}</li>`;
+      const link = isHttpUrl(s.bookingUrl) ? ` <a href="${htmlEscape(s.bookingUrl)}">${bookWord(alert.locale)}</a>` : '';
+      return `<li><b>${htmlEscape(formatStart(s.start, alert.locale))}</b>${htmlEscape(labelPart(s.label))}${link}</li>`;
     });
     htmlParts.push(`<ul>${items.join('')}</ul>`);
   }
@@ -421,7 +430,7 @@ export function renderJson(alert: Alert): JsonWebhookPayload {
           ? 'success'
           : 'info';
   const lines = [alert.text];
-  for (const s of alert.slots ?? []) lines.push(`- ${formatStart(s.start)} ${s.label}${s.bookingUrl ? ` ${s.bookingUrl}` : ''}`);
+  for (const s of alert.slots ?? []) lines.push(`- ${formatStart(s.start, alert.locale)}${labelPart(s.label)}${s.bookingUrl ? ` ${s.bookingUrl}` : ''}`);
   for (const f of alert.fields ?? []) lines.push(`${f.name}: ${f.value}`);
   return { version: '1.0', title: alert.title, message: lines.filter(Boolean).join('\n'), type };
 }

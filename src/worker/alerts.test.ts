@@ -48,3 +48,18 @@ describe('alerts on transitions, never once per run', () => {
     expect(kinds([held, held, run({}), changed])).toEqual([['deletion.guarded'], [], [], ['sync.done']]);
   });
 });
+
+describe('alert text in the config locale', () => {
+  it('French by default, English on request, no English sentence in a French alert', () => {
+    const held = run({ guard: { held: true, reason: 'MonCampus returned no course: kept 40 events', withheldDeletes: 40 } });
+    const fr = alertsForRun(initialAlertMemory(), refused).alerts[0];
+    expect(fr).toMatchObject({ title: 'alice : connexion refusée', text: expect.stringContaining('Rien n’est synchronisé') as unknown });
+    const guard = alertsForRun(initialAlertMemory(), held).alerts[0];
+    expect(guard?.title).toBe('alice : suppressions retenues');
+    expect(guard?.text).toContain('40 événements qui auraient été supprimés sont gardés');
+    expect(guard?.text).not.toContain('MonCampus returned');
+    const en = alertsForRun(initialAlertMemory(), network, { locale: 'en' }).alerts[0];
+    expect(en).toMatchObject({ title: 'alice: sync failed (fetch)', text: 'Technical detail: MonCampus unreachable' });
+    expect(alertsForRun(initialAlertMemory(), network).alerts[0]?.title).toBe('alice : la synchronisation a échoué (fetch)');
+  });
+});

@@ -1,13 +1,14 @@
 import { join } from 'node:path';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { InstanceConfig } from '../config/index.js';
-import { ALERTS_JOURNAL_FILE, createErrorFile, ERRORS_FILE, loadState, outboxPath, saveState, slotStatePath, WORKER_STATUS_FILE, writeWorkerStatusFile } from '../instance/index.js';
-import { describeError, makeRedactor, systemClock, type Clock, type Logger } from '../lib/index.js';
+import { ALERTS_JOURNAL_FILE, createErrorFile, ERRORS_FILE, loadState, outboxPath, recordRecentChanges, RECENT_CHANGES_FILE, saveState, slotStatePath, WORKER_STATUS_FILE, writeWorkerStatusFile } from '../instance/index.js';
+import { describeError, formatWhen, makeRedactor, systemClock, translator, writeFileAtomic, type Clock, type Logger } from '../lib/index.js';
 import { createAlert, createChannel, createOutbox, type NewAlert, type Outbox } from '../notify/index.js';
 import { createSlotWatcher, type SlotWatcher } from '../slots/index.js';
 import { alertsForRun, initialAlertMemory } from './alerts.js';
 import { changeAlert } from './change-alert.js';
 import { detectChanges, nextBaseline, snapshotOf } from './changes.js';
+import { classesOfNextDay, DIGEST_CHECK_MS, digestAlert, digestDue } from './digest.js';
 import { FOREIGN_LOCK_STALE_MS, LOCK_REFRESH_MS, LockedError } from './lock.js';
 import { recoverAlertFiles, recoverInstanceFiles } from './instance-files.js';
 import { hasTimetable, runSync, type RunResult } from './run.js';
@@ -61,6 +62,8 @@ export interface Worker {
   done: Promise<void>;
   /** With `runOnce`: whether the cycle's sync and every slot check succeeded (read after `done`). */
   cycleSucceeded(): boolean;
+  /** Sends the `changes.digest` message if it is due (a timer calls this too); true when one was queued. */
+  checkDigest(): Promise<boolean>;
 }
 
 export function startWorker(opts: WorkerOptions): Worker {
@@ -105,7 +108,16 @@ export function startWorker(opts: WorkerOptions): Worker {
   const alert = async (input: NewAlert): Promise<void> => {
     if (!outbox) return;
     await recovered;
-    await outbox.enqueue(createAlert(input, clock));
+    // The config's language for the words the renderers add (a booking link, a quiet-hours summary, dates).
+    await outbox.enqueue(createAlert({ locale: config.locale, ...input }, clock));
+  };
+
+  /** state.json is read, changed and written by the run's alerts and by the digest: one at a time, never interleaved. */
+  let stateOps: Promise<unknown> = Promise.resolve();
+  const serialState = <T>(fn: () => Promise<T>): Promise<T> => {
+    const p = stateOps.then(fn, fn);
+    stateOps = p.catch(() => undefined);
+    return p;
   };
 
   /**
@@ -113,11 +125,13 @@ export function startWorker(opts: WorkerOptions): Worker {
    * only once they are queued. Changes are looked for after a successful run only, and never while the deletion
    * guard holds (an empty or suspicious timetable is one guard message, not a flood of "cancelled").
    */
-  const afterRun = async (result: RunResult): Promise<void> => {
+  const afterRun = (result: RunResult): Promise<void> => serialState(() => afterRunNow(result));
+  const afterRunNow = async (result: RunResult): Promise<void> => {
     if (!outbox) return;
     const state = await loadState(opts.dir, logger);
-    const { next, alerts } = alertsForRun(state.alerts ?? initialAlertMemory(), result.record);
+    const { next, alerts } = alertsForRun(state.alerts ?? initialAlertMemory(), result.record, { locale: config.locale });
     let changes = state.changes;
+    let announced: ReturnType<typeof detectChanges> = [];
     if (result.record.outcome === 'success' && result.record.guard?.held !== true) {
       const window = { now: clock.now(), horizonDays: config.changes.horizonDays };
       const current = result.events.map(snapshotOf);
@@ -127,12 +141,37 @@ export function startWorker(opts: WorkerOptions): Worker {
       if (changed) {
         logger.info(`timetable: ${found.length} change(s) in the next ${config.changes.horizonDays} day(s), announced`);
         alerts.push(changed);
+        announced = found;
       }
       changes = { baseline: nextBaseline(current, window) };
     }
     for (const a of alerts) await alert(a);
     await saveState(opts.dir, { ...(await loadState(opts.dir, logger)), alerts: next, ...(changes ? { changes } : {}) });
+    // For the dashboard's "last changes" (instance/recent-changes.ts); a failure here loses only that list.
+    await recordRecentChanges(opts.dir, clock.now(), announced).catch((err: unknown) => logger.warn(`cannot write ${RECENT_CHANGES_FILE}: ${describeError(err)}`));
   };
+
+  /**
+   * `changes.digest`: from that local time until midnight, once per day (the day handled is kept in state.json), one
+   * message with tomorrow's classes from the last successful run's timetable; nothing on a day before a day off.
+   * Before the first successful sync there is no timetable to tell: it stays due until there is one.
+   */
+  let digestTimer: NodeJS.Timeout | undefined;
+  const checkDigest = (): Promise<boolean> =>
+    serialState(async () => {
+      const at = config.changes.digest;
+      if (!outbox || !at || !syncsTimetable) return false;
+      const saved = await loadState(opts.dir, logger);
+      const day = digestDue(clock.now(), config.timezone, at, saved.digest?.lastDay);
+      if (day === null || saved.changes === undefined) return false;
+      const classes = classesOfNextDay(saved.changes.baseline, day, config.timezone);
+      const message = digestAlert(config.name, day, classes, { zone: config.timezone, locale: config.locale });
+      if (message) await alert(message);
+      logger.info(message ? `digest: tomorrow's ${classes.length} class(es) announced` : 'digest: no class tomorrow, nothing to send');
+      await saveState(opts.dir, { ...(await loadState(opts.dir, logger)), digest: { lastDay: day } });
+      return message !== null;
+    });
+  const checkDigestLogged = (): Promise<unknown> => checkDigest().catch((err: unknown) => logger.error(`cannot send the digest: ${describeError(err)}`));
 
   const slotTasks: ScheduledTask[] = [];
   // A failing watcher writes errors.log when it starts failing or fails differently, not at every check:
@@ -157,10 +196,11 @@ export function startWorker(opts: WorkerOptions): Worker {
         await alert({
           kind: 'slot.new',
           instance: config.name,
-          title: `${result.fresh.length} new slot(s): ${entry.config.name}`,
-          text: result.fresh.map((s) => s.label).join('\n'),
+          title: translator(config.locale)('alerts.slots', { instance: config.name, count: result.fresh.length, watcher: entry.config.name }),
+          // The slot's own label is French; the alert speaks the config's language, in its zone.
+          text: result.fresh.map((s) => formatWhen(s.start, config.timezone, config.locale)).join('\n'),
           ...(entry.config.bookingUrl ? { url: entry.config.bookingUrl } : {}),
-          slots: result.fresh.map((s) => ({ label: s.label, start: s.start, ...(s.bookingUrl ?? entry.config.bookingUrl ? { bookingUrl: s.bookingUrl ?? entry.config.bookingUrl } : {}) })),
+          slots: result.fresh.map((s) => ({ label: formatWhen(s.start, config.timezone, config.locale), start: s.start, ...(s.bookingUrl ?? entry.config.bookingUrl ? { bookingUrl: s.bookingUrl ?? entry.config.bookingUrl } : {}) })),
         });
       }
       await result.commit();
@@ -229,6 +269,8 @@ export function startWorker(opts: WorkerOptions): Worker {
       if (r.outcome === 'success') logger.info(line);
       else logger.error(`${line}${r.error ? ` — ${r.error}` : ''}`);
       await afterRun(result).catch((err: unknown) => logger.error(`cannot queue the run's alerts: ${describeError(err)}`));
+      // A run that ends after the digest time (or the first one that gives a timetable) sends a digest still due.
+      await checkDigestLogged();
       opts.onRunFinished?.(result);
       return result;
     } catch (err) {
@@ -271,6 +313,11 @@ export function startWorker(opts: WorkerOptions): Worker {
   } else {
     // After the recovery, and not once stop() began (it stops the outbox, which must not start after).
     void recovered.then(() => state === 'idle' || state === 'running' ? outbox?.start(OUTBOX_DRAIN_MS) : undefined);
+    if (config.changes.digest && outbox && syncsTimetable) {
+      void checkDigestLogged();
+      digestTimer = setInterval(() => void checkDigestLogged(), DIGEST_CHECK_MS);
+      digestTimer.unref();
+    }
     for (const entry of slotWatchers) {
       slotTasks.push(cron.schedule(entry.config.schedule, () => void checkSlots(entry), { timezone: config.timezone, name: `${config.name}:${entry.config.name}` }));
       if (config.runOnStart) void checkSlots(entry);
@@ -296,12 +343,15 @@ export function startWorker(opts: WorkerOptions): Worker {
     trigger,
     done,
     cycleSucceeded: () => runOnceOk,
+    checkDigest,
     async stop(graceMs = SHUTDOWN_GRACE_MS) {
       if (state === 'stopping' || state === 'stopped') {
         await done;
         return true;
       }
       clearTimeout(refusedRetry);
+      clearInterval(digestTimer);
+      await stateOps;
       await task?.destroy();
       for (const t of slotTasks) await t.destroy();
       const running = inFlight;

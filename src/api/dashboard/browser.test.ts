@@ -27,7 +27,7 @@ describe('the dashboard script', () => {
   });
 
   it('only looks up elements the page has', () => {
-    const page = renderDashboardPage(EMPTY);
+    const page = renderDashboardPage(EMPTY, 'fr');
     const used = [...source.matchAll(/getElementById\('([^']+)'\)/g)].map((m) => m[1] as string);
     expect(used).toEqual(['cards', 'summary', 'updated', 'live-status']);
     for (const id of used) expect(page).toContain(`id="${id}"`);

@@ -83,7 +83,9 @@ describe('dashboard access', () => {
   it('a wrong key is refused at the login form and sets no cookie; a cross-site login is refused', async () => {
     const wrong = await call('/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...sameOrigin() }, body: 'key=nope' });
     expect(wrong.status).toBe(401);
-    expect(wrong.text).toContain('That key is not accepted.');
+    expect(wrong.text).toContain('Cette clé n’est pas acceptée.');
+    const wrongEn = await call('/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'en-GB,en;q=0.9', ...sameOrigin() }, body: 'key=nope' });
+    expect(wrongEn.text).toContain('That key is not accepted.');
     expect(wrong.headers.get('set-cookie')).toBeNull();
     const cross = await call('/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'cross-site' }, body: `key=${API_KEY}` });
     expect(cross.status).toBe(403);
@@ -103,7 +105,15 @@ describe('dashboard access', () => {
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(page.headers.get('cache-control')).toBe('no-store');
     expect(page.text).toContain('id="card-alice"');
-    expect(page.text).toContain('invalid config');
+    expect(page.text).toContain('configuration invalide');
+    expect(page.text).toContain('<html lang="fr">');
+    // The browser's language, then the switch, which is kept in a cookie.
+    const en = await call('/', { headers: { cookie, 'accept-language': 'en-US,en;q=0.9' } });
+    expect(en.text).toContain('<html lang="en">');
+    expect(en.text).toContain('invalid config');
+    const switched = await call('/?lang=fr', { headers: { cookie, 'accept-language': 'en-US,en;q=0.9' } });
+    expect(switched.text).toContain('<html lang="fr">');
+    expect(switched.headers.get('set-cookie')).toMatch(/^campus_sync_lang=fr; Path=\/;/);
     const state = await call('/dashboard/state.json', { headers: { cookie } });
     expect(state.status).toBe(200);
     expect(state.json.instances.map((i: { name: string; state: string }) => `${i.name}:${i.state}`)).toEqual(['alice:unknown', 'broken:invalid', 'watch:unknown']);
@@ -169,7 +179,7 @@ describe('dashboard buttons', () => {
     expect(restart.json).toEqual({ ok: false, message: 'No supervisor is running', details: [] });
     const test = await post('/dashboard/instances/alice/test-notification', { cookie, ...sameOrigin() });
     expect(test.status).toBe(500);
-    expect(test.json.message).toBe('Send test notification failed: channel exploded with [REDACTED]');
+    expect(test.json.message).toBe('Envoyer une notification de test : échec (channel exploded with [REDACTED])');
     expect(calls).toEqual(['run alice', 'restart watch', 'test alice']);
   });
 
@@ -198,7 +208,7 @@ describe('dashboard buttons', () => {
     while (calls.length === 0) await new Promise((r) => setTimeout(r, 5));
     const second = await post('/dashboard/instances/alice/run', { 'x-api-key': API_KEY });
     expect(second.status).toBe(409);
-    expect(second.json.message).toMatch(/already in progress/);
+    expect(second.json.message).toMatch(/déjà en cours/);
     release();
     hold = null;
     expect((await first).status).toBe(200);

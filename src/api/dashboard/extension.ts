@@ -1,9 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { isValidInstanceName } from '../../config/index.js';
-import { describeError } from '../../lib/index.js';
+import { describeError, translator } from '../../lib/index.js';
 import { webAssets } from '../assets.js';
 import { createBudget, retryAfterHeaders } from '../budget.js';
 import { assetRouteDoc } from '../openapi.js';
+import { pageLocale } from '../lang.js';
 import type { ApiRequest, ApiResponse } from '../router.js';
 import type { ApiExtension, ApiExtensionContext } from '../server.js';
 import { cameOverHttps, clearedSessionCookie, createSessions, csrfAllows, identify, parseCookies, requestOrigin, SESSION_COOKIE, sessionCookie, type Caller } from './auth.js';
@@ -115,20 +116,25 @@ export function dashboardExtension(opts: DashboardOptions): ApiExtension {
     const loginFailures = createBudget({ ...LOGIN_FAILURES, clock });
 
     router.get('/', async (req) => {
-      if (!who(req)) return html(401, renderLoginPage());
-      return html(200, renderDashboardPage(await state()));
+      // The page's language: the switch (?lang=, kept in a cookie), else the browser's, else French.
+      const { locale, setCookie } = pageLocale(req.headers, req.query);
+      const keep: Record<string, string> = setCookie ? { 'set-cookie': setCookie } : {};
+      if (!who(req)) return html(401, renderLoginPage({ locale }), keep);
+      return html(200, renderDashboardPage(await state(), locale), keep);
     }, DASHBOARD_DOCS.page);
 
     router.post('/login', async (req) => {
-      if (requestOrigin(req.headers) === 'cross') return html(403, renderLoginPage({ error: 'Refused: the form was posted from another site.' }));
+      const { locale } = pageLocale(req.headers);
+      const t = translator(locale);
+      if (requestOrigin(req.headers) === 'cross') return html(403, renderLoginPage({ error: t('login.crossSite'), locale }));
       // Spent before the check, given back on success: concurrent guesses cannot all pass a check of the count.
       const spend = loginFailures.take(req.client);
       if (!spend.ok) {
-        return html(429, renderLoginPage({ error: `Too many wrong keys. Try again in ${Math.ceil(spend.retryAfterS / 60)} min.` }), retryAfterHeaders(spend));
+        return html(429, renderLoginPage({ error: t('login.tooMany', { minutes: Math.ceil(spend.retryAfterS / 60) }), locale }), retryAfterHeaders(spend));
       }
       const key = presentedKey(req);
       if (!key || !ctx.keyMatches(key)) {
-        return html(401, renderLoginPage({ error: key ? 'That key is not accepted.' : 'Enter a key.' }));
+        return html(401, renderLoginPage({ error: t(key ? 'login.wrongKey' : 'login.enterKey'), locale }));
       }
       loginFailures.refund(req.client);
       const cookie = sessionCookie(sessions.issue(key, clock.now()), { secure: secureCookie(req.headers), ...(opts.sessionMaxAgeS !== undefined ? { maxAgeS: opts.sessionMaxAgeS } : {}) });
@@ -145,7 +151,7 @@ export function dashboardExtension(opts: DashboardOptions): ApiExtension {
     router.get(STATE_PATH, async (req) => {
       if (!who(req)) return json(401, { error: 'log in first (or send the x-api-key header)' });
       const s = await state();
-      return json(200, { ...s, html: renderFragments(s) });
+      return json(200, { ...s, html: renderFragments(s, pageLocale(req.headers).locale) });
     }, DASHBOARD_DOCS.state);
 
     // Read at start: a missing build stops the server here, with the file to build.
@@ -167,7 +173,9 @@ export function dashboardExtension(opts: DashboardOptions): ApiExtension {
       const why = unavailable(current, act);
       if (why) return json(409, { ok: false, message: why });
       const slot = `${name}/${act}`;
-      if (running.has(slot)) return json(409, { ok: false, message: `${ACTIONS[act].label}: already in progress for ${name}` });
+      const t = translator(pageLocale(req.headers).locale);
+      const label = t(ACTIONS[act].label);
+      if (running.has(slot)) return json(409, { ok: false, message: t('dashboard.actionBusy', { label, name }) });
       running.add(slot);
       const { redact } = await configs();
       try {
@@ -176,7 +184,7 @@ export function dashboardExtension(opts: DashboardOptions): ApiExtension {
         return json(200, { ok: result.ok, message: redact(result.message), details: (result.details ?? []).map(redact) });
       } catch (err) {
         ctx.logger.error(`dashboard ${act} ${name} failed: ${describeError(err)}`);
-        return json(500, { ok: false, message: redact(`${ACTIONS[act].label} failed: ${describeError(err)}`) });
+        return json(500, { ok: false, message: redact(t('dashboard.actionFailed', { label, error: describeError(err) })) });
       } finally {
         running.delete(slot);
       }

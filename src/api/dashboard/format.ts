@@ -1,28 +1,30 @@
 import { DateTime } from 'luxon';
+import type { Locale } from '../../lib/index.js';
 
 /**
- * Times on the dashboard read the way the people using it read them (French, 24 h): `lun. 3 mars 09:30`,
- * always in the instance's own time zone, whatever the server's zone is.
+ * Times on the dashboard read the way the people using it read them (24 h, French by default): `lun. 3 mars 09:30`
+ * or `Mon 3 Mar 09:30` on an English page, always in the instance's own time zone, whatever the server's zone is.
  */
-export const DISPLAY_LOCALE = 'fr';
+export const DISPLAY_LOCALE: Locale = 'fr';
+const LUXON_LOCALE: Record<Locale, string> = { fr: 'fr-FR', en: 'en-GB' };
 
-const parse = (iso: string, zone: string): DateTime | null => {
-  const dt = DateTime.fromISO(iso, { zone }).setLocale(DISPLAY_LOCALE);
+const parse = (iso: string, zone: string, locale: Locale = DISPLAY_LOCALE): DateTime | null => {
+  const dt = DateTime.fromISO(iso, { zone }).setLocale(LUXON_LOCALE[locale]);
   return dt.isValid ? dt : null;
 };
 
 /** `lun. 3 mars 09:30`; the year is added when it is not `now`'s (a last run from last year says so). */
-export function formatWhen(iso: string | null | undefined, zone: string, now: Date = new Date()): string {
+export function formatWhen(iso: string | null | undefined, zone: string, now: Date = new Date(), locale: Locale = DISPLAY_LOCALE): string {
   if (!iso) return '—';
-  const dt = parse(iso, zone);
+  const dt = parse(iso, zone, locale);
   if (!dt) return iso;
   const sameYear = dt.year === DateTime.fromJSDate(now, { zone }).year;
   return dt.toFormat(sameYear ? 'ccc d LLL HH:mm' : 'ccc d LLL yyyy HH:mm');
 }
 
 /** `lun. 3 mars`: the heading of a day of classes. */
-export function formatDay(iso: string, zone: string): string {
-  return parse(iso, zone)?.toFormat('ccc d LLL') ?? iso;
+export function formatDay(iso: string, zone: string, locale: Locale = DISPLAY_LOCALE): string {
+  return parse(iso, zone, locale)?.toFormat('ccc d LLL') ?? iso;
 }
 
 /** `09:30`. */
@@ -40,11 +42,11 @@ export function dayKey(iso: string, zone: string): string {
   return parse(iso, zone)?.toISODate() ?? iso.slice(0, 10);
 }
 
-/** `850 ms`, `12,3 s`, `2 min 05 s`: French decimal comma, no needless precision. */
-export function formatDuration(ms: number): string {
+/** `850 ms`, `12,3 s` (`12.3 s` in English), `2 min 05 s`: the locale's decimal mark, no needless precision. */
+export function formatDuration(ms: number, locale: Locale = DISPLAY_LOCALE): string {
   if (!Number.isFinite(ms) || ms < 0) return '—';
   if (ms < 1_000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1_000).toFixed(1).replace('.', ',')} s`;
+  if (ms < 60_000) return `${(ms / 1_000).toFixed(1).replace('.', locale === 'fr' ? ',' : '.')} s`;
   const total = Math.round(ms / 1_000);
   return `${Math.floor(total / 60)} min ${String(total % 60).padStart(2, '0')} s`;
 }

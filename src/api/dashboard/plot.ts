@@ -1,4 +1,5 @@
-import { formatDuration, formatWhen } from './format.js';
+import { translator, type Locale } from '../../lib/index.js';
+import { DISPLAY_LOCALE, formatDuration, formatWhen } from './format.js';
 import { esc } from './html.js';
 import type { RunPoint } from './state.js';
 
@@ -10,7 +11,8 @@ import type { RunPoint } from './state.js';
  */
 
 const W = 360;
-const LEFT = 36;
+/** Room for the longest scale label ("2,5 min", "250 ms") right-aligned left of the axis, never cut by the edge. */
+const LEFT = 50;
 const RIGHT = 8;
 const TOP = 16;
 const DURATION_H = 56;
@@ -32,6 +34,25 @@ function outcomeClass(outcome: string): string {
 /** Rough width of a label at the plot's font size, to lay the legend out from the right edge. */
 const LABEL_CHAR_W = 5.4;
 
+/**
+ * The top of a scale: the smallest 1, 2, 2.5 or 5 × 10^k at or above `max`, so a 230 ms run is drawn under a
+ * "250 ms" line (the scale says a round number the eye can read, and the tallest bar never pokes above it).
+ */
+export function niceCeil(max: number): number {
+  if (!(max > 0)) return 1;
+  const p = 10 ** Math.floor(Math.log10(max));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= max - 1e-9) return m * p;
+  return 10 * p;
+}
+
+/** A scale label for a duration: short ("250 ms", "2,5 s", "3 min"), the locale's decimal mark. */
+export function axisDuration(ms: number, locale: Locale): string {
+  const dec = (n: number): string => String(Math.round(n * 10) / 10).replace('.', locale === 'fr' ? ',' : '.');
+  if (ms < 1_000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${dec(ms / 1_000)} s`;
+  return `${dec(ms / 60_000)} min`;
+}
+
 /** Colour swatches with their labels, right-aligned on a title line. */
 function legend(y: number, items: readonly (readonly [string, string])[]): string {
   let x = W - RIGHT;
@@ -44,17 +65,21 @@ function legend(y: number, items: readonly (readonly [string, string])[]): strin
   return out.join('');
 }
 
-export function renderRunPlot(runs: readonly RunPoint[], opts: { zone: string; now?: Date }): string {
+export function renderRunPlot(runs: readonly RunPoint[], opts: { zone: string; now?: Date; locale?: Locale }): string {
   if (runs.length === 0) return '';
   const now = opts.now ?? new Date();
+  const locale = opts.locale ?? DISPLAY_LOCALE;
+  const t = translator(locale);
+  const when = (iso: string): string => formatWhen(iso, opts.zone, now, locale);
+  const outcomeWord = (o: string): string => t(`dashboard.outcome.${o}`, { defaultValue: o });
   const plotW = W - LEFT - RIGHT;
   const slots = Math.max(runs.length, MIN_SLOTS);
   const slotW = plotW / slots;
   const barW = Math.max(1.5, slotW * 0.7);
   // Newest on the right edge, however few runs there are.
   const x0 = LEFT + plotW - runs.length * slotW;
-  const maxDuration = Math.max(1, ...runs.map((r) => r.durationMs));
-  const maxCourses = Math.max(1, ...runs.map((r) => r.courses));
+  const maxDuration = niceCeil(Math.max(1, ...runs.map((r) => r.durationMs)));
+  const maxCourses = niceCeil(Math.max(1, ...runs.map((r) => r.courses)));
   const maxChanges = Math.max(1, ...runs.map((r) => r.created + r.updated + r.deleted));
   const durBase = TOP + DURATION_H;
   const evTop = durBase + GAP;
@@ -64,15 +89,24 @@ export function renderRunPlot(runs: readonly RunPoint[], opts: { zone: string; n
   // Axes and scale labels.
   parts.push(`<line class="p-axis" x1="${LEFT}" y1="${durBase}" x2="${W - RIGHT}" y2="${durBase}"/>`);
   parts.push(`<line class="p-axis" x1="${LEFT}" y1="${evBase}" x2="${W - RIGHT}" y2="${evBase}"/>`);
-  parts.push(`<text class="p-label" x="${LEFT - 4}" y="${TOP + 4}" text-anchor="end">${esc(formatDuration(maxDuration))}</text>`);
-  parts.push(`<text class="p-label" x="${LEFT - 4}" y="${durBase}" text-anchor="end">0</text>`);
-  parts.push(`<text class="p-label" x="${LEFT - 4}" y="${evTop + 4}" text-anchor="end">${maxCourses}</text>`);
-  parts.push(`<text class="p-label" x="${LEFT - 4}" y="${evBase}" text-anchor="end">0</text>`);
-  parts.push(`<text class="p-title" x="${LEFT}" y="${TOP - 5}">Run duration</text>`);
-  parts.push(legend(TOP - 5, [['p-ok', 'success'], ['p-partial', 'partial'], ['p-failed', 'failed']]));
-  parts.push(`<text class="p-title" x="${LEFT}" y="${evTop - 5}">Events</text>`);
-  parts.push(`<line class="p-line" x1="${LEFT + 42}" y1="${evTop - 8.5}" x2="${LEFT + 56}" y2="${evTop - 8.5}"/>`);
-  parts.push(legend(evTop - 5, [['p-created', 'created'], ['p-updated', 'updated'], ['p-deleted', 'deleted']]));
+  // Scale: the top, the middle (a faint grid line) and zero of each panel, labelled left of the axis.
+  const scale = (top: number, base: number, h: number, label: (v: number) => string, max: number): void => {
+    parts.push(`<line class="p-grid" x1="${LEFT}" y1="${r1(top + h / 2)}" x2="${W - RIGHT}" y2="${r1(top + h / 2)}"/>`);
+    parts.push(`<line class="p-grid" x1="${LEFT}" y1="${top}" x2="${W - RIGHT}" y2="${top}"/>`);
+    parts.push(`<text class="p-label p-scale" x="${LEFT - 4}" y="${top + 3.5}" text-anchor="end">${esc(label(max))}</text>`);
+    parts.push(`<text class="p-label p-scale" x="${LEFT - 4}" y="${r1(top + h / 2 + 3.5)}" text-anchor="end">${esc(label(max / 2))}</text>`);
+    parts.push(`<text class="p-label p-scale" x="${LEFT - 4}" y="${base}" text-anchor="end">0</text>`);
+  };
+  scale(TOP, durBase, DURATION_H, (v) => axisDuration(v, locale), maxDuration);
+  scale(evTop, evBase, EVENTS_H, (v) => String(Math.round(v)), maxCourses);
+  const durationTitle = t('dashboard.plot.duration');
+  const eventsTitle = t('dashboard.plot.events');
+  parts.push(`<text class="p-title" x="${LEFT}" y="${TOP - 5}">${esc(durationTitle)}</text>`);
+  parts.push(legend(TOP - 5, [['p-ok', outcomeWord('success')], ['p-partial', outcomeWord('partial')], ['p-failed', outcomeWord('failed')]]));
+  parts.push(`<text class="p-title" x="${LEFT}" y="${evTop - 5}">${esc(eventsTitle)}</text>`);
+  const lineX = LEFT + eventsTitle.length * LABEL_CHAR_W + 6;
+  parts.push(`<line class="p-line" x1="${r1(lineX)}" y1="${evTop - 8.5}" x2="${r1(lineX + 14)}" y2="${evTop - 8.5}"/>`);
+  parts.push(legend(evTop - 5, [['p-created', t('alerts.created')], ['p-updated', t('alerts.updated')], ['p-deleted', t('alerts.deleted')]]));
 
   const line: string[] = [];
   runs.forEach((r, i) => {
@@ -80,7 +114,7 @@ export function renderRunPlot(runs: readonly RunPoint[], opts: { zone: string; n
     const bx = cx - barW / 2;
     const h = Math.max(1, (r.durationMs / maxDuration) * DURATION_H);
     const changes = r.created + r.updated + r.deleted;
-    const tip = `${formatWhen(r.startedAt, opts.zone, now)}: ${r.outcome}, ${formatDuration(r.durationMs)}, ${r.courses} events, +${r.created} ~${r.updated} −${r.deleted}`;
+    const tip = t('dashboard.plot.tip', { when: when(r.startedAt), outcome: outcomeWord(r.outcome), duration: formatDuration(r.durationMs, locale), count: r.courses, changes: `+${r.created} ~${r.updated} −${r.deleted}` });
     const stack: string[] = [];
     let y = evBase;
     for (const [n, cls] of [
@@ -110,14 +144,25 @@ export function renderRunPlot(runs: readonly RunPoint[], opts: { zone: string; n
   }
   const first = runs[0] as RunPoint;
   const last = runs[runs.length - 1] as RunPoint;
-  parts.push(`<text class="p-label" x="${r1(x0)}" y="${evBase + 12}">${esc(formatWhen(first.startedAt, opts.zone, now))}</text>`);
-  if (runs.length > 1) parts.push(`<text class="p-label" x="${W - RIGHT}" y="${evBase + 12}" text-anchor="end">${esc(formatWhen(last.startedAt, opts.zone, now))}</text>`);
+  // The time axis: the newest run at the right edge; the oldest at its own place only when both labels fit side by
+  // side (a few runs sit at the right, where the two labels would overlap).
+  const lastLabel = when(last.startedAt);
+  const firstLabel = when(first.startedAt);
+  parts.push(`<text class="p-label" x="${W - RIGHT}" y="${evBase + 12}" text-anchor="end">${esc(lastLabel)}</text>`);
+  const room = W - RIGHT - x0;
+  if (runs.length > 1 && room >= (firstLabel.length + lastLabel.length) * LABEL_CHAR_W + 12) {
+    parts.push(`<text class="p-label" x="${r1(x0)}" y="${evBase + 12}">${esc(firstLabel)}</text>`);
+  }
 
   const durations = runs.map((r) => r.durationMs);
   const failed = runs.filter((r) => outcomeClass(r.outcome) !== 'p-ok').length;
-  const summary =
-    `The last ${runs.length} run(s): durations from ${formatDuration(Math.min(...durations))} to ${formatDuration(Math.max(...durations))}, ` +
-    `${failed} not successful, ${last.courses} events in the latest.`;
+  const summary = t('dashboard.plot.summary', {
+    count: runs.length,
+    min: formatDuration(Math.min(...durations), locale),
+    max: formatDuration(Math.max(...durations), locale),
+    failed,
+    events: last.courses,
+  });
   return (
     `<svg class="plot" viewBox="0 0 ${W} ${PLOT_HEIGHT}" role="img" aria-label="${esc(summary)}" preserveAspectRatio="xMidYMid meet">` +
     `<desc>${esc(summary)}</desc>${parts.join('')}</svg>`

@@ -38,6 +38,8 @@ const instance = (over: Partial<InstanceView> = {}): InstanceView => ({
   upcomingMore: 0,
   watchers: [{ name: 'consulat', provider: 'clicrdv', timezone: 'Europe/Paris', slots: [{ start: '2025-03-24T08:30:00.000Z' }], slotCount: 1, checkedAt: '2025-03-20T08:58:00.000Z', lastAlertAt: null }],
   runs: [],
+  lastChanges: [],
+  lastAlerts: [],
   ...over,
 });
 
@@ -53,41 +55,43 @@ const state = (instances: InstanceView[], discord: DashboardState['discord'] = [
 describe('the dashboard page', () => {
   it('shows a card with the state, the last run, the next run, classes by day, slots and errors in French time', () => {
     const now = new Date(NOW);
-    const html = renderCardLive(instance(), now);
-    expect(html).toContain('<span class="badge st-running">running</span>');
-    expect(html).toContain('<time datetime="2025-03-20T07:46:03.000Z">jeu. 20 mars 08:46</time> <span class="badge outcome-ok">success</span> <span class="muted">in 3,2 s</span>');
-    expect(html).toContain('42 events in the timetable');
+    const html = renderCardLive(instance(), now, 'fr');
+    expect(html).toContain('<span class="badge st-running">en marche</span>');
+    expect(html).toContain('<time datetime="2025-03-20T07:46:03.000Z">jeu. 20 mars 08:46</time> <span class="badge outcome-ok">réussie</span> <span class="muted">en 3,2 s</span>');
+    expect(html).toContain('42 événements dans l’emploi du temps');
     expect(html).toContain('<span class="c-created">+3</span> <span class="c-updated">~1</span> <span class="c-deleted">−2</span>');
     expect(html).toContain('jeu. 20 mars 10:46'); // next run
     expect(html).toContain('<span class="day">jeu. 20 mars</span>');
-    expect(html).toContain('<span class="hours">09:30–11:00</span> <span class="title">Réseaux <span class="now">now</span></span>');
+    expect(html).toContain('<span class="hours">09:30–11:00</span> <span class="title">Réseaux <span class="now">en cours</span></span>');
     expect(html).toContain('<span class="day">ven. 21 mars</span>');
     expect(html).toContain('Droit &lt;b&gt;du&lt;/b&gt; numérique');
     expect(html).toContain('lun. 24 mars 09:30');
-    expect(html).toContain('last alert never');
+    expect(html).toContain('dernière alerte jamais');
     expect(html).toContain('<span class="phase">push</span> <span class="msg">ECAL answered 503</span>');
-    expect(html).not.toContain('on node');
+    expect(html).not.toContain('sur le nœud');
   });
 
   it('names the Swarm node a worker runs on (swarm runtime)', () => {
-    const html = renderCardLive(instance({ node: 'pi-<2>' }), new Date(NOW));
-    expect(html).toContain('on node <strong>pi-&lt;2&gt;</strong>');
+    const html = renderCardLive(instance({ node: 'pi-<2>' }), new Date(NOW), 'fr');
+    expect(html).toContain('sur le nœud <strong>pi-&lt;2&gt;</strong>');
+    expect(renderCardLive(instance({ node: 'pi-<2>' }), new Date(NOW), 'en')).toContain('on node <strong>pi-&lt;2&gt;</strong>');
   });
 
   it('an invalid config shows its error and gets no buttons; a slot watcher gets no "run now"', () => {
     const bad = instance({ state: 'invalid', stateSource: 'config', configError: 'broken.yml: colour: unknown key', timetable: false, channels: [] });
-    const html = renderCardLive(bad, new Date(NOW));
-    expect(html).toContain('invalid config');
+    const html = renderCardLive(bad, new Date(NOW), 'fr');
+    expect(html).toContain('configuration invalide');
     expect(html).toContain('broken.yml: colour: unknown key');
-    expect(renderCardActions(bad)).toBe('');
+    expect(renderCardActions(bad, 'fr')).toBe('');
     expect(actionsFor(instance({ timetable: false, channels: [] }))).toEqual(['restart']);
     expect(actionsFor(instance())).toEqual(['run', 'restart', 'test-notification']);
-    expect(renderCardActions(instance())).toContain('data-action="run"');
-    expect(renderCardActions(instance())).toContain('aria-label="Run now: alice"');
+    expect(renderCardActions(instance(), 'fr')).toContain('data-action="run"');
+    expect(renderCardActions(instance(), 'fr')).toContain('aria-label="Synchroniser: alice"');
+    expect(renderCardActions(instance(), 'en')).toContain('aria-label="Run now: alice"');
   });
 
   it('the whole page has every card, the logout form and our own script and styles only', () => {
-    const html = renderDashboardPage(state([instance(), instance({ name: 'bob', state: 'stopped' })]));
+    const html = renderDashboardPage(state([instance(), instance({ name: 'bob', state: 'stopped' })]), 'fr');
     expect(html).toMatch(/^<!doctype html>/);
     // The bundle's hashed names (src/api/assets.ts): a new build is a new URL, so browsers may cache them for good.
     expect(assetPath('dashboard/app.js')).toMatch(/^\/dashboard\/app\.[0-9a-f]{16}\.js$/);
@@ -97,21 +101,27 @@ describe('the dashboard page', () => {
     expect(html).not.toMatch(/<script>|\sstyle=|\son[a-z]+=/);
     expect(html.match(/<article class="card"/g)).toHaveLength(2);
     expect(html).toContain('<form method="post" action="/logout"');
-    expect(html).toContain('Supervisor up (process runtime)');
-    expect(html).toContain('2 instance(s): 1 running · 1 stopped');
+    expect(html).toContain('Superviseur actif (runtime process)');
+    expect(html).toContain('2 instances : 1 en marche · 1 arrêté');
+    expect(html).toContain('<html lang="fr">');
+    expect(html).toContain('<a href="/?lang=en" lang="en" hreflang="en" class="lang-link">English</a>');
+    const en = renderDashboardPage(state([instance(), instance({ name: 'bob', state: 'stopped' })]), 'en');
+    expect(en).toContain('<html lang="en">');
+    expect(en).toContain('2 instances: 1 running · 1 stopped');
+    expect(en).toContain('>Français</a>');
   });
 
   it('fragments carry a digest that changes only with their content', () => {
-    const a = renderFragments(state([instance()]));
-    const b = renderFragments(state([instance()]));
-    const c = renderFragments(state([instance({ lastRun: { ...instance().lastRun!, created: 9 } })]));
+    const a = renderFragments(state([instance()]), 'fr');
+    const b = renderFragments(state([instance()]), 'fr');
+    const c = renderFragments(state([instance({ lastRun: { ...instance().lastRun!, created: 9 } })]), 'fr');
     expect(a.cards[0]?.live.v).toBe(b.cards[0]?.live.v);
     expect(c.cards[0]?.live.v).not.toBe(a.cards[0]?.live.v);
     expect(c.cards[0]?.actions.v).toBe(a.cards[0]?.actions.v);
   });
 
   it('the login page posts the key to /login and says why it failed', () => {
-    const html = renderLoginPage({ error: 'That key is not accepted.' });
+    const html = renderLoginPage({ error: 'That key is not accepted.', locale: 'en' });
     expect(html).toContain('<form method="post" action="/login">');
     expect(html).toContain('type="password"');
     expect(html).toContain('role="alert">That key is not accepted.');
@@ -119,7 +129,7 @@ describe('the dashboard page', () => {
   });
 
   it('the login page says where the generated key is (issue 15: a first visit asked for a key nobody gave)', () => {
-    const html = renderLoginPage();
+    const html = renderLoginPage({ locale: 'en' });
     expect(html).toContain('<code>./campus-sync api-key</code>');
     expect(html).toContain('<code>data/.supervisor/api-key</code>');
     expect(html).toContain('<code>docker logs campus-sync-supervisor</code>');
@@ -133,23 +143,56 @@ describe('Discord reading in the summary', () => {
         { channelId: '222', ok: false, problem: 'the bot lacks Read Message History <in> channel 222', at: NOW },
         { channelId: '333', ok: true, problem: null, at: NOW },
       ]),
+      'en',
     );
     expect(failing).toContain('Discord channel <code>222</code>: the bot lacks Read Message History &lt;in&gt; channel 222');
     expect(failing).not.toContain('333');
-    expect(renderSummary(state([], [{ channelId: '333', ok: true, problem: null, at: NOW }]))).toContain('Discord: 1 channel(s) read');
-    expect(renderSummary(state([]))).not.toContain('Discord');
+    expect(renderSummary(state([], [{ channelId: '333', ok: true, problem: null, at: NOW }]), 'en')).toContain('Discord: one channel read');
+    expect(renderSummary(state([], [{ channelId: '333', ok: true, problem: null, at: NOW }]), 'fr')).toContain('Discord : un salon lu');
+    expect(renderSummary(state([]), 'fr')).not.toContain('Discord');
+  });
+});
+
+describe('last changes and last alerts on a card', () => {
+  const moved = {
+    at: '2025-03-20T08:00:00.000Z',
+    more: 0,
+    changes: [
+      {
+        kind: 'moved' as const,
+        before: { title: 'Réseaux', start: '2025-03-21T07:30:00.000Z', end: '2025-03-21T09:00:00.000Z', room: 'B12', teacher: null },
+        after: { title: 'Réseaux', start: '2025-03-21T09:45:00.000Z', end: '2025-03-21T11:15:00.000Z', room: 'B12', teacher: null },
+        urgent: false,
+      },
+    ],
+  };
+  it('says each announced change as the alert did, in the page language and the instance zone', () => {
+    const html = renderCardLive(instance({ lastChanges: [moved] }), new Date(NOW), 'fr');
+    expect(html).toContain('Derniers changements d’horaires');
+    expect(html).toContain('Réseaux déplacé : ven. 21 mars 08:30–10:00 → 10:45–12:15');
+    expect(renderCardLive(instance({ lastChanges: [moved] }), new Date(NOW), 'en')).toContain('Réseaux moved: Fri 21 Mar 08:30–10:00 → 10:45–12:15');
+    expect(renderCardLive(instance(), new Date(NOW), 'fr')).toContain('Aucun changement annoncé');
+  });
+  it('lists the last alerts with whether they reached their channels, escaped', () => {
+    const html = renderCardLive(
+      instance({ lastAlerts: [{ at: '2025-03-20T08:00:00.000Z', kind: 'timetable.changed', severity: 'info', title: 'alice : un cours <change>', delivery: 'delivered' }] }),
+      new Date(NOW),
+      'fr',
+    );
+    expect(html).toContain('Dernières alertes');
+    expect(html).toContain('<span class="pill delivery-delivered">envoyée</span> <span class="msg">alice : un cours &lt;change&gt;</span>');
   });
 
   it('shows the live Gateway state (a stop with its reason), the newest messages escaped, and polls every second while live', () => {
     const gateway = { status: 'connected' as const, since: NOW, reason: null, fatal: false, lastEventAt: NOW, lagMs: 42 };
     const messages = [{ channelId: '333', author: 'alice', content: 'Cours <annulé>', createdAt: NOW, edited: true }];
-    const live = renderSummary(state([], [], { discordGateway: gateway, discordMessages: messages }));
+    const live = renderSummary(state([], [], { discordGateway: gateway, discordMessages: messages }), 'en');
     expect(live).toContain('Discord live: connected');
     expect(live).toContain('lag 42 ms');
     expect(live).toContain('<strong>alice</strong>: Cours &lt;annulé&gt; <span class="muted">(edited)</span>');
-    const stopped = renderSummary(state([], [], { discordGateway: { ...gateway, status: 'stopped', fatal: true, reason: 'Discord refused the privileged Message Content intent (gateway close 4014)' } }));
+    const stopped = renderSummary(state([], [], { discordGateway: { ...gateway, status: 'stopped', fatal: true, reason: 'Discord refused the privileged Message Content intent (gateway close 4014)' } }), 'en');
     expect(stopped).toContain('Discord live: stopped: Discord refused the privileged Message Content intent (gateway close 4014)');
-    expect(renderDashboardPage(state([], [], { discordGateway: gateway }))).toContain('data-poll-ms="1000"');
-    expect(renderDashboardPage(state([]))).toContain('data-poll-ms="5000"');
+    expect(renderDashboardPage(state([], [], { discordGateway: gateway }), 'en')).toContain('data-poll-ms="1000"');
+    expect(renderDashboardPage(state([]), 'en')).toContain('data-poll-ms="5000"');
   });
 });

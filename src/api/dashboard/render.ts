@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { assetPath } from '../assets.js';
+import { describeChange, translator, type Locale } from '../../lib/index.js';
+import { otherLocales } from '../lang.js';
 import { dayKey, formatClock, formatDay, formatDuration, formatTime, formatWhen } from './format.js';
 import { esc } from './html.js';
 import { renderRunPlot } from './plot.js';
@@ -17,11 +19,11 @@ export const LIVE_POLL_MS = 1_000;
 
 const pollMsOf = (state: DashboardState): number => (state.discordGateway !== null && state.discordGateway.status !== 'stopped' ? LIVE_POLL_MS : POLL_MS);
 
-/** Button → the POST path segment, its label, and what the card says while it runs. */
+/** Button → the POST path segment and the catalogue keys of its label and of what the card says while it runs. */
 export const ACTIONS = {
-  run: { label: 'Run now', pending: 'Running a sync… (this can take a minute)' },
-  restart: { label: 'Restart worker', pending: 'Asking the supervisor to restart the worker…' },
-  'test-notification': { label: 'Send test notification', pending: 'Sending a test message to each channel…' },
+  run: { label: 'dashboard.action.run', pending: 'dashboard.action.runPending' },
+  restart: { label: 'dashboard.action.restart', pending: 'dashboard.action.restartPending' },
+  'test-notification': { label: 'dashboard.action.test', pending: 'dashboard.action.testPending' },
 } as const;
 export type ActionName = keyof typeof ACTIONS;
 
@@ -40,24 +42,22 @@ export interface Fragments {
 
 const fragment = (html: string): Fragment => ({ html, v: createHash('sha256').update(html).digest('hex').slice(0, 16) });
 
-const STATE_LABEL: Record<InstanceState, string> = {
-  running: 'running',
-  failing: 'failing',
-  'never-synced': 'never synced',
-  starting: 'starting',
-  stopped: 'stopped',
-  'crash-looping': 'crash-looping',
-  invalid: 'invalid config',
-  missing: 'no worker',
-  unknown: 'state unknown',
-};
+/** The words of one page language: the catalogue, and dates formatted for it (in the instance's zone). */
+interface Words {
+  locale: Locale;
+  t: ReturnType<typeof translator>;
+}
+const words = (locale: Locale): Words => ({ locale, t: translator(locale) });
+/** French puts a space before a colon. */
+const colon = (locale: Locale): string => (locale === 'fr' ? ' : ' : ': ');
+const stateLabel = (w: Words, state: InstanceState): string => w.t(`dashboard.state.${state}`);
 
-const time = (iso: string | null, zone: string, now: Date): string =>
-  iso ? `<time datetime="${esc(iso)}">${esc(formatWhen(iso, zone, now))}</time>` : '<span class="muted">—</span>';
+const timeIn = (w: Words) => (iso: string | null, zone: string, now: Date): string =>
+  iso ? `<time datetime="${esc(iso)}">${esc(formatWhen(iso, zone, now, w.locale))}</time>` : '<span class="muted">—</span>';
 
-function outcomeBadge(outcome: string): string {
+function outcomeBadge(w: Words, outcome: string): string {
   const cls = outcome === 'success' || outcome === 'dry-run' ? 'ok' : outcome === 'partial' ? 'warn' : 'bad';
-  return `<span class="badge outcome-${cls}">${esc(outcome)}</span>`;
+  return `<span class="badge outcome-${cls}">${esc(w.t(`dashboard.outcome.${outcome}`, { defaultValue: outcome }))}</span>`;
 }
 
 /** The zone for times that belong to no instance (the heartbeat, "updated"): the first instance's, else Paris. */
@@ -70,63 +70,70 @@ export function renderUpdated(state: DashboardState): string {
   return formatClock(state.generatedAt, pageZone(state));
 }
 
-export function renderSummary(state: DashboardState): string {
+export function renderSummary(state: DashboardState, locale: Locale): string {
+  const w = words(locale);
+  const { t } = w;
+  const time = timeIn(w);
   const now = new Date(state.generatedAt);
   const counts = new Map<string, number>();
-  for (const i of state.instances) counts.set(STATE_LABEL[i.state], (counts.get(STATE_LABEL[i.state]) ?? 0) + 1);
+  for (const i of state.instances) counts.set(stateLabel(w, i.state), (counts.get(stateLabel(w, i.state)) ?? 0) + 1);
   const tally = [...counts].map(([label, n]) => `${n} ${esc(label)}`).join(' · ');
   const sup = state.supervisor;
   const zone = pageZone(state);
   const supLine = sup.running
-    ? `<span class="dot ok" aria-hidden="true"></span>Supervisor up (${esc(sup.runtime ?? '?')} runtime), heartbeat ${time(sup.heartbeatAt, zone, now)}`
-    : `<span class="dot warn" aria-hidden="true"></span>No supervisor heartbeat${sup.heartbeatAt ? ` since ${time(sup.heartbeatAt, zone, now)}` : ''}: states come from the workers' own files`;
+    ? `<span class="dot ok" aria-hidden="true"></span>${t('dashboard.supUp', { runtime: esc(sup.runtime ?? '?'), at: time(sup.heartbeatAt, zone, now) })}`
+    : `<span class="dot warn" aria-hidden="true"></span>${sup.heartbeatAt ? t('dashboard.supDownSince', { at: time(sup.heartbeatAt, zone, now) }) : esc(t('dashboard.supDown'))}${esc(t('dashboard.supDownWhy'))}`;
   return [
     `<p class="sup">${supLine}</p>`,
-    sup.runtimeError ? `<p class="sup bad-text">Runtime unreachable: ${esc(sup.runtimeError)}</p>` : '',
-    `<p class="tally">${state.instances.length} instance(s)${tally ? `: ${tally}` : ''}</p>`,
-    renderDiscord(state, zone, now),
+    sup.runtimeError ? `<p class="sup bad-text">${esc(t('dashboard.runtimeError', { error: sup.runtimeError }))}</p>` : '',
+    `<p class="tally">${esc(t('dashboard.instances', { count: state.instances.length }))}${tally ? `${colon(locale)}${tally}` : ''}</p>`,
+    renderDiscord(w, state, zone, now),
   ].join('');
 }
 
 /** The Gateway's state, one line per Discord channel being read (fine, or which permission or intent is missing), and the newest messages. */
-function renderDiscord(state: DashboardState, zone: string, now: Date): string {
-  return renderGateway(state, zone, now) + renderChannels(state, zone, now) + renderMessages(state, zone, now);
+function renderDiscord(w: Words, state: DashboardState, zone: string, now: Date): string {
+  return renderGateway(w, state, zone, now) + renderChannels(w, state, zone, now) + renderMessages(w, state, zone, now);
 }
 
-function renderGateway(state: DashboardState, zone: string, now: Date): string {
+function renderGateway(w: Words, state: DashboardState, zone: string, now: Date): string {
   const g = state.discordGateway;
   if (g === null) return '';
-  const last = g.lastEventAt ? `, last event ${time(g.lastEventAt, zone, now)}${g.lagMs !== null ? ` (lag ${g.lagMs} ms)` : ''}` : '';
-  if (g.status === 'connected') return `<p class="sup"><span class="dot ok" aria-hidden="true"></span>Discord live: connected${last}</p>`;
+  const at = timeIn(w);
+  const last = g.lastEventAt ? w.t('dashboard.gatewayLast', { at: at(g.lastEventAt, zone, now), lag: g.lagMs !== null ? w.t('dashboard.gatewayLag', { ms: g.lagMs }) : '' }) : '';
+  if (g.status === 'connected') return `<p class="sup"><span class="dot ok" aria-hidden="true"></span>${w.t('dashboard.gatewayConnected')}${last}</p>`;
   if (g.status === 'stopped') {
-    return `<p class="sup bad-text"><span class="dot bad" aria-hidden="true"></span>Discord live: stopped${g.reason ? `: ${esc(g.reason)}` : ''} (${time(g.since, zone, now)})</p>`;
+    return `<p class="sup bad-text"><span class="dot bad" aria-hidden="true"></span>${w.t('dashboard.gatewayStopped')}${g.reason ? `: ${esc(g.reason)}` : ''} (${at(g.since, zone, now)})</p>`;
   }
-  return `<p class="sup"><span class="dot" aria-hidden="true"></span>Discord live: ${esc(g.status)} since ${time(g.since, zone, now)}${last}</p>`;
+  return `<p class="sup"><span class="dot" aria-hidden="true"></span>${w.t('dashboard.gatewayState', { status: esc(g.status), since: at(g.since, zone, now) })}${last}</p>`;
 }
 
-function renderChannels(state: DashboardState, zone: string, now: Date): string {
+/** One line per Discord channel being read: fine, or which permission or intent is missing (silent in Discord's answers). */
+function renderChannels(w: Words, state: DashboardState, zone: string, now: Date): string {
   if (state.discord.length === 0) return '';
   const failing = state.discord.filter((c) => !c.ok);
-  if (failing.length === 0) return `<p class="sup"><span class="dot ok" aria-hidden="true"></span>Discord: ${state.discord.length} channel(s) read</p>`;
+  if (failing.length === 0) return `<p class="sup"><span class="dot ok" aria-hidden="true"></span>${esc(w.t('dashboard.discordOk', { count: state.discord.length }))}</p>`;
   return failing
     .map(
       (c) =>
-        `<p class="sup bad-text"><span class="dot bad" aria-hidden="true"></span>Discord channel <code>${esc(c.channelId)}</code>: ${esc(c.problem ?? 'cannot be read')} (${time(c.at, zone, now)})</p>`,
+        `<p class="sup bad-text"><span class="dot bad" aria-hidden="true"></span>${w.t('dashboard.discordBad', { channel: esc(c.channelId), problem: esc(c.problem ?? w.t('dashboard.discordUnreadable')), at: timeIn(w)(c.at, zone, now) })}</p>`,
     )
     .join('');
 }
 
-function renderMessages(state: DashboardState, zone: string, now: Date): string {
+function renderMessages(w: Words, state: DashboardState, zone: string, now: Date): string {
   if (state.discordMessages.length === 0) return '';
+  const at = timeIn(w);
   const items = state.discordMessages.map(
-    (m) => `<li>${time(m.createdAt, zone, now)} <strong>${esc(m.author)}</strong>: ${esc(m.content)}${m.edited ? ' <span class="muted">(edited)</span>' : ''}</li>`,
+    (m) => `<li>${at(m.createdAt, zone, now)} <strong>${esc(m.author)}</strong>: ${esc(m.content)}${m.edited ? ` <span class="muted">(${esc(w.t('dashboard.edited'))})</span>` : ''}</li>`,
   );
-  return `<ul class="sup small discord-messages" aria-label="Newest Discord messages">${items.join('')}</ul>`;
+  return `<ul class="sup small discord-messages" aria-label="${esc(w.t('dashboard.newestMessages'))}">${items.join('')}</ul>`;
 }
 
-function renderClasses(i: InstanceView, now: Date): string {
+function renderClasses(w: Words, i: InstanceView, now: Date): string {
+  const { t } = w;
   if (!i.timetable) return '';
-  if (i.upcoming.length === 0) return `<section><h3>Next 7 days</h3><p class="muted">No classes in the coming week.</p></section>`;
+  if (i.upcoming.length === 0) return `<section><h3>${esc(t('dashboard.next7'))}</h3><p class="muted">${esc(t('dashboard.noClasses'))}</p></section>`;
   const shown = i.upcoming.slice(0, UPCOMING_SHOWN);
   const more = i.upcoming.length - shown.length + i.upcomingMore;
   const days: string[] = [];
@@ -142,88 +149,122 @@ function renderClasses(i: InstanceView, now: Date): string {
     if (key !== currentKey) {
       flush();
       currentKey = key;
-      current = formatDay(c.start, i.timezone);
+      current = formatDay(c.start, i.timezone, w.locale);
     }
-    const inProgress = Date.parse(c.start) <= now.getTime() ? ' <span class="now">now</span>' : '';
+    const inProgress = Date.parse(c.start) <= now.getTime() ? ` <span class="now">${esc(t('dashboard.now'))}</span>` : '';
     rows.push(
       `<li><span class="hours">${esc(formatTime(c.start, i.timezone))}–${esc(formatTime(c.end, i.timezone))}</span> <span class="title">${esc(c.title)}${inProgress}</span></li>`,
     );
   }
   flush();
-  return `<section><h3>Next 7 days</h3><ul class="classes">${days.join('')}</ul>${more > 0 ? `<p class="muted">and ${more} more this week</p>` : ''}</section>`;
+  return `<section><h3>${esc(t('dashboard.next7'))}</h3><ul class="classes">${days.join('')}</ul>${more > 0 ? `<p class="muted">${esc(t('dashboard.moreClasses', { count: more }))}</p>` : ''}</section>`;
 }
 
-function renderWatchers(i: InstanceView, now: Date): string {
+function renderWatchers(w: Words, i: InstanceView, now: Date): string {
+  const { t } = w;
+  const time = timeIn(w);
   if (i.watchers.length === 0) return '';
-  const items = i.watchers.map((w) => {
+  const items = i.watchers.map((x) => {
     const slots =
-      w.slotCount === 0
-        ? '<p class="muted">No slot open now.</p>'
-        : `<ul class="slots">${w.slots.map((s) => `<li>${time(s.start, w.timezone, now)}</li>`).join('')}${w.slotCount > w.slots.length ? `<li class="muted">+${w.slotCount - w.slots.length} more</li>` : ''}</ul>`;
+      x.slotCount === 0
+        ? `<p class="muted">${esc(t('dashboard.noSlot'))}</p>`
+        : `<ul class="slots">${x.slots.map((s) => `<li>${time(s.start, x.timezone, now)}</li>`).join('')}${x.slotCount > x.slots.length ? `<li class="muted">${esc(t('dashboard.moreSlots', { count: x.slotCount - x.slots.length }))}</li>` : ''}</ul>`;
     return (
-      `<li class="watcher"><div class="watcher-head"><strong>${esc(w.name)}</strong> <span class="muted">${esc(w.provider)}</span> <span class="pill">${w.slotCount} slot(s)</span></div>` +
+      `<li class="watcher"><div class="watcher-head"><strong>${esc(x.name)}</strong> <span class="muted">${esc(x.provider)}</span> <span class="pill">${esc(t('dashboard.slotCount', { count: x.slotCount }))}</span></div>` +
       slots +
-      `<p class="small muted">Checked ${time(w.checkedAt, w.timezone, now)} · last alert ${w.lastAlertAt ? time(w.lastAlertAt, w.timezone, now) : 'never'}</p></li>`
+      `<p class="small muted">${t('dashboard.checked', { at: time(x.checkedAt, x.timezone, now), last: x.lastAlertAt ? time(x.lastAlertAt, x.timezone, now) : esc(t('dashboard.never')) })}</p></li>`
     );
   });
-  return `<section><h3>Slot watchers</h3><ul class="watchers">${items.join('')}</ul></section>`;
+  return `<section><h3>${esc(t('dashboard.watchers'))}</h3><ul class="watchers">${items.join('')}</ul></section>`;
 }
 
-function renderErrors(i: InstanceView, now: Date): string {
+/** The last timetable changes announced, each as the alert said it, in the page's language and the instance's zone. */
+function renderLastChanges(w: Words, i: InstanceView, now: Date): string {
+  if (!i.timetable) return '';
+  if (i.lastChanges.length === 0) return `<section><h3>${esc(w.t('dashboard.lastChanges'))}</h3><p class="muted small">${esc(w.t('dashboard.noChanges'))}</p></section>`;
+  const time = timeIn(w);
+  const items = i.lastChanges.map(
+    (e) =>
+      `<li><span class="small muted">${time(e.at, i.timezone, now)}</span><ul>` +
+      e.changes.map((c) => `<li${c.urgent ? ' class="urgent"' : ''}>${esc(describeChange(c, i.timezone, w.locale))}</li>`).join('') +
+      (e.more > 0 ? `<li class="muted">${esc(w.t('changes.more', { count: e.more }))}</li>` : '') +
+      `</ul></li>`,
+  );
+  return `<section><h3>${esc(w.t('dashboard.lastChanges'))}</h3><ul class="changes">${items.join('')}</ul></section>`;
+}
+
+/** The last alerts (one line each, whatever the number of channels) and whether they reached their channels. */
+function renderLastAlerts(w: Words, i: InstanceView, now: Date): string {
+  if (i.lastAlerts.length === 0) return '';
+  const time = timeIn(w);
+  const rows = i.lastAlerts.map(
+    (a) =>
+      `<li>${time(a.at, i.timezone, now)} <span class="pill delivery-${a.delivery}">${esc(w.t(`dashboard.delivery.${a.delivery}`))}</span> <span class="msg">${esc(a.title)}</span></li>`,
+  );
+  return `<section><h3>${esc(w.t('dashboard.lastAlerts'))}</h3><ul class="alerts">${rows.join('')}</ul></section>`;
+}
+
+function renderErrors(w: Words, i: InstanceView, now: Date): string {
   if (i.errors.length === 0) return '';
+  const time = timeIn(w);
   const rows = i.errors.map(
     (e) => `<li>${e.at ? `${time(e.at, i.timezone, now)} ` : ''}${e.phase ? `<span class="phase">${esc(e.phase)}</span> ` : ''}<span class="msg">${esc(e.message)}</span></li>`,
   );
-  return `<section><h3>Latest errors <span class="muted small">(errors.log)</span></h3><ul class="errors">${rows.join('')}</ul></section>`;
+  return `<section><h3>${esc(w.t('dashboard.errors'))} <span class="muted small">(errors.log)</span></h3><ul class="errors">${rows.join('')}</ul></section>`;
 }
 
-function renderLastRun(i: InstanceView, now: Date): string {
+function renderLastRun(w: Words, i: InstanceView, now: Date): string {
+  const { t } = w;
   const r = i.lastRun;
-  if (!r) return `<div><dt>Last run</dt><dd class="muted">never</dd></div>`;
+  if (!r) return `<div><dt>${esc(t('dashboard.lastRun'))}</dt><dd class="muted">${esc(t('dashboard.never'))}</dd></div>`;
   return (
-    `<div><dt>Last run</dt><dd>${time(r.finishedAt, i.timezone, now)} ${outcomeBadge(r.outcome)} <span class="muted">in ${esc(formatDuration(r.durationMs))}</span></dd></div>` +
-    `<div><dt>Changes</dt><dd><span class="counts" title="created, updated, deleted">` +
+    `<div><dt>${esc(t('dashboard.lastRun'))}</dt><dd>${timeIn(w)(r.finishedAt, i.timezone, now)} ${outcomeBadge(w, r.outcome)} <span class="muted">${esc(t('dashboard.inDuration', { duration: formatDuration(r.durationMs, w.locale) }))}</span></dd></div>` +
+    `<div><dt>${esc(t('dashboard.changes'))}</dt><dd><span class="counts" title="${esc(t('dashboard.countsHint'))}">` +
     `<span class="c-created">+${r.created}</span> <span class="c-updated">~${r.updated}</span> <span class="c-deleted">−${r.deleted}</span></span>` +
-    ` <span class="muted">· ${r.courses} events in the timetable</span></dd></div>`
+    ` <span class="muted">· ${esc(t('dashboard.events', { count: r.courses }))}</span></dd></div>`
   );
 }
 
 /** The card's changing part: everything but the buttons (so a refresh never takes the keyboard focus away). */
-export function renderCardLive(i: InstanceView, now: Date): string {
+export function renderCardLive(i: InstanceView, now: Date, locale: Locale): string {
+  const w = words(locale);
+  const { t } = w;
   const head =
     `<div class="card-head"><h2 id="title-${esc(i.name)}">${esc(i.name)}</h2>` +
-    `<span class="badge st-${i.state}">${esc(STATE_LABEL[i.state])}</span>` +
-    (i.syncing ? '<span class="badge st-syncing">syncing…</span>' : '') +
-    (i.restartCount > 0 && i.state !== 'invalid' ? `<span class="pill">${i.restartCount} restart(s)</span>` : '') +
+    `<span class="badge st-${i.state}">${esc(stateLabel(w, i.state))}</span>` +
+    (i.syncing ? `<span class="badge st-syncing">${esc(t('dashboard.syncing'))}</span>` : '') +
+    (i.restartCount > 0 && i.state !== 'invalid' ? `<span class="pill" title="${esc(t('dashboard.restartsHint'))}">${esc(t('dashboard.restarts', { count: i.restartCount }))}</span>` : '') +
     `</div>`;
   if (i.state === 'invalid') {
     return (
       head +
-      `<p class="config-error"><strong>This config cannot be loaded:</strong> ${esc(i.configError ?? 'invalid')}</p>` +
-      `<p class="small muted">Fix the file, then the supervisor picks it up; its running worker (if any) is left as it was.</p>` +
-      (i.lastRun ? `<dl class="facts">${renderLastRun(i, now)}</dl>` : '') +
-      renderErrors(i, now)
+      `<p class="config-error"><strong>${esc(t('dashboard.cannotLoad'))}</strong> ${esc(i.configError ?? 'invalid')}</p>` +
+      `<p class="small muted">${esc(t('dashboard.fixFile'))}</p>` +
+      (i.lastRun ? `<dl class="facts">${renderLastRun(w, i, now)}</dl>` : '') +
+      renderErrors(w, i, now)
     );
   }
-  const meta = [esc(i.timezone), i.schedule ? `schedule <code>${esc(i.schedule)}</code>` : 'slot watcher only'];
-  if (i.node) meta.push(`on node <strong>${esc(i.node)}</strong>`);
-  if (i.stateSource === 'worker') meta.push('state from the worker file');
-  const facts = i.timetable ? renderLastRun(i, now) + `<div><dt>Next run</dt><dd>${time(i.nextRun, i.timezone, now)}</dd></div>` : '';
+  const meta = [esc(i.timezone), i.schedule ? t('dashboard.schedule', { schedule: esc(i.schedule) }) : esc(t('dashboard.slotsOnly'))];
+  if (i.node) meta.push(t('dashboard.onNode', { node: esc(i.node) }));
+  if (i.stateSource === 'worker') meta.push(esc(t('dashboard.fromWorker')));
+  const facts = i.timetable ? renderLastRun(w, i, now) + `<div><dt>${esc(t('dashboard.nextRun'))}</dt><dd>${timeIn(w)(i.nextRun, i.timezone, now)}</dd></div>` : '';
   // A refused run is the card's reason when there is one; otherwise the last run's own error.
   const runError = i.stateReason?.startsWith('runs refused')
-    ? `<p class="run-error"><strong>Failing:</strong> ${esc(i.stateReason)}</p>`
+    ? `<p class="run-error"><strong>${esc(t('dashboard.failing'))}</strong> ${esc(i.stateReason)}</p>`
     : i.lastRun?.error
       ? `<p class="run-error"><strong>${esc(i.lastRun.phase ?? 'run')}:</strong> ${esc(i.lastRun.error)}</p>`
       : '';
-  const plot = i.timetable && i.runs.length > 0 ? `<section><h3>Runs</h3>${renderRunPlot(i.runs, { zone: i.timezone, now })}</section>` : '';
+  const plot = i.timetable && i.runs.length > 0 ? `<section><h3>${esc(t('dashboard.runs'))}</h3>${renderRunPlot(i.runs, { zone: i.timezone, now, locale })}</section>` : '';
   return (
     head +
     `<p class="meta small muted">${meta.join(' · ')}</p>` +
     (facts ? `<dl class="facts">${facts}</dl>` : '') +
     runError +
-    renderClasses(i, now) +
-    renderWatchers(i, now) +
-    renderErrors(i, now) +
+    renderClasses(w, i, now) +
+    renderLastChanges(w, i, now) +
+    renderWatchers(w, i, now) +
+    renderLastAlerts(w, i, now) +
+    renderErrors(w, i, now) +
     plot
   );
 }
@@ -238,27 +279,40 @@ export function actionsFor(i: InstanceView): ActionName[] {
   return out;
 }
 
-export function renderCardActions(i: InstanceView): string {
-  const buttons = actionsFor(i).map(
-    (a) =>
-      `<button type="button" class="btn${a === 'run' ? ' btn-primary' : ''}" data-action="${a}" data-pending="${esc(ACTIONS[a].pending)}" aria-label="${esc(`${ACTIONS[a].label}: ${i.name}`)}">${esc(ACTIONS[a].label)}</button>`,
-  );
+export function renderCardActions(i: InstanceView, locale: Locale): string {
+  const t = translator(locale);
+  const buttons = actionsFor(i).map((a) => {
+    const label = t(ACTIONS[a].label);
+    return `<button type="button" class="btn${a === 'run' ? ' btn-primary' : ''}" data-action="${a}" data-pending="${esc(t(ACTIONS[a].pending))}" aria-label="${esc(`${label}: ${i.name}`)}">${esc(label)}</button>`;
+  });
   return buttons.join('');
 }
 
-export function renderFragments(state: DashboardState): Fragments {
+export function renderFragments(state: DashboardState, locale: Locale): Fragments {
   const now = new Date(state.generatedAt);
   return {
-    summary: fragment(renderSummary(state)),
+    summary: fragment(renderSummary(state, locale)),
     updated: renderUpdated(state),
-    cards: state.instances.map((i) => ({ name: i.name, live: fragment(renderCardLive(i, now)), actions: fragment(renderCardActions(i)) })),
+    cards: state.instances.map((i) => ({ name: i.name, live: fragment(renderCardLive(i, now, locale)), actions: fragment(renderCardActions(i, locale)) })),
   };
 }
 
-function page(title: string, body: string, opts: { script: boolean }): string {
+/**
+ * The page's switch to the other language(s): a plain link (`?lang=`, kept in a cookie by the server), so it works
+ * without the script and on the login page too.
+ */
+function languageSwitch(locale: Locale, path: string): string {
+  // Each language is named in itself ("English" on a French page, "Français" on an English one).
+  const links = otherLocales(locale).map(
+    (l) => `<a href="${esc(path)}?lang=${l}" lang="${l}" hreflang="${l}" class="lang-link">${esc(translator(l)('page.name'))}</a>`,
+  );
+  return `<nav class="lang" aria-label="${esc(translator(locale)('page.language'))}">${links.join(' ')}</nav>`;
+}
+
+function page(title: string, body: string, opts: { script: boolean; locale: Locale }): string {
   return [
     '<!doctype html>',
-    '<html lang="en">',
+    `<html lang="${opts.locale}">`,
     '<head>',
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -274,8 +328,23 @@ function page(title: string, body: string, opts: { script: boolean }): string {
   ].join('\n');
 }
 
-export function renderDashboardPage(state: DashboardState): string {
-  const f = renderFragments(state);
+/** The few words the page's script says itself (not re-rendered by the server), handed over in a data attribute. */
+function scriptWords(locale: Locale): string {
+  const t = translator(locale);
+  return JSON.stringify({
+    live: t('dashboard.live', { seconds: POLL_MS / 1000 }),
+    stale: t('dashboard.stale', { why: '{why}' }),
+    noAnswer: t('dashboard.noAnswer'),
+    working: t('dashboard.working'),
+    loggedOut: t('dashboard.loggedOut'),
+    serverAnswered: t('dashboard.serverAnswered', { status: '{status}' }),
+    requestFailed: t('dashboard.requestFailed', { why: '{why}' }),
+  });
+}
+
+export function renderDashboardPage(state: DashboardState, locale: Locale): string {
+  const t = translator(locale);
+  const f = renderFragments(state, locale);
   const cards = f.cards.map(
     (c) =>
       `<article class="card" id="card-${esc(c.name)}" data-name="${esc(c.name)}" aria-labelledby="title-${esc(c.name)}">` +
@@ -284,36 +353,39 @@ export function renderDashboardPage(state: DashboardState): string {
       `<output class="result" aria-live="polite"></output></article>`,
   );
   const body = [
-    `<body data-poll-ms="${pollMsOf(state)}">`,
+    `<body data-poll-ms="${pollMsOf(state)}" data-words="${esc(scriptWords(locale))}">`,
     '<header class="top">',
-    '<div class="brand"><h1>campus-sync</h1><span class="muted small">dashboard</span></div>',
+    `<div class="brand"><h1>campus-sync</h1><span class="muted small">${esc(t('dashboard.subtitle'))}</span></div>`,
     `<div id="summary" class="summary" data-v="${f.summary.v}">${f.summary.html}</div>`,
-    '<form method="post" action="/logout" class="logout"><button type="submit" class="btn btn-quiet">Log out</button></form>',
+    languageSwitch(locale, '/'),
+    `<form method="post" action="/logout" class="logout"><button type="submit" class="btn btn-quiet">${esc(t('dashboard.logout'))}</button></form>`,
     '</header>',
-    `<main id="cards" class="cards">${cards.join('') || '<p class="muted">No config in the configs folder yet: <code>campus-sync add-config</code> makes one.</p>'}</main>`,
-    `<footer class="foot small muted"><span id="live-status">Live: refreshed every ${pollMsOf(state) / 1000} s</span> · updated <time id="updated" datetime="${esc(state.generatedAt)}">${esc(f.updated)}</time></footer>`,
+    `<main id="cards" class="cards">${cards.join('') || `<p class="muted">${t('dashboard.noConfig')}</p>`}</main>`,
+    `<footer class="foot small muted"><span id="live-status">${esc(t('dashboard.live', { seconds: pollMsOf(state) / 1000 }))}</span> · ${esc(t('dashboard.updated'))} <time id="updated" datetime="${esc(state.generatedAt)}">${esc(f.updated)}</time></footer>`,
     '</body>',
   ].join('\n');
-  return page('campus-sync dashboard', body, { script: true });
+  return page(t('dashboard.title'), body, { script: true, locale });
 }
 
-export function renderLoginPage(opts: { error?: string } = {}): string {
+export function renderLoginPage(opts: { error?: string; locale: Locale }): string {
+  const t = translator(opts.locale);
   const body = [
     '<body class="login-body">',
     '<main class="login">',
+    languageSwitch(opts.locale, '/'),
     '<h1>campus-sync</h1>',
-    '<p class="muted">Enter an API key of this server to see the dashboard.</p>',
+    `<p class="muted">${esc(t('login.intro'))}</p>`,
     // Where the key is, for the first visit: the supervisor made one at its first start (cli/api-key.ts).
-    '<p class="small muted">Your key was printed once in the supervisor’s log at its first start (<code>docker logs campus-sync-supervisor</code>), and <code>./campus-sync api-key</code> shows it at any time on the machine that runs campus-sync (file <code>data/.supervisor/api-key</code>).</p>',
+    `<p class="small muted">${t('login.keyHint')}</p>`,
     opts.error ? `<p class="login-error" role="alert">${esc(opts.error)}</p>` : '',
     '<form method="post" action="/login">',
-    '<label for="key">API key</label>',
+    `<label for="key">${esc(t('login.key'))}</label>`,
     '<input id="key" name="key" type="password" autocomplete="current-password" required autofocus>',
-    '<button type="submit" class="btn btn-primary">Log in</button>',
+    `<button type="submit" class="btn btn-primary">${esc(t('login.submit'))}</button>`,
     '</form>',
-    '<p class="small muted">The key is checked by the server and never stored in the browser: a login cookie that only this server recognises is set instead.</p>',
+    `<p class="small muted">${esc(t('login.cookieNote'))}</p>`,
     '</main>',
     '</body>',
   ].join('\n');
-  return page('campus-sync: log in', body, { script: false });
+  return page(t('login.title'), body, { script: false, locale: opts.locale });
 }

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../lib/index.js';
-import { openStore, type Store } from '../../store/index.js';
+import { openStore, type AlertRow, type Store } from '../../store/index.js';
 import { tempDirs, type TempDirs } from '../test-support.test-helper.js';
 import { createConfigSource } from './configs.js';
 import { invalidYaml, PASSWORD, runRow, SECRETS, slotsOnlyYaml, timetableYaml, writeFiles } from './fixtures.test-helper.js';
-import { buildDashboardState, ERROR_LINES, honestState, PLOT_RUNS, type InstanceView } from './state.js';
+import { alertViews, buildDashboardState, ERROR_LINES, honestState, PLOT_RUNS, type InstanceView } from './state.js';
 
 const NOW = new Date('2025-03-20T09:00:00Z'); // 10:00 in Paris, a Thursday
 const min = (m: number): Date => new Date(NOW.getTime() + m * 60_000);
@@ -177,5 +177,18 @@ describe('honestState', () => {
       expect(honestState(s, { lastRun: failed, timetable: true })).toEqual({ state: s });
     }
     expect(honestState('failing', { lastRun: ok, timetable: true })).toEqual({ state: 'failing' });
+  });
+});
+
+describe('alertViews', () => {
+  const row = (over: Partial<AlertRow>): AlertRow => ({ id: 1, alertId: 'a', instance: 'alice', kind: 'slot.new', severity: 'info', channel: 'discord', summary: 'one', createdAt: '2025-03-20T08:00:00.000Z', deliveredAt: null, attempts: 0, lastError: null, ...over });
+  it('is one view per alert, newest first, delivered only when every channel took it', () => {
+    const views = alertViews([
+      row({ alertId: 'a', channel: 'discord', deliveredAt: '2025-03-20T08:00:01.000Z' }),
+      row({ alertId: 'a', channel: 'mail', deliveredAt: null, lastError: 'SMTP 421', attempts: 2 }),
+      row({ alertId: 'b', summary: 'two', createdAt: '2025-03-20T09:00:00.000Z', deliveredAt: '2025-03-20T09:00:01.000Z' }),
+      row({ alertId: 'c', summary: 'three', createdAt: '2025-03-20T07:00:00.000Z' }),
+    ]);
+    expect(views.map((v) => `${v.title}:${v.delivery}`)).toEqual(['two:delivered', 'one:failing', 'three:pending']);
   });
 });

@@ -1,9 +1,11 @@
+import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { isValidInstanceName, type InstanceConfig } from '../../config/index.js';
 import type { Clock } from '../../lib/index.js';
 import { readIngestHealth } from '../../ingest/index.js';
 import type { AlertRow, RunRow, Store } from '../../store/index.js';
 import type { LoadedConfigs } from './configs.js';
+import { readRecentChanges, type RecentChanges } from '../../instance/index.js';
 import { isHeartbeatFresh, readNewestErrors, readSeenState, readSupervisorStatusFile, readWorkerFile, type ErrorLine, type SupervisorStatusFile, type WorkerFile } from './files.js';
 
 /** Runs drawn in the plot: about a day of hourly runs, enough to see a trend or when failures began. */
@@ -86,6 +88,36 @@ export interface InstanceView {
   watchers: WatcherView[];
   /** Oldest first, for the plot. */
   runs: RunPoint[];
+  /** The last timetable changes the worker announced (data/<name>/changes.json), newest first. */
+  lastChanges: RecentChanges;
+  /** The last alerts sent or queued (one per alert, whatever the number of channels), newest first. */
+  lastAlerts: AlertView[];
+}
+
+export interface AlertView {
+  at: string;
+  kind: string;
+  severity: string;
+  title: string;
+  /** delivered: every channel took it; pending: waiting for its first try; failing: a channel answered an error. */
+  delivery: 'delivered' | 'pending' | 'failing';
+}
+
+/** Alerts listed on a card: enough to see what was said lately. */
+export const LAST_ALERTS = 5;
+
+/** One view per alert (the store has a row per channel), newest first. */
+export function alertViews(rows: readonly AlertRow[], limit = LAST_ALERTS): AlertView[] {
+  const byId = new Map<string, AlertRow[]>();
+  for (const r of rows) byId.set(r.alertId, [...(byId.get(r.alertId) ?? []), r]);
+  return [...byId.values()]
+    .map((group) => {
+      const first = group[0] as AlertRow;
+      const delivery: AlertView['delivery'] = group.every((r) => r.deliveredAt !== null) ? 'delivered' : group.some((r) => r.deliveredAt === null && r.lastError !== null) ? 'failing' : 'pending';
+      return { at: group.reduce((a, r) => (r.createdAt > a ? r.createdAt : a), first.createdAt), kind: first.kind, severity: first.severity, title: first.summary, delivery };
+    })
+    .sort((a, b) => Date.parse(b.at) - Date.parse(a.at))
+    .slice(0, limit);
 }
 
 /** How the reading of each configured Discord channel went (ingest/health.ts), when ingestion runs here. */
@@ -198,9 +230,10 @@ async function watcherView(dataDir: string, instance: InstanceConfig, w: Instanc
     if (e.goneSince === undefined && Date.parse(e.start) >= now.getTime()) current.push({ start: e.start });
   }
   current.sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
-  // The worker titles a slot alert `<n> new slot(s): <watcher>`; the journal keeps the title as the summary.
-  const suffix = `: ${w.name}`;
-  const fromStore = alerts.filter((a) => a.kind === 'slot.new' && a.summary.endsWith(suffix)).reduce<string | null>((acc, a) => latest(acc, a.createdAt), null);
+  // The worker titles a slot alert `… (<watcher>)` in the config's language (before: `<n> new slot(s): <watcher>`);
+  // the journal keeps the title as the summary.
+  const ofWatcher = (summary: string): boolean => summary.endsWith(` (${w.name})`) || summary.endsWith(`: ${w.name}`);
+  const fromStore = alerts.filter((a) => a.kind === 'slot.new' && ofWatcher(a.summary)).reduce<string | null>((acc, a) => latest(acc, a.createdAt), null);
   return {
     name: w.name,
     provider: w.provider,
@@ -265,12 +298,15 @@ export async function buildDashboardState(src: StateSources): Promise<DashboardS
       : null;
     const errors = (await readNewestErrors(src.dataDir, entry.name, ERROR_LINES)).map((e) => ({ ...e, message: redact(e.message) }));
     const worker = await readWorkerFile(src.dataDir, entry.name);
+    const recentAlerts = (await src.store.listAlerts({ instance: entry.name, limit: ALERTS_SCANNED })).items;
     const base = {
       name: entry.name,
       lastRun,
       errors,
       runs: runs.items.map(point).reverse(),
       syncing: worker?.state === 'running',
+      lastChanges: await readRecentChanges(join(src.dataDir, entry.name)),
+      lastAlerts: alertViews(recentAlerts).map((a) => ({ ...a, title: redact(a.title) })),
     };
     if ('error' in entry) {
       instances.push({
@@ -297,7 +333,7 @@ export async function buildDashboardState(src: StateSources): Promise<DashboardS
       lastRun,
       timetable: config.moncampus !== undefined,
     });
-    const alerts = config.slots.length > 0 ? (await src.store.listAlerts({ instance: config.name, limit: ALERTS_SCANNED })).items : [];
+    const alerts = recentAlerts;
     const upcoming = config.moncampus ? await upcomingClasses(src.store, config, now) : { rows: [], more: 0 };
     instances.push({
       ...base,

@@ -26,6 +26,35 @@ const DEFAULT_POLL_MS = 5000;
 
 const body = document.body;
 const pollMs = Number(body.getAttribute('data-poll-ms')) || DEFAULT_POLL_MS;
+
+/** The words the script says itself, in the page's language (render.ts puts them in data-words); English if absent. */
+interface Words {
+  live: string;
+  stale: string;
+  noAnswer: string;
+  working: string;
+  loggedOut: string;
+  serverAnswered: string;
+  requestFailed: string;
+}
+const FALLBACK_WORDS: Words = {
+  live: 'Live: refreshed every ' + pollMs / 1000 + ' s',
+  stale: 'Not updating ({why}): retrying',
+  noAnswer: 'no answer',
+  working: 'Working…',
+  loggedOut: 'Logged out: log in again.',
+  serverAnswered: 'The server answered {status}.',
+  requestFailed: 'The request failed: {why}',
+};
+function readWords(): Words {
+  try {
+    return { ...FALLBACK_WORDS, ...(JSON.parse(body.getAttribute('data-words') || '{}') as Partial<Words>) };
+  } catch {
+    return FALLBACK_WORDS;
+  }
+}
+const words = readWords();
+const fill = (text: string, key: string, value: string): string => text.split('{' + key + '}').join(value);
 const cardsEl = document.getElementById('cards') as HTMLElement;
 const summaryEl = document.getElementById('summary') as HTMLElement;
 const updatedEl = document.getElementById('updated') as HTMLElement;
@@ -96,7 +125,7 @@ function apply(data: StateReply): void {
 
 function setStale(stale: boolean, why?: string): void {
   footEl.classList.toggle('stale', stale);
-  statusEl.textContent = stale ? 'Not updating (' + why + '): retrying' : 'Live: refreshed every ' + pollMs / 1000 + ' s';
+  statusEl.textContent = stale ? fill(words.stale, 'why', why ?? words.noAnswer) : words.live;
 }
 
 function schedule(): void {
@@ -123,7 +152,7 @@ function refresh(): void {
       }
     })
     .catch((err: unknown) => {
-      setStale(true, message(err, 'no answer'));
+      setStale(true, message(err, words.noAnswer));
     })
     .then(() => {
       polling = false;
@@ -158,7 +187,7 @@ cardsEl.addEventListener('click', (ev) => {
   // aria-busy rather than disabled: a disabled button drops the keyboard focus.
   btn.setAttribute('aria-busy', 'true');
   out.className = 'result pending';
-  out.textContent = btn.getAttribute('data-pending') || 'Working…';
+  out.textContent = btn.getAttribute('data-pending') || words.working;
   fetch('/dashboard/instances/' + encodeURIComponent(name) + '/' + btn.getAttribute('data-action'), {
     method: 'POST',
     credentials: 'same-origin',
@@ -168,15 +197,15 @@ cardsEl.addEventListener('click', (ev) => {
     .then((res): ActionReply | Promise<ActionReply> => {
       if (res.status === 401) {
         location.reload();
-        return { ok: false, message: 'Logged out: log in again.' };
+        return { ok: false, message: words.loggedOut };
       }
-      return (res.json() as Promise<ActionReply>).catch(() => ({ ok: false, message: 'The server answered ' + res.status + '.' }));
+      return (res.json() as Promise<ActionReply>).catch(() => ({ ok: false, message: fill(words.serverAnswered, 'status', String(res.status)) }));
     })
     .then((result) => {
       show(out, result);
     })
     .catch((err: unknown) => {
-      show(out, { ok: false, message: 'The request failed: ' + message(err, 'no answer') });
+      show(out, { ok: false, message: fill(words.requestFailed, 'why', message(err, words.noAnswer)) });
     })
     .then(() => {
       btn.removeAttribute('aria-busy');
