@@ -1,9 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { startApi, type RunningApi } from '../api/index.js';
 import { tempDirs, type TempDirs } from '../api/test-support.test-helper.js';
-import { readIngestHealth, type IngestSettings } from '../ingest/index.js';
+import { ingestConfigFromEnv, readIngestHealth, type IngestSettings } from '../ingest/index.js';
 import { silentLogger } from '../lib/index.js';
 import { startDiscordGatewaySim, type DiscordGatewaySim } from '../sim/discord-gateway.js';
+import { startNtfySim } from '../sim/ntfy.js';
 import { startDiscordIngestion, type RunningIngestion } from './discord-ingestion.js';
 
 let sim: DiscordGatewaySim | undefined;
@@ -59,6 +60,44 @@ describe('Discord ingestion as serve runs it', () => {
     expect(h.discord.gateway.reason).toMatch(/Message Content/);
     await until(async () => (await readIngestHealth(dirs!.dataDir))?.gateway?.status === 'stopped', 'the stop recorded');
     expect(fatal).toHaveLength(1);
+  });
+
+  it('a stop a person must fix is told once to DISCORD_ALERT_URL (an Apprise URL), through a durable outbox, with no token in it', async () => {
+    sim = await startDiscordGatewaySim();
+    const channel = sim.createChannel();
+    const ntfy = await startNtfySim({ protected: { ops: { user: 'op', password: 'ntfy-secret-pw' } } });
+    onTestFinished(() => ntfy.close());
+    dirs = await tempDirs('campus-sync-ingest-run-');
+    api = await startApi({ logger: silentLogger, configDir: dirs.configDir, dataDir: dirs.dataDir, apiKeys: ['k'.repeat(24)], port: 0, host: '127.0.0.1', env: {} });
+    const env = {
+      DISCORD_BOT_TOKEN: 'revoked-bot-token-0123456789',
+      DISCORD_GUILD_ID: sim.guildId,
+      DISCORD_CHANNEL_IDS: channel,
+      DISCORD_API_URL: sim.url,
+      // The phone-push service an operator would pick, on its simulator (ntfy:// is plain http, as Apprise reads it).
+      DISCORD_ALERT_URL: `ntfy://op:ntfy-secret-pw@${new URL(ntfy.url).host}/ops?priority=high`,
+    };
+    const settings = (await ingestConfigFromEnv(env))!;
+    expect(settings.alert?.channel.type).toBe('ntfy');
+    ingestion = startDiscordIngestion({ settings, sink: api.store, dataDir: dirs.dataDir, logger: silentLogger });
+    // A token Discord refuses: the stop a person must fix (a 401 at /gateway/bot or a 4004 close, whichever comes first).
+    expect(await ingestion.stopped).toMatchObject({ status: 'stopped', fatal: true });
+    await until(async () => ntfy.messages().length > 0, 'the alert on ntfy');
+    await ingestion.stop();
+    const said = ntfy.messages();
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatchObject({ topic: 'ops', priority: 4 });
+    const text = JSON.stringify(said[0]);
+    expect(text).toContain('Discord ingestion stopped');
+    expect(text).toContain('DISCORD_BOT_TOKEN');
+    expect(text).not.toContain('revoked-bot-token-0123456789');
+    expect(text).not.toContain('ntfy-secret-pw');
+  });
+
+  it('refuses a DISCORD_ALERT_URL it cannot send to, naming the variable', async () => {
+    await expect(ingestConfigFromEnv({ DISCORD_BOT_TOKEN: 'test-bot-token-0123456789', DISCORD_GUILD_ID: '1', DISCORD_CHANNEL_IDS: '2', DISCORD_ALERT_URL: 'carrier-pigeon://coop' })).rejects.toThrow(
+      /DISCORD_ALERT_URL: .*carrier-pigeon/,
+    );
   });
 
   it('polls instead when the fallback switch says poll, and shows no Gateway state', async () => {

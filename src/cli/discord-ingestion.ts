@@ -10,7 +10,13 @@ import {
   type LiveHealth,
   type LiveSink,
 } from '../ingest/index.js';
-import { describeError, type Logger } from '../lib/index.js';
+import { join } from 'node:path';
+import { INGEST_OUTBOX_DIR } from '../instance/index.js';
+import { describeError, makeRedactor, type Logger } from '../lib/index.js';
+import { createAlert, createChannel, createOutbox, type Outbox } from '../notify/index.js';
+
+/** How often the alert outbox retries: an ingestion stop is rare, but must not wait long once its channel is back. */
+const ALERT_DRAIN_MS = 5_000;
 
 /**
  * Discord ingestion as `serve` and `ingest live` run it: live through the Gateway (the default), or REST
@@ -67,6 +73,7 @@ export function startDiscordIngestion(opts: StartDiscordIngestionOptions): Runni
   }
 
   const recordGateway = createGatewayHealthRecorder(dataDir);
+  const alerts = alertOutbox(opts);
   let fatalSaid = false;
   const live = startLiveIngestion({
     ...settings,
@@ -79,6 +86,7 @@ export function startDiscordIngestion(opts: StartDiscordIngestionOptions): Runni
       if (gateway.fatal && !fatalSaid) {
         fatalSaid = true;
         opts.onFatal?.(gateway);
+        if (alerts) void alertStop(alerts, gateway, opts);
       }
     },
     onCatchUp: (outcome) => void recordChannels(channelHealth([outcome], new Date().toISOString(), 'live')).catch(warn),
@@ -90,8 +98,42 @@ export function startDiscordIngestion(opts: StartDiscordIngestionOptions): Runni
     stopped: live.stopped.then(() => gatewayHealthOf(live.health())),
     stop: async () => {
       await live.stop();
+      await alerts?.stop();
       // The last word in the file: stopped, with the time (a later `status` must not show "connected").
       await recordGatewayHealth(dataDir, { ...gatewayHealthOf(live.health()), at: new Date().toISOString() }).catch(warn);
     },
   };
+}
+
+/**
+ * DISCORD_ALERT_URL's outbox (data/.ingest/outbox): durable like an instance's, so a stop said while the channel
+ * is down, or just before a restart, is delivered later. Null when no alert URL is set.
+ */
+function alertOutbox(opts: StartDiscordIngestionOptions): Outbox | null {
+  const alert = opts.settings.alert;
+  if (!alert) return null;
+  const outbox = createOutbox({
+    dir: join(opts.dataDir, INGEST_OUTBOX_DIR),
+    channels: [createChannel(alert.channel)],
+    redact: makeRedactor([opts.settings.token, ...alert.secrets]),
+    logger: opts.logger.child({ phase: 'ingest-alert' }),
+  });
+  outbox.start(ALERT_DRAIN_MS);
+  return outbox;
+}
+
+async function alertStop(outbox: Outbox, gateway: Omit<GatewayHealth, 'at'>, opts: StartDiscordIngestionOptions): Promise<void> {
+  try {
+    await outbox.enqueue(
+      createAlert({
+        kind: 'ingest.stopped',
+        instance: 'discord-ingestion',
+        title: 'Discord ingestion stopped',
+        text: `${gateway.reason ?? 'Discord closed the Gateway for good'}. Nothing is ingested until this is fixed and the reporting server restarted.`,
+      }),
+    );
+    await outbox.drain();
+  } catch (err) {
+    opts.logger.error(`cannot queue the ingestion-stop alert: ${describeError(err)}`);
+  }
 }

@@ -11,6 +11,8 @@ export const ALERT_KINDS = [
   'timetable.changed',
   /** `changes.digest`: once a day at that local time, tomorrow's classes (worker/digest.ts). */
   'timetable.digest',
+  /** Live Discord ingestion stopped for good (a refused token or intent): to the operator's DISCORD_ALERT_URL. */
+  'ingest.stopped',
   'test',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];

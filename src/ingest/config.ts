@@ -9,11 +9,12 @@
  *     threads: false                               # optional: also the threads of those channels (live only)
  *     pollSeconds: 30                              # optional (mode: poll)
  *     apiUrl: https://discord.com/api              # optional (simulators)
+ *     alert: ntfys://ntfy.sh/my-topic              # optional: an Apprise URL told when live ingestion stops for good
  */
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { DISCORD_API_URL } from '../config/index.js';
+import { channelsSchema, DISCORD_API_URL, notifySecrets, type ChannelConfig } from '../config/index.js';
 import { ConfigError } from '../lib/index.js';
 import { DEFAULT_POLL_INTERVAL_MS } from './poll.js';
 import type { IngestChannel, SettingNames } from './client.js';
@@ -47,6 +48,8 @@ export const ingestConfigSchema = z.strictObject({
       pollSeconds: z.number().int('must be whole seconds').min(MIN_POLL_SECONDS).max(MAX_POLL_SECONDS).default(DEFAULT_POLL_INTERVAL_MS / 1000),
       mode: z.enum(INGEST_MODES, { error: `must be ${INGEST_MODES.join(' or ')}` }).default('gateway'),
       threads: z.boolean({ error: 'must be true or false' }).default(false),
+      /** Where a stop a person must fix (a refused token or intent) is said: one notification URL (Apprise grammar). */
+      alert: z.string().min(1, 'must be a notification URL').optional(),
     })
     .superRefine((d, ctx) => {
       if (d.token !== undefined && d.tokenFile !== undefined) ctx.addIssue({ code: 'custom', path: ['tokenFile'], message: 'give either token or tokenFile, not both' });
@@ -65,6 +68,8 @@ export interface IngestSettings {
   mode: IngestMode;
   /** Live mode: threads of the configured channels too. */
   threads: boolean;
+  /** Told once when live ingestion stops for good (DISCORD_ALERT_URL / discord.alert), with its secrets for redaction. */
+  alert?: { channel: ChannelConfig; secrets: string[] };
   /** Set when the settings are not named as in a config file (environment variables): for error messages. */
   settingNames?: SettingNames;
 }
@@ -107,5 +112,14 @@ export async function resolveIngestConfig(input: unknown, opts: ResolveIngestOpt
     intervalMs: d.pollSeconds * 1000,
     mode: d.mode,
     threads: d.threads,
+    ...(d.alert !== undefined ? { alert: alertChannel(d.alert, keyName(['discord', 'alert'])) } : {}),
   };
+}
+
+/** The operator's channel for ingestion stops, parsed as a config's `notify:` entry is (same grammar, same refusals). */
+function alertChannel(url: string, key: string): { channel: ChannelConfig; secrets: string[] } {
+  const parsed = channelsSchema.safeParse([url]);
+  if (!parsed.success) throw new ConfigError(`${key}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  const channel = { ...parsed.data[0]!, name: 'discord-ingestion-alert' } as ChannelConfig;
+  return { channel, secrets: notifySecrets([channel]) };
 }

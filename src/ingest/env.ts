@@ -2,7 +2,8 @@
  * Ingestion settings from the environment, as the seed's `.env` names them (DISCORD_BOT_TOKEN,
  * DISCORD_GUILD_ID, DISCORD_CHANNEL_IDS) plus DISCORD_BOT_TOKEN_FILE (a Docker/compose secret),
  * DISCORD_API_URL (simulators), DISCORD_INGEST_MODE (gateway, the default, or poll: the fallback),
- * DISCORD_THREADS (true: threads of the channels too) and DISCORD_POLL_SECONDS (poll mode). Checked by the same schema as the config
+ * DISCORD_THREADS (true: threads of the channels too), DISCORD_ALERT_URL (an Apprise URL told when live ingestion
+ * stops for good) and DISCORD_POLL_SECONDS (poll mode). Checked by the same schema as the config
  * section (config.ts), with every message naming the variable to fix.
  */
 import { ConfigError } from '../lib/index.js';
@@ -19,6 +20,7 @@ export const DISCORD_ENV = {
   pollSeconds: 'DISCORD_POLL_SECONDS',
   mode: 'DISCORD_INGEST_MODE',
   threads: 'DISCORD_THREADS',
+  alert: 'DISCORD_ALERT_URL',
 } as const;
 
 type SectionKey = keyof typeof DISCORD_ENV;
@@ -66,6 +68,7 @@ export async function ingestConfigFromEnv(env: NodeJS.ProcessEnv = process.env, 
   if (problems.length > 0) throw new ConfigError(`invalid Discord ingestion settings:\n  ${problems.join('\n  ')}`);
 
   const apiUrl = get(DISCORD_ENV.apiUrl);
+  const alert = get(DISCORD_ENV.alert);
   const section = {
     discord: {
       ...(token !== undefined ? { token } : {}),
@@ -76,6 +79,7 @@ export async function ingestConfigFromEnv(env: NodeJS.ProcessEnv = process.env, 
       ...(apiUrl !== undefined ? { apiUrl } : {}),
       ...(mode !== undefined ? { mode } : {}),
       ...(threads !== undefined ? { threads: threads === 'true' } : {}),
+      ...(alert !== undefined ? { alert } : {}),
     },
   };
   const settings = await resolveIngestConfig(section, { ...opts, keyName: variableName });

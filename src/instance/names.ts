@@ -62,6 +62,8 @@ export const CONTROL_SOCKET = 'control.sock';
 export const INGEST_DIR = '.ingest';
 /** Each Discord channel's reading health (ingest/health.ts). */
 export const INGEST_HEALTH_FILE = join(INGEST_DIR, 'discord.json');
+/** The outbox of DISCORD_ALERT_URL's alerts (an ingestion stop waits there until the channel takes it). */
+export const INGEST_OUTBOX_DIR = join(INGEST_DIR, OUTBOX_DIR);
 /** The API process's own outboxes, one per instance: never the worker's data/<name>/outbox (cli/booking-deps.ts). */
 export const API_OUTBOX_DIR = join('.api', OUTBOX_DIR);
 /** The reporting store's SQLite file when DATABASE_URL is unset (store/target.ts): its only writer is the API process. */

@@ -21,6 +21,8 @@ const SEVERITY_OF: Record<AlertKind, Severity> = {
   // Info by default; the alert itself says warning when a class within 24 h is cancelled or moved.
   'timetable.changed': 'info',
   'timetable.digest': 'info',
+  // Nothing is ingested until a person fixes the token or the intent.
+  'ingest.stopped': 'critical',
   test: 'info',
 };
 
