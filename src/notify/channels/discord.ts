@@ -2,7 +2,7 @@ import type { AxiosInstance } from 'axios';
 import { RemoteError, TransientError, makeRedactor } from '../../lib/index.js';
 import { ChannelTransientError, PermanentChannelError, type Channel, type SendProgress } from '../channel.js';
 import { renderDiscord, renderDiscordText, type Alert, type DiscordMessage } from '../message.js';
-import { createHttp, MAX_RETRY_AFTER_MS, parseRetryAfterHeader, postJson, snippet, type HttpAnswer } from './http.js';
+import { answerRetryAfterMs, createHttp, postJson, snippet, type HttpAnswer } from './http.js';
 
 export const DISCORD_USER_AGENT = 'DiscordBot (https://github.com/campus-sync, 0.1)';
 /**
@@ -40,9 +40,8 @@ export function checkDiscordAnswer(answer: HttpAnswer, what: string, redact: (s:
   const body = errorBody(answer.json);
   const detail = body.message ? `${body.message}${body.code !== undefined ? ` (code ${body.code})` : ''}` : snippet(answer.text, redact);
   if (status === 429) {
-    // retry_after is in seconds (a float) on the v10 paths we post to; the header is the fallback. Global = the whole token is limited.
-    const fromBody = typeof body.retry_after === 'number' && Number.isFinite(body.retry_after) ? Math.ceil(body.retry_after * 1000) : undefined;
-    const retryAfterMs = Math.min(MAX_RETRY_AFTER_MS, fromBody ?? parseRetryAfterHeader(answer.headers['retry-after']) ?? 1_000);
+    // retry_after is in seconds (a float) on the v10 paths we post to (lib/http.ts reads it, then the headers). Global = the whole token is limited.
+    const retryAfterMs = answerRetryAfterMs(answer) ?? 1_000;
     const global = body.global === true || answer.headers['x-ratelimit-global'] === 'true';
     throw new ChannelTransientError(`${what} rate limited${global ? ' (global)' : ''}, retry after ${retryAfterMs} ms`, {
       status,

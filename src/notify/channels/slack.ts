@@ -2,7 +2,7 @@ import type { AxiosInstance } from 'axios';
 import { RemoteError, TransientError, makeRedactor } from '../../lib/index.js';
 import { ChannelTransientError, PermanentChannelError, type Channel } from '../channel.js';
 import { renderSlack } from '../message.js';
-import { createHttp, parseRetryAfterHeader, postJson, snippet, type HttpAnswer } from './http.js';
+import { answerRetryAfterMs, createHttp, postJson, snippet, type HttpAnswer } from './http.js';
 
 /** Slack asks for about one message a second per webhook: without a Retry-After, wait that much at least. */
 const DEFAULT_RATE_LIMIT_WAIT_MS = 1_000;
@@ -46,7 +46,7 @@ function checkWebhookAnswer(answer: HttpAnswer, what: string, redact: (s: string
   if (status === 429) {
     throw new ChannelTransientError(`${what} rate limited`, {
       status,
-      retryAfterMs: parseRetryAfterHeader(answer.headers['retry-after']) ?? DEFAULT_RATE_LIMIT_WAIT_MS,
+      retryAfterMs: answerRetryAfterMs(answer) ?? DEFAULT_RATE_LIMIT_WAIT_MS,
     });
   }
   if (status >= 500) throw new TransientError(`${what} answered ${status}: ${detail}`, { status });
