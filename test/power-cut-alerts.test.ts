@@ -47,7 +47,8 @@ describe('power cuts: the files behind a queued alert', () => {
     const queued = await cycle();
     expect(queued.code, queued.stderr).toBe(0);
     const [pending] = await pendingDeliveries(ws.data, 'paula');
-    expect(pending?.alert.title).toBe('1 new slot(s): doc');
+    // The config's locale is French by default: the title the worker gives, and the one the rebuilt alert must keep.
+    expect(pending?.alert.title).toBe('paula : un nouveau créneau (doc)');
 
     // The power cut: the seen set full of NUL bytes, the delivery cut short, disabled.json of another shape.
     const seen = join(dir(), 'slots', 'doc.json');
@@ -71,7 +72,7 @@ describe('power cuts: the files behind a queued alert', () => {
     }
     // The queued alert went out once; x, seen before the cut, is not alerted again (the rebuilt seen set is a baseline).
     expect(posts()).toHaveLength(1);
-    expect(JSON.stringify(posts()[0]!.body)).toContain('1 new slot(s): doc');
+    expect(JSON.stringify(posts()[0]!.body)).toContain('paula : un nouveau créneau (doc)');
     expect(await pendingDeliveries(ws.data, 'paula')).toEqual([]);
 
     // Later: a new slot alerts once, and nothing more is said about the damage.
@@ -80,6 +81,6 @@ describe('power cuts: the files behind a queued alert', () => {
     expect(later.code, later.stderr).toBe(0);
     expect(later.stdout + later.stderr).not.toContain('was damaged');
     expect(posts()).toHaveLength(2);
-    expect(JSON.stringify(posts()[1]!.body)).toContain('1 new slot(s): doc');
+    expect(JSON.stringify(posts()[1]!.body)).toContain('paula : un nouveau créneau (doc)');
   });
 });
