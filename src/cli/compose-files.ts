@@ -54,6 +54,15 @@ services:
       # Empty: the supervisor makes a key at first start (data/.supervisor/api-key, shown by ./campus-sync api-key).
       API_KEY: \${API_KEY:-}
       DATABASE_URL: \${DATABASE_URL:-}
+      # Discord ingestion for reporting (README, "Reporting API"): off while DISCORD_BOT_TOKEN is empty. Blank
+      # values count as unset. DISCORD_ALERT_URL: an Apprise URL told when live ingestion stops for good.
+      DISCORD_BOT_TOKEN: \${DISCORD_BOT_TOKEN:-}
+      DISCORD_GUILD_ID: \${DISCORD_GUILD_ID:-}
+      DISCORD_CHANNEL_IDS: \${DISCORD_CHANNEL_IDS:-}
+      DISCORD_INGEST_MODE: \${DISCORD_INGEST_MODE:-}
+      DISCORD_THREADS: \${DISCORD_THREADS:-}
+      DISCORD_POLL_SECONDS: \${DISCORD_POLL_SECONDS:-}
+      DISCORD_ALERT_URL: \${DISCORD_ALERT_URL:-}
       LOG_FORMAT: json
     ports:
       - "\${CAMPUS_SYNC_API_BIND:-127.0.0.1}:\${CAMPUS_SYNC_PORT:-8080}:8080"
