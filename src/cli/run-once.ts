@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import type { PlanAction } from '../ecal/index.js';
 import { createLogger, translator, wantsJson } from '../lib/index.js';
-import { runSync, type EcalCheck } from '../worker/index.js';
+import { describeEcalCheck, runSync } from '../worker/index.js';
 import { cliLocale } from './locale.js';
 import { EXIT, type Output } from './output.js';
 import { loadInstance } from './resolve.js';
@@ -31,16 +31,10 @@ export async function runOnceVerb({ args, values, out }: VerbContext): Promise<n
     const word = t(`dashboard.outcome.${record.outcome}`, { defaultValue: record.outcome });
     const status = record.outcome === 'success' || record.outcome === 'dry-run' ? out.green(word) : out.red(word);
     out.line(t('cli.runOnce.summary', { name: config.name, status, count: record.courses, counts, ms: record.durationMs }));
-    if (record.ecalCheck) out.line(out.dim(`  ${ecalCheckLine(record.ecalCheck, t)}`));
+    if (record.ecalCheck) out.line(out.dim(`  ${describeEcalCheck(record.ecalCheck, t)}`));
     if (record.error) out.line(out.red(`  ${record.phase ?? 'run'}: ${record.error}`));
   });
   return record.outcome === 'success' || record.outcome === 'dry-run' ? EXIT.ok : EXIT.failed;
-}
-
-/** Which kind of run it was (the request floor, worker/ecal-check.ts), in the reader's language. */
-function ecalCheckLine(check: EcalCheck, t: ReturnType<typeof translator>): string {
-  if (check.kind === 'skipped') return t('cli.runOnce.steady', { verifiedAt: check.verifiedAt, next: check.nextVerificationBy });
-  return t('cli.runOnce.fullCheck', { reason: t(`cli.runOnce.checkReason.${check.reason}`) });
 }
 
 function when(iso: string | undefined, zone: string | undefined): string {

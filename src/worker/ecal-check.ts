@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { EcalCheck, FullCheckReason } from '../instance/index.js';
-import type { CalendarEvent } from '../lib/index.js';
+import type { EcalCheck } from '../instance/index.js';
+import { translator, type CalendarEvent } from '../lib/index.js';
+import type { TFunction } from 'i18next';
 
 /**
  * The request floor (issue 20): a run whose timetable and config equal those of the last run that left ECAL
@@ -75,18 +76,8 @@ export function configHash(config: unknown): string {
   return createHash('sha256').update(JSON.stringify(config)).digest('hex');
 }
 
-/** One line for summaries and logs. */
-export function describeEcalCheck(check: EcalCheck): string {
-  if (check.kind === 'skipped') return `steady run: timetable unchanged since the ECAL check of ${check.verifiedAt}, listing skipped (next check by ${check.nextVerificationBy})`;
-  const why: Record<FullCheckReason, string> = {
-    first: 'first check of this calendar',
-    requested: 'asked for (--verify)',
-    'dry-run': 'dry run',
-    'after-failure': 'the last run failed or was cut',
-    'config-changed': 'the config changed',
-    'timetable-changed': 'the timetable changed',
-    'ids-unknown': 'events.json lacks ECAL ids (rebuilt from the listing)',
-    scheduled: 'scheduled check (ecal.verifyEvery)',
-  };
-  return `full ECAL check: ${why[check.reason]}`;
+/** One line for summaries and logs, from the catalogues (English for logs; run-once passes the reader's language). */
+export function describeEcalCheck(check: EcalCheck, t: TFunction = translator('en')): string {
+  if (check.kind === 'skipped') return t('cli.runOnce.steady', { verifiedAt: check.verifiedAt, next: check.nextVerificationBy });
+  return t('cli.runOnce.fullCheck', { reason: t(`cli.runOnce.checkReason.${check.reason}`) });
 }
