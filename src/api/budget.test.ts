@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { fixedClock } from '../lib/index.js';
+
 import { createBudget } from './budget.js';
+import { fakeClock } from '../lib/fake-clock.test-helper.js';
 
 describe('createBudget', () => {
   it('holds per client and in all, and says when to come back', () => {
-    const clock = fixedClock('2026-01-01T00:00:00Z');
+    const clock = fakeClock('2026-01-01T00:00:00Z');
     const b = createBudget({ perClient: 2, total: 3, windowMs: 60_000, clock });
     expect(b.take('a')).toEqual({ ok: true });
     clock.advance(10_000);
@@ -19,7 +20,7 @@ describe('createBudget', () => {
   });
 
   it('counts units (bytes) and refuses a spend larger than what is left', () => {
-    const clock = fixedClock('2026-01-01T00:00:00Z');
+    const clock = fakeClock('2026-01-01T00:00:00Z');
     const b = createBudget({ perClient: 1_000, total: 1_500, windowMs: 3_600_000, clock });
     expect(b.take('a', 900).ok).toBe(true);
     expect(b.take('a', 200).ok).toBe(false);
@@ -28,7 +29,7 @@ describe('createBudget', () => {
   });
 
   it('lets a refund give back the last spend', () => {
-    const clock = fixedClock('2026-01-01T00:00:00Z');
+    const clock = fakeClock('2026-01-01T00:00:00Z');
     const b = createBudget({ perClient: 1, total: 10, windowMs: 60_000, clock });
     expect(b.take('a').ok).toBe(true);
     b.refund('a');
@@ -37,14 +38,14 @@ describe('createBudget', () => {
   });
 
   it('spends atomically under concurrency: of 120 simultaneous requests exactly the allowance passes', async () => {
-    const clock = fixedClock('2026-01-01T00:00:00Z');
+    const clock = fakeClock('2026-01-01T00:00:00Z');
     const b = createBudget({ perClient: 1_000, total: 30, windowMs: 3_600_000, clock });
     const results = await Promise.all(Array.from({ length: 120 }, async (_, i) => b.take(`client-${i % 7}`)));
     expect(results.filter((r) => r.ok)).toHaveLength(30);
   });
 
   it('stays bounded in memory when clients are sprayed, and the total still holds', () => {
-    const clock = fixedClock('2026-01-01T00:00:00Z');
+    const clock = fakeClock('2026-01-01T00:00:00Z');
     const b = createBudget({ perClient: 1, total: 50, windowMs: 60_000, clock, maxClients: 100 });
     let passed = 0;
     for (let i = 0; i < 5_000; i++) if (b.take(`10.0.${i >> 8}.${i & 255}`).ok) passed++;

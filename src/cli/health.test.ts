@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync, openSync, closeSync, con
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fixedClock } from '../lib/index.js';
+
 import { HEARTBEAT_STALE_MS, STATUS_FILE, SUPERVISOR_DIR as SUPERVISOR_WRITES } from '../supervisor/status.js';
 import { WORKER_STATUS_FILE as WORKER_WRITES } from '../worker/index.js';
 import {
@@ -16,6 +16,7 @@ import {
   WORKER_STATUS_FILE,
 } from './health.js';
 import { UsageError, type Output } from './output.js';
+import { fakeClock } from '../lib/fake-clock.test-helper.js';
 
 const NOW = '2026-03-02T10:00:00.000Z';
 const saved = { data: process.env.CAMPUS_SYNC_DATA_DIR, instance: process.env[INSTANCE_ENV] };
@@ -127,7 +128,7 @@ describe('health of a worker', () => {
 });
 
 describe('health of the supervisor', () => {
-  const clock = fixedClock(NOW);
+  const clock = fakeClock(NOW);
   const beatAgo = (ms: number) => ({ pid: 7, heartbeatAt: new Date(Date.parse(NOW) - ms).toISOString() });
 
   it('reads the file the supervisor writes, with the same staleness limit', () => {

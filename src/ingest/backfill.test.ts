@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AuthError, fixedClock, TransientError } from '../lib/index.js';
+import { AuthError, TransientError } from '../lib/index.js';
 import { startDiscordSim, type DiscordSim } from '../sim/discord.js';
 import { backfill, type BackfillProgress } from './backfill.js';
 import { toMessageRow } from './message.js';
 import { createTestMessageSink } from './memory-sink.test-helper.js';
 import { cursorKeys } from './sink.js';
+import { fakeClock } from '../lib/fake-clock.test-helper.js';
 
 const TOKEN = 'backfill-test-token-0123456789';
 const GUILD = '1000000000000000001';
@@ -27,7 +28,7 @@ describe('backfill against the Discord simulator', () => {
     sim.seedHistory(ch, 350, { endAt: '2025-02-01T00:00:00Z' });
     const sink = createTestMessageSink();
     const progress: BackfillProgress[] = [];
-    const clock = fixedClock('2025-02-02T00:00:00Z');
+    const clock = fakeClock('2025-02-02T00:00:00Z');
     const result = await backfill({ ...opts(ch), sink, clock, onProgress: (p) => progress.push(p) });
 
     const reqs = listRequests();
@@ -99,10 +100,10 @@ describe('backfill against the Discord simulator', () => {
     const ch = sim.createChannel();
     sim.seedHistory(ch, 120);
     const sink = createTestMessageSink();
-    await backfill({ ...opts(ch), sink, clock: fixedClock('2025-05-01T00:00:00Z') });
+    await backfill({ ...opts(ch), sink, clock: fakeClock('2025-05-01T00:00:00Z') });
     const before = structuredClone(sink.sorted());
     sim.resetLog();
-    const again = await backfill({ ...opts(ch), sink, restart: true, clock: fixedClock('2025-05-02T00:00:00Z') });
+    const again = await backfill({ ...opts(ch), sink, restart: true, clock: fakeClock('2025-05-02T00:00:00Z') });
     expect(listRequests()).toHaveLength(2);
     expect(again.channels[0]).toMatchObject({ inserted: 0, updated: 0, fetched: 120, done: true });
     expect(sink.sorted()).toEqual(before);

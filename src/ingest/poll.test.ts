@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AuthError, fixedClock } from '../lib/index.js';
+import { AuthError } from '../lib/index.js';
 import { startDiscordSim, type DiscordSim } from '../sim/discord.js';
 import { backfill } from './backfill.js';
 import { createTestMessageSink } from './memory-sink.test-helper.js';
 import { pollOnce, RECHECK_INTERVAL_MS, RECHECK_WINDOW_MS, startIngestion, type PollResult } from './poll.js';
 import { cursorKeys } from './sink.js';
+import { fakeClock } from '../lib/fake-clock.test-helper.js';
 
 const TOKEN = 'poll-test-token-0123456789';
 const GUILD = '1000000000000000001';
@@ -79,7 +80,7 @@ describe('pollOnce against the Discord simulator', () => {
     const ch = sim.createChannel();
     const seeded = sim.seedHistory(ch, 10);
     const sink = createTestMessageSink();
-    const clock = fixedClock(new Date());
+    const clock = fakeClock(new Date());
     await pollOnce({ ...opts(ch), sink, clock });
     const firstSeen = sink.rows.get(seeded[4]!.id)!.ingestedAt;
     const edited = sim.editMessage(ch, seeded[4]!.id, 'contenu corrigé');
@@ -143,7 +144,7 @@ describe('pollOnce against the Discord simulator', () => {
     const ch = sim.createChannel();
     sim.seedHistory(ch, 3);
     const sink = createTestMessageSink();
-    const clock = fixedClock(new Date());
+    const clock = fakeClock(new Date());
     const flags: boolean[] = [];
     for (const step of [0, 60_000, RECHECK_INTERVAL_MS - 60_000, 1]) {
       clock.advance(step);

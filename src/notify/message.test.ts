@@ -14,9 +14,10 @@ import {
   splitText,
   type Alert,
 } from './message.js';
-import { fixedClock } from '../lib/index.js';
+import { fakeClock } from '../lib/fake-clock.test-helper.js';
 
-const clock = fixedClock('2025-05-26T07:00:00Z');
+
+const clock = fakeClock('2025-05-26T07:00:00Z');
 
 function slotAlert(n: number, labelLength = 40): Alert {
   return createAlert(
@@ -153,7 +154,7 @@ describe('other renderers', () => {
 });
 
 describe('the words renderers add follow the alert locale', () => {
-  const clock = fixedClock('2026-12-07T10:00:00Z');
+  const clock = fakeClock('2026-12-07T10:00:00Z');
   const slot = { label: '', start: '2026-12-08T09:30:00+01:00', bookingUrl: 'https://example.org/book' };
   it('French: date and booking link in French, no English word', () => {
     const alert = createAlert({ kind: 'slot.new', instance: 'lea', title: 'lea : un nouveau créneau (consulat)', text: '', slots: [slot], locale: 'fr' }, clock);

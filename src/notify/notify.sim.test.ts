@@ -2,12 +2,13 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixedClock, makeRedactor } from '../lib/index.js';
+import { makeRedactor } from '../lib/index.js';
 import { startDiscordSim, startSlackSim, type DiscordSim, type SlackSim } from '../sim/index.js';
 import { createChannel } from './channels/create.js';
 import { createAlert, type Alert } from './message.js';
 import { createOutbox } from './outbox.js';
 import { channelsSchema, notifySecrets } from '../config/index.js';
+import { fakeClock } from '../lib/fake-clock.test-helper.js';
 
 let discord: DiscordSim;
 let slack: SlackSim;
@@ -22,7 +23,7 @@ afterAll(async () => {
 
 const tmp = () => mkdtemp(join(tmpdir(), 'cs-notify-sim-'));
 
-function slotAlert(n: number, clock = fixedClock('2025-06-01T10:00:00Z')): Alert {
+function slotAlert(n: number, clock = fakeClock('2025-06-01T10:00:00Z')): Alert {
   return createAlert(
     {
       kind: 'slot.new',
@@ -60,7 +61,7 @@ describe('against the Discord simulator', () => {
 
   it("429 retry_after and the global flag are honoured; a 503 is retried; nothing is lost or doubled", async () => {
     const hook = discord.createWebhook();
-    const clock = fixedClock('2025-06-01T10:00:00Z');
+    const clock = fakeClock('2025-06-01T10:00:00Z');
     const [config] = channelsSchema.parse([{ name: 'dw', type: 'discord-webhook', url: hook.url }]);
     const outbox = createOutbox({ dir: await tmp(), channels: [createChannel(config!)], redact: (s) => s, clock, random: () => 1 });
     for (const t of ['a', 'b', 'c']) await outbox.enqueue(createAlert({ kind: 'sync.failed', instance: 'alice', title: t, text: t }, clock));
@@ -84,7 +85,7 @@ describe('against the Discord simulator', () => {
   it('a webhook URL as pasted (unversioned, v6: milliseconds) is posted under /api/v10, so a 1.5 s limit waits 1.5 s, not 25 minutes', async () => {
     const hook = discord.createWebhook();
     expect(new URL(hook.url).pathname).toBe(`/api/webhooks/${hook.id}/${hook.token}`);
-    const clock = fixedClock('2025-06-01T10:00:00Z');
+    const clock = fakeClock('2025-06-01T10:00:00Z');
     const [config] = channelsSchema.parse([{ name: 'dw', type: 'discord-webhook', url: hook.url }]);
     const outbox = createOutbox({ dir: await tmp(), channels: [createChannel(config!)], redact: (s) => s, clock, random: () => 1 });
     await outbox.enqueue(createAlert({ kind: 'slot.new', instance: 'alice', title: 'slot', text: 'slot' }, clock));
@@ -135,7 +136,7 @@ describe('against the Slack simulator', () => {
 
   it('retries a 500 and a 429 with Retry-After', async () => {
     const url = slack.createWebhook();
-    const clock = fixedClock('2025-06-01T10:00:00Z');
+    const clock = fakeClock('2025-06-01T10:00:00Z');
     const [config] = channelsSchema.parse([{ name: 's', type: 'slack', url }]);
     const outbox = createOutbox({ dir: await tmp(), channels: [createChannel(config!)], redact: (s) => s, clock, random: () => 1 });
     await outbox.enqueue(createAlert({ kind: 'sync.failed', instance: 'alice', title: 'x', text: 'x' }, clock));

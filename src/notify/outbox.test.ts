@@ -2,7 +2,7 @@ import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RemoteError, TransientError, fixedClock, makeRedactor, type Logger } from '../lib/index.js';
+import { RemoteError, TransientError, makeRedactor, type Logger } from '../lib/index.js';
 import { PermanentChannelError, type Channel, type SendProgress } from './channel.js';
 import { createChannel } from './channels/create.js';
 import { createDiscordWebhookChannel } from './channels/discord.js';
@@ -10,6 +10,7 @@ import { startFakeHttp } from './fake-http.test-helper.js';
 import { createAlert, type Alert, type AlertKind } from './message.js';
 import { createOutbox } from './outbox.js';
 import { channelsSchema, notifySecrets } from '../config/index.js';
+import { fakeClock } from '../lib/fake-clock.test-helper.js';
 
 const noRedact = (s: string): string => s;
 
@@ -40,7 +41,7 @@ function scriptedChannel(name: string, extra: Partial<Channel> = {}) {
 }
 
 const tmp = () => mkdtemp(join(tmpdir(), 'cs-outbox-'));
-const mk = (kind: AlertKind, title: string, clock = fixedClock('2025-06-01T10:00:00Z')): Alert => createAlert({ kind, instance: 'alice', title, text: `${title} text` }, clock);
+const mk = (kind: AlertKind, title: string, clock = fakeClock('2025-06-01T10:00:00Z')): Alert => createAlert({ kind, instance: 'alice', title, text: `${title} text` }, clock);
 
 describe('outbox', () => {
   it('has the delivery on disk when enqueue resolves, sends it once, then nothing is left', async () => {
@@ -77,7 +78,7 @@ describe('outbox', () => {
 
   it('a channel down for several drains gets every alert exactly once, in order, after backoff', async () => {
     const dir = await tmp();
-    const clock = fixedClock('2025-06-01T10:00:00Z');
+    const clock = fakeClock('2025-06-01T10:00:00Z');
     const down = scriptedChannel('down');
     const up = scriptedChannel('up');
     const outbox = createOutbox({ dir, channels: [down.channel, up.channel], redact: noRedact, clock, random: () => 1 });
@@ -105,7 +106,7 @@ describe('outbox', () => {
 
   it('journals each delivery: queued, each failed try, then delivered, with the attempt count', async () => {
     const dir = await tmp();
-    const clock = fixedClock('2025-06-01T10:00:00Z');
+    const clock = fakeClock('2025-06-01T10:00:00Z');
     const ch = scriptedChannel('down');
     const journalFile = join(dir, 'alerts.jsonl');
     const outbox = createOutbox({ dir: join(dir, 'outbox'), channels: [ch.channel], redact: noRedact, clock, random: () => 1, journalFile });
@@ -158,7 +159,7 @@ describe('outbox', () => {
 
   it('a refused payload (400) fails that alert only; an alert older than the max age is dropped with an error line', async () => {
     const dir = await tmp();
-    const clock = fixedClock('2025-06-01T10:00:00Z');
+    const clock = fakeClock('2025-06-01T10:00:00Z');
     const logger = captureLogger();
     const ch = scriptedChannel('a');
     const outbox = createOutbox({ dir, channels: [ch.channel], redact: noRedact, clock, logger, maxAgeMs: 60 * 60_000 });
@@ -212,7 +213,7 @@ describe('outbox', () => {
 
   it('holds alerts during quiet hours and delivers them as one digest when they end; critical goes through', async () => {
     const dir = await tmp();
-    const clock = fixedClock('2025-06-01T21:00:00Z'); // 23:00 in Paris
+    const clock = fakeClock('2025-06-01T21:00:00Z'); // 23:00 in Paris
     const ch = scriptedChannel('night', { quietHours: { from: '22:00', to: '07:00', timezone: 'Europe/Paris' } });
     const outbox = createOutbox({ dir, channels: [ch.channel], redact: noRedact, clock });
     await outbox.enqueue(mk('sync.failed', 'sync 1', clock));
@@ -257,7 +258,7 @@ describe('outbox with real HTTP channels', () => {
   it("honours Discord's 429 retry_after before calling again", async () => {
     fake.received.length = 0;
     const dir = await tmp();
-    const clock = fixedClock('2025-06-01T10:00:00Z');
+    const clock = fakeClock('2025-06-01T10:00:00Z');
     const channel = createDiscordWebhookChannel({ name: 'dw', url: `${fake.url}/api/webhooks/1/tok` });
     const outbox = createOutbox({ dir, channels: [channel], redact: noRedact, clock });
     await outbox.enqueue(mk('sync.failed', 'x', clock));

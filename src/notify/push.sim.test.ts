@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixedClock, makeRedactor } from '../lib/index.js';
+import { makeRedactor } from '../lib/index.js';
 import {
   startGotifySim,
   startMatrixSim,
@@ -27,6 +27,7 @@ import { channelsSchema, notifySecrets, type ChannelConfig } from '../config/ind
 import { createChannel, type CreateChannelOptions } from './channels/create.js';
 import { createAlert } from './message.js';
 import { createOutbox } from './outbox.js';
+import { fakeClock } from '../lib/fake-clock.test-helper.js';
 
 const tmp = () => mkdtemp(join(tmpdir(), 'cs-push-sim-'));
 const T0 = '2025-06-01T10:00:00Z';
@@ -38,7 +39,7 @@ function configOf(url: string, patch: Record<string, unknown> = {}): ChannelConf
 }
 
 async function outboxFor(config: ChannelConfig, opts: CreateChannelOptions = {}) {
-  const clock = fixedClock(T0);
+  const clock = fakeClock(T0);
   const outbox = createOutbox({ dir: await tmp(), channels: [createChannel(config, opts)], redact: makeRedactor(notifySecrets([config])), clock, random: () => 1 });
   const enqueue = (title: string) => outbox.enqueue(createAlert({ kind: 'sync.failed', instance: 'alice', title, text: `${title} <details> & more` }, clock));
   return { outbox, clock, enqueue };

@@ -4,10 +4,11 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixedClock } from '../lib/index.js';
+
 import { slotWatcherSchema } from '../config/index.js';
 import type { Slot, SlotProvider } from './slot.js';
 import { createSlotWatcher, diffSlots, emptySeenState, type SeenState } from './watcher.js';
+import { fakeClock } from '../lib/fake-clock.test-helper.js';
 
 const HOUR = 3_600_000;
 const REALERT = 24 * HOUR;
@@ -132,7 +133,7 @@ describe('createSlotWatcher', () => {
 
   it('baselines, alerts new slots, survives a restart and alerts again what was never committed', async () => {
     const stateFile = join(dir, 'a', 'slots', 'consulat.json');
-    const clock = fixedClock(T0);
+    const clock = fakeClock(T0);
     const provider = scripted([A]);
     const watcher = createSlotWatcher({ config, stateFile, provider, clock });
 
@@ -172,7 +173,7 @@ describe('createSlotWatcher', () => {
 
   it('does not let a late commit of an older check overwrite a newer one', async () => {
     const stateFile = join(dir, 'stale.json');
-    const clock = fixedClock(T0);
+    const clock = fakeClock(T0);
     const provider = scripted([]);
     const watcher = createSlotWatcher({ config, stateFile, provider, clock });
     await watcher.check();
@@ -190,7 +191,7 @@ describe('createSlotWatcher', () => {
 
   it('peeks without writing state', async () => {
     const stateFile = join(dir, 'peek.json');
-    const watcher = createSlotWatcher({ config, stateFile, provider: scripted([B, A]), clock: fixedClock(T0) });
+    const watcher = createSlotWatcher({ config, stateFile, provider: scripted([B, A]), clock: fakeClock(T0) });
     expect(await watcher.peek()).toEqual({ all: [A, B], requests: 1 });
     await expect(stat(stateFile)).rejects.toMatchObject({ code: 'ENOENT' });
   });
@@ -199,7 +200,7 @@ describe('createSlotWatcher', () => {
     const stateFile = join(dir, 'filter.json');
     const filtered = slotWatcherSchema.parse({ ...config, filter: { weekdays: ['wed'] }, timezone: 'Europe/Paris' });
     const provider = scripted([]);
-    const clock = fixedClock(T0);
+    const clock = fakeClock(T0);
     const watcher = createSlotWatcher({ config: filtered, stateFile, provider, clock });
     await watcher.check();
     provider.set([A, B, C]);
@@ -211,7 +212,7 @@ describe('createSlotWatcher', () => {
   it('starts a new baseline over an unreadable state file instead of failing or alerting everything', async () => {
     const stateFile = join(dir, 'corrupt.json');
     await writeFile(stateFile, '{"version": 1, "seen": ');
-    const watcher = createSlotWatcher({ config, stateFile, provider: scripted([A]), clock: fixedClock(T0) });
+    const watcher = createSlotWatcher({ config, stateFile, provider: scripted([A]), clock: fakeClock(T0) });
     expect(await watcher.check()).toMatchObject({ fresh: [], baseline: true });
     expect((JSON.parse(await readFile(stateFile, 'utf8')) as SeenState).baselineDone).toBe(true);
   });
@@ -220,7 +221,7 @@ describe('createSlotWatcher', () => {
     const stateFile = join(dir, 'realert.json');
     const short = slotWatcherSchema.parse({ ...config, realertAfter: '30m' });
     const provider = scripted([A]);
-    const clock = fixedClock(T0);
+    const clock = fakeClock(T0);
     const watcher = createSlotWatcher({ config: short, stateFile, provider, clock });
     await watcher.check();
     clock.advance(10 * 60_000);
@@ -254,7 +255,7 @@ describe('createSlotWatcher with its own provider', () => {
     const dir = await mkdtemp(join(tmpdir(), 'slots-own-'));
     try {
       const cal = slotWatcherSchema.parse({ name: 'appel', provider: 'calcom', eventTypeId: 9, url: base });
-      const clock = fixedClock(T0);
+      const clock = fakeClock(T0);
       const watcher = createSlotWatcher({ config: cal, stateFile: join(dir, 'appel.json'), clock, timezone: 'America/Montreal' });
       await watcher.check();
       answer = { status: 'success', data: { '2026-03-04': [{ start: '2026-03-04T15:00:00.000Z' }] } };

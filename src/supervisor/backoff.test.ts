@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { fixedClock } from '../lib/index.js';
+
 import { createCrashTracker, CRASH_TRANSITIONS } from './backoff.js';
+import { fakeClock } from '../lib/fake-clock.test-helper.js';
 
 const T0 = '2025-03-01T10:00:00.000Z';
 const setup = (opts: Parameters<typeof createCrashTracker>[0] = {}) => {
-  const clock = fixedClock(T0);
+  const clock = fakeClock(T0);
   return { clock, tracker: createCrashTracker({ clock, ...opts }) };
 };
 

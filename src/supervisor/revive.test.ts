@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { fixedClock } from '../lib/index.js';
+
 import { captureLogger } from './capture-logger.test-helper.js';
 import type { ActualWorker } from './interface.js';
 import { createReviver, decideRevival, describeExit } from './revive.js';
+import { fakeClock } from '../lib/fake-clock.test-helper.js';
 
 const exited = (over: Partial<ActualWorker> = {}): ActualWorker => ({
   name: 'alice',
@@ -48,7 +49,7 @@ describe('decideRevival', () => {
 
 /** A runtime of one container whose state the test sets, and timers the test fires. */
 function harness() {
-  const clock = fixedClock('2026-03-01T10:00:10.000Z');
+  const clock = fakeClock('2026-03-01T10:00:10.000Z');
   let worker: ActualWorker = exited();
   const starts: string[] = [];
   let startFails = false;

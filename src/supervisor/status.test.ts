@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixedClock } from '../lib/index.js';
+
 import type { ActualWorker, Runtime } from './interface.js';
 import {
   buildInstances,
@@ -15,6 +15,7 @@ import {
   writeSupervisorStatus,
   type SupervisorStatus,
 } from './status.js';
+import { fakeClock } from '../lib/fake-clock.test-helper.js';
 
 const actual = (name: string, state: ActualWorker['state'], restartCount = 0): ActualWorker => ({ name, id: `id-${name}`, configHash: 'h', state, restartCount });
 
@@ -124,7 +125,7 @@ describe('status', () => {
 
   it('collectStatus takes process workers’ states from a running supervisor (they are its children)', async () => {
     const ws = await workspace();
-    const clock = fixedClock('2025-03-01T10:01:00.000Z');
+    const clock = fakeClock('2025-03-01T10:01:00.000Z');
     await writeSupervisorStatus(ws.data, { pid: 7, runtime: 'process', startedAt: '2025-03-01T10:00:00.000Z', heartbeatAt: '2025-03-01T10:00:50.000Z', instances: [{ name: 'alice', state: 'crash-looping', restartCount: 4 }] });
     const st = await collectStatus({ configDir: ws.configs, dataDir: ws.data, runtime: listOnly([], 'process'), clock });
     expect(st.supervisor).toEqual({ pid: 7, heartbeatAt: '2025-03-01T10:00:50.000Z', startedAt: '2025-03-01T10:00:00.000Z' });

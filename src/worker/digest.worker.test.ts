@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InstanceConfig } from '../config/index.js';
-import { fixedClock, silentLogger } from '../lib/index.js';
+import { silentLogger } from '../lib/index.js';
 import { startDiscordSim, startEcalSim, startMonCampusSim, type DiscordSim, type EcalSim, type MonCampusSim } from '../sim/index.js';
 import { startWorker } from './worker.js';
+import { fakeClock } from '../lib/fake-clock.test-helper.js';
 
 describe('changes.digest', () => {
   let mc: MonCampusSim;
@@ -51,7 +52,7 @@ describe('changes.digest', () => {
 
   it('sends tomorrow at 20:00 local, once per day across a restart, and nothing before a day without classes', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cs-digest-'));
-    const clock = fixedClock('2026-12-07T10:00:00Z');
+    const clock = fakeClock('2026-12-07T10:00:00Z');
     const titles = (): string[] => discord.messages().map((m) => (m.body as { embeds: { title: string }[] }).embeds[0]?.title ?? '');
     let worker = startWorker({ config, dir, logger: silentLogger, clock });
     try {

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixedClock, TransientError } from '../lib/index.js';
+import { TransientError } from '../lib/index.js';
 import { createAlert, createOutbox, type Alert, type Channel } from '../notify/index.js';
 import { captureLogger } from '../supervisor/capture-logger.test-helper.js';
 import { createSlotWatcher } from '../slots/index.js';
@@ -10,6 +10,7 @@ import type { Slot, SlotProvider } from '../slots/slot.js';
 import { slotWatcherSchema } from '../config/index.js';
 import { createErrorFile, ERRORS_FILE, OUTBOX_DIR, SLOTS_DIR } from '../instance/index.js';
 import { recoverAlertFiles } from './instance-files.js';
+import { fakeClock } from '../lib/fake-clock.test-helper.js';
 
 /**
  * The files behind alerts × what a power cut leaves: each damaged one is set aside (renamed, the bytes kept),
@@ -95,7 +96,7 @@ describe('files behind alerts × power-cut damage', () => {
       const stateFile = join(t.dir, SLOTS_DIR, 'dentist.json');
       await mkdir(join(t.dir, SLOTS_DIR));
       let listed = [slot('a', '2025-09-10T09:00:00Z'), slot('b', '2025-09-11T09:00:00Z')];
-      const watcher = () => createSlotWatcher({ config: watcherConfig, stateFile, provider: providerListing(() => listed), clock: fixedClock(NOW.toISOString()) });
+      const watcher = () => createSlotWatcher({ config: watcherConfig, stateFile, provider: providerListing(() => listed), clock: fakeClock(NOW.toISOString()) });
       // A sound seen set (baseline, then one alerted slot), then the power cut.
       await (await watcher().check()).commit();
       listed = [...listed, slot('c', '2025-09-12T09:00:00Z')];

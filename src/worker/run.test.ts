@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InstanceConfig } from '../config/index.js';
-import { fixedClock, silentLogger } from '../lib/index.js';
+import { silentLogger } from '../lib/index.js';
 import { startEcalSim, startMonCampusSim, type EcalSim, type MonCampusSim, type SimCourseSpec } from '../sim/index.js';
 import { readLastRun } from './run-record.js';
 import { runSync } from './run.js';
+import { fakeClock } from '../lib/fake-clock.test-helper.js';
 
 const CAL = 'cccccccccccccccccccccccc';
 const COURSES: SimCourseSpec[] = [1, 2, 3, 4].map((i) => ({
@@ -88,7 +89,7 @@ describe('runSync', () => {
     const dir = await mkdtemp(join(tmpdir(), 'cs-run-'));
     const icsOnly: InstanceConfig = { ...config, name: 'zoe-ics' };
     delete icsOnly.ecal;
-    const clock = fixedClock('2025-05-02T06:46:00Z');
+    const clock = fakeClock('2025-05-02T06:46:00Z');
     const eventOf = (ics: string, uid: string): string[] => {
       const all = ics.replace(/\r\n[ \t]/g, '').split('\r\n');
       const at = all.indexOf(`UID:${uid}`);
@@ -120,7 +121,7 @@ describe('runSync', () => {
   it('the request floor: an unchanged timetable costs one MonCampus request; drift waits for the next full check, which repairs it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cs-run-'));
     const floor: InstanceConfig = { ...config, name: 'zoe-floor' };
-    const clock = fixedClock('2025-05-02T06:46:00Z');
+    const clock = fakeClock('2025-05-02T06:46:00Z');
     const first = await runSync({ config: floor, dir, logger: silentLogger, clock });
     expect(first.record).toMatchObject({ outcome: 'success', ecalCheck: { kind: 'full', reason: 'first' }, counts: { created: 4 } });
     const mine = () => ecal.events().filter((e) => String(e.reference).startsWith('campus-sync:zoe-floor:'));
@@ -160,7 +161,7 @@ describe('runSync', () => {
   it('the request floor after a failure: a partial run, a run cut after its first write, and a failed run make the next run list ECAL', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cs-run-'));
     const floor: InstanceConfig = { ...config, name: 'zoe-floor2' };
-    const clock = fixedClock('2025-05-02T06:46:00Z');
+    const clock = fakeClock('2025-05-02T06:46:00Z');
     expect((await runSync({ config: floor, dir, logger: silentLogger, clock })).record.outcome).toBe('success');
     mc.setCourses(COURSES.map((c) => (c.id === 301 ? { ...c, room: 'B3' } : c)));
     try {

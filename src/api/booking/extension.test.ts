@@ -2,11 +2,12 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BookingTypeConfig, InstanceConfig } from '../../config/index.js';
-import { AuthError, fixedClock, TransientError } from '../../lib/index.js';
+import { AuthError, TransientError } from '../../lib/index.js';
 import { openStore, type Store } from '../../store/index.js';
 import { createApiServer, type ApiServer } from '../server.js';
 import { captureLogger, tempDirs, type TempDirs } from '../test-support.test-helper.js';
 import { bookingExtension, SlotUnavailableError, type BookingNotice, type NewBooking } from './extension.js';
+import { fakeClock } from '../../lib/fake-clock.test-helper.js';
 
 const TOKEN = 'cal_live_very_secret_token_123';
 const OTHER_SECRET = 'the-webhook-token-456';
@@ -34,7 +35,7 @@ let dirs: TempDirs;
 let store: Store;
 let server: ApiServer;
 let base: string;
-const clock = fixedClock(NOW);
+const clock = fakeClock(NOW);
 const log = captureLogger();
 
 /** What the fakes were asked, and what they answer next. */

@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fixedClock } from '../../lib/index.js';
+
 import { openStore, type AlertRow, type Store } from '../../store/index.js';
 import { tempDirs, type TempDirs } from '../test-support.test-helper.js';
 import { createConfigSource } from './configs.js';
 import { invalidYaml, PASSWORD, runRow, SECRETS, slotsOnlyYaml, timetableYaml, writeFiles } from './fixtures.test-helper.js';
 import { alertViews, buildDashboardState, ERROR_LINES, honestState, PLOT_RUNS, type InstanceView } from './state.js';
+import { fakeClock } from '../../lib/fake-clock.test-helper.js';
 
 const NOW = new Date('2025-03-20T09:00:00Z'); // 10:00 in Paris, a Thursday
 const min = (m: number): Date => new Date(NOW.getTime() + m * 60_000);
@@ -24,7 +25,7 @@ afterEach(async () => {
   await dirs.cleanup();
 });
 
-const build = () => buildDashboardState({ store, dataDir: dirs.dataDir, clock: fixedClock(NOW), configs: createConfigSource(dirs.configDir) });
+const build = () => buildDashboardState({ store, dataDir: dirs.dataDir, clock: fakeClock(NOW), configs: createConfigSource(dirs.configDir) });
 const card = (s: Awaited<ReturnType<typeof build>>, name: string): InstanceView => s.instances.find((i) => i.name === name) as InstanceView;
 
 /** data/.supervisor/status.json as the supervisor writes it. */

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RemoteError, TransientError, fixedClock } from '../../lib/index.js';
+import { RemoteError, TransientError } from '../../lib/index.js';
 import { ChannelTransientError, PermanentChannelError } from '../channel.js';
 import { startFakeHttp } from '../fake-http.test-helper.js';
 import { createAlert, discordLimitViolations, type DiscordMessage } from '../message.js';
 import { parseAppriseUrl } from '../../config/index.js';
 import { DISCORD_USER_AGENT, createDiscordBotChannel, createDiscordWebhookChannel, discordWebhookPostUrl } from './discord.js';
+import { fakeClock } from '../../lib/fake-clock.test-helper.js';
 
-const alert = createAlert({ kind: 'sync.failed', instance: 'alice', title: 'Sync failed', text: 'ECAL timed out' }, fixedClock('2025-05-26T07:00:00Z'));
+const alert = createAlert({ kind: 'sync.failed', instance: 'alice', title: 'Sync failed', text: 'ECAL timed out' }, fakeClock('2025-05-26T07:00:00Z'));
 let fake: Awaited<ReturnType<typeof startFakeHttp>>;
 beforeAll(async () => {
   fake = await startFakeHttp({ status: 204 });

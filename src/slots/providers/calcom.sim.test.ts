@@ -2,11 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AuthError, TransientError, fixedClock } from '../../lib/index.js';
+import { AuthError, TransientError } from '../../lib/index.js';
 import { startCalcomSim, type CalcomSim } from '../../sim/index.js';
 import { slotWatcherSchema, type CalcomWatcherConfig } from '../../config/index.js';
 import { createSlotWatcher } from '../watcher.js';
 import { createCalcomProvider } from './calcom.js';
+import { fakeClock } from '../../lib/fake-clock.test-helper.js';
 
 const API_KEY = 'cal_live_simkey';
 const TOKEN = 'cal_bearer_simtoken';
@@ -118,7 +119,7 @@ describe('Cal.com provider against the simulator', () => {
 
 describe('slot watcher against the Cal.com simulator', () => {
   it('baselines, alerts the new slot once, and again after it comes back much later', async () => {
-    const clock = fixedClock(NOW);
+    const clock = fakeClock(NOW);
     const watcher = createSlotWatcher({
       config: config({ token: TOKEN, realertAfter: '6h', filter: { hours: { from: '08:00', to: '20:00' } } }),
       stateFile: join(dir, 'appel.json'),

@@ -2,11 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AuthError, fixedClock } from '../../lib/index.js';
+import { AuthError } from '../../lib/index.js';
 import { startClicrdvSim, type ClicrdvSim } from '../../sim/index.js';
 import { slotWatcherSchema, type ClicrdvWatcherConfig } from '../../config/index.js';
 import { createSlotWatcher } from '../watcher.js';
 import { createClicrdvProvider } from './clicrdv.js';
+import { fakeClock } from '../../lib/fake-clock.test-helper.js';
 
 const KEY = 'sim-apikey-0042';
 // Thursday 2 May 2030, 10:00 in Paris.
@@ -111,7 +112,7 @@ describe('ClicRDV provider against the simulator', () => {
 describe('slot watcher against the ClicRDV simulator', () => {
   it('baselines, then alerts exactly the slot that appeared', async () => {
     sim.setSlots([{ start: '2030-05-10 09:00:00', slot: 1 }]);
-    const clock = fixedClock(NOW);
+    const clock = fakeClock(NOW);
     const watcher = createSlotWatcher({
       config: config({ daysAhead: 14, bookingUrl: 'https://user.clicrdv.com/consulat' }),
       stateFile: join(dir, 'consulat.json'),
