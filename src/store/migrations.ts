@@ -181,6 +181,30 @@ export const MIGRATIONS: readonly Migration[] = [
         .execute();
     },
   },
+  {
+    version: 3,
+    name: 'live discord message listings',
+    // /v1/messages lists live messages (`NOT deleted`) of a guild or a channel, newest first. The indexes of
+    // step 1 hold deleted rows too, so the listing's filter ran on the table's rows after the index: on
+    // PostgreSQL the planner then took the guild index for a channel listing (a channel that is most of its
+    // guild looks no better) and filtered both the channel and `deleted` row by row. These partial indexes are
+    // the listing exactly (filters, then the sort and its tie-breaker), so both engines read the page's rows
+    // and nothing else. The step-1 indexes stay for `include_deleted=true`.
+    up: async (db) => {
+      await db.schema
+        .createIndex('discord_messages_live_channel_created')
+        .on('discord_messages')
+        .columns(['guild_id', 'channel_id', 'created_at', 'message_id'])
+        .where(sql<boolean>`NOT deleted`)
+        .execute();
+      await db.schema
+        .createIndex('discord_messages_live_guild_created')
+        .on('discord_messages')
+        .columns(['guild_id', 'created_at', 'message_id'])
+        .where(sql<boolean>`NOT deleted`)
+        .execute();
+    },
+  },
 ];
 
 /** One list now; the per-engine names stay for the callers (and tests) that name the engine. */

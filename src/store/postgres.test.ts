@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import pg from 'pg';
-import { describeStoreContract, type StoreHarness } from './contract.test-helper.js';
+import { describeStoreContract, message, type StoreHarness } from './contract.test-helper.js';
 import { StoreError } from './errors.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { openStore } from './open.js';
+import { buildListing } from './sql.js';
 
 /**
  * The PostgreSQL leg runs against a real server: `scripts/postgres-setup.sh` starts one and prints the URL.
@@ -107,6 +108,38 @@ describe.skipIf(url === undefined)('PostgreSQL', () => {
         await check.end();
         expect(rows.map((r: { version: number }) => r.version)).toEqual(POSTGRES_MIGRATIONS.map((m) => m.version));
       } finally {
+        await h.dispose();
+      }
+    });
+
+    it('lists live messages from the partial index that is the listing, with no filter or sort after it (query plans)', async () => {
+      const h = await postgresHarness(serverUrl);
+      const check = new pg.Client({ connectionString: serverUrl });
+      try {
+        const schema = await h.newSchema();
+        const store = await openStore({ databaseUrl: h.urlFor(schema), dataDir: tmpdir() });
+        // Two channels of one guild, every 10th message deleted.
+        await store.upsertMessages(
+          Array.from({ length: 2_000 }, (_, i) =>
+            message(i, new Date(Date.parse('2025-03-01T00:00:00Z') + i * 60_000).toISOString(), { channelId: i % 5 === 0 ? 'c1' : 'c2', deleted: i % 10 === 3 }),
+          ),
+        );
+        await store.close();
+        await check.connect();
+        await check.query(`SET search_path TO ${schema}`);
+        await check.query('ANALYZE discord_messages');
+        const plan = async (equals: [string, string][]) => {
+          const l = buildListing('postgres', 'messages', { equals, extra: ['NOT deleted'], limit: 100 });
+          return (await check.query(`EXPLAIN ${l.sql}`, l.params)).rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n');
+        };
+        const channel = await plan([['guild_id', 'g1'], ['channel_id', 'c1']]);
+        expect(channel).toMatch(/Index Scan Backward using discord_messages_live_channel_created /);
+        expect(channel).not.toMatch(/Filter:|Sort/);
+        const guild = await plan([['guild_id', 'g1']]);
+        expect(guild).toMatch(/Index Scan Backward using discord_messages_live_guild_created /);
+        expect(guild).not.toMatch(/Filter:|Sort/);
+      } finally {
+        await check.end().catch(() => {});
         await h.dispose();
       }
     });
