@@ -25,7 +25,7 @@ import {
   toJsonPage,
 } from './rows.js';
 import type { Database } from './schema.js';
-import { buildListing, listingFilter, LISTINGS, MESSAGE_NEWER_AND_CHANGED, messageIdsSql, type Dialect, type Listing } from './sql.js';
+import { buildListing, instancesSql, listingFilter, LISTINGS, MESSAGE_NEWER_AND_CHANGED, messageIdsSql, type Dialect, type Listing } from './sql.js';
 import { toStoreTime } from './time.js';
 
 /**
@@ -182,13 +182,7 @@ function readMethods({ db, dialect, guard, rowsOf }: Context): ReadMethods {
 
     instances: () =>
       guard('instances', async () => {
-        const rows = await db
-          .selectFrom('runs')
-          .select('instance')
-          .union(db.selectFrom('synced_events').select('instance'))
-          .union(db.selectFrom('alerts').select('instance'))
-          .union(db.selectFrom('errors').select('instance'))
-          .execute();
+        const { rows } = await db.executeQuery<Row>(CompiledQuery.raw(instancesSql(), []));
         // Sorted here, not in SQL: code-unit order on both engines whatever the database's collation.
         return rows.map((r) => String(r.instance)).sort();
       }),

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import { describeStoreContract, message, run, snowflake, type StoreHarness } from './contract.test-helper.js';
 import { openStore } from './open.js';
-import { buildListing, messageIdsSql } from './sql.js';
+import { buildListing, instancesSql, messageIdsSql } from './sql.js';
 import { messageIdsParams } from './rows.js';
 import { openSqliteStore } from './open.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
@@ -145,6 +145,9 @@ describe('SQLite store specifics', () => {
     // Deletion detection reads one channel's ids: from its own index, not a scan of every channel.
     const ids = { sql: messageIdsSql('sqlite'), params: messageIdsParams('c', snowflake(1)) };
     expect(plan(ids)).toMatch(/^SEARCH discord_messages USING (COVERING )?INDEX discord_messages_channel_id \(channel_id=\?/);
+    // instances(): one index probe per instance in each table, never a read of every row.
+    const instances = plan({ sql: instancesSql(), params: [] });
+    for (const t of ['runs', 'synced_events', 'alerts', 'errors']) expect(instances).toMatch(new RegExp(`SEARCH ${t} USING COVERING INDEX \\w+ \\(instance>\\?\\)`));
     db.close();
   });
 });
