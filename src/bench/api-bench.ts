@@ -106,6 +106,12 @@ interface CaseResult extends Case {
   load: AutocannonResult;
   /** Mean latency on one connection, nobody else asking. */
   aloneMs: number;
+  /**
+   * The server's event loop busy time per answered request under load (this process's main thread; the load
+   * generator has a thread of its own). What a request costs our code, whatever else the machine runs: p99
+   * under 50 connections is that cost times the queue, plus every wait for a CPU.
+   */
+  busyMs: number;
 }
 
 interface Breakdown {
@@ -258,14 +264,16 @@ function cases(deep: string): Case[] {
   ];
 }
 
-async function measure(name: string, url: string, label: string, headers: Record<string, string> = { 'x-api-key': KEY }): Promise<{ load: AutocannonResult; aloneMs: number }> {
+async function measure(name: string, url: string, label: string, headers: Record<string, string> = { 'x-api-key': KEY }): Promise<{ load: AutocannonResult; aloneMs: number; busyMs: number }> {
   const alone = await autocannon({ url, connections: 1, amount: SERIAL_REQUESTS, headers, workers: 1 });
   // Warm-up, not counted: the load generator's thread starting and both sides' JIT made the first half-second
   // of every case a stall of 200-350 ms, which alone set the p99 of 8,000 requests.
   await autocannon({ url, connections: CONNECTIONS, duration: WARMUP_S, headers, workers: 1, timeout: 10 });
+  const elu = performance.eventLoopUtilization();
   const load = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, headers, workers: 1, timeout: 10 });
-  process.stderr.write(`${label} ${name}: p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms, ${fmtInt(load.requests.average)} req/s (load ${load1()})\n`);
-  return { load, aloneMs: alone.latency.average };
+  const busyMs = performance.eventLoopUtilization(elu).active / Math.max(1, load.requests.average * DURATION_S);
+  process.stderr.write(`${label} ${name}: p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms, ${fmtInt(load.requests.average)} req/s, event loop ${fmt(busyMs, 2)} ms a request (load ${load1()})\n`);
+  return { load, aloneMs: alone.latency.average, busyMs };
 }
 
 async function measureCases(base: string, list: Case[], label: string): Promise<CaseResult[]> {
@@ -521,8 +529,8 @@ function report(results: DbResult[], pgSkipped: string | null, wallMs: number, l
   const lines: string[] = [
     `Reporting API — ${fmtInt(ROWS)} messages in one channel (and ${fmtInt(OTHER_ROWS)} in ${OTHER_CHANNELS.length} other channels of the guild), ${fmtInt(ROWS)} runs of one instance; autocannon with ${CONNECTIONS} connections for ${DURATION_S} s per case, in a thread of its own; ${cpus().length} CPUs, load average ${loads.start} at the start and ${loads.end} at the end (other work on the machine shows up as latency)`,
     '',
-    '| database | case (limit 100) | p50 | p90 | p99 | max | req/s | non-2xx / errors | alone: mean on 1 connection | p99 vs SQLite |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| database | case (limit 100) | p50 | p90 | p99 | max | req/s | non-2xx / errors | alone: mean on 1 connection | server event loop busy per request | p99 vs SQLite |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of results) {
     for (const c of r.cases) {
@@ -530,7 +538,7 @@ function report(results: DbResult[], pgSkipped: string | null, wallMs: number, l
       const ratio = base ? `${fmt(c.load.latency.p99 / base.load.latency.p99)}×` : '—';
       const l = c.load.latency;
       lines.push(
-        `| ${r.kind} | ${c.name} | ${l.p50} ms | ${l.p90} ms | ${l.p99} ms | ${l.max} ms | ${fmtInt(c.load.requests.average)} | ${c.load.non2xx} / ${c.load.errors + c.load.timeouts} | ${fmt(c.aloneMs, 2)} ms | ${ratio} |`,
+        `| ${r.kind} | ${c.name} | ${l.p50} ms | ${l.p90} ms | ${l.p99} ms | ${l.max} ms | ${fmtInt(c.load.requests.average)} | ${c.load.non2xx} / ${c.load.errors + c.load.timeouts} | ${fmt(c.aloneMs, 2)} ms | ${fmt(c.busyMs, 2)} ms | ${ratio} |`,
       );
     }
   }
@@ -575,7 +583,15 @@ function report(results: DbResult[], pgSkipped: string | null, wallMs: number, l
     for (const c of r.cases.filter((x) => x.path.startsWith('/v1/'))) {
       const ok = c.load.latency.p99 <= target && c.load.non2xx === 0 && c.load.errors === 0;
       lines.push(
-        reportTarget({ area: 'API', what: `${r.kind} p99 at ${fmtInt(ROWS)} rows, ${CONNECTIONS} connections, ${c.name}`, ours: `${c.load.latency.p99} ms`, target: `≤ ${target} ms`, met: ok }),
+        reportTarget({
+          area: 'API',
+          what: `${r.kind} p99 at ${fmtInt(ROWS)} rows, ${CONNECTIONS} connections, ${c.name}`,
+          ours: `${c.load.latency.p99} ms`,
+          target: `≤ ${target} ms`,
+          met: ok,
+          // A miss on a busy machine is mostly waiting for a CPU: the server's own cost per request says how much.
+          ...(ok ? {} : { note: `server event loop ${fmt(c.busyMs, 2)} ms a request; load average ${loads.start} → ${loads.end} on ${cpus().length} CPUs` }),
+        }),
       );
     }
   }
