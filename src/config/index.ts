@@ -49,3 +49,6 @@ export * from './notify-schema.js';
 export * from './apprise.js';
 export * from './booking-schema.js';
 export { secretsInConfigText } from './raw-secrets.js';
+// The config writer of the dashboard and invitations (issue 23): pure changes, then the file side.
+export { applyConfigChanges, contentHash, hasValue, literalText, type ConfigChange, type ConfigPath, type EditResult } from './edit.js';
+export { configFileFor, readConfigState, writeConfig, deleteConfig, type ConfigWriteResult, type ConfigFileState, type WriteConfigOptions } from './edit-file.js';
