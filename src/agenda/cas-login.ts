@@ -143,8 +143,11 @@ function isCasLoginPage(res: HttpResponse): boolean {
 /** CAS notices followed at most: an interrupt and a password warning in one login, plus room for one more. */
 export const MAX_NOTICES = 3;
 
+/** The password was accepted, then the CAS wants the person in a browser: not a wrong password (checks tell them apart). */
+export class ActionNeededError extends RemoteError {}
+
 function actionNeeded(res: HttpResponse): RemoteError {
-  return new RemoteError(
+  return new ActionNeededError(
     `MonCampus asks for an action: log in once in a browser (the password was accepted, then the CAS showed ${pageTitle(res)} with no way to continue)`,
     { phase: 'login' },
   );

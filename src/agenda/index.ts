@@ -17,3 +17,5 @@ export {
   UnusableCourseError,
 } from './normalise.js';
 export { dedupeEvents } from './dedupe.js';
+export { ActionNeededError } from './cas-login.js';
+export { checkMonCampus, CHECK_DAYS, type MonCampusCheckResult, type MonCampusCheckReason, type MonCampusCheckOptions } from './check.js';

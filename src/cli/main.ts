@@ -117,6 +117,18 @@ export const VERBS: Record<string, Verb> = {
     },
     run: async (ctx) => (await import('./config-verbs.js')).addConfigVerb(ctx),
   },
+  invite: {
+    summary: 'a single-use link (7 days by default) for a classmate to add their own timetable from a phone; a QR code on a terminal',
+    usage: 'campus-sync invite [--expires 7d] [--base-url URL] [--json]   (default base: PUBLIC_URL, else the dashboard address)',
+    options: { ...common, expires: { type: 'string' }, 'base-url': { type: 'string' } },
+    run: async (ctx) => (await import('./invite.js')).inviteVerb(ctx),
+  },
+  invites: {
+    summary: 'list invitations with their state (pending, used, expired, revoked); invites revoke <id> revokes one',
+    usage: 'campus-sync invites [revoke <id>] [--json]',
+    options: { ...common },
+    run: async (ctx) => (await import('./invite.js')).invitesVerb(ctx),
+  },
   config: {
     summary: 'list configs (same as list)',
     usage: 'campus-sync config [--json]',

@@ -1,6 +1,6 @@
 import { slotStatePath } from '../instance/index.js';
 import { createLogger, describeError, makeRedactor, wantsJson } from '../lib/index.js';
-import { createAlert, createChannel, describeChannel, type ChannelPlan } from '../notify/index.js';
+import { createAlert, describeChannel, sendTestMessages, type ChannelPlan } from '../notify/index.js';
 import { createSlotWatcher } from '../slots/index.js';
 import { EXIT, UsageError } from './output.js';
 import { loadInstance } from './resolve.js';
@@ -79,20 +79,12 @@ export async function notifyVerb({ args, values, out }: VerbContext): Promise<nu
     title: 'campus-sync: test notification',
     text: `This channel receives ${config.name}'s alerts.`,
   });
-  let failed = 0;
-  for (const c of channels) {
-    const channel = createChannel(c);
-    try {
-      await channel.send(alert);
-      out.result({ channel: c.name, type: c.type, ok: true }, () => out.line(`${out.green('✓')} ${c.name} (${c.type}): sent`));
-    } catch (err) {
-      failed++;
-      // Channel errors are redacted at the source; redact again with this config's secrets to be sure.
-      const message = makeRedactor(config.secrets)(describeError(err));
-      out.result({ channel: c.name, type: c.type, ok: false, error: message }, () => out.line(`${out.red('✗')} ${c.name} (${c.type}): ${message}`));
-    } finally {
-      await channel.close?.();
-    }
+  const results = await sendTestMessages({ channels, alert, secrets: config.secrets, locale: 'en' });
+  for (const r of results) {
+    out.result(
+      r.ok ? { channel: r.channel, type: r.type, ok: true } : { channel: r.channel, type: r.type, ok: false, error: r.detail },
+      () => out.line(r.ok ? `${out.green('✓')} ${r.channel} (${r.type}): sent` : `${out.red('✗')} ${r.channel} (${r.type}): ${r.detail}`),
+    );
   }
-  return failed > 0 ? EXIT.failed : EXIT.ok;
+  return results.some((r) => !r.ok) ? EXIT.failed : EXIT.ok;
 }

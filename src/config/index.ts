@@ -41,7 +41,7 @@ export {
   SECRET_FILE_KEYS,
 } from './schema.js';
 export { SECRETS_DIR_ENV, referencedVariables } from './env.js';
-export { SCHOOL_GROUPS, timetableUrlFor, type SchoolGroup } from './schools.js';
+export { SCHOOL_GROUPS, CAS_ORIGINS, isSchoolGroup, timetableUrlFor, type SchoolGroup } from './schools.js';
 // The `slots:` and `notify:` sections: their schemas belong to the config file, so slots/ and notify/
 // import them from here (DESIGN: config imports nothing of ours; the others import config).
 export * from './slots-schema.js';
@@ -49,3 +49,7 @@ export * from './notify-schema.js';
 export * from './apprise.js';
 export * from './booking-schema.js';
 export { secretsInConfigText } from './raw-secrets.js';
+// The config writer of the dashboard and invitations (issue 23): pure changes, then the file side.
+export { applyConfigChanges, contentHash, hasValue, literalText, type ConfigChange, type ConfigPath, type EditResult } from './edit.js';
+export { configFileFor, readConfigState, writeConfig, deleteConfig, type ConfigWriteResult, type ConfigFileState, type WriteConfigOptions } from './edit-file.js';
+export { inviteePolicy, inviteeTimetableUrl, mayContact, OWNER_POLICY, PUBLIC_NOTIFY_ORIGINS, type HostPolicy, type HostVerdict, type RefusalReason } from './invitee-hosts.js';

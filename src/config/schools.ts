@@ -19,6 +19,15 @@ export const SCHOOL_GROUPS = {
 
 export type SchoolGroup = keyof typeof SCHOOL_GROUPS;
 
+/**
+ * The CAS login servers of the schools (reference/moncampus.md, "Hosts" and "Facts found in 2026", Which CAS):
+ * cas-p for every plain-HTTP client of 2025–2026, and the IGENSIA login server one school table lists. An
+ * invitee's check may reach these and nothing else of MonCampus besides the school's timetable host.
+ */
+export const CAS_ORIGINS = ['https://cas-p.wigorservices.net', 'https://moncampus.igensia-education.fr'] as const;
+
+export const isSchoolGroup = (value: unknown): value is SchoolGroup => typeof value === 'string' && Object.hasOwn(SCHOOL_GROUPS, value);
+
 /** A short name a person types for a school: `IDRAC Business School` and `idrac` both mean idrac-business-school. */
 const slug = (s: string): string => s.trim().toLowerCase().replace(/&/g, '').replace(/[\s_]+/g, '-');
 

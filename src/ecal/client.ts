@@ -42,6 +42,8 @@ export const MAX_RETRY_AFTER_MS = 60_000;
 const SNIPPET_CHARS = 200;
 
 const EVENT_PATH = '/apiv2/event/';
+const CALENDAR_PATH = '/apiv2/calendar/';
+
 
 const STATUS_MEANING: Record<number, string> = {
   400: 'invalid input',
@@ -58,6 +60,11 @@ const envelopeSchema = z.looseObject({
 type Envelope = z.infer<typeof envelopeSchema>;
 
 const idSchema = z.union([z.string().min(1), z.number()]).transform(String);
+
+/** A listed calendar: an id, and a name when ECAL gives one (the id stands in otherwise). */
+const calendarSchema = z
+  .looseObject({ id: idSchema, name: z.string().optional().catch(undefined), draft: z.unknown().optional() })
+  .transform((c) => ({ id: c.id, name: c.name?.trim() || c.id, draft: c.draft === 1 || c.draft === '1' || c.draft === true }));
 
 /** Numbers become strings and anything else odd is dropped, so the declared types hold for the planner. */
 const optionalText = z
@@ -377,6 +384,21 @@ export function createEcalClient(opts: EcalClientOptions): EcalClient {
       const item: unknown = Array.isArray(data) ? data[0] : data;
       if (item === undefined || item === null) return null;
       return parseEvent(item, req);
+    },
+
+    async listCalendars() {
+      const req: EcalRequest = { method: 'GET', path: CALENDAR_PATH, query: { showDraft: 'true' } };
+      const answer = await send(req);
+      if (answer.status === 204) return [];
+      expectOk(answer, req);
+      const data = answer.envelope?.data;
+      if (!Array.isArray(data)) throw new RemoteError(`${describeRequest(req)} answered ${answer.status} without a list of calendars`, { status: answer.status });
+      const calendars = [];
+      for (const item of data) {
+        const parsed = calendarSchema.safeParse(item);
+        if (parsed.success) calendars.push(parsed.data);
+      }
+      return calendars;
     },
 
     stats: () => ({ ...counters }),

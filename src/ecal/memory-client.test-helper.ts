@@ -123,6 +123,8 @@ export function createMemoryEcal(options: MemoryEcalOptions = {}): MemoryEcal {
         const e = events.get(id);
         return e ? echo(e) : null;
       }),
+    // The calendars its events are in: enough for code that lists them before writing.
+    listCalendars: async () => [...new Set([...events.values()].map((e) => String(e.calendarId)))].sort().map((id) => ({ id, name: id, draft: false })),
     stats: () => ({ requests, writes, retries: 0 }),
   };
 

@@ -58,5 +58,14 @@ export interface EcalClient {
   deleteEvent(id: string): Promise<void>;
   /** null on 404. */
   getEvent(id: string): Promise<EcalRemoteEvent | null>;
+  /** The calendars ("schedules") these keys can see: `GET /apiv2/calendar/` (reference/ecal.md, Calendars). */
+  listCalendars(): Promise<EcalCalendar[]>;
   stats(): EcalClientStats;
+}
+
+/** A calendar as ECAL lists it (a "schedule" in ECAL's dashboard). */
+export interface EcalCalendar {
+  id: string;
+  name: string;
+  draft: boolean;
 }

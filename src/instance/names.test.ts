@@ -7,14 +7,14 @@ const fileNames = Object.entries(names).filter((e): e is [string, string] => typ
 
 describe('data/ names', () => {
   it('gives every file of an instance folder its own name', () => {
-    const inInstance = fileNames.filter(([k]) => !/^(OUTBOX_(DELIVERIES|FAILED)_DIR|OUTBOX_DISABLED_FILE|SUPERVISOR_|API_|CONTROL_|INGEST_|PROPOSALS_)/.test(k));
+    const inInstance = fileNames.filter(([k]) => !/^(OUTBOX_(DELIVERIES|FAILED)_DIR|OUTBOX_DISABLED_FILE|SUPERVISOR_|API_|CONTROL_|INGEST_|PROPOSALS_|INVITATIONS_)/.test(k));
     const values = inInstance.map(([, v]) => v);
     expect(values.length).toBeGreaterThanOrEqual(14);
     expect(new Set(values).size).toBe(values.length);
   });
 
   it('puts what is not an instance under a dotted folder, which no config name can take', () => {
-    for (const top of [names.SUPERVISOR_DIR, names.INGEST_DIR, names.PROPOSALS_DIR, names.API_OUTBOX_DIR.split(/[\\/]/)[0] as string]) {
+    for (const top of [names.SUPERVISOR_DIR, names.INGEST_DIR, names.PROPOSALS_DIR, names.INVITATIONS_DIR, names.API_OUTBOX_DIR.split(/[\\/]/)[0] as string]) {
       expect(top.startsWith('.')).toBe(true);
       expect(isValidInstanceName(top)).toBe(false);
     }

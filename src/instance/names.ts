@@ -70,6 +70,8 @@ export const API_OUTBOX_DIR = join('.api', OUTBOX_DIR);
 export const DATABASE_FILE = 'campus-sync.db';
 /** Booking proposals, one JSON-lines file per booking type (api/booking/proposals.ts). */
 export const PROPOSALS_DIR = '.booking';
+/** Invitations and the classmates' status-page tokens, stored as hashes only (invite/; 0700, files 0600). */
+export const INVITATIONS_DIR = '.invitations';
 
 // ── paths ─────────────────────────────────────────────────────────────────────────────────────────────
 // `dir` is an instance's folder (data/<name>), `dataDir` the data folder. Callers pass checked names:

@@ -62,3 +62,4 @@ export {
   type DisabledChannel,
   type AlertJournalEntry,
 } from './outbox.js';
+export { sendTestMessages, testAlert, channelServerUrl, type ChannelTestResult } from './test-message.js';

@@ -1,0 +1,152 @@
+import { createHash } from 'node:crypto';
+import { Document, isMap, isScalar, parseDocument, type YAMLMap } from 'yaml';
+import type { ConfigIssue } from './env.js';
+
+/**
+ * The pure half of the config writer (issue 23): apply a form's field changes to a config's YAML text with the
+ * `yaml` package's Document API, so a hand-edited file keeps its comments and key order. No I/O here: the file
+ * side (hash check, atomic write, validation) is edit-file.ts.
+ */
+
+/** A key path in the config file, e.g. `['moncampus', 'username']` or `['notify', 0]`. */
+export type ConfigPath = readonly (string | number)[];
+
+export type ConfigChange =
+  /** Set a value; strings are literal text (a typed `${` is written escaped, so it never reads the environment). */
+  | { op: 'set'; path: ConfigPath; value: unknown }
+  /** Remove a key (a whole section too); maps left empty by it go with it. */
+  | { op: 'remove'; path: ConfigPath }
+  /**
+   * A new secret typed into a write-only field, e.g. `['moncampus', 'password']`. It goes where the file already
+   * keeps it: into the file named by the sibling `passwordFile`, else inline. A value read from the environment
+   * (`${VAR}`) cannot be changed from here: that is an issue, never a silent switch to an inline secret.
+   */
+  | { op: 'secret'; path: ConfigPath; value: string };
+
+/** A secret to write into a secrets file, the path as the config spells it (relative to the config's folder). */
+export interface SecretFileWrite {
+  path: string;
+  value: string;
+}
+
+export type EditResult = { ok: true; text: string; secretFiles: SecretFileWrite[] } | { ok: false; issues: ConfigIssue[] };
+
+/** The first line of a file the writer creates, so a person opening it knows where it came from. */
+export const WRITTEN_HEADER = ' Written by campus-sync (dashboard or invitation). Comments and key order you add are kept. Reference: configs/examples/example.yml';
+
+/** The content hash a form carries: the file changed on disk since it was read when this differs. */
+export function contentHash(text: string | Uint8Array): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** `${` in typed text is written `$${`, the loader's escape for a literal `${` (config/env.ts). */
+export function literalText(value: string): string {
+  // A function, not a replacement string: in one, `$$` would itself mean a single `$`.
+  return value.replaceAll('${', () => '$${');
+}
+
+/** `${VAR}` references of a value (escaped `$${` ones excluded): a value that has one comes from the environment. */
+function envReference(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const m = /(^|[^$])\$\{([^}:]*)/.exec(value);
+  return m ? (m[2] ?? '') : undefined;
+}
+
+function escapeStrings(value: unknown): unknown {
+  if (typeof value === 'string') return literalText(value);
+  if (Array.isArray(value)) return value.map(escapeStrings);
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeStrings(v)]));
+  }
+  return value;
+}
+
+/** Removes `path` and then every map above it that it left empty (the top level stays). */
+function removeAndPrune(doc: Document, path: ConfigPath): void {
+  doc.deleteIn(path);
+  for (let depth = path.length - 1; depth > 0; depth--) {
+    const parent = doc.getIn(path.slice(0, depth), true);
+    if (isMap(parent) && (parent as YAMLMap).items.length === 0) doc.deleteIn(path.slice(0, depth));
+    else break;
+  }
+}
+
+function applySecret(doc: Document, change: Extract<ConfigChange, { op: 'secret' }>, secretFiles: SecretFileWrite[], issues: ConfigIssue[]): void {
+  const key = change.path[change.path.length - 1];
+  if (typeof key !== 'string' || change.value === '') {
+    issues.push({ path: change.path, message: 'a secret needs a key name and a value' });
+    return;
+  }
+  const filePath = [...change.path.slice(0, -1), `${key}File`];
+  const file = doc.getIn(filePath);
+  if (typeof file === 'string' && file !== '') {
+    secretFiles.push({ path: file, value: change.value });
+    return;
+  }
+  const variable = envReference(doc.getIn(change.path));
+  if (variable !== undefined) {
+    issues.push({
+      path: change.path,
+      message: `comes from the environment variable ${variable}: change it where that variable is set (.env, compose, secrets), then restart`,
+    });
+    return;
+  }
+  setValue(doc, change.path, literalText(change.value));
+}
+
+/** A scalar replaced in place keeps its comment (`url: … # the C&D host`); anything else gets a new node. */
+function setValue(doc: Document, path: ConfigPath, value: unknown): void {
+  const node = doc.getIn(path, true);
+  const primitive = value === null || ['string', 'number', 'boolean'].includes(typeof value);
+  if (isScalar(node) && primitive) {
+    node.value = value;
+    // A quoting style chosen for the old value may not suit the new one: let the writer choose again.
+    if (typeof value !== 'string' || node.type === 'BLOCK_FOLDED' || node.type === 'BLOCK_LITERAL') delete node.type;
+    return;
+  }
+  doc.setIn(path, doc.createNode(value));
+}
+
+/**
+ * The config text after `changes`, or the issues that stopped them (nothing applied then). `text` undefined
+ * starts a new file. The result is not validated here: the writer validates it with the loader `validate` uses.
+ */
+export function applyConfigChanges(text: string | undefined, changes: readonly ConfigChange[]): EditResult {
+  let doc: Document;
+  if (text === undefined || text.trim() === '') {
+    doc = new Document({});
+    doc.commentBefore = WRITTEN_HEADER;
+  } else {
+    doc = parseDocument(text, { keepSourceTokens: false });
+    if (doc.errors.length > 0) return { ok: false, issues: [{ path: [], message: `the file is not valid YAML: ${doc.errors[0]?.message ?? ''}` }] };
+    if (!isMap(doc.contents)) return { ok: false, issues: [{ path: [], message: 'the file is not a mapping of keys: fix it by hand first' }] };
+  }
+  const issues: ConfigIssue[] = [];
+  const secretFiles: SecretFileWrite[] = [];
+  for (const change of changes) {
+    if (change.path.length === 0) {
+      issues.push({ path: [], message: 'a change needs a key path' });
+      continue;
+    }
+    try {
+      if (change.op === 'set') {
+        if (change.value === undefined) issues.push({ path: change.path, message: 'no value given (remove the key instead)' });
+        else setValue(doc, change.path, escapeStrings(change.value));
+      } else if (change.op === 'remove') removeAndPrune(doc, change.path);
+      else applySecret(doc, change, secretFiles, issues);
+    } catch (err) {
+      // The yaml package throws when a path goes through a scalar (`moncampus: x` then `moncampus.url`).
+      issues.push({ path: change.path, message: `cannot be set here: ${err instanceof Error ? err.message : String(err)}` });
+    }
+  }
+  if (issues.length > 0) return { ok: false, issues };
+  return { ok: true, text: doc.toString({ lineWidth: 0 }), secretFiles };
+}
+
+/** Whether a key of the text holds a value (for write-only fields shown "set"); secrets are never returned. */
+export function hasValue(text: string, path: ConfigPath): boolean {
+  const doc = parseDocument(text);
+  const node = doc.getIn(path, true);
+  if (node === undefined || node === null) return false;
+  return !(isScalar(node) && (node.value === null || node.value === ''));
+}
