@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, writeFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, stat, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -110,6 +110,38 @@ describe('writeConfig', () => {
     await expect(configFileFor(dir, '../etc/passwd')).rejects.toThrow(/invalid instance name/);
     await writeFile(join(dir, 'dora.yaml'), 'x: 1\n');
     expect(await configFileFor(dir, 'dora')).toBe(join(dir, 'dora.yaml'));
+  });
+});
+
+describe('the shipped example, edited as the dashboard would', () => {
+  it('keeps every comment and every untouched line, and validate loads each result', async () => {
+    const file = join(dir, 'alice.yml');
+    await copyFile(join(process.cwd(), 'configs', 'examples', 'example.yml'), file);
+    const original = await readFile(file, 'utf8');
+    const edits: ConfigChange[][] = [
+      [{ op: 'set', path: ['moncampus', 'username'], value: 'lea.martin' }],
+      [{ op: 'set', path: ['moncampus', 'url'], value: 'https://ws-edt-cd.wigorservices.net' }, { op: 'set', path: ['ecal', 'alert'], value: '30M' }],
+      [{ op: 'set', path: ['ecal', 'calendarId'], value: 'abcdefabcdefabcdefabcdef' }, { op: 'set', path: ['locale'], value: 'en' }],
+      [{ op: 'set', path: ['ics', 'enabled'], value: false }],
+    ];
+    let text = original;
+    for (const changes of edits) {
+      const { hash } = await readConfigState(file);
+      const r = await writeConfig({ file, expectedHash: hash, changes, env: { MONCAMPUS_PASSWORD: 'pw' } });
+      expect(r.kind, JSON.stringify(r)).toBe('written');
+      text = await readFile(file, 'utf8');
+      await loadConfigFile(file, { env: { MONCAMPUS_PASSWORD: 'pw' } });
+    }
+    const comments = (t: string): string[] => t.split('\n').filter((l) => l.trim().startsWith('#')).map((l) => l.trim());
+    expect(comments(text)).toEqual(comments(original));
+    const config = await loadConfigFile(file, { env: { MONCAMPUS_PASSWORD: 'pw' } });
+    expect(config).toMatchObject({ locale: 'en', moncampus: { username: 'lea.martin', url: 'https://ws-edt-cd.wigorservices.net' }, ecal: { alert: '30M', calendarId: 'abcdefabcdefabcdefabcdef' } });
+    // Only the edited lines changed (plus the two keys added at the end).
+    const before = original.split('\n');
+    const after = text.split('\n');
+    const changed = after.filter((l) => !before.includes(l));
+    expect(changed.sort()).toEqual(['  alert: 30M', '  calendarId: abcdefabcdefabcdefabcdef', '  enabled: false', '  url: https://ws-edt-cd.wigorservices.net', '  username: lea.martin', 'locale: en'].sort());
+    expect(after.length).toBe(before.length + 1);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { applyConfigChanges, contentHash, hasValue, literalText } from './edit.js';
+import { applyConfigChanges, contentHash, hasValue, literalText, restoreCommentIndent } from './edit.js';
 
 const HAND_WRITTEN = `# Alice's timetable — written by hand
 timezone: Europe/Paris # her school is in Paris
@@ -104,6 +104,15 @@ describe('applyConfigChanges', () => {
   it('sets lists of notification URLs and objects', () => {
     const { text } = ok(applyConfigChanges(HAND_WRITTEN, [{ op: 'set', path: ['notify'], value: ['ntfy://ntfy.sh/alice-topic'] }]));
     expect((parse(text) as { notify: unknown }).notify).toEqual(['ntfy://ntfy.sh/alice-topic']);
+  });
+});
+
+describe('restoreCommentIndent', () => {
+  it('gives a top-level comment after a nested section its place back, and only comment lines move', () => {
+    const original = 'a:\n  b: 1\n  # inner\n\n# about c\nc: 2\n';
+    const { text } = ok(applyConfigChanges(original, [{ op: 'set', path: ['c'], value: 3 }]));
+    expect(text).toBe('a:\n  b: 1\n  # inner\n\n# about c\nc: 3\n');
+    expect(restoreCommentIndent('# x\n  # x\n', '    # x\n')).toBe('    # x\n');
   });
 });
 

@@ -140,7 +140,31 @@ export function applyConfigChanges(text: string | undefined, changes: readonly C
     }
   }
   if (issues.length > 0) return { ok: false, issues };
-  return { ok: true, text: doc.toString({ lineWidth: 0 }), secretFiles };
+  const out = doc.toString({ lineWidth: 0 });
+  return { ok: true, text: text === undefined ? out : restoreCommentIndent(text, out), secretFiles };
+}
+
+/**
+ * The yaml package keeps a comment line written at the top level after a nested section as that section's
+ * trailing comment, and writes it back indented (`  # Remove this whole section…` before `ecal:`). A comment-only
+ * line whose text occurs once in the original gets its original indentation back: only spaces before `#` move.
+ */
+export function restoreCommentIndent(original: string, output: string): string {
+  const indentOf = new Map<string, string | null>();
+  for (const line of original.split('\n')) {
+    const m = /^(\s*)(#.*)$/.exec(line);
+    if (!m) continue;
+    const key = m[2] as string;
+    indentOf.set(key, indentOf.has(key) ? null : (m[1] as string));
+  }
+  return output
+    .split('\n')
+    .map((line) => {
+      const m = /^(\s*)(#.*)$/.exec(line);
+      const indent = m ? indentOf.get(m[2] as string) : undefined;
+      return m && typeof indent === 'string' ? `${indent}${m[2] as string}` : line;
+    })
+    .join('\n');
 }
 
 /** Whether a key of the text holds a value (for write-only fields shown "set"); secrets are never returned. */
