@@ -108,8 +108,9 @@ interface CaseResult extends Case {
   aloneMs: number;
   /**
    * The server's event loop busy time per answered request under load (this process's main thread; the load
-   * generator has a thread of its own). What a request costs our code, whatever else the machine runs: p99
-   * under 50 connections is that cost times the queue, plus every wait for a CPU.
+   * generator has a thread of its own). On a quiet machine it is what a request costs our code, and p99 under
+   * 50 connections is about that cost times the queue; it is wall time, so a busy loop waiting for a CPU the
+   * machine gave to other work counts too (process.threadCpuUsage, which would not, needs Node 23.9).
    */
   busyMs: number;
 }
@@ -589,7 +590,7 @@ function report(results: DbResult[], pgSkipped: string | null, wallMs: number, l
           ours: `${c.load.latency.p99} ms`,
           target: `≤ ${target} ms`,
           met: ok,
-          // A miss on a busy machine is mostly waiting for a CPU: the server's own cost per request says how much.
+          // With the load average: whether a miss is the server's cost per request or the machine's other work.
           ...(ok ? {} : { note: `server event loop ${fmt(c.busyMs, 2)} ms a request; load average ${loads.start} → ${loads.end} on ${cpus().length} CPUs` }),
         }),
       );
