@@ -10,6 +10,7 @@ import {
   writeFileAtomic,
   type Clock,
   type Logger,
+  type TimerHandle,
 } from '../lib/index.js';
 import { OUTBOX_DELIVERIES_DIR, OUTBOX_DISABLED_FILE, OUTBOX_FAILED_DIR } from '../instance/index.js';
 import { PermanentChannelError, retryAfterOf, type Channel, type ChannelTransientError, type SendProgress } from './channel.js';
@@ -210,7 +211,7 @@ export function createOutbox(opts: OutboxOptions): Outbox {
   const pausedUntil = new Map<string, number>();
   /** Drains run one after another, never two at once over the same files. */
   let chain: Promise<unknown> = Promise.resolve();
-  let timer: NodeJS.Timeout | undefined;
+  let timer: TimerHandle | undefined;
   let running = false;
 
   async function loadAll(): Promise<Loaded[]> {
@@ -502,13 +503,13 @@ export function createOutbox(opts: OutboxOptions): Outbox {
         } catch (err) {
           logger.error(`outbox drain failed: ${opts.redact(describeError(err))}`);
         }
-        if (running) timer = setTimeout(() => void tick(), intervalMs);
+        if (running) timer = clock.setTimeout(() => void tick(), intervalMs);
       };
-      timer = setTimeout(() => void tick(), 0);
+      timer = clock.setTimeout(() => void tick(), 0);
     },
     async stop() {
       running = false;
-      if (timer !== undefined) clearTimeout(timer);
+      if (timer !== undefined) clock.clearTimeout(timer);
       timer = undefined;
       await chain;
     },
