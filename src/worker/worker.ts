@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { InstanceConfig } from '../config/index.js';
 import { ALERTS_JOURNAL_FILE, createErrorFile, ERRORS_FILE, loadState, outboxPath, recordRecentChanges, RECENT_CHANGES_FILE, saveState, slotStatePath, WORKER_STATUS_FILE, writeWorkerStatusFile } from '../instance/index.js';
-import { describeError, formatWhen, makeRedactor, systemClock, translator, writeFileAtomic, type Clock, type Logger } from '../lib/index.js';
+import { describeError, formatWhen, makeRedactor, systemClock, translator, writeFileAtomic, type Clock, type Logger, type TimerHandle } from '../lib/index.js';
 import { createAlert, createChannel, createOutbox, type NewAlert, type Outbox } from '../notify/index.js';
 import { createSlotWatcher, type SlotWatcher } from '../slots/index.js';
 import { alertsForRun, initialAlertMemory } from './alerts.js';
@@ -78,7 +78,7 @@ export function startWorker(opts: WorkerOptions): Worker {
   let runOnceOk = false;
   /** Set while runs are refused (the lock is held): worker.json says so, and `status` shows it failing. */
   let refused: { reason: string; since: string; count: number } | null = null;
-  let refusedRetry: NodeJS.Timeout | undefined;
+  let refusedRetry: TimerHandle | undefined;
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
 
@@ -156,7 +156,7 @@ export function startWorker(opts: WorkerOptions): Worker {
    * message with tomorrow's classes from the last successful run's timetable; nothing on a day before a day off.
    * Before the first successful sync there is no timetable to tell: it stays due until there is one.
    */
-  let digestTimer: NodeJS.Timeout | undefined;
+  let digestTimer: TimerHandle | undefined;
   const checkDigest = (): Promise<boolean> =>
     serialState(async () => {
       const at = config.changes.digest;
@@ -291,9 +291,8 @@ export function startWorker(opts: WorkerOptions): Worker {
     refused = { reason, since: refused?.since ?? clock.now().toISOString(), count: (refused?.count ?? 0) + 1 };
     if (changed) await errorFile.append('state', `run refused: ${reason}`, clock.now()).catch((e: unknown) => logger.error(`cannot write ${ERRORS_FILE}: ${describeError(e)}`));
     if (!opts.runOnce && refused.count <= REFUSED_RETRY_LIMIT) {
-      clearTimeout(refusedRetry);
-      refusedRetry = setTimeout(() => void trigger('retry after a refused run'), REFUSED_RETRY_MS);
-      refusedRetry.unref();
+      clock.clearTimeout(refusedRetry);
+      refusedRetry = clock.setTimeout(() => void trigger('retry after a refused run'), REFUSED_RETRY_MS, { unref: true });
     }
   };
 
@@ -315,8 +314,7 @@ export function startWorker(opts: WorkerOptions): Worker {
     void recovered.then(() => state === 'idle' || state === 'running' ? outbox?.start(OUTBOX_DRAIN_MS) : undefined);
     if (config.changes.digest && outbox && syncsTimetable) {
       void checkDigestLogged();
-      digestTimer = setInterval(() => void checkDigestLogged(), DIGEST_CHECK_MS);
-      digestTimer.unref();
+      digestTimer = clock.setInterval(() => void checkDigestLogged(), DIGEST_CHECK_MS, { unref: true });
     }
     for (const entry of slotWatchers) {
       slotTasks.push(cron.schedule(entry.config.schedule, () => void checkSlots(entry), { timezone: config.timezone, name: `${config.name}:${entry.config.name}` }));
@@ -349,8 +347,8 @@ export function startWorker(opts: WorkerOptions): Worker {
         await done;
         return true;
       }
-      clearTimeout(refusedRetry);
-      clearInterval(digestTimer);
+      clock.clearTimeout(refusedRetry);
+      clock.clearInterval(digestTimer);
       await stateOps;
       await task?.destroy();
       for (const t of slotTasks) await t.destroy();
@@ -359,12 +357,12 @@ export function startWorker(opts: WorkerOptions): Worker {
       move('stopping');
       let finished = true;
       if (running) {
-        let timer: NodeJS.Timeout | undefined;
+        let timer: TimerHandle | undefined;
         finished = await Promise.race([
           running.then(() => true, () => true),
-          new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
+          new Promise<boolean>((resolve) => (timer = clock.setTimeout(() => resolve(false), graceMs))),
         ]);
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
       }
       await outbox?.stop();
       move('stopped');
