@@ -21,7 +21,7 @@ const rec = (seq: number): DeliveryRecord => ({
   v: 1,
   seq,
   channel: 'team',
-  alert: { id: `a${seq}`, kind: 'sync.failed', severity: 'error', instance: 'alice', title: `t${seq}`, text: 'x', at: '2025-06-01T10:00:00.000Z' },
+  alert: { id: `a${seq}`, kind: 'sync.failed', severity: 'warning', instance: 'alice', title: `t${seq}`, text: 'x', at: '2025-06-01T10:00:00.000Z' },
   enqueuedAt: '2025-06-01T10:00:00.000Z',
   attempts: 0,
 });
