@@ -202,13 +202,13 @@ describe('Discord messages live through the Gateway: serve by default, /health a
     const health = async (): Promise<any> => (await fetch(`${url}/health`)).json();
     await until(async () => (await health()).discord?.gateway?.status === 'connected', 15_000);
     const fresh = discord.addMessage(channel, { content: 'en direct', authorName: 'Olga' });
-    const t0 = Date.now();
     const listed = async (): Promise<boolean> =>
       ((await (await fetch(`${url}/v1/messages?guild_id=${discord.guildId}&channel_id=${channel}`, { headers: { 'x-api-key': KEY } })).json()) as { items: { message_id: string }[] }).items.some(
         (m) => m.message_id === fresh.id,
       );
-    await until(listed, 2000);
-    expect(Date.now() - t0).toBeLessThan(2000);
+    // The path from the Gateway to /v1/messages; its 2 s promise (the batch wait) is checked on a fake clock in
+    // src/ingest/live.test.ts, where a busy machine cannot make it fail.
+    await until(listed, 15_000);
 
     const status = async (): Promise<any> => JSON.parse((await runCli(['status', '--json', '--runtime', 'process'], env())).stdout.trim().split('\n').pop()!);
     expect((await status()).discordGateway).toMatchObject({ status: 'connected' });

@@ -1,6 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SUPERVISOR_DIR, SUPERVISOR_STATUS_FILE } from '../src/instance/index.js';
 import { startEcalSim, startMonCampusSim, generateTimetable, type EcalSim, type MonCampusSim } from '../src/sim/index.js';
 import { API_KEY, API_SECRET, CALENDAR_ID, PASSWORD, makeWorkspace, nestedConfig, runCli, startCli, writeConfig, type Workspace } from './helpers.js';
+
+/** The supervisor's pass period here: short, so "it stays stopped" is seen over two passes in about a second. */
+const HEARTBEAT_MS = 500;
 
 interface StatusJson {
   runtime: string;
@@ -21,12 +27,31 @@ describe('the management verbs with the process runtime', () => {
     return JSON.parse(r.stdout) as StatusJson;
   };
   const stateOf = async (name: string): Promise<string | undefined> => (await status()).instances.find((i) => i.name === name)?.state;
+  /** The heartbeat time in the supervisor's status file (read directly: a CLI call per look would be slow). */
+  const heartbeatAt = async (): Promise<string | undefined> =>
+    readFile(join(ws.data, SUPERVISOR_DIR, SUPERVISOR_STATUS_FILE), 'utf8').then(
+      (text) => (JSON.parse(text) as { heartbeatAt?: string }).heartbeatAt,
+      () => undefined,
+    );
+  /** The supervisor's next pass after `since`: each heartbeat (every HEARTBEAT_MS here) revives what crashed and rewrites the status. */
+  const nextBeat = async (since: string | undefined): Promise<string | undefined> => {
+    let beat: string | undefined;
+    await vi.waitFor(
+      async () => {
+        beat = await heartbeatAt();
+        expect(beat).toBeDefined();
+        expect(beat).not.toBe(since);
+      },
+      { timeout: 20_000, interval: 50 },
+    );
+    return beat;
+  };
 
   beforeAll(async () => {
     mc = await startMonCampusSim({ users: { student: PASSWORD }, courses: generateTimetable({ count: 20, start: '2025-09-01', seed: 5 }) });
     ecal = await startEcalSim({ keys: { [API_KEY]: API_SECRET }, calendars: [CALENDAR_ID] });
     ws = await makeWorkspace();
-    env = { ...ws.env, CAMPUS_SYNC_RUNTIME: 'process' };
+    env = { ...ws.env, CAMPUS_SYNC_RUNTIME: 'process', CAMPUS_SYNC_HEARTBEAT_MS: String(HEARTBEAT_MS) };
     await writeConfig(ws, 'ivy', nestedConfig({ casUrl: mc.casUrl, url: mc.url, ecalUrl: ecal.url, from: '2025-09-01', to: '2026-07-31' }));
     supervisor = startCli(['supervise'], env);
   });
@@ -53,7 +78,8 @@ describe('the management verbs with the process runtime', () => {
   it('stop keeps it stopped, start and restart bring it back, logs shows its lines', async () => {
     expect((await runCli(['stop', 'ivy'], env)).code).toBe(0);
     expect(await stateOf('ivy')).toBe('stopped');
-    await new Promise((r) => setTimeout(r, 1500));
+    // Two passes of the supervisor later, it has not brought it back.
+    await nextBeat(await nextBeat(await heartbeatAt()));
     expect(await stateOf('ivy')).toBe('stopped');
     expect((await runCli(['start', 'ivy'], env)).code).toBe(0);
     expect(await stateOf('ivy')).toBe('running');

@@ -33,7 +33,6 @@ import {
   secretLeaks,
   startSmtp,
   startWebhookReceiver,
-  waitUntilDue,
   type SmtpSink,
   type TlsFiles,
 } from './slots-helpers.js';
@@ -71,6 +70,17 @@ const cycle = (ws: Workspace, name: string, extraEnv: NodeJS.ProcessEnv = {}): P
 const slackTexts = (sim: SlackSim, hook: string): string[] => sim.messages().filter((m) => m.webhook === hook).map((m) => JSON.stringify(m.body));
 const discordTexts = (sim: DiscordSim, webhookId: string): string[] =>
   sim.messages().filter((m) => m.webhookId === webhookId).map((m) => JSON.stringify(m.body));
+
+/**
+ * Waits until every waiting delivery's backoff has passed, so the next drain retries them (bounded). One of
+ * the real-time waits of this file (test/wall-clock-allowed.txt): the CLI child reads the system clock.
+ */
+async function waitUntilDue(dataDir: string, name: string, maxMs = 15_000): Promise<void> {
+  const due = Math.max(0, ...(await pendingDeliveries(dataDir, name)).map((d) => (d.nextAttemptAt ? Date.parse(d.nextAttemptAt) : 0)));
+  const wait = due - Date.now() + 50;
+  if (wait > maxMs) throw new Error(`a delivery waits ${wait} ms, more than the test allows`);
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+}
 
 describe('Cal.com v1 and v2 watchers in a worker with no timetable', () => {
   let cal: CalcomSim;

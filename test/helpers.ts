@@ -113,6 +113,22 @@ export function duplicateReferences(events: EcalSimEvent[]): string[] {
 
 export const writesIn = (requests: { method: string }[]): number => requests.filter((r) => r.method !== 'GET').length;
 
+/**
+ * `promise` (an exit, a close, an answer), or an error naming `what` once `deadlineMs` has passed without it:
+ * the bound of a promise such as "exits within 10 s", checked on the event rather than by timing it.
+ */
+export async function within<T>(promise: Promise<T>, deadlineMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within ${deadlineMs} ms`)), deadlineMs);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function waitFor(predicate: () => boolean, timeoutMs = 20_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {

@@ -196,14 +196,6 @@ export async function pendingDeliveries(dataDir: string, name: string): Promise<
     .sort((a, b) => a.seq - b.seq || a.channel.localeCompare(b.channel));
 }
 
-/** Waits until every waiting delivery's backoff has passed, so the next drain retries them (bounded). */
-export async function waitUntilDue(dataDir: string, name: string, maxMs = 15_000): Promise<void> {
-  const due = Math.max(0, ...(await pendingDeliveries(dataDir, name)).map((d) => (d.nextAttemptAt ? Date.parse(d.nextAttemptAt) : 0)));
-  const wait = due - Date.now() + 50;
-  if (wait > maxMs) throw new Error(`a delivery waits ${wait} ms, more than the test allows`);
-  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-}
-
 /** Where each secret shows up among the haystacks ("<secret label> in <where>"); empty = clean. */
 export function secretLeaks(secrets: Record<string, string>, haystacks: { where: string; text: string }[]): string[] {
   const leaks: string[] = [];

@@ -3,7 +3,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { fakeClock } from '../lib/fake-clock.test-helper.js';
 import { SlotUnavailableError } from '../api/booking/index.js';
 import { parseConfig, type BookingTypeConfig } from '../config/index.js';
 import { AuthError, describeError, RemoteError, TransientError } from '../lib/index.js';
@@ -154,6 +155,9 @@ describe('createBooking', () => {
   });
 });
 
+/** A drain interval of the order the API uses: on the fake clock it costs nothing. */
+const DRAIN_MS = 60_000;
+
 describe('notify', () => {
   it('sends through the instance channels with an outbox of the API process, not the worker one', async () => {
     const webhook = slack.createWebhook();
@@ -161,9 +165,15 @@ describe('notify', () => {
     await deps.notify(config, { id: 'booking-appel-1', title: 'Availability proposed: Appel', text: 'Noé proposes', fields: [{ name: 'Email', value: 'noe@example.org' }] });
     // A resend of the same notice (same id) is one delivery.
     await deps.notify(config, { id: 'booking-appel-1', title: 'Availability proposed: Appel', text: 'Noé proposes', fields: [] });
-    const deadline = Date.now() + 10_000;
-    while (slack.messages().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 300));
+    // Sent, and nothing left queued: a second delivery would still be a file in deliveries/.
+    const deliveries = join(dataDir, API_OUTBOX_DIR, 'cabinet', 'deliveries');
+    await vi.waitFor(
+      async () => {
+        expect(slack.messages().length).toBeGreaterThan(0);
+        expect((await readdir(deliveries)).filter((f) => f.endsWith('.json'))).toEqual([]);
+      },
+      { timeout: 10_000, interval: 20 },
+    );
     expect(slack.messages()).toHaveLength(1);
     expect(JSON.stringify(slack.messages()[0]?.body)).toContain('Availability proposed: Appel');
     expect((await stat(join(dataDir, API_OUTBOX_DIR, 'cabinet'))).isDirectory()).toBe(true);
@@ -188,19 +198,22 @@ describe('notify', () => {
       const before = slack.messages().length;
       slack.resetLog();
       slack.failNext(1, 500);
-      const first = createBookingDeps({ dataDir: root, drainIntervalMs: 60_000 });
+      const clock = fakeClock(new Date());
+      const first = createBookingDeps({ dataDir: root, drainIntervalMs: DRAIN_MS, clock });
       await first.notify(config, { id: 'booking-appel-resume', title: 'Availability proposed: Appel', text: 'queued while Slack was down', fields: [] });
-      const tried = Date.now() + 5_000;
-      while (slack.requests.length === 0 && Date.now() < tried) await new Promise((r) => setTimeout(r, 20));
+      await clock.tickAsync(0);
+      await vi.waitFor(() => expect(slack.requests.length).toBeGreaterThan(0), { timeout: 5_000, interval: 20 });
       await first.stop();
       expect(slack.messages()).toHaveLength(before);
       expect((await readdir(join(root, API_OUTBOX_DIR, 'cabinet', 'deliveries'))).filter((f) => f.endsWith('.json'))).toHaveLength(1);
 
-      const second = createBookingDeps({ dataDir: root, configDir, env: {}, drainIntervalMs: 100 });
+      // The new process drains the old queue: the retry is due after its backoff (seconds), at the next pass.
+      const second = createBookingDeps({ dataDir: root, configDir, env: {}, drainIntervalMs: DRAIN_MS, clock });
       try {
-        const deadline = Date.now() + 15_000;
-        while (slack.messages().length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-        expect(slack.messages()).toHaveLength(before + 1);
+        await clock.tickAsync(0);
+        await clock.whenPending();
+        await clock.tickAsync(DRAIN_MS);
+        await vi.waitFor(() => expect(slack.messages()).toHaveLength(before + 1), { timeout: 15_000, interval: 20 });
         expect(JSON.stringify(slack.messages().at(-1)?.body)).toContain('queued while Slack was down');
       } finally {
         await second.stop();

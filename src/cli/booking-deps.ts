@@ -20,7 +20,7 @@ import {
   networkError,
   RemoteError,
   silentLogger,
-  sleep,
+  systemClock,
   TransientError,
   type Clock,
   type Logger,
@@ -113,7 +113,7 @@ export function createBookingDeps(opts: BookingDepsOptions): BookingDeps {
     const provider = createCalcomProvider(watcherConfigFor(type, window.days), {
       timezone: type.timezone,
       timeoutMs,
-      retry: { ...BOOKING_SLOTS_RETRY, sleep: (ms) => sleep(Math.min(ms, MAX_VISITOR_WAIT_MS)) },
+      retry: { ...BOOKING_SLOTS_RETRY, sleep: (ms) => (opts.clock ?? systemClock).sleep(Math.min(ms, MAX_VISITOR_WAIT_MS)) },
       logger,
     });
     // The provider reads `rangeDays` from the day of `now`: start it at the window's first day (never in the past).

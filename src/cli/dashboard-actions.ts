@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CONFIG_DIR_ENV, DATA_DIR_ENV, isValidInstanceName } from '../config/index.js';
 import type { ActionResult, DashboardActions } from '../api/dashboard/index.js';
-import { describeError } from '../lib/index.js';
+import { describeError, systemClock, type Clock, type TimerHandle } from '../lib/index.js';
 import { controlSocketPath } from '../instance/index.js';
 import { controlRequest } from '../supervisor/index.js';
 import { APP_ROOT } from './runtime.js';
@@ -34,6 +34,8 @@ export interface DashboardActionsOptions {
   runKillMs?: number;
   notifyTimeoutMs?: number;
   restartTimeoutMs?: number;
+  /** The deadlines' timers (default systemClock); the children themselves run on real time. */
+  clock?: Clock;
 }
 
 interface ChildOutcome {
@@ -51,7 +53,7 @@ interface ChildOutcome {
  * container runs as root, workers as uid 1000): files a run creates there stay writable by the worker.
  */
 async function runCli(
-  o: Required<Pick<DashboardActionsOptions, 'configDir' | 'dataDir' | 'cliPath'>> & { env: NodeJS.ProcessEnv },
+  o: Required<Pick<DashboardActionsOptions, 'configDir' | 'dataDir' | 'cliPath' | 'clock'>> & { env: NodeJS.ProcessEnv },
   name: string,
   args: string[],
   answerMs: number,
@@ -74,7 +76,7 @@ async function runCli(
     const finish = (r: ChildOutcome): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(answerTimer);
+      o.clock.clearTimeout(answerTimer);
       resolve(r);
     };
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -84,15 +86,14 @@ async function runCli(
       // The end of stderr matters most (the final error line): keep the tail.
       stderr = (stderr + d).slice(-MAX_OUTPUT_BYTES);
     });
-    const answerTimer = setTimeout(() => finish({ code: null, signal: null, stdout, stderr, late: true }), answerMs);
-    const killTimer = setTimeout(() => child.kill('SIGTERM'), killMs);
-    killTimer.unref();
+    const answerTimer = o.clock.setTimeout(() => finish({ code: null, signal: null, stdout, stderr, late: true }), answerMs);
+    const killTimer = o.clock.setTimeout(() => child.kill('SIGTERM'), killMs, { unref: true });
     child.on('error', (err) => {
-      clearTimeout(killTimer);
+      o.clock.clearTimeout(killTimer);
       finish({ code: null, signal: null, stdout, stderr, late: false, spawnError: describeError(err) });
     });
     child.on('close', (code, signal) => {
-      clearTimeout(killTimer);
+      o.clock.clearTimeout(killTimer);
       finish({ code, signal, stdout, stderr, late: false });
     });
   });
@@ -156,7 +157,13 @@ function describeRun(r: RunJson): ActionResult {
  * keeps a run from overlapping the worker's), and the restart through the running supervisor's control socket.
  */
 export function createDashboardActions(opts: DashboardActionsOptions): DashboardActions {
-  const o = { configDir: opts.configDir, dataDir: opts.dataDir, cliPath: opts.cliPath ?? join(APP_ROOT, 'dist', 'cli.js'), env: opts.env ?? process.env };
+  const o = {
+    configDir: opts.configDir,
+    dataDir: opts.dataDir,
+    cliPath: opts.cliPath ?? join(APP_ROOT, 'dist', 'cli.js'),
+    env: opts.env ?? process.env,
+    clock: opts.clock ?? systemClock,
+  };
   const check = (name: string): void => {
     // The dashboard checks names already; a name also becomes a path and an argument here.
     if (!isValidInstanceName(name)) throw new Error(`"${name}" is not an instance name`);
@@ -177,13 +184,13 @@ export function createDashboardActions(opts: DashboardActionsOptions): Dashboard
       check(name);
       const socket = controlSocketPath(o.dataDir);
       const timeoutMs = opts.restartTimeoutMs ?? RESTART_TIMEOUT_MS;
-      let timer: NodeJS.Timeout | undefined;
+      let timer: TimerHandle | undefined;
       let answer;
       try {
         answer = await Promise.race([
           controlRequest(socket, `/workers/${name}/restart`),
           new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(Object.assign(new Error(`the supervisor did not answer within ${seconds(timeoutMs)}`), { code: 'TIMEOUT' })), timeoutMs);
+            timer = o.clock.setTimeout(() => reject(Object.assign(new Error(`the supervisor did not answer within ${seconds(timeoutMs)}`), { code: 'TIMEOUT' })), timeoutMs);
           }),
         ]);
       } catch (err) {
@@ -196,7 +203,7 @@ export function createDashboardActions(opts: DashboardActionsOptions): Dashboard
         }
         return { ok: false, message: `The restart was not confirmed: ${describeError(err)}` };
       } finally {
-        clearTimeout(timer);
+        o.clock.clearTimeout(timer);
       }
       if (answer.status === 200) return { ok: true, message: `The worker of ${name} was restarted.` };
       const why = typeof answer.body.error === 'string' ? answer.body.error : `the supervisor answered ${answer.status}`;

@@ -12,7 +12,7 @@ import {
   WORKER_STATUS_FILE,
   workerStatusSchema,
 } from '../instance/index.js';
-import { describeError, systemClock, type Clock } from '../lib/index.js';
+import { describeError, systemClock, type Clock, type TimerHandle } from '../lib/index.js';
 import { EXIT, UsageError } from './output.js';
 import type { VerbContext } from './main.js';
 
@@ -80,11 +80,11 @@ export async function checkHealth(opts: HealthOptions = {}): Promise<HealthRepor
   if (name !== undefined && !isValidInstanceName(name)) return unhealthy(`${INSTANCE_ENV}=${JSON.stringify(name)} is not a config name`);
 
   const check = name === undefined ? judgeSupervisor(file, clock) : judgeWorker(name, file);
-  let timer: NodeJS.Timeout | undefined;
+  let timer: TimerHandle | undefined;
   // A status file on a stuck mount (or a FIFO) would block the read forever: the race bounds it.
   const timeout = new Promise<HealthReport>((resolve) => {
-    timer = setTimeout(() => resolve(unhealthy(`no answer within ${opts.timeoutMs ?? HEALTH_TIMEOUT_MS} ms reading ${file}`)), opts.timeoutMs ?? HEALTH_TIMEOUT_MS);
-    timer.unref();
+    const ms = opts.timeoutMs ?? HEALTH_TIMEOUT_MS;
+    timer = clock.setTimeout(() => resolve(unhealthy(`no answer within ${ms} ms reading ${file}`)), ms, { unref: true });
   });
   try {
     const verdict = await Promise.race([check, timeout]);
@@ -92,7 +92,7 @@ export async function checkHealth(opts: HealthOptions = {}): Promise<HealthRepor
   } catch (err) {
     return unhealthy(describeError(err));
   } finally {
-    clearTimeout(timer);
+    clock.clearTimeout(timer);
   }
 }
 

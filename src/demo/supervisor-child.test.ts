@@ -1,7 +1,8 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, it, expect } from 'vitest';
+import { afterAll, beforeAll, describe, it, expect, vi } from 'vitest';
+import { fakeClock } from '../lib/fake-clock.test-helper.js';
 import { startSupervisorChild } from './supervisor-child.js';
 
 /**
@@ -55,7 +56,8 @@ describe('startSupervisorChild', () => {
       cliPath: join(dir, 'good.cjs'),
     });
     expect(await child.apiUrl).toBe('http://127.0.0.1:4567');
-    await new Promise((r) => setTimeout(r, 200));
+    // Printed after the URL: stopping before it was read would lose it.
+    await vi.waitFor(() => expect(noteworthy).toHaveLength(1), { timeout: 10_000, interval: 10 });
     expect(await child.stop(5_000)).toBe(0);
     expect(noteworthy).toEqual(['2026-03-02T10:00:00.000Z warn [alice] something to look at']);
     expect(child.groupAlive()).toBe(false);
@@ -67,20 +69,27 @@ describe('startSupervisorChild', () => {
   it('kills the whole group once the grace is over: nothing it started survives', async () => {
     let ready: () => void = () => {};
     const ignoring = new Promise<void>((r) => (ready = r));
+    const clock = fakeClock();
     const child = startSupervisorChild({
       runtime: 'process',
       env: process.env,
       logFile: join(dir, 'stubborn.log'),
       onNoteworthy: (l) => l.includes('ignoring SIGTERM') && ready(),
       cliPath: join(dir, 'stubborn.cjs'),
+      clock,
     });
     await ignoring;
     expect(child.groupAlive()).toBe(true);
-    const started = Date.now();
-    expect(await child.stop(800)).toBeNull();
-    expect(Date.now() - started).toBeGreaterThanOrEqual(700);
-    for (let i = 0; i < 50 && child.groupAlive(); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(child.groupAlive()).toBe(false);
+    let exited = false;
+    const stopped = child.stop(800).finally(() => (exited = true));
+    await clock.whenPending();
+    await clock.tickAsync(799);
+    // SIGTERM is ignored: nothing ends before the grace is over.
+    expect(exited).toBe(false);
+    expect(child.groupAlive()).toBe(true);
+    await clock.tickAsync(1);
+    expect(await stopped).toBeNull();
+    await vi.waitFor(() => expect(child.groupAlive()).toBe(false), { timeout: 5_000, interval: 20 });
     expect(alive(child.pid)).toBe(false);
     // No URL was ever printed: the promise settles with null rather than hanging the demo.
     expect(await child.apiUrl).toBeNull();

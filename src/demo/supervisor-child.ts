@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 // Not re-exported by supervisor/index.ts; the same path the supervisor uses for its own workers and API.
 import { defaultCliPath } from '../supervisor/process-runtime.js';
 import { PARENT_PIPE_ENV } from '../worker/index.js';
+import { systemClock, type Clock } from '../lib/index.js';
 
 /** What `campus-sync serve` prints on stdout once it listens (src/cli/serve.ts). */
 const API_LISTENING = /campus-sync API listening on (http:\/\/\S+)/;
@@ -37,6 +38,8 @@ export interface SupervisorChildOptions {
   /** Warnings and errors, for the console. */
   onNoteworthy: (line: string) => void;
   cliPath?: string;
+  /** The stop's grace period runs on it (default systemClock). */
+  clock?: Clock;
 }
 
 export function startSupervisorChild(opts: SupervisorChildOptions): SupervisorChild {
@@ -88,9 +91,10 @@ export function startSupervisorChild(opts: SupervisorChildOptions): SupervisorCh
     groupAlive,
     async stop(graceMs) {
       if (!gone) child.kill('SIGTERM');
-      const timer = setTimeout(kill, graceMs);
+      const clock = opts.clock ?? systemClock;
+      const timer = clock.setTimeout(kill, graceMs);
       const code = await exited;
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       return code;
     },
     kill,

@@ -16,7 +16,6 @@ import {
   retryAfterMs,
   retryRequest,
   silentLogger,
-  sleep as realSleep,
   systemClock,
   type Clock,
   type Logger,
@@ -49,8 +48,10 @@ export interface DiscordReaderOptions {
   /** Default https://discord.com/api (the `/v10/...` paths are appended). */
   apiUrl?: string;
   timeoutMs?: number;
-  /** Attempts and backoff; `sleep` also serves the rate-limit bucket waits (tests inject it). */
+  /** Attempts and backoff; `sleep`, when given, also serves the rate-limit bucket waits. */
   retry?: RetryOptions;
+  /** Where the rate-limit bucket waits and the retries' waits are taken (default systemClock). */
+  clock?: Clock;
   logger?: Logger;
   http?: AxiosInstance;
   /** How the user names the token and channel settings, for error messages (defaults: the config file's keys). */
@@ -103,8 +104,9 @@ export function createDiscordReader(opts: DiscordReaderOptions): DiscordReader {
   const base = (opts.apiUrl ?? DISCORD_API_URL).replace(/\/+$/, '');
   const timeoutMs = opts.timeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
   const logger = opts.logger ?? silentLogger;
-  const retry = opts.retry ?? {};
-  const wait = retry.sleep ?? realSleep;
+  const clock = opts.clock ?? systemClock;
+  const retry: RetryOptions = { clock, ...opts.retry };
+  const wait = retry.sleep ?? ((ms: number) => clock.sleep(ms));
   const redact = makeRedactor([opts.token]);
   const names = { ...DEFAULT_SETTING_NAMES, ...opts.settingNames };
   const http = opts.http ?? createHttpClient({ timeoutMs });
@@ -112,11 +114,16 @@ export function createDiscordReader(opts: DiscordReaderOptions): DiscordReader {
   /** Per channel (Discord's bucket for this route is per channel): no request before this time. */
   const blockedUntil = new Map<string, number>();
 
-  /** Remembers an exhausted bucket so the next request waits for its reset instead of earning a 429. */
+  /**
+   * Remembers an exhausted bucket so the next request waits for its reset instead of earning a 429. Read by
+   * lib/http.ts's reader from X-RateLimit-Reset-After alone (seconds from now), not the Unix-time
+   * X-RateLimit-Reset beside it: our clock may be off Discord's, a relative wait is not.
+   */
   const noteBucket = (channelId: string, res: AxiosResponse): void => {
     if (header(res, 'x-ratelimit-remaining') !== '0') return;
-    const resetAfter = Number(header(res, 'x-ratelimit-reset-after'));
-    if (Number.isFinite(resetAfter) && resetAfter > 0) blockedUntil.set(channelId, Date.now() + Math.min(MAX_RETRY_AFTER_MS, Math.ceil(resetAfter * 1000)));
+    const nowMs = clock.now().getTime();
+    const resetAfter = retryAfterMs({ 'x-ratelimit-reset-after': header(res, 'x-ratelimit-reset-after') }, { nowMs, maxMs: MAX_RETRY_AFTER_MS });
+    if (resetAfter !== undefined && resetAfter > 0) blockedUntil.set(channelId, nowMs + resetAfter);
   };
 
   /** One GET under the channel (`suffix` '' or '/messages'); the parsed JSON of a 2xx answer. */
@@ -124,7 +131,7 @@ export function createDiscordReader(opts: DiscordReaderOptions): DiscordReader {
     const until = blockedUntil.get(channelId);
     if (until !== undefined) {
       blockedUntil.delete(channelId);
-      const ms = until - Date.now();
+      const ms = until - clock.now().getTime();
       if (ms > 0) {
         logger.debug(`${what}: rate-limit bucket empty, waiting ${ms} ms`);
         await wait(ms);
@@ -229,6 +236,7 @@ export const readerFor = (opts: DiscordSourceOptions): DiscordReader =>
     ...(opts.apiUrl !== undefined ? { apiUrl: opts.apiUrl } : {}),
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     ...(opts.retry !== undefined ? { retry: opts.retry } : {}),
+    ...(opts.clock !== undefined ? { clock: opts.clock } : {}),
     ...(opts.logger !== undefined ? { logger: opts.logger } : {}),
     ...(opts.settingNames !== undefined ? { settingNames: opts.settingNames } : {}),
   });

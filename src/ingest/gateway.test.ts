@@ -1,39 +1,38 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Clock } from '../lib/index.js';
+import { fakeClock, type FakeClock } from '../lib/fake-clock.test-helper.js';
 import { startDiscordGatewaySim, type DiscordGatewaySim } from '../sim/discord-gateway.js';
-import { createGatewayClient, type GatewayClient, type GatewayDispatch, type GatewayState } from './gateway.js';
+import { createGatewayClient, type GatewayClient, type GatewayClientOptions, type GatewayDispatch, type GatewayState } from './gateway.js';
 
-/** A client on the simulator that records dispatches and states, with waits on them. */
-function clientOn(sim: DiscordGatewaySim, token = 'test-bot-token') {
+/**
+ * A client on the simulator that records dispatches, states and the waits it asked of its clock. The clock
+ * is fake and fires each wait as soon as it is asked (autoAdvance): our backoffs cost no real time, and the
+ * fake time that passed says how long the client chose to wait. The library's own timers stay real.
+ */
+function clientOn(sim: DiscordGatewaySim, token = 'test-bot-token', extra: Partial<GatewayClientOptions> = {}) {
   const events: GatewayDispatch[] = [];
   const states: GatewayState[] = [];
-  const waiters: (() => void)[] = [];
-  const notify = (): void => {
-    for (const w of waiters.splice(0)) w();
-  };
+  const clock: FakeClock = fakeClock();
+  const waits: number[] = [];
+  const recording: Clock = { ...clock, sleep: (ms, signal) => (waits.push(ms), clock.sleep(ms, signal)) };
+  clock.autoAdvance();
   const client: GatewayClient = createGatewayClient({
     token,
     apiUrl: sim.url,
     tokenSetting: 'discord.tokenFile',
-    onDispatch: (e) => {
-      events.push(e);
-      notify();
-    },
-    onState: (s) => {
-      states.push(s);
-      notify();
-    },
+    clock: recording,
+    onDispatch: (e) => void events.push(e),
+    onState: (s) => void states.push(s),
+    ...extra,
   });
-  const until = async (cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> => {
-    const deadline = Date.now() + timeoutMs;
-    while (!cond()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise<void>((resolve) => {
-        waiters.push(resolve);
-        setTimeout(resolve, 200).unref();
-      });
-    }
-  };
-  return { client, events, states, until, dispatched: (t: string) => events.filter((e) => e.t === t) };
+  const until = (cond: () => boolean, what: string, timeout = 15_000): Promise<void> =>
+    vi.waitFor(
+      () => {
+        if (!cond()) throw new Error(`still waiting for ${what}`);
+      },
+      { timeout, interval: 20 },
+    );
+  return { client, clock, waits, events, states, until, dispatched: (t: string) => events.filter((e) => e.t === t) };
 }
 
 describe('Discord gateway client (@discordjs/ws) against the simulator', () => {
@@ -75,16 +74,18 @@ describe('Discord gateway client (@discordjs/ws) against the simulator', () => {
     expect(c.states.some((s) => s.status === 'resuming')).toBe(true);
   });
 
+  // The simulator keeps Discord's identify limit (one per 5 s) on real time, so this one lasts ~5 s whatever our clock says.
   it('identifies anew after op 9 d:false, 1–5 s later', async () => {
     sim = await startDiscordGatewaySim();
     const c = clientOn(sim);
     client = c.client;
     await client.start();
     await c.until(() => c.dispatched('READY').length === 1, 'READY');
-    const at = Date.now();
+    const at = c.clock.now().getTime();
     sim.invalidateSessions(false);
     await c.until(() => c.dispatched('READY').length === 2, 'second READY');
-    expect(Date.now() - at).toBeGreaterThanOrEqual(1000);
+    expect(c.clock.now().getTime() - at).toBeGreaterThanOrEqual(1000);
+    expect(c.waits.filter((ms) => ms >= 1000 && ms <= 5000)).toHaveLength(1);
     expect(sim.gatewayStats().identifies).toBe(2);
   });
 
@@ -116,15 +117,8 @@ describe('Discord gateway client (@discordjs/ws) against the simulator', () => {
 
   it('reconnects with a growing, jittered, bounded delay while the gateway is unreachable, then connects again', async () => {
     sim = await startDiscordGatewaySim();
-    const c = clientOn(sim);
-    client = createGatewayClient({
-      token: 'test-bot-token',
-      apiUrl: sim.url,
-      reconnect: { baseMs: 200, maxMs: 800 },
-      random: () => 1,
-      onDispatch: (e) => void c.events.push(e),
-      onState: (s) => void c.states.push(s),
-    });
+    const c = clientOn(sim, 'test-bot-token', { reconnect: { baseMs: 200, maxMs: 800 }, random: () => 1 });
+    client = c.client;
     await client.start();
     await c.until(() => c.dispatched('READY').length === 1, 'READY');
     sim.refuseConnections(true);
@@ -132,11 +126,8 @@ describe('Discord gateway client (@discordjs/ws) against the simulator', () => {
     await c.until(() => sim.refusedAt.length >= 5, 'five refused attempts', 20_000);
     sim.refuseConnections(false);
     await c.until(() => client!.state().status === 'connected', 'connected again', 20_000);
-    const gaps = sim.refusedAt.slice(1, 5).map((t, i) => t - sim.refusedAt[i]!);
-    // The library waits 500 ms itself; ours grows 200 → 400 → 800 and stays at the 800 ms ceiling.
-    expect(gaps[0]!).toBeLessThan(gaps[2]!);
-    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(500 + 200);
-    for (const gap of gaps) expect(gap).toBeLessThan(500 + 800 + 1000);
+    // Ours grows 200 → 400 → 800 and stays at the 800 ms ceiling (the library's own 500 ms comes on top).
+    expect(c.waits.slice(0, 5)).toEqual([200, 400, 800, 800, 800]);
     expect(Math.max(...c.states.map((s) => s.attempts))).toBeGreaterThanOrEqual(5);
     expect(client.state().attempts).toBe(0);
   });

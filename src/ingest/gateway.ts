@@ -20,7 +20,7 @@
 import { REST } from '@discordjs/rest';
 import { SimpleIdentifyThrottler, WebSocketManager, WebSocketShardEvents, type SessionInfo } from '@discordjs/ws';
 import { DISCORD_API_URL } from '../config/index.js';
-import { backoffDelay, describeError, makeRedactor, silentLogger, type Logger } from '../lib/index.js';
+import { backoffDelay, describeError, makeRedactor, silentLogger, systemClock, type Clock, type Logger } from '../lib/index.js';
 
 /** Intent bits (discord-api-docs, gateway "List of Intents"): the three the reference names. */
 export const GATEWAY_INTENTS = { guilds: 1 << 0, guildMessages: 1 << 9, messageContent: 1 << 15 } as const;
@@ -90,6 +90,8 @@ export interface GatewayClientOptions {
   reconnect?: { baseMs?: number; maxMs?: number };
   /** Injected for tests (jitter). */
   random?: () => number;
+  /** Our waits (reconnect backoff, the 1–5 s before a new identify) and the state's times; the library's own timers stay real. */
+  clock?: Clock;
 }
 
 export interface GatewayClient {
@@ -102,24 +104,13 @@ export interface GatewayClient {
   stopped: Promise<GatewayState>;
 }
 
-const abortableSleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-
 /** Never resolves: what a connection attempt waits on once the client has stopped, so it never connects. */
 const forever = (): Promise<never> => new Promise(() => undefined);
 
 export function createGatewayClient(opts: GatewayClientOptions): GatewayClient {
   const logger = opts.logger ?? silentLogger;
   const random = opts.random ?? Math.random;
+  const clock = opts.clock ?? systemClock;
   const baseMs = opts.reconnect?.baseMs ?? RECONNECT_BASE_MS;
   const maxMs = opts.reconnect?.maxMs ?? RECONNECT_MAX_MS;
   const tokenSetting = opts.tokenSetting ?? 'discord.token / tokenFile';
@@ -128,14 +119,14 @@ export function createGatewayClient(opts: GatewayClientOptions): GatewayClient {
   let session: SessionInfo | null = null;
   let closedSinceConnect = false;
   let identifies = 0;
-  let state: GatewayState = { status: 'connecting', since: new Date().toISOString(), attempts: 0 };
+  let state: GatewayState = { status: 'connecting', since: clock.now().toISOString(), attempts: 0 };
   let resolveStopped!: (s: GatewayState) => void;
   const stopped = new Promise<GatewayState>((resolve) => (resolveStopped = resolve));
   /** Dispatches are handed over one after another, in the gateway's order. */
   let chain: Promise<void> = Promise.resolve();
 
   const setState = (next: Omit<GatewayState, 'since'>): void => {
-    state = { ...next, since: new Date().toISOString() };
+    state = { ...next, since: clock.now().toISOString() };
     opts.onState?.(state);
     if (next.status === 'stopped') resolveStopped(state);
   };
@@ -162,7 +153,7 @@ export function createGatewayClient(opts: GatewayClientOptions): GatewayClient {
         const delay = backoffDelay(attempts, baseMs, maxMs, random);
         setState({ status: session ? 'resuming' : 'reconnecting', attempts, ...(state.reason ? { reason: state.reason } : {}), ...(state.closeCode ? { closeCode: state.closeCode } : {}) });
         logger.info('Discord gateway reconnecting', { attempt: attempts, delayMs: delay, resume: session !== null });
-        await abortableSleep(delay, halt.signal);
+        await clock.sleep(delay, halt.signal);
       }
       if (halt.signal.aborted) return forever();
       return session;
@@ -176,7 +167,7 @@ export function createGatewayClient(opts: GatewayClientOptions): GatewayClient {
       return {
         waitForIdentify: async (shardId, signal) => {
           identifies += 1;
-          if (identifies > 1) await abortableSleep(REIDENTIFY_MIN_MS + random() * (REIDENTIFY_MAX_MS - REIDENTIFY_MIN_MS), signal);
+          if (identifies > 1) await clock.sleep(REIDENTIFY_MIN_MS + random() * (REIDENTIFY_MAX_MS - REIDENTIFY_MIN_MS), signal);
           await inner.waitForIdentify(shardId, signal);
         },
       };
@@ -217,7 +208,7 @@ export function createGatewayClient(opts: GatewayClientOptions): GatewayClient {
         const delay = backoffDelay(attempt, baseMs * 4, maxMs, random);
         setState({ status: 'reconnecting', attempts: attempt, reason: redact(describeError(err)) });
         logger.warn('Discord gateway could not connect', { attempt, delayMs: delay, error: redact(describeError(err)) });
-        await abortableSleep(delay, halt.signal);
+        await clock.sleep(delay, halt.signal);
       }
     }
   };

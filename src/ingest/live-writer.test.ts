@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { tempDirs, type TempDirs } from '../api/test-support.test-helper.js';
 import { silentLogger, systemClock } from '../lib/index.js';
 import { openStore, type Store } from '../store/index.js';
+import { fakeClock } from '../lib/fake-clock.test-helper.js';
 import { createLiveWriter, type FlushResult, type LiveSink } from './live-writer.js';
 
 const GUILD = '1100000000000000001';
@@ -45,6 +46,21 @@ describe('live writer (real SQLite store)', () => {
     expect(upserts).toBe(1);
     expect(flushed[0]?.inserted).toBe(200);
     expect(flushed[0]?.newest.get(CHANNEL)).toBe('1200000000000000199');
+  });
+
+  it('writes a batch when batchMs has passed on its clock, not before', async () => {
+    const s = await open();
+    const clock = fakeClock();
+    const flushed: FlushResult[] = [];
+    const w = createLiveWriter({ sink: bind(s), clock, batchMs: 500, onFlush: (r) => void flushed.push(r) });
+    w.push({ kind: 'create', guildId: GUILD, channelId: CHANNEL, raw: msg('1200000000000000009', 'bientôt') });
+    await clock.tickAsync(499);
+    expect(flushed).toHaveLength(0);
+    await clock.tickAsync(1);
+    await w.flush();
+    expect(flushed[0]?.inserted).toBe(1);
+    expect(await s.getMessage('1200000000000000009')).toMatchObject({ ingestedAt: clock.now().toISOString() });
+    await w.close();
   });
 
   it('applies a partial MESSAGE_UPDATE to the stored row only where fields came, and skips unknown messages', async () => {

@@ -4,7 +4,7 @@
  * upsertMessages (one transaction for a burst, not one per message), then the deletions. A failed write
  * keeps the batch queued and is retried later (bounded delay), so a store hiccup loses nothing.
  */
-import { backoffDelay, describeError, silentLogger, type Clock, type Logger } from '../lib/index.js';
+import { backoffDelay, describeError, silentLogger, type Clock, type Logger, type TimerHandle } from '../lib/index.js';
 import type { LiveOp } from './live-events.js';
 import { parseDiscordMessage, toMessageRow } from './message.js';
 import type { MessageRow, MessageSink } from './sink.js';
@@ -79,14 +79,14 @@ export function createLiveWriter(opts: LiveWriterOptions): LiveWriter {
   const batchMs = opts.batchMs ?? DEFAULT_BATCH_MS;
   const maxBatch = opts.maxBatch ?? MAX_BATCH;
   let queue: LiveOp[] = [];
-  let timer: NodeJS.Timeout | undefined;
+  let timer: TimerHandle | undefined;
   let running: Promise<void> = Promise.resolve();
   let failures = 0;
   let closed = false;
 
   const schedule = (ms: number): void => {
     if (timer !== undefined || closed) return;
-    timer = setTimeout(() => {
+    timer = opts.clock.setTimeout(() => {
       timer = undefined;
       void flush();
     }, ms);
@@ -129,7 +129,7 @@ export function createLiveWriter(opts: LiveWriterOptions): LiveWriter {
   const flush = (): Promise<void> => {
     running = running.then(async () => {
       if (timer !== undefined) {
-        clearTimeout(timer);
+        opts.clock.clearTimeout(timer);
         timer = undefined;
       }
       if (queue.length === 0) return;
@@ -164,7 +164,7 @@ export function createLiveWriter(opts: LiveWriterOptions): LiveWriter {
     close: async () => {
       await flush();
       closed = true;
-      if (timer !== undefined) clearTimeout(timer);
+      if (timer !== undefined) opts.clock.clearTimeout(timer);
       timer = undefined;
     },
   };

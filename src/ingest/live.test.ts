@@ -1,8 +1,9 @@
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startApi, type RunningApi } from '../api/index.js';
 import { tempDirs, type TempDirs } from '../api/test-support.test-helper.js';
 import { silentLogger } from '../lib/index.js';
+import { fakeClock, type FakeClock } from '../lib/fake-clock.test-helper.js';
 import { startDiscordGatewaySim, type DiscordGatewaySim } from '../sim/discord-gateway.js';
 import { startLiveIngestion, type LiveIngestion } from './live.js';
 import type { LiveSink } from './live-writer.js';
@@ -29,23 +30,22 @@ afterEach(async () => {
   world = undefined;
 });
 
-/** Resolves when `check` holds, re-checked after each batch written and each gateway state (no fixed sleeps). */
-function waiter(): { notify(): void; until(check: () => Promise<boolean> | boolean, what: string, timeoutMs?: number): Promise<number> } {
-  let wake: (() => void)[] = [];
+/**
+ * Resolves when `check` holds, looked at again every few milliseconds; answers how much of the clock's time
+ * passed meanwhile. The clock is fake and fires each of our waits (batches, backoffs) as soon as it is set:
+ * the time it shows is what the code chose to wait, not what a busy machine took.
+ */
+function waiter(clock: FakeClock): { until(check: () => Promise<boolean> | boolean, what: string, timeoutMs?: number): Promise<number> } {
   return {
-    notify: () => {
-      for (const w of wake.splice(0)) w();
-    },
     until: async (check, what, timeoutMs = 10_000) => {
-      const start = Date.now();
-      while (!(await check())) {
-        if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-        await new Promise<void>((resolve) => {
-          wake.push(resolve);
-          setTimeout(resolve, 250).unref();
-        });
-      }
-      return Date.now() - start;
+      const start = clock.now().getTime();
+      await vi.waitFor(
+        async () => {
+          if (!(await check())) throw new Error(`still waiting for ${what}`);
+        },
+        { timeout: timeoutMs, interval: 20 },
+      );
+      return clock.now().getTime() - start;
     },
   };
 }
@@ -56,7 +56,9 @@ async function setup(opts: { seed?: number; heartbeatIntervalMs?: number } = {})
   if (opts.seed) sim.seedHistory(channel, opts.seed);
   const dirs = await tempDirs('campus-sync-live-');
   const api = await startApi({ logger: silentLogger, configDir: dirs.configDir, dataDir: dirs.dataDir, apiKeys: [KEY], port: 0, host: '127.0.0.1', env: {} });
-  const w = waiter();
+  const clock = fakeClock(new Date());
+  clock.autoAdvance();
+  const w = waiter(clock);
   const sink: LiveSink = api.store;
   const live = startLiveIngestion({
     token: 'test-bot-token',
@@ -64,11 +66,10 @@ async function setup(opts: { seed?: number; heartbeatIntervalMs?: number } = {})
     channels: [{ guildId: sim.guildId, channelId: channel }],
     sink,
     retry: { attempts: 3, baseDelayMs: 10 },
+    clock,
     onFlush: () => {
       world!.flushes += 1;
-      w.notify();
     },
-    onHealth: () => w.notify(),
   });
   world = { sim, dirs, api, live, channel, flushes: 0 };
   return { ...world, ...w };
@@ -91,18 +92,18 @@ async function messages(api: RunningApi, guildId: string, channelId: string, inc
 const connected = (live: LiveIngestion) => () => live.health().gateway.status === 'connected' && live.health().catchingUp.length === 0;
 
 describe('live ingestion through the Gateway, into the store, read back from GET /v1/messages', () => {
-  it('shows a posted message within 2 s, and its edit and its deletion', async () => {
+  it('shows a posted message within 2 s of its clock, and its edit and its deletion', async () => {
     const w = await setup();
     await w.until(connected(w.live), 'connected');
     const m = w.sim.addMessage(w.channel, { content: 'Cours annulé demain', authorName: 'alice' });
-    const took = await w.until(async () => (await messages(w.api, w.sim.guildId, w.channel)).some((x) => x.message_id === m.id), 'the message in the API', 2000);
+    const took = await w.until(async () => (await messages(w.api, w.sim.guildId, w.channel)).some((x) => x.message_id === m.id), 'the message in the API');
     expect(took).toBeLessThan(2000);
     w.sim.editMessage(w.channel, m.id, 'Cours maintenu');
-    await w.until(async () => (await messages(w.api, w.sim.guildId, w.channel)).find((x) => x.message_id === m.id)?.content === 'Cours maintenu', 'the edit', 2000);
+    await w.until(async () => (await messages(w.api, w.sim.guildId, w.channel)).find((x) => x.message_id === m.id)?.content === 'Cours maintenu', 'the edit');
     const edited = (await messages(w.api, w.sim.guildId, w.channel)).find((x) => x.message_id === m.id);
     expect(edited.edited_at).not.toBeNull();
     w.sim.deleteMessage(w.channel, m.id);
-    await w.until(async () => (await messages(w.api, w.sim.guildId, w.channel)).length === 0, 'the deletion', 2000);
+    await w.until(async () => (await messages(w.api, w.sim.guildId, w.channel)).length === 0, 'the deletion');
     const kept = await messages(w.api, w.sim.guildId, w.channel, true);
     expect(kept).toHaveLength(1);
     expect(kept[0].deleted).toBe(true);

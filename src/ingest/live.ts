@@ -159,6 +159,7 @@ export function startLiveIngestion(opts: LiveIngestionOptions): LiveIngestion {
     ...(opts.tokenSetting !== undefined ? { tokenSetting: opts.tokenSetting } : {}),
     ...(opts.reconnect !== undefined ? { reconnect: opts.reconnect } : {}),
     ...(opts.random !== undefined ? { random: opts.random } : {}),
+    clock,
     onDispatch,
     onState: (s) => {
       if (s.status === 'connected') logger.info('Discord gateway connected');

@@ -10,6 +10,8 @@ import { fakeClock } from '../lib/fake-clock.test-helper.js';
 const TOKEN = 'poll-test-token-0123456789';
 const GUILD = '1000000000000000001';
 const noWait = { sleep: async () => {} };
+/** A poll interval of the order users set: on the fake clock it costs nothing. */
+const INTERVAL_MS = 60_000;
 const HOUR = 3_600_000;
 
 describe('pollOnce against the Discord simulator', () => {
@@ -203,28 +205,35 @@ describe('startIngestion', () => {
     const sink = createTestMessageSink();
     const polls: PollResult[] = [];
     let added: string | undefined;
+    const clock = fakeClock(new Date());
     const ingestion = startIngestion({
       token: TOKEN,
       apiUrl: sim.url,
       retry: noWait,
       sink,
+      clock,
       channels: [{ guildId: GUILD, channelId: ch }],
-      intervalMs: 1,
+      intervalMs: INTERVAL_MS,
       onPoll: (p) => {
         polls.push(p);
         if (polls.length === 2) added = sim.addMessage(ch, { content: 'live' }).id;
       },
     });
-    const deadline = Date.now() + 10_000;
-    while (polls.length < 5 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (polls.length < 5) {
+      // The next poll is set only once the previous one has ended, and not started a moment early.
+      await clock.whenPending();
+      const seen = polls.length;
+      await clock.tickAsync(INTERVAL_MS - 1);
+      expect(polls.length).toBe(seen);
+      await clock.tickAsync(1);
+      await clock.whenPending();
+      expect(polls.length).toBe(seen + 1);
+    }
     await ingestion.stop();
-    const requestsAtStop = sim.requests.length;
-    await new Promise((resolve) => setTimeout(resolve, 150));
     sim.setLatency(0);
 
-    expect(polls.length).toBeGreaterThanOrEqual(5);
+    expect(clock.pendingTimers()).toBe(0);
     expect(sim.maxConcurrent()).toBe(1);
-    expect(sim.requests.length).toBe(requestsAtStop);
     expect(sink.rows.get(added!)?.content).toBe('live');
     expect(polls.reduce((n, p) => n + (p.channels[0]?.inserted ?? 0), 0)).toBe(6);
   });
@@ -240,9 +249,12 @@ describe('startIngestion', () => {
       return getCursor(key);
     };
     const polls: PollResult[] = [];
-    const ingestion = startIngestion({ token: TOKEN, apiUrl: sim.url, sink, channels: [{ guildId: GUILD, channelId: ch }], intervalMs: 1, onPoll: (p) => polls.push(p) });
-    const deadline = Date.now() + 5_000;
-    while (sink.rows.size < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    const clock = fakeClock(new Date());
+    const ingestion = startIngestion({ token: TOKEN, apiUrl: sim.url, sink, clock, channels: [{ guildId: GUILD, channelId: ch }], intervalMs: INTERVAL_MS, onPoll: (p) => polls.push(p) });
+    await clock.whenPending();
+    expect(sink.rows.size).toBe(0);
+    await clock.tickAsync(INTERVAL_MS);
+    await clock.whenPending();
     await ingestion.stop();
     expect(sink.rows.size).toBe(2);
     // The store error surfaced in the channel's result (pollOnce catches per channel).

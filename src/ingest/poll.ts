@@ -7,7 +7,7 @@
  * default, immediate and seeing every edit and deletion. Polling misses edits and deletions older than
  * RECHECK_WINDOW_MS; it is kept for networks that will not hold a websocket open.
  */
-import { describeError, silentLogger } from '../lib/index.js';
+import { describeError, silentLogger, type TimerHandle } from '../lib/index.js';
 import { clockOf, MAX_PAGE_SIZE, readerFor, type DiscordSourceOptions, type IngestChannel } from './client.js';
 import { readAfter } from './catchup.js';
 import { checkPage, problemOf, type IngestProblem } from './health.js';
@@ -163,8 +163,9 @@ export function startIngestion(opts: IngestionOptions): Ingestion {
   const logger = opts.logger ?? silentLogger;
   // One reader for all polls: it remembers exhausted rate-limit buckets between them.
   const reader = readerFor(opts);
+  const clock = clockOf(opts);
   let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: TimerHandle | undefined;
   let running: Promise<void> | undefined;
 
   const tick = (): void => {
@@ -179,7 +180,7 @@ export function startIngestion(opts: IngestionOptions): Ingestion {
       }
     })().finally(() => {
       running = undefined;
-      if (!stopped) timer = setTimeout(tick, intervalMs);
+      if (!stopped) timer = clock.setTimeout(tick, intervalMs);
     });
   };
   tick();
@@ -187,7 +188,7 @@ export function startIngestion(opts: IngestionOptions): Ingestion {
   return {
     stop: async () => {
       stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
+      if (timer !== undefined) clock.clearTimeout(timer);
       timer = undefined;
       await running;
     },

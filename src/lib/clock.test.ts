@@ -14,6 +14,25 @@ describe('fakeClock', () => {
     expect(clock.now().getUTCFullYear()).toBe(2026);
   });
 
+  it('whenPending resolves once a wait has started; autoAdvance fires each timer as it comes, time jumping to it', async () => {
+    const clock = fakeClock('2026-01-01T00:00:00Z');
+    let started = false;
+    const pending = clock.whenPending().then(() => (started = true));
+    await Promise.resolve();
+    expect(started).toBe(false);
+    const slept = clock.sleep(90_000);
+    await pending;
+    expect(started).toBe(true);
+    clock.autoAdvance();
+    await slept;
+    await clock.sleep(30_000);
+    clock.autoAdvance(false);
+    expect(clock.now().toISOString()).toBe('2026-01-01T00:02:00.000Z');
+    clock.setTimeout(() => undefined, 1_000);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(clock.pendingTimers()).toBe(1);
+  });
+
   it('fires timers in order as time moves, and not before', () => {
     const clock = fakeClock('2026-01-01T00:00:00Z');
     const fired: string[] = [];

@@ -17,17 +17,31 @@ export interface FakeClock extends Clock {
   nextAsync(): Promise<boolean>;
   /** Timers waiting to fire. */
   pendingTimers(): number;
+  /** Resolves once a timer is waiting (at once if one already is): the code under test has started a wait. */
+  whenPending(): Promise<void>;
+  /**
+   * Fire each timer as soon as nothing else is running, time jumping to it, until called with false: for code
+   * that also waits on real I/O (sockets, processes) between its timers, so a test cannot step it by hand.
+   */
+  autoAdvance(on?: boolean): void;
 }
 
 export function fakeClock(start: Date | string = '2026-01-05T08:00:00Z'): FakeClock {
   const timers = FakeTimers.createClock(new Date(start).getTime());
+  let waiting: (() => void)[] = [];
+  const scheduled = <T>(handle: T): T => {
+    const wake = waiting;
+    waiting = [];
+    for (const resolve of wake) resolve();
+    return handle;
+  };
   const clock: FakeClock = {
     now: () => new Date(timers.now),
-    setTimeout: (fn, ms) => timers.setTimeout(fn, ms) as unknown as TimerHandle,
+    setTimeout: (fn, ms) => scheduled(timers.setTimeout(fn, ms) as unknown as TimerHandle),
     clearTimeout: (handle) => {
       if (handle !== undefined) timers.clearTimeout(handle as unknown as FakeTimers.TimerId);
     },
-    setInterval: (fn, ms) => timers.setInterval(fn, ms) as unknown as TimerHandle,
+    setInterval: (fn, ms) => scheduled(timers.setInterval(fn, ms) as unknown as TimerHandle),
     clearInterval: (handle) => {
       if (handle !== undefined) timers.clearInterval(handle as unknown as FakeTimers.TimerId);
     },
@@ -45,6 +59,8 @@ export function fakeClock(start: Date | string = '2026-01-05T08:00:00Z'): FakeCl
       return true;
     },
     pendingTimers: () => timers.countTimers(),
+    whenPending: () => (timers.countTimers() > 0 ? Promise.resolve() : new Promise<void>((resolve) => waiting.push(resolve))),
+    autoAdvance: (on = true) => timers.setTickMode({ mode: on ? 'nextAsync' : 'manual' }),
   };
   return clock;
 }

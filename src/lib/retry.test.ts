@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, withRetry } from './retry.js';
 import { RemoteError, TransientError } from './errors.js';
+import { fakeClock } from './fake-clock.test-helper.js';
 
 describe('withRetry', () => {
   it('retries retryable errors with growing, bounded waits, then succeeds', async () => {
@@ -45,6 +46,26 @@ describe('withRetry', () => {
       ),
     ).rejects.toBeInstanceOf(RemoteError);
     expect(calls).toBe(1);
+  });
+});
+
+describe('withRetry on a clock', () => {
+  it('takes its waits on the injected clock: the next attempt comes only when the clock reaches it', async () => {
+    const clock = fakeClock();
+    let calls = 0;
+    const done = withRetry(
+      async () => {
+        calls++;
+        if (calls < 2) throw new TransientError('busy', { status: 503 });
+        return 'ok';
+      },
+      { clock, random: () => 1, baseDelayMs: 1_000 },
+    );
+    await clock.tickAsync(999);
+    expect(calls).toBe(1);
+    await clock.tickAsync(1);
+    expect(await done).toBe('ok');
+    expect(calls).toBe(2);
   });
 });
 

@@ -1,4 +1,5 @@
 import { backoff } from './backoff.js';
+import { systemClock, type Clock } from './clock.js';
 import { isRetryable, TransientError } from './errors.js';
 import type { Logger } from './logger.js';
 
@@ -13,7 +14,9 @@ export interface RetryOptions {
   shouldRetry?: (err: unknown) => boolean;
   /** Called before each wait, for logging. */
   onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
-  /** Injected for tests. */
+  /** Where the waits between attempts are taken (default systemClock): tests pass fakeClock() and advance it. */
+  clock?: Pick<Clock, 'sleep'>;
+  /** Takes the waits instead of the clock (a caller that shortens or records them). */
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
 }
@@ -21,7 +24,14 @@ export interface RetryOptions {
 /** 5 attempts at 250 ms doubling = at most ~4 s of waiting before giving up on one request. */
 export const DEFAULT_RETRY = { attempts: 5, baseDelayMs: 250, maxDelayMs: 8_000 } as const;
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** A wait on the system clock, for code outside any injected clock (simulators' latency, benches). */
+export const sleep = (ms: number): Promise<void> => systemClock.sleep(ms);
+
+function waitOf(options: RetryOptions): (ms: number) => Promise<void> {
+  if (options.sleep) return options.sleep;
+  const clock = options.clock ?? systemClock;
+  return (ms) => clock.sleep(ms);
+}
 
 /** backoff() (lib/backoff.ts) in the positional form retry options speak: a jittered wait in [delay/2, delay]. */
 export function backoffDelay(attempt: number, baseDelayMs: number, maxDelayMs: number, random = Math.random): number {
@@ -34,7 +44,7 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
   const base = options.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs;
   const max = options.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs;
   const shouldRetry = options.shouldRetry ?? isRetryable;
-  const wait = options.sleep ?? sleep;
+  const wait = waitOf(options);
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn(attempt);
@@ -66,7 +76,7 @@ export async function retryRequest<T>(what: string, fn: (attempt: number) => Pro
   const retry = opts.retry ?? {};
   const base = retry.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs;
   const max = retry.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs;
-  const wait = retry.sleep ?? sleep;
+  const wait = waitOf(retry);
   let nextDelay: number | undefined;
   let attempts = 0;
   try {

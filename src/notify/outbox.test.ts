@@ -128,19 +128,22 @@ describe('outbox', () => {
   it('a new outbox over the same directory resumes after a crash, skipping the parts already sent', async () => {
     const dir = await tmp();
     let firstProgress: SendProgress | undefined;
+    let marked!: () => void;
+    const partSaved = new Promise<void>((resolve) => (marked = resolve));
     const crashing: Channel = {
       name: 'a',
       type: 'discord-webhook',
       async send(_alert, progress) {
         firstProgress = progress;
         await progress?.markDone(1);
+        marked();
         await new Promise(() => {}); // the process dies here
       },
     };
     const before = createOutbox({ dir, channels: [crashing], redact: noRedact });
     await before.enqueue(mk('sync.failed', 'early'));
     void before.drain();
-    await new Promise((r) => setTimeout(r, 100));
+    await partSaved;
     expect(firstProgress?.done).toBe(0);
 
     const seen: { title: string; done: number | undefined }[] = [];
@@ -239,12 +242,16 @@ describe('outbox', () => {
   it('start() drains in the background, soon after enqueue; stop() waits for the pass', async () => {
     const dir = await tmp();
     const ch = scriptedChannel('a');
-    const outbox = createOutbox({ dir, channels: [ch.channel], redact: noRedact });
+    const clock = fakeClock('2025-06-01T10:00:00Z');
+    const outbox = createOutbox({ dir, channels: [ch.channel], redact: noRedact, clock });
     outbox.start(60_000);
-    await outbox.enqueue(mk('sync.failed', 'bg'));
-    for (let i = 0; i < 50 && ch.sent.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await outbox.enqueue(mk('sync.failed', 'bg', clock));
+    // The first pass is due at once (a 0 ms timer), the next one a minute after it ends.
+    await clock.tickAsync(0);
+    await clock.whenPending();
     await outbox.stop();
     expect(ch.sent.map((a) => a.title)).toEqual(['bg']);
+    expect(clock.pendingTimers()).toBe(0);
   });
 });
 

@@ -4,6 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { Logger } from '../lib/index.js';
+import { fakeClock } from '../lib/fake-clock.test-helper.js';
 import { currentHere, holderRecord } from './lock-holder.js';
 import { acquireRunLock, DAMAGED_LOCK_SUFFIX, FOREIGN_LOCK_STALE_MS, LockedError, LOCK_FILE, LOCK_REFRESH_MS } from './lock.js';
 
@@ -105,23 +106,18 @@ describe('the run lock', () => {
   });
 
   it('keeps its own time fresh while held, atomically', async () => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
-    try {
-      const dir = await tempDir();
-      const lock = await acquireRunLock(dir, 'a');
-      const first = (JSON.parse(await lockText(dir)) as { at: string }).at;
-      // Date stays fake (the refreshes read it); setTimeout is real for the polling below.
-      vi.advanceTimersByTime(LOCK_REFRESH_MS * 5);
-      let later = first;
-      for (let i = 0; i < 50 && later === first; i++) {
-        await new Promise((r) => setTimeout(r, 10));
-        later = (JSON.parse(await lockText(dir)) as { at: string }).at;
-      }
-      expect(Date.parse(later) - Date.parse(first)).toBeGreaterThanOrEqual(LOCK_REFRESH_MS);
-      await lock.release();
-      expect(await exists(dir)).toBe(false);
-    } finally {
-      vi.useRealTimers();
-    }
+    const clock = fakeClock(new Date());
+    const dir = await tempDir();
+    const lock = await acquireRunLock(dir, 'a', { clock });
+    const first = (JSON.parse(await lockText(dir)) as { at: string }).at;
+    await clock.tickAsync(LOCK_REFRESH_MS - 1);
+    expect((JSON.parse(await lockText(dir)) as { at: string }).at).toBe(first);
+    await clock.tickAsync(1);
+    // The refresh itself is file I/O started by the timer: wait for it to land.
+    await vi.waitFor(async () => expect((JSON.parse(await lockText(dir)) as { at: string }).at).not.toBe(first), { timeout: 5_000, interval: 10 });
+    const later = (JSON.parse(await lockText(dir)) as { at: string }).at;
+    expect(Date.parse(later) - Date.parse(first)).toBe(LOCK_REFRESH_MS);
+    await lock.release();
+    expect(await exists(dir)).toBe(false);
   });
 });

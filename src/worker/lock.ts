@@ -2,7 +2,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { link, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LOCK_FILE } from '../instance/index.js';
-import { CampusSyncError, writeFileAtomic, type Logger } from '../lib/index.js';
+import { CampusSyncError, systemClock, writeFileAtomic, type Clock, type Logger } from '../lib/index.js';
 import { currentHere, holderRecord, judgeHolder, LOCK_MAX_BYTES, LOCK_REFRESH_MS, parseLock, type Here } from './lock-holder.js';
 
 export { FOREIGN_LOCK_STALE_MS, LOCK_REFRESH_MS } from './lock-holder.js';
@@ -27,6 +27,8 @@ export interface AcquireOptions {
   /** This process as a lock sees it (tests give another one). */
   here?: Here;
   now?: () => Date;
+  /** The refresh timer, and the time when `now` is not given (default systemClock). */
+  clock?: Clock;
 }
 
 /** Lock files this process holds now (path → its content), released on any exit, even process.exit(). */
@@ -54,7 +56,8 @@ function installExitHook(): void {
 export async function acquireRunLock(dir: string, instance: string, opts: AcquireOptions = {}): Promise<RunLock> {
   const path = join(dir, LOCK_FILE);
   const here = opts.here ?? currentHere();
-  const now = opts.now ?? (() => new Date());
+  const clock = opts.clock ?? systemClock;
+  const now = opts.now ?? (() => clock.now());
   await mkdir(dir, { recursive: true });
   for (let attempt = 0; attempt < 3; attempt++) {
     const content = JSON.stringify(holderRecord(instance, here, now()));
@@ -65,7 +68,7 @@ export async function acquireRunLock(dir: string, instance: string, opts: Acquir
       } finally {
         await handle.close();
       }
-      return holdLock(path, content, instance, here, now);
+      return holdLock(path, content, instance, here, now, clock);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
@@ -123,7 +126,7 @@ async function removeIfUnchanged(path: string, judged: string): Promise<void> {
   await rm(grabbed, { force: true });
 }
 
-function holdLock(path: string, first: string, instance: string, here: Here, now: () => Date): RunLock {
+function holdLock(path: string, first: string, instance: string, here: Here, now: () => Date, clock: Clock): RunLock {
   installExitHook();
   heldHere.set(path, first);
   let refreshing: Promise<void> = Promise.resolve();
@@ -136,16 +139,19 @@ function holdLock(path: string, first: string, instance: string, here: Here, now
     await writeFileAtomic(path, fresh, 0o600);
     heldHere.set(path, fresh);
   };
-  const timer = setInterval(() => {
-    refreshing = refreshing.then(refresh).catch(() => {});
-  }, LOCK_REFRESH_MS);
-  timer.unref();
+  const timer = clock.setInterval(
+    () => {
+      refreshing = refreshing.then(refresh).catch(() => {});
+    },
+    LOCK_REFRESH_MS,
+    { unref: true },
+  );
   let released = false;
   return {
     release: async () => {
       if (released) return;
       released = true;
-      clearInterval(timer);
+      clock.clearInterval(timer);
       await refreshing;
       const current = await readFile(path, 'utf8').catch(() => null);
       if (current === heldHere.get(path)) await rm(path, { force: true });

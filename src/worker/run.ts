@@ -29,7 +29,7 @@ import {
   type Logger,
   type Phase,
 } from '../lib/index.js';
-import { createErrorFile, ERRORS_FILE, ICS_FILE, loadState, saveState, STATE_FILE, writeRunRecord, zeroCounts, type RunRecord } from '../instance/index.js';
+import { createErrorFile, ERRORS_FILE, ICS_FILE, loadState, saveState, STATE_FILE, writeRunRecord, zeroCounts, type InstanceState, type RunRecord } from '../instance/index.js';
 import { recoverInstanceFiles } from './instance-files.js';
 import { acquireRunLock } from './lock.js';
 import { configHash, decideEcalCheck, describeEcalCheck, eventsHash, unmatchedMarker, verifiedMarker } from './ecal-check.js';
@@ -137,18 +137,10 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     result.events = events;
     logger.info(`MonCampus: ${courses.length} course records, ${events.length} events after dedupe`);
 
+    const save = (): Promise<void> => saveState(dir, { ...state, ...moncampusState() });
     if (config.ics.enabled && !opts.dryRun) {
       phase = 'ics';
-      const icsPath = join(dir, ICS_FILE);
-      // Unchanged courses keep their revision, so an unchanged timetable hashes (and renders) the same.
-      const revisions = nextIcsRevisions(events, state.icsRevisions ?? {}, clock.now());
-      const inputHash = createHash('sha256').update(JSON.stringify([config.name, config.timezone, events, revisions])).digest('hex');
-      if (inputHash !== state.icsInputHash || !existsSync(icsPath)) {
-        record.icsWritten = await writeIcsIfChanged(icsPath, renderIcs(events, { instance: config.name, timezone: config.timezone, revisions }));
-        state.icsInputHash = inputHash;
-        state.icsRevisions = revisions;
-        await saveState(dir, { ...state, ...moncampusState() });
-      }
+      record.icsWritten = await refreshIcs({ config, dir, events, state, clock, save });
     }
 
     /** For events.json: what ECAL calls each event, and what this run wrote. */
@@ -162,49 +154,24 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
         apiSecret: config.ecal.apiSecret,
         logger: logger.child({ phase: 'push' }),
       });
-      const hashes = { events: eventsHash(events), config: configHash(config) };
-      const known = new Map((await readSyncedEvents(dir)).flatMap((e) => (e.ecalId === null ? [] : [[e.reference, e.ecalId] as const])));
-      const check = decideEcalCheck({
-        idsKnown: events.every((e) => known.has(eventReference(config.name, e.sourceId))),
-        marker: state.ecalSync,
-        eventsHash: hashes.events,
-        configHash: hashes.config,
-        now: clock.now(),
-        verifyEveryMs: config.ecal.verifyEveryMs,
-        requested: opts.verify === true,
-        dryRun: opts.dryRun === true,
+      const synced = await syncEcal({
+        config: config as EcalConfigured,
+        dir,
+        ecal,
+        events,
+        window,
+        state,
+        opts,
+        errors,
+        clock,
+        record,
+        save,
+        logger,
+        onWriting: () => (phase = 'push'),
       });
-      record.ecalCheck = check;
-      logger.info(describeEcalCheck(check));
-      if (check.kind === 'skipped') {
-        // ECAL held this timetable after the last check and nothing was written since: no listing, no writes.
-        counts.unchanged = events.length;
-        ecalIds = known;
-      } else {
-        const pushed = await listPlanAndPush({
-          config: config as EcalConfigured,
-          ecal,
-          events,
-          window,
-          opts,
-          errors,
-          clock,
-          record,
-          onWriting: async () => {
-            phase = 'push';
-            // A run cut after its first write leaves ECAL unknown: the next run lists it whatever its timetable.
-            state.ecalSync = unmatchedMarker(state.ecalSync);
-            await saveState(dir, { ...state, ...moncampusState() });
-          },
-        });
-        result.plan = pushed.plan;
-        ecalIds = pushed.ecalIds;
-        for (const ref of pushed.touched) touched.add(ref);
-        if (!opts.dryRun) {
-          state.ecalSync = pushed.clean ? verifiedMarker(hashes.events, hashes.config, clock.now()) : unmatchedMarker(state.ecalSync);
-          await saveState(dir, { ...state, ...moncampusState() });
-        }
-      }
+      if (synced.plan) result.plan = synced.plan;
+      ecalIds = synced.ecalIds;
+      for (const ref of synced.touched) touched.add(ref);
     }
     if (!opts.dryRun) {
       const snapshot = syncedEventsSnapshot({
@@ -228,25 +195,101 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
       await forgetEcalMatch(dir).catch((e: unknown) => logger.error(`cannot write the state: ${describeError(e)}`));
     }
   } finally {
-    const finished = clock.now();
-    record.finishedAt = finished.toISOString();
-    record.durationMs = finished.getTime() - started.getTime();
-    if (moncampus) {
-      const st = moncampus.stats();
-      record.logins = st.logins;
-      record.requests.moncampus = st.requests;
-    }
-    if (ecal) {
-      const st = ecal.stats();
-      record.requests.ecal = st.requests;
-      record.requests.ecalWrites = st.writes;
-    }
+    closeRecord(record, started, clock.now(), moncampus, ecal);
     if (!opts.dryRun) {
       await writeRunRecord(dir, record).catch((e: unknown) => logger.error(`cannot write the run record: ${describeError(e)}`));
     }
     await lock?.release();
   }
   return result;
+}
+
+/** calendar.ics, rewritten only when its input changed; true when the file was written. */
+async function refreshIcs(input: { config: InstanceConfig; dir: string; events: CalendarEvent[]; state: InstanceState; clock: Clock; save: () => Promise<void> }): Promise<boolean> {
+  const { config, events, state } = input;
+  const icsPath = join(input.dir, ICS_FILE);
+  // Unchanged courses keep their revision, so an unchanged timetable hashes (and renders) the same.
+  const revisions = nextIcsRevisions(events, state.icsRevisions ?? {}, input.clock.now());
+  const inputHash = createHash('sha256').update(JSON.stringify([config.name, config.timezone, events, revisions])).digest('hex');
+  if (inputHash === state.icsInputHash && existsSync(icsPath)) return false;
+  const written = await writeIcsIfChanged(icsPath, renderIcs(events, { instance: config.name, timezone: config.timezone, revisions }));
+  state.icsInputHash = inputHash;
+  state.icsRevisions = revisions;
+  await input.save();
+  return written;
+}
+
+/** The run's end time, duration and the clients' request counts, in its record. */
+function closeRecord(record: RunRecord, started: Date, finished: Date, moncampus: MonCampusClient | undefined, ecal: EcalClient | undefined): void {
+  record.finishedAt = finished.toISOString();
+  record.durationMs = finished.getTime() - started.getTime();
+  if (moncampus) {
+    const st = moncampus.stats();
+    record.logins = st.logins;
+    record.requests.moncampus = st.requests;
+  }
+  if (ecal) {
+    const st = ecal.stats();
+    record.requests.ecal = st.requests;
+    record.requests.ecalWrites = st.writes;
+  }
+}
+
+interface EcalStepInput extends Omit<PushInput, 'onWriting'> {
+  dir: string;
+  logger: Logger;
+  state: InstanceState;
+  save: () => Promise<void>;
+  /** Called just before the first ECAL write of a real run (the run's phase becomes `push`). */
+  onWriting: () => void;
+}
+
+/**
+ * The ECAL step: decide whether ECAL must be listed (ecal-check.ts), then list, plan and push, or trust the
+ * last check; the state's ECAL marker says what ECAL is known to hold afterwards.
+ */
+async function syncEcal(input: EcalStepInput): Promise<{ ecalIds: Map<string, string>; touched: Set<string>; plan?: SyncPlan }> {
+  const { config, dir, events, state, opts, clock, record } = input;
+  const hashes = { events: eventsHash(events), config: configHash(config) };
+  const known = new Map((await readSyncedEvents(dir)).flatMap((e) => (e.ecalId === null ? [] : [[e.reference, e.ecalId] as const])));
+  const check = decideEcalCheck({
+    idsKnown: events.every((e) => known.has(eventReference(config.name, e.sourceId))),
+    marker: state.ecalSync,
+    eventsHash: hashes.events,
+    configHash: hashes.config,
+    now: clock.now(),
+    verifyEveryMs: config.ecal.verifyEveryMs,
+    requested: opts.verify === true,
+    dryRun: opts.dryRun === true,
+  });
+  record.ecalCheck = check;
+  input.logger.info(describeEcalCheck(check));
+  if (check.kind === 'skipped') {
+    // ECAL held this timetable after the last check and nothing was written since: no listing, no writes.
+    record.counts.unchanged = events.length;
+    return { ecalIds: known, touched: new Set() };
+  }
+  const pushed = await listPlanAndPush({
+    config,
+    ecal: input.ecal,
+    events,
+    window: input.window,
+    opts,
+    errors: input.errors,
+    clock,
+    record,
+    onWriting: async () => {
+      input.onWriting();
+      // A run cut after its first write leaves ECAL unknown: the next run lists it whatever its timetable.
+      state.ecalSync = unmatchedMarker(state.ecalSync);
+      await input.save();
+    },
+  });
+  if (!opts.dryRun) {
+    state.ecalSync = pushed.clean ? verifiedMarker(hashes.events, hashes.config, clock.now()) : unmatchedMarker(state.ecalSync);
+    await input.save();
+  }
+  return { ecalIds: pushed.ecalIds, touched: pushed.touched, plan: pushed.plan };
 }
 
 type EcalConfigured = InstanceConfig & { ecal: NonNullable<InstanceConfig['ecal']> };

@@ -1,14 +1,11 @@
 import { join } from 'node:path';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { InstanceConfig } from '../config/index.js';
-import { ALERTS_JOURNAL_FILE, createErrorFile, ERRORS_FILE, loadState, outboxPath, recordRecentChanges, RECENT_CHANGES_FILE, saveState, slotStatePath, WORKER_STATUS_FILE, writeWorkerStatusFile } from '../instance/index.js';
-import { describeError, formatWhen, makeRedactor, systemClock, translator, writeFileAtomic, type Clock, type Logger } from '../lib/index.js';
-import { createAlert, createChannel, createOutbox, type NewAlert, type Outbox } from '../notify/index.js';
-import { createSlotWatcher, type SlotWatcher } from '../slots/index.js';
-import { alertsForRun, initialAlertMemory } from './alerts.js';
-import { changeAlert } from './change-alert.js';
-import { detectChanges, nextBaseline, snapshotOf } from './changes.js';
-import { classesOfNextDay, DIGEST_CHECK_MS, digestAlert, digestDue } from './digest.js';
+import { ALERTS_JOURNAL_FILE, createErrorFile, ERRORS_FILE, outboxPath, WORKER_STATUS_FILE, writeWorkerStatusFile } from '../instance/index.js';
+import { describeError, makeRedactor, systemClock, type Clock, type Logger, type TimerHandle } from '../lib/index.js';
+import { createChannel, createOutbox, type Outbox } from '../notify/index.js';
+import { createRunAlerts } from './run-alerts.js';
+import { createSlotChecks, type SlotCheckEntry } from './slot-checks.js';
 import { FOREIGN_LOCK_STALE_MS, LOCK_REFRESH_MS, LockedError } from './lock.js';
 import { recoverAlertFiles, recoverInstanceFiles } from './instance-files.js';
 import { hasTimetable, runSync, type RunResult } from './run.js';
@@ -66,6 +63,71 @@ export interface Worker {
   checkDigest(): Promise<boolean>;
 }
 
+/**
+ * Before anything reads them: worker.json (before its first status write), the delivery journal, then the
+ * files behind alerts (seen sets, outbox) a power cut may have damaged are set aside, said, and rebuilt.
+ */
+function recoverStartFiles(dir: string, config: InstanceConfig, logger: Logger, clock: Clock): Promise<void> {
+  const errors = createErrorFile({ path: join(dir, ERRORS_FILE), redact: makeRedactor(config.secrets) });
+  return recoverInstanceFiles(dir, { logger, errors, now: clock.now(), only: [WORKER_STATUS_FILE, ALERTS_JOURNAL_FILE] })
+    .then(() => recoverAlertFiles(dir, { watchers: config.slots.map((w) => w.name), logger, errors, now: clock.now() }))
+    .then(
+      () => undefined,
+      () => undefined,
+    );
+}
+
+/** Alerts go through a durable outbox (data/<name>/outbox): a channel that is down loses nothing. Null without channels. */
+function outboxFor(dir: string, config: InstanceConfig, logger: Logger, clock: Clock): Outbox | null {
+  if (config.notify.length === 0) return null;
+  return createOutbox({
+    dir: outboxPath(dir),
+    journalFile: join(dir, ALERTS_JOURNAL_FILE),
+    channels: config.notify.map((c) => createChannel(c)),
+    redact: makeRedactor(config.secrets),
+    logger: logger.child({ phase: 'notify' }),
+    clock,
+    timezone: config.timezone,
+  });
+}
+
+/** What worker.json says. */
+function workerStatus(config: InstanceConfig, state: WorkerState, nextRun: Date | null, refused: { reason: string; since: string } | null, now: Date) {
+  return {
+    pid: process.pid,
+    state,
+    schedule: config.schedule,
+    timezone: config.timezone,
+    nextRun: nextRun?.toISOString() ?? null,
+    ...(refused ? { runRefused: { reason: refused.reason, since: refused.since } } : {}),
+    updatedAt: now.toISOString(),
+  };
+}
+
+/** One line per run: info when it succeeded, error (with why) otherwise. */
+function logRun(logger: Logger, r: RunResult['record']): void {
+  const c = r.counts;
+  const line = `run ${r.outcome} in ${r.durationMs} ms: ${c.created} created, ${c.updated} updated, ${c.adopted} adopted, ${c.deleted} deleted, ${c.unchanged} unchanged, ${c.failed} failed`;
+  if (r.outcome === 'success') logger.info(line);
+  else logger.error(`${line}${r.error ? ` — ${r.error}` : ''}`);
+}
+
+/** A watcher's checks on its own schedule, in the instance's zone. */
+function scheduleSlotChecks(config: InstanceConfig, entry: SlotCheckEntry, check: (entry: SlotCheckEntry) => Promise<boolean>): ScheduledTask {
+  return cron.schedule(entry.config.schedule, () => void check(entry), { timezone: config.timezone, name: `${config.name}:${entry.config.name}` });
+}
+
+/** True when `running` settles within `graceMs` on `clock`, false when the grace ran out first. */
+async function endsWithin(clock: Clock, running: Promise<unknown>, graceMs: number): Promise<boolean> {
+  let timer: TimerHandle | undefined;
+  const finished = await Promise.race([
+    running.then(() => true, () => true),
+    new Promise<boolean>((resolve) => (timer = clock.setTimeout(() => resolve(false), graceMs))),
+  ]);
+  clock.clearTimeout(timer);
+  return finished;
+}
+
 export function startWorker(opts: WorkerOptions): Worker {
   const { config, logger } = opts;
   const clock = opts.clock ?? systemClock;
@@ -78,147 +140,18 @@ export function startWorker(opts: WorkerOptions): Worker {
   let runOnceOk = false;
   /** Set while runs are refused (the lock is held): worker.json says so, and `status` shows it failing. */
   let refused: { reason: string; since: string; count: number } | null = null;
-  let refusedRetry: NodeJS.Timeout | undefined;
+  let refusedRetry: TimerHandle | undefined;
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
 
-  // Before anything reads them: worker.json (before its first status write), the delivery journal, then the
-  // files behind alerts (seen sets, outbox) a power cut may have damaged are set aside, said, and rebuilt.
-  const startErrors = createErrorFile({ path: join(opts.dir, ERRORS_FILE), redact: makeRedactor(config.secrets) });
-  const recovered: Promise<void> = recoverInstanceFiles(opts.dir, { logger, errors: startErrors, now: clock.now(), only: [WORKER_STATUS_FILE, ALERTS_JOURNAL_FILE] })
-    .then(() => recoverAlertFiles(opts.dir, { watchers: config.slots.map((w) => w.name), logger, errors: startErrors, now: clock.now() }))
-    .then(
-      () => undefined,
-      () => undefined,
-    );
-
-  // Alerts go through a durable outbox (data/<name>/outbox): a channel that is down loses nothing.
-  const outbox: Outbox | null =
-    config.notify.length > 0
-      ? createOutbox({
-          dir: outboxPath(opts.dir),
-          journalFile: join(opts.dir, ALERTS_JOURNAL_FILE),
-          channels: config.notify.map((c) => createChannel(c)),
-          redact: makeRedactor(config.secrets),
-          logger: logger.child({ phase: 'notify' }),
-          clock,
-          timezone: config.timezone,
-        })
-      : null;
-  const alert = async (input: NewAlert): Promise<void> => {
-    if (!outbox) return;
-    await recovered;
-    // The config's language for the words the renderers add (a booking link, a quiet-hours summary, dates).
-    await outbox.enqueue(createAlert({ locale: config.locale, ...input }, clock));
-  };
-
-  /** state.json is read, changed and written by the run's alerts and by the digest: one at a time, never interleaved. */
-  let stateOps: Promise<unknown> = Promise.resolve();
-  const serialState = <T>(fn: () => Promise<T>): Promise<T> => {
-    const p = stateOps.then(fn, fn);
-    stateOps = p.catch(() => undefined);
-    return p;
-  };
-
-  /**
-   * After each sync: the transition alerts and the timetable-change alert, with what to remember kept in state.json
-   * only once they are queued. Changes are looked for after a successful run only, and never while the deletion
-   * guard holds (an empty or suspicious timetable is one guard message, not a flood of "cancelled").
-   */
-  const afterRun = (result: RunResult): Promise<void> => serialState(() => afterRunNow(result));
-  const afterRunNow = async (result: RunResult): Promise<void> => {
-    if (!outbox) return;
-    const state = await loadState(opts.dir, logger);
-    const { next, alerts } = alertsForRun(state.alerts ?? initialAlertMemory(), result.record, { locale: config.locale });
-    let changes = state.changes;
-    let announced: ReturnType<typeof detectChanges> = [];
-    if (result.record.outcome === 'success' && result.record.guard?.held !== true) {
-      const window = { now: clock.now(), horizonDays: config.changes.horizonDays };
-      const current = result.events.map(snapshotOf);
-      const found = detectChanges(state.changes?.baseline ?? null, current, window);
-      if (state.changes === undefined) logger.info('timetable: baseline recorded (no change alert on a first sync)');
-      const changed = changeAlert(config.name, found, { zone: config.timezone, locale: config.locale });
-      if (changed) {
-        logger.info(`timetable: ${found.length} change(s) in the next ${config.changes.horizonDays} day(s), announced`);
-        alerts.push(changed);
-        announced = found;
-      }
-      changes = { baseline: nextBaseline(current, window) };
-    }
-    for (const a of alerts) await alert(a);
-    await saveState(opts.dir, { ...(await loadState(opts.dir, logger)), alerts: next, ...(changes ? { changes } : {}) });
-    // For the dashboard's "last changes" (instance/recent-changes.ts); a failure here loses only that list.
-    await recordRecentChanges(opts.dir, clock.now(), announced).catch((err: unknown) => logger.warn(`cannot write ${RECENT_CHANGES_FILE}: ${describeError(err)}`));
-  };
-
-  /**
-   * `changes.digest`: from that local time until midnight, once per day (the day handled is kept in state.json), one
-   * message with tomorrow's classes from the last successful run's timetable; nothing on a day before a day off.
-   * Before the first successful sync there is no timetable to tell: it stays due until there is one.
-   */
-  let digestTimer: NodeJS.Timeout | undefined;
-  const checkDigest = (): Promise<boolean> =>
-    serialState(async () => {
-      const at = config.changes.digest;
-      if (!outbox || !at || !syncsTimetable) return false;
-      const saved = await loadState(opts.dir, logger);
-      const day = digestDue(clock.now(), config.timezone, at, saved.digest?.lastDay);
-      if (day === null || saved.changes === undefined) return false;
-      const classes = classesOfNextDay(saved.changes.baseline, day, config.timezone);
-      const message = digestAlert(config.name, day, classes, { zone: config.timezone, locale: config.locale });
-      if (message) await alert(message);
-      logger.info(message ? `digest: tomorrow's ${classes.length} class(es) announced` : 'digest: no class tomorrow, nothing to send');
-      await saveState(opts.dir, { ...(await loadState(opts.dir, logger)), digest: { lastDay: day } });
-      return message !== null;
-    });
-  const checkDigestLogged = (): Promise<unknown> => checkDigest().catch((err: unknown) => logger.error(`cannot send the digest: ${describeError(err)}`));
+  const recovered = recoverStartFiles(opts.dir, config, logger, clock);
+  const outbox = outboxFor(opts.dir, config, logger, clock);
+  const alerts = createRunAlerts({ config, dir: opts.dir, logger, clock, outbox, recovered, syncsTimetable });
+  const { afterRun, checkDigest, checkDigestLogged } = alerts;
 
   const slotTasks: ScheduledTask[] = [];
-  // A failing watcher writes errors.log when it starts failing or fails differently, not at every check:
-  // for a slots-only config that file is the one place a person looks.
   const errorFile = createErrorFile({ path: join(opts.dir, ERRORS_FILE), redact: makeRedactor(config.secrets) });
-  const slotWatchers = config.slots.map((w) => ({
-    lastError: null as string | null,
-    config: w,
-    watcher: createSlotWatcher({ config: w, stateFile: slotStatePath(opts.dir, w.name), timezone: config.timezone, clock, logger: logger.child({ watcher: w.name }) }),
-    busy: false,
-  }));
-  /** One check of one watcher: new slots become ONE grouped alert; the seen set is committed only once it is queued. */
-  const checkSlots = async (entry: { config: (typeof config.slots)[number]; watcher: SlotWatcher; busy: boolean; lastError: string | null }): Promise<boolean> => {
-    if (entry.busy) return true; // checks of one watcher never overlap
-    entry.busy = true;
-    try {
-      await recovered;
-      const result = await entry.watcher.check();
-      if (result.baseline) logger.info(`slots ${entry.config.name}: baseline of ${result.all.length} slot(s) recorded (no alert)`);
-      if (result.fresh.length > 0) {
-        logger.info(`slots ${entry.config.name}: ${result.fresh.length} new slot(s)`);
-        await alert({
-          kind: 'slot.new',
-          instance: config.name,
-          title: translator(config.locale)('alerts.slots', { instance: config.name, count: result.fresh.length, watcher: entry.config.name }),
-          // The slot's own label is French; the alert speaks the config's language, in its zone.
-          text: result.fresh.map((s) => formatWhen(s.start, config.timezone, config.locale)).join('\n'),
-          ...(entry.config.bookingUrl ? { url: entry.config.bookingUrl } : {}),
-          slots: result.fresh.map((s) => ({ label: formatWhen(s.start, config.timezone, config.locale), start: s.start, ...(s.bookingUrl ?? entry.config.bookingUrl ? { bookingUrl: s.bookingUrl ?? entry.config.bookingUrl } : {}) })),
-        });
-      }
-      await result.commit();
-      if (entry.lastError !== null) logger.info(`slots ${entry.config.name}: checks work again`);
-      entry.lastError = null;
-      return true;
-    } catch (err) {
-      const message = `${entry.config.name}: ${describeError(err)}`;
-      logger.error(`slots ${message}`);
-      if (message !== entry.lastError) {
-        await errorFile.append('slots', message, clock.now()).catch((e: unknown) => logger.error(`cannot write ${ERRORS_FILE}: ${describeError(e)}`));
-      }
-      entry.lastError = message;
-      return false;
-    } finally {
-      entry.busy = false;
-    }
-  };
+  const { entries: slotWatchers, check: checkSlots } = createSlotChecks({ config, dir: opts.dir, logger, clock, errorFile, alert: alerts.alert, recovered });
 
   // Status writes are queued so they land in order, and stop() can wait for the last one before exit.
   // Before the first status write: a worker.json a power cut damaged is set aside and said (the runs check the rest).
@@ -230,18 +163,8 @@ export function startWorker(opts: WorkerOptions): Worker {
     void queueStatus();
   };
 
-  const writeStatus = async (): Promise<void> => {
-    const status = {
-      pid: process.pid,
-      state,
-      schedule: config.schedule,
-      timezone: config.timezone,
-      nextRun: task?.getNextRun()?.toISOString() ?? null,
-      ...(refused ? { runRefused: { reason: refused.reason, since: refused.since } } : {}),
-      updatedAt: clock.now().toISOString(),
-    };
-    await writeWorkerStatusFile(opts.dir, status).catch(() => {});
-  };
+  const writeStatus = (): Promise<void> =>
+    writeWorkerStatusFile(opts.dir, workerStatus(config, state, task?.getNextRun() ?? null, refused, clock.now())).catch(() => {});
 
   const trigger = async (reason: string): Promise<RunResult | null> => {
     if (!syncsTimetable) {
@@ -263,11 +186,7 @@ export function startWorker(opts: WorkerOptions): Worker {
       const result = await inFlight;
       if (refused) logger.info(`runs are taken again (refused since ${refused.since})`);
       refused = null;
-      const r = result.record;
-      const c = r.counts;
-      const line = `run ${r.outcome} in ${r.durationMs} ms: ${c.created} created, ${c.updated} updated, ${c.adopted} adopted, ${c.deleted} deleted, ${c.unchanged} unchanged, ${c.failed} failed`;
-      if (r.outcome === 'success') logger.info(line);
-      else logger.error(`${line}${r.error ? ` — ${r.error}` : ''}`);
+      logRun(logger, result.record);
       await afterRun(result).catch((err: unknown) => logger.error(`cannot queue the run's alerts: ${describeError(err)}`));
       // A run that ends after the digest time (or the first one that gives a timetable) sends a digest still due.
       await checkDigestLogged();
@@ -291,9 +210,8 @@ export function startWorker(opts: WorkerOptions): Worker {
     refused = { reason, since: refused?.since ?? clock.now().toISOString(), count: (refused?.count ?? 0) + 1 };
     if (changed) await errorFile.append('state', `run refused: ${reason}`, clock.now()).catch((e: unknown) => logger.error(`cannot write ${ERRORS_FILE}: ${describeError(e)}`));
     if (!opts.runOnce && refused.count <= REFUSED_RETRY_LIMIT) {
-      clearTimeout(refusedRetry);
-      refusedRetry = setTimeout(() => void trigger('retry after a refused run'), REFUSED_RETRY_MS);
-      refusedRetry.unref();
+      clock.clearTimeout(refusedRetry);
+      refusedRetry = clock.setTimeout(() => void trigger('retry after a refused run'), REFUSED_RETRY_MS, { unref: true });
     }
   };
 
@@ -313,21 +231,13 @@ export function startWorker(opts: WorkerOptions): Worker {
   } else {
     // After the recovery, and not once stop() began (it stops the outbox, which must not start after).
     void recovered.then(() => state === 'idle' || state === 'running' ? outbox?.start(OUTBOX_DRAIN_MS) : undefined);
-    if (config.changes.digest && outbox && syncsTimetable) {
-      void checkDigestLogged();
-      digestTimer = setInterval(() => void checkDigestLogged(), DIGEST_CHECK_MS);
-      digestTimer.unref();
-    }
+    alerts.startDigestChecks();
     for (const entry of slotWatchers) {
-      slotTasks.push(cron.schedule(entry.config.schedule, () => void checkSlots(entry), { timezone: config.timezone, name: `${config.name}:${entry.config.name}` }));
+      slotTasks.push(scheduleSlotChecks(config, entry, checkSlots));
       if (config.runOnStart) void checkSlots(entry);
     }
     if (syncsTimetable) {
-      task = cron.schedule(config.schedule, () => void trigger('schedule'), {
-        timezone: config.timezone,
-        name: config.name,
-        noOverlap: true,
-      });
+      task = cron.schedule(config.schedule, () => void trigger('schedule'), { timezone: config.timezone, name: config.name, noOverlap: true });
       const next = task.getNextRun();
       logger.info(`worker started: schedule "${config.schedule}" (${config.timezone}), next run ${next ? next.toISOString() : 'never'}`);
     } else {
@@ -349,23 +259,15 @@ export function startWorker(opts: WorkerOptions): Worker {
         await done;
         return true;
       }
-      clearTimeout(refusedRetry);
-      clearInterval(digestTimer);
-      await stateOps;
+      clock.clearTimeout(refusedRetry);
+      alerts.stopDigestChecks();
+      await alerts.settled();
       await task?.destroy();
       for (const t of slotTasks) await t.destroy();
       const running = inFlight;
       abort?.abort();
       move('stopping');
-      let finished = true;
-      if (running) {
-        let timer: NodeJS.Timeout | undefined;
-        finished = await Promise.race([
-          running.then(() => true, () => true),
-          new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
-        ]);
-        clearTimeout(timer);
-      }
+      const finished = running ? await endsWithin(clock, running, graceMs) : true;
       await outbox?.stop();
       move('stopped');
       await statusWrites;

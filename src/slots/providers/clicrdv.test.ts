@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AuthError, RemoteError, TransientError } from '../../lib/index.js';
 import { slotWatcherSchema, type ClicrdvWatcherConfig } from '../../config/index.js';
+import { fakeClock } from '../../lib/fake-clock.test-helper.js';
 import { createClicrdvProvider, mapBounded } from './clicrdv.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
@@ -20,7 +21,14 @@ beforeAll(async () => {
     seen.push(url);
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
-    res.on('close', () => inFlight--);
+    // Counted out once the answer is handed over ('finish'), before the client can react to it; 'close' for the destroyed ones.
+    let out = false;
+    const done = (): void => {
+      if (!out) inFlight--;
+      out = true;
+    };
+    res.on('finish', done);
+    res.on('close', done);
     void Promise.resolve(handler(req, res, url)).catch(() => res.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -40,7 +48,21 @@ const json = (res: ServerResponse, status: number, body: unknown): void => {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
 };
-const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/**
+ * Holds each answer until `cap` requests are in flight at once (or all `total` have come): the scan's
+ * concurrency shows without a delay that only makes overlap likely.
+ */
+function gate(cap: number, total: number): () => Promise<void> {
+  let held: (() => void)[] = [];
+  return () =>
+    new Promise<void>((resolve) => {
+      held.push(resolve);
+      if (inFlight >= cap || seen.length >= total) {
+        for (const release of held) release();
+        held = [];
+      }
+    });
+}
 
 const KEY = 'k3y-SECRET-4567';
 const noSleep = { sleep: async () => {}, attempts: 3 };
@@ -53,8 +75,9 @@ const scanUrl = (): string =>
 
 describe('ClicRDV provider, {date} scan', () => {
   it('asks each of 35 days once, never more than `concurrency` at a time', async () => {
+    const hold = gate(3, 35);
     handler = async (_req, res, url) => {
-      await delay(15);
+      await hold();
       const from = url.searchParams.get('from') ?? '';
       // Each answer lists its own day and the next, as the real API does: the scan must not double them.
       const next = new Date(Date.parse(`${from}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
@@ -86,8 +109,9 @@ describe('ClicRDV provider, {date} scan', () => {
   });
 
   it('respects a concurrency of 1', async () => {
+    const hold = gate(1, 6);
     handler = async (_req, res) => {
-      await delay(5);
+      await hold();
       json(res, 200, { availabletimeslots: [] });
     };
     const provider = createClicrdvProvider(config(scanUrl(), { daysAhead: 6, concurrency: 1 }), { timezone: 'Europe/Paris', retry: noSleep });
@@ -202,15 +226,22 @@ describe('ClicRDV provider, single URL', () => {
 
 describe('mapBounded', () => {
   it('keeps order and the bound', async () => {
+    // Each item takes n seconds of a fake clock that fires its timers as they come: they end out of order.
+    const clock = fakeClock();
+    clock.autoAdvance();
     let running = 0;
     let peak = 0;
+    const ended: number[] = [];
     const out = await mapBounded([5, 1, 4, 2, 3], 2, async (n) => {
       running++;
       peak = Math.max(peak, running);
-      await delay(n * 2);
+      await clock.sleep(n * 1_000);
       running--;
+      ended.push(n);
       return n * 10;
     });
+    clock.autoAdvance(false);
+    expect(ended).not.toEqual([5, 1, 4, 2, 3]);
     expect(out).toEqual([50, 10, 40, 20, 30]);
     expect(peak).toBe(2);
   });
