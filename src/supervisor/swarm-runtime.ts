@@ -398,6 +398,7 @@ export function createSwarmRuntime(opts: SwarmRuntimeOptions): Runtime {
 
   const runtime: Runtime = {
     kind: 'swarm',
+    capabilities: { sharedWorkers: true, countsRestarts: true, needsRevival: false, sharedEngine: false },
 
     async ping() {
       try {
@@ -472,17 +473,16 @@ export function createSwarmRuntime(opts: SwarmRuntimeOptions): Runtime {
       });
     },
 
-    async remove(nameOrId) {
-      let svc = await inspectServiceOrNull(containerName(nameOrId));
-      // The supervisor may address a worker by the id list() gave.
-      if (!svc && SERVICE_ID.test(nameOrId)) svc = await inspectServiceOrNull(nameOrId);
+    async remove(target) {
+      // By id: the supervisor removes a duplicate by the id list() gave.
+      const svc = await inspectServiceOrNull(target.by === 'name' ? containerName(target.name) : target.id);
       if (!svc) {
         // No service, maybe objects left over: they go too.
-        if (!SERVICE_ID.test(nameOrId)) await withLock(nameOrId, () => collectGarbage(nameOrId));
+        if (target.by === 'name') await withLock(target.name, () => collectGarbage(target.name));
         return;
       }
       const labels = svc.Spec?.Labels ?? {};
-      if (labels[LABEL_MANAGED] !== 'true') throw notOurs(nameOrId);
+      if (labels[LABEL_MANAGED] !== 'true') throw notOurs(target.by === 'name' ? target.name : (svc.Spec?.Name ?? target.id).replace(CONTAINER_PREFIX, ''));
       if (!inScope(labels)) throw new RemoteError(`service ${svc.Spec?.Name} belongs to another campus-sync scope: left alone`, { status: 409 });
       const name = labels[LABEL_CONFIG] ?? (svc.Spec?.Name ?? '').replace(CONTAINER_PREFIX, '');
       await withLock(name, async () => {
@@ -546,9 +546,6 @@ export function createSwarmRuntime(opts: SwarmRuntimeOptions): Runtime {
 
 // ---------------------------------------------------------------------------------------------------
 // Services and tasks → what the supervisor reads
-
-/** A Swarm service id: 25 lowercase alphanumerics. */
-const SERVICE_ID = /^[a-z0-9]{25}$/;
 
 /** The newest task: by creation time, then by store version (a task created in the same instant). */
 export function newestTask<T extends SwarmTask>(tasks: readonly T[]): T | undefined {
