@@ -15,7 +15,7 @@ import { RemoteError, silentLogger } from '../src/lib/index.js';
 import { startEcalSim, startMonCampusSim, generateTimetable, type EcalSim, type MonCampusSim } from '../src/sim/index.js';
 import { createDockerRuntime } from '../src/supervisor/docker-runtime.js';
 import { scanConfigs } from '../src/supervisor/desired.js';
-import { LABEL_CONFIG, LABEL_CONFIG_HASH, LABEL_MANAGED, LABEL_SUPERVISOR, type DesiredWorker, type Runtime } from '../src/supervisor/interface.js';
+import { byId, byName, LABEL_CONFIG, LABEL_CONFIG_HASH, LABEL_MANAGED, LABEL_SUPERVISOR, type DesiredWorker, type Runtime } from '../src/supervisor/interface.js';
 import { planReconcile } from '../src/supervisor/reconcile.js';
 import { LABEL_CONFIG_SHA } from '../src/supervisor/template.js';
 import { sha256 } from '../src/supervisor/desired.js';
@@ -129,7 +129,7 @@ describeWithDocker(availability, 'docker runtime (real engine)', (docker: Docker
     // The password changes in the supervisor's environment: a new spec, so the worker is recreated.
     const again = (await scanConfigs(ws.configs, { TEST_MC_PASSWORD: 'another-password' })).desired.find((d) => d.name === nameEnv)!;
     expect(rt.specHash(again)).not.toBe(rt.specHash(w));
-    await rt.remove(nameEnv);
+    await rt.remove(byName(nameEnv));
   });
 
   it('a worker whose login is refused appends to errors.log on the host', async () => {
@@ -140,7 +140,7 @@ describeWithDocker(availability, 'docker runtime (real engine)', (docker: Docker
     expect(text).toMatch(/login/);
     expect(text).not.toContain('wrong-password');
     expect((await stat(file)).uid).toBe(1000);
-    await rt.remove(nameBad);
+    await rt.remove(byName(nameBad));
   });
 
   it('logs: the worker lines as JSON, with the instance; follow streams until aborted', async () => {
@@ -234,7 +234,7 @@ describeWithDocker(availability, 'docker runtime (real engine)', (docker: Docker
       { kind: 'remove', name: nameA, id: dup.id, reason: 'duplicate worker' },
       { kind: 'keep', name: nameA, reason: 'unchanged' },
     ]);
-    await rt.remove(dup.id);
+    await rt.remove(byId(dup.id));
     await expect(dup.inspect()).rejects.toMatchObject({ statusCode: 404 });
     expect((await inspectOf(nameA)).State.Running).toBe(true);
   });
@@ -278,13 +278,13 @@ describeWithDocker(availability, 'docker runtime (real engine)', (docker: Docker
       expect(outdated.imageOutdated).toBe(true);
       const plan = planReconcile({ desired: [w], invalid: [], actual: [outdated], specHash: (d) => other.specHash(d) });
       expect(plan).toEqual([{ kind: 'recreate', worker: w, reason: 'image rebuilt' }]);
-      await other.remove(name);
+      await other.remove(byName(name));
       await other.create(w);
       const fresh = (await mine())!;
       expect(fresh.imageOutdated).toBeUndefined();
       expect((await docker.getContainer(fresh.id).inspect()).Image).toBe(second);
     } finally {
-      await other.remove(name).catch(() => undefined);
+      await other.remove(byName(name)).catch(() => undefined);
       await other.close();
       await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
       await docker.getImage(first).remove({ force: true }).catch(() => undefined);
@@ -313,7 +313,7 @@ describeWithDocker(availability, 'docker runtime (real engine)', (docker: Docker
     const squatter = await docker.createContainer({ name: `campus-sync-${name}`, Image: TEST_IMAGE, Cmd: ['--help'], Labels: { [LABEL_TEST]: runId } });
     const w = await desired(name, nestedConfig({ casUrl: mc.casUrl, url: mc.url, ecalUrl: ecal.url, from: '2025-09-01', to: '2026-07-31' }));
     await expect(rt.create(w)).rejects.toThrow(/exists that campus-sync did not create/);
-    await expect(rt.remove(name)).rejects.toBeInstanceOf(RemoteError);
+    await expect(rt.remove(byName(name))).rejects.toBeInstanceOf(RemoteError);
     expect((await squatter.inspect()).Id).toBe(squatter.id);
     expect((await rt.list()).some((x) => x.name === name)).toBe(false);
   });
@@ -327,8 +327,8 @@ describeWithDocker(availability, 'docker runtime (real engine)', (docker: Docker
   });
 
   it('remove stops and removes; a second remove (404) is fine; start on a missing worker says so', async () => {
-    await rt.remove(nameA);
-    await rt.remove(nameA);
+    await rt.remove(byName(nameA));
+    await rt.remove(byName(nameA));
     await expect(inspectOf(nameA)).rejects.toMatchObject({ statusCode: 404 });
     expect((await rt.list()).some((w) => w.name === nameA)).toBe(false);
     await expect(rt.start(nameA)).rejects.toThrow(/no worker container campus-sync-/);

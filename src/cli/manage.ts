@@ -3,7 +3,7 @@ import { configDir, dataDir, isValidInstanceName } from '../config/index.js';
 import { readIngestHealth, type ChannelHealth, type GatewayHealth } from '../ingest/index.js';
 import { createLogger, describeError } from '../lib/index.js';
 import { controlSocketPath } from '../instance/index.js';
-import { collectStatus, controlRequest, readSupervisorStatus, type Runtime } from '../supervisor/index.js';
+import { byName, collectStatus, controlRequest, readSupervisorStatus, type Runtime } from '../supervisor/index.js';
 import { explainBuildFailure } from './build-failure.js';
 import { humanLogLine } from './log-lines.js';
 import { EXIT, UsageError, type Output } from './output.js';
@@ -42,7 +42,7 @@ export function lifecycleVerb(verb: 'start' | 'stop' | 'restart') {
       let failed = 0;
       for (const target of targets) {
         try {
-          if (runtime.kind !== 'process') await runtime[verb](target);
+          if (runtime.capabilities.sharedWorkers) await runtime[verb](target);
           else await viaSupervisor(verb, target);
           out.result({ name: target, verb, ok: true }, () => out.line(`${out.green('✓')} ${verb} ${target}`));
         } catch (err) {
@@ -59,7 +59,7 @@ export function lifecycleVerb(verb: 'start' | 'stop' | 'restart') {
 
 /** Process workers belong to the running supervisor: it knows them (status.json), a fresh runtime here does not. */
 async function knownWorkers(runtime: Runtime): Promise<string[]> {
-  if (runtime.kind !== 'process') return (await runtime.list()).map((w) => w.name);
+  if (runtime.capabilities.sharedWorkers) return (await runtime.list()).map((w) => w.name);
   const status = await readSupervisorStatus(dataDir());
   return (status?.instances ?? []).filter((i) => i.state !== 'invalid' && i.state !== 'missing').map((i) => i.name);
 }
@@ -205,7 +205,7 @@ export async function cleanVerb({ values, out }: VerbContext): Promise<number> {
     let failed = 0;
     for (const name of await knownWorkers(runtime)) {
       try {
-        if (runtime.kind !== 'process') await runtime.remove(name);
+        if (runtime.capabilities.sharedWorkers) await runtime.remove(byName(name));
         else await viaSupervisor('remove', name);
         out.line(`${out.green('✓')} removed ${name}`);
       } catch (err) {
@@ -213,7 +213,7 @@ export async function cleanVerb({ values, out }: VerbContext): Promise<number> {
         out.line(`${out.red('✗')} ${name}: ${describeError(err)}`);
       }
     }
-    if (values.images === true && runtime.kind !== 'process') {
+    if (values.images === true && runtime.capabilities.sharedWorkers) {
       const code = await new Promise<number>((resolve) => {
         const child = spawn('docker', ['image', 'rm', dockerSettings().image], { stdio: 'inherit' });
         child.on('error', () => resolve(1));

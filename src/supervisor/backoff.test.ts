@@ -90,6 +90,30 @@ describe('the crash tracker', () => {
     expect(tracker.state('alice')).toBe('backing-off');
     tracker.onStarted('alice', clock.now());
     expect(tracker.state('alice')).toBe('ok');
-    for (const [from, tos] of Object.entries(CRASH_TRANSITIONS)) expect(tos.length, from).toBeGreaterThan(0);
+    for (const [from, moves] of Object.entries(CRASH_TRANSITIONS)) expect(Object.keys(moves).length, from).toBeGreaterThan(0);
+  });
+
+  it('the state table allows only real moves: a crash loop is left by a long run or a health check, never by one more death', () => {
+    expect(CRASH_TRANSITIONS['crash-looping'].exit).toBeUndefined();
+    expect(CRASH_TRANSITIONS['backing-off']['ran-long']).toBeUndefined();
+    expect(CRASH_TRANSITIONS['crash-looping'].started).toBe('crash-looping');
+    // Every state the table names can be reached and left.
+    const targets = new Set(Object.values(CRASH_TRANSITIONS).flatMap((m) => Object.values(m)));
+    expect([...targets].sort()).toEqual(Object.keys(CRASH_TRANSITIONS).sort());
+  });
+
+  it('walks the table through a whole episode: backing off, crash-looping, still looping on restart, ok after a long run', () => {
+    const { clock, tracker } = setup();
+    const seen: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      tracker.onExit('alice', clock.now());
+      seen.push(tracker.state('alice'));
+      tracker.onStarted('alice', clock.now());
+      seen.push(tracker.state('alice'));
+    }
+    expect(seen).toEqual(['backing-off', 'ok', 'backing-off', 'ok', 'crash-looping', 'crash-looping', 'crash-looping', 'crash-looping']);
+    clock.advance(60_000);
+    expect(tracker.state('alice')).toBe('ok');
+    expect(tracker.onExit('alice', clock.now()).consecutive).toBe(1);
   });
 });

@@ -12,13 +12,22 @@ export const DEFAULT_CRASH_LOOP_AFTER = 3;
 export type CrashState = 'ok' | 'backing-off' | 'crash-looping';
 
 /**
- * The only moves a worker's crash state makes (as the worker's own state table): anything else is a bug
- * and throws. `ok` is "running, or never crashed"; crash-looping stays until a long run or `onHealthy`.
+ * What happens to a worker: it died quickly (`exit`), died quickly once too often (`exit-looping`), was
+ * started again, proved itself (`healthy`, e.g. a health check), or ran `resetAfterMs` without dying.
  */
-export const CRASH_TRANSITIONS: Readonly<Record<CrashState, readonly CrashState[]>> = {
-  ok: ['ok', 'backing-off', 'crash-looping'],
-  'backing-off': ['ok', 'backing-off', 'crash-looping'],
-  'crash-looping': ['crash-looping', 'ok', 'backing-off'],
+export type CrashEvent = 'exit' | 'exit-looping' | 'started' | 'healthy' | 'ran-long';
+
+/**
+ * The only moves a worker's crash state makes, by event (as the worker's own state table): a move not
+ * listed is a bug and throws. `ok` is "running, or never crashed". Crash-looping stays through restarts
+ * and further deaths until a long run or `healthy`: its count only grows, so a death there is always
+ * `exit-looping`; a run long enough to reset the count comes first (`ran-long`). Backing-off is left by a
+ * start; it never sees `ran-long`, since a long run begins with `started`.
+ */
+export const CRASH_TRANSITIONS: Readonly<Record<CrashState, Readonly<Partial<Record<CrashEvent, CrashState>>>>> = {
+  ok: { exit: 'backing-off', 'exit-looping': 'crash-looping', started: 'ok', healthy: 'ok', 'ran-long': 'ok' },
+  'backing-off': { exit: 'backing-off', 'exit-looping': 'crash-looping', started: 'ok', healthy: 'ok' },
+  'crash-looping': { 'exit-looping': 'crash-looping', started: 'crash-looping', healthy: 'ok', 'ran-long': 'ok' },
 };
 
 export interface CrashTrackerOptions {
@@ -72,8 +81,9 @@ export function createCrashTracker(opts: CrashTrackerOptions = {}): CrashTracker
     if (!e) entries.set(name, (e = { state: 'ok', consecutive: 0, startedAt: null, reported: false }));
     return e;
   };
-  const move = (name: string, e: Entry, to: CrashState): void => {
-    if (!CRASH_TRANSITIONS[e.state].includes(to)) throw new Error(`crash tracker ${name}: illegal move ${e.state} → ${to}`);
+  const move = (name: string, e: Entry, event: CrashEvent): void => {
+    const to = CRASH_TRANSITIONS[e.state][event];
+    if (!to) throw new Error(`crash tracker ${name}: no move from ${e.state} on ${event}`);
     e.state = to;
   };
   const reset = (e: Entry): void => {
@@ -84,7 +94,7 @@ export function createCrashTracker(opts: CrashTrackerOptions = {}): CrashTracker
   const settle = (name: string, e: Entry, now: Date): void => {
     if (e.startedAt && now.getTime() - e.startedAt.getTime() >= resetAfter) {
       reset(e);
-      if (e.state === 'crash-looping') move(name, e, 'ok');
+      move(name, e, 'ran-long');
     }
   };
 
@@ -99,18 +109,18 @@ export function createCrashTracker(opts: CrashTrackerOptions = {}): CrashTracker
       const crashLooping = e.consecutive >= loopAfter;
       const reportNow = crashLooping && !e.reported;
       if (reportNow) e.reported = true;
-      move(name, e, crashLooping ? 'crash-looping' : 'backing-off');
+      move(name, e, crashLooping ? 'exit-looping' : 'exit');
       return { restartAt: new Date(at.getTime() + delayMs), delayMs, consecutive: e.consecutive, crashLooping, reportNow };
     },
     onStarted(name, at = clock.now()) {
       const e = entry(name);
       e.startedAt = at;
-      if (e.state === 'backing-off') move(name, e, 'ok');
+      move(name, e, 'started');
     },
     onHealthy(name) {
       const e = entry(name);
       reset(e);
-      move(name, e, 'ok');
+      move(name, e, 'healthy');
     },
     state(name) {
       const e = entries.get(name);

@@ -12,12 +12,13 @@ function recordingRuntime(names: string[]): Runtime & { calls: string[] } {
   const worker = (name: string): ActualWorker => ({ name, id: name, configHash: 'h', state: 'running', restartCount: 0 });
   return {
     kind: 'process',
+    capabilities: { sharedWorkers: false, countsRestarts: false, needsRevival: false, sharedEngine: false },
     calls,
     ping: async () => true,
     list: async () => names.map(worker),
     specHash: () => 'h',
     create: async (w) => void calls.push(`create ${w.name}`),
-    remove: async (n) => void calls.push(`remove ${n}`),
+    remove: async (ref) => void calls.push(`remove ${ref.by === 'name' ? ref.name : ref.id}`),
     start: async (n) => void calls.push(`start ${n}`),
     stop: async (n) => void calls.push(`stop ${n}`),
     restart: async (n) => void calls.push(`restart ${n}`),

@@ -3,7 +3,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CONTROL_SOCKET } from '../instance/index.js';
 import type { Logger } from '../lib/index.js';
-import type { Runtime } from './interface.js';
+import { byName, type Runtime } from './interface.js';
 
 /**
  * The supervisor's control socket: a tiny HTTP API on a Unix socket (`data/.supervisor/control.sock`),
@@ -44,7 +44,8 @@ export async function startControlServer(opts: {
       const known = (await opts.runtime.list()).some((w) => w.name === name);
       if (!known) return send(404, { error: `no worker named ${name}` });
       opts.logger.info(`${verb} ${name} (asked on the control socket)`);
-      await opts.runtime[verb](name);
+      if (verb === 'remove') await opts.runtime.remove(byName(name));
+      else await opts.runtime[verb](name);
       // A reconcile writes status.json now, so `campus-sync status` shows the change at once.
       await opts.reconcileNow(`${verb} ${name}`);
       send(200, { ok: true, name, verb });

@@ -6,6 +6,7 @@ import Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
 import { CampusSyncError, ConfigError, RemoteError, silentLogger, TransientError, type Logger } from '../lib/index.js';
 import { createDockerRuntime, createLineSplitter, createLogDemuxer, describeEndpoint, toTypedError } from './docker-runtime.js';
+import { byName } from './interface.js';
 
 const TEMPLATE_PATH = resolve(import.meta.dirname, '../../compose.template.yml');
 
@@ -52,7 +53,7 @@ describe('engine failures', () => {
     const err = await rt.list().then(() => null, (e: unknown) => e);
     expect(err).toBeInstanceOf(TransientError);
     expect((err as Error).message).toMatch(/^Docker engine unreachable at \/nonexistent\/docker\.sock: .*ENOENT/);
-    await expect(rt.remove('alice')).rejects.toBeInstanceOf(TransientError);
+    await expect(rt.remove(byName('alice'))).rejects.toBeInstanceOf(TransientError);
     await rt.close();
   });
 

@@ -209,6 +209,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): Runtime {
 
   const runtime: Runtime = {
     kind: 'docker',
+    capabilities: { sharedWorkers: true, countsRestarts: true, needsRevival: true, sharedEngine: true },
 
     async ping() {
       try {
@@ -280,14 +281,16 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): Runtime {
       return w.resolvedConfig === undefined ? undefined : repairResolvedConfig({ ...w, resolvedConfig: w.resolvedConfig });
     },
 
-    async remove(nameOrId) {
-      let info = await managedOrNull(nameOrId);
-      // The supervisor removes an extra duplicate of a name by container id (reconcile's `remove` action).
-      if (!info && CONTAINER_ID.test(nameOrId)) {
-        info = await inspectOrNull(nameOrId);
-        if (info && info.Config.Labels?.[LABEL_MANAGED] !== 'true') throw new RemoteError(`container ${nameOrId.slice(0, 12)} was not created by campus-sync (no label ${LABEL_MANAGED}=true): left alone`);
+    async remove(target) {
+      if (target.by === 'name') {
+        const info = await managedOrNull(target.name);
+        if (info) await stopAndRemove(info);
+        return;
       }
+      // The supervisor removes an extra duplicate of a name by container id (reconcile's `remove` action).
+      const info = await inspectOrNull(target.id);
       if (!info) return;
+      if (info.Config.Labels?.[LABEL_MANAGED] !== 'true') throw new RemoteError(`container ${target.id.slice(0, 12)} was not created by campus-sync (no label ${LABEL_MANAGED}=true): left alone`);
       await stopAndRemove(info);
     },
 

@@ -1,7 +1,7 @@
 export * from './interface.js';
 export { scanConfigs, type ScanResult, type InvalidConfig } from './desired.js';
 export { planReconcile, describeAction as describeReconcileAction, type ReconcileAction } from './reconcile.js';
-export { createCrashTracker, type CrashTracker, type CrashState } from './backoff.js';
+export { createCrashTracker, type CrashTracker, type CrashState, type CrashEvent } from './backoff.js';
 export { watchConfigDir, type ConfigWatch } from './watch.js';
 export { createSupervisor, type Supervisor, type SupervisorOptions } from './supervisor.js';
 export {

@@ -82,8 +82,47 @@ export interface LogOptions {
 
 export type RuntimeKind = 'docker' | 'process' | 'swarm';
 
+/**
+ * What a runtime does itself and what it leaves to its callers. The supervisor and the CLI read these, never
+ * `kind` (which only names the runtime in messages and the status file), so a new runtime says what it is
+ * instead of every caller learning its name.
+ */
+export interface RuntimeCapabilities {
+  /**
+   * Workers outlive the process that created them and any process can drive them through the engine (docker,
+   * swarm). False: they are the running supervisor's children (process), reached through its control socket.
+   */
+  readonly sharedWorkers: boolean;
+  /**
+   * The runtime restarts a crashed worker and counts it in `restartCount` (docker's restart policy, Swarm's
+   * tasks): the supervisor says once per episode that it crash-loops. False: the runtime restarts and reports
+   * its own crash loops (process).
+   */
+  readonly countsRestarts: boolean;
+  /**
+   * A worker that died may stay dead (docker: `docker kill`, a failed restart): the supervisor starts it again
+   * with backoff (revive.ts). False: the runtime always restarts its own (process children, Swarm tasks).
+   */
+  readonly needsRevival: boolean;
+  /**
+   * Several supervisors can reach the same workers (one Docker engine): workers carry the supervisor's label and
+   * the supervisor stands back while another live one's are there. False: the runtime rules that out itself
+   * (Swarm: one task per service, a service name once per swarm) or has no shared engine (process).
+   */
+  readonly sharedEngine: boolean;
+}
+
+/** Which worker `remove` means: by instance name, or one container/service by the id `list` gave (a duplicate). */
+export type WorkerRef = { readonly by: 'name'; readonly name: string } | { readonly by: 'id'; readonly id: string };
+
+export const byName = (name: string): WorkerRef => ({ by: 'name', name });
+export const byId = (id: string): WorkerRef => ({ by: 'id', id });
+/** For messages: the name, or the id shortened as `docker ps` does. */
+export const describeRef = (ref: WorkerRef): string => (ref.by === 'name' ? ref.name : ref.id.slice(0, 12));
+
 export interface Runtime {
   readonly kind: RuntimeKind;
+  readonly capabilities: RuntimeCapabilities;
   /** True when the runtime can be used now (Docker engine answers `ping`). */
   ping(): Promise<boolean>;
   /** Every worker this runtime manages (label `campus-sync.managed=true`). */
@@ -109,8 +148,11 @@ export interface Runtime {
    * set aside, written again, and the worker restarted to read it. Returns the sentence to say, or undefined.
    */
   repairFiles?(worker: DesiredWorker): Promise<string | undefined>;
-  /** Stops and removes the worker. Already gone (404) or already stopped (304) counts as done. */
-  remove(name: string): Promise<void>;
+  /**
+   * Stops and removes the worker (by name: every object of that instance; by id: that one only, refused when
+   * campus-sync did not create it). Already gone (404) or already stopped (304) counts as done.
+   */
+  remove(target: WorkerRef): Promise<void>;
   start(name: string): Promise<void>;
   stop(name: string): Promise<void>;
   restart(name: string): Promise<void>;

@@ -2,7 +2,7 @@ import { appendFile, mkdir, mkdtemp, readdir, readFile, stat, writeFile } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DesiredWorker, Runtime } from './interface.js';
+import { byName, type DesiredWorker, type Runtime } from './interface.js';
 import { captureLogger, type Captured } from './capture-logger.test-helper.js';
 import { createProcessRuntime, defaultCliPath, processSpecHash, type ProcessRuntimeOptions } from './process-runtime.js';
 
@@ -127,10 +127,10 @@ describe('the process runtime', () => {
     expect(restarted!.id).not.toBe(again!.id);
     expect(alive(Number(again!.id))).toBe(false);
 
-    await s.runtime.remove('alice');
+    await s.runtime.remove(byName('alice'));
     expect(await s.runtime.list()).toEqual([]);
     expect(alive(Number(restarted!.id))).toBe(false);
-    await s.runtime.remove('alice');
+    await s.runtime.remove(byName('alice'));
     await expect(s.runtime.start('alice')).rejects.toThrow(/no worker named "alice"/);
   });
 

@@ -195,6 +195,7 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): Runtime {
 
   return {
     kind: 'process',
+    capabilities: { sharedWorkers: false, countsRestarts: false, needsRevival: false, sharedEngine: false },
     ping: async () => true,
     async list(): Promise<ActualWorker[]> {
       return [...entries.values()]
@@ -248,7 +249,10 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): Runtime {
       entries.set(worker.name, e);
       spawnChild(e);
     },
-    async remove(name) {
+    async remove(target) {
+      // A process worker is one child per name: its id (the pid) names the same entry.
+      const name = target.by === 'name' ? target.name : [...entries.values()].find((x) => (x.lastPid !== null ? String(x.lastPid) : `process:${x.worker.name}`) === target.id)?.worker.name;
+      if (name === undefined) return;
       const e = entries.get(name);
       if (!e) return;
       await stopEntry(e);

@@ -21,6 +21,7 @@ const actual = (name: string, state: ActualWorker['state'], restartCount = 0): A
 
 const listOnly = (workers: ActualWorker[] | Error, kind: Runtime['kind'] = 'docker'): Runtime => ({
   kind,
+  capabilities: { sharedWorkers: kind !== 'process', countsRestarts: kind !== 'process', needsRevival: kind === 'docker', sharedEngine: kind === 'docker' },
   ping: async () => !(workers instanceof Error),
   list: async () => {
     if (workers instanceof Error) throw workers;

@@ -140,7 +140,7 @@ export async function collectStatus(opts: { configDir: string; dataDir: string; 
     for (const i of instances) {
       const s = seen.get(i.name);
       if (!s || i.state === 'invalid' || s.state === 'invalid') continue;
-      if (opts.runtime.kind === 'process' || runtimeError !== undefined) {
+      if (!opts.runtime.capabilities.sharedWorkers || runtimeError !== undefined) {
         i.state = s.state;
         i.restartCount = s.restartCount;
       }

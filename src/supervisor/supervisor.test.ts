@@ -2,10 +2,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fakeClock, type FakeClock } from '../lib/fake-clock.test-helper.js';
 import { captureLogger } from './capture-logger.test-helper.js';
 import type { ActualWorker, DesiredWorker, Runtime } from './interface.js';
 import { readSupervisorStatus } from './status.js';
-import { createSupervisor, type Supervisor, type SupervisorOptions } from './supervisor.js';
+import { createSupervisor, RUNTIME_RETRY_MAX_MS, type Supervisor, type SupervisorOptions } from './supervisor.js';
 
 const VALID = (user: string) => `moncampus:\n  username: ${user}\n  password: "pw-${user}-1234"\n`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -15,6 +16,18 @@ async function until(what: string, fn: () => boolean | Promise<boolean>, timeout
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(10);
   }
+}
+
+/**
+ * Moves the supervisor's clock by `stepMs` until `fn` holds: a timer's reconcile reads the config directory
+ * (real file I/O), so the next timer it sets exists only once that I/O is done.
+ */
+async function untilTicking(clock: FakeClock, what: string, fn: () => boolean | Promise<boolean>, stepMs: number): Promise<void> {
+  await until(what, async () => {
+    if (await fn()) return true;
+    await clock.tickAsync(stepMs);
+    return false;
+  });
 }
 
 /** An in-memory stand-in for Docker: what a runtime is, by the interface, with switches to make it fail. */
@@ -32,6 +45,7 @@ function memoryRuntime() {
   let nextId = 1;
   const runtime: Runtime = {
     kind: 'docker',
+    capabilities: { sharedWorkers: true, countsRestarts: true, needsRevival: true, sharedEngine: true },
     ping: async () => ctl.reachable,
     async list() {
       ctl.active++;
@@ -54,9 +68,10 @@ function memoryRuntime() {
       }
       workers.push({ name: w.name, id: `c${nextId++}`, configHash: `spec:${w.configSha}`, state: 'running', restartCount: 0, startedAt: new Date().toISOString() });
     },
-    async remove(nameOrId) {
+    async remove(ref) {
+      const nameOrId = ref.by === 'name' ? ref.name : ref.id;
       calls.push(`remove ${nameOrId}`);
-      for (let i = workers.length - 1; i >= 0; i--) if (workers[i]!.name === nameOrId || workers[i]!.id === nameOrId) workers.splice(i, 1);
+      for (let i = workers.length - 1; i >= 0; i--) if (ref.by === 'name' ? workers[i]!.name === ref.name : workers[i]!.id === ref.id) workers.splice(i, 1);
     },
     start: async () => {},
     stop: async () => {},
@@ -81,13 +96,15 @@ async function setup(extra: Partial<SupervisorOptions> = {}) {
   await mkdir(configs);
   const mem = memoryRuntime();
   const log = captureLogger();
+  // The supervisor's timers (retries, heartbeat) run on this clock; the config watcher reacts to real file events.
+  const clock = fakeClock();
   const make = () => {
-    const s = createSupervisor({ runtime: mem.runtime, configDir: configs, dataDir: data, logger: log.logger, debounceMs: 30, env: {}, ...extra });
+    const s = createSupervisor({ runtime: mem.runtime, configDir: configs, dataDir: data, logger: log.logger, debounceMs: 30, env: {}, clock, ...extra });
     supervisors.push(s);
     return s;
   };
   const write = (name: string, text: string) => writeFile(join(configs, `${name}.yml`), text);
-  return { root, configs, data, mem, log, make, write };
+  return { root, configs, data, mem, log, make, write, clock };
 }
 
 describe('the supervisor', () => {
@@ -208,12 +225,13 @@ describe('the supervisor', () => {
     t.mem.ctl.reachable = false;
     const s = t.make();
     await s.start();
-    await sleep(300);
+    // Retries at 30, 60, 120 ms: each is one more attempt, never one more log line.
+    await t.clock.tickAsync(300);
     const down = t.log.lines.filter((l) => /runtime unreachable/.test(l.message));
     expect(down).toHaveLength(1);
     expect((await readSupervisorStatus(t.data))?.instances).toMatchObject([{ name: 'erin', state: 'missing' }]);
     t.mem.ctl.reachable = true;
-    await until('erin created after the runtime came back', () => t.mem.workers.length === 1, 3_000);
+    await untilTicking(t.clock, 'erin created after the runtime came back', () => t.mem.workers.length === 1, RUNTIME_RETRY_MAX_MS);
     expect(t.log.lines.filter((l) => /runtime reachable again/.test(l.message))).toHaveLength(1);
   });
 
@@ -231,7 +249,9 @@ describe('the supervisor', () => {
     // A rescan before the retry time does not hammer the runtime.
     await s.reconcileNow('rescan');
     expect(t.mem.calls.filter((c) => c === 'create fay')).toHaveLength(1);
-    await until('fay created after two failures', () => t.mem.workers.some((w) => w.name === 'fay'), 3_000);
+    await untilTicking(t.clock, 'the second attempt failed', () => t.log.lines.some((l) => l.message.startsWith('create fay failed (attempt 2)')), 100);
+    expect(t.mem.calls.filter((c) => c === 'create fay')).toHaveLength(2);
+    await untilTicking(t.clock, 'fay created after two failures', () => t.mem.workers.some((w) => w.name === 'fay'), 200);
     expect(t.mem.calls.filter((c) => c === 'create fay')).toHaveLength(3);
   });
 
@@ -256,13 +276,14 @@ describe('the supervisor', () => {
     const s = t.make();
     await s.start();
     const first = (await readSupervisorStatus(t.data))!.heartbeatAt;
+    await t.clock.tickAsync(40);
     await until('a later heartbeat', async () => (await readSupervisorStatus(t.data))!.heartbeatAt > first, 2_000);
     await s.stop({ removeWorkers: true });
     expect(t.mem.workers).toEqual([]);
     expect(t.mem.ctl.closed).toBe(true);
     const calls = t.mem.calls.length;
     await t.write('kim', VALID('kim'));
-    await sleep(150);
+    await t.clock.tickAsync(60_000);
     expect(t.mem.calls).toHaveLength(calls);
   });
 });
@@ -279,10 +300,10 @@ describe('crash loops of a runtime that restarts its workers itself (Docker)', (
       dora.restartCount = i;
       dora.state = 'restarting';
       dora.exitCode = 1;
-      await sleep(45); // a couple of heartbeats per crash
+      await t.clock.tickAsync(40); // a couple of heartbeats per crash
     }
     await until('the crash loop reported', async () => (await crashLines()).length > 0);
-    await sleep(60);
+    await t.clock.tickAsync(60);
     expect(await crashLines()).toHaveLength(1);
     expect((await crashLines())[0]).toMatch(/ run dora is crash-looping: restarted \d+ times \(last exit code 1\)/);
     expect(t.log.lines.filter((l) => l.level === 'error' && l.message.includes('crash-looping'))).toHaveLength(1);

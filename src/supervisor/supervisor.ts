@@ -1,15 +1,30 @@
-import { chown, stat } from 'node:fs/promises';
+/**
+ * The supervisor's loop: reconcile at start (adopting what already runs with the right hash), on every
+ * change of the config directory, on a periodic rescan and after failures; a heartbeat that rewrites the
+ * status file and reads crash loops. The decisions live in small modules with their own tests: what to do
+ * (reconcile.ts, pure), in what order and how many at once (run-plan.ts), when to retry (action-retries.ts),
+ * crash episodes (crash-episodes.ts), another supervisor on the engine (conflicts.ts), dead docker workers
+ * (revive.ts). Time, and every timer, comes from the injected Clock.
+ */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isValidInstanceName } from '../config/index.js';
-import { backoff, describeError, systemClock, type Clock, type Logger } from '../lib/index.js';
-import { createErrorFile, ERRORS_FILE, isStoppedOnPurpose } from '../instance/index.js';
-import { scanConfigs, type InvalidConfig } from './desired.js';
-import type { ActualWorker, DesiredWorker, Runtime } from './interface.js';
-import { createReviver } from './revive.js';
-import { actionName, describeAction, foreignSupervisors, isDuplicateRemoval, otherSupervisors, planReconcile, type ReconcileAction, type SupervisorLiveness } from './reconcile.js';
+import { backoff, describeError, systemClock, type Clock, type Logger, type TimerHandle } from '../lib/index.js';
+import { isStoppedOnPurpose } from '../instance/index.js';
+import { createActionRetries, type ActionRetries } from './action-retries.js';
+import { createConflictGuard, type ConflictGuard } from './conflicts.js';
+import { createCrashEpisodes, type CrashEpisodes } from './crash-episodes.js';
+import { scanConfigs, type InvalidConfig, type ScanResult } from './desired.js';
+import { instanceErrorWriter, invalidConfigReporter, type AppendInstanceError } from './instance-errors.js';
+import { byName, type ActualWorker, type DesiredWorker, type Runtime } from './interface.js';
+import { createReviver, type Reviver } from './revive.js';
+import { actionName, describeAction, planReconcile, type ReconcileAction } from './reconcile.js';
+import { ACTION_CONCURRENCY, executeAction, runByInstance } from './run-plan.js';
 import { buildInstances, CRASH_LOOP_RESTARTS, statusFilePath, writeSupervisorStatus, type SupervisorStatus } from './status.js';
 import { DEFAULT_DEBOUNCE_MS, DEFAULT_RESCAN_MS, watchConfigDir, type ConfigWatch } from './watch.js';
+
+export { ACTION_RETRY_BASE_MS, ACTION_RETRY_MAX_MS } from './action-retries.js';
+export { CRASH_EPISODE_RESET_MS } from './crash-episodes.js';
 
 /** The status file is rewritten this often; the HEALTHCHECK allows 90 s, so six beats may be missed. */
 export const DEFAULT_HEARTBEAT_MS = 15_000;
@@ -17,12 +32,6 @@ export const DEFAULT_HEARTBEAT_MS = 15_000;
 export const RUNTIME_RETRY_BASE_MS = 1_000;
 /** …up to 30 s: a daemon back after a minute is noticed within half a minute. */
 export const RUNTIME_RETRY_MAX_MS = 30_000;
-/** A failed create/remove is tried again after 2 s, doubling… */
-export const ACTION_RETRY_BASE_MS = 2_000;
-/** …up to 5 minutes, so a worker that cannot be created (image missing) does not hammer the engine. */
-export const ACTION_RETRY_MAX_MS = 5 * 60_000;
-/** A worker that ran this long without a restart is out of its crash loop; a new loop is reported again. */
-export const CRASH_EPISODE_RESET_MS = 60_000;
 
 export interface SupervisorOptions {
   runtime: Runtime;
@@ -36,15 +45,17 @@ export interface SupervisorOptions {
   /** Config interpolation environment (`${VAR}`); the process's by default. */
   env?: NodeJS.ProcessEnv;
   /**
-   * This supervisor's id, as the runtime labels workers with it (`campus-sync.supervisor`). With the docker
-   * runtime, workers labelled by another supervisor that still runs (or may, on another host) make this
-   * one refuse to act, unless `takeOver` (see foreignSupervisors).
+   * This supervisor's id, as the runtime labels workers with it (`campus-sync.supervisor`). With a runtime
+   * whose engine several supervisors may share, workers labelled by another supervisor that still runs (or
+   * may, on another host) make this one refuse to act, unless `takeOver` (see conflicts.ts).
    */
   supervisorId?: string;
   takeOver?: boolean;
   /** First retry delays (tests shorten them); both double up to their caps. */
   runtimeRetryBaseMs?: number;
   actionRetryBaseMs?: number;
+  /** How many instances are acted on at once (run-plan.ts). */
+  actionConcurrency?: number;
 }
 
 export interface Supervisor {
@@ -56,293 +67,150 @@ export interface Supervisor {
   status(): SupervisorStatus;
 }
 
-interface Failure {
-  attempts: number;
-  retryAt: number;
+/** What the parts of one supervisor share. */
+interface State {
+  stopping: boolean;
+  last: { desired: string[]; invalid: InvalidConfig[]; actual: ActualWorker[] };
+  runtimeDown: { since: string; attempts: number; error: string } | null;
+  /** Set while another supervisor's workers are on the engine: nothing is created or removed then. */
+  conflict: string | null;
+  runtimeRetry: TimerHandle | null;
 }
 
-/**
- * Keeps one worker per valid config: reconcile at start (adopting what already runs with the right
- * hash), on every change of the config directory, on a periodic rescan, and after failures.
- */
+interface Parts {
+  opts: SupervisorOptions;
+  runtime: Runtime;
+  logger: Logger;
+  clock: Clock;
+  state: State;
+  later: (ms: number, fn: () => void) => TimerHandle;
+  writeStatus: () => Promise<void>;
+  appendError: AppendInstanceError;
+  reportInvalid: (invalid: readonly InvalidConfig[]) => Promise<void>;
+  retries: ActionRetries;
+  conflicts: ConflictGuard;
+  revive: (actual: ActualWorker[]) => Promise<void>;
+  reconcileNow: (reason: string) => Promise<ReconcileAction[]>;
+}
+
 export function createSupervisor(opts: SupervisorOptions): Supervisor {
   const { runtime, logger } = opts;
   const clock = opts.clock ?? systemClock;
-  const heartbeatMs = opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
-  const startedAt = clock.now().toISOString();
-  const runtimeRetryBase = opts.runtimeRetryBaseMs ?? RUNTIME_RETRY_BASE_MS;
-  const actionRetryBase = opts.actionRetryBaseMs ?? ACTION_RETRY_BASE_MS;
-
-  let stopping = false;
-  let watcher: ConfigWatch | null = null;
-  let heartbeat: NodeJS.Timeout | null = null;
-  const timers = new Set<NodeJS.Timeout>();
-
-  let inFlight: Promise<ReconcileAction[]> | null = null;
-  let queued: Promise<ReconcileAction[]> | null = null;
-
-  let runtimeDown: { since: string; attempts: number; error: string } | null = null;
-  /** Set while another supervisor's workers are on the engine: nothing is created or removed then. */
-  let conflict: string | null = null;
-  let runtimeRetry: NodeJS.Timeout | null = null;
-  /** Config errors already reported, by name: a line is written only when the text changes. */
-  const reportedInvalid = new Map<string, string>();
-  const failures = new Map<string, Failure>();
-
-  let last: { desired: string[]; invalid: InvalidConfig[]; actual: ActualWorker[] } = { desired: [], invalid: [], actual: [] };
-  let current: SupervisorStatus = {
-    pid: process.pid,
-    runtime: runtime.kind,
-    startedAt,
-    heartbeatAt: startedAt,
-    instances: [],
-  };
-
-  const later = (ms: number, fn: () => void): NodeJS.Timeout => {
-    const t = setTimeout(() => {
+  const state: State = { stopping: false, last: { desired: [], invalid: [], actual: [] }, runtimeDown: null, conflict: null, runtimeRetry: null };
+  const timers = new Set<TimerHandle>();
+  const later = (ms: number, fn: () => void): TimerHandle => {
+    const t = clock.setTimeout(() => {
       timers.delete(t);
-      if (!stopping) fn();
+      if (!state.stopping) fn();
     }, ms);
     timers.add(t);
     return t;
   };
-
-  // Status writes are queued so an older snapshot never lands after a newer one.
-  let statusWrites: Promise<void> = Promise.resolve();
-  const writeStatus = (): Promise<void> => {
-    const run = async (): Promise<void> => {
-      const instances = await buildInstances({ ...last, dataDir: opts.dataDir });
-      current = {
-        pid: process.pid,
-        runtime: runtime.kind,
-        startedAt,
-        heartbeatAt: clock.now().toISOString(),
-        ...(runtimeDown ? { runtimeError: runtimeDown.error } : conflict ? { runtimeError: conflict } : {}),
-        instances,
-      };
-      await writeSupervisorStatus(opts.dataDir, current);
-    };
-    statusWrites = statusWrites.then(run).catch((err: unknown) => logger.warn(`cannot write the supervisor status: ${describeError(err)}`));
-    return statusWrites;
+  const status = statusWriter(opts, clock, state);
+  const appendError = instanceErrorWriter({ dataDir: opts.dataDir, clock, logger });
+  const reviver = runtime.capabilities.needsRevival ? reviverFor(opts, clock, appendError, later) : null;
+  const parts: Parts = {
+    opts,
+    runtime,
+    logger,
+    clock,
+    state,
+    later,
+    writeStatus: status.write,
+    appendError,
+    reportInvalid: invalidConfigReporter({ logger, appendError }),
+    retries: createActionRetries({ baseMs: opts.actionRetryBaseMs }),
+    conflicts: createConflictGuard({ runtime, supervisorId: opts.supervisorId, takeOver: opts.takeOver ?? false, logger }),
+    revive: (actual) =>
+      reviver && !state.runtimeDown && !state.conflict
+        ? reviver.check(actual, new Set(state.last.desired)).catch((err: unknown) => logger.error(`checking for dead workers failed: ${describeError(err)}`))
+        : Promise.resolve(),
+    reconcileNow: (reason) => reconcileNow(reason),
   };
+  const reconcileNow = singleFlight(state, logger, (reason) => reconcile(parts, reason));
+  const episodes = createCrashEpisodes({ loopAfter: CRASH_LOOP_RESTARTS });
+  let watcher: ConfigWatch | null = null;
+  let heartbeat: TimerHandle | null = null;
 
-  const runtimeUnreachable = (err: unknown): void => {
-    const error = describeError(err);
-    if (!runtimeDown) {
-      runtimeDown = { since: clock.now().toISOString(), attempts: 0, error };
-      logger.error(`${runtime.kind} runtime unreachable: ${error}; retrying with backoff (workers are left as they are)`);
-    }
-    runtimeDown.attempts++;
-    runtimeDown.error = error;
-    const delay = backoff(runtimeDown.attempts, { baseMs: runtimeRetryBase, maxMs: RUNTIME_RETRY_MAX_MS, random: null });
-    if (runtimeRetry) clearTimeout(runtimeRetry);
-    runtimeRetry = later(delay, () => {
-      runtimeRetry = null;
-      void reconcileNow('runtime retry');
-    });
+  return {
+    async start() {
+      state.stopping = false;
+      // Watching starts first, so a change during the first reconcile queues another instead of being lost.
+      watcher = watchConfigDir(opts.configDir, {
+        debounceMs: opts.debounceMs ?? DEFAULT_DEBOUNCE_MS,
+        rescanMs: opts.rescanMs ?? DEFAULT_RESCAN_MS,
+        onChange: () => void reconcileNow('config change'),
+        logger,
+      });
+      heartbeat = clock.setInterval(() => void beat(parts, episodes), opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
+      await reconcileNow('start');
+    },
+    reconcileNow,
+    async stop(stopOpts = {}) {
+      state.stopping = true;
+      watcher?.close();
+      watcher = null;
+      clock.clearInterval(heartbeat ?? undefined);
+      heartbeat = null;
+      for (const t of timers) clock.clearTimeout(t);
+      timers.clear();
+      state.runtimeRetry = null;
+      // Let the reconcile in flight finish its current action: a half-made worker is worse than a late stop.
+      await reconcileNow.settled();
+      if (stopOpts.removeWorkers) await removeAll(runtime, logger);
+      await status.settled();
+      await runtime.close();
+      // No supervisor any more: `status` falls back to what the runtime shows, and the HEALTHCHECK fails.
+      await rm(statusFilePath(opts.dataDir), { force: true });
+    },
+    status: status.current,
   };
+}
 
-  /**
-   * One line in data/<name>/errors.log. The supervisor may run as root (compose.yml) while the worker runs
-   * as uid 1000: a file it creates is given to the owner of data/<name>/, or the worker could never append
-   * its own errors to it (appendFile creates it 0600).
-   */
-  const appendInstanceError = async (name: string, phase: 'config' | 'run', line: string): Promise<void> => {
-    const path = join(opts.dataDir, name, ERRORS_FILE);
-    try {
-      await createErrorFile({ path, redact: (t) => t }).append(phase, line, clock.now());
-      await giveToDirOwner(path);
-    } catch (err) {
-      logger.warn(`cannot write ${name}'s errors.log: ${describeError(err)}`);
-    }
+/** Status writes are queued so an older snapshot never lands after a newer one. */
+function statusWriter(opts: SupervisorOptions, clock: Clock, state: State) {
+  const startedAt = clock.now().toISOString();
+  let current: SupervisorStatus = { pid: process.pid, runtime: opts.runtime.kind, startedAt, heartbeatAt: startedAt, instances: [] };
+  let writes: Promise<void> = Promise.resolve();
+  const run = async (): Promise<void> => {
+    const instances = await buildInstances({ ...state.last, dataDir: opts.dataDir });
+    const runtimeError = state.runtimeDown?.error ?? state.conflict;
+    current = { pid: process.pid, runtime: opts.runtime.kind, startedAt, heartbeatAt: clock.now().toISOString(), ...(runtimeError ? { runtimeError } : {}), instances };
+    await writeSupervisorStatus(opts.dataDir, current);
   };
-
-  /**
-   * Docker workers that died and that Docker will not restart (`docker kill`, a failed restart) are started
-   * again with backoff; those stopped on purpose stay stopped (revive.ts). The other runtimes restart their
-   * own: the process runtime its children, Swarm its tasks.
-   */
-  const reviver =
-    runtime.kind === 'docker'
-      ? createReviver({
-          runtime,
-          logger,
-          clock,
-          stoppedOnPurpose: (name) => (isValidInstanceName(name) ? isStoppedOnPurpose(join(opts.dataDir, name)) : Promise.resolve(true)),
-          recordError: (name, line) => (isValidInstanceName(name) ? appendInstanceError(name, 'run', line) : Promise.resolve()),
-          later: (ms, fn) => void later(ms, fn),
-        })
-      : null;
-  const revive = (actual: ActualWorker[]): Promise<void> =>
-    reviver && !runtimeDown && !conflict
-      ? reviver.check(actual, new Set(last.desired)).catch((err: unknown) => logger.error(`checking for dead workers failed: ${describeError(err)}`))
-      : Promise.resolve();
-
-  /** The config errors: one log line and one errors.log line per change of the text, never per rescan. */
-  const reportInvalid = async (invalid: InvalidConfig[]): Promise<void> => {
-    const now = new Map<string, string>();
-    for (const i of invalid) now.set(i.name, now.has(i.name) ? `${now.get(i.name)}; ${i.error}` : i.error);
-    for (const [name, error] of now) {
-      if (reportedInvalid.get(name) === error) continue;
-      reportedInvalid.set(name, error);
-      logger.error(`config ${name} is invalid (its worker, if any, is left as it was): ${error}`, { instance: name });
-      if (!isValidInstanceName(name)) continue;
-      await appendInstanceError(name, 'config', error);
-    }
-    for (const name of [...reportedInvalid.keys()]) {
-      if (now.has(name)) continue;
-      reportedInvalid.delete(name);
-      logger.info(`config ${name} is no longer invalid`, { instance: name });
-    }
+  return {
+    write(): Promise<void> {
+      writes = writes.then(run).catch((err: unknown) => opts.logger.warn(`cannot write the supervisor status: ${describeError(err)}`));
+      return writes;
+    },
+    settled: (): Promise<void> => writes,
+    current: (): SupervisorStatus => current,
   };
+}
 
-  /** What a kept worker reads from this host, checked (docker: its resolved config); a repair is said in the log and errors.log. */
-  const repairKept = async (w: DesiredWorker | undefined): Promise<void> => {
-    if (!w || !runtime.repairFiles) return;
-    try {
-      const said = await runtime.repairFiles(w);
-      if (!said) return;
-      logger.warn(said, { instance: w.name });
-      await appendInstanceError(w.name, 'config', said);
-    } catch (err) {
-      logger.error(`cannot check the files of ${w.name}: ${describeError(err)}`, { instance: w.name });
-    }
-  };
+/**
+ * Workers that died and that the runtime will not restart (docker: `docker kill`, a failed restart) are
+ * started again with backoff; those stopped on purpose stay stopped (revive.ts).
+ */
+function reviverFor(opts: SupervisorOptions, clock: Clock, appendError: AppendInstanceError, later: (ms: number, fn: () => void) => unknown): Reviver {
+  return createReviver({
+    runtime: opts.runtime,
+    logger: opts.logger,
+    clock,
+    stoppedOnPurpose: (name) => (isValidInstanceName(name) ? isStoppedOnPurpose(join(opts.dataDir, name)) : Promise.resolve(true)),
+    recordError: (name, line) => appendError(name, 'run', line),
+    later: (ms, fn) => void later(ms, fn),
+  });
+}
 
-  const execute = async (action: ReconcileAction, plan: ReconcileAction[]): Promise<void> => {
-    switch (action.kind) {
-      case 'keep':
-        return;
-      case 'create':
-        await runtime.create(action.worker);
-        return;
-      case 'recreate':
-        // Only from the config file, never from what runs (Watchtower lost containers that way).
-        if (runtime.update) {
-          await runtime.update(action.worker);
-          return;
-        }
-        await runtime.remove(action.worker.name);
-        await runtime.create(action.worker);
-        return;
-      case 'remove':
-        // A duplicate is addressed by its id, so the worker that stays under that name is not touched.
-        await runtime.remove(isDuplicateRemoval(action, plan) ? action.id : action.name);
-        return;
-    }
-  };
-
-  const reconcile = async (reason: string): Promise<ReconcileAction[]> => {
-    if (stopping) return [];
-    // The configs are read first: their problems are reported, and shown, even while the runtime is down.
-    const scan = await scanConfigs(opts.configDir, opts.env);
-    await reportInvalid(scan.invalid);
-    last = { ...last, desired: scan.desired.map((d) => d.name), invalid: scan.invalid };
-    let actual: ActualWorker[];
-    try {
-      if (!(await runtime.ping())) throw new Error(`the ${runtime.kind} runtime does not answer its ping`);
-      actual = await runtime.list();
-    } catch (err) {
-      runtimeUnreachable(err);
-      await writeStatus();
-      return [];
-    }
-    if (runtimeDown) {
-      logger.info(`${runtime.kind} runtime reachable again (down since ${runtimeDown.since})`);
-      runtimeDown = null;
-      if (runtimeRetry) clearTimeout(runtimeRetry);
-      runtimeRetry = null;
-    }
-
-    if (await standsBack(actual)) {
-      last = { ...last, actual };
-      await writeStatus();
-      return [];
-    }
-
-    const plan = planReconcile({
-      desired: scan.desired,
-      invalid: scan.invalid.map((i) => i.name),
-      actual,
-      specHash: (w) => runtime.specHash(w),
-    });
-    logger.debug(`reconcile (${reason}): ${plan.length} action(s)`);
-    const done: ReconcileAction[] = [];
-    const nowMs = clock.now().getTime();
-    for (const action of plan) {
-      if (stopping) break;
-      const name = actionName(action);
-      const key = action.kind === 'remove' ? `${name}#${action.id}` : name;
-      if (action.kind === 'keep') {
-        logger.debug(describeAction(action));
-        await repairKept(scan.desired.find((d) => d.name === name));
-        done.push(action);
-        continue;
-      }
-      const failed = failures.get(key);
-      if (failed && failed.retryAt > nowMs) {
-        logger.debug(`${describeAction(action)}: waiting for its retry at ${new Date(failed.retryAt).toISOString()}`);
-        continue;
-      }
-      logger.info(describeAction(action), { instance: name });
-      try {
-        await execute(action, plan);
-        failures.delete(key);
-        done.push(action);
-      } catch (err) {
-        const attempts = (failed?.attempts ?? 0) + 1;
-        const delay = backoff(attempts, { baseMs: actionRetryBase, maxMs: ACTION_RETRY_MAX_MS, random: null });
-        failures.set(key, { attempts, retryAt: clock.now().getTime() + delay });
-        logger.error(`${action.kind} ${name} failed (attempt ${attempts}): ${describeError(err)}; retrying in ${Math.round(delay / 1000)} s`, { instance: name });
-        later(delay, () => void reconcileNow(`retry ${action.kind} ${name}`));
-      }
-    }
-    // Failures of actions no longer planned (config fixed or removed) are forgotten.
-    const planned = new Set(plan.map((a) => (a.kind === 'remove' ? `${a.name}#${a.id}` : actionName(a))));
-    for (const key of [...failures.keys()]) if (!planned.has(key)) failures.delete(key);
-
-    const after = await runtime.list().catch(() => actual);
-    last = { desired: scan.desired.map((d) => d.name), invalid: scan.invalid, actual: after };
-    await revive(after);
-    await writeStatus();
-    return done;
-  };
-
-  /** Other supervisors' ids already reported (refused or adopted), so each is said once, not every rescan. */
-  const reportedOthers = new Set<string>();
-  /** True when another live (or unknown) supervisor's workers are on this engine: see foreignSupervisors. */
-  const standsBack = async (actual: ActualWorker[]): Promise<boolean> => {
-    if (!opts.supervisorId || runtime.kind !== 'docker') return false;
-    const ids = otherSupervisors(actual, opts.supervisorId);
-    if (ids.length === 0) {
-      conflict = null;
-      return false;
-    }
-    const liveness = new Map<string, SupervisorLiveness>();
-    for (const id of ids) liveness.set(id, runtime.supervisorLiveness ? await runtime.supervisorLiveness(id).catch(() => 'unknown' as const) : 'unknown');
-    const verdict = foreignSupervisors(actual, opts.supervisorId, liveness, opts.takeOver ?? false);
-    const key = verdict.others.join(',');
-    if (verdict.refuse) {
-      conflict =
-        `another campus-sync supervisor (${verdict.others.join(', ')}) manages workers on this Docker engine: two supervisors would both run ` +
-        'every config (each sync twice) and remove each other\'s workers. Stop the other one, give each its own CAMPUS_SYNC_SCOPE, ' +
-        'use the swarm runtime for several hosts, or, if it is gone for good, start this one with --take-over';
-      if (!reportedOthers.has(`refuse:${key}`)) logger.error(`${conflict}; nothing is created or removed until then`);
-      reportedOthers.add(`refuse:${key}`);
-      return true;
-    }
-    conflict = null;
-    if (!reportedOthers.has(`adopt:${key}`)) {
-      logger.info(`adopting the workers of ${verdict.others.join(', ')} (${opts.takeOver ? '--take-over' : 'no longer running'})`);
-      reportedOthers.add(`adopt:${key}`);
-    }
-    return false;
-  };
-
-  const reconcileNow = (reason: string): Promise<ReconcileAction[]> => {
-    if (stopping) return Promise.resolve([]);
+/** Never two reconciles at once; asks during one collapse into a single follow-up that sees every change. */
+function singleFlight(state: State, logger: Logger, run: (reason: string) => Promise<ReconcileAction[]>) {
+  let inFlight: Promise<ReconcileAction[]> | null = null;
+  let queued: Promise<ReconcileAction[]> | null = null;
+  const now = (reason: string): Promise<ReconcileAction[]> => {
+    if (state.stopping) return Promise.resolve([]);
     if (!inFlight) {
-      inFlight = reconcile(reason)
+      inFlight = run(reason)
         .catch((err: unknown) => {
           logger.error(`reconcile (${reason}) failed: ${describeError(err)}`);
           return [] as ReconcileAction[];
@@ -352,112 +220,155 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
         });
       return inFlight;
     }
-    // Never two at once; asks during one collapse into a single follow-up that sees every change.
     queued ??= inFlight.then(() => {
       queued = null;
-      return reconcileNow(reason);
+      return now(reason);
     });
     return queued;
   };
-
-  /**
-   * Docker restarts a crashing worker itself (restart policy, with its own capped exponential backoff);
-   * the supervisor's part is to say so ONCE per episode, not once per crash. An episode ends when the
-   * worker has run a whole CRASH_EPISODE_RESET_MS without a new restart. The process runtime reports its
-   * own crash loops, since it is the one restarting.
-   */
-  const crashEpisodes = new Map<string, { baseline: number; lastCount: number; changedAt: number; reported: boolean }>();
-  const reportCrashLoops = async (actual: ActualWorker[]): Promise<void> => {
-    if (runtime.kind === 'process') return;
-    const now = clock.now().getTime();
-    for (const w of actual) {
-      const e = crashEpisodes.get(w.name) ?? { baseline: w.restartCount, lastCount: w.restartCount, changedAt: now, reported: false };
-      crashEpisodes.set(w.name, e);
-      if (w.restartCount < e.lastCount) {
-        // A new container (recreated, or removed and created again) starts counting from zero.
-        e.baseline = w.restartCount;
-        e.reported = false;
-      }
-      if (w.restartCount !== e.lastCount) {
-        e.lastCount = w.restartCount;
-        e.changedAt = now;
-      } else if (now - e.changedAt >= CRASH_EPISODE_RESET_MS && w.state === 'running') {
-        e.baseline = w.restartCount;
-        e.reported = false;
-      }
-      if (!e.reported && w.restartCount - e.baseline >= CRASH_LOOP_RESTARTS) {
-        e.reported = true;
-        const line = `${w.name} is crash-looping: restarted ${w.restartCount - e.baseline} times (last exit code ${w.exitCode ?? '?'}); the ${runtime.kind} runtime keeps restarting it with a growing delay`;
-        logger.error(line, { instance: w.name });
-        if (isValidInstanceName(w.name)) {
-          await appendInstanceError(w.name, 'run', line);
-        }
-      }
-    }
-    for (const name of crashEpisodes.keys()) if (!actual.some((w) => w.name === name)) crashEpisodes.delete(name);
-  };
-
-  const beat = async (): Promise<void> => {
-    if (!runtimeDown) {
-      try {
-        last = { ...last, actual: await runtime.list() };
-        await reportCrashLoops(last.actual);
-        await revive(last.actual);
-      } catch {
-        // Kept as last seen; the next reconcile notices the runtime is gone.
-      }
-    }
-    await writeStatus();
-  };
-
-  return {
-    async start() {
-      stopping = false;
-      // Watching starts first, so a change during the first reconcile queues another instead of being lost.
-      watcher = watchConfigDir(opts.configDir, {
-        debounceMs: opts.debounceMs ?? DEFAULT_DEBOUNCE_MS,
-        rescanMs: opts.rescanMs ?? DEFAULT_RESCAN_MS,
-        onChange: () => void reconcileNow('config change'),
-        logger,
-      });
-      heartbeat = setInterval(() => void beat(), heartbeatMs);
-      await reconcileNow('start');
-    },
-    reconcileNow,
-    async stop(stopOpts = {}) {
-      stopping = true;
-      watcher?.close();
-      watcher = null;
-      if (heartbeat) clearInterval(heartbeat);
-      heartbeat = null;
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-      runtimeRetry = null;
-      // Let the reconcile in flight finish its current action: a half-made worker is worse than a late stop.
+  return Object.assign(now, {
+    settled: async (): Promise<void> => {
       await inFlight;
       await queued;
-      if (stopOpts.removeWorkers) {
-        const workers = await runtime.list().catch((err: unknown) => {
-          logger.error(`cannot list the workers to remove them: ${describeError(err)}`);
-          return [] as ActualWorker[];
-        });
-        for (const name of [...new Set(workers.map((w) => w.name))]) {
-          logger.info(`remove ${name}: supervisor stopping`, { instance: name });
-          await runtime.remove(name).catch((err: unknown) => logger.error(`remove ${name} failed: ${describeError(err)}`, { instance: name }));
-        }
-      }
-      await statusWrites;
-      await runtime.close();
-      // No supervisor any more: `status` falls back to what the runtime shows, and the HEALTHCHECK fails.
-      await rm(statusFilePath(opts.dataDir), { force: true });
     },
-    status: () => current,
-  };
+  });
 }
 
-/** Root only: chown `file` to the owner of its directory when they differ (nothing to do, or allowed, otherwise). */
-async function giveToDirOwner(file: string): Promise<void> {
-  if (process.getuid?.() !== 0) return;
-  const [dir, own] = await Promise.all([stat(join(file, '..')), stat(file)]);
-  if (dir.uid !== own.uid || dir.gid !== own.gid) await chown(file, dir.uid, dir.gid);
+/** Lists the workers; on failure, says the runtime is down (once) and schedules a retry with backoff. */
+async function listOrRetry(p: Parts): Promise<ActualWorker[] | null> {
+  const { runtime, logger, state } = p;
+  try {
+    if (!(await runtime.ping())) throw new Error(`the ${runtime.kind} runtime does not answer its ping`);
+    const actual = await runtime.list();
+    if (state.runtimeDown) {
+      logger.info(`${runtime.kind} runtime reachable again (down since ${state.runtimeDown.since})`);
+      state.runtimeDown = null;
+      p.clock.clearTimeout(state.runtimeRetry ?? undefined);
+      state.runtimeRetry = null;
+    }
+    return actual;
+  } catch (err) {
+    const error = describeError(err);
+    if (!state.runtimeDown) {
+      state.runtimeDown = { since: p.clock.now().toISOString(), attempts: 0, error };
+      logger.error(`${runtime.kind} runtime unreachable: ${error}; retrying with backoff (workers are left as they are)`);
+    }
+    state.runtimeDown.attempts++;
+    state.runtimeDown.error = error;
+    const delay = backoff(state.runtimeDown.attempts, { baseMs: p.opts.runtimeRetryBaseMs ?? RUNTIME_RETRY_BASE_MS, maxMs: RUNTIME_RETRY_MAX_MS, random: null });
+    p.clock.clearTimeout(state.runtimeRetry ?? undefined);
+    state.runtimeRetry = p.later(delay, () => {
+      state.runtimeRetry = null;
+      void p.reconcileNow('runtime retry');
+    });
+    return null;
+  }
+}
+
+async function reconcile(p: Parts, reason: string): Promise<ReconcileAction[]> {
+  const { runtime, state } = p;
+  if (state.stopping) return [];
+  // The configs are read first: their problems are reported, and shown, even while the runtime is down.
+  const scan = await scanConfigs(p.opts.configDir, p.opts.env);
+  await p.reportInvalid(scan.invalid);
+  state.last = { ...state.last, desired: scan.desired.map((d) => d.name), invalid: scan.invalid };
+  const actual = await listOrRetry(p);
+  if (!actual) {
+    await p.writeStatus();
+    return [];
+  }
+  state.conflict = await p.conflicts.check(actual);
+  if (state.conflict) {
+    state.last = { ...state.last, actual };
+    await p.writeStatus();
+    return [];
+  }
+  const plan = planReconcile({ desired: scan.desired, invalid: scan.invalid.map((i) => i.name), actual, specHash: (w) => runtime.specHash(w) });
+  p.logger.debug(`reconcile (${reason}): ${plan.length} action(s)`);
+  const done = await applyPlan(p, plan, scan);
+  p.retries.keepOnly(plan);
+  const after = await runtime.list().catch(() => actual);
+  state.last = { desired: scan.desired.map((d) => d.name), invalid: scan.invalid, actual: after };
+  await p.revive(after);
+  await p.writeStatus();
+  return done;
+}
+
+/** Carries out a plan (instances side by side, see run-plan.ts); returns the actions done, in plan order. */
+async function applyPlan(p: Parts, plan: ReconcileAction[], scan: ScanResult): Promise<ReconcileAction[]> {
+  const { logger } = p;
+  const done = new Set<ReconcileAction>();
+  const nowMs = p.clock.now().getTime();
+  await runByInstance(plan, p.opts.actionConcurrency ?? ACTION_CONCURRENCY, async (action) => {
+    if (p.state.stopping) return;
+    const name = actionName(action);
+    if (action.kind === 'keep') {
+      logger.debug(describeAction(action));
+      await repairKept(p, scan.desired.find((d) => d.name === name));
+      done.add(action);
+      return;
+    }
+    const waiting = p.retries.waitingUntil(action, nowMs);
+    if (waiting !== undefined) {
+      logger.debug(`${describeAction(action)}: waiting for its retry at ${new Date(waiting).toISOString()}`);
+      return;
+    }
+    logger.info(describeAction(action), { instance: name });
+    try {
+      await executeAction(p.runtime, action, plan);
+      p.retries.succeeded(action);
+      done.add(action);
+    } catch (err) {
+      const { attempts, delayMs } = p.retries.failed(action, p.clock.now().getTime());
+      logger.error(`${action.kind} ${name} failed (attempt ${attempts}): ${describeError(err)}; retrying in ${Math.round(delayMs / 1000)} s`, { instance: name });
+      p.later(delayMs, () => void p.reconcileNow(`retry ${action.kind} ${name}`));
+    }
+  });
+  return plan.filter((a) => done.has(a));
+}
+
+/** What a kept worker reads from this host, checked (docker: its resolved config); a repair is said in the log and errors.log. */
+async function repairKept(p: Parts, w: DesiredWorker | undefined): Promise<void> {
+  if (!w || !p.runtime.repairFiles) return;
+  try {
+    const said = await p.runtime.repairFiles(w);
+    if (!said) return;
+    p.logger.warn(said, { instance: w.name });
+    await p.appendError(w.name, 'config', said);
+  } catch (err) {
+    p.logger.error(`cannot check the files of ${w.name}: ${describeError(err)}`, { instance: w.name });
+  }
+}
+
+/** The heartbeat: the workers listed again, crash loops said once per episode, dead workers revived, the status rewritten. */
+async function beat(p: Parts, episodes: CrashEpisodes): Promise<void> {
+  const { runtime, state } = p;
+  if (!state.runtimeDown) {
+    try {
+      state.last = { ...state.last, actual: await runtime.list() };
+      // A runtime that restarts and reports its own crash loops (process) is not second-guessed here.
+      if (runtime.capabilities.countsRestarts) {
+        for (const r of episodes.observe(state.last.actual, p.clock.now().getTime())) {
+          const line = `${r.name} is crash-looping: restarted ${r.restarts} times (last exit code ${r.exitCode ?? '?'}); the ${runtime.kind} runtime keeps restarting it with a growing delay`;
+          p.logger.error(line, { instance: r.name });
+          await p.appendError(r.name, 'run', line);
+        }
+      }
+      await p.revive(state.last.actual);
+    } catch {
+      // Kept as last seen; the next reconcile notices the runtime is gone.
+    }
+  }
+  await p.writeStatus();
+}
+
+async function removeAll(runtime: Runtime, logger: Logger): Promise<void> {
+  const workers = await runtime.list().catch((err: unknown) => {
+    logger.error(`cannot list the workers to remove them: ${describeError(err)}`);
+    return [] as ActualWorker[];
+  });
+  for (const name of [...new Set(workers.map((w) => w.name))]) {
+    logger.info(`remove ${name}: supervisor stopping`, { instance: name });
+    await runtime.remove(byName(name)).catch((err: unknown) => logger.error(`remove ${name} failed: ${describeError(err)}`, { instance: name }));
+  }
 }

@@ -15,8 +15,9 @@ import Docker from 'dockerode';
 import { ConfigError, RemoteError, describeError, type Logger } from '../lib/index.js';
 import { createLogDemuxer, DEFAULT_WORKER_UID, describeEndpoint, ENGINE_CALL_TIMEOUT_MS, engineLogLines, parseUser, prepareWorkerDataDir, statusOf, toTypedError } from './docker-runtime.js';
 import { LABEL_CONFIG, LABEL_CONFIG_HASH, LABEL_MANAGED, LABEL_SCOPE, LABEL_SUPERVISOR, type ActualWorker, type DesiredWorker, type LogOptions, type Runtime, type WorkerRunState } from './interface.js';
-import { buildSwarmServiceSpec, configTargetOf, planDelivery, type PlannedObject, type SwarmObjectKind, type SwarmServiceSpec, type SwarmWorkerSpec } from './swarm-spec.js';
-import { buildWorkerSpec, containerName, CONTAINER_PREFIX, createTemplateReloader } from './template.js';
+import { buildSwarmServiceSpec, configTargetOf, planDelivery, type PlannedObject, type SwarmServiceSpec, type SwarmWorkerSpec } from './swarm-spec.js';
+import { createSwarmObjects, withIds } from './swarm-objects.js';
+import { buildWorkerSpec, containerName, CONTAINER_PREFIX, createTemplateReloader, type WorkerTemplate } from './template.js';
 
 export interface SwarmRuntimeOptions {
   /** Default: from DOCKER_HOST, else /var/run/docker.sock. Must be a swarm MANAGER. */
@@ -58,12 +59,6 @@ interface SwarmTask {
   Status?: { Timestamp?: string; State?: string; Err?: string; ContainerStatus?: { ExitCode?: number } };
 }
 
-interface SwarmObjectInfo {
-  kind: SwarmObjectKind;
-  id: string;
-  name: string;
-  labels: Record<string, string>;
-}
 
 /** One worker, ready to be sent: the spec, the objects it mounts (with their bytes), who runs it. */
 interface Prepared {
@@ -84,10 +79,6 @@ export function createSwarmRuntime(opts: SwarmRuntimeOptions): Runtime {
   let lastPingProblem: string | undefined;
   const nodeNames = new Map<string, string>();
   const warned = new Set<string>();
-  /** Configs whose unreferenced objects could not all be removed yet; also a first sweep for leftovers. */
-  const gcPending = new Set<string>();
-  let sweptOnce = false;
-  let sweeping: Promise<void> | null = null;
 
   // --- one operation per instance at a time (create/update/remove/garbage collection of its objects).
   const locks = new Map<string, Promise<unknown>>();
@@ -105,55 +96,8 @@ export function createSwarmRuntime(opts: SwarmRuntimeOptions): Runtime {
   // --- template: read again on every render so edits roll out; a broken edit keeps the last good one.
   const currentTemplate = createTemplateReloader(opts.templatePath, log);
 
-  /** Everything a worker needs, read synchronously (specHash is synchronous). Messages never hold a secret. */
-  const prepare = (w: DesiredWorker): Prepared => {
-    const where = `config ${w.name}`;
-    const built = buildWorkerSpec({
-      template: currentTemplate(),
-      name: w.name,
-      configSha: w.configSha,
-      image: opts.image,
-      // Only to find (and drop) the template's bind of the config file: the Swarm config takes its place.
-      configFileHost: w.configFile,
-      dataDirHost: join(opts.hostDataDir, w.name),
-      vars: opts.vars,
-    });
-    const ids = parseUser(built.service.user) ?? { uid: DEFAULT_WORKER_UID, gid: DEFAULT_WORKER_UID };
-    let configText: Buffer;
-    try {
-      configText = readFileSync(w.configFile);
-    } catch (err) {
-      throw new ConfigError(`${where}: cannot read ${w.configFile} (${(err as NodeJS.ErrnoException).code ?? describeError(err)})`);
-    }
-    const envValues = (w.envVars ?? []).flatMap((name) => (env[name] === undefined ? [] : [{ name, value: env[name]! }]));
-    const secretFiles = (w.secretFiles ?? []).map((path) => {
-      const file = isAbsolute(path) ? path : resolve(opts.configDir, path);
-      try {
-        return { path, data: readFileSync(file) };
-      } catch (err) {
-        throw new ConfigError(`${where}: cannot read the secret file ${path} (${(err as NodeJS.ErrnoException).code ?? describeError(err)})`);
-      }
-    });
-    const delivery = planDelivery({
-      name: w.name,
-      configText,
-      inlineSecrets: w.inlineSecrets ?? false,
-      configTarget: configTargetOf(built.service, w.configFile, w.name),
-      envValues,
-      secretFiles,
-      ...ids,
-    });
-    const worker = buildSwarmServiceSpec({
-      service: built.service,
-      name: w.name,
-      objects: delivery.objects,
-      ...(delivery.secretsDir ? { secretsDir: delivery.secretsDir } : {}),
-      ...(opts.supervisorId ? { supervisorId: opts.supervisorId } : {}),
-      ...(scope ? { scope } : {}),
-      ...(apiVersion ? { apiVersion } : {}),
-    });
-    return { worker, objects: delivery.objects, user: built.service.user };
-  };
+  const prepare = (w: DesiredWorker): Prepared => prepareSwarmWorker(opts, { env, scope, apiVersion, template: currentTemplate() }, w);
+
 
   /** Runs one engine call with a deadline, turning its failures into our typed errors. */
   async function call<T>(what: string, fn: (signal: AbortSignal) => Promise<T>, timeoutMs = ENGINE_CALL_TIMEOUT_MS): Promise<T> {
@@ -189,6 +133,8 @@ export function createSwarmRuntime(opts: SwarmRuntimeOptions): Runtime {
     return svc;
   };
 
+  const objects = createSwarmObjects({ docker, call, inScope, scopeFilter, scope, supervisorId: opts.supervisorId, log, inspectServiceOrNull, withLock });
+
   const mustExist = async (name: string): Promise<Docker.Service> => {
     const svc = await managedServiceOrNull(name);
     if (!svc) throw new RemoteError(`no worker service ${containerName(name)} (is "${name}" a config? \`campus-sync list\`)`, { status: 404 });
@@ -215,116 +161,6 @@ export function createSwarmRuntime(opts: SwarmRuntimeOptions): Runtime {
         if (attempt >= 2 || !/out of sequence/i.test(describeError(err))) throw err;
       }
     }
-  };
-
-  const listObjects = async (filters: { label: string[] }): Promise<SwarmObjectInfo[]> => {
-    const [configs, secrets] = await Promise.all([
-      call('listing Swarm configs', (abortSignal) => docker.listConfigs({ filters, abortSignal })),
-      call('listing Swarm secrets', (abortSignal) => docker.listSecrets({ filters, abortSignal })),
-    ]);
-    const toInfo = (kind: SwarmObjectKind, o: { ID: string; Spec?: { Name?: string; Labels?: Record<string, string> } }): SwarmObjectInfo => ({
-      kind,
-      id: o.ID,
-      name: o.Spec?.Name ?? '',
-      labels: o.Spec?.Labels ?? {},
-    });
-    return [...configs.map((c) => toInfo('config', c)), ...(secrets as { ID: string; Spec?: { Name?: string; Labels?: Record<string, string> } }[]).map((s) => toInfo('secret', s))].filter((o) =>
-      inScope(o.labels),
-    );
-  };
-
-  /** Creates the objects that do not exist yet (a name is a content: an existing one is the same); returns their ids by kind+name. */
-  const ensureObjects = async (name: string, objects: PlannedObject[]): Promise<Map<string, string>> => {
-    const labels: Record<string, string> = { [LABEL_MANAGED]: 'true', [LABEL_CONFIG]: name };
-    if (scope) labels[LABEL_SCOPE] = scope;
-    if (opts.supervisorId) labels[LABEL_SUPERVISOR] = opts.supervisorId;
-    const ids = new Map<string, string>();
-    for (const o of objects) {
-      const key = `${o.kind}:${o.name}`;
-      if (ids.has(key)) continue;
-      const body = { Name: o.name, Labels: labels, Data: o.data.toString('base64') };
-      try {
-        const created = (await call(`creating Swarm ${o.kind} ${o.name}`, (abortSignal) =>
-          o.kind === 'config' ? docker.createConfig({ ...body, abortSignal }) : docker.createSecret({ ...body, abortSignal }),
-        )) as { id?: string; ID?: string };
-        ids.set(key, created.id ?? created.ID ?? '');
-      } catch (err) {
-        if (statusOf(err) !== 409) throw err;
-        const found = await call(`looking up Swarm ${o.kind} ${o.name}`, (abortSignal): Promise<unknown> =>
-          o.kind === 'config' ? docker.listConfigs({ filters: { name: [o.name] }, abortSignal }) : docker.listSecrets({ filters: { name: [o.name] }, abortSignal }),
-        );
-        const same = (found as { ID: string; Spec?: { Name?: string; Labels?: Record<string, string> } }[]).find((f) => f.Spec?.Name === o.name);
-        if (!same) throw err;
-        if (same.Spec?.Labels?.[LABEL_MANAGED] !== 'true') {
-          throw new RemoteError(`a Swarm ${o.kind} named ${o.name} exists that campus-sync did not create: left alone (remove it)`, { status: 409 });
-        }
-        ids.set(key, same.ID);
-      }
-      if (!ids.get(key)) throw new RemoteError(`the engine gave no id for the Swarm ${o.kind} ${o.name}`);
-    }
-    return ids;
-  };
-
-  const withIds = (spec: SwarmServiceSpec, ids: Map<string, string>): SwarmServiceSpec => {
-    const c = spec.TaskTemplate.ContainerSpec;
-    return {
-      ...spec,
-      TaskTemplate: {
-        ...spec.TaskTemplate,
-        ContainerSpec: {
-          ...c,
-          Configs: c.Configs.map((r) => ({ ...r, ConfigID: ids.get(`config:${r.ConfigName}`)! })),
-          Secrets: c.Secrets.map((r) => ({ ...r, SecretID: ids.get(`secret:${r.SecretName}`)! })),
-        },
-      },
-    };
-  };
-
-  /** The object names a live service spec mounts. */
-  const referencedBy = (spec: Docker.ServiceSpec | undefined): Set<string> => {
-    const c = (spec?.TaskTemplate as { ContainerSpec?: { Configs?: { ConfigName?: string }[]; Secrets?: { SecretName?: string }[] } } | undefined)?.ContainerSpec;
-    return new Set([...(c?.Configs ?? []).map((r) => `config:${r.ConfigName}`), ...(c?.Secrets ?? []).map((r) => `secret:${r.SecretName}`)]);
-  };
-
-  /**
-   * Removes the objects of `name` its service no longer mounts (all of them once it is gone). Removal
-   * can fail while Swarm still counts them in use: those are tried again on a later list().
-   * Call under the instance's lock.
-   */
-  const collectGarbage = async (name: string, objects?: SwarmObjectInfo[]): Promise<void> => {
-    const mine = (objects ?? (await listObjects({ label: [...scopeFilter(), `${LABEL_CONFIG}=${name}`] }))).filter((o) => o.labels[LABEL_CONFIG] === name);
-    const svc = await inspectServiceOrNull(containerName(name));
-    const keep = svc && svc.Spec?.Labels?.[LABEL_MANAGED] === 'true' && inScope(svc.Spec.Labels) ? referencedBy(svc.Spec) : new Set<string>();
-    let left = 0;
-    for (const o of mine) {
-      if (keep.has(`${o.kind}:${o.name}`)) continue;
-      try {
-        await call(`removing Swarm ${o.kind} ${o.name}`, (abortSignal) => (o.kind === 'config' ? docker.getConfig(o.id) : docker.getSecret(o.id)).remove({ abortSignal }));
-        log.debug(`removed the Swarm ${o.kind} ${o.name}: no longer used`, { instance: name });
-      } catch (err) {
-        if (statusOf(err) === 404) continue;
-        left++;
-        log.debug(`cannot remove the Swarm ${o.kind} ${o.name} yet (${describeError(err)}); trying again later`, { instance: name });
-      }
-    }
-    if (left) gcPending.add(name);
-    else gcPending.delete(name);
-  };
-
-  /** In the background of list(): a first sweep of leftovers (objects of configs removed while no supervisor ran), then retries. */
-  const sweep = (): void => {
-    if (sweeping || (sweptOnce && gcPending.size === 0)) return;
-    const all = !sweptOnce;
-    sweeping = (async () => {
-      const objects = await listObjects({ label: scopeFilter() });
-      const names = all ? new Set(objects.map((o) => o.labels[LABEL_CONFIG]).filter((n): n is string => !!n)) : new Set(gcPending);
-      for (const name of names) await withLock(name, () => collectGarbage(name, objects));
-      sweptOnce = true;
-    })()
-      .catch((err: unknown) => log.debug(`Swarm objects garbage collection: ${describeError(err)}`))
-      .finally(() => {
-        sweeping = null;
-      });
   };
 
   /** Once per distinct text: what the template asks that Swarm cannot do, and a config that is itself a secret. */
@@ -364,7 +200,7 @@ export function createSwarmRuntime(opts: SwarmRuntimeOptions): Runtime {
     const p = prepare(w);
     warnings(w, p);
     await prepareWorkerDataDir(opts.localDataDir, w.name, p.user, log);
-    const ids = await ensureObjects(w.name, p.objects);
+    const ids = await objects.ensure(w.name, p.objects);
     return { p, spec: withIds(p.worker.spec, ids) };
   };
 
@@ -379,7 +215,7 @@ export function createSwarmRuntime(opts: SwarmRuntimeOptions): Runtime {
     } catch (err) {
       if (statusOf(err) !== 409) {
         // Its objects exist now: if the config goes away before a retry succeeds, a later list() removes them.
-        gcPending.add(w.name);
+        objects.markPending(w.name);
         throw err;
       }
     }
@@ -393,11 +229,12 @@ export function createSwarmRuntime(opts: SwarmRuntimeOptions): Runtime {
     }
     wlog.info(`updating ${name}: its spec changed`, { from: existing.Spec?.Labels?.[LABEL_CONFIG_HASH] ?? null, to: p.worker.hash });
     await updateService(existing, spec, `updating service ${name}`);
-    await collectGarbage(w.name);
+    await objects.collectGarbage(w.name);
   };
 
   const runtime: Runtime = {
     kind: 'swarm',
+    capabilities: { sharedWorkers: true, countsRestarts: true, needsRevival: false, sharedEngine: false },
 
     async ping() {
       try {
@@ -441,7 +278,7 @@ export function createSwarmRuntime(opts: SwarmRuntimeOptions): Runtime {
           return w;
         }),
       );
-      sweep();
+      objects.sweep();
       return workers;
     },
 
@@ -468,21 +305,20 @@ export function createSwarmRuntime(opts: SwarmRuntimeOptions): Runtime {
         const name = containerName(w.name);
         await updateService(existing, spec, `updating service ${name}`);
         log.info(`updated service ${name}: Swarm replaces its task`, { instance: w.name, from: existing.Spec?.Labels?.[LABEL_CONFIG_HASH]?.slice(0, 12) ?? null, to: p.worker.hash.slice(0, 12) });
-        await collectGarbage(w.name);
+        await objects.collectGarbage(w.name);
       });
     },
 
-    async remove(nameOrId) {
-      let svc = await inspectServiceOrNull(containerName(nameOrId));
-      // The supervisor may address a worker by the id list() gave.
-      if (!svc && SERVICE_ID.test(nameOrId)) svc = await inspectServiceOrNull(nameOrId);
+    async remove(target) {
+      // By id: the supervisor removes a duplicate by the id list() gave.
+      const svc = await inspectServiceOrNull(target.by === 'name' ? containerName(target.name) : target.id);
       if (!svc) {
         // No service, maybe objects left over: they go too.
-        if (!SERVICE_ID.test(nameOrId)) await withLock(nameOrId, () => collectGarbage(nameOrId));
+        if (target.by === 'name') await withLock(target.name, () => objects.collectGarbage(target.name));
         return;
       }
       const labels = svc.Spec?.Labels ?? {};
-      if (labels[LABEL_MANAGED] !== 'true') throw notOurs(nameOrId);
+      if (labels[LABEL_MANAGED] !== 'true') throw notOurs(target.by === 'name' ? target.name : (svc.Spec?.Name ?? target.id).replace(CONTAINER_PREFIX, ''));
       if (!inScope(labels)) throw new RemoteError(`service ${svc.Spec?.Name} belongs to another campus-sync scope: left alone`, { status: 409 });
       const name = labels[LABEL_CONFIG] ?? (svc.Spec?.Name ?? '').replace(CONTAINER_PREFIX, '');
       await withLock(name, async () => {
@@ -492,7 +328,7 @@ export function createSwarmRuntime(opts: SwarmRuntimeOptions): Runtime {
           if (statusOf(err) !== 404) throw err;
         }
         log.info(`removed service ${svc.Spec?.Name}`, { instance: name });
-        await collectGarbage(name);
+        await objects.collectGarbage(name);
       });
     },
 
@@ -521,7 +357,7 @@ export function createSwarmRuntime(opts: SwarmRuntimeOptions): Runtime {
     async close() {
       for (const c of activeLogs) c.abort();
       activeLogs.clear();
-      await sweeping;
+      await objects.settled();
     },
   };
 
@@ -545,10 +381,60 @@ export function createSwarmRuntime(opts: SwarmRuntimeOptions): Runtime {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Services and tasks → what the supervisor reads
+// One worker, ready to be sent
 
-/** A Swarm service id: 25 lowercase alphanumerics. */
-const SERVICE_ID = /^[a-z0-9]{25}$/;
+/** Everything a worker needs, read synchronously (specHash is synchronous). Messages never hold a secret. */
+export function prepareSwarmWorker(opts: SwarmRuntimeOptions, at: { env: NodeJS.ProcessEnv; scope: string | undefined; apiVersion: string | undefined; template: WorkerTemplate }, w: DesiredWorker): Prepared {
+  const where = `config ${w.name}`;
+  const built = buildWorkerSpec({
+    template: at.template,
+    name: w.name,
+    configSha: w.configSha,
+    image: opts.image,
+    // Only to find (and drop) the template's bind of the config file: the Swarm config takes its place.
+    configFileHost: w.configFile,
+    dataDirHost: join(opts.hostDataDir, w.name),
+    vars: opts.vars,
+  });
+  const ids = parseUser(built.service.user) ?? { uid: DEFAULT_WORKER_UID, gid: DEFAULT_WORKER_UID };
+  let configText: Buffer;
+  try {
+    configText = readFileSync(w.configFile);
+  } catch (err) {
+    throw new ConfigError(`${where}: cannot read ${w.configFile} (${(err as NodeJS.ErrnoException).code ?? describeError(err)})`);
+  }
+  const envValues = (w.envVars ?? []).flatMap((name) => (at.env[name] === undefined ? [] : [{ name, value: at.env[name]! }]));
+  const secretFiles = (w.secretFiles ?? []).map((path) => {
+    const file = isAbsolute(path) ? path : resolve(opts.configDir, path);
+    try {
+      return { path, data: readFileSync(file) };
+    } catch (err) {
+      throw new ConfigError(`${where}: cannot read the secret file ${path} (${(err as NodeJS.ErrnoException).code ?? describeError(err)})`);
+    }
+  });
+  const delivery = planDelivery({
+    name: w.name,
+    configText,
+    inlineSecrets: w.inlineSecrets ?? false,
+    configTarget: configTargetOf(built.service, w.configFile, w.name),
+    envValues,
+    secretFiles,
+    ...ids,
+  });
+  const worker = buildSwarmServiceSpec({
+    service: built.service,
+    name: w.name,
+    objects: delivery.objects,
+    ...(delivery.secretsDir ? { secretsDir: delivery.secretsDir } : {}),
+    ...(opts.supervisorId ? { supervisorId: opts.supervisorId } : {}),
+    ...(at.scope ? { scope: at.scope } : {}),
+    ...(at.apiVersion ? { apiVersion: at.apiVersion } : {}),
+  });
+  return { worker, objects: delivery.objects, user: built.service.user };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Services and tasks → what the supervisor reads
 
 /** The newest task: by creation time, then by store version (a task created in the same instant). */
 export function newestTask<T extends SwarmTask>(tasks: readonly T[]): T | undefined {

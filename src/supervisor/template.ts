@@ -4,6 +4,24 @@
  * options (for the docker runtime), with a hash of the rendered spec so a changed spec is recreated.
  * Pure apart from reading the file.
  */
+/*
+ * DECISION (issue 19 step 4): the Compose-template → Engine → Swarm translation stays OURS, narrowed to a
+ * typed worker spec (the `ComposeService` below: the keys users tune — image, user, environment, volumes and
+ * tmpfs, mem_limit/cpus/pids_limit, read_only, cap_drop, security_opt, healthcheck, restart/deploy,
+ * network_mode, logging, labels), from which the docker runtime (`toCreateOptions`) and the swarm runtime
+ * (swarm-spec.ts) each write their Engine API body. We do NOT hand generated files to `docker compose up` /
+ * `docker stack deploy`, because:
+ * - the supervisor's contract is per worker, level-based and label-driven (adopt a worker with the right
+ *   hash, remove a duplicate by id, stand back from another supervisor, revive a killed worker, repair its
+ *   files, roll Swarm configs/secrets whose names carry their content's sha): Compose and `stack deploy`
+ *   act on a whole project, re-plan every service on each call and know none of these rules;
+ * - it would put the docker CLI and the compose plugin (tens of MB) in the supervisor image and a process
+ *   spawn on every reconcile, on a Raspberry Pi where every MB counts (issue 20);
+ * - `generate-compose` / `generate-stack` (compose-static.ts, stack-static.ts) already give those files to
+ *   whoever prefers Compose or `stack deploy`, from the same typed spec.
+ * The compose.template.yml grammar users rely on is the input and stays as it is; keys outside the typed
+ * spec are refused with a message naming the key (the schema is strict).
+ */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';

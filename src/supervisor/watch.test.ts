@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../lib/index.js';
+import { fakeClock } from '../lib/fake-clock.test-helper.js';
 import { watchConfigDir, type ConfigWatch } from './watch.js';
 
 const DEBOUNCE = 80;
@@ -52,10 +53,15 @@ describe('watchConfigDir', () => {
 
   it('rescans periodically even without events', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cs-watch-'));
-    const w = await start(dir, { rescanMs: 100 });
-    await sleep(370);
-    expect(w.calls()).toBeGreaterThanOrEqual(3);
-    expect(w.calls()).toBeLessThanOrEqual(4);
+    const clock = fakeClock();
+    let calls = 0;
+    watch = watchConfigDir(dir, { debounceMs: DEBOUNCE, rescanMs: 100, onChange: () => calls++, logger: silentLogger, clock });
+    clock.advance(99);
+    expect(calls).toBe(0);
+    clock.advance(271);
+    expect(calls).toBe(3);
+    clock.advance(30);
+    expect(calls).toBe(4);
   });
 
   it('survives the directory not existing yet, and its removal', async () => {
@@ -87,10 +93,13 @@ describe('watchConfigDir', () => {
 
   it('stops calling back after close', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cs-watch-'));
-    const w = await start(dir, { rescanMs: 200 });
-    watch!.close();
+    const clock = fakeClock();
+    let calls = 0;
+    watch = watchConfigDir(dir, { debounceMs: DEBOUNCE, rescanMs: 200, onChange: () => calls++, logger: silentLogger, clock });
+    watch.close();
     await writeFile(join(dir, 'alice.yml'), 'a: 1\n');
-    await settle();
-    expect(w.calls()).toBe(0);
+    clock.advance(10_000);
+    expect(calls).toBe(0);
+    expect(clock.pendingTimers()).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 import { existsSync, watch, type FSWatcher } from 'node:fs';
-import { describeError, type Logger } from '../lib/index.js';
+import { describeError, systemClock, type Clock, type Logger, type TimerHandle } from '../lib/index.js';
 
 /** Editors save in bursts (temp file, rename, chmod): 300 ms gathers one save into one reconcile. */
 export const DEFAULT_DEBOUNCE_MS = 300;
@@ -14,6 +14,8 @@ export interface WatchOptions {
   onChange: () => void;
   logger: Logger;
   retryMs?: number;
+  /** Debounce, retry and rescan timers (tests move it; file events stay real). */
+  clock?: Clock;
 }
 
 export interface ConfigWatch {
@@ -30,10 +32,11 @@ export function watchConfigDir(dir: string, opts: WatchOptions): ConfigWatch {
   const rescanMs = opts.rescanMs ?? DEFAULT_RESCAN_MS;
   const retryMs = opts.retryMs ?? WATCH_RETRY_MS;
   const { logger } = opts;
+  const clock = opts.clock ?? systemClock;
   let closed = false;
   let watcher: FSWatcher | null = null;
-  let debounce: NodeJS.Timeout | null = null;
-  let retry: NodeJS.Timeout | null = null;
+  let debounce: TimerHandle | null = null;
+  let retry: TimerHandle | null = null;
   let missingLogged = false;
 
   const fire = (): void => {
@@ -46,8 +49,8 @@ export function watchConfigDir(dir: string, opts: WatchOptions): ConfigWatch {
   };
   const changed = (): void => {
     if (closed) return;
-    if (debounce) clearTimeout(debounce);
-    debounce = setTimeout(() => {
+    if (debounce) clock.clearTimeout(debounce);
+    debounce = clock.setTimeout(() => {
       debounce = null;
       fire();
     }, debounceMs);
@@ -67,7 +70,7 @@ export function watchConfigDir(dir: string, opts: WatchOptions): ConfigWatch {
         logger.warn(`cannot watch ${dir} (${(err as NodeJS.ErrnoException).code ?? describeError(err)}); looking again every ${retryMs / 1000} s`);
         missingLogged = true;
       }
-      retry = setTimeout(startWatching, retryMs);
+      retry = clock.setTimeout(startWatching, retryMs);
       return;
     }
     if (missingLogged) {
@@ -87,20 +90,20 @@ export function watchConfigDir(dir: string, opts: WatchOptions): ConfigWatch {
     logger.warn(`watching ${dir} stopped: ${describeError(err)}`);
     missingLogged = true;
     changed();
-    retry = setTimeout(startWatching, retryMs);
+    retry = clock.setTimeout(startWatching, retryMs);
   };
 
   startWatching();
-  const rescan = setInterval(fire, rescanMs);
+  const rescan = clock.setInterval(fire, rescanMs);
 
   return {
     close() {
       closed = true;
       watcher?.close();
       watcher = null;
-      if (debounce) clearTimeout(debounce);
-      if (retry) clearTimeout(retry);
-      clearInterval(rescan);
+      if (debounce) clock.clearTimeout(debounce);
+      if (retry) clock.clearTimeout(retry);
+      clock.clearInterval(rescan);
     },
   };
 }
