@@ -52,9 +52,24 @@ interface Measured {
   syncPeakMb: number;
   idleMb: number;
   runMs: number;
+  /** CPU seconds (user + system) the worker used until its first run was recorded: less load-sensitive than wall time. */
+  cpuS: number;
   exit: number | null;
   /** Why the first run did not succeed (a heap too small dies here: "JavaScript heap out of memory"). */
   failed?: string;
+}
+
+/** Linux's clock ticks per second for /proc/<pid>/stat (USER_HZ, 100 on every architecture Node runs on). */
+const USER_HZ = 100;
+
+function cpuSeconds(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces, hence the last ')'): utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').pop()!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
+  } catch {
+    return NaN;
+  }
 }
 
 function anonMb(pid: number): number {
@@ -86,6 +101,7 @@ async function measureWorker(flags: string, configs: string, data: string): Prom
     await sleep(SAMPLE_MS);
   }
   const runMs = performance.now() - t0;
+  const cpuS = cpuSeconds(pid);
   let idleMb = NaN;
   const idleEnd = performance.now() + IDLE_MS;
   while (exit === undefined && performance.now() < idleEnd) {
@@ -94,7 +110,7 @@ async function measureWorker(flags: string, configs: string, data: string): Prom
   }
   if (exit === undefined) child.kill('SIGTERM');
   const code = await exited;
-  const measured = { flags, syncPeakMb, idleMb, runMs, exit: exit === undefined ? null : code };
+  const measured = { flags, syncPeakMb, idleMb, runMs, cpuS, exit: exit === undefined ? null : code };
   if (!existsSync(lastRun)) {
     const oom = /heap out of memory|OutOfMemory/.test(err);
     return { ...measured, failed: oom ? 'out of memory' : `no first run (exit ${code}): ${err.trim().split('\n').slice(-3).join(' / ')}` };
@@ -160,12 +176,12 @@ function printReport(results: Measured[]): void {
   const lines = [
     `campus-sync worker, private memory (RssAnon) — first sync of ${COURSES} courses, then ${IDLE_MS / 1000} s idle`,
     '',
-    '| extra node flags | first sync peak | idle | first run done after |',
-    '|---|---|---|---|',
+    '| extra node flags | first sync peak | idle | first run done after | CPU time until then |',
+    '|---|---|---|---|---|',
     ...results.map((m) =>
       m.failed
-        ? `| ${m.flags || '(as shipped)'} | failed: ${m.failed} | — | — |`
-        : `| ${m.flags || '(as shipped)'} | ${figure(m.syncPeakMb, 'MB')} | ${figure(m.idleMb, 'MB')} | ${figure(m.runMs / 1000, 's')} |`,
+        ? `| ${m.flags || '(as shipped)'} | failed: ${m.failed} | — | — | — |`
+        : `| ${m.flags || '(as shipped)'} | ${figure(m.syncPeakMb, 'MB')} | ${figure(m.idleMb, 'MB')} | ${figure(m.runMs / 1000, 's')} | ${figure(m.cpuS, 's', 2)} |`,
     ),
   ];
   const shipped = results[0]!;
