@@ -13,15 +13,25 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 # better-sqlite3 (the store's SQLite driver) is the one install script we do need: see docker/install-native.cjs.
 COPY docker ./docker
 RUN node docker/install-native.cjs
-COPY tsconfig.json tsconfig.build.json ./
-# `npm run build` is tsc, then esbuild bundling the pages' browser code into dist/assets/ (served from there).
+COPY tsconfig.json tsconfig.build.json tsconfig.build.image.json ./
+# `npm run build:image` is tsc without the simulators, benches and demo (tsconfig.build.image.json: they are the
+# checkout's, for tests, `npm run bench` and `npm run demo`), then esbuild bundling the pages' browser code into
+# dist/assets/ (served from there). image-manifest.cjs then writes dist/image.json, what the image contains, and
+# fails the build if a left-out folder got in.
 COPY scripts/build-assets.mjs ./scripts/
 COPY src ./src
-RUN npm run build \
+RUN npm run build:image \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
+ && node docker/image-manifest.cjs dist package.json node_modules \
  && node -e "for (const d of ['/out/config', '/out/data']) require('node:fs').mkdirSync(d, { recursive: true })"
 
 FROM ${NODE_IMAGE}
+# What this image is (OCI annotations); /app/dist/image.json lists its roles, verbs, folders and packages.
+LABEL org.opencontainers.image.title="campus-sync" \
+      org.opencontainers.image.description="Keeps MonCampus timetables in ECAL schedules and alerts on new appointment slots. Roles: supervise (the default command), worker <name> (started by the supervisor). No simulators, benches or demo." \
+      org.opencontainers.image.licenses="MIT" \
+      campus-sync.roles="supervise worker" \
+      campus-sync.manifest="/app/dist/image.json"
 WORKDIR /app
 ENV NODE_ENV=production \
     CAMPUS_SYNC_IN_CONTAINER=1 \

@@ -8,6 +8,16 @@ import { setFlagsFromString } from 'node:v8';
 setFlagsFromString('--max-semi-space-size=1');
 setFlagsFromString('--semi-space-growth-factor=1');
 
+// The sync verbs also trade CPU for memory. Measured with `BENCH_PARTS=worker-memory npm run bench` (a first
+// sync of 400 courses, then 12 s idle; private memory, 2 cores under load, 2026-12-06): without it 51.9–54.9 MB
+// peak / 51.9–55.0 MB idle and 2.5 s of CPU to the first run; with --optimize-for-size 43.7–47.7 / 35.0–41.2 MB
+// and 3.0–3.8 s (V8 reads it at run time: it grows the heap less and shrinks it once idle). Not for the
+// supervisor or the API, whose latency it would cost. No heap cap: --max-old-space-size cannot be set here
+// (the heap is sized by now), and measured on the command line it buys 2–5 MB at the peak, nothing idle, and
+// 24 MB runs out of memory on 400 courses (README "Performance").
+const SYNC_VERBS = new Set(['worker', 'run-once']);
+if (SYNC_VERBS.has(process.argv[2] ?? '')) setFlagsFromString('--optimize-for-size');
+
 const { main } = await import('./cli/index.js');
 const code = await main(process.argv.slice(2));
 // Exit once stdout is flushed: a lingering keep-alive socket or timer must not keep a finished verb alive.

@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { TARGETS_FILE_ENV, type BenchTarget } from './targets.js';
 
 /** The parts, in the order a reader meets them: a sync, then many workers, then the reporting side. */
-const PARTS = ['sync-bench.js', 'supervisor-bench.js', 'slots-bench.js', 'api-bench.js', 'swarm-bench.js'] as const;
+const PARTS = ['sync-bench.js', 'worker-memory-bench.js', 'supervisor-bench.js', 'slots-bench.js', 'api-bench.js', 'swarm-bench.js'] as const;
 /** Issue 20: the whole run stays short enough to run before every performance change. */
 const WHOLE_RUN_TARGET_S = 300;
 const README = resolve(import.meta.dirname, '../../README.md');
