@@ -192,7 +192,13 @@ describe('last changes and last alerts on a card', () => {
     expect(live).toContain('<strong>alice</strong>: Cours &lt;annulé&gt; <span class="muted">(edited)</span>');
     const stopped = renderSummary(state([], [], { discordGateway: { ...gateway, status: 'stopped', fatal: true, reason: 'Discord refused the privileged Message Content intent (gateway close 4014)' } }), 'en');
     expect(stopped).toContain('Discord live: stopped: Discord refused the privileged Message Content intent (gateway close 4014)');
-    expect(renderDashboardPage(state([], [], { discordGateway: gateway }), 'en')).toContain('data-poll-ms="1000"');
-    expect(renderDashboardPage(state([]), 'en')).toContain('data-poll-ms="5000"');
+    const livePage = renderDashboardPage(state([], [], { discordGateway: gateway }), 'en');
+    expect(livePage).toContain('data-poll-ms="1000"');
+    // The script's own words (data-words) say the interval it really polls at, not the idle 5 s.
+    expect(livePage).toContain('&quot;live&quot;:&quot;Live: refreshed every 1 s&quot;');
+    expect(livePage).not.toContain('every 5 s');
+    const idlePage = renderDashboardPage(state([]), 'en');
+    expect(idlePage).toContain('data-poll-ms="5000"');
+    expect(idlePage).toContain('&quot;live&quot;:&quot;Live: refreshed every 5 s&quot;');
   });
 });

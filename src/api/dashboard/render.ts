@@ -328,11 +328,14 @@ function page(title: string, body: string, opts: { script: boolean; locale: Loca
   ].join('\n');
 }
 
-/** The few words the page's script says itself (not re-rendered by the server), handed over in a data attribute. */
-function scriptWords(locale: Locale): string {
+/**
+ * The few words the page's script says itself (not re-rendered by the server), handed over in a data attribute.
+ * `pollMs` is the interval the page really polls at (data-poll-ms), so "every N s" never says 5 when it is 1.
+ */
+function scriptWords(locale: Locale, pollMs: number): string {
   const t = translator(locale);
   return JSON.stringify({
-    live: t('dashboard.live', { seconds: POLL_MS / 1000 }),
+    live: t('dashboard.live', { seconds: pollMs / 1000 }),
     stale: t('dashboard.stale', { why: '{why}' }),
     noAnswer: t('dashboard.noAnswer'),
     working: t('dashboard.working'),
@@ -352,8 +355,9 @@ export function renderDashboardPage(state: DashboardState, locale: Locale): stri
       `<div class="actions" data-v="${c.actions.v}">${c.actions.html}</div>` +
       `<output class="result" aria-live="polite"></output></article>`,
   );
+  const pollMs = pollMsOf(state);
   const body = [
-    `<body data-poll-ms="${pollMsOf(state)}" data-words="${esc(scriptWords(locale))}">`,
+    `<body data-poll-ms="${pollMs}" data-words="${esc(scriptWords(locale, pollMs))}">`,
     '<header class="top">',
     `<div class="brand"><h1>campus-sync</h1><span class="muted small">${esc(t('dashboard.subtitle'))}</span></div>`,
     `<div id="summary" class="summary" data-v="${f.summary.v}">${f.summary.html}</div>`,
@@ -361,7 +365,7 @@ export function renderDashboardPage(state: DashboardState, locale: Locale): stri
     `<form method="post" action="/logout" class="logout"><button type="submit" class="btn btn-quiet">${esc(t('dashboard.logout'))}</button></form>`,
     '</header>',
     `<main id="cards" class="cards">${cards.join('') || `<p class="muted">${t('dashboard.noConfig')}</p>`}</main>`,
-    `<footer class="foot small muted"><span id="live-status">${esc(t('dashboard.live', { seconds: pollMsOf(state) / 1000 }))}</span> · ${esc(t('dashboard.updated'))} <time id="updated" datetime="${esc(state.generatedAt)}">${esc(f.updated)}</time></footer>`,
+    `<footer class="foot small muted"><span id="live-status">${esc(t('dashboard.live', { seconds: pollMs / 1000 }))}</span> · ${esc(t('dashboard.updated'))} <time id="updated" datetime="${esc(state.generatedAt)}">${esc(f.updated)}</time></footer>`,
     '</body>',
   ].join('\n');
   return page(t('dashboard.title'), body, { script: true, locale });
