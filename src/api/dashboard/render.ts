@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { assetPath } from '../assets.js';
 import { describeChange, translator, type Locale } from '../../lib/index.js';
-import { otherLocales } from '../lang.js';
+import { languageSwitch } from '../lang.js';
 import { dayKey, formatClock, formatDay, formatDuration, formatTime, formatWhen } from './format.js';
 import { esc } from './html.js';
 import { renderRunPlot } from './plot.js';
@@ -301,14 +301,6 @@ export function renderFragments(state: DashboardState, locale: Locale): Fragment
  * The page's switch to the other language(s): a plain link (`?lang=`, kept in a cookie by the server), so it works
  * without the script and on the login page too.
  */
-function languageSwitch(locale: Locale, path: string): string {
-  // Each language is named in itself ("English" on a French page, "Français" on an English one).
-  const links = otherLocales(locale).map(
-    (l) => `<a href="${esc(path)}?lang=${l}" lang="${l}" hreflang="${l}" class="lang-link">${esc(translator(l)('page.name'))}</a>`,
-  );
-  return `<nav class="lang" aria-label="${esc(translator(locale)('page.language'))}">${links.join(' ')}</nav>`;
-}
-
 function page(title: string, body: string, opts: { script: boolean; locale: Locale }): string {
   return [
     '<!doctype html>',
