@@ -176,7 +176,7 @@ export function startWorker(opts: WorkerOptions): Worker {
   const slotTasks: ScheduledTask[] = [];
   // A failing watcher writes errors.log when it starts failing or fails differently, not at every check:
   // for a slots-only config that file is the one place a person looks.
-  const errorFile = createErrorFile({ path: join(opts.dir, ERRORS_FILE), redact: makeRedactor(config.secrets) });
+  const errorFile = createErrorFile({ path: join(opts.dir, ERRORS_FILE), redact: makeRedactor(config.secrets), locale: config.locale });
   const slotWatchers = config.slots.map((w) => ({
     lastError: null as string | null,
     config: w,
@@ -211,7 +211,7 @@ export function startWorker(opts: WorkerOptions): Worker {
       const message = `${entry.config.name}: ${describeError(err)}`;
       logger.error(`slots ${message}`);
       if (message !== entry.lastError) {
-        await errorFile.append('slots', message, clock.now()).catch((e: unknown) => logger.error(`cannot write ${ERRORS_FILE}: ${describeError(e)}`));
+        await errorFile.report('slots', 'slots.failed', message, clock.now()).catch((e: unknown) => logger.error(`cannot write ${ERRORS_FILE}: ${describeError(e)}`));
       }
       entry.lastError = message;
       return false;
@@ -289,7 +289,7 @@ export function startWorker(opts: WorkerOptions): Worker {
   const onRefused = async (reason: string): Promise<void> => {
     const changed = refused?.reason !== reason;
     refused = { reason, since: refused?.since ?? clock.now().toISOString(), count: (refused?.count ?? 0) + 1 };
-    if (changed) await errorFile.append('state', `run refused: ${reason}`, clock.now()).catch((e: unknown) => logger.error(`cannot write ${ERRORS_FILE}: ${describeError(e)}`));
+    if (changed) await errorFile.report('state', 'run.refused', reason, clock.now()).catch((e: unknown) => logger.error(`cannot write ${ERRORS_FILE}: ${describeError(e)}`));
     if (!opts.runOnce && refused.count <= REFUSED_RETRY_LIMIT) {
       clearTimeout(refusedRetry);
       refusedRetry = setTimeout(() => void trigger('retry after a refused run'), REFUSED_RETRY_MS);

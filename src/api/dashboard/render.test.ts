@@ -30,7 +30,7 @@ const instance = (over: Partial<InstanceView> = {}): InstanceView => ({
     failed: 0,
   },
   nextRun: '2025-03-20T09:46:00.000Z',
-  errors: [{ at: '2025-03-20T08:30:00.000Z', phase: 'push', message: 'ECAL answered 503' }],
+  errors: [{ at: '2025-03-20T08:30:00.000Z', phase: 'push', code: 'push.failed', message: 'ECAL answered 503' }],
   upcoming: [
     { title: 'Réseaux', start: '2025-03-20T08:30:00.000Z', end: '2025-03-20T10:00:00.000Z' },
     { title: 'Droit <b>du</b> numérique', start: '2025-03-21T07:30:00.000Z', end: '2025-03-21T09:00:00.000Z' },
@@ -67,7 +67,7 @@ describe('the dashboard page', () => {
     expect(html).toContain('Droit &lt;b&gt;du&lt;/b&gt; numérique');
     expect(html).toContain('lun. 24 mars 09:30');
     expect(html).toContain('dernière alerte jamais');
-    expect(html).toContain('<span class="phase">push</span> <span class="msg">ECAL answered 503</span>');
+    expect(html).toContain('<span class="phase">push</span> <span class="msg" data-code="push.failed">ECAL answered 503</span>');
     expect(html).not.toContain('sur le nœud');
   });
 

@@ -208,7 +208,7 @@ function renderErrors(w: Words, i: InstanceView, now: Date): string {
   if (i.errors.length === 0) return '';
   const time = timeIn(w);
   const rows = i.errors.map(
-    (e) => `<li>${e.at ? `${time(e.at, i.timezone, now)} ` : ''}${e.phase ? `<span class="phase">${esc(e.phase)}</span> ` : ''}<span class="msg">${esc(e.message)}</span></li>`,
+    (e) => `<li>${e.at ? `${time(e.at, i.timezone, now)} ` : ''}${e.phase ? `<span class="phase">${esc(e.phase)}</span> ` : ''}<span class="msg"${e.code ? ` data-code="${esc(e.code)}"` : ''}>${esc(e.message)}</span></li>`,
   );
   return `<section><h3>${esc(w.t('dashboard.errors'))} <span class="muted small">(errors.log)</span></h3><ul class="errors">${rows.join('')}</ul></section>`;
 }

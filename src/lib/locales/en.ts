@@ -114,6 +114,17 @@ export const en: Catalogue = {
       unreachable: 'The server could not be reached. Check your connection and try again.',
     },
   },
+  errorsLog: {
+    login: { refused: 'MonCampus refused the login (username or password): {{detail}}' },
+    sync: { failed: 'sync failed ({{phase}}): {{detail}}' },
+    deletions: { held: 'deletions held back: {{detail}}' },
+    push: { failed: 'an ECAL change failed: {{detail}}' },
+    slots: { failed: 'slot check failed: {{detail}}' },
+    run: { refused: 'run refused: {{detail}}' },
+    file: { damaged: 'damaged file repaired: {{detail}}' },
+    worker: { crashLooping: 'the worker keeps stopping: {{detail}}' },
+    config: { invalid: 'the config cannot be loaded: {{detail}}' },
+  },
   dashboard: {
     gatewayConnected: 'Discord live: connected',
     gatewayStopped: 'Discord live: stopped',

@@ -112,6 +112,17 @@ export const fr = {
       unreachable: 'Le serveur est injoignable. Vérifiez votre connexion et réessayez.',
     },
   },
+  errorsLog: {
+    login: { refused: 'MonCampus refuse la connexion (identifiant ou mot de passe) : {{detail}}' },
+    sync: { failed: 'échec de la synchronisation ({{phase}}) : {{detail}}' },
+    deletions: { held: 'suppressions retenues : {{detail}}' },
+    push: { failed: 'une modification ECAL a échoué : {{detail}}' },
+    slots: { failed: 'échec de la vérification des créneaux : {{detail}}' },
+    run: { refused: 'synchronisation refusée : {{detail}}' },
+    file: { damaged: 'fichier abîmé réparé : {{detail}}' },
+    worker: { crashLooping: 'le worker s’arrête sans cesse : {{detail}}' },
+    config: { invalid: 'la config ne peut pas être chargée : {{detail}}' },
+  },
   dashboard: {
     gatewayConnected: 'Discord en direct : connecté',
     gatewayStopped: 'Discord en direct : arrêté',
