@@ -245,6 +245,21 @@ export const en: Catalogue = {
     enterKey: 'Enter a key.',
   },
   cli: {
+    status: {
+      runtime: '{{runtime}} runtime',
+      supervisor: ', supervisor pid {{pid}} (heartbeat {{at}})',
+      noSupervisor: ', no supervisor running',
+      noConfigs: 'no configs in {{dir}}',
+      lastRun: 'last run {{at}} {{outcome}}',
+      neverRun: 'never run',
+      next: ', next {{at}}',
+      onNode: 'on {{node}}, ',
+      valid: 'valid',
+      invalid: 'invalid',
+      gatewaySince: 'since {{at}}',
+      gatewayLast: ', last event {{at}}',
+      channelLast: 'last {{by}} {{at}}',
+    },
     runOnce: {
       plan: 'Plan:',
       planDry: 'Plan (dry run: nothing is written):',

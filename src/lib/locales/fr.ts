@@ -243,6 +243,21 @@ export const fr = {
     enterKey: 'Saisissez une clé.',
   },
   cli: {
+    status: {
+      runtime: 'environnement {{runtime}}',
+      supervisor: ', superviseur pid {{pid}} (signe de vie {{at}})',
+      noSupervisor: ', aucun superviseur en marche',
+      noConfigs: 'aucune config dans {{dir}}',
+      lastRun: 'dernière synchro {{at}} {{outcome}}',
+      neverRun: 'jamais lancée',
+      next: ', prochaine {{at}}',
+      onNode: 'sur {{node}}, ',
+      valid: 'valide',
+      invalid: 'invalide',
+      gatewaySince: 'depuis {{at}}',
+      gatewayLast: ', dernier événement {{at}}',
+      channelLast: 'dernière lecture {{by}} {{at}}',
+    },
     runOnce: {
       plan: 'Plan :',
       planDry: 'Plan (à blanc : rien n’est écrit) :',
