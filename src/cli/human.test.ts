@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { personTime, stateWord } from './human.js';
+import { humanErrorLine, personTime, stateWord } from './human.js';
 
 describe('personTime', () => {
   it('shows an instant on the config zone clock in the reader language, never an ISO Z', () => {
@@ -18,5 +18,14 @@ describe('stateWord', () => {
     expect(stateWord('outcome', 'success', 'en')).toBe('success');
     expect(stateWord('state', 'running', 'fr')).not.toBe('running');
     expect(stateWord('state', 'no-such-state', 'fr')).toBe('no-such-state');
+  });
+});
+
+describe('humanErrorLine', () => {
+  it('puts the time on the config clock and keeps the code and the sentence as written', () => {
+    const line = '2026-12-08T07:00:00.000Z login [login.refused] MonCampus refuse la connexion (identifiant ou mot de passe) : x';
+    expect(humanErrorLine(line, 'Europe/Paris', 'fr')).toBe('mar. 8 déc. 08:00 login [login.refused] MonCampus refuse la connexion (identifiant ou mot de passe) : x');
+    expect(humanErrorLine('2026-12-08T07:00:00.000Z fetch no answer', 'Europe/Paris', 'en')).toBe('Tue 8 Dec 08:00 fetch no answer');
+    expect(humanErrorLine('a line of another format', 'Europe/Paris', 'en')).toBe('a line of another format');
   });
 });

@@ -1,4 +1,5 @@
 import { listConfigFiles, loadConfigFile } from '../config/index.js';
+import { parseErrorLine } from '../instance/index.js';
 import { formatWhen, translator, type Locale } from '../lib/index.js';
 
 /**
@@ -33,4 +34,11 @@ export async function configZones(dir: string): Promise<Map<string, string>> {
     }
   }
   return zones;
+}
+
+/** An errors.log line for a person: its time on the config's clock, then phase, code and sentence as written. */
+export function humanErrorLine(line: string, zone: string, locale: Locale): string {
+  const e = parseErrorLine(line);
+  if (e.at === null) return line;
+  return `${personTime(e.at, zone, locale)} ${e.phase ?? ''} ${e.code ? `[${e.code}] ` : ''}${e.message}`;
 }
