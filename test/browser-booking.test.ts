@@ -60,6 +60,23 @@ async function tabUntil(page: Page, predicate: string, max = 25): Promise<void> 
   throw new Error(`focus never reached: ${predicate}`);
 }
 
+/** The narrowest phone the pages are checked at (a small Android's CSS width). */
+const NARROW_PHONE = { width: 360, height: 740 };
+
+/** Every laid-out element that reaches past the screen's edges, and the page's own overflow: [] when it fits. */
+function tooWide(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const out: string[] = [];
+    for (const el of document.querySelectorAll('body *')) {
+      const r = el.getBoundingClientRect();
+      if (r.width > 0 && (r.right > width + 0.5 || r.left < -0.5)) out.push(`${el.tagName.toLowerCase()}#${el.id}.${el.className} ${Math.round(r.left)}..${Math.round(r.right)}`);
+    }
+    if (document.documentElement.scrollWidth > width) out.push(`page scrolls to ${document.documentElement.scrollWidth} px`);
+    return out;
+  });
+}
+
 describeWithBrowser('the booking tunnel in a browser', () => {
   let root: string;
   let dataDir: string;
@@ -134,6 +151,95 @@ describeWithBrowser('the booking tunnel in a browser', () => {
     await page.waitForSelector('#dates .choice');
     return page;
   }
+
+  /** A page at 360 px in a browser that asks for `acceptLanguage` (Accept-Language follows the context's locale). */
+  async function openIn(acceptLanguage: string): Promise<Page> {
+    const page = await (await session.context(NARROW_PHONE, { locale: acceptLanguage })).newPage();
+    await page.goto(`${base}/book/appel`);
+    await page.waitForSelector('#dates .choice');
+    return page;
+  }
+
+  /** Date buttons: each one's accessible name is exactly its visible text (no aria-label saying something else). */
+  async function expectDateNamesAreTheirText(page: Page): Promise<string[]> {
+    const texts = await page.$$eval('#dates .choice', (els) => els.map((e) => (e.textContent ?? '').replace(/\s+/g, ' ').trim()));
+    expect(texts.length).toBeGreaterThanOrEqual(3);
+    for (const text of texts) {
+      expect(await page.getByRole('button', { name: text, exact: true }).count(), text).toBe(1);
+      expect(await page.$$eval('#dates .choice[aria-label]', (els) => els.length)).toBe(0);
+    }
+    return texts;
+  }
+
+  /** Walks date → time → confirm at the narrow width, checking nothing is wider than the screen at each step. */
+  async function walkToConfirm(page: Page, name: string): Promise<void> {
+    expect(await tooWide(page)).toEqual([]);
+    await screenshot(page, `booking-360-${name}-1-dates`);
+    await page.click('#dates .choice >> nth=1');
+    await page.waitForSelector('#step-time:not([hidden])');
+    expect(await tooWide(page)).toEqual([]);
+    await page.click('#times .choice[data-time="16:30"]');
+    await page.waitForSelector('#step-confirm:not([hidden])');
+    expect(await tooWide(page)).toEqual([]);
+    await screenshot(page, `booking-360-${name}-2-confirm`);
+    await page.click('#back-to-times');
+    await page.click('#back-to-dates');
+    await page.click('#propose-open');
+    await page.waitForSelector('#step-propose:not([hidden])');
+    expect(await tooWide(page)).toEqual([]);
+    await screenshot(page, `booking-360-${name}-3-propose`);
+  }
+
+  it('is French by default (a browser asking for no language we speak), dates and times in French, at 360 px', async () => {
+    const page = await openIn('de-DE');
+    expect(await page.getAttribute('html', 'lang')).toBe('fr');
+    expect(await page.textContent('#h-date')).toBe('Choisissez une date');
+    expect(await page.textContent('#week-label')).toMatch(/^7 prochains jours : (lun|mar|mer|jeu|ven|sam|dim)\. \d{1,2} \S+ – /);
+    const names = await expectDateNamesAreTheirText(page);
+    for (const n of names) expect(n).toMatch(/^(lun|mar|mer|jeu|ven)\. \d{1,2} \S+$/);
+    const date = await page.getAttribute('#dates .choice >> nth=1', 'data-date');
+    const long = DateTime.fromISO(date ?? '', { zone: ZONE }).setLocale('fr-FR').toFormat('cccc d LLLL');
+    await page.click('#dates .choice >> nth=1');
+    await page.waitForSelector('#step-time:not([hidden])');
+    expect(await page.textContent('#time-date')).toBe(long);
+    expect(await page.getAttribute('#times .choice[data-time="16:30"]', 'aria-label')).toBe(`16:30, ${long}`);
+    await page.click('#times .choice[data-time="16:30"]');
+    await page.waitForSelector('#step-confirm:not([hidden])');
+    expect(await page.textContent('#summary')).toBe(`${long} à 16:30 (Europe/Paris)`);
+    expect(await page.textContent('#confirm')).toBe('Confirmer le rendez-vous');
+    await page.click('#back-to-times');
+    await page.click('#back-to-dates');
+    await walkToConfirm(page, 'fr');
+    expect(await page.textContent('label[for="p-r1-date"]')).toBe('Date 2 (facultatif)');
+  });
+
+  it('is English when the browser asks for it (Accept-Language), at 360 px', async () => {
+    const page = await openIn('en-US');
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    expect(await page.textContent('#h-date')).toBe('Choose a date');
+    expect(await page.textContent('#week-label')).toMatch(/^Next 7 days: (Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} \w+ – /);
+    for (const n of await expectDateNamesAreTheirText(page)) expect(n).toMatch(/^(Mon|Tue|Wed|Thu|Fri) \d{1,2} \w+$/);
+    await walkToConfirm(page, 'en');
+  });
+
+  it('switches language on the page and keeps the choice (the dashboard\'s cookie)', async () => {
+    const page = await openIn('fr-FR');
+    expect(await page.getAttribute('html', 'lang')).toBe('fr');
+    expect(await tooWide(page)).toEqual([]);
+    await page.click('nav.lang a[hreflang="en"]');
+    await page.waitForSelector('#dates .choice');
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    expect(await page.textContent('#h-date')).toBe('Choose a date');
+    // Back on the page without ?lang=: the cookie keeps English though the browser asks for French.
+    await page.goto(`${base}/book/appel`);
+    await page.waitForSelector('#dates .choice');
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    expect(await page.textContent('#week-label')).toMatch(/^Next 7 days: /);
+    await page.click('nav.lang a[hreflang="fr"]');
+    await page.waitForSelector('#dates .choice');
+    expect(await page.getAttribute('html', 'lang')).toBe('fr');
+    expect(await page.textContent('#h-date')).toBe('Choisissez une date');
+  });
 
   const offeredDates = (page: Page): Promise<string[]> => page.$$eval('#dates .choice', (els) => els.map((e) => e.getAttribute('data-date') ?? ''));
 

@@ -132,7 +132,7 @@ describeWithDocker(availability, `chaos: a worker container killed ${STARTS} tim
     const { tally } = rig;
     rig.applyPlan(plan);
     const runsBefore = await lineCount(runsFile());
-    const refusalsBefore = await lineCount(errorsFile(), /run refused/);
+    const refusalsBefore = await lineCount(errorsFile(), /\[run\.refused\]/);
     let dead = false;
     const kill = async (): Promise<void> => {
       if (dead) return;
@@ -158,7 +158,7 @@ describeWithDocker(availability, `chaos: a worker container killed ${STARTS} tim
     }
     const ended = await waitUntil(
       'the run to end',
-      async () => dead || (await lineCount(runsFile())) > runsBefore || (await lineCount(errorsFile(), /run refused/)) > refusalsBefore || !(await isRunning()),
+      async () => dead || (await lineCount(runsFile())) > runsBefore || (await lineCount(errorsFile(), /\[run\.refused\]/)) > refusalsBefore || !(await isRunning()),
       RUN_DEADLINE_MS,
       100,
     ).catch(() => false);

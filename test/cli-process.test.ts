@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SUPERVISOR_DIR, SUPERVISOR_STATUS_FILE } from '../src/instance/index.js';
 import { startEcalSim, startMonCampusSim, generateTimetable, type EcalSim, type MonCampusSim } from '../src/sim/index.js';
+import { formatWhen, translator } from '../src/lib/index.js';
 import { API_KEY, API_SECRET, CALENDAR_ID, PASSWORD, makeWorkspace, nestedConfig, runCli, startCli, writeConfig, type Workspace } from './helpers.js';
 
 /** The supervisor's pass period here: short, so "it stays stopped" is seen over two passes in about a second. */
@@ -73,6 +74,23 @@ describe('the management verbs with the process runtime', () => {
     expect(s?.supervisor?.pid).toBe(supervisor.child.pid);
     expect(s?.instances).toMatchObject([{ name: 'ivy', state: 'running', lastRun: { outcome: 'success' } }]);
     expect(ecal.events()).toHaveLength(20);
+  });
+
+  it('status and list speak LANG\'s language, every time in the config\'s zone and never an ISO Z; --json stays ISO', async () => {
+    const raw = (await runCli(['status', '--json'], { ...env, LC_ALL: 'fr_FR.UTF-8' })).stdout;
+    const finishedAt = (JSON.parse(raw) as { instances: { lastRun: { finishedAt: string } }[] }).instances[0]?.lastRun.finishedAt ?? '';
+    expect(finishedAt).toMatch(/Z$/);
+    const fr = await runCli(['status'], { ...env, LC_ALL: 'fr_FR.UTF-8' });
+    const en = await runCli(['status'], { ...env, LC_ALL: '', LC_MESSAGES: '', LANG: 'C.UTF-8' });
+    expect(fr.code, fr.stderr).toBe(0);
+    expect(en.code, en.stderr).toBe(0);
+    expect(fr.stdout).toContain(`dernière synchro ${formatWhen(finishedAt, 'Europe/Paris', 'fr')} ${translator('fr')('dashboard.outcome.success')}`);
+    expect(fr.stdout).toContain('environnement process, superviseur pid');
+    expect(en.stdout).toContain(`last run ${formatWhen(finishedAt, 'Europe/Paris', 'en')} success`);
+    for (const out of [fr.stdout, en.stdout]) expect(out).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d/);
+    const list = await runCli(['list'], { ...env, LANG: 'fr_FR.UTF-8' });
+    expect(list.stdout).toMatch(new RegExp(`^ivy\\s+valide\\s+dernière synchro ${formatWhen(finishedAt, 'Europe/Paris', 'fr').replace(/\./g, '\\.')} `, 'm'));
+    expect(list.stdout).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d/);
   });
 
   it('stop keeps it stopped, start and restart bring it back, logs shows its lines', async () => {

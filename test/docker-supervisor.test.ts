@@ -299,7 +299,7 @@ describeWithDocker(availability, 'the supervisor in a container (real engine)', 
     const a = status.instances.find((i) => i.name === A);
     expect(a).toMatchObject({ state: 'running', lastRun: { outcome: 'success' } });
     const human = await cli('status');
-    expect(human.stdout).toMatch(new RegExp(`^${A}\\s+running\\s+last run \\S+ success`, 'm'));
+    expect(human.stdout).toMatch(new RegExp(`^${A}\\s+running\\s+last run .+ success`, 'm'));
     expect(human.stdout).toMatch(new RegExp(`^${C}\\s+invalid`, 'm'));
 
     const before = (await running(A)) as Docker.ContainerInspectInfo;

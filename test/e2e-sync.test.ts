@@ -138,7 +138,7 @@ describe('run-once against the MonCampus and ECAL simulators', () => {
     expect(ecal.events()).toHaveLength(before);
     expect(r.stdout).toMatch(/deletions held back/);
     const errors = await readFile(join(ws.data, 'alice', 'errors.log'), 'utf8');
-    expect(errors).toMatch(/^\d{4}-\d\d-\d\dT[^ ]+ plan deletions held back/m);
+    expect(errors).toMatch(/^\d{4}-\d\d-\d\dT[^ ]+ plan \[deletions\.held\] /m);
   });
 
   it('an expired session costs exactly one re-login', async () => {
@@ -168,7 +168,8 @@ describe('run-once against the MonCampus and ECAL simulators', () => {
     expect(r.stdout + r.stderr).toContain('MonCampus refused the login for student');
     expect(r.stdout + r.stderr).not.toContain(wrong);
     const errors = await readFile(join(ws.data, 'bob', 'errors.log'), 'utf8');
-    expect(errors).toMatch(/^\d{4}-\d\d-\d\dT\S+ login MonCampus refused the login for student$/m);
+    // The stable code for machines, the sentence in the config's language (French by default), the cause after it.
+    expect(errors).toMatch(/^\d{4}-\d\d-\d\dT\S+ login \[login\.refused\] MonCampus refuse la connexion \(identifiant ou mot de passe\) : MonCampus refused the login for student$/m);
     expect(errors).not.toContain(wrong);
     // Append-only: a second failure adds a line and keeps the first.
     await runCli(['run-once', 'bob'], ws.env);
@@ -186,7 +187,7 @@ describe('run-once against the MonCampus and ECAL simulators', () => {
     expect(r.stdout + r.stderr).toContain('ECAL rejected the API key or signature');
     expect(r.stdout + r.stderr).not.toContain(wrongSecret);
     const errors = await readFile(join(ws.data, 'frank', 'errors.log'), 'utf8');
-    expect(errors).toMatch(/^\S+ plan ECAL rejected the API key or signature/m);
+    expect(errors).toMatch(/^\S+ plan \[sync\.failed\] échec de la synchronisation \(plan\) : ECAL rejected the API key or signature/m);
     expect(errors).not.toContain(wrongSecret);
     expect(ecal.events()).toHaveLength(before);
   });

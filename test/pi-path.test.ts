@@ -226,7 +226,7 @@ function piPath(flavour: Flavour): void {
       const status = await wrapper(['status']);
       expect(status.out).toMatch(new RegExp(`${name}\\s+running`));
       const errors = await readFile(join(clone, 'data', name, 'errors.log'), 'utf8').catch(() => '');
-      expect(errors).not.toMatch(/run refused/);
+      expect(errors).not.toMatch(/\[run\.refused\]/);
       const supLog = (await docker.getContainer(supervisor).logs({ stdout: true, stderr: true })).toString();
       expect(supLog).toMatch(new RegExp(`${name} stopped on its own: killed by SIGKILL \\(exit code 137\\)`));
       expect(supLog).toMatch(new RegExp(`${name} started again`));

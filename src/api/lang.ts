@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { DEFAULT_LOCALE, isLocale, LOCALES, type Locale } from '../lib/index.js';
+import { DEFAULT_LOCALE, isLocale, LOCALES, translator, type Locale } from '../lib/index.js';
+import { esc } from './dashboard/html.js';
 
 /**
  * The language of a page (dashboard, booking): the visitor's choice on the page's switch (`?lang=`, then kept in a
@@ -51,3 +52,17 @@ export function pageLocale(headers: IncomingHttpHeaders, query?: URLSearchParams
 
 /** The other languages, for the page's switch. */
 export const otherLocales = (locale: Locale): Locale[] => LOCALES.filter((l) => l !== locale);
+
+/**
+ * The switch every page (dashboard, login, booking) shows: a link per other language, each named in itself
+ * ("English" on a French page, "Français" on an English one); following it sets the cookie (pageLocale).
+ */
+export function languageSwitch(locale: Locale, path: string): string {
+  const links = otherLocales(locale).map(
+    (l) => `<a href="${esc(path)}?lang=${l}" lang="${l}" hreflang="${l}" class="lang-link">${esc(translator(l)('page.name'))}</a>`,
+  );
+  return `<nav class="lang" aria-label="${esc(translator(locale)('page.language'))}">${links.join(' ')}</nav>`;
+}
+
+/** The headers that keep a choice made on the switch (none when the visitor did not use it). */
+export const langCookieHeaders = (chosen: PageLocale): Record<string, string> => (chosen.setCookie ? { 'set-cookie': chosen.setCookie } : {});

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
-import { instanceDataDir, isValidInstanceName } from '../config/index.js';
+import { configDir, instanceDataDir, isValidInstanceName } from '../config/index.js';
 import { ERRORS_FILE, tailErrorFile } from '../instance/index.js';
+import { configZones, hostZone, humanErrorLine } from './human.js';
+import { cliLocale } from './locale.js';
 import { EXIT, UsageError } from './output.js';
 import type { VerbContext } from './main.js';
 
@@ -14,9 +16,11 @@ export async function errorsVerb({ args, values, out }: VerbContext): Promise<nu
   if (!Number.isInteger(n) || n < 1) throw new UsageError('-n takes a whole number of lines');
   const path = join(instanceDataDir(name), ERRORS_FILE);
   const lines = await tailErrorFile(path, n);
+  // --json: the lines as written (ISO times); a person reads each time on the config's clock.
+  const zone = out.json ? hostZone() : ((await configZones(configDir())).get(name) ?? hostZone());
   out.result({ name, file: path, lines }, () => {
     if (lines.length === 0) out.line(out.dim(`no errors recorded for ${name} (${path})`));
-    for (const l of lines) out.line(l);
+    for (const l of lines) out.line(humanErrorLine(l, zone, cliLocale()));
   });
   return EXIT.ok;
 }

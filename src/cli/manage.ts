@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
 import { configDir, dataDir, isValidInstanceName } from '../config/index.js';
 import { readIngestHealth, type ChannelHealth, type GatewayHealth } from '../ingest/index.js';
-import { createLogger, describeError } from '../lib/index.js';
+import { createLogger, describeError, translator, type Locale } from '../lib/index.js';
 import { controlSocketPath } from '../instance/index.js';
 import { byName, collectStatus, controlRequest, readSupervisorStatus, type Runtime } from '../supervisor/index.js';
 import { explainBuildFailure } from './build-failure.js';
+import { configZones, hostZone, personTime, stateWord } from './human.js';
+import { cliLocale } from './locale.js';
 import { humanLogLine } from './log-lines.js';
 import { EXIT, UsageError, type Output } from './output.js';
 import { dockerSettings, openRuntime, parseRuntimeChoice, runtimeOfRunningSupervisor, APP_ROOT } from './runtime.js';
@@ -124,7 +126,8 @@ export async function statusVerb({ values, out }: VerbContext): Promise<number> 
     // Discord ingestion's last reading of each channel (recorded by `ingest` and the API's polling), if any.
     const ingest = await readIngestHealth(dataDir());
     const status = { ...collected, discord: ingest?.channels ?? [], ...(ingest?.gateway ? { discordGateway: ingest.gateway } : {}) };
-    out.result(status, () => printStatus(out, status));
+    const zones = out.json ? new Map<string, string>() : await configZones(configDir());
+    out.result(status, () => printStatus(out, status, { locale: cliLocale(), zones }));
     return EXIT.ok;
   } finally {
     await runtime.close();
@@ -133,17 +136,25 @@ export async function statusVerb({ values, out }: VerbContext): Promise<number> 
 
 type Status = Awaited<ReturnType<typeof collectStatus>> & { discord: ChannelHealth[]; discordGateway?: GatewayHealth };
 
-function printStatus(out: Output, status: Status): void {
+/** The human lines of `status`, in LANG's language, each time in its config's zone (the host's otherwise). */
+function printStatus(out: Output, status: Status, opts: { locale: Locale; zones: Map<string, string> }): void {
+  const { locale } = opts;
+  const t = translator(locale);
+  const host = hostZone();
+  const when = (iso: string, zone = host): string => personTime(iso, zone, locale);
   if (status.runtimeError) out.line(out.red(status.runtimeError));
-  out.line(out.dim(`${status.runtime} runtime${status.supervisor ? `, supervisor pid ${status.supervisor.pid} (heartbeat ${status.supervisor.heartbeatAt})` : ', no supervisor running'}`));
-  if (status.instances.length === 0) out.line(out.dim(`no configs in ${configDir()}`));
+  const sup = status.supervisor ? t('cli.status.supervisor', { pid: status.supervisor.pid, at: when(status.supervisor.heartbeatAt) }) : t('cli.status.noSupervisor');
+  out.line(out.dim(`${t('cli.status.runtime', { runtime: status.runtime })}${sup}`));
+  if (status.instances.length === 0) out.line(out.dim(t('cli.status.noConfigs', { dir: configDir() })));
   for (const i of status.instances) {
     const paint = i.state === 'running' ? out.green : i.state === 'invalid' || i.state === 'crash-looping' || i.state === 'failing' ? out.red : out.yellow;
+    const zone = opts.zones.get(i.name) ?? host;
     const last = i.lastRun
-      ? `last run ${i.lastRun.finishedAt} ${i.lastRun.outcome} (+${i.lastRun.counts.created} ~${i.lastRun.counts.updated} -${i.lastRun.counts.deleted})`
-      : 'never run';
+      ? `${t('cli.status.lastRun', { at: when(i.lastRun.finishedAt, zone), outcome: stateWord('outcome', i.lastRun.outcome, locale) })} (+${i.lastRun.counts.created} ~${i.lastRun.counts.updated} -${i.lastRun.counts.deleted})`
+      : t('cli.status.neverRun');
     // On a swarm, the node the worker runs on: where to look when it misbehaves.
-    out.line(`${i.name.padEnd(20)} ${paint(i.state.padEnd(13))} ${i.node ? `on ${i.node}, ` : ''}${last}${i.nextRun ? `, next ${i.nextRun}` : ''}`);
+    const node = i.node ? t('cli.status.onNode', { node: i.node }) : '';
+    out.line(`${i.name.padEnd(20)} ${paint(stateWord('state', i.state, locale).padEnd(13))} ${node}${last}${i.nextRun ? t('cli.status.next', { at: when(i.nextRun, zone) }) : ''}`);
     if (i.configError) out.line(`  ${out.red(i.configError)}`);
     if (i.reason) out.line(`  ${out.red(i.reason)}`);
   }
@@ -151,13 +162,13 @@ function printStatus(out: Output, status: Status): void {
   if (g) {
     // Live ingestion's Gateway, as last recorded (on change, and every few minutes while connected).
     const paint = g.status === 'connected' ? out.green : g.status === 'stopped' ? out.red : out.yellow;
-    const last = g.lastEventAt ? `, last event ${g.lastEventAt}${g.lagMs !== null ? ` (lag ${g.lagMs} ms)` : ''}` : '';
-    out.line(`${'discord gateway'.padEnd(20)} ${paint(g.status.padEnd(13))} since ${g.since}${last}`);
+    const last = g.lastEventAt ? `${t('cli.status.gatewayLast', { at: when(g.lastEventAt) })}${g.lagMs !== null ? ` (lag ${g.lagMs} ms)` : ''}` : '';
+    out.line(`${'discord gateway'.padEnd(20)} ${paint(g.status.padEnd(13))} ${t('cli.status.gatewaySince', { at: when(g.since) })}${last}`);
     if (g.reason !== undefined && g.status !== 'connected') out.line(`  ${g.status === 'stopped' ? out.red(g.reason) : g.reason}`);
   }
   for (const c of status.discord) {
     const state = c.ok ? out.green('ok'.padEnd(13)) : out.red('failing'.padEnd(13));
-    out.line(`${`discord ${c.channelId}`.padEnd(20)} ${state} last ${c.by} ${c.at}`);
+    out.line(`${`discord ${c.channelId}`.padEnd(20)} ${state} ${t('cli.status.channelLast', { by: c.by, at: when(c.at) })}`);
     const why = c.problem?.message ?? c.error;
     if (why !== undefined) out.line(`  ${out.red(why)}`);
   }

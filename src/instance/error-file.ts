@@ -1,6 +1,6 @@
 import { appendFile, mkdir, open, rename, rm, stat, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Phase } from '../lib/index.js';
+import { DEFAULT_LOCALE, translator, type Locale, type Phase } from '../lib/index.js';
 import { ERRORS_FILE } from './names.js';
 
 export { ERRORS_FILE };
@@ -11,29 +11,58 @@ export const ERRORS_KEEP = 3;
 /** The tail of errors.log read for the newest lines: lines are short, this holds dozens of them. */
 const ERRORS_TAIL_BYTES = 16 * 1024;
 
+/**
+ * What went wrong, as a stable English code for machines (grep, the store, tests): the sentence after it is in
+ * the config's language, the code never changes with it. Each has its sentence in the catalogues' `errorsLog`.
+ */
+export const ERROR_CODES = [
+  'login.refused',
+  'sync.failed',
+  'deletions.held',
+  'push.failed',
+  'slots.failed',
+  'run.refused',
+  'file.damaged',
+  // The supervisor's two (it still writes them through `append`; `report` is their coded, translated way).
+  'worker.crashLooping',
+  'config.invalid',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
 export interface ErrorFileOptions {
   path: string;
   redact: (text: string) => string;
+  /** The config's `locale`: the language of the sentences (French by default, as the alerts). */
+  locale?: Locale;
   maxBytes?: number;
   keep?: number;
 }
 
 export interface ErrorFile {
-  /** Appends one line `<ISO time> <phase> <message>`; never truncates what is there (the original overwrote it). */
+  /**
+   * Appends one line `<ISO time> <phase> [<code>] <sentence>`, the sentence in the file's locale with `detail`
+   * (the technical cause, as the failing module said it) in it; never truncates what is there (the original
+   * overwrote it).
+   */
+  report(phase: Phase | 'run', code: ErrorCode, detail: string, at?: Date): Promise<void>;
+  /** Appends one line `<ISO time> <phase> <message>` as given, without a code (the supervisor's lines, for now). */
   append(phase: Phase | 'run', message: string, at?: Date): Promise<void>;
 }
 
 export function createErrorFile(opts: ErrorFileOptions): ErrorFile {
   const maxBytes = opts.maxBytes ?? ERRORS_MAX_BYTES;
   const keep = opts.keep ?? ERRORS_KEEP;
+  const t = translator(opts.locale ?? DEFAULT_LOCALE);
+  const write = async (phase: string, text: string, at: Date): Promise<void> => {
+    await mkdir(dirname(opts.path), { recursive: true });
+    const oneLine = opts.redact(text).replace(/\s*[\r\n]+\s*/g, ' | ');
+    const line = `${at.toISOString()} ${phase} ${oneLine}\n`;
+    await rotateIfNeeded(opts.path, Buffer.byteLength(line), maxBytes, keep);
+    await appendFile(opts.path, line, { mode: 0o600 });
+  };
   return {
-    async append(phase, message, at = new Date()) {
-      await mkdir(dirname(opts.path), { recursive: true });
-      const oneLine = opts.redact(message).replace(/\s*[\r\n]+\s*/g, ' | ');
-      const line = `${at.toISOString()} ${phase} ${oneLine}\n`;
-      await rotateIfNeeded(opts.path, Buffer.byteLength(line), maxBytes, keep);
-      await appendFile(opts.path, line, { mode: 0o600 });
-    },
+    report: (phase, code, detail, at = new Date()) => write(phase, `[${code}] ${t(`errorsLog.${code}`, { detail, phase })}`, at),
+    append: (phase, message, at = new Date()) => write(phase, message, at),
   };
 }
 
@@ -57,17 +86,23 @@ export interface ErrorLine {
   /** ISO time as written, or null for a line not in the worker's format (the Python original's, say). */
   at: string | null;
   phase: string | null;
+  /** The stable English code (`login.refused`…), or null on a line written before codes existed. */
+  code: string | null;
+  /** The sentence, without its code. */
   message: string;
 }
 
 /** `<ISO time> <phase> <message>`, as `append` writes it (messages are already redacted). */
 export const ERROR_LINE = /^(\d{4}-\d{2}-\d{2}T\S+) (\S+) (.*)$/;
+/** The code at the head of a message: `[login.refused] …`. */
+const CODED = /^\[([a-z]+(?:\.[a-z]+)+)\] (.*)$/;
 
 export function parseErrorLine(line: string): ErrorLine {
   const m = ERROR_LINE.exec(line);
-  if (!m) return { at: null, phase: null, message: line };
-  const [, at, phase, message] = m as unknown as [string, string, string, string];
-  return { at, phase, message };
+  if (!m) return { at: null, phase: null, code: null, message: line };
+  const [, at, phase, rest] = m as unknown as [string, string, string, string];
+  const coded = CODED.exec(rest);
+  return coded ? { at, phase, code: coded[1] as string, message: coded[2] as string } : { at, phase, code: null, message: rest };
 }
 
 /** The newest `lines` lines of the error file, oldest first; empty when there is none. */

@@ -27,6 +27,9 @@ export function translator(locale: Locale): TFunction {
   return i18n.getFixedT(locale);
 }
 
+/** The BCP 47 tag Intl and luxon format with: France's French, and British English for its 24 h clock and day-month order. */
+export const INTL_LOCALE: Record<Locale, string> = { fr: 'fr-FR', en: 'en-GB' };
+
 export const isLocale = (value: unknown): value is Locale => typeof value === 'string' && (LOCALES as readonly string[]).includes(value);
 
 /**
@@ -34,11 +37,11 @@ export const isLocale = (value: unknown): value is Locale => typeof value === 's
  * "Tue 8 Dec 09:00" (24 h in both: the French-friendly format of DESIGN.md).
  */
 export function formatWhen(iso: string, zone: string, locale: Locale): string {
-  const dt = DateTime.fromISO(iso, { setZone: true }).setZone(zone).setLocale(locale === 'fr' ? 'fr-FR' : 'en-GB');
+  const dt = DateTime.fromISO(iso, { setZone: true }).setZone(zone).setLocale(INTL_LOCALE[locale]);
   return dt.toFormat('ccc d LLL HH:mm');
 }
 
 /** Only the time of day, for the end of a move on the same day ("09:00 → 11:00"). */
 export function formatTime(iso: string, zone: string, locale: Locale): string {
-  return DateTime.fromISO(iso, { setZone: true }).setZone(zone).setLocale(locale === 'fr' ? 'fr-FR' : 'en-GB').toFormat('HH:mm');
+  return DateTime.fromISO(iso, { setZone: true }).setZone(zone).setLocale(INTL_LOCALE[locale]).toFormat('HH:mm');
 }

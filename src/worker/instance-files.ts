@@ -85,7 +85,7 @@ export async function recoverInstanceFiles(
 /** Once, in the log and in errors.log. */
 async function sayDamaged(said: string, opts: { logger: Logger; errors: ErrorFile; now: Date }): Promise<void> {
   opts.logger.warn(said);
-  await opts.errors.append('state', said, opts.now).catch(() => {});
+  await opts.errors.report('state', 'file.damaged', said, opts.now).catch(() => {});
 }
 
 /** Where the worker keeps its outbox, and its slot watchers' seen sets. */

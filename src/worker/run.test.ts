@@ -75,7 +75,7 @@ describe('runSync', () => {
     expect(first.record.counts.failed).toBeGreaterThan(0);
     expect(first.record.counts.created + first.record.counts.failed).toBe(4);
     const errors = await readFile(join(dir, 'errors.log'), 'utf8');
-    expect(errors).toMatch(/ push create campus-sync:zoe:\d+: /);
+    expect(errors).toMatch(/ push \[push\.failed\] .*: create campus-sync:zoe:\d+: /);
     expect(errors).not.toMatch(/zoe-secret-1|zoe-key-1|zoe-password/);
     const second = await runSync({ config, dir, logger: silentLogger });
     expect(second.record.outcome).toBe('success');

@@ -78,7 +78,7 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
   const clock = opts.clock ?? systemClock;
   const started = clock.now();
   const redact = makeRedactor(config.secrets);
-  const errors = createErrorFile({ path: join(dir, ERRORS_FILE), redact });
+  const errors = createErrorFile({ path: join(dir, ERRORS_FILE), redact, locale: config.locale });
   const counts = zeroCounts();
   const record: RunRecord = {
     instance: config.name,
@@ -191,7 +191,7 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     record.error = redact(describeError(err));
     logger.error(record.error, { phase: where });
     if (!opts.dryRun) {
-      await errors.append(where, record.error, clock.now()).catch((e: unknown) => logger.error(`cannot write ${ERRORS_FILE}: ${describeError(e)}`));
+      await errors.report(where, err instanceof AuthError && where === 'login' ? 'login.refused' : 'sync.failed', record.error, clock.now()).catch((e: unknown) => logger.error(`cannot write ${ERRORS_FILE}: ${describeError(e)}`));
       await forgetEcalMatch(dir).catch((e: unknown) => logger.error(`cannot write the state: ${describeError(e)}`));
     }
   } finally {
@@ -337,7 +337,7 @@ async function listPlanAndPush(input: PushInput): Promise<{ plan: SyncPlan; clea
   record.guard = plan.guard;
   if (plan.guard.held) {
     logger.warn(`deletions held back: ${plan.guard.reason ?? ''}`);
-    if (!opts.dryRun) await errors.append('plan', `deletions held back: ${plan.guard.reason ?? ''}`, clock.now());
+    if (!opts.dryRun) await errors.report('plan', 'deletions.held', plan.guard.reason ?? '', clock.now());
   }
   if (opts.dryRun) return { plan, clean: false, ecalIds, touched };
   if (plan.actions.length > 0) await input.onWriting();
@@ -353,7 +353,7 @@ async function listPlanAndPush(input: PushInput): Promise<{ plan: SyncPlan; clea
   counts.adopted = exec.adopted;
   counts.deleted = exec.deleted;
   counts.failed = exec.failed.length;
-  for (const f of exec.failed) await errors.append('push', `${f.action.kind} ${f.action.reference}: ${f.error}`, clock.now());
+  for (const f of exec.failed) await errors.report('push', 'push.failed', `${f.action.kind} ${f.action.reference}: ${f.error}`, clock.now());
   const failed = new Set(exec.failed.map((f) => f.action));
   for (const a of plan.actions) {
     if (failed.has(a) || a.kind === 'delete') continue;

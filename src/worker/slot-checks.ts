@@ -64,7 +64,7 @@ export function createSlotChecks(opts: SlotChecksOptions): { entries: SlotCheckE
       const message = `${entry.config.name}: ${describeError(err)}`;
       logger.error(`slots ${message}`);
       if (message !== entry.lastError) {
-        await opts.errorFile.append('slots', message, opts.clock.now()).catch((e: unknown) => logger.error(`cannot write ${ERRORS_FILE}: ${describeError(e)}`));
+        await opts.errorFile.report('slots', 'slots.failed', message, opts.clock.now()).catch((e: unknown) => logger.error(`cannot write ${ERRORS_FILE}: ${describeError(e)}`));
       }
       entry.lastError = message;
       return false;

@@ -59,7 +59,7 @@ describe('a worker whose runs the lock refuses', () => {
         state: 'idle',
         runRefused: { reason: expect.stringMatching(/^zoe: a run is already in progress \(pid 1, held in other, refreshed \d+ s ago\)$/) as unknown },
       });
-      expect(await readFile(join(dir, 'errors.log'), 'utf8')).toMatch(/ state run refused: zoe: a run is already in progress/);
+      expect(await readFile(join(dir, 'errors.log'), 'utf8')).toMatch(/ state \[run\.refused\] synchronisation refusée : zoe: a run is already in progress/);
       await rm(join(dir, LOCK_FILE));
       expect((await worker.trigger('test'))?.record.outcome).toBe('success');
       await expect.poll(async () => (JSON.parse(await readFile(join(dir, WORKER_STATUS_FILE), 'utf8')) as { runRefused?: unknown }).runRefused).toBeUndefined();

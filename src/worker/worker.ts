@@ -68,7 +68,7 @@ export interface Worker {
  * files behind alerts (seen sets, outbox) a power cut may have damaged are set aside, said, and rebuilt.
  */
 function recoverStartFiles(dir: string, config: InstanceConfig, logger: Logger, clock: Clock): Promise<void> {
-  const errors = createErrorFile({ path: join(dir, ERRORS_FILE), redact: makeRedactor(config.secrets) });
+  const errors = createErrorFile({ path: join(dir, ERRORS_FILE), redact: makeRedactor(config.secrets), locale: config.locale });
   return recoverInstanceFiles(dir, { logger, errors, now: clock.now(), only: [WORKER_STATUS_FILE, ALERTS_JOURNAL_FILE] })
     .then(() => recoverAlertFiles(dir, { watchers: config.slots.map((w) => w.name), logger, errors, now: clock.now() }))
     .then(
@@ -150,7 +150,7 @@ export function startWorker(opts: WorkerOptions): Worker {
   const { afterRun, checkDigest, checkDigestLogged } = alerts;
 
   const slotTasks: ScheduledTask[] = [];
-  const errorFile = createErrorFile({ path: join(opts.dir, ERRORS_FILE), redact: makeRedactor(config.secrets) });
+  const errorFile = createErrorFile({ path: join(opts.dir, ERRORS_FILE), redact: makeRedactor(config.secrets), locale: config.locale });
   const { entries: slotWatchers, check: checkSlots } = createSlotChecks({ config, dir: opts.dir, logger, clock, errorFile, alert: alerts.alert, recovered });
 
   // Status writes are queued so they land in order, and stop() can wait for the last one before exit.
@@ -208,7 +208,7 @@ export function startWorker(opts: WorkerOptions): Worker {
   const onRefused = async (reason: string): Promise<void> => {
     const changed = refused?.reason !== reason;
     refused = { reason, since: refused?.since ?? clock.now().toISOString(), count: (refused?.count ?? 0) + 1 };
-    if (changed) await errorFile.append('state', `run refused: ${reason}`, clock.now()).catch((e: unknown) => logger.error(`cannot write ${ERRORS_FILE}: ${describeError(e)}`));
+    if (changed) await errorFile.report('state', 'run.refused', reason, clock.now()).catch((e: unknown) => logger.error(`cannot write ${ERRORS_FILE}: ${describeError(e)}`));
     if (!opts.runOnce && refused.count <= REFUSED_RETRY_LIMIT) {
       clock.clearTimeout(refusedRetry);
       refusedRetry = clock.setTimeout(() => void trigger('retry after a refused run'), REFUSED_RETRY_MS, { unref: true });

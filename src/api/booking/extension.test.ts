@@ -202,7 +202,7 @@ describe('GET /book/{type}', () => {
     expect(r.text).toMatch(/<script src="\/book\/assets\/tunnel\.[0-9a-f]{16}\.js" defer><\/script>/);
     expect(r.text).not.toMatch(/<script>|\son[a-z]+="/);
     const settings = JSON.parse(/<script type="application\/json" id="booking-settings">(.*?)<\/script>/s.exec(r.text)?.[1] ?? '{}');
-    expect(settings).toEqual({
+    expect(settings).toMatchObject({
       type: 'appel',
       title: 'Appel <découverte>',
       timezone: 'Europe/Paris',
@@ -211,7 +211,12 @@ describe('GET /book/{type}', () => {
       rangeDays: 10,
       datesOffered: 4,
       timesPerDate: 2,
+      // No Accept-Language, no cookie: French, the script's sentences included.
+      intlLocale: 'fr-FR',
+      words: { loading: 'Chargement des créneaux libres…' },
     });
+    expect(Object.keys(settings).sort()).toEqual(['datesOffered', 'horizonEnd', 'intlLocale', 'rangeDays', 'timesPerDate', 'timezone', 'title', 'today', 'type', 'words']);
+    expect(r.text).toContain('<html lang="fr">');
     for (const path of ['/book/appel', '/book', '/book/assets/tunnel.js', '/book/assets/tunnel.css']) {
       const page = await call(path);
       expect(page.status, path).toBe(200);
@@ -226,6 +231,20 @@ describe('GET /book/{type}', () => {
     expect(r.status).toBe(404);
     expect(r.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(r.text).toContain('There is no booking type &quot;nope&quot;.');
+  });
+
+  it('speaks the language of Accept-Language, and keeps the switch\'s choice in the dashboard\'s cookie', async () => {
+    const en = await call('/book/appel', { headers: { 'accept-language': 'en-US,en;q=0.9' } });
+    expect(en.text).toContain('<html lang="en">');
+    expect(en.text).toContain('Choose a date');
+    expect(en.headers.get('set-cookie')).toBeNull();
+    const switched = await call('/book/appel?lang=fr', { headers: { 'accept-language': 'en-US' } });
+    expect(switched.text).toContain('<html lang="fr">');
+    expect(switched.text).toContain('Choisissez une date');
+    expect(switched.headers.get('set-cookie')).toContain('campus_sync_lang=fr');
+    const kept = await call('/book', { headers: { 'accept-language': 'en-US', cookie: 'campus_sync_lang=fr' } });
+    expect(kept.text).toContain('<html lang="fr">');
+    expect(kept.text).toContain('<a href="/book?lang=en" lang="en" hreflang="en" class="lang-link">English</a>');
   });
 });
 

@@ -1,10 +1,11 @@
 import { DateTime } from 'luxon';
 import type { BookingTypeConfig, InstanceConfig } from '../../config/index.js';
-import { AuthError, describeError, makeRedactor, TransientError, type Clock, type Logger } from '../../lib/index.js';
+import { AuthError, describeError, makeRedactor, TransientError, type Clock, type Locale, type Logger } from '../../lib/index.js';
 import { webAssets } from '../assets.js';
 import { createBudget, retryAfterHeaders, type Budget, type Spend } from '../budget.js';
 import { ParamError } from '../params.js';
 import { assetRouteDoc } from '../openapi.js';
+import { langCookieHeaders, pageLocale } from '../lang.js';
 import type { ApiRequest, ApiResponse } from '../router.js';
 import type { ApiExtension } from '../server.js';
 import { createBookingCatalog, type BookingCatalog, type BookingEntry } from './catalog.js';
@@ -202,14 +203,14 @@ function registerRoutes(d: Deps): void {
     for (const [k, v] of map) if (now - v.at > ttl) map.delete(k);
   };
 
-  /** The entry, or the answer saying why there is none (404 unknown, 503 claimed by two configs). */
-  const entryOr = async (slug: string, html: boolean): Promise<{ entry: BookingEntry } | { response: ApiResponse }> => {
+  /** The entry, or the answer saying why there is none (404 unknown, 503 claimed by two configs); a page in `html`'s language. */
+  const entryOr = async (slug: string, html: Locale | false): Promise<{ entry: BookingEntry } | { response: ApiResponse }> => {
     const found = await catalog.find(slug);
     if ('found' in found) return { entry: found.found };
     const message =
       'conflict' in found ? `The booking type "${slug}" is not available right now.` : `There is no booking type "${slug}".`;
     const status = 'conflict' in found ? 503 : 404;
-    if (html) return { response: { status, headers: PAGE_HEADERS, body: renderNotFoundPage(message) } };
+    if (html) return { response: { status, headers: PAGE_HEADERS, body: renderNotFoundPage(message, html) } };
     return { response: fail(status, message) };
   };
 
@@ -271,11 +272,15 @@ function registerRoutes(d: Deps): void {
     }
   }, BOOKING_DOCS.slots);
 
-  router.get('/book', async () => ({
-    status: 200,
-    headers: PAGE_HEADERS,
-    body: renderIndexPage((await catalog.all()).map((e) => ({ type: e.type.type, title: e.type.title, ...(e.type.description ? { description: e.type.description } : {}) }))),
-  }), BOOKING_DOCS.index);
+  // The pages' language as the dashboard's (api/lang.ts): ?lang= from the switch (kept in a cookie), else Accept-Language, else French.
+  router.get('/book', async (req) => {
+    const lang = pageLocale(req.headers, req.query);
+    return {
+      status: 200,
+      headers: { ...PAGE_HEADERS, ...langCookieHeaders(lang) },
+      body: renderIndexPage((await catalog.all()).map((e) => ({ type: e.type.type, title: e.type.title, ...(e.type.description ? { description: e.type.description } : {}) })), lang.locale),
+    };
+  }, BOOKING_DOCS.index);
 
   // Read at start: a missing build stops the server here, with the file to build.
   for (const route of webAssets().routes('booking')) {
@@ -283,11 +288,12 @@ function registerRoutes(d: Deps): void {
   }
 
   router.get('/book/:type', async (req) => {
-    const got = await entryOr(req.params.type as string, true);
+    const lang = pageLocale(req.headers, req.query);
+    const got = await entryOr(req.params.type as string, lang.locale);
     if ('response' in got) return got.response;
     const today = todayIn(got.entry.type.timezone, clock.now());
-    const settings = pageSettings(got.entry.type, today, addDays(today, MAX_HORIZON_DAYS));
-    return { status: 200, headers: PAGE_HEADERS, body: renderBookingPage(got.entry.type, settings) };
+    const settings = pageSettings(got.entry.type, today, addDays(today, MAX_HORIZON_DAYS), lang.locale);
+    return { status: 200, headers: { ...PAGE_HEADERS, ...langCookieHeaders(lang) }, body: renderBookingPage(got.entry.type, settings, lang.locale) };
   }, BOOKING_DOCS.page);
 
   /** The first answer to a submission id, replayed to a resend; a failure is not kept (the resend tries again). */

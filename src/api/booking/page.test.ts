@@ -58,10 +58,36 @@ describe('renderBookingPage', () => {
   });
 });
 
+describe('the page in each language', () => {
+  const fr = renderBookingPage(TYPE, pageSettings(TYPE, '2025-05-26', '2025-08-24', 'fr'), 'fr');
+  const en = renderBookingPage(TYPE, pageSettings(TYPE, '2025-05-26', '2025-08-24', 'en'), 'en');
+  const settingsOf = (page: string) => JSON.parse(/id="booking-settings">(.*?)<\/script>/s.exec(page)?.[1] ?? '{}');
+
+  it('is French by default, <html lang> matching its text, the switch offering English', () => {
+    expect(html).toBe(fr);
+    expect(fr).toContain('<html lang="fr">');
+    expect(fr).toContain('<h2 id="h-date" tabindex="-1">Choisissez une date</h2>');
+    expect(fr).toContain('<label for="p-r1-date">Date 2 (facultatif)</label>');
+    expect(fr).toContain('<a href="/book/appel?lang=en" lang="en" hreflang="en" class="lang-link">English</a>');
+    expect(fr).not.toMatch(/Choose a date|Your name|Confirm booking/);
+    expect(settingsOf(fr)).toMatchObject({ intlLocale: 'fr-FR', words: { when: '{date} à {time} ({zone})', confirm: 'Confirmer le rendez-vous' } });
+  });
+
+  it('is English on request, with the switch back to French', () => {
+    expect(en).toContain('<html lang="en">');
+    expect(en).toContain('Choose a date');
+    expect(en).toContain('Times are in <strong>Europe/Paris</strong>.');
+    expect(en).toContain('<a href="/book/appel?lang=fr" lang="fr" hreflang="fr" class="lang-link">Français</a>');
+    expect(en).not.toMatch(/Choisissez|Votre nom/);
+    expect(settingsOf(en)).toMatchObject({ intlLocale: 'en-GB', words: { when: '{date} at {time} ({zone})' } });
+  });
+});
+
 describe('the other pages', () => {
   it('/book lists the types with escaped titles; an empty list says so', () => {
     expect(renderIndexPage([{ type: 'appel', title: 'A & B' }])).toContain('<a href="/book/appel">A &amp; B</a>');
-    expect(renderIndexPage([])).toContain('No meeting can be booked here yet.');
+    expect(renderIndexPage([], 'en')).toContain('No meeting can be booked here yet.');
+    expect(renderIndexPage([])).toContain('Aucun rendez-vous ne peut encore être pris ici.');
   });
 
   it('the not-found page escapes its message and links back to the list', () => {

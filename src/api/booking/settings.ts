@@ -15,4 +15,29 @@ export interface PageSettings {
   rangeDays: number;
   datesOffered: number;
   timesPerDate: number;
+  /** The page's language as a BCP 47 tag for Intl ("fr-FR", "en-GB"): dates are formatted for it. */
+  intlLocale: string;
+  /** The sentences the script says itself, in the page's language (the catalogue's `booking.script`). */
+  words: BookingWords;
+}
+
+/** `{name}` marks a value the script fills in (the catalogue's `{{…}}` are filled on the server). */
+export interface BookingWords {
+  loading: string;
+  next7: string;
+  weekOf: string;
+  loadFailed: string;
+  retryOrPropose: string;
+  timeOn: string;
+  when: string;
+  booking: string;
+  requestSent: string;
+  booked: string;
+  confirm: string;
+  doneText: string;
+  pendingText: string;
+  taken: string;
+  checkFields: string;
+  tryAgain: string;
+  unreachable: string;
 }

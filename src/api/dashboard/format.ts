@@ -1,15 +1,14 @@
 import { DateTime } from 'luxon';
-import type { Locale } from '../../lib/index.js';
+import { INTL_LOCALE, type Locale } from '../../lib/index.js';
 
 /**
  * Times on the dashboard read the way the people using it read them (24 h, French by default): `lun. 3 mars 09:30`
  * or `Mon 3 Mar 09:30` on an English page, always in the instance's own time zone, whatever the server's zone is.
  */
 export const DISPLAY_LOCALE: Locale = 'fr';
-const LUXON_LOCALE: Record<Locale, string> = { fr: 'fr-FR', en: 'en-GB' };
 
 const parse = (iso: string, zone: string, locale: Locale = DISPLAY_LOCALE): DateTime | null => {
-  const dt = DateTime.fromISO(iso, { zone }).setLocale(LUXON_LOCALE[locale]);
+  const dt = DateTime.fromISO(iso, { zone }).setLocale(INTL_LOCALE[locale]);
   return dt.isValid ? dt : null;
 };
 

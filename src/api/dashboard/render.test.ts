@@ -30,7 +30,7 @@ const instance = (over: Partial<InstanceView> = {}): InstanceView => ({
     failed: 0,
   },
   nextRun: '2025-03-20T09:46:00.000Z',
-  errors: [{ at: '2025-03-20T08:30:00.000Z', phase: 'push', message: 'ECAL answered 503' }],
+  errors: [{ at: '2025-03-20T08:30:00.000Z', phase: 'push', code: 'push.failed', message: 'ECAL answered 503' }],
   upcoming: [
     { title: 'Réseaux', start: '2025-03-20T08:30:00.000Z', end: '2025-03-20T10:00:00.000Z' },
     { title: 'Droit <b>du</b> numérique', start: '2025-03-21T07:30:00.000Z', end: '2025-03-21T09:00:00.000Z' },
@@ -67,7 +67,7 @@ describe('the dashboard page', () => {
     expect(html).toContain('Droit &lt;b&gt;du&lt;/b&gt; numérique');
     expect(html).toContain('lun. 24 mars 09:30');
     expect(html).toContain('dernière alerte jamais');
-    expect(html).toContain('<span class="phase">push</span> <span class="msg">ECAL answered 503</span>');
+    expect(html).toContain('<span class="phase">push</span> <span class="msg" data-code="push.failed">ECAL answered 503</span>');
     expect(html).not.toContain('sur le nœud');
   });
 
@@ -192,7 +192,13 @@ describe('last changes and last alerts on a card', () => {
     expect(live).toContain('<strong>alice</strong>: Cours &lt;annulé&gt; <span class="muted">(edited)</span>');
     const stopped = renderSummary(state([], [], { discordGateway: { ...gateway, status: 'stopped', fatal: true, reason: 'Discord refused the privileged Message Content intent (gateway close 4014)' } }), 'en');
     expect(stopped).toContain('Discord live: stopped: Discord refused the privileged Message Content intent (gateway close 4014)');
-    expect(renderDashboardPage(state([], [], { discordGateway: gateway }), 'en')).toContain('data-poll-ms="1000"');
-    expect(renderDashboardPage(state([]), 'en')).toContain('data-poll-ms="5000"');
+    const livePage = renderDashboardPage(state([], [], { discordGateway: gateway }), 'en');
+    expect(livePage).toContain('data-poll-ms="1000"');
+    // The script's own words (data-words) say the interval it really polls at, not the idle 5 s.
+    expect(livePage).toContain('&quot;live&quot;:&quot;Live: refreshed every 1 s&quot;');
+    expect(livePage).not.toContain('every 5 s');
+    const idlePage = renderDashboardPage(state([]), 'en');
+    expect(idlePage).toContain('data-poll-ms="5000"');
+    expect(idlePage).toContain('&quot;live&quot;:&quot;Live: refreshed every 5 s&quot;');
   });
 });

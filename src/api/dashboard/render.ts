@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { assetPath } from '../assets.js';
 import { describeChange, translator, type Locale } from '../../lib/index.js';
-import { otherLocales } from '../lang.js';
+import { languageSwitch } from '../lang.js';
 import { dayKey, formatClock, formatDay, formatDuration, formatTime, formatWhen } from './format.js';
 import { esc } from './html.js';
 import { renderRunPlot } from './plot.js';
@@ -208,7 +208,7 @@ function renderErrors(w: Words, i: InstanceView, now: Date): string {
   if (i.errors.length === 0) return '';
   const time = timeIn(w);
   const rows = i.errors.map(
-    (e) => `<li>${e.at ? `${time(e.at, i.timezone, now)} ` : ''}${e.phase ? `<span class="phase">${esc(e.phase)}</span> ` : ''}<span class="msg">${esc(e.message)}</span></li>`,
+    (e) => `<li>${e.at ? `${time(e.at, i.timezone, now)} ` : ''}${e.phase ? `<span class="phase">${esc(e.phase)}</span> ` : ''}<span class="msg"${e.code ? ` data-code="${esc(e.code)}"` : ''}>${esc(e.message)}</span></li>`,
   );
   return `<section><h3>${esc(w.t('dashboard.errors'))} <span class="muted small">(errors.log)</span></h3><ul class="errors">${rows.join('')}</ul></section>`;
 }
@@ -301,14 +301,6 @@ export function renderFragments(state: DashboardState, locale: Locale): Fragment
  * The page's switch to the other language(s): a plain link (`?lang=`, kept in a cookie by the server), so it works
  * without the script and on the login page too.
  */
-function languageSwitch(locale: Locale, path: string): string {
-  // Each language is named in itself ("English" on a French page, "Français" on an English one).
-  const links = otherLocales(locale).map(
-    (l) => `<a href="${esc(path)}?lang=${l}" lang="${l}" hreflang="${l}" class="lang-link">${esc(translator(l)('page.name'))}</a>`,
-  );
-  return `<nav class="lang" aria-label="${esc(translator(locale)('page.language'))}">${links.join(' ')}</nav>`;
-}
-
 function page(title: string, body: string, opts: { script: boolean; locale: Locale }): string {
   return [
     '<!doctype html>',
@@ -328,11 +320,14 @@ function page(title: string, body: string, opts: { script: boolean; locale: Loca
   ].join('\n');
 }
 
-/** The few words the page's script says itself (not re-rendered by the server), handed over in a data attribute. */
-function scriptWords(locale: Locale): string {
+/**
+ * The few words the page's script says itself (not re-rendered by the server), handed over in a data attribute.
+ * `pollMs` is the interval the page really polls at (data-poll-ms), so "every N s" never says 5 when it is 1.
+ */
+function scriptWords(locale: Locale, pollMs: number): string {
   const t = translator(locale);
   return JSON.stringify({
-    live: t('dashboard.live', { seconds: POLL_MS / 1000 }),
+    live: t('dashboard.live', { seconds: pollMs / 1000 }),
     stale: t('dashboard.stale', { why: '{why}' }),
     noAnswer: t('dashboard.noAnswer'),
     working: t('dashboard.working'),
@@ -352,8 +347,9 @@ export function renderDashboardPage(state: DashboardState, locale: Locale): stri
       `<div class="actions" data-v="${c.actions.v}">${c.actions.html}</div>` +
       `<output class="result" aria-live="polite"></output></article>`,
   );
+  const pollMs = pollMsOf(state);
   const body = [
-    `<body data-poll-ms="${pollMsOf(state)}" data-words="${esc(scriptWords(locale))}">`,
+    `<body data-poll-ms="${pollMs}" data-words="${esc(scriptWords(locale, pollMs))}">`,
     '<header class="top">',
     `<div class="brand"><h1>campus-sync</h1><span class="muted small">${esc(t('dashboard.subtitle'))}</span></div>`,
     `<div id="summary" class="summary" data-v="${f.summary.v}">${f.summary.html}</div>`,
@@ -361,7 +357,7 @@ export function renderDashboardPage(state: DashboardState, locale: Locale): stri
     `<form method="post" action="/logout" class="logout"><button type="submit" class="btn btn-quiet">${esc(t('dashboard.logout'))}</button></form>`,
     '</header>',
     `<main id="cards" class="cards">${cards.join('') || `<p class="muted">${t('dashboard.noConfig')}</p>`}</main>`,
-    `<footer class="foot small muted"><span id="live-status">${esc(t('dashboard.live', { seconds: pollMsOf(state) / 1000 }))}</span> · ${esc(t('dashboard.updated'))} <time id="updated" datetime="${esc(state.generatedAt)}">${esc(f.updated)}</time></footer>`,
+    `<footer class="foot small muted"><span id="live-status">${esc(t('dashboard.live', { seconds: pollMs / 1000 }))}</span> · ${esc(t('dashboard.updated'))} <time id="updated" datetime="${esc(state.generatedAt)}">${esc(f.updated)}</time></footer>`,
     '</body>',
   ].join('\n');
   return page(t('dashboard.title'), body, { script: true, locale });

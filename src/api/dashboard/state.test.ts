@@ -102,15 +102,18 @@ describe('the dashboard state', () => {
     const recent = [
       '2025-03-20T08:00:00.000Z login MonCampus refused the password',
       `2025-03-20T08:30:00.000Z push ECAL said 401 for key ${PASSWORD}`,
+      `2025-03-20T08:40:00.000Z push [push.failed] une modification ECAL a échoué : key ${PASSWORD}`,
       'a line in some other format',
     ];
     await writeFiles(dirs.dataDir, { 'alice/errors.log': [...old, ...recent, ''].join('\n') });
     const errors = card(await build(), 'alice').errors;
     expect(errors).toHaveLength(ERROR_LINES);
-    expect(errors[0]).toEqual({ at: null, phase: null, message: 'a line in some other format' });
-    expect(errors[1]).toEqual({ at: '2025-03-20T08:30:00.000Z', phase: 'push', message: 'ECAL said 401 for key [REDACTED]' });
-    expect(errors[2]?.phase).toBe('login');
-    expect(errors[4]?.message).toMatch(/^old line 1998 /);
+    expect(errors[0]).toEqual({ at: null, phase: null, code: null, message: 'a line in some other format' });
+    // A worker's line: its English code apart, its sentence in the config's language.
+    expect(errors[1]).toEqual({ at: '2025-03-20T08:40:00.000Z', phase: 'push', code: 'push.failed', message: 'une modification ECAL a échoué : key [REDACTED]' });
+    expect(errors[2]).toEqual({ at: '2025-03-20T08:30:00.000Z', phase: 'push', code: null, message: 'ECAL said 401 for key [REDACTED]' });
+    expect(errors[3]?.phase).toBe('login');
+    expect(errors[4]?.message).toMatch(/^old line 1999 /);
   });
 
   it('lists the classes of the coming week from the start of today, the one in progress included', async () => {

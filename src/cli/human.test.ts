@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { humanErrorLine, personTime, stateWord } from './human.js';
+
+describe('personTime', () => {
+  it('shows an instant on the config zone clock in the reader language, never an ISO Z', () => {
+    expect(personTime('2026-12-08T08:00:00.000Z', 'Europe/Paris', 'fr')).toBe('mar. 8 déc. 09:00');
+    expect(personTime('2026-12-08T08:00:00.000Z', 'America/Montreal', 'en')).toBe('Tue 8 Dec 03:00');
+  });
+
+  it('shows a value it cannot read as it is', () => {
+    expect(personTime('not a time', 'Europe/Paris', 'fr')).toBe('not a time');
+  });
+});
+
+describe('stateWord', () => {
+  it('keeps the English words scripts know, and speaks French from the dashboard catalogue', () => {
+    expect(stateWord('state', 'running', 'en')).toBe('running');
+    expect(stateWord('outcome', 'success', 'en')).toBe('success');
+    expect(stateWord('state', 'running', 'fr')).not.toBe('running');
+    expect(stateWord('state', 'no-such-state', 'fr')).toBe('no-such-state');
+  });
+});
+
+describe('humanErrorLine', () => {
+  it('puts the time on the config clock and keeps the code and the sentence as written', () => {
+    const line = '2026-12-08T07:00:00.000Z login [login.refused] MonCampus refuse la connexion (identifiant ou mot de passe) : x';
+    expect(humanErrorLine(line, 'Europe/Paris', 'fr')).toBe('mar. 8 déc. 08:00 login [login.refused] MonCampus refuse la connexion (identifiant ou mot de passe) : x');
+    expect(humanErrorLine('2026-12-08T07:00:00.000Z fetch no answer', 'Europe/Paris', 'en')).toBe('Tue 8 Dec 08:00 fetch no answer');
+    expect(humanErrorLine('a line of another format', 'Europe/Paris', 'en')).toBe('a line of another format');
+  });
+});
