@@ -188,7 +188,7 @@ describe('the supervisor with the process runtime', () => {
     expect(loops).toHaveLength(1);
     const errors = (await readFile(join(ws.data, 'alice', 'errors.log'), 'utf8')).split('\n').filter((l) => /crash-looping/.test(l));
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/^\S+Z run alice is crash-looping/);
+    expect(errors[0]).toMatch(/^\S+Z run \[worker\.crashLooping\] .*alice is crash-looping/);
     const w = await until('alice restarted after its backoff', async () => {
       const x = await worker('alice');
       return x?.state === 'running' ? x : undefined;

@@ -23,7 +23,7 @@ export const ERROR_CODES = [
   'slots.failed',
   'run.refused',
   'file.damaged',
-  // The supervisor's two (it still writes them through `append`; `report` is their coded, translated way).
+  // The supervisor's (src/supervisor/instance-errors.ts, process-runtime.ts).
   'worker.crashLooping',
   'config.invalid',
 ] as const;
@@ -45,7 +45,7 @@ export interface ErrorFile {
    * overwrote it).
    */
   report(phase: Phase | 'run', code: ErrorCode, detail: string, at?: Date): Promise<void>;
-  /** Appends one line `<ISO time> <phase> <message>` as given, without a code (the supervisor's lines, for now). */
+  /** Appends one line `<ISO time> <phase> <message>` as given, without a code: the form of files written before codes, which readers still parse. */
   append(phase: Phase | 'run', message: string, at?: Date): Promise<void>;
 }
 

@@ -5,19 +5,28 @@ import { describeError, type Clock, type Logger } from '../lib/index.js';
 import { createErrorFile, ERRORS_FILE } from '../instance/index.js';
 import type { InvalidConfig } from './desired.js';
 
-export type AppendInstanceError = (name: string, phase: 'config' | 'run', line: string) => Promise<void>;
+/** The supervisor's errors.log lines, each with its stable code (the phase follows from it). */
+export type SupervisorErrorCode = 'config.invalid' | 'file.damaged' | 'worker.crashLooping';
+export type AppendInstanceError = (name: string, code: SupervisorErrorCode, detail: string) => Promise<void>;
+
+const PHASE_OF: Record<SupervisorErrorCode, 'config' | 'state' | 'run'> = {
+  'config.invalid': 'config',
+  'file.damaged': 'state',
+  'worker.crashLooping': 'run',
+};
 
 /**
- * One line in data/<name>/errors.log (nothing for a name that cannot be an instance's). The supervisor may
+ * One coded line in data/<name>/errors.log, its sentence in the default locale: the supervisor cannot know the
+ * language of a config it could not load (nothing for a name that cannot be an instance's). The supervisor may
  * run as root (compose.yml) while the worker runs as uid 1000: a file it creates is given to the owner of
  * data/<name>/, or the worker could never append its own errors to it (appendFile creates it 0600).
  */
 export function instanceErrorWriter(opts: { dataDir: string; clock: Clock; logger: Logger }): AppendInstanceError {
-  return async (name, phase, line) => {
+  return async (name, code, detail) => {
     if (!isValidInstanceName(name)) return;
     const path = join(opts.dataDir, name, ERRORS_FILE);
     try {
-      await createErrorFile({ path, redact: (t) => t }).append(phase, line, opts.clock.now());
+      await createErrorFile({ path, redact: (t) => t }).report(PHASE_OF[code], code, detail, opts.clock.now());
       await giveToDirOwner(path);
     } catch (err) {
       opts.logger.warn(`cannot write ${name}'s errors.log: ${describeError(err)}`);
@@ -36,7 +45,7 @@ export function invalidConfigReporter(opts: { logger: Logger; appendError: Appen
       if (reported.get(name) === error) continue;
       reported.set(name, error);
       opts.logger.error(`config ${name} is invalid (its worker, if any, is left as it was): ${error}`, { instance: name });
-      await opts.appendError(name, 'config', error);
+      await opts.appendError(name, 'config.invalid', error);
     }
     for (const name of [...reported.keys()]) {
       if (now.has(name)) continue;

@@ -159,7 +159,7 @@ describe('the process runtime', () => {
     expect(loops[0]!.message).toMatch(/^bob is crash-looping: exited 3 times in a row within 10 s of starting \(last: exit code 3\)/);
     const errors = (await readFile(join(s.data, 'bob', 'errors.log'), 'utf8')).trim().split('\n');
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/^\S+Z run bob is crash-looping: exited 3 times/);
+    expect(errors[0]).toMatch(/^\S+Z run \[worker\.crashLooping\] .*bob is crash-looping: exited 3 times/);
     const [w] = await s.runtime.list();
     expect(w!.state).toBe('stopped');
     const n = w!.restartCount;

@@ -159,7 +159,7 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): Runtime {
         `${name} is crash-looping: exited ${decision.consecutive} times in a row within ${Math.round(resetAfterMs / 1000)} s of starting ` +
         `(last: ${how}); restarting with growing delays (next in ${delay}); see ${join(instanceDir(name), WORKER_LOG_FILE)}`;
       logger.error(message, { instance: name });
-      void e.errors.append('run', message, clock.now()).catch((err: unknown) => logger.warn(`cannot write ${name}'s errors.log: ${describeError(err)}`));
+      void e.errors.report('run', 'worker.crashLooping', message, clock.now()).catch((err: unknown) => logger.warn(`cannot write ${name}'s errors.log: ${describeError(err)}`));
     }
     e.restartTimer = setTimeout(() => {
       e.restartTimer = null;

@@ -305,7 +305,7 @@ describe('crash loops of a runtime that restarts its workers itself (Docker)', (
     await until('the crash loop reported', async () => (await crashLines()).length > 0);
     await t.clock.tickAsync(60);
     expect(await crashLines()).toHaveLength(1);
-    expect((await crashLines())[0]).toMatch(/ run dora is crash-looping: restarted \d+ times \(last exit code 1\)/);
+    expect((await crashLines())[0]).toMatch(/ run \[worker\.crashLooping\] .*dora is crash-looping: restarted \d+ times \(last exit code 1\)/);
     expect(t.log.lines.filter((l) => l.level === 'error' && l.message.includes('crash-looping'))).toHaveLength(1);
   });
 });
@@ -329,7 +329,7 @@ describe("a kept worker's files on this host (runtime.repairFiles)", () => {
     expect(checked.map((c) => c.split(' ')[0])).toEqual(['alice', 'bob', 'alice', 'bob']);
     const warns = t.log.lines.filter((l) => l.message.includes('was damaged'));
     expect(warns.map((l) => l.level)).toEqual(['warn']);
-    expect(await readFile(join(t.data, 'alice', 'errors.log'), 'utf8')).toMatch(/config \/data\/alice\/config\.resolved\.yml was damaged \(empty\)/);
+    expect(await readFile(join(t.data, 'alice', 'errors.log'), 'utf8')).toMatch(/ state \[file\.damaged\] .*\/data\/alice\/config\.resolved\.yml was damaged \(empty\)/);
     expect(t.log.lines.filter((l) => l.level === 'error' && l.message.startsWith('cannot check the files of bob'))).toHaveLength(2);
   });
 });

@@ -198,7 +198,7 @@ function reviverFor(opts: SupervisorOptions, clock: Clock, appendError: AppendIn
     logger: opts.logger,
     clock,
     stoppedOnPurpose: (name) => (isValidInstanceName(name) ? isStoppedOnPurpose(join(opts.dataDir, name)) : Promise.resolve(true)),
-    recordError: (name, line) => appendError(name, 'run', line),
+    recordError: (name, line) => appendError(name, 'worker.crashLooping', line),
     later: (ms, fn) => void later(ms, fn),
   });
 }
@@ -334,7 +334,7 @@ async function repairKept(p: Parts, w: DesiredWorker | undefined): Promise<void>
     const said = await p.runtime.repairFiles(w);
     if (!said) return;
     p.logger.warn(said, { instance: w.name });
-    await p.appendError(w.name, 'config', said);
+    await p.appendError(w.name, 'file.damaged', said);
   } catch (err) {
     p.logger.error(`cannot check the files of ${w.name}: ${describeError(err)}`, { instance: w.name });
   }
@@ -351,7 +351,7 @@ async function beat(p: Parts, episodes: CrashEpisodes): Promise<void> {
         for (const r of episodes.observe(state.last.actual, p.clock.now().getTime())) {
           const line = `${r.name} is crash-looping: restarted ${r.restarts} times (last exit code ${r.exitCode ?? '?'}); the ${runtime.kind} runtime keeps restarting it with a growing delay`;
           p.logger.error(line, { instance: r.name });
-          await p.appendError(r.name, 'run', line);
+          await p.appendError(r.name, 'worker.crashLooping', line);
         }
       }
       await p.revive(state.last.actual);
