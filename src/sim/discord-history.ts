@@ -78,6 +78,8 @@ export interface DiscordSimState {
   globalWindow: number[];
   buckets: Map<string, { start: number; count: number }>;
   contentIntent: boolean;
+  /** The rate-limit windows' time: `opts.clock` when a test drives it, else the wall clock. */
+  nowMs(): number;
 }
 
 /**

@@ -24,7 +24,7 @@ export function rateLimiter(s: DiscordSimState): RateLimiter {
 
   /** Counts one request against its route bucket; returns the headers to send, or a 429 when enforced and exhausted. */
   const takeBucket = (key: string, millis: boolean): { headers: Record<string, string>; limited?: SimAnswer } => {
-    const now = Date.now();
+    const now = s.nowMs();
     const windowMs = routeLimit.windowSeconds * 1000;
     let b = buckets.get(key);
     if (!b || now - b.start >= windowMs) {
@@ -59,7 +59,7 @@ export function rateLimiter(s: DiscordSimState): RateLimiter {
     else
       Object.assign(headers, bucketHeaders ?? {
         'X-RateLimit-Limit': String(routeLimit.limit),
-        'X-RateLimit-Reset': ((Date.now() + retryAfter * 1000) / 1000).toFixed(3),
+        'X-RateLimit-Reset': ((s.nowMs() + retryAfter * 1000) / 1000).toFixed(3),
         'X-RateLimit-Reset-After': rounded.toFixed(3),
         'X-RateLimit-Bucket': bucketHash('injected'),
       }, { 'X-RateLimit-Remaining': '0' });
@@ -69,7 +69,7 @@ export function rateLimiter(s: DiscordSimState): RateLimiter {
 
   /** Sliding one-second window over every request that got past it. */
   const takeGlobal = (millis: boolean): SimAnswer | null => {
-    const now = Date.now();
+    const now = s.nowMs();
     while (globalWindow.length && (globalWindow[0] ?? 0) <= now - 1000) globalWindow.shift();
     if (globalWindow.length >= globalLimit) return rateLimited(((globalWindow[0] ?? now) + 1000 - now) / 1000, true, millis);
     globalWindow.push(now);

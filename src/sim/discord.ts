@@ -13,6 +13,7 @@
  * Where the reference is silent the stricter plausible answer is chosen and said in a comment.
  */
 import { randomBytes } from 'node:crypto';
+import type { Clock } from '../lib/clock.js';
 import { DEFAULT_AUTHOR, DISCORD_EPOCH, channelHistory, discordTimestamp, snowflakeFactory, toDate, type ChannelHistory, type DiscordSimState, type SimChannel } from './discord-history.js';
 import { jsonError, rateLimiter, type RateLimiter } from './discord-rate-limits.js';
 import { startLoggedServer, type LoggedServer, type SimAnswer, type SimCall, type SimLoggedRequest } from './logged-server.js';
@@ -42,6 +43,8 @@ export interface DiscordSimOptions {
   onHistoryChange?: (change: DiscordSimHistoryChange) => void;
   /** Answers routes this simulator does not know (null: not ours either): the Gateway simulator's `/v10/gateway/bot`. */
   extraRoute?: (call: SimCall) => SimAnswer | null;
+  /** The time of the rate-limit windows (global and per route): a test passes a fake clock to move past a window without waiting. */
+  clock?: Pick<Clock, 'now'>;
 }
 
 /** What changed in a channel's history (copies of the message as the API lists it). */
@@ -424,6 +427,7 @@ function newSimState(opts: DiscordSimOptions): DiscordSimState {
     globalWindow: [],
     buckets: new Map(),
     contentIntent: opts.messageContentIntent ?? true,
+    nowMs: () => (opts.clock ? opts.clock.now().getTime() : Date.now()),
   };
 }
 
