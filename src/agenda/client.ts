@@ -146,6 +146,62 @@ export function readHomeGet(res: HttpResponse): Answer {
   throw new RemoteError(`MonCampus timetable ${host} answered JSON that is not a timetable`, { phase: 'fetch' });
 }
 
+/** The login's last hop is normally the `/Home/Get` answer itself; use it rather than asking again. */
+function answerOfLanding(landing: HttpResponse, timetableOrigin: string): Answer | null {
+  if (originOf(landing.url) !== timetableOrigin || landing.status !== 200) return null;
+  try {
+    const answer = readHomeGet(landing);
+    return answer.kind === 'courses' ? answer : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What replaces the per-student redirects of Teams fields by the Teams link they lead to (see inside); one per
+ * client, so a link is resolved once however many fetches carry it.
+ */
+function personalLinkResolver(http: ReturnType<typeof createHttp>, siteUrl: string, logger: Logger): (courses: MonCampusCourse[]) => Promise<void> {
+  /** Personal redirect → final Teams link, or null when it did not lead to Teams; shared by every fetch of this client. */
+  const resolved = new Map<string, string | null>();
+
+  const resolveLink = async (link: string): Promise<string | null> => {
+    let current = link;
+    for (let hop = 0; hop < MAX_LINK_HOPS; hop++) {
+      const res = await http.request({ method: 'GET', url: current, phase: 'fetch' });
+      if (res.status < 300 || res.status >= 400 || !res.location) return null;
+      current = new URL(res.location, res.url).toString();
+      if (isTeamsLink(current)) return current;
+    }
+    return null;
+  };
+
+  /**
+   * Replaces the per-student redirects of Teams fields (`Tel=<login>`, a per-user hash: reference/moncampus.md,
+   * "Facts found in 2026", Privacy) by the Teams link they lead to, so no calendar ever carries them.
+   * A link that cannot be resolved is left to normalise, which strips its personal parameters.
+   */
+  const resolvePersonalLinks = async (courses: MonCampusCourse[]): Promise<void> => {
+    for (const course of courses) {
+      for (const field of ['TeamsUrl', 'TeamsURL'] as const) {
+        const links = extractTeamsUrls(course[field]);
+        const personal = links.filter((l) => privateLink(l) !== l && sameSite(l, siteUrl));
+        if (personal.length === 0) continue;
+        for (const link of personal) {
+          if (resolved.has(link) || resolved.size >= MAX_LINK_RESOLVES) continue;
+          resolved.set(link, await resolveLink(link).catch(() => null));
+        }
+        const finals = links.map((l) => resolved.get(l) ?? l);
+        course[field] = finals.map((l) => `<a href="${escapeAttribute(l)}"></a>`).join('');
+      }
+    }
+    const failed = [...resolved.values()].filter((v) => v === null).length;
+    if (failed > 0) logger.warn('MonCampus personal Teams links that did not lead to Teams: their personal parameters are dropped', { count: failed });
+  };
+
+  return resolvePersonalLinks;
+}
+
 export function createMonCampusClient(opts: MonCampusClientOptions): MonCampusClient {
   const logger = opts.logger ?? silentLogger;
   const timezone = opts.timezone ?? DEFAULT_SCHOOL_TIMEZONE;
@@ -200,53 +256,8 @@ export function createMonCampusClient(opts: MonCampusClientOptions): MonCampusCl
       ),
     );
 
-  /** The login's last hop is normally the `/Home/Get` answer itself; use it rather than asking again. */
-  const answerOfLanding = (landing: HttpResponse): Answer | null => {
-    if (originOf(landing.url) !== timetableOrigin || landing.status !== 200) return null;
-    try {
-      const answer = readHomeGet(landing);
-      return answer.kind === 'courses' ? answer : null;
-    } catch {
-      return null;
-    }
-  };
 
-  /** Personal redirect → final Teams link, or null when it did not lead to Teams; shared by every fetch of this client. */
-  const resolved = new Map<string, string | null>();
-
-  const resolveLink = async (link: string): Promise<string | null> => {
-    let current = link;
-    for (let hop = 0; hop < MAX_LINK_HOPS; hop++) {
-      const res = await http.request({ method: 'GET', url: current, phase: 'fetch' });
-      if (res.status < 300 || res.status >= 400 || !res.location) return null;
-      current = new URL(res.location, res.url).toString();
-      if (isTeamsLink(current)) return current;
-    }
-    return null;
-  };
-
-  /**
-   * Replaces the per-student redirects of Teams fields (`Tel=<login>`, a per-user hash: reference/moncampus.md,
-   * "Facts found in 2026", Privacy) by the Teams link they lead to, so no calendar ever carries them.
-   * A link that cannot be resolved is left to normalise, which strips its personal parameters.
-   */
-  const resolvePersonalLinks = async (courses: MonCampusCourse[]): Promise<void> => {
-    for (const course of courses) {
-      for (const field of ['TeamsUrl', 'TeamsURL'] as const) {
-        const links = extractTeamsUrls(course[field]);
-        const personal = links.filter((l) => privateLink(l) !== l && sameSite(l, opts.url));
-        if (personal.length === 0) continue;
-        for (const link of personal) {
-          if (resolved.has(link) || resolved.size >= MAX_LINK_RESOLVES) continue;
-          resolved.set(link, await resolveLink(link).catch(() => null));
-        }
-        const finals = links.map((l) => resolved.get(l) ?? l);
-        course[field] = finals.map((l) => `<a href="${escapeAttribute(l)}"></a>`).join('');
-      }
-    }
-    const failed = [...resolved.values()].filter((v) => v === null).length;
-    if (failed > 0) logger.warn('MonCampus personal Teams links that did not lead to Teams: their personal parameters are dropped', { count: failed });
-  };
+  const resolvePersonalLinks = personalLinkResolver(http, opts.url, logger);
 
   const stillRefused = (): RemoteError =>
     new RemoteError(`MonCampus timetable ${new URL(opts.url).host} still asks for a login right after logging in`, {
@@ -260,7 +271,7 @@ export function createMonCampusClient(opts: MonCampusClientOptions): MonCampusCl
       let answer: Answer | null = null;
       let justLoggedIn = false;
       if (!jar.has(timetableOrigin)) {
-        answer = answerOfLanding(await login(serviceUrl));
+        answer = answerOfLanding(await login(serviceUrl), timetableOrigin);
         justLoggedIn = true;
       }
       answer ??= await get(serviceUrl);
@@ -269,14 +280,14 @@ export function createMonCampusClient(opts: MonCampusClientOptions): MonCampusCl
         logger.info('MonCampus session expired, logging in again');
         // Stale timetable cookies could shadow the new ones; the CAS cookies stay (they may spare the password).
         jar.clear(timetableOrigin);
-        answer = answerOfLanding(await login(serviceUrl)) ?? (await get(serviceUrl));
+        answer = answerOfLanding(await login(serviceUrl), timetableOrigin) ?? (await get(serviceUrl));
         if (answer.kind === 'expired') throw stillRefused();
         justLoggedIn = true;
       }
       if (answer.courses.length === 0 && !justLoggedIn && (lastReceived ?? 0) > 0) {
         logger.info('MonCampus answered an empty timetable after a non-empty one; logging in again before believing it');
         jar.clear(timetableOrigin);
-        answer = answerOfLanding(await login(serviceUrl)) ?? (await get(serviceUrl));
+        answer = answerOfLanding(await login(serviceUrl), timetableOrigin) ?? (await get(serviceUrl));
         if (answer.kind === 'expired') throw stillRefused();
       }
       lastReceived = answer.courses.length;

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeRedactor } from '../lib/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { ALERTS_FILE, ERRORS_FILE, EVENTS_FILE, importInstanceData, instancesInDataDir, RUNS_FILE, startImporter } from './importer.js';
+import { fakeClock } from '../lib/fake-clock.test-helper.js';
 import { captureLogger, tempDirs, type TempDirs } from './test-support.test-helper.js';
 
 let dirs: TempDirs;
@@ -237,16 +238,19 @@ describe('instances and the periodic importer', () => {
     let active = 0;
     let maxActive = 0;
     let calls = 0;
+    const clock = fakeClock();
     const importer = startImporter({
       store,
       dataDir: dirs.dataDir,
       logger: captureLogger().logger,
       intervalMs: 20,
+      clock,
       instances: async () => {
         calls++;
         active++;
         maxActive = Math.max(maxActive, active);
-        await new Promise((r) => setTimeout(r, 30));
+        // A turn of the event loop inside the pass: a second pass allowed to start would be seen here.
+        await new Promise((r) => setImmediate(r));
         active--;
         return [NAME];
       },
@@ -254,10 +258,14 @@ describe('instances and the periodic importer', () => {
     await Promise.all([importer.runNow(), importer.runNow(), importer.runNow()]);
     expect(await allRuns()).toHaveLength(1);
     await appendFile(join(dir, RUNS_FILE), run(2));
+    const beforeTick = calls;
+    await clock.tickAsync(20);
+    expect(calls).toBe(beforeTick + 1);
     await expect.poll(async () => (await allRuns()).length, { timeout: 5_000 }).toBe(2);
     await importer.stop();
     const after = calls;
-    await new Promise((r) => setTimeout(r, 100));
+    expect(clock.pendingTimers()).toBe(0);
+    await clock.tickAsync(1_000);
     expect(calls).toBe(after);
     expect(maxActive).toBe(1);
   });

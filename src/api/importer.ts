@@ -14,7 +14,7 @@ import {
   SYNCED_EVENTS_FILE,
   syncedEventsFileSchema,
 } from '../instance/index.js';
-import { describeError, type Logger } from '../lib/index.js';
+import { describeError, systemClock, type Clock, type Logger, type TimerHandle } from '../lib/index.js';
 import type { Store } from '../store/index.js';
 
 /**
@@ -321,6 +321,8 @@ export interface ImporterOptions {
   intervalMs?: number;
   /** The redactor of today's configs, asked once per pass (see ImportOptions.redact). */
   redactor?: () => Promise<(text: string) => string>;
+  /** Whose timers space the passes (tests pass a fake clock); default the system's. */
+  clock?: Clock;
 }
 
 export interface Importer {
@@ -333,8 +335,9 @@ export interface Importer {
 /** Imports at once, then every `intervalMs` after the previous pass finished (a slow pass delays the next, never overlaps it). */
 export function startImporter(opts: ImporterOptions): Importer {
   const intervalMs = opts.intervalMs ?? IMPORT_INTERVAL_MS;
+  const clock = opts.clock ?? systemClock;
   let stopped = false;
-  let timer: NodeJS.Timeout | null = null;
+  let timer: TimerHandle | null = null;
   let chain: Promise<unknown> = Promise.resolve();
   let lastFailure = '';
 
@@ -373,11 +376,14 @@ export function startImporter(opts: ImporterOptions): Importer {
 
   const schedule = (): void => {
     if (stopped) return;
-    timer = setTimeout(() => {
-      timer = null;
-      void runNow().finally(schedule);
-    }, intervalMs);
-    timer.unref();
+    timer = clock.setTimeout(
+      () => {
+        timer = null;
+        void runNow().finally(schedule);
+      },
+      intervalMs,
+      { unref: true },
+    );
   };
 
   void runNow().finally(schedule);
@@ -386,7 +392,7 @@ export function startImporter(opts: ImporterOptions): Importer {
     runNow,
     async stop() {
       stopped = true;
-      if (timer) clearTimeout(timer);
+      if (timer) clock.clearTimeout(timer);
       timer = null;
       await chain;
     },

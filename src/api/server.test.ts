@@ -543,13 +543,22 @@ describe('HTTP details', () => {
   it('closes in two stages: requests in flight finish, new ones are refused', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const slowStore: Store = { ...store, listRuns: async (i, q) => (await gate, store.listRuns(i, q)) };
+    let entered!: () => void;
+    const reached = new Promise<void>((r) => (entered = r));
+    const slowStore: Store = {
+      ...store,
+      listJson: async (q) => {
+        entered();
+        await gate;
+        return store.listJson(q);
+      },
+    };
     const s = createApiServer({ store: slowStore, configDir: dirs.configDir, dataDir: dirs.dataDir, apiKeys: [KEY], logger: captureLogger().logger });
     const url = (await s.listen(0)).url;
     const inFlight = get(url, '/v1/instances/alice/runs?limit=2', { key: KEY });
-    await new Promise((r) => setTimeout(r, 100));
+    // The request is inside the handler (waiting on the store) when the close begins.
+    await reached;
     const closed = s.close(5_000);
-    await new Promise((r) => setTimeout(r, 50));
     await expect(get(url, '/health')).rejects.toThrow();
     release();
     const res = await inFlight;

@@ -255,50 +255,19 @@ function createGuardedServer(listener: RequestListener, limits: ConnectionLimits
   return server;
 }
 
-export function createApiServer(opts: ApiServerOptions): ApiServer {
-  const { store, logger } = opts;
-  const clock = opts.clock ?? systemClock;
-  const keyMatches = createKeyChecker(opts.apiKeys);
-  if (opts.apiKeys.length === 0) {
-    logger.warn('no API key is configured (API_KEY, API_KEYS or API_KEYS_FILE): every /v1 request will be refused with 401');
-  }
-  const configs = createConfigView(opts.configDir, { ...(opts.env ? { env: opts.env } : {}), ...(opts.configSource ? { source: opts.configSource } : {}) });
+/** What the core route groups below share. */
+interface CoreRoutes {
+  router: Router;
+  store: ApiServerOptions['store'];
+  configs: ReturnType<typeof createConfigView>;
+  opts: ApiServerOptions;
+  clock: Clock;
+}
+
+/** `/health`: the store answers (in time), each known instance's last run, the Discord Gateway when there is one. */
+function registerHealth({ router, store, configs, opts, clock }: CoreRoutes): void {
+  const { logger } = opts;
   const configNames = (): Promise<string[]> => configs.names();
-  const redactKeys = makeRedactor(opts.apiKeys);
-  let closing = false;
-  const { app, router: appRouter } = createHttpApp({
-    logger,
-    keyMatches,
-    closing: () => closing,
-    redactor: async () => {
-      const redactSecrets = await configs.redactor();
-      return (t: string): string => redactKeys(redactSecrets(t));
-    },
-  });
-  /** Every handler's throw becomes its answer (400/404/503/500), logged when it is ours to fix. */
-  const guard =
-    (handler: Handler): Handler =>
-    async (req) => {
-      try {
-        return await handler(req);
-      } catch (err) {
-        return errorAnswer(err, logger, `${req.method} ${req.path}`);
-      }
-    };
-  const router: Router = {
-    get: (pattern, handler, doc) => appRouter.get(pattern, guard(handler), doc),
-    post: (pattern, handler, doc) => appRouter.post(pattern, guard(handler), doc),
-  };
-  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', API_KEY_SCHEME);
-
-  /** Cheapest first: a config file, then one indexed run lookup; the store-wide DISTINCT only for instances with no run. */
-  const knownInstance = async (name: string): Promise<boolean> =>
-    isValidInstanceName(name) &&
-    ((await configNames()).includes(name) || (await store.lastRun(name)) !== null || (await store.instances()).includes(name));
-  const instanceOr404 = async (name: string): Promise<void> => {
-    if (!(await knownInstance(name))) throw Object.assign(new Error('no such instance'), { notFound: true });
-  };
-
   router.get(
     '/health',
     async () => {
@@ -326,7 +295,10 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     },
     CORE_DOCS.health,
   );
+}
 
+/** `/docs` and `/docs/openapi.json`. */
+function registerDocs(router: Router, app: ReturnType<typeof createHttpApp>['app']): void {
   /** Generated once every route is registered (extensions included), at the first request for it. */
   let docs: { json: string; html: string } | null = null;
   const documentation = (): { json: string; html: string } => {
@@ -351,6 +323,18 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   );
   router.get('/docs/', async () => ({ status: 308, headers: { location: '/docs' }, body: '' }), CORE_DOCS.docsSlash);
   router.get('/docs/openapi.json', async () => ({ status: 200, headers: { 'content-type': JSON_TYPE }, body: documentation().json }), CORE_DOCS.openapi);
+}
+
+/** `/v1/instances`, one instance, and its runs, events and errors; `/v1/alerts`. */
+function registerInstances({ router, store, configs, opts }: CoreRoutes): void {
+  const configNames = (): Promise<string[]> => configs.names();
+  /** Cheapest first: a config file, then one indexed run lookup; the store-wide DISTINCT only for instances with no run. */
+  const knownInstance = async (name: string): Promise<boolean> =>
+    isValidInstanceName(name) &&
+    ((await configNames()).includes(name) || (await store.lastRun(name)) !== null || (await store.instances()).includes(name));
+  const instanceOr404 = async (name: string): Promise<void> => {
+    if (!(await knownInstance(name))) throw Object.assign(new Error('no such instance'), { notFound: true });
+  };
 
   router.get(
     '/v1/instances',
@@ -404,7 +388,10 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     },
     CORE_DOCS.alerts,
   );
+}
 
+/** `/v1/messages` (Discord messages ingested) and one message. */
+function registerMessages({ router, store }: CoreRoutes): void {
   router.get(
     '/v1/messages',
     async (req) => {
@@ -435,7 +422,10 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     },
     CORE_DOCS.message,
   );
+}
 
+/** `/ics/<name>.ics?token=…`: an instance's calendar feed, with ETag and Last-Modified. */
+function registerIcs({ router, opts }: CoreRoutes): void {
   router.get(
     '/ics/:file',
     async (req) => {
@@ -456,6 +446,49 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     },
     CORE_DOCS.ics,
   );
+}
+
+export function createApiServer(opts: ApiServerOptions): ApiServer {
+  const { store, logger } = opts;
+  const clock = opts.clock ?? systemClock;
+  const keyMatches = createKeyChecker(opts.apiKeys);
+  if (opts.apiKeys.length === 0) {
+    logger.warn('no API key is configured (API_KEY, API_KEYS or API_KEYS_FILE): every /v1 request will be refused with 401');
+  }
+  const configs = createConfigView(opts.configDir, { ...(opts.env ? { env: opts.env } : {}), ...(opts.configSource ? { source: opts.configSource } : {}) });
+  const redactKeys = makeRedactor(opts.apiKeys);
+  let closing = false;
+  const { app, router: appRouter } = createHttpApp({
+    logger,
+    keyMatches,
+    closing: () => closing,
+    redactor: async () => {
+      const redactSecrets = await configs.redactor();
+      return (t: string): string => redactKeys(redactSecrets(t));
+    },
+  });
+  /** Every handler's throw becomes its answer (400/404/503/500), logged when it is ours to fix. */
+  const guard =
+    (handler: Handler): Handler =>
+    async (req) => {
+      try {
+        return await handler(req);
+      } catch (err) {
+        return errorAnswer(err, logger, `${req.method} ${req.path}`);
+      }
+    };
+  const router: Router = {
+    get: (pattern, handler, doc) => appRouter.get(pattern, guard(handler), doc),
+    post: (pattern, handler, doc) => appRouter.post(pattern, guard(handler), doc),
+  };
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', API_KEY_SCHEME);
+
+  const ctx: CoreRoutes = { router, store, configs, opts, clock };
+  registerHealth(ctx);
+  registerDocs(router, app);
+  registerInstances(ctx);
+  registerMessages(ctx);
+  registerIcs(ctx);
 
   for (const extend of opts.extensions ?? []) extend({ router, store, configDir: opts.configDir, dataDir: opts.dataDir, logger, clock, keyMatches });
 

@@ -170,19 +170,18 @@ function createdId(envelope: Envelope | undefined): string | undefined {
   return undefined;
 }
 
-export function createEcalClient(opts: EcalClientOptions): EcalClient {
+/**
+ * One signed HTTP exchange with ECAL, for one client's key and secret. Throws typed errors for 403, 429, 5xx
+ * and network failures; returns anything else for the caller to read.
+ */
+function ecalExchange(opts: EcalClientOptions, counters: EcalClientStats, logger: Logger): (req: EcalRequest) => Promise<EcalAnswer> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const logger = opts.logger ?? silentLogger;
-  const retry = opts.retry ?? {};
-  const counters: EcalClientStats = { requests: 0, writes: 0, retries: 0 };
   const redactCredentials = makeRedactor([opts.apiKey, opts.apiSecret]);
   /** Some request with this key and secret was accepted: a later 403 cannot mean the credentials are wrong. */
   let accepted = false;
-
   // Bytes out exactly as we made them (the body is signed); a redirect is reported, never followed.
   const http = createHttpClient({ baseURL: opts.url.replace(/\/+$/, ''), timeoutMs, rawBody: true });
 
-  /** One HTTP exchange. Throws typed errors for 403, 429, 5xx and network failures; returns anything else. */
   async function attemptOnce(req: EcalRequest): Promise<EcalAnswer> {
     // Serialised once, in ASCII (\u00e9 escapes): these exact bytes are both signed and sent.
     const raw = req.body === undefined ? undefined : asciiJson(req.body);
@@ -236,6 +235,69 @@ export function createEcalClient(opts: EcalClientOptions): EcalClient {
     if (status < 400) accepted = true;
     return { status, envelope, detail };
   }
+  return attemptOnce;
+}
+
+/** A 2xx passes; anything else is a RemoteError naming what the status means to ECAL. */
+function expectOk(answer: EcalAnswer, req: EcalRequest): void {
+  if (answer.status >= 200 && answer.status <= 299) return;
+  const meaning =
+    STATUS_MEANING[answer.status] ??
+    (answer.status >= 300 && answer.status <= 399 ? 'redirect; check the configured ECAL url' : 'unexpected');
+  throw new RemoteError(`${describeRequest(req)} answered ${answer.status} (${meaning})${answer.detail ? `: ${answer.detail}` : ''}`, {
+    status: answer.status,
+  });
+}
+
+/** Pages from 1 until 204 (or an empty page), through `exchange` (retried, or single attempts). */
+async function listPages(q: ListQuery, exchange: (req: EcalRequest) => Promise<EcalAnswer>): Promise<EcalRemoteEvent[]> {
+  // Keyed by id: an event created while we page can shift another onto the next page twice.
+  const byId = new Map<string, EcalRemoteEvent>();
+  for (let page = 1; page <= MAX_PAGES; page++) {
+    const req: EcalRequest = {
+      method: 'GET',
+      path: EVENT_PATH,
+      query: {
+        calendarIds: q.calendarId,
+        ...(q.startDate !== undefined ? { startDate: q.startDate } : {}),
+        ...(q.endDate !== undefined ? { endDate: q.endDate } : {}),
+        ...(q.showDraft ? { showDraft: 'true' } : {}),
+        showPastEvents: 'true',
+        limit: String(PAGE_LIMIT),
+        page: String(page),
+      },
+    };
+    const answer = await exchange(req);
+    if (answer.status === 204) return [...byId.values()];
+    expectOk(answer, req);
+    const data = answer.envelope?.data;
+    if (!Array.isArray(data)) {
+      throw new RemoteError(`${describeRequest(req)} page ${page} answered ${answer.status} without a list of events`, {
+        status: answer.status,
+      });
+    }
+    if (data.length === 0) return [...byId.values()];
+    for (const item of data) {
+      const event = parseEvent(item, req);
+      if (!byId.has(event.id)) byId.set(event.id, event);
+    }
+  }
+  throw new RemoteError(`ECAL GET ${EVENT_PATH} still had events after ${MAX_PAGES} pages; giving up`);
+}
+
+/** The event of `body`'s calendar that holds its reference. */
+const holdsReference =
+  (body: EcalEventBody) =>
+  (e: EcalRemoteEvent): boolean =>
+    e.reference === body.reference && (e.calendarId === undefined || e.calendarId === body.calendarId);
+
+const eventPath = (id: string): string => `${EVENT_PATH}${encodeURIComponent(id)}`;
+
+export function createEcalClient(opts: EcalClientOptions): EcalClient {
+  const logger = opts.logger ?? silentLogger;
+  const retry = opts.retry ?? {};
+  const counters: EcalClientStats = { requests: 0, writes: 0, retries: 0 };
+  const attemptOnce = ecalExchange(opts, counters, logger);
 
   /** Runs `fn` under the bounded retry policy shared by every client (lib/retry.ts). */
   const retrying = <T>(what: string, fn: (attempt: number) => Promise<T>): Promise<T> =>
@@ -243,61 +305,9 @@ export function createEcalClient(opts: EcalClientOptions): EcalClient {
 
   const send = (req: EcalRequest): Promise<EcalAnswer> => retrying(describeRequest(req), () => attemptOnce(req));
 
-  function expectOk(answer: EcalAnswer, req: EcalRequest): void {
-    if (answer.status >= 200 && answer.status <= 299) return;
-    const meaning =
-      STATUS_MEANING[answer.status] ??
-      (answer.status >= 300 && answer.status <= 399 ? 'redirect; check the configured ECAL url' : 'unexpected');
-    throw new RemoteError(`${describeRequest(req)} answered ${answer.status} (${meaning})${answer.detail ? `: ${answer.detail}` : ''}`, {
-      status: answer.status,
-    });
-  }
-
-  /** Pages from 1 until 204 (or an empty page), through `exchange` (retried, or single attempts). */
-  async function list(q: ListQuery, exchange: (req: EcalRequest) => Promise<EcalAnswer>): Promise<EcalRemoteEvent[]> {
-    // Keyed by id: an event created while we page can shift another onto the next page twice.
-    const byId = new Map<string, EcalRemoteEvent>();
-    for (let page = 1; page <= MAX_PAGES; page++) {
-      const req: EcalRequest = {
-        method: 'GET',
-        path: EVENT_PATH,
-        query: {
-          calendarIds: q.calendarId,
-          ...(q.startDate !== undefined ? { startDate: q.startDate } : {}),
-          ...(q.endDate !== undefined ? { endDate: q.endDate } : {}),
-          ...(q.showDraft ? { showDraft: 'true' } : {}),
-          showPastEvents: 'true',
-          limit: String(PAGE_LIMIT),
-          page: String(page),
-        },
-      };
-      const answer = await exchange(req);
-      if (answer.status === 204) return [...byId.values()];
-      expectOk(answer, req);
-      const data = answer.envelope?.data;
-      if (!Array.isArray(data)) {
-        throw new RemoteError(`${describeRequest(req)} page ${page} answered ${answer.status} without a list of events`, {
-          status: answer.status,
-        });
-      }
-      if (data.length === 0) return [...byId.values()];
-      for (const item of data) {
-        const event = parseEvent(item, req);
-        if (!byId.has(event.id)) byId.set(event.id, event);
-      }
-    }
-    throw new RemoteError(`ECAL GET ${EVENT_PATH} still had events after ${MAX_PAGES} pages; giving up`);
-  }
-
-  /** The event of `body`'s calendar that holds its reference. */
-  const holdsReference =
-    (body: EcalEventBody) =>
-    (e: EcalRemoteEvent): boolean =>
-      e.reference === body.reference && (e.calendarId === undefined || e.calendarId === body.calendarId);
-
   /** Our event with this reference, if a create that seemed to fail reached ECAL after all. */
   async function findCreated(body: EcalEventBody): Promise<EcalRemoteEvent | undefined> {
-    const events = await list({ calendarId: body.calendarId, startDate: body.startDate, endDate: body.startDate }, attemptOnce);
+    const events = await listPages({ calendarId: body.calendarId, startDate: body.startDate, endDate: body.startDate }, attemptOnce);
     return events.find(holdsReference(body));
   }
 
@@ -307,11 +317,10 @@ export function createEcalClient(opts: EcalClientOptions): EcalClient {
    */
   async function findByReference(body: EcalEventBody): Promise<EcalRemoteEvent | undefined> {
     const ours = holdsReference(body);
-    const sameDay = await list({ calendarId: body.calendarId, startDate: body.startDate, endDate: body.startDate, showDraft: true }, send);
-    return sameDay.find(ours) ?? (await list({ calendarId: body.calendarId, showDraft: true }, send)).find(ours);
+    const sameDay = await listPages({ calendarId: body.calendarId, startDate: body.startDate, endDate: body.startDate, showDraft: true }, send);
+    return sameDay.find(ours) ?? (await listPages({ calendarId: body.calendarId, showDraft: true }, send)).find(ours);
   }
 
-  const eventPath = (id: string): string => `${EVENT_PATH}${encodeURIComponent(id)}`;
 
   /** 409 "already exists" to a create (reference/ecal.md, "Facts found in 2026"): take that event over and bring it up to date. */
   async function adoptExisting(req: EcalRequest, body: EcalEventBody, answer: EcalAnswer): Promise<{ id: string; adopted: true }> {
@@ -329,7 +338,7 @@ export function createEcalClient(opts: EcalClientOptions): EcalClient {
   }
 
   return {
-    listEvents: (q) => list(q, send),
+    listEvents: (q) => listPages(q, send),
 
     async createEvent(body) {
       const req: EcalRequest = { method: 'POST', path: EVENT_PATH, body };

@@ -235,17 +235,17 @@ interface Wanted {
 
 type DeleteAction = Extract<PlanAction, { kind: 'delete' }>;
 
-export function planSync(desired: CalendarEvent[], remote: EcalRemoteEvent[], options: SyncOptions): SyncPlan {
-  const { instance, calendarId, alert } = options;
-  const from = DateTime.fromISO(options.window.from).toMillis();
-  const to = DateTime.fromISO(options.window.to).toMillis();
-  if (Number.isNaN(from) || Number.isNaN(to)) {
-    throw new Error(`invalid sync window ${options.window.from} → ${options.window.to}`);
-  }
-  const inWindow = (ms: number): boolean => ms >= from && ms < to;
-  const skipped: SyncPlan['skipped'] = [];
+type Upsert = { action: PlanAction; startMs: number };
+type Delete = { action: DeleteAction; startMs: number };
 
-  // --- desired: one per reference, in the window ---
+/** Desired courses, one per reference (the first one listed wins), kept when they start in the window. */
+function wantedInWindow(
+  desired: CalendarEvent[],
+  options: SyncOptions,
+  inWindow: (ms: number) => boolean,
+  skipped: SyncPlan['skipped'],
+): { wanted: Map<string, Wanted>; inSource: Set<string> } {
+  const { instance, calendarId, alert } = options;
   const wanted = new Map<string, Wanted>();
   /** Every course still in the source, in the window or not: those never count as "left the source". */
   const inSource = new Set<string>();
@@ -273,7 +273,12 @@ export function planSync(desired: CalendarEvent[], remote: EcalRemoteEvent[], op
     wanted.set(reference, { reference, event, body, startMs: ms });
   }
 
-  // --- remote: ours (by reference) and legacy ones, in our calendar; everything else is never looked at ---
+  return { wanted, inSource };
+}
+
+/** Ours (by reference, grouped) and legacy ones, in our calendar; everything else is never looked at. */
+function remoteOfOurs(remote: EcalRemoteEvent[], options: SyncOptions): { owned: Map<string, EcalRemoteEvent[]>; legacy: EcalRemoteEvent[] } {
+  const { instance, calendarId } = options;
   const owned = new Map<string, EcalRemoteEvent[]>();
   const legacy: EcalRemoteEvent[] = [];
   const seenIds = new Set<string>();
@@ -292,9 +297,33 @@ export function planSync(desired: CalendarEvent[], remote: EcalRemoteEvent[], op
     }
   }
 
-  const upserts: { action: PlanAction; startMs: number }[] = [];
-  const leftSource: { action: DeleteAction; startMs: number }[] = [];
-  const duplicates: { action: DeleteAction; startMs: number }[] = [];
+  return { owned, legacy };
+}
+
+interface OwnedMatch {
+  upserts: Upsert[];
+  leftSource: Delete[];
+  duplicates: Delete[];
+  /** References of ours that are wanted (updated or unchanged). */
+  matched: Set<string>;
+  unchanged: number;
+  /** Our events starting in the window, counted per event and per reference (for the guard). */
+  ownedEventsInWindow: number;
+  ownedRefsInWindow: number;
+}
+
+/** Each of our references against what is wanted: update the keeper, delete extra copies and what left the source. */
+function matchOwned(
+  owned: Map<string, EcalRemoteEvent[]>,
+  wanted: Map<string, Wanted>,
+  inSource: Set<string>,
+  options: SyncOptions,
+  inWindow: (ms: number) => boolean,
+  skipped: SyncPlan['skipped'],
+): OwnedMatch {
+  const upserts: Upsert[] = [];
+  const leftSource: Delete[] = [];
+  const duplicates: Delete[] = [];
   const matched = new Set<string>();
   let unchanged = 0;
   /** Our events starting in the window, counted per event and per reference (for the guard). */
@@ -348,7 +377,11 @@ export function planSync(desired: CalendarEvent[], remote: EcalRemoteEvent[], op
     }
   }
 
-  // --- missing ones: adopt an exactly matching legacy event, else create ---
+  return { upserts, leftSource, duplicates, matched, unchanged, ownedEventsInWindow, ownedRefsInWindow };
+}
+
+/** Missing ones: adopt an exactly matching legacy event, else create; legacy events matching nothing are left alone. */
+function addMissing(wanted: Map<string, Wanted>, matched: Set<string>, legacy: EcalRemoteEvent[], upserts: Upsert[], skipped: SyncPlan['skipped']): void {
   const adopted = new Set<string>();
   const wantedInOrder = [...wanted.values()].sort((a, b) => a.startMs - b.startMs || (a.reference < b.reference ? -1 : 1));
   for (const w of wantedInOrder) {
@@ -368,25 +401,47 @@ export function planSync(desired: CalendarEvent[], remote: EcalRemoteEvent[], op
     if (adopted.has(r.id)) continue;
     skipped.push({ id: r.id, reference: String(r.reference), reason: 'numeric reference of the Python tool matching no course exactly: left alone' });
   }
+}
 
-  // --- the mass-deletion guard ---
+/** The mass-deletion guard: the deletes that may go, and whether (and why) the others are held. */
+function guardDeletes(desiredCount: number, m: OwnedMatch, maxDeleteShare: number): { guard: SyncPlan['guard']; deletes: Delete[] } {
+  const { duplicates, leftSource, ownedEventsInWindow, ownedRefsInWindow } = m;
   const guard: SyncPlan['guard'] = { held: false, withheldDeletes: 0 };
   let deletes = [...duplicates, ...leftSource];
-  if (desired.length === 0 && ownedEventsInWindow > 0) {
+  if (desiredCount === 0 && ownedEventsInWindow > 0) {
     // An empty source is far more often a failed fetch than a school with no class: touch nothing.
     guard.held = true;
     guard.withheldDeletes = deletes.length;
     guard.reason = `MonCampus returned no course: kept ${ownedEventsInWindow} event${ownedEventsInWindow === 1 ? '' : 's'}`;
     deletes = [];
-  } else if (leftSource.length > 0 && leftSource.length > options.maxDeleteShare * ownedRefsInWindow) {
+  } else if (leftSource.length > 0 && leftSource.length > maxDeleteShare * ownedRefsInWindow) {
     // Duplicates stay deletable: removing extra copies of courses that are still there loses nothing.
     guard.held = true;
     guard.withheldDeletes = leftSource.length;
     guard.reason =
       `${leftSource.length} of ${ownedRefsInWindow} courses in the sync window disappeared from MonCampus at once ` +
-      `(more than ${Math.round(options.maxDeleteShare * 100)}% allowed): none deleted, check the source`;
+      `(more than ${Math.round(maxDeleteShare * 100)}% allowed): none deleted, check the source`;
     deletes = duplicates;
   }
+
+  return { guard, deletes };
+}
+
+export function planSync(desired: CalendarEvent[], remote: EcalRemoteEvent[], options: SyncOptions): SyncPlan {
+  const from = DateTime.fromISO(options.window.from).toMillis();
+  const to = DateTime.fromISO(options.window.to).toMillis();
+  if (Number.isNaN(from) || Number.isNaN(to)) {
+    throw new Error(`invalid sync window ${options.window.from} → ${options.window.to}`);
+  }
+  const inWindow = (ms: number): boolean => ms >= from && ms < to;
+  const skipped: SyncPlan['skipped'] = [];
+
+  const { wanted, inSource } = wantedInWindow(desired, options, inWindow, skipped);
+  const { owned, legacy } = remoteOfOurs(remote, options);
+  const match = matchOwned(owned, wanted, inSource, options, inWindow, skipped);
+  const { upserts, unchanged } = match;
+  addMissing(wanted, match.matched, legacy, upserts, skipped);
+  const { guard, deletes } = guardDeletes(desired.length, match, options.maxDeleteShare);
 
   const byStart = <T extends { startMs: number }>(a: T, b: T, ka: string, kb: string): number =>
     a.startMs - b.startMs || (ka < kb ? -1 : ka > kb ? 1 : 0);

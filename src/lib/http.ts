@@ -19,7 +19,8 @@
  * - **How long the remote asked us to wait**: `retryAfterMs(res.headers, { body, unit, maxMs })`, put on
  *   the TransientError as `retryAfterMs`. It reads Retry-After (seconds or an HTTP date), its suffixed
  *   forms, the X-RateLimit-Reset family (Cal.com v2 sends `X-RateLimit-Reset-Default` and often no
- *   Retry-After) and Discord's `retry_after` body field; `unit: discordRateLimitUnit(url)` for Discord
+ *   Retry-After) and the wait fields of error bodies (Discord's `retry_after`, Telegram's
+ *   `parameters.retry_after`, Matrix's `retry_after_ms`); `unit: discordRateLimitUnit(url)` for Discord
  *   URLs (unversioned paths answer in milliseconds).
  * - **A retry decision** for anything thrown: `isRetryable(err)` (lib/errors.ts); the loop itself:
  *   `retryRequest(what, fn, { retry, logger })` (lib/retry.ts), bounded, honouring `retryAfterMs`.
@@ -207,6 +208,24 @@ function longestWait(headers: HeaderBag, prefix: string, read: (value: string) =
   return longest;
 }
 
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/**
+ * The wait a JSON error body names, in ms. The reference (/work/shared/reference/slots-and-alerts.md, Discord)
+ * covers Discord's `retry_after` (in `unit`s); it is silent on the other two, so their own documentation,
+ * as the simulators cite it: Telegram's `parameters.retry_after`, always seconds
+ * (core.telegram.org/bots/api#responseparameters, src/sim/telegram.ts), and Matrix's `retry_after_ms`,
+ * always milliseconds (spec.matrix.org/v1.11/client-server-api/#rate-limiting, src/sim/matrix.ts).
+ */
+function bodyWaitMs(body: unknown, unit: 's' | 'ms'): number | undefined {
+  if (body === null || typeof body !== 'object') return undefined;
+  const b = body as { retry_after?: unknown; retry_after_ms?: unknown; parameters?: { retry_after?: unknown } | null };
+  if (finite(b.retry_after)) return unit === 'ms' ? b.retry_after : b.retry_after * 1_000;
+  if (finite(b.retry_after_ms)) return b.retry_after_ms;
+  const telegram = b.parameters !== null && typeof b.parameters === 'object' ? b.parameters.retry_after : undefined;
+  return finite(telegram) ? telegram * 1_000 : undefined;
+}
+
 /**
  * How long the remote asked us to wait, capped at `maxMs`; undefined when it did not say. In order:
  * the body's `retry_after` (Discord), Retry-After and its suffixed forms, then the X-RateLimit-Reset
@@ -216,15 +235,17 @@ export function retryAfterMs(headers: HeaderBag, opts: RetryAfterOptions = {}): 
   const nowMs = opts.nowMs ?? Date.now();
   const unit = opts.unit ?? 's';
   const maxMs = opts.maxMs ?? MAX_RETRY_AFTER_MS;
-  const body = opts.body !== null && typeof opts.body === 'object' ? (opts.body as { retry_after?: unknown }) : {};
-  const fromBody =
-    typeof body.retry_after === 'number' && Number.isFinite(body.retry_after) ? (unit === 'ms' ? body.retry_after : body.retry_after * 1_000) : undefined;
   const asked =
-    fromBody ??
+    bodyWaitMs(opts.body, unit) ??
     longestWait(headers, 'retry-after', (v) => readRetryAfter(v, nowMs, unit)) ??
     longestWait(headers, 'x-ratelimit-reset', (v) => readReset(v, nowMs), 'x-ratelimit-remaining') ??
     longestWait(headers, 'x-ratelimit-reset', (v) => readReset(v, nowMs));
   return asked === undefined ? undefined : Math.min(maxMs, Math.max(0, wholeMs(asked)));
+}
+
+/** One Retry-After header value on its own (seconds, fractions allowed, or an HTTP date), capped like retryAfterMs. */
+export function retryAfterValueMs(value: string | undefined, opts: Omit<RetryAfterOptions, 'body'> = {}): number | undefined {
+  return retryAfterMs({ 'retry-after': value }, opts);
 }
 
 /**

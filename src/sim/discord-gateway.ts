@@ -120,24 +120,62 @@ interface Conn {
   session: Session | null;
   stalled: boolean;
 }
+/** Everything the Gateway simulator remembers: sessions, live connections, the log tests wait on, the switches. */
+interface GatewayState {
+  opts: DiscordGatewaySimOptions;
+  heartbeatInterval: number;
+  shards: number;
+  maxConcurrency: number;
+  botToken: string;
+  contentIntent: boolean;
+  sessions: Map<string, Session>;
+  conns: Set<Conn>;
+  gatewayLog: GatewayLogEntry[];
+  waiters: { pred: (e: GatewayLogEntry) => boolean; resolve: (e: GatewayLogEntry) => void }[];
+  identifyTimes: Map<number, number[]>;
+  stats: { connections: number; identifies: number; resumes: number; ready: number; resumed: number; invalidated: number };
+  startsUsed: number;
+  suppressDeletes: boolean;
+  gatewayUrl: string;
+  refusing: boolean;
+  refusedAt: number[];
+}
 
-export async function startDiscordGatewaySim(opts: DiscordGatewaySimOptions = {}): Promise<DiscordGatewaySim> {
-  const heartbeatInterval = opts.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
-  const shards = opts.shards ?? 1;
-  const maxConcurrency = opts.maxConcurrency ?? 1;
-  const botToken = opts.botToken ?? 'test-bot-token';
-  let contentIntent = opts.messageContentIntent ?? true;
-  const sessions = new Map<string, Session>();
-  const conns = new Set<Conn>();
-  const gatewayLog: GatewayLogEntry[] = [];
-  const waiters: { pred: (e: GatewayLogEntry) => boolean; resolve: (e: GatewayLogEntry) => void }[] = [];
-  const identifyTimes = new Map<number, number[]>();
-  const stats = { connections: 0, identifies: 0, resumes: 0, ready: 0, resumed: 0, invalidated: 0 };
-  let startsUsed = 0;
-  let suppressDeletes = false;
-  let gatewayUrl = '';
-  let refusing = false;
-  const refusedAt: number[] = [];
+function newGatewayState(opts: DiscordGatewaySimOptions): GatewayState {
+  return {
+    opts,
+    heartbeatInterval: opts.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
+    shards: opts.shards ?? 1,
+    maxConcurrency: opts.maxConcurrency ?? 1,
+    botToken: opts.botToken ?? 'test-bot-token',
+    contentIntent: opts.messageContentIntent ?? true,
+    sessions: new Map(),
+    conns: new Set(),
+    gatewayLog: [],
+    waiters: [],
+    identifyTimes: new Map(),
+    stats: { connections: 0, identifies: 0, resumes: 0, ready: 0, resumed: 0, invalidated: 0 },
+    startsUsed: 0,
+    suppressDeletes: false,
+    gatewayUrl: '',
+    refusing: false,
+    refusedAt: [],
+  };
+}
+
+/** discord-api-docs (sharding): a guild's events go to shard (guild_id >> 22) % num_shards. */
+const shardOf = (guildId: string, count: number): number => Number((BigInt(guildId) >> 22n) % BigInt(count));
+
+/** Sending on a connection, logging both ways (and waking the tests that wait on the log), dispatching to a session. */
+interface GatewayWire {
+  log(c: Conn, dir: 'in' | 'out', payload: { op: number; t?: string | null; s?: number | null }): void;
+  send(c: Conn, payload: { op: number; d: unknown; s?: number | null; t?: string | null }): void;
+  dispatch(session: Session, t: string, d: unknown): void;
+  close(c: Conn, code: number, reason: string): void;
+}
+
+function gatewayWire(s: GatewayState): GatewayWire {
+  const { gatewayLog, waiters } = s;
 
   const log = (c: Conn, dir: 'in' | 'out', payload: { op: number; t?: string | null; s?: number | null }): void => {
     const entry: GatewayLogEntry = { connection: c.n, dir, op: payload.op, path: c.path, at: Date.now() };
@@ -158,9 +196,6 @@ export async function startDiscordGatewaySim(opts: DiscordGatewaySimOptions = {}
     c.ws.send(JSON.stringify({ s: null, t: null, ...payload }));
   };
 
-  /** discord-api-docs (sharding): a guild's events go to shard (guild_id >> 22) % num_shards. */
-  const shardOf = (guildId: string, count: number): number => Number((BigInt(guildId) >> 22n) % BigInt(count));
-
   /** Records a dispatch in the session (for replay) and sends it if the session has a live connection. */
   const dispatch = (session: Session, t: string, d: unknown): void => {
     session.seq += 1;
@@ -169,12 +204,24 @@ export async function startDiscordGatewaySim(opts: DiscordGatewaySimOptions = {}
     if (session.socket) send(session.socket, { op: GATEWAY_OP.dispatch, ...event });
   };
 
+  const close = (c: Conn, code: number, reason: string): void => {
+    if (c.ws.readyState === c.ws.OPEN) c.ws.close(code, reason);
+  };
+
+  return { log, send, dispatch, close };
+}
+
+/** Turns the REST simulator's history changes into MESSAGE_* dispatches to the sessions that should see them. */
+function historyDispatcher(s: GatewayState, wire: GatewayWire): (change: DiscordSimHistoryChange) => void {
+  const { sessions } = s;
+  const { dispatch } = wire;
+
   /** Without the Message Content intent, others' content, embeds and attachments arrive blank (reference, "Silent failures when reading"). */
   const forIntents = (session: Session, m: DiscordSimChannelMessage): DiscordSimChannelMessage =>
     (session.intents & INTENTS.messageContent) !== 0 ? m : { ...m, content: '', embeds: [], attachments: [] };
 
   const onChange = (change: DiscordSimHistoryChange): void => {
-    if (change.kind === 'delete' && suppressDeletes) return;
+    if (change.kind === 'delete' && s.suppressDeletes) return;
     const now = Date.now();
     for (const session of sessions.values()) {
       if (session.socket === null && session.lostAt !== null && now - session.lostAt > SESSION_KEEP_MS) {
@@ -189,24 +236,33 @@ export async function startDiscordGatewaySim(opts: DiscordGatewaySimOptions = {}
     }
   };
 
+  return onChange;
+}
+
+/** `GET /api/v10/gateway/bot`, served through the REST simulator's extra route. */
+function gatewayBotRoute(s: GatewayState): (c: SimCall) => SimAnswer | null {
+  const { shards, maxConcurrency, botToken } = s;
+
   const gatewayBot = (c: SimCall): SimAnswer | null => {
     if (c.path !== '/api/v10/gateway/bot') return null;
     if (c.headers['authorization'] !== `Bot ${botToken}`) return { status: 401, json: { message: '401: Unauthorized', code: 0 } };
     return {
       status: 200,
       json: {
-        url: gatewayUrl,
+        url: s.gatewayUrl,
         shards,
-        session_start_limit: { total: SESSION_START_TOTAL, remaining: SESSION_START_TOTAL - startsUsed, reset_after: DAY_MS, max_concurrency: maxConcurrency },
+        session_start_limit: { total: SESSION_START_TOTAL, remaining: SESSION_START_TOTAL - s.startsUsed, reset_after: DAY_MS, max_concurrency: maxConcurrency },
       },
     };
   };
 
-  const rest = await startDiscordSim({ ...opts, onHistoryChange: onChange, extraRoute: gatewayBot });
+  return gatewayBot;
+}
 
-  const close = (c: Conn, code: number, reason: string): void => {
-    if (c.ws.readyState === c.ws.OPEN) c.ws.close(code, reason);
-  };
+/** What a connection's payloads do: heartbeat, Identify, Resume, and the closes for anything else. */
+function gatewayOps(s: GatewayState, wire: GatewayWire, rest: DiscordSim): (c: Conn, raw: string) => void {
+  const { maxConcurrency, botToken, sessions, identifyTimes, stats } = s;
+  const { log, send, dispatch, close } = wire;
 
   const identify = (c: Conn, d: Record<string, unknown>): void => {
     stats.identifies += 1;
@@ -214,7 +270,7 @@ export async function startDiscordGatewaySim(opts: DiscordGatewaySimOptions = {}
     if (d['token'] !== botToken) return close(c, GATEWAY_CLOSE.authenticationFailed, 'Authentication failed.');
     const intents = typeof d['intents'] === 'number' ? d['intents'] : 0;
     // Message Content is privileged: asked for without being granted, Discord closes 4014 (reference).
-    if ((intents & INTENTS.messageContent) !== 0 && !contentIntent) return close(c, GATEWAY_CLOSE.disallowedIntents, 'Disallowed intent(s).');
+    if ((intents & INTENTS.messageContent) !== 0 && !s.contentIntent) return close(c, GATEWAY_CLOSE.disallowedIntents, 'Disallowed intent(s).');
     const shardIn = Array.isArray(d['shard']) ? (d['shard'] as number[]) : [0, 1];
     const shard: [number, number] = [shardIn[0] ?? 0, shardIn[1] ?? 1];
     // discord-api-docs: more identifies than max_concurrency per rate-limit key within 5 s earn op 9.
@@ -227,7 +283,7 @@ export async function startDiscordGatewaySim(opts: DiscordGatewaySimOptions = {}
       return send(c, { op: GATEWAY_OP.invalidSession, d: false });
     }
     identifyTimes.set(key, [...recent, now]);
-    startsUsed += 1;
+    s.startsUsed += 1;
     const session: Session = { id: randomBytes(16).toString('hex'), intents, shard, seq: 0, sent: [], socket: c, lostAt: null };
     sessions.set(session.id, session);
     c.session = session;
@@ -237,7 +293,7 @@ export async function startDiscordGatewaySim(opts: DiscordGatewaySimOptions = {}
       user: { id: '0', username: 'campus-sync-test-bot', bot: true },
       guilds: [{ id: rest.guildId, unavailable: true }],
       session_id: session.id,
-      resume_gateway_url: `${gatewayUrl}/resume`,
+      resume_gateway_url: `${s.gatewayUrl}/resume`,
       shard,
       application: { id: '0', flags: 0 },
     });
@@ -283,12 +339,16 @@ export async function startDiscordGatewaySim(opts: DiscordGatewaySimOptions = {}
     if (op !== 3 && op !== 4 && op !== 8) close(c, GATEWAY_CLOSE.unknownOpcode, 'Unknown opcode.');
   };
 
-  const wss = new WebSocketServer({ noServer: true });
-  const server: SimServer = await startServer((_req, res) => sendJson(res, 404, { message: '404: Not Found', code: 0 }));
-  gatewayUrl = `ws://127.0.0.1:${server.port}`;
+  return onMessage;
+}
+
+/** WebSocket upgrades on the server: refused while `refusing`, else a connection greeted with Hello. */
+function acceptConnections(s: GatewayState, server: SimServer, wss: WebSocketServer, wire: GatewayWire, onMessage: (c: Conn, raw: string) => void): void {
+  const { heartbeatInterval, conns, stats, refusedAt } = s;
+  const { send, close } = wire;
   server.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (refusing) {
+    if (s.refusing) {
       refusedAt.push(Date.now());
       socket.destroy();
       return;
@@ -312,20 +372,25 @@ export async function startDiscordGatewaySim(opts: DiscordGatewaySimOptions = {}
       send(c, { op: GATEWAY_OP.hello, d: { heartbeat_interval: heartbeatInterval } });
     });
   });
+}
 
+/** What tests hold: the REST simulator's handle plus the Gateway's controls and log. */
+function gatewayHandle(s: GatewayState, wire: GatewayWire, rest: DiscordSim, server: SimServer, wss: WebSocketServer): DiscordGatewaySim {
+  const { sessions, conns, gatewayLog, waiters, stats, refusedAt } = s;
+  const { send, dispatch, close } = wire;
   return {
     ...rest,
-    gatewayUrl,
+    gatewayUrl: s.gatewayUrl,
     setMessageContentIntent: (enabled) => {
-      contentIntent = enabled;
+      s.contentIntent = enabled;
       rest.setMessageContentIntent(enabled);
     },
     deleteMessages: (channelId, messageIds) => {
-      suppressDeletes = true;
+      s.suppressDeletes = true;
       try {
         for (const id of messageIds) rest.deleteMessage(channelId, id);
       } finally {
-        suppressDeletes = false;
+        s.suppressDeletes = false;
       }
       const guildId = rest.channelGuild(channelId) ?? rest.guildId;
       for (const session of sessions.values()) {
@@ -360,7 +425,7 @@ export async function startDiscordGatewaySim(opts: DiscordGatewaySimOptions = {}
       }
     },
     refuseConnections: (on) => {
-      refusing = on;
+      s.refusing = on;
     },
     refusedAt,
     closeConnections: (code, reason = '') => {
@@ -394,4 +459,15 @@ export async function startDiscordGatewaySim(opts: DiscordGatewaySimOptions = {}
       await rest.close();
     },
   };
+}
+
+export async function startDiscordGatewaySim(opts: DiscordGatewaySimOptions = {}): Promise<DiscordGatewaySim> {
+  const s = newGatewayState(opts);
+  const wire = gatewayWire(s);
+  const rest = await startDiscordSim({ ...opts, onHistoryChange: historyDispatcher(s, wire), extraRoute: gatewayBotRoute(s) });
+  const wss = new WebSocketServer({ noServer: true });
+  const server: SimServer = await startServer((_req, res) => sendJson(res, 404, { message: '404: Not Found', code: 0 }));
+  s.gatewayUrl = `ws://127.0.0.1:${server.port}`;
+  acceptConnections(s, server, wss, wire, gatewayOps(s, wire, rest));
+  return gatewayHandle(s, wire, rest, server, wss);
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { fakeClock } from '../lib/fake-clock.test-helper.js';
 import { snowflakeTime, startDiscordSim, type DiscordSim } from './discord.js';
 
 const BOT_HEADERS = {
@@ -339,7 +340,8 @@ describe('Discord simulator, rate limits and failures', () => {
   });
 
   it('answers 429 global:true beyond the global limit per second', async () => {
-    const sim = await startDiscordSim({ globalLimitPerSecond: 5 });
+    const clock = fakeClock();
+    const sim = await startDiscordSim({ globalLimitPerSecond: 5, clock });
     try {
       const hook = sim.createWebhook();
       const v10 = hook.url.replace('/api/webhooks/', '/api/v10/webhooks/');
@@ -353,7 +355,8 @@ describe('Discord simulator, rate limits and failures', () => {
         expect(r.json.retry_after).toBeLessThanOrEqual(1);
         expect(r.headers.get('x-ratelimit-global')).toBe('true');
       }
-      await new Promise((resolve) => setTimeout(resolve, 1050));
+      expect((await post(hook.url, { content: 'still limited' })).status).toBe(429);
+      clock.advance(1_000);
       expect((await post(hook.url, { content: 'after' })).status).toBe(204);
     } finally {
       await sim.close();

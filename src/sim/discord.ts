@@ -12,8 +12,11 @@
  * milliseconds) and on `/api/v{n}/webhooks/…` (v8+: seconds), as the reference's "Facts" say.
  * Where the reference is silent the stricter plausible answer is chosen and said in a comment.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { startLoggedServer, type SimAnswer, type SimCall, type SimLoggedRequest } from './logged-server.js';
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../lib/clock.js';
+import { DEFAULT_AUTHOR, DISCORD_EPOCH, channelHistory, discordTimestamp, snowflakeFactory, toDate, type ChannelHistory, type DiscordSimState, type SimChannel } from './discord-history.js';
+import { jsonError, rateLimiter, type RateLimiter } from './discord-rate-limits.js';
+import { startLoggedServer, type LoggedServer, type SimAnswer, type SimCall, type SimLoggedRequest } from './logged-server.js';
 
 export interface DiscordSimOptions {
   latencyMs?: number;
@@ -40,6 +43,8 @@ export interface DiscordSimOptions {
   onHistoryChange?: (change: DiscordSimHistoryChange) => void;
   /** Answers routes this simulator does not know (null: not ours either): the Gateway simulator's `/v10/gateway/bot`. */
   extraRoute?: (call: SimCall) => SimAnswer | null;
+  /** The time of the rate-limit windows (global and per route): a test passes a fake clock to move past a window without waiting. */
+  clock?: Pick<Clock, 'now'>;
 }
 
 /** What changed in a channel's history (copies of the message as the API lists it). */
@@ -144,6 +149,7 @@ export interface DiscordSim {
   close(): Promise<void>;
 }
 
+
 const DEFAULT_BOT_TOKEN = 'test-bot-token';
 /** Reference: global limit 50 requests per second. */
 const GLOBAL_LIMIT_PER_SECOND = 50;
@@ -153,18 +159,13 @@ const DEFAULT_RETRY_AFTER_SECONDS = 1;
 const UNVERSIONED_API_VERSION = 6;
 /** From v8 on, rate-limit times are seconds; before, milliseconds. */
 const FIRST_API_VERSION_IN_SECONDS = 8;
-/** Snowflakes count milliseconds from the first second of 2015. */
-const DISCORD_EPOCH = 1420070400000n;
 /** Default page size of the message list. */
 const DEFAULT_LIST_LIMIT = 50;
 /** Discord's largest page of messages. */
 const MAX_LIST_LIMIT = 100;
-/** The low 12 bits of a snowflake count ids made within one millisecond. */
-const MAX_SEQUENCE = 0xfff;
 /** seedHistory's default spacing: one message a minute looks like a lively channel and spans days for a few thousand. */
 const SEED_SPACING_MS = 60_000;
 const SEED_AUTHORS = ['alice', 'bob', 'chloé'];
-const DEFAULT_AUTHOR = 'campus-sync-tester';
 
 /** Reference limits, in characters (Unicode code points). */
 export const DISCORD_LIMITS = {
@@ -183,7 +184,6 @@ export const DISCORD_LIMITS = {
 type DiscordErrors = Record<string, unknown>;
 
 const len = (s: string): number => [...s].length;
-const jsonError = (status: number, code: number, message: string, extra: Record<string, unknown> = {}): SimAnswer => ({ status, json: { message, code, ...extra } });
 const unauthorized = (): SimAnswer => jsonError(401, 0, '401: Unauthorized');
 
 /** Puts `{_errors:[...]}` at a path such as ['embeds','0','title'] in Discord's nested error tree. */
@@ -269,274 +269,27 @@ export function snowflakeTime(id: string): number {
   return Number((BigInt(id) >> 22n) + DISCORD_EPOCH);
 }
 
-/**
- * Ids made from a time: timestamp in the high bits, then a per-millisecond sequence, so ids made for
- * later times (or later within one millisecond) are always larger, whatever order they are made in.
- */
-function snowflakeFactory(): { at(ms: number): string; now(): string } {
-  const lastSequence = new Map<number, number>();
-  const at = (ms: number): string => {
-    const whole = Math.floor(ms);
-    if (BigInt(whole) < DISCORD_EPOCH) throw new Error(`no snowflake before 2015 (${new Date(whole).toISOString()})`);
-    const sequence = (lastSequence.get(whole) ?? -1) + 1;
-    // Discord's generator waits for the next millisecond when the sequence runs out; so do we.
-    if (sequence > MAX_SEQUENCE) return at(whole + 1);
-    lastSequence.set(whole, sequence);
-    return (((BigInt(whole) - DISCORD_EPOCH) << 22n) | BigInt(sequence)).toString();
-  };
-  return { at, now: () => at(Date.now()) };
+/** Content type and JSON parsing shared by both ways of posting. */
+function parsePost(c: SimCall): { body: unknown } | { error: SimAnswer } {
+  // The simulator only speaks JSON (Discord would also take multipart uploads, which we never send).
+  if (!(c.headers['content-type'] ?? '').toLowerCase().startsWith('application/json')) {
+    return { error: jsonError(400, 50035, 'Invalid Form Body', { errors: { _errors: [{ code: 'CONTENT_TYPE_INVALID', message: 'Expected "Content-Type" header to be one of {\'application/json\'}.' }] } }) };
+  }
+  try {
+    return { body: JSON.parse(c.rawBody) as unknown };
+  } catch {
+    return { error: jsonError(400, 50109, 'The request body contains invalid JSON.') };
+  }
 }
 
-const compareIds = (a: string, b: string): number => {
-  const x = BigInt(a);
-  const y = BigInt(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-};
+const formError = (field: string, code: string, message: string): SimAnswer =>
+  jsonError(400, 50035, 'Invalid Form Body', { errors: { [field]: { _errors: [{ code, message }] } } });
 
-const toDate = (d: Date | string | undefined, what: string): Date => {
-  const date = d === undefined ? new Date() : new Date(d);
-  if (Number.isNaN(date.getTime())) throw new Error(`invalid ${what}: ${String(d)}`);
-  return date;
-};
-
-/** Discord timestamps carry microseconds and an explicit +00:00. */
-const discordTimestamp = (d: Date): string => d.toISOString().replace('Z', '000+00:00');
-
-interface StoredMessage extends DiscordSimMessage {
-  object: DiscordSimChannelMessage;
-}
-
-interface SimChannel {
-  guildId: string;
-  botAccess: boolean;
-  readHistory: boolean;
-  /** The newest id ever posted: Discord keeps it when that message is deleted (it "may not point to an existing message"). */
-  lastMessageId: string | null;
-  /** Sorted by id, oldest first; deleted messages are removed. */
-  messages: DiscordSimChannelMessage[];
-}
-
-type Injected = { kind: 'rate'; retryAfter: number; global: boolean } | { kind: 'fail'; status: 500 | 502 | 503 };
-
-export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<DiscordSim> {
-  const botToken = opts.botToken ?? DEFAULT_BOT_TOKEN;
-  const globalLimit = opts.globalLimitPerSecond ?? GLOBAL_LIMIT_PER_SECOND;
-  const routeLimit = { ...DEFAULT_ROUTE_LIMIT, ...opts.routeLimit };
-  const ids = snowflakeFactory();
-  const nextId = ids.now;
-  const botUser = { id: nextId(), username: 'campus-sync-test-bot', bot: true };
-  const guildId = nextId();
-  const webhooks = new Map<string, { token: string; channelId: string; name: string }>();
-  const channels = new Map<string, SimChannel>();
-  /** Stable ids for the authors named by addMessage. */
-  const users = new Map<string, string>();
-  const stored: StoredMessage[] = [];
-  const injected: Injected[] = [];
-  const globalWindow: number[] = [];
-  const buckets = new Map<string, { start: number; count: number }>();
-  let contentIntent = opts.messageContentIntent ?? true;
-
-  const createChannel = (copts: CreateChannelOptions = {}): string => {
-    const id = copts.createdAt === undefined ? nextId() : ids.at(toDate(copts.createdAt, 'createdAt').getTime());
-    channels.set(id, { guildId: copts.guildId ?? guildId, botAccess: true, readHistory: true, lastMessageId: null, messages: [] });
-    return id;
-  };
-
-  const channelOf = (channelId: string): SimChannel => {
-    const ch = channels.get(channelId);
-    if (!ch) throw new Error(`unknown channel ${channelId}`);
-    return ch;
-  };
-
-  /** Keeps the history sorted by id: a message added with a past `at` lands where its id belongs. */
-  const insertMessage = (ch: SimChannel, m: DiscordSimChannelMessage): void => {
-    if (ch.lastMessageId === null || compareIds(ch.lastMessageId, m.id) < 0) ch.lastMessageId = m.id;
-    const list = ch.messages;
-    const last = list.at(-1);
-    if (!last || compareIds(last.id, m.id) < 0) {
-      list.push(m);
-      return;
-    }
-    const i = list.findIndex((x) => compareIds(x.id, m.id) > 0);
-    list.splice(i === -1 ? list.length : i, 0, m);
-  };
-
-  const bucketHash = (key: string): string => createHash('sha1').update(key).digest('hex').slice(0, 32);
-
-  /** Counts one request against its route bucket; returns the headers to send, or a 429 when enforced and exhausted. */
-  const takeBucket = (key: string, millis: boolean): { headers: Record<string, string>; limited?: SimAnswer } => {
-    const now = Date.now();
-    const windowMs = routeLimit.windowSeconds * 1000;
-    let b = buckets.get(key);
-    if (!b || now - b.start >= windowMs) {
-      b = { start: now, count: 0 };
-      buckets.set(key, b);
-    }
-    const resetAfter = (b.start + windowMs - now) / 1000;
-    const base = {
-      'X-RateLimit-Limit': String(routeLimit.limit),
-      'X-RateLimit-Reset': ((b.start + windowMs) / 1000).toFixed(3),
-      'X-RateLimit-Reset-After': resetAfter.toFixed(3),
-      'X-RateLimit-Bucket': bucketHash(key),
-    };
-    if (b.count >= routeLimit.limit && routeLimit.enforce) {
-      return { headers: base, limited: rateLimited(resetAfter, false, millis, base) };
-    }
-    b.count += 1;
-    return { headers: { ...base, 'X-RateLimit-Remaining': String(Math.max(0, routeLimit.limit - b.count)) } };
-  };
-
-  /**
-   * A 429. `millis`: the request used an API version below 8 (an unversioned webhook URL runs v6), where
-   * `retry_after` and `Retry-After` are MILLISECONDS (slots-and-alerts.md, Discord, first point); v8+ answers seconds.
-   */
-  const rateLimited = (retryAfter: number, global: boolean, millis: boolean, bucketHeaders?: Record<string, string>): SimAnswer => {
-    const rounded = Math.round(retryAfter * 1000) / 1000;
-    const headers: Record<string, string> = {
-      'Retry-After': millis ? String(Math.ceil(retryAfter * 1000)) : String(Math.max(1, Math.ceil(retryAfter))),
-      'X-RateLimit-Scope': global ? 'global' : 'user',
-    };
-    if (global) headers['X-RateLimit-Global'] = 'true';
-    else
-      Object.assign(headers, bucketHeaders ?? {
-        'X-RateLimit-Limit': String(routeLimit.limit),
-        'X-RateLimit-Reset': ((Date.now() + retryAfter * 1000) / 1000).toFixed(3),
-        'X-RateLimit-Reset-After': rounded.toFixed(3),
-        'X-RateLimit-Bucket': bucketHash('injected'),
-      }, { 'X-RateLimit-Remaining': '0' });
-    const body = { message: 'You are being rate limited.', retry_after: millis ? Math.ceil(retryAfter * 1000) : rounded, global };
-    return { status: 429, json: body, headers };
-  };
-
-  /** Sliding one-second window over every request that got past it. */
-  const takeGlobal = (millis: boolean): SimAnswer | null => {
-    const now = Date.now();
-    while (globalWindow.length && (globalWindow[0] ?? 0) <= now - 1000) globalWindow.shift();
-    if (globalWindow.length >= globalLimit) return rateLimited(((globalWindow[0] ?? now) + 1000 - now) / 1000, true, millis);
-    globalWindow.push(now);
-    return null;
-  };
-
-  const injectedAnswer = (i: Injected, millis: boolean): SimAnswer => {
-    if (i.kind === 'rate') return rateLimited(i.retryAfter, i.global, millis);
-    // Discord's own 500 is JSON; 502/503 come from the proxies in front of it as plain text, so clients must not assume JSON.
-    if (i.status === 500) return jsonError(500, 0, '500: Internal Server Error');
-    return { status: i.status, text: i.status === 502 ? '502 Bad Gateway' : 'upstream connect error or disconnect/reset before headers', contentType: 'text/plain; charset=utf-8' };
-  };
-
-  /** Content type and JSON parsing shared by both ways of posting. */
-  const parsePost = (c: SimCall): { body: unknown } | { error: SimAnswer } => {
-    // The simulator only speaks JSON (Discord would also take multipart uploads, which we never send).
-    if (!(c.headers['content-type'] ?? '').toLowerCase().startsWith('application/json')) {
-      return { error: jsonError(400, 50035, 'Invalid Form Body', { errors: { _errors: [{ code: 'CONTENT_TYPE_INVALID', message: 'Expected "Content-Type" header to be one of {\'application/json\'}.' }] } }) };
-    }
-    try {
-      return { body: JSON.parse(c.rawBody) as unknown };
-    } catch {
-      return { error: jsonError(400, 50109, 'The request body contains invalid JSON.') };
-    }
-  };
-
-  /**
-   * A message object as Discord lists it. No guild_id: Discord's REST message objects leave it out (only
-   * gateway MESSAGE_CREATE events carry it; the reference marks it optional), so readers take the guild
-   * from their own configuration.
-   */
-  const messageObject = (
-    id: string,
-    channelId: string,
-    at: Date,
-    author: DiscordSimChannelMessage['author'],
-    content: string,
-    embeds: Record<string, unknown>[],
-    attachments: Record<string, unknown>[],
-    extra: Record<string, unknown> = {},
-  ): DiscordSimChannelMessage => ({
-    id,
-    type: 0,
-    channel_id: channelId,
-    author,
-    content,
-    embeds,
-    attachments,
-    mentions: [],
-    mention_roles: [],
-    pinned: false,
-    mention_everyone: false,
-    tts: false,
-    timestamp: discordTimestamp(at),
-    edited_timestamp: null,
-    flags: 0,
-    ...extra,
-  });
-
-  const accept = (via: 'webhook' | 'bot', channelId: string, body: Record<string, unknown>, webhookId?: string): DiscordSimChannelMessage => {
-    const at = new Date();
-    const id = ids.at(at.getTime());
-    const author = webhookId
-      ? { id: webhookId, username: typeof body['username'] === 'string' ? body['username'] : (webhooks.get(webhookId)?.name ?? 'Captain Hook'), bot: true }
-      : botUser;
-    const object = messageObject(
-      id,
-      channelId,
-      at,
-      author,
-      typeof body['content'] === 'string' ? body['content'] : '',
-      Array.isArray(body['embeds']) ? (body['embeds'] as Record<string, unknown>[]) : [],
-      [],
-      webhookId ? { webhook_id: webhookId } : {},
-    );
-    stored.push({ via, channelId, ...(webhookId ? { webhookId } : {}), body, at: at.toISOString(), object });
-    const ch = channelOf(channelId);
-    insertMessage(ch, object);
-    opts.onHistoryChange?.({ kind: 'create', guildId: ch.guildId, message: structuredClone(object) });
-    return object;
-  };
-
-  const placeholderAttachment = (channelId: string, n: number): Record<string, unknown> => {
-    const id = nextId();
-    const filename = `file-${n}.png`;
-    return {
-      id,
-      filename,
-      size: 1024 * n,
-      content_type: 'image/png',
-      url: `https://cdn.discordapp.com/attachments/${channelId}/${id}/${filename}`,
-      proxy_url: `https://media.discordapp.net/attachments/${channelId}/${id}/${filename}`,
-    };
-  };
-
-  const addMessage = (channelId: string, input: AddMessageInput): DiscordSimChannelMessage => {
-    const ch = channelOf(channelId);
-    const at = toDate(input.at, 'at');
-    const name = input.authorName ?? (input.authorId !== undefined ? `user-${input.authorId.slice(-4)}` : DEFAULT_AUTHOR);
-    let authorId = input.authorId ?? users.get(name);
-    if (authorId === undefined) {
-      authorId = nextId();
-      users.set(name, authorId);
-    }
-    const many = <T>(v: number | T[] | undefined, make: (n: number) => T): T[] =>
-      Array.isArray(v) ? v : Array.from({ length: v ?? 0 }, (_, i) => make(i + 1));
-    const object = messageObject(
-      ids.at(at.getTime()),
-      channelId,
-      at,
-      { id: authorId, username: name, global_name: null },
-      input.content,
-      many(input.embeds, (n) => ({ type: 'rich', title: `Embed ${n}` })),
-      many(input.attachments, (n) => placeholderAttachment(channelId, n)),
-    );
-    insertMessage(ch, object);
-    opts.onHistoryChange?.({ kind: 'create', guildId: ch.guildId, message: structuredClone(object) });
-    return structuredClone(object);
-  };
-
-  const findMessage = (channelId: string, messageId: string): { ch: SimChannel; index: number } => {
-    const ch = channelOf(channelId);
-    const index = ch.messages.findIndex((m) => m.id === messageId);
-    if (index === -1) throw new Error(`unknown message ${messageId} in channel ${channelId}`);
-    return { ch, index };
-  };
+/** The HTTP side: webhooks, the bot's channel routes and the message list, behind the global limit and injected failures. */
+function discordRoutes(s: DiscordSimState, limits: RateLimiter, history: ChannelHistory): (c: SimCall) => SimAnswer {
+  const { webhooks, channels, botToken, botUser, injected, opts } = s;
+  const { takeBucket, takeGlobal, injectedAnswer } = limits;
+  const { accept } = history;
 
   const executeWebhook = (c: SimCall, id: string, token: string, millis: boolean): SimAnswer => {
     const hook = webhooks.get(id);
@@ -594,9 +347,6 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
     return { status: 200, json: accept('bot', channelId, parsed.body as Record<string, unknown>), headers: bucket.headers };
   };
 
-  const formError = (field: string, code: string, message: string): SimAnswer =>
-    jsonError(400, 50035, 'Invalid Form Body', { errors: { [field]: { _errors: [{ code, message }] } } });
-
   /**
    * Discord's paging: always newest first. No anchor = the newest `limit`; `before` = the newest `limit`
    * older than the id; `after` = the `limit` messages just after the id (the oldest of the newer ones),
@@ -605,7 +355,7 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
    */
   /** Without the Message Content intent, what another author wrote comes back blank (reference: "Silent failures when reading"). */
   const asListed = (m: DiscordSimChannelMessage): DiscordSimChannelMessage =>
-    contentIntent || m.author.id === botUser.id ? m : { ...m, content: '', embeds: [], attachments: [] };
+    s.contentIntent || m.author.id === botUser.id ? m : { ...m, content: '', embeds: [], attachments: [] };
 
   const listMessages = (c: SimCall, ch: SimChannel, channelId: string): SimAnswer => {
     const limitRaw = c.query['limit'] ?? String(DEFAULT_LIST_LIMIT);
@@ -656,7 +406,36 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
     return opts.extraRoute?.(c) ?? jsonError(404, 0, '404: Not Found');
   };
 
-  const server = await startLoggedServer(route, { latencyMs: opts.latencyMs ?? 0 });
+  return route;
+}
+
+function newSimState(opts: DiscordSimOptions): DiscordSimState {
+  const ids = snowflakeFactory();
+  return {
+    opts,
+    botToken: opts.botToken ?? DEFAULT_BOT_TOKEN,
+    globalLimit: opts.globalLimitPerSecond ?? GLOBAL_LIMIT_PER_SECOND,
+    routeLimit: { ...DEFAULT_ROUTE_LIMIT, ...opts.routeLimit },
+    ids,
+    botUser: { id: ids.now(), username: 'campus-sync-test-bot', bot: true },
+    guildId: ids.now(),
+    webhooks: new Map(),
+    channels: new Map(),
+    users: new Map(),
+    stored: [],
+    injected: [],
+    globalWindow: [],
+    buckets: new Map(),
+    contentIntent: opts.messageContentIntent ?? true,
+    nowMs: () => (opts.clock ? opts.clock.now().getTime() : Date.now()),
+  };
+}
+
+/** What tests hold: the URL, and the switches and history helpers over the state. */
+function discordSimHandle(s: DiscordSimState, history: ChannelHistory, server: LoggedServer): DiscordSim {
+  const { ids, webhooks, channels, stored, injected, opts, guildId } = s;
+  const nextId = ids.now;
+  const { createChannel, channelOf, addMessage, findMessage } = history;
   const base = `${server.url}/api`;
   return {
     url: base,
@@ -681,7 +460,7 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
       channelOf(channelId).readHistory = allowed;
     },
     setMessageContentIntent: (enabled) => {
-      contentIntent = enabled;
+      s.contentIntent = enabled;
     },
     messages: () => stored.map(({ object: _object, ...m }) => ({ ...m })),
     addMessage,
@@ -724,4 +503,11 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
     setLatency: server.setLatency,
     close: server.close,
   };
+}
+
+export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<DiscordSim> {
+  const state = newSimState(opts);
+  const history = channelHistory(state);
+  const server = await startLoggedServer(discordRoutes(state, rateLimiter(state), history), { latencyMs: opts.latencyMs ?? 0 });
+  return discordSimHandle(state, history, server);
 }

@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DateTime, IANAZone } from 'luxon';
-import { queryRecord, readBody, sendJson, startServer, type SimIntercept } from './http-util.js';
+import { queryRecord, readBody, sendJson, startServer, type SimIntercept, type SimServer } from './http-util.js';
 import { createPrng } from './prng.js';
 
 export interface EcalSimOptions {
@@ -187,79 +187,107 @@ function todayIn(zone: string | undefined, now: Date): string {
   const z = zone && IANAZone.isValidZone(zone) ? zone : 'UTC';
   return DateTime.fromJSDate(now, { zone: z }).toISODate() ?? now.toISOString().slice(0, 10);
 }
+/** The simulator's state: keys, calendars, events, the request log, injected failures. */
+interface EcalSimState {
+  opts: EcalSimOptions;
+  keys: Record<string, string>;
+  now(): Date;
+  random(): number;
+  latencyMs: number;
+  calendars: { id: string; name: string; draft: number }[];
+  store: Map<string, EcalSimEvent>;
+  requests: EcalSimRequest[];
+  failures: (EcalFailureSpec & { remaining: number | undefined })[];
+  idCounter: number;
+  processId: string;
+}
 
-export async function startEcalSim(opts: EcalSimOptions = {}): Promise<EcalSim> {
-  const keys = { ...(opts.keys ?? DEFAULT_KEYS) };
-  const now = opts.now ?? (() => new Date());
-  const random = createPrng(opts.seed ?? 1);
-  let latencyMs = opts.latencyMs ?? 0;
+function newEcalState(opts: EcalSimOptions): EcalSimState {
   const calendarIds = opts.calendars ?? [DEFAULT_CALENDAR];
   for (const id of calendarIds) if (!ID.test(id)) throw new Error(`calendar id '${id}' is not 24 lowercase hex characters`);
-  const calendars = calendarIds.map((id, i) => ({ id, name: `Calendar ${i + 1}`, draft: 0 }));
-  const store = new Map<string, EcalSimEvent>();
-  const requests: EcalSimRequest[] = [];
-  let failures: (EcalFailureSpec & { remaining: number | undefined })[] = [];
-  let idCounter = randomBytes(3).readUIntBE(0, 3);
-  const processId = randomBytes(5).toString('hex');
-
-  /** Mongo-ObjectId-like ids: 24 hex, roughly increasing with creation time. */
-  const newId = (): string => {
-    idCounter = (idCounter + 1) & 0xffffff;
-    const seconds = Math.floor(now().getTime() / 1000) >>> 0;
-    return `${seconds.toString(16).padStart(8, '0')}${processId}${idCounter.toString(16).padStart(6, '0')}`;
+  return {
+    opts,
+    keys: { ...(opts.keys ?? DEFAULT_KEYS) },
+    now: opts.now ?? (() => new Date()),
+    random: createPrng(opts.seed ?? 1),
+    latencyMs: opts.latencyMs ?? 0,
+    calendars: calendarIds.map((id, i) => ({ id, name: `Calendar ${i + 1}`, draft: 0 })),
+    store: new Map(),
+    requests: [],
+    failures: [],
+    idCounter: randomBytes(3).readUIntBE(0, 3),
+    processId: randomBytes(5).toString('hex'),
   };
+}
 
-  const sorted = (): EcalSimEvent[] => [...store.values()].sort(compareEvents).map((e) => ({ ...e }));
+/** Mongo-ObjectId-like ids: 24 hex, roughly increasing with creation time. */
+function newEventId(s: EcalSimState): string {
+  s.idCounter = (s.idCounter + 1) & 0xffffff;
+  const seconds = Math.floor(s.now().getTime() / 1000) >>> 0;
+  return `${seconds.toString(16).padStart(8, '0')}${s.processId}${s.idCounter.toString(16).padStart(6, '0')}`;
+}
 
-  const takeFailure = (method: string): EcalFailureSpec | undefined => {
-    for (const f of failures) {
-      if (f.methods && !f.methods.map((m) => m.toUpperCase()).includes(method)) continue;
-      if (f.remaining !== undefined && f.remaining <= 0) continue;
-      if (f.rate !== undefined && random() >= f.rate) continue;
-      if (f.remaining !== undefined) f.remaining -= 1;
-      return f;
-    }
-    return undefined;
-  };
+/** The events in list order (copies). */
+function sortedEvents(s: EcalSimState): EcalSimEvent[] {
+  return [...s.store.values()].sort(compareEvents).map((e) => ({ ...e }));
+}
 
-  const listEvents = (q: Record<string, string>): Answer => {
-    const page = q['page'] ?? '1';
-    const limit = q['limit'] ?? String(DEFAULT_LIMIT);
-    if (!/^\d+$/.test(page) || Number(page) < 1) return fail(400, 'page must be an integer from 1');
-    if (!/^\d+$/.test(limit) || Number(limit) < 1) return fail(400, 'limit must be a positive integer');
-    if (Number(limit) > MAX_LIMIT) return fail(400, `limit must be at most ${MAX_LIMIT}`);
-    const startDate = q['startDate'];
-    const endDate = q['endDate'];
-    if (startDate !== undefined && startDate !== '' && !isValidDate(startDate)) return fail(400, 'startDate must be YYYY-MM-DD');
-    if (endDate !== undefined && endDate !== '' && !isValidDate(endDate)) return fail(400, 'endDate must be YYYY-MM-DD');
-    const wanted = (q['calendarIds'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    const showPast = q['showPastEvents'] === 'true';
-    // The reference names `showDraft` without saying its default; by analogy with showPastEvents drafts stay hidden unless asked for.
-    const showDraft = q['showDraft'] === 'true';
-    const at = now();
-    const matching = sorted().filter((e) => {
-      if (wanted.length && !wanted.includes(e.calendarId)) return false;
-      if (startDate && e.startDate < startDate) return false;
-      if (endDate && e.startDate > endDate) return false;
-      if (!showPast && e.startDate < todayIn(e.timezone, at)) return false;
-      if (!showDraft && String(e.draft ?? '0') === '1') return false;
-      return true;
-    });
-    const size = Number(limit);
-    const slice = matching.slice((Number(page) - 1) * size, Number(page) * size);
-    // No total in the API: past the last page (or with nothing at all) the answer is 204 with no body.
-    return slice.length ? ok(slice) : { status: 204 };
-  };
+/** The first injected failure that applies to this method, counted down. */
+function takeFailure(s: EcalSimState, method: string): EcalFailureSpec | undefined {
+  const { random } = s;
+  for (const f of s.failures) {
+    if (f.methods && !f.methods.map((m) => m.toUpperCase()).includes(method)) continue;
+    if (f.remaining !== undefined && f.remaining <= 0) continue;
+    if (f.rate !== undefined && random() >= f.rate) continue;
+    if (f.remaining !== undefined) f.remaining -= 1;
+    return f;
+  }
+  return undefined;
+}
 
-  const parseJsonBody = (raw: string): { value: Record<string, unknown> } | { error: Answer } => {
-    try {
-      const value: unknown = JSON.parse(raw);
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) return { error: fail(400, 'body must be a JSON object') };
-      return { value: value as Record<string, unknown> };
-    } catch {
-      return { error: fail(400, 'body is not valid JSON') };
-    }
-  };
+/** `GET /apiv2/event`: filters, drafts and past events hidden unless asked for, pages of `limit`. */
+function listEvents(events: EcalSimEvent[], q: Record<string, string>, at: Date): Answer {
+  const page = q['page'] ?? '1';
+  const limit = q['limit'] ?? String(DEFAULT_LIMIT);
+  if (!/^\d+$/.test(page) || Number(page) < 1) return fail(400, 'page must be an integer from 1');
+  if (!/^\d+$/.test(limit) || Number(limit) < 1) return fail(400, 'limit must be a positive integer');
+  if (Number(limit) > MAX_LIMIT) return fail(400, `limit must be at most ${MAX_LIMIT}`);
+  const startDate = q['startDate'];
+  const endDate = q['endDate'];
+  if (startDate !== undefined && startDate !== '' && !isValidDate(startDate)) return fail(400, 'startDate must be YYYY-MM-DD');
+  if (endDate !== undefined && endDate !== '' && !isValidDate(endDate)) return fail(400, 'endDate must be YYYY-MM-DD');
+  const wanted = (q['calendarIds'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const showPast = q['showPastEvents'] === 'true';
+  // The reference names `showDraft` without saying its default; by analogy with showPastEvents drafts stay hidden unless asked for.
+  const showDraft = q['showDraft'] === 'true';
+  const matching = events.filter((e) => {
+    if (wanted.length && !wanted.includes(e.calendarId)) return false;
+    if (startDate && e.startDate < startDate) return false;
+    if (endDate && e.startDate > endDate) return false;
+    if (!showPast && e.startDate < todayIn(e.timezone, at)) return false;
+    if (!showDraft && String(e.draft ?? '0') === '1') return false;
+    return true;
+  });
+  const size = Number(limit);
+  const slice = matching.slice((Number(page) - 1) * size, Number(page) * size);
+  // No total in the API: past the last page (or with nothing at all) the answer is 204 with no body.
+  return slice.length ? ok(slice) : { status: 204 };
+}
+
+function parseJsonBody(raw: string): { value: Record<string, unknown> } | { error: Answer } {
+  try {
+    const value: unknown = JSON.parse(raw);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return { error: fail(400, 'body must be a JSON object') };
+    return { value: value as Record<string, unknown> };
+  } catch {
+    return { error: fail(400, 'body is not valid JSON') };
+  }
+}
+
+/** The API's routes, after the signature check. */
+function ecalRoutes(s: EcalSimState): (method: string, path: string, q: Record<string, string>, raw: string) => Answer {
+  const { opts, calendars, store } = s;
+  const newId = (): string => newEventId(s);
 
   const createEvent = (raw: string): Answer => {
     const body = parseJsonBody(raw);
@@ -304,7 +332,7 @@ export async function startEcalSim(opts: EcalSimOptions = {}): Promise<EcalSim> 
     }
     if (resource !== 'event') return fail(404);
     if (id === undefined) {
-      if (method === 'GET') return listEvents(q);
+      if (method === 'GET') return listEvents(sortedEvents(s), q, s.now());
       if (method === 'POST') return createEvent(raw);
       return fail(404);
     }
@@ -319,6 +347,15 @@ export async function startEcalSim(opts: EcalSimOptions = {}): Promise<EcalSim> 
     }
     return fail(404);
   };
+
+  return route;
+}
+
+/** One HTTP exchange: logged, failed when a failure is injected, refused unless signed (and ASCII), else routed. */
+function ecalHandler(s: EcalSimState): (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> {
+  const { opts, keys, requests } = s;
+  const route = ecalRoutes(s);
+  const takeFailureFor = (method: string): EcalFailureSpec | undefined => takeFailure(s, method);
 
   const handler = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const method = (req.method ?? 'GET').toUpperCase();
@@ -340,7 +377,7 @@ export async function startEcalSim(opts: EcalSimOptions = {}): Promise<EcalSim> 
       requests.push(entry);
     });
 
-    const failure = takeFailure(method);
+    const failure = takeFailureFor(method);
     let answer: Answer;
     if (failure && !failure.processed) {
       answer = fail(failure.status);
@@ -360,11 +397,15 @@ export async function startEcalSim(opts: EcalSimOptions = {}): Promise<EcalSim> 
     sendJson(res, answer.status, answer.body);
   };
 
-  const server = await startServer(handler, { latencyMs: () => latencyMs, ...(opts.intercept ? { intercept: opts.intercept } : {}) });
+  return handler;
+}
 
+function ecalSimHandle(s: EcalSimState, server: SimServer): EcalSim {
+  const { store, requests } = s;
+  const newId = (): string => newEventId(s);
   return {
     url: server.url,
-    events: sorted,
+    events: () => sortedEvents(s),
     addEvent: (e) => {
       const event: EcalSimEvent = { ...e, id: e.id ?? newId() };
       if (!ID.test(event.id)) throw new Error(`event id '${event.id}' is not 24 lowercase hex characters`);
@@ -374,13 +415,13 @@ export async function startEcalSim(opts: EcalSimOptions = {}): Promise<EcalSim> 
     removeEvent: (id) => store.delete(id),
     injectFailures: (f) => {
       const remaining = f.count ?? (f.rate === undefined ? 1 : undefined);
-      failures.push({ ...f, remaining });
+      s.failures.push({ ...f, remaining });
     },
     clearFailures: () => {
-      failures = [];
+      s.failures = [];
     },
     setLatency: (ms) => {
-      latencyMs = ms;
+      s.latencyMs = ms;
     },
     requests,
     resetLog: () => {
@@ -388,4 +429,10 @@ export async function startEcalSim(opts: EcalSimOptions = {}): Promise<EcalSim> 
     },
     close: server.close,
   };
+}
+
+export async function startEcalSim(opts: EcalSimOptions = {}): Promise<EcalSim> {
+  const s = newEcalState(opts);
+  const server = await startServer(ecalHandler(s), { latencyMs: () => s.latencyMs, ...(opts.intercept ? { intercept: opts.intercept } : {}) });
+  return ecalSimHandle(s, server);
 }

@@ -56,7 +56,8 @@ describe('http-util', () => {
       {
         intercept: async ({ method, path, stage }) => {
           seen.push(`${method} ${path} ${stage}`);
-          await new Promise((r) => setTimeout(r, 1));
+          // Asynchronous like a real intercept, without waiting on the clock.
+          await new Promise((r) => setImmediate(r));
           return plan[path]?.[stage];
         },
       },

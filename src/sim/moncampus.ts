@@ -342,54 +342,89 @@ function casRedirectPage(loginUrl: string): string {
 <script>window.location.href = ${JSON.stringify(loginUrl)};</script>
 </body></html>`;
 }
+type RenderedCourse = { startMs: number; json: MonCampusCourse; teamsUrl: string | null };
 
-export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise<MonCampusSim> {
-  const users: Record<string, string> = { ...(opts.users ?? DEFAULT_USERS) };
-  // Rendered once per setCourses: luxon's zone maths is slow enough to skew a benchmark if done per request.
-  let courses: { startMs: number; json: MonCampusCourse; teamsUrl: string | null }[] = [];
+/** Both hosts' state: accounts and courses, CAS flows and tickets, timetable-host sessions, the request log. */
+interface MonCampusState {
+  opts: MonCampusSimOptions;
+  users: Record<string, string>;
+  /** Rendered once per setCourses: luxon's zone maths is slow enough to skew a benchmark if done per request. */
+  courses: RenderedCourse[];
+  linkHash(user: string, id: number): string;
+  now(): Date;
+  sessionTtlMs: number;
+  expiredAnswer: 'redirect' | 'html';
+  latencyMs: number;
+  requests: SimRequest[];
+  counters: { logins: number; failedLogins: number; homeGets: number };
+  /** JSESSIONID values. */
+  casSessions: Set<string>;
+  executions: Map<string, { jsession: string; lt: string }>;
+  /** TGC → user. */
+  tgts: Map<string, string>;
+  tickets: Map<string, { service: string; user: string; expiresAt: number }>;
+  notices: Map<string, CasNotice>;
+  /** Notice pages waiting for "continue": execution → who logged in, for which service, in which CAS session. */
+  pendingNotices: Map<string, { jsession: string; user: string; service: string | null }>;
+  ticketSeq: number;
+  /** _DotNetCasClientAuth → session, with the ASP.NET session it was opened in (the one holding the timetable). */
+  authSessions: Map<string, { user: string; expiresAt: number; aspSession: string }>;
+  aspSessions: Set<string>;
+  /** The edt listener starts first: CAS needs its URL to decide which services it serves. */
+  edtUrl: string;
+  casLoginUrl: string;
+}
+
+function newMonCampusState(opts: MonCampusSimOptions): MonCampusState {
   // Per simulator run: a hash an outsider cannot forge without it, like the real per-user hash.
   const linkSalt = token(16);
-  const linkHash = (user: string, id: number): string => createHash('sha256').update(`${linkSalt}:${user}:${id}`).digest('hex').slice(0, 32);
-  const now = opts.now ?? (() => new Date());
-  const sessionTtlMs = opts.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
-  let expiredAnswer = opts.expiredAnswer ?? 'redirect';
-  let latencyMs = opts.latencyMs ?? 0;
-  const requests: SimRequest[] = [];
-  const counters = { logins: 0, failedLogins: 0, homeGets: 0 };
-
-  // CAS state.
-  const casSessions = new Set<string>(); // JSESSIONID values
-  const executions = new Map<string, { jsession: string; lt: string }>();
-  const tgts = new Map<string, string>(); // TGC → user
-  const tickets = new Map<string, { service: string; user: string; expiresAt: number }>();
-  const notices = new Map<string, CasNotice>(Object.entries(opts.notices ?? {}));
-  // Notice pages waiting for "continue": execution → who logged in, for which service, in which CAS session.
-  const pendingNotices = new Map<string, { jsession: string; user: string; service: string | null }>();
-  let ticketSeq = 0;
-  // Timetable-host state.
-  // _DotNetCasClientAuth → session, with the ASP.NET session it was opened in (the one holding the timetable).
-  const authSessions = new Map<string, { user: string; expiresAt: number; aspSession: string }>();
-  const aspSessions = new Set<string>();
-
-  const setCourses = (list: SimCourseSpec[]): void => {
-    // Rendering now also validates every spec here, where a bad test fixture is easy to trace.
-    courses = list.map((c) => ({ startMs: quirkInstantMs(c.start), json: renderCourse(c), teamsUrl: c.teamsUrl ?? null }));
+  return {
+    opts,
+    users: { ...(opts.users ?? DEFAULT_USERS) },
+    courses: [],
+    linkHash: (user, id) => createHash('sha256').update(`${linkSalt}:${user}:${id}`).digest('hex').slice(0, 32),
+    now: opts.now ?? (() => new Date()),
+    sessionTtlMs: opts.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
+    expiredAnswer: opts.expiredAnswer ?? 'redirect',
+    latencyMs: opts.latencyMs ?? 0,
+    requests: [],
+    counters: { logins: 0, failedLogins: 0, homeGets: 0 },
+    casSessions: new Set(),
+    executions: new Map(),
+    tgts: new Map(),
+    tickets: new Map(),
+    notices: new Map(Object.entries(opts.notices ?? {})),
+    pendingNotices: new Map(),
+    ticketSeq: 0,
+    authSessions: new Map(),
+    aspSessions: new Set(),
+    edtUrl: '',
+    casLoginUrl: '',
   };
-  setCourses(opts.courses ?? []);
+}
 
-  const log = (host: 'cas' | 'edt') => (req: IncomingMessage, url: URL, status: number) => {
-    requests.push({ host, method: req.method ?? 'GET', path: url.pathname, query: queryRecord(url.searchParams), status });
-  };
+function setCourses(s: MonCampusState, list: SimCourseSpec[]): void {
+  // Rendering now also validates every spec here, where a bad test fixture is easy to trace.
+  s.courses = list.map((c) => ({ startMs: quirkInstantMs(c.start), json: renderCourse(c), teamsUrl: c.teamsUrl ?? null }));
+}
 
-  // The edt listener starts first: CAS needs its URL to decide which services it serves.
-  let edtUrl = '';
-  let casLoginUrl = '';
+interface CasFlow {
+  isAuthorizedService(service: string): boolean;
+  ticketRedirect(res: ServerResponse, service: string, user: string, headers?: Record<string, string | string[]>): void;
+  loginAction(service: string | null): string;
+  loggedIn(res: ServerResponse, username: string, service: string | null): void;
+  renderForm(res: ServerResponse, status: number, cookies: Record<string, string>, service: string | null, error?: string): void;
+}
 
-  const isAuthorizedService = (service: string): boolean => service.startsWith(`${edtUrl}/`);
+/** The CAS pieces the login handler composes: service check, tickets, the TGC, the login form. */
+function casFlow(s: MonCampusState): CasFlow {
+  const { now, casSessions, executions, tgts, tickets } = s;
+
+  const isAuthorizedService = (service: string): boolean => service.startsWith(`${s.edtUrl}/`);
 
   const issueTicket = (service: string, user: string): string => {
-    ticketSeq += 1;
-    const st = `ST-${ticketSeq}-${token(15)}-cas-p`;
+    s.ticketSeq += 1;
+    const st = `ST-${s.ticketSeq}-${token(15)}-cas-p`;
     tickets.set(st, { service, user, expiresAt: now().getTime() + SERVICE_TICKET_TTL_MS });
     return st;
   };
@@ -404,7 +439,7 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
 
   /** A correct password: the TGC, then straight back to the service (or a "logged in" page without one). */
   const loggedIn = (res: ServerResponse, username: string, service: string | null): void => {
-    const tgc = `TGT-${ticketSeq + 1}-${token(30)}-cas-p`;
+    const tgc = `TGT-${s.ticketSeq + 1}-${token(30)}-cas-p`;
     tgts.set(tgc, username);
     const setTgc = { 'Set-Cookie': `TGC=${tgc}; Path=${CAS_BASE}/; HttpOnly` };
     if (service === null) {
@@ -424,11 +459,19 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
     }
     // Real CAS executions are long base64 strings with '+', '/' and '=': clients must form-encode them.
     const execution = `${randomBytes(16).toString('hex')}_${randomBytes(96).toString('base64')}`;
-    const lt = `LT-${ticketSeq + 1}-${token(18)}`;
+    const lt = `LT-${s.ticketSeq + 1}-${token(18)}`;
     executions.set(execution, { jsession, lt });
     const action = loginAction(service);
     sendText(res, status, 'text/html;charset=UTF-8', loginPage(action, execution, lt, error), headers);
   };
+
+  return { isAuthorizedService, ticketRedirect, loginAction, loggedIn, renderForm };
+}
+
+/** The CAS host: `/cas/login` (form, SSO, notices, tickets) and `/cas/logout`. */
+function casHandler(s: MonCampusState, flow: CasFlow): (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> {
+  const { opts, users, counters, executions, tgts, notices, pendingNotices } = s;
+  const { isAuthorizedService, ticketRedirect, loginAction, loggedIn, renderForm } = flow;
 
   const casHandler = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const cookies = parseCookies(req.headers.cookie);
@@ -511,10 +554,17 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
     loggedIn(res, username, service);
   };
 
+  return casHandler;
+}
+
+/** The timetable host: ticket validation, sessions (forms cookie and ASP.NET), `/Home/Index`, `/Home/Get`, Teams links. */
+function edtHandler(s: MonCampusState): (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> {
+  const { opts, linkHash, now, sessionTtlMs, counters, tickets, authSessions, aspSessions } = s;
+
   const edtHandler = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const cookies = parseCookies(req.headers.cookie);
     const rawTarget = req.url ?? '/';
-    const fullUrl = `${edtUrl}${rawTarget}`;
+    const fullUrl = `${s.edtUrl}${rawTarget}`;
     const headers: Record<string, string | string[]> = {};
     const setCookies: string[] = [];
     let aspSession = cookies['ASP.NET_SessionId'];
@@ -526,13 +576,13 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
       aspSession = fresh;
     }
     const withCookies = (): Record<string, string | string[]> => (setCookies.length ? { ...headers, 'Set-Cookie': setCookies } : headers);
-    const loginRedirectUrl = (serviceUrl: string): string => `${casLoginUrl}?service=${encodeURIComponent(serviceUrl)}`;
+    const loginRedirectUrl = (serviceUrl: string): string => `${s.casLoginUrl}?service=${encodeURIComponent(serviceUrl)}`;
 
     const ticket = url.searchParams.get('ticket');
     if (ticket !== null) {
       const issued = tickets.get(ticket);
       tickets.delete(ticket);
-      const serviceUrl = `${edtUrl}${withoutTicket(rawTarget)}`;
+      const serviceUrl = `${s.edtUrl}${withoutTicket(rawTarget)}`;
       if (!issued || issued.expiresAt < now().getTime() || !sameService(issued.service, fullUrl)) {
         // DotNetCasClient: validation failed, the request stays anonymous and goes back to CAS.
         redirect(res, loginRedirectUrl(serviceUrl), withCookies());
@@ -555,7 +605,7 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
       // The link itself is the credential (Tel + hash): it works from a calendar, without a session.
       const id = Number(url.searchParams.get('IdCours'));
       const user = url.searchParams.get('Tel') ?? '';
-      const target = courses.find((c) => c.json.NoCours === id)?.teamsUrl;
+      const target = s.courses.find((c) => c.json.NoCours === id)?.teamsUrl;
       if (target && url.searchParams.get('Hash') === linkHash(user, id)) redirect(res, target, withCookies());
       else sendText(res, 404, 'text/html; charset=utf-8', '<html><body><h1>Lien invalide</h1></body></html>', withCookies());
       return;
@@ -567,7 +617,7 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
     }
     if (!authenticated) {
       const loginUrl = loginRedirectUrl(fullUrl);
-      if (expiredAnswer === 'redirect') redirect(res, loginUrl, withCookies());
+      if (s.expiredAnswer === 'redirect') redirect(res, loginUrl, withCookies());
       else sendText(res, 200, 'text/html; charset=utf-8', casRedirectPage(loginUrl), withCookies());
       return;
     }
@@ -588,36 +638,28 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
     }
     // Forms cookie valid, ASP.NET session lost: the server knows who it is but not their timetable.
     const halfExpired = session.aspSession !== aspSession;
-    const personal = (c: (typeof courses)[number]): MonCampusCourse => {
+    const personal = (c: (typeof s.courses)[number]): MonCampusCourse => {
       const json = structuredClone(c.json);
       if (opts.personalTeamsLinks && c.teamsUrl) {
-        const link = `${edtUrl}/Home/LienTeams?IdCours=${json.NoCours}&Tel=${encodeURIComponent(session.user)}&Hash=${linkHash(session.user, json.NoCours)}`;
+        const link = `${s.edtUrl}/Home/LienTeams?IdCours=${json.NoCours}&Tel=${encodeURIComponent(session.user)}&Hash=${linkHash(session.user, json.NoCours)}`;
         json.TeamsUrl = teamsFragment(link.replace(/&/g, '&amp;'));
       }
       return json;
     };
-    const data = halfExpired ? [] : courses.filter((c) => c.startMs >= from && c.startMs <= to).map(personal);
+    const data = halfExpired ? [] : s.courses.filter((c) => c.startMs >= from && c.startMs <= to).map(personal);
     counters.homeGets += 1;
     sendJson(res, 200, { Data: data, Total: data.length, AggregateResults: null, Errors: null }, withCookies());
   };
 
-  const latency = (): number => latencyMs;
-  const intercept = opts.intercept ? { intercept: opts.intercept } : {};
-  const edt: SimServer = await startServer(edtHandler, { onFinish: log('edt'), latencyMs: latency, ...intercept });
-  let cas: SimServer;
-  try {
-    cas = await startServer(casHandler, { onFinish: log('cas'), latencyMs: latency, ...intercept });
-  } catch (err) {
-    await edt.close();
-    throw err;
-  }
-  edtUrl = edt.url;
-  casLoginUrl = `${cas.url}${CAS_BASE}/login`;
+  return edtHandler;
+}
 
+function monCampusHandle(s: MonCampusState, cas: SimServer, edt: SimServer): MonCampusSim {
+  const { users, requests, notices, authSessions, aspSessions, counters } = s;
   return {
-    casUrl: casLoginUrl,
-    url: edtUrl,
-    setCourses,
+    casUrl: s.casLoginUrl,
+    url: s.edtUrl,
+    setCourses: (list) => setCourses(s, list),
     setPassword: (user, password) => {
       users[user] = password;
     },
@@ -628,10 +670,10 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
     expireSessions: () => authSessions.clear(),
     halfExpireSessions: () => aspSessions.clear(),
     setExpiredAnswer: (answer) => {
-      expiredAnswer = answer;
+      s.expiredAnswer = answer;
     },
     setLatency: (ms) => {
-      latencyMs = ms;
+      s.latencyMs = ms;
     },
     requests,
     resetLog: () => {
@@ -642,4 +684,25 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
       await Promise.all([cas.close(), edt.close()]);
     },
   };
+}
+
+export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise<MonCampusSim> {
+  const s = newMonCampusState(opts);
+  setCourses(s, opts.courses ?? []);
+  const log = (host: 'cas' | 'edt') => (req: IncomingMessage, url: URL, status: number) => {
+    s.requests.push({ host, method: req.method ?? 'GET', path: url.pathname, query: queryRecord(url.searchParams), status });
+  };
+  const latency = (): number => s.latencyMs;
+  const intercept = opts.intercept ? { intercept: opts.intercept } : {};
+  const edt: SimServer = await startServer(edtHandler(s), { onFinish: log('edt'), latencyMs: latency, ...intercept });
+  let cas: SimServer;
+  try {
+    cas = await startServer(casHandler(s, casFlow(s)), { onFinish: log('cas'), latencyMs: latency, ...intercept });
+  } catch (err) {
+    await edt.close();
+    throw err;
+  }
+  s.edtUrl = edt.url;
+  s.casLoginUrl = `${cas.url}${CAS_BASE}/login`;
+  return monCampusHandle(s, cas, edt);
 }

@@ -180,8 +180,23 @@ interface Deps extends BookingExtensionOptions {
   proposals: ProposalLog;
 }
 
-function registerRoutes(d: Deps): void {
-  const { router, logger, clock, catalog } = d;
+/** What the booking routes share: the caches, the budgets and the helpers over them. */
+interface BookingRoutes {
+  d: Deps;
+  slotsCache: Map<string, { at: number; starts: Promise<string[]> }>;
+  /** Per booking type: a busy type does not use up another's proposals. */
+  proposalBudget(type: string): Budget;
+  storedBytes: Budget;
+  bookings: Budget;
+  slotQueries: Budget;
+  entryOr(slug: string, html: Locale | false): Promise<{ entry: BookingEntry } | { response: ApiResponse }>;
+  slotDays(entry: BookingEntry, from: string, range: number): Promise<SlotDay[]>;
+  secretsRedactor(entry: BookingEntry): Promise<(s: string) => string>;
+  once(key: string, run: () => Promise<ApiResponse>): Promise<ApiResponse>;
+}
+
+function bookingRoutes(d: Deps): BookingRoutes {
+  const { clock, catalog } = d;
   const slotsCache = new Map<string, { at: number; starts: Promise<string[]> }>();
   const replays = new Map<string, { at: number; answer: Promise<ApiResponse> }>();
   const limits = { ...PUBLIC_LIMITS, ...d.limits };
@@ -247,6 +262,38 @@ function registerRoutes(d: Deps): void {
   const secretsRedactor = async (entry: BookingEntry): Promise<(s: string) => string> =>
     makeRedactor([...entry.instance.secrets, ...(await catalog.secrets())]);
 
+
+
+  /** The first answer to a submission id, replayed to a resend; a failure is not kept (the resend tries again). */
+  const once = (key: string, run: () => Promise<ApiResponse>): Promise<ApiResponse> => {
+    forget(replays, REPLAY_MS);
+    const known = replays.get(key);
+    if (known) return known.answer;
+    const answer = run();
+    replays.set(key, { at: clock.now().getTime(), answer });
+    void answer.then(
+      (a) => {
+        if (a.status >= 300) replays.delete(key);
+      },
+      () => replays.delete(key),
+    );
+    return answer;
+  };
+
+  return { d, slotsCache, proposalBudget, storedBytes, bookings, slotQueries, entryOr, slotDays, secretsRedactor, once };
+}
+
+function registerRoutes(d: Deps): void {
+  const r = bookingRoutes(d);
+  registerSlots(r);
+  registerPages(r);
+  registerBooking(r);
+  registerAvailability(r);
+}
+
+/** `GET /api/calcom/slots`: the free times of a booking type, from the cached Cal.com chunks. */
+function registerSlots({ d, slotQueries, entryOr, slotDays, secretsRedactor }: BookingRoutes): void {
+  const { router, logger, clock, catalog } = d;
   router.get('/api/calcom/slots', async (req) => {
     const spend = slotQueries.take(req.client);
     if (!spend.ok) return tooMany(spend, 'Too many requests for free times.');
@@ -271,7 +318,11 @@ function registerRoutes(d: Deps): void {
       return calcomFailure(err, 'The free times could not be loaded');
     }
   }, BOOKING_DOCS.slots);
+}
 
+/** `GET /book`, the browser assets, `GET /book/<type>`. */
+function registerPages({ d, entryOr }: BookingRoutes): void {
+  const { router, clock, catalog } = d;
   // The pages' language as the dashboard's (api/lang.ts): ?lang= from the switch (kept in a cookie), else Accept-Language, else French.
   router.get('/book', async (req) => {
     const lang = pageLocale(req.headers, req.query);
@@ -295,23 +346,11 @@ function registerRoutes(d: Deps): void {
     const settings = pageSettings(got.entry.type, today, addDays(today, MAX_HORIZON_DAYS), lang.locale);
     return { status: 200, headers: { ...PAGE_HEADERS, ...langCookieHeaders(lang) }, body: renderBookingPage(got.entry.type, settings, lang.locale) };
   }, BOOKING_DOCS.page);
+}
 
-  /** The first answer to a submission id, replayed to a resend; a failure is not kept (the resend tries again). */
-  const once = (key: string, run: () => Promise<ApiResponse>): Promise<ApiResponse> => {
-    forget(replays, REPLAY_MS);
-    const known = replays.get(key);
-    if (known) return known.answer;
-    const answer = run();
-    replays.set(key, { at: clock.now().getTime(), answer });
-    void answer.then(
-      (a) => {
-        if (a.status >= 300) replays.delete(key);
-      },
-      () => replays.delete(key),
-    );
-    return answer;
-  };
-
+/** `POST /book/<type>/booking`: one booking through Cal.com, replayed to a resend, within the bookings budget. */
+function registerBooking({ d, slotsCache, bookings, entryOr, secretsRedactor, once }: BookingRoutes): void {
+  const { router, logger, clock } = d;
   router.post('/book/:type/booking', async (req) => {
     const got = await entryOr(req.params.type as string, false);
     if ('response' in got) return got.response;
@@ -356,7 +395,11 @@ function registerRoutes(d: Deps): void {
       }
     });
   }, BOOKING_DOCS.booking);
+}
 
+/** `POST /book/<type>/availability`: a visitor's proposal, stored and sent to the channels, within its budgets. */
+function registerAvailability({ d, proposalBudget, storedBytes, entryOr, once }: BookingRoutes): void {
+  const { router, logger, clock } = d;
   router.post('/book/:type/availability', async (req) => {
     const got = await entryOr(req.params.type as string, false);
     if ('response' in got) return got.response;

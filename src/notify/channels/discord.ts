@@ -7,7 +7,7 @@ import { answerRetryAfterMs, createHttp, postJson, snippet, type HttpAnswer } fr
 export const DISCORD_USER_AGENT = 'DiscordBot (https://github.com/campus-sync, 0.1)';
 /**
  * The API version webhooks are posted to. A webhook URL as Discord copies it has no version and runs v6,
- * where `retry_after` and `Retry-After` are milliseconds (slots-and-alerts.md, Discord): the same webhook
+ * where rate-limit waits (body and header) are milliseconds (slots-and-alerts.md, Discord): the same webhook
  * under `/api/v10/` answers in seconds, as the bot API does.
  */
 export const DISCORD_WEBHOOK_API_VERSION = 'v10';
@@ -25,7 +25,6 @@ const GONE_CODES: Record<number, string> = {
 interface DiscordErrorBody {
   code?: number;
   message?: string;
-  retry_after?: number;
   global?: boolean;
 }
 
@@ -40,7 +39,7 @@ export function checkDiscordAnswer(answer: HttpAnswer, what: string, redact: (s:
   const body = errorBody(answer.json);
   const detail = body.message ? `${body.message}${body.code !== undefined ? ` (code ${body.code})` : ''}` : snippet(answer.text, redact);
   if (status === 429) {
-    // retry_after is in seconds (a float) on the v10 paths we post to (lib/http.ts reads it, then the headers). Global = the whole token is limited.
+    // The body's wait is in seconds (a float) on the v10 paths we post to (lib/http.ts reads it, then the headers). Global = the whole token is limited.
     const retryAfterMs = answerRetryAfterMs(answer) ?? 1_000;
     const global = body.global === true || answer.headers['x-ratelimit-global'] === 'true';
     throw new ChannelTransientError(`${what} rate limited${global ? ' (global)' : ''}, retry after ${retryAfterMs} ms`, {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { RemoteError, TransientError, discordRateLimitUnit } from '../../lib/index.js';
 import { startFakeHttp } from '../fake-http.test-helper.js';
-import { MAX_RETRY_AFTER_MS, answerRetryAfterMs, createHttp, parseRetryAfterHeader, postJson } from './http.js';
+import { ChannelTransientError } from '../channel.js';
+import { MAX_RETRY_AFTER_MS, answerRetryAfterMs, checkAnswer, createHttp, parseRetryAfterHeader, postJson, type HttpAnswer } from './http.js';
 
 describe('parseRetryAfterHeader', () => {
   it('reads seconds (fractions too), HTTP dates, and caps the wait', () => {
@@ -10,6 +11,27 @@ describe('parseRetryAfterHeader', () => {
     expect(parseRetryAfterHeader('999999')).toBe(MAX_RETRY_AFTER_MS);
     expect(parseRetryAfterHeader(undefined)).toBeUndefined();
     expect(parseRetryAfterHeader('soon')).toBeUndefined();
+  });
+});
+
+describe('checkAnswer reads the wait through lib/http.ts', () => {
+  const answer = (status: number, json: unknown, headers: Record<string, string> = {}): HttpAnswer => ({ status, headers, text: JSON.stringify(json), json });
+  const waitOf = (a: HttpAnswer, defaultRetryAfterMs?: number): number | undefined => {
+    try {
+      checkAnswer(a, 'x', (t) => t, defaultRetryAfterMs !== undefined ? { defaultRetryAfterMs } : {});
+    } catch (err) {
+      expect(err).toBeInstanceOf(ChannelTransientError);
+      return (err as ChannelTransientError).retryAfterMs;
+    }
+    throw new Error('checkAnswer accepted a failure');
+  };
+  it("Telegram's parameters.retry_after (seconds) and Matrix's retry_after_ms win over Retry-After; the default only when none is said", () => {
+    expect(waitOf(answer(429, { ok: false, error_code: 429, parameters: { retry_after: 3 } }, { 'retry-after': '9' }))).toBe(3_000);
+    expect(waitOf(answer(429, { errcode: 'M_LIMIT_EXCEEDED', retry_after_ms: 1_250 }))).toBe(1_250);
+    expect(waitOf(answer(503, { error: 'busy' }, { 'retry-after': '4' }))).toBe(4_000);
+    expect(waitOf(answer(429, { parameters: { retry_after: 999_999 } }))).toBe(MAX_RETRY_AFTER_MS);
+    expect(waitOf(answer(429, {}), 700)).toBe(700);
+    expect(waitOf(answer(503, {}), 700)).toBeUndefined();
   });
 });
 

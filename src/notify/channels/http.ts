@@ -5,7 +5,7 @@
  * `answerRetryAfterMs(answer, { unit: discordRateLimitUnit(url) })`) is the wait to put on its error.
  */
 import type { AxiosInstance } from 'axios';
-import { DEFAULT_HTTP_TIMEOUT_MS as LIB_DEFAULT_TIMEOUT_MS, RemoteError, createHttpClient, networkError, retryAfterMs } from '../../lib/index.js';
+import { DEFAULT_HTTP_TIMEOUT_MS as LIB_DEFAULT_TIMEOUT_MS, RemoteError, createHttpClient, networkError, retryAfterMs, retryAfterValueMs } from '../../lib/index.js';
 import { ChannelTransientError, PermanentChannelError } from '../channel.js';
 
 /** Chat services answer in well under a second; a stuck request must not hold the outbox for long. */
@@ -72,12 +72,12 @@ export function snippet(text: string, redact: (s: string) => string): string {
 
 /** One Retry-After value (seconds, fractions allowed, or an HTTP date), capped; undefined when absent or unreadable. */
 export function parseRetryAfterHeader(value: string | undefined, now = Date.now()): number | undefined {
-  return retryAfterMs({ 'retry-after': value }, { nowMs: now, maxMs: MAX_RETRY_AFTER_MS });
+  return retryAfterValueMs(value, { nowMs: now, maxMs: MAX_RETRY_AFTER_MS });
 }
 
 /**
- * The wait an answer asks for, capped at MAX_RETRY_AFTER_MS: a JSON body's `retry_after` (Discord), then
- * Retry-After, then the X-RateLimit-Reset headers. `unit: 'ms'` where the service counts milliseconds
+ * The wait an answer asks for, capped at MAX_RETRY_AFTER_MS: a wait field of its JSON body (Discord, Telegram,
+ * Matrix: lib/http.ts reads them), then Retry-After, then the X-RateLimit-Reset headers. `unit: 'ms'` where the service counts milliseconds
  * (Discord below API v8: `discordRateLimitUnit(url)` from lib/http.ts says).
  */
 export function answerRetryAfterMs(answer: HttpAnswer, opts: { unit?: 's' | 'ms'; nowMs?: number } = {}): number | undefined {
@@ -109,8 +109,6 @@ export async function sendRequest(http: AxiosInstance, req: HttpRequest, what: s
 }
 
 export interface CheckAnswerOptions {
-  /** The wait a service says in its body (Telegram's parameters.retry_after), in ms; wins over Retry-After. */
-  bodyRetryAfterMs?: number;
   /** The wait when a 429 says none (the service's documented pace). */
   defaultRetryAfterMs?: number;
   /** Statuses that mean the channel cannot work until its config changes (default 401, 403, 404, 410). */
@@ -123,7 +121,7 @@ const PERMANENT_STATUSES = [401, 403, 404, 410];
 
 /**
  * One mapping of an HTTP answer to our errors for the push services and webhooks: 2xx passes; 408, 429 and
- * 5xx are retried after the wait the service asked for (body, then Retry-After); a refused credential or a
+ * 5xx are retried after the wait the service asked for (body, then headers); a refused credential or a
  * target that is gone disables the channel; any other 4xx refuses this alert.
  */
 export function checkAnswer(answer: HttpAnswer, what: string, redact: (s: string) => string, opts: CheckAnswerOptions = {}): void {
@@ -132,8 +130,8 @@ export function checkAnswer(answer: HttpAnswer, what: string, redact: (s: string
   const detail = redact(opts.detail ?? snippet(answer.text, redact));
   const text = `${what} answered ${status}${detail ? `: ${detail}` : ''}`;
   if (status === 429 || status === 408 || status >= 500) {
-    const fromHeader = parseRetryAfterHeader(answer.headers['retry-after']);
-    const wait = opts.bodyRetryAfterMs !== undefined ? Math.min(MAX_RETRY_AFTER_MS, opts.bodyRetryAfterMs) : fromHeader;
+    // The body's wait (Telegram, Matrix) wins over the headers; lib/http.ts is the one reader of both.
+    const wait = answerRetryAfterMs(answer);
     throw new ChannelTransientError(text, { status, retryAfterMs: wait ?? (status === 429 ? opts.defaultRetryAfterMs : undefined) });
   }
   if ((opts.permanent ?? PERMANENT_STATUSES).includes(status)) throw new PermanentChannelError(text, { status });

@@ -4,7 +4,10 @@ import type { Channel } from '../channel.js';
 import { renderJson, type Alert } from '../message.js';
 import { checkAnswer, createHttp, sendRequest, type HttpAnswer } from './http.js';
 
-/** Homeservers answer 429 M_LIMIT_EXCEEDED with retry_after_ms (spec.matrix.org/v1.11/client-server-api/#rate-limiting). */
+/**
+ * Homeservers answer 429 M_LIMIT_EXCEEDED with their wait in the body (spec.matrix.org/v1.11/client-server-api/#rate-limiting;
+ * checkAnswer reads it through lib/http.ts); without one, wait this much.
+ */
 const DEFAULT_WAIT_MS = 1_000;
 
 export interface MatrixChannelOptions {
@@ -40,9 +43,8 @@ export function matrixRoom(room: string, homeserver: string): string {
 }
 
 function check(answer: HttpAnswer, what: string, redact: (s: string) => string): void {
-  const body = (answer.json ?? {}) as { errcode?: string; error?: string; retry_after_ms?: number };
+  const body = (answer.json ?? {}) as { errcode?: string; error?: string };
   checkAnswer(answer, what, redact, {
-    bodyRetryAfterMs: typeof body.retry_after_ms === 'number' ? body.retry_after_ms : undefined,
     defaultRetryAfterMs: DEFAULT_WAIT_MS,
     detail: body.errcode ? `${body.errcode}${body.error ? ` ${body.error}` : ''}` : undefined,
   });

@@ -43,10 +43,9 @@ export function renderTelegram(alert: Alert, format: 'html' | 'markdown' | 'text
 
 interface TelegramError {
   description?: string;
-  parameters?: { retry_after?: number; migrate_to_chat_id?: number };
 }
 
-/** sendMessage to each chat (core.telegram.org/bots/api#sendmessage); a 429 says its wait in parameters.retry_after. */
+/** sendMessage to each chat (core.telegram.org/bots/api#sendmessage); a 429's wait is in its body's parameters (checkAnswer reads it). */
 export function createTelegramChannel(opts: TelegramChannelOptions): Channel {
   const http = opts.http ?? createHttp(opts.timeoutMs);
   const redact = makeRedactor([opts.token, `bot${opts.token}`]);
@@ -57,7 +56,7 @@ export function createTelegramChannel(opts: TelegramChannelOptions): Channel {
     type: 'telegram',
     async send(alert, progress) {
       const texts = renderTelegram(alert, format);
-      // One part per chat and piece, so a retry after a 429 does not post the first ones twice.
+      // One part per chat and piece, so retrying after a 429 does not post the first ones twice.
       const parts = opts.chatIds.flatMap((chat) => texts.map((text) => ({ chat, text })));
       for (let i = progress?.done ?? 0; i < parts.length; i++) {
         const { chat, text } = parts[i] as { chat: string; text: string };
@@ -74,10 +73,8 @@ export function createTelegramChannel(opts: TelegramChannelOptions): Channel {
         );
         const answer = await sendRequest(http, { method: 'POST', url, body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } }, what, redact);
         const err = (answer.json ?? {}) as TelegramError;
-        const retry = err.parameters?.retry_after;
         // 400 "chat not found" and 403 "bot was blocked/kicked" need a config change, like a 401 bad token.
         checkAnswer(answer, what, redact, {
-          bodyRetryAfterMs: typeof retry === 'number' ? retry * 1_000 : undefined,
           defaultRetryAfterMs: DEFAULT_WAIT_MS,
           permanent: answer.status === 400 && /chat not found/i.test(err.description ?? '') ? [400] : [401, 403, 404],
           detail: err.description,
