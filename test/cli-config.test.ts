@@ -2,7 +2,6 @@ import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { spawn } from 'node:child_process';
 import { answerOnTerminal, CALENDAR_ID, CLI, makeWorkspace, runCli, type Workspace } from './helpers.js';
 
 describe('add-config and generate-compose', () => {

@@ -356,8 +356,8 @@ function describeIngestion(name: string, enabled: boolean, makeDatabases: () => 
         expect(await ingestVerb(b.ctx, { env: env({ DISCORD_CHANNEL_IDS: ch }), logger: silentLogger, progressStream: tty as never })).toBe(0);
         const drawn = tty.chunks.join('');
         expect(tty.chunks).toHaveLength(3);
-        expect(drawn).toMatch(/^\r\x1b\[2Kchannel \d+ \[#*\.*\] +\d+%  100 messages, back to \d{4}-\d\d-\d\d/);
-        expect(drawn).toMatch(/\[#{24}\] 100%  250 messages, done\n$/);
+        expect(drawn).toMatch(/^\r\x1b\[2Kchannel \d+ \[#*\.*\] +\d+% {2}100 messages, back to \d{4}-\d\d-\d\d/);
+        expect(drawn).toMatch(/\[#{24}\] 100% {2}250 messages, done\n$/);
         expect(b.lines).toHaveLength(1);
         expect(b.lines[0]).toMatch(/^backfill done: 1 channel of 1 complete, 250 messages read \(250 new, 0 updated, 3 pages this run\) into (SQLite|PostgreSQL) .* in \d+\.\d s$/);
       });

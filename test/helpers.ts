@@ -150,7 +150,7 @@ export function answerOnTerminal(command: string, dialogue: [RegExp, string][], 
   child.stdout.on('data', (d: Buffer) => {
     text += d.toString();
     const next = pending[0];
-    if (next && next[0].test(text.slice(seen))) {
+    if (next?.[0].test(text.slice(seen))) {
       seen = text.length;
       pending.shift();
       child.stdin.write(`${next[1]}\r`);

@@ -128,7 +128,7 @@ describeWithDocker(availability, 'the swarm runtime (real single-node swarm)', (
     return { configs: configs.map((c) => c.Spec?.Name ?? '').sort(), secrets: secrets.map((s) => s.Spec?.Name ?? '').sort() };
   };
   const mounted = (svc: Docker.Service): { configs: string[]; secrets: string[] } => {
-    const c = (svc.Spec?.TaskTemplate as { ContainerSpec: { Configs?: { ConfigName: string }[]; Secrets?: { SecretName: string }[] } }).ContainerSpec;
+    const c = (svc.Spec!.TaskTemplate as { ContainerSpec: { Configs?: { ConfigName: string }[]; Secrets?: { SecretName: string }[] } }).ContainerSpec;
     return { configs: (c.Configs ?? []).map((r) => r.ConfigName).sort(), secrets: (c.Secrets ?? []).map((r) => r.SecretName).sort() };
   };
 

@@ -67,7 +67,7 @@ export function createHttp(opts: { jar: CookieJar; timeoutMs: number; logger: Lo
       opts.jar.store(url, res.headers['set-cookie'] as string[] | string | undefined);
       // Path only: the query may carry a CAS ticket.
       opts.logger.debug('MonCampus HTTP', { method: req.method, url: `${url.origin}${url.pathname}`, status: res.status });
-      const location = res.headers['location'];
+      const location = res.headers.location;
       return {
         url: url.toString(),
         status: res.status,

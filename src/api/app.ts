@@ -53,7 +53,7 @@ export interface HttpApp {
   router: Router;
 }
 
-const fail = (c: Context, status: number, error: string, headers: Record<string, string> = {}): Response =>
+const fail = (_c: Context, status: number, error: string, headers: Record<string, string> = {}): Response =>
   new Response(JSON.stringify({ error }), { status, headers: { 'content-type': JSON_TYPE, ...headers } });
 
 const isV1 = (path: string): boolean => path === '/v1' || path.startsWith('/v1/');

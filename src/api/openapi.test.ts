@@ -56,7 +56,10 @@ describe('the generated OpenAPI document', () => {
 
   it('never puts siblings beside a $ref, and lets nullable answers be null', () => {
     const walk = (node: unknown, at: string): void => {
-      if (Array.isArray(node)) return node.forEach((n, i) => walk(n, `${at}[${i}]`));
+      if (Array.isArray(node)) {
+        for (const [i, n] of node.entries()) walk(n, `${at}[${i}]`);
+        return;
+      }
       if (node === null || typeof node !== 'object') return;
       const o = node as Record<string, unknown>;
       if ('$ref' in o) expect(Object.keys(o), at).toEqual(['$ref']);

@@ -526,7 +526,7 @@ describe('secrets', () => {
     expect(logged).not.toContain(token);
     expect(logged).not.toContain(KEY);
     expect(logged).not.toContain(SECRET);
-    expect(log.lines.some((l) => l.message === 'GET /ics/alice.ics 200 ' + String(l.meta?.ms) + 'ms')).toBe(true);
+    expect(log.lines.some((l) => l.message === `GET /ics/alice.ics 200 ${String(l.meta?.ms)}ms`)).toBe(true);
   });
 });
 

@@ -64,6 +64,7 @@ export type ApiExtension = (ctx: ApiExtensionContext) => void;
 
 export interface ApiServer {
   /** The hono app (tests call app.request; the OpenAPI document comes from it). */
+// biome-ignore lint/suspicious/noExplicitAny: any app's routes, whatever their environment type
   app: OpenAPIHono<any>;
   listen(port: number, host?: string): Promise<{ url: string }>;
   /** Stops accepting, lets requests in flight finish (up to `graceMs`), then drops what is left. */
@@ -175,6 +176,7 @@ async function messagesAfterId(store: Store, p: MessageParams, messageId: string
 }
 
 /** The OpenAPI 3 document of an app, generated from the zod schemas its routes were registered with. */
+// biome-ignore lint/suspicious/noExplicitAny: any app's routes, whatever their environment type
 export function openApiDocumentOf(app: OpenAPIHono<any>): Record<string, unknown> {
   return app.getOpenAPIDocument({ openapi: '3.0.3', info: DOC_INFO }) as unknown as Record<string, unknown>;
 }

@@ -450,7 +450,7 @@ async function ingest(store: Store): Promise<IngestResult> {
     const r = await backfill({ token: 'test-bot-token', apiUrl: sim.url, channels: [{ guildId: sim.guildId, channelId }], sink: store, logger: silentLogger });
     const ms = performance.now() - t0;
     const ch = r.channels[0];
-    if (!ch || !ch.done || ch.fetched !== INGEST_MESSAGES) throw new Error(`backfill incomplete: ${JSON.stringify(ch)}`);
+    if (!ch?.done || ch.fetched !== INGEST_MESSAGES) throw new Error(`backfill incomplete: ${JSON.stringify(ch)}`);
     return { messages: ch.fetched, pages: ch.pages, ms, inserted: ch.inserted };
   } finally {
     await sim.close();

@@ -239,7 +239,7 @@ async function benchLatency(root: string): Promise<LatencyResult> {
     };
     const [c, k] = await Promise.all([rounds('clicrdv', PHASES), rounds('calcom', [...PHASES].reverse())]);
     const todayIso = today().toISODate();
-    const checks = clicrdv.requests.filter((r) => r.query['from'] === todayIso).length;
+    const checks = clicrdv.requests.filter((r) => r.query.from === todayIso).length;
     const clicrdvRequests = clicrdv.requests.length;
     // One more check cycle, so a duplicate alert would have time to arrive before counting.
     await sleep(INTERVAL_MS);

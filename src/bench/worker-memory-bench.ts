@@ -121,7 +121,7 @@ async function measureWorker(flags: string, configs: string, data: string): Prom
 
 async function main(): Promise<void> {
   if (process.platform !== 'linux') {
-    process.stdout.write(reportTarget({ area: 'worker memory', what: 'private memory (needs /proc)', ours: '—', target: `≤ ${SYNC_TARGET_MB} MB`, met: null }) + '\n');
+    process.stdout.write(`${reportTarget({ area: 'worker memory', what: 'private memory (needs /proc)', ours: '—', target: `≤ ${SYNC_TARGET_MB} MB`, met: null })}\n`);
     return;
   }
   const variants = process.env.BENCH_WORKER_FLAGS?.split(';').map((f) => f.trim()) ?? DEFAULT_VARIANTS;

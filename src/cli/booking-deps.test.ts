@@ -63,14 +63,14 @@ describe('fetchSlots', () => {
     expect(await deps.fetchSlots(type, { from: '2030-05-27', days: 14, now: NOW })).toEqual(['2030-05-27T09:00:00+02:00', '2030-05-28T14:30:00+02:00']);
     expect(await deps.fetchSlots(type, { from: '2030-06-03', days: 14, now: NOW })).toEqual(['2030-06-10T09:00:00+02:00']);
     const req = cal.requests.at(-1);
-    expect(req?.headers['authorization']).toBe(`Bearer ${TOKEN}`);
+    expect(req?.headers.authorization).toBe(`Bearer ${TOKEN}`);
   });
 
   it('reads a type written for v1 (apiVersion v1, apiKey) through v2, the key as a bearer token (v1 answers 410)', async () => {
     const type = await typeOf('    apiVersion: v1\n    apiKey: cal_test_key\n');
     cal.resetLog();
     expect(await deps.fetchSlots(type, { from: '2030-05-27', days: 3, now: NOW })).toEqual(['2030-05-27T09:00:00+02:00', '2030-05-28T14:30:00+02:00']);
-    expect(cal.requests.map((r) => [r.path, r.headers['authorization'], r.status])).toEqual([['/v2/slots', 'Bearer cal_test_key', 200]]);
+    expect(cal.requests.map((r) => [r.path, r.headers.authorization, r.status])).toEqual([['/v2/slots', 'Bearer cal_test_key', 200]]);
   });
 
   it('offers the last evening of the window to a type west of UTC (v2 reads bare dates as UTC days)', async () => {

@@ -206,7 +206,7 @@ export function helpText(): string {
     'Usage: campus-sync <verb> [options]   (every verb answers --help)',
     '',
     ...lines,
-    '  help' + ' '.repeat(Math.max(0, width - 4)) + '  this text',
+    `  help${' '.repeat(Math.max(0, width - 4))}  this text`,
     '',
     'Exit codes: 0 success, 1 the work failed, 2 bad usage or invalid config.',
     'Env: CAMPUS_SYNC_CONFIG_DIR (default ./configs), CAMPUS_SYNC_DATA_DIR (default ./data), NO_COLOR, LOG_LEVEL.',

@@ -44,7 +44,7 @@ export async function superviseVerb({ values, out }: VerbContext): Promise<numbe
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
   const stop = (sig: string): void => {
-    if (stopping) {
+    if (stopping !== null) {
       logger.warn(`${sig} again: exiting now`);
       process.exit(EXIT.failed);
     }
@@ -58,7 +58,7 @@ export async function superviseVerb({ values, out }: VerbContext): Promise<numbe
   process.on('SIGINT', () => stop('SIGINT'));
   // Started by the demo: its stdin closes when the demo dies, SIGKILL included.
   const unwatch = watchParentPipe(() => {
-    if (stopping) return;
+    if (stopping !== null) return;
     logger.warn('the process that started this supervisor is gone (its pipe closed)');
     stop('SIGTERM');
   });

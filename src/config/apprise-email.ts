@@ -57,14 +57,14 @@ export function buildEmail(p: AppriseUrlParts, fail: (why: string) => never): Re
     host = '';
   }
   targets.push(...p.path);
-  if (q['to']) targets.push(q['to']);
+  if (q.to) targets.push(q.to);
   let mode: SmtpMode = p.secure ? 'starttls' : 'insecure';
-  const writtenMode = q['mode']?.toLowerCase() || undefined;
+  const writtenMode = q.mode?.toLowerCase() || undefined;
   if (writtenMode !== undefined) {
     if (writtenMode !== 'insecure' && writtenMode !== 'starttls' && writtenMode !== 'ssl') fail(`mode must be insecure, starttls or ssl, not "${writtenMode}"`);
     mode = writtenMode;
   }
-  let smtpHost = q['smtp'] || '';
+  let smtpHost = q.smtp || '';
   let port = p.port;
   let user = p.user;
   let fromUser: string | undefined;
@@ -96,15 +96,15 @@ export function buildEmail(p: AppriseUrlParts, fail: (why: string) => never): Re
     }
   }
   if (!fromAddress && fromUser && host) fromAddress = `${fromUser}@${host}`;
-  let fromName = q['name'] || undefined;
-  if (q['from']) {
-    const m = parseMailbox(q['from']);
+  let fromName = q.name || undefined;
+  if (q.from) {
+    const m = parseMailbox(q.from);
     if (m) {
       fromAddress = m.address;
       fromName = m.name ?? fromName;
     } else {
       // email/base.py: a from= that is no address is the sender's name.
-      fromName = q['from'];
+      fromName = q.from;
     }
   }
   if (!ADDRESS.test(fromAddress)) fail('no sender address: give user@domain, a user and a host, or ?from=address');
@@ -115,11 +115,11 @@ export function buildEmail(p: AppriseUrlParts, fail: (why: string) => never): Re
     secure: mode === 'ssl',
     mode,
   };
-  if (!smtp['host']) fail('no SMTP server: give a host or ?smtp=server');
-  if (user) smtp['user'] = user;
-  if (p.password) smtp['password'] = p.password;
-  const cc = mailboxes(q['cc'] ? [q['cc']] : [], 'cc', fail);
-  const bcc = mailboxes(q['bcc'] ? [q['bcc']] : [], 'bcc', fail);
+  if (!smtp.host) fail('no SMTP server: give a host or ?smtp=server');
+  if (user) smtp.user = user;
+  if (p.password) smtp.password = p.password;
+  const cc = mailboxes(q.cc ? [q.cc] : [], 'cc', fail);
+  const bcc = mailboxes(q.bcc ? [q.bcc] : [], 'bcc', fail);
   return Object.fromEntries(
     Object.entries({
       smtp,

@@ -144,13 +144,13 @@ export function parseAppriseParts(raw: string): AppriseUrlParts {
   parts.host = decode(pm ? (pm[1] as string) : hostPort);
   if (pm) parts.port = parsePort(schema, pm[2] as string);
   const q = parts.qsd;
-  if (q['user'] !== undefined) {
+  if (q.user !== undefined) {
     if (parts.password === undefined && parts.user !== undefined) parts.password = parts.user;
-    parts.user = q['user'];
+    parts.user = q.user;
   }
-  const password = q['password'] ?? q['pass'];
+  const password = q.password ?? q.pass;
   if (password !== undefined) parts.password = password;
-  if (q['port'] !== undefined && q['port'] !== '') parts.port = parsePort(schema, q['port']);
+  if (q.port !== undefined && q.port !== '') parts.port = parsePort(schema, q.port);
   return parts;
 }
 

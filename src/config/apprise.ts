@@ -56,7 +56,7 @@ function intOption(value: string | undefined, what: string, fail: (why: string) 
 
 /** NotifyBase's `format` (apprise/plugins/base.py): text, markdown or html. */
 function formatOption(p: AppriseUrlParts, allowed: string[], fail: (why: string) => never): string | undefined {
-  const f = p.qsd['format']?.toLowerCase();
+  const f = p.qsd.format?.toLowerCase();
   if (f === undefined || f === '') return undefined;
   if (!allowed.includes(f)) fail(`format must be ${allowed.join(' or ')}, not "${f}"`);
   return f;
@@ -75,23 +75,23 @@ const discord: ServiceSpec = {
     if (!/^[A-Za-z0-9_-]{10,}$/.test(token)) fail('the webhook token looks wrong (letters, digits, - and _ only)');
     if (extra.length > 0) fail(`unexpected path after the webhook token (${extra.length} more part(s))`);
     const q = p.qsd;
-    const href = q['href'] ?? q['url'];
+    const href = q.href ?? q.url;
     // Apprise switches to markdown (embeds) when a thread or a link is given; its own default is text.
-    const format = formatOption(p, ['text', 'markdown'], fail) ?? (q['thread'] !== undefined || href !== undefined ? 'markdown' : 'text');
-    const ping = splitList(q['ping']).map((x) => x.replace(/^<@?(&?\d+)>$/, '$1').replace(/^@/, ''));
+    const format = formatOption(p, ['text', 'markdown'], fail) ?? (q.thread !== undefined || href !== undefined ? 'markdown' : 'text');
+    const ping = splitList(q.ping).map((x) => x.replace(/^<@?(&?\d+)>$/, '$1').replace(/^@/, ''));
     return defined({
       type: 'discord-webhook',
       url: `${DISCORD_API_URL}/webhooks/${p.host}/${token}`,
-      botname: q['botname'] || p.user || undefined,
-      avatar: parseBool(q['avatar'], true),
-      avatarUrl: q['avatar_url'] || undefined,
-      tts: parseBool(q['tts'], false),
-      footer: parseBool(q['footer'], false),
-      thread: q['thread'] || undefined,
+      botname: q.botname || p.user || undefined,
+      avatar: parseBool(q.avatar, true),
+      avatarUrl: q.avatar_url || undefined,
+      tts: parseBool(q.tts, false),
+      footer: parseBool(q.footer, false),
+      thread: q.thread || undefined,
       format,
       href: href || undefined,
       ping: ping.length > 0 ? ping : undefined,
-      flags: intOption(q['flags'], 'flags', fail),
+      flags: intOption(q.flags, 'flags', fail),
     });
   },
 };
@@ -104,18 +104,18 @@ const slack: ServiceSpec = {
   options: ['to', 'token'],
   build(p, fail) {
     let tokens = [p.host, ...p.path].filter(Boolean);
-    if (p.qsd['token']) tokens = [...splitList(p.qsd['token']).flatMap((t) => t.split(/[#/\\]+/)).filter(Boolean), ...p.path];
+    if (p.qsd.token) tokens = [...splitList(p.qsd.token).flatMap((t) => t.split(/[#/\\]+/)).filter(Boolean), ...p.path];
     const first = tokens[0] ?? '';
     const botname = p.user || undefined;
     if (first.startsWith('xo')) {
-      const channels = [...tokens.slice(1), ...splitList(p.qsd['to'])];
+      const channels = [...tokens.slice(1), ...splitList(p.qsd.to)];
       return defined({ type: 'slack', token: first, channels, botname });
     }
     const [a = '', b = '', c = '', ...targets] = tokens;
     if (!/^[A-Z0-9]+$/i.test(a) || !/^[A-Z0-9]+$/i.test(b) || !/^[A-Za-z0-9]+$/.test(c)) {
       fail('needs three webhook tokens (letters and digits) or a bot token starting with xoxb-/xoxp-');
     }
-    const channels = [...targets, ...splitList(p.qsd['to'])];
+    const channels = [...targets, ...splitList(p.qsd.to)];
     return defined({ type: 'slack', url: `${SLACK_HOOKS_URL}/${a}/${b}/${c}`, channels: channels.length > 0 ? channels : undefined, botname });
   },
 };
@@ -145,34 +145,34 @@ const ntfy: ServiceSpec = {
   options: ['to', 'priority', 'tags', 'xtags', 'click', 'attach', 'filename', 'delay', 'email', 'token', 'auth', 'mode', 'format'],
   build(p, fail) {
     const q = p.qsd;
-    const topics = [...p.path, ...splitList(q['to'])];
-    let auth = q['token'] ? 'token' : undefined;
-    let token = q['token'] || undefined;
-    if (q['auth']) auth = q['auth'].toLowerCase();
+    const topics = [...p.path, ...splitList(q.to)];
+    let auth = q.token ? 'token' : undefined;
+    let token = q.token || undefined;
+    if (q.auth) auth = q.auth.toLowerCase();
     if (auth !== undefined && auth !== 'basic' && auth !== 'token') fail(`auth must be basic or token, not "${auth}"`);
     if (!auth && p.user && !p.password) auth = NTFY_TOKEN.test(p.user) ? 'token' : 'basic';
     // ntfy.py template_args: auth defaults to basic.
     auth ??= 'basic';
     if (auth === 'token' && !token) token = p.user && !p.password ? p.user : p.password;
     const isHost = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[[0-9a-f:.]+\]$/i.test(p.host);
-    const mode = q['mode']?.toLowerCase() || (isHost && topics.length > 0 ? 'private' : 'cloud');
+    const mode = q.mode?.toLowerCase() || (isHost && topics.length > 0 ? 'private' : 'cloud');
     if (mode !== 'cloud' && mode !== 'private') fail(`mode must be cloud or private, not "${mode}"`);
     if (mode === 'cloud' && !/ntfy\.sh/i.test(p.host)) topics.unshift(p.host);
     if (topics.length === 0) fail('needs a topic');
     const format = formatOption(p, ['text', 'markdown', 'html'], fail);
-    const tags = splitList(q['xtags'] || q['tags']);
+    const tags = splitList(q.xtags || q.tags);
     const cloud = mode === 'cloud';
     return defined({
       type: 'ntfy',
       url: cloud ? NTFY_CLOUD_URL : baseUrl(p),
       topics,
-      priority: byPrefix(q['priority'], NTFY_PRIORITY, 'priority', fail),
+      priority: byPrefix(q.priority, NTFY_PRIORITY, 'priority', fail),
       tags: tags.length > 0 ? tags : undefined,
-      click: q['click'] || undefined,
-      attach: q['attach'] || undefined,
-      filename: q['filename'] || undefined,
-      delay: q['delay'] || undefined,
-      email: q['email'] || undefined,
+      click: q.click || undefined,
+      attach: q.attach || undefined,
+      filename: q.filename || undefined,
+      delay: q.delay || undefined,
+      email: q.email || undefined,
       // ntfy.py sends no credentials in cloud mode (the host was a topic).
       user: !cloud && auth === 'basic' ? p.user : undefined,
       password: !cloud && auth === 'basic' ? p.password : undefined,
@@ -202,7 +202,7 @@ const gotify: ServiceSpec = {
       type: 'gotify',
       url: `${baseUrl(p)}/${prefix ? `${prefix}/` : ''}`,
       token,
-      priority: byPrefix(p.qsd['priority'], GOTIFY_PRIORITY, 'priority', fail),
+      priority: byPrefix(p.qsd.priority, GOTIFY_PRIORITY, 'priority', fail),
       markdown: formatOption(p, ['text', 'markdown', 'html'], fail) === 'markdown' ? true : undefined,
     });
   },
@@ -219,16 +219,16 @@ const telegram: ServiceSpec = {
   build(p, fail) {
     const [secondHalf, ...chats] = p.path;
     if (!/^\d+$/.test(p.host) || !secondHalf) fail('needs the bot token (digits:letters) as given by @BotFather');
-    const chatIds = [...chats, ...splitList(p.qsd['to'])];
+    const chatIds = [...chats, ...splitList(p.qsd.to)];
     if (chatIds.length === 0) fail('needs a chat id after the bot token (Apprise would ask Telegram for the bot owner; campus-sync needs it written)');
     const format = formatOption(p, ['text', 'markdown', 'html'], fail) ?? 'html';
     return defined({
       type: 'telegram',
       token: `${p.host}:${secondHalf}`,
       chatIds,
-      topic: intOption(p.qsd['topic'] || p.qsd['thread'], 'topic', fail),
-      silent: optBool(p.qsd['silent']),
-      preview: optBool(p.qsd['preview']),
+      topic: intOption(p.qsd.topic || p.qsd.thread, 'topic', fail),
+      silent: optBool(p.qsd.silent),
+      preview: optBool(p.qsd.preview),
       format,
     });
   },
@@ -245,8 +245,8 @@ const pushover: ServiceSpec = {
   options: ['to', 'priority', 'sound', 'url', 'url_title', 'expire', 'interval'],
   build(p, fail) {
     if (!p.user) fail('needs the user key before "@" and the application token after it');
-    const devices = [...p.path, ...splitList(p.qsd['to'])];
-    const priority = byPrefix(p.qsd['priority'], PUSHOVER_PRIORITY, 'priority', fail);
+    const devices = [...p.path, ...splitList(p.qsd.to)];
+    const priority = byPrefix(p.qsd.priority, PUSHOVER_PRIORITY, 'priority', fail);
     // pushover.py: an emergency message repeats every `interval` s (default 900) until `expire` s (default 3600).
     const emergency = priority === 2;
     return defined({
@@ -255,11 +255,11 @@ const pushover: ServiceSpec = {
       token: p.host,
       devices: devices.length > 0 ? devices : undefined,
       priority,
-      sound: p.qsd['sound'] || undefined,
-      url: p.qsd['url'] || undefined,
-      urlTitle: p.qsd['url_title'] || undefined,
-      retry: intOption(p.qsd['interval'], 'interval', fail) ?? (emergency ? 900 : undefined),
-      expire: intOption(p.qsd['expire'], 'expire', fail) ?? (emergency ? 3600 : undefined),
+      sound: p.qsd.sound || undefined,
+      url: p.qsd.url || undefined,
+      urlTitle: p.qsd.url_title || undefined,
+      retry: intOption(p.qsd.interval, 'interval', fail) ?? (emergency ? 900 : undefined),
+      expire: intOption(p.qsd.expire, 'expire', fail) ?? (emergency ? 3600 : undefined),
     });
   },
 };
@@ -272,16 +272,16 @@ const matrix: ServiceSpec = {
   options: ['to', 'mode', 'msgtype', 'token', 'version', 'v'],
   build(p, fail) {
     if (!p.host) fail('needs a host (the homeserver) or a t2bot webhook id');
-    const rooms = [...p.path, ...splitList(p.qsd['to'])];
-    const mode = p.qsd['mode']?.toLowerCase() || (!p.password && rooms.length === 0 ? 't2bot' : 'off');
+    const rooms = [...p.path, ...splitList(p.qsd.to)];
+    const mode = p.qsd.mode?.toLowerCase() || (!p.password && rooms.length === 0 ? 't2bot' : 'off');
     if (mode !== 't2bot' && mode !== 'off') fail(`mode "${mode}" is not supported by campus-sync (t2bot or off)`);
-    const version = p.qsd['version'] || p.qsd['v'];
+    const version = p.qsd.version || p.qsd.v;
     if (version !== undefined && version !== '3') fail(`version "${version}" is not supported (campus-sync speaks the v3 client API)`);
-    const msgtype = p.qsd['msgtype']?.toLowerCase() || undefined;
-    if (mode === 't2bot') return defined({ type: 'matrix', mode: 't2bot', url: T2BOT_HOOK_URL, token: p.qsd['token'] || p.host, msgtype });
+    const msgtype = p.qsd.msgtype?.toLowerCase() || undefined;
+    if (mode === 't2bot') return defined({ type: 'matrix', mode: 't2bot', url: T2BOT_HOOK_URL, token: p.qsd.token || p.host, msgtype });
     let user = p.user;
     let password = p.password;
-    if (p.qsd['token']) password = p.qsd['token'];
+    if (p.qsd.token) password = p.qsd.token;
     else if (!password && user) {
       password = user;
       user = undefined;
@@ -295,7 +295,7 @@ const matrix: ServiceSpec = {
   },
 };
 
-function webhook(format: 'json' | 'form' | 'xml', source: string): ServiceSpec {
+function webhook(format: 'json' | 'form' | 'xml', _source: string): ServiceSpec {
   return {
     service: `${format.toUpperCase()} webhook`,
     schemes: [format, `${format}s`],
@@ -309,7 +309,7 @@ function webhook(format: 'json' | 'form' | 'xml', source: string): ServiceSpec {
       const target = new URL(`${baseUrl(p)}${p.fullpath || '/'}`);
       if (p.user) target.username = encodeURIComponent(p.user);
       if (p.password) target.password = encodeURIComponent(p.password);
-      const method = p.qsd['method']?.toUpperCase() || undefined;
+      const method = p.qsd.method?.toUpperCase() || undefined;
       const nonEmpty = (o: Record<string, string>) => (Object.keys(o).length > 0 ? o : undefined);
       return defined({
         type: 'webhook',

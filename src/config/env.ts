@@ -37,8 +37,8 @@ export function interpolateEnv(
 
 function interpolateString(text: string, env: NodeJS.ProcessEnv, at: readonly PropertyKey[], issues: ConfigIssue[]): string {
   if (!text.includes('${')) return text;
-  return text.replace(REFERENCE, (match, escape: string, body: string) => {
-    if (escape) return match.slice(1);
+  return text.replace(REFERENCE, (match, escaped: string, body: string) => {
+    if (escaped) return match.slice(1);
     const m = REFERENCE_BODY.exec(body);
     if (!m) {
       issues.push({ path: at, message: 'invalid ${...} reference: expected ${NAME} or ${NAME:-default} (write $${ for a literal ${)' });

@@ -148,15 +148,15 @@ export function resolveConfigText(text: string, opts: ParseOptions): string {
   const raw = parseYaml(text, shown);
   const interpolated = interpolateEnv(raw.value, opts.env ?? process.env);
   if (interpolated.issues.length > 0) throw configErrorFrom(shown, interpolated.issues);
-  const escape = (v: unknown): unknown =>
+  const escapeReferences = (v: unknown): unknown =>
     typeof v === 'string'
       ? v.replaceAll('${', '$${')
       : Array.isArray(v)
-        ? v.map(escape)
+        ? v.map(escapeReferences)
         : v !== null && typeof v === 'object' && !(v instanceof Date)
-          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, escape(x)]))
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, escapeReferences(x)]))
           : v;
-  return `# Resolved by the campus-sync supervisor from ${path.basename(shown)}: \${VAR} replaced. Do not edit.\n${stringify(escape(interpolated.value))}`;
+  return `# Resolved by the campus-sync supervisor from ${path.basename(shown)}: \${VAR} replaced. Do not edit.\n${stringify(escapeReferences(interpolated.value))}`;
 }
 
 export async function parseConfig(text: string, opts: ParseOptions): Promise<InstanceConfig> {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AppriseUrlError, DISCORD_API_URL, SLACK_API_URL, parseAppriseUrl } from './apprise.js';
-import { common, httpUrl, quietHoursSchema } from './channel-common.js';
+import { common, httpUrl, type quietHoursSchema } from './channel-common.js';
 import { SMTP_MODE_PORTS } from './email-templates.js';
 import { gotifyChannelSchema, matrixChannelSchema, ntfyChannelSchema, pushoverChannelSchema, telegramChannelSchema } from './push-schemas.js';
 

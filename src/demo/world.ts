@@ -117,7 +117,10 @@ export async function startDemoWorld(opts: { clock?: () => DateTime } = {}): Pro
   const clock = opts.clock ?? (() => DateTime.now());
   const now = clock().setZone(ZONE);
   const started: { close(): Promise<void> }[] = [];
-  const track = <T extends { close(): Promise<void> }>(sim: T): T => (started.push(sim), sim);
+  const track = <T extends { close(): Promise<void> }>(sim: T): T => {
+    started.push(sim);
+    return sim;
+  };
   const close = async (): Promise<void> => void (await Promise.allSettled(started.map((s) => s.close())));
   try {
     const students: DemoStudent[] = [];

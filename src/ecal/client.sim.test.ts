@@ -85,7 +85,7 @@ describe('ECAL client against the simulator', () => {
     const listed = await client.listEvents({ calendarId: CAL, startDate: '2022-01-10', endDate: '2022-01-10' });
     expect(listed).toHaveLength(250);
     expect(new Set(listed.map((e) => e.reference)).size).toBe(250);
-    expect(sim.requests.map((r) => [r.query['page'], r.status])).toEqual([
+    expect(sim.requests.map((r) => [r.query.page, r.status])).toEqual([
       ['1', 200],
       ['2', 200],
       ['3', 200],

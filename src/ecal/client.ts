@@ -14,7 +14,7 @@ import {
   type RetryOptions,
 } from '../lib/index.js';
 import { asciiJson, ecalSign, signedQuery } from './sign.js';
-import type { EcalClient, EcalClientStats, EcalEventBody, EcalListQuery, EcalRemoteEvent } from './types.js';
+import type { EcalClient, EcalClientStats, EcalEventBody, EcalRemoteEvent } from './types.js';
 
 export interface EcalClientOptions {
   /** Base, e.g. 'https://api.ecal.com' or 'http://127.0.0.1:1234'; paths go under /apiv2/. */

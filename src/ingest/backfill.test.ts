@@ -33,11 +33,11 @@ describe('backfill against the Discord simulator', () => {
 
     const reqs = listRequests();
     expect(reqs).toHaveLength(4);
-    expect(reqs.every((r) => r.query['limit'] === '100')).toBe(true);
-    expect(reqs[0]?.query['before']).toBeUndefined();
+    expect(reqs.every((r) => r.query.limit === '100')).toBe(true);
+    expect(reqs[0]?.query.before).toBeUndefined();
     const history = sim.history(ch);
     // Each next page is `before` the oldest message of the previous one.
-    expect(reqs.slice(1).map((r) => r.query['before'])).toEqual([history[250]!.id, history[150]!.id, history[50]!.id]);
+    expect(reqs.slice(1).map((r) => r.query.before)).toEqual([history[250]!.id, history[150]!.id, history[50]!.id]);
 
     expect(sink.sorted()).toEqual(history.map((m) => toMessageRow(m, { guildId: GUILD, ingestedAt: '2025-02-02T00:00:00.000Z' })));
     const sample = sink.sorted().find((r) => r.attachmentCount > 0);
@@ -50,7 +50,7 @@ describe('backfill against the Discord simulator', () => {
     const fractions = progress.map((p) => p.fraction);
     for (let i = 1; i < fractions.length; i++) expect(fractions[i]).toBeGreaterThan(fractions[i - 1]!);
     expect(fractions[0]).toBeGreaterThan(0);
-    expect(progress.at(-1)).toMatchObject({ done: true, reachedAt: history[0]!.timestamp.slice(0, 19) + '.000Z' });
+    expect(progress.at(-1)).toMatchObject({ done: true, reachedAt: `${history[0]!.timestamp.slice(0, 19)}.000Z` });
     // Polling will continue from the newest message the backfill saw.
     expect(sink.cursors.get(cursorKeys.after(ch))).toBe(history.at(-1)!.id);
     expect(JSON.parse(sink.cursors.get(cursorKeys.backfill(ch))!)).toMatchObject({ done: true, fetched: 350 });
@@ -78,7 +78,7 @@ describe('backfill against the Discord simulator', () => {
     const result = await backfill({ ...opts(ch), sink });
     const reqs = listRequests();
     expect(reqs).toHaveLength(2);
-    expect(reqs[0]?.query['before']).toBe(sim.history(ch)[150]!.id);
+    expect(reqs[0]?.query.before).toBe(sim.history(ch)[150]!.id);
     expect(result.channels[0]).toMatchObject({ resumed: true, pages: 2, fetched: 350, inserted: 150, done: true });
     expect(sink.sorted().map((r) => r.messageId)).toEqual(sim.history(ch).map((m) => m.id));
   });

@@ -24,7 +24,7 @@ describe('createDiscordReader against the Discord simulator', () => {
     expect(page.map((m) => m.id)).toEqual([seeded[3]!.id, seeded[2]!.id, seeded[1]!.id]);
     const req = sim.requests[0]!;
     expect(req).toMatchObject({ method: 'GET', path: `/api/v10/channels/${ch}/messages`, query: { before: seeded[4]!.id, limit: '3' } });
-    expect(req.headers['authorization']).toBe(`Bot ${TOKEN}`);
+    expect(req.headers.authorization).toBe(`Bot ${TOKEN}`);
     expect(req.headers['user-agent']).toBe(DISCORD_USER_AGENT);
     expect((await reader().listMessages(ch)).length).toBe(5);
     expect(sim.requests[1]?.query).toEqual({ limit: '100' });
@@ -104,7 +104,10 @@ describe('createDiscordReader against the Discord simulator', () => {
       strict.seedHistory(ch, 3);
       // The simulator keeps its window on real time, so the wait is real; what it was asked is recorded.
       const waits: number[] = [];
-      const clock: Clock = { ...systemClock, sleep: (ms, signal) => (waits.push(ms), systemClock.sleep(ms, signal)) };
+      const clock: Clock = { ...systemClock, sleep: (ms, signal) => {
+          waits.push(ms);
+          return systemClock.sleep(ms, signal);
+        } };
       const r = createDiscordReader({ token: TOKEN, apiUrl: strict.url, clock });
       for (let i = 0; i < 4; i++) expect(await r.listMessages(ch)).toHaveLength(3);
       expect(strict.requests.map((q) => q.status)).toEqual([200, 200, 200, 200]);

@@ -14,7 +14,10 @@ function clientOn(sim: DiscordGatewaySim, token = 'test-bot-token', extra: Parti
   const states: GatewayState[] = [];
   const clock: FakeClock = fakeClock();
   const waits: number[] = [];
-  const recording: Clock = { ...clock, sleep: (ms, signal) => (waits.push(ms), clock.sleep(ms, signal)) };
+  const recording: Clock = { ...clock, sleep: (ms, signal) => {
+      waits.push(ms);
+      return clock.sleep(ms, signal);
+    } };
   clock.autoAdvance();
   const client: GatewayClient = createGatewayClient({
     token,

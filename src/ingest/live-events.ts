@@ -30,9 +30,9 @@ const THREAD_TYPES = new Set([10, 11, 12]);
 
 function learnThread(scope: LiveScope, raw: unknown): void {
   const t = obj(raw);
-  const id = str(t?.['id']);
-  const parent = str(t?.['parent_id']);
-  if (id === undefined || parent === undefined || !THREAD_TYPES.has(t?.['type'] as number)) return;
+  const id = str(t?.id);
+  const parent = str(t?.parent_id);
+  if (id === undefined || parent === undefined || !THREAD_TYPES.has(t?.type as number)) return;
   if (scope.channels.has(parent)) scope.threadParents.set(id, parent);
 }
 
@@ -41,10 +41,10 @@ export function learnThreads(scope: LiveScope, e: GatewayDispatch): void {
   if (!scope.threads) return;
   const d = obj(e.d);
   if (!d) return;
-  if (e.t === 'GUILD_CREATE' || e.t === 'THREAD_LIST_SYNC') for (const t of Array.isArray(d['threads']) ? d['threads'] : []) learnThread(scope, t);
+  if (e.t === 'GUILD_CREATE' || e.t === 'THREAD_LIST_SYNC') for (const t of Array.isArray(d.threads) ? d.threads : []) learnThread(scope, t);
   else if (e.t === 'THREAD_CREATE' || e.t === 'THREAD_UPDATE') learnThread(scope, d);
   else if (e.t === 'THREAD_DELETE') {
-    const id = str(d['id']);
+    const id = str(d.id);
     if (id !== undefined) scope.threadParents.delete(id);
   }
 }
@@ -62,20 +62,20 @@ export function scopeGuild(scope: LiveScope, channelId: string | undefined, payl
 export function liveOpOf(scope: LiveScope, e: GatewayDispatch): LiveOp | null {
   const d = obj(e.d);
   if (!d) return null;
-  const channelId = str(d['channel_id']);
-  const guildId = scopeGuild(scope, channelId, str(d['guild_id']));
+  const channelId = str(d.channel_id);
+  const guildId = scopeGuild(scope, channelId, str(d.guild_id));
   if (guildId === undefined || channelId === undefined) return null;
   switch (e.t) {
     case 'MESSAGE_CREATE':
       return { kind: 'create', guildId, channelId, raw: d };
     case 'MESSAGE_UPDATE':
-      return str(d['id']) === undefined ? null : { kind: 'update', guildId, channelId, raw: d };
+      return str(d.id) === undefined ? null : { kind: 'update', guildId, channelId, raw: d };
     case 'MESSAGE_DELETE': {
-      const id = str(d['id']);
+      const id = str(d.id);
       return id === undefined ? null : { kind: 'delete', guildId, channelId, ids: [id] };
     }
     case 'MESSAGE_DELETE_BULK': {
-      const ids = (Array.isArray(d['ids']) ? d['ids'] : []).filter((x): x is string => typeof x === 'string');
+      const ids = (Array.isArray(d.ids) ? d.ids : []).filter((x): x is string => typeof x === 'string');
       return ids.length === 0 ? null : { kind: 'delete', guildId, channelId, ids };
     }
     default:

@@ -38,7 +38,10 @@ describe('live writer (real SQLite store)', () => {
   it('writes a burst in one upsert and reports the newest id per channel', async () => {
     const s = await open();
     let upserts = 0;
-    const sink: LiveSink = { ...bind(s), upsertMessages: (rows) => ((upserts += 1), s.upsertMessages(rows)) };
+    const sink: LiveSink = { ...bind(s), upsertMessages: (rows) => {
+      upserts += 1;
+      return s.upsertMessages(rows);
+    } };
     const flushed: FlushResult[] = [];
     const w = createLiveWriter({ sink, clock: systemClock, batchMs: 50, onFlush: (r) => void flushed.push(r) });
     for (let i = 0; i < 200; i++) w.push({ kind: 'create', guildId: GUILD, channelId: CHANNEL, raw: msg(String(1200000000000000000n + BigInt(i)), `m${i}`) });

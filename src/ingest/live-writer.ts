@@ -108,7 +108,7 @@ export function createLiveWriter(opts: LiveWriterOptions): LiveWriter {
         if (op.kind === 'create') result.newest.set(op.channelId, maxSnowflake(result.newest.get(op.channelId) ?? '0', row.messageId));
         continue;
       }
-      const id = op.raw['id'] as string;
+      const id = op.raw.id as string;
       const base = rows.get(id) ?? (await opts.sink.getMessage(id));
       if (base === null) {
         result.skipped += 1;

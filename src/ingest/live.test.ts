@@ -148,8 +148,8 @@ describe('live ingestion through the Gateway, into the store, read back from GET
     expect(stored).toHaveLength(131);
     expect(new Set(stored.map((x) => x.message_id)).size).toBe(131);
     expect(await w.api.store.getCursor(cursorKeys.after(w.channel))).toBe(gap.at(-1)!.id);
-    const pages = w.sim.requests.filter((r) => r.path.endsWith('/messages') && r.query['after'] !== undefined);
-    expect(pages.every((r) => r.query['limit'] === '100')).toBe(true);
+    const pages = w.sim.requests.filter((r) => r.path.endsWith('/messages') && r.query.after !== undefined);
+    expect(pages.every((r) => r.query.limit === '100')).toBe(true);
   });
 
   it('keeps the store equal to the simulator through random posts, edits, deletions, cuts, op 7 and op 9', async () => {

@@ -146,7 +146,7 @@ export function startLiveIngestion(opts: LiveIngestionOptions): LiveIngestion {
     const op = liveOpOf(scope, e);
     if (op === null) return;
     if (op.kind === 'create') {
-      const id = op.raw['id'];
+      const id = op.raw.id;
       if (typeof id === 'string') lagMs = Math.max(0, now.getTime() - snowflakeToMs(id));
     }
     writer.push(op);

@@ -51,7 +51,7 @@ export interface RowContext {
 }
 
 const idOf = (raw: unknown): string | undefined => {
-  const id = raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>)['id'] : undefined;
+  const id = raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>).id : undefined;
   return typeof id === 'string' ? id : undefined;
 };
 
@@ -60,7 +60,7 @@ export function parseDiscordMessage(raw: unknown, channelId?: string): DiscordMe
   const parsed = discordMessageSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  const where = issue && issue.path.length ? issue.path.join('.') : 'message';
+  const where = issue?.path.length ? issue.path.join('.') : 'message';
   const id = idOf(raw);
   const inChannel = channelId !== undefined ? ` in channel ${channelId}` : '';
   throw new RemoteError(`Discord sent an unreadable message${id ? ` ${id}` : ''}${inChannel}: ${where}: ${issue?.message ?? 'invalid'}`);

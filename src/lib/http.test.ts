@@ -50,7 +50,7 @@ describe('createHttpClient', () => {
   it('answers every status without throwing, never follows a redirect, and keeps bodies as text', async () => {
     const http = createHttpClient({ baseURL: base, timeoutMs: 2_000 });
     const redirect = await http.get<string>('/redirect');
-    expect([redirect.status, redirect.headers['location']]).toEqual([302, '/elsewhere']);
+    expect([redirect.status, redirect.headers.location]).toEqual([302, '/elsewhere']);
     const json = await http.get<string>('/json');
     expect([json.status, json.data]).toEqual([400, '{"error":"bad"}']);
   });

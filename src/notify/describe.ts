@@ -98,7 +98,7 @@ export function describeChannel(c: ChannelConfig): ChannelPlan {
       const u = fromUrl(c.url);
       const query = new URLSearchParams(c.params ?? {}).toString();
       const headers = maskHeaders(c.headers);
-      if (u.login) headers['Authorization'] = `Basic ${mask('credentials')} (${u.login})`;
+      if (u.login) headers.Authorization = `Basic ${mask('credentials')} (${u.login})`;
       return { ...base, service: `${c.format.toUpperCase()} webhook`, ...u, endpoint: `${c.method} ${u.endpoint}${query ? `${u.endpoint.includes('?') ? '&' : '?'}${query}` : ''}`, targets: [u.endpoint], headers, options: str({ payload: c.payload ? JSON.stringify(c.payload) : undefined }) };
     }
     case 'ntfy': {

@@ -165,10 +165,10 @@ describe('Apprise URLs with options, against the Discord and Slack simulators', 
     expect(discord.requests[0]).toMatchObject({ path: `/api/v10/webhooks/${hook.id}/${hook.token}`, query: { thread_id: '987654321' } });
     const body = discord.messages().filter((m) => m.webhookId === hook.id)[0]?.body as Record<string, any>;
     expect(body).toMatchObject({ username: 'Campus', tts: true, allowed_mentions: { parse: [], users: ['123456789'] } });
-    expect(body['content']).toBe('<@123456789>');
+    expect(body.content).toBe('<@123456789>');
     // A thread switches Apprise to markdown: embeds, here without the footer (footer=no).
-    expect(body['embeds'][0].title).toBe('Sync failed');
-    expect(body['embeds'][0].footer).toBeUndefined();
+    expect(body.embeds[0].title).toBe('Sync failed');
+    expect(body.embeds[0].footer).toBeUndefined();
 
     const plain = discord.createWebhook();
     const [p2] = channelsSchema.parse([`discord://${plain.id}/${plain.token}`]);

@@ -214,7 +214,6 @@ export function createOutbox(opts: OutboxOptions): Outbox {
       // Enqueuing the same alert twice (a retried caller) keeps one delivery.
       try {
         await readFile(file);
-        continue;
       } catch {
         await writeFileAtomic(file, JSON.stringify(rec));
         await files.journal([{ file, rec }], {});

@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import type { DateTime } from 'luxon';
 
 /** One bookable appointment slot, as alerts and `slots check` show it. */
 export interface Slot {

@@ -13,6 +13,7 @@ import type { Dialect } from './sql.js';
 export interface Migration {
   version: number;
   name: string;
+// biome-ignore lint/suspicious/noExplicitAny: migrations run against every past schema, which no one type describes (Kysely's documented form for migrations)
   up(db: Kysely<any>, dialect: Dialect): Promise<void>;
 }
 
@@ -64,6 +65,7 @@ function ddlTypes(dialect: Dialect) {
   };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: migrations run against every past schema, which no one type describes (Kysely's documented form for migrations)
 async function createReportingTables(db: Kysely<any>, dialect: Dialect): Promise<void> {
   const t = ddlTypes(dialect);
   const notNull = (c: ColumnDefinitionBuilder) => c.notNull();
@@ -216,6 +218,7 @@ export const POSTGRES_MIGRATIONS = MIGRATIONS;
  * IMMEDIATE; PostgreSQL: an advisory lock), so two processes opening a new database at once do not both apply
  * step 1. Returns the versions applied.
  */
+// biome-ignore lint/suspicious/noExplicitAny: migrations run against every past schema, which no one type describes (Kysely's documented form for migrations)
 export async function migrate(db: Kysely<any>, dialect: Dialect, description: string, migrations: readonly Migration[]): Promise<number[]> {
   return db.connection().execute(async (conn) => {
     await sql.raw(dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN').execute(conn);

@@ -32,7 +32,9 @@ describeStoreContract('SQLite', async (): Promise<StoreHarness> => ({
         const db = new Database(join(dataDir, 'campus-sync.db'));
         try {
           const stmt = db.prepare(sql);
-          return stmt.reader ? (stmt.all() as Record<string, unknown>[]) : (stmt.run(), []);
+          if (stmt.reader) return stmt.all() as Record<string, unknown>[];
+          stmt.run();
+          return [];
         } finally {
           db.close();
         }

@@ -124,11 +124,14 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     };
     phase = 'login';
     const window = resolveWindow(config.moncampus.window, config.timezone, started);
-    const courses = await mc.fetchCourses(window).finally(async () => {
+    let courses: Awaited<ReturnType<typeof mc.fetchCourses>>;
+    try {
+      courses = await mc.fetchCourses(window);
+    } finally {
       // Keep the session even when the fetch failed after a good login: the next run needs no login.
       // A dry run writes nothing at all, state included.
       if (!opts.dryRun) await saveState(dir, { ...state, ...moncampusState() });
-    });
+    }
     phase = 'fetch';
     const { events, skipped } = normaliseCourses(courses, { timezone: config.timezone });
     record.courses = events.length;

@@ -267,7 +267,7 @@ export function startWorker(opts: WorkerOptions): Worker {
       const running = inFlight;
       abort?.abort();
       move('stopping');
-      const finished = running ? await endsWithin(clock, running, graceMs) : true;
+      const finished = running !== null ? await endsWithin(clock, running, graceMs) : true;
       await outbox?.stop();
       move('stopped');
       await statusWrites;

@@ -20,7 +20,7 @@ const served: string[] = [];
 const actions: DashboardActions = {
   async runNow(name): Promise<ActionResult> {
     calls.push(`run ${name}`);
-    if (hold) await hold;
+    if (hold !== null) await hold;
     return { ok: true, message: `Run success for ${name}`, details: [`a detail with ${PASSWORD}`] };
   },
   async restart(name) {

@@ -247,7 +247,7 @@ export function renderCardLive(i: InstanceView, now: Date, locale: Locale): stri
   const meta = [esc(i.timezone), i.schedule ? t('dashboard.schedule', { schedule: esc(i.schedule) }) : esc(t('dashboard.slotsOnly'))];
   if (i.node) meta.push(t('dashboard.onNode', { node: esc(i.node) }));
   if (i.stateSource === 'worker') meta.push(esc(t('dashboard.fromWorker')));
-  const facts = i.timetable ? renderLastRun(w, i, now) + `<div><dt>${esc(t('dashboard.nextRun'))}</dt><dd>${timeIn(w)(i.nextRun, i.timezone, now)}</dd></div>` : '';
+  const facts = i.timetable ? `${renderLastRun(w, i, now)}<div><dt>${esc(t('dashboard.nextRun'))}</dt><dd>${timeIn(w)(i.nextRun, i.timezone, now)}</dd></div>` : '';
   // A refused run is the card's reason when there is one; otherwise the last run's own error.
   const runError = i.stateReason?.startsWith('runs refused')
     ? `<p class="run-error"><strong>${esc(t('dashboard.failing'))}</strong> ${esc(i.stateReason)}</p>`

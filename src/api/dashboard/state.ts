@@ -114,6 +114,7 @@ export function alertViews(rows: readonly AlertRow[], limit = LAST_ALERTS): Aler
     .map((group) => {
       const first = group[0] as AlertRow;
       const delivery: AlertView['delivery'] = group.every((r) => r.deliveredAt !== null) ? 'delivered' : group.some((r) => r.deliveredAt === null && r.lastError !== null) ? 'failing' : 'pending';
+// biome-ignore lint/complexity/useMathMinMax: ISO strings, compared as text (Math.max would make NaN of them)
       return { at: group.reduce((a, r) => (r.createdAt > a ? r.createdAt : a), first.createdAt), kind: first.kind, severity: first.severity, title: first.summary, delivery };
     })
     .sort((a, b) => Date.parse(b.at) - Date.parse(a.at))

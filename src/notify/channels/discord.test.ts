@@ -72,7 +72,7 @@ describe('Discord channels', () => {
       'https://canary.discordapp.com/api/v10/webhooks/123456/tok-en_1?thread_id=99',
     );
     const apprise = parseAppriseUrl('discord://123456/tok-en_1234');
-    expect(apprise.type === 'discord-webhook' && discordWebhookPostUrl(apprise['url'] as string)).toBe('https://discord.com/api/v10/webhooks/123456/tok-en_1234');
+    expect(apprise.type === 'discord-webhook' && discordWebhookPostUrl(apprise.url as string)).toBe('https://discord.com/api/v10/webhooks/123456/tok-en_1234');
     // A proxy of the user's own, without /api/: left alone.
     expect(discordWebhookPostUrl('https://hooks.example.org/webhooks/123456/tok-en_1')).toBe('https://hooks.example.org/webhooks/123456/tok-en_1');
   });

@@ -34,7 +34,7 @@ export function createGotifyChannel(opts: GotifyChannelOptions): Channel {
       const { title, message } = renderJson(alert);
       const body: Record<string, unknown> = { title, message, priority: opts.priority ?? DEFAULT_PRIORITY };
       // gotify.py: markdown is asked for through the client::display extra.
-      if (opts.markdown) body['extras'] = { 'client::display': { contentType: 'text/markdown' } };
+      if (opts.markdown) body.extras = { 'client::display': { contentType: 'text/markdown' } };
       const headers = { 'Content-Type': 'application/json', 'X-Gotify-Key': opts.token };
       const answer = await sendRequest(http, { method: 'POST', url, body: JSON.stringify(body), headers }, what, redact);
       checkAnswer(answer, what, redact, { detail: (answer.json as { errorDescription?: string } | undefined)?.errorDescription });

@@ -38,8 +38,8 @@ export function createNtfyChannel(opts: NtfyChannelOptions): Channel {
   const http = opts.http ?? createHttp(opts.timeoutMs);
   const redact = makeRedactor([opts.password, opts.token].filter((s): s is string => !!s));
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-  if (opts.token) headers['Authorization'] = `Bearer ${opts.token}`;
-  else if (opts.user) headers['Authorization'] = `Basic ${Buffer.from(`${opts.user}:${opts.password ?? ''}`).toString('base64')}`;
+  if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
+  else if (opts.user) headers.Authorization = `Basic ${Buffer.from(`${opts.user}:${opts.password ?? ''}`).toString('base64')}`;
   const url = `${opts.url.replace(/\/+$/, '')}/`;
   return {
     name: opts.name,

@@ -31,7 +31,7 @@ describe('JSON webhook channel', () => {
     const got = fake.received.at(-1);
     expect(got).toMatchObject({ method: 'PUT', path: '/hook?key=v+1' });
     expect(got?.headers['x-token']).toBe('abc');
-    expect(got?.headers['authorization']).toBe(`Basic ${Buffer.from('bob:s3cret-pass').toString('base64')}`);
+    expect(got?.headers.authorization).toBe(`Basic ${Buffer.from('bob:s3cret-pass').toString('base64')}`);
     expect(JSON.parse(got?.body ?? '')).toEqual({ version: '1.0', title: 'Sync back', text: 'All good', attachments: [], extra: 'x' });
   });
 

@@ -80,7 +80,7 @@ export function createWebhookChannel(opts: WebhookChannelOptions): Channel {
     const password = decodeURIComponent(target.password);
     if (password) secrets.push(password, target.password);
     // Apprise sends URL credentials as HTTP basic auth (requests' auth=(user, password)).
-    headers['Authorization'] ??= `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+    headers.Authorization ??= `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
     target.username = '';
     target.password = '';
   }

@@ -84,7 +84,7 @@ describe('ClicRDV provider against the simulator', () => {
       const provider = createClicrdvProvider(config({ daysAhead: 15 }, single), { timezone: 'Europe/Paris', retry: noSleep });
       const { slots, requests } = await provider.check(NOW);
       expect(requests).toBe(1);
-      expect(practice.requests.map((r) => r.query['from'])).toEqual([undefined]);
+      expect(practice.requests.map((r) => r.query.from)).toEqual([undefined]);
       expect(slots.map((s) => s.label)).toEqual(['ven. 3 mai 11:00', 'jeu. 16 mai 08:30']);
     } finally {
       await practice.close();
@@ -96,7 +96,7 @@ describe('ClicRDV provider against the simulator', () => {
     const provider = createClicrdvProvider(config({}, url(KEY, '2030-05-03')), { timezone: 'Europe/Paris', retry: noSleep });
     const { slots, requests } = await provider.check(NOW);
     expect(requests).toBe(1);
-    expect(sim.requests[0]?.query['from']).toBe('2030-05-03');
+    expect(sim.requests[0]?.query.from).toBe('2030-05-03');
     expect(slots).toHaveLength(1);
   });
 

@@ -11,6 +11,7 @@ interface JsonReply {
   status: number;
   ok: boolean;
   /** The server's JSON, whatever its shape (null when none): each use checks what it reads. */
+// biome-ignore lint/suspicious/noExplicitAny: the page script reads the server's JSON and its own form elements, both of which it built
   body: any;
 }
 
@@ -36,6 +37,7 @@ const STEPS = ['step-date', 'step-time', 'step-confirm', 'step-done', 'step-prop
 const PROGRESS: Record<string, number> = { 'step-date': 0, 'step-time': 1, 'step-confirm': 2, 'step-done': 3 };
 
 /** An element of the page by id: page.ts renders every id used here (browser.test.ts checks it), so no null check. */
+// biome-ignore lint/suspicious/noExplicitAny: the page script reads the server's JSON and its own form elements, both of which it built
 const $ = (id: string): any => document.getElementById(id);
 
 /** A sentence with its `{name}` places filled. */
@@ -151,9 +153,9 @@ function ensureWeek(tn: Tunnel, index: number): Promise<void> {
   const week = weekBounds(cfg.today, index);
   if (tn.fetchedUntil > week.end || tn.fetchedUntil >= cfg.horizonEnd) return Promise.resolve();
   const range = Math.min(cfg.rangeDays, daysBetween(tn.fetchedUntil, cfg.horizonEnd));
-  const url = '/api/calcom/slots?type=' + encodeURIComponent(cfg.type) + '&range=' + range + '&from=' + tn.fetchedUntil;
+  const url = `/api/calcom/slots?type=${encodeURIComponent(cfg.type)}&range=${range}&from=${tn.fetchedUntil}`;
   return fetchJson(url, { headers: { accept: 'application/json' } }).then((r) => {
-    if (!r.ok || !Array.isArray(r.body)) throw new Error((r.body && r.body.error) || tn.words.loadFailed);
+    if (!r.ok || !Array.isArray(r.body)) throw new Error((r.body?.error) || tn.words.loadFailed);
     tn.days = tn.days.concat(r.body as OfferDay[]);
     tn.fetchedUntil = addDays(tn.fetchedUntil, range);
     return ensureWeek(tn, index);
@@ -191,7 +193,7 @@ function loadWeek(tn: Tunnel, index: number, focus?: boolean): Promise<void> {
 function choiceButton(className: string, label: string | null): HTMLButtonElement {
   const b = document.createElement('button');
   b.type = 'button';
-  b.className = className ? 'choice ' + className : 'choice';
+  b.className = className ? `choice ${className}` : 'choice';
   if (label) b.setAttribute('aria-label', label);
   b.setAttribute('aria-pressed', 'false');
   return b;
@@ -224,12 +226,12 @@ function renderDates(tn: Tunnel): void {
   const { cfg, words } = tn;
   const week = weekBounds(cfg.today, tn.week);
   const end = week.end < cfg.horizonEnd ? week.end : addDays(cfg.horizonEnd, -1);
-  const range = shortDate(tn, week.start) + ' – ' + shortDate(tn, end);
+  const range = `${shortDate(tn, week.start)} – ${shortDate(tn, end)}`;
   $('week-label').textContent = fill(tn.week === 0 ? words.next7 : words.weekOf, { range });
   tn.offer = buildOffer(tn.days, week, cfg.datesOffered, cfg.timesPerDate);
   const box = $('dates');
   box.textContent = '';
-  tn.offer.forEach((d) => box.appendChild(dateButton(tn, d.date)));
+  for (const d of tn.offer) box.appendChild(dateButton(tn, d.date));
   $('no-dates').hidden = tn.offer.length > 0;
   const isLast = lastWeek(tn);
   $('next-week').hidden = isLast;
@@ -239,8 +241,9 @@ function renderDates(tn: Tunnel): void {
   $('propose-open').className = isLast || tn.offer.length === 0 ? 'secondary' : 'ghost';
 }
 
-const press = (boxId: string, attr: string, value: string): void =>
-  Array.from($(boxId).children as HTMLCollection).forEach((b) => b.setAttribute('aria-pressed', String(b.getAttribute(attr) === value)));
+const press = (boxId: string, attr: string, value: string): void => {
+  for (const b of Array.from($(boxId).children as HTMLCollection)) b.setAttribute('aria-pressed', String(b.getAttribute(attr) === value));
+};
 
 function chooseDate(tn: Tunnel, date: string): void {
   tn.date = date;
@@ -277,12 +280,12 @@ function fieldId(prefix: string, key: string): string {
 
 function clearErrors(formId: string): void {
   const form = $(formId) as HTMLElement;
-  form.querySelectorAll('[aria-invalid]').forEach((el) => el.removeAttribute('aria-invalid'));
+  for (const el of Array.from(form.querySelectorAll('[aria-invalid]'))) el.removeAttribute('aria-invalid');
   form.querySelectorAll<HTMLElement>('.field-error').forEach((el) => {
     el.textContent = '';
     el.hidden = true;
   });
-  const top = $(formId + '-error');
+  const top = $(`${formId}-error`);
   top.textContent = '';
   top.hidden = true;
 }
@@ -294,7 +297,7 @@ function showErrors(formId: string, prefix: string, fields: FieldErrors, fallbac
   const loose: string[] = [];
   for (const key of Object.keys(fields || {})) {
     const input = $(fieldId(prefix, key));
-    const slot = input && $(input.id + '-error');
+    const slot = input && $(`${input.id}-error`);
     if (!slot) {
       loose.push(fields[key] as string);
       continue;
@@ -304,7 +307,7 @@ function showErrors(formId: string, prefix: string, fields: FieldErrors, fallbac
     slot.hidden = false;
     if (!first) first = input;
   }
-  const top = $(formId + '-error');
+  const top = $(`${formId}-error`);
   const summary = loose.length ? loose.join(' ') : fallback;
   if (summary) {
     top.textContent = summary;
@@ -317,7 +320,7 @@ function showErrors(formId: string, prefix: string, fields: FieldErrors, fallbac
 /** A refused or failed submission of `formId`: errors by field, else the server's sentence, else ours. */
 function showRefusal(tn: Tunnel, formId: string, prefix: string, r: JsonReply): void {
   if (r.status === 400 && r.body && r.body.fields) return showErrors(formId, prefix, r.body.fields, tn.words.checkFields);
-  showErrors(formId, prefix, {}, (r.body && r.body.error) || tn.words.tryAgain);
+  showErrors(formId, prefix, {}, (r.body?.error) || tn.words.tryAgain);
 }
 
 function submitBooking(tn: Tunnel, event: Event): void {
@@ -328,7 +331,7 @@ function submitBooking(tn: Tunnel, event: Event): void {
   button.disabled = true;
   button.textContent = tn.words.booking;
   const form = $('confirm-form');
-  postJson('/book/' + encodeURIComponent(tn.cfg.type) + '/booking', {
+  void postJson(`/book/${encodeURIComponent(tn.cfg.type)}/booking`, {
     requestId: tn.bookingId,
     date: tn.date,
     time: tn.time,
@@ -367,13 +370,14 @@ function showBooked(tn: Tunnel, booking: { date: string; time: string; status?: 
   show('step-done');
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: the page script reads the server's JSON and its own form elements, both of which it built
 function proposalRanges(form: any): { date: string; from: string; to: string }[] {
   const ranges: { date: string; from: string; to: string }[] = [];
-  for (let i = 0; form.elements['ranges.' + i + '.date']; i++) {
+  for (let i = 0; form.elements[`ranges.${i}.date`]; i++) {
     ranges.push({
-      date: form.elements['ranges.' + i + '.date'].value,
-      from: form.elements['ranges.' + i + '.from'].value,
-      to: form.elements['ranges.' + i + '.to'].value,
+      date: form.elements[`ranges.${i}.date`].value,
+      from: form.elements[`ranges.${i}.from`].value,
+      to: form.elements[`ranges.${i}.to`].value,
     });
   }
   return ranges;
@@ -386,7 +390,7 @@ function submitProposal(tn: Tunnel, event: Event): void {
   const button = $('propose-send');
   button.disabled = true;
   const form = $('propose-form');
-  postJson('/book/' + encodeURIComponent(tn.cfg.type) + '/availability', {
+  void postJson(`/book/${encodeURIComponent(tn.cfg.type)}/availability`, {
     requestId: tn.proposalId,
     name: form.elements.name.value,
     email: form.elements.email.value,

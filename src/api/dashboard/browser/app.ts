@@ -38,7 +38,7 @@ interface Words {
   requestFailed: string;
 }
 const FALLBACK_WORDS: Words = {
-  live: 'Live: refreshed every ' + pollMs / 1000 + ' s',
+  live: `Live: refreshed every ${pollMs / 1000} s`,
   stale: 'Not updating ({why}): retrying',
   noAnswer: 'no answer',
   working: 'Working…',
@@ -54,7 +54,7 @@ function readWords(): Words {
   }
 }
 const words = readWords();
-const fill = (text: string, key: string, value: string): string => text.split('{' + key + '}').join(value);
+const fill = (text: string, key: string, value: string): string => text.split(`{${key}}`).join(value);
 const cardsEl = document.getElementById('cards') as HTMLElement;
 const summaryEl = document.getElementById('summary') as HTMLElement;
 const updatedEl = document.getElementById('updated') as HTMLElement;
@@ -74,9 +74,9 @@ function findCard(name: string): HTMLElement | null {
 function newCard(name: string): HTMLElement {
   const a = document.createElement('article');
   a.className = 'card';
-  a.id = 'card-' + name;
+  a.id = `card-${name}`;
   a.setAttribute('data-name', name);
-  a.setAttribute('aria-labelledby', 'title-' + name);
+  a.setAttribute('aria-labelledby', `title-${name}`);
   const live = document.createElement('div');
   live.className = 'live';
   const actions = document.createElement('div');
@@ -136,13 +136,13 @@ function schedule(): void {
 function refresh(): void {
   if (polling) return;
   polling = true;
-  fetch('/dashboard/state.json', { credentials: 'same-origin', cache: 'no-store', headers: { accept: 'application/json' } })
+  void fetch('/dashboard/state.json', { credentials: 'same-origin', cache: 'no-store', headers: { accept: 'application/json' } })
     .then((res): Promise<StateReply> | null => {
       if (res.status === 401) {
         location.reload();
         return null;
       }
-      if (!res.ok) throw new Error('HTTP ' + res.status);
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
       return res.json() as Promise<StateReply>;
     })
     .then((data) => {
@@ -162,11 +162,11 @@ function refresh(): void {
 
 function show(out: HTMLElement, result: ActionReply): void {
   out.textContent = '';
-  out.className = 'result ' + (result.ok ? 'ok' : 'fail');
+  out.className = `result ${result.ok ? 'ok' : 'fail'}`;
   const strong = document.createElement('strong');
   strong.textContent = result.message;
   out.appendChild(strong);
-  if (result.details && result.details.length) {
+  if (result.details?.length) {
     const ul = document.createElement('ul');
     for (const d of result.details) {
       const li = document.createElement('li');
@@ -179,7 +179,7 @@ function show(out: HTMLElement, result: ActionReply): void {
 
 cardsEl.addEventListener('click', (ev) => {
   const target = ev.target as Element | null;
-  const btn = target && target.closest ? target.closest('button[data-action]') : null;
+  const btn = target?.closest ? target.closest('button[data-action]') : null;
   if (!btn || btn.getAttribute('aria-busy') === 'true') return;
   const card = btn.closest('article.card') as HTMLElement;
   const out = card.querySelector('output.result') as HTMLElement;
@@ -188,7 +188,7 @@ cardsEl.addEventListener('click', (ev) => {
   btn.setAttribute('aria-busy', 'true');
   out.className = 'result pending';
   out.textContent = btn.getAttribute('data-pending') || words.working;
-  fetch('/dashboard/instances/' + encodeURIComponent(name) + '/' + btn.getAttribute('data-action'), {
+  void fetch(`/dashboard/instances/${encodeURIComponent(name)}/${btn.getAttribute('data-action')}`, {
     method: 'POST',
     credentials: 'same-origin',
     headers: { 'content-type': 'application/json', accept: 'application/json' },
