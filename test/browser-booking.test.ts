@@ -2,7 +2,7 @@
  * The booking tunnel in a real browser, against the real API server (SQLite store, the booking extension
  * with the real Cal.com client and notification channels) and the Cal.com and Slack simulators.
  */
-import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
@@ -10,7 +10,8 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { bookingExtension } from '../src/api/booking/index.js';
 import { startApi, type RunningApi } from '../src/api/index.js';
-import { createBookingDeps, type BookingDeps } from '../src/cli/booking-deps.js';
+import { API_OUTBOX_DIR, createBookingDeps, type BookingDeps } from '../src/cli/booking-deps.js';
+import { OUTBOX_DELIVERIES_DIR } from '../src/instance/index.js';
 import { silentLogger } from '../src/lib/index.js';
 import { startCalcomSim, startSlackSim, type CalcomSim, type SlackSim } from '../src/sim/index.js';
 import { describeWithBrowser, DESKTOP, launchBrowser, PHONE, screenshot, type BrowserSession } from './browser.js';
@@ -150,6 +151,16 @@ describeWithBrowser('the booking tunnel in a browser', () => {
     await page.goto(`${base}/book/appel`);
     await page.waitForSelector('#dates .choice');
     return page;
+  }
+
+  /**
+   * The notifications the API has queued for the instance and its channel not yet taken: a delivery file is
+   * written before the proposal's answer leaves and removed once Slack answered, so a message is always either
+   * here or in the simulator's list.
+   */
+  async function queuedDeliveries(): Promise<string[]> {
+    const names = await readdir(join(dataDir, API_OUTBOX_DIR, 'cabinet', OUTBOX_DELIVERIES_DIR)).catch(() => [] as string[]);
+    return names.filter((n) => n.endsWith('.json') && !n.startsWith('.'));
   }
 
   /** A page at 360 px in a browser that asks for `acceptLanguage` (Accept-Language follows the context's locale). */
@@ -319,7 +330,9 @@ describeWithBrowser('the booking tunnel in a browser', () => {
     await page.fill('#p-r0-date', DateTime.now().setZone(ZONE).plus({ days: 3 }).toISODate() ?? '');
     await page.fill('#p-r0-from', '15:00');
     await page.fill('#p-r0-to', '11:00');
+    const refused = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/book/appel/availability'));
     await page.click('#propose-send');
+    expect((await refused).status()).toBe(400);
     await page.waitForSelector('#p-name-error:not([hidden])');
     expect(await page.textContent('#p-name-error')).toBe('Enter your name');
     expect(await page.textContent('#p-email-error')).toBe('Enter an email address such as name@example.com');
@@ -331,7 +344,9 @@ describeWithBrowser('the booking tunnel in a browser', () => {
     await screenshot(page, 'booking-phone-5-propose-errors');
 
     await expect(readFile(join(dataDir, '.booking', 'appel.jsonl'), 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
-    await new Promise((r) => setTimeout(r, 500));
+    // The server had finished with the request when it answered 400: anything it meant to send would be queued
+    // or already in Slack by now (see queuedDeliveries), so no wait can make a message appear later.
+    expect(await queuedDeliveries()).toEqual([]);
     expect(slack.messages()).toHaveLength(0);
   });
 
@@ -347,7 +362,12 @@ describeWithBrowser('the booking tunnel in a browser', () => {
     await page.fill('#p-r0-to', '20:00');
     await page.fill('#p-message', 'Après le travail, si possible.');
     await screenshot(page, 'booking-desktop-4-propose');
-    // A double click sends twice: the server keeps one.
+    // A double click sends twice: the server keeps one. Each POST the page makes is counted until answered.
+    const posts = { sent: 0, done: 0 };
+    const isProposal = (r: { method(): string; url(): string }): boolean => r.method() === 'POST' && r.url().endsWith('/book/appel/availability');
+    page.on('request', (r) => void (isProposal(r) && posts.sent++));
+    page.on('requestfinished', (r) => void (isProposal(r) && posts.done++));
+    page.on('requestfailed', (r) => void (isProposal(r) && posts.done++));
     await page.dblclick('#propose-send');
     await page.waitForSelector('#step-proposed:not([hidden])');
     await screenshot(page, 'booking-desktop-5-proposed');
@@ -363,9 +383,11 @@ describeWithBrowser('the booking tunnel in a browser', () => {
       message: 'Après le travail, si possible.',
     });
 
-    const deadline = Date.now() + 15_000;
-    while (slack.messages().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    await new Promise((r) => setTimeout(r, 500));
+    // Settled: every POST answered (nothing more can be queued), something reached Slack, and the outbox has
+    // nothing left to send (see queuedDeliveries). Only then does "exactly one message" mean no second comes.
+    await expect
+      .poll(async () => posts.sent > 0 && posts.done === posts.sent && slack.messages().length > 0 && (await queuedDeliveries()).length === 0, { timeout: 15_000 })
+      .toBe(true);
     const messages = slack.messages();
     expect(messages).toHaveLength(1);
     const text = JSON.stringify(messages[0]?.body);

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DateTime, IANAZone } from 'luxon';
+import type { Clock } from '../lib/clock.js';
 import { startLoggedServer, type SimAnswer, type SimCall, type SimLoggedRequest } from './logged-server.js';
 
 export interface CalcomSlotSpec {
@@ -36,6 +37,8 @@ export interface CalcomSimOptions {
   /** A v2 bearer token; when set, v2 needs Authorization (this token or the API key); when absent, none (the reference calls it optional). */
   token?: string;
   latencyMs?: number;
+  /** Whose timer `latencyMs` waits on (default the system's): a test passes a fake clock to see the wait without waiting. */
+  clock?: Pick<Clock, 'sleep'>;
 }
 
 export interface CalcomSim {
@@ -245,7 +248,7 @@ export async function startCalcomSim(opts: CalcomSimOptions = {}): Promise<Calco
     return { ...routed, headers: { ...routed.headers, ...headers } } as SimAnswer;
   };
 
-  const server = await startLoggedServer(route, { latencyMs: opts.latencyMs ?? 0 });
+  const server = await startLoggedServer(route, { latencyMs: opts.latencyMs ?? 0, ...(opts.clock ? { clock: opts.clock } : {}) });
   return {
     url: server.url,
     setSlots,

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { fakeClock } from '../lib/fake-clock.test-helper.js';
 import { startClicrdvSim, type ClicrdvSim } from './clicrdv.js';
+import { expectAnswerAfter } from './latency.test-helper.js';
 
 const KEY = 'test-apikey';
 
@@ -149,12 +151,12 @@ describe('ClicRDV simulator, window and concurrency', () => {
   });
 
   it('delays answers by the latency set on a running simulator', async () => {
-    const sim = await startClicrdvSim();
+    const clock = fakeClock();
+    const sim = await startClicrdvSim({ clock });
     try {
       sim.setLatency(150);
-      const t0 = Date.now();
-      await (await fetch(v2Url(sim, base))).text();
-      expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
+      const status = await expectAnswerAfter(clock, 150, async () => (await fetch(v2Url(sim, base))).status);
+      expect(status).toBe(200);
     } finally {
       await sim.close();
     }

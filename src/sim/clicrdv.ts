@@ -6,6 +6,7 @@
  * `{"error": <status text>, "details": <why>}`; clients should rely on the status only.
  */
 import { DateTime, IANAZone } from 'luxon';
+import type { Clock } from '../lib/clock.js';
 import { startLoggedServer, type SimAnswer, type SimCall, type SimLoggedRequest } from './logged-server.js';
 
 export interface ClicrdvSlot {
@@ -25,6 +26,8 @@ export interface ClicrdvSimOptions {
   /** When set, another group_id answers 404; any group id is accepted otherwise. */
   groupId?: number;
   latencyMs?: number;
+  /** Whose timer `latencyMs` waits on (default the system's): a test passes a fake clock to see the wait without waiting. */
+  clock?: Pick<Clock, 'sleep'>;
   /**
    * How many days from `from` (or today) one v2 answer covers. The reference: "one answer can cover several
    * days, so a day-by-day loop may be up to 30× the traffic needed"; its width is not documented, so the
@@ -155,6 +158,6 @@ export async function startClicrdvSim(opts: ClicrdvSimOptions = {}): Promise<Cli
     return v1Match ? v1(c, decodeURIComponent(v1Match[1] ?? '')) : v2(c);
   };
 
-  const server = await startLoggedServer(route, { latencyMs: opts.latencyMs ?? 0 });
+  const server = await startLoggedServer(route, { latencyMs: opts.latencyMs ?? 0, ...(opts.clock ? { clock: opts.clock } : {}) });
   return { ...server, setSlots };
 }

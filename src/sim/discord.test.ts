@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fakeClock } from '../lib/fake-clock.test-helper.js';
 import { snowflakeTime, startDiscordSim, type DiscordSim } from './discord.js';
+import { expectAnswerAfter } from './latency.test-helper.js';
 
 const BOT_HEADERS = {
   authorization: 'Bot test-bot-token',
@@ -400,12 +401,13 @@ describe('Discord simulator, rate limits and failures', () => {
   });
 
   it('delays answers by the latency option', async () => {
-    const sim = await startDiscordSim({ latencyMs: 120 });
+    const clock = fakeClock();
+    const sim = await startDiscordSim({ latencyMs: 120, clock });
     try {
       const hook = sim.createWebhook();
-      const t0 = Date.now();
-      await post(hook.url, { content: 'slow' });
-      expect(Date.now() - t0).toBeGreaterThanOrEqual(110);
+      const r = await expectAnswerAfter(clock, 120, () => post(hook.url, { content: 'slow' }));
+      expect(r.status).toBe(204);
+      expect(sim.messages()).toHaveLength(1);
     } finally {
       await sim.close();
     }

@@ -43,8 +43,11 @@ export interface DiscordSimOptions {
   onHistoryChange?: (change: DiscordSimHistoryChange) => void;
   /** Answers routes this simulator does not know (null: not ours either): the Gateway simulator's `/v10/gateway/bot`. */
   extraRoute?: (call: SimCall) => SimAnswer | null;
-  /** The time of the rate-limit windows (global and per route): a test passes a fake clock to move past a window without waiting. */
-  clock?: Pick<Clock, 'now'>;
+  /**
+   * The time of the rate-limit windows (global and per route) and the timer `latencyMs` waits on (default the
+   * system's): a test passes a fake clock to move past a window, or see the wait, without waiting.
+   */
+  clock?: Pick<Clock, 'now' | 'sleep'>;
 }
 
 /** What changed in a channel's history (copies of the message as the API lists it). */
@@ -508,6 +511,6 @@ function discordSimHandle(s: DiscordSimState, history: ChannelHistory, server: L
 export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<DiscordSim> {
   const state = newSimState(opts);
   const history = channelHistory(state);
-  const server = await startLoggedServer(discordRoutes(state, rateLimiter(state), history), { latencyMs: opts.latencyMs ?? 0 });
+  const server = await startLoggedServer(discordRoutes(state, rateLimiter(state), history), { latencyMs: opts.latencyMs ?? 0, ...(opts.clock ? { clock: opts.clock } : {}) });
   return discordSimHandle(state, history, server);
 }

@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DateTime, IANAZone } from 'luxon';
+import type { Clock } from '../lib/clock.js';
 import { queryRecord, readBody, sendJson, startServer, type SimIntercept, type SimServer } from './http-util.js';
 import { createPrng } from './prng.js';
 
@@ -16,6 +17,8 @@ export interface EcalSimOptions {
   /** 24-hex calendar ids. */
   calendars?: string[];
   latencyMs?: number;
+  /** Whose timer `latencyMs` waits on (default the system's): a test passes a fake clock to see the wait without waiting. */
+  clock?: Pick<Clock, 'sleep'>;
   /** Decides which events are "past" for `showPastEvents`. */
   now?: () => Date;
   /** Seed of the PRNG behind `injectFailures({ rate })`, so a flaky run replays. */
@@ -433,6 +436,6 @@ function ecalSimHandle(s: EcalSimState, server: SimServer): EcalSim {
 
 export async function startEcalSim(opts: EcalSimOptions = {}): Promise<EcalSim> {
   const s = newEcalState(opts);
-  const server = await startServer(ecalHandler(s), { latencyMs: () => s.latencyMs, ...(opts.intercept ? { intercept: opts.intercept } : {}) });
+  const server = await startServer(ecalHandler(s), { latencyMs: () => s.latencyMs, ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.intercept ? { intercept: opts.intercept } : {}) });
   return ecalSimHandle(s, server);
 }

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sleep } from '../lib/index.js';
+import { systemClock, type Clock } from '../lib/clock.js';
 
 /** A request handler of a simulator; it answers through `res` and may be async. */
 export type SimHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
@@ -35,6 +35,8 @@ export interface StartServerOptions {
   onFinish?: (req: IncomingMessage, url: URL, status: number) => void;
   /** Read before each request so tests and benchmarks can change it on a running simulator. */
   latencyMs?: () => number;
+  /** Whose timer the latency waits on (default the system's): a test passes a fake clock to see the wait without waiting. */
+  clock?: Pick<Clock, 'sleep'>;
 }
 
 /**
@@ -48,7 +50,7 @@ export async function startServer(handler: SimHandler, options: StartServerOptio
     res.on('finish', () => options.onFinish?.(req, url, res.statusCode));
     void (async () => {
       const latency = options.latencyMs?.() ?? 0;
-      if (latency > 0) await sleep(latency);
+      if (latency > 0) await (options.clock ?? systemClock).sleep(latency);
       if (options.intercept && !(await intercepted(options.intercept, req, res, url))) return;
       await handler(req, res, url);
     })().catch((err: unknown) => {

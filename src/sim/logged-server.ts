@@ -4,7 +4,7 @@
  * a count of requests in flight so tests can check that a client bounds its concurrency.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sleep } from '../lib/index.js';
+import { systemClock, type Clock } from '../lib/clock.js';
 import { queryRecord, readBody, sendJson, sendText, startServer } from './http-util.js';
 
 export interface SimLoggedRequest {
@@ -74,8 +74,15 @@ function send(res: ServerResponse, answer: SimAnswer): void {
   }
 }
 
-export async function startLoggedServer(route: (call: SimCall) => SimAnswer | Promise<SimAnswer>, opts: { latencyMs?: number } = {}): Promise<LoggedServer> {
+export interface LoggedServerOptions {
+  latencyMs?: number;
+  /** Whose timer the latency waits on (default the system's): a test passes a fake clock to see the wait without waiting. */
+  clock?: Pick<Clock, 'sleep'>;
+}
+
+export async function startLoggedServer(route: (call: SimCall) => SimAnswer | Promise<SimAnswer>, opts: LoggedServerOptions = {}): Promise<LoggedServer> {
   let latencyMs = opts.latencyMs ?? 0;
+  const clock = opts.clock ?? systemClock;
   const requests: SimLoggedRequest[] = [];
   let inFlight = 0;
   let peak = 0;
@@ -93,7 +100,7 @@ export async function startLoggedServer(route: (call: SimCall) => SimAnswer | Pr
     // 'close' covers aborted requests; a normal one leaves synchronously when its answer is written, so a
     // client's next request can never overlap it in the count.
     res.on('close', leave);
-    if (latencyMs > 0) await sleep(latencyMs);
+    if (latencyMs > 0) await clock.sleep(latencyMs);
     const rawBody = (await readBody(req)).toString('utf8');
     const body = parseBody(rawBody);
     const call: SimCall = {

@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DateTime } from 'luxon';
+import type { Clock } from '../lib/clock.js';
 import { escapeHtml, parseCookies, queryRecord, readBody, redirect, sendJson, sendText, startServer, type SimIntercept, type SimServer } from './http-util.js';
 
 export interface SimCourseSpec {
@@ -37,6 +38,8 @@ export interface MonCampusSimOptions {
   courses?: SimCourseSpec[];
   /** Added before every response of both hosts. */
   latencyMs?: number;
+  /** Whose timer `latencyMs` waits on (default the system's): a test passes a fake clock to see the wait without waiting. */
+  clock?: Pick<Clock, 'sleep'>;
   /** Lifetime of a timetable-host session (from login, not sliding). */
   sessionTtlMs?: number;
   now?: () => Date;
@@ -693,11 +696,12 @@ export async function startMonCampusSim(opts: MonCampusSimOptions = {}): Promise
     s.requests.push({ host, method: req.method ?? 'GET', path: url.pathname, query: queryRecord(url.searchParams), status });
   };
   const latency = (): number => s.latencyMs;
-  const intercept = opts.intercept ? { intercept: opts.intercept } : {};
-  const edt: SimServer = await startServer(edtHandler(s), { onFinish: log('edt'), latencyMs: latency, ...intercept });
+  // Both hosts share the chaos interceptor and the latency's clock.
+  const shared = { ...(opts.intercept ? { intercept: opts.intercept } : {}), ...(opts.clock ? { clock: opts.clock } : {}) };
+  const edt: SimServer = await startServer(edtHandler(s), { onFinish: log('edt'), latencyMs: latency, ...shared });
   let cas: SimServer;
   try {
-    cas = await startServer(casHandler(s, casFlow(s)), { onFinish: log('cas'), latencyMs: latency, ...intercept });
+    cas = await startServer(casHandler(s, casFlow(s)), { onFinish: log('cas'), latencyMs: latency, ...shared });
   } catch (err) {
     await edt.close();
     throw err;

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { fakeClock } from '../lib/fake-clock.test-helper.js';
 import { startSlackSim, type SlackSim } from './slack.js';
+import { expectAnswerAfter } from './latency.test-helper.js';
 
 async function post(url: string, body: unknown, contentType = 'application/json'): Promise<{ status: number; text: string; type: string | null; headers: Headers }> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : JSON.stringify(body) });
@@ -87,14 +89,15 @@ describe('Slack incoming-webhook simulator', () => {
   });
 
   it('delays answers by the latency set on a running simulator', async () => {
-    const hook = sim.createWebhook();
-    sim.setLatency(120);
+    const clock = fakeClock();
+    const slow = await startSlackSim({ clock });
     try {
-      const t0 = Date.now();
-      await post(hook, { text: 'slow' });
-      expect(Date.now() - t0).toBeGreaterThanOrEqual(110);
+      const hook = slow.createWebhook();
+      slow.setLatency(120);
+      const r = await expectAnswerAfter(clock, 120, () => post(hook, { text: 'slow' }));
+      expect(r.text).toBe('ok');
     } finally {
-      sim.setLatency(0);
+      await slow.close();
     }
   });
 });

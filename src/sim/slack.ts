@@ -4,10 +4,13 @@
  * (400 invalid_payload, 403 invalid_token, 404 channel_not_found, 410 channel_is_archived, 500 rollup_error).
  */
 import { randomBytes } from 'node:crypto';
+import type { Clock } from '../lib/clock.js';
 import { startLoggedServer, type SimAnswer, type SimCall, type SimLoggedRequest } from './logged-server.js';
 
 export interface SlackSimOptions {
   latencyMs?: number;
+  /** Whose timer `latencyMs` waits on (default the system's): a test passes a fake clock to see the wait without waiting. */
+  clock?: Pick<Clock, 'sleep'>;
 }
 
 export interface SlackSimMessage {
@@ -127,7 +130,7 @@ export async function startSlackSim(opts: SlackSimOptions = {}): Promise<SlackSi
     return plain(200, 'ok');
   };
 
-  const server = await startLoggedServer(route, { latencyMs: opts.latencyMs ?? 0 });
+  const server = await startLoggedServer(route, { latencyMs: opts.latencyMs ?? 0, ...(opts.clock ? { clock: opts.clock } : {}) });
   base = server.url;
   return {
     url: base,
