@@ -543,8 +543,8 @@ describe('secrets never leave in a payload, a log or a file', () => {
     expect(base.stderr).toMatch(/cal-misrouted: .*404/);
     // A failing watcher leaves a line in the instance's error file, where a slots-only user looks.
     const errorLines = (await readFile(join(ws.data, 'sam', 'errors.log'), 'utf8')).trim().split('\n');
-    expect(errorLines.filter((l) => / slots cal-revoked: Cal\.com refused the API key/.test(l))).toHaveLength(1);
-    expect(errorLines.filter((l) => / slots cal-misrouted: /.test(l))).toHaveLength(1);
+    expect(errorLines.filter((l) => / slots \[slots\.failed\] .*cal-revoked: Cal\.com refused the API key/.test(l))).toHaveLength(1);
+    expect(errorLines.filter((l) => / slots \[slots\.failed\] .*cal-misrouted: /.test(l))).toHaveLength(1);
     // The simulator's 404 body echoes the request's path and query: the worker had it in hand.
     expect(cal.requests.some((q) => q.status === 404)).toBe(true);
 
