@@ -159,7 +159,6 @@ describeWithDocker(availability, 'docker runtime (real engine)', (docker: Docker
 
     const ac = new AbortController();
     const followed: string[] = [];
-    const t0 = Date.now();
     const reader = (async () => {
       for await (const line of rt.logs(nameA, { follow: true, tail: 0, signal: ac.signal })) followed.push(line);
     })();
@@ -172,9 +171,9 @@ describeWithDocker(availability, 'docker runtime (real engine)', (docker: Docker
       await waitUntil('the followed line', async () => followed.length > 0, 1_000).catch(() => {});
     }
     await waitUntil('followed lines', async () => followed.length > 0, 2_000);
+    // Aborting ends the followed stream: the reader returns (a hang fails on the test's timeout).
     ac.abort();
     await reader;
-    expect(Date.now() - t0).toBeLessThan(40_000);
     expect(followed.some((l) => l.includes(nameA))).toBe(true);
   });
 

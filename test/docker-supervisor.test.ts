@@ -109,6 +109,28 @@ describeWithDocker(availability, 'the supervisor in a container (real engine)', 
       return lines.some((l) => l.message?.startsWith(`reconcile (${reason})`) && Date.parse(l.timestamp ?? '') >= since - 5);
     });
 
+  /**
+   * Resolves once the supervisor writing `data`'s status.json has beaten `n` more times (each beat rewrites
+   * heartbeatAt; read more often than it beats, so every change seen is at least one beat).
+   */
+  const heartbeats = async (n: number, data = ws.data): Promise<void> => {
+    let last = (await readSupervisorStatus(data))?.heartbeatAt;
+    let seen = 0;
+    await waitUntil(
+      `${n} more heartbeats in ${data}`,
+      async () => {
+        const now = (await readSupervisorStatus(data))?.heartbeatAt;
+        if (now !== last) {
+          seen++;
+          last = now;
+        }
+        return seen >= n;
+      },
+      30_000,
+      HEARTBEAT_MS / 5,
+    );
+  };
+
   beforeAll(async () => {
     mc = await startMonCampusSim({ users: { student: PASSWORD }, courses });
     ecal = await startEcalSim({ keys: { [API_KEY]: API_SECRET }, calendars: [CALENDAR_ID] });
@@ -211,7 +233,7 @@ describeWithDocker(availability, 'the supervisor in a container (real engine)', 
     const t0 = Date.now();
     await writeFile(join(ws.configs, 'poke.txt'), String(t0));
     await reconciledAfter(t0);
-    await new Promise((r) => setTimeout(r, 500));
+    await heartbeats(1);
     expect((await c.inspect()).Id).toBe(c.id);
     // And the other way round: an unscoped runtime (e.g. the real supervisor on this box) does not list ours.
     const unscoped = createDockerRuntime({ docker, templatePath: ws.template, image: TEST_IMAGE, hostConfigDir: ws.configs, hostDataDir: ws.data, localDataDir: ws.data, logger: silentLogger });
@@ -270,7 +292,7 @@ describeWithDocker(availability, 'the supervisor in a container (real engine)', 
     await waitUntil('status --json to say crash-looping', async () => (await stateOf(CRASH)) === 'crash-looping', 20_000, 300);
     // Two more crashes after the report: still one line.
     await waitUntil('two more restarts', async () => ((await inspectOrNull(docker, cname(CRASH)))?.RestartCount ?? 0) >= reportedAt + 2, 30_000);
-    await new Promise((r) => setTimeout(r, 2 * HEARTBEAT_MS));
+    await heartbeats(2);
     const all = await readFile(errorsFile, 'utf8');
     expect(all.match(/crash-looping/g)).toHaveLength(1);
 
@@ -312,7 +334,7 @@ describeWithDocker(availability, 'the supervisor in a container (real engine)', 
     const t0 = Date.now();
     await writeFile(join(ws.configs, 'poke.txt'), String(t0));
     await reconciledAfter(t0);
-    await new Promise((r) => setTimeout(r, 3 * HEARTBEAT_MS));
+    await heartbeats(3);
     info = (await inspectOrNull(docker, before.Id))!;
     expect(info.State.Status).toBe('exited');
     expect(await stateOf(A)).toBe('stopped');
@@ -362,7 +384,7 @@ describeWithDocker(availability, 'the supervisor in a container (real engine)', 
       );
       expect(refusal.message).toMatch(/--take-over; nothing is created or removed until then$/);
       await waitUntil('its status to say why', async () => (await readSupervisorStatus(data))?.runtimeError?.includes(firstId) ?? false);
-      await new Promise((r) => setTimeout(r, 2 * HEARTBEAT_MS));
+      await heartbeats(2, data);
       const lines = jsonLines(await containerLines(docker, name)).map((l) => l.message ?? '');
       expect(lines.filter((m) => /^(create|recreate|remove) /.test(m))).toEqual([]);
       expect((await scopedWorkers(docker, runId)).map((w) => [w.Id, w.State.StartedAt])).toEqual(before.map((w) => [w.Id, w.State.StartedAt]));
@@ -391,7 +413,7 @@ describeWithDocker(availability, 'the supervisor in a container (real engine)', 
       [C, 'invalid'],
     ]);
     await reconciledAfter(t0, 'start');
-    await new Promise((r) => setTimeout(r, 2 * HEARTBEAT_MS));
+    await heartbeats(2);
     const after = await scopedWorkers(docker, runId);
     expect(after.map((w) => [configOf(w), w.Id, w.State.StartedAt, w.RestartCount])).toEqual(before.map((w) => [configOf(w), w.Id, w.State.StartedAt, w.RestartCount]));
     const lines = jsonLines(await containerLines(docker, supervisorName)).map((l) => l.message ?? '');

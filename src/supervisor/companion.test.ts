@@ -2,6 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fakeClock } from '../lib/fake-clock.test-helper.js';
 import { COMPANION_TRANSITIONS, startCompanion } from './companion.js';
 
 const waitFor = async (what: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> => {
@@ -32,15 +33,22 @@ const starts = async (log: string): Promise<number> => (await readFile(log, 'utf
 describe('companion process', () => {
   it('restarts a dying companion with growing delays, never in a tight loop, and stops for good', async () => {
     const { cliPath, log } = await script('exit');
-    const c = startCompanion({ name: 'api', args: ['serve'], cliPath, backoff: { baseDelayMs: 100, maxDelayMs: 400 } });
-    await waitFor(async () => (await starts(log)) >= 4);
-    const t0 = Date.now();
-    await waitFor(async () => (await starts(log)) >= 6);
-    // Delays 100, 200, 400, 400, 400 ms: the 5th and 6th start are at least ~800 ms after the 4th.
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(700);
+    const clock = fakeClock();
+    const c = startCompanion({ name: 'api', args: ['serve'], cliPath, clock, backoff: { baseDelayMs: 100, maxDelayMs: 400 } });
+    await waitFor(async () => (await starts(log)) === 1);
+    // Each death schedules one restart: nothing starts a moment before its delay, the next start comes at it.
+    for (const [i, delayMs] of [100, 200, 400, 400, 400].entries()) {
+      await clock.whenPending();
+      await clock.tickAsync(delayMs - 1);
+      expect(await starts(log)).toBe(i + 1);
+      await clock.tickAsync(1);
+      await waitFor(async () => (await starts(log)) === i + 2);
+    }
+    await clock.whenPending();
     await c.stop();
     const after = await starts(log);
-    await new Promise((r) => setTimeout(r, 600));
+    expect(clock.pendingTimers()).toBe(0);
+    await clock.tickAsync(10_000);
     expect(await starts(log)).toBe(after);
     expect(c.state()).toBe('stopped');
   });

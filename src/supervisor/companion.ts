@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { describeError, PARENT_PIPE_ENV, silentLogger, systemClock, type Clock, type Logger } from '../lib/index.js';
+import { describeError, PARENT_PIPE_ENV, silentLogger, systemClock, type Clock, type Logger, type TimerHandle } from '../lib/index.js';
 import { createCrashTracker, type CrashTrackerOptions } from './backoff.js';
 import { defaultCliPath } from './process-runtime.js';
 
@@ -48,7 +48,7 @@ export function startCompanion(opts: CompanionOptions): Companion {
   const tracker = createCrashTracker({ ...opts.backoff, clock });
   let state: CompanionState = 'starting';
   let child: ChildProcess | undefined;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: TimerHandle | undefined;
   let exited: Promise<void> = Promise.resolve();
 
   const move = (to: CompanionState): void => {
@@ -74,7 +74,7 @@ export function startCompanion(opts: CompanionOptions): Companion {
         if (d.reportNow) logger.error(`${opts.name} keeps dying (${d.consecutive} times in a row): restarts now back off up to minutes`);
         logger.warn(`${opts.name} exited (${how}); restart in ${Math.round(d.delayMs / 1000)} s`);
         move('waiting');
-        timer = setTimeout(() => {
+        timer = clock.setTimeout(() => {
           timer = undefined;
           if (state !== 'waiting') return;
           move('starting');
@@ -92,13 +92,13 @@ export function startCompanion(opts: CompanionOptions): Companion {
     async stop(graceMs = COMPANION_STOP_GRACE_MS) {
       if (state === 'stopping' || state === 'stopped') return exited;
       move('stopping');
-      if (timer) clearTimeout(timer);
+      if (timer) clock.clearTimeout(timer);
       const proc = child;
       if (proc) {
         proc.kill('SIGTERM');
-        const kill = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+        const kill = clock.setTimeout(() => proc.kill('SIGKILL'), graceMs);
         await exited;
-        clearTimeout(kill);
+        clock.clearTimeout(kill);
       }
       move('stopped');
     },

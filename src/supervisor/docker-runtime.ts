@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import Docker from 'dockerode';
 import { clearStoppedOnPurpose, ERRORS_FILE, markStoppedOnPurpose, RESOLVED_CONFIG_FILE, setAsideName, STOPPED_MARK_FILE, textDamage } from '../instance/index.js';
 import { CampusSyncError, RemoteError, TransientError, describeError, writeFileAtomic, type Logger } from '../lib/index.js';
-import { LABEL_CONFIG, LABEL_CONFIG_HASH, LABEL_MANAGED, LABEL_SCOPE, LABEL_SUPERVISOR, type ActualWorker, type DesiredWorker, type LogOptions, type Runtime, type WorkerRunState } from './interface.js';
+import { LABEL_CONFIG, LABEL_CONFIG_HASH, LABEL_MANAGED, LABEL_SCOPE, LABEL_SUPERVISOR, type ActualWorker, type DesiredWorker, type LogOptions, type Runtime, type WorkerRef, type WorkerRunState } from './interface.js';
 import { sha256 } from './desired.js';
 import { buildWorkerSpec, containerName, CONTAINER_PREFIX, createTemplateReloader, type WorkerSpec } from './template.js';
 
@@ -44,322 +44,332 @@ export { RESOLVED_CONFIG_FILE };
 /** The worker user when the template's `user` is not numeric (the image's `node` user). */
 export const DEFAULT_WORKER_UID = 1000;
 
-export function createDockerRuntime(opts: DockerRuntimeOptions): Runtime {
-  const docker = opts.docker ?? new Docker();
-  const endpoint = describeEndpoint(docker);
-  const scope = opts.scope || undefined;
-  const log = opts.logger;
-  const activeLogs = new Set<AbortController>();
+/** What the docker runtime's parts share: the engine, the options, and the log streams close() must end. */
+interface DockerContext {
+  docker: Docker;
+  /** The engine's address, for error messages. */
+  endpoint: string;
+  opts: DockerRuntimeOptions;
+  scope: string | undefined;
+  log: Logger;
+  activeLogs: Set<AbortController>;
+  /** The template, read again on every render so edits roll out; a broken edit keeps the last good one. */
+  currentTemplate: ReturnType<typeof createTemplateReloader>;
+}
 
-  // --- template: read again on every render so edits roll out; a broken edit keeps the last good one.
-  const currentTemplate = createTemplateReloader(opts.templatePath, log);
+function specFor(ctx: DockerContext, w: DesiredWorker): WorkerSpec {
+  const { opts } = ctx;
+  return buildWorkerSpec({
+    template: ctx.currentTemplate(),
+    name: w.name,
+    configSha: w.configSha,
+    image: opts.image,
+    // A config with ${VAR} is mounted resolved, from the worker's own data dir (see DesiredWorker.resolvedConfig).
+    configFileHost: w.resolvedConfig ? join(opts.hostDataDir, w.name, RESOLVED_CONFIG_FILE) : join(opts.hostConfigDir, basename(w.configFile)),
+    dataDirHost: join(opts.hostDataDir, w.name),
+    vars: opts.vars,
+  });
+}
 
-  const specFor = (w: DesiredWorker): WorkerSpec =>
-    buildWorkerSpec({
-      template: currentTemplate(),
-      name: w.name,
-      configSha: w.configSha,
-      image: opts.image,
-      // A config with ${VAR} is mounted resolved, from the worker's own data dir (see DesiredWorker.resolvedConfig).
-      configFileHost: w.resolvedConfig ? join(opts.hostDataDir, w.name, RESOLVED_CONFIG_FILE) : join(opts.hostConfigDir, basename(w.configFile)),
-      dataDirHost: join(opts.hostDataDir, w.name),
-      vars: opts.vars,
-    });
-
-  /** Runs one engine call with a deadline, turning its failures into our typed errors. */
-  async function call<T>(what: string, fn: (signal: AbortSignal) => Promise<T>, timeoutMs = ENGINE_CALL_TIMEOUT_MS): Promise<T> {
-    try {
-      return await fn(AbortSignal.timeout(timeoutMs));
-    } catch (err) {
-      throw toTypedError(err, endpoint, what, timeoutMs);
-    }
+/** Runs one engine call with a deadline, turning its failures into our typed errors. */
+async function call<T>(ctx: DockerContext, what: string, fn: (signal: AbortSignal) => Promise<T>, timeoutMs = ENGINE_CALL_TIMEOUT_MS): Promise<T> {
+  try {
+    return await fn(AbortSignal.timeout(timeoutMs));
+  } catch (err) {
+    throw toTypedError(err, ctx.endpoint, what, timeoutMs);
   }
+}
 
-  const inspectOrNull = async (ref: string): Promise<Docker.ContainerInspectInfo | null> => {
-    try {
-      return await call(`inspecting ${ref}`, (abortSignal) => docker.getContainer(ref).inspect({ abortSignal }));
-    } catch (err) {
-      if (statusOf(err) === 404) return null;
-      throw err;
-    }
-  };
+async function inspectOrNull(ctx: DockerContext, ref: string): Promise<Docker.ContainerInspectInfo | null> {
+  try {
+    return await call(ctx, `inspecting ${ref}`, (abortSignal) => ctx.docker.getContainer(ref).inspect({ abortSignal }));
+  } catch (err) {
+    if (statusOf(err) === 404) return null;
+    throw err;
+  }
+}
 
-  /** The worker's container, refusing one campus-sync did not create (it is someone else's). */
-  const managedOrNull = async (name: string): Promise<Docker.ContainerInspectInfo | null> => {
-    const info = await inspectOrNull(containerName(name));
-    if (info && info.Config.Labels?.[LABEL_MANAGED] !== 'true') throw notOurs(name);
-    return info;
-  };
+/** The worker's container, refusing one campus-sync did not create (it is someone else's). */
+async function managedOrNull(ctx: DockerContext, name: string): Promise<Docker.ContainerInspectInfo | null> {
+  const info = await inspectOrNull(ctx, containerName(name));
+  if (info && info.Config.Labels?.[LABEL_MANAGED] !== 'true') throw notOurs(name);
+  return info;
+}
 
-  const stopTimeoutMs = (info: Docker.ContainerInspectInfo): number => {
-    const seconds = (info.Config as { StopTimeout?: number }).StopTimeout ?? DOCKER_DEFAULT_STOP_SECONDS;
-    return seconds * 1000 + ENGINE_CALL_TIMEOUT_MS;
-  };
+async function mustExist(ctx: DockerContext, name: string): Promise<Docker.ContainerInspectInfo> {
+  const info = await managedOrNull(ctx, name);
+  if (!info) throw new RemoteError(`no worker container ${containerName(name)} (is "${name}" a config? \`campus-sync list\`)`, { status: 404 });
+  return info;
+}
 
-  /** Stop (grace period from the container) then remove; already stopped or already gone is fine. */
-  const stopAndRemove = async (info: Docker.ContainerInspectInfo): Promise<void> => {
-    const c = docker.getContainer(info.Id);
-    try {
-      await call(`stopping ${info.Name}`, (abortSignal) => c.stop({ abortSignal }), stopTimeoutMs(info));
-    } catch (err) {
-      const s = statusOf(err);
-      if (s === 404) return;
-      if (s !== 304) throw err;
-    }
-    try {
-      await call(`removing ${info.Name}`, (abortSignal) => c.remove({ abortSignal }));
-    } catch (err) {
-      const s = statusOf(err);
-      // 404: gone; 409: "removal already in progress" (another caller, or AutoRemove).
-      if (s !== 404 && s !== 409) throw err;
-    }
-  };
+function stopTimeoutMs(info: Docker.ContainerInspectInfo): number {
+  const seconds = (info.Config as { StopTimeout?: number }).StopTimeout ?? DOCKER_DEFAULT_STOP_SECONDS;
+  return seconds * 1000 + ENGINE_CALL_TIMEOUT_MS;
+}
 
-  const prepareDataDir = (name: string, user: string | undefined): Promise<void> => prepareWorkerDataDir(opts.localDataDir, name, user, log);
+/** Stop (grace period from the container) then remove; already stopped or already gone is fine. */
+async function stopAndRemove(ctx: DockerContext, info: Docker.ContainerInspectInfo): Promise<void> {
+  const c = ctx.docker.getContainer(info.Id);
+  try {
+    await call(ctx, `stopping ${info.Name}`, (abortSignal) => c.stop({ abortSignal }), stopTimeoutMs(info));
+  } catch (err) {
+    const s = statusOf(err);
+    if (s === 404) return;
+    if (s !== 304) throw err;
+  }
+  try {
+    await call(ctx, `removing ${info.Name}`, (abortSignal) => c.remove({ abortSignal }));
+  } catch (err) {
+    const s = statusOf(err);
+    // 404: gone; 409: "removal already in progress" (another caller, or AutoRemove).
+    if (s !== 404 && s !== 409) throw err;
+  }
+}
 
-  /** The resolved config holds secrets: private to the worker's user, written atomically. */
-  const writeResolvedConfig = async (name: string, text: string, user: string | undefined): Promise<void> => {
-    const file = join(opts.localDataDir, name, RESOLVED_CONFIG_FILE);
-    await writeFileAtomic(file, text, 0o600);
-    const ids = parseUser(user) ?? { uid: DEFAULT_WORKER_UID, gid: DEFAULT_WORKER_UID };
-    await chown(file, ids.uid, ids.gid).catch((err: unknown) =>
-      log.warn(`cannot give ${file} to ${ids.uid}:${ids.gid} (${describeError(err)}): the worker may not be able to read its config`, { instance: name }),
-    );
-  };
+/** The resolved config holds secrets: private to the worker's user, written atomically. */
+async function writeResolvedConfig(ctx: DockerContext, name: string, text: string, user: string | undefined): Promise<void> {
+  const file = join(ctx.opts.localDataDir, name, RESOLVED_CONFIG_FILE);
+  await writeFileAtomic(file, text, 0o600);
+  const ids = parseUser(user) ?? { uid: DEFAULT_WORKER_UID, gid: DEFAULT_WORKER_UID };
+  await chown(file, ids.uid, ids.gid).catch((err: unknown) =>
+    ctx.log.warn(`cannot give ${file} to ${ids.uid}:${ids.gid} (${describeError(err)}): the worker may not be able to read its config`, { instance: name }),
+  );
+}
 
-  /**
-   * The resolved config is what the worker reads at each start: a power cut that damaged it would have the
-   * worker fail at every restart (or run a config cut short) while its spec hash still matches. Its bytes
-   * must hash to the configSha the worker was made for; otherwise they are set aside (never deleted) and
-   * written again, and a worker that exists is restarted (a restart binds the new file).
-   */
-  const repairResolvedConfig = async (w: DesiredWorker & { resolvedConfig: string }): Promise<string | undefined> => {
-    const file = join(opts.localDataDir, w.name, RESOLVED_CONFIG_FILE);
-    const bytes = await readFile(file).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return null;
-      throw err;
+/**
+ * The resolved config is what the worker reads at each start: a power cut that damaged it would have the
+ * worker fail at every restart (or run a config cut short) while its spec hash still matches. Its bytes
+ * must hash to the configSha the worker was made for; otherwise they are set aside (never deleted) and
+ * written again, and a worker that exists is restarted (a restart binds the new file).
+ */
+async function repairResolvedConfig(ctx: DockerContext, w: DesiredWorker & { resolvedConfig: string }): Promise<string | undefined> {
+  const file = join(ctx.opts.localDataDir, w.name, RESOLVED_CONFIG_FILE);
+  const bytes = await readFile(file).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return null;
+    throw err;
+  });
+  if (bytes && sha256(bytes) === w.configSha) return undefined;
+  const info = await managedOrNull(ctx, w.name);
+  let said = `${file} was ${bytes ? `damaged (${textDamage(bytes) ?? 'not the config it was written from'})` : 'missing'}`;
+  if (bytes) {
+    const aside = setAsideName(file, new Date());
+    await rename(file, aside);
+    said += `: set aside as ${basename(aside)}`;
+  }
+  await writeResolvedConfig(ctx, w.name, w.resolvedConfig, info?.Config.User || specFor(ctx, w).createOptions.User);
+  said += `, written again from ${basename(w.configFile)}`;
+  if (info) {
+    await call(ctx, `restarting ${containerName(w.name)}`, (abortSignal) => ctx.docker.getContainer(info.Id).restart({ abortSignal }), stopTimeoutMs(info));
+    said += `; ${containerName(w.name)} restarted to read it`;
+  }
+  return said;
+}
+
+/** A config only root can read makes the worker exit at once with a confusing error: say it here. */
+async function warnIfConfigUnreadable(ctx: DockerContext, w: DesiredWorker, user: string | undefined): Promise<void> {
+  const ids = parseUser(user) ?? { uid: DEFAULT_WORKER_UID, gid: DEFAULT_WORKER_UID };
+  try {
+    const st = await stat(w.configFile);
+    const readable = (st.mode & 0o004) !== 0 || (st.uid === ids.uid && (st.mode & 0o400) !== 0) || (st.gid === ids.gid && (st.mode & 0o040) !== 0);
+    if (!readable) ctx.log.warn(`${w.configFile} is not readable by the worker's user ${ids.uid}:${ids.gid}: chown it to ${ids.uid} or chmod o+r`, { instance: w.name });
+  } catch {
+    // Not visible from here (e.g. the supervisor sees another mount): nothing to check.
+  }
+}
+
+/** The id of the build `opts.image` names now; null when the engine does not have it (create says so). */
+async function currentImageId(ctx: DockerContext): Promise<string | null> {
+  const image = ctx.opts.image;
+  try {
+    return (await call(ctx, `inspecting the image ${image}`, (abortSignal) => (ctx.docker.getImage(image).inspect as (o: { abortSignal: AbortSignal }) => Promise<Docker.ImageInspectInfo>)({ abortSignal }))).Id;
+  } catch (err) {
+    if (statusOf(err) === 404) return null;
+    throw err;
+  }
+}
+
+async function startContainer(ctx: DockerContext, ref: string): Promise<void> {
+  try {
+    await call(ctx, `starting ${ref}`, (abortSignal) => ctx.docker.getContainer(ref).start({ abortSignal }));
+  } catch (err) {
+    if (statusOf(err) !== 304) throw err;
+  }
+}
+
+async function createContainer(ctx: DockerContext, options: Docker.ContainerCreateOptions): Promise<void> {
+  // dockerode deletes `abortSignal` from the object it is given: always a fresh copy.
+  await call(ctx, `creating ${options.name}`, (abortSignal) => ctx.docker.createContainer({ ...options, abortSignal }));
+}
+
+/**
+ * The stopped-on-purpose mark of data/<name>/ (instance/stopped-mark.ts), which tells the supervisor not to
+ * start a stopped worker again. Not fatal when it cannot be written (data/<name>/ belongs to another user):
+ * a worker asked to stop exits 0, and the supervisor leaves a clean exit stopped all the same.
+ */
+async function setStoppedMark(ctx: DockerContext, name: string, stopped: boolean): Promise<void> {
+  const dir = join(ctx.opts.localDataDir, name);
+  try {
+    if (stopped) await markStoppedOnPurpose(dir, new Date());
+    else await clearStoppedOnPurpose(dir);
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ENOENT' && stopped) return;
+    ctx.log.warn(`cannot ${stopped ? 'write' : 'remove'} ${join(dir, STOPPED_MARK_FILE)} (${describeError(err)})`, { instance: name });
+  }
+}
+
+async function pingEngine(ctx: DockerContext): Promise<boolean> {
+  try {
+    await call(ctx, 'pinging', (abortSignal) => (ctx.docker.ping as (o: { abortSignal: AbortSignal }) => Promise<unknown>)({ abortSignal }), 5_000);
+    return true;
+  } catch (err) {
+    ctx.log.debug(describeError(err));
+    return false;
+  }
+}
+
+async function listWorkers(ctx: DockerContext): Promise<ActualWorker[]> {
+  const { scope } = ctx;
+  const label = [`${LABEL_MANAGED}=true`, ...(scope ? [`${LABEL_SCOPE}=${scope}`] : [])];
+  const summaries = await call(ctx, 'listing workers', (abortSignal) => ctx.docker.listContainers({ all: true, filters: { label }, abortSignal }));
+  // The engine cannot filter on a missing label: an unscoped runtime drops the scoped ones here.
+  const ours = summaries.filter((s) => (s.Labels?.[LABEL_SCOPE] || undefined) === scope);
+  const [infos, currentImage] = await Promise.all([Promise.all(ours.map((s) => inspectOrNull(ctx, s.Id))), currentImageId(ctx)]);
+  return infos
+    .filter((i): i is Docker.ContainerInspectInfo => i !== null)
+    .map((info) => {
+      const w = toActualWorker(info);
+      // Same image name, other build: the image was rebuilt since this container was made.
+      if (currentImage && info.Config.Image === ctx.opts.image && info.Image !== currentImage) w.imageOutdated = true;
+      return w;
     });
-    if (bytes && sha256(bytes) === w.configSha) return undefined;
-    const info = await managedOrNull(w.name);
-    let said = `${file} was ${bytes ? `damaged (${textDamage(bytes) ?? 'not the config it was written from'})` : 'missing'}`;
-    if (bytes) {
-      const aside = setAsideName(file, new Date());
-      await rename(file, aside);
-      said += `: set aside as ${basename(aside)}`;
-    }
-    await writeResolvedConfig(w.name, w.resolvedConfig, info?.Config.User || specFor(w).createOptions.User);
-    said += `, written again from ${basename(w.configFile)}`;
-    if (info) {
-      await call(`restarting ${containerName(w.name)}`, (abortSignal) => docker.getContainer(info.Id).restart({ abortSignal }), stopTimeoutMs(info));
-      said += `; ${containerName(w.name)} restarted to read it`;
-    }
-    return said;
-  };
+}
 
-  /** A config only root can read makes the worker exit at once with a confusing error: say it here. */
-  const warnIfConfigUnreadable = async (w: DesiredWorker, user: string | undefined): Promise<void> => {
-    const ids = parseUser(user) ?? { uid: DEFAULT_WORKER_UID, gid: DEFAULT_WORKER_UID };
-    try {
-      const st = await stat(w.configFile);
-      const readable = (st.mode & 0o004) !== 0 || (st.uid === ids.uid && (st.mode & 0o400) !== 0) || (st.gid === ids.gid && (st.mode & 0o040) !== 0);
-      if (!readable) log.warn(`${w.configFile} is not readable by the worker's user ${ids.uid}:${ids.gid}: chown it to ${ids.uid} or chmod o+r`, { instance: w.name });
-    } catch {
-      // Not visible from here (e.g. the supervisor sees another mount): nothing to check.
-    }
-  };
-
-  /** The id of the build `opts.image` names now; null when the engine does not have it (create says so). */
-  const currentImageId = async (): Promise<string | null> => {
-    try {
-      return (await call(`inspecting the image ${opts.image}`, (abortSignal) => (docker.getImage(opts.image).inspect as (o: { abortSignal: AbortSignal }) => Promise<Docker.ImageInspectInfo>)({ abortSignal }))).Id;
-    } catch (err) {
-      if (statusOf(err) === 404) return null;
-      throw err;
-    }
-  };
-
-  const startContainer = async (ref: string): Promise<void> => {
-    try {
-      await call(`starting ${ref}`, (abortSignal) => docker.getContainer(ref).start({ abortSignal }));
-    } catch (err) {
-      if (statusOf(err) !== 304) throw err;
-    }
-  };
-
-  const createContainer = async (options: Docker.ContainerCreateOptions): Promise<void> => {
-    // dockerode deletes `abortSignal` from the object it is given: always a fresh copy.
-    await call(`creating ${options.name}`, (abortSignal) => docker.createContainer({ ...options, abortSignal }));
-  };
-
-  /**
-   * The stopped-on-purpose mark of data/<name>/ (instance/stopped-mark.ts), which tells the supervisor not to
-   * start a stopped worker again. Not fatal when it cannot be written (data/<name>/ belongs to another user):
-   * a worker asked to stop exits 0, and the supervisor leaves a clean exit stopped all the same.
-   */
-  const setStoppedMark = async (name: string, stopped: boolean): Promise<void> => {
-    const dir = join(opts.localDataDir, name);
-    try {
-      if (stopped) await markStoppedOnPurpose(dir, new Date());
-      else await clearStoppedOnPurpose(dir);
-    } catch (err) {
-      if ((err as { code?: string }).code === 'ENOENT' && stopped) return;
-      log.warn(`cannot ${stopped ? 'write' : 'remove'} ${join(dir, STOPPED_MARK_FILE)} (${describeError(err)})`, { instance: name });
-    }
-  };
-
-  const runtime: Runtime = {
-    kind: 'docker',
-    capabilities: { sharedWorkers: true, countsRestarts: true, needsRevival: true, sharedEngine: true },
-
-    async ping() {
-      try {
-        await call('pinging', (abortSignal) => (docker.ping as (o: { abortSignal: AbortSignal }) => Promise<unknown>)({ abortSignal }), 5_000);
-        return true;
-      } catch (err) {
-        log.debug(describeError(err));
-        return false;
-      }
-    },
-
-    async list() {
-      const label = [`${LABEL_MANAGED}=true`, ...(scope ? [`${LABEL_SCOPE}=${scope}`] : [])];
-      const summaries = await call('listing workers', (abortSignal) => docker.listContainers({ all: true, filters: { label }, abortSignal }));
-      // The engine cannot filter on a missing label: an unscoped runtime drops the scoped ones here.
-      const ours = summaries.filter((s) => (s.Labels?.[LABEL_SCOPE] || undefined) === scope);
-      const [infos, currentImage] = await Promise.all([Promise.all(ours.map((s) => inspectOrNull(s.Id))), currentImageId()]);
-      return infos
-        .filter((i): i is Docker.ContainerInspectInfo => i !== null)
-        .map((info) => {
-          const w = toActualWorker(info);
-          // Same image name, other build: the image was rebuilt since this container was made.
-          if (currentImage && info.Config.Image === opts.image && info.Image !== currentImage) w.imageOutdated = true;
-          return w;
-        });
-    },
-
-    specHash(w) {
-      return specFor(w).hash;
-    },
-
-    async create(w) {
-      const spec = specFor(w);
-      const wlog = log.child({ instance: w.name });
-      const labels = { ...spec.createOptions.Labels };
-      if (opts.supervisorId) labels[LABEL_SUPERVISOR] = opts.supervisorId;
-      if (scope) labels[LABEL_SCOPE] = scope;
-      const options: Docker.ContainerCreateOptions = { ...spec.createOptions, Labels: labels };
-      const name = containerName(w.name);
-      await prepareDataDir(w.name, options.User);
-      await setStoppedMark(w.name, false);
-      if (w.resolvedConfig) await writeResolvedConfig(w.name, w.resolvedConfig, options.User);
-      else await warnIfConfigUnreadable(w, options.User);
-      try {
-        await createContainer(options);
-      } catch (err) {
-        const status = statusOf(err);
-        if (status === 404) throw new RemoteError(`image ${opts.image} not found on the Docker engine: build it (scripts/docker-setup.sh) or set CAMPUS_SYNC_IMAGE`, { status, cause: err });
-        if (status !== 409) throw err;
-        const existing = await inspectOrNull(name);
-        if (existing) {
-          if (existing.Config.Labels?.[LABEL_MANAGED] !== 'true') throw notOurs(w.name);
-          if (existing.Config.Labels[LABEL_CONFIG_HASH] === spec.hash) {
-            // Same spec: adopt it (e.g. two reconciles raced, or generate-compose created it).
-            if (!existing.State.Running && !existing.State.Restarting) await startContainer(existing.Id);
-            wlog.info(`adopted the existing container ${name}`, { id: existing.Id.slice(0, 12) });
-            return;
-          }
-          wlog.info(`replacing ${name}: its spec changed`, { from: existing.Config.Labels[LABEL_CONFIG_HASH] ?? null, to: spec.hash });
-          await stopAndRemove(existing);
-        }
-        await createContainer(options);
-      }
-      await startContainer(name);
-      wlog.info(`started ${name}`, { hash: spec.hash.slice(0, 12) });
-    },
-
-    async repairFiles(w) {
-      return w.resolvedConfig === undefined ? undefined : repairResolvedConfig({ ...w, resolvedConfig: w.resolvedConfig });
-    },
-
-    async remove(target) {
-      if (target.by === 'name') {
-        const info = await managedOrNull(target.name);
-        if (info) await stopAndRemove(info);
+/** Creates and starts `w`'s container; one already there is adopted (same spec) or replaced (other spec). */
+async function createWorker(ctx: DockerContext, w: DesiredWorker): Promise<void> {
+  const { opts, scope } = ctx;
+  const spec = specFor(ctx, w);
+  const wlog = ctx.log.child({ instance: w.name });
+  const labels = { ...spec.createOptions.Labels };
+  if (opts.supervisorId) labels[LABEL_SUPERVISOR] = opts.supervisorId;
+  if (scope) labels[LABEL_SCOPE] = scope;
+  const options: Docker.ContainerCreateOptions = { ...spec.createOptions, Labels: labels };
+  const name = containerName(w.name);
+  await prepareWorkerDataDir(opts.localDataDir, w.name, options.User, ctx.log);
+  await setStoppedMark(ctx, w.name, false);
+  if (w.resolvedConfig) await writeResolvedConfig(ctx, w.name, w.resolvedConfig, options.User);
+  else await warnIfConfigUnreadable(ctx, w, options.User);
+  try {
+    await createContainer(ctx, options);
+  } catch (err) {
+    const status = statusOf(err);
+    if (status === 404) throw new RemoteError(`image ${opts.image} not found on the Docker engine: build it (scripts/docker-setup.sh) or set CAMPUS_SYNC_IMAGE`, { status, cause: err });
+    if (status !== 409) throw err;
+    const existing = await inspectOrNull(ctx, name);
+    if (existing) {
+      if (existing.Config.Labels?.[LABEL_MANAGED] !== 'true') throw notOurs(w.name);
+      if (existing.Config.Labels[LABEL_CONFIG_HASH] === spec.hash) {
+        // Same spec: adopt it (e.g. two reconciles raced, or generate-compose created it).
+        if (!existing.State.Running && !existing.State.Restarting) await startContainer(ctx, existing.Id);
+        wlog.info(`adopted the existing container ${name}`, { id: existing.Id.slice(0, 12) });
         return;
       }
-      // The supervisor removes an extra duplicate of a name by container id (reconcile's `remove` action).
-      const info = await inspectOrNull(target.id);
-      if (!info) return;
-      if (info.Config.Labels?.[LABEL_MANAGED] !== 'true') throw new RemoteError(`container ${target.id.slice(0, 12)} was not created by campus-sync (no label ${LABEL_MANAGED}=true): left alone`);
-      await stopAndRemove(info);
-    },
+      wlog.info(`replacing ${name}: its spec changed`, { from: existing.Config.Labels[LABEL_CONFIG_HASH] ?? null, to: spec.hash });
+      await stopAndRemove(ctx, existing);
+    }
+    await createContainer(ctx, options);
+  }
+  await startContainer(ctx, name);
+  wlog.info(`started ${name}`, { hash: spec.hash.slice(0, 12) });
+}
 
+async function removeWorker(ctx: DockerContext, target: WorkerRef): Promise<void> {
+  if (target.by === 'name') {
+    const info = await managedOrNull(ctx, target.name);
+    if (info) await stopAndRemove(ctx, info);
+    return;
+  }
+  // The supervisor removes an extra duplicate of a name by container id (reconcile's `remove` action).
+  const info = await inspectOrNull(ctx, target.id);
+  if (!info) return;
+  if (info.Config.Labels?.[LABEL_MANAGED] !== 'true') throw new RemoteError(`container ${target.id.slice(0, 12)} was not created by campus-sync (no label ${LABEL_MANAGED}=true): left alone`);
+  await stopAndRemove(ctx, info);
+}
+
+async function stopWorker(ctx: DockerContext, name: string): Promise<void> {
+  const info = await mustExist(ctx, name);
+  // Marked first: the supervisor must never see it exited without the mark.
+  await setStoppedMark(ctx, name, true);
+  try {
+    await call(ctx, `stopping ${containerName(name)}`, (abortSignal) => ctx.docker.getContainer(info.Id).stop({ abortSignal }), stopTimeoutMs(info));
+  } catch (err) {
+    if (statusOf(err) !== 304) {
+      // Still running: the mark would keep it down if it died later.
+      await setStoppedMark(ctx, name, false);
+      throw err;
+    }
+  }
+}
+
+async function* containerLogs(ctx: DockerContext, name: string, o: LogOptions): AsyncGenerator<string> {
+  const info = await mustExist(ctx, name);
+  const c = ctx.docker.getContainer(info.Id);
+  const base = { stdout: true, stderr: true, ...(o.tail !== undefined ? { tail: o.tail } : {}) };
+  yield* engineLogLines({
+    opts: o,
+    split: info.Config.Tty ? createLineSplitter() : createLogDemuxer(),
+    what: `the logs of ${info.Name}`,
+    endpoint: ctx.endpoint,
+    active: ctx.activeLogs,
+    once: () => call(ctx, `reading the logs of ${info.Name}`, (abortSignal) => c.logs({ ...base, follow: false, abortSignal })),
+    follow: (abortSignal) => c.logs({ ...base, follow: true, abortSignal }),
+  });
+}
+
+export function createDockerRuntime(opts: DockerRuntimeOptions): Runtime {
+  const docker = opts.docker ?? new Docker();
+  const ctx: DockerContext = {
+    docker,
+    endpoint: describeEndpoint(docker),
+    opts,
+    scope: opts.scope || undefined,
+    log: opts.logger,
+    activeLogs: new Set(),
+    currentTemplate: createTemplateReloader(opts.templatePath, opts.logger),
+  };
+  return {
+    kind: 'docker',
+    capabilities: { sharedWorkers: true, countsRestarts: true, needsRevival: true, sharedEngine: true },
+    ping: () => pingEngine(ctx),
+    list: () => listWorkers(ctx),
+    specHash: (w) => specFor(ctx, w).hash,
+    create: (w) => createWorker(ctx, w),
+    async repairFiles(w) {
+      return w.resolvedConfig === undefined ? undefined : repairResolvedConfig(ctx, { ...w, resolvedConfig: w.resolvedConfig });
+    },
+    remove: (target) => removeWorker(ctx, target),
     async start(name) {
-      await mustExist(name);
-      await setStoppedMark(name, false);
-      await startContainer(containerName(name));
+      await mustExist(ctx, name);
+      await setStoppedMark(ctx, name, false);
+      await startContainer(ctx, containerName(name));
     },
-
-    async stop(name) {
-      const info = await mustExist(name);
-      // Marked first: the supervisor must never see it exited without the mark.
-      await setStoppedMark(name, true);
-      try {
-        await call(`stopping ${containerName(name)}`, (abortSignal) => docker.getContainer(info.Id).stop({ abortSignal }), stopTimeoutMs(info));
-      } catch (err) {
-        if (statusOf(err) !== 304) {
-          // Still running: the mark would keep it down if it died later.
-          await setStoppedMark(name, false);
-          throw err;
-        }
-      }
-    },
-
+    stop: (name) => stopWorker(ctx, name),
     async restart(name) {
-      const info = await mustExist(name);
-      await setStoppedMark(name, false);
-      await call(`restarting ${containerName(name)}`, (abortSignal) => docker.getContainer(info.Id).restart({ abortSignal }), stopTimeoutMs(info));
+      const info = await mustExist(ctx, name);
+      await setStoppedMark(ctx, name, false);
+      await call(ctx, `restarting ${containerName(name)}`, (abortSignal) => docker.getContainer(info.Id).restart({ abortSignal }), stopTimeoutMs(info));
     },
-
     async supervisorLiveness(id) {
       // A supervisor in a container labels its workers with its hostname, Docker's short container id.
       if (!CONTAINER_ID.test(id)) return 'unknown';
-      const info = await inspectOrNull(id);
+      const info = await inspectOrNull(ctx, id);
       return info?.State.Running ? 'alive' : 'gone';
     },
-
-    logs(name, logOpts = {}) {
-      return containerLogs(name, logOpts);
-    },
-
+    logs: (name, logOpts = {}) => containerLogs(ctx, name, logOpts),
     async close() {
-      for (const c of activeLogs) c.abort();
-      activeLogs.clear();
+      for (const c of ctx.activeLogs) c.abort();
+      ctx.activeLogs.clear();
     },
   };
-
-  async function mustExist(name: string): Promise<Docker.ContainerInspectInfo> {
-    const info = await managedOrNull(name);
-    if (!info) throw new RemoteError(`no worker container ${containerName(name)} (is "${name}" a config? \`campus-sync list\`)`, { status: 404 });
-    return info;
-  }
-
-  async function* containerLogs(name: string, o: LogOptions): AsyncGenerator<string> {
-    const info = await mustExist(name);
-    const c = docker.getContainer(info.Id);
-    const base = { stdout: true, stderr: true, ...(o.tail !== undefined ? { tail: o.tail } : {}) };
-    yield* engineLogLines({
-      opts: o,
-      split: info.Config.Tty ? createLineSplitter() : createLogDemuxer(),
-      what: `the logs of ${info.Name}`,
-      endpoint,
-      active: activeLogs,
-      once: () => call(`reading the logs of ${info.Name}`, (abortSignal) => c.logs({ ...base, follow: false, abortSignal })),
-      follow: (abortSignal) => c.logs({ ...base, follow: true, abortSignal }),
-    });
-  }
-
-  return runtime;
 }
 
 // ---------------------------------------------------------------------------------------------------

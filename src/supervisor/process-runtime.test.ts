@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { byName, type DesiredWorker, type Runtime } from './interface.js';
 import { captureLogger, type Captured } from './capture-logger.test-helper.js';
+import { fakeClock } from '../lib/fake-clock.test-helper.js';
 import { createProcessRuntime, defaultCliPath, processSpecHash, type ProcessRuntimeOptions } from './process-runtime.js';
 
 /** A stand-in for `dist/cli.js worker`: what it does is written in its config file. */
@@ -20,14 +21,14 @@ if (mode === 'chatty') setInterval(() => console.log('x'.repeat(100)), 2);
 setInterval(() => {}, 1000);
 `;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Re-checks a condition of real processes and files (children write on their own time) until it holds. */
 async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
     if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
 const alive = (pid: number): boolean => {
@@ -113,7 +114,7 @@ describe('the process runtime', () => {
 
     await s.runtime.stop('alice');
     expect(alive(pid)).toBe(false);
-    await sleep(300);
+    // stop() resolves once the child has exited: its exit is already recorded.
     expect(await s.runtime.list()).toMatchObject([{ name: 'alice', state: 'stopped', exitCode: 0 }]);
 
     await s.runtime.start('alice');
@@ -148,9 +149,15 @@ describe('the process runtime', () => {
   });
 
   it('restarts a crashing child with growing delays and reports the crash loop once', async () => {
-    const s = await setup({ backoff: { baseDelayMs: 40, maxDelayMs: 2_000, crashLoopAfter: 3, resetAfterMs: 10_000 } });
+    const clock = fakeClock();
+    const s = await setup({ clock, backoff: { baseDelayMs: 40, maxDelayMs: 2_000, crashLoopAfter: 3, resetAfterMs: 10_000 } });
     await s.runtime.create(await s.worker('bob', 'crash'));
-    await until('five restarts', async () => ((await s.runtime.list())[0]!.restartCount >= 5 ? true : undefined), 15_000);
+    // Each crash schedules one restart timer: fire it once the child has died, five times.
+    while ((await s.runtime.list())[0]!.restartCount < 5) {
+      await clock.whenPending();
+      await clock.nextAsync();
+    }
+    await clock.whenPending();
     await s.runtime.stop('bob');
     const delays = s.log.lines.filter((l) => l.level === 'warn' && /exited unexpectedly \(exit code 3\)/.test(l.message)).map((l) => l.meta?.delayMs);
     expect(delays.slice(0, 5)).toEqual([40, 80, 160, 320, 640]);
@@ -163,18 +170,27 @@ describe('the process runtime', () => {
     const [w] = await s.runtime.list();
     expect(w!.state).toBe('stopped');
     const n = w!.restartCount;
-    await sleep(800);
+    // The pending restart was cancelled: no timer is left, and time passing starts nothing.
+    expect(clock.pendingTimers()).toBe(0);
+    await clock.tickAsync(10_000);
     expect((await s.runtime.list())[0]!.restartCount).toBe(n);
   });
 
   it('stops in two stages: SIGKILL when SIGTERM is ignored for the grace period', async () => {
-    const s = await setup({ stopGraceMs: 400 });
+    const clock = fakeClock();
+    const s = await setup({ clock, stopGraceMs: 400 });
     await s.runtime.create(await s.worker('carol', 'ignore-term'));
     const pid = Number((await s.runtime.list())[0]!.id);
-    await until('the child to be listening', async () => (await readFile(join(s.data, 'carol', 'worker.log'), 'utf8').catch(() => '')).includes('stderr'));
-    const t0 = Date.now();
-    await s.runtime.stop('carol');
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(380);
+    const logText = () => readFile(join(s.data, 'carol', 'worker.log'), 'utf8').catch(() => '');
+    await until('the child to be listening', async () => (await logText()).includes('stderr'));
+    const stopped = s.runtime.stop('carol');
+    await clock.whenPending();
+    await until('SIGTERM to be ignored', async () => (await logText()).includes('ignoring SIGTERM'));
+    // Until the grace period is over, the child is left alone.
+    await clock.tickAsync(399);
+    expect(alive(pid)).toBe(true);
+    await clock.tickAsync(1);
+    await stopped;
     expect(alive(pid)).toBe(false);
     expect(await s.runtime.list()).toMatchObject([{ state: 'stopped', exitCode: 137 }]);
     expect(await readFile(join(s.data, 'carol', 'worker.log'), 'utf8')).toMatch(/ignoring SIGTERM/);
@@ -184,7 +200,7 @@ describe('the process runtime', () => {
     const s = await setup({ logMaxBytes: 4_000 });
     await s.runtime.create(await s.worker('dan', 'chatty'));
     await until('two rotations', async () => (await readdir(join(s.data, 'dan'))).includes('worker.log.2'));
-    await sleep(200);
+    await until('lines after the second rotation', async () => (await stat(join(s.data, 'dan', 'worker.log')).catch(() => null))?.size);
     await s.runtime.stop('dan');
     const files = (await readdir(join(s.data, 'dan'))).filter((f) => f.startsWith('worker.log')).sort();
     expect(files).toEqual(['worker.log', 'worker.log.1', 'worker.log.2']);

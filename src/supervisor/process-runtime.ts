@@ -3,15 +3,14 @@ import { existsSync } from 'node:fs';
 import { appendFile, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { setTimeout as sleepFor } from 'node:timers/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { CONFIG_DIR_ENV, DATA_DIR_ENV, isValidInstanceName } from '../config/index.js';
 import { createErrorFile, ERRORS_FILE, WORKER_LOG_FILE } from '../instance/index.js';
-import { describeError, PARENT_PIPE_ENV, systemClock, type Clock, type Logger } from '../lib/index.js';
+import { describeError, PARENT_PIPE_ENV, systemClock, type Clock, type Logger, type TimerHandle } from '../lib/index.js';
 import { createCrashTracker, DEFAULT_RESET_AFTER_MS, type CrashTrackerOptions } from './backoff.js';
-import type { ActualWorker, DesiredWorker, LogOptions, Runtime } from './interface.js';
+import type { ActualWorker, DesiredWorker, LogOptions, Runtime, WorkerRef } from './interface.js';
 
 export { WORKER_LOG_FILE };
 /** 5 MiB of JSON log lines is weeks of a worker's life; three files bound it to 15 MiB on an SD card. */
@@ -61,7 +60,7 @@ interface Entry {
   child: ChildProcess | null;
   lastPid: number | null;
   exited: Promise<void>;
-  restartTimer: NodeJS.Timeout | null;
+  restartTimer: TimerHandle | null;
   restartCount: number;
   startedAt?: string;
   finishedAt?: string;
@@ -70,222 +69,254 @@ interface Entry {
   errors: ReturnType<typeof createErrorFile>;
 }
 
+/** What the process runtime's parts share: its options, its clock and crash tracker, and its children by name. */
+interface ProcessContext {
+  opts: ProcessRuntimeOptions;
+  cliPath: string;
+  clock: Clock;
+  logger: Logger;
+  graceMs: number;
+  resetAfterMs: number;
+  tracker: ReturnType<typeof createCrashTracker>;
+  entries: Map<string, Entry>;
+  /** Set by close(): no child is started or restarted after it. */
+  closing: boolean;
+}
+
+function instanceDir(ctx: ProcessContext, name: string): string {
+  if (!isValidInstanceName(name)) throw new Error(`invalid instance name ${JSON.stringify(name)}`);
+  return join(ctx.opts.dataDir, name);
+}
+
+function childEnv(ctx: ProcessContext, name: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...(ctx.opts.env ?? process.env),
+    [DATA_DIR_ENV]: ctx.opts.dataDir,
+    [CONFIG_DIR_ENV]: ctx.opts.configDir,
+    [INSTANCE_ENV]: name,
+    [PARENT_PIPE_ENV]: '1',
+  };
+  // A worker that exits after one run would be "restarted" forever: the supervisor's workers are long-running.
+  delete env.RUN_ONCE;
+  return env;
+}
+
+function spawnChild(ctx: ProcessContext, e: Entry): void {
+  const { clock, logger } = ctx;
+  const name = e.worker.name;
+  const child = spawn(process.execPath, [...(ctx.opts.nodeArgs ?? []), ctx.cliPath, 'worker', '--config', e.worker.configFile, '--json'], {
+    env: childEnv(ctx, name),
+    // stdin: the parent pipe (PARENT_PIPE_ENV), never written to.
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const now = clock.now();
+  e.child = child;
+  e.lastPid = child.pid ?? null;
+  e.startedAt = now.toISOString();
+  delete e.finishedAt;
+  delete e.exitCode;
+  ctx.tracker.onStarted(name, now);
+  child.stdout?.on('data', (chunk: Buffer) => e.log.write(chunk));
+  child.stderr?.on('data', (chunk: Buffer) => e.log.write(chunk));
+  let resolveExited!: () => void;
+  e.exited = new Promise((r) => (resolveExited = r));
+  let gone = false;
+  const onGone = (code: number | null, signal: NodeJS.Signals | null, err?: Error): void => {
+    if (gone) return;
+    gone = true;
+    resolveExited();
+    if (e.child !== child) return;
+    e.child = null;
+    e.finishedAt = clock.now().toISOString();
+    const exitCode = code ?? (signal ? 128 + (osConstants.signals[signal] ?? 0) : undefined);
+    if (exitCode !== undefined) e.exitCode = exitCode;
+    const how = err ? `could not start: ${describeError(err)}` : signal ? `killed by ${signal}` : `exit code ${code}`;
+    if (!e.wanted || ctx.closing || ctx.entries.get(name) !== e) {
+      logger.debug(`${name} stopped (${how})`);
+      return;
+    }
+    onCrash(ctx, e, how);
+  };
+  child.once('exit', (code, signal) => onGone(code, signal));
+  child.once('error', (err) => onGone(null, null, err));
+}
+
+function onCrash(ctx: ProcessContext, e: Entry, how: string): void {
+  const { clock, logger } = ctx;
+  const name = e.worker.name;
+  const decision = ctx.tracker.onExit(name, clock.now());
+  const delay = `${(decision.delayMs / 1000).toFixed(decision.delayMs < 10_000 ? 1 : 0)} s`;
+  logger.warn(`${name} exited unexpectedly (${how}); restarting in ${delay}`, { instance: name, delayMs: decision.delayMs });
+  if (decision.reportNow) {
+    const message =
+      `${name} is crash-looping: exited ${decision.consecutive} times in a row within ${Math.round(ctx.resetAfterMs / 1000)} s of starting ` +
+      `(last: ${how}); restarting with growing delays (next in ${delay}); see ${join(instanceDir(ctx, name), WORKER_LOG_FILE)}`;
+    logger.error(message, { instance: name });
+    void e.errors.report('run', 'worker.crashLooping', message, clock.now()).catch((err: unknown) => logger.warn(`cannot write ${name}'s errors.log: ${describeError(err)}`));
+  }
+  e.restartTimer = clock.setTimeout(() => {
+    e.restartTimer = null;
+    if (!e.wanted || ctx.closing || e.child || ctx.entries.get(name) !== e) return;
+    e.restartCount++;
+    spawnChild(ctx, e);
+  }, Math.max(0, decision.restartAt.getTime() - clock.now().getTime()));
+}
+
+/** Two-stage: SIGTERM lets the run in flight finish its writes; SIGKILL after the grace period. */
+async function stopEntry(ctx: ProcessContext, e: Entry): Promise<void> {
+  e.wanted = false;
+  if (e.restartTimer) ctx.clock.clearTimeout(e.restartTimer);
+  e.restartTimer = null;
+  const child = e.child;
+  if (child) {
+    child.kill('SIGTERM');
+    const killer = ctx.clock.setTimeout(() => {
+      ctx.logger.warn(`${e.worker.name} did not stop within ${ctx.graceMs / 1000} s of SIGTERM: killing it`);
+      child.kill('SIGKILL');
+    }, ctx.graceMs);
+    await e.exited;
+    ctx.clock.clearTimeout(killer);
+  }
+  await e.log.flush();
+}
+
+function mustGet(ctx: ProcessContext, name: string): Entry {
+  const e = ctx.entries.get(name);
+  if (!e) throw new Error(`no worker named "${name}"`);
+  return e;
+}
+
+/** A child's id in `list`: its last pid, or a stand-in before it ever started. */
+function entryId(e: Entry): string {
+  return e.lastPid !== null ? String(e.lastPid) : `process:${e.worker.name}`;
+}
+
+function listEntries(ctx: ProcessContext): ActualWorker[] {
+  return [...ctx.entries.values()]
+    .sort((a, b) => (a.worker.name < b.worker.name ? -1 : 1))
+    .map((e) => {
+      const w: ActualWorker = {
+        name: e.worker.name,
+        id: entryId(e),
+        configHash: e.hash,
+        state: e.child ? 'running' : e.wanted ? 'restarting' : 'stopped',
+        restartCount: e.restartCount,
+      };
+      if (e.exitCode !== undefined) w.exitCode = e.exitCode;
+      if (e.startedAt) w.startedAt = e.startedAt;
+      if (e.finishedAt) w.finishedAt = e.finishedAt;
+      return w;
+    });
+}
+
+/** Starts `worker`'s child, replacing one of another spec; the same spec again only starts a stopped child. */
+async function createEntry(ctx: ProcessContext, worker: DesiredWorker): Promise<void> {
+  if (ctx.closing) throw new Error('the process runtime is closed');
+  const dir = instanceDir(ctx, worker.name);
+  if (!existsSync(ctx.cliPath)) throw new Error(`${ctx.cliPath} does not exist: run \`npm run build\` first`);
+  const hash = processSpecHash(worker, ctx.cliPath);
+  const existing = ctx.entries.get(worker.name);
+  if (existing && existing.hash === hash) {
+    if (!existing.wanted) {
+      existing.wanted = true;
+      spawnChild(ctx, existing);
+    }
+    return;
+  }
+  if (existing) {
+    await stopEntry(ctx, existing);
+    ctx.entries.delete(worker.name);
+    ctx.tracker.forget(worker.name);
+  }
+  await mkdir(dir, { recursive: true });
+  const e: Entry = {
+    worker,
+    hash,
+    wanted: true,
+    child: null,
+    lastPid: null,
+    exited: Promise.resolve(),
+    restartTimer: null,
+    restartCount: 0,
+    log: createLogWriter(join(dir, WORKER_LOG_FILE), ctx.opts.logMaxBytes ?? WORKER_LOG_MAX_BYTES, WORKER_LOG_KEEP),
+    errors: createErrorFile({ path: join(dir, ERRORS_FILE), redact: (t) => t }),
+  };
+  ctx.entries.set(worker.name, e);
+  spawnChild(ctx, e);
+}
+
+async function removeEntry(ctx: ProcessContext, target: WorkerRef): Promise<void> {
+  // A process worker is one child per name: its id (the pid) names the same entry.
+  const name = target.by === 'name' ? target.name : [...ctx.entries.values()].find((x) => entryId(x) === target.id)?.worker.name;
+  if (name === undefined) return;
+  const e = ctx.entries.get(name);
+  if (!e) return;
+  await stopEntry(ctx, e);
+  if (ctx.entries.get(name) === e) ctx.entries.delete(name);
+  ctx.tracker.forget(name);
+}
+
 /**
  * Workers as child processes of the supervisor (`node dist/cli.js worker --config <file> --json`), for a
  * host without Docker. The children belong to the supervisor: they are stopped when it closes and
  * killed if it exits, so a restarted supervisor starts each worker exactly once.
  */
 export function createProcessRuntime(opts: ProcessRuntimeOptions): Runtime {
-  const cliPath = resolve(opts.cliPath ?? defaultCliPath());
   const clock = opts.clock ?? systemClock;
-  const logger = opts.logger;
-  const graceMs = opts.stopGraceMs ?? STOP_GRACE_MS;
-  const resetAfterMs = opts.backoff?.resetAfterMs ?? DEFAULT_RESET_AFTER_MS;
-  const tracker = createCrashTracker({ ...opts.backoff, clock });
-  const entries = new Map<string, Entry>();
-  let closing = false;
-
-  const instanceDir = (name: string): string => {
-    if (!isValidInstanceName(name)) throw new Error(`invalid instance name ${JSON.stringify(name)}`);
-    return join(opts.dataDir, name);
+  const ctx: ProcessContext = {
+    opts,
+    cliPath: resolve(opts.cliPath ?? defaultCliPath()),
+    clock,
+    logger: opts.logger,
+    graceMs: opts.stopGraceMs ?? STOP_GRACE_MS,
+    resetAfterMs: opts.backoff?.resetAfterMs ?? DEFAULT_RESET_AFTER_MS,
+    tracker: createCrashTracker({ ...opts.backoff, clock }),
+    entries: new Map(),
+    closing: false,
   };
 
   // Last resort when the supervisor dies without close() (uncaught error, process.exit): kill at once,
   // since nothing can be awaited here. The worker's writes are crash-safe; an orphan syncing is not.
   const onProcessExit = (): void => {
-    for (const e of entries.values()) e.child?.kill('SIGKILL');
+    for (const e of ctx.entries.values()) e.child?.kill('SIGKILL');
   };
   process.on('exit', onProcessExit);
-
-  const childEnv = (name: string): NodeJS.ProcessEnv => {
-    const env: NodeJS.ProcessEnv = {
-      ...(opts.env ?? process.env),
-      [DATA_DIR_ENV]: opts.dataDir,
-      [CONFIG_DIR_ENV]: opts.configDir,
-      [INSTANCE_ENV]: name,
-      [PARENT_PIPE_ENV]: '1',
-    };
-    // A worker that exits after one run would be "restarted" forever: the supervisor's workers are long-running.
-    delete env.RUN_ONCE;
-    return env;
-  };
-
-  const spawnChild = (e: Entry): void => {
-    const name = e.worker.name;
-    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), cliPath, 'worker', '--config', e.worker.configFile, '--json'], {
-      env: childEnv(name),
-      // stdin: the parent pipe (PARENT_PIPE_ENV), never written to.
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const now = clock.now();
-    e.child = child;
-    e.lastPid = child.pid ?? null;
-    e.startedAt = now.toISOString();
-    delete e.finishedAt;
-    delete e.exitCode;
-    tracker.onStarted(name, now);
-    child.stdout?.on('data', (chunk: Buffer) => e.log.write(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => e.log.write(chunk));
-    let resolveExited!: () => void;
-    e.exited = new Promise((r) => (resolveExited = r));
-    let gone = false;
-    const onGone = (code: number | null, signal: NodeJS.Signals | null, err?: Error): void => {
-      if (gone) return;
-      gone = true;
-      resolveExited();
-      if (e.child !== child) return;
-      e.child = null;
-      e.finishedAt = clock.now().toISOString();
-      const exitCode = code ?? (signal ? 128 + (osConstants.signals[signal] ?? 0) : undefined);
-      if (exitCode !== undefined) e.exitCode = exitCode;
-      const how = err ? `could not start: ${describeError(err)}` : signal ? `killed by ${signal}` : `exit code ${code}`;
-      if (!e.wanted || closing || entries.get(name) !== e) {
-        logger.debug(`${name} stopped (${how})`);
-        return;
-      }
-      onCrash(e, how);
-    };
-    child.once('exit', (code, signal) => onGone(code, signal));
-    child.once('error', (err) => onGone(null, null, err));
-  };
-
-  const onCrash = (e: Entry, how: string): void => {
-    const name = e.worker.name;
-    const decision = tracker.onExit(name, clock.now());
-    const delay = `${(decision.delayMs / 1000).toFixed(decision.delayMs < 10_000 ? 1 : 0)} s`;
-    logger.warn(`${name} exited unexpectedly (${how}); restarting in ${delay}`, { instance: name, delayMs: decision.delayMs });
-    if (decision.reportNow) {
-      const message =
-        `${name} is crash-looping: exited ${decision.consecutive} times in a row within ${Math.round(resetAfterMs / 1000)} s of starting ` +
-        `(last: ${how}); restarting with growing delays (next in ${delay}); see ${join(instanceDir(name), WORKER_LOG_FILE)}`;
-      logger.error(message, { instance: name });
-      void e.errors.report('run', 'worker.crashLooping', message, clock.now()).catch((err: unknown) => logger.warn(`cannot write ${name}'s errors.log: ${describeError(err)}`));
-    }
-    e.restartTimer = setTimeout(() => {
-      e.restartTimer = null;
-      if (!e.wanted || closing || e.child || entries.get(name) !== e) return;
-      e.restartCount++;
-      spawnChild(e);
-    }, Math.max(0, decision.restartAt.getTime() - clock.now().getTime()));
-  };
-
-  /** Two-stage: SIGTERM lets the run in flight finish its writes; SIGKILL after the grace period. */
-  const stopEntry = async (e: Entry): Promise<void> => {
-    e.wanted = false;
-    if (e.restartTimer) clearTimeout(e.restartTimer);
-    e.restartTimer = null;
-    const child = e.child;
-    if (child) {
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => {
-        logger.warn(`${e.worker.name} did not stop within ${graceMs / 1000} s of SIGTERM: killing it`);
-        child.kill('SIGKILL');
-      }, graceMs);
-      await e.exited;
-      clearTimeout(killer);
-    }
-    await e.log.flush();
-  };
-
-  const mustGet = (name: string): Entry => {
-    const e = entries.get(name);
-    if (!e) throw new Error(`no worker named "${name}"`);
-    return e;
-  };
 
   return {
     kind: 'process',
     capabilities: { sharedWorkers: false, countsRestarts: false, needsRevival: false, sharedEngine: false },
     ping: async () => true,
-    async list(): Promise<ActualWorker[]> {
-      return [...entries.values()]
-        .sort((a, b) => (a.worker.name < b.worker.name ? -1 : 1))
-        .map((e) => {
-          const w: ActualWorker = {
-            name: e.worker.name,
-            id: e.lastPid !== null ? String(e.lastPid) : `process:${e.worker.name}`,
-            configHash: e.hash,
-            state: e.child ? 'running' : e.wanted ? 'restarting' : 'stopped',
-            restartCount: e.restartCount,
-          };
-          if (e.exitCode !== undefined) w.exitCode = e.exitCode;
-          if (e.startedAt) w.startedAt = e.startedAt;
-          if (e.finishedAt) w.finishedAt = e.finishedAt;
-          return w;
-        });
-    },
-    specHash: (w) => processSpecHash(w, cliPath),
-    async create(worker) {
-      if (closing) throw new Error('the process runtime is closed');
-      const dir = instanceDir(worker.name);
-      if (!existsSync(cliPath)) throw new Error(`${cliPath} does not exist: run \`npm run build\` first`);
-      const hash = processSpecHash(worker, cliPath);
-      const existing = entries.get(worker.name);
-      if (existing && existing.hash === hash) {
-        if (!existing.wanted) {
-          existing.wanted = true;
-          spawnChild(existing);
-        }
-        return;
-      }
-      if (existing) {
-        await stopEntry(existing);
-        entries.delete(worker.name);
-        tracker.forget(worker.name);
-      }
-      await mkdir(dir, { recursive: true });
-      const e: Entry = {
-        worker,
-        hash,
-        wanted: true,
-        child: null,
-        lastPid: null,
-        exited: Promise.resolve(),
-        restartTimer: null,
-        restartCount: 0,
-        log: createLogWriter(join(dir, WORKER_LOG_FILE), opts.logMaxBytes ?? WORKER_LOG_MAX_BYTES, WORKER_LOG_KEEP),
-        errors: createErrorFile({ path: join(dir, ERRORS_FILE), redact: (t) => t }),
-      };
-      entries.set(worker.name, e);
-      spawnChild(e);
-    },
-    async remove(target) {
-      // A process worker is one child per name: its id (the pid) names the same entry.
-      const name = target.by === 'name' ? target.name : [...entries.values()].find((x) => (x.lastPid !== null ? String(x.lastPid) : `process:${x.worker.name}`) === target.id)?.worker.name;
-      if (name === undefined) return;
-      const e = entries.get(name);
-      if (!e) return;
-      await stopEntry(e);
-      if (entries.get(name) === e) entries.delete(name);
-      tracker.forget(name);
-    },
+    list: async () => listEntries(ctx),
+    specHash: (w) => processSpecHash(w, ctx.cliPath),
+    create: (worker) => createEntry(ctx, worker),
+    remove: (target) => removeEntry(ctx, target),
     async start(name) {
-      const e = mustGet(name);
-      if (closing) throw new Error('the process runtime is closed');
+      const e = mustGet(ctx, name);
+      if (ctx.closing) throw new Error('the process runtime is closed');
       e.wanted = true;
       if (e.child) return;
-      if (e.restartTimer) clearTimeout(e.restartTimer);
+      if (e.restartTimer) clock.clearTimeout(e.restartTimer);
       e.restartTimer = null;
-      spawnChild(e);
+      spawnChild(ctx, e);
     },
     async stop(name) {
-      const e = entries.get(name);
-      if (e) await stopEntry(e);
+      const e = ctx.entries.get(name);
+      if (e) await stopEntry(ctx, e);
     },
     async restart(name) {
-      const e = mustGet(name);
-      await stopEntry(e);
-      if (closing) return;
+      const e = mustGet(ctx, name);
+      await stopEntry(ctx, e);
+      if (ctx.closing) return;
       e.wanted = true;
       e.restartCount++;
-      spawnChild(e);
+      spawnChild(ctx, e);
     },
     logs(name, logOpts = {}) {
-      return followLog(join(instanceDir(name), WORKER_LOG_FILE), logOpts);
+      return followLog(join(instanceDir(ctx, name), WORKER_LOG_FILE), logOpts, clock);
     },
     async close() {
-      closing = true;
-      await Promise.all([...entries.values()].map(stopEntry));
+      ctx.closing = true;
+      await Promise.all([...ctx.entries.values()].map((e) => stopEntry(ctx, e)));
       process.off('exit', onProcessExit);
     },
   };
@@ -322,7 +353,7 @@ function createLogWriter(path: string, maxBytes: number, keep: number): LogWrite
 }
 
 /** Lines of a log file, oldest first: the newest `tail` of them, then (follow) new ones as they come, like `tail -F`. */
-async function* followLog(path: string, opts: LogOptions): AsyncGenerator<string> {
+async function* followLog(path: string, opts: LogOptions, clock: Clock): AsyncGenerator<string> {
   const initial = await readFile(path).catch(() => Buffer.alloc(0));
   let position = initial.length;
   let ino = await stat(path).then((s) => s.ino, () => -1);
@@ -354,11 +385,8 @@ async function* followLog(path: string, opts: LogOptions): AsyncGenerator<string
   const decoder = new StringDecoder('utf8');
 
   while (!opts.signal?.aborted) {
-    try {
-      await sleepFor(FOLLOW_POLL_MS, undefined, opts.signal ? { signal: opts.signal } : {});
-    } catch {
-      return;
-    }
+    await clock.sleep(FOLLOW_POLL_MS, opts.signal);
+    if (opts.signal?.aborted) return;
     const s = await stat(path).catch(() => null);
     if (!s) continue;
     let text = '';

@@ -9,12 +9,11 @@ import { readSupervisorStatus } from './status.js';
 import { createSupervisor, RUNTIME_RETRY_MAX_MS, type Supervisor, type SupervisorOptions } from './supervisor.js';
 
 const VALID = (user: string) => `moncampus:\n  username: ${user}\n  password: "pw-${user}-1234"\n`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until(what: string, fn: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await fn())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
+    await new Promise((r) => setTimeout(r, 10));
   }
 }
 
@@ -37,7 +36,8 @@ function memoryRuntime() {
   const ctl = {
     reachable: true,
     failCreate: new Map<string, number>(),
-    listDelayMs: 0,
+    /** While set, list() waits for it: a reconcile held in flight until the test lets it go. */
+    listGate: null as Promise<void> | null,
     active: 0,
     maxActive: 0,
     closed: false,
@@ -51,7 +51,7 @@ function memoryRuntime() {
       ctl.active++;
       ctl.maxActive = Math.max(ctl.maxActive, ctl.active);
       try {
-        if (ctl.listDelayMs) await sleep(ctl.listDelayMs);
+        if (ctl.listGate) await ctl.listGate;
         if (!ctl.reachable) throw new Error('connect ECONNREFUSED /var/run/docker.sock');
         return workers.map((w) => ({ ...w }));
       } finally {
@@ -260,9 +260,14 @@ describe('the supervisor', () => {
     await t.write('hal', VALID('hal'));
     const s = t.make();
     await s.start();
-    t.mem.ctl.listDelayMs = 40;
+    let release!: () => void;
+    t.mem.ctl.listGate = new Promise((r) => (release = r));
     const before = t.log.lines.length;
-    const results = await Promise.all([1, 2, 3, 4, 5].map((i) => s.reconcileNow(`ask ${i}`)));
+    const asked = Promise.all([1, 2, 3, 4, 5].map((i) => s.reconcileNow(`ask ${i}`)));
+    // The first reconcile is in flight (in list) while the other four ask.
+    await until('the first reconcile to list', () => t.mem.ctl.active === 1);
+    release();
+    const results = await asked;
     expect(t.mem.ctl.maxActive).toBe(1);
     expect(results.every((r) => Array.isArray(r))).toBe(true);
     const reconciles = t.log.lines.slice(before).filter((l) => /^reconcile \(/.test(l.message));

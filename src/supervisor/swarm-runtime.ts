@@ -14,7 +14,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import Docker from 'dockerode';
 import { ConfigError, RemoteError, describeError, type Logger } from '../lib/index.js';
 import { createLogDemuxer, DEFAULT_WORKER_UID, describeEndpoint, ENGINE_CALL_TIMEOUT_MS, engineLogLines, parseUser, prepareWorkerDataDir, statusOf, toTypedError } from './docker-runtime.js';
-import { LABEL_CONFIG, LABEL_CONFIG_HASH, LABEL_MANAGED, LABEL_SCOPE, LABEL_SUPERVISOR, type ActualWorker, type DesiredWorker, type LogOptions, type Runtime, type WorkerRunState } from './interface.js';
+import { LABEL_CONFIG, LABEL_CONFIG_HASH, LABEL_MANAGED, LABEL_SCOPE, LABEL_SUPERVISOR, type ActualWorker, type DesiredWorker, type LogOptions, type Runtime, type WorkerRef, type WorkerRunState } from './interface.js';
 import { buildSwarmServiceSpec, configTargetOf, planDelivery, type PlannedObject, type SwarmServiceSpec, type SwarmWorkerSpec } from './swarm-spec.js';
 import { createSwarmObjects, withIds } from './swarm-objects.js';
 import { buildWorkerSpec, containerName, CONTAINER_PREFIX, createTemplateReloader, type WorkerTemplate } from './template.js';
@@ -67,317 +67,346 @@ interface Prepared {
   user: string | undefined;
 }
 
-export function createSwarmRuntime(opts: SwarmRuntimeOptions): Runtime {
-  const docker = opts.docker ?? new Docker();
-  const endpoint = describeEndpoint(docker);
-  const scope = opts.scope || undefined;
-  const env = opts.env ?? process.env;
-  const log = opts.logger;
-  const activeLogs = new Set<AbortController>();
+/** What the swarm runtime's parts share: the engine, the options, what it learned, and its per-instance locks. */
+interface SwarmContext {
+  docker: Docker;
+  /** The engine's address, for error messages. */
+  endpoint: string;
+  opts: SwarmRuntimeOptions;
+  scope: string | undefined;
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+  activeLogs: Set<AbortController>;
   /** The engine's API version, learned at the first ping (decides NoNewPrivileges). */
-  let apiVersion: string | undefined;
-  let lastPingProblem: string | undefined;
-  const nodeNames = new Map<string, string>();
-  const warned = new Set<string>();
+  apiVersion: string | undefined;
+  /** The last reason ping() said no, so a lasting one is logged once. */
+  lastPingProblem: string | undefined;
+  nodeNames: Map<string, string>;
+  warned: Set<string>;
+  /** One operation per instance at a time (create/update/remove/garbage collection of its objects). */
+  locks: Map<string, Promise<unknown>>;
+  /** The template, read again on every render so edits roll out; a broken edit keeps the last good one. */
+  currentTemplate: ReturnType<typeof createTemplateReloader>;
+  objects: ReturnType<typeof createSwarmObjects>;
+}
 
-  // --- one operation per instance at a time (create/update/remove/garbage collection of its objects).
-  const locks = new Map<string, Promise<unknown>>();
-  const withLock = <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-    const prev = locks.get(name) ?? Promise.resolve();
-    const run = prev.then(fn, fn);
-    const tail = run.catch(() => undefined);
-    locks.set(name, tail);
-    void tail.then(() => {
-      if (locks.get(name) === tail) locks.delete(name);
-    });
-    return run;
-  };
+function withLock<T>(ctx: SwarmContext, name: string, fn: () => Promise<T>): Promise<T> {
+  const prev = ctx.locks.get(name) ?? Promise.resolve();
+  const run = prev.then(fn, fn);
+  const tail = run.catch(() => undefined);
+  ctx.locks.set(name, tail);
+  void tail.then(() => {
+    if (ctx.locks.get(name) === tail) ctx.locks.delete(name);
+  });
+  return run;
+}
 
-  // --- template: read again on every render so edits roll out; a broken edit keeps the last good one.
-  const currentTemplate = createTemplateReloader(opts.templatePath, log);
+function prepare(ctx: SwarmContext, w: DesiredWorker): Prepared {
+  return prepareSwarmWorker(ctx.opts, { env: ctx.env, scope: ctx.scope, apiVersion: ctx.apiVersion, template: ctx.currentTemplate() }, w);
+}
 
-  const prepare = (w: DesiredWorker): Prepared => prepareSwarmWorker(opts, { env, scope, apiVersion, template: currentTemplate() }, w);
+/** Runs one engine call with a deadline, turning its failures into our typed errors. */
+async function call<T>(ctx: Pick<SwarmContext, 'endpoint'>, what: string, fn: (signal: AbortSignal) => Promise<T>, timeoutMs = ENGINE_CALL_TIMEOUT_MS): Promise<T> {
+  try {
+    return await fn(AbortSignal.timeout(timeoutMs));
+  } catch (err) {
+    throw toTypedError(err, ctx.endpoint, what, timeoutMs);
+  }
+}
 
+/** dockerode methods whose typings lack the options object (abortSignal, filters) they accept. */
+function engineCall(docker: Docker, fn: (...args: never[]) => unknown, options: object): Promise<unknown> {
+  return (fn as unknown as (o: object) => Promise<unknown>).call(docker, options);
+}
 
-  /** Runs one engine call with a deadline, turning its failures into our typed errors. */
-  async function call<T>(what: string, fn: (signal: AbortSignal) => Promise<T>, timeoutMs = ENGINE_CALL_TIMEOUT_MS): Promise<T> {
+function inScope(ctx: Pick<SwarmContext, 'scope'>, labels: Record<string, string> | undefined): boolean {
+  return (labels?.[LABEL_SCOPE] || undefined) === ctx.scope;
+}
+
+function scopeFilter(ctx: Pick<SwarmContext, 'scope'>): string[] {
+  return [`${LABEL_MANAGED}=true`, ...(ctx.scope ? [`${LABEL_SCOPE}=${ctx.scope}`] : [])];
+}
+
+async function inspectServiceOrNull(ctx: Pick<SwarmContext, 'docker' | 'endpoint'>, ref: string): Promise<Docker.Service | null> {
+  try {
+    return (await call(ctx, `inspecting service ${ref}`, (abortSignal) => ctx.docker.getService(ref).inspect({ abortSignal }))) as Docker.Service;
+  } catch (err) {
+    if (statusOf(err) === 404) return null;
+    throw err;
+  }
+}
+
+/** The worker's service, refusing one campus-sync did not create (it is someone else's). */
+async function managedServiceOrNull(ctx: SwarmContext, name: string): Promise<Docker.Service | null> {
+  const svc = await inspectServiceOrNull(ctx, containerName(name));
+  if (svc && svc.Spec?.Labels?.[LABEL_MANAGED] !== 'true') throw notOurs(name);
+  if (svc && !inScope(ctx, svc.Spec?.Labels)) {
+    throw new RemoteError(`service ${containerName(name)} belongs to another campus-sync scope (${svc.Spec?.Labels?.[LABEL_SCOPE] ?? 'unscoped'}): left alone`, { status: 409 });
+  }
+  return svc;
+}
+
+async function mustExist(ctx: SwarmContext, name: string): Promise<Docker.Service> {
+  const svc = await managedServiceOrNull(ctx, name);
+  if (!svc) throw new RemoteError(`no worker service ${containerName(name)} (is "${name}" a config? \`campus-sync list\`)`, { status: 404 });
+  return svc;
+}
+
+/** POST /services/{id}/update: the version goes in the query, the spec in the body (dockerode would put both in each). */
+async function updateService(ctx: SwarmContext, svc: Docker.Service, spec: unknown, what: string): Promise<void> {
+  await call(ctx, what, (abortSignal) =>
+    ctx.docker.getService(svc.ID).update({ _query: { version: svc.Version?.Index ?? 0 }, _body: spec, abortSignal } as unknown as Docker.ServiceSpec & { abortSignal: AbortSignal }),
+  );
+}
+
+/** A change to the live spec (scale, force update), retried once when the service moved meanwhile. */
+async function changeLive(ctx: SwarmContext, name: string, what: string, change: (spec: Docker.ServiceSpec) => void): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const svc = await mustExist(ctx, name);
+    const spec = structuredClone(svc.Spec ?? {});
+    change(spec);
     try {
-      return await fn(AbortSignal.timeout(timeoutMs));
+      await updateService(ctx, svc, spec, what);
+      return;
     } catch (err) {
-      throw toTypedError(err, endpoint, what, timeoutMs);
+      if (attempt >= 2 || !/out of sequence/i.test(describeError(err))) throw err;
     }
   }
+}
 
-  /** dockerode methods whose typings lack the options object (abortSignal, filters) they accept. */
-  const engineCall = (fn: (...args: never[]) => unknown, options: object): Promise<unknown> => (fn as unknown as (o: object) => Promise<unknown>).call(docker, options);
+/** Once per distinct text: what the template asks that Swarm cannot do, and a config that is itself a secret. */
+function warnOnce(ctx: SwarmContext, key: string, line: string, instance?: string): void {
+  if (ctx.warned.has(key)) return;
+  ctx.warned.add(key);
+  ctx.log.warn(line, instance ? { instance } : {});
+}
 
-  const inScope = (labels: Record<string, string> | undefined): boolean => (labels?.[LABEL_SCOPE] || undefined) === scope;
-  const scopeFilter = (): string[] => [`${LABEL_MANAGED}=true`, ...(scope ? [`${LABEL_SCOPE}=${scope}`] : [])];
+function warnings(ctx: SwarmContext, w: DesiredWorker, p: Prepared): void {
+  if (p.worker.ignored.length) warnOnce(ctx, `ignored:${p.worker.ignored.join('|')}`, `the swarm runtime cannot apply these worker template settings on this engine: ${p.worker.ignored.join(', ')}`);
+  if (w.inlineSecrets) {
+    warnOnce(
+      ctx,
+      `inline:${w.name}`,
+      `config ${w.name} holds secret values in its text: the whole file is delivered as a Swarm secret; use \${VAR} or the *File keys to keep secrets apart from the config`,
+      w.name,
+    );
+  }
+}
 
-  const inspectServiceOrNull = async (ref: string): Promise<Docker.Service | null> => {
-    try {
-      return (await call(`inspecting service ${ref}`, (abortSignal) => docker.getService(ref).inspect({ abortSignal }))) as Docker.Service;
-    } catch (err) {
-      if (statusOf(err) === 404) return null;
+async function nodeName(ctx: SwarmContext, id: string | undefined): Promise<string | undefined> {
+  if (!id) return undefined;
+  const known = ctx.nodeNames.get(id);
+  if (known) return known;
+  try {
+    const info = (await call(ctx, `inspecting node ${id}`, (abortSignal) => ctx.docker.getNode(id).inspect({ abortSignal }))) as { Description?: { Hostname?: string } };
+    const host = info.Description?.Hostname;
+    if (host) ctx.nodeNames.set(id, host);
+    return host;
+  } catch (err) {
+    ctx.log.debug(`cannot name the Swarm node ${id}: ${describeError(err)}`);
+    return undefined;
+  }
+}
+
+/** What create and update both do first: the spec, its data dir and its objects on the engine; the spec with their ids. */
+async function stage(ctx: SwarmContext, w: DesiredWorker): Promise<{ p: Prepared; spec: SwarmServiceSpec }> {
+  const p = prepare(ctx, w);
+  warnings(ctx, w, p);
+  await prepareWorkerDataDir(ctx.opts.localDataDir, w.name, p.user, ctx.log);
+  const ids = await ctx.objects.ensure(w.name, p.objects);
+  return { p, spec: withIds(p.worker.spec, ids) };
+}
+
+async function createOrAdopt(ctx: SwarmContext, w: DesiredWorker): Promise<void> {
+  const wlog = ctx.log.child({ instance: w.name });
+  const { p, spec } = await stage(ctx, w);
+  const name = containerName(w.name);
+  try {
+    await call(ctx, `creating service ${name}`, (abortSignal) => ctx.docker.createService({ ...(spec as unknown as Docker.ServiceSpec), abortSignal }));
+    wlog.info(`created service ${name}`, { hash: p.worker.hash.slice(0, 12) });
+    return;
+  } catch (err) {
+    if (statusOf(err) !== 409) {
+      // Its objects exist now: if the config goes away before a retry succeeds, a later list() removes them.
+      ctx.objects.markPending(w.name);
       throw err;
     }
-  };
+  }
+  const existing = await managedServiceOrNull(ctx, w.name);
+  if (!existing) throw new RemoteError(`service ${name} was in the way and is gone: trying again on the next reconcile`, { status: 409 });
+  if (existing.Spec?.Labels?.[LABEL_CONFIG_HASH] === p.worker.hash) {
+    const replicas = existing.Spec.Mode?.Replicated?.Replicas;
+    if (replicas === 0) await changeLive(ctx, w.name, `starting service ${name}`, (s) => void (s.Mode = { Replicated: { Replicas: 1 } }));
+    wlog.info(`adopted the existing service ${name}`, { id: existing.ID.slice(0, 12) });
+    return;
+  }
+  wlog.info(`updating ${name}: its spec changed`, { from: existing.Spec?.Labels?.[LABEL_CONFIG_HASH] ?? null, to: p.worker.hash });
+  await updateService(ctx, existing, spec, `updating service ${name}`);
+  await ctx.objects.collectGarbage(w.name);
+}
 
-  /** The worker's service, refusing one campus-sync did not create (it is someone else's). */
-  const managedServiceOrNull = async (name: string): Promise<Docker.Service | null> => {
-    const svc = await inspectServiceOrNull(containerName(name));
-    if (svc && svc.Spec?.Labels?.[LABEL_MANAGED] !== 'true') throw notOurs(name);
-    if (svc && !inScope(svc.Spec?.Labels)) {
-      throw new RemoteError(`service ${containerName(name)} belongs to another campus-sync scope (${svc.Spec?.Labels?.[LABEL_SCOPE] ?? 'unscoped'}): left alone`, { status: 409 });
+async function updateWorker(ctx: SwarmContext, w: DesiredWorker): Promise<void> {
+  const existing = await managedServiceOrNull(ctx, w.name);
+  if (!existing) return createOrAdopt(ctx, w);
+  const { p, spec } = await stage(ctx, w);
+  const name = containerName(w.name);
+  await updateService(ctx, existing, spec, `updating service ${name}`);
+  ctx.log.info(`updated service ${name}: Swarm replaces its task`, { instance: w.name, from: existing.Spec?.Labels?.[LABEL_CONFIG_HASH]?.slice(0, 12) ?? null, to: p.worker.hash.slice(0, 12) });
+  await ctx.objects.collectGarbage(w.name);
+}
+
+/** The engine answers, is in a swarm, and is a manager; the first success learns its API version. */
+async function pingManager(ctx: SwarmContext): Promise<boolean> {
+  const { docker, endpoint, log } = ctx;
+  try {
+    await call(ctx, 'pinging', (abortSignal) => (docker.ping as (o: { abortSignal: AbortSignal }) => Promise<unknown>)({ abortSignal }), PING_TIMEOUT_MS);
+    const info = (await call(ctx, 'reading the engine info', (abortSignal) => engineCall(docker, docker.info, { abortSignal }), PING_TIMEOUT_MS)) as { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean } };
+    let problem: string | undefined;
+    if (info.Swarm?.LocalNodeState !== 'active') problem = `the Docker engine at ${endpoint} is not in a swarm (state ${info.Swarm?.LocalNodeState ?? 'unknown'}): \`docker swarm init\`, or use --runtime docker`;
+    else if (!info.Swarm.ControlAvailable) problem = `the Docker engine at ${endpoint} is a swarm worker, not a manager: run the supervisor on a manager node`;
+    if (problem) {
+      if (problem !== ctx.lastPingProblem) log.error(problem);
+      ctx.lastPingProblem = problem;
+      return false;
     }
-    return svc;
-  };
-
-  const objects = createSwarmObjects({ docker, call, inScope, scopeFilter, scope, supervisorId: opts.supervisorId, log, inspectServiceOrNull, withLock });
-
-  const mustExist = async (name: string): Promise<Docker.Service> => {
-    const svc = await managedServiceOrNull(name);
-    if (!svc) throw new RemoteError(`no worker service ${containerName(name)} (is "${name}" a config? \`campus-sync list\`)`, { status: 404 });
-    return svc;
-  };
-
-  /** POST /services/{id}/update: the version goes in the query, the spec in the body (dockerode would put both in each). */
-  const updateService = async (svc: Docker.Service, spec: unknown, what: string): Promise<void> => {
-    await call(what, (abortSignal) =>
-      docker.getService(svc.ID).update({ _query: { version: svc.Version?.Index ?? 0 }, _body: spec, abortSignal } as unknown as Docker.ServiceSpec & { abortSignal: AbortSignal }),
-    );
-  };
-
-  /** A change to the live spec (scale, force update), retried once when the service moved meanwhile. */
-  const changeLive = async (name: string, what: string, change: (spec: Docker.ServiceSpec) => void): Promise<void> => {
-    for (let attempt = 1; ; attempt++) {
-      const svc = await mustExist(name);
-      const spec = structuredClone(svc.Spec ?? {});
-      change(spec);
-      try {
-        await updateService(svc, spec, what);
-        return;
-      } catch (err) {
-        if (attempt >= 2 || !/out of sequence/i.test(describeError(err))) throw err;
-      }
+    ctx.lastPingProblem = undefined;
+    if (!ctx.apiVersion) {
+      const v = (await call(ctx, 'reading the engine version', (abortSignal) => engineCall(docker, docker.version, { abortSignal }), PING_TIMEOUT_MS)) as { ApiVersion?: string };
+      ctx.apiVersion = v.ApiVersion;
     }
-  };
+    return true;
+  } catch (err) {
+    log.debug(describeError(err));
+    return false;
+  }
+}
 
-  /** Once per distinct text: what the template asks that Swarm cannot do, and a config that is itself a secret. */
-  const warnOnce = (key: string, line: string, instance?: string): void => {
-    if (warned.has(key)) return;
-    warned.add(key);
-    log.warn(line, instance ? { instance } : {});
-  };
-  const warnings = (w: DesiredWorker, p: Prepared): void => {
-    if (p.worker.ignored.length) warnOnce(`ignored:${p.worker.ignored.join('|')}`, `the swarm runtime cannot apply these worker template settings on this engine: ${p.worker.ignored.join(', ')}`);
-    if (w.inlineSecrets) {
-      warnOnce(
-        `inline:${w.name}`,
-        `config ${w.name} holds secret values in its text: the whole file is delivered as a Swarm secret; use \${VAR} or the *File keys to keep secrets apart from the config`,
-        w.name,
-      );
-    }
-  };
+async function listWorkers(ctx: SwarmContext): Promise<ActualWorker[]> {
+  const { docker } = ctx;
+  const services = (await call(ctx, 'listing worker services', (abortSignal) => docker.listServices({ filters: { label: scopeFilter(ctx) }, abortSignal }))).filter((s) =>
+    inScope(ctx, s.Spec?.Labels),
+  );
+  const tasks: SwarmTask[] = services.length
+    ? ((await call(ctx, 'listing worker tasks', (abortSignal) => engineCall(docker, docker.listTasks, { filters: { service: services.map((s) => s.ID) }, abortSignal }))) as SwarmTask[])
+    : [];
+  const byService = new Map<string, SwarmTask[]>();
+  for (const t of tasks) byService.set(t.ServiceID, [...(byService.get(t.ServiceID) ?? []), t]);
+  const workers = await Promise.all(
+    services.map(async (s) => {
+      const mine = byService.get(s.ID) ?? [];
+      const w = toActualWorker(s, mine);
+      const node = await nodeName(ctx, newestTask(mine)?.NodeID);
+      if (node) w.node = node;
+      return w;
+    }),
+  );
+  ctx.objects.sweep();
+  return workers;
+}
 
-  const nodeName = async (id: string | undefined): Promise<string | undefined> => {
-    if (!id) return undefined;
-    const known = nodeNames.get(id);
-    if (known) return known;
+function specHashOf(ctx: SwarmContext, w: DesiredWorker): string {
+  try {
+    return prepare(ctx, w).worker.hash;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    // One config's unreadable file must not stop the whole reconcile: a hash no service has makes the
+    // plan create/update it, and that action fails with this message and retries with backoff.
+    return `unusable:${createHash('sha256').update(err.message).digest('hex').slice(0, 12)}`;
+  }
+}
+
+async function removeWorker(ctx: SwarmContext, target: WorkerRef): Promise<void> {
+  // By id: the supervisor removes a duplicate by the id list() gave.
+  const svc = await inspectServiceOrNull(ctx, target.by === 'name' ? containerName(target.name) : target.id);
+  if (!svc) {
+    // No service, maybe objects left over: they go too.
+    if (target.by === 'name') await withLock(ctx, target.name, () => ctx.objects.collectGarbage(target.name));
+    return;
+  }
+  const labels = svc.Spec?.Labels ?? {};
+  if (labels[LABEL_MANAGED] !== 'true') throw notOurs(target.by === 'name' ? target.name : (svc.Spec?.Name ?? target.id).replace(CONTAINER_PREFIX, ''));
+  if (!inScope(ctx, labels)) throw new RemoteError(`service ${svc.Spec?.Name} belongs to another campus-sync scope: left alone`, { status: 409 });
+  const name = labels[LABEL_CONFIG] ?? (svc.Spec?.Name ?? '').replace(CONTAINER_PREFIX, '');
+  await withLock(ctx, name, async () => {
     try {
-      const info = (await call(`inspecting node ${id}`, (abortSignal) => docker.getNode(id).inspect({ abortSignal }))) as { Description?: { Hostname?: string } };
-      const host = info.Description?.Hostname;
-      if (host) nodeNames.set(id, host);
-      return host;
+      await call(ctx, `removing service ${svc.Spec?.Name}`, (abortSignal) => ctx.docker.getService(svc.ID).remove({ abortSignal }));
     } catch (err) {
-      log.debug(`cannot name the Swarm node ${id}: ${describeError(err)}`);
-      return undefined;
+      if (statusOf(err) !== 404) throw err;
     }
-  };
+    ctx.log.info(`removed service ${svc.Spec?.Name}`, { instance: name });
+    await ctx.objects.collectGarbage(name);
+  });
+}
 
-  /** What create and update both do first: the spec, its data dir and its objects on the engine; the spec with their ids. */
-  const stage = async (w: DesiredWorker): Promise<{ p: Prepared; spec: SwarmServiceSpec }> => {
-    const p = prepare(w);
-    warnings(w, p);
-    await prepareWorkerDataDir(opts.localDataDir, w.name, p.user, log);
-    const ids = await objects.ensure(w.name, p.objects);
-    return { p, spec: withIds(p.worker.spec, ids) };
-  };
+/** `docker service logs`: every task's stdout and stderr, in the engine's stdcopy framing (no TTY). */
+async function* serviceLogs(ctx: SwarmContext, name: string, o: LogOptions): AsyncGenerator<string> {
+  const svc = await mustExist(ctx, name);
+  const service = ctx.docker.getService(svc.ID);
+  const base = { stdout: true, stderr: true, ...(o.tail !== undefined ? { tail: o.tail } : {}) };
+  yield* engineLogLines({
+    opts: o,
+    split: createLogDemuxer(),
+    what: `the logs of service ${containerName(name)}`,
+    endpoint: ctx.endpoint,
+    active: ctx.activeLogs,
+    once: () => call(ctx, `reading the logs of service ${containerName(name)}`, (abortSignal) => service.logs({ ...base, follow: false, abortSignal })),
+    follow: (abortSignal) => service.logs({ ...base, follow: true, abortSignal }),
+  });
+}
 
-  const createOrAdopt = async (w: DesiredWorker): Promise<void> => {
-    const wlog = log.child({ instance: w.name });
-    const { p, spec } = await stage(w);
-    const name = containerName(w.name);
-    try {
-      await call(`creating service ${name}`, (abortSignal) => docker.createService({ ...(spec as unknown as Docker.ServiceSpec), abortSignal }));
-      wlog.info(`created service ${name}`, { hash: p.worker.hash.slice(0, 12) });
-      return;
-    } catch (err) {
-      if (statusOf(err) !== 409) {
-        // Its objects exist now: if the config goes away before a retry succeeds, a later list() removes them.
-        objects.markPending(w.name);
-        throw err;
-      }
-    }
-    const existing = await managedServiceOrNull(w.name);
-    if (!existing) throw new RemoteError(`service ${name} was in the way and is gone: trying again on the next reconcile`, { status: 409 });
-    if (existing.Spec?.Labels?.[LABEL_CONFIG_HASH] === p.worker.hash) {
-      const replicas = existing.Spec.Mode?.Replicated?.Replicas;
-      if (replicas === 0) await changeLive(w.name, `starting service ${name}`, (s) => void (s.Mode = { Replicated: { Replicas: 1 } }));
-      wlog.info(`adopted the existing service ${name}`, { id: existing.ID.slice(0, 12) });
-      return;
-    }
-    wlog.info(`updating ${name}: its spec changed`, { from: existing.Spec?.Labels?.[LABEL_CONFIG_HASH] ?? null, to: p.worker.hash });
-    await updateService(existing, spec, `updating service ${name}`);
-    await objects.collectGarbage(w.name);
+export function createSwarmRuntime(opts: SwarmRuntimeOptions): Runtime {
+  const docker = opts.docker ?? new Docker();
+  const base = { docker, endpoint: describeEndpoint(docker), scope: opts.scope || undefined, log: opts.logger };
+  const locks = new Map<string, Promise<unknown>>();
+  const ctx: SwarmContext = {
+    ...base,
+    opts,
+    env: opts.env ?? process.env,
+    activeLogs: new Set(),
+    apiVersion: undefined,
+    lastPingProblem: undefined,
+    nodeNames: new Map(),
+    warned: new Set(),
+    locks,
+    currentTemplate: createTemplateReloader(opts.templatePath, opts.logger),
+    objects: createSwarmObjects({
+      docker,
+      call: (what, fn) => call(base, what, fn),
+      inScope: (labels) => inScope(base, labels),
+      scopeFilter: () => scopeFilter(base),
+      scope: base.scope,
+      supervisorId: opts.supervisorId,
+      log: base.log,
+      inspectServiceOrNull: (ref) => inspectServiceOrNull(base, ref),
+      withLock: (name, fn) => withLock(ctx, name, fn),
+    }),
   };
-
-  const runtime: Runtime = {
+  // Swarm's "force update": a new task from the same spec (the old one stops first).
+  const forceUpdate = (s: Docker.ServiceSpec): void => {
+    s.Mode = { Replicated: { Replicas: 1 } };
+    const t = (s.TaskTemplate ?? {}) as { ForceUpdate?: number };
+    t.ForceUpdate = (t.ForceUpdate ?? 0) + 1;
+    s.TaskTemplate = t as Docker.TaskSpec;
+  };
+  return {
     kind: 'swarm',
     capabilities: { sharedWorkers: true, countsRestarts: true, needsRevival: false, sharedEngine: false },
-
-    async ping() {
-      try {
-        await call('pinging', (abortSignal) => (docker.ping as (o: { abortSignal: AbortSignal }) => Promise<unknown>)({ abortSignal }), PING_TIMEOUT_MS);
-        const info = (await call('reading the engine info', (abortSignal) => engineCall(docker.info, { abortSignal }), PING_TIMEOUT_MS)) as { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean } };
-        let problem: string | undefined;
-        if (info.Swarm?.LocalNodeState !== 'active') problem = `the Docker engine at ${endpoint} is not in a swarm (state ${info.Swarm?.LocalNodeState ?? 'unknown'}): \`docker swarm init\`, or use --runtime docker`;
-        else if (!info.Swarm.ControlAvailable) problem = `the Docker engine at ${endpoint} is a swarm worker, not a manager: run the supervisor on a manager node`;
-        if (problem) {
-          if (problem !== lastPingProblem) log.error(problem);
-          lastPingProblem = problem;
-          return false;
-        }
-        lastPingProblem = undefined;
-        if (!apiVersion) {
-          const v = (await call('reading the engine version', (abortSignal) => engineCall(docker.version, { abortSignal }), PING_TIMEOUT_MS)) as { ApiVersion?: string };
-          apiVersion = v.ApiVersion;
-        }
-        return true;
-      } catch (err) {
-        log.debug(describeError(err));
-        return false;
-      }
-    },
-
-    async list() {
-      const services = (await call('listing worker services', (abortSignal) => docker.listServices({ filters: { label: scopeFilter() }, abortSignal }))).filter((s) =>
-        inScope(s.Spec?.Labels),
-      );
-      const tasks: SwarmTask[] = services.length
-        ? ((await call('listing worker tasks', (abortSignal) => engineCall(docker.listTasks, { filters: { service: services.map((s) => s.ID) }, abortSignal }))) as SwarmTask[])
-        : [];
-      const byService = new Map<string, SwarmTask[]>();
-      for (const t of tasks) byService.set(t.ServiceID, [...(byService.get(t.ServiceID) ?? []), t]);
-      const workers = await Promise.all(
-        services.map(async (s) => {
-          const mine = byService.get(s.ID) ?? [];
-          const w = toActualWorker(s, mine);
-          const node = await nodeName(newestTask(mine)?.NodeID);
-          if (node) w.node = node;
-          return w;
-        }),
-      );
-      objects.sweep();
-      return workers;
-    },
-
-    specHash(w) {
-      try {
-        return prepare(w).worker.hash;
-      } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        // One config's unreadable file must not stop the whole reconcile: a hash no service has makes the
-        // plan create/update it, and that action fails with this message and retries with backoff.
-        return `unusable:${createHash('sha256').update(err.message).digest('hex').slice(0, 12)}`;
-      }
-    },
-
-    create(w) {
-      return withLock(w.name, () => createOrAdopt(w));
-    },
-
-    update(w) {
-      return withLock(w.name, async () => {
-        const existing = await managedServiceOrNull(w.name);
-        if (!existing) return createOrAdopt(w);
-        const { p, spec } = await stage(w);
-        const name = containerName(w.name);
-        await updateService(existing, spec, `updating service ${name}`);
-        log.info(`updated service ${name}: Swarm replaces its task`, { instance: w.name, from: existing.Spec?.Labels?.[LABEL_CONFIG_HASH]?.slice(0, 12) ?? null, to: p.worker.hash.slice(0, 12) });
-        await objects.collectGarbage(w.name);
-      });
-    },
-
-    async remove(target) {
-      // By id: the supervisor removes a duplicate by the id list() gave.
-      const svc = await inspectServiceOrNull(target.by === 'name' ? containerName(target.name) : target.id);
-      if (!svc) {
-        // No service, maybe objects left over: they go too.
-        if (target.by === 'name') await withLock(target.name, () => objects.collectGarbage(target.name));
-        return;
-      }
-      const labels = svc.Spec?.Labels ?? {};
-      if (labels[LABEL_MANAGED] !== 'true') throw notOurs(target.by === 'name' ? target.name : (svc.Spec?.Name ?? target.id).replace(CONTAINER_PREFIX, ''));
-      if (!inScope(labels)) throw new RemoteError(`service ${svc.Spec?.Name} belongs to another campus-sync scope: left alone`, { status: 409 });
-      const name = labels[LABEL_CONFIG] ?? (svc.Spec?.Name ?? '').replace(CONTAINER_PREFIX, '');
-      await withLock(name, async () => {
-        try {
-          await call(`removing service ${svc.Spec?.Name}`, (abortSignal) => docker.getService(svc.ID).remove({ abortSignal }));
-        } catch (err) {
-          if (statusOf(err) !== 404) throw err;
-        }
-        log.info(`removed service ${svc.Spec?.Name}`, { instance: name });
-        await objects.collectGarbage(name);
-      });
-    },
-
-    async start(name) {
-      await changeLive(name, `starting service ${containerName(name)}`, (s) => void (s.Mode = { Replicated: { Replicas: 1 } }));
-    },
-
-    async stop(name) {
-      await changeLive(name, `stopping service ${containerName(name)}`, (s) => void (s.Mode = { Replicated: { Replicas: 0 } }));
-    },
-
-    async restart(name) {
-      // Swarm's "force update": a new task from the same spec (the old one stops first).
-      await changeLive(name, `restarting service ${containerName(name)}`, (s) => {
-        s.Mode = { Replicated: { Replicas: 1 } };
-        const t = (s.TaskTemplate ?? {}) as { ForceUpdate?: number };
-        t.ForceUpdate = (t.ForceUpdate ?? 0) + 1;
-        s.TaskTemplate = t as Docker.TaskSpec;
-      });
-    },
-
-    logs(name, logOpts = {}) {
-      return serviceLogs(name, logOpts);
-    },
-
+    ping: () => pingManager(ctx),
+    list: () => listWorkers(ctx),
+    specHash: (w) => specHashOf(ctx, w),
+    create: (w) => withLock(ctx, w.name, () => createOrAdopt(ctx, w)),
+    update: (w) => withLock(ctx, w.name, () => updateWorker(ctx, w)),
+    remove: (target) => removeWorker(ctx, target),
+    start: (name) => changeLive(ctx, name, `starting service ${containerName(name)}`, (s) => void (s.Mode = { Replicated: { Replicas: 1 } })),
+    stop: (name) => changeLive(ctx, name, `stopping service ${containerName(name)}`, (s) => void (s.Mode = { Replicated: { Replicas: 0 } })),
+    restart: (name) => changeLive(ctx, name, `restarting service ${containerName(name)}`, forceUpdate),
+    logs: (name, logOpts = {}) => serviceLogs(ctx, name, logOpts),
     async close() {
-      for (const c of activeLogs) c.abort();
-      activeLogs.clear();
-      await objects.settled();
+      for (const c of ctx.activeLogs) c.abort();
+      ctx.activeLogs.clear();
+      await ctx.objects.settled();
     },
   };
-
-  /** `docker service logs`: every task's stdout and stderr, in the engine's stdcopy framing (no TTY). */
-  async function* serviceLogs(name: string, o: LogOptions): AsyncGenerator<string> {
-    const svc = await mustExist(name);
-    const service = docker.getService(svc.ID);
-    const base = { stdout: true, stderr: true, ...(o.tail !== undefined ? { tail: o.tail } : {}) };
-    yield* engineLogLines({
-      opts: o,
-      split: createLogDemuxer(),
-      what: `the logs of service ${containerName(name)}`,
-      endpoint,
-      active: activeLogs,
-      once: () => call(`reading the logs of service ${containerName(name)}`, (abortSignal) => service.logs({ ...base, follow: false, abortSignal })),
-      follow: (abortSignal) => service.logs({ ...base, follow: true, abortSignal }),
-    });
-  }
-
-  return runtime;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -7,47 +7,69 @@ import { fakeClock } from '../lib/fake-clock.test-helper.js';
 import { watchConfigDir, type ConfigWatch } from './watch.js';
 
 const DEBOUNCE = 80;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** Enough for fs events to arrive and the debounce to fire on a busy box. */
-const settle = () => sleep(DEBOUNCE + 250);
+const RETRY = 50;
+
+/** Re-checks a condition (file events are real: they arrive when the kernel sends them) until it holds. */
+async function until(what: string, cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A few turns of the event loop: the rest of a batch of file events already queued is read and dispatched. */
+async function ioTurns(): Promise<void> {
+  for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+}
 
 describe('watchConfigDir', () => {
   let watch: ConfigWatch | null = null;
   afterEach(() => watch?.close());
 
-  const start = async (dir: string, extra: { rescanMs?: number; retryMs?: number } = {}) => {
+  /** The watcher on a fake clock: debounce, retry and rescan move only when the test says; file events stay real. */
+  const start = (dir: string) => {
+    const clock = fakeClock();
     let calls = 0;
-    watch = watchConfigDir(dir, { debounceMs: DEBOUNCE, rescanMs: extra.rescanMs ?? 60_000, retryMs: extra.retryMs ?? 50, onChange: () => calls++, logger: silentLogger });
-    await sleep(50);
-    return { calls: () => calls };
+    watch = watchConfigDir(dir, { debounceMs: DEBOUNCE, rescanMs: 60_000, retryMs: RETRY, onChange: () => calls++, logger: silentLogger, clock });
+    /** The rescan interval is always pending: one more timer is a debounce (or a retry) an event set. */
+    const debounced = async (): Promise<void> => {
+      await until('a file event to reach the watcher', () => clock.pendingTimers() > 1);
+      await ioTurns();
+      await clock.tickAsync(DEBOUNCE);
+    };
+    return { clock, calls: () => calls, debounced };
   };
 
   it('calls back once per add, edit, delete and editor-style save', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cs-watch-'));
-    const w = await start(dir);
+    const w = start(dir);
     await writeFile(join(dir, 'alice.yml'), 'a: 1\n');
-    await settle();
+    await w.debounced();
     expect(w.calls()).toBe(1);
     await writeFile(join(dir, 'alice.yml'), 'a: 2\n');
-    await settle();
+    await w.debounced();
     expect(w.calls()).toBe(2);
     // Editors write a temp file and rename it over the original.
     await writeFile(join(dir, '.alice.yml.tmp'), 'a: 3\n');
     await rename(join(dir, '.alice.yml.tmp'), join(dir, 'alice.yml'));
-    await settle();
+    await w.debounced();
     expect(w.calls()).toBe(3);
     await rm(join(dir, 'alice.yml'));
-    await settle();
+    await w.debounced();
     expect(w.calls()).toBe(4);
-    await settle();
+    // Nothing else pending: time passing (short of the rescan) calls nothing more.
+    await ioTurns();
+    expect(w.clock.pendingTimers()).toBe(1);
+    await w.clock.tickAsync(10 * DEBOUNCE);
     expect(w.calls()).toBe(4);
   });
 
   it('gathers a burst into one callback', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cs-watch-'));
-    const w = await start(dir);
+    const w = start(dir);
     for (let i = 0; i < 20; i++) await writeFile(join(dir, `c${i}.yml`), `n: ${i}\n`);
-    await settle();
+    await w.debounced();
     expect(w.calls()).toBe(1);
   });
 
@@ -67,27 +89,31 @@ describe('watchConfigDir', () => {
   it('survives the directory not existing yet, and its removal', async () => {
     const root = await mkdtemp(join(tmpdir(), 'cs-watch-'));
     const dir = join(root, 'configs');
-    const w = await start(dir);
-    await sleep(120);
+    const w = start(dir);
+    // Missing: looked for again every RETRY ms, nothing to call back.
+    await w.clock.tickAsync(2 * RETRY + 20);
     expect(w.calls()).toBe(0);
     await mkdir(dir);
-    await settle();
+    // The next look finds it: what appeared meanwhile is a change.
+    await w.clock.tickAsync(RETRY);
+    await w.clock.tickAsync(DEBOUNCE);
     expect(w.calls()).toBe(1);
     await writeFile(join(dir, 'alice.yml'), 'a: 1\n');
-    await settle();
+    await w.debounced();
     expect(w.calls()).toBe(2);
     await rm(dir, { recursive: true });
-    await settle();
+    await w.debounced();
     const afterRemoval = w.calls();
     expect(afterRemoval).toBeGreaterThanOrEqual(3);
     await mkdir(dir);
-    await settle();
+    await w.clock.tickAsync(RETRY);
+    await w.clock.tickAsync(DEBOUNCE);
     await writeFile(join(dir, 'bob.yml'), 'b: 1\n');
-    await settle();
+    await w.debounced();
     expect(w.calls()).toBeGreaterThan(afterRemoval + 0);
     const before = w.calls();
     await writeFile(join(dir, 'bob.yml'), 'b: 2\n');
-    await settle();
+    await w.debounced();
     expect(w.calls()).toBe(before + 1);
   });
 
