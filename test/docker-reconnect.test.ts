@@ -6,7 +6,7 @@
  * so ONCE, keeps retrying and stays up; once back it reconciles (a config added meanwhile gets its worker)
  * and leaves the worker that ran all along untouched.
  */
-import { type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';

@@ -167,7 +167,7 @@ describeWithDocker(availability, 'docker runtime (real engine)', (docker: Docker
     const info = await inspectOf(nameA);
     const line = JSON.stringify({ instance: nameA, message: 'followed line' });
     for (let i = 0; i < 20 && followed.length === 0; i++) {
-      await execIn(docker, info.Id, ['node', '-e', `require('fs').writeFileSync('/proc/1/fd/1', ${JSON.stringify(line + '\n')})`]);
+      await execIn(docker, info.Id, ['node', '-e', `require('fs').writeFileSync('/proc/1/fd/1', ${JSON.stringify(`${line}\n`)})`]);
       await waitUntil('the followed line', async () => followed.length > 0, 1_000).catch(() => {});
     }
     await waitUntil('followed lines', async () => followed.length > 0, 2_000);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCalcomSim, type CalcomSim } from './calcom.js';
 
 const V2 = { 'cal-api-version': '2024-09-04' };

@@ -151,7 +151,7 @@ export async function startCalcomSim(opts: CalcomSimOptions = {}): Promise<Calco
 
   /** Reference: v2 takes an API key as `Authorization: Bearer` too; a credential sent must be a known one. */
   const checkV2Auth = (c: SimCall): SimAnswer | null => {
-    const auth = c.headers['authorization'];
+    const auth = c.headers.authorization;
     if (!auth) return opts.token === undefined ? null : v2Error(401, 'Authorization header is missing', c);
     const known = [apiKey, opts.token].filter((k): k is string => k !== undefined).map((k) => `Bearer ${k}`);
     return known.includes(auth) ? null : v2Error(401, 'Invalid access token', c);
@@ -163,12 +163,12 @@ export async function startCalcomSim(opts: CalcomSimOptions = {}): Promise<Calco
     if (version !== SLOTS_API_VERSION) return v2Error(400, `cal-api-version header must be '${SLOTS_API_VERSION}' (got '${version ?? ''}')`, c);
     const authProblem = checkV2Auth(c);
     if (authProblem) return authProblem;
-    const eventTypeId = c.query['eventTypeId'];
+    const eventTypeId = c.query.eventTypeId;
     if (!eventTypeId || !/^\d+$/.test(eventTypeId)) return v2Error(400, 'eventTypeId is required (integer)', c);
-    const zone = c.query['timeZone'] ?? 'UTC';
+    const zone = c.query.timeZone ?? 'UTC';
     if (!IANAZone.isValidZone(zone)) return v2Error(400, `invalid timeZone '${zone}'`, c);
-    const startRaw = c.query['start'];
-    const endRaw = c.query['end'];
+    const startRaw = c.query.start;
+    const endRaw = c.query.end;
     if (!startRaw || !endRaw) return v2Error(400, 'start and end are required', c);
     // Reference: v2 reads `start`/`end` in UTC whatever `timeZone` says (`DateTime.fromISO(start, {zone: "utc"})`),
     // a bare end date through 23:59:59 UTC; `timeZone` only shapes the answer (date keys, offsets).
@@ -188,16 +188,16 @@ export async function startCalcomSim(opts: CalcomSimOptions = {}): Promise<Calco
     const b = c.body;
     if (b === null || typeof b !== 'object' || Array.isArray(b)) return v2Error(400, 'body must be a JSON object', c);
     const body = b as Record<string, unknown>;
-    if (typeof body['eventTypeId'] !== 'number' || !Number.isInteger(body['eventTypeId'])) return v2Error(400, 'eventTypeId must be an integer', c);
-    const ms = typeof body['start'] === 'string' ? parseInstant(body['start']) : null;
+    if (typeof body.eventTypeId !== 'number' || !Number.isInteger(body.eventTypeId)) return v2Error(400, 'eventTypeId must be an integer', c);
+    const ms = typeof body.start === 'string' ? parseInstant(body.start) : null;
     if (ms === null) return v2Error(400, 'start must be an ISO 8601 instant with an offset', c);
-    const att = body['attendee'];
+    const att = body.attendee;
     if (att === null || typeof att !== 'object') return v2Error(400, 'attendee is required', c);
     const a = att as Record<string, unknown>;
-    if (typeof a['name'] !== 'string' || a['name'] === '') return v2Error(400, 'attendee.name is required', c);
-    if (typeof a['email'] !== 'string' || !EMAIL.test(a['email'])) return v2Error(400, 'attendee.email must be an email address', c);
-    if (typeof a['timeZone'] !== 'string' || !IANAZone.isValidZone(a['timeZone'])) return v2Error(400, 'attendee.timeZone must be an IANA zone', c);
-    const eventTypeId = body['eventTypeId'];
+    if (typeof a.name !== 'string' || a.name === '') return v2Error(400, 'attendee.name is required', c);
+    if (typeof a.email !== 'string' || !EMAIL.test(a.email)) return v2Error(400, 'attendee.email must be an email address', c);
+    if (typeof a.timeZone !== 'string' || !IANAZone.isValidZone(a.timeZone)) return v2Error(400, 'attendee.timeZone must be an IANA zone', c);
+    const eventTypeId = body.eventTypeId;
     const index = slots.findIndex((s) => s.eventTypeId === eventTypeId && s.ms === ms);
     if (index < 0) return v2Error(400, 'User either already has booking at this time or is not available', c);
     const [slot] = slots.splice(index, 1);
@@ -207,7 +207,7 @@ export async function startCalcomSim(opts: CalcomSimOptions = {}): Promise<Calco
       eventTypeId,
       start: new Date(ms).toISOString(),
       end: new Date(ms + (slot?.lengthMinutes ?? DEFAULT_LENGTH_MINUTES) * 60_000).toISOString(),
-      attendee: { name: a['name'], email: a['email'], timeZone: a['timeZone'] },
+      attendee: { name: a.name, email: a.email, timeZone: a.timeZone },
       createdAt: new Date().toISOString(),
     };
     bookings.push(booking);

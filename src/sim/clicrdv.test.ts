@@ -110,7 +110,7 @@ describe('ClicRDV simulator, v2 availabletimeslots', () => {
     const [req] = sim.requests;
     expect(req).toMatchObject({ method: 'GET', path: '/api/v2/availabletimeslots', status: 200 });
     expect(req?.query['appointments[0][intervention_id]']).toBe('77');
-    expect(req?.query['from']).toBe('2025-05-27');
+    expect(req?.query.from).toBe('2025-05-27');
     expect(req?.headers['x-probe']).toBe('yes');
   });
 

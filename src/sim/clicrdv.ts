@@ -103,12 +103,12 @@ export async function startClicrdvSim(opts: ClicrdvSimOptions = {}): Promise<Cli
   };
 
   const v2 = (c: SimCall): SimAnswer => {
-    const groupProblem = checkGroup(c.query['group_id']);
+    const groupProblem = checkGroup(c.query.group_id);
     if (groupProblem) return groupProblem;
     const intervention = c.query['appointments[0][intervention_id]'];
     if (!intervention) return fail(400, 'appointments[0][intervention_id] is required');
     if (!INT.test(intervention)) return fail(400, 'appointments[0][intervention_id] must be an integer');
-    const from = c.query['from'] ?? DateTime.fromJSDate(now(), { zone }).toISODate() ?? '';
+    const from = c.query.from ?? DateTime.fromJSDate(now(), { zone }).toISODate() ?? '';
     if (!isDate(from)) return fail(400, 'from must be YYYY-MM-DD');
     const until = addDays(from, daysPerAnswer);
     const found = slots.filter((s) => s.start.slice(0, 10) >= from && s.start.slice(0, 10) < until);
@@ -121,17 +121,17 @@ export async function startClicrdvSim(opts: ClicrdvSimOptions = {}): Promise<Cli
     const ids = c.params.getAll('intervention_ids[]');
     if (ids.length === 0) return fail(400, 'intervention_ids[] is required');
     if (!ids.every((id) => INT.test(id))) return fail(400, 'intervention_ids[] must be integers');
-    const startRaw = c.query['start'] ?? DateTime.fromJSDate(now(), { zone }).toISODate() ?? '';
+    const startRaw = c.query.start ?? DateTime.fromJSDate(now(), { zone }).toISODate() ?? '';
     const start = localStamp(startRaw);
     if (!start) return fail(400, 'start must be YYYY-MM-DD or YYYY-MM-DD HH:MM:SS');
     let end: string;
-    if (c.query['end'] !== undefined) {
-      const e = localStamp(c.query['end']);
+    if (c.query.end !== undefined) {
+      const e = localStamp(c.query.end);
       if (!e) return fail(400, 'end must be YYYY-MM-DD or YYYY-MM-DD HH:MM:SS');
       // A bare end date is read as "through that day".
-      end = isDate(c.query['end']) ? `${addDays(c.query['end'], 1)} 00:00:00` : e;
+      end = isDate(c.query.end) ? `${addDays(c.query.end, 1)} 00:00:00` : e;
     } else {
-      const nDays = c.query['nDays'] ?? String(V1_DEFAULT_DAYS);
+      const nDays = c.query.nDays ?? String(V1_DEFAULT_DAYS);
       if (!INT.test(nDays)) return fail(400, 'nDays must be an integer');
       end = `${addDays(start.slice(0, 10), Number(nDays))}${start.slice(10)}`;
     }
@@ -154,7 +154,7 @@ export async function startClicrdvSim(opts: ClicrdvSimOptions = {}): Promise<Cli
     if (c.path !== '/api/v2/availabletimeslots' && !v1Match) return fail(404, `no route ${c.path}`);
     if (c.method !== 'GET') return fail(405, `${c.method} not allowed`);
     // The key is checked first: an unauthenticated caller learns nothing about groups.
-    if (c.query['apikey'] !== apikey) return fail(403, c.query['apikey'] ? 'invalid apikey' : 'apikey is required');
+    if (c.query.apikey !== apikey) return fail(403, c.query.apikey ? 'invalid apikey' : 'apikey is required');
     return v1Match ? v1(c, decodeURIComponent(v1Match[1] ?? '')) : v2(c);
   };
 

@@ -245,7 +245,7 @@ function gatewayBotRoute(s: GatewayState): (c: SimCall) => SimAnswer | null {
 
   const gatewayBot = (c: SimCall): SimAnswer | null => {
     if (c.path !== '/api/v10/gateway/bot') return null;
-    if (c.headers['authorization'] !== `Bot ${botToken}`) return { status: 401, json: { message: '401: Unauthorized', code: 0 } };
+    if (c.headers.authorization !== `Bot ${botToken}`) return { status: 401, json: { message: '401: Unauthorized', code: 0 } };
     return {
       status: 200,
       json: {
@@ -267,11 +267,11 @@ function gatewayOps(s: GatewayState, wire: GatewayWire, rest: DiscordSim): (c: C
   const identify = (c: Conn, d: Record<string, unknown>): void => {
     stats.identifies += 1;
     if (c.session) return close(c, GATEWAY_CLOSE.alreadyAuthenticated, 'Already authenticated.');
-    if (d['token'] !== botToken) return close(c, GATEWAY_CLOSE.authenticationFailed, 'Authentication failed.');
-    const intents = typeof d['intents'] === 'number' ? d['intents'] : 0;
+    if (d.token !== botToken) return close(c, GATEWAY_CLOSE.authenticationFailed, 'Authentication failed.');
+    const intents = typeof d.intents === 'number' ? d.intents : 0;
     // Message Content is privileged: asked for without being granted, Discord closes 4014 (reference).
     if ((intents & INTENTS.messageContent) !== 0 && !s.contentIntent) return close(c, GATEWAY_CLOSE.disallowedIntents, 'Disallowed intent(s).');
-    const shardIn = Array.isArray(d['shard']) ? (d['shard'] as number[]) : [0, 1];
+    const shardIn = Array.isArray(d.shard) ? (d.shard as number[]) : [0, 1];
     const shard: [number, number] = [shardIn[0] ?? 0, shardIn[1] ?? 1];
     // discord-api-docs: more identifies than max_concurrency per rate-limit key within 5 s earn op 9.
     const key = shard[0] % maxConcurrency;
@@ -301,9 +301,9 @@ function gatewayOps(s: GatewayState, wire: GatewayWire, rest: DiscordSim): (c: C
 
   const resume = (c: Conn, d: Record<string, unknown>): void => {
     stats.resumes += 1;
-    if (d['token'] !== botToken) return close(c, GATEWAY_CLOSE.authenticationFailed, 'Authentication failed.');
-    const session = typeof d['session_id'] === 'string' ? sessions.get(d['session_id']) : undefined;
-    const seq = typeof d['seq'] === 'number' ? d['seq'] : -1;
+    if (d.token !== botToken) return close(c, GATEWAY_CLOSE.authenticationFailed, 'Authentication failed.');
+    const session = typeof d.session_id === 'string' ? sessions.get(d.session_id) : undefined;
+    const seq = typeof d.seq === 'number' ? d.seq : -1;
     // An unknown or expired session cannot be resumed: op 9 d:false (discord-api-docs, "Resuming").
     if (!session || (session.socket === null && session.lostAt !== null && Date.now() - session.lostAt > SESSION_KEEP_MS)) {
       stats.invalidated += 1;

@@ -158,15 +158,15 @@ export function channelHistory(s: DiscordSimState): ChannelHistory {
     const at = new Date();
     const id = ids.at(at.getTime());
     const author = webhookId
-      ? { id: webhookId, username: typeof body['username'] === 'string' ? body['username'] : (webhooks.get(webhookId)?.name ?? 'Captain Hook'), bot: true }
+      ? { id: webhookId, username: typeof body.username === 'string' ? body.username : (webhooks.get(webhookId)?.name ?? 'Captain Hook'), bot: true }
       : botUser;
     const object = messageObject(
       id,
       channelId,
       at,
       author,
-      typeof body['content'] === 'string' ? body['content'] : '',
-      Array.isArray(body['embeds']) ? (body['embeds'] as Record<string, unknown>[]) : [],
+      typeof body.content === 'string' ? body.content : '',
+      Array.isArray(body.embeds) ? (body.embeds as Record<string, unknown>[]) : [],
       [],
       webhookId ? { webhook_id: webhookId } : {},
     );

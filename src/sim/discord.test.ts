@@ -214,8 +214,8 @@ describe('Discord simulator, bot API', () => {
   it('answers 401 {"message":"401: Unauthorized","code":0} without the right Bot token', async () => {
     for (const authorization of [undefined, 'Bearer test-bot-token', 'Bot wrong', 'test-bot-token']) {
       const headers: Record<string, string> = { ...BOT_HEADERS };
-      if (authorization === undefined) delete headers['authorization'];
-      else headers['authorization'] = authorization;
+      if (authorization === undefined) delete headers.authorization;
+      else headers.authorization = authorization;
       const r = await post(messagesUrl(channel), { content: 'x' }, headers);
       expect(r.status).toBe(401);
       expect(r.json).toEqual({ message: '401: Unauthorized', code: 0 });

@@ -193,7 +193,7 @@ const unauthorized = (): SimAnswer => jsonError(401, 0, '401: Unauthorized');
 function addError(tree: DiscordErrors, path: string[], code: string, message: string): void {
   let node = tree;
   for (const key of path) node = (node[key] ??= {}) as DiscordErrors;
-  ((node['_errors'] ??= []) as unknown[]).push({ code, message });
+  ((node._errors ??= []) as unknown[]).push({ code, message });
 }
 
 const maxLength = (n: number): [string, string] => ['BASE_TYPE_MAX_LENGTH', `Must be ${n} or fewer in length.`];
@@ -206,12 +206,12 @@ export function validateDiscordMessage(body: unknown): DiscordErrors | null {
     return errors;
   }
   const b = body as Record<string, unknown>;
-  const content = b['content'];
+  const content = b.content;
   if (content !== undefined && content !== null) {
     if (typeof content !== 'string') addError(errors, ['content'], 'BASE_TYPE_STRING', 'Must be a string.');
     else if (len(content) > DISCORD_LIMITS.content) addError(errors, ['content'], ...maxLength(DISCORD_LIMITS.content));
   }
-  const embeds = b['embeds'];
+  const embeds = b.embeds;
   let embedCount = 0;
   if (embeds !== undefined && embeds !== null) {
     if (!Array.isArray(embeds)) addError(errors, ['embeds'], 'LIST_TYPE_CONVERT', 'Must be an array.');
@@ -239,21 +239,21 @@ export function validateDiscordMessage(body: unknown): DiscordErrors | null {
           if (len(value) > limit) addError(errors, path, ...maxLength(limit));
           total += len(value);
         };
-        text(e['title'], [...at, 'title'], DISCORD_LIMITS.title);
-        text(e['description'], [...at, 'description'], DISCORD_LIMITS.description);
-        const footer = e['footer'];
-        if (footer !== undefined && footer !== null) text((footer as Record<string, unknown>)['text'], [...at, 'footer', 'text'], DISCORD_LIMITS.footer, true);
-        const author = e['author'];
-        if (author !== undefined && author !== null) text((author as Record<string, unknown>)['name'], [...at, 'author', 'name'], DISCORD_LIMITS.title, true);
-        const fields = e['fields'];
+        text(e.title, [...at, 'title'], DISCORD_LIMITS.title);
+        text(e.description, [...at, 'description'], DISCORD_LIMITS.description);
+        const footer = e.footer;
+        if (footer !== undefined && footer !== null) text((footer as Record<string, unknown>).text, [...at, 'footer', 'text'], DISCORD_LIMITS.footer, true);
+        const author = e.author;
+        if (author !== undefined && author !== null) text((author as Record<string, unknown>).name, [...at, 'author', 'name'], DISCORD_LIMITS.title, true);
+        const fields = e.fields;
         if (fields !== undefined && fields !== null) {
           if (!Array.isArray(fields)) addError(errors, [...at, 'fields'], 'LIST_TYPE_CONVERT', 'Must be an array.');
           else {
             if (fields.length > DISCORD_LIMITS.fields) addError(errors, [...at, 'fields'], ...maxLength(DISCORD_LIMITS.fields));
             fields.forEach((field: unknown, j) => {
               const f = (field ?? {}) as Record<string, unknown>;
-              text(f['name'], [...at, 'fields', String(j), 'name'], DISCORD_LIMITS.fieldName, true);
-              text(f['value'], [...at, 'fields', String(j), 'value'], DISCORD_LIMITS.fieldValue, true);
+              text(f.name, [...at, 'fields', String(j), 'name'], DISCORD_LIMITS.fieldName, true);
+              text(f.value, [...at, 'fields', String(j), 'value'], DISCORD_LIMITS.fieldValue, true);
             });
           }
         }
@@ -308,13 +308,13 @@ function discordRoutes(s: DiscordSimState, limits: RateLimiter, history: Channel
     const bucket = takeBucket(`webhook:${id}`, millis);
     if (bucket.limited) return bucket.limited;
     const message = accept('webhook', hook.channelId, parsed.body as Record<string, unknown>, id);
-    if (c.query['wait'] === 'true') return { status: 200, json: message, headers: bucket.headers };
+    if (c.query.wait === 'true') return { status: 200, json: message, headers: bucket.headers };
     return { status: 204, empty: true, headers: bucket.headers };
   };
 
   /** The bot's checks shared by its routes: token, agent, channel, access; the channel when they pass. */
   const botChannel = (c: SimCall, channelId: string): { ch: SimChannel } | { error: SimAnswer } => {
-    if (c.headers['authorization'] !== `Bot ${botToken}`) return { error: unauthorized() };
+    if (c.headers.authorization !== `Bot ${botToken}`) return { error: unauthorized() };
     // Discord documents a required `DiscordBot ($url, $versionNumber)` agent; the simulator refuses others with 400 so a client cannot forget it.
     if (!(c.headers['user-agent'] ?? '').startsWith('DiscordBot (')) return { error: jsonError(400, 0, "User-Agent must be 'DiscordBot ($url, $versionNumber)'") };
     const ch = channels.get(channelId);
@@ -361,7 +361,7 @@ function discordRoutes(s: DiscordSimState, limits: RateLimiter, history: Channel
     s.contentIntent || m.author.id === botUser.id ? m : { ...m, content: '', embeds: [], attachments: [] };
 
   const listMessages = (c: SimCall, ch: SimChannel, channelId: string): SimAnswer => {
-    const limitRaw = c.query['limit'] ?? String(DEFAULT_LIST_LIMIT);
+    const limitRaw = c.query.limit ?? String(DEFAULT_LIST_LIMIT);
     const limit = Number(limitRaw);
     if (!/^\d+$/.test(limitRaw) || limit < 1 || limit > MAX_LIST_LIMIT) return formError('limit', 'NUMBER_TYPE_MAX', 'Must be between 1 and 100.');
     const anchors = (['before', 'after', 'around'] as const).filter((k) => c.query[k] !== undefined);

@@ -37,7 +37,7 @@ async function call(sim: EcalSim, method: string, path: string, params: Record<s
     ...(body === undefined ? {} : { body: raw, headers: { 'content-type': 'application/json' } }),
   });
   const text = await res.text();
-  let json: unknown = undefined;
+  let json: unknown ;
   try {
     json = text ? JSON.parse(text) : undefined;
   } catch {
@@ -144,8 +144,8 @@ describe('ECAL simulator: events', () => {
 
   it('accepts an all-day event without times', async () => {
     const body: Record<string, unknown> = { ...event({ allDay: 'yes', reference: 'allday' }) };
-    delete body['startTime'];
-    delete body['endTime'];
+    delete body.startTime;
+    delete body.endTime;
     expect((await call(sim, 'POST', '/apiv2/event/', {}, body)).status).toBe(200);
   });
 
@@ -186,7 +186,7 @@ describe('ECAL simulator: events', () => {
     await call(sim, 'POST', '/apiv2/event/', {}, event({ reference: 'logged' }));
     expect(sim.requests).toHaveLength(1);
     expect(sim.requests[0]).toMatchObject({ method: 'POST', path: '/apiv2/event/', status: 200, body: { reference: 'logged' } });
-    expect(sim.requests[0]!.query['apiKey']).toBe(KEY);
+    expect(sim.requests[0]!.query.apiKey).toBe(KEY);
   });
 
   it('hides past events unless showPastEvents=true ("past" = start date before today of now())', async () => {

@@ -250,19 +250,19 @@ function takeFailure(s: EcalSimState, method: string): EcalFailureSpec | undefin
 
 /** `GET /apiv2/event`: filters, drafts and past events hidden unless asked for, pages of `limit`. */
 function listEvents(events: EcalSimEvent[], q: Record<string, string>, at: Date): Answer {
-  const page = q['page'] ?? '1';
-  const limit = q['limit'] ?? String(DEFAULT_LIMIT);
+  const page = q.page ?? '1';
+  const limit = q.limit ?? String(DEFAULT_LIMIT);
   if (!/^\d+$/.test(page) || Number(page) < 1) return fail(400, 'page must be an integer from 1');
   if (!/^\d+$/.test(limit) || Number(limit) < 1) return fail(400, 'limit must be a positive integer');
   if (Number(limit) > MAX_LIMIT) return fail(400, `limit must be at most ${MAX_LIMIT}`);
-  const startDate = q['startDate'];
-  const endDate = q['endDate'];
+  const startDate = q.startDate;
+  const endDate = q.endDate;
   if (startDate !== undefined && startDate !== '' && !isValidDate(startDate)) return fail(400, 'startDate must be YYYY-MM-DD');
   if (endDate !== undefined && endDate !== '' && !isValidDate(endDate)) return fail(400, 'endDate must be YYYY-MM-DD');
-  const wanted = (q['calendarIds'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  const showPast = q['showPastEvents'] === 'true';
+  const wanted = (q.calendarIds ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const showPast = q.showPastEvents === 'true';
   // The reference names `showDraft` without saying its default; by analogy with showPastEvents drafts stay hidden unless asked for.
-  const showDraft = q['showDraft'] === 'true';
+  const showDraft = q.showDraft === 'true';
   const matching = events.filter((e) => {
     if (wanted.length && !wanted.includes(e.calendarId)) return false;
     if (startDate && e.startDate < startDate) return false;
@@ -385,8 +385,8 @@ function ecalHandler(s: EcalSimState): (req: IncomingMessage, res: ServerRespons
     if (failure && !failure.processed) {
       answer = fail(failure.status);
     } else {
-      const secret = q['apiKey'] !== undefined ? keys[q['apiKey']] : undefined;
-      const sign = q['apiSign'];
+      const secret = q.apiKey !== undefined ? keys[q.apiKey] : undefined;
+      const sign = q.apiSign;
       if (secret === undefined || !sign || ecalSignature(secret, q, rawBody) !== sign) answer = fail(403);
       else if (nonAscii && (opts.asciiBodies ?? true)) answer = fail(403);
       else answer = route(method, url.pathname, q, rawBody);

@@ -25,7 +25,7 @@ export interface SimInterceptRequest {
  * `received` only, answer `status` without acting (a gateway's 429 or 5xx). May be async: a chaos test
  * kills the client there and waits for it to die, to place a kill exactly before or after a write.
  */
-export type SimInterceptAction = void | 'drop' | { status: number };
+export type SimInterceptAction = undefined | 'drop' | { status: number };
 export type SimIntercept = (r: SimInterceptRequest) => SimInterceptAction | Promise<SimInterceptAction>;
 
 export interface StartServerOptions {

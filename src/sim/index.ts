@@ -21,7 +21,7 @@ export {
 } from './ecal.js';
 export { generateTimetable, SLOTS, type GenerateTimetableOptions } from './timetable-gen.js';
 export { createPrng } from './prng.js';
-export { type SimLoggedRequest } from './logged-server.js';
+export type { SimLoggedRequest } from './logged-server.js';
 export { startClicrdvSim, type ClicrdvSim, type ClicrdvSimOptions, type ClicrdvSlot } from './clicrdv.js';
 export { startCalcomSim, type CalcomSim, type CalcomSimOptions, type CalcomSlotSpec, type CalcomBooking } from './calcom.js';
 export {

@@ -51,7 +51,7 @@ export async function startMatrixSim(): Promise<MatrixSim> {
       tokens.set(token, user);
       return { status: 200, json: { access_token: token, user_id: `@${user}:localhost`, device_id: 'SIM' } };
     }
-    const user = tokens.get((c.headers['authorization'] ?? '').replace(/^Bearer /, ''));
+    const user = tokens.get((c.headers.authorization ?? '').replace(/^Bearer /, ''));
     if (!user) return err(401, 'M_UNKNOWN_TOKEN', 'Invalid access token passed.');
     const join = new RegExp(`^${api}/join/([^/]+)$`).exec(c.path);
     if (c.method === 'POST' && join) {

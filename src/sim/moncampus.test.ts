@@ -110,7 +110,7 @@ describe('MonCampus simulator: CAS login', () => {
     const html = await res.text();
     expect(html).toMatch(/id="username"/);
     expect(html).toMatch(/id="password"/);
-    expect(hiddenFields(html)['execution']).toMatch(/.{40,}/);
+    expect(hiddenFields(html).execution).toMatch(/.{40,}/);
     expect(html).not.toMatch(/name="_eventId"/);
     expect(jarFor(jars, sim.casUrl).has('JSESSIONID')).toBe(true);
   });
@@ -158,7 +158,7 @@ describe('MonCampus simulator: CAS login', () => {
     const html = await posted.text();
     expect(html).toMatch(/id="password"/);
     expect(html).toMatch(/Mauvais identifiant/);
-    expect(hiddenFields(html)['execution']).not.toBe(fields['execution']);
+    expect(hiddenFields(html).execution).not.toBe(fields.execution);
     expect(sim.stats().failedLogins).toBe(before.failedLogins + 1);
     expect(sim.stats().logins).toBe(before.logins);
   });
@@ -254,8 +254,8 @@ describe('MonCampus simulator: CAS login', () => {
       'edt GET /Home/Get 302',
       'edt GET /Home/Get 200',
     ]);
-    expect(sim.requests[2]!.query['ticket']).toMatch(/^ST-/);
-    expect(sim.requests[0]!.query['service']).toBe(homeGetUrl(sim));
+    expect(sim.requests[2]!.query.ticket).toMatch(/^ST-/);
+    expect(sim.requests[0]!.query.service).toBe(homeGetUrl(sim));
     expect(JSON.stringify(sim.requests)).not.toContain('secret');
     sim.resetLog();
     expect(sim.requests).toEqual([]);
@@ -355,7 +355,7 @@ describe('MonCampus simulator: timetable JSON', () => {
       course({ id: 15, start: '2025-07-15T17:45', end: '2025-07-15T19:00' }),
     ]);
     const data = await get('2025-01-01T00:00:00.000Z', '2025-12-31T23:59:59.000Z');
-    const starts = Object.fromEntries(data.map((c) => [c['NoCours'], [c['Start'], c['End']]]));
+    const starts = Object.fromEntries(data.map((c) => [c.NoCours, [c.Start, c.End]]));
     expect(starts).toEqual({
       10: ['2025-03-29T09:30:00+01:00', '2025-03-29T11:00:00+01:00'],
       11: ['2025-03-30T10:30:00+02:00', '2025-03-30T12:00:00+02:00'],
@@ -366,7 +366,7 @@ describe('MonCampus simulator: timetable JSON', () => {
     });
     // The reference's rule, checked independently: the UTC hours:minutes are the Paris wall clock.
     for (const c of data) {
-      const d = new Date(c['Start'] as string);
+      const d = new Date(c.Start as string);
       expect(`${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`).toMatch(/^(08:30|13:30|17:45)$/);
     }
   });
@@ -378,8 +378,8 @@ describe('MonCampus simulator: timetable JSON', () => {
       course({ id: 22, start: '2025-03-29T08:30', end: '2025-03-29T10:00', dateFormat: 'aspnet' }),
     ]);
     const data = await get('2025-01-01T00:00:00.000Z', '2025-12-31T23:59:59.000Z');
-    expect(data.map((c) => c['Start'])).toEqual(['/Date(1743323400000)/', '/Date(1761467400000)/', '/Date(1743237000000)/']);
-    expect(data[0]!['End']).toBe('/Date(1743328800000)/');
+    expect(data.map((c) => c.Start)).toEqual(['/Date(1743323400000)/', '/Date(1761467400000)/', '/Date(1743237000000)/']);
+    expect(data[0]!.End).toBe('/Date(1743328800000)/');
   });
 
   it('renders every field of the reference with its type', async () => {
@@ -393,20 +393,20 @@ describe('MonCampus simulator: timetable JSON', () => {
     for (const c of [remote!, bare!]) {
       for (const f of strings) expect(c[f] === null || typeof c[f] === 'string', f).toBe(true);
       for (const f of numbers) expect(typeof c[f], f).toBe('number');
-      expect(c['IsAllDay']).toBe(false);
-      expect(typeof c['Start']).toBe('string');
-      expect(typeof c['End']).toBe('string');
-      expect(c['Duree']).toBe(120);
+      expect(c.IsAllDay).toBe(false);
+      expect(typeof c.Start).toBe('string');
+      expect(typeof c.End).toBe('string');
+      expect(c.Duree).toBe(120);
     }
-    expect(remote!['TeamsUrl']).toBe('<a href="https://teams.microsoft.com/l/meetup-join/abc" target="_blank"><img src="/Content/img/MTeams_Rejoindre.png"></a>');
-    expect(remote!['Salles']).toBe('DISTANCIEL');
-    expect(remote!['Title']).toBe('G1 Administration des BDD');
-    expect(remote!['NomProf']).toBe('CEZERA STÉPHANE');
-    expect(bare!['Commentaire']).toBe('COMMENTAIRE');
-    expect(bare!['Salles']).toBe('Aucune');
-    expect(bare!['NomProf']).toBeNull();
-    expect(bare!['TeamsUrl']).toBeNull();
-    expect(bare!['Matiere']).toBeNull();
+    expect(remote!.TeamsUrl).toBe('<a href="https://teams.microsoft.com/l/meetup-join/abc" target="_blank"><img src="/Content/img/MTeams_Rejoindre.png"></a>');
+    expect(remote!.Salles).toBe('DISTANCIEL');
+    expect(remote!.Title).toBe('G1 Administration des BDD');
+    expect(remote!.NomProf).toBe('CEZERA STÉPHANE');
+    expect(bare!.Commentaire).toBe('COMMENTAIRE');
+    expect(bare!.Salles).toBe('Aucune');
+    expect(bare!.NomProf).toBeNull();
+    expect(bare!.TeamsUrl).toBeNull();
+    expect(bare!.Matiere).toBeNull();
   });
 
   it('returns courses whose Start falls in [dateDebut, dateFin] (bounds included, duplicates kept)', async () => {
@@ -419,7 +419,7 @@ describe('MonCampus simulator: timetable JSON', () => {
       course({ id: 43, start: '2025-06-04T08:30', end: '2025-06-04T10:00' }),
     ]);
     // Bounds are compared with the quirky instant: 08:30 "UTC" is the class at 08:30 Paris.
-    const ids = (await get('2025-06-03T08:30:00.000Z', '2025-06-03T13:30:00.000Z')).map((c) => c['NoCours']);
+    const ids = (await get('2025-06-03T08:30:00.000Z', '2025-06-03T13:30:00.000Z')).map((c) => c.NoCours);
     expect(ids).toEqual([40, 41, 41, 42]);
     const encoded = await request(jars, homeGetUrl(sim, encodeURIComponent('2025-06-04T00:00:00.000Z'), encodeURIComponent('2025-06-04T23:59:59.000Z')));
     expect(((await encoded.json()) as { Data: { NoCours: number }[] }).Data.map((c) => c.NoCours)).toEqual([43]);

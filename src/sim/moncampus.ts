@@ -454,7 +454,7 @@ function casFlow(s: MonCampusState): CasFlow {
 
   const renderForm = (res: ServerResponse, status: number, cookies: Record<string, string>, service: string | null, error?: string): void => {
     const headers: Record<string, string | string[]> = { 'Cache-Control': 'no-store' };
-    let jsession = cookies['JSESSIONID'];
+    let jsession = cookies.JSESSIONID;
     if (!jsession || !casSessions.has(jsession)) {
       jsession = token(24);
       casSessions.add(jsession);
@@ -479,7 +479,7 @@ function casHandler(s: MonCampusState, flow: CasFlow): (req: IncomingMessage, re
   const casHandler = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const cookies = parseCookies(req.headers.cookie);
     if (url.pathname === `${CAS_BASE}/logout`) {
-      if (cookies['TGC']) tgts.delete(cookies['TGC']);
+      if (cookies.TGC) tgts.delete(cookies.TGC);
       sendText(res, 200, 'text/html;charset=UTF-8', '<html><body><h2>Déconnexion réussie</h2></body></html>', {
         'Set-Cookie': `TGC=; Path=${CAS_BASE}/; Max-Age=0; HttpOnly`,
       });
@@ -495,7 +495,7 @@ function casHandler(s: MonCampusState, flow: CasFlow): (req: IncomingMessage, re
         sendText(res, 403, 'text/html;charset=UTF-8', '<html><body><h2>Application Not Authorized to Use CAS</h2></body></html>');
         return;
       }
-      const tgtUser = cookies['TGC'] ? tgts.get(cookies['TGC']) : undefined;
+      const tgtUser = cookies.TGC ? tgts.get(cookies.TGC) : undefined;
       if (opts.casSso && service !== null && tgtUser !== undefined) {
         ticketRedirect(res, service, tgtUser);
         return;
@@ -517,7 +517,7 @@ function casHandler(s: MonCampusState, flow: CasFlow): (req: IncomingMessage, re
     const pending = pendingNotices.get(execution);
     if (pending) {
       pendingNotices.delete(execution);
-      if (pending.jsession === cookies['JSESSIONID'] && form.get('_eventId') === 'proceed') {
+      if (pending.jsession === cookies.JSESSIONID && form.get('_eventId') === 'proceed') {
         loggedIn(res, pending.user, pending.service);
         return;
       }
@@ -527,7 +527,7 @@ function casHandler(s: MonCampusState, flow: CasFlow): (req: IncomingMessage, re
     const flow = executions.get(execution);
     // Single use whatever happens next: a replayed form must never log anyone in.
     executions.delete(execution);
-    if (!flow || flow.jsession !== cookies['JSESSIONID']) {
+    if (!flow || flow.jsession !== cookies.JSESSIONID) {
       // The webflow cannot resume: it starts a fresh one, i.e. shows the form again (200).
       renderForm(res, 200, cookies, service);
       return;
@@ -599,7 +599,7 @@ function edtHandler(s: MonCampusState): (req: IncomingMessage, res: ServerRespon
       return;
     }
 
-    const authCookie = cookies['_DotNetCasClientAuth'];
+    const authCookie = cookies._DotNetCasClientAuth;
     const session = authCookie ? authSessions.get(authCookie) : undefined;
     const authenticated = session !== undefined && session.expiresAt > now().getTime();
     if (authCookie && session && !authenticated) authSessions.delete(authCookie);

@@ -33,7 +33,7 @@ export async function startPushSim<M>(route: (call: SimCall, store: (m: M) => vo
 
 /** The token of `Authorization: Bearer …`, or user:password of `Basic …`. */
 export function credentials(headers: Record<string, string>): { bearer?: string; user?: string; password?: string } {
-  const auth = headers['authorization'] ?? '';
+  const auth = headers.authorization ?? '';
   if (auth.startsWith('Bearer ')) return { bearer: auth.slice(7) };
   if (auth.startsWith('Basic ')) {
     const [user, ...rest] = Buffer.from(auth.slice(6), 'base64').toString('utf8').split(':');

@@ -25,17 +25,17 @@ export async function startPushoverSim(): Promise<PushoverSim> {
   const sim = await startPushSim<PushoverMessage>((c, store) => {
     if (c.method !== 'POST' || c.path !== '/1/messages.json') return refuse(404, 'not found');
     const b = (typeof c.body === 'object' && c.body !== null ? c.body : Object.fromEntries(new URLSearchParams(c.rawBody))) as Record<string, unknown>;
-    const token = String(b['token'] ?? '');
-    const user = String(b['user'] ?? '');
+    const token = String(b.token ?? '');
+    const user = String(b.user ?? '');
     if (!apps.has(token)) return refuse(400, 'application token is invalid');
     if (apps.get(token) !== user) return refuse(400, 'user identifier is not a valid user, group, or subscribed user key');
-    const message = String(b['message'] ?? '');
+    const message = String(b.message ?? '');
     if (message === '') return refuse(400, 'message cannot be blank');
     if (message.length > 1024) return refuse(400, 'message is too long');
-    if (String(b['title'] ?? '').length > 250) return refuse(400, 'title is too long');
-    const priority = b['priority'] === undefined ? undefined : Number(b['priority']);
-    if (priority === 2 && !(Number(b['retry']) >= 30 && Number(b['expire']) <= 10800)) return refuse(400, 'retry and expire are required for emergency priority');
-    store({ token, user, message, title: b['title'] as string | undefined, priority, sound: b['sound'] as string | undefined, device: b['device'] as string | undefined });
+    if (String(b.title ?? '').length > 250) return refuse(400, 'title is too long');
+    const priority = b.priority === undefined ? undefined : Number(b.priority);
+    if (priority === 2 && !(Number(b.retry) >= 30 && Number(b.expire) <= 10800)) return refuse(400, 'retry and expire are required for emergency priority');
+    store({ token, user, message, title: b.title as string | undefined, priority, sound: b.sound as string | undefined, device: b.device as string | undefined });
     return { status: 200, json: { status: 1, request: randomUUID() } };
   });
   return {

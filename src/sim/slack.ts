@@ -76,11 +76,11 @@ function parsePayload(c: SimCall): unknown {
 function isValidMessage(body: unknown): boolean {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return false;
   const b = body as Record<string, unknown>;
-  const hasText = typeof b['text'] === 'string' && b['text'].trim() !== '';
-  const hasBlocks = Array.isArray(b['blocks']) && b['blocks'].length > 0;
-  if (b['text'] !== undefined && typeof b['text'] !== 'string') return false;
-  if (b['blocks'] !== undefined && !Array.isArray(b['blocks'])) return false;
-  if (b['attachments'] !== undefined && !Array.isArray(b['attachments'])) return false;
+  const hasText = typeof b.text === 'string' && b.text.trim() !== '';
+  const hasBlocks = Array.isArray(b.blocks) && b.blocks.length > 0;
+  if (b.text !== undefined && typeof b.text !== 'string') return false;
+  if (b.blocks !== undefined && !Array.isArray(b.blocks)) return false;
+  if (b.attachments !== undefined && !Array.isArray(b.attachments)) return false;
   // As the team's brief asks: a message needs text or blocks (attachments alone are refused).
   return hasText || hasBlocks;
 }
@@ -103,7 +103,7 @@ export async function startSlackSim(opts: SlackSimOptions = {}): Promise<SlackSi
   const postMessage = (c: SimCall): SimAnswer => {
     const inj = injected.shift();
     if (inj) return inj;
-    const token = (c.headers['authorization'] ?? '').replace(/^Bearer /, '');
+    const token = (c.headers.authorization ?? '').replace(/^Bearer /, '');
     const channels = bots.get(token);
     if (!channels) return { status: 200, json: { ok: false, error: 'invalid_auth' } };
     const body = (c.body ?? {}) as { channel?: unknown };

@@ -51,7 +51,7 @@ function memoryRuntime() {
       ctl.active++;
       ctl.maxActive = Math.max(ctl.maxActive, ctl.active);
       try {
-        if (ctl.listGate) await ctl.listGate;
+        if (ctl.listGate !== undefined && ctl.listGate !== null) await ctl.listGate;
         if (!ctl.reachable) throw new Error('connect ECONNREFUSED /var/run/docker.sock');
         return workers.map((w) => ({ ...w }));
       } finally {

@@ -107,11 +107,11 @@ describe('planDelivery', () => {
 
   it('shortens long object names deterministically, under the 64-character limit, still unique', () => {
     const long = 'x'.repeat(50);
-    const a = swarmObjectName(['campus-sync-' + long, 'env', 'a_very_long_variable_name', '0123456789ab']);
-    const b = swarmObjectName(['campus-sync-' + long, 'env', 'a_very_long_variable_name', '0123456789ac']);
+    const a = swarmObjectName([`campus-sync-${long}`, 'env', 'a_very_long_variable_name', '0123456789ab']);
+    const b = swarmObjectName([`campus-sync-${long}`, 'env', 'a_very_long_variable_name', '0123456789ac']);
     expect(a.length).toBe(SWARM_OBJECT_NAME_MAX);
     expect(a).not.toBe(b);
-    expect(swarmObjectName(['campus-sync-' + long, 'env', 'a_very_long_variable_name', '0123456789ab'])).toBe(a);
+    expect(swarmObjectName([`campus-sync-${long}`, 'env', 'a_very_long_variable_name', '0123456789ab'])).toBe(a);
     const { objects } = planDelivery(delivery({ name: long, envValues: [{ name: 'A_VERY_LONG_VARIABLE_NAME_INDEED', value: 'v' }] }));
     for (const o of objects) expect(o.name.length).toBeLessThanOrEqual(SWARM_OBJECT_NAME_MAX);
   });
