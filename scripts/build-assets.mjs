@@ -51,7 +51,13 @@ export const hashedName = (name, content) => {
 /** Every file under `dir`, relative to it, `/`-separated. */
 async function listFiles(dir) {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath ?? e.path, e.name)).split('\\').join('/'));
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) =>
+      relative(dir, join(e.parentPath ?? e.path, e.name))
+        .split('\\')
+        .join('/'),
+    );
 }
 
 /** Builds every entry into `outDir`; the manifest is written last (atomically), then files of older builds go. */

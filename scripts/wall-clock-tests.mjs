@@ -136,7 +136,9 @@ function main(argv) {
     if (argv.includes('--verbose')) {
       for (const p of r.polling) for (const f of p.waits) console.log(`  ${p.file}:${f.line}  polls a condition: ${f.text}`);
     }
-    console.log(`${r.waiting.length} test file(s) wait on the wall clock (${r.waiting.filter((w) => w.allowed).length} allowed); ${r.polling.length} poll a condition`);
+    console.log(
+      `${r.waiting.length} test file(s) wait on the wall clock (${r.waiting.filter((w) => w.allowed).length} allowed); ${r.polling.length} poll a condition`,
+    );
     for (const p of r.problems) console.error(`wall-clock-tests: ${p}`);
   }
   return r.problems.length === 0 ? 0 : 1;

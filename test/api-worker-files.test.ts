@@ -9,7 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeRedactor } from '../src/lib/index.js';
 import type { AlertJournalEntry } from '../src/notify/outbox.js';
 import { openStore, type Store } from '../src/store/index.js';
-import { createErrorFile, ERRORS_FILE as WORKER_ERRORS_FILE, ICS_FILE as WORKER_ICS_FILE, RUN_HISTORY_FILE, SYNCED_EVENTS_FILE, WORKER_STATUS_FILE as WORKER_STATUS } from '../src/worker/index.js';
+import {
+  createErrorFile,
+  ERRORS_FILE as WORKER_ERRORS_FILE,
+  ICS_FILE as WORKER_ICS_FILE,
+  RUN_HISTORY_FILE,
+  SYNCED_EVENTS_FILE,
+  WORKER_STATUS_FILE as WORKER_STATUS,
+} from '../src/worker/index.js';
 import { ERRORS_KEEP } from '../src/worker/error-file.js';
 import { writeRunRecord, zeroCounts, type RunRecord } from '../src/worker/run-record.js';
 import { writeSyncedEvents } from '../src/worker/synced-events.js';
@@ -69,10 +76,28 @@ describe('worker files', () => {
       await errors.append('push', `ECAL refused event ${i} (key hunter2-secret)\nsecond line`, new Date(Date.UTC(2025, 0, 1, 6, i)));
       if (i % 3 === 2) await importAlice();
     }
-    await writeSyncedEvents(dir, [{ reference: 'r1', ecalId: null, title: 'Maths', start: '2025-01-06T08:00:00+01:00', end: '2025-01-06T10:00:00+01:00', lastChange: '2025-01-01T06:00:00.000Z' }]);
+    await writeSyncedEvents(dir, [
+      {
+        reference: 'r1',
+        ecalId: null,
+        title: 'Maths',
+        start: '2025-01-06T08:00:00+01:00',
+        end: '2025-01-06T10:00:00+01:00',
+        lastChange: '2025-01-01T06:00:00.000Z',
+      },
+    ]);
     const entry: AlertJournalEntry = {
-      alertId: 'x1', instance: 'alice', kind: 'auth.failed', severity: 'error', channel: 'discord', summary: 'login refused',
-      createdAt: '2025-01-01T06:47:00.000Z', deliveredAt: null, attempts: 1, lastError: 'HTTP 500', at: '2025-01-01T06:47:01.000Z',
+      alertId: 'x1',
+      instance: 'alice',
+      kind: 'auth.failed',
+      severity: 'error',
+      channel: 'discord',
+      summary: 'login refused',
+      createdAt: '2025-01-01T06:47:00.000Z',
+      deliveredAt: null,
+      attempts: 1,
+      lastError: 'HTTP 500',
+      at: '2025-01-01T06:47:01.000Z',
     };
     await appendFile(join(dir, ALERTS_FILE), `${JSON.stringify(entry)}\n`);
     await importAlice();
@@ -84,10 +109,11 @@ describe('worker files', () => {
     ]);
     // The rotated files keep only the newest lines (ERRORS_KEEP files of 3 lines): everything still on disk is in the store.
     const onDisk = (
-      await Promise.all(
-        [ERRORS_FILE, `${ERRORS_FILE}.1`, `${ERRORS_FILE}.2`, `${ERRORS_FILE}.3`].map((f) => readFile(join(dir, f), 'utf8').catch(() => '')),
-      )
-    ).join('').split('\n').filter(Boolean).length;
+      await Promise.all([ERRORS_FILE, `${ERRORS_FILE}.1`, `${ERRORS_FILE}.2`, `${ERRORS_FILE}.3`].map((f) => readFile(join(dir, f), 'utf8').catch(() => '')))
+    )
+      .join('')
+      .split('\n')
+      .filter(Boolean).length;
     const stored = (await store.listErrors('alice', { limit: 500 })).items;
     expect(stored.length).toBe(30);
     expect(onDisk).toBeLessThan(30);

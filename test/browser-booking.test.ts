@@ -71,7 +71,8 @@ function tooWide(page: Page): Promise<string[]> {
     const out: string[] = [];
     for (const el of document.querySelectorAll('body *')) {
       const r = el.getBoundingClientRect();
-      if (r.width > 0 && (r.right > width + 0.5 || r.left < -0.5)) out.push(`${el.tagName.toLowerCase()}#${el.id}.${el.className} ${Math.round(r.left)}..${Math.round(r.right)}`);
+      if (r.width > 0 && (r.right > width + 0.5 || r.left < -0.5))
+        out.push(`${el.tagName.toLowerCase()}#${el.id}.${el.className} ${Math.round(r.left)}..${Math.round(r.right)}`);
     }
     if (document.documentElement.scrollWidth > width) out.push(`page scrolls to ${document.documentElement.scrollWidth} px`);
     return out;
@@ -209,7 +210,9 @@ describeWithBrowser('the booking tunnel in a browser', () => {
     const names = await expectDateNamesAreTheirText(page);
     for (const n of names) expect(n).toMatch(/^(lun|mar|mer|jeu|ven)\. \d{1,2} \S+$/);
     const date = await page.getAttribute('#dates .choice >> nth=1', 'data-date');
-    const long = DateTime.fromISO(date ?? '', { zone: ZONE }).setLocale('fr-FR').toFormat('cccc d LLLL');
+    const long = DateTime.fromISO(date ?? '', { zone: ZONE })
+      .setLocale('fr-FR')
+      .toFormat('cccc d LLLL');
     await page.click('#dates .choice >> nth=1');
     await page.waitForSelector('#step-time:not([hidden])');
     expect(await page.textContent('#time-date')).toBe(long);
@@ -233,7 +236,7 @@ describeWithBrowser('the booking tunnel in a browser', () => {
     await walkToConfirm(page, 'en');
   });
 
-  it('switches language on the page and keeps the choice (the dashboard\'s cookie)', async () => {
+  it("switches language on the page and keeps the choice (the dashboard's cookie)", async () => {
     const page = await openIn('fr-FR');
     expect(await page.getAttribute('html', 'lang')).toBe('fr');
     expect(await tooWide(page)).toEqual([]);
@@ -319,7 +322,10 @@ describeWithBrowser('the booking tunnel in a browser', () => {
     await page.setViewportSize(PHONE);
     await screenshot(page, 'booking-phone-6-next-week');
     await page.click('#prev-week');
-    await page.waitForFunction((want) => [...document.querySelectorAll('#dates .choice')].map((e) => e.getAttribute('data-date')).join() === want, first.join());
+    await page.waitForFunction(
+      (want) => [...document.querySelectorAll('#dates .choice')].map((e) => e.getAttribute('data-date')).join() === want,
+      first.join(),
+    );
   });
 
   it('the availability form shows each error next to its field and stores or sends nothing', async () => {
@@ -386,7 +392,9 @@ describeWithBrowser('the booking tunnel in a browser', () => {
     // Settled: every POST answered (nothing more can be queued), something reached Slack, and the outbox has
     // nothing left to send (see queuedDeliveries). Only then does "exactly one message" mean no second comes.
     await expect
-      .poll(async () => posts.sent > 0 && posts.done === posts.sent && slack.messages().length > 0 && (await queuedDeliveries()).length === 0, { timeout: 15_000 })
+      .poll(async () => posts.sent > 0 && posts.done === posts.sent && slack.messages().length > 0 && (await queuedDeliveries()).length === 0, {
+        timeout: 15_000,
+      })
       .toBe(true);
     const messages = slack.messages();
     expect(messages).toHaveLength(1);

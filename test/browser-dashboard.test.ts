@@ -65,7 +65,10 @@ describeWithBrowser('the dashboard in a real browser', () => {
     dataDir = join(root, 'data');
     await mkdir(configDir, { recursive: true });
     const today = DateTime.now().setZone(ZONE);
-    mc = await startMonCampusSim({ users: { student: PASSWORD }, courses: generateTimetable({ count: 30, start: today.minus({ days: 3 }).toISODate() as string, seed: 21 }) });
+    mc = await startMonCampusSim({
+      users: { student: PASSWORD },
+      courses: generateTimetable({ count: 30, start: today.minus({ days: 3 }).toISODate() as string, seed: 21 }),
+    });
     ecal = await startEcalSim({ keys: { [ECAL_KEY]: ECAL_SECRET }, calendars: [CALENDAR_ID] });
     discord = await startDiscordSim();
     webhook = discord.createWebhook();
@@ -103,17 +106,39 @@ describeWithBrowser('the dashboard in a real browser', () => {
     // What a worker and a supervisor leave behind, written by their own code.
     const t = now().getTime();
     for (let i = 8; i >= 1; i--) {
-      await writeRunRecord(join(dataDir, 'alice'), record(new Date(t - i * 3_600_000), {
-        durationMs: 900 + ((i * 337) % 2400),
-        ...(i === 5 ? { outcome: 'failed', phase: 'login', error: 'MonCampus did not answer (timeout)', counts: zeroCounts(), courses: 0 } : {}),
-        ...(i === 3 ? { counts: { ...zeroCounts(), created: 2, updated: 1, unchanged: 21 }, courses: 26 } : {}),
-      }));
+      await writeRunRecord(
+        join(dataDir, 'alice'),
+        record(new Date(t - i * 3_600_000), {
+          durationMs: 900 + ((i * 337) % 2400),
+          ...(i === 5 ? { outcome: 'failed', phase: 'login', error: 'MonCampus did not answer (timeout)', counts: zeroCounts(), courses: 0 } : {}),
+          ...(i === 3 ? { counts: { ...zeroCounts(), created: 2, updated: 1, unchanged: 21 }, courses: 26 } : {}),
+        }),
+      );
     }
-    await writeFile(join(dataDir, 'alice', WORKER_STATUS_FILE), JSON.stringify({ pid: 4242, state: 'idle', schedule: '46 6-18 * * *', timezone: ZONE, nextRun: new Date(t + 40 * 60_000).toISOString(), updatedAt: new Date(t - 3_600_000).toISOString() }));
-    await createErrorFile({ path: join(dataDir, 'alice', 'errors.log'), redact: (s) => s }).append('login', 'MonCampus did not answer (timeout)', new Date(t - 5 * 3_600_000));
+    await writeFile(
+      join(dataDir, 'alice', WORKER_STATUS_FILE),
+      JSON.stringify({
+        pid: 4242,
+        state: 'idle',
+        schedule: '46 6-18 * * *',
+        timezone: ZONE,
+        nextRun: new Date(t + 40 * 60_000).toISOString(),
+        updatedAt: new Date(t - 3_600_000).toISOString(),
+      }),
+    );
+    await createErrorFile({ path: join(dataDir, 'alice', 'errors.log'), redact: (s) => s }).append(
+      'login',
+      'MonCampus did not answer (timeout)',
+      new Date(t - 5 * 3_600_000),
+    );
     const config = await loadConfigFile(join(configDir, 'alice.yml'));
     let offered = [makeSlot('clicrdv', DateTime.now().plus({ days: 2 }).set({ hour: 9, minute: 30, second: 0, millisecond: 0 }), ZONE)];
-    const watcher = createSlotWatcher({ config: config.slots[0]!, stateFile: join(dataDir, 'alice', 'slots', 'consulat.json'), timezone: ZONE, provider: { check: async () => ({ slots: offered, requests: 1 }) } });
+    const watcher = createSlotWatcher({
+      config: config.slots[0]!,
+      stateFile: join(dataDir, 'alice', 'slots', 'consulat.json'),
+      timezone: ZONE,
+      provider: { check: async () => ({ slots: offered, requests: 1 }) },
+    });
     await (await watcher.check()).commit(); // the baseline
     offered = [...offered, makeSlot('clicrdv', DateTime.now().plus({ days: 4 }).set({ hour: 14, minute: 0, second: 0, millisecond: 0 }), ZONE)];
     await (await watcher.check()).commit(); // one new slot
@@ -216,7 +241,14 @@ describeWithBrowser('the dashboard in a real browser', () => {
     const page = await open();
     await login(page);
     await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
-    await writeRunRecord(join(dataDir, 'alice'), record(new Date(now().getTime() - 1000), { durationMs: 4200, courses: 31, counts: { ...zeroCounts(), created: 7, updated: 3, deleted: 1, unchanged: 20 } }));
+    await writeRunRecord(
+      join(dataDir, 'alice'),
+      record(new Date(now().getTime() - 1000), {
+        durationMs: 4200,
+        courses: 31,
+        counts: { ...zeroCounts(), created: 7, updated: 3, deleted: 1, unchanged: 20 },
+      }),
+    );
     await page.locator('#card-alice .counts', { hasText: '+7 ~3 −1' }).waitFor({ timeout: 20_000 });
     expect(await card(page, 'alice').locator('.facts').textContent()).toContain('31 events');
     expect(await card(page, 'alice').locator('svg.plot rect.p-ok:not(.p-swatch)').count()).toBe(8);
@@ -281,7 +313,10 @@ describeWithBrowser('the dashboard in a real browser', () => {
   });
 
   it('is readable at phone and desktop width (screenshots kept)', async () => {
-    for (const [name, viewport] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
+    for (const [name, viewport] of [
+      ['phone', PHONE],
+      ['desktop', DESKTOP],
+    ] as const) {
       const page = await open(viewport);
       await page.goto(`${base}/`);
       await screenshot(page, `dashboard-login-${name}`);
@@ -330,7 +365,9 @@ describeWithBrowser('the dashboard in a real browser', () => {
   it('the plot’s scale labels sit inside the picture (none cut off at the left edge), at phone width', async () => {
     const page = await open(PHONE, 'fr-FR');
     await login(page);
-    const boxes = await page.$$eval('#card-alice svg.plot text.p-scale', (els) => els.map((e) => ({ x: (e as SVGGraphicsElement).getBBox().x, text: e.textContent })));
+    const boxes = await page.$$eval('#card-alice svg.plot text.p-scale', (els) =>
+      els.map((e) => ({ x: (e as SVGGraphicsElement).getBBox().x, text: e.textContent })),
+    );
     expect(boxes.length).toBe(6);
     for (const b of boxes) expect(b.x, b.text ?? '').toBeGreaterThanOrEqual(0);
     // A round top of the scale: the longest run here is under 3,3 s, so the line says 5 s.

@@ -90,7 +90,9 @@ describeWithBrowser('the real demo’s dashboard in a real browser', () => {
 
     const phone = await (await session.context(PHONE)).newPage();
     await login(phone, url, apiKey);
-    await card(phone, 'alice').locator('.facts .badge', { hasText: /^success$/ }).waitFor();
+    await card(phone, 'alice')
+      .locator('.facts .badge', { hasText: /^success$/ })
+      .waitFor();
     // Nothing wider than the screen: no sideways scrolling on a phone.
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
     await screenshot(phone, 'demo-dashboard-phone');

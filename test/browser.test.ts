@@ -7,7 +7,9 @@ describeWithBrowser('the test browser', () => {
   it('is a real headless Chromium that loads a page from 127.0.0.1, runs its script and takes keyboard focus', async () => {
     const server = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end('<!doctype html><button id="b">go</button><p id="out"></p><script>document.getElementById("b").onclick=()=>{document.getElementById("out").textContent="clicked"}</script>');
+      res.end(
+        '<!doctype html><button id="b">go</button><p id="out"></p><script>document.getElementById("b").onclick=()=>{document.getElementById("out").textContent="clicked"}</script>',
+      );
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const session = await launchBrowser();

@@ -27,7 +27,18 @@ import { sha256 } from '../src/supervisor/desired.js';
 import { containerName } from '../src/supervisor/template.js';
 import { LOCK_FILE } from '../src/worker/lock.js';
 import { createChaosPlanner, type RunPlan } from './chaos-plan.js';
-import { bump, CHAOS_RUNS_ENV, CHAOS_SEED_ENV, faultCount, LOCK_REFUSAL, LOCK_TAKEOVER, MAX_CLEAN_RUNS, ours, startChaosRig, type ChaosRig } from './chaos-harness.js';
+import {
+  bump,
+  CHAOS_RUNS_ENV,
+  CHAOS_SEED_ENV,
+  faultCount,
+  LOCK_REFUSAL,
+  LOCK_TAKEOVER,
+  MAX_CLEAN_RUNS,
+  ours,
+  startChaosRig,
+  type ChaosRig,
+} from './chaos-harness.js';
 import { cleanupTestContainers, describeWithDocker, dockerAvailable, TEST_IMAGE, waitUntil } from './docker-helpers.js';
 import { portOf, RELAY_MOUNT, startLoopbackRelay, type LoopbackRelay } from './loopback-relay.js';
 
@@ -71,7 +82,9 @@ describeWithDocker(availability, `chaos: a worker container killed ${STARTS} tim
   beforeAll(async () => {
     rig = await startChaosRig(SEED, instance);
     relay = await startLoopbackRelay([portOf(rig.mc.casUrl), portOf(rig.mc.url), portOf(rig.ecal.url)]);
-    console.log(`chaos (container): seed ${SEED}, ${STARTS} starts, scope ${scope} (replay with ${CHAOS_SEED_ENV}=${SEED}${LONG_RUNS ? ` ${CHAOS_RUNS_ENV}=${LONG_RUNS}` : ''})`);
+    console.log(
+      `chaos (container): seed ${SEED}, ${STARTS} starts, scope ${scope} (replay with ${CHAOS_SEED_ENV}=${SEED}${LONG_RUNS ? ` ${CHAOS_RUNS_ENV}=${LONG_RUNS}` : ''})`,
+    );
   });
   afterAll(async () => {
     await cleanupTestContainers(docker, scope);
@@ -141,7 +154,18 @@ describeWithDocker(availability, `chaos: a worker container killed ${STARTS} tim
     };
     rig.current = { plan, kill, fired: false };
     if (first) {
-      const rt = createDockerRuntime({ docker, templatePath: join(rig.ws.root, 'template.yml'), image: TEST_IMAGE, hostConfigDir: rig.ws.configs, hostDataDir: rig.ws.data, localDataDir: rig.ws.data, vars: { NETWORK_MODE: 'bridge' }, supervisorId: scope, scope, logger: silentLogger });
+      const rt = createDockerRuntime({
+        docker,
+        templatePath: join(rig.ws.root, 'template.yml'),
+        image: TEST_IMAGE,
+        hostConfigDir: rig.ws.configs,
+        hostDataDir: rig.ws.data,
+        localDataDir: rig.ws.data,
+        vars: { NETWORK_MODE: 'bridge' },
+        supervisorId: scope,
+        scope,
+        logger: silentLogger,
+      });
       const text = await readFile(join(rig.ws.configs, `${instance}.yml`), 'utf8');
       await rt.create({ name: instance, configFile: join(rig.ws.configs, `${instance}.yml`), configSha: sha256(text) });
       await rt.close();
@@ -158,7 +182,8 @@ describeWithDocker(availability, `chaos: a worker container killed ${STARTS} tim
     }
     const ended = await waitUntil(
       'the run to end',
-      async () => dead || (await lineCount(runsFile())) > runsBefore || (await lineCount(errorsFile(), /\[run\.refused\]/)) > refusalsBefore || !(await isRunning()),
+      async () =>
+        dead || (await lineCount(runsFile())) > runsBefore || (await lineCount(errorsFile(), /\[run\.refused\]/)) > refusalsBefore || !(await isRunning()),
       RUN_DEADLINE_MS,
       100,
     ).catch(() => false);
@@ -174,7 +199,16 @@ describeWithDocker(availability, `chaos: a worker container killed ${STARTS} tim
 
   /** Resolves once the worker holds its run lock (or its container stopped, or never). */
   const lockTaken = (): Promise<unknown> =>
-    waitUntil('the run lock', async () => (await stat(join(rig.dir, LOCK_FILE)).then(() => true, () => false)) || !(await isRunning()), RUN_DEADLINE_MS, LOCK_POLL_MS).catch(() => undefined);
+    waitUntil(
+      'the run lock',
+      async () =>
+        (await stat(join(rig.dir, LOCK_FILE)).then(
+          () => true,
+          () => false,
+        )) || !(await isRunning()),
+      RUN_DEADLINE_MS,
+      LOCK_POLL_MS,
+    ).catch(() => undefined);
 
   /**
    * A restart killed again before its run could end: while node starts, or just after the run took its lock.
@@ -187,73 +221,77 @@ describeWithDocker(availability, `chaos: a worker container killed ${STARTS} tim
     if (await dockerKill()) bump(rig.tally.killedAt, afterLock ? 'again, just after the restart took the lock' : 'again, while the restart starts');
   };
 
-  it('stays sound under docker kill, restarts and faults, then converges within three clean starts', async () => {
-    const { tally } = rig;
-    await writeTemplate(join(rig.ws.root, 'template.yml'));
-    const planner = createChaosPlanner(SEED);
-    const random = createPrng(SEED ^ 0xc0de);
-    let refusedBefore = false;
-    let records = 0;
-    const afterStart = async (label: string): Promise<void> => {
-      tally.runs++;
-      const now = await lineCount(runsFile());
-      bump(tally.outcomes, now > records ? 'run recorded' : 'killed before its record');
-      records = now;
-      const out = await newLogs();
-      rig.outputs.push(out);
-      const refused = LOCK_REFUSAL.test(out);
-      if (refused) tally.lockRefusals++;
-      tally.lockTakeovers += (out.match(LOCK_TAKEOVER) ?? []).length;
-      expect(refused && refusedBefore, `${label}: refused twice in a row by a stale lock`).toBe(false);
-      refusedBefore = refused;
-      tally.damagedNotices += (out.match(/was damaged/g) ?? []).length;
-      await rig.checkInvariants(label);
-    };
-    for (let i = 0; i < STARTS; i++) {
-      const plan = planner.next(rig.courses);
-      await chaoticStart(plan, i === 0);
-      await afterStart(`start ${i} (${plan.kill.kind}; ${plan.changes.join(', ')})`);
-      if (random() < RESTART_KILL_SHARE) {
-        const afterLock = random() < 0.5;
-        await restartKilled(Math.floor(random() * (afterLock ? RESTART_KILL_AFTER_LOCK_MAX_MS : RESTART_KILL_MAX_MS)), afterLock);
-        await afterStart(`start ${i}, restart killed again`);
+  it(
+    'stays sound under docker kill, restarts and faults, then converges within three clean starts',
+    async () => {
+      const { tally } = rig;
+      await writeTemplate(join(rig.ws.root, 'template.yml'));
+      const planner = createChaosPlanner(SEED);
+      const random = createPrng(SEED ^ 0xc0de);
+      let refusedBefore = false;
+      let records = 0;
+      const afterStart = async (label: string): Promise<void> => {
+        tally.runs++;
+        const now = await lineCount(runsFile());
+        bump(tally.outcomes, now > records ? 'run recorded' : 'killed before its record');
+        records = now;
+        const out = await newLogs();
+        rig.outputs.push(out);
+        const refused = LOCK_REFUSAL.test(out);
+        if (refused) tally.lockRefusals++;
+        tally.lockTakeovers += (out.match(LOCK_TAKEOVER) ?? []).length;
+        expect(refused && refusedBefore, `${label}: refused twice in a row by a stale lock`).toBe(false);
+        refusedBefore = refused;
+        tally.damagedNotices += (out.match(/was damaged/g) ?? []).length;
+        await rig.checkInvariants(label);
+      };
+      for (let i = 0; i < STARTS; i++) {
+        const plan = planner.next(rig.courses);
+        await chaoticStart(plan, i === 0);
+        await afterStart(`start ${i} (${plan.kill.kind}; ${plan.changes.join(', ')})`);
+        if (random() < RESTART_KILL_SHARE) {
+          const afterLock = random() < 0.5;
+          await restartKilled(Math.floor(random() * (afterLock ? RESTART_KILL_AFTER_LOCK_MAX_MS : RESTART_KILL_MAX_MS)), afterLock);
+          await afterStart(`start ${i}, restart killed again`);
+        }
       }
-    }
 
-    // Always one kill with the lock held, whatever the timing did above: the first clean start must take it over.
-    await restartKilled(0, true);
-    await afterStart('the last kill, holding the lock');
-    // One more change, then clean starts: no fault, no kill; each start runs a sync, then the container stops.
-    planner.next(rig.courses);
-    rig.calm();
-    let clean = 0;
-    while (!rig.converged() && clean < MAX_CLEAN_RUNS) {
-      const before = await lineCount(runsFile());
-      await start();
-      await waitUntil('a clean run', async () => (await lineCount(runsFile())) > before, CLEAN_RUN_DEADLINE_MS, 100);
-      await container.stop();
-      clean++;
-      const out = await newLogs();
-      rig.outputs.push(out);
-      expect(LOCK_REFUSAL.test(out), `clean start ${clean} refused by a stale lock`).toBe(false);
-      tally.lockTakeovers += (out.match(LOCK_TAKEOVER) ?? []).length;
-      await rig.checkInvariants(`clean start ${clean}`);
-    }
-    if (!rig.converged()) {
-      console.log(`chaos (container): ${rig.explain()}`);
-      console.log(rig.outputs.slice(-clean).join('\n---\n').slice(-4000));
-    }
-    const summary = { seed: SEED, starts: STARTS, ...tally, cleanRunsToConverge: clean, events: ours(rig.ecal, instance).length };
-    console.log(`chaos (container) summary: ${JSON.stringify(summary)}`);
-    expect(rig.converged(), `not converged after ${clean} clean starts`).toBe(true);
-    expect(clean).toBeGreaterThanOrEqual(1);
-    expect(clean).toBeLessThanOrEqual(MAX_CLEAN_RUNS);
-    // Kills that hit a running worker: every start ends in one unless its container had already stopped.
-    expect(tally.killed).toBeGreaterThanOrEqual(STARTS);
-    expect(faultCount(tally)).toBeGreaterThan(0);
-    // The containers ran the worker (through the relay), and kills left locks that the next start took over.
-    expect(tally.outcomes['run recorded'] ?? 0).toBeGreaterThan(0);
-    expect(tally.lockTakeovers).toBeGreaterThan(0);
-    await rig.checkNoSecret();
-  }, 120_000 + STARTS * 2 * RUN_DEADLINE_MS);
+      // Always one kill with the lock held, whatever the timing did above: the first clean start must take it over.
+      await restartKilled(0, true);
+      await afterStart('the last kill, holding the lock');
+      // One more change, then clean starts: no fault, no kill; each start runs a sync, then the container stops.
+      planner.next(rig.courses);
+      rig.calm();
+      let clean = 0;
+      while (!rig.converged() && clean < MAX_CLEAN_RUNS) {
+        const before = await lineCount(runsFile());
+        await start();
+        await waitUntil('a clean run', async () => (await lineCount(runsFile())) > before, CLEAN_RUN_DEADLINE_MS, 100);
+        await container.stop();
+        clean++;
+        const out = await newLogs();
+        rig.outputs.push(out);
+        expect(LOCK_REFUSAL.test(out), `clean start ${clean} refused by a stale lock`).toBe(false);
+        tally.lockTakeovers += (out.match(LOCK_TAKEOVER) ?? []).length;
+        await rig.checkInvariants(`clean start ${clean}`);
+      }
+      if (!rig.converged()) {
+        console.log(`chaos (container): ${rig.explain()}`);
+        console.log(rig.outputs.slice(-clean).join('\n---\n').slice(-4000));
+      }
+      const summary = { seed: SEED, starts: STARTS, ...tally, cleanRunsToConverge: clean, events: ours(rig.ecal, instance).length };
+      console.log(`chaos (container) summary: ${JSON.stringify(summary)}`);
+      expect(rig.converged(), `not converged after ${clean} clean starts`).toBe(true);
+      expect(clean).toBeGreaterThanOrEqual(1);
+      expect(clean).toBeLessThanOrEqual(MAX_CLEAN_RUNS);
+      // Kills that hit a running worker: every start ends in one unless its container had already stopped.
+      expect(tally.killed).toBeGreaterThanOrEqual(STARTS);
+      expect(faultCount(tally)).toBeGreaterThan(0);
+      // The containers ran the worker (through the relay), and kills left locks that the next start took over.
+      expect(tally.outcomes['run recorded'] ?? 0).toBeGreaterThan(0);
+      expect(tally.lockTakeovers).toBeGreaterThan(0);
+      await rig.checkNoSecret();
+    },
+    120_000 + STARTS * 2 * RUN_DEADLINE_MS,
+  );
 });

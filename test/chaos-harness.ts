@@ -2,11 +2,31 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { jsonDamage } from '../src/instance/index.js';
-import { generateTimetable, startEcalSim, startMonCampusSim, type EcalSim, type EcalSimEvent, type MonCampusSim, type SimCourseSpec } from '../src/sim/index.js';
+import {
+  generateTimetable,
+  startEcalSim,
+  startMonCampusSim,
+  type EcalSim,
+  type EcalSimEvent,
+  type MonCampusSim,
+  type SimCourseSpec,
+} from '../src/sim/index.js';
 import type { SimIntercept, SimInterceptAction } from '../src/sim/http-util.js';
 import { createPrng } from '../src/sim/prng.js';
 import type { RunPlan } from './chaos-plan.js';
-import { API_KEY, API_SECRET, CALENDAR_ID, PASSWORD, duplicateReferences, ecalKeys, expectedKeys, makeWorkspace, nestedConfig, writeConfig, type Workspace } from './helpers.js';
+import {
+  API_KEY,
+  API_SECRET,
+  CALENDAR_ID,
+  PASSWORD,
+  duplicateReferences,
+  ecalKeys,
+  expectedKeys,
+  makeWorkspace,
+  nestedConfig,
+  writeConfig,
+  type Workspace,
+} from './helpers.js';
 
 /**
  * What both chaos suites share (the `run-once` one in test/chaos.test.ts, the worker-container one in
@@ -86,39 +106,50 @@ export async function startChaosRig(seed: number, instance = 'alice'): Promise<C
     return action;
   };
 
-  const intercept = (host: 'ecal' | 'moncampus'): SimIntercept => async ({ method, path, stage }) => {
-    const run = rig.current;
-    if (!run) return undefined;
-    const k = run.plan.kill;
-    // The plan says `/cas/login`; the simulator's CAS serves its login where its URL says (a host and path of its own).
-    const killPath = k.kind === 'moncampus' && k.path === '/cas/login' ? new URL(rig.mc.casUrl).pathname : 'path' in k ? k.path : '';
-    const hit =
-      !run.fired &&
-      ((k.kind === 'ecal-write' && host === 'ecal' && method === k.method && stage === k.stage && path.startsWith('/apiv2/event')) ||
-        (k.kind === 'moncampus' && host === 'moncampus' && method === k.method && path === killPath && stage === k.stage));
-    if (hit && run.kill) {
-      run.fired = true;
-      bump(tally.killedAt, `${k.kind}:${'method' in k ? k.method : ''}:${'path' in k ? k.path : ''}:${stage}`.replace(/::/g, ':'));
-      await run.kill();
-      return 'drop';
-    }
-    const f = run.plan.faults;
-    const r = faultRandom();
-    if (host === 'moncampus') {
-      if (r < f.moncampusDropRate) return fault('moncampus drop', 'drop');
-      if (r < f.moncampusDropRate + f.moncampusErrorRate) return fault('moncampus status', { status: [429, 500, 503][Math.floor(faultRandom() * 3)]! });
+  const intercept =
+    (host: 'ecal' | 'moncampus'): SimIntercept =>
+    async ({ method, path, stage }) => {
+      const run = rig.current;
+      if (!run) return undefined;
+      const k = run.plan.kill;
+      // The plan says `/cas/login`; the simulator's CAS serves its login where its URL says (a host and path of its own).
+      const killPath = k.kind === 'moncampus' && k.path === '/cas/login' ? new URL(rig.mc.casUrl).pathname : 'path' in k ? k.path : '';
+      const hit =
+        !run.fired &&
+        ((k.kind === 'ecal-write' && host === 'ecal' && method === k.method && stage === k.stage && path.startsWith('/apiv2/event')) ||
+          (k.kind === 'moncampus' && host === 'moncampus' && method === k.method && path === killPath && stage === k.stage));
+      if (hit && run.kill) {
+        run.fired = true;
+        bump(tally.killedAt, `${k.kind}:${'method' in k ? k.method : ''}:${'path' in k ? k.path : ''}:${stage}`.replace(/::/g, ':'));
+        await run.kill();
+        return 'drop';
+      }
+      const f = run.plan.faults;
+      const r = faultRandom();
+      if (host === 'moncampus') {
+        if (r < f.moncampusDropRate) return fault('moncampus drop', 'drop');
+        if (r < f.moncampusDropRate + f.moncampusErrorRate) return fault('moncampus status', { status: [429, 500, 503][Math.floor(faultRandom() * 3)]! });
+        return undefined;
+      }
+      if (r < f.ecalDropRate) return fault(`ecal drop ${stage === 'received' ? 'before' : 'after'} effect`, 'drop');
       return undefined;
-    }
-    if (r < f.ecalDropRate) return fault(`ecal drop ${stage === 'received' ? 'before' : 'after'} effect`, 'drop');
-    return undefined;
-  };
+    };
 
   const mc = await startMonCampusSim({ users: { student: PASSWORD }, courses, intercept: intercept('moncampus') });
   const ecal = await startEcalSim({ keys: { [API_KEY]: API_SECRET }, calendars: [CALENDAR_ID], seed, intercept: intercept('ecal') });
   const ws = await makeWorkspace();
   // Deletions are part of the storm: the guard (a safety for suspicious sources) would hold a legitimate catch-up.
   await writeConfig(ws, instance, nestedConfig({ casUrl: mc.casUrl, url: mc.url, ecalUrl: ecal.url, from: '2025-09-01', to: '2025-10-31', maxDeleteShare: 1 }));
-  const handMade: EcalSimEvent = ecal.addEvent({ calendarId: CALENDAR_ID, name: 'Rendez-vous médecin (à la main)', location: 'Cabinet', startDate: '2025-09-04', endDate: '2025-09-04', startTime: '17:30', endTime: '18:15', details: 'pris par téléphone' });
+  const handMade: EcalSimEvent = ecal.addEvent({
+    calendarId: CALENDAR_ID,
+    name: 'Rendez-vous médecin (à la main)',
+    location: 'Cabinet',
+    startDate: '2025-09-04',
+    endDate: '2025-09-04',
+    startTime: '17:30',
+    endTime: '18:15',
+    details: 'pris par téléphone',
+  });
   const dir = join(ws.data, instance);
 
   const mine = () => ours(ecal, instance);
@@ -165,12 +196,18 @@ export async function startChaosRig(seed: number, instance = 'alice'): Promise<C
       mine().length <= courses.length,
     async checkInvariants(label) {
       // The hand-made event: never touched, whatever happened.
-      expect(ecal.events().find((e) => e.id === handMade.id), label).toEqual(handMade);
+      expect(
+        ecal.events().find((e) => e.id === handMade.id),
+        label,
+      ).toEqual(handMade);
       // Every state file readable (atomic writes: a kill leaves the old or the new, never half).
       for (const name of await readdir(dir).catch(() => [] as string[])) {
         if (!name.endsWith('.json') || name.startsWith('.')) continue;
         const bytes = await readFile(join(dir, name));
-        expect(jsonDamage(bytes, () => true), `${label}: ${name}`).toBeUndefined();
+        expect(
+          jsonDamage(bytes, () => true),
+          `${label}: ${name}`,
+        ).toBeUndefined();
       }
     },
     explain() {
@@ -180,7 +217,14 @@ export async function startChaosRig(seed: number, instance = 'alice'): Promise<C
     },
     async checkNoSecret() {
       const names = (await readdir(dir)).filter((n) => !n.endsWith('.lock'));
-      const files = await Promise.all(names.map((n) => readFile(join(dir, n)).then((b) => b.toString('utf8'), () => '')));
+      const files = await Promise.all(
+        names.map((n) =>
+          readFile(join(dir, n)).then(
+            (b) => b.toString('utf8'),
+            () => '',
+          ),
+        ),
+      );
       for (const text of [...rig.outputs, ...files]) {
         expect(text).not.toContain(PASSWORD);
         expect(text).not.toContain(API_SECRET);

@@ -83,7 +83,15 @@ export function createChaosPlanner(seed: number): ChaosPlanner {
       if (op === 'add' || (courses.length < 10 && op === 'remove')) {
         const [start, end] = pick(random, SLOTS);
         const day = dayOf(random);
-        const c: SimCourseSpec = { id: nextId++, title: 'G1 Option', comment: pick(random, ACCENTED), start: `${day}T${start}`, end: `${day}T${end}`, room: 'B204', teacher: 'MARTIN ÉLODIE' };
+        const c: SimCourseSpec = {
+          id: nextId++,
+          title: 'G1 Option',
+          comment: pick(random, ACCENTED),
+          start: `${day}T${start}`,
+          end: `${day}T${end}`,
+          room: 'B204',
+          teacher: 'MARTIN ÉLODIE',
+        };
         courses.push(c);
         changes.push(`add ${c.id}`);
       } else if (op === 'move' && courses.length > 0) {
@@ -115,7 +123,8 @@ export function createChaosPlanner(seed: number): ChaosPlanner {
     const r = random();
     if (r < 0.1) return { kind: 'none' };
     if (r < 0.45) return { kind: 'random', afterMs: Math.floor(random() * 2_500) };
-    if (r < 0.75) return { kind: 'ecal-write', method: pick(random, ['POST', 'PUT', 'DELETE'] as const), stage: pick(random, ['received', 'processed'] as const) };
+    if (r < 0.75)
+      return { kind: 'ecal-write', method: pick(random, ['POST', 'PUT', 'DELETE'] as const), stage: pick(random, ['received', 'processed'] as const) };
     const login = random() < 0.5;
     return login
       ? { kind: 'moncampus', path: '/cas/login', method: 'POST', stage: pick(random, ['received', 'processed'] as const) }

@@ -83,7 +83,7 @@ describe('serve and feed-url', () => {
   });
 });
 
-describe('Discord messages: ingest backfill, then serve keeps up by polling (the fallback switch), as the seed\'s quick demo', () => {
+describe("Discord messages: ingest backfill, then serve keeps up by polling (the fallback switch), as the seed's quick demo", () => {
   const BOT = 'bot-token-cli-api-test';
   let discord: DiscordSim;
   let ws: Workspace;
@@ -127,9 +127,11 @@ describe('Discord messages: ingest backfill, then serve keeps up by polling (the
     const url = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out)![1]!;
     const fresh = discord.addMessage(channel, { content: 'rendez-vous dispo jeudi', authorName: 'Olga' });
     const list = async (): Promise<{ message_id: string; content: string }[]> =>
-      ((await (await fetch(`${url}/v1/messages?guild_id=${discord.guildId}&channel_id=${channel}&limit=500`, { headers: { 'x-api-key': KEY } })).json()) as {
-        items: { message_id: string; content: string }[];
-      }).items;
+      (
+        (await (await fetch(`${url}/v1/messages?guild_id=${discord.guildId}&channel_id=${channel}&limit=500`, { headers: { 'x-api-key': KEY } })).json()) as {
+          items: { message_id: string; content: string }[];
+        }
+      ).items;
     let items: { message_id: string; content: string }[] = [];
     for (const t0 = Date.now(); !items.some((m) => m.message_id === fresh.id) && Date.now() - t0 < 20_000; await new Promise((r) => setTimeout(r, 250))) {
       items = await list();
@@ -150,12 +152,13 @@ describe('Discord messages: ingest backfill, then serve keeps up by polling (the
     for (const t0 = Date.now(); discordStatus[0]?.problem === undefined && Date.now() - t0 < 20_000; await new Promise((r) => setTimeout(r, 500))) {
       discordStatus = await shown();
     }
-    expect(discordStatus).toEqual([expect.objectContaining({ channelId: channel, ok: false, problem: expect.objectContaining({ code: 'missing-message-content-intent' }) })]);
+    expect(discordStatus).toEqual([
+      expect.objectContaining({ channelId: channel, ok: false, problem: expect.objectContaining({ code: 'missing-message-content-intent' }) }),
+    ]);
     expect((await list()).some((m) => m.message_id === blank.id)).toBe(false);
     discord.setMessageContentIntent(true);
   });
 });
-
 
 /** Like waitFor, for an async condition (an HTTP answer, a CLI run). */
 async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -203,9 +206,11 @@ describe('Discord messages live through the Gateway: serve by default, /health a
     await until(async () => (await health()).discord?.gateway?.status === 'connected', 15_000);
     const fresh = discord.addMessage(channel, { content: 'en direct', authorName: 'Olga' });
     const listed = async (): Promise<boolean> =>
-      ((await (await fetch(`${url}/v1/messages?guild_id=${discord.guildId}&channel_id=${channel}`, { headers: { 'x-api-key': KEY } })).json()) as { items: { message_id: string }[] }).items.some(
-        (m) => m.message_id === fresh.id,
-      );
+      (
+        (await (await fetch(`${url}/v1/messages?guild_id=${discord.guildId}&channel_id=${channel}`, { headers: { 'x-api-key': KEY } })).json()) as {
+          items: { message_id: string }[];
+        }
+      ).items.some((m) => m.message_id === fresh.id);
     // The path from the Gateway to /v1/messages; its 2 s promise (the batch wait) is checked on a fake clock in
     // src/ingest/live.test.ts, where a busy machine cannot make it fail.
     await until(listed, 15_000);

@@ -11,7 +11,25 @@ describe('add-config and generate-compose', () => {
   });
 
   it('add-config with flags writes a valid, private config and refuses an existing name', async () => {
-    const args = ['add-config', 'gina', '--no-input', '--username', 'gina.l', '--password', 'Gina-Secret-1', '--calendar-id', CALENDAR_ID, '--api-key', 'k-123456', '--api-secret', 's-123456', '--from', '2025-09-01', '--to', '2026-07-31'];
+    const args = [
+      'add-config',
+      'gina',
+      '--no-input',
+      '--username',
+      'gina.l',
+      '--password',
+      'Gina-Secret-1',
+      '--calendar-id',
+      CALENDAR_ID,
+      '--api-key',
+      'k-123456',
+      '--api-secret',
+      's-123456',
+      '--from',
+      '2025-09-01',
+      '--to',
+      '2026-07-31',
+    ];
     const r = await runCli(args, ws.env);
     expect(r.code, r.stderr).toBe(0);
     const file = join(ws.configs, 'gina.yml');
@@ -49,9 +67,17 @@ describe('add-config and generate-compose', () => {
     // What was typed for the username is echoed; the secrets are not.
     expect(text).toContain('iris.p');
     for (const secret of ['Iris-Secret-9', 'key-iris-1', 'secret-iris-1']) expect(text).not.toContain(secret);
-    const doc = parse(await readFile(join(ws.configs, 'iris.yml'), 'utf8')) as { timezone: string; moncampus: { username: string; password: string }; ecal: { apiSecret: string } };
+    const doc = parse(await readFile(join(ws.configs, 'iris.yml'), 'utf8')) as {
+      timezone: string;
+      moncampus: { username: string; password: string };
+      ecal: { apiSecret: string };
+    };
     // EPSI is a C&D school: the C&D timetable host (reference/moncampus.md "Hosts").
-    expect(doc).toMatchObject({ timezone: 'Europe/Paris', moncampus: { url: 'https://ws-edt-cd.wigorservices.net', username: 'iris.p', password: 'Iris-Secret-9' }, ecal: { apiSecret: 'secret-iris-1' } });
+    expect(doc).toMatchObject({
+      timezone: 'Europe/Paris',
+      moncampus: { url: 'https://ws-edt-cd.wigorservices.net', username: 'iris.p', password: 'Iris-Secret-9' },
+      ecal: { apiSecret: 'secret-iris-1' },
+    });
   });
 
   it('add-config by flags covers what the terminal asks: the school (group, school or URL), and the CAS and ECAL addresses', async () => {
@@ -69,11 +95,24 @@ describe('add-config and generate-compose', () => {
     expect((await read('jo-igs')).moncampus).not.toHaveProperty('url');
     // Every address given, as a test against the simulators does; the file validates.
     const full = await runCli(
-      ['add-config', 'jo-sim', '--moncampus-url', 'http://127.0.0.1:4567/', '--cas-url', 'http://127.0.0.1:4568/sso/cas', '--ecal-url', 'http://127.0.0.1:4569', ...base],
+      [
+        'add-config',
+        'jo-sim',
+        '--moncampus-url',
+        'http://127.0.0.1:4567/',
+        '--cas-url',
+        'http://127.0.0.1:4568/sso/cas',
+        '--ecal-url',
+        'http://127.0.0.1:4569',
+        ...base,
+      ],
       ws.env,
     );
     expect(full.code, full.stderr).toBe(0);
-    expect(await read('jo-sim')).toMatchObject({ moncampus: { url: 'http://127.0.0.1:4567', casUrl: 'http://127.0.0.1:4568/sso/cas' }, ecal: { url: 'http://127.0.0.1:4569' } });
+    expect(await read('jo-sim')).toMatchObject({
+      moncampus: { url: 'http://127.0.0.1:4567', casUrl: 'http://127.0.0.1:4568/sso/cas' },
+      ecal: { url: 'http://127.0.0.1:4569' },
+    });
     expect((await runCli(['validate', join(ws.configs, 'jo-sim.yml')], ws.env)).code).toBe(0);
     // Bad input is named, and nothing is written.
     const bad: [string[], RegExp][] = [
@@ -86,7 +125,10 @@ describe('add-config and generate-compose', () => {
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toMatch(message);
     }
-    const noCalendar = await runCli(['add-config', 'jo-bad', '--no-input', '--username', 'jo', '--password', 'Jo-Secret-1', '--ecal-url', 'http://127.0.0.1:4569'], ws.env);
+    const noCalendar = await runCli(
+      ['add-config', 'jo-bad', '--no-input', '--username', 'jo', '--password', 'Jo-Secret-1', '--ecal-url', 'http://127.0.0.1:4569'],
+      ws.env,
+    );
     expect(noCalendar.code).toBe(2);
     expect(noCalendar.stderr).toMatch(/--ecal-url goes with --calendar-id/);
     await expect(stat(join(ws.configs, 'jo-bad.yml'))).rejects.toThrow();
@@ -95,7 +137,10 @@ describe('add-config and generate-compose', () => {
   });
 
   it('add-config refuses what the schema refuses, naming the key, and writes nothing', async () => {
-    const r = await runCli(['add-config', 'hugo', '--no-input', '--username', 'hugo', '--password', 'pw-hugo-1', '--calendar-id', 'nope', '--api-key', 'k', '--api-secret', 's'], ws.env);
+    const r = await runCli(
+      ['add-config', 'hugo', '--no-input', '--username', 'hugo', '--password', 'pw-hugo-1', '--calendar-id', 'nope', '--api-key', 'k', '--api-secret', 's'],
+      ws.env,
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/ecal\.calendarId/);
     await expect(stat(join(ws.configs, 'hugo.yml'))).rejects.toThrow();
@@ -105,7 +150,9 @@ describe('add-config and generate-compose', () => {
     const out = join(ws.root, 'compose.static.yml');
     const r = await runCli(['generate-compose', '--static', '-o', out], { ...ws.env, CAMPUS_SYNC_IMAGE: 'campus-sync:test-static' });
     expect(r.code, r.stderr).toBe(0);
-    const doc = parse(await readFile(out, 'utf8')) as { services: Record<string, { image: string; labels: Record<string, string> | string[]; read_only: boolean }> };
+    const doc = parse(await readFile(out, 'utf8')) as {
+      services: Record<string, { image: string; labels: Record<string, string> | string[]; read_only: boolean }>;
+    };
     expect(Object.keys(doc.services).sort()).toEqual(['gina', 'iris']);
     const svc = doc.services.gina!;
     expect(svc.image).toBe('campus-sync:test-static');

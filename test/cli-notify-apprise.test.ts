@@ -12,7 +12,20 @@ describe('notify: Apprise URLs through the CLI', () => {
     hook = await startWebhookReceiverSim({ requiredHeaders: { 'x-token': 'hook-secret-77' } });
     ntfy = await startNtfySim();
     const host = (u: string) => new URL(u).host;
-    await writeConfig(ws, 'pia', ['moncampus:', '  username: pia', '  password: "pia-password-1"', 'notify:', `  - "json://${host(hook.url)}/in?+X-Token=hook-secret-77&method=PUT"`, `  - "ntfy://${host(ntfy.url)}/pia-alerts?priority=high"`, '  - "mailto://pia:mail-pass-55@gmail.com"', ''].join('\n'));
+    await writeConfig(
+      ws,
+      'pia',
+      [
+        'moncampus:',
+        '  username: pia',
+        '  password: "pia-password-1"',
+        'notify:',
+        `  - "json://${host(hook.url)}/in?+X-Token=hook-secret-77&method=PUT"`,
+        `  - "ntfy://${host(ntfy.url)}/pia-alerts?priority=high"`,
+        '  - "mailto://pia:mail-pass-55@gmail.com"',
+        '',
+      ].join('\n'),
+    );
   });
   afterAll(async () => {
     await hook?.close();
@@ -20,7 +33,19 @@ describe('notify: Apprise URLs through the CLI', () => {
   });
 
   it('validate names the file and the unsupported scheme or option, exit 2', async () => {
-    const file = await writeConfig(ws, 'bad', ['moncampus:', '  username: u', '  password: p', 'notify:', '  - "pushbullet://tok"', '  - "discord://417429632418316298/JHZ7lQml277CDHmQKMHI8qBe7bk2ZwO5UKjC?batch=no"', ''].join('\n'));
+    const file = await writeConfig(
+      ws,
+      'bad',
+      [
+        'moncampus:',
+        '  username: u',
+        '  password: p',
+        'notify:',
+        '  - "pushbullet://tok"',
+        '  - "discord://417429632418316298/JHZ7lQml277CDHmQKMHI8qBe7bk2ZwO5UKjC?batch=no"',
+        '',
+      ].join('\n'),
+    );
     const r = await runCli(['validate', file], ws.env);
     expect(r.code).toBe(2);
     const text = r.stdout + r.stderr;
@@ -36,7 +61,9 @@ describe('notify: Apprise URLs through the CLI', () => {
     // The webhook's URL is one of the config's secrets (a path may hold a token): its server is shown, not the URL.
     expect(r.stdout).toMatch(/json-1: JSON webhook\n\s+call\s+PUT \[REDACTED\]\n\s+server\s+127\.0\.0\.1:\d+, http \(no TLS\)/);
     expect(r.stdout).toMatch(/header\s+X-Token: ho\*\*\*\*/);
-    expect(r.stdout).toMatch(/mailto-3: Email \(SMTP\)\n\s+call\s+smtp:\/\/smtp\.gmail\.com:587\n\s+server\s+smtp\.gmail\.com:587, starttls \(required\)\n\s+login\s+pia@gmail\.com/);
+    expect(r.stdout).toMatch(
+      /mailto-3: Email \(SMTP\)\n\s+call\s+smtp:\/\/smtp\.gmail\.com:587\n\s+server\s+smtp\.gmail\.com:587, starttls \(required\)\n\s+login\s+pia@gmail\.com/,
+    );
     expect(r.stdout).toMatch(/targets\s+topic pia-alerts/);
     expect(r.stdout).not.toMatch(/hook-secret-77|mail-pass-55/);
     expect(hook.requests).toHaveLength(0);

@@ -76,7 +76,7 @@ describe('the management verbs with the process runtime', () => {
     expect(ecal.events()).toHaveLength(20);
   });
 
-  it('status and list speak LANG\'s language, every time in the config\'s zone and never an ISO Z; --json stays ISO', async () => {
+  it("status and list speak LANG's language, every time in the config's zone and never an ISO Z; --json stays ISO", async () => {
     const raw = (await runCli(['status', '--json'], { ...env, LC_ALL: 'fr_FR.UTF-8' })).stdout;
     const finishedAt = (JSON.parse(raw) as { instances: { lastRun: { finishedAt: string } }[] }).instances[0]?.lastRun.finishedAt ?? '';
     expect(finishedAt).toMatch(/Z$/);

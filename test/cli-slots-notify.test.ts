@@ -1,6 +1,15 @@
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCalcomSim, startClicrdvSim, startDiscordSim, startSlackSim, type CalcomSim, type ClicrdvSim, type DiscordSim, type SlackSim } from '../src/sim/index.js';
+import {
+  startCalcomSim,
+  startClicrdvSim,
+  startDiscordSim,
+  startSlackSim,
+  type CalcomSim,
+  type ClicrdvSim,
+  type DiscordSim,
+  type SlackSim,
+} from '../src/sim/index.js';
 import { makeWorkspace, runCli, writeConfig, type Workspace } from './helpers.js';
 
 const CLIC_KEY = 'clic-key-7788';
@@ -17,37 +26,52 @@ describe('slots check and notify test', () => {
 
   beforeAll(async () => {
     const day = (n: number) => DateTime.now().setZone('Europe/Paris').plus({ days: n }).toISODate()!;
-    clic = await startClicrdvSim({ apikey: CLIC_KEY, slots: [{ start: `${day(2)} 09:30:00`, slot: 1, capacity: 1 }, { start: `${day(5)} 14:00:00`, slot: 2, capacity: 1 }] });
-    cal = await startCalcomSim({ apiKey: CAL_KEY, slots: [{ eventTypeId: 42, start: DateTime.now().setZone('Europe/Paris').plus({ days: 3 }).set({ hour: 10, minute: 0, second: 0, millisecond: 0 }).toISO()! }] });
+    clic = await startClicrdvSim({
+      apikey: CLIC_KEY,
+      slots: [
+        { start: `${day(2)} 09:30:00`, slot: 1, capacity: 1 },
+        { start: `${day(5)} 14:00:00`, slot: 2, capacity: 1 },
+      ],
+    });
+    cal = await startCalcomSim({
+      apiKey: CAL_KEY,
+      slots: [
+        { eventTypeId: 42, start: DateTime.now().setZone('Europe/Paris').plus({ days: 3 }).set({ hour: 10, minute: 0, second: 0, millisecond: 0 }).toISO()! },
+      ],
+    });
     discord = await startDiscordSim();
     slack = await startSlackSim();
     webhook = discord.createWebhook();
     slackUrl = slack.createWebhook();
     ws = await makeWorkspace();
-    await writeConfig(ws, 'nina', [
-      'moncampus:',
-      '  username: nina',
-      '  password: "nina-password-1"',
-      'slots:',
-      '  - name: consulat',
-      '    provider: clicrdv',
-      `    url: "${clic.url}/api/v2/availabletimeslots?group_id=1&appointments[0][intervention_id]=2&from={date}&apikey=${CLIC_KEY}"`,
-      '    daysAhead: 7',
-      '  - name: docteur',
-      '    provider: calcom',
-      '    eventTypeId: 42',
-      `    apiKey: ${CAL_KEY}`,
-      '    apiVersion: v1',
-      `    url: ${cal.url}`,
-      'notify:',
-      '  - name: discord',
-      '    type: discord-webhook',
-      `    url: ${webhook.url}`,
-      '  - name: slack',
-      '    type: slack',
-      `    url: ${slackUrl}`,
-      '',
-    ].join('\n'));
+    await writeConfig(
+      ws,
+      'nina',
+      [
+        'moncampus:',
+        '  username: nina',
+        '  password: "nina-password-1"',
+        'slots:',
+        '  - name: consulat',
+        '    provider: clicrdv',
+        `    url: "${clic.url}/api/v2/availabletimeslots?group_id=1&appointments[0][intervention_id]=2&from={date}&apikey=${CLIC_KEY}"`,
+        '    daysAhead: 7',
+        '  - name: docteur',
+        '    provider: calcom',
+        '    eventTypeId: 42',
+        `    apiKey: ${CAL_KEY}`,
+        '    apiVersion: v1',
+        `    url: ${cal.url}`,
+        'notify:',
+        '  - name: discord',
+        '    type: discord-webhook',
+        `    url: ${webhook.url}`,
+        '  - name: slack',
+        '    type: slack',
+        `    url: ${slackUrl}`,
+        '',
+      ].join('\n'),
+    );
   });
   afterAll(async () => {
     await Promise.all([clic?.close(), cal?.close(), discord?.close(), slack?.close()]);

@@ -17,7 +17,9 @@ import { inspectOrNull } from './docker-supervisor-helpers.js';
 const V2_CONFIG = process.env.CAMPUS_SYNC_COMPOSE_V2_CONFIG;
 const base = await dockerAvailable();
 const availability: typeof base =
-  base.ok && !V2_CONFIG ? { ok: false, reason: 'compose flavour tests skipped: CAMPUS_SYNC_COMPOSE_V2_CONFIG is not set (scripts/compose-v2-setup.sh prints it)' } : base;
+  base.ok && !V2_CONFIG
+    ? { ok: false, reason: 'compose flavour tests skipped: CAMPUS_SYNC_COMPOSE_V2_CONFIG is not set (scripts/compose-v2-setup.sh prints it)' }
+    : base;
 
 interface Run {
   code: number | null;
@@ -36,7 +38,11 @@ describeWithDocker(availability, 'Compose v1 and v2 on one project', (docker: Do
       const [cmd, pre] = flavour === 'v1' ? ['docker-compose', []] : ['docker', ['compose']];
       const env: NodeJS.ProcessEnv = { ...process.env, ...(flavour === 'v2' ? { DOCKER_CONFIG: V2_CONFIG } : {}) };
       delete env.COMPOSE_PROJECT_NAME;
-      const child = spawn(cmd, [...pre, '--project-directory', dir, '-f', join(dir, 'compose.yml'), ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(cmd, [...pre, '--project-directory', dir, '-f', join(dir, 'compose.yml'), ...args], {
+        cwd: root,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -62,8 +68,14 @@ describeWithDocker(availability, 'Compose v1 and v2 on one project', (docker: Do
   });
 
   afterAll(async () => {
-    await docker.getContainer(container).remove({ force: true }).catch(() => undefined);
-    await docker.getNetwork(`campussync_${id}_default`).remove().catch(() => undefined);
+    await docker
+      .getContainer(container)
+      .remove({ force: true })
+      .catch(() => undefined);
+    await docker
+      .getNetwork(`campussync_${id}_default`)
+      .remove()
+      .catch(() => undefined);
     if (root) await rm(root, { recursive: true, force: true });
   });
 

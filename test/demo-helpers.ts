@@ -87,7 +87,11 @@ export interface RunningDemo {
 export async function startDemo(): Promise<RunningDemo> {
   await ensureDemoBuilt();
   const dir = await mkdtemp(join(tmpdir(), 'campus-sync-demo-e2e-'));
-  const child = spawn(process.execPath, [DEMO, '--dir', dir], { cwd: ROOT, env: { ...process.env, PORT: '0', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [DEMO, '--dir', dir], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));

@@ -33,7 +33,8 @@ describe('npm run demo', () => {
     // A student's message in the reporting channel reaches the dashboard live (the Gateway simulator), within a second or so.
     const posted = await demo.waitForOutput(/Discord #reporting: (\S+): "([^"]+)"/, 30_000);
     const summary = async (): Promise<string> =>
-      ((await (await fetch(`${url}/dashboard/state.json`, { headers: { 'x-api-key': apiKey } })).json()) as { html: { summary: { html: string } } }).html.summary.html;
+      ((await (await fetch(`${url}/dashboard/state.json`, { headers: { 'x-api-key': apiKey } })).json()) as { html: { summary: { html: string } } }).html
+        .summary.html;
     // Its latency promise is checked on a fake clock (src/ingest/live.test.ts); here, that it gets there.
     await expect.poll(summary, { timeout: 10_000, interval: 100 }).toContain(`<strong>${posted[1]}</strong>: ${posted[2]}`);
     expect(((await (await fetch(`${url}/health`)).json()) as { discord?: { gateway: { status: string } } }).discord?.gateway.status).toBe('connected');

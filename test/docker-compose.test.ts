@@ -70,7 +70,9 @@ const composeInstalled = await new Promise<boolean>((resolve) => {
 });
 
 describeWithDocker(
-  availability.ok && !composeInstalled ? { ok: false, reason: 'docker-compose is not installed: compose tests skipped (apt-get install docker-compose)' } : availability,
+  availability.ok && !composeInstalled
+    ? { ok: false, reason: 'docker-compose is not installed: compose tests skipped (apt-get install docker-compose)' }
+    : availability,
   'docker-compose with the real engine',
   (docker: Docker) => {
     const runId = `c${randomBytes(4).toString('hex')}`;
@@ -110,11 +112,16 @@ describeWithDocker(
 
     afterAll(async () => {
       // Whatever failed: Compose's containers (and networks) down, then anything of this run by label or name.
-      if (checkout) await compose(checkout, ['-p', project, '-f', 'compose.yml', '-f', 'compose.test.yml', 'down', '-t', '5'], composeEnv()).catch(() => undefined);
+      if (checkout)
+        await compose(checkout, ['-p', project, '-f', 'compose.yml', '-f', 'compose.test.yml', 'down', '-t', '5'], composeEnv()).catch(() => undefined);
       if (staticDir) await compose(staticDir, ['-p', staticProject, '-f', 'compose.static.yml', 'down', '-t', '5']).catch(() => undefined);
       await removeContainersLabelled(docker, LABEL_TEST, runId);
       await removeScoped(docker, runId);
-      for (const name of [S1, S2]) await docker.getContainer(`campus-sync-${name}`).remove({ force: true }).catch(() => undefined);
+      for (const name of [S1, S2])
+        await docker
+          .getContainer(`campus-sync-${name}`)
+          .remove({ force: true })
+          .catch(() => undefined);
       await mc?.close();
       await ecal?.close();
       if (root) await rm(root, { recursive: true, force: true });
@@ -148,16 +155,24 @@ describeWithDocker(
       // The checkout's folders, relative to compose.yml (no ${PWD}); the supervisor finds their host paths
       // from these mounts, and the workers below get those host paths.
       expect(sup.Mounts.map((m) => `${m.Source}:${m.Destination}`).sort()).toEqual(
-        [`${checkout}/compose.template.yml:/app/compose.template.yml`, `${checkout}/configs:/config`, `${checkout}/data:/data`, '/var/run/docker.sock:/var/run/docker.sock'].sort(),
+        [
+          `${checkout}/compose.template.yml:/app/compose.template.yml`,
+          `${checkout}/configs:/config`,
+          `${checkout}/data:/data`,
+          '/var/run/docker.sock:/var/run/docker.sock',
+        ].sort(),
       );
-      expect(sup.Config.Env).toEqual(expect.arrayContaining(['CAMPUS_SYNC_CONFIG_DIR=/config', `CAMPUS_SYNC_SCOPE=${runId}`, 'CAMPUS_SYNC_WORKER_NETWORK=host']));
+      expect(sup.Config.Env).toEqual(
+        expect.arrayContaining(['CAMPUS_SYNC_CONFIG_DIR=/config', `CAMPUS_SYNC_SCOPE=${runId}`, 'CAMPUS_SYNC_WORKER_NETWORK=host']),
+      );
 
       const workers = await waitUntil('both workers running', async () => {
         const w = await scopedWorkers(docker, runId);
         return w.length === 2 && w.every((i) => i.State.Running) && w;
       });
       expect(workers.map(configOf)).toEqual([A, B]);
-      for (const w of workers) expect(w.Mounts.map((m) => m.Source).sort()).toEqual([`${checkout}/configs/${configOf(w)}.yml`, `${checkout}/data/${configOf(w)}`]);
+      for (const w of workers)
+        expect(w.Mounts.map((m) => m.Source).sort()).toEqual([`${checkout}/configs/${configOf(w)}.yml`, `${checkout}/data/${configOf(w)}`]);
       await waitUntil('both syncs', async () => eventsOf(ecal, A) === inWindow('2025-09-10') && eventsOf(ecal, B) === courses.length, 45_000);
       console.log(`[docker-compose] compose up → both configs synced: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 

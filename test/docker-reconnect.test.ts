@@ -116,7 +116,8 @@ describeWithDocker(availability, 'the supervisor across a Docker daemon restart 
       }
     });
   const messages = (re: RegExp): LogLine[] => logLines().filter((l) => re.test(l.message ?? ''));
-  const workerOf = async (name: string): Promise<Docker.ContainerInspectInfo | undefined> => (await scopedWorkers(docker, scope)).find((w) => configOf(w) === name);
+  const workerOf = async (name: string): Promise<Docker.ContainerInspectInfo | undefined> =>
+    (await scopedWorkers(docker, scope)).find((w) => configOf(w) === name);
   const alive = (): boolean => child !== null && child.exitCode === null && child.signalCode === null;
   const unreachableLines = (): LogLine[] => messages(/runtime unreachable/);
 

@@ -15,7 +15,16 @@ import { RemoteError, silentLogger } from '../src/lib/index.js';
 import { startEcalSim, startMonCampusSim, generateTimetable, type EcalSim, type MonCampusSim } from '../src/sim/index.js';
 import { createDockerRuntime } from '../src/supervisor/docker-runtime.js';
 import { scanConfigs } from '../src/supervisor/desired.js';
-import { byId, byName, LABEL_CONFIG, LABEL_CONFIG_HASH, LABEL_MANAGED, LABEL_SUPERVISOR, type DesiredWorker, type Runtime } from '../src/supervisor/interface.js';
+import {
+  byId,
+  byName,
+  LABEL_CONFIG,
+  LABEL_CONFIG_HASH,
+  LABEL_MANAGED,
+  LABEL_SUPERVISOR,
+  type DesiredWorker,
+  type Runtime,
+} from '../src/supervisor/interface.js';
 import { planReconcile } from '../src/supervisor/reconcile.js';
 import { LABEL_CONFIG_SHA } from '../src/supervisor/template.js';
 import { sha256 } from '../src/supervisor/desired.js';
@@ -103,13 +112,21 @@ describeWithDocker(availability, 'docker runtime (real engine)', (docker: Docker
     const dir = join(ws.data, nameA);
     const st = await stat(dir);
     expect([st.uid, st.gid]).toEqual([1000, 1000]);
-    await waitUntil('last-run.json', async () => stat(join(dir, 'last-run.json')).then(() => true, () => false), 30_000);
+    await waitUntil(
+      'last-run.json',
+      async () =>
+        stat(join(dir, 'last-run.json')).then(
+          () => true,
+          () => false,
+        ),
+      30_000,
+    );
     const lastRun = JSON.parse(await readFile(join(dir, 'last-run.json'), 'utf8')) as { outcome: string };
     expect(lastRun.outcome).toBe('success');
     expect((await stat(join(dir, 'last-run.json'))).uid).toBe(1000);
   });
 
-  it('a config using ${VAR} for its password runs with the supervisor\'s value, never in the container env', async () => {
+  it("a config using ${VAR} for its password runs with the supervisor's value, never in the container env", async () => {
     const nameEnv = `${runId}-env`;
     const text = nestedConfig({ casUrl: mc.casUrl, url: mc.url, ecalUrl: ecal.url, from: '2025-09-01', to: '2026-07-31', password: '${TEST_MC_PASSWORD}' });
     await writeConfig(ws, nameEnv, text);
@@ -118,10 +135,14 @@ describeWithDocker(availability, 'docker runtime (real engine)', (docker: Docker
     expect(w.resolvedConfig).toContain(PASSWORD);
     await rt.create(w);
     const dir = join(ws.data, nameEnv);
-    await waitUntil('the worker to sync with the resolved password', async () => {
-      const last = await readFile(join(dir, 'last-run.json'), 'utf8').catch(() => '');
-      return last.includes('"outcome": "success"');
-    }, 45_000);
+    await waitUntil(
+      'the worker to sync with the resolved password',
+      async () => {
+        const last = await readFile(join(dir, 'last-run.json'), 'utf8').catch(() => '');
+        return last.includes('"outcome": "success"');
+      },
+      45_000,
+    );
     const resolved = await stat(join(dir, 'config.resolved.yml'));
     expect([resolved.uid, resolved.mode & 0o777]).toEqual([1000, 0o600]);
     const info = await inspectOf(nameEnv);
@@ -133,7 +154,10 @@ describeWithDocker(availability, 'docker runtime (real engine)', (docker: Docker
   });
 
   it('a worker whose login is refused appends to errors.log on the host', async () => {
-    const bad = await desired(nameBad, nestedConfig({ casUrl: mc.casUrl, url: mc.url, ecalUrl: ecal.url, from: '2025-09-01', to: '2026-07-31', password: 'wrong-password' }));
+    const bad = await desired(
+      nameBad,
+      nestedConfig({ casUrl: mc.casUrl, url: mc.url, ecalUrl: ecal.url, from: '2025-09-01', to: '2026-07-31', password: 'wrong-password' }),
+    );
     await rt.create(bad);
     const file = join(ws.data, nameBad, 'errors.log');
     const text = await waitUntil('errors.log', async () => readFile(file, 'utf8').catch(() => ''), 30_000);
@@ -213,9 +237,9 @@ describeWithDocker(availability, 'docker runtime (real engine)', (docker: Docker
     const after = await inspectOf(nameA);
     expect(after.Id).toBe(before.Id);
     expect(after.State.StartedAt).toBe(before.State.StartedAt);
-    expect(planReconcile({ desired: [workerA], invalid: [], actual: (await rt.list()).filter((w) => w.name === nameA), specHash: (w) => rt.specHash(w) })).toEqual([
-      { kind: 'keep', name: nameA, reason: 'unchanged' },
-    ]);
+    expect(
+      planReconcile({ desired: [workerA], invalid: [], actual: (await rt.list()).filter((w) => w.name === nameA), specHash: (w) => rt.specHash(w) }),
+    ).toEqual([{ kind: 'keep', name: nameA, reason: 'unchanged' }]);
   });
 
   it('a duplicate of a name (another container with the same config label) is removed by id, the worker stays', async () => {
@@ -240,7 +264,10 @@ describeWithDocker(availability, 'docker runtime (real engine)', (docker: Docker
 
   it('an edited config changes the hash: planReconcile says recreate, and create replaces the container', async () => {
     const before = await inspectOf(nameA);
-    const edited = await desired(nameA, `${nestedConfig({ casUrl: mc.casUrl, url: mc.url, ecalUrl: ecal.url, from: '2025-09-01', to: '2026-07-31' })}runOnStart: false\n`);
+    const edited = await desired(
+      nameA,
+      `${nestedConfig({ casUrl: mc.casUrl, url: mc.url, ecalUrl: ecal.url, from: '2025-09-01', to: '2026-07-31' })}runOnStart: false\n`,
+    );
     expect(rt.specHash(edited)).not.toBe(rt.specHash(workerA));
     const plan = planReconcile({ desired: [edited], invalid: [], actual: (await rt.list()).filter((w) => w.name === nameA), specHash: (w) => rt.specHash(w) });
     expect(plan).toEqual([{ kind: 'recreate', worker: edited, reason: 'config changed' }]);
@@ -264,7 +291,17 @@ describeWithDocker(availability, 'docker runtime (real engine)', (docker: Docker
       return (await docker.getImage(tag).inspect()).Id;
     };
     const first = await build(1);
-    const other = createDockerRuntime({ docker, templatePath: TEMPLATE_PATH, image: tag, hostConfigDir: ws.configs, hostDataDir: ws.data, localDataDir: ws.data, vars: { NETWORK_MODE: 'host' }, supervisorId: runId, logger: silentLogger });
+    const other = createDockerRuntime({
+      docker,
+      templatePath: TEMPLATE_PATH,
+      image: tag,
+      hostConfigDir: ws.configs,
+      hostDataDir: ws.data,
+      localDataDir: ws.data,
+      vars: { NETWORK_MODE: 'host' },
+      supervisorId: runId,
+      logger: silentLogger,
+    });
     const name = `${runId}-rebuilt`;
     const w = await desired(name, nestedConfig({ casUrl: mc.casUrl, url: mc.url, ecalUrl: ecal.url, from: '2025-09-01', to: '2025-09-30' }));
     try {
@@ -285,8 +322,14 @@ describeWithDocker(availability, 'docker runtime (real engine)', (docker: Docker
     } finally {
       await other.remove(byName(name)).catch(() => undefined);
       await other.close();
-      await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
-      await docker.getImage(first).remove({ force: true }).catch(() => undefined);
+      await docker
+        .getImage(tag)
+        .remove({ force: true })
+        .catch(() => undefined);
+      await docker
+        .getImage(first)
+        .remove({ force: true })
+        .catch(() => undefined);
     }
   });
 
@@ -318,9 +361,21 @@ describeWithDocker(availability, 'docker runtime (real engine)', (docker: Docker
   });
 
   it('a missing image is a clear, non-retryable error', async () => {
-    const other = createDockerRuntime({ docker, templatePath: TEMPLATE_PATH, image: 'campus-sync-missing:nope', hostConfigDir: ws.configs, hostDataDir: ws.data, localDataDir: ws.data, supervisorId: runId, logger: silentLogger });
+    const other = createDockerRuntime({
+      docker,
+      templatePath: TEMPLATE_PATH,
+      image: 'campus-sync-missing:nope',
+      hostConfigDir: ws.configs,
+      hostDataDir: ws.data,
+      localDataDir: ws.data,
+      supervisorId: runId,
+      logger: silentLogger,
+    });
     const w = await desired(`${runId}-noimg`, nestedConfig({ casUrl: mc.casUrl, url: mc.url, ecalUrl: ecal.url, from: '2025-09-01', to: '2026-07-31' }));
-    const err = await other.create(w).then(() => null, (e: unknown) => e);
+    const err = await other.create(w).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(RemoteError);
     expect((err as Error).message).toMatch(/image campus-sync-missing:nope not found/);
   });

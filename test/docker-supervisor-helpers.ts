@@ -42,7 +42,14 @@ export function dockerEnv(ws: Workspace & { template: string }, scope: string): 
 /** Every worker container of a scope, inspected, by config name (a name twice would be a duplicate: kept as a list). */
 export async function scopedWorkers(docker: Docker, scope: string): Promise<Docker.ContainerInspectInfo[]> {
   const found = await docker.listContainers({ all: true, filters: { label: [`${LABEL_SCOPE}=${scope}`] } });
-  const infos = await Promise.all(found.map((c) => docker.getContainer(c.Id).inspect().catch(() => null)));
+  const infos = await Promise.all(
+    found.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .inspect()
+        .catch(() => null),
+    ),
+  );
   return infos.filter((i): i is Docker.ContainerInspectInfo => i !== null).sort((a, b) => configOf(a).localeCompare(configOf(b)));
 }
 

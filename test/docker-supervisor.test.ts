@@ -18,7 +18,17 @@ import { LABEL_CONFIG, LABEL_CONFIG_HASH, LABEL_MANAGED, LABEL_SCOPE } from '../
 import { readSupervisorStatus, type SupervisorStatus } from '../src/supervisor/status.js';
 import { LABEL_CONFIG_SHA } from '../src/supervisor/template.js';
 import { describeWithDocker, dockerAvailable, LABEL_TEST, removeContainersLabelled, TEST_IMAGE, waitUntil } from './docker-helpers.js';
-import { configOf, containerLines, dockerEnv, eventsOf, inspectOrNull, jsonLines, makeDockerWorkspace, removeScoped, scopedWorkers } from './docker-supervisor-helpers.js';
+import {
+  configOf,
+  containerLines,
+  dockerEnv,
+  eventsOf,
+  inspectOrNull,
+  jsonLines,
+  makeDockerWorkspace,
+  removeScoped,
+  scopedWorkers,
+} from './docker-supervisor-helpers.js';
 import { API_KEY, API_SECRET, CALENDAR_ID, PASSWORD, nestedConfig, runCli, type Workspace } from './helpers.js';
 
 const availability = await dockerAvailable();
@@ -62,19 +72,21 @@ describeWithDocker(availability, 'the supervisor in a container (real engine)', 
   /** The supervisor container as compose.yml runs it; another one (name, data dir) for the two-supervisors test. */
   const startSupervisor = async (other?: { name: string; data: string; id: string }): Promise<Docker.Container> => {
     const data = other?.data ?? ws.data;
-    const binds = [
-      '/var/run/docker.sock:/var/run/docker.sock',
-      `${ws.configs}:${ws.configs}:ro`,
-      `${data}:${data}`,
-      `${ws.template}:${ws.template}:ro`,
-    ];
+    const binds = ['/var/run/docker.sock:/var/run/docker.sock', `${ws.configs}:${ws.configs}:ro`, `${data}:${data}`, `${ws.template}:${ws.template}:ro`];
     const c = await docker.createContainer({
       name: other?.name ?? supervisorName,
       Image: TEST_IMAGE,
       Cmd: ['supervise', '--runtime', 'docker'],
       User: '0:0',
       // debug: the supervisor logs each reconcile, which the tests wait for.
-      Env: Object.entries({ ...env, CAMPUS_SYNC_DATA_DIR: data, ...(other ? { CAMPUS_SYNC_SUPERVISOR_ID: other.id } : {}), CAMPUS_SYNC_HEARTBEAT_MS: String(HEARTBEAT_MS), LOG_FORMAT: 'json', LOG_LEVEL: 'debug' }).map(([k, v]) => `${k}=${v}`),
+      Env: Object.entries({
+        ...env,
+        CAMPUS_SYNC_DATA_DIR: data,
+        ...(other ? { CAMPUS_SYNC_SUPERVISOR_ID: other.id } : {}),
+        CAMPUS_SYNC_HEARTBEAT_MS: String(HEARTBEAT_MS),
+        LOG_FORMAT: 'json',
+        LOG_LEVEL: 'debug',
+      }).map(([k, v]) => `${k}=${v}`),
       Labels: { [LABEL_TEST]: runId },
       HostConfig: {
         NetworkMode: 'host',
@@ -236,7 +248,15 @@ describeWithDocker(availability, 'the supervisor in a container (real engine)', 
     await heartbeats(1);
     expect((await c.inspect()).Id).toBe(c.id);
     // And the other way round: an unscoped runtime (e.g. the real supervisor on this box) does not list ours.
-    const unscoped = createDockerRuntime({ docker, templatePath: ws.template, image: TEST_IMAGE, hostConfigDir: ws.configs, hostDataDir: ws.data, localDataDir: ws.data, logger: silentLogger });
+    const unscoped = createDockerRuntime({
+      docker,
+      templatePath: ws.template,
+      image: TEST_IMAGE,
+      hostConfigDir: ws.configs,
+      hostDataDir: ws.data,
+      localDataDir: ws.data,
+      logger: silentLogger,
+    });
     const names = (await unscoped.list()).map((w) => w.name);
     expect(names).toContain(foreign);
     expect(names).not.toContain(A);
@@ -249,7 +269,9 @@ describeWithDocker(availability, 'the supervisor in a container (real engine)', 
     const t0 = Date.now();
     await write(C, 'moncampus: [this is not yaml\n');
     await reconciledAfter(t0);
-    const shown = await waitUntil(`${C} invalid in status --json`, async () => (await statusJson()).instances.find((i) => i.name === C && i.state === 'invalid'));
+    const shown = await waitUntil(`${C} invalid in status --json`, async () =>
+      (await statusJson()).instances.find((i) => i.name === C && i.state === 'invalid'),
+    );
     expect(shown.configError).toMatch(new RegExp(`${C}\\.yml`));
     const errorsFile = join(ws.data, C, 'errors.log');
     const errors = await readFile(errorsFile, 'utf8');
@@ -286,7 +308,11 @@ describeWithDocker(availability, 'the supervisor in a container (real engine)', 
     const since = Math.floor(Date.now() / 1000) - 1;
     await write(CRASH, text);
     const errorsFile = join(ws.data, CRASH, 'errors.log');
-    const line = await waitUntil('the crash-looping line', async () => (await readFile(errorsFile, 'utf8').catch(() => '')).match(/^.* run .*crash-looping.*$/m)?.[0], 30_000);
+    const line = await waitUntil(
+      'the crash-looping line',
+      async () => (await readFile(errorsFile, 'utf8').catch(() => '')).match(/^.* run .*crash-looping.*$/m)?.[0],
+      30_000,
+    );
     expect(line).toMatch(new RegExp(`${CRASH} is crash-looping: restarted \\d+ times \\(last exit code 2\\)`));
     const reportedAt = (await inspectOrNull(docker, cname(CRASH)))!.RestartCount;
     await waitUntil('status --json to say crash-looping', async () => (await stateOf(CRASH)) === 'crash-looping', 20_000, 300);
@@ -380,7 +406,9 @@ describeWithDocker(availability, 'the supervisor in a container (real engine)', 
     const second = await startSupervisor({ name, data, id: 'second-installation' });
     try {
       const refusal = await waitUntil('the second supervisor to stand back', async () =>
-        jsonLines(await containerLines(docker, name)).find((l) => l.level === 'error' && l.message?.startsWith(`another campus-sync supervisor (${firstId}) manages workers on this Docker engine`)),
+        jsonLines(await containerLines(docker, name)).find(
+          (l) => l.level === 'error' && l.message?.startsWith(`another campus-sync supervisor (${firstId}) manages workers on this Docker engine`),
+        ),
       );
       expect(refusal.message).toMatch(/--take-over; nothing is created or removed until then$/);
       await waitUntil('its status to say why', async () => (await readSupervisorStatus(data))?.runtimeError?.includes(firstId) ?? false);
@@ -415,7 +443,9 @@ describeWithDocker(availability, 'the supervisor in a container (real engine)', 
     await reconciledAfter(t0, 'start');
     await heartbeats(2);
     const after = await scopedWorkers(docker, runId);
-    expect(after.map((w) => [configOf(w), w.Id, w.State.StartedAt, w.RestartCount])).toEqual(before.map((w) => [configOf(w), w.Id, w.State.StartedAt, w.RestartCount]));
+    expect(after.map((w) => [configOf(w), w.Id, w.State.StartedAt, w.RestartCount])).toEqual(
+      before.map((w) => [configOf(w), w.Id, w.State.StartedAt, w.RestartCount]),
+    );
     const lines = jsonLines(await containerLines(docker, supervisorName)).map((l) => l.message ?? '');
     expect(lines.filter((m) => /^(create|recreate|remove) /.test(m))).toEqual([]);
   });
@@ -445,7 +475,11 @@ interface EngineEvent {
 
 /** The engine's start/die events of one container since `since` (unix seconds) until now. */
 async function engineEvents(docker: Docker, id: string, since: number): Promise<EngineEvent[]> {
-  const stream = (await docker.getEvents({ since, until: Math.ceil(Date.now() / 1000) + 1, filters: { container: [id], event: ['start', 'die'] } })) as NodeJS.ReadableStream;
+  const stream = (await docker.getEvents({
+    since,
+    until: Math.ceil(Date.now() / 1000) + 1,
+    filters: { container: [id], event: ['start', 'die'] },
+  })) as NodeJS.ReadableStream;
   let text = '';
   for await (const chunk of stream) text += chunk.toString();
   return text

@@ -69,7 +69,10 @@ describe('the worker alerts: new slots and login transitions reach Discord, once
   });
 
   it('a new slot is one message naming it, with the booking link; the same slots again send nothing', async () => {
-    clic.setSlots([{ start: `${day(1)} 09:00:00`, slot: 1, capacity: 1 }, { start: `${day(3)} 14:30:00`, slot: 2, capacity: 1 }]);
+    clic.setSlots([
+      { start: `${day(1)} 09:00:00`, slot: 1, capacity: 1 },
+      { start: `${day(3)} 14:30:00`, slot: 2, capacity: 1 },
+    ]);
     const r = await runCli(['worker', 'olga'], env());
     expect(r.code, r.stderr).toBe(0);
     expect(discord.messages()).toHaveLength(1);
@@ -78,9 +81,15 @@ describe('the worker alerts: new slots and login transitions reach Discord, once
     await runCli(['worker', 'olga'], env());
     expect(discord.messages()).toHaveLength(1);
     // The delivery journal the reporting store imports: queued, then delivered, for the one channel.
-    const journal = (await readFile(join(ws.data, 'olga', 'alerts.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { kind: string; deliveredAt: string | null; channel: string });
+    const journal = (await readFile(join(ws.data, 'olga', 'alerts.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { kind: string; deliveredAt: string | null; channel: string });
     const slotLines = journal.filter((l) => l.kind === 'slot.new');
-    expect(slotLines.map((l) => [l.channel, l.deliveredAt === null])).toEqual([['discord', true], ['discord', false]]);
+    expect(slotLines.map((l) => [l.channel, l.deliveredAt === null])).toEqual([
+      ['discord', true],
+      ['discord', false],
+    ]);
   });
 
   it('a refused login alerts once when it starts and once when it recovers, never with the password', async () => {

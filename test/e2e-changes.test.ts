@@ -39,7 +39,8 @@ describe('timetable-change alerts', () => {
     await writeConfig(
       ws,
       'lea',
-      nestedConfig({ casUrl: mc.casUrl, url: mc.url, ecalUrl: ecal.url, from, to }) + ['notify:', '  - name: discord', '    type: discord-webhook', `    url: ${webhook.url}`, ''].join('\n'),
+      nestedConfig({ casUrl: mc.casUrl, url: mc.url, ecalUrl: ecal.url, from, to }) +
+        ['notify:', '  - name: discord', '    type: discord-webhook', `    url: ${webhook.url}`, ''].join('\n'),
     );
   });
   afterAll(async () => {
@@ -62,7 +63,11 @@ describe('timetable-change alerts', () => {
   });
 
   it('a class moved tomorrow: one French message naming it, old → new time; announced once', async () => {
-    mc.setCourses(courses.map((c) => (c.id === 501 ? { ...c, start: wall(1, 10, 45), end: wall(1, 12, 45) } : c.id === 503 ? { ...c, start: wall(22, 9), end: wall(22, 11) } : c)));
+    mc.setCourses(
+      courses.map((c) =>
+        c.id === 501 ? { ...c, start: wall(1, 10, 45), end: wall(1, 12, 45) } : c.id === 503 ? { ...c, start: wall(22, 9), end: wall(22, 11) } : c,
+      ),
+    );
     const before = discord.messages().length;
     const r = await runCli(['worker', 'lea'], env());
     expect(r.code, r.stderr).toBe(0);
@@ -75,7 +80,9 @@ describe('timetable-change alerts', () => {
     await runCli(['worker', 'lea'], env());
     expect(discord.messages()).toHaveLength(before + 1);
     // Kept for the dashboard's "last changes": one announcement, the move.
-    const recent = JSON.parse(await readFile(join(ws.data, 'lea', 'changes.json'), 'utf8')) as { entries: { changes: { kind: string; before: { title: string } }[] }[] };
+    const recent = JSON.parse(await readFile(join(ws.data, 'lea', 'changes.json'), 'utf8')) as {
+      entries: { changes: { kind: string; before: { title: string } }[] }[];
+    };
     expect(recent.entries).toHaveLength(1);
     expect(recent.entries[0]?.changes.map((c) => `${c.kind} ${c.before.title}`)).toEqual(['moved Droit des affaires']);
   });

@@ -13,14 +13,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, expectTyp
 import { ingestVerb } from '../src/cli/ingest.js';
 import type { Output } from '../src/cli/output.js';
 import { UsageError } from '../src/cli/output.js';
-import {
-  backfill,
-  cursorKeys,
-  normalizeDiscordTimestamp,
-  pollOnce,
-  type MessageRow as IngestMessageRow,
-  type MessageSink,
-} from '../src/ingest/index.js';
+import { backfill, cursorKeys, normalizeDiscordTimestamp, pollOnce, type MessageRow as IngestMessageRow, type MessageSink } from '../src/ingest/index.js';
 import { silentLogger } from '../src/lib/index.js';
 import { runCli } from './helpers.js';
 import { startDiscordSim, type DiscordSim } from '../src/sim/discord.js';
@@ -203,7 +196,11 @@ function describeIngestion(name: string, enabled: boolean, makeDatabases: () => 
       await backfill({ ...source(ch), sink: store });
       const before = await allRows(store, sim.guildId, ch);
 
-      const added = [sim.addMessage(ch, { content: 'un' }), sim.addMessage(ch, { content: 'deux', attachments: 2 }), sim.addMessage(ch, { content: 'trois', embeds: 1 })];
+      const added = [
+        sim.addMessage(ch, { content: 'un' }),
+        sim.addMessage(ch, { content: 'deux', attachments: 2 }),
+        sim.addMessage(ch, { content: 'trois', embeds: 1 }),
+      ];
       const edited = sim.editMessage(ch, seeded[140]!.id, 'contenu corrigé');
       sim.deleteMessage(ch, seeded[60]!.id);
       // Another connection, as a cron'd `ingest poll` would be.
@@ -286,7 +283,14 @@ function describeIngestion(name: string, enabled: boolean, makeDatabases: () => 
         const ch = sim.createChannel();
         const seeded = sim.seedHistory(ch, 120);
         const b = ctx(['backfill']);
-        const tty = { isTTY: false, chunks: [] as string[], write(c: string) { this.chunks.push(c); return true; } };
+        const tty = {
+          isTTY: false,
+          chunks: [] as string[],
+          write(c: string) {
+            this.chunks.push(c);
+            return true;
+          },
+        };
         expect(await ingestVerb(b.ctx, { env: env({ DISCORD_CHANNEL_IDS: ch }), logger: silentLogger, progressStream: tty as never })).toBe(0);
         expect(b.errors).toEqual([]);
         expect(b.results[0]).toMatchObject({ command: 'ingest backfill', interrupted: false, pages: 2, fetched: 120, inserted: 120, updated: 0 });
@@ -315,7 +319,9 @@ function describeIngestion(name: string, enabled: boolean, makeDatabases: () => 
           const b = ctx(['backfill'], {}, false);
           expect(await ingestVerb(b.ctx, { env: env(over), logger: silentLogger })).toBe(1);
           expect(b.lines[0]).toMatch(/^backfill stopped in 1 channel \(a permission or intent is missing\)/);
-          expect(b.errors).toEqual([expect.stringMatching(new RegExp(`^channel ${ch}: Discord lists no message .* lacks the Read Message History permission`))]);
+          expect(b.errors).toEqual([
+            expect.stringMatching(new RegExp(`^channel ${ch}: Discord lists no message .* lacks the Read Message History permission`)),
+          ]);
 
           sim.setReadHistory(ch, true);
           const ok = ctx(['backfill']);
@@ -339,8 +345,15 @@ function describeIngestion(name: string, enabled: boolean, makeDatabases: () => 
           });
           expect(status.code, status.stderr).toBe(0);
           const shown = JSON.parse(status.stdout.trim().split('\n').at(-1)!) as { discord: { channelId: string; ok: boolean; problem?: { code: string } }[] };
-          expect(shown.discord).toEqual([expect.objectContaining({ channelId: ch, ok: false, by: 'poll', problem: expect.objectContaining({ code: 'missing-message-content-intent' }) })]);
-          const human = await runCli(['status', '--runtime', 'process'], { ...process.env, NO_COLOR: '1', CAMPUS_SYNC_DATA_DIR: dataDirUsed, CAMPUS_SYNC_CONFIG_DIR: join(dataDirUsed, 'no-configs') });
+          expect(shown.discord).toEqual([
+            expect.objectContaining({ channelId: ch, ok: false, by: 'poll', problem: expect.objectContaining({ code: 'missing-message-content-intent' }) }),
+          ]);
+          const human = await runCli(['status', '--runtime', 'process'], {
+            ...process.env,
+            NO_COLOR: '1',
+            CAMPUS_SYNC_DATA_DIR: dataDirUsed,
+            CAMPUS_SYNC_CONFIG_DIR: join(dataDirUsed, 'no-configs'),
+          });
           expect(human.stdout).toMatch(new RegExp(`discord ${ch} +failing +last poll`));
           expect(human.stdout).toMatch(/Message Content Intent/);
         } finally {
@@ -352,14 +365,23 @@ function describeIngestion(name: string, enabled: boolean, makeDatabases: () => 
         const ch = sim.createChannel({ createdAt: new Date(Date.now() - 7 * 24 * 3_600_000) });
         sim.seedHistory(ch, 250);
         const b = ctx(['backfill'], {}, false);
-        const tty = { isTTY: true, chunks: [] as string[], write(c: string) { this.chunks.push(c); return true; } };
+        const tty = {
+          isTTY: true,
+          chunks: [] as string[],
+          write(c: string) {
+            this.chunks.push(c);
+            return true;
+          },
+        };
         expect(await ingestVerb(b.ctx, { env: env({ DISCORD_CHANNEL_IDS: ch }), logger: silentLogger, progressStream: tty as never })).toBe(0);
         const drawn = tty.chunks.join('');
         expect(tty.chunks).toHaveLength(3);
         expect(drawn).toMatch(/^\r\x1b\[2Kchannel \d+ \[#*\.*\] +\d+% {2}100 messages, back to \d{4}-\d\d-\d\d/);
         expect(drawn).toMatch(/\[#{24}\] 100% {2}250 messages, done\n$/);
         expect(b.lines).toHaveLength(1);
-        expect(b.lines[0]).toMatch(/^backfill done: 1 channel of 1 complete, 250 messages read \(250 new, 0 updated, 3 pages this run\) into (SQLite|PostgreSQL) .* in \d+\.\d s$/);
+        expect(b.lines[0]).toMatch(
+          /^backfill done: 1 channel of 1 complete, 250 messages read \(250 new, 0 updated, 3 pages this run\) into (SQLite|PostgreSQL) .* in \d+\.\d s$/,
+        );
       });
 
       it('a refused token: exit 1 with a clear message that does not contain the token', async () => {
@@ -384,7 +406,9 @@ function describeIngestion(name: string, enabled: boolean, makeDatabases: () => 
         expect(noChannels.errors[0]).toMatch(/DISCORD_CHANNEL_IDS: required/);
         expect(noChannels.errors[0]).not.toContain(TOKEN);
         const badUrl = ctx(['poll']);
-        expect(await ingestVerb(badUrl.ctx, { env: env({ DISCORD_CHANNEL_IDS: '223456789012345678', DATABASE_URL: 'mysql://x/y' }), logger: silentLogger })).toBe(2);
+        expect(
+          await ingestVerb(badUrl.ctx, { env: env({ DISCORD_CHANNEL_IDS: '223456789012345678', DATABASE_URL: 'mysql://x/y' }), logger: silentLogger }),
+        ).toBe(2);
         expect(badUrl.errors[0]).toMatch(/DATABASE_URL|mysql/);
         await expect(ingestVerb(ctx([]).ctx, { env: env() })).rejects.toBeInstanceOf(UsageError);
         await expect(ingestVerb(ctx(['backfil']).ctx, { env: env() })).rejects.toBeInstanceOf(UsageError);
@@ -424,7 +448,13 @@ describe('`ingest live`: the Gateway alone, into the store', () => {
 
       gw.setMessageContentIntent(false);
       const refused = captureOutput(true);
-      expect(await ingestVerb({ args: ['live'], values: { json: true }, out: refused } as never, { env, logger: silentLogger, signal: new AbortController().signal })).toBe(1);
+      expect(
+        await ingestVerb({ args: ['live'], values: { json: true }, out: refused } as never, {
+          env,
+          logger: silentLogger,
+          signal: new AbortController().signal,
+        }),
+      ).toBe(1);
       expect(refused.errors.join('\n')).toMatch(/live ingestion stopped: .*Message Content/);
       expect(refused.errors.join('\n')).not.toContain(TOKEN);
       expect(gw.gatewayStats().connections).toBe(2);

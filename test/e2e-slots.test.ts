@@ -67,9 +67,16 @@ afterAll(async () => {
 const cycle = (ws: Workspace, name: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> =>
   runCli(['worker', name], { ...ws.env, RUN_ONCE: '1', ...extraEnv });
 
-const slackTexts = (sim: SlackSim, hook: string): string[] => sim.messages().filter((m) => m.webhook === hook).map((m) => JSON.stringify(m.body));
+const slackTexts = (sim: SlackSim, hook: string): string[] =>
+  sim
+    .messages()
+    .filter((m) => m.webhook === hook)
+    .map((m) => JSON.stringify(m.body));
 const discordTexts = (sim: DiscordSim, webhookId: string): string[] =>
-  sim.messages().filter((m) => m.webhookId === webhookId).map((m) => JSON.stringify(m.body));
+  sim
+    .messages()
+    .filter((m) => m.webhookId === webhookId)
+    .map((m) => JSON.stringify(m.body));
 
 /**
  * Waits until every waiting delivery's backoff has passed, so the next drain retries them (bounded). One of
@@ -101,31 +108,35 @@ describe('Cal.com v1 and v2 watchers in a worker with no timetable', () => {
     slack = await startSlackSim();
     hook = slack.createWebhook();
     ws = await makeWorkspace();
-    await writeConfig(ws, 'calvin', [
-      'timezone: Europe/Paris',
-      'slots:',
-      '  - name: cal-v1',
-      '    provider: calcom',
-      '    apiVersion: v1',
-      '    eventTypeId: 101',
-      `    apiKey: ${CAL_KEY}`,
-      `    url: ${cal.url}`,
-      '    bookingUrl: https://cal.example/dr-one',
-      // Every second, for the long-running part below; RUN_ONCE ignores schedules.
-      '    schedule: "* * * * * *"',
-      '  - name: cal-v2',
-      '    provider: calcom',
-      '    eventTypeId: 202',
-      `    token: ${CAL_TOKEN}`,
-      `    url: ${cal.url}`,
-      '    bookingUrl: https://cal.example/dr-two',
-      '    schedule: "* * * * * *"',
-      'notify:',
-      '  - name: team',
-      '    type: slack',
-      `    url: ${hook}`,
-      '',
-    ].join('\n'));
+    await writeConfig(
+      ws,
+      'calvin',
+      [
+        'timezone: Europe/Paris',
+        'slots:',
+        '  - name: cal-v1',
+        '    provider: calcom',
+        '    apiVersion: v1',
+        '    eventTypeId: 101',
+        `    apiKey: ${CAL_KEY}`,
+        `    url: ${cal.url}`,
+        '    bookingUrl: https://cal.example/dr-one',
+        // Every second, for the long-running part below; RUN_ONCE ignores schedules.
+        '    schedule: "* * * * * *"',
+        '  - name: cal-v2',
+        '    provider: calcom',
+        '    eventTypeId: 202',
+        `    token: ${CAL_TOKEN}`,
+        `    url: ${cal.url}`,
+        '    bookingUrl: https://cal.example/dr-two',
+        '    schedule: "* * * * * *"',
+        'notify:',
+        '  - name: team',
+        '    type: slack',
+        `    url: ${hook}`,
+        '',
+      ].join('\n'),
+    );
   });
   afterAll(async () => {
     await Promise.all([cal?.close(), slack?.close()]);
@@ -146,7 +157,10 @@ describe('Cal.com v1 and v2 watchers in a worker with no timetable', () => {
     expect(byType('101')[0]).toMatchObject({ status: 200, headers: { authorization: `Bearer ${CAL_KEY}`, 'cal-api-version': '2024-09-04' } });
     expect(byType('101')[0]?.query.apiKey).toBeUndefined();
     expect(byType('202')[0]).toMatchObject({ status: 200, headers: { authorization: `Bearer ${CAL_TOKEN}`, 'cal-api-version': '2024-09-04' } });
-    const state = JSON.parse(await readFile(join(ws.data, 'calvin', 'slots', 'cal-v2.json'), 'utf8')) as { baselineDone: boolean; seen: Record<string, unknown> };
+    const state = JSON.parse(await readFile(join(ws.data, 'calvin', 'slots', 'cal-v2.json'), 'utf8')) as {
+      baselineDone: boolean;
+      seen: Record<string, unknown>;
+    };
     expect(state.baselineDone).toBe(true);
     expect(Object.keys(state.seen)).toHaveLength(1);
   });
@@ -227,7 +241,20 @@ describe('a slot that disappears and comes back', () => {
       `    url: ${cal.url}`,
       `    realertAfter: "${realertAfter}"`,
     ];
-    await writeConfig(ws, 'rita', ['slots:', ...watcher('quick', '2s'), ...watcher('slow', '1h'), 'notify:', '  - name: discord', '    type: discord-webhook', `    url: ${webhook.url}`, ''].join('\n'));
+    await writeConfig(
+      ws,
+      'rita',
+      [
+        'slots:',
+        ...watcher('quick', '2s'),
+        ...watcher('slow', '1h'),
+        'notify:',
+        '  - name: discord',
+        '    type: discord-webhook',
+        `    url: ${webhook.url}`,
+        '',
+      ].join('\n'),
+    );
   });
   afterAll(async () => {
     await Promise.all([cal?.close(), discord?.close()]);
@@ -277,7 +304,23 @@ describe('a channel down for a while, then up', () => {
     ws = await makeWorkspace();
     // The webhook's own id and token, on a port where nothing listens yet.
     const downUrl = `http://127.0.0.1:${port}/api/webhooks/${webhook.id}/${webhook.token}`;
-    await writeConfig(ws, 'dora', ['slots:', '  - name: doc', '    provider: calcom', '    eventTypeId: 404', `    token: ${CAL_TOKEN}`, `    url: ${cal.url}`, 'notify:', '  - name: discord', '    type: discord-webhook', `    url: ${downUrl}`, ''].join('\n'));
+    await writeConfig(
+      ws,
+      'dora',
+      [
+        'slots:',
+        '  - name: doc',
+        '    provider: calcom',
+        '    eventTypeId: 404',
+        `    token: ${CAL_TOKEN}`,
+        `    url: ${cal.url}`,
+        'notify:',
+        '  - name: discord',
+        '    type: discord-webhook',
+        `    url: ${downUrl}`,
+        '',
+      ].join('\n'),
+    );
   });
   afterAll(async () => {
     await up?.close();
@@ -337,24 +380,28 @@ describe('quiet hours', () => {
     hook = slack.createWebhook();
     webhook = discord.createWebhook();
     ws = await makeWorkspace();
-    file = await writeConfig(ws, 'quinn', [
-      'slots:',
-      '  - name: doc',
-      '    provider: calcom',
-      '    eventTypeId: 505',
-      `    token: ${CAL_TOKEN}`,
-      `    url: ${cal.url}`,
-      'notify:',
-      '  - name: night',
-      '    type: slack',
-      `    url: ${hook}`,
-      // An hour either side of now: the period covers the whole test.
-      `    quietHours: { from: "${utc(-1)}", to: "${utc(1)}", timezone: UTC }`,
-      '  - name: live',
-      '    type: discord-webhook',
-      `    url: ${webhook.url}`,
-      '',
-    ].join('\n'));
+    file = await writeConfig(
+      ws,
+      'quinn',
+      [
+        'slots:',
+        '  - name: doc',
+        '    provider: calcom',
+        '    eventTypeId: 505',
+        `    token: ${CAL_TOKEN}`,
+        `    url: ${cal.url}`,
+        'notify:',
+        '  - name: night',
+        '    type: slack',
+        `    url: ${hook}`,
+        // An hour either side of now: the period covers the whole test.
+        `    quietHours: { from: "${utc(-1)}", to: "${utc(1)}", timezone: UTC }`,
+        '  - name: live',
+        '    type: discord-webhook',
+        `    url: ${webhook.url}`,
+        '',
+      ].join('\n'),
+    );
   });
   afterAll(async () => {
     await Promise.all([cal?.close(), slack?.close(), discord?.close()]);
@@ -369,7 +416,10 @@ describe('quiet hours', () => {
     expect(liveTexts()).toHaveLength(2); // the channel without quiet hours got each alert at once
     expect(quietTexts()).toHaveLength(0);
     const held = await pendingDeliveries(ws.data, 'quinn');
-    expect(held.map((d) => [d.channel, d.held])).toEqual([['night', true], ['night', true]]);
+    expect(held.map((d) => [d.channel, d.held])).toEqual([
+      ['night', true],
+      ['night', true],
+    ]);
 
     // The quiet period no longer covers now (the same as waiting for its end, without waiting).
     await rewrite(file, /quietHours: \{[^}]*\}/, `quietHours: { from: "${utc(2)}", to: "${utc(3)}", timezone: UTC }`);
@@ -404,19 +454,23 @@ describe('ClicRDV {date} scanning', () => {
     discord = await startDiscordSim();
     webhook = discord.createWebhook();
     ws = await makeWorkspace();
-    await writeConfig(ws, 'clara', [
-      'slots:',
-      '  - name: consulat',
-      '    provider: clicrdv',
-      `    url: "${clic.url}/api/v2/availabletimeslots?group_id=1&appointments[0][intervention_id]=2&from={date}&apikey=${CLIC_KEY}"`,
-      `    daysAhead: ${DAYS}`,
-      `    concurrency: ${CONCURRENCY}`,
-      'notify:',
-      '  - name: discord',
-      '    type: discord-webhook',
-      `    url: ${webhook.url}`,
-      '',
-    ].join('\n'));
+    await writeConfig(
+      ws,
+      'clara',
+      [
+        'slots:',
+        '  - name: consulat',
+        '    provider: clicrdv',
+        `    url: "${clic.url}/api/v2/availabletimeslots?group_id=1&appointments[0][intervention_id]=2&from={date}&apikey=${CLIC_KEY}"`,
+        `    daysAhead: ${DAYS}`,
+        `    concurrency: ${CONCURRENCY}`,
+        'notify:',
+        '  - name: discord',
+        '    type: discord-webhook',
+        `    url: ${webhook.url}`,
+        '',
+      ].join('\n'),
+    );
   });
   afterAll(async () => {
     await Promise.all([clic?.close(), discord?.close()]);
@@ -434,7 +488,11 @@ describe('ClicRDV {date} scanning', () => {
   });
 
   it('a slot on the last scanned day alerts; one a day beyond the window is not seen', async () => {
-    clic.setSlots([{ start: first, slot: 1 }, { start: lastDay, slot: 2 }, { start: beyond, slot: 3 }]);
+    clic.setSlots([
+      { start: first, slot: 1 },
+      { start: lastDay, slot: 2 },
+      { start: beyond, slot: 3 },
+    ]);
     clic.resetLog();
     const r = await cycle(ws, 'clara');
     expect(r.code, r.stderr).toBe(0);
@@ -463,7 +521,14 @@ describe('secrets never leave in a payload, a log or a file', () => {
   const env = () => ({ NODE_EXTRA_CA_CERTS: tls.certFile });
 
   beforeAll(async () => {
-    cal = await startCalcomSim({ apiKey: CAL_KEY, token: CAL_TOKEN, slots: [{ eventTypeId: 601, start: calStart(2, 9, 5) }, { eventTypeId: 602, start: calStart(2, 9, 10) }] });
+    cal = await startCalcomSim({
+      apiKey: CAL_KEY,
+      token: CAL_TOKEN,
+      slots: [
+        { eventTypeId: 601, start: calStart(2, 9, 5) },
+        { eventTypeId: 602, start: calStart(2, 9, 10) },
+      ],
+    });
     clic = await startClicrdvSim({ apikey: CLIC_KEY, slots: [{ start: clicStart(1, '10:00'), slot: 1 }] });
     discord = await startDiscordSim({ botToken: BOT_TOKEN });
     slack = await startSlackSim();
@@ -473,59 +538,63 @@ describe('secrets never leave in a payload, a log or a file', () => {
     slackHook = slack.createWebhook();
     receiverUrl = `http://hookuser:${WEBHOOK_PASS}@127.0.0.1:${new URL(receiver.url).port}/hook?token=${WEBHOOK_TOKEN}`;
     ws = await makeWorkspace();
-    await writeConfig(ws, 'sam', [
-      'slots:',
-      '  - name: cal-v1',
-      '    provider: calcom',
-      '    apiVersion: v1',
-      '    eventTypeId: 601',
-      `    apiKey: ${CAL_KEY}`,
-      `    url: ${cal.url}`,
-      '  - name: cal-v2',
-      '    provider: calcom',
-      '    eventTypeId: 602',
-      `    token: ${CAL_TOKEN}`,
-      `    url: ${cal.url}`,
-      // A revoked key: its failure is logged, and the log must not carry it.
-      '  - name: cal-revoked',
-      '    provider: calcom',
-      '    apiVersion: v1',
-      '    eventTypeId: 603',
-      `    apiKey: ${CAL_BAD_KEY}`,
-      `    url: ${cal.url}`,
-      // A wrong base URL: Cal.com's 404 body echoes the request's path and query.
-      '  - name: cal-misrouted',
-      '    provider: calcom',
-      '    apiVersion: v1',
-      '    eventTypeId: 601',
-      `    apiKey: ${CAL_KEY}`,
-      `    url: ${cal.url}/wrong-base`,
-      '  - name: clic',
-      '    provider: clicrdv',
-      `    url: "${clic.url}/api/v2/availabletimeslots?group_id=1&appointments[0][intervention_id]=2&from={date}&apikey=${CLIC_KEY}"`,
-      '    daysAhead: 3',
-      'notify:',
-      '  - name: dw',
-      '    type: discord-webhook',
-      `    url: ${webhook.url}`,
-      '  - name: bot',
-      '    type: discord-bot',
-      `    token: ${BOT_TOKEN}`,
-      `    channelId: "${botChannel}"`,
-      `    apiUrl: ${discord.url}`,
-      '  - name: slack',
-      '    type: slack',
-      `    url: ${slackHook}`,
-      '  - name: mail',
-      '    type: email',
-      `    smtp: { host: 127.0.0.1, port: ${smtp.port}, user: ${SMTP_USER}, password: "${SMTP_PASS}" }`,
-      '    from: bot@example.com',
-      '    to: sam@example.com',
-      '  - name: hook',
-      '    type: webhook',
-      `    url: "${receiverUrl}"`,
-      '',
-    ].join('\n'));
+    await writeConfig(
+      ws,
+      'sam',
+      [
+        'slots:',
+        '  - name: cal-v1',
+        '    provider: calcom',
+        '    apiVersion: v1',
+        '    eventTypeId: 601',
+        `    apiKey: ${CAL_KEY}`,
+        `    url: ${cal.url}`,
+        '  - name: cal-v2',
+        '    provider: calcom',
+        '    eventTypeId: 602',
+        `    token: ${CAL_TOKEN}`,
+        `    url: ${cal.url}`,
+        // A revoked key: its failure is logged, and the log must not carry it.
+        '  - name: cal-revoked',
+        '    provider: calcom',
+        '    apiVersion: v1',
+        '    eventTypeId: 603',
+        `    apiKey: ${CAL_BAD_KEY}`,
+        `    url: ${cal.url}`,
+        // A wrong base URL: Cal.com's 404 body echoes the request's path and query.
+        '  - name: cal-misrouted',
+        '    provider: calcom',
+        '    apiVersion: v1',
+        '    eventTypeId: 601',
+        `    apiKey: ${CAL_KEY}`,
+        `    url: ${cal.url}/wrong-base`,
+        '  - name: clic',
+        '    provider: clicrdv',
+        `    url: "${clic.url}/api/v2/availabletimeslots?group_id=1&appointments[0][intervention_id]=2&from={date}&apikey=${CLIC_KEY}"`,
+        '    daysAhead: 3',
+        'notify:',
+        '  - name: dw',
+        '    type: discord-webhook',
+        `    url: ${webhook.url}`,
+        '  - name: bot',
+        '    type: discord-bot',
+        `    token: ${BOT_TOKEN}`,
+        `    channelId: "${botChannel}"`,
+        `    apiUrl: ${discord.url}`,
+        '  - name: slack',
+        '    type: slack',
+        `    url: ${slackHook}`,
+        '  - name: mail',
+        '    type: email',
+        `    smtp: { host: 127.0.0.1, port: ${smtp.port}, user: ${SMTP_USER}, password: "${SMTP_PASS}" }`,
+        '    from: bot@example.com',
+        '    to: sam@example.com',
+        '  - name: hook',
+        '    type: webhook',
+        `    url: "${receiverUrl}"`,
+        '',
+      ].join('\n'),
+    );
   });
   afterAll(async () => {
     await Promise.all([cal?.close(), clic?.close(), discord?.close(), slack?.close(), receiver?.close()]);
@@ -554,7 +623,10 @@ describe('secrets never leave in a payload, a log or a file', () => {
       { eventTypeId: 601, start: calStart(3, 13, 25) },
       { eventTypeId: 602, start: calStart(3, 13, 50) },
     ]);
-    clic.setSlots([{ start: clicStart(1, '10:00'), slot: 1 }, { start: clicStart(2, '11:40'), slot: 2 }]);
+    clic.setSlots([
+      { start: clicStart(1, '10:00'), slot: 1 },
+      { start: clicStart(2, '11:40'), slot: 2 },
+    ]);
     receiver.failNext(1);
     slack.failNext(1, 500);
     keep('alerts', await cycle(ws, 'sam', env()));
@@ -572,8 +644,14 @@ describe('secrets never leave in a payload, a log or a file', () => {
     const newSlots = [calStart(3, 13, 25), calStart(3, 13, 50), clicIso(clicStart(2, '11:40'))].map(label);
     const mails = smtp.received.slice(mailsBefore);
     const payloads = {
-      dw: discord.messages().filter((m) => m.webhookId === webhook.id).map((m) => JSON.stringify(m.body)),
-      bot: discord.messages().filter((m) => m.via === 'bot').map((m) => JSON.stringify(m.body)),
+      dw: discord
+        .messages()
+        .filter((m) => m.webhookId === webhook.id)
+        .map((m) => JSON.stringify(m.body)),
+      bot: discord
+        .messages()
+        .filter((m) => m.via === 'bot')
+        .map((m) => JSON.stringify(m.body)),
       slack: slack.messages().map((m) => JSON.stringify(m.body)),
       hook: receiver.requests.filter((q) => q.status === 200).map((q) => JSON.stringify(q.body)),
     };
@@ -632,7 +710,18 @@ describe('an Apprise mailtos:// channel string, through a real SMTP server (STAR
     cal = await startCalcomSim({ token: CAL_TOKEN, slots: [] });
     ws = await makeWorkspace();
     const config = (mode: string) =>
-      ['locale: en', 'slots:', '  - name: doc', '    provider: calcom', '    eventTypeId: 701', `    token: ${CAL_TOKEN}`, `    url: ${cal.url}`, 'notify:', `  - "${mailUrl(mode)}"`, ''].join('\n');
+      [
+        'locale: en',
+        'slots:',
+        '  - name: doc',
+        '    provider: calcom',
+        '    eventTypeId: 701',
+        `    token: ${CAL_TOKEN}`,
+        `    url: ${cal.url}`,
+        'notify:',
+        `  - "${mailUrl(mode)}"`,
+        '',
+      ].join('\n');
     await writeConfig(ws, 'mona', config('&mode=starttls'));
     await writeConfig(ws, 'mina', config(''));
   });

@@ -22,9 +22,37 @@ import {
 
 // Both sides of the 2025 spring DST change (30 March) and a few ordinary days.
 const TIMETABLE: SimCourseSpec[] = [
-  { id: 101, title: 'G1 Administration des BDD', comment: 'Administration BDD: SQL Server', start: '2025-03-28T08:30', end: '2025-03-28T10:00', room: 'B110-S(Bâtiment B)', teacher: 'CEZERA STÉPHANE', group: 'Administration des bases de données' },
-  { id: 102, title: 'G1 Réseaux', comment: 'Réseaux avancés', start: '2025-03-31T08:30', end: '2025-03-31T10:00', room: 'Aucune', teacher: null, group: 'Réseaux' },
-  { id: 103, title: 'G1 Anglais', comment: 'COMMENTAIRE', subject: 'Anglais', start: '2025-04-01T13:30', end: '2025-04-01T15:30', room: 'DISTANCIEL', teacher: 'SMITH JOHN', teamsUrl: 'https://teams.microsoft.com/l/meetup-join/abc' },
+  {
+    id: 101,
+    title: 'G1 Administration des BDD',
+    comment: 'Administration BDD: SQL Server',
+    start: '2025-03-28T08:30',
+    end: '2025-03-28T10:00',
+    room: 'B110-S(Bâtiment B)',
+    teacher: 'CEZERA STÉPHANE',
+    group: 'Administration des bases de données',
+  },
+  {
+    id: 102,
+    title: 'G1 Réseaux',
+    comment: 'Réseaux avancés',
+    start: '2025-03-31T08:30',
+    end: '2025-03-31T10:00',
+    room: 'Aucune',
+    teacher: null,
+    group: 'Réseaux',
+  },
+  {
+    id: 103,
+    title: 'G1 Anglais',
+    comment: 'COMMENTAIRE',
+    subject: 'Anglais',
+    start: '2025-04-01T13:30',
+    end: '2025-04-01T15:30',
+    room: 'DISTANCIEL',
+    teacher: 'SMITH JOHN',
+    teamsUrl: 'https://teams.microsoft.com/l/meetup-join/abc',
+  },
   { id: 104, title: 'G1 Droit', comment: 'Droit du numérique', start: '2025-04-02T10:15', end: '2025-04-02T12:15', room: 'A201', teacher: 'MARTIN ALICE' },
   { id: 105, title: 'G1 Projet', comment: 'Projet tutoré', start: '2025-04-03T15:45', end: '2025-04-03T17:45', room: 'C001', teacher: 'DURAND PAUL' },
 ];
@@ -121,7 +149,16 @@ describe('run-once against the MonCampus and ECAL simulators', () => {
   });
 
   it('an event added by hand in the same schedule survives every run', async () => {
-    const manual = ecal.addEvent({ calendarId: CALENDAR_ID, name: 'Dentiste', location: 'Paris', startDate: '2025-04-02', endDate: '2025-04-02', startTime: '18:00', endTime: '19:00', timezone: 'Europe/Paris' });
+    const manual = ecal.addEvent({
+      calendarId: CALENDAR_ID,
+      name: 'Dentiste',
+      location: 'Paris',
+      startDate: '2025-04-02',
+      endDate: '2025-04-02',
+      startTime: '18:00',
+      endTime: '19:00',
+      timezone: 'Europe/Paris',
+    });
     const r = await runCli(['run-once', 'alice'], ws.env);
     expect(r.code, r.stderr).toBe(0);
     expect(ecal.events().find((e) => e.id === manual.id)).toMatchObject({ name: 'Dentiste', startTime: '18:00' });
@@ -169,7 +206,9 @@ describe('run-once against the MonCampus and ECAL simulators', () => {
     expect(r.stdout + r.stderr).not.toContain(wrong);
     const errors = await readFile(join(ws.data, 'bob', 'errors.log'), 'utf8');
     // The stable code for machines, the sentence in the config's language (French by default), the cause after it.
-    expect(errors).toMatch(/^\d{4}-\d\d-\d\dT\S+ login \[login\.refused\] MonCampus refuse la connexion \(identifiant ou mot de passe\) : MonCampus refused the login for student$/m);
+    expect(errors).toMatch(
+      /^\d{4}-\d\d-\d\dT\S+ login \[login\.refused\] MonCampus refuse la connexion \(identifiant ou mot de passe\) : MonCampus refused the login for student$/m,
+    );
     expect(errors).not.toContain(wrong);
     // Append-only: a second failure adds a line and keeps the first.
     await runCli(['run-once', 'bob'], ws.env);

@@ -2,12 +2,37 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEcalSim, startMonCampusSim, generateTimetable, type EcalSim, type MonCampusSim, type SimCourseSpec } from '../src/sim/index.js';
-import { API_KEY, API_SECRET, CALENDAR_ID, PASSWORD, duplicateReferences, ecalKeys, expectedKeys, makeWorkspace, nestedConfig, runCli, startCli, waitFor, within, writeConfig, type Workspace } from './helpers.js';
+import {
+  API_KEY,
+  API_SECRET,
+  CALENDAR_ID,
+  PASSWORD,
+  duplicateReferences,
+  ecalKeys,
+  expectedKeys,
+  makeWorkspace,
+  nestedConfig,
+  runCli,
+  startCli,
+  waitFor,
+  within,
+  writeConfig,
+  type Workspace,
+} from './helpers.js';
 
 const COURSES: SimCourseSpec[] = [
   { id: 201, title: 'G2 Algorithmique', comment: 'Algorithmique', start: '2025-10-24T08:30', end: '2025-10-24T10:00', room: 'B110', teacher: 'KNUTH DONALD' },
   // The autumn DST change (26 October 2025): 08:30 must stay 08:30.
-  { id: 202, title: 'G2 Algorithmique', comment: 'Algorithmique', start: '2025-10-27T08:30', end: '2025-10-27T10:00', room: 'B110', teacher: 'KNUTH DONALD', dateFormat: 'aspnet' },
+  {
+    id: 202,
+    title: 'G2 Algorithmique',
+    comment: 'Algorithmique',
+    start: '2025-10-27T08:30',
+    end: '2025-10-27T10:00',
+    room: 'B110',
+    teacher: 'KNUTH DONALD',
+    dateFormat: 'aspnet',
+  },
   { id: 203, title: 'G2 Compilation', comment: 'Compilation', start: '2025-10-28T10:15', end: '2025-10-28T12:15', room: 'Aucune', teacher: null },
 ];
 
@@ -28,20 +53,37 @@ describe('the Python original’s users', () => {
 
   it('a legacy flat config loads unchanged and its events are adopted, not recreated', async () => {
     // What the original left in ECAL: random numeric references, same content.
-    const legacy = ecal.addEvent({ calendarId: CALENDAR_ID, name: 'Algorithmique', location: 'B110', startDate: '2025-10-24', endDate: '2025-10-24', startTime: '08:30', endTime: '10:00', timezone: 'Europe/Paris', reference: '83412093', details: 'Intervenant : KNUTH DONALD', alert: '15M', draft: 0 });
+    const legacy = ecal.addEvent({
+      calendarId: CALENDAR_ID,
+      name: 'Algorithmique',
+      location: 'B110',
+      startDate: '2025-10-24',
+      endDate: '2025-10-24',
+      startTime: '08:30',
+      endTime: '10:00',
+      timezone: 'Europe/Paris',
+      reference: '83412093',
+      details: 'Intervenant : KNUTH DONALD',
+      alert: '15M',
+      draft: 0,
+    });
     // The original's file, with its unquoted YAML dates; only the URLs point at the simulators.
-    await writeConfig(ws, 'config1', [
-      `moncampus_username: jean.dupont`,
-      `moncampus_password: "${PASSWORD}"`,
-      `moncampus_start_date: 2025-10-01`,
-      `moncampus_end_date: 2025-11-30`,
-      `ecal_api_key: ${API_KEY}`,
-      `ecal_api_secret: ${API_SECRET}`,
-      `ecal_calendar_id: ${CALENDAR_ID}`,
-      `error_file_path: /app/errors_config1.txt`,
-      `instance_name: config1`,
-      '',
-    ].join('\n'));
+    await writeConfig(
+      ws,
+      'config1',
+      [
+        `moncampus_username: jean.dupont`,
+        `moncampus_password: "${PASSWORD}"`,
+        `moncampus_start_date: 2025-10-01`,
+        `moncampus_end_date: 2025-11-30`,
+        `ecal_api_key: ${API_KEY}`,
+        `ecal_api_secret: ${API_SECRET}`,
+        `ecal_calendar_id: ${CALENDAR_ID}`,
+        `error_file_path: /app/errors_config1.txt`,
+        `instance_name: config1`,
+        '',
+      ].join('\n'),
+    );
     const env = { ...ws.env };
     // Legacy files have no URL keys: the simulator addresses come from the env overrides of the defaults.
     env.CAMPUS_SYNC_MONCAMPUS_URL = mc.url;
@@ -58,7 +100,10 @@ describe('the Python original’s users', () => {
     expect(ecalKeys(ecal.events())).toEqual(expectedKeys(COURSES));
     expect(duplicateReferences(ecal.events())).toEqual([]);
     expect(ecal.events().find((e) => e.id === legacy.id)?.reference).toMatch(/config1/);
-    const times = ecal.events().map((e) => `${e.startDate} ${e.startTime?.slice(0, 5)}`).sort();
+    const times = ecal
+      .events()
+      .map((e) => `${e.startDate} ${e.startTime?.slice(0, 5)}`)
+      .sort();
     expect(times).toEqual(['2025-10-24 08:30', '2025-10-27 08:30', '2025-10-28 10:15']);
   });
 });

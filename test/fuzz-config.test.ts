@@ -53,7 +53,7 @@ describe(`fuzz: hostile configs through the loader (seed ${SEED})`, () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('the base config is valid: each failure below is the mutation\'s doing', async () => {
+  it("the base config is valid: each failure below is the mutation's doing", async () => {
     const file = await writeCase(dir, 'base', { kind: 'base', bytes: Buffer.from(baseLines(urls).join('\n')) });
     expect((await loadConfigFile(file, { env: {} })).name).toBe('base');
   });
@@ -86,7 +86,23 @@ describe(`fuzz: hostile configs through the loader (seed ${SEED})`, () => {
     );
     console.log(`fuzz-config summary: ${RUNS} cases, ${Object.keys(perKind).length} kinds, slowest ${Math.round(slowest)} ms: ${JSON.stringify(perKind)}`);
     // The generator reached every family (a seed that did not would test less than it claims).
-    if (RUNS >= 100) expect([...kinds].sort()).toEqual(['alias', 'config', 'control', 'deep', 'enum', 'huge', 'long', 'not', 'number', 'secret', 'syntax', 'type', 'unknown', 'utf8']);
+    if (RUNS >= 100)
+      expect([...kinds].sort()).toEqual([
+        'alias',
+        'config',
+        'control',
+        'deep',
+        'enum',
+        'huge',
+        'long',
+        'not',
+        'number',
+        'secret',
+        'syntax',
+        'type',
+        'unknown',
+        'utf8',
+      ]);
   }, 120_000);
 });
 
@@ -121,7 +137,10 @@ describe(`fuzz: hostile configs through \`validate\` and a live supervisor (seed
     const took = performance.now() - started;
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).not.toMatch(STACK_TRACE);
-    const results = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { file: string; valid: boolean; error?: string });
+    const results = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { file: string; valid: boolean; error?: string });
     expect(results.find((x) => x.file.endsWith('good.yml'))?.valid).toBe(true);
     cases.forEach((c, i) => {
       const file = files[i]!;
@@ -136,23 +155,38 @@ describe(`fuzz: hostile configs through \`validate\` and a live supervisor (seed
   it('a live supervisor reports each hostile config invalid, names it, leaks nothing, and the good worker runs on', async () => {
     const log = captureLogger();
     const runtime: Runtime = createProcessRuntime({ configDir: ws.configs, dataDir: ws.data, cliPath: CLI, env: ws.env, logger: log.logger });
-    const supervisor: Supervisor = createSupervisor({ runtime, configDir: ws.configs, dataDir: ws.data, logger: log.logger, debounceMs: 100, heartbeatMs: 300 });
+    const supervisor: Supervisor = createSupervisor({
+      runtime,
+      configDir: ws.configs,
+      dataDir: ws.data,
+      logger: log.logger,
+      debounceMs: 100,
+      heartbeatMs: 300,
+    });
     try {
       await writeCase(ws.configs, 'good', { kind: 'base', bytes: Buffer.from(baseLines(live).join('\n')) });
       await supervisor.start();
       const goodPid = async () => (await runtime.list()).find((w) => w.name === 'good' && w.state === 'running')?.id;
-      await until(async () => (await readFile(join(ws.data, 'good', 'last-run.json'), 'utf8').catch(() => '')).includes('"success"'), 30_000, 'the good worker\'s first sync');
+      await until(
+        async () => (await readFile(join(ws.data, 'good', 'last-run.json'), 'utf8').catch(() => '')).includes('"success"'),
+        30_000,
+        "the good worker's first sync",
+      );
       const pid = await goodPid();
       expect(pid).toBeDefined();
       const synced = ecal.events().length;
 
       const files = await Promise.all(cases.map((c, i) => writeCase(ws.configs, `h${String(i).padStart(2, '0')}`, c)));
       const names = files.map((f) => basename(f, '.yml'));
-      const status = await until(async () => {
-        const s = await readSupervisorStatus(ws.data);
-        const invalid = s?.instances.filter((i) => i.state === 'invalid').map((i) => i.name) ?? [];
-        return s && names.every((n) => invalid.includes(n)) ? s : undefined;
-      }, 30_000, 'every hostile config reported invalid');
+      const status = await until(
+        async () => {
+          const s = await readSupervisorStatus(ws.data);
+          const invalid = s?.instances.filter((i) => i.state === 'invalid').map((i) => i.name) ?? [];
+          return s && names.every((n) => invalid.includes(n)) ? s : undefined;
+        },
+        30_000,
+        'every hostile config reported invalid',
+      );
       cases.forEach((c, i) => {
         const inst = status.instances.find((x) => x.name === names[i]);
         checkMessage(inst?.configError ?? '', files[i]!, c);

@@ -82,12 +82,12 @@ const wrongValue = fc.oneof(
 /** One hostile case; `urls` are where the base config points (127.0.0.1 simulators). */
 export function hostileCase(urls: BaseUrls): fc.Arbitrary<HostileCase> {
   const base = baseLines(urls);
-  const types = fc.tuple(fc.constantFrom(...TEXT_KEYS), wrongValue).map(
-    ([[prefix, key, lhs], v]): HostileCase => ({ kind: 'type', bytes: text(replaceLine(base, prefix, `${lhs}: ${v}`)), key }),
-  );
-  const numbers = fc.tuple(fc.constantFrom('  concurrency', '  maxDeleteShare'), fc.oneof(fc.integer({ min: 17, max: 1e9 }), fc.constant('"eight"'), fc.constant(-1))).map(
-    ([k, v]): HostileCase => ({ kind: 'number', bytes: text([...base.slice(0, -1), `${k}: ${v}`, '']), key: `ecal.${k.trim()}` }),
-  );
+  const types = fc
+    .tuple(fc.constantFrom(...TEXT_KEYS), wrongValue)
+    .map(([[prefix, key, lhs], v]): HostileCase => ({ kind: 'type', bytes: text(replaceLine(base, prefix, `${lhs}: ${v}`)), key }));
+  const numbers = fc
+    .tuple(fc.constantFrom('  concurrency', '  maxDeleteShare'), fc.oneof(fc.integer({ min: 17, max: 1e9 }), fc.constant('"eight"'), fc.constant(-1)))
+    .map(([k, v]): HostileCase => ({ kind: 'number', bytes: text([...base.slice(0, -1), `${k}: ${v}`, '']), key: `ecal.${k.trim()}` }));
   const unknownKey = fc.tuple(fc.stringMatching(/^[a-z][a-zA-Z0-9_]{0,20}$/), fc.constantFrom('', '  ')).map(
     ([k, indent]): HostileCase => ({
       kind: 'unknown-key',
@@ -111,11 +111,16 @@ export function hostileCase(urls: BaseUrls): fc.Arbitrary<HostileCase> {
     }),
   );
   const longValue = fc.integer({ min: 513, max: 200_000 }).map(
-    (n): HostileCase => ({ kind: 'long-value', bytes: text(replaceLine(base, '  username:', `  username: ${'u'.repeat(n)}`)), key: 'moncampus.username', line: true }),
+    (n): HostileCase => ({
+      kind: 'long-value',
+      bytes: text(replaceLine(base, '  username:', `  username: ${'u'.repeat(n)}`)),
+      key: 'moncampus.username',
+      line: true,
+    }),
   );
-  const hugeFile = fc.integer({ min: 256 * 1024 + 1, max: 3 * 1024 * 1024 }).map(
-    (n): HostileCase => ({ kind: 'huge-file', bytes: Buffer.concat([text(base), Buffer.from(`# ${'x'.repeat(n)}\n`)]) }),
-  );
+  const hugeFile = fc
+    .integer({ min: 256 * 1024 + 1, max: 3 * 1024 * 1024 })
+    .map((n): HostileCase => ({ kind: 'huge-file', bytes: Buffer.concat([text(base), Buffer.from(`# ${'x'.repeat(n)}\n`)]) }));
   const badUtf8 = fc.tuple(fc.constantFrom(0x80, 0xbf, 0xc0, 0xc1, 0xf5, 0xff, 0xfe), fc.integer({ min: 0, max: 7 })).map(([byte, at]): HostileCase => {
     const [before, after] = ['  username: stud', 'ent'];
     const lines = replaceLine(base, '  username:', '@@');
@@ -123,24 +128,36 @@ export function hostileCase(urls: BaseUrls): fc.Arbitrary<HostileCase> {
     const value = Buffer.concat([Buffer.from(before.slice(0, before.length - 4 + Math.min(at, 4))), Buffer.from([byte]), Buffer.from(after)]);
     return { kind: 'utf8', bytes: Buffer.concat([Buffer.from(head ?? ''), value, Buffer.from(tail ?? '')]), key: 'moncampus.username', line: true };
   });
-  const controlChar = fc.tuple(
-    fc.constantFrom(...[0, 1, 7, 8, 11, 12, 14, 27, 31, 127].map((c) => `\\x${c.toString(16).padStart(2, '0')}`)),
-    fc.constantFrom(['  username:', 'moncampus.username', '  username: "stu%dent"'], ['  calendarId:', 'ecal.calendarId', '  calendarId: "aaaa%aaaa"'], ['  url: http://127', 'moncampus.url', '  url: "http://127.0.0.1%/x"']),
-  ).map(([c, [prefix, key, line]]): HostileCase => ({ kind: 'control', bytes: text(replaceLine(base, prefix, line.replace('%', c))), key, line: true }));
-  const syntax = fc.constantFrom<[string, (l: string[]) => string[]]>(
-    ['unclosed', (l) => [...l.slice(0, -1), 'notify: [unclosed', '']],
-    ['tab-indent', (l) => replaceLine(l, '  username:', '\tusername: student')],
-    ['duplicate', (l) => [...l.slice(0, -1), 'timezone: UTC', '']],
-    ['bad-indent', (l) => replaceLine(l, '  username:', '     username: student')],
-    ['stray-colon', (l) => replaceLine(l, '  username:', '  username: a: b: c')],
-    ['unresolved-alias', (l) => replaceLine(l, '  username:', '  username: *nobody')],
-  ).map(([kind, f]): HostileCase => ({ kind: `syntax-${kind}`, bytes: text(f(base)), line: true }));
+  const controlChar = fc
+    .tuple(
+      fc.constantFrom(...[0, 1, 7, 8, 11, 12, 14, 27, 31, 127].map((c) => `\\x${c.toString(16).padStart(2, '0')}`)),
+      fc.constantFrom(
+        ['  username:', 'moncampus.username', '  username: "stu%dent"'],
+        ['  calendarId:', 'ecal.calendarId', '  calendarId: "aaaa%aaaa"'],
+        ['  url: http://127', 'moncampus.url', '  url: "http://127.0.0.1%/x"'],
+      ),
+    )
+    .map(([c, [prefix, key, line]]): HostileCase => ({ kind: 'control', bytes: text(replaceLine(base, prefix, line.replace('%', c))), key, line: true }));
+  const syntax = fc
+    .constantFrom<[string, (l: string[]) => string[]]>(
+      ['unclosed', (l) => [...l.slice(0, -1), 'notify: [unclosed', '']],
+      ['tab-indent', (l) => replaceLine(l, '  username:', '\tusername: student')],
+      ['duplicate', (l) => [...l.slice(0, -1), 'timezone: UTC', '']],
+      ['bad-indent', (l) => replaceLine(l, '  username:', '     username: student')],
+      ['stray-colon', (l) => replaceLine(l, '  username:', '  username: a: b: c')],
+      ['unresolved-alias', (l) => replaceLine(l, '  username:', '  username: *nobody')],
+    )
+    .map(([kind, f]): HostileCase => ({ kind: `syntax-${kind}`, bytes: text(f(base)), line: true }));
   const bomb = fc.integer({ min: 5, max: 12 }).map((width): HostileCase => {
     const row = (name: string, of: string) => `${name}: &${name} [${Array.from({ length: width }, () => of).join(', ')}]`;
     return { kind: 'alias-bomb', bytes: text([...base.slice(0, -1), row('l0', 'lol'), row('l1', '*l0'), row('l2', '*l1'), row('l3', '*l2'), '']) };
   });
-  const deep = fc.integer({ min: 17, max: 2000 }).map((d): HostileCase => ({ kind: 'deep', bytes: text([...base.slice(0, -1), `x: ${'['.repeat(d)}${']'.repeat(d)}`, '']), line: true }));
-  const notAMap = fc.constantFrom('- a\n- b\n', '42\n', '"just text"\n', '', '# only a comment\n').map((t): HostileCase => ({ kind: 'not-a-map', bytes: Buffer.from(t) }));
+  const deep = fc
+    .integer({ min: 17, max: 2000 })
+    .map((d): HostileCase => ({ kind: 'deep', bytes: text([...base.slice(0, -1), `x: ${'['.repeat(d)}${']'.repeat(d)}`, '']), line: true }));
+  const notAMap = fc
+    .constantFrom('- a\n- b\n', '42\n', '"just text"\n', '', '# only a comment\n')
+    .map((t): HostileCase => ({ kind: 'not-a-map', bytes: Buffer.from(t) }));
   // Mode 000 stops everyone but root: as root (a container's default) that case would be a readable file.
   const makes = ['missing', 'directory', 'fifo', 'dangling-link', 'dev-zero', 'empty', 'huge', ...(process.getuid?.() === 0 ? [] : ['unreadable'])] as const;
   const secretFile = fc.constantFrom(...(makes as readonly NonNullable<HostileCase['secretFile']>['make'][])).map(

@@ -39,7 +39,16 @@ export async function writeConfig(ws: Workspace, name: string, yaml: string): Pr
 }
 
 /** Without `casUrl` the worker discovers the CAS from the timetable host, as a config written from the README does. */
-export function nestedConfig(o: { casUrl?: string; url: string; ecalUrl: string; from: string; to: string; username?: string; password?: string; maxDeleteShare?: number }): string {
+export function nestedConfig(o: {
+  casUrl?: string;
+  url: string;
+  ecalUrl: string;
+  from: string;
+  to: string;
+  username?: string;
+  password?: string;
+  maxDeleteShare?: number;
+}): string {
   return [
     'timezone: Europe/Paris',
     'moncampus:',
@@ -142,7 +151,11 @@ export async function waitFor(predicate: () => boolean, timeoutMs = 20_000, what
  * answer once its question is on the screen, so the terminal's echo is what the program chose (secrets: off).
  * Resolves with everything the terminal showed and the exit code.
  */
-export function answerOnTerminal(command: string, dialogue: [RegExp, string][], opts: { env: NodeJS.ProcessEnv; cwd?: string }): Promise<{ code: number | null; text: string }> {
+export function answerOnTerminal(
+  command: string,
+  dialogue: [RegExp, string][],
+  opts: { env: NodeJS.ProcessEnv; cwd?: string },
+): Promise<{ code: number | null; text: string }> {
   const child = spawn('script', ['-qec', command, '/dev/null'], { env: opts.env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
   const pending = [...dialogue];
   let text = '';

@@ -110,8 +110,7 @@ function piPath(flavour: Flavour): void {
       });
     const lastRun = async (): Promise<{ outcome: string; startedAt: string } | null> =>
       JSON.parse(await readFile(join(clone, 'data', name, 'last-run.json'), 'utf8').catch(() => 'null')) as { outcome: string; startedAt: string } | null;
-    const running = async (): Promise<string[]> =>
-      (await docker.listContainers({ filters: { label: [`campus-sync.scope=${scope}`] } })).map((c) => c.Id);
+    const running = async (): Promise<string[]> => (await docker.listContainers({ filters: { label: [`campus-sync.scope=${scope}`] } })).map((c) => c.Id);
 
     beforeAll(async () => {
       mc = await startMonCampusSim({ users: { student: PASSWORD }, courses });
@@ -145,14 +144,19 @@ function piPath(flavour: Flavour): void {
 
     afterAll(async () => {
       if (clone) await wrapper(['down']).catch(() => undefined);
-      await docker.getContainer(supervisor).remove({ force: true }).catch(() => undefined);
+      await docker
+        .getContainer(supervisor)
+        .remove({ force: true })
+        .catch(() => undefined);
       await removeScoped(docker, scope);
       await mc?.close();
       await ecal?.close();
       if (root) await rm(root, { recursive: true, force: true });
     });
 
-    it('from a fresh clone without node: setup, add-config, up, sync, kill mid-run, back by itself, stop stays stopped, down, up', { timeout: 480_000 }, async () => {
+    it('from a fresh clone without node: setup, add-config, up, sync, kill mid-run, back by itself, stop stays stopped, down, up', {
+      timeout: 480_000,
+    }, async () => {
       // About two minutes on a quiet machine; a loaded CI box has taken over four.
       const t0 = Date.now();
       // How long each step took, for whoever makes this test faster.
@@ -164,13 +168,38 @@ function piPath(flavour: Flavour): void {
       const setup = await wrapper(['setup', '--no-image']);
       expect(setup.code, setup.out).toBe(0);
       // Setup says which Compose it found: the v2 plugin when DOCKER_CONFIG holds it, else Debian's v1.
-      expect(setup.out).toMatch(flavour.compose === 'v2' ? /compose: Docker Compose version v?2\.\S+ \(the v2 plugin; already installed\)/ : /compose: docker-compose 1\.\S+ \(v1; already installed\)/);
+      expect(setup.out).toMatch(
+        flavour.compose === 'v2'
+          ? /compose: Docker Compose version v?2\.\S+ \(the v2 plugin; already installed\)/
+          : /compose: docker-compose 1\.\S+ \(v1; already installed\)/,
+      );
 
       // add-config by flags, as a script would (the terminal dialogue is test/cli-config.test.ts's), with
       // where MonCampus (timetable host, CAS) and ECAL are: the simulators.
       const add = await wrapper([
-        'add-config', name, '--no-input', '--moncampus-url', mc.url, '--cas-url', mc.casUrl, '--username', 'student', '--password', PASSWORD,
-        '--calendar-id', CALENDAR_ID, '--api-key', API_KEY, '--api-secret', API_SECRET, '--ecal-url', ecal.url, '--from', '2025-09-01', '--to', '2025-12-31',
+        'add-config',
+        name,
+        '--no-input',
+        '--moncampus-url',
+        mc.url,
+        '--cas-url',
+        mc.casUrl,
+        '--username',
+        'student',
+        '--password',
+        PASSWORD,
+        '--calendar-id',
+        CALENDAR_ID,
+        '--api-key',
+        API_KEY,
+        '--api-secret',
+        API_SECRET,
+        '--ecal-url',
+        ecal.url,
+        '--from',
+        '2025-09-01',
+        '--to',
+        '2025-12-31',
       ]);
       expect(add.code, add.out).toBe(0);
       const doc = parse(await readFile(join(clone, 'configs', `${name}.yml`), 'utf8')) as { moncampus: Record<string, unknown>; ecal: Record<string, unknown> };
@@ -181,8 +210,8 @@ function piPath(flavour: Flavour): void {
       expect(up.code, up.out).toBe(0);
       step('up');
       const sup = (await inspectOrNull(docker, supervisor))!;
-    // The Compose that made it (its label): the wrapper took the v2 plugin when it was there, v1 otherwise.
-    expect(sup.Config.Labels['com.docker.compose.version']).toMatch(flavour.compose === 'v2' ? /^v?2\./ : /^1\./);
+      // The Compose that made it (its label): the wrapper took the v2 plugin when it was there, v1 otherwise.
+      expect(sup.Config.Labels['com.docker.compose.version']).toMatch(flavour.compose === 'v2' ? /^v?2\./ : /^1\./);
       // No ${PWD}: the supervisor's folders are bind mounts of the clone, found from its own mounts.
       expect(sup.Mounts.map((m) => `${m.Source}:${m.Destination}`)).toEqual(expect.arrayContaining([`${clone}/configs:/config`, `${clone}/data:/data`]));
       const first = await until('the first sync', async () => ((await lastRun())?.outcome === 'success' ? lastRun() : null));
@@ -216,10 +245,14 @@ function piPath(flavour: Flavour): void {
       expect((await docker.getContainer(worker!.Id).inspect()).State.Running).toBe(false);
       // Within a minute: a lock misjudged as live would refuse the run, and the worker retries only after
       // REFUSED_RETRY_MS (110 s).
-      const again = await until('a sync after the kill', async () => {
-        const r = await lastRun();
-        return r && r.outcome === 'success' && Date.parse(r.startedAt) > killedAt.getTime() ? r : null;
-      }, 60_000);
+      const again = await until(
+        'a sync after the kill',
+        async () => {
+          const r = await lastRun();
+          return r && r.outcome === 'success' && Date.parse(r.startedAt) > killedAt.getTime() ? r : null;
+        },
+        60_000,
+      );
       step('synced again after the kill');
       expect(Date.parse(again.startedAt)).toBeGreaterThan(Date.parse(first.startedAt));
       expect(existsSync(lock)).toBe(false);
@@ -274,45 +307,55 @@ function piPath(flavour: Flavour): void {
     });
     // Compose plays no part in these two: they are registered once, in the v1 run (not skipped in the v2 one).
     const onlyOnce = flavour.compose === 'v1' ? it : null;
-    onlyOnce?.('add-config in the image: on a terminal with the secrets unseen; its file belongs to who typed it (under sudo, the sudo user)', { timeout: 120_000 }, async () => {
-      // A clone of its own: no supervisor there to start workers for these configs.
-      const other = join(root, 'campus-sync-tty');
-      const cloned = spawn('git', ['clone', '-q', REPO, other], { stdio: 'ignore' });
-      expect(await new Promise((r) => cloned.on('close', r))).toBe(0);
-      await writeFile(join(other, '.env'), `CAMPUS_SYNC_IMAGE=${TEST_IMAGE}\n`);
-      // On a real terminal the wrapper runs the image with -t (the hidden password prompt needs one).
-      const dialogue: [RegExp, string][] = [
-        [/Config name[^\n]*: $/, 'tty'],
-        [/School[^\n]*: $/, 'wis'],
-        [/MonCampus username[^\n]*: $/, 'tty.user'],
-        [/MonCampus password[^\n]*: $/, 'Tty-Secret-7'],
-        [/ECAL calendar id[^\n]*: $/, ''],
-        [/Time zone[^\n]*: $/, ''],
-        [/Schedule[^\n]*: $/, ''],
-      ];
-      const { code, text } = await answerOnTerminal(`${join(other, 'campus-sync')} add-config`, dialogue, { env, cwd: root });
-      expect(code, text).toBe(0);
-      expect(text).toContain('tty.user');
-      expect(text).not.toContain('Tty-Secret-7');
-      const file = join(other, 'configs', 'tty.yml');
-      expect(parse(await readFile(file, 'utf8'))).toMatchObject({ moncampus: { url: 'https://ws-edt-cd.wigorservices.net', username: 'tty.user', password: 'Tty-Secret-7' } });
-      expect((await stat(file)).mode & 0o077).toBe(0);
+    onlyOnce?.(
+      'add-config in the image: on a terminal with the secrets unseen; its file belongs to who typed it (under sudo, the sudo user)',
+      { timeout: 120_000 },
+      async () => {
+        // A clone of its own: no supervisor there to start workers for these configs.
+        const other = join(root, 'campus-sync-tty');
+        const cloned = spawn('git', ['clone', '-q', REPO, other], { stdio: 'ignore' });
+        expect(await new Promise((r) => cloned.on('close', r))).toBe(0);
+        await writeFile(join(other, '.env'), `CAMPUS_SYNC_IMAGE=${TEST_IMAGE}\n`);
+        // On a real terminal the wrapper runs the image with -t (the hidden password prompt needs one).
+        const dialogue: [RegExp, string][] = [
+          [/Config name[^\n]*: $/, 'tty'],
+          [/School[^\n]*: $/, 'wis'],
+          [/MonCampus username[^\n]*: $/, 'tty.user'],
+          [/MonCampus password[^\n]*: $/, 'Tty-Secret-7'],
+          [/ECAL calendar id[^\n]*: $/, ''],
+          [/Time zone[^\n]*: $/, ''],
+          [/Schedule[^\n]*: $/, ''],
+        ];
+        const { code, text } = await answerOnTerminal(`${join(other, 'campus-sync')} add-config`, dialogue, { env, cwd: root });
+        expect(code, text).toBe(0);
+        expect(text).toContain('tty.user');
+        expect(text).not.toContain('Tty-Secret-7');
+        const file = join(other, 'configs', 'tty.yml');
+        expect(parse(await readFile(file, 'utf8'))).toMatchObject({
+          moncampus: { url: 'https://ws-edt-cd.wigorservices.net', username: 'tty.user', password: 'Tty-Secret-7' },
+        });
+        expect((await stat(file)).mode & 0o077).toBe(0);
 
-      // Under sudo the image runs as the user who ran sudo: the file is theirs (setup gives them configs/).
-      if (process.getuid?.() !== 0) return;
-      const sudoUser = 4321;
-      await chown(join(other, 'configs'), sudoUser, sudoUser);
-      const bySudo = spawn(join(other, 'campus-sync'), ['add-config', 'sudoed', '--no-input', '--school', 'ipi', '--username', 'u', '--password', 'Sudo-Secret-1'], {
-        cwd: root,
-        env: { ...env, SUDO_UID: String(sudoUser), SUDO_GID: String(sudoUser), SUDO_USER: 'someone' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let said = '';
-      bySudo.stderr.on('data', (d: Buffer) => (said += d.toString()));
-      expect(await new Promise((r) => bySudo.on('close', r)), said).toBe(0);
-      const st = await stat(join(other, 'configs', 'sudoed.yml'));
-      expect([st.uid, st.gid]).toEqual([sudoUser, sudoUser]);
-    });
+        // Under sudo the image runs as the user who ran sudo: the file is theirs (setup gives them configs/).
+        if (process.getuid?.() !== 0) return;
+        const sudoUser = 4321;
+        await chown(join(other, 'configs'), sudoUser, sudoUser);
+        const bySudo = spawn(
+          join(other, 'campus-sync'),
+          ['add-config', 'sudoed', '--no-input', '--school', 'ipi', '--username', 'u', '--password', 'Sudo-Secret-1'],
+          {
+            cwd: root,
+            env: { ...env, SUDO_UID: String(sudoUser), SUDO_GID: String(sudoUser), SUDO_USER: 'someone' },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        );
+        let said = '';
+        bySudo.stderr.on('data', (d: Buffer) => (said += d.toString()));
+        expect(await new Promise((r) => bySudo.on('close', r)), said).toBe(0);
+        const st = await stat(join(other, 'configs', 'sudoed.yml'));
+        expect([st.uid, st.gid]).toEqual([sudoUser, sudoUser]);
+      },
+    );
 
     onlyOnce?.('setup without network and without node says why the image cannot be built, and what to do', async () => {
       // A registry name that cannot resolve: what a Pi without network meets pulling node:22-bookworm-slim.
@@ -321,7 +364,9 @@ function piPath(flavour: Flavour): void {
       try {
         const setup = await wrapper(['setup']);
         expect(setup.code).toBe(1);
-        expect(setup.out).toMatch(/cannot build the image: the base image registry\.invalid\/node:22-bookworm-slim could not be downloaded \(Docker said: .*registry\.invalid/);
+        expect(setup.out).toMatch(
+          /cannot build the image: the base image registry\.invalid\/node:22-bookworm-slim could not be downloaded \(Docker said: .*registry\.invalid/,
+        );
         expect(setup.out).toMatch(/What to do: connect this machine to the internet and run \.\/campus-sync setup again/);
       } finally {
         env = saved;

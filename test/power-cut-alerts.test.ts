@@ -34,7 +34,23 @@ describe('power cuts: the files behind a queued alert', () => {
     ws = await makeWorkspace();
     // The webhook's own id and token, on a port where nothing listens yet: the alert waits in the outbox.
     const downUrl = `http://127.0.0.1:${port}/api/webhooks/${webhook.id}/${webhook.token}`;
-    await writeConfig(ws, 'paula', ['slots:', '  - name: doc', '    provider: calcom', '    eventTypeId: 606', `    token: ${CAL_TOKEN}`, `    url: ${cal.url}`, 'notify:', '  - name: discord', '    type: discord-webhook', `    url: ${downUrl}`, ''].join('\n'));
+    await writeConfig(
+      ws,
+      'paula',
+      [
+        'slots:',
+        '  - name: doc',
+        '    provider: calcom',
+        '    eventTypeId: 606',
+        `    token: ${CAL_TOKEN}`,
+        `    url: ${cal.url}`,
+        'notify:',
+        '  - name: discord',
+        '    type: discord-webhook',
+        `    url: ${downUrl}`,
+        '',
+      ].join('\n'),
+    );
   });
   afterAll(async () => {
     await up?.close();
@@ -66,8 +82,14 @@ describe('power cuts: the files behind a queued alert', () => {
     const out = after.stdout + after.stderr;
     const errorsLog = await readFile(join(dir(), 'errors.log'), 'utf8');
     for (const file of [seen, delivery, disabled]) {
-      expect(out.split('\n').filter((l) => l.includes(`${file} was damaged`)), file).toHaveLength(1);
-      expect(errorsLog.split('\n').filter((l) => l.includes(`${file} was damaged`)), file).toHaveLength(1);
+      expect(
+        out.split('\n').filter((l) => l.includes(`${file} was damaged`)),
+        file,
+      ).toHaveLength(1);
+      expect(
+        errorsLog.split('\n').filter((l) => l.includes(`${file} was damaged`)),
+        file,
+      ).toHaveLength(1);
       expect((await readdir(join(file, '..'))).filter((n) => n.startsWith(`${file.split('/').at(-1)!}.damaged-`))).toHaveLength(1);
     }
     // The queued alert went out once; x, seen before the cut, is not alerted again (the rebuilt seen set is a baseline).

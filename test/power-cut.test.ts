@@ -6,7 +6,18 @@ import { generateTimetable, startEcalSim, startMonCampusSim, type EcalSim, type 
 import { captureLogger } from '../src/supervisor/capture-logger.test-helper.js';
 import { instanceFileRules } from '../src/worker/instance-files.js';
 import { runSync } from '../src/worker/index.js';
-import { API_KEY, API_SECRET, CALENDAR_ID, PASSWORD, duplicateReferences, makeWorkspace, nestedConfig, runCli, writeConfig, type Workspace } from './helpers.js';
+import {
+  API_KEY,
+  API_SECRET,
+  CALENDAR_ID,
+  PASSWORD,
+  duplicateReferences,
+  makeWorkspace,
+  nestedConfig,
+  runCli,
+  writeConfig,
+  type Workspace,
+} from './helpers.js';
 
 /**
  * Power cuts on an SD card: every file of data/<name>/ found empty, cut short, full of NUL bytes, or
@@ -27,7 +38,13 @@ function damaged(original: Buffer, damage: Damage, kind: 'json' | 'lines' | 'tex
       // The blocks of the last write allocated but never written: a history keeps its older lines.
       return kind === 'lines' ? Buffer.concat([original, Buffer.alloc(512)]) : Buffer.alloc(original.length || 512);
     case 'wrong-shape':
-      return Buffer.from(kind === 'json' ? '{"version": 99, "unexpected": [1, 2, 3]}\n' : kind === 'lines' ? `${original.toString()}["not", "a", "record"]\n` : 'BEGIN:VCARD\r\nFN:nobody\r\nEND:VCARD\r\n');
+      return Buffer.from(
+        kind === 'json'
+          ? '{"version": 99, "unexpected": [1, 2, 3]}\n'
+          : kind === 'lines'
+            ? `${original.toString()}["not", "a", "record"]\n`
+            : 'BEGIN:VCARD\r\nFN:nobody\r\nEND:VCARD\r\n',
+      );
   }
 }
 
@@ -50,7 +67,15 @@ describe('power cuts: every file of data/<name>/ × every damage', () => {
     ecal = await startEcalSim({ keys: { [API_KEY]: API_SECRET }, calendars: [CALENDAR_ID] });
     ws = await makeWorkspace();
     await writeConfig(ws, 'alice', nestedConfig({ casUrl: mc.casUrl, url: mc.url, ecalUrl: ecal.url, from: '2025-09-01', to: '2025-10-31' }));
-    ecal.addEvent({ calendarId: CALENDAR_ID, name: 'Dentiste (à la main)', location: '', startDate: '2025-09-03', endDate: '2025-09-03', startTime: '18:00', endTime: '19:00' });
+    ecal.addEvent({
+      calendarId: CALENDAR_ID,
+      name: 'Dentiste (à la main)',
+      location: '',
+      startDate: '2025-09-03',
+      endDate: '2025-09-03',
+      startTime: '18:00',
+      endTime: '19:00',
+    });
     // Two runs: every file exists (runs.jsonl has two lines); then seed the files a run does not write.
     expect((await run()).result.record.outcome).toBe('success');
     expect((await run()).result.record.outcome).toBe('success');
@@ -65,7 +90,11 @@ describe('power cuts: every file of data/<name>/ × every damage', () => {
 
   const rules = () => instanceFileRules();
   it('covers the files a run reads or appends to', () => {
-    expect(rules().map((r) => r.name).sort()).toEqual(['alerts.jsonl', 'calendar.ics', 'errors.log', 'events.json', 'last-run.json', 'runs.jsonl', 'state.json', 'worker.json']);
+    expect(
+      rules()
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(['alerts.jsonl', 'calendar.ics', 'errors.log', 'events.json', 'last-run.json', 'runs.jsonl', 'state.json', 'worker.json']);
   });
 
   for (const name of ['state.json', 'events.json', 'last-run.json', 'worker.json', 'calendar.ics', 'errors.log', 'runs.jsonl', 'alerts.jsonl']) {
@@ -75,8 +104,17 @@ describe('power cuts: every file of data/<name>/ × every damage', () => {
         const file = join(dir(), name);
         const asideBefore = new Set((await readdir(dir())).filter((f) => f.startsWith(`${name}.damaged-`)));
         const before = await readFile(file);
-        const goodLines = rule.kind === 'lines' ? before.toString().split('\n').filter((l) => l !== '') : [];
-        const ecalBefore = ecal.events().map((e) => `${e.id} ${e.reference ?? '-'} ${e.name} ${e.startDate} ${e.startTime}`).sort();
+        const goodLines =
+          rule.kind === 'lines'
+            ? before
+                .toString()
+                .split('\n')
+                .filter((l) => l !== '')
+            : [];
+        const ecalBefore = ecal
+          .events()
+          .map((e) => `${e.id} ${e.reference ?? '-'} ${e.name} ${e.startDate} ${e.startTime}`)
+          .sort();
         const hurt = damaged(before, damage, rule.kind);
         await writeFile(file, hurt);
 
@@ -114,7 +152,14 @@ describe('power cuts: every file of data/<name>/ × every damage', () => {
           const kept = lines.filter((l) => l !== '');
           for (const l of kept) expect(rule.goodLine(l), l).toBe(true);
           // Every good line before the damage is still there (a cut line is the only loss).
-          const survivors = damage === 'truncated' && isDamage ? goodLines.slice(0, -1) : damage === 'empty' ? [] : damage === 'truncated' ? [...goodLines.slice(0, -1), hurt.toString().split('\n').at(-1)!] : goodLines;
+          const survivors =
+            damage === 'truncated' && isDamage
+              ? goodLines.slice(0, -1)
+              : damage === 'empty'
+                ? []
+                : damage === 'truncated'
+                  ? [...goodLines.slice(0, -1), hurt.toString().split('\n').at(-1)!]
+                  : goodLines;
           expect(kept.slice(0, survivors.length)).toEqual(survivors);
         }
         if (name === 'events.json') {
@@ -124,7 +169,12 @@ describe('power cuts: every file of data/<name>/ × every damage', () => {
           for (const r of rows) expect(ecal.events().find((e) => e.id === r.ecalId)?.reference).toBe(r.reference);
         }
         // ECAL: the same events, no duplicate, the hand-made one untouched.
-        expect(ecal.events().map((e) => `${e.id} ${e.reference ?? '-'} ${e.name} ${e.startDate} ${e.startTime}`).sort()).toEqual(ecalBefore);
+        expect(
+          ecal
+            .events()
+            .map((e) => `${e.id} ${e.reference ?? '-'} ${e.name} ${e.startDate} ${e.startTime}`)
+            .sort(),
+        ).toEqual(ecalBefore);
         expect(duplicateReferences(ecal.events())).toEqual([]);
 
         // The next run has nothing to say.

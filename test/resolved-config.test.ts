@@ -58,8 +58,23 @@ describeWithDocker(availability, 'config.resolved.yml damaged by a power cut (do
     mc = await startMonCampusSim({ users: { student: PASSWORD }, courses });
     ecal = await startEcalSim({ keys: { [API_KEY]: API_SECRET }, calendars: [CALENDAR_ID] });
     ws = await makeWorkspace();
-    await writeConfig(ws, name, nestedConfig({ casUrl: mc.casUrl, url: mc.url, ecalUrl: ecal.url, from: '2025-09-01', to: '2025-10-31', password: '${TEST_MC_PASSWORD}' }));
-    const runtime = createDockerRuntime({ docker, templatePath: TEMPLATE_PATH, image: TEST_IMAGE, hostConfigDir: ws.configs, hostDataDir: ws.data, localDataDir: ws.data, vars: { NETWORK_MODE: 'host' }, supervisorId: scope, scope, logger: log.logger });
+    await writeConfig(
+      ws,
+      name,
+      nestedConfig({ casUrl: mc.casUrl, url: mc.url, ecalUrl: ecal.url, from: '2025-09-01', to: '2025-10-31', password: '${TEST_MC_PASSWORD}' }),
+    );
+    const runtime = createDockerRuntime({
+      docker,
+      templatePath: TEMPLATE_PATH,
+      image: TEST_IMAGE,
+      hostConfigDir: ws.configs,
+      hostDataDir: ws.data,
+      localDataDir: ws.data,
+      vars: { NETWORK_MODE: 'host' },
+      supervisorId: scope,
+      scope,
+      logger: log.logger,
+    });
     sup = createSupervisor({ runtime, configDir: ws.configs, dataDir: ws.data, logger: log.logger, env: { TEST_MC_PASSWORD: PASSWORD }, supervisorId: scope });
     await sup.reconcileNow('start');
     await waitUntil('the first sync', async () => (await lastRun())?.outcome === 'success', 60_000);
@@ -108,10 +123,14 @@ describeWithDocker(availability, 'config.resolved.yml damaged by a power cut (do
       expect(errorsLog).not.toContain(PASSWORD);
       expect(JSON.stringify(log.lines)).not.toContain(PASSWORD);
       // The restarted worker reads it and syncs again; the next reconcile has nothing to say.
-      await waitUntil('a sync after the repair', async () => {
-        const r = await lastRun();
-        return r !== null && r.finishedAt > lastBefore && r.outcome === 'success';
-      }, 60_000);
+      await waitUntil(
+        'a sync after the repair',
+        async () => {
+          const r = await lastRun();
+          return r !== null && r.finishedAt > lastBefore && r.outcome === 'success';
+        },
+        60_000,
+      );
       const said1 = log.lines.length;
       await sup.reconcileNow('rescan');
       expect(log.lines.slice(said1).filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);

@@ -221,7 +221,11 @@ describe('a SIGKILLed supervisor (process runtime)', () => {
     mc = await startMonCampusSim({ users: { student: PASSWORD }, courses });
     ecal = await startEcalSim({ keys: { [API_KEY]: API_SECRET }, calendars: [CALENDAR_ID] });
     ws = await makeWorkspace();
-    for (const name of ['dora', 'eve']) await writeFile(join(ws.configs, `${name}.yml`), nestedConfig({ casUrl: mc.casUrl, url: mc.url, ecalUrl: ecal.url, from: '2025-09-01', to: '2025-09-30' }));
+    for (const name of ['dora', 'eve'])
+      await writeFile(
+        join(ws.configs, `${name}.yml`),
+        nestedConfig({ casUrl: mc.casUrl, url: mc.url, ecalUrl: ecal.url, from: '2025-09-01', to: '2025-09-30' }),
+      );
   });
   afterAll(async () => {
     for (const pid of workerPids(ws)) process.kill(pid, 'SIGKILL');
@@ -232,10 +236,14 @@ describe('a SIGKILLed supervisor (process runtime)', () => {
 
   it('leaves no orphan: idle workers (writing nothing) and the API companion see their parent pipe close and exit', async () => {
     const sup = startCli(['supervise', '--runtime', 'process', '--json'], ws.env);
-    const pids = await until('both workers running', async () => {
-      const p = workerPids(ws);
-      return p.length === 2 && p;
-    }, 20_000);
+    const pids = await until(
+      'both workers running',
+      async () => {
+        const p = workerPids(ws);
+        return p.length === 2 && p;
+      },
+      20_000,
+    );
     // Idle between runs, a worker writes nothing: no broken stdout pipe would ever tell it.
     await until('both first syncs done', async () => (await lastRunDone('dora')) && (await lastRunDone('eve')), 30_000);
     // The supervisor's children: the two workers and `campus-sync serve` (the API on a free port, PORT=0).

@@ -71,7 +71,17 @@ describeWithDocker(availability, 'the swarm runtime (real single-node swarm)', (
     });
   const startSupervisor = async (): Promise<Supervisor> => {
     runtime = makeRuntime();
-    const s = createSupervisor({ runtime, configDir: ws.configs, dataDir: ws.data, logger: logs.logger, env: supervisorEnv, rescanMs: RESCAN_MS, debounceMs: 100, heartbeatMs: 1_000, actionRetryBaseMs: 500 });
+    const s = createSupervisor({
+      runtime,
+      configDir: ws.configs,
+      dataDir: ws.data,
+      logger: logs.logger,
+      env: supervisorEnv,
+      rescanMs: RESCAN_MS,
+      debounceMs: 100,
+      heartbeatMs: 1_000,
+      actionRetryBaseMs: 500,
+    });
     await s.start();
     return s;
   };
@@ -117,7 +127,8 @@ describeWithDocker(availability, 'the swarm runtime (real single-node swarm)', (
         if (err.statusCode === 404) return null;
         throw err;
       })) as Docker.Service | null;
-  const tasksOf = async (serviceId: string): Promise<SwarmTaskJson[]> => (await docker.listTasks({ filters: { service: [serviceId] } } as never)) as unknown as SwarmTaskJson[];
+  const tasksOf = async (serviceId: string): Promise<SwarmTaskJson[]> =>
+    (await docker.listTasks({ filters: { service: [serviceId] } } as never)) as unknown as SwarmTaskJson[];
   const runningTask = async (serviceId: string): Promise<SwarmTaskJson | undefined> => (await tasksOf(serviceId)).find((t) => t.Status.State === 'running');
   /** A task whose container is up (Swarm says `starting` until the healthcheck first passes, ~30 s). */
   const liveTask = async (serviceId: string): Promise<SwarmTaskJson | undefined> =>
@@ -162,11 +173,25 @@ describeWithDocker(availability, 'the swarm runtime (real single-node swarm)', (
     await run('docker', ['stack', 'rm', STACK]).catch(() => undefined);
     // Everything of this run, whatever failed: services first (they hold the objects), then the objects.
     const label = [`${LABEL_SCOPE}=${runId}`];
-    for (const s of await docker.listServices({ filters: { label } }).catch(() => [])) await docker.getService(s.ID).remove().catch(() => undefined);
-    for (const c of await docker.listConfigs({ filters: { label } }).catch(() => [])) await docker.getConfig(c.ID).remove().catch(() => undefined);
-    for (const s of await docker.listSecrets({ filters: { label } }).catch(() => [])) await docker.getSecret(s.ID).remove().catch(() => undefined);
+    for (const s of await docker.listServices({ filters: { label } }).catch(() => []))
+      await docker
+        .getService(s.ID)
+        .remove()
+        .catch(() => undefined);
+    for (const c of await docker.listConfigs({ filters: { label } }).catch(() => []))
+      await docker
+        .getConfig(c.ID)
+        .remove()
+        .catch(() => undefined);
+    for (const s of await docker.listSecrets({ filters: { label } }).catch(() => []))
+      await docker
+        .getSecret(s.ID)
+        .remove()
+        .catch(() => undefined);
     // Task containers go with their service, asynchronously: wait so the data dir is free to delete.
-    await waitUntil('the task containers gone', async () => (await docker.listContainers({ all: true, filters: { label } })).length === 0, 30_000).catch(() => undefined);
+    await waitUntil('the task containers gone', async () => (await docker.listContainers({ all: true, filters: { label } })).length === 0, 30_000).catch(
+      () => undefined,
+    );
     await mc?.close();
     await mcB?.close();
     await ecal?.close();
@@ -190,7 +215,10 @@ describeWithDocker(availability, 'the swarm runtime (real single-node swarm)', (
     ] as const) {
       expect(svc.Spec?.Labels).toMatchObject({ [LABEL_MANAGED]: 'true', [LABEL_CONFIG]: name, [LABEL_SCOPE]: runId });
       expect(svc.Spec?.Mode?.Replicated?.Replicas).toBe(1);
-      const spec = svc.Spec?.TaskTemplate as { ContainerSpec: { Args: string[]; User: string; Mounts: { Type: string; Target: string }[] }; Networks: { Target: string }[] };
+      const spec = svc.Spec?.TaskTemplate as {
+        ContainerSpec: { Args: string[]; User: string; Mounts: { Type: string; Target: string }[] };
+        Networks: { Target: string }[];
+      };
       expect(spec.ContainerSpec.Args).toEqual(['worker', name]);
       expect(spec.ContainerSpec.User).toBe('1000:1000');
       // The config's bind is replaced by the Swarm object; data/<name> stays a bind.
@@ -209,20 +237,28 @@ describeWithDocker(availability, 'the swarm runtime (real single-node swarm)', (
     expect(logs.lines.some((l) => l.message.includes(`config ${B} holds secret values`))).toBe(false);
     expect(await objectsOf(B)).toEqual(mb);
 
-    await waitUntil('both first syncs in ECAL', async () => eventsOf(ecal, A) === courses.length && eventsOf(ecal, B) === courses.length, SYNC_TIMEOUT_MS, 500).catch(
-      async (err: unknown) => {
-        for (const name of [A, B]) console.log(`[swarm] ${name}'s service logs:\n${(await serviceLogLines(name)).join('\n')}`);
-        throw err;
-      },
-    );
+    await waitUntil(
+      'both first syncs in ECAL',
+      async () => eventsOf(ecal, A) === courses.length && eventsOf(ecal, B) === courses.length,
+      SYNC_TIMEOUT_MS,
+      500,
+    ).catch(async (err: unknown) => {
+      for (const name of [A, B]) console.log(`[swarm] ${name}'s service logs:\n${(await serviceLogLines(name)).join('\n')}`);
+      throw err;
+    });
     console.log(`[swarm] supervisor start → 2 services synced: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     expect(mcB.stats().logins).toBeGreaterThanOrEqual(1);
 
     // Swarm reports a task `starting` until the image's HEALTHCHECK first passes (start period 20 s, interval 30 s).
-    const actual = await waitUntil('both services running (healthy)', async () => {
-      const l = await runtime.list();
-      return l.every((w) => w.state === 'running') && l.length === 2 && l;
-    }, 90_000, 1_000);
+    const actual = await waitUntil(
+      'both services running (healthy)',
+      async () => {
+        const l = await runtime.list();
+        return l.every((w) => w.state === 'running') && l.length === 2 && l;
+      },
+      90_000,
+      1_000,
+    );
     expect(actual.map((w) => w.name).sort()).toEqual([A, B]);
     expect(actual.map((w) => w.restartCount)).toEqual([0, 0]);
     expect(actual.every((w) => typeof w.node === 'string' && w.node.length > 0)).toBe(true);
@@ -267,7 +303,9 @@ describeWithDocker(availability, 'the swarm runtime (real single-node swarm)', (
     for (const name of [A, B]) {
       const { stdout } = await run('docker', ['service', 'inspect', `campus-sync-${name}`]);
       for (const secret of [PASSWORD, OLD_B_PASSWORD, API_SECRET, API_KEY]) expect(stdout).not.toContain(secret);
-      const env = ((JSON.parse(stdout) as { Spec: { TaskTemplate: { ContainerSpec: { Env: string[] } } } }[])[0]!.Spec.TaskTemplate.ContainerSpec.Env ?? []).join('\n');
+      const env = (
+        (JSON.parse(stdout) as { Spec: { TaskTemplate: { ContainerSpec: { Env: string[] } } } }[])[0]!.Spec.TaskTemplate.ContainerSpec.Env ?? []
+      ).join('\n');
       expect(env).not.toContain(B_ECAL_VAR);
       expect(env).not.toContain(B_KEY_VAR);
       if (name === B) expect(env).toContain('CAMPUS_SYNC_SECRETS_DIR=/run/secrets');
@@ -284,10 +322,15 @@ describeWithDocker(availability, 'the swarm runtime (real single-node swarm)', (
     mcB.expireSessions();
     await writeFile(join(ws.configs, 'secrets', 'b.pw'), `${NEW_B_PASSWORD}\n`);
 
-    const after = await waitUntil('the service updated to a new secret', async () => {
-      const s = await service(B);
-      return s && s.Spec?.Labels?.[LABEL_CONFIG_HASH] !== before.Spec?.Labels?.[LABEL_CONFIG_HASH] && s;
-    }, 30_000, 250);
+    const after = await waitUntil(
+      'the service updated to a new secret',
+      async () => {
+        const s = await service(B);
+        return s && s.Spec?.Labels?.[LABEL_CONFIG_HASH] !== before.Spec?.Labels?.[LABEL_CONFIG_HASH] && s;
+      },
+      30_000,
+      250,
+    );
     expect(after.ID).toBe(before.ID);
     const newSecrets = mounted(after).secrets;
     const gone = oldSecrets.filter((s) => !newSecrets.includes(s));
@@ -323,10 +366,15 @@ describeWithDocker(availability, 'the swarm runtime (real single-node swarm)', (
     const task = await waitUntil('a running task', () => runningTask(svc.ID));
     const containerId = task.Status.ContainerStatus!.ContainerID!;
     await run('docker', ['kill', containerId]);
-    const next = await waitUntil('a new running task', async () => {
-      const t = await runningTask(svc.ID);
-      return t && t.ID !== task.ID && t;
-    }, 60_000, 500);
+    const next = await waitUntil(
+      'a new running task',
+      async () => {
+        const t = await runningTask(svc.ID);
+        return t && t.ID !== task.ID && t;
+      },
+      60_000,
+      500,
+    );
     expect(next.Status.ContainerStatus?.ContainerID).not.toBe(containerId);
     const w = (await runtime.list()).find((x) => x.name === A)!;
     expect(w.state).toBe('running');
@@ -342,10 +390,15 @@ describeWithDocker(availability, 'the swarm runtime (real single-node swarm)', (
     await runtime.start(A);
     const started = await waitUntil(`${A} up again`, async () => liveTask(svc.ID), 60_000, 500);
     await runtime.restart(A);
-    const restarted = await waitUntil(`${A}'s new task`, async () => {
-      const t = await liveTask(svc.ID);
-      return t && t.ID !== started.ID && t;
-    }, 60_000, 500);
+    const restarted = await waitUntil(
+      `${A}'s new task`,
+      async () => {
+        const t = await liveTask(svc.ID);
+        return t && t.ID !== started.ID && t;
+      },
+      60_000,
+      500,
+    );
     expect(restarted.ID).not.toBe(started.ID);
     const after = (await service(A))!;
     expect(after.ID).toBe(svc.ID);
@@ -359,10 +412,15 @@ describeWithDocker(availability, 'the swarm runtime (real single-node swarm)', (
     expect((await objectsOf(B)).secrets.length).toBeGreaterThan(0);
     await rm(join(ws.configs, `${B}.yml`));
     await waitUntil(`${B}'s service removed`, async () => (await service(B)) === null, 30_000, 250);
-    await waitUntil(`${B}'s objects removed`, async () => {
-      const o = await objectsOf(B);
-      return o.configs.length === 0 && o.secrets.length === 0;
-    }, 30_000, 500);
+    await waitUntil(
+      `${B}'s objects removed`,
+      async () => {
+        const o = await objectsOf(B);
+        return o.configs.length === 0 && o.secrets.length === 0;
+      },
+      30_000,
+      500,
+    );
     expect(await service(A)).not.toBeNull();
     expect(svc.ID).toBeTruthy();
     // What it synced stays.
@@ -413,7 +471,9 @@ describeWithDocker(availability, 'the swarm runtime (real single-node swarm)', (
     const secretName = externalSecretName(D, 'D_ECAL_SECRET');
     expect(stackFile).toContain(`docker secret create ${secretName} -`);
     await new Promise<void>((resolveCreate, reject) => {
-      const child = execFile('docker', ['secret', 'create', '--label', `${LABEL_SCOPE}=${runId}`, secretName, '-'], (err) => (err ? reject(err) : resolveCreate()));
+      const child = execFile('docker', ['secret', 'create', '--label', `${LABEL_SCOPE}=${runId}`, secretName, '-'], (err) =>
+        err ? reject(err) : resolveCreate(),
+      );
       child.stdin!.end(`${API_SECRET}\n`);
     });
 
@@ -422,12 +482,16 @@ describeWithDocker(availability, 'the swarm runtime (real single-node swarm)', (
     const svc = (await docker.getService(`${STACK}_${D}`).inspect()) as Docker.Service;
     expect(svc.Spec?.Labels?.[LABEL_MANAGED]).toBeUndefined();
     expect(JSON.stringify(svc.Spec)).not.toContain(API_SECRET);
-    await waitUntil(`${D} synced by the stack's service`, async () => eventsOf(ecal, D) === courses.length, SYNC_TIMEOUT_MS, 500).catch(async (err: unknown) => {
-      const { stdout, stderr } = await run('docker', ['service', 'logs', '--tail', '30', `${STACK}_${D}`]).catch((e: { stdout?: string; stderr?: string }) => ({ stdout: e.stdout ?? '', stderr: e.stderr ?? '' }));
-      const ps = await run('docker', ['service', 'ps', '--no-trunc', `${STACK}_${D}`]).catch(() => ({ stdout: '' }));
-      console.log(`[swarm] stack service logs:\n${stdout}${stderr}\n${ps.stdout}`);
-      throw err;
-    });
+    await waitUntil(`${D} synced by the stack's service`, async () => eventsOf(ecal, D) === courses.length, SYNC_TIMEOUT_MS, 500).catch(
+      async (err: unknown) => {
+        const { stdout, stderr } = await run('docker', ['service', 'logs', '--tail', '30', `${STACK}_${D}`]).catch(
+          (e: { stdout?: string; stderr?: string }) => ({ stdout: e.stdout ?? '', stderr: e.stderr ?? '' }),
+        );
+        const ps = await run('docker', ['service', 'ps', '--no-trunc', `${STACK}_${D}`]).catch(() => ({ stdout: '' }));
+        console.log(`[swarm] stack service logs:\n${stdout}${stderr}\n${ps.stdout}`);
+        throw err;
+      },
+    );
     // The swarm runtime does not see the stack's service as one of its workers.
     expect((await runtime.list()).map((w) => w.name)).not.toContain(D);
     await run('docker', ['stack', 'rm', STACK]);

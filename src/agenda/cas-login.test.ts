@@ -20,7 +20,9 @@ describe('parseLoginForm', () => {
     expect(parseLoginForm('<input type="hidden" name="execution" value="x">')).toBeNull();
     expect(parseLoginForm('<input type="password" name="password">')).toBeNull();
     // CAS's "change your password" form: password fields and an execution, but no user name.
-    expect(parseLoginForm('<input type="password" name="password"><input type="password" name="confirmedPassword"><input type="hidden" name="execution" value="x">')).toBeNull();
+    expect(
+      parseLoginForm('<input type="password" name="password"><input type="password" name="confirmedPassword"><input type="hidden" name="execution" value="x">'),
+    ).toBeNull();
     expect(parseLoginForm('{"Data":[]}')).toBeNull();
   });
 });
@@ -28,16 +30,31 @@ describe('parseLoginForm', () => {
 describe('parseContinueForm', () => {
   const exec = '<input type="hidden" name="execution" value="e2s1">';
   it('finds the continue event as a hidden field, a button value or a _eventId_<name> button, with the form action', () => {
-    expect(parseContinueForm(`<form action="/idp/login?x=1">${exec}<input type="hidden" name="_eventId" value="proceed"><button>OK</button></form>`, 'https://cas.test/idp/login')).toEqual({
+    expect(
+      parseContinueForm(
+        `<form action="/idp/login?x=1">${exec}<input type="hidden" name="_eventId" value="proceed"><button>OK</button></form>`,
+        'https://cas.test/idp/login',
+      ),
+    ).toEqual({
       action: 'https://cas.test/idp/login?x=1',
       fields: { execution: 'e2s1', _eventId: 'proceed' },
     });
-    expect(parseContinueForm(`<form method="post">${exec}<button type="submit" name="_eventId" value="proceed">Continuer</button></form>`, 'https://cas.test/l')?.fields).toEqual({ execution: 'e2s1', _eventId: 'proceed' });
-    expect(parseContinueForm(`<form>${exec}<input type="submit" name="_eventId_continue" value="Continuer"></form>`, 'https://cas.test/l')?.fields._eventId).toBe('continue');
+    expect(
+      parseContinueForm(`<form method="post">${exec}<button type="submit" name="_eventId" value="proceed">Continuer</button></form>`, 'https://cas.test/l')
+        ?.fields,
+    ).toEqual({ execution: 'e2s1', _eventId: 'proceed' });
+    expect(
+      parseContinueForm(`<form>${exec}<input type="submit" name="_eventId_continue" value="Continuer"></form>`, 'https://cas.test/l')?.fields._eventId,
+    ).toBe('continue');
   });
   it('finds none on a login form, a password-change form, or a page without an execution', () => {
     expect(parseContinueForm(`${FORM}<button name="_eventId" value="proceed">`, 'https://cas.test/l')).toBeNull();
-    expect(parseContinueForm(`<form>${exec}<input type="password" name="password"><input type="hidden" name="_eventId" value="proceed"></form>`, 'https://cas.test/l')).toBeNull();
+    expect(
+      parseContinueForm(
+        `<form>${exec}<input type="password" name="password"><input type="hidden" name="_eventId" value="proceed"></form>`,
+        'https://cas.test/l',
+      ),
+    ).toBeNull();
     expect(parseContinueForm('<button name="_eventId" value="proceed">', 'https://cas.test/l')).toBeNull();
   });
 });

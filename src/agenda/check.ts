@@ -40,7 +40,10 @@ export interface MonCampusCheckOptions {
 
 /** "lundi 14 déc. 08:30" / "Monday 14 Dec 08:30": the day in full, as the issue shows it. */
 function when(iso: string, zone: string, locale: Locale): string {
-  return DateTime.fromISO(iso, { setZone: true }).setZone(zone).setLocale(locale === 'fr' ? 'fr-FR' : 'en-GB').toFormat('cccc d LLL HH:mm');
+  return DateTime.fromISO(iso, { setZone: true })
+    .setZone(zone)
+    .setLocale(locale === 'fr' ? 'fr-FR' : 'en-GB')
+    .toFormat('cccc d LLL HH:mm');
 }
 
 export async function checkMonCampus(opts: MonCampusCheckOptions): Promise<MonCampusCheckResult> {

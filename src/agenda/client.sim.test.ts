@@ -11,8 +11,25 @@ const TEAMS = 'https://teams.microsoft.com/l/meetup-join/19%3ameeting_X%40thread
 
 // Both DST changes of 2025 (30 March, 26 October): every class is at 08:30 Paris on the wall clock.
 const COURSES: SimCourseSpec[] = [
-  { id: 101, title: 'G1 Administration des BDD', start: '2025-03-28T08:30', end: '2025-03-28T11:30', comment: 'Administration BDD: SQL Server', room: 'B110-S(Bâtiment B)', teacher: 'CEZERA STÉPHANE', group: 'Administration des bases de données' },
-  { id: 102, title: 'G1 Administration des BDD', start: '2025-03-31T08:30', end: '2025-03-31T11:30', comment: 'COMMENTAIRE', subject: 'Administration des BDD', room: 'Aucune' },
+  {
+    id: 101,
+    title: 'G1 Administration des BDD',
+    start: '2025-03-28T08:30',
+    end: '2025-03-28T11:30',
+    comment: 'Administration BDD: SQL Server',
+    room: 'B110-S(Bâtiment B)',
+    teacher: 'CEZERA STÉPHANE',
+    group: 'Administration des bases de données',
+  },
+  {
+    id: 102,
+    title: 'G1 Administration des BDD',
+    start: '2025-03-31T08:30',
+    end: '2025-03-31T11:30',
+    comment: 'COMMENTAIRE',
+    subject: 'Administration des BDD',
+    room: 'Aucune',
+  },
   { id: 103, title: 'G2 Réseaux', start: '2025-10-24T08:30', end: '2025-10-24T10:00', room: 'DISTANCIEL', teamsUrl: TEAMS, dateFormat: 'aspnet' },
   { id: 104, title: 'G2 Réseaux', start: '2025-10-27T08:30', end: '2025-10-27T10:00', teacher: 'DUPONT Marie' },
   // Outside the window below.
@@ -153,7 +170,9 @@ describe('MonCampus client against the simulator', () => {
     for (const notice of ['blocked', 'mustChange'] as const) {
       sim.setNotice(USER, notice);
       try {
-        const err = await client().fetchCourses(WINDOW).catch((e: unknown) => e);
+        const err = await client()
+          .fetchCourses(WINDOW)
+          .catch((e: unknown) => e);
         expect(err).toBeInstanceOf(RemoteError);
         expect(err).not.toBeInstanceOf(AuthError);
         expect((err as Error).message).toMatch(/^MonCampus asks for an action: log in once in a browser/);
@@ -165,7 +184,9 @@ describe('MonCampus client against the simulator', () => {
   });
 
   it('refuses a wrong password with the exact AuthError', async () => {
-    const err = await client({ password: 'nope-nope' }).fetchCourses(WINDOW).catch((e: unknown) => e);
+    const err = await client({ password: 'nope-nope' })
+      .fetchCourses(WINDOW)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AuthError);
     expect((err as Error).message).toBe(`MonCampus refused the login for ${USER}`);
   });

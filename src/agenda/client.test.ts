@@ -145,7 +145,10 @@ async function timetableHandler(req: IncomingMessage, res: ServerResponse): Prom
     state.sessions.add(auth);
     u.searchParams.delete('ticket');
     // A relative Location, as IIS sends: the client must resolve it against the timetable host.
-    return send(res, 302, { Location: `${u.pathname}${u.search}`, 'Set-Cookie': [`_DotNetCasClientAuth=${auth}; path=/; HttpOnly`, `ASP.NET_SessionId=${next('asp')}; path=/; HttpOnly`] });
+    return send(res, 302, {
+      Location: `${u.pathname}${u.search}`,
+      'Set-Cookie': [`_DotNetCasClientAuth=${auth}; path=/; HttpOnly`, `ASP.NET_SessionId=${next('asp')}; path=/; HttpOnly`],
+    });
   }
   state.gets++;
   state.lastGet = { query: u.searchParams, headers: req.headers };
@@ -155,7 +158,12 @@ async function timetableHandler(req: IncomingMessage, res: ServerResponse): Prom
   }
   const auth = cookiesOf(req)._DotNetCasClientAuth;
   if (!state.sessionsBroken && auth && state.sessions.has(auth)) {
-    return send(res, 200, { 'Content-Type': 'application/json; charset=utf-8' }, JSON.stringify({ Data: state.courses, Total: state.courses.length, AggregateResults: null, Errors: null }));
+    return send(
+      res,
+      200,
+      { 'Content-Type': 'application/json; charset=utf-8' },
+      JSON.stringify({ Data: state.courses, Total: state.courses.length, AggregateResults: null, Errors: null }),
+    );
   }
   const login = `${casUrl}?service=${encodeURIComponent(u.toString())}`;
   if (state.expiry === 'redirect') return send(res, 302, { Location: login });
@@ -303,7 +311,9 @@ describe('MonCampus client against a fake CAS + timetable', () => {
   });
 
   it('refuses an unknown user the same way', async () => {
-    const err = await client({ username: 'nobody' }).fetchCourses(WINDOW).catch((e: unknown) => e);
+    const err = await client({ username: 'nobody' })
+      .fetchCourses(WINDOW)
+      .catch((e: unknown) => e);
     expect((err as Error).message).toBe('MonCampus refused the login for nobody');
   });
 
@@ -331,7 +341,9 @@ describe('MonCampus client against a fake CAS + timetable', () => {
 
   it('reports a CAS outage as a TransientError of the login phase', async () => {
     state.casFails = true;
-    const err = await client({ retry: { ...noWait, attempts: 2 } }).fetchCourses(WINDOW).catch((e: unknown) => e);
+    const err = await client({ retry: { ...noWait, attempts: 2 } })
+      .fetchCourses(WINDOW)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TransientError);
     expect((err as TransientError).phase).toBe('login');
     expect((err as TransientError).status).toBe(503);
@@ -372,7 +384,14 @@ describe('requestRange and homeGetUrl', () => {
 
 describe('readHomeGet', () => {
   const res = (o: Partial<Parameters<typeof readHomeGet>[0]>) =>
-    readHomeGet({ url: 'https://ws-edt-igs.wigorservices.net/Home/Get', status: 200, contentType: 'application/json', location: undefined, body: '{"Data":[]}', ...o });
+    readHomeGet({
+      url: 'https://ws-edt-igs.wigorservices.net/Home/Get',
+      status: 200,
+      contentType: 'application/json',
+      location: undefined,
+      body: '{"Data":[]}',
+      ...o,
+    });
   it('classifies answers', () => {
     expect(res({})).toEqual({ kind: 'courses', courses: [], invalid: 0 });
     expect(res({ status: 302, location: 'https://cas-p.wigorservices.net/cas/login' })).toEqual({ kind: 'expired' });

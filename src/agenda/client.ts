@@ -1,12 +1,5 @@
 import { DateTime } from 'luxon';
-import {
-  RemoteError,
-  TransientError,
-  silentLogger,
-  withRetry,
-  type Logger,
-  type RetryOptions,
-} from '../lib/index.js';
+import { RemoteError, TransientError, silentLogger, withRetry, type Logger, type RetryOptions } from '../lib/index.js';
 import { casLogin, discoverCas } from './cas-login.js';
 import { createCookieJar, originOf, type CookieJarState } from './cookie-jar.js';
 import { parseCourseList, type MonCampusCourse } from './course.js';
@@ -255,7 +248,6 @@ export function createMonCampusClient(opts: MonCampusClientOptions): MonCampusCl
         }),
       ),
     );
-
 
   const resolvePersonalLinks = personalLinkResolver(http, opts.url, logger);
 

@@ -36,7 +36,5 @@ export function dedupeEvents(events: CalendarEvent[]): CalendarEvent[] {
     if (!kept || compareSourceIds(e.sourceId, kept.sourceId) < 0) byContent.set(key, e);
   }
 
-  return [...byContent.values()].sort(
-    (a, b) => instant(a.start) - instant(b.start) || compareSourceIds(a.sourceId, b.sourceId),
-  );
+  return [...byContent.values()].sort((a, b) => instant(a.start) - instant(b.start) || compareSourceIds(a.sourceId, b.sourceId));
 }

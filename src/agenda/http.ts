@@ -60,7 +60,8 @@ export function createHttp(opts: { jar: CookieJar; timeoutMs: number; logger: Lo
         // Only the host in the message: the engine's would quote the URL (a CAS ticket) and the config the password.
         const failure = classifyNetworkError(err);
         const code = failure.code !== undefined ? ` (${failure.code})` : '';
-        if (failure.reason === 'timeout') throw new TransientError(`MonCampus request to ${url.host} timed out after ${opts.timeoutMs} ms`, { phase: req.phase });
+        if (failure.reason === 'timeout')
+          throw new TransientError(`MonCampus request to ${url.host} timed out after ${opts.timeoutMs} ms`, { phase: req.phase });
         if (!failure.retryable) throw new RemoteError(`MonCampus request to ${url.host} could not be sent${code}`, { phase: req.phase });
         throw new TransientError(`MonCampus request to ${url.host} failed${code}`, { phase: req.phase });
       }

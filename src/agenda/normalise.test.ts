@@ -1,15 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
-import {
-  buildDetails,
-  extractTeamsUrls,
-  normaliseCourse,
-  normaliseCourses,
-  parseMonCampusWallClock,
-  privateLink,
-  UnusableCourseError,
-} from './normalise.js';
+import { buildDetails, extractTeamsUrls, normaliseCourse, normaliseCourses, parseMonCampusWallClock, privateLink, UnusableCourseError } from './normalise.js';
 import { rawCourse } from './fixtures.test-data.js';
 
 const PARIS = { timezone: 'Europe/Paris' };
@@ -120,9 +112,7 @@ describe('normaliseCourse: fields', () => {
     expect(normaliseCourse(rawCourse({ Commentaire: null, Matiere: null, Title: 'G12 Réseaux' }), PARIS).title).toBe('Réseaux');
     // The prefix is only stripped from Title, never from a comment that happens to look like one.
     expect(normaliseCourse(rawCourse({ Commentaire: 'G2 Soutenance' }), PARIS).title).toBe('G2 Soutenance');
-    expect(
-      normaliseCourse(rawCourse({ Commentaire: null, Matiere: '', Title: null, LibelleGroupe: 'Anglais' }), PARIS).title,
-    ).toBe('Anglais');
+    expect(normaliseCourse(rawCourse({ Commentaire: null, Matiere: '', Title: null, LibelleGroupe: 'Anglais' }), PARIS).title).toBe('Anglais');
   });
 
   it('treats "Aucune" and null rooms as no location, and DISTANCIEL as remote', () => {
@@ -233,7 +223,12 @@ describe('privateLink: no personal redirect reaches a calendar', () => {
     expect(privateLink('https://x.example/r?k=AbCdEfGhIjKlMnOpQrStUvWxYz012345&id=7')).toBe('https://x.example/r?id=7');
   });
   it('applies to every Teams field of a course', () => {
-    const e = normaliseCourse(rawCourse({ TeamsUrl: '<a href="https://ws-edt-igs.wigorservices.net/Home/LienTeams?IdCours=1&amp;Tel=jean.dupont&amp;Hash=9f86d081884c7d659a2feaa0c55ad015"></a>' }), PARIS);
+    const e = normaliseCourse(
+      rawCourse({
+        TeamsUrl: '<a href="https://ws-edt-igs.wigorservices.net/Home/LienTeams?IdCours=1&amp;Tel=jean.dupont&amp;Hash=9f86d081884c7d659a2feaa0c55ad015"></a>',
+      }),
+      PARIS,
+    );
     expect(e.teamsUrls).toEqual(['https://ws-edt-igs.wigorservices.net/Home/LienTeams?IdCours=1']);
     expect(e.details).not.toContain('jean.dupont');
   });

@@ -34,9 +34,7 @@ export function parseMonCampusWallClock(raw: string | null | undefined): DateTim
   const s = raw.trim();
   if (!s) return null;
   const aspnet = ASPNET_DATE.exec(s);
-  const dt = aspnet
-    ? DateTime.fromMillis(Number(aspnet[1]), { zone: 'utc' })
-    : DateTime.fromISO(s.replace(SPACE_SEPARATED, '$1T'), { zone: 'utc' });
+  const dt = aspnet ? DateTime.fromMillis(Number(aspnet[1]), { zone: 'utc' }) : DateTime.fromISO(s.replace(SPACE_SEPARATED, '$1T'), { zone: 'utc' });
   return dt.isValid ? dt : null;
 }
 

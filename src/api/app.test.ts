@@ -4,7 +4,15 @@ import { captureLogger } from './test-support.test-helper.js';
 
 describe('canonicalPathError', () => {
   it('accepts the paths this server has', () => {
-    for (const p of ['/', '/health', '/v1/instances/alice_2/runs?limit=5', '/ics/alice.ics?token=a%2Bb', '/dashboard/app.3f2a9c.js', '/docs/', '/book/visio-30']) {
+    for (const p of [
+      '/',
+      '/health',
+      '/v1/instances/alice_2/runs?limit=5',
+      '/ics/alice.ics?token=a%2Bb',
+      '/dashboard/app.3f2a9c.js',
+      '/docs/',
+      '/book/visio-30',
+    ]) {
       expect(canonicalPathError(p), p).toBeNull();
     }
   });
@@ -37,7 +45,12 @@ describe('canonicalPathError', () => {
 describe('createHttpApp', () => {
   const make = () => {
     const { logger, lines } = captureLogger();
-    const http = createHttpApp({ logger, keyMatches: (k) => k === 'key', redactor: async () => (t) => t.replaceAll('s3cret', '[REDACTED]'), closing: () => false });
+    const http = createHttpApp({
+      logger,
+      keyMatches: (k) => k === 'key',
+      redactor: async () => (t) => t.replaceAll('s3cret', '[REDACTED]'),
+      closing: () => false,
+    });
     http.router.get('/v1/things/:name', async (req) => ({ status: 200, json: { name: req.params.name, note: 'has s3cret' } }));
     http.router.get('/open', async () => ({ status: 200, json: { ok: true } }));
     http.router.post('/open', async (req) => ({ status: 201, json: { size: req.body?.length } }));

@@ -114,10 +114,7 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     if (isV1(c.req.path)) c.res.headers.set('cache-control', 'no-store');
   });
 
-  app.use(
-    '*',
-    bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => fail(c, 413, `the body is larger than ${MAX_BODY_BYTES} bytes`) }),
-  );
+  app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => fail(c, 413, `the body is larger than ${MAX_BODY_BYTES} bytes`) }));
 
   app.use(
     '*',
@@ -133,22 +130,24 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     return fail(c, 500, 'internal error');
   });
 
-  const adapt = (handler: Handler) => async (c: Context<Env>): Promise<Response> => {
-    const method = c.req.method;
-    const url = new URL(c.req.url);
-    const req: ApiRequest = {
-      method,
-      path: c.req.path,
-      params: c.req.param() as Record<string, string>,
-      query: url.searchParams,
-      headers: headersOf(c),
-      client: c.env?.incoming?.socket.remoteAddress ?? 'local',
-      ...(method === 'POST' ? { body: Buffer.from(await c.req.arrayBuffer()) } : {}),
+  const adapt =
+    (handler: Handler) =>
+    async (c: Context<Env>): Promise<Response> => {
+      const method = c.req.method;
+      const url = new URL(c.req.url);
+      const req: ApiRequest = {
+        method,
+        path: c.req.path,
+        params: c.req.param() as Record<string, string>,
+        query: url.searchParams,
+        headers: headersOf(c),
+        client: c.env?.incoming?.socket.remoteAddress ?? 'local',
+        ...(method === 'POST' ? { body: Buffer.from(await c.req.arrayBuffer()) } : {}),
+      };
+      let result = await handler(req);
+      if (isV1(req.path)) result = redactAnswer(result, await opts.redactor());
+      return toResponse(result);
     };
-    let result = await handler(req);
-    if (isV1(req.path)) result = redactAnswer(result, await opts.redactor());
-    return toResponse(result);
-  };
 
   const register = (method: 'get' | 'post', pattern: string, handler: Handler, doc?: RouteDoc): void => {
     app[method](pattern, adapt(handler));

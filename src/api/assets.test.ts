@@ -5,7 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ASSET_NAMES, AssetsError, DEFAULT_ASSETS_DIR, IMMUTABLE_CACHE_CONTROL, loadWebAssets, MANIFEST_FILE, REVALIDATE_CACHE_CONTROL, webAssets } from './assets.js';
+import {
+  ASSET_NAMES,
+  AssetsError,
+  DEFAULT_ASSETS_DIR,
+  IMMUTABLE_CACHE_CONTROL,
+  loadWebAssets,
+  MANIFEST_FILE,
+  REVALIDATE_CACHE_CONTROL,
+  webAssets,
+} from './assets.js';
 
 const BUILD_SCRIPT = fileURLToPath(new URL('../../scripts/build-assets.mjs', import.meta.url));
 let root: string;
@@ -103,7 +112,9 @@ describe('answering a GET of an asset', () => {
   });
 
   it('tells the two areas apart: the dashboard gets only its own files', () => {
-    const paths = loadWebAssets(built).routes('dashboard').map((r) => r.path);
+    const paths = loadWebAssets(built)
+      .routes('dashboard')
+      .map((r) => r.path);
     expect(paths).toHaveLength(4);
     for (const p of paths) expect(p).toMatch(/^\/dashboard\/app\./);
   });

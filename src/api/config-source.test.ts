@@ -12,7 +12,10 @@ describe('createConfigSource', () => {
     await writeFile(join(dirs.configDir, 'broken.yml'), 'moncampus:\n  username: x\n  password: "S3cret-pw"\n  nope: 1\n');
     const source = createConfigSource(dirs.configDir);
     const first = await source.load();
-    expect(first.entries.map((e) => [e.name, 'config' in e])).toEqual([['alice', true], ['broken', false]]);
+    expect(first.entries.map((e) => [e.name, 'config' in e])).toEqual([
+      ['alice', true],
+      ['broken', false],
+    ]);
     expect(JSON.stringify(first.entries.filter((e) => !('config' in e)))).not.toContain('S3cret-pw');
     expect(first.redact('pw S3cret-pw')).not.toContain('S3cret-pw');
     expect(await source.load()).toBe(first);

@@ -69,7 +69,7 @@ describe('feed', () => {
     expect(await icsFeed(dirs.dataDir, 'erin', token)).toEqual({ status: 404 });
   });
 
-  it('sends Last-Modified (the file\'s time) and answers If-Modified-Since when there is no If-None-Match', async () => {
+  it("sends Last-Modified (the file's time) and answers If-Modified-Since when there is no If-None-Match", async () => {
     const token = await ensureIcsToken(dirs.dataDir, 'fred');
     const body = Buffer.from('BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n');
     const file = join(dirs.dataDir, 'fred', ICS_FILE);

@@ -106,13 +106,7 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
  * The feed of `name` for a request with `token`. Every refusal is a 404 (unknown instance, no token yet,
  * wrong token, no calendar yet), so a feed's existence is not revealed to someone without its token.
  */
-export async function icsFeed(
-  dataDir: string,
-  name: string,
-  token: string | null,
-  ifNoneMatch?: string,
-  ifModifiedSince?: string,
-): Promise<IcsFeedAnswer> {
+export async function icsFeed(dataDir: string, name: string, token: string | null, ifNoneMatch?: string, ifModifiedSince?: string): Promise<IcsFeedAnswer> {
   if (!isValidInstanceName(name) || !token) return { status: 404 };
   const expected = await readIcsToken(dataDir, name);
   if (expected === null || !secretEquals(expected, token)) return { status: 404 };

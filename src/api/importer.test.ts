@@ -39,8 +39,7 @@ const run = (i: number, extra: Record<string, unknown> = {}): string =>
     ...extra,
   })}\n`;
 
-const importOnce = (logger = captureLogger().logger) =>
-  importInstanceData({ store, dataDir: dirs.dataDir, instances: [NAME], logger });
+const importOnce = (logger = captureLogger().logger) => importInstanceData({ store, dataDir: dirs.dataDir, instances: [NAME], logger });
 
 const allRuns = async () => (await store.listRuns(NAME, { limit: 500 })).items;
 
@@ -102,7 +101,9 @@ describe('runs.jsonl', () => {
   });
 
   it('reads a history larger than one read chunk', async () => {
-    const many = Array.from({ length: 4000 }, (_, i) => run(i, { startedAt: new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString(), error: 'x'.repeat(300) }));
+    const many = Array.from({ length: 4000 }, (_, i) =>
+      run(i, { startedAt: new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString(), error: 'x'.repeat(300) }),
+    );
     await writeFile(join(dir, RUNS_FILE), many.join(''));
     expect((await importOnce()).runs).toBe(4000);
     let count = 0;
@@ -170,7 +171,7 @@ describe('errors.log', () => {
     expect(await allErrors()).toEqual(['fifth', 'fourth', 'third', 'second: with spaces | and pipes', 'first']);
   });
 
-  it('stores texts with the secrets of today\'s configs hidden (an old line written before a password changed hands)', async () => {
+  it("stores texts with the secrets of today's configs hidden (an old line written before a password changed hands)", async () => {
     const secret = 'Old-Passw0rd-still-valid';
     await writeFile(join(dir, ERRORS_FILE), errLine(1, `login refused for ${secret} (${encodeURIComponent(secret)})`));
     await writeFile(join(dir, RUNS_FILE), run(1, { outcome: 'failed', error: `bad password ${secret}` }));

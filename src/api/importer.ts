@@ -126,19 +126,26 @@ async function importOne(store: Store, dir: string, name: string, log: Logger, r
   s.alerts = await importAppended(store, join(dir, ALERTS_FILE), cursorKey(name, ALERTS_FILE), async (line) => {
     const parsed = alertLine.safeParse(parseJson(line));
     if (!parsed.success) return skip(ALERTS_FILE, 'not an alert journal entry');
-    return tryStore(() => store.upsertAlert({
+    return tryStore(
+      () =>
+        store.upsertAlert({
           ...parsed.data,
           summary: redact(parsed.data.summary),
           lastError: parsed.data.lastError === null ? null : redact(parsed.data.lastError),
           instance: name,
-        }), (why) => skip(ALERTS_FILE, why));
+        }),
+      (why) => skip(ALERTS_FILE, why),
+    );
   });
 
   const errorLine = async (line: string): Promise<boolean> => {
     const m = ERROR_LINE.exec(line);
     if (!m) return skip(ERRORS_FILE, 'not `<time> <phase> <message>`');
     const [, at, phase, message] = m as unknown as [string, string, string, string];
-    return tryStore(() => store.insertError({ instance: name, at, phase, message: redact(message) }), (why) => skip(ERRORS_FILE, why));
+    return tryStore(
+      () => store.insertError({ instance: name, at, phase, message: redact(message) }),
+      (why) => skip(ERRORS_FILE, why),
+    );
   };
   // Oldest first. A rotated file is complete and never appended again: it is read whole when it changes
   // (that is, when a rotation moved lines into it), which also catches lines errors.log got just before rotating.
@@ -305,7 +312,10 @@ async function importEvents(store: Store, dir: string, name: string, log: Logger
 export async function instancesInDataDir(dataDir: string): Promise<string[]> {
   try {
     const entries = await readdir(dataDir, { withFileTypes: true });
-    return entries.filter((e) => e.isDirectory() && isValidInstanceName(e.name)).map((e) => e.name).sort();
+    return entries
+      .filter((e) => e.isDirectory() && isValidInstanceName(e.name))
+      .map((e) => e.name)
+      .sort();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;

@@ -1,4 +1,12 @@
-export { createApiServer, HEALTH_PING_TIMEOUT_MS, CLOSE_GRACE_MS, type ApiServer, type ApiServerOptions, type ApiExtension, type ApiExtensionContext } from './server.js';
+export {
+  createApiServer,
+  HEALTH_PING_TIMEOUT_MS,
+  CLOSE_GRACE_MS,
+  type ApiServer,
+  type ApiServerOptions,
+  type ApiExtension,
+  type ApiExtensionContext,
+} from './server.js';
 export { startApi, listenAddressFromEnv, DEFAULT_PORT, DEFAULT_HOST, type StartApiOptions, type RunningApi } from './start.js';
 export {
   importInstanceData,

@@ -54,7 +54,10 @@ describe('createConfigView', () => {
 describe('readWorkerStatus', () => {
   it('reads worker.json, and gives null when absent or unreadable', async () => {
     await mkdir(join(dirs.dataDir, 'alice'), { recursive: true });
-    await writeFile(join(dirs.dataDir, 'alice', WORKER_STATUS_FILE), JSON.stringify({ pid: 1, state: 'running', nextRun: null, updatedAt: '2025-01-01T00:00:00.000Z' }));
+    await writeFile(
+      join(dirs.dataDir, 'alice', WORKER_STATUS_FILE),
+      JSON.stringify({ pid: 1, state: 'running', nextRun: null, updatedAt: '2025-01-01T00:00:00.000Z' }),
+    );
     expect(await readWorkerStatus(dirs.dataDir, 'alice')).toEqual({ state: 'running', next_run: null, updated_at: '2025-01-01T00:00:00.000Z' });
     expect(await readWorkerStatus(dirs.dataDir, 'nobody')).toBeNull();
     await mkdir(join(dirs.dataDir, 'bad'), { recursive: true });

@@ -52,10 +52,7 @@ export interface ConfigView {
  * The configs as the API sees them (createConfigSource: loaded once per change of the directory's files, or
  * CONFIG_CACHE_MS), reduced to the allow-listed facts of ConfigState.
  */
-export function createConfigView(
-  configDir: string,
-  opts: { env?: NodeJS.ProcessEnv; now?: () => number; source?: ConfigSource } = {},
-): ConfigView {
+export function createConfigView(configDir: string, opts: { env?: NodeJS.ProcessEnv; now?: () => number; source?: ConfigSource } = {}): ConfigView {
   const source = opts.source ?? createConfigSource(configDir, opts);
   return {
     names: () => source.names(),

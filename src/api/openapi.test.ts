@@ -89,7 +89,8 @@ describe('the generated OpenAPI document', () => {
   });
 
   it('documents the errors and headers a client meets: 429 on public posts, ETag on feeds', () => {
-    const op = (p: string, m: string) => (doc.paths[p] as Record<string, { responses: Record<string, unknown>; parameters?: { name: string; in: string }[] }>)[m];
+    const op = (p: string, m: string) =>
+      (doc.paths[p] as Record<string, { responses: Record<string, unknown>; parameters?: { name: string; in: string }[] }>)[m];
     expect(Object.keys(op('/book/{type}/availability', 'post')?.responses ?? {})).toEqual(expect.arrayContaining(['201', '400', '429']));
     expect(op('/ics/{file}', 'get')?.parameters?.some((p) => p.name === 'if-none-match' && p.in === 'header')).toBe(true);
     expect(Object.keys(op('/ics/{file}', 'get')?.responses ?? {})).toEqual(expect.arrayContaining(['200', '304', '404']));

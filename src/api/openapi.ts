@@ -35,7 +35,10 @@ const time = (description: string) => z.string().meta({ format: 'date-time', des
 const nullableTime = (description: string) => time(description).nullable();
 
 export const ErrorSchema = z
-  .object({ error: z.string().meta({ description: 'What is wrong, for people.' }), parameter: z.string().optional().meta({ description: 'The query parameter at fault (400 only).' }) })
+  .object({
+    error: z.string().meta({ description: 'What is wrong, for people.' }),
+    parameter: z.string().optional().meta({ description: 'The query parameter at fault (400 only).' }),
+  })
   .openapi('Error');
 
 const RunSchema = z
@@ -88,7 +91,13 @@ const AlertSchema = z
   .openapi('Alert');
 
 const ErrorLineSchema = z
-  .object({ id: z.number().int(), instance: z.string(), at: time('When it happened.'), phase: z.string(), message: z.string().meta({ description: 'Secrets removed.' }) })
+  .object({
+    id: z.number().int(),
+    instance: z.string(),
+    at: time('When it happened.'),
+    phase: z.string(),
+    message: z.string().meta({ description: 'Secrets removed.' }),
+  })
   .openapi('ErrorLine');
 
 const MessageSchema = z
@@ -126,7 +135,11 @@ const InstanceSchema = z
 
 const InstanceDetailSchema = InstanceSchema.extend({
   worker: z
-    .object({ state: z.string().meta({ description: 'idle, running, stopping, stopped.' }), next_run: z.string().nullable(), updated_at: z.string().nullable() })
+    .object({
+      state: z.string().meta({ description: 'idle, running, stopping, stopped.' }),
+      next_run: z.string().nullable(),
+      updated_at: z.string().nullable(),
+    })
     .nullable(),
   next_run: nullableTime('When the worker runs next (from its status file).'),
   recent_runs: z.array(RunSchema),
@@ -141,11 +154,16 @@ const HealthSchema = z
     discord: z
       .object({
         gateway: z.object({
-          status: z.enum(['connecting', 'connected', 'resuming', 'reconnecting', 'stopped']).meta({ description: 'The live Discord ingestion’s Gateway connection.' }),
+          status: z
+            .enum(['connecting', 'connected', 'resuming', 'reconnecting', 'stopped'])
+            .meta({ description: 'The live Discord ingestion’s Gateway connection.' }),
           since: time('When the status began.'),
           reason: z.string().optional().meta({ description: 'Why it stopped, or the last close that made it reconnect.' }),
           closeCode: z.number().int().optional(),
-          fatal: z.boolean().optional().meta({ description: 'Stopped for something a person must fix (the bot token, the Message Content intent): no reconnect is tried.' }),
+          fatal: z
+            .boolean()
+            .optional()
+            .meta({ description: 'Stopped for something a person must fix (the bot token, the Message Content intent): no reconnect is tried.' }),
           lastEventAt: nullableTime('Last event received from the Gateway.'),
           lagMs: z.number().nullable().meta({ description: 'How long the last message took from being posted to being received (ms).' }),
           at: time('When this state was recorded (when read from another process’s record).').optional(),
@@ -160,7 +178,10 @@ const HealthSchema = z
 export const jsonBody = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
 export const errorBody = (description: string) => jsonBody(ErrorSchema, description);
 const page = (item: z.ZodType) =>
-  z.object({ items: z.array(item), next_cursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next (older) page; null on the last page.' }) });
+  z.object({
+    items: z.array(item),
+    next_cursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next (older) page; null on the last page.' }),
+  });
 
 export const instanceParams = z.object({
   name: z.string().regex(INSTANCE_NAME_PATTERN).meta({ description: 'Instance name (its config file is `configs/<name>.yml`).' }),
@@ -186,7 +207,10 @@ export const CORE_DOCS = {
   },
   docs: { summary: 'This documentation as a web page', responses: { 200: { description: 'HTML.', content: { 'text/html': { schema: z.string() } } } } },
   docsSlash: { summary: 'Redirect to /docs', responses: { 308: { description: 'To /docs.' } } },
-  openapi: { summary: 'This documentation as OpenAPI 3', responses: { 200: { description: 'OpenAPI document.', content: { 'application/json': { schema: z.object({}).passthrough() } } } } },
+  openapi: {
+    summary: 'This documentation as OpenAPI 3',
+    responses: { 200: { description: 'OpenAPI document.', content: { 'application/json': { schema: z.object({}).passthrough() } } } },
+  },
   instances: {
     summary: 'Every instance: its config state and last run',
     security: SECURED,
@@ -201,13 +225,23 @@ export const CORE_DOCS = {
   runs: listDoc('Sync runs of an instance', RunSchema, true),
   events: listDoc('Events of the instance as last synced', EventSchema, true),
   errors: listDoc('Lines of the instance’s error file (secrets removed when written)', ErrorLineSchema, true),
-  alerts: listDoc('Alerts and their delivery, per channel', AlertSchema, false, listQuerySchema.extend({ instance: z.string().regex(INSTANCE_NAME_PATTERN).optional().meta({ description: 'Only this instance’s alerts.' }) })),
+  alerts: listDoc(
+    'Alerts and their delivery, per channel',
+    AlertSchema,
+    false,
+    listQuerySchema.extend({ instance: z.string().regex(INSTANCE_NAME_PATTERN).optional().meta({ description: 'Only this instance’s alerts.' }) }),
+  ),
   messages: listDoc('Ingested Discord messages of a channel', MessageSchema, false, messageQuerySchema),
   message: {
     summary: 'One message, with its raw Discord payload',
     security: SECURED,
     request: { params: z.object({ message_id: snowflake.meta({ description: 'Discord message id.' }) }) },
-    responses: { 200: jsonBody(MessageDetailSchema, 'The message (also when deleted).'), 400: badParameter, 401: keyRefused, 404: errorBody('Not in the store.') },
+    responses: {
+      200: jsonBody(MessageDetailSchema, 'The message (also when deleted).'),
+      400: badParameter,
+      401: keyRefused,
+      404: errorBody('Not in the store.'),
+    },
   },
   ics: {
     summary: 'The instance’s timetable as a calendar subscription (Google, Apple, Thunderbird)',
@@ -215,7 +249,12 @@ export const CORE_DOCS = {
       'Needs the instance’s feed token (`campus-sync feed-url` prints the URL). Any refusal is a 404, so a feed’s existence is not revealed. ' +
       'Answers ETag and Last-Modified; If-None-Match gives 304 when unchanged.',
     request: {
-      params: z.object({ file: z.string().regex(/^[a-z0-9][a-z0-9_-]*\.ics$/).meta({ description: '`<instance>.ics`.' }) }),
+      params: z.object({
+        file: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9_-]*\.ics$/)
+          .meta({ description: '`<instance>.ics`.' }),
+      }),
       query: z.object({ token: z.string().meta({ description: 'The instance’s feed token.' }) }),
       headers: z.object({
         'if-none-match': z.string().optional().meta({ description: 'An ETag of an earlier answer.' }),
@@ -232,8 +271,7 @@ export const CORE_DOCS = {
 
 type Schema = Record<string, unknown>;
 
-const escapeHtml = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 
 /** Markdown's `code` only: the descriptions use nothing else. */
 const inline = (s: string): string => escapeHtml(s).replace(/`([^`]+)`/g, '<code>$1</code>');

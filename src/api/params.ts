@@ -35,10 +35,7 @@ export const limitSchema = z
   .transform(Number)
   .pipe(z.number().int().min(1, `expected a whole number from 1 to ${MAX_LIMIT}`).max(MAX_LIMIT, `expected a whole number from 1 to ${MAX_LIMIT}`));
 
-export const cursorSchema = z
-  .string()
-  .min(1, 'empty: leave it out to start from the newest')
-  .max(MAX_CURSOR_LENGTH, 'not a cursor from this listing');
+export const cursorSchema = z.string().min(1, 'empty: leave it out to start from the newest').max(MAX_CURSOR_LENGTH, 'not a cursor from this listing');
 
 /** FastAPI's spellings (the seed's API), so its clients keep working. */
 const TRUE = new Set(['true', '1', 'yes', 'on']);

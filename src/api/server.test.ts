@@ -14,7 +14,8 @@ const KEY2 = 'second-api-key-fedcba9876543210';
 const GUILD = '111111111111111111';
 const CHANNEL = '222222222222222222';
 const OTHER_CHANNEL = '333333333333333333';
-const ICS_BODY = 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//campus-sync//test//EN\r\nBEGIN:VEVENT\r\nUID:r1@campus-sync\r\nDTSTAMP:20250101T000000Z\r\nDTSTART:20250106T070000Z\r\nDTEND:20250106T090000Z\r\nSUMMARY:Maths\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n';
+const ICS_BODY =
+  'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//campus-sync//test//EN\r\nBEGIN:VEVENT\r\nUID:r1@campus-sync\r\nDTSTAMP:20250101T000000Z\r\nDTSTART:20250106T070000Z\r\nDTEND:20250106T090000Z\r\nSUMMARY:Maths\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n';
 
 let dirs: TempDirs;
 let store: Store;
@@ -76,16 +77,48 @@ beforeAll(async () => {
   await store.insertError({ instance: 'alice', at: at(50), phase: 'login', message: `login refused for alice.martin (password ${SECRET})` });
   await store.insertError({ instance: 'alice', at: at(60), phase: 'push', message: 'ECAL answered 503' });
   await store.upsertAlert({
-    alertId: 'al-1', instance: 'alice', kind: 'sync.failed', severity: 'error', channel: 'discord', summary: `sync failed: ${SECRET}`,
-    createdAt: at(50), deliveredAt: at(51), attempts: 1, lastError: null,
+    alertId: 'al-1',
+    instance: 'alice',
+    kind: 'sync.failed',
+    severity: 'error',
+    channel: 'discord',
+    summary: `sync failed: ${SECRET}`,
+    createdAt: at(50),
+    deliveredAt: at(51),
+    attempts: 1,
+    lastError: null,
   });
   await store.upsertAlert({
-    alertId: 'al-2', instance: 'bob', kind: 'slots.new', severity: 'info', channel: 'slack', summary: '2 new slots',
-    createdAt: at(70), deliveredAt: null, attempts: 3, lastError: 'HTTP 503',
+    alertId: 'al-2',
+    instance: 'bob',
+    kind: 'slots.new',
+    severity: 'info',
+    channel: 'slack',
+    summary: '2 new slots',
+    createdAt: at(70),
+    deliveredAt: null,
+    attempts: 3,
+    lastError: 'HTTP 503',
   });
   await store.replaceEvents('alice', [
-    { instance: 'alice', reference: 'r1', ecalId: 'e1', title: 'Maths', start: '2025-01-06T08:00:00+01:00', end: '2025-01-06T10:00:00+01:00', lastChange: at(0) },
-    { instance: 'alice', reference: 'r2', ecalId: null, title: 'Physics', start: '2025-01-07T08:00:00+01:00', end: '2025-01-07T10:00:00+01:00', lastChange: at(0) },
+    {
+      instance: 'alice',
+      reference: 'r1',
+      ecalId: 'e1',
+      title: 'Maths',
+      start: '2025-01-06T08:00:00+01:00',
+      end: '2025-01-06T10:00:00+01:00',
+      lastChange: at(0),
+    },
+    {
+      instance: 'alice',
+      reference: 'r2',
+      ecalId: null,
+      title: 'Physics',
+      start: '2025-01-07T08:00:00+01:00',
+      end: '2025-01-07T10:00:00+01:00',
+      lastChange: at(0),
+    },
   ]);
   await store.upsertMessages(Array.from({ length: 120 }, (_, i) => message(i, i % 10 === 3 ? { deleted: true } : {})));
   await store.upsertMessages([message(500, { channelId: OTHER_CHANNEL })]);
@@ -231,7 +264,13 @@ describe('instances', () => {
   });
 
   it('answers a JSON 404 for an unknown instance', async () => {
-    for (const path of ['/v1/instances/nobody', '/v1/instances/nobody/runs', '/v1/instances/nobody/events', '/v1/instances/nobody/errors', '/v1/instances/..%2Fetc']) {
+    for (const path of [
+      '/v1/instances/nobody',
+      '/v1/instances/nobody/runs',
+      '/v1/instances/nobody/events',
+      '/v1/instances/nobody/errors',
+      '/v1/instances/..%2Fetc',
+    ]) {
       const res = await get(base, path, { key: KEY });
       expect(res.status, path).toBe(404);
       expect(res.json).toEqual({ error: expect.any(String) });
@@ -244,8 +283,22 @@ describe('instances', () => {
     // 05:00+01:00 is 04:00Z = minute 240 (excluded).
     expect(items.map((r) => r.started_at)).toEqual([230, 220, 210, 200, 190, 180, 170, 160, 150, 140, 130, 120, 110, 100].map(at));
     expect(items[0]).toEqual({
-      id: expect.any(Number), instance: 'alice', started_at: at(230), finished_at: at(231), outcome: 'success', phase: null, error: null,
-      courses: 12, created: 1, updated: 0, adopted: 0, deleted: 0, unchanged: 11, skipped: 0, failed: 0, duration_ms: 60_000,
+      id: expect.any(Number),
+      instance: 'alice',
+      started_at: at(230),
+      finished_at: at(231),
+      outcome: 'success',
+      phase: null,
+      error: null,
+      courses: 12,
+      created: 1,
+      updated: 0,
+      adopted: 0,
+      deleted: 0,
+      unchanged: 11,
+      skipped: 0,
+      failed: 0,
+      duration_ms: 60_000,
     });
   });
 
@@ -277,10 +330,7 @@ async function pageAll<T>(path: string, key: (row: T) => string, between?: () =>
   let cursor: string | null = null;
   for (let guard = 0; guard < 1000; guard++) {
     const sep = path.includes('?') ? '&' : '?';
-    const [res] = await Promise.all([
-      get(base, `${path}${cursor ? `${sep}cursor=${encodeURIComponent(cursor)}` : ''}`, { key: KEY }),
-      between?.(),
-    ]);
+    const [res] = await Promise.all([get(base, `${path}${cursor ? `${sep}cursor=${encodeURIComponent(cursor)}` : ''}`, { key: KEY }), between?.()]);
     expect(res.status).toBe(200);
     const body = res.json as PageJson<T>;
     seen.push(...body.items.map(key));
@@ -306,7 +356,9 @@ describe('paging under concurrent inserts', () => {
   });
 
   it('messages: no row twice, none skipped; deleted ones only with include_deleted; other channels never', async () => {
-    const visible = Array.from({ length: 120 }, (_, i) => i).filter((i) => i % 10 !== 3).map(snowflake);
+    const visible = Array.from({ length: 120 }, (_, i) => i)
+      .filter((i) => i % 10 !== 3)
+      .map(snowflake);
     let n = 0;
     const insert = async (): Promise<void> => {
       n++;
@@ -432,7 +484,10 @@ describe('/docs', () => {
   it('documents each path the server answers, and the server answers each documented path', async () => {
     const doc = (await get(base, '/docs/openapi.json')).json as { paths: Record<string, unknown> };
     const concrete = (p: string): string =>
-      p.replace('{name}', 'alice').replace('{message_id}', snowflake(1)).replace(/^\/v1\/messages$/, `/v1/messages?guild_id=${GUILD}&channel_id=${CHANNEL}`);
+      p
+        .replace('{name}', 'alice')
+        .replace('{message_id}', snowflake(1))
+        .replace(/^\/v1\/messages$/, `/v1/messages?guild_id=${GUILD}&channel_id=${CHANNEL}`);
     for (const p of Object.keys(doc.paths)) {
       if (p.startsWith('/ics/')) continue; // needs its token: covered below
       const res = await get(base, concrete(p), { key: KEY });
@@ -603,7 +658,6 @@ describe('extensions', () => {
     }
   });
 });
-
 
 describe('redaction of every /v1 answer', () => {
   // JSON escapes `"` and `\`: such a secret is not in the answer's JSON text as it is, so the check for

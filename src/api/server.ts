@@ -64,7 +64,7 @@ export type ApiExtension = (ctx: ApiExtensionContext) => void;
 
 export interface ApiServer {
   /** The hono app (tests call app.request; the OpenAPI document comes from it). */
-// biome-ignore lint/suspicious/noExplicitAny: any app's routes, whatever their environment type
+  // biome-ignore lint/suspicious/noExplicitAny: any app's routes, whatever their environment type
   app: OpenAPIHono<any>;
   listen(port: number, host?: string): Promise<{ url: string }>;
   /** Stops accepting, lets requests in flight finish (up to `graceMs`), then drops what is left. */
@@ -332,8 +332,7 @@ function registerInstances({ router, store, configs, opts }: CoreRoutes): void {
   const configNames = (): Promise<string[]> => configs.names();
   /** Cheapest first: a config file, then one indexed run lookup; the store-wide DISTINCT only for instances with no run. */
   const knownInstance = async (name: string): Promise<boolean> =>
-    isValidInstanceName(name) &&
-    ((await configNames()).includes(name) || (await store.lastRun(name)) !== null || (await store.instances()).includes(name));
+    isValidInstanceName(name) && ((await configNames()).includes(name) || (await store.lastRun(name)) !== null || (await store.instances()).includes(name));
   const instanceOr404 = async (name: string): Promise<void> => {
     if (!(await knownInstance(name))) throw Object.assign(new Error('no such instance'), { notFound: true });
   };
@@ -494,14 +493,12 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
 
   for (const extend of opts.extensions ?? []) extend({ router, store, configDir: opts.configDir, dataDir: opts.dataDir, logger, clock, keyMatches });
 
-  const server = createGuardedServer(
-    getRequestListener(app.fetch, { overrideGlobalObjects: false }) as RequestListener,
-    { ...DEFAULT_LIMITS, ...opts.limits },
-  );
+  const server = createGuardedServer(getRequestListener(app.fetch, { overrideGlobalObjects: false }) as RequestListener, { ...DEFAULT_LIMITS, ...opts.limits });
   server.on('clientError', (err, socket) => {
     // A malformed request line or headers, or a timeout: answer 400/408 when the socket can still take it.
     const timedOut = (err as NodeJS.ErrnoException).code === 'ERR_HTTP_REQUEST_TIMEOUT';
-    if (socket.writable) socket.end(timedOut ? 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n' : 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    if (socket.writable)
+      socket.end(timedOut ? 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n' : 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     socket.destroy();
   });
 

@@ -37,12 +37,19 @@ describe('startApi', () => {
 
     await mkdir(join(dirs.dataDir, 'alice'), { recursive: true });
     const record = {
-      instance: 'alice', startedAt: '2025-01-01T06:46:00Z', finishedAt: '2025-01-01T06:47:00Z', durationMs: 1000, outcome: 'success', courses: 3,
+      instance: 'alice',
+      startedAt: '2025-01-01T06:46:00Z',
+      finishedAt: '2025-01-01T06:47:00Z',
+      durationMs: 1000,
+      outcome: 'success',
+      courses: 3,
       counts: { created: 3, updated: 0, adopted: 0, deleted: 0, unchanged: 0, skipped: 0, failed: 0 },
     };
     await writeFile(join(dirs.dataDir, 'alice', 'runs.jsonl'), `${JSON.stringify(record)}\n`);
     await expect
-      .poll(async () => ((await get(api.url, '/v1/instances/alice/runs', { key: 'k-0123456789' })).json as { items: unknown[] }).items.length, { timeout: 5_000 })
+      .poll(async () => ((await get(api.url, '/v1/instances/alice/runs', { key: 'k-0123456789' })).json as { items: unknown[] }).items.length, {
+        timeout: 5_000,
+      })
       .toBe(1);
     expect((await get(api.url, '/health')).json).toMatchObject({ status: 'ok', instances: [{ name: 'alice', lastRun: { outcome: 'success' } }] });
     expect(lines.some((l) => l.message.includes(`reporting API listening on ${api.url}`))).toBe(true);
@@ -59,7 +66,12 @@ describe('startApi', () => {
     const port = (blocker.address() as { port: number }).port;
     try {
       await expect(
-        startApi({ env: { CAMPUS_SYNC_CONFIG_DIR: dirs.configDir, CAMPUS_SYNC_DATA_DIR: dirs.dataDir }, port, host: '127.0.0.1', logger: captureLogger().logger }),
+        startApi({
+          env: { CAMPUS_SYNC_CONFIG_DIR: dirs.configDir, CAMPUS_SYNC_DATA_DIR: dirs.dataDir },
+          port,
+          host: '127.0.0.1',
+          logger: captureLogger().logger,
+        }),
       ).rejects.toThrow(/EADDRINUSE/);
     } finally {
       await new Promise((r) => blocker.close(r));

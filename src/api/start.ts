@@ -16,7 +16,8 @@ export function listenAddressFromEnv(env: NodeJS.ProcessEnv = process.env): { po
   const rawPort = env.PORT?.trim();
   let port = DEFAULT_PORT;
   if (rawPort) {
-    if (!/^\d+$/.test(rawPort) || Number(rawPort) > 65535) throw new ConfigError(`PORT: expected a port number from 0 to 65535, got ${JSON.stringify(rawPort)}`);
+    if (!/^\d+$/.test(rawPort) || Number(rawPort) > 65535)
+      throw new ConfigError(`PORT: expected a port number from 0 to 65535, got ${JSON.stringify(rawPort)}`);
     port = Number(rawPort);
   }
   const host = env.HOST?.trim() || (env.CAMPUS_SYNC_IN_CONTAINER === '1' ? CONTAINER_HOST : DEFAULT_HOST);

@@ -67,7 +67,7 @@ export async function get(base: string, path: string, opts: { key?: string; head
     headers: { ...(opts.key !== undefined ? { 'x-api-key': opts.key } : {}), ...opts.headers },
   });
   const text = await res.text();
-  let json: unknown ;
+  let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {

@@ -265,7 +265,12 @@ function cases(deep: string): Case[] {
   ];
 }
 
-async function measure(name: string, url: string, label: string, headers: Record<string, string> = { 'x-api-key': KEY }): Promise<{ load: AutocannonResult; aloneMs: number; busyMs: number }> {
+async function measure(
+  name: string,
+  url: string,
+  label: string,
+  headers: Record<string, string> = { 'x-api-key': KEY },
+): Promise<{ load: AutocannonResult; aloneMs: number; busyMs: number }> {
   const alone = await autocannon({ url, connections: 1, amount: SERIAL_REQUESTS, headers, workers: 1 });
   // Warm-up, not counted: the load generator's thread starting and both sides' JIT made the first half-second
   // of every case a stall of 200-350 ms, which alone set the p99 of 8,000 requests.
@@ -273,7 +278,9 @@ async function measure(name: string, url: string, label: string, headers: Record
   const elu = performance.eventLoopUtilization();
   const load = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, headers, workers: 1, timeout: 10 });
   const busyMs = performance.eventLoopUtilization(elu).active / Math.max(1, load.requests.average * DURATION_S);
-  process.stderr.write(`${label} ${name}: p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms, ${fmtInt(load.requests.average)} req/s, event loop ${fmt(busyMs, 2)} ms a request (load ${load1()})\n`);
+  process.stderr.write(
+    `${label} ${name}: p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms, ${fmtInt(load.requests.average)} req/s, event loop ${fmt(busyMs, 2)} ms a request (load ${load1()})\n`,
+  );
   return { load, aloneMs: alone.latency.average, busyMs };
 }
 
@@ -364,7 +371,14 @@ function shapePage(items: MessageRow[], convert: (key: string) => string): Recor
 
 /** The listing SQL the store runs for the first page of the channel. */
 const firstMessagesListing = (dialect: 'sqlite' | 'postgres'): Listing =>
-  buildListing(dialect, 'messages', { equals: [['guild_id', GUILD], ['channel_id', CHANNEL]], extra: ['NOT deleted'], limit: PAGE });
+  buildListing(dialect, 'messages', {
+    equals: [
+      ['guild_id', GUILD],
+      ['channel_id', CHANNEL],
+    ],
+    extra: ['NOT deleted'],
+    limit: PAGE,
+  });
 
 /**
  * Where one unloaded first page of /v1/messages spends its time, step by step in this process, with the
@@ -386,7 +400,12 @@ async function breakdown(store: Store, configFile: string, sqliteFile: string | 
       const l = firstMessagesListing('sqlite');
       const objects = db.prepare(l.sql);
       const arrays = db.prepare(l.sql).raw(true);
-      const noRaw = db.prepare(l.sql.replace('SELECT *', 'SELECT message_id, guild_id, channel_id, author_id, author_name, content, created_at, edited_at, deleted, attachment_count, embed_count, ingested_at'));
+      const noRaw = db.prepare(
+        l.sql.replace(
+          'SELECT *',
+          'SELECT message_id, guild_id, channel_id, author_id, author_name, content, created_at, edited_at, deleted, attachment_count, embed_count, ingested_at',
+        ),
+      );
       driver = {
         objects: await timeIt(() => objects.all(...l.params)),
         noRawJson: await timeIt(() => noRaw.all(...l.params)),
@@ -431,7 +450,10 @@ async function postgresPlans(admin: pg.Client, schema: string, deep: string): Pr
 }
 
 function planListings(dialect: 'sqlite' | 'postgres', deep: string): [string, Listing][] {
-  const channel: [string, string][] = [['guild_id', GUILD], ['channel_id', CHANNEL]];
+  const channel: [string, string][] = [
+    ['guild_id', GUILD],
+    ['channel_id', CHANNEL],
+  ];
   return [
     ['messages, first page', firstMessagesListing(dialect)],
     ['messages, by cursor', buildListing(dialect, 'messages', { equals: channel, extra: ['NOT deleted'], limit: PAGE, cursor: deep })],
@@ -520,7 +542,9 @@ async function withPostgresSchema<T>(url: string, fn: (urlFor: (settings?: strin
     };
     return await fn(urlFor, admin, schema);
   } finally {
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch((err: unknown) => process.stderr.write(`could not drop schema ${schema}: ${String(err)}\n`));
+    await admin
+      .query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
+      .catch((err: unknown) => process.stderr.write(`could not drop schema ${schema}: ${String(err)}\n`));
     await admin.end();
   }
 }
@@ -558,7 +582,7 @@ function report(results: DbResult[], pgSkipped: string | null, wallMs: number, l
     }),
   );
   const plans = results.flatMap((r) => r.plans);
-  if (plans.length) lines.push('', 'Query plans (the store\'s SQL):', ...plans.map((p) => `- ${p}`));
+  if (plans.length) lines.push('', "Query plans (the store's SQL):", ...plans.map((p) => `- ${p}`));
   lines.push(
     '',
     `Filling the store: ${fmtInt(ROWS + OTHER_ROWS)} messages through upsertMessages in batches of ${fmtInt(FILL_BATCH)}, ${fmtInt(ROWS)} runs through insertRun, one row a call, ${RUN_FILL_CONCURRENCY} calls in flight`,
@@ -566,14 +590,18 @@ function report(results: DbResult[], pgSkipped: string | null, wallMs: number, l
     '| database | messages | rows/s | runs | rows/s | note |',
     '|---|---|---|---|---|---|',
     ...results.map(
-      (r) => `| ${r.kind} | ${fmt(r.fill.messagesMs / 1000, 2)} s | ${fmtInt((ROWS + OTHER_ROWS) / (r.fill.messagesMs / 1000))} | ${fmt(r.fill.runsMs / 1000, 2)} s | ${fmtInt(ROWS / (r.fill.runsMs / 1000))} | ${r.fill.note} |`,
+      (r) =>
+        `| ${r.kind} | ${fmt(r.fill.messagesMs / 1000, 2)} s | ${fmtInt((ROWS + OTHER_ROWS) / (r.fill.messagesMs / 1000))} | ${fmt(r.fill.runsMs / 1000, 2)} s | ${fmtInt(ROWS / (r.fill.runsMs / 1000))} | ${r.fill.note} |`,
     ),
     '',
     `Discord backfill, simulator → real store: ${fmtInt(INGEST_MESSAGES)} messages, 100 a page, one page at a time, the simulator's rate limits lifted and no latency added. An upper bound of the pipeline, not of a real backfill: Discord allows ${DISCORD_GLOBAL_PER_S} requests/s in all (${fmtInt(DISCORD_GLOBAL_PER_S * PAGE)} messages/s) and a per-channel bucket announced in its X-RateLimit headers, which the reader waits out (with the simulator's default bucket, 5 per 2 s, ~${fmtInt(DISCORD_PAGES_PER_S * PAGE)} messages/s: a ${fmtInt(INGEST_MESSAGES)}-message channel in ~${fmtInt(INGEST_MESSAGES / (DISCORD_PAGES_PER_S * PAGE))} s); each page also waits a real round trip (at ${DISCORD_RTT_MS} ms, at most ~${fmtInt((1000 / DISCORD_RTT_MS) * PAGE)} messages/s)`,
     '',
     '| database | messages | pages | wall time | messages/s | inserted (rows new to the store) |',
     '|---|---|---|---|---|---|',
-    ...results.map((r) => `| ${r.kind} | ${fmtInt(r.ingest.messages)} | ${r.ingest.pages} | ${fmt(r.ingest.ms / 1000, 2)} s | ${fmtInt(r.ingest.messages / (r.ingest.ms / 1000))} | ${fmtInt(r.ingest.inserted)} |`),
+    ...results.map(
+      (r) =>
+        `| ${r.kind} | ${fmtInt(r.ingest.messages)} | ${r.ingest.pages} | ${fmt(r.ingest.ms / 1000, 2)} s | ${fmtInt(r.ingest.messages / (r.ingest.ms / 1000))} | ${fmtInt(r.ingest.inserted)} |`,
+    ),
     '',
     `bench wall time: ${fmt(wallMs / 1000)} s`,
     '',
@@ -596,7 +624,8 @@ function report(results: DbResult[], pgSkipped: string | null, wallMs: number, l
       );
     }
   }
-  if (pgSkipped) lines.push(reportTarget({ area: 'API', what: 'PostgreSQL p99', ours: '—', target: `≤ ${P99_TARGET_MS.PostgreSQL} ms`, met: null, note: pgSkipped }));
+  if (pgSkipped)
+    lines.push(reportTarget({ area: 'API', what: 'PostgreSQL p99', ours: '—', target: `≤ ${P99_TARGET_MS.PostgreSQL} ms`, met: null, note: pgSkipped }));
   return lines.join('\n');
 }
 
@@ -635,7 +664,7 @@ async function main(): Promise<void> {
         kind: 'SQLite',
         ...dirs,
         open: () => openStore({ dataDir, logger: silentLogger }),
-        fillNote: 'WAL, synchronous = NORMAL (the store\'s settings)',
+        fillNote: "WAL, synchronous = NORMAL (the store's settings)",
         plans: async (deep) => sqlitePlans(sqliteFile, deep),
         sqliteFile,
       }),

@@ -12,7 +12,15 @@ import { performance } from 'node:perf_hooks';
 import axios from 'axios';
 import { DateTime } from 'luxon';
 import { sleep } from '../lib/index.js';
-import { startCalcomSim, startClicrdvSim, startDiscordSim, type CalcomSlotSpec, type ClicrdvSlot, type DiscordSim, type SimLoggedRequest } from '../sim/index.js';
+import {
+  startCalcomSim,
+  startClicrdvSim,
+  startDiscordSim,
+  type CalcomSlotSpec,
+  type ClicrdvSlot,
+  type DiscordSim,
+  type SimLoggedRequest,
+} from '../sim/index.js';
 import { reportTarget } from './targets.js';
 import { createSlotProvider, createSlotWatcher, slotWatcherSchema, type SlotWatcherInput } from '../slots/index.js';
 
@@ -51,7 +59,12 @@ const today = (): DateTime => DateTime.now().setZone(ZONE).startOf('day');
 const clicrdvStart = (dayOffset: number, hhmm: string): string => `${today().plus({ days: dayOffset }).toISODate()} ${hhmm}:00`;
 const calcomStart = (dayOffset: number, hhmm: string): string => {
   const [h, m] = hhmm.split(':').map(Number);
-  return today().plus({ days: dayOffset }).set({ hour: h ?? 0, minute: m ?? 0 }).toISO({ suppressMilliseconds: true }) ?? '';
+  return (
+    today()
+      .plus({ days: dayOffset })
+      .set({ hour: h ?? 0, minute: m ?? 0 })
+      .toISO({ suppressMilliseconds: true }) ?? ''
+  );
 };
 
 function stats(xs: number[]): { min: number; median: number; max: number } {
@@ -275,9 +288,24 @@ async function benchRequests(): Promise<RequestRow[]> {
   try {
     const cases: [string, SlotWatcherInput, { requests: SimLoggedRequest[]; resetLog(): void }, (c: { daysAhead?: number }) => number][] = [
       ['ClicRDV, URL with {date}', { name: 'a', provider: 'clicrdv', url: clicrdvUrl(clicrdv.url, '{date}') }, clicrdv, (c) => c.daysAhead ?? NaN],
-      ['ClicRDV, URL without {date}', { name: 'b', provider: 'clicrdv', url: clicrdvUrl(clicrdv.url, today().plus({ days: 1 }).toISODate() ?? '') }, clicrdv, () => 1],
-      ['Cal.com apiKey (v1 config, served by v2)', { name: 'c', provider: 'calcom', url: calcom.url, eventTypeId: EVENT_TYPE, apiKey: CAL_KEY, apiVersion: 'v1' }, calcom, () => 1],
-      ['Cal.com v2 (bearer token)', { name: 'd', provider: 'calcom', url: calcom.url, eventTypeId: EVENT_TYPE, token: CAL_TOKEN, apiVersion: 'v2' }, calcom, () => 1],
+      [
+        'ClicRDV, URL without {date}',
+        { name: 'b', provider: 'clicrdv', url: clicrdvUrl(clicrdv.url, today().plus({ days: 1 }).toISODate() ?? '') },
+        clicrdv,
+        () => 1,
+      ],
+      [
+        'Cal.com apiKey (v1 config, served by v2)',
+        { name: 'c', provider: 'calcom', url: calcom.url, eventTypeId: EVENT_TYPE, apiKey: CAL_KEY, apiVersion: 'v1' },
+        calcom,
+        () => 1,
+      ],
+      [
+        'Cal.com v2 (bearer token)',
+        { name: 'd', provider: 'calcom', url: calcom.url, eventTypeId: EVENT_TYPE, token: CAL_TOKEN, apiVersion: 'v2' },
+        calcom,
+        () => 1,
+      ],
     ];
     for (const [what, input, sim, expected] of cases) {
       const config = slotWatcherSchema.parse(input);
@@ -364,7 +392,7 @@ async function main(): Promise<void> {
       '',
       `Alert latency: slot added in the simulator → Discord webhook simulator receives the alert; one \`campus-sync worker\` process, both watchers on "${SCHEDULE}" (every ${INTERVAL_MS / 1000} s), ${PHASES.length} slots per provider appearing at ${PHASES.map((p) => `${Math.round(p * 100)}%`).join(', ')} of the check cycle`,
       '',
-      '| watcher | rounds alerted | messages / slots added | named the slot | latency min | median | max | check\'s first request → webhook (min / median / max) | cron second → check\'s first request (median) |',
+      "| watcher | rounds alerted | messages / slots added | named the slot | latency min | median | max | check's first request → webhook (min / median / max) | cron second → check's first request (median) |",
       '|---|---|---|---|---|---|---|---|---|',
     ];
     const latencyRow = (what: string, rounds: LatencyRound[], messages: number): string => {
@@ -400,7 +428,9 @@ async function main(): Promise<void> {
       [scan.seed, s],
     ] as const) {
       const floor = Math.ceil(row.requests / Math.max(1, row.peak)) * SCAN_LATENCY_MS;
-      lines.push(`| ${row.what} | ${row.requests} | ${row.peak} | ${fmtS(st.min)} / ${fmtS(st.median)} / ${fmtS(st.max)} | ${fmtS(floor)} | ${row.found} | ${(st.median / o.median).toFixed(1)}× |`);
+      lines.push(
+        `| ${row.what} | ${row.requests} | ${row.peak} | ${fmtS(st.min)} / ${fmtS(st.median)} / ${fmtS(st.max)} | ${fmtS(floor)} | ${row.found} | ${(st.median / o.median).toFixed(1)}× |`,
+      );
     }
     const worst = (rounds: LatencyRound[]): number => {
       const t = rounds.map((r) => r.totalMs);
@@ -408,7 +438,13 @@ async function main(): Promise<void> {
     };
     const latencyTarget = (what: string, rounds: LatencyRound[]): string => {
       const w = worst(rounds);
-      return reportTarget({ area: 'slots', what: `${what}: alert within the check interval + 1 s, every round (worst)`, ours: fmtS(w), target: `≤ ${fmtS(targetMs, 1)}`, met: Number.isFinite(w) && w <= targetMs });
+      return reportTarget({
+        area: 'slots',
+        what: `${what}: alert within the check interval + 1 s, every round (worst)`,
+        ours: fmtS(w),
+        target: `≤ ${fmtS(targetMs, 1)}`,
+        met: Number.isFinite(w) && w <= targetMs,
+      });
     };
     const reqOk = requests.every((r) => r.logged === r.expected && r.reported === r.expected);
     lines.push(
@@ -423,7 +459,14 @@ async function main(): Promise<void> {
         target: requests.map((r) => r.expected).join(' / '),
         met: reqOk,
       }),
-      reportTarget({ area: 'slots', what: `ClicRDV scan of ${SCAN_DAYS} days at ${SCAN_LATENCY_MS} ms a request (worst of ${SCAN_RUNS})`, ours: fmtS(o.max), original: `${fmtS(s.median)} (the seed's loop)`, target: `< ${fmtS(SCAN_TARGET_MS)}`, met: o.max < SCAN_TARGET_MS }),
+      reportTarget({
+        area: 'slots',
+        what: `ClicRDV scan of ${SCAN_DAYS} days at ${SCAN_LATENCY_MS} ms a request (worst of ${SCAN_RUNS})`,
+        ours: fmtS(o.max),
+        original: `${fmtS(s.median)} (the seed's loop)`,
+        target: `< ${fmtS(SCAN_TARGET_MS)}`,
+        met: o.max < SCAN_TARGET_MS,
+      }),
     );
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {

@@ -132,7 +132,15 @@ async function benchProcess(): Promise<Row> {
       }
     };
     const edit = await editLatency(s, pidOf);
-    return { runtime: 'process', firstSyncS: firstSync / 1000, editS: edit / 1000, supervisorMb: peakSupervisor, workerMb: stats(workers), workerPssMb: stats(workersPss), workerIdleAnonMb: stats(workersAnon) };
+    return {
+      runtime: 'process',
+      firstSyncS: firstSync / 1000,
+      editS: edit / 1000,
+      supervisorMb: peakSupervisor,
+      workerMb: stats(workers),
+      workerPssMb: stats(workersPss),
+      workerIdleAnonMb: stats(workersAnon),
+    };
   } finally {
     clearInterval(sampler);
     child.kill('SIGTERM');
@@ -165,13 +173,38 @@ async function benchDocker(): Promise<Row | string> {
   // The workers run as uid 1000: their data dirs are created by the supervisor, the configs must be readable.
   const started = Date.now();
   await docker(
-    'run', '-d', '--name', SUPERVISOR_CONTAINER, '--network', 'host', '--user', '0:0',
-    '-v', '/var/run/docker.sock:/var/run/docker.sock',
-    '-v', `${s.configs}:${s.configs}:ro`, '-v', `${s.data}:${s.data}`,
-    '-v', `${join(APP_ROOT, 'compose.template.yml')}:/app/compose.template.yml:ro`,
-    '-e', `CAMPUS_SYNC_CONFIG_DIR=${s.configs}`, '-e', `CAMPUS_SYNC_DATA_DIR=${s.data}`, '-e', 'CAMPUS_SYNC_API=off',
-    '-e', `CAMPUS_SYNC_IMAGE=${IMAGE}`, '-e', 'CAMPUS_SYNC_WORKER_NETWORK=host', '-e', 'LOG_LEVEL=warn',
-    IMAGE, 'supervise', '--runtime', 'docker',
+    'run',
+    '-d',
+    '--name',
+    SUPERVISOR_CONTAINER,
+    '--network',
+    'host',
+    '--user',
+    '0:0',
+    '-v',
+    '/var/run/docker.sock:/var/run/docker.sock',
+    '-v',
+    `${s.configs}:${s.configs}:ro`,
+    '-v',
+    `${s.data}:${s.data}`,
+    '-v',
+    `${join(APP_ROOT, 'compose.template.yml')}:/app/compose.template.yml:ro`,
+    '-e',
+    `CAMPUS_SYNC_CONFIG_DIR=${s.configs}`,
+    '-e',
+    `CAMPUS_SYNC_DATA_DIR=${s.data}`,
+    '-e',
+    'CAMPUS_SYNC_API=off',
+    '-e',
+    `CAMPUS_SYNC_IMAGE=${IMAGE}`,
+    '-e',
+    'CAMPUS_SYNC_WORKER_NETWORK=host',
+    '-e',
+    'LOG_LEVEL=warn',
+    IMAGE,
+    'supervise',
+    '--runtime',
+    'docker',
   );
   try {
     const firstSync = await waitAll(s.data, started, 300_000);
@@ -224,13 +257,25 @@ async function main(): Promise<void> {
     ),
     '',
     `image ${IMAGE}: ${f(imageMb)} MB`,
-    'What a worker costs the host: process runtime = proportional set size (private pages plus its share of the pages every worker maps: the node binary and ICU data, which the resident set counts in full for each process); docker = what `docker stats` reports (the cgroup\'s usage less page cache).',
+    "What a worker costs the host: process runtime = proportional set size (private pages plus its share of the pages every worker maps: the node binary and ICU data, which the resident set counts in full for each process); docker = what `docker stats` reports (the cgroup's usage less page cache).",
     ...notes,
     '',
     'targets:',
     ...rows.flatMap((r) => [
-      reportTarget({ area: 'supervisor', what: `${r.runtime} runtime: config edit → new spec running`, ours: figure(r.editS, 's', 2), target: '≤ 5 s', met: r.editS <= 5 }),
-      reportTarget({ area: 'supervisor', what: `${r.runtime} runtime: supervisor memory with ${CONFIGS} configs`, ours: figure(r.supervisorMb, 'MB'), target: '≤ 80 MB', met: r.supervisorMb <= 80 }),
+      reportTarget({
+        area: 'supervisor',
+        what: `${r.runtime} runtime: config edit → new spec running`,
+        ours: figure(r.editS, 's', 2),
+        target: '≤ 5 s',
+        met: r.editS <= 5,
+      }),
+      reportTarget({
+        area: 'supervisor',
+        what: `${r.runtime} runtime: supervisor memory with ${CONFIGS} configs`,
+        ours: figure(r.supervisorMb, 'MB'),
+        target: '≤ 80 MB',
+        met: r.supervisorMb <= 80,
+      }),
       reportTarget({
         area: 'worker memory',
         what: `${r.runtime} runtime: what a worker costs the host (${r.workerPssMb ? 'proportional set size' : 'docker stats'}, worst of ${CONFIGS})`,

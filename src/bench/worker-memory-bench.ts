@@ -121,12 +121,18 @@ async function measureWorker(flags: string, configs: string, data: string): Prom
 
 async function main(): Promise<void> {
   if (process.platform !== 'linux') {
-    process.stdout.write(`${reportTarget({ area: 'worker memory', what: 'private memory (needs /proc)', ours: '—', target: `≤ ${SYNC_TARGET_MB} MB`, met: null })}\n`);
+    process.stdout.write(
+      `${reportTarget({ area: 'worker memory', what: 'private memory (needs /proc)', ours: '—', target: `≤ ${SYNC_TARGET_MB} MB`, met: null })}\n`,
+    );
     return;
   }
   const variants = process.env.BENCH_WORKER_FLAGS?.split(';').map((f) => f.trim()) ?? DEFAULT_VARIANTS;
   const root = await mkdtemp(join(tmpdir(), 'campus-sync-bench-mem-'));
-  const mc = await startMonCampusSim({ users: { [USER]: PASSWORD }, courses: generateTimetable({ count: COURSES, start: FROM, seed: 2025 }), latencyMs: LATENCY_MS });
+  const mc = await startMonCampusSim({
+    users: { [USER]: PASSWORD },
+    courses: generateTimetable({ count: COURSES, start: FROM, seed: 2025 }),
+    latencyMs: LATENCY_MS,
+  });
   const configs = join(root, 'configs');
   await mkdir(configs, { recursive: true });
   const results: Measured[] = [];
@@ -138,7 +144,9 @@ async function main(): Promise<void> {
         await writeConfig(configs, mc, ecal);
         const m = await measureWorker(flags, configs, join(root, 'data'));
         results.push(m);
-        process.stderr.write(`worker ${flags || '(as shipped)'}: first sync peak ${m.syncPeakMb.toFixed(1)} MB, idle ${m.idleMb.toFixed(1)} MB${m.failed ? `, FAILED: ${m.failed}` : ''}\n`);
+        process.stderr.write(
+          `worker ${flags || '(as shipped)'}: first sync peak ${m.syncPeakMb.toFixed(1)} MB, idle ${m.idleMb.toFixed(1)} MB${m.failed ? `, FAILED: ${m.failed}` : ''}\n`,
+        );
       } finally {
         await ecal.close();
       }
@@ -189,8 +197,20 @@ function printReport(results: Measured[]): void {
   lines.push(
     '',
     'targets:',
-    reportTarget({ area: 'worker memory', what: `worker private peak through a first sync of ${COURSES} courses`, ours: figure(shipped.syncPeakMb, 'MB'), target: `≤ ${SYNC_TARGET_MB} MB`, met: shipped.syncPeakMb <= SYNC_TARGET_MB }),
-    reportTarget({ area: 'worker memory', what: 'worker private memory idle between runs', ours: figure(shipped.idleMb, 'MB'), target: `≤ ${IDLE_TARGET_MB} MB`, met: shipped.idleMb <= IDLE_TARGET_MB }),
+    reportTarget({
+      area: 'worker memory',
+      what: `worker private peak through a first sync of ${COURSES} courses`,
+      ours: figure(shipped.syncPeakMb, 'MB'),
+      target: `≤ ${SYNC_TARGET_MB} MB`,
+      met: shipped.syncPeakMb <= SYNC_TARGET_MB,
+    }),
+    reportTarget({
+      area: 'worker memory',
+      what: 'worker private memory idle between runs',
+      ours: figure(shipped.idleMb, 'MB'),
+      target: `≤ ${IDLE_TARGET_MB} MB`,
+      met: shipped.idleMb <= IDLE_TARGET_MB,
+    }),
   );
   process.stdout.write(`${lines.join('\n')}\n`);
 }

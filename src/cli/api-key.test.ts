@@ -39,7 +39,10 @@ describe('the generated API key', () => {
 
   it('names the URL to open: loopback by default, the LAN address with CAMPUS_SYNC_API_BIND=0.0.0.0', () => {
     expect(dashboardUrl({})).toEqual({ url: 'http://127.0.0.1:8080/', network: false });
-    expect(dashboardUrl({ CAMPUS_SYNC_API_BIND: '0.0.0.0', CAMPUS_SYNC_PORT: '8090', CAMPUS_SYNC_LAN_ADDRESS: '192.168.1.20', PORT: '8080' })).toEqual({ url: 'http://192.168.1.20:8090/', network: true });
+    expect(dashboardUrl({ CAMPUS_SYNC_API_BIND: '0.0.0.0', CAMPUS_SYNC_PORT: '8090', CAMPUS_SYNC_LAN_ADDRESS: '192.168.1.20', PORT: '8080' })).toEqual({
+      url: 'http://192.168.1.20:8090/',
+      network: true,
+    });
     expect(dashboardUrl({ CAMPUS_SYNC_API_BIND: '0.0.0.0' }).url).toBe("http://<this machine's address>:8080/");
   });
 });

@@ -102,7 +102,9 @@ export async function apiKeyVerb({ out }: VerbContext): Promise<number> {
   const { url } = dashboardUrl(process.env);
   out.result({ key, file: path, created }, () => {
     out.line(key);
-    process.stderr.write(`${created ? 'made now; the supervisor uses it from its next start. ' : ''}Sign in at ${url} with it (the x-api-key header for /v1). Kept in data/${SUPERVISOR_DIR}/${API_KEY_FILE}.\n`);
+    process.stderr.write(
+      `${created ? 'made now; the supervisor uses it from its next start. ' : ''}Sign in at ${url} with it (the x-api-key header for /v1). Kept in data/${SUPERVISOR_DIR}/${API_KEY_FILE}.\n`,
+    );
   });
   return EXIT.ok;
 }

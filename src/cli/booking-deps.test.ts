@@ -98,10 +98,22 @@ describe('fetchSlots', () => {
 describe('createBooking', () => {
   it('books the slot through Cal.com v2 bookings and answers its uid, start and status', async () => {
     const type = await typeOf(`    token: ${TOKEN}\n`);
-    const created = await deps.createBooking(type, { start: '2030-05-28T12:30:00.000Z', name: 'Camille', email: 'camille@example.org', timeZone: 'America/Montreal', notes: 'hi' });
+    const created = await deps.createBooking(type, {
+      start: '2030-05-28T12:30:00.000Z',
+      name: 'Camille',
+      email: 'camille@example.org',
+      timeZone: 'America/Montreal',
+      notes: 'hi',
+    });
     expect(created).toMatchObject({ start: '2030-05-28T12:30:00.000Z', status: 'accepted' });
     expect(created.uid).toMatch(/^[0-9a-f-]{36}$/);
-    expect(cal.bookings()).toEqual([expect.objectContaining({ eventTypeId: 7, start: '2030-05-28T12:30:00.000Z', attendee: { name: 'Camille', email: 'camille@example.org', timeZone: 'America/Montreal' } })]);
+    expect(cal.bookings()).toEqual([
+      expect.objectContaining({
+        eventTypeId: 7,
+        start: '2030-05-28T12:30:00.000Z',
+        attendee: { name: 'Camille', email: 'camille@example.org', timeZone: 'America/Montreal' },
+      }),
+    ]);
     const post = cal.requests.at(-1);
     expect(post?.headers['cal-api-version']).toBe('2024-08-13');
   });
@@ -162,7 +174,12 @@ describe('notify', () => {
   it('sends through the instance channels with an outbox of the API process, not the worker one', async () => {
     const webhook = slack.createWebhook();
     const config = await configWith(typeYaml(''), `notify:\n  - name: team\n    type: slack\n    url: ${webhook}\n`);
-    await deps.notify(config, { id: 'booking-appel-1', title: 'Availability proposed: Appel', text: 'Noé proposes', fields: [{ name: 'Email', value: 'noe@example.org' }] });
+    await deps.notify(config, {
+      id: 'booking-appel-1',
+      title: 'Availability proposed: Appel',
+      text: 'Noé proposes',
+      fields: [{ name: 'Email', value: 'noe@example.org' }],
+    });
     // A resend of the same notice (same id) is one delivery.
     await deps.notify(config, { id: 'booking-appel-1', title: 'Availability proposed: Appel', text: 'Noé proposes', fields: [] });
     // Sent, and nothing left queued: a second delivery would still be a file in deliveries/.

@@ -215,13 +215,16 @@ export function createBookingDeps(opts: BookingDepsOptions): BookingDeps {
       }
     }
   };
-  const resuming = opts.configDir === undefined ? Promise.resolve() : resumePending(opts.configDir).catch((err: unknown) => logger.warn(`booking: ${describeError(err)}`));
+  const resuming =
+    opts.configDir === undefined ? Promise.resolve() : resumePending(opts.configDir).catch((err: unknown) => logger.warn(`booking: ${describeError(err)}`));
 
   const notify: NotifyProposal = async (instance, notice) => {
     const outbox = await outboxFor(instance);
     if (!outbox) return;
     // 'slot.new' is the kind that means "someone can be met": channels that take slot alerts take these.
-    await outbox.enqueue(createAlert({ id: notice.id, kind: 'slot.new', instance: instance.name, title: notice.title, text: notice.text, fields: notice.fields }, opts.clock));
+    await outbox.enqueue(
+      createAlert({ id: notice.id, kind: 'slot.new', instance: instance.name, title: notice.title, text: notice.text, fields: notice.fields }, opts.clock),
+    );
   };
 
   return {

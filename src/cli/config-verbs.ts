@@ -44,7 +44,9 @@ export async function generateComposeVerb({ values, out }: VerbContext): Promise
   else {
     await writeFile(output, text);
     const compose = output === 'compose.yml' ? 'docker compose' : `docker compose -f ${output}`;
-    out.line(`${out.green('✓')} wrote ${output} (${isStatic ? 'one service per config; run this again after adding a config' : 'supervisor mode'}) — start it with: ${compose} up -d`);
+    out.line(
+      `${out.green('✓')} wrote ${output} (${isStatic ? 'one service per config; run this again after adding a config' : 'supervisor mode'}) — start it with: ${compose} up -d`,
+    );
   }
   return EXIT.ok;
 }
@@ -91,11 +93,20 @@ async function generateStack(values: VerbContext['values'], out: VerbContext['ou
       secretFiles,
     });
   }
-  const text = renderStackFile({ template: await loadWorkerTemplate(s.templatePath), configs, image: s.image, hostConfigDir: s.hostConfigDir, hostDataDir: s.hostDataDir, vars: s.vars });
+  const text = renderStackFile({
+    template: await loadWorkerTemplate(s.templatePath),
+    configs,
+    image: s.image,
+    hostConfigDir: s.hostConfigDir,
+    hostDataDir: s.hostDataDir,
+    vars: s.vars,
+  });
   if (output === '-') process.stdout.write(text);
   else {
     await writeFile(output, text);
-    out.line(`${out.green('✓')} wrote ${output} (one Swarm service per config; run this again after a change) — deploy it with: docker stack deploy -c ${output} ${DEFAULT_STACK_NAME}`);
+    out.line(
+      `${out.green('✓')} wrote ${output} (one Swarm service per config; run this again after a change) — deploy it with: docker stack deploy -c ${output} ${DEFAULT_STACK_NAME}`,
+    );
   }
   return EXIT.ok;
 }
@@ -148,17 +159,25 @@ export async function addConfigVerb({ args, values, out }: VerbContext): Promise
   };
   // Secrets are typed with the terminal's echo off; Ctrl-C there ends the command as it would anywhere.
   const askSecret = async (question: string): Promise<string | undefined> => {
-    const answer = await withoutEcho(process.stdin, () => ask(question), () => {
-      process.stdout.write('\n');
-      process.exit(130);
-    });
+    const answer = await withoutEcho(
+      process.stdin,
+      () => ask(question),
+      () => {
+        process.stdout.write('\n');
+        process.exit(130);
+      },
+    );
     if (process.stdin.isTTY) process.stdout.write('\n');
     return answer === undefined ? undefined : editedAnswer(answer);
   };
   try {
     const dir = configDir();
     const nameCheck = (v: string): string | null =>
-      !isValidInstanceName(v) ? 'use lower case letters, digits, - and _ (e.g. alice)' : existsSync(join(dir, `${v}.yml`)) || existsSync(join(dir, `${v}.yaml`)) ? `configs/${v}.yml already exists` : null;
+      !isValidInstanceName(v)
+        ? 'use lower case letters, digits, - and _ (e.g. alice)'
+        : existsSync(join(dir, `${v}.yml`)) || existsSync(join(dir, `${v}.yaml`))
+          ? `configs/${v}.yml already exists`
+          : null;
     const name = (await ask('Config name (file configs/<name>.yml)', args[0], nameCheck)) ?? '';
     if (!name) throw new UsageError('give the config a name: campus-sync add-config <name> …');
     const problem = nameCheck(name);
@@ -169,9 +188,12 @@ export async function addConfigVerb({ args, values, out }: VerbContext): Promise
     const a: Answers = { name, moncampusUrl: await askSchool(str, ask), username: (await ask('MonCampus username', str('username'))) ?? '' };
     a.casUrl = str('cas-url');
     a.passwordFile = str('password-file');
-    a.password = a.passwordFile ? undefined : (str('password') ?? (lines ? await askSecret('MonCampus password (not shown; stored in the file, readable by you only)') : undefined));
+    a.password = a.passwordFile
+      ? undefined
+      : (str('password') ?? (lines ? await askSecret('MonCampus password (not shown; stored in the file, readable by you only)') : undefined));
     const calendarId = str('calendar-id') ?? (lines ? await ask('ECAL calendar id (24 hex characters; empty for ICS only)', '') : undefined);
-    if (!calendarId && str('ecal-url') !== undefined) throw new UsageError('--ecal-url goes with --calendar-id (a config without a calendar id only writes calendar.ics)');
+    if (!calendarId && str('ecal-url') !== undefined)
+      throw new UsageError('--ecal-url goes with --calendar-id (a config without a calendar id only writes calendar.ics)');
     if (calendarId) {
       a.calendarId = calendarId;
       a.apiKeyFile = str('api-key-file');
@@ -198,7 +220,11 @@ export async function addConfigVerb({ args, values, out }: VerbContext): Promise
     await writeFile(file, text, { mode: 0o600, flag: 'wx' });
     // Worker containers run as the image's `node` user (uid 1000) and read this file through a bind mount.
     if (process.getuid?.() === 0) await chown(file, WORKER_UID, WORKER_UID);
-    out.result({ name: a.name, file }, () => out.line(`${out.green('✓')} wrote ${relative(process.cwd(), file) || file} — try: ${process.env.CAMPUS_SYNC_COMMAND || 'campus-sync'} run-once ${a.name} --dry-run`));
+    out.result({ name: a.name, file }, () =>
+      out.line(
+        `${out.green('✓')} wrote ${relative(process.cwd(), file) || file} — try: ${process.env.CAMPUS_SYNC_COMMAND || 'campus-sync'} run-once ${a.name} --dry-run`,
+      ),
+    );
     return EXIT.ok;
   } finally {
     lines?.close();
@@ -224,7 +250,8 @@ async function askSchool(str: (k: string) => string | undefined, ask: Ask): Prom
     const why = problem(given);
     if (why) throw new UsageError(`${school !== undefined ? '--school' : '--moncampus-url'}: ${why}`);
   }
-  const answer = given ?? (await ask('School: igensia (IPI, ESAM, ISMM…), cd (EPSI, WIS, IDRAC…), its name, or the timetable URL', 'igensia', problem)) ?? 'igensia';
+  const answer =
+    given ?? (await ask('School: igensia (IPI, ESAM, ISMM…), cd (EPSI, WIS, IDRAC…), its name, or the timetable URL', 'igensia', problem)) ?? 'igensia';
   const r = timetableUrlFor(answer);
   return 'url' in r ? r.url : DEFAULT_MONCAMPUS_URL;
 }
@@ -248,4 +275,3 @@ function renderConfig(a: Answers): string {
   });
   return `# Written by \`campus-sync add-config\`. Reference: configs/examples/example.yml\n${stringify(doc)}`;
 }
-

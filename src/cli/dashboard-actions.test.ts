@@ -60,7 +60,10 @@ beforeAll(async () => {
     ].join('\n'),
   );
   // Slots only, watching nothing reachable: a worker that idles (the restart test's subject).
-  await writeFile(join(configDir, 'watch.yml'), ['slots:', '  - name: desk', '    provider: clicrdv', '    url: "http://127.0.0.1:9/x?from={date}"', '    schedule: "0 0 1 1 *"', ''].join('\n'));
+  await writeFile(
+    join(configDir, 'watch.yml'),
+    ['slots:', '  - name: desk', '    provider: clicrdv', '    url: "http://127.0.0.1:9/x?from={date}"', '    schedule: "0 0 1 1 *"', ''].join('\n'),
+  );
 });
 afterAll(async () => {
   await Promise.all([mc?.close(), ecal?.close(), discord?.close()]);
@@ -101,7 +104,16 @@ describe('run now', () => {
     expect(r.ok).toBe(true);
     expect(r.message).toMatch(/still going after 0 s/);
     // The run carried on without us; it ends on its own (and releases the lock).
-    await expect.poll(() => readFile(join(dataDir, 'alice', 'run.lock')).then(() => 'held', () => 'free'), { timeout: 20_000 }).toBe('free');
+    await expect
+      .poll(
+        () =>
+          readFile(join(dataDir, 'alice', 'run.lock')).then(
+            () => 'held',
+            () => 'free',
+          ),
+        { timeout: 20_000 },
+      )
+      .toBe('free');
   });
 
   it('a config without a timetable is a clear refusal, and a bad CLI path too', async () => {
@@ -161,9 +173,15 @@ describe('restart', () => {
     const runtime = createProcessRuntime({ configDir: cfgs, dataDir: data, cliPath: CLI, env: env(), logger: silentLogger, stopGraceMs: 2_000 });
     const supervisor = createSupervisor({ runtime, configDir: cfgs, dataDir: data, logger: silentLogger, debounceMs: 100, heartbeatMs: 500 });
     await supervisor.start();
-    const control = await startControlServer({ socketPath: join(data, SUPERVISOR_DIR, CONTROL_SOCKET), runtime, reconcileNow: (why) => supervisor.reconcileNow(why), logger: silentLogger });
+    const control = await startControlServer({
+      socketPath: join(data, SUPERVISOR_DIR, CONTROL_SOCKET),
+      runtime,
+      reconcileNow: (why) => supervisor.reconcileNow(why),
+      logger: silentLogger,
+    });
     try {
-      const workerPid = async (): Promise<number | undefined> => JSON.parse(await readFile(join(data, 'watch', 'worker.json'), 'utf8').catch(() => '{}')).pid as number | undefined;
+      const workerPid = async (): Promise<number | undefined> =>
+        JSON.parse(await readFile(join(data, 'watch', 'worker.json'), 'utf8').catch(() => '{}')).pid as number | undefined;
       await expect.poll(workerPid, { timeout: 15_000 }).toBeTypeOf('number');
       const before = await workerPid();
       const actions = createDashboardActions({ configDir: cfgs, dataDir: data });

@@ -123,7 +123,10 @@ function cliError(r: ChildOutcome): string {
   if (last) return String(last.error).split('\n')[0] as string;
   if (r.signal) return `the CLI was stopped by ${r.signal}`;
   // A crash prints a stack and Node's version last: the `Error: …` line is the one that says something.
-  const lines = r.stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('at ') && !/^Node\.js v\d/.test(l));
+  const lines = r.stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('at ') && !/^Node\.js v\d/.test(l));
   const line = lines.find((l) => /^[A-Za-z]*Error\b/.test(l)) ?? lines[lines.length - 1];
   return line ? line.slice(0, 500) : `the CLI exited with code ${r.code ?? '?'}`;
 }
@@ -190,7 +193,10 @@ export function createDashboardActions(opts: DashboardActionsOptions): Dashboard
         answer = await Promise.race([
           controlRequest(socket, `/workers/${name}/restart`),
           new Promise<never>((_, reject) => {
-            timer = o.clock.setTimeout(() => reject(Object.assign(new Error(`the supervisor did not answer within ${seconds(timeoutMs)}`), { code: 'TIMEOUT' })), timeoutMs);
+            timer = o.clock.setTimeout(
+              () => reject(Object.assign(new Error(`the supervisor did not answer within ${seconds(timeoutMs)}`), { code: 'TIMEOUT' })),
+              timeoutMs,
+            );
           }),
         ]);
       } catch (err) {
@@ -198,7 +204,8 @@ export function createDashboardActions(opts: DashboardActionsOptions): Dashboard
         if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'ENOTSOCK') {
           return {
             ok: false,
-            message: 'No supervisor is running: nothing answers on its control socket. Start it (`./campus-sync up`, or `campus-sync supervise`), then try again.',
+            message:
+              'No supervisor is running: nothing answers on its control socket. Start it (`./campus-sync up`, or `campus-sync supervise`), then try again.',
           };
         }
         return { ok: false, message: `The restart was not confirmed: ${describeError(err)}` };
@@ -220,7 +227,9 @@ export function createDashboardActions(opts: DashboardActionsOptions): Dashboard
       if (r.late && channels.length === 0) return { ok: false, message: `No answer within ${seconds(timeoutMs)}: the channels did not respond.` };
       if (channels.length === 0) return { ok: false, message: `No test was sent: ${cliError(r)}` };
       const sent = channels.filter((c) => c.ok === true).length;
-      const details = channels.map((c) => `${c.ok === true ? '✓' : '✗'} ${String(c.channel)} (${String(c.type)}): ${c.ok === true ? 'sent' : String(c.error ?? 'failed')}`);
+      const details = channels.map(
+        (c) => `${c.ok === true ? '✓' : '✗'} ${String(c.channel)} (${String(c.type)}): ${c.ok === true ? 'sent' : String(c.error ?? 'failed')}`,
+      );
       if (r.late) details.push(`stopped after ${seconds(timeoutMs)}: the remaining channels did not answer`);
       return { ok: sent === channels.length && !r.late, message: `Test notification sent to ${sent} of ${channels.length} channel(s).`, details };
     },

@@ -38,8 +38,24 @@ describe('Discord ingestion as serve runs it', () => {
     const channel = sim.createChannel();
     dirs = await tempDirs('campus-sync-ingest-run-');
     const ref: { current: RunningIngestion | undefined } = { current: undefined };
-    api = await startApi({ logger: silentLogger, configDir: dirs.configDir, dataDir: dirs.dataDir, apiKeys: ['k'.repeat(24)], port: 0, host: '127.0.0.1', env: {}, discordHealth: () => ref.current?.health() ?? null });
-    const settings: IngestSettings = { token: 'test-bot-token', apiUrl: sim.url, channels: [{ guildId: sim.guildId, channelId: channel }], intervalMs: 30_000, mode: 'gateway', threads: false };
+    api = await startApi({
+      logger: silentLogger,
+      configDir: dirs.configDir,
+      dataDir: dirs.dataDir,
+      apiKeys: ['k'.repeat(24)],
+      port: 0,
+      host: '127.0.0.1',
+      env: {},
+      discordHealth: () => ref.current?.health() ?? null,
+    });
+    const settings: IngestSettings = {
+      token: 'test-bot-token',
+      apiUrl: sim.url,
+      channels: [{ guildId: sim.guildId, channelId: channel }],
+      intervalMs: 30_000,
+      mode: 'gateway',
+      threads: false,
+    };
     const fatal: unknown[] = [];
     ingestion = ref.current = startDiscordIngestion({ settings, sink: api.store, dataDir: dirs.dataDir, logger: silentLogger, onFatal: (h) => fatal.push(h) });
     expect(ingestion.mode).toBe('gateway');
@@ -68,7 +84,15 @@ describe('Discord ingestion as serve runs it', () => {
     const ntfy = await startNtfySim({ protected: { ops: { user: 'op', password: 'ntfy-secret-pw' } } });
     onTestFinished(() => ntfy.close());
     dirs = await tempDirs('campus-sync-ingest-run-');
-    api = await startApi({ logger: silentLogger, configDir: dirs.configDir, dataDir: dirs.dataDir, apiKeys: ['k'.repeat(24)], port: 0, host: '127.0.0.1', env: {} });
+    api = await startApi({
+      logger: silentLogger,
+      configDir: dirs.configDir,
+      dataDir: dirs.dataDir,
+      apiKeys: ['k'.repeat(24)],
+      port: 0,
+      host: '127.0.0.1',
+      env: {},
+    });
     const env = {
       DISCORD_BOT_TOKEN: 'revoked-bot-token-0123456789',
       DISCORD_GUILD_ID: sim.guildId,
@@ -95,9 +119,14 @@ describe('Discord ingestion as serve runs it', () => {
   });
 
   it('refuses a DISCORD_ALERT_URL it cannot send to, naming the variable', async () => {
-    await expect(ingestConfigFromEnv({ DISCORD_BOT_TOKEN: 'test-bot-token-0123456789', DISCORD_GUILD_ID: '1', DISCORD_CHANNEL_IDS: '2', DISCORD_ALERT_URL: 'carrier-pigeon://coop' })).rejects.toThrow(
-      /DISCORD_ALERT_URL: .*carrier-pigeon/,
-    );
+    await expect(
+      ingestConfigFromEnv({
+        DISCORD_BOT_TOKEN: 'test-bot-token-0123456789',
+        DISCORD_GUILD_ID: '1',
+        DISCORD_CHANNEL_IDS: '2',
+        DISCORD_ALERT_URL: 'carrier-pigeon://coop',
+      }),
+    ).rejects.toThrow(/DISCORD_ALERT_URL: .*carrier-pigeon/);
   });
 
   it('polls instead when the fallback switch says poll, and shows no Gateway state', async () => {
@@ -105,8 +134,23 @@ describe('Discord ingestion as serve runs it', () => {
     const channel = sim.createChannel();
     sim.seedHistory(channel, 3);
     dirs = await tempDirs('campus-sync-ingest-run-');
-    api = await startApi({ logger: silentLogger, configDir: dirs.configDir, dataDir: dirs.dataDir, apiKeys: ['k'.repeat(24)], port: 0, host: '127.0.0.1', env: {} });
-    const settings: IngestSettings = { token: 'test-bot-token', apiUrl: sim.url, channels: [{ guildId: sim.guildId, channelId: channel }], intervalMs: 30_000, mode: 'poll', threads: false };
+    api = await startApi({
+      logger: silentLogger,
+      configDir: dirs.configDir,
+      dataDir: dirs.dataDir,
+      apiKeys: ['k'.repeat(24)],
+      port: 0,
+      host: '127.0.0.1',
+      env: {},
+    });
+    const settings: IngestSettings = {
+      token: 'test-bot-token',
+      apiUrl: sim.url,
+      channels: [{ guildId: sim.guildId, channelId: channel }],
+      intervalMs: 30_000,
+      mode: 'poll',
+      threads: false,
+    };
     ingestion = startDiscordIngestion({ settings, sink: api.store, dataDir: dirs.dataDir, logger: silentLogger });
     expect(ingestion.mode).toBe('poll');
     await until(async () => (await readIngestHealth(dirs!.dataDir))?.channels[0]?.by === 'poll', 'a poll recorded');

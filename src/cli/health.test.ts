@@ -6,15 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { HEARTBEAT_STALE_MS, STATUS_FILE, SUPERVISOR_DIR as SUPERVISOR_WRITES } from '../supervisor/status.js';
 import { WORKER_STATUS_FILE as WORKER_WRITES } from '../worker/index.js';
-import {
-  checkHealth,
-  healthVerb,
-  INSTANCE_ENV,
-  MAX_HEARTBEAT_AGE_MS,
-  SUPERVISOR_DIR,
-  SUPERVISOR_STATUS_FILE,
-  WORKER_STATUS_FILE,
-} from './health.js';
+import { checkHealth, healthVerb, INSTANCE_ENV, MAX_HEARTBEAT_AGE_MS, SUPERVISOR_DIR, SUPERVISOR_STATUS_FILE, WORKER_STATUS_FILE } from './health.js';
 import { UsageError, type Output } from './output.js';
 import { fakeClock } from '../lib/fake-clock.test-helper.js';
 
@@ -78,7 +70,10 @@ describe('health of a worker', () => {
     expect(idle.reason).toContain('next run 2026-03-02T10:46:00.000Z');
 
     writeWorker('alice', worker({ state: 'running' }));
-    expect(await checkHealth({ name: 'alice' })).toMatchObject({ healthy: true, reason: `worker alice running (pid ${process.pid}), next run 2026-03-02T10:46:00.000Z` });
+    expect(await checkHealth({ name: 'alice' })).toMatchObject({
+      healthy: true,
+      reason: `worker alice running (pid ${process.pid}), next run 2026-03-02T10:46:00.000Z`,
+    });
   });
 
   it('takes the name from CAMPUS_SYNC_INSTANCE, and an argument over it', async () => {

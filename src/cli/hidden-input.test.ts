@@ -12,8 +12,20 @@ describe('hidden input', () => {
   it('turns echo off for the one answer and back on, even when reading fails', async () => {
     const modes: boolean[] = [];
     const tty = Object.assign(new EventEmitter(), { isTTY: true, setRawMode: (m: boolean) => modes.push(m) });
-    expect(await withoutEcho(tty, async () => 'pw', () => {})).toBe('pw');
-    await expect(withoutEcho(tty, async () => Promise.reject(new Error('ended')), () => {})).rejects.toThrow('ended');
+    expect(
+      await withoutEcho(
+        tty,
+        async () => 'pw',
+        () => {},
+      ),
+    ).toBe('pw');
+    await expect(
+      withoutEcho(
+        tty,
+        async () => Promise.reject(new Error('ended')),
+        () => {},
+      ),
+    ).rejects.toThrow('ended');
     expect(modes).toEqual([true, false, true, false]);
     expect(tty.listenerCount('data')).toBe(0);
   });
@@ -21,17 +33,30 @@ describe('hidden input', () => {
   it('cancels on Ctrl-C, which raw mode does not turn into a signal', async () => {
     const tty = Object.assign(new EventEmitter(), { isTTY: true, setRawMode: () => {} });
     let cancelled = false;
-    const pending = withoutEcho(tty, () => new Promise<string>((resolve) => setImmediate(() => {
-      tty.emit('data', Buffer.from('se\x03'));
-      resolve('');
-    })), () => (cancelled = true));
+    const pending = withoutEcho(
+      tty,
+      () =>
+        new Promise<string>((resolve) =>
+          setImmediate(() => {
+            tty.emit('data', Buffer.from('se\x03'));
+            resolve('');
+          }),
+        ),
+      () => (cancelled = true),
+    );
     await pending;
     expect(cancelled).toBe(true);
   });
 
   it('off a terminal, reads as it is', async () => {
     const pipe = Object.assign(new EventEmitter(), { isTTY: false });
-    expect(await withoutEcho(pipe, async () => 'x', () => {})).toBe('x');
+    expect(
+      await withoutEcho(
+        pipe,
+        async () => 'x',
+        () => {},
+      ),
+    ).toBe('x');
   });
 });
 

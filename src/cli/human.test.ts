@@ -24,7 +24,9 @@ describe('stateWord', () => {
 describe('humanErrorLine', () => {
   it('puts the time on the config clock and keeps the code and the sentence as written', () => {
     const line = '2026-12-08T07:00:00.000Z login [login.refused] MonCampus refuse la connexion (identifiant ou mot de passe) : x';
-    expect(humanErrorLine(line, 'Europe/Paris', 'fr')).toBe('mar. 8 déc. 08:00 login [login.refused] MonCampus refuse la connexion (identifiant ou mot de passe) : x');
+    expect(humanErrorLine(line, 'Europe/Paris', 'fr')).toBe(
+      'mar. 8 déc. 08:00 login [login.refused] MonCampus refuse la connexion (identifiant ou mot de passe) : x',
+    );
     expect(humanErrorLine('2026-12-08T07:00:00.000Z fetch no answer', 'Europe/Paris', 'en')).toBe('Tue 8 Dec 08:00 fetch no answer');
     expect(humanErrorLine('a line of another format', 'Europe/Paris', 'en')).toBe('a line of another format');
   });

@@ -120,10 +120,12 @@ async function runBackfill(
   const printer = stream.isTTY === true && !out.json ? progressPrinter(stream) : undefined;
   // The bar ends its line when a channel is done; a stop mid-channel must end it too.
   let lineOpen = false;
-  const onProgress = printer && ((p: Parameters<typeof printer>[0]): void => {
-    printer(p);
-    lineOpen = !p.done;
-  });
+  const onProgress =
+    printer &&
+    ((p: Parameters<typeof printer>[0]): void => {
+      printer(p);
+      lineOpen = !p.done;
+    });
   const stop = deps.signal === undefined ? stopOnSignal(logger) : undefined;
   const started = Date.now();
   let result: BackfillResult;

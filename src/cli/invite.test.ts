@@ -123,7 +123,10 @@ describe('publicBaseUrl', () => {
     expect(publicBaseUrl('https://a.example/', { PUBLIC_URL: 'https://b.example' })).toEqual({ base: 'https://a.example', phoneReachable: true });
     expect(publicBaseUrl(undefined, { PUBLIC_URL: 'https://b.example' })).toEqual({ base: 'https://b.example', phoneReachable: true });
     expect(publicBaseUrl(undefined, {})).toEqual({ base: 'http://127.0.0.1:8080', phoneReachable: false });
-    expect(publicBaseUrl(undefined, { CAMPUS_SYNC_API_BIND: '0.0.0.0', CAMPUS_SYNC_LAN_ADDRESS: '192.168.1.20' })).toEqual({ base: 'http://192.168.1.20:8080', phoneReachable: true });
+    expect(publicBaseUrl(undefined, { CAMPUS_SYNC_API_BIND: '0.0.0.0', CAMPUS_SYNC_LAN_ADDRESS: '192.168.1.20' })).toEqual({
+      base: 'http://192.168.1.20:8080',
+      phoneReachable: true,
+    });
     expect(publicBaseUrl(undefined, { CAMPUS_SYNC_API_BIND: '0.0.0.0' }).phoneReachable).toBe(false);
     expect(() => publicBaseUrl('ftp://x', {})).toThrow(/http\(s\)/);
   });

@@ -38,7 +38,11 @@ async function terminalQr(text: string): Promise<string> {
 }
 
 /** `invite [--expires 7d] [--base-url URL]`: a single-use link for a classmate, and its QR code on a terminal. */
-export async function inviteVerb({ args, values, out }: VerbContext, env: NodeJS.ProcessEnv = process.env, isTty = process.stdout.isTTY === true): Promise<number> {
+export async function inviteVerb(
+  { args, values, out }: VerbContext,
+  env: NodeJS.ProcessEnv = process.env,
+  isTty = process.stdout.isTTY === true,
+): Promise<number> {
   if (args.length > 0) throw new UsageError(`invite takes no name (the classmate chooses it): unexpected "${args[0]}"`);
   const expires = parseExpiry((values.expires as string | undefined) ?? DEFAULT_INVITATION_EXPIRY);
   if ('error' in expires) throw new UsageError(`--expires: ${expires.error}`);

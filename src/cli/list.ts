@@ -27,7 +27,9 @@ export async function listVerb({ out }: VerbContext): Promise<number> {
     }
     out.result({ name, file, valid, error, lastRun: last, nextRun: status?.nextRun ?? null }, () => {
       const state = valid ? out.green(t('cli.status.valid')) : out.red(t('cli.status.invalid'));
-      const run = last ? t('cli.status.lastRun', { at: personTime(last.finishedAt, zone, locale), outcome: stateWord('outcome', last.outcome, locale) }) : t('cli.status.neverRun');
+      const run = last
+        ? t('cli.status.lastRun', { at: personTime(last.finishedAt, zone, locale), outcome: stateWord('outcome', last.outcome, locale) })
+        : t('cli.status.neverRun');
       out.line(`${name.padEnd(20)} ${state}  ${run}${status?.nextRun ? t('cli.status.next', { at: personTime(status.nextRun, zone, locale) }) : ''}`);
       if (error) out.line(`  ${out.red(error)}`);
     });

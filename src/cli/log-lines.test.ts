@@ -3,10 +3,22 @@ import { humanLogLine } from './log-lines.js';
 
 describe('humanLogLine', () => {
   it('shows a JSON log line with local time, level, instance, message and the other fields', () => {
-    const line = JSON.stringify({ instance: 'alice', level: 'info', message: 'run success in 812 ms', phase: 'push', n: 3, timestamp: '2026-03-01T10:46:02.123Z' });
-    expect(humanLogLine(line, undefined, 'Europe/Paris')).toEqual({ text: '2026-03-01 11:46:02 info  [alice] run success in 812 ms phase=push n=3', level: 'info' });
+    const line = JSON.stringify({
+      instance: 'alice',
+      level: 'info',
+      message: 'run success in 812 ms',
+      phase: 'push',
+      n: 3,
+      timestamp: '2026-03-01T10:46:02.123Z',
+    });
+    expect(humanLogLine(line, undefined, 'Europe/Paris')).toEqual({
+      text: '2026-03-01 11:46:02 info  [alice] run success in 812 ms phase=push n=3',
+      level: 'info',
+    });
     // Summer time: +2 h.
-    expect(humanLogLine(JSON.stringify({ level: 'error', message: 'x', timestamp: '2026-07-01T10:00:00Z' }), 'bob', 'Europe/Paris').text).toBe('2026-07-01 12:00:00 error [bob] x');
+    expect(humanLogLine(JSON.stringify({ level: 'error', message: 'x', timestamp: '2026-07-01T10:00:00Z' }), 'bob', 'Europe/Paris').text).toBe(
+      '2026-07-01 12:00:00 error [bob] x',
+    );
   });
 
   it('keeps a line that is not a JSON log object as it is, with the worker it came from', () => {

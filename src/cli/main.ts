@@ -56,13 +56,16 @@ export const VERBS: Record<string, Verb> = {
   },
   supervise: {
     summary: 'run one worker per config (Docker containers, or child processes) and keep them right',
-    usage: 'campus-sync supervise [--runtime auto|docker|process|swarm] [--remove-workers-on-exit] [--no-api] [--take-over] [--json]   (the reporting API runs beside it on PORT unless --no-api or CAMPUS_SYNC_API=off; --take-over: adopt the workers another supervisor labelled on this engine)',
+    usage:
+      'campus-sync supervise [--runtime auto|docker|process|swarm] [--remove-workers-on-exit] [--no-api] [--take-over] [--json]   (the reporting API runs beside it on PORT unless --no-api or CAMPUS_SYNC_API=off; --take-over: adopt the workers another supervisor labelled on this engine)',
     options: { ...common, ...runtimeOption, 'remove-workers-on-exit': { type: 'boolean' }, 'no-api': { type: 'boolean' }, 'take-over': { type: 'boolean' } },
     run: async (ctx) => (await import('./supervise.js')).superviseVerb(ctx),
   },
   ingest: {
-    summary: 'ingest live: Discord messages in real time through the Gateway (serve runs it too); ingest backfill: channel history (progress bar); ingest poll: new messages once (the fallback, for cron)',
-    usage: 'campus-sync ingest live [--json] | campus-sync ingest backfill [--restart] [--json] | campus-sync ingest poll [--recheck] [--json]   (env: DISCORD_BOT_TOKEN, DISCORD_GUILD_ID, DISCORD_CHANNEL_IDS, DATABASE_URL)',
+    summary:
+      'ingest live: Discord messages in real time through the Gateway (serve runs it too); ingest backfill: channel history (progress bar); ingest poll: new messages once (the fallback, for cron)',
+    usage:
+      'campus-sync ingest live [--json] | campus-sync ingest backfill [--restart] [--json] | campus-sync ingest poll [--recheck] [--json]   (env: DISCORD_BOT_TOKEN, DISCORD_GUILD_ID, DISCORD_CHANNEL_IDS, DATABASE_URL)',
     options: { ...common, restart: { type: 'boolean' }, recheck: { type: 'boolean' } },
     run: async (ctx) => (await import('./ingest.js')).ingestVerb(ctx),
   },
@@ -167,7 +170,8 @@ export const VERBS: Record<string, Verb> = {
   },
   logs: {
     summary: "one worker's log, or all of them (-f follows)",
-    usage: 'campus-sync logs [name] [-f] [--tail N] [--json] [--runtime auto|docker|process|swarm]   (readable lines with local time and [instance]; --json: the lines as written)',
+    usage:
+      'campus-sync logs [name] [-f] [--tail N] [--json] [--runtime auto|docker|process|swarm]   (readable lines with local time and [instance]; --json: the lines as written)',
     options: { ...common, ...runtimeOption, follow: { type: 'boolean', short: 'f' }, tail: { type: 'string' } },
     run: async (ctx) => (await import('./manage.js')).logsVerb(ctx),
   },

@@ -143,7 +143,9 @@ function printStatus(out: Output, status: Status, opts: { locale: Locale; zones:
   const host = hostZone();
   const when = (iso: string, zone = host): string => personTime(iso, zone, locale);
   if (status.runtimeError) out.line(out.red(status.runtimeError));
-  const sup = status.supervisor ? t('cli.status.supervisor', { pid: status.supervisor.pid, at: when(status.supervisor.heartbeatAt) }) : t('cli.status.noSupervisor');
+  const sup = status.supervisor
+    ? t('cli.status.supervisor', { pid: status.supervisor.pid, at: when(status.supervisor.heartbeatAt) })
+    : t('cli.status.noSupervisor');
   out.line(out.dim(`${t('cli.status.runtime', { runtime: status.runtime })}${sup}`));
   if (status.instances.length === 0) out.line(out.dim(t('cli.status.noConfigs', { dir: configDir() })));
   for (const i of status.instances) {
@@ -154,7 +156,9 @@ function printStatus(out: Output, status: Status, opts: { locale: Locale; zones:
       : t('cli.status.neverRun');
     // On a swarm, the node the worker runs on: where to look when it misbehaves.
     const node = i.node ? t('cli.status.onNode', { node: i.node }) : '';
-    out.line(`${i.name.padEnd(20)} ${paint(stateWord('state', i.state, locale).padEnd(13))} ${node}${last}${i.nextRun ? t('cli.status.next', { at: when(i.nextRun, zone) }) : ''}`);
+    out.line(
+      `${i.name.padEnd(20)} ${paint(stateWord('state', i.state, locale).padEnd(13))} ${node}${last}${i.nextRun ? t('cli.status.next', { at: when(i.nextRun, zone) }) : ''}`,
+    );
     if (i.configError) out.line(`  ${out.red(i.configError)}`);
     if (i.reason) out.line(`  ${out.red(i.reason)}`);
   }
@@ -237,4 +241,3 @@ export async function cleanVerb({ values, out }: VerbContext): Promise<number> {
     await runtime.close();
   }
 }
-

@@ -25,9 +25,24 @@ export async function runOnceVerb({ args, values, out }: VerbContext): Promise<n
       if (plan.guard.held) out.line(out.yellow(`  ${t('cli.runOnce.held', { count: plan.guard.withheldDeletes })} (${plan.guard.reason ?? ''})`));
     }
     const c = record.counts;
-    const counts = dryRun && plan
-      ? t('cli.runOnce.planned', { create: plan.counts.create, update: plan.counts.update, adopt: plan.counts.adopt, delete: plan.counts.delete, unchanged: plan.counts.unchanged })
-      : t('cli.runOnce.counts', { created: c.created, updated: c.updated, adopted: c.adopted, deleted: c.deleted, unchanged: c.unchanged, skipped: c.skipped, failed: c.failed });
+    const counts =
+      dryRun && plan
+        ? t('cli.runOnce.planned', {
+            create: plan.counts.create,
+            update: plan.counts.update,
+            adopt: plan.counts.adopt,
+            delete: plan.counts.delete,
+            unchanged: plan.counts.unchanged,
+          })
+        : t('cli.runOnce.counts', {
+            created: c.created,
+            updated: c.updated,
+            adopted: c.adopted,
+            deleted: c.deleted,
+            unchanged: c.unchanged,
+            skipped: c.skipped,
+            failed: c.failed,
+          });
     const word = t(`dashboard.outcome.${record.outcome}`, { defaultValue: record.outcome });
     const status = record.outcome === 'success' || record.outcome === 'dry-run' ? out.green(word) : out.red(word);
     out.line(t('cli.runOnce.summary', { name: config.name, status, count: record.courses, counts, ms: record.durationMs }));

@@ -4,7 +4,16 @@ import { join, resolve } from 'node:path';
 import { configDir, dataDir } from '../config/index.js';
 import { ConfigError, currentContainerId, type Logger } from '../lib/index.js';
 import { request } from 'node:http';
-import { createProcessRuntime, isHeartbeatFresh, LABEL_MANAGED, LABEL_SCOPE, readSupervisorStatus, resolveHostPaths, type EngineMount, type Runtime } from '../supervisor/index.js';
+import {
+  createProcessRuntime,
+  isHeartbeatFresh,
+  LABEL_MANAGED,
+  LABEL_SCOPE,
+  readSupervisorStatus,
+  resolveHostPaths,
+  type EngineMount,
+  type Runtime,
+} from '../supervisor/index.js';
 import { UsageError } from './output.js';
 
 export type RuntimeChoice = 'auto' | 'docker' | 'process' | 'swarm';
@@ -98,7 +107,13 @@ export async function openRuntime(choice: RuntimeChoice, logger: Logger): Promis
   const engine = choice === 'auto' ? await engineAnswers() : false;
   if (choice === 'swarm' || (engine && (await managedServicesExist()))) {
     const { createSwarmRuntime } = await import('../supervisor/swarm-runtime.js');
-    return createSwarmRuntime({ ...(await withHostPaths(dockerSettings())), configDir: configDir(), env: process.env, supervisorId: supervisorIdentity(), logger });
+    return createSwarmRuntime({
+      ...(await withHostPaths(dockerSettings())),
+      configDir: configDir(),
+      env: process.env,
+      supervisorId: supervisorIdentity(),
+      logger,
+    });
   }
   if (choice === 'docker' || engine) {
     // Loaded only now: dockerode weighs ~14 MB that a process-runtime supervisor does not need.

@@ -81,9 +81,8 @@ export async function notifyVerb({ args, values, out }: VerbContext): Promise<nu
   });
   const results = await sendTestMessages({ channels, alert, secrets: config.secrets, locale: 'en' });
   for (const r of results) {
-    out.result(
-      r.ok ? { channel: r.channel, type: r.type, ok: true } : { channel: r.channel, type: r.type, ok: false, error: r.detail },
-      () => out.line(r.ok ? `${out.green('✓')} ${r.channel} (${r.type}): sent` : `${out.red('✗')} ${r.channel} (${r.type}): ${r.detail}`),
+    out.result(r.ok ? { channel: r.channel, type: r.type, ok: true } : { channel: r.channel, type: r.type, ok: false, error: r.detail }, () =>
+      out.line(r.ok ? `${out.green('✓')} ${r.channel} (${r.type}): sent` : `${out.red('✗')} ${r.channel} (${r.type}): ${r.detail}`),
     );
   }
   return results.some((r) => !r.ok) ? EXIT.failed : EXIT.ok;

@@ -87,7 +87,10 @@ async function apiEnv(logger: Logger): Promise<NodeJS.ProcessEnv> {
   if (!keysGivenByEnv(process.env)) {
     const made = await ensureApiKey(dataDir());
     if (made.setAside) logger.warn(`the API key file was damaged: set aside as ${made.setAside}, a new key was made`);
-    if (made.created) logger.warn(`dashboard and API key made for this installation: ${made.key} — open ${url} and sign in with it (\`./campus-sync api-key\` shows it again; kept in data/${SUPERVISOR_DIR}/${API_KEY_FILE})`);
+    if (made.created)
+      logger.warn(
+        `dashboard and API key made for this installation: ${made.key} — open ${url} and sign in with it (\`./campus-sync api-key\` shows it again; kept in data/${SUPERVISOR_DIR}/${API_KEY_FILE})`,
+      );
     env.API_KEYS_FILE = made.path;
   }
   logger.info(

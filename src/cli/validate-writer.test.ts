@@ -24,7 +24,14 @@ async function validate(): Promise<{ code: number; results: { file: string; vali
   });
   const code = await main(['validate', dir, '--json']);
   vi.restoreAllMocks();
-  return { code, results: chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { file: string; valid: boolean }) };
+  return {
+    code,
+    results: chunks
+      .join('')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { file: string; valid: boolean }),
+  };
 }
 
 describe('validate and the config writer', () => {
@@ -39,14 +46,25 @@ describe('validate and the config writer', () => {
     expect((await writeConfig({ file: join(dir, 'lea.yml'), expectedHash: null, changes: created })).kind).toBe('written');
     await copyFile(join(process.cwd(), 'configs', 'examples', 'example.yml'), join(dir, 'alice.yml'));
     const { hash } = await readConfigState(join(dir, 'alice.yml'));
-    const edited = await writeConfig({ file: join(dir, 'alice.yml'), expectedHash: hash, changes: [{ op: 'remove', path: ['ecal'] }, { op: 'set', path: ['locale'], value: 'en' }] });
+    const edited = await writeConfig({
+      file: join(dir, 'alice.yml'),
+      expectedHash: hash,
+      changes: [
+        { op: 'remove', path: ['ecal'] },
+        { op: 'set', path: ['locale'], value: 'en' },
+      ],
+    });
     expect(edited.kind).toBe('written');
     await writeFile(join(dir, 'bob.yml'), '# by hand\nmoncampus:\n  username: bob # login\n  password: x\n');
     const bobHash = (await readConfigState(join(dir, 'bob.yml'))).hash;
     const refused = await writeConfig({ file: join(dir, 'bob.yml'), expectedHash: bobHash, changes: [{ op: 'set', path: ['schedule'], value: 'every day' }] });
     expect(refused.kind).toBe('invalid');
     const { code, results } = await validate();
-    expect(results.map((r) => [r.file.split('/').pop(), r.valid])).toEqual([['alice.yml', true], ['bob.yml', true], ['lea.yml', true]]);
+    expect(results.map((r) => [r.file.split('/').pop(), r.valid])).toEqual([
+      ['alice.yml', true],
+      ['bob.yml', true],
+      ['lea.yml', true],
+    ]);
     expect(code).toBe(0);
     // What the writer refused, validate refuses too, with the same key named.
     await writeFile(join(dir, 'bob.yml'), '# by hand\nmoncampus:\n  username: bob # login\n  password: x\nschedule: every day\n');

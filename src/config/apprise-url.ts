@@ -70,11 +70,7 @@ function quotePath(path: string): string {
 
 /** Apprise's split_path: tokens split on `/`, `\`, `,` and white space, decoded, empty ones dropped. */
 export function splitPath(path: string): string[] {
-  return path
-    .replace(/^\/+/, '')
-    .split(PATH_SPLIT)
-    .filter(Boolean)
-    .map(decode);
+  return path.replace(/^\/+/, '').split(PATH_SPLIT).filter(Boolean).map(decode);
 }
 
 /** Apprise's parse_list for option values (`to=a,b c`): split on `,`, `;`, brackets and white space. */
@@ -128,12 +124,29 @@ export function parseAppriseParts(raw: string): AppriseUrlParts {
   }
   const slash = beforeQuery.search(/[/\\]/);
   const authority = slash === -1 ? beforeQuery : beforeQuery.slice(0, slash);
-  const rawPath = slash === -1 ? '' : quotePath(decode(beforeQuery.slice(slash).replace(/\\/g, '/').replace(/\/{2,}/g, '/')));
+  const rawPath =
+    slash === -1
+      ? ''
+      : quotePath(
+          decode(
+            beforeQuery
+              .slice(slash)
+              .replace(/\\/g, '/')
+              .replace(/\/{2,}/g, '/'),
+          ),
+        );
   const ats = authority.split('@');
   if (ats.length > 2) throw new AppriseUrlError(`${schema}:// URL: more than one "@" before the host; write an "@" inside a user name or password as %40`);
   const userinfo = ats.length === 2 ? ats[0] : undefined;
   const hostPort = ats.length === 2 ? (ats[1] as string) : (ats[0] as string);
-  const parts: AppriseUrlParts = { schema, secure: schema.endsWith('s'), host: '', fullpath: rawPath, path: splitPath(rawPath), ...parseQuery(qAt === -1 ? '' : rest.slice(qAt + 1)) };
+  const parts: AppriseUrlParts = {
+    schema,
+    secure: schema.endsWith('s'),
+    host: '',
+    fullpath: rawPath,
+    path: splitPath(rawPath),
+    ...parseQuery(qAt === -1 ? '' : rest.slice(qAt + 1)),
+  };
   if (userinfo !== undefined) {
     const colons = userinfo.split(':');
     if (colons.length > 2) throw new AppriseUrlError(`${schema}:// URL: more than one ":" in the user part; write a ":" inside a password as %3A`);

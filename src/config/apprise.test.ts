@@ -21,24 +21,56 @@ const PO_TOKEN = 'azGDORePK8gMaC0QOYAMyEEuzJnyUi';
 describe('Apprise corpus: email (README 230-231, 271, 502; apprise/plugins/email/base.py and templates.py)', () => {
   it.each([
     // mailto:// means plain SMTP on 25 (SecureMailMode.INSECURE, SECURE_MODES default_port 25).
-    ['mailto://userid:pass@domain.com', { smtp: { host: 'domain.com', port: 25, mode: 'insecure', secure: false, user: 'userid', password: 'pass' }, from: 'userid@domain.com', to: 'userid@domain.com' }],
-    ['mailto://domain.com?user=userid&pass=password', { smtp: { host: 'domain.com', port: 25, mode: 'insecure', user: 'userid', password: 'password' }, from: 'userid@domain.com' }],
+    [
+      'mailto://userid:pass@domain.com',
+      {
+        smtp: { host: 'domain.com', port: 25, mode: 'insecure', secure: false, user: 'userid', password: 'pass' },
+        from: 'userid@domain.com',
+        to: 'userid@domain.com',
+      },
+    ],
+    [
+      'mailto://domain.com?user=userid&pass=password',
+      { smtp: { host: 'domain.com', port: 25, mode: 'insecure', user: 'userid', password: 'password' }, from: 'userid@domain.com' },
+    ],
     ['mailto://domain.com:2525?user=userid&pass=password', { smtp: { host: 'domain.com', port: 2525, mode: 'insecure', user: 'userid' } }],
     [
       'mailto://mySendingUsername:mySendingPassword@example.com?to=receivingAddress@example.com',
-      { smtp: { host: 'example.com', port: 25, user: 'mySendingUsername', password: 'mySendingPassword' }, from: 'mySendingUsername@example.com', to: 'receivingAddress@example.com' },
+      {
+        smtp: { host: 'example.com', port: 25, user: 'mySendingUsername', password: 'mySendingPassword' },
+        from: 'mySendingUsername@example.com',
+        to: 'receivingAddress@example.com',
+      },
     ],
     [
       'mailto://userid:password@example.com?smtp=mail.example.com&from=noreply@example.com&name=no%20reply',
-      { smtp: { host: 'mail.example.com', port: 25, mode: 'insecure', user: 'userid' }, from: 'noreply@example.com', fromName: 'no reply', to: 'noreply@example.com' },
+      {
+        smtp: { host: 'mail.example.com', port: 25, mode: 'insecure', user: 'userid' },
+        from: 'noreply@example.com',
+        fromName: 'no reply',
+        to: 'noreply@example.com',
+      },
     ],
     // mailtos:// defaults to STARTTLS on 587; a written port is kept with the mode.
     ['mailtos://userid:pass@domain.com', { smtp: { host: 'domain.com', port: 587, mode: 'starttls', secure: false, user: 'userid' } }],
     ['mailtos://domain.com:465?user=userid&pass=password', { smtp: { host: 'domain.com', port: 465, mode: 'starttls' } }],
-    ['mailtos://userid:password@example.com?smtp=mail.example.com&from=noreply@example.com&name=no%20reply', { smtp: { host: 'mail.example.com', port: 587, mode: 'starttls' }, fromName: 'no reply' }],
+    [
+      'mailtos://userid:password@example.com?smtp=mail.example.com&from=noreply@example.com&name=no%20reply',
+      { smtp: { host: 'mail.example.com', port: 587, mode: 'starttls' }, fromName: 'no reply' },
+    ],
     // Templates: Google Mail (login as the address), Hotmail, Outlook, Yahoo and Fast Mail (SSL 465), Yandex (user id login).
-    ['mailto://myemail:mypass@gmail.com', { smtp: { host: 'smtp.gmail.com', port: 587, mode: 'starttls', user: 'myemail@gmail.com', password: 'mypass' }, from: 'myemail@gmail.com', to: 'myemail@gmail.com' }],
-    ['mailto://myuser:mypass@hotmail.com', { smtp: { host: 'smtp-mail.outlook.com', port: 587, mode: 'starttls', user: 'myuser@hotmail.com' }, from: 'myuser@hotmail.com' }],
+    [
+      'mailto://myemail:mypass@gmail.com',
+      {
+        smtp: { host: 'smtp.gmail.com', port: 587, mode: 'starttls', user: 'myemail@gmail.com', password: 'mypass' },
+        from: 'myemail@gmail.com',
+        to: 'myemail@gmail.com',
+      },
+    ],
+    [
+      'mailto://myuser:mypass@hotmail.com',
+      { smtp: { host: 'smtp-mail.outlook.com', port: 587, mode: 'starttls', user: 'myuser@hotmail.com' }, from: 'myuser@hotmail.com' },
+    ],
     ['mailto://me:pw@outlook.com', { smtp: { host: 'smtp.outlook.com', port: 587, mode: 'starttls', user: 'me@outlook.com' } }],
     ['mailto://me:pw@yahoo.com', { smtp: { host: 'smtp.mail.yahoo.com', port: 465, mode: 'ssl', secure: true, user: 'me@yahoo.com' } }],
     ['mailto://me:pw@fastmail.com', { smtp: { host: 'smtp.fastmail.com', port: 465, mode: 'ssl', user: 'me@fastmail.com' } }],
@@ -110,7 +142,16 @@ describe('Apprise corpus: Discord (README 72, 281; apprise/plugins/discord.py)',
     [`discord://417429632418316298/${DISCORD_TOKEN}?thread=1234567890123`, { thread: '1234567890123', format: 'markdown' }],
     [
       `discord://417429632418316298/${DISCORD_TOKEN}?avatar=no&tts=yes&footer=yes&botname=Campus&avatar_url=https://example.org/a.png&format=markdown&ping=<@123456>,everyone&url=https://example.org`,
-      { avatar: false, tts: true, footer: true, botname: 'Campus', avatarUrl: 'https://example.org/a.png', format: 'markdown', ping: ['123456', 'everyone'], href: 'https://example.org' },
+      {
+        avatar: false,
+        tts: true,
+        footer: true,
+        botname: 'Campus',
+        avatarUrl: 'https://example.org/a.png',
+        format: 'markdown',
+        ping: ['123456', 'everyone'],
+        href: 'https://example.org',
+      },
     ],
   ])('%s', (u, expected) => {
     expect(parse(u)).toMatchObject({ type: 'discord-webhook', ...expected });
@@ -126,7 +167,10 @@ describe('Apprise corpus: Slack (README 149; apprise/plugins/slack.py)', () => {
     ['slack://user@T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7/Channel1/Channel2/ChannelN', { channels: ['Channel1', 'Channel2', 'ChannelN'] }],
     // url_to_dict reads "/#" as "/%23": the # stays on the channel.
     ['slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7/#general', { channels: ['#general'] }],
-    ['slack://xoxb-1234-1234-4ddbc191d40ee098cbaae6f3523ada2d/#general/@jane', { token: 'xoxb-1234-1234-4ddbc191d40ee098cbaae6f3523ada2d', channels: ['#general', '@jane'] }],
+    [
+      'slack://xoxb-1234-1234-4ddbc191d40ee098cbaae6f3523ada2d/#general/@jane',
+      { token: 'xoxb-1234-1234-4ddbc191d40ee098cbaae6f3523ada2d', channels: ['#general', '@jane'] },
+    ],
     [hook, { url: hook }],
     [`${hook}?to=%23alerts`, { url: hook, channels: ['#alerts'] }],
   ])('%s', (u, expected) => {
@@ -139,10 +183,16 @@ describe('Apprise corpus: phone push (README 82, 102, 112, 129, 159)', () => {
     // ntfy.py: a lone token is a topic on ntfy.sh (cloud mode); a host and a topic is a server of one's own.
     ['ntfy://topic/', { type: 'ntfy', url: 'https://ntfy.sh', topics: ['topic'] }],
     ['ntfys://topic/', { type: 'ntfy', url: 'https://ntfy.sh', topics: ['topic'] }],
-    ['ntfy://ntfy.example.org/alerts/urgent?priority=high&tags=warning,skull&click=https://example.org', { url: 'http://ntfy.example.org', topics: ['alerts', 'urgent'], priority: 'high', tags: ['warning', 'skull'], click: 'https://example.org' }],
+    [
+      'ntfy://ntfy.example.org/alerts/urgent?priority=high&tags=warning,skull&click=https://example.org',
+      { url: 'http://ntfy.example.org', topics: ['alerts', 'urgent'], priority: 'high', tags: ['warning', 'skull'], click: 'https://example.org' },
+    ],
     ['ntfys://user:pass@ntfy.example.org:8443/alerts', { url: 'https://ntfy.example.org:8443', user: 'user', password: 'pass' }],
     ['ntfys://tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2@ntfy.example.org/alerts?priority=5', { token: 'tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2', priority: 'max' }],
-    ['ntfy://alerts?priority=min&attach=https://example.org/a.png', { url: 'https://ntfy.sh', topics: ['alerts'], priority: 'min', attach: 'https://example.org/a.png' }],
+    [
+      'ntfy://alerts?priority=min&attach=https://example.org/a.png',
+      { url: 'https://ntfy.sh', topics: ['alerts'], priority: 'min', attach: 'https://example.org/a.png' },
+    ],
     // gotify.py: the last path token is the application token; names map to Gotify's 0-10.
     ['gotify://hostname/AbCdEf123', { type: 'gotify', url: 'http://hostname/', token: 'AbCdEf123' }],
     ['gotifys://hostname/AbCdEf123?priority=high', { type: 'gotify', url: 'https://hostname/', token: 'AbCdEf123', priority: 8 }],
@@ -154,7 +204,10 @@ describe('Apprise corpus: phone push (README 82, 102, 112, 129, 159)', () => {
     // pushover.py: user key before "@", app token after, devices in the path; priority names.
     [`pover://${PO_USER}@${PO_TOKEN}`, { type: 'pushover', user: PO_USER, token: PO_TOKEN }],
     [`pover://${PO_USER}@${PO_TOKEN}/DEVICE`, { devices: ['DEVICE'] }],
-    [`pover://${PO_USER}@${PO_TOKEN}/DEVICE1/DEVICE2/DEVICEN?priority=high&sound=siren`, { devices: ['DEVICE1', 'DEVICE2', 'DEVICEN'], priority: 1, sound: 'siren' }],
+    [
+      `pover://${PO_USER}@${PO_TOKEN}/DEVICE1/DEVICE2/DEVICEN?priority=high&sound=siren`,
+      { devices: ['DEVICE1', 'DEVICE2', 'DEVICEN'], priority: 1, sound: 'siren' },
+    ],
     [`pover://${PO_USER}@${PO_TOKEN}?priority=emergency`, { priority: 2, retry: 900, expire: 3600 }],
     // matrix/base.py: no password and no room is a t2bot webhook (its id where the host goes).
     ['matrix://hostname', { type: 'matrix', mode: 't2bot', token: 'hostname' }],
@@ -175,7 +228,10 @@ describe('refusing loudly', () => {
     ['not a url', /not a notification URL/],
     // README 102's ?webhook= is no option of matrix/base.py: refused, not read as a t2bot id.
     ['matrixs://token@hostname:8448/?webhook=matrix', /option "webhook" is not supported by campus-sync for Matrix/],
-    [`discord://417429632418316298/${DISCORD_TOKEN}?batch=no&template=x`, /options "batch", "template" are not supported by campus-sync for Discord \(supported: botname, avatar/],
+    [
+      `discord://417429632418316298/${DISCORD_TOKEN}?batch=no&template=x`,
+      /options "batch", "template" are not supported by campus-sync for Discord \(supported: botname, avatar/,
+    ],
     ['ntfy://topic?actions=view', /option "actions"/],
     ['mailto://u:p@example.com?mode=tls', /mode must be insecure, starttls or ssl/],
     ['mailto://u:p@example.com?to=nobody', /recipient "nobody" is not an email address/],

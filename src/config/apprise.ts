@@ -104,7 +104,13 @@ const slack: ServiceSpec = {
   options: ['to', 'token'],
   build(p, fail) {
     let tokens = [p.host, ...p.path].filter(Boolean);
-    if (p.qsd.token) tokens = [...splitList(p.qsd.token).flatMap((t) => t.split(/[#/\\]+/)).filter(Boolean), ...p.path];
+    if (p.qsd.token)
+      tokens = [
+        ...splitList(p.qsd.token)
+          .flatMap((t) => t.split(/[#/\\]+/))
+          .filter(Boolean),
+        ...p.path,
+      ];
     const first = tokens[0] ?? '';
     const botname = p.user || undefined;
     if (first.startsWith('xo')) {
@@ -131,8 +137,19 @@ const email: ServiceSpec = {
 
 /** Apprise's priority names and numbers for ntfy (apprise/plugins/ntfy.py NTFY_PRIORITY_MAP). */
 const NTFY_PRIORITY: [string, string][] = [
-  ['l', 'low'], ['mo', 'low'], ['n', 'default'], ['h', 'high'], ['e', 'max'], ['mi', 'min'], ['ma', 'max'], ['d', 'default'],
-  ['1', 'min'], ['2', 'low'], ['3', 'default'], ['4', 'high'], ['5', 'max'],
+  ['l', 'low'],
+  ['mo', 'low'],
+  ['n', 'default'],
+  ['h', 'high'],
+  ['e', 'max'],
+  ['mi', 'min'],
+  ['ma', 'max'],
+  ['d', 'default'],
+  ['1', 'min'],
+  ['2', 'low'],
+  ['3', 'default'],
+  ['4', 'high'],
+  ['5', 'max'],
 ];
 /** apprise/plugins/ntfy.py: a token is recognised by its `tk_` prefix. */
 const NTFY_TOKEN = /^tk_\S+$/i;
@@ -184,7 +201,22 @@ const ntfy: ServiceSpec = {
 
 /** apprise/plugins/gotify.py GOTIFY_PRIORITY_MAP, in its order ('10' before '1'). */
 const GOTIFY_PRIORITY: [string, number][] = [
-  ['l', 0], ['m', 3], ['n', 5], ['h', 8], ['e', 10], ['10', 10], ['0', 0], ['1', 0], ['2', 0], ['3', 3], ['4', 3], ['5', 5], ['6', 5], ['7', 5], ['8', 8], ['9', 8],
+  ['l', 0],
+  ['m', 3],
+  ['n', 5],
+  ['h', 8],
+  ['e', 10],
+  ['10', 10],
+  ['0', 0],
+  ['1', 0],
+  ['2', 0],
+  ['3', 3],
+  ['4', 3],
+  ['5', 5],
+  ['6', 5],
+  ['7', 5],
+  ['8', 8],
+  ['9', 8],
 ];
 
 /** apprise/plugins/gotify.py parse_url: the last path token is the app token, the rest the server's path. */
@@ -235,7 +267,18 @@ const telegram: ServiceSpec = {
 };
 
 /** apprise/plugins/pushover.py PUSHOVER_PRIORITY_MAP, in its order. */
-const PUSHOVER_PRIORITY: [string, number][] = [['l', -2], ['m', -1], ['n', 0], ['h', 1], ['e', 2], ['-2', -2], ['-1', -1], ['0', 0], ['1', 1], ['2', 2]];
+const PUSHOVER_PRIORITY: [string, number][] = [
+  ['l', -2],
+  ['m', -1],
+  ['n', 0],
+  ['h', 1],
+  ['e', 2],
+  ['-2', -2],
+  ['-1', -1],
+  ['0', 0],
+  ['1', 1],
+  ['2', 2],
+];
 
 /** apprise/plugins/pushover.py parse_url: `pover://user_key@app_token[/device…]`. */
 const pushover: ServiceSpec = {
@@ -388,7 +431,8 @@ export function parseAppriseUrl(raw: string, index = 0): AppriseChannel {
   }
   const spec = scheme === undefined ? undefined : BY_SCHEME.get(scheme);
   if (!spec) {
-    if (scheme === undefined) throw new AppriseUrlError(`not a notification URL: expected one of ${SUPPORTED_SCHEMES.map((s) => `${s}://`).join(', ')} or a channel object`);
+    if (scheme === undefined)
+      throw new AppriseUrlError(`not a notification URL: expected one of ${SUPPORTED_SCHEMES.map((s) => `${s}://`).join(', ')} or a channel object`);
     throw new AppriseUrlError(`unsupported notification URL scheme "${scheme}://"; supported: ${SUPPORTED_SCHEMES.map((s) => `${s}://`).join(', ')}`);
   }
   if (scheme === 'tgram') {
@@ -408,7 +452,9 @@ export function parseAppriseUrl(raw: string, index = 0): AppriseChannel {
   const bad = unsupportedOptions(spec, parts);
   if (bad.length > 0) {
     const known = [...spec.options, ...(spec.headers ? ['+Header'] : []), ...(spec.payload ? ['-param', ':field'] : [])];
-    fail(`option${bad.length > 1 ? 's' : ''} ${bad.map((b) => `"${b}"`).join(', ')} ${bad.length > 1 ? 'are' : 'is'} not supported by campus-sync for ${spec.service} (supported: ${known.join(', ')})`);
+    fail(
+      `option${bad.length > 1 ? 's' : ''} ${bad.map((b) => `"${b}"`).join(', ')} ${bad.length > 1 ? 'are' : 'is'} not supported by campus-sync for ${spec.service} (supported: ${known.join(', ')})`,
+    );
   }
   return { name: `${scheme}-${index + 1}`, ...spec.build(parts, fail) };
 }

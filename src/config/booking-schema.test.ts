@@ -1,15 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import {
-  bookingSchema,
-  bookingSecrets,
-  bookingTypeSchema,
-  duplicateBookingTypes,
-  normaliseBookingType,
-  type BookingTypeConfig,
-} from './booking-schema.js';
+import { bookingSchema, bookingSecrets, bookingTypeSchema, duplicateBookingTypes, normaliseBookingType, type BookingTypeConfig } from './booking-schema.js';
 
 /** `path: message` of every issue, to assert where the error points. */
-function issues(value: unknown, schema: { safeParse(v: unknown): { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } } } = bookingTypeSchema): string[] {
+function issues(
+  value: unknown,
+  schema: { safeParse(v: unknown): { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } } } = bookingTypeSchema,
+): string[] {
   const r = schema.safeParse(value);
   expect(r.success).toBe(false);
   return (r.error?.issues ?? []).map((i) => `${i.path.map(String).join('.')}: ${i.message}`);
@@ -72,7 +68,16 @@ describe('normaliseBookingType', () => {
   it('takes secrets read from files, the config zone when the type names none, and strips the URL', () => {
     const parsed = bookingTypeSchema.parse({ ...APPEL, url: 'http://127.0.0.1:9//', tokenFile: 'x' });
     const t = normaliseBookingType(parsed, { token: 'from-file' }, 'Europe/Paris');
-    expect(t).toEqual({ ...APPEL, apiVersion: 'v2', url: 'http://127.0.0.1:9', token: 'from-file', timezone: 'Europe/Paris', rangeDays: 14, datesOffered: 4, timesPerDate: 2 });
+    expect(t).toEqual({
+      ...APPEL,
+      apiVersion: 'v2',
+      url: 'http://127.0.0.1:9',
+      token: 'from-file',
+      timezone: 'Europe/Paris',
+      rangeDays: 14,
+      datesOffered: 4,
+      timesPerDate: 2,
+    });
     expect('tokenFile' in t).toBe(false);
     expect(normaliseBookingType(bookingTypeSchema.parse({ ...APPEL, timezone: 'Asia/Dubai' }), {}, 'Europe/Paris').timezone).toBe('Asia/Dubai');
   });

@@ -34,7 +34,10 @@ export const bookingTypeSchema = z
       error: 'expected a URL slug: lower-case letters, digits and "-" (1 to 40 characters, not starting or ending with "-")',
     }),
     title: nonEmpty('a title').max(MAX_TITLE_CHARS, { error: `expected at most ${MAX_TITLE_CHARS} characters` }),
-    description: z.string().max(MAX_DESCRIPTION_CHARS, { error: `expected at most ${MAX_DESCRIPTION_CHARS} characters` }).optional(),
+    description: z
+      .string()
+      .max(MAX_DESCRIPTION_CHARS, { error: `expected at most ${MAX_DESCRIPTION_CHARS} characters` })
+      .optional(),
     provider: z.literal('calcom', { error: 'expected provider "calcom" (the only booking provider)' }),
     eventTypeId: z.number().int({ error: 'expected the event type id (a whole number)' }).positive({ error: 'expected a positive id' }),
     apiKey: nonEmpty('an API key').optional(),
@@ -44,7 +47,10 @@ export const bookingTypeSchema = z
     apiVersion: z.enum(['v1', 'v2'], { error: 'expected "v1" or "v2"' }).default(DEFAULT_BOOKING_API_VERSION),
     url: httpUrl.default(DEFAULT_CALCOM_URL),
     /** Absent: the config's time zone. */
-    timezone: z.string().refine((tz) => IANAZone.isValidZone(tz), { error: 'expected an IANA time zone such as "Europe/Paris"' }).optional(),
+    timezone: z
+      .string()
+      .refine((tz) => IANAZone.isValidZone(tz), { error: 'expected an IANA time zone such as "Europe/Paris"' })
+      .optional(),
     rangeDays: intIn(1, MAX_CALCOM_RANGE_DAYS, 'days').default(DEFAULT_CALCOM_RANGE_DAYS),
     datesOffered: intIn(MIN_BOOKING_DATES_OFFERED, MAX_BOOKING_DATES_OFFERED, 'dates').default(DEFAULT_BOOKING_DATES_OFFERED),
     timesPerDate: intIn(1, MAX_BOOKING_TIMES_PER_DATE, 'times').default(DEFAULT_BOOKING_TIMES_PER_DATE),

@@ -26,4 +26,3 @@ export const common = {
   minSeverity: z.enum(SEVERITIES).optional(),
   quietHours: quietHoursSchema.optional(),
 };
-

@@ -51,7 +51,15 @@ describe('writeConfig', () => {
     const file = join(dir, 'alice.yml');
     await writeFile(file, HAND_WRITTEN, { mode: 0o640 });
     const { hash } = await readConfigState(file);
-    const r = await writeConfig({ file, expectedHash: hash, changes: [{ op: 'set', path: ['moncampus', 'username'], value: 'alice2' }, { op: 'set', path: ['ics', 'enabled'], value: true }], env });
+    const r = await writeConfig({
+      file,
+      expectedHash: hash,
+      changes: [
+        { op: 'set', path: ['moncampus', 'username'], value: 'alice2' },
+        { op: 'set', path: ['ics', 'enabled'], value: true },
+      ],
+      env,
+    });
     expect(r.kind).toBe('written');
     const text = await readFile(file, 'utf8');
     expect(text).toContain('# Alice, by hand');
@@ -120,8 +128,14 @@ describe('the shipped example, edited as the dashboard would', () => {
     const original = await readFile(file, 'utf8');
     const edits: ConfigChange[][] = [
       [{ op: 'set', path: ['moncampus', 'username'], value: 'lea.martin' }],
-      [{ op: 'set', path: ['moncampus', 'url'], value: 'https://ws-edt-cd.wigorservices.net' }, { op: 'set', path: ['ecal', 'alert'], value: '30M' }],
-      [{ op: 'set', path: ['ecal', 'calendarId'], value: 'abcdefabcdefabcdefabcdef' }, { op: 'set', path: ['locale'], value: 'en' }],
+      [
+        { op: 'set', path: ['moncampus', 'url'], value: 'https://ws-edt-cd.wigorservices.net' },
+        { op: 'set', path: ['ecal', 'alert'], value: '30M' },
+      ],
+      [
+        { op: 'set', path: ['ecal', 'calendarId'], value: 'abcdefabcdefabcdefabcdef' },
+        { op: 'set', path: ['locale'], value: 'en' },
+      ],
       [{ op: 'set', path: ['ics', 'enabled'], value: false }],
     ];
     let text = original;
@@ -132,15 +146,32 @@ describe('the shipped example, edited as the dashboard would', () => {
       text = await readFile(file, 'utf8');
       await loadConfigFile(file, { env: { MONCAMPUS_PASSWORD: 'pw' } });
     }
-    const comments = (t: string): string[] => t.split('\n').filter((l) => l.trim().startsWith('#')).map((l) => l.trim());
+    const comments = (t: string): string[] =>
+      t
+        .split('\n')
+        .filter((l) => l.trim().startsWith('#'))
+        .map((l) => l.trim());
     expect(comments(text)).toEqual(comments(original));
     const config = await loadConfigFile(file, { env: { MONCAMPUS_PASSWORD: 'pw' } });
-    expect(config).toMatchObject({ locale: 'en', moncampus: { username: 'lea.martin', url: 'https://ws-edt-cd.wigorservices.net' }, ecal: { alert: '30M', calendarId: 'abcdefabcdefabcdefabcdef' } });
+    expect(config).toMatchObject({
+      locale: 'en',
+      moncampus: { username: 'lea.martin', url: 'https://ws-edt-cd.wigorservices.net' },
+      ecal: { alert: '30M', calendarId: 'abcdefabcdefabcdefabcdef' },
+    });
     // Only the edited lines changed (plus the two keys added at the end).
     const before = original.split('\n');
     const after = text.split('\n');
     const changed = after.filter((l) => !before.includes(l));
-    expect(changed.sort()).toEqual(['  alert: 30M', '  calendarId: abcdefabcdefabcdefabcdef', '  enabled: false', '  url: https://ws-edt-cd.wigorservices.net', '  username: lea.martin', 'locale: en'].sort());
+    expect(changed.sort()).toEqual(
+      [
+        '  alert: 30M',
+        '  calendarId: abcdefabcdefabcdefabcdef',
+        '  enabled: false',
+        '  url: https://ws-edt-cd.wigorservices.net',
+        '  username: lea.martin',
+        'locale: en',
+      ].sort(),
+    );
     expect(after.length).toBe(before.length + 1);
   });
 });

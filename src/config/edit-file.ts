@@ -41,7 +41,11 @@ export async function configFileFor(dir: string, name: string): Promise<string> 
   if (!isValidInstanceName(name)) throw new ConfigError(`invalid instance name ${JSON.stringify(name)}: expected ${INSTANCE_NAME_PATTERN.source}`);
   const yml = path.join(path.resolve(dir), `${name}.yml`);
   const yaml = path.join(path.resolve(dir), `${name}.yaml`);
-  const exists = (f: string): Promise<boolean> => lstat(f).then(() => true, () => false);
+  const exists = (f: string): Promise<boolean> =>
+    lstat(f).then(
+      () => true,
+      () => false,
+    );
   if (!(await exists(yml)) && (await exists(yaml))) return yaml;
   return yml;
 }

@@ -33,7 +33,12 @@ describe('applyConfigChanges', () => {
     const { text } = ok(applyConfigChanges(aligned, [{ op: 'set', path: ['moncampus', 'username'], value: 'b' }]));
     expect(text).toBe('moncampus:\n  username: b # login\n  password: b\n');
     // A plain scalar given digits or YAML words stays text.
-    const { text: t2 } = ok(applyConfigChanges(aligned, [{ op: 'set', path: ['moncampus', 'username'], value: '0123' }, { op: 'secret', path: ['moncampus', 'password'], value: 'true' }]));
+    const { text: t2 } = ok(
+      applyConfigChanges(aligned, [
+        { op: 'set', path: ['moncampus', 'username'], value: '0123' },
+        { op: 'secret', path: ['moncampus', 'password'], value: 'true' },
+      ]),
+    );
     expect(parse(t2)).toEqual({ moncampus: { username: '0123', password: 'true' } });
     expect(t2).toContain('# login');
   });
@@ -46,7 +51,7 @@ describe('applyConfigChanges', () => {
         { op: 'set', path: ['locale'], value: 'en' },
       ]),
     );
-    expect(text).toContain('# Alice\'s timetable — written by hand');
+    expect(text).toContain("# Alice's timetable — written by hand");
     expect(text).toContain('timezone: Europe/Paris # her school is in Paris');
     expect(text).toContain('  apiKeyFile: secrets/alice-key # docker secret');
     expect(text.indexOf('calendarId')).toBeLessThan(text.indexOf('alert: 30M'));
@@ -57,7 +62,9 @@ describe('applyConfigChanges', () => {
   it('removes a section and the maps it leaves empty', () => {
     const { text } = ok(applyConfigChanges(HAND_WRITTEN, [{ op: 'remove', path: ['ecal'] }]));
     expect(parse(text)).not.toHaveProperty('ecal');
-    const { text: t2 } = ok(applyConfigChanges('moncampus:\n  username: a\n  password: b\nchanges:\n  digest: "20:00"\n', [{ op: 'remove', path: ['changes', 'digest'] }]));
+    const { text: t2 } = ok(
+      applyConfigChanges('moncampus:\n  username: a\n  password: b\nchanges:\n  digest: "20:00"\n', [{ op: 'remove', path: ['changes', 'digest'] }]),
+    );
     expect(parse(t2)).toEqual({ moncampus: { username: 'a', password: 'b' } });
   });
 
@@ -75,10 +82,12 @@ describe('applyConfigChanges', () => {
   });
 
   it('puts a new secret where the file keeps it: its secrets file, or inline', () => {
-    const r = ok(applyConfigChanges(HAND_WRITTEN, [
-      { op: 'secret', path: ['ecal', 'apiKey'], value: 'new-key' },
-      { op: 'secret', path: ['ecal', 'apiSecret'], value: 'new-secret' },
-    ]));
+    const r = ok(
+      applyConfigChanges(HAND_WRITTEN, [
+        { op: 'secret', path: ['ecal', 'apiKey'], value: 'new-key' },
+        { op: 'secret', path: ['ecal', 'apiSecret'], value: 'new-secret' },
+      ]),
+    );
     expect(r.secretFiles).toEqual([{ path: 'secrets/alice-key', value: 'new-key' }]);
     expect(r.text).not.toContain('new-key');
     expect(r.text).toContain('apiSecret: new-secret');

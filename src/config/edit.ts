@@ -32,7 +32,8 @@ export interface SecretFileWrite {
 export type EditResult = { ok: true; text: string; secretFiles: SecretFileWrite[] } | { ok: false; issues: ConfigIssue[] };
 
 /** The first line of a file the writer creates, so a person opening it knows where it came from. */
-export const WRITTEN_HEADER = ' Written by campus-sync (dashboard or invitation). Comments and key order you add are kept. Reference: configs/examples/example.yml';
+export const WRITTEN_HEADER =
+  ' Written by campus-sync (dashboard or invitation). Comments and key order you add are kept. Reference: configs/examples/example.yml';
 
 /** The content hash a form carries: the file changed on disk since it was read when this differs. */
 export function contentHash(text: string | Uint8Array): string {

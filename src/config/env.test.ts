@@ -4,10 +4,7 @@ import { interpolateEnv, referencedVariables } from './env.js';
 describe('interpolateEnv', () => {
   it('replaces ${VAR} in strings at any depth, leaving other values alone', () => {
     const date = new Date('2025-09-01T00:00:00Z');
-    const { value, issues } = interpolateEnv(
-      { a: 'x-${A}-y', n: 3, b: true, nested: { list: ['${A}', 1], d: date } },
-      { A: 'one' },
-    );
+    const { value, issues } = interpolateEnv({ a: 'x-${A}-y', n: 3, b: true, nested: { list: ['${A}', 1], d: date } }, { A: 'one' });
     expect(issues).toEqual([]);
     expect(value).toEqual({ a: 'x-one-y', n: 3, b: true, nested: { list: ['one', 1], d: date } });
   });

@@ -16,11 +16,7 @@ const REFERENCE_BODY = /^([A-Za-z_][A-Za-z0-9_]*)(?::-([\s\S]*))?$/;
  * so secrets can come from the environment (compose `.env`, Swarm) instead of the file.
  * Messages name the key and the variable, never the value.
  */
-export function interpolateEnv(
-  value: unknown,
-  env: NodeJS.ProcessEnv,
-  path: readonly PropertyKey[] = [],
-): { value: unknown; issues: ConfigIssue[] } {
+export function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path: readonly PropertyKey[] = []): { value: unknown; issues: ConfigIssue[] } {
   const issues: ConfigIssue[] = [];
   const walk = (v: unknown, at: readonly PropertyKey[]): unknown => {
     if (typeof v === 'string') return interpolateString(v, env, at, issues);

@@ -13,9 +13,7 @@ describe('the example configs shipped in configs/examples/', () => {
     expect(c.moncampus?.password).toBe('example-pw');
     expect(c.ecal?.calendarId).toMatch(/^[0-9a-f]{24}$/);
     expect(c.secrets).toContain('example-pw');
-    expect(resolveWindow(c.moncampus!.window, c.timezone, new Date('2025-03-29T12:00:00Z')).from).toBe(
-      '2025-03-22T00:00:00+01:00',
-    );
+    expect(resolveWindow(c.moncampus!.window, c.timezone, new Date('2025-03-29T12:00:00Z')).from).toBe('2025-03-22T00:00:00+01:00');
   });
 
   it('example.yml needs MONCAMPUS_PASSWORD', async () => {

@@ -51,5 +51,22 @@ export * from './booking-schema.js';
 export { secretsInConfigText } from './raw-secrets.js';
 // The config writer of the dashboard and invitations (issue 23): pure changes, then the file side.
 export { applyConfigChanges, contentHash, hasValue, literalText, type ConfigChange, type ConfigPath, type EditResult } from './edit.js';
-export { configFileFor, readConfigState, writeConfig, deleteConfig, type ConfigWriteResult, type ConfigFileState, type WriteConfigOptions } from './edit-file.js';
-export { inviteePolicy, inviteeTimetableUrl, mayContact, OWNER_POLICY, PUBLIC_NOTIFY_ORIGINS, type HostPolicy, type HostVerdict, type RefusalReason } from './invitee-hosts.js';
+export {
+  configFileFor,
+  readConfigState,
+  writeConfig,
+  deleteConfig,
+  type ConfigWriteResult,
+  type ConfigFileState,
+  type WriteConfigOptions,
+} from './edit-file.js';
+export {
+  inviteePolicy,
+  inviteeTimetableUrl,
+  mayContact,
+  OWNER_POLICY,
+  PUBLIC_NOTIFY_ORIGINS,
+  type HostPolicy,
+  type HostVerdict,
+  type RefusalReason,
+} from './invitee-hosts.js';

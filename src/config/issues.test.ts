@@ -35,10 +35,7 @@ describe('editDistance', () => {
 
 describe('fromZodIssues', () => {
   it('names unknown keys one per line, with a hint for a near miss only', () => {
-    const r = configFileSchema.safeParse(
-      { moncampus: { username: 'u', password: 'p', pasword: 'p' }, zzz: 1 },
-      { reportInput: true },
-    );
+    const r = configFileSchema.safeParse({ moncampus: { username: 'u', password: 'p', pasword: 'p' }, zzz: 1 }, { reportInput: true });
     expect(r.success).toBe(false);
     const issues = fromZodIssues(r.error?.issues ?? [], configFileSchema);
     expect(issues).toContainEqual({ path: ['moncampus', 'pasword'], message: 'unknown key (did you mean password?)' });

@@ -100,13 +100,11 @@ function fromUnionIssue(issue: z.core.$ZodIssueInvalidUnion, schema: z.ZodType):
   const extra = issue as { note?: string; discriminator?: string; options?: unknown[] };
   if (extra.note === 'No matching discriminator' && extra.discriminator !== undefined) {
     const allowed = (extra.options ?? []).map(String).join(', ');
-    const given =
-      input !== null && typeof input === 'object' ? (input as Record<string, unknown>)[extra.discriminator] : undefined;
+    const given = input !== null && typeof input === 'object' ? (input as Record<string, unknown>)[extra.discriminator] : undefined;
     const message = given === undefined ? `required: one of ${allowed}` : `expected one of ${allowed}, got ${describeValue(given, issue.path)}`;
     return [{ path: issue.path, message }];
   }
-  const wrongTypeOnly = (branch: readonly z.core.$ZodIssue[]): boolean =>
-    branch.every((i) => i.code === 'invalid_type' && i.path.length === 0);
+  const wrongTypeOnly = (branch: readonly z.core.$ZodIssue[]): boolean => branch.every((i) => i.code === 'invalid_type' && i.path.length === 0);
   const relevant = issue.errors.find((branch) => branch.length > 0 && !wrongTypeOnly(branch));
   if (relevant) {
     const prefixed = relevant.map((i) => ({ ...i, path: [...issue.path, ...i.path] }) as z.core.$ZodIssue);

@@ -88,7 +88,7 @@ describe('config limits', () => {
     expect(lines[20]).toBe('configs/alice.yml: … and 480 more problems');
   });
 
-  it('says what was expected: the channel types, an enum\'s values, the forms of a union', async () => {
+  it("says what was expected: the channel types, an enum's values, the forms of a union", async () => {
     const base = 'moncampus: {username: u, password: p}\nnotify:\n';
     expect(await messageOf(parse(`${base}  - {type: pigeon, name: x}\n`))).toBe(
       'configs/alice.yml: notify[0].type: expected one of discord-webhook, discord-bot, slack, email, webhook, ntfy, gotify, telegram, pushover, matrix, got "pigeon"',
@@ -107,8 +107,12 @@ describe('config limits', () => {
     const link = path.join(tmp, 'pass.link');
     await symlink('/dev/zero', link);
     const cfg = (f: string) => `moncampus:\n  username: u\n  passwordFile: ${f}\n`;
-    expect(await messageOf(() => parseConfig(cfg(fifo), { file: path.join(tmp, 'a.yml'), env: {} }))).toMatch(/moncampus\.passwordFile: .*pass\.fifo is not a regular file/);
-    expect(await messageOf(() => parseConfig(cfg(big), { file: path.join(tmp, 'a.yml'), env: {} }))).toMatch(/pass\.big is 100000 bytes: a secret has at most 8192/);
+    expect(await messageOf(() => parseConfig(cfg(fifo), { file: path.join(tmp, 'a.yml'), env: {} }))).toMatch(
+      /moncampus\.passwordFile: .*pass\.fifo is not a regular file/,
+    );
+    expect(await messageOf(() => parseConfig(cfg(big), { file: path.join(tmp, 'a.yml'), env: {} }))).toMatch(
+      /pass\.big is 100000 bytes: a secret has at most 8192/,
+    );
     expect(await messageOf(() => parseConfig(cfg(link), { file: path.join(tmp, 'a.yml'), env: {} }))).toMatch(/pass\.link is not a regular file/);
   });
 });

@@ -61,8 +61,7 @@ export function maxLengthFor(path: readonly PropertyKey[]): number {
 
 function tooLarge(shown: string, bytes: number): ConfigError {
   return new ConfigError(
-    `${shown}: the file is ${bytes} bytes, over the ${MAX_CONFIG_FILE_BYTES}-byte limit of a config file (a real one is a few KB): ` +
-      'not read',
+    `${shown}: the file is ${bytes} bytes, over the ${MAX_CONFIG_FILE_BYTES}-byte limit of a config file (a real one is a few KB): not read`,
   );
 }
 

@@ -153,9 +153,7 @@ ics:
     const alone = await parseConfig(slotsOnly.split('notify:')[0]!, { file: 'configs/consulat.yml', env: {} });
     expect(alone.warnings.join('\n')).toMatch(/no notify channel/);
 
-    expect((await errorOf(`ecal:\n  apiKey: k\n  apiSecret: s\n  calendarId: ${CAL}\n${slotsOnly}`)).message).toMatch(
-      /moncampus: required with ecal/,
-    );
+    expect((await errorOf(`ecal:\n  apiKey: k\n  apiSecret: s\n  calendarId: ${CAL}\n${slotsOnly}`)).message).toMatch(/moncampus: required with ecal/);
     expect((await errorOf(`${slotsOnly}ics:\n  enabled: true\n`)).message).toMatch(/ics\.enabled: needs a moncampus section/);
     expect((await errorOf('timezone: Europe/Paris\n')).message).toMatch(/nothing to do: add a moncampus section .*, slots .* or booking/);
   });
@@ -190,8 +188,32 @@ ics:
     expect(c.moncampus).toBeUndefined();
     expect(c.slots).toEqual([]);
     expect(c.booking).toEqual([
-      { type: 'appel', title: 'Appel téléphonique', provider: 'calcom', eventTypeId: 2283473, apiKey: 'cal_live_from_env', apiVersion: 'v1', url: 'https://api.cal.com', timezone: 'America/Montreal', rangeDays: 14, datesOffered: 4, timesPerDate: 2 },
-      { type: '2024', title: 'Visio', provider: 'calcom', eventTypeId: 7, token: 'cal_token_from_file', apiVersion: 'v2', url: 'https://api.cal.com', timezone: 'Europe/Paris', rangeDays: 14, datesOffered: 3, timesPerDate: 2 },
+      {
+        type: 'appel',
+        title: 'Appel téléphonique',
+        provider: 'calcom',
+        eventTypeId: 2283473,
+        apiKey: 'cal_live_from_env',
+        apiVersion: 'v1',
+        url: 'https://api.cal.com',
+        timezone: 'America/Montreal',
+        rangeDays: 14,
+        datesOffered: 4,
+        timesPerDate: 2,
+      },
+      {
+        type: '2024',
+        title: 'Visio',
+        provider: 'calcom',
+        eventTypeId: 7,
+        token: 'cal_token_from_file',
+        apiVersion: 'v2',
+        url: 'https://api.cal.com',
+        timezone: 'Europe/Paris',
+        rangeDays: 14,
+        datesOffered: 3,
+        timesPerDate: 2,
+      },
     ]);
     expect(c.secrets).toEqual(expect.arrayContaining(['cal_live_from_env', 'cal_token_from_file']));
     // Cal.com shut v1 down (410): the type still works, served by v2, and the file's owner is told.
@@ -204,7 +226,9 @@ ics:
   it('names the booking key that is wrong, and a token file that cannot be read', async () => {
     const base = 'booking:\n  - type: appel\n    title: Appel\n    provider: calcom\n    eventTypeId: 1\n';
     expect((await errorOf(`${base}    datesOffered: 9\n`)).message).toBe('configs/alice.yml: booking[0].datesOffered: expected 3 to 4 dates, got 9');
-    expect((await errorOf(`${base}    tokenFile: /nonexistent/cal.token\n`)).message).toMatch(/^configs\/alice\.yml: booking\[0\]\.tokenFile: cannot read .*ENOENT/);
+    expect((await errorOf(`${base}    tokenFile: /nonexistent/cal.token\n`)).message).toMatch(
+      /^configs\/alice\.yml: booking\[0\]\.tokenFile: cannot read .*ENOENT/,
+    );
     expect((await errorOf(`${base}${base.slice('booking:\n'.length)}`)).message).toMatch(/booking\[1\]\.type: another booking type is already named "appel"/);
   });
 
@@ -535,7 +559,11 @@ describe('service address defaults', () => {
       casUrl: undefined,
       ecalUrl: 'https://api.ecal.com',
     });
-    const env = { CAMPUS_SYNC_MONCAMPUS_URL: 'http://127.0.0.1:1', CAMPUS_SYNC_CAS_URL: 'http://127.0.0.1:2/cas/login', CAMPUS_SYNC_ECAL_URL: 'http://127.0.0.1:3' };
+    const env = {
+      CAMPUS_SYNC_MONCAMPUS_URL: 'http://127.0.0.1:1',
+      CAMPUS_SYNC_CAS_URL: 'http://127.0.0.1:2/cas/login',
+      CAMPUS_SYNC_ECAL_URL: 'http://127.0.0.1:3',
+    };
     expect(serviceDefaults(env)).toEqual({ moncampusUrl: 'http://127.0.0.1:1', casUrl: 'http://127.0.0.1:2/cas/login', ecalUrl: 'http://127.0.0.1:3' });
   });
 });
@@ -603,7 +631,10 @@ describe('locale and changes', () => {
   it('default to French and a week ahead, and take what the file says', async () => {
     const d = await parseConfig(base, { file: '/x/lea.yml' });
     expect(d).toMatchObject({ locale: 'fr', changes: { horizonDays: 7 } });
-    expect(await parseConfig(`${base}locale: en\nchanges:\n  horizonDays: 14\n`, { file: '/x/lea.yml' })).toMatchObject({ locale: 'en', changes: { horizonDays: 14 } });
+    expect(await parseConfig(`${base}locale: en\nchanges:\n  horizonDays: 14\n`, { file: '/x/lea.yml' })).toMatchObject({
+      locale: 'en',
+      changes: { horizonDays: 14 },
+    });
   });
 
   it('refuse an unknown language (listing the allowed ones) and a horizon out of range', async () => {

@@ -9,14 +9,7 @@ import { notifySecrets, type ChannelConfig } from './notify-schema.js';
 import { calcomV1Warnings, watcherSecrets, type SlotWatcherConfig } from './slots-schema.js';
 import { configErrorFrom, fromZodIssues } from './issues.js';
 import { configErrorAt, documentIssues, firstAlias, MAX_CONFIG_FILE_BYTES, MAX_SECRET_LENGTH, MAX_YAML_ALIASES, readConfigText } from './limits.js';
-import {
-  displayPath,
-  INSTANCE_NAME_PATTERN,
-  instanceDataDir,
-  instanceNameFromFile,
-  isValidInstanceName,
-  MAX_INSTANCE_NAME_LENGTH,
-} from './paths.js';
+import { displayPath, INSTANCE_NAME_PATTERN, instanceDataDir, instanceNameFromFile, isValidInstanceName, MAX_INSTANCE_NAME_LENGTH } from './paths.js';
 import {
   configFileSchema,
   SECRET_FILE_KEYS,
@@ -209,9 +202,7 @@ function purposeIssues(config: InstanceConfig): ConfigIssue[] {
   if (config.moncampus === undefined) {
     if (config.ecal !== undefined) return [{ path: ['moncampus'], message: 'required with ecal: the timetable pushed to ECAL comes from MonCampus' }];
     if (config.slots.length === 0 && config.booking.length === 0) {
-      return [
-        { path: [], message: 'nothing to do: add a moncampus section (timetable sync), slots (availability watchers) or booking (booking pages)' },
-      ];
+      return [{ path: [], message: 'nothing to do: add a moncampus section (timetable sync), slots (availability watchers) or booking (booking pages)' }];
     }
     return [];
   }
@@ -408,9 +399,7 @@ async function fromLegacy(data: Record<string, unknown>, ctx: NormaliseContext):
     warnings.push(`error_file_path is ignored: errors go to ${errorsLog}`);
   }
   if (l.instance_name !== undefined && l.instance_name !== ctx.name) {
-    warnings.push(
-      `instance_name ${JSON.stringify(l.instance_name)} is ignored: the instance is named after its file (${JSON.stringify(ctx.name)})`,
-    );
+    warnings.push(`instance_name ${JSON.stringify(l.instance_name)} is ignored: the instance is named after its file (${JSON.stringify(ctx.name)})`);
   }
 
   const window: SyncWindowConfig =

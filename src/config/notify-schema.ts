@@ -27,7 +27,10 @@ export const discordWebhookChannelSchema = z.strictObject({
   /** The embed footer; absent: shown (Apprise's URLs say `footer=no` by default, and their parser writes it). */
   footer: z.boolean().optional(),
   /** Post into this thread of a forum or text channel (`thread_id`). */
-  thread: z.string().regex(/^\d{5,25}$/, 'must be a thread id (digits)').optional(),
+  thread: z
+    .string()
+    .regex(/^\d{5,25}$/, 'must be a thread id (digits)')
+    .optional(),
   /** markdown: embeds (default); text: plain content messages. */
   format: z.enum(['markdown', 'text']).optional(),
   /** The title links here. */
@@ -51,7 +54,10 @@ export const slackChannelSchema = z
     ...common,
     type: z.literal('slack'),
     url: httpUrl.optional(),
-    token: z.string().regex(/^xox[bpa]-[A-Za-z0-9-]+$/, 'a Slack bot or user token (xoxb-…, xoxp-…)').optional(),
+    token: z
+      .string()
+      .regex(/^xox[bpa]-[A-Za-z0-9-]+$/, 'a Slack bot or user token (xoxb-…, xoxp-…)')
+      .optional(),
     /** `#channel`, `@user` or a channel id; with a webhook, sent as its `channel` override. */
     channels: z.array(z.string().min(1)).optional(),
     botname: z.string().min(1).optional(),

@@ -1,15 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../lib/index.js';
-import {
-  configDir,
-  dataDir,
-  displayPath,
-  instanceDataDir,
-  instanceNameFromFile,
-  isValidInstanceName,
-  MAX_INSTANCE_NAME_LENGTH,
-} from './paths.js';
+import { configDir, dataDir, displayPath, instanceDataDir, instanceNameFromFile, isValidInstanceName, MAX_INSTANCE_NAME_LENGTH } from './paths.js';
 
 describe('isValidInstanceName', () => {
   it('accepts lower-case names with digits, - and _', () => {

@@ -75,7 +75,10 @@ export const pushoverChannelSchema = z
     devices: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,25}$/, 'a device name (max 25 letters, digits, - and _)')).optional(),
     /** -2 lowest … 2 emergency (pushover.net/api#priority). */
     priority: z.number().int().min(-2).max(2).optional(),
-    sound: z.string().regex(/^[a-z0-9_-]+$/i).optional(),
+    sound: z
+      .string()
+      .regex(/^[a-z0-9_-]+$/i)
+      .optional(),
     url: z.string().min(1).optional(),
     urlTitle: z.string().min(1).optional(),
     /** Emergency priority: seconds between retries (at least 30) and until it gives up (at most 10800). */

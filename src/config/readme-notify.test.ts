@@ -7,9 +7,22 @@ import { channelsSchema } from './notify-schema.js';
 describe('README notification table', () => {
   const readme = readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8');
   const table = readme.slice(readme.indexOf('| Service | URL forms |'));
-  const rows = table.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| Service') && !l.startsWith('|---')).slice(0, 9);
-  it('has a row per service, and every row\'s example validates', () => {
-    expect(rows.map((r) => r.split('|')[1]?.trim())).toEqual(['Discord', 'Slack', 'Email', 'JSON / form / XML webhook', 'ntfy', 'Gotify', 'Telegram', 'Pushover', 'Matrix']);
+  const rows = table
+    .split('\n')
+    .filter((l) => l.startsWith('| ') && !l.startsWith('| Service') && !l.startsWith('|---'))
+    .slice(0, 9);
+  it("has a row per service, and every row's example validates", () => {
+    expect(rows.map((r) => r.split('|')[1]?.trim())).toEqual([
+      'Discord',
+      'Slack',
+      'Email',
+      'JSON / form / XML webhook',
+      'ntfy',
+      'Gotify',
+      'Telegram',
+      'Pushover',
+      'Matrix',
+    ]);
     for (const row of rows) {
       const example = /`([^`]+)` \|$/.exec(row.trim())?.[1];
       expect(example, row).toBeDefined();

@@ -40,15 +40,7 @@ export const ALERT_PATTERN = /^[0-9]{1,4}[MHDW]$/;
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** Keys whose values are secrets: their values never go into a message. */
-export const SECRET_KEYS: ReadonlySet<string> = new Set([
-  'password',
-  'apiKey',
-  'apiSecret',
-  'moncampus_password',
-  'ecal_api_key',
-  'ecal_api_secret',
-  'token',
-]);
+export const SECRET_KEYS: ReadonlySet<string> = new Set(['password', 'apiKey', 'apiSecret', 'moncampus_password', 'ecal_api_key', 'ecal_api_secret', 'token']);
 
 /**
  * Keys whose values are text even when they look like numbers (`password: 0123`, an all-digit
@@ -102,10 +94,9 @@ export function toDateString(value: string | Date): string {
   return value.toISOString().slice(0, 10);
 }
 
-const dateValue = z.custom<string | Date>(
-  (v) => (typeof v === 'string' && isCalendarDate(v)) || (v instanceof Date && !Number.isNaN(v.getTime())),
-  { error: 'expected a date written YYYY-MM-DD' },
-);
+const dateValue = z.custom<string | Date>((v) => (typeof v === 'string' && isCalendarDate(v)) || (v instanceof Date && !Number.isNaN(v.getTime())), {
+  error: 'expected a date written YYYY-MM-DD',
+});
 
 const nonEmpty = (what: string) => z.string().min(1, { error: `expected ${what}, got an empty value` });
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
@@ -116,12 +107,13 @@ const timezone = z.string().refine((tz) => IANAZone.isValidZone(tz), {
 const schedule = z.string().refine((expr) => isValidCron(expr), {
   error: 'expected a cron expression such as "46 6-18 * * *" (minute hour day month weekday)',
 });
-const verifyEvery = z
-  .string()
-  .refine((text) => {
+const verifyEvery = z.string().refine(
+  (text) => {
     const ns = parseDurationNs(text);
     return ns !== undefined && ns / 1e6 <= MAX_VERIFY_EVERY_MS;
-  }, { error: 'expected a duration of at most 168h such as "6h", "90m" or "0" (every run lists ECAL)' });
+  },
+  { error: 'expected a duration of at most 168h such as "6h", "90m" or "0" (every run lists ECAL)' },
+);
 const calendarId = z.string().regex(CALENDAR_ID_PATTERN, { error: 'expected 24 hexadecimal characters' });
 const days = z
   .number()
@@ -184,11 +176,7 @@ const ecalSchema = z
     apiSecretFile: nonEmpty('a file path').optional(),
     calendarId,
     alert: z.string().regex(ALERT_PATTERN, { error: 'expected a reminder such as "15M", "2H" or "1D"' }).optional(),
-    maxDeleteShare: z
-      .number()
-      .min(0, { error: 'expected a share between 0 and 1' })
-      .max(1, { error: 'expected a share between 0 and 1' })
-      .optional(),
+    maxDeleteShare: z.number().min(0, { error: 'expected a share between 0 and 1' }).max(1, { error: 'expected a share between 0 and 1' }).optional(),
     concurrency: z
       .number()
       .int({ error: 'expected a whole number' })

@@ -8,7 +8,22 @@ export const SCHOOL_GROUPS = {
   igensia: {
     label: 'IGENSIA',
     url: DEFAULT_MONCAMPUS_URL,
-    schools: ['ipi', 'esam', 'ismm', 'imsi', 'iscpa', 'ecm', 'emi', 'esa', 'cnva', 'icd-business-school', 'igensia-rh', 'imis', 'american-business-college', 'business-science-institute'],
+    schools: [
+      'ipi',
+      'esam',
+      'ismm',
+      'imsi',
+      'iscpa',
+      'ecm',
+      'emi',
+      'esa',
+      'cnva',
+      'icd-business-school',
+      'igensia-rh',
+      'imis',
+      'american-business-college',
+      'business-science-institute',
+    ],
   },
   cd: {
     label: 'C&D',
@@ -29,7 +44,12 @@ export const CAS_ORIGINS = ['https://cas-p.wigorservices.net', 'https://moncampu
 export const isSchoolGroup = (value: unknown): value is SchoolGroup => typeof value === 'string' && Object.hasOwn(SCHOOL_GROUPS, value);
 
 /** A short name a person types for a school: `IDRAC Business School` and `idrac` both mean idrac-business-school. */
-const slug = (s: string): string => s.trim().toLowerCase().replace(/&/g, '').replace(/[\s_]+/g, '-');
+const slug = (s: string): string =>
+  s
+    .trim()
+    .toLowerCase()
+    .replace(/&/g, '')
+    .replace(/[\s_]+/g, '-');
 
 /**
  * The timetable host for what someone answered: a group (`igensia`, `cd`, `C&D`), a school of the table

@@ -1,19 +1,14 @@
 import { describe, it, expect } from 'vitest';
-import {
-  calcomV1Warnings,
-  parseDuration,
-  realertAfterMs,
-  slotWatcherSchema,
-  slotsSchema,
-  watcherSecrets,
-  type CalcomWatcherConfig,
-} from './slots-schema.js';
+import { calcomV1Warnings, parseDuration, realertAfterMs, slotWatcherSchema, slotsSchema, watcherSecrets, type CalcomWatcherConfig } from './slots-schema.js';
 
 const CLICRDV_URL =
   'https://www.clicrdv.com/api/v2/availabletimeslots?group_id=124718&promotions=0&time_format=datetime&appointments[0][intervention_id]=2422111&from={date}&apikey=SECRET_KEY_123';
 
 /** `path: message` of every issue, to assert where the error points. */
-function issues(value: unknown, schema: { safeParse(v: unknown): { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } } } = slotWatcherSchema): string[] {
+function issues(
+  value: unknown,
+  schema: { safeParse(v: unknown): { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } } } = slotWatcherSchema,
+): string[] {
   const r = schema.safeParse(value);
   expect(r.success).toBe(false);
   return (r.error?.issues ?? []).map((i) => `${i.path.map(String).join('.')}: ${i.message}`);
@@ -111,7 +106,8 @@ describe('watcherSecrets', () => {
 });
 
 describe('calcomV1Warnings', () => {
-  const cal = (extra: object): CalcomWatcherConfig => slotWatcherSchema.parse({ name: 'a', provider: 'calcom', eventTypeId: 1, ...extra }) as CalcomWatcherConfig;
+  const cal = (extra: object): CalcomWatcherConfig =>
+    slotWatcherSchema.parse({ name: 'a', provider: 'calcom', eventTypeId: 1, ...extra }) as CalcomWatcherConfig;
   it('warns about each watcher still asking for API v1 (shut down, served by v2), and only those', () => {
     expect(calcomV1Warnings([cal({ apiKey: 'k', apiVersion: 'v1' }), cal({ apiKey: 'k' }), cal({ token: 't', apiVersion: 'v2' })])).toEqual([
       expect.stringMatching(/^slot watcher "a": apiVersion v1: Cal\.com shut API v1 down on 2026-04-08/),

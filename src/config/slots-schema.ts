@@ -69,13 +69,14 @@ const intIn = (min: number, max: number, what: string) =>
  * `to` is exclusive (a slot starting at 12:00 is not a morning slot); `from` after `to` wraps past
  * midnight (22:00–02:00).
  */
-const hoursSchema = z
-  .strictObject({ from: hour, to: hour })
-  .refine((h) => h.from !== h.to, { error: 'from and to must differ', path: ['to'] });
+const hoursSchema = z.strictObject({ from: hour, to: hour }).refine((h) => h.from !== h.to, { error: 'from and to must differ', path: ['to'] });
 
 export const slotFilterSchema = z
   .strictObject({
-    weekdays: z.array(z.enum(WEEKDAYS, { error: `expected one of ${WEEKDAYS.join(', ')}` })).min(1, { error: 'expected at least one weekday' }).optional(),
+    weekdays: z
+      .array(z.enum(WEEKDAYS, { error: `expected one of ${WEEKDAYS.join(', ')}` }))
+      .min(1, { error: 'expected at least one weekday' })
+      .optional(),
     hours: hoursSchema.optional(),
     notBefore: date.optional(),
     notAfter: date.optional(),
@@ -99,7 +100,10 @@ const common = {
     .refine((d) => (parseDuration(d) ?? 0) > 0, { error: 'expected a duration such as "30m", "6h" or "2d"' })
     .default(DEFAULT_REALERT_AFTER),
   /** Absent: the config's time zone (the caller passes it to createSlotWatcher). */
-  timezone: z.string().refine((tz) => IANAZone.isValidZone(tz), { error: 'expected an IANA time zone such as "Europe/Paris"' }).optional(),
+  timezone: z
+    .string()
+    .refine((tz) => IANAZone.isValidZone(tz), { error: 'expected an IANA time zone such as "Europe/Paris"' })
+    .optional(),
 };
 
 /** The `{date}` placeholder replaced by a real day must give an http(s) URL. */
@@ -124,17 +128,16 @@ const clicrdvWatcherSchema = z.strictObject({
   concurrency: intIn(1, MAX_CLICRDV_CONCURRENCY, 'requests').default(DEFAULT_CLICRDV_CONCURRENCY),
 });
 
-const calcomWatcherSchema = z
-  .strictObject({
-    ...common,
-    provider: z.literal('calcom'),
-    eventTypeId: z.number().int({ error: 'expected the event type id (a whole number)' }).positive({ error: 'expected a positive id' }),
-    apiKey: nonEmpty('an API key').optional(),
-    token: nonEmpty('a bearer token').optional(),
-    apiVersion: z.enum(['v1', 'v2'], { error: 'expected "v1" or "v2"' }).optional(),
-    rangeDays: intIn(1, MAX_CALCOM_RANGE_DAYS, 'days').default(DEFAULT_CALCOM_RANGE_DAYS),
-    url: httpUrl.default(DEFAULT_CALCOM_URL),
-  });
+const calcomWatcherSchema = z.strictObject({
+  ...common,
+  provider: z.literal('calcom'),
+  eventTypeId: z.number().int({ error: 'expected the event type id (a whole number)' }).positive({ error: 'expected a positive id' }),
+  apiKey: nonEmpty('an API key').optional(),
+  token: nonEmpty('a bearer token').optional(),
+  apiVersion: z.enum(['v1', 'v2'], { error: 'expected "v1" or "v2"' }).optional(),
+  rangeDays: intIn(1, MAX_CALCOM_RANGE_DAYS, 'days').default(DEFAULT_CALCOM_RANGE_DAYS),
+  url: httpUrl.default(DEFAULT_CALCOM_URL),
+});
 
 export const slotWatcherSchema = z.discriminatedUnion('provider', [clicrdvWatcherSchema, calcomWatcherSchema], {
   error: 'expected provider "clicrdv" or "calcom"',

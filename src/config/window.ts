@@ -7,11 +7,7 @@ import type { SyncWindowConfig } from './load.js';
  * `timezone` (ISO-8601 with that zone's offset on that day, so a DST change in between is right).
  * Rolling windows count calendar days from today in `timezone`, not 24-hour blocks.
  */
-export function resolveWindow(
-  window: SyncWindowConfig,
-  timezone: string,
-  now: Date,
-): { from: string; to: string } {
+export function resolveWindow(window: SyncWindowConfig, timezone: string, now: Date): { from: string; to: string } {
   if (!IANAZone.isValidZone(timezone)) throw new ConfigError(`invalid time zone ${JSON.stringify(timezone)}`);
   if ('from' in window) {
     return { from: iso(localDay(window.from, timezone)), to: iso(localDay(window.to, timezone).plus({ days: 1 })) };

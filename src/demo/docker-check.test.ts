@@ -16,6 +16,8 @@ describe('dockerProblem', () => {
       () => false,
     );
     if (!up) return ctx.skip();
-    expect(await dockerProblem('campus-sync-demo-test/absent:never', docker)).toMatch(/no image campus-sync-demo-test\/absent:never: build it with `bash scripts\/docker-setup.sh`/);
+    expect(await dockerProblem('campus-sync-demo-test/absent:never', docker)).toMatch(
+      /no image campus-sync-demo-test\/absent:never: build it with `bash scripts\/docker-setup.sh`/,
+    );
   });
 });

@@ -56,7 +56,12 @@ describe('createEcalReporter', () => {
 });
 
 describe('discordLines', () => {
-  const msg = (body: unknown, webhookId?: string): DiscordSimMessage => ({ via: 'webhook', ...(webhookId ? { webhookId } : {}), body, at: '2026-03-02T12:00:00Z' });
+  const msg = (body: unknown, webhookId?: string): DiscordSimMessage => ({
+    via: 'webhook',
+    ...(webhookId ? { webhookId } : {}),
+    body,
+    at: '2026-03-02T12:00:00Z',
+  });
 
   it("names the demo's channel, the embed's title and its first line", () => {
     const channels = new Map([['42', { channel: '#alice' }]]);

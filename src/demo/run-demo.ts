@@ -37,9 +37,24 @@ const SUPERVISOR_STOP_GRACE_MS = 20_000;
 const SIGNAL_ECHO_MS = 500;
 /** The settings the demo's supervisor must not inherit from the caller's shell (they point at real things). */
 const NOT_INHERITED = [
-  'API_KEYS', 'API_KEYS_FILE', 'DATABASE_URL', 'DISCORD_BOT_TOKEN', 'DISCORD_GUILD_ID', 'DISCORD_CHANNEL_IDS', 'PUBLIC_URL',
-  'CAMPUS_SYNC_API', 'CAMPUS_SYNC_RUNTIME', 'CAMPUS_SYNC_INSTANCE', 'CAMPUS_SYNC_IN_CONTAINER', 'CAMPUS_SYNC_REMOVE_WORKERS_ON_EXIT',
-  'CAMPUS_SYNC_HOST_CONFIG_DIR', 'CAMPUS_SYNC_HOST_DATA_DIR', 'CAMPUS_SYNC_MONCAMPUS_URL', 'CAMPUS_SYNC_CAS_URL', 'CAMPUS_SYNC_ECAL_URL', 'RUN_ONCE',
+  'API_KEYS',
+  'API_KEYS_FILE',
+  'DATABASE_URL',
+  'DISCORD_BOT_TOKEN',
+  'DISCORD_GUILD_ID',
+  'DISCORD_CHANNEL_IDS',
+  'PUBLIC_URL',
+  'CAMPUS_SYNC_API',
+  'CAMPUS_SYNC_RUNTIME',
+  'CAMPUS_SYNC_INSTANCE',
+  'CAMPUS_SYNC_IN_CONTAINER',
+  'CAMPUS_SYNC_REMOVE_WORKERS_ON_EXIT',
+  'CAMPUS_SYNC_HOST_CONFIG_DIR',
+  'CAMPUS_SYNC_HOST_DATA_DIR',
+  'CAMPUS_SYNC_MONCAMPUS_URL',
+  'CAMPUS_SYNC_CAS_URL',
+  'CAMPUS_SYNC_ECAL_URL',
+  'RUN_ONCE',
 ];
 /** Docker labels the demo's workers with it: a real deployment's supervisor on the same engine never sees them. */
 const DOCKER_SCOPE = 'campus-sync-demo';
@@ -96,7 +111,11 @@ say('Simulators (127.0.0.1, generated data):');
 for (const s of world.students) say(`  MonCampus  ${s.name}: ${s.moncampus.url} (CAS ${s.moncampus.casUrl}), ${s.courses.length} classes around today`);
 say(`  ECAL       ${world.ecal.url}/apiv2/, one calendar per student`);
 say(`  ClicRDV    ${world.clicrdv.url}   Cal.com ${world.calcom.url}   Discord ${world.discord.url}`);
-say(`Configs:    ${show(dirs.configs)}/ (${Object.keys(world.configs).map((n) => `${n}.yml`).join(', ')})`);
+say(
+  `Configs:    ${show(dirs.configs)}/ (${Object.keys(world.configs)
+    .map((n) => `${n}.yml`)
+    .join(', ')})`,
+);
 say(`Supervisor: ${runtime} runtime${runtime === 'docker' ? ` (image ${image}, host network)` : ''}; its log: ${show(dirs.log)}\n`);
 
 const supervisor = startSupervisorChild({ runtime, env, logFile: dirs.log, onNoteworthy: (line) => event(`supervisor: ${line}`) });
@@ -149,13 +168,18 @@ if (!stopping) {
     event(`the API did not say where it listens within ${API_WAIT_MS / 1000} s; see ${show(dirs.log)}`);
   }
   say(`Watch: the timetables landing in ECAL, then a new slot every ${SLOT_EVERY_MS / 1000} s per watcher and its alert in Discord.`);
-  say(`A student writes in Discord's reporting channel every ${REPORT_EVERY_MS / 1000} s: the dashboard shows it within a second (live, through the Gateway).\n`);
+  say(
+    `A student writes in Discord's reporting channel every ${REPORT_EVERY_MS / 1000} s: the dashboard shows it within a second (live, through the Gateway).\n`,
+  );
   ticker = setInterval(watchWorld(), TICK_MS);
 }
 
 /** '' when the API serves the page, else a note saying so (a build without that page says 404). */
 async function notServed(page: string): Promise<string> {
-  const status = await fetch(page, { redirect: 'manual' }).then((r) => r.status, () => 0);
+  const status = await fetch(page, { redirect: 'manual' }).then(
+    (r) => r.status,
+    () => 0,
+  );
   return status === 404 || status === 0 ? `   (not served by this build: ${status === 0 ? 'no answer' : '404'})` : '';
 }
 
@@ -200,7 +224,7 @@ function watchWorld(): () => void {
     }
     // The first move waits for the first student's baseline (worker/changes.ts, kept in state.json after the first
     // successful sync): a class moved before it would be part of the baseline, never announced.
-    if ((moves === 0 ? baselined(world.students[0]!.name) : now - lastMove >= MOVE_EVERY_MS)) {
+    if (moves === 0 ? baselined(world.students[0]!.name) : now - lastMove >= MOVE_EVERY_MS) {
       lastMove = now;
       event(`MonCampus: ${world.moveClass(++moves)}; the next sync updates it in place and announces it`);
     }

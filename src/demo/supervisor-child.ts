@@ -46,7 +46,11 @@ export function startSupervisorChild(opts: SupervisorChildOptions): SupervisorCh
   // Docker workers outlive their supervisor by design; the demo's must go with it.
   const args = ['supervise', '--runtime', opts.runtime, ...(opts.runtime === 'docker' ? ['--remove-workers-on-exit'] : [])];
   // stdin: the parent pipe (PARENT_PIPE_ENV): a demo killed with SIGKILL takes its supervisor (and so its workers) along.
-  const child = spawn(process.execPath, [opts.cliPath ?? defaultCliPath(), ...args], { env: { ...opts.env, [PARENT_PIPE_ENV]: '1' }, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [opts.cliPath ?? defaultCliPath(), ...args], {
+    env: { ...opts.env, [PARENT_PIPE_ENV]: '1' },
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not start `campus-sync supervise`');
   const log = createWriteStream(opts.logFile, { flags: 'a' });

@@ -39,7 +39,7 @@ describe('startDemoWorld', () => {
     expect(new Set(hosts)).toEqual(new Set(['127.0.0.1']));
   });
 
-  it("gives each student a generated timetable of their own, on a MonCampus of their own", async () => {
+  it('gives each student a generated timetable of their own, on a MonCampus of their own', async () => {
     const [alice, bob] = world.students;
     expect(alice!.courses.length).toBeGreaterThan(50);
     expect(alice!.courses.map((c) => c.title)).not.toEqual(bob!.courses.map((c) => c.title));
@@ -50,7 +50,9 @@ describe('startDemoWorld', () => {
     const clic = world.watchers.find((w) => w.provider === 'clicrdv')!;
     const when = world.openSlot(clic, 0);
     // One answer covers the coming days (the watcher's URL has no {date}).
-    const clicRes = await fetch(`${world.clicrdv.url}/api/v2/availabletimeslots?group_id=4242&appointments[0][intervention_id]=17&from=2026-03-03&apikey=demo-clicrdv-key`);
+    const clicRes = await fetch(
+      `${world.clicrdv.url}/api/v2/availabletimeslots?group_id=4242&appointments[0][intervention_id]=17&from=2026-03-03&apikey=demo-clicrdv-key`,
+    );
     const starts = ((await clicRes.json()) as { availabletimeslots: { start: string }[] }).availabletimeslots.map((s) => s.start);
     expect(starts).toHaveLength(4);
     expect(starts).toContain(DateTime.fromFormat(when, 'ccc d LLL HH:mm', { zone: ZONE }).set({ year: 2026 }).toFormat('yyyy-MM-dd HH:mm:ss'));

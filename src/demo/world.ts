@@ -175,11 +175,29 @@ export async function startDemoWorld(opts: { clock?: () => DateTime } = {}): Pro
     configs['office-hours'] = {
       timezone: ZONE,
       slots: [
-        { name: 'tutor', provider: 'calcom', eventTypeId: CALCOM_EVENT_TYPE, token: CALCOM_TOKEN, url: calcom.url, schedule: SLOT_SCHEDULE, rangeDays: SLOT_DAYS_AHEAD },
+        {
+          name: 'tutor',
+          provider: 'calcom',
+          eventTypeId: CALCOM_EVENT_TYPE,
+          token: CALCOM_TOKEN,
+          url: calcom.url,
+          schedule: SLOT_SCHEDULE,
+          rangeDays: SLOT_DAYS_AHEAD,
+        },
       ],
       notify: [{ name: 'discord', type: 'discord-webhook', url: webhook('#office-hours') }],
       // The booking tunnel's page /book/tutorat offers the same Cal.com event type's slots to visitors.
-      booking: [{ type: BOOKING_TYPE, title: 'Tutorat (30 min)', provider: 'calcom', eventTypeId: CALCOM_EVENT_TYPE, token: CALCOM_TOKEN, url: calcom.url, rangeDays: SLOT_DAYS_AHEAD }],
+      booking: [
+        {
+          type: BOOKING_TYPE,
+          title: 'Tutorat (30 min)',
+          provider: 'calcom',
+          eventTypeId: CALCOM_EVENT_TYPE,
+          token: CALCOM_TOKEN,
+          url: calcom.url,
+          rangeDays: SLOT_DAYS_AHEAD,
+        },
+      ],
     };
 
     return {

@@ -35,7 +35,10 @@ describe('the ECAL check against the simulator', () => {
   });
 
   it('names refused keys as such, with neither key nor secret in the answer', async () => {
-    for (const [apiKey, apiSecret] of [['key-1', 'wrong-secret'], ['unknown-key', 'secret-1']] as const) {
+    for (const [apiKey, apiSecret] of [
+      ['key-1', 'wrong-secret'],
+      ['unknown-key', 'secret-1'],
+    ] as const) {
       const r = await checkEcal({ url: sim.url, apiKey, apiSecret, locale: 'en', retry: noWait });
       expect(r).toEqual({ ok: false, reason: 'refused', message: 'ECAL refuses these keys (wrong key or secret, or an inactive key).' });
     }

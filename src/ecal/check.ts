@@ -33,7 +33,13 @@ export async function checkEcal(opts: EcalCheckOptions): Promise<EcalCheckResult
   const verdict = mayContact(opts.policy ?? OWNER_POLICY, opts.url);
   if (!verdict.ok) return { ok: false, reason: 'refused-host', message: t(`checks.host.${verdict.reason}`, { host: verdict.host }) };
   const redact = makeRedactor([opts.apiKey, opts.apiSecret]);
-  const client = createEcalClient({ url: opts.url, apiKey: opts.apiKey, apiSecret: opts.apiSecret, timeoutMs: opts.timeoutMs ?? ECAL_CHECK_TIMEOUT_MS, retry: { ...CHECK_RETRY, ...opts.retry } });
+  const client = createEcalClient({
+    url: opts.url,
+    apiKey: opts.apiKey,
+    apiSecret: opts.apiSecret,
+    timeoutMs: opts.timeoutMs ?? ECAL_CHECK_TIMEOUT_MS,
+    retry: { ...CHECK_RETRY, ...opts.retry },
+  });
   try {
     const calendars = (await client.listCalendars()).sort((a, b) => a.name.localeCompare(b.name));
     if (calendars.length === 0) return { ok: true, calendars, message: t('checks.ecal.none') };

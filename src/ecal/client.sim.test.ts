@@ -98,7 +98,12 @@ describe('ECAL client against the simulator', () => {
     sim.injectFailures({ status: 503, count: 1 });
     const { client, sleeps } = makeClient();
     const { id } = await client.createEvent(event({ reference: 'cs:sim:retry', startDate: '2021-10-01', endDate: '2021-10-01' }));
-    expect(sim.events().filter((e) => e.reference === 'cs:sim:retry').map((e) => e.id)).toEqual([id]);
+    expect(
+      sim
+        .events()
+        .filter((e) => e.reference === 'cs:sim:retry')
+        .map((e) => e.id),
+    ).toEqual([id]);
     expect(sleeps).toHaveLength(3);
     expect(client.stats().retries).toBe(3);
   });
@@ -107,7 +112,12 @@ describe('ECAL client against the simulator', () => {
     sim.injectFailures({ status: 502, count: 1, methods: ['POST'], processed: true });
     const { client } = makeClient();
     const { id } = await client.createEvent(event({ reference: 'cs:sim:once', startDate: '2021-11-02', endDate: '2021-11-02' }));
-    expect(sim.events().filter((e) => e.reference === 'cs:sim:once').map((e) => e.id)).toEqual([id]);
+    expect(
+      sim
+        .events()
+        .filter((e) => e.reference === 'cs:sim:once')
+        .map((e) => e.id),
+    ).toEqual([id]);
   });
 
   it('gives up with a TransientError when 5xx persist', async () => {
@@ -128,7 +138,9 @@ describe('ECAL client against the simulator', () => {
 
   it('sends accented bodies as ASCII JSON the simulator accepts (it refuses raw UTF-8 with 403), and reads the accents back', async () => {
     const { client } = makeClient();
-    const { id } = await client.createEvent(event({ name: 'Économie – Bâtiment Sud', reference: 'cs:sim:accents', startDate: '2021-12-01', endDate: '2021-12-01' }));
+    const { id } = await client.createEvent(
+      event({ name: 'Économie – Bâtiment Sud', reference: 'cs:sim:accents', startDate: '2021-12-01', endDate: '2021-12-01' }),
+    );
     const post = sim.requests.find((r) => r.method === 'POST');
     expect(post?.status).toBe(200);
     expect(await client.getEvent(id)).toMatchObject({ name: 'Économie – Bâtiment Sud' });
@@ -146,7 +158,9 @@ describe('ECAL client against the simulator', () => {
     await client.createEvent(event({ reference: 'cs:sim:403', startDate: '2021-12-02', endDate: '2021-12-02' }));
     // A fresh client whose very first request gets 403 cannot tell: that stays an AuthError.
     sim.injectFailures({ status: 403, count: 1 });
-    const first = await makeClient().client.listEvents({ calendarId: CAL, startDate: '2021-01-01', endDate: '2021-01-31' }).catch((e: unknown) => e);
+    const first = await makeClient()
+      .client.listEvents({ calendarId: CAL, startDate: '2021-01-01', endDate: '2021-01-31' })
+      .catch((e: unknown) => e);
     expect(first).toBeInstanceOf(AuthError);
   });
 });

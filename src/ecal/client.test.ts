@@ -74,9 +74,7 @@ function startFakeEcal() {
       const to = query.get('endDate') ?? '9999-99-99';
       const limit = Math.min(100, Number(query.get('limit') ?? 100));
       const page = Number(query.get('page') ?? 1);
-      const all = [...events.values()].filter(
-        (e) => cals.includes(String(e.calendarId)) && String(e.startDate) >= from && String(e.startDate) <= to,
-      );
+      const all = [...events.values()].filter((e) => cals.includes(String(e.calendarId)) && String(e.startDate) >= from && String(e.startDate) <= to);
       const slice = all.slice((page - 1) * limit, page * limit);
       if (slice.length === 0) return reply(res, 204);
       return reply(res, 200, { data: slice, status: '200', statusLong: 'OK' });
@@ -393,13 +391,7 @@ describe('errors and retries', () => {
     expect((dup as Error).message).toContain(`no event with reference ${body().reference} was found`);
     expect(sleeps).toEqual([]);
     // The 409 is followed by a search for the reference (its day, then the whole calendar), not by a retry.
-    expect(fake.requests.map((r) => `${r.method} ${r.query.get('startDate') ?? '-'}`)).toEqual([
-      'POST -',
-      'PUT -',
-      'POST -',
-      'GET 2025-03-31',
-      'GET -',
-    ]);
+    expect(fake.requests.map((r) => `${r.method} ${r.query.get('startDate') ?? '-'}`)).toEqual(['POST -', 'PUT -', 'POST -', 'GET 2025-03-31', 'GET -']);
   });
 
   it('reports a connection refused as transient without the URL query', async () => {

@@ -44,7 +44,6 @@ const SNIPPET_CHARS = 200;
 const EVENT_PATH = '/apiv2/event/';
 const CALENDAR_PATH = '/apiv2/calendar/';
 
-
 const STATUS_MEANING: Record<number, string> = {
   400: 'invalid input',
   404: 'not found',
@@ -67,9 +66,7 @@ const calendarSchema = z
   .transform((c) => ({ id: c.id, name: c.name?.trim() || c.id, draft: c.draft === 1 || c.draft === '1' || c.draft === true }));
 
 /** Numbers become strings and anything else odd is dropped, so the declared types hold for the planner. */
-const optionalText = z
-  .preprocess((v) => (typeof v === 'number' ? String(v) : v === null ? undefined : v), z.string().optional())
-  .catch(undefined);
+const optionalText = z.preprocess((v) => (typeof v === 'number' ? String(v) : v === null ? undefined : v), z.string().optional()).catch(undefined);
 
 const remoteEventSchema = z.looseObject({
   id: idSchema,
@@ -84,9 +81,7 @@ const remoteEventSchema = z.looseObject({
   reference: optionalText,
   details: optionalText,
   alert: optionalText,
-  allDay: z
-    .preprocess((v) => (v === true ? 'yes' : v === false ? 'no' : v), z.enum(['yes', 'no']).optional())
-    .catch(undefined),
+  allDay: z.preprocess((v) => (v === true ? 'yes' : v === false ? 'no' : v), z.enum(['yes', 'no']).optional()).catch(undefined),
   draft: z
     .preprocess((v) => (v === true || v === '1' ? 1 : v === false || v === '0' ? 0 : v), z.union([z.literal(0), z.literal(1)]).optional())
     .catch(undefined),
@@ -241,9 +236,7 @@ function ecalExchange(opts: EcalClientOptions, counters: EcalClientStats, logger
 /** A 2xx passes; anything else is a RemoteError naming what the status means to ECAL. */
 function expectOk(answer: EcalAnswer, req: EcalRequest): void {
   if (answer.status >= 200 && answer.status <= 299) return;
-  const meaning =
-    STATUS_MEANING[answer.status] ??
-    (answer.status >= 300 && answer.status <= 399 ? 'redirect; check the configured ECAL url' : 'unexpected');
+  const meaning = STATUS_MEANING[answer.status] ?? (answer.status >= 300 && answer.status <= 399 ? 'redirect; check the configured ECAL url' : 'unexpected');
   throw new RemoteError(`${describeRequest(req)} answered ${answer.status} (${meaning})${answer.detail ? `: ${answer.detail}` : ''}`, {
     status: answer.status,
   });
@@ -320,7 +313,6 @@ export function createEcalClient(opts: EcalClientOptions): EcalClient {
     const sameDay = await listPages({ calendarId: body.calendarId, startDate: body.startDate, endDate: body.startDate, showDraft: true }, send);
     return sameDay.find(ours) ?? (await listPages({ calendarId: body.calendarId, showDraft: true }, send)).find(ours);
   }
-
 
   /** 409 "already exists" to a create (reference/ecal.md, "Facts found in 2026"): take that event over and bring it up to date. */
   async function adoptExisting(req: EcalRequest, body: EcalEventBody, answer: EcalAnswer): Promise<{ id: string; adopted: true }> {
@@ -401,7 +393,8 @@ export function createEcalClient(opts: EcalClientOptions): EcalClient {
       if (answer.status === 204) return [];
       expectOk(answer, req);
       const data = answer.envelope?.data;
-      if (!Array.isArray(data)) throw new RemoteError(`${describeRequest(req)} answered ${answer.status} without a list of calendars`, { status: answer.status });
+      if (!Array.isArray(data))
+        throw new RemoteError(`${describeRequest(req)} answered ${answer.status} without a list of calendars`, { status: answer.status });
       const calendars = [];
       for (const item of data) {
         const parsed = calendarSchema.safeParse(item);

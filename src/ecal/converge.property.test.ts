@@ -79,7 +79,6 @@ function toEvent(base: string, sourceId: string, s: Spec): CalendarEvent {
   };
 }
 
-
 const scenarioArb = fc.record({
   base: fc.constantFrom(...BASES),
   initial: fc.array(specArb, { maxLength: 6 }),
@@ -128,7 +127,9 @@ describe('sync convergence (property)', () => {
         const listQuery = {
           calendarId: CAL,
           startDate: sc.base,
-          endDate: DateTime.fromISO(sc.base).plus({ days: WINDOW_DAYS - 1 }).toISODate()!,
+          endDate: DateTime.fromISO(sc.base)
+            .plus({ days: WINDOW_DAYS - 1 })
+            .toISODate()!,
         };
 
         // --- the timetable and the calendar's starting state ---
@@ -155,7 +156,9 @@ describe('sync convergence (property)', () => {
         for (const i of sc.legacy) {
           const e = initialEvents[i % Math.max(1, initialEvents.length)];
           if (!e) continue;
-          legacyIds.push(ecal.seed({ ...toEcalBody(e, { instance: INSTANCE, calendarId: CAL, alert: '15M' }), reference: String(8_000_000 + i), details: 'old' }));
+          legacyIds.push(
+            ecal.seed({ ...toEcalBody(e, { instance: INSTANCE, calendarId: CAL, alert: '15M' }), reference: String(8_000_000 + i), details: 'old' }),
+          );
         }
         if (sc.staleLegacy) {
           const b = toEcalBody(toEvent(sc.base, '1', { ...sc.staleLegacy, title: 'Ancien cours' }), { instance: INSTANCE, calendarId: CAL, alert: '15M' });

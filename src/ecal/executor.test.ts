@@ -25,7 +25,20 @@ function body(n: number): EcalEventBody {
   };
 }
 
-const event = { sourceId: '', title: '', location: '', start: '', end: '', timezone: 'Europe/Paris', allDay: false, teacher: null, groupLabel: null, teamsUrls: [], remote: false, details: '' };
+const event = {
+  sourceId: '',
+  title: '',
+  location: '',
+  start: '',
+  end: '',
+  timezone: 'Europe/Paris',
+  allDay: false,
+  teacher: null,
+  groupLabel: null,
+  teamsUrls: [],
+  remote: false,
+  details: '',
+};
 
 function creates(count: number): PlanAction[] {
   return Array.from({ length: count }, (_, i) => ({ kind: 'create' as const, reference: `campus-sync:alice:${i}`, body: body(i), event }));
@@ -77,10 +90,7 @@ describe('executePlan', () => {
   it('runs deletes only after creates, updates and adopts', async () => {
     const ecal = createMemoryEcal({ latencyMs: 1 });
     const ids = [1, 2, 3].map((n) => ecal.seed(body(100 + n)));
-    const plan = planOf([
-      ...ids.map((id): PlanAction => ({ kind: 'delete', id, reference: 'r', reason: 'duplicate', summary: '' })),
-      ...creates(5),
-    ]);
+    const plan = planOf([...ids.map((id): PlanAction => ({ kind: 'delete', id, reference: 'r', reason: 'duplicate', summary: '' })), ...creates(5)]);
     await executePlan(plan, { client: ecal.client, concurrency: 4 });
     const ops = ecal.calls.map((c) => c.op);
     expect(ops.lastIndexOf('create')).toBeLessThan(ops.indexOf('delete'));
@@ -89,7 +99,11 @@ describe('executePlan', () => {
   it('records a failing action and carries on with the others', async () => {
     const ecal = createMemoryEcal({
       fault: (c) =>
-        c.body?.name === 'Course 2' ? new TransientError('ECAL answered 502', { status: 502 }) : c.body?.name === 'Course 4' ? new RemoteError('ECAL answered 400', { status: 400 }) : undefined,
+        c.body?.name === 'Course 2'
+          ? new TransientError('ECAL answered 502', { status: 502 })
+          : c.body?.name === 'Course 4'
+            ? new RemoteError('ECAL answered 400', { status: 400 })
+            : undefined,
     });
     const result = await executePlan(planOf(creates(6)), { client: ecal.client, concurrency: 2 });
     expect(result.created).toBe(4);

@@ -77,10 +77,7 @@ describe('renderIcs', () => {
     const ics = lines(renderIcs(events, opts(events)));
     expect(ics.filter((l) => l.startsWith('DTSTAMP'))).toEqual(['DTSTAMP:20250301T090000Z', 'DTSTAMP:20250301T090000Z']);
     const inEvents = ics.filter((_, i) => ics.lastIndexOf('BEGIN:VEVENT', i) > ics.lastIndexOf('END:VEVENT', i));
-    expect(inEvents.filter((l) => l.startsWith('LAST-MODIFIED'))).toEqual([
-      'LAST-MODIFIED:20250301T090000Z',
-      'LAST-MODIFIED:20250301T090000Z',
-    ]);
+    expect(inEvents.filter((l) => l.startsWith('LAST-MODIFIED'))).toEqual(['LAST-MODIFIED:20250301T090000Z', 'LAST-MODIFIED:20250301T090000Z']);
     expect(ics.filter((l) => l.startsWith('SEQUENCE'))).toEqual(['SEQUENCE:0', 'SEQUENCE:0']);
   });
 
@@ -119,7 +116,7 @@ describe('ICS updates reach subscribers (reference/conventions.md, "ICS feeds")'
   const T1 = new Date('2025-03-10T07:15:00Z');
   const T2 = new Date('2025-03-20T16:45:30Z');
 
-  it('raises SEQUENCE and moves DTSTAMP/LAST-MODIFIED each time a course\'s time, place or text changes, and only then', () => {
+  it("raises SEQUENCE and moves DTSTAMP/LAST-MODIFIED each time a course's time, place or text changes, and only then", () => {
     const r0 = nextIcsRevisions([base, other], {}, T0);
     expect(r0['1001']).toMatchObject({ sequence: 0, modified: T0.toISOString() });
     // Same content later: nothing moves.

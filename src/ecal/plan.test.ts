@@ -106,7 +106,14 @@ describe('diffFields normalisation', () => {
   });
 
   it('reads the time from a date-time startDate when startTime is missing', () => {
-    const echoed: EcalRemoteEvent = { ...body, id: 'x', startTime: undefined, endTime: undefined, startDate: '2025-03-31 08:30:00', endDate: '2025-03-31 10:30:00' };
+    const echoed: EcalRemoteEvent = {
+      ...body,
+      id: 'x',
+      startTime: undefined,
+      endTime: undefined,
+      startDate: '2025-03-31 08:30:00',
+      endDate: '2025-03-31 10:30:00',
+    };
     expect(diffFields(body, echoed)).toEqual([]);
   });
 
@@ -183,7 +190,16 @@ describe('planSync', () => {
     const c = course('1', '2025-03-31');
     const remote: EcalRemoteEvent[] = [
       { id: 'h1', name: 'Dentist', location: '', startDate: '2025-04-01', startTime: '09:00', endDate: '2025-04-01', endTime: '10:00' },
-      { id: 'h2', name: 'Party', location: '', startDate: '2025-04-02', startTime: '20:00', endDate: '2025-04-02', endTime: '23:00', reference: 'my-own-thing' },
+      {
+        id: 'h2',
+        name: 'Party',
+        location: '',
+        startDate: '2025-04-02',
+        startTime: '20:00',
+        endDate: '2025-04-02',
+        endTime: '23:00',
+        reference: 'my-own-thing',
+      },
       remoteOf(course('5', '2025-04-03'), 'b1', { reference: 'campus-sync:bob:5' }),
       remoteOf(course('6', '2025-04-03'), 'o1', { calendarId: 'another0another0another0' }),
       remoteOf(c, 'r1'),

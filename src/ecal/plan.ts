@@ -443,8 +443,7 @@ export function planSync(desired: CalendarEvent[], remote: EcalRemoteEvent[], op
   addMissing(wanted, match.matched, legacy, upserts, skipped);
   const { guard, deletes } = guardDeletes(desired.length, match, options.maxDeleteShare);
 
-  const byStart = <T extends { startMs: number }>(a: T, b: T, ka: string, kb: string): number =>
-    a.startMs - b.startMs || (ka < kb ? -1 : ka > kb ? 1 : 0);
+  const byStart = <T extends { startMs: number }>(a: T, b: T, ka: string, kb: string): number => a.startMs - b.startMs || (ka < kb ? -1 : ka > kb ? 1 : 0);
   upserts.sort((a, b) => byStart(a, b, a.action.reference, b.action.reference));
   deletes.sort((a, b) => byStart(a, b, a.action.id, b.action.id));
   const actions: PlanAction[] = [...upserts.map((u) => u.action), ...deletes.map((d) => d.action)];

@@ -24,7 +24,19 @@ describe('parseReference', () => {
   });
 
   it('returns null for anything that is not ours', () => {
-    for (const ref of [undefined, null, 42, '', '123456', 'my-own-ref', 'campus-sync', 'campus-sync:alice', 'campus-sync::1', 'campus-sync:alice:', 'other:alice:1']) {
+    for (const ref of [
+      undefined,
+      null,
+      42,
+      '',
+      '123456',
+      'my-own-ref',
+      'campus-sync',
+      'campus-sync:alice',
+      'campus-sync::1',
+      'campus-sync:alice:',
+      'other:alice:1',
+    ]) {
       expect(parseReference(ref)).toBeNull();
     }
   });

@@ -45,7 +45,9 @@ describe('backfill against the Discord simulator', () => {
     expect(sink.sorted().some((r) => r.embedCount === 2)).toBe(true);
 
     expect(result.interrupted).toBe(false);
-    expect(result.channels).toEqual([expect.objectContaining({ channelId: ch, guildId: GUILD, pages: 4, fetched: 350, inserted: 350, updated: 0, done: true, resumed: false, fraction: 1 })]);
+    expect(result.channels).toEqual([
+      expect.objectContaining({ channelId: ch, guildId: GUILD, pages: 4, fetched: 350, inserted: 350, updated: 0, done: true, resumed: false, fraction: 1 }),
+    ]);
     expect(progress.map((p) => p.fetched)).toEqual([100, 200, 300, 350]);
     const fractions = progress.map((p) => p.fraction);
     for (let i = 1; i < fractions.length; i++) expect(fractions[i]).toBeGreaterThan(fractions[i - 1]!);
@@ -119,7 +121,15 @@ describe('backfill against the Discord simulator', () => {
     sim.seedHistory(ch, 200);
     const empty = sim.createChannel();
     const sink = createTestMessageSink();
-    const result = await backfill({ ...base, apiUrl: sim.url, sink, channels: [{ guildId: GUILD, channelId: ch }, { guildId: '1000000000000000002', channelId: empty }] });
+    const result = await backfill({
+      ...base,
+      apiUrl: sim.url,
+      sink,
+      channels: [
+        { guildId: GUILD, channelId: ch },
+        { guildId: '1000000000000000002', channelId: empty },
+      ],
+    });
     expect(result.channels.map((c) => [c.pages, c.fetched, c.done])).toEqual([
       [3, 200, true],
       [1, 0, true],

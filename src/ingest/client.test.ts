@@ -54,7 +54,9 @@ describe('createDiscordReader against the Discord simulator', () => {
     const ch = sim.createChannel();
     sim.resetLog();
     sim.rateLimitNext(3, 0.01);
-    const err = await reader().listMessages(ch).catch((e: unknown) => e);
+    const err = await reader()
+      .listMessages(ch)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TransientError);
     expect((err as Error).message).toMatch(/rate limited.*gave up after 3 attempts/);
     expect(sim.requests).toHaveLength(3);
@@ -66,7 +68,9 @@ describe('createDiscordReader against the Discord simulator', () => {
     const ch = sim.createChannel();
     sim.resetLog();
     const wrong = 'wrong-token-abcdefghijklmnop';
-    const err = await reader(wrong).listMessages(ch).catch((e: unknown) => e);
+    const err = await reader(wrong)
+      .listMessages(ch)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AuthError);
     const message = (err as Error).message;
     expect(message).toContain(ch);
@@ -88,10 +92,14 @@ describe('createDiscordReader against the Discord simulator', () => {
     const ch = sim.createChannel();
     sim.setBotAccess(ch, false);
     sim.resetLog();
-    const denied = await reader().listMessages(ch).catch((e: unknown) => e);
+    const denied = await reader()
+      .listMessages(ch)
+      .catch((e: unknown) => e);
     expect(denied).toBeInstanceOf(AuthError);
     expect((denied as Error).message).toMatch(new RegExp(`channel ${ch} \\(403 Missing Access \\(code 50001\\)\\).*Read Message History`));
-    const missing = await reader().listMessages('12345678901234567').catch((e: unknown) => e);
+    const missing = await reader()
+      .listMessages('12345678901234567')
+      .catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(RemoteError);
     expect((missing as Error).message).toMatch(/channel 12345678901234567 not found \(404 Unknown Channel \(code 10003\)\)/);
     expect(sim.requests).toHaveLength(2);
@@ -104,10 +112,13 @@ describe('createDiscordReader against the Discord simulator', () => {
       strict.seedHistory(ch, 3);
       // The simulator keeps its window on real time, so the wait is real; what it was asked is recorded.
       const waits: number[] = [];
-      const clock: Clock = { ...systemClock, sleep: (ms, signal) => {
+      const clock: Clock = {
+        ...systemClock,
+        sleep: (ms, signal) => {
           waits.push(ms);
           return systemClock.sleep(ms, signal);
-        } };
+        },
+      };
       const r = createDiscordReader({ token: TOKEN, apiUrl: strict.url, clock });
       for (let i = 0; i < 4; i++) expect(await r.listMessages(ch)).toHaveLength(3);
       expect(strict.requests.map((q) => q.status)).toEqual([200, 200, 200, 200]);
@@ -149,7 +160,7 @@ describe('createDiscordReader, answers the simulator does not give', () => {
     expect(sleeps).toEqual([2000]);
   });
 
-  it('a 200 that is not a list is a RemoteError; an unknown 4xx shows Discord\'s message, redacted', async () => {
+  it("a 200 that is not a list is a RemoteError; an unknown 4xx shows Discord's message, redacted", async () => {
     const r = createDiscordReader({ token: TOKEN, apiUrl: url, retry: { sleep: async () => {} } });
     replies.push({ status: 200, body: '{"messages":[]}' });
     await expect(r.listMessages('123456789')).rejects.toThrow(/something other than a list/);

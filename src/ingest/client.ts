@@ -156,7 +156,8 @@ export function createDiscordReader(opts: DiscordReaderOptions): DiscordReader {
     const json = parseBody(text);
     logger.debug(`${what} answered ${status}`);
     if (status >= 200 && status <= 299) {
-      if (json === undefined) throw new RemoteError(`${what} answered ${status} with something other than JSON: ${redact(text.slice(0, SNIPPET_CHARS))}`, { status });
+      if (json === undefined)
+        throw new RemoteError(`${what} answered ${status} with something other than JSON: ${redact(text.slice(0, SNIPPET_CHARS))}`, { status });
       return json;
     }
     const body: DiscordErrorBody = json !== null && typeof json === 'object' ? (json as DiscordErrorBody) : {};
@@ -166,7 +167,8 @@ export function createDiscordReader(opts: DiscordReaderOptions): DiscordReader {
     if (status === 403) {
       throw new AuthError(`the bot may not read Discord channel ${channelId} (403 ${detail}): give it View Channel and Read Message History there`);
     }
-    if (status === 404) throw new RemoteError(`Discord channel ${channelId} not found (404 ${detail}): check ${names.channels} and that the bot is in the guild`, { status });
+    if (status === 404)
+      throw new RemoteError(`Discord channel ${channelId} not found (404 ${detail}): check ${names.channels} and that the bot is in the guild`, { status });
     if (status === 429) {
       // retry_after (body) is in seconds on /v10/ and more precise than the header, which is whole seconds.
       const asked = retryAfterMs(res.headers as Record<string, unknown>, { body: json, maxMs: MAX_RETRY_AFTER_MS });
@@ -184,7 +186,8 @@ export function createDiscordReader(opts: DiscordReaderOptions): DiscordReader {
     listMessages: (channelId, query = {}) => {
       if (!isSnowflake(channelId)) return Promise.reject(new RemoteError(`not a Discord channel id: ${JSON.stringify(channelId)}`));
       const limit = query.limit ?? MAX_PAGE_SIZE;
-      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) return Promise.reject(new RemoteError(`page size must be 1..${MAX_PAGE_SIZE}, got ${limit}`));
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE)
+        return Promise.reject(new RemoteError(`page size must be 1..${MAX_PAGE_SIZE}, got ${limit}`));
       const anchors = (['before', 'after', 'around'] as const).filter((k) => query[k] !== undefined);
       if (anchors.length > 1) return Promise.reject(new RemoteError(`Discord takes one of before/after/around, got ${anchors.join(' and ')}`));
       const params: Record<string, string> = { limit: String(limit) };
@@ -192,7 +195,8 @@ export function createDiscordReader(opts: DiscordReaderOptions): DiscordReader {
       if (anchor !== undefined) params[anchor] = query[anchor] ?? '';
       const what = `Discord GET channel ${channelId} messages${anchor !== undefined ? ` ${anchor}=${params[anchor]}` : ''}`;
       return retryRequest(what, () => attemptOnce(channelId, '/messages', params, what), { retry, logger }).then((json) => {
-        if (!Array.isArray(json)) throw new RemoteError(`${what} answered something other than a list of messages: ${redact(JSON.stringify(json).slice(0, SNIPPET_CHARS))}`);
+        if (!Array.isArray(json))
+          throw new RemoteError(`${what} answered something other than a list of messages: ${redact(JSON.stringify(json).slice(0, SNIPPET_CHARS))}`);
         return json as unknown[];
       });
     },

@@ -28,7 +28,10 @@ describe('ingestion config', () => {
     const dir = await mkdtemp(join(tmpdir(), 'ingest-config-'));
     await writeFile(join(dir, 'token'), `${TOKEN}\n`);
     const { token: _t, ...rest } = valid().discord;
-    const settings = await resolveIngestConfig({ discord: { ...rest, tokenFile: 'token', pollSeconds: 120, apiUrl: 'http://127.0.0.1:9/api' } }, { baseDir: dir });
+    const settings = await resolveIngestConfig(
+      { discord: { ...rest, tokenFile: 'token', pollSeconds: 120, apiUrl: 'http://127.0.0.1:9/api' } },
+      { baseDir: dir },
+    );
     expect(settings).toMatchObject({ token: TOKEN, intervalMs: 120_000, apiUrl: 'http://127.0.0.1:9/api' });
     await writeFile(join(dir, 'empty'), '\n');
     await expect(resolveIngestConfig({ discord: { ...rest, tokenFile: 'empty' } }, { baseDir: dir })).rejects.toThrow(/tokenFile: .*empty/);
@@ -40,7 +43,7 @@ describe('ingestion config', () => {
     const cases: Array<[unknown, RegExp]> = [
       [{ discord: { ...d, token: undefined } }, /discord\.token: required \(or tokenFile/],
       [{ discord: { ...d, tokenFile: '/x' } }, /discord\.tokenFile: give either token or tokenFile/],
-// biome-ignore lint/correctness/noPrecisionLoss: the point: a snowflake written as a YAML number has already lost digits, so it is refused
+      // biome-ignore lint/correctness/noPrecisionLoss: the point: a snowflake written as a YAML number has already lost digits, so it is refused
       [{ discord: { ...d, guildId: 123456789012345678 } }, /discord\.guildId/],
       [{ discord: { ...d, channels: [] } }, /discord\.channels: list at least one/],
       [{ discord: { ...d, channels: ['general'] } }, /discord\.channels\.0: must be a Discord id/],

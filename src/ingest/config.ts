@@ -45,15 +45,22 @@ export const ingestConfigSchema = z.strictObject({
         .array(snowflake)
         .min(1, 'list at least one channel id')
         .refine((ids) => new Set(ids).size === ids.length, 'lists a channel twice'),
-      pollSeconds: z.number().int('must be whole seconds').min(MIN_POLL_SECONDS).max(MAX_POLL_SECONDS).default(DEFAULT_POLL_INTERVAL_MS / 1000),
+      pollSeconds: z
+        .number()
+        .int('must be whole seconds')
+        .min(MIN_POLL_SECONDS)
+        .max(MAX_POLL_SECONDS)
+        .default(DEFAULT_POLL_INTERVAL_MS / 1000),
       mode: z.enum(INGEST_MODES, { error: `must be ${INGEST_MODES.join(' or ')}` }).default('gateway'),
       threads: z.boolean({ error: 'must be true or false' }).default(false),
       /** Where a stop a person must fix (a refused token or intent) is said: one notification URL (Apprise grammar). */
       alert: z.string().min(1, 'must be a notification URL').optional(),
     })
     .superRefine((d, ctx) => {
-      if (d.token !== undefined && d.tokenFile !== undefined) ctx.addIssue({ code: 'custom', path: ['tokenFile'], message: 'give either token or tokenFile, not both' });
-      if (d.token === undefined && d.tokenFile === undefined) ctx.addIssue({ code: 'custom', path: ['token'], message: 'required (or tokenFile: a file holding it)' });
+      if (d.token !== undefined && d.tokenFile !== undefined)
+        ctx.addIssue({ code: 'custom', path: ['tokenFile'], message: 'give either token or tokenFile, not both' });
+      if (d.token === undefined && d.tokenFile === undefined)
+        ctx.addIssue({ code: 'custom', path: ['token'], message: 'required (or tokenFile: a file holding it)' });
     }),
 });
 export type IngestConfig = z.infer<typeof ingestConfigSchema>;

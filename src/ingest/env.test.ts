@@ -42,13 +42,17 @@ describe('ingestConfigFromEnv', () => {
       threads: false,
       settingNames: { token: 'DISCORD_BOT_TOKEN', channels: 'DISCORD_CHANNEL_IDS' },
     });
-    const custom = await ingestConfigFromEnv(env({ DISCORD_API_URL: 'http://127.0.0.1:9/api', DISCORD_POLL_SECONDS: '120', DISCORD_CHANNEL_IDS: '223456789012345678,' }));
+    const custom = await ingestConfigFromEnv(
+      env({ DISCORD_API_URL: 'http://127.0.0.1:9/api', DISCORD_POLL_SECONDS: '120', DISCORD_CHANNEL_IDS: '223456789012345678,' }),
+    );
     expect(custom).toMatchObject({ apiUrl: 'http://127.0.0.1:9/api', intervalMs: 120_000, channels: [{ guildId: GUILD, channelId: '223456789012345678' }] });
   });
 
   it('reads the fallback switch DISCORD_INGEST_MODE and DISCORD_THREADS, naming them when wrong', async () => {
     expect(await ingestConfigFromEnv(env({ DISCORD_INGEST_MODE: 'poll', DISCORD_THREADS: 'true' }))).toMatchObject({ mode: 'poll', threads: true });
-    await expect(ingestConfigFromEnv(env({ DISCORD_INGEST_MODE: 'websocket' }))).rejects.toThrow(/DISCORD_INGEST_MODE: must be gateway or poll, got "websocket"/);
+    await expect(ingestConfigFromEnv(env({ DISCORD_INGEST_MODE: 'websocket' }))).rejects.toThrow(
+      /DISCORD_INGEST_MODE: must be gateway or poll, got "websocket"/,
+    );
     await expect(ingestConfigFromEnv(env({ DISCORD_THREADS: 'yes' }))).rejects.toThrow(/DISCORD_THREADS: must be true or false/);
   });
 

@@ -50,21 +50,27 @@ export async function ingestConfigFromEnv(env: NodeJS.ProcessEnv = process.env, 
 
   // Checked here rather than left to the schema: its messages are worded for a YAML file.
   const problems: string[] = [];
-  if (token !== undefined && tokenFile !== undefined) problems.push(`${DISCORD_ENV.tokenFile}: set either ${DISCORD_ENV.token} or ${DISCORD_ENV.tokenFile}, not both`);
+  if (token !== undefined && tokenFile !== undefined)
+    problems.push(`${DISCORD_ENV.tokenFile}: set either ${DISCORD_ENV.token} or ${DISCORD_ENV.tokenFile}, not both`);
   const guildId = get(DISCORD_ENV.guildId);
   if (guildId === undefined) problems.push(`${DISCORD_ENV.guildId}: required: the id of the Discord server (guild) whose channels are read`);
   else if (!isSnowflake(guildId)) problems.push(`${DISCORD_ENV.guildId}: ${JSON.stringify(guildId)} is not a Discord id (digits)`);
   const channelList = get(DISCORD_ENV.channels);
-  const channels = (channelList ?? '').split(',').map((c) => c.trim()).filter((c) => c !== '');
+  const channels = (channelList ?? '')
+    .split(',')
+    .map((c) => c.trim())
+    .filter((c) => c !== '');
   if (channels.length === 0) problems.push(`${DISCORD_ENV.channels}: required: the channel ids to read, comma-separated`);
   const badChannels = channels.filter((c) => !isSnowflake(c));
   if (badChannels.length > 0) problems.push(`${DISCORD_ENV.channels}: not Discord ids (digits): ${badChannels.map((c) => JSON.stringify(c)).join(', ')}`);
   const pollText = get(DISCORD_ENV.pollSeconds);
   if (pollText !== undefined && !/^\d+$/.test(pollText)) problems.push(`${DISCORD_ENV.pollSeconds}: must be whole seconds, got ${JSON.stringify(pollText)}`);
   const mode = get(DISCORD_ENV.mode);
-  if (mode !== undefined && !(INGEST_MODES as readonly string[]).includes(mode)) problems.push(`${DISCORD_ENV.mode}: must be ${INGEST_MODES.join(' or ')}, got ${JSON.stringify(mode)}`);
+  if (mode !== undefined && !(INGEST_MODES as readonly string[]).includes(mode))
+    problems.push(`${DISCORD_ENV.mode}: must be ${INGEST_MODES.join(' or ')}, got ${JSON.stringify(mode)}`);
   const threads = get(DISCORD_ENV.threads);
-  if (threads !== undefined && threads !== 'true' && threads !== 'false') problems.push(`${DISCORD_ENV.threads}: must be true or false, got ${JSON.stringify(threads)}`);
+  if (threads !== undefined && threads !== 'true' && threads !== 'false')
+    problems.push(`${DISCORD_ENV.threads}: must be true or false, got ${JSON.stringify(threads)}`);
   if (problems.length > 0) throw new ConfigError(`invalid Discord ingestion settings:\n  ${problems.join('\n  ')}`);
 
   const apiUrl = get(DISCORD_ENV.apiUrl);

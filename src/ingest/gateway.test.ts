@@ -14,10 +14,13 @@ function clientOn(sim: DiscordGatewaySim, token = 'test-bot-token', extra: Parti
   const states: GatewayState[] = [];
   const clock: FakeClock = fakeClock();
   const waits: number[] = [];
-  const recording: Clock = { ...clock, sleep: (ms, signal) => {
+  const recording: Clock = {
+    ...clock,
+    sleep: (ms, signal) => {
       waits.push(ms);
       return clock.sleep(ms, signal);
-    } };
+    },
+  };
   clock.autoAdvance();
   const client: GatewayClient = createGatewayClient({
     token,

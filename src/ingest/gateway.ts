@@ -138,7 +138,9 @@ export function createGatewayClient(opts: GatewayClientOptions): GatewayClient {
     if (extra.fatal) logger.error(`Discord gateway stopped: ${reason}`);
   };
 
-  const rest = new REST({ version: '10', api: (opts.apiUrl ?? DISCORD_API_URL).replace(/\/+$/, ''), hashSweepInterval: 0, handlerSweepInterval: 0 }).setToken(opts.token);
+  const rest = new REST({ version: '10', api: (opts.apiUrl ?? DISCORD_API_URL).replace(/\/+$/, ''), hashSweepInterval: 0, handlerSweepInterval: 0 }).setToken(
+    opts.token,
+  );
 
   const manager = new WebSocketManager({
     token: opts.token,
@@ -151,7 +153,12 @@ export function createGatewayClient(opts: GatewayClientOptions): GatewayClient {
         closedSinceConnect = false;
         const attempts = state.attempts + 1;
         const delay = backoffDelay(attempts, baseMs, maxMs, random);
-        setState({ status: session ? 'resuming' : 'reconnecting', attempts, ...(state.reason ? { reason: state.reason } : {}), ...(state.closeCode ? { closeCode: state.closeCode } : {}) });
+        setState({
+          status: session ? 'resuming' : 'reconnecting',
+          attempts,
+          ...(state.reason ? { reason: state.reason } : {}),
+          ...(state.closeCode ? { closeCode: state.closeCode } : {}),
+        });
         logger.info('Discord gateway reconnecting', { attempt: attempts, delayMs: delay, resume: session !== null });
         await clock.sleep(delay, halt.signal);
       }

@@ -13,7 +13,14 @@ const TOKEN = 'health-test-token-0123456789';
 const GUILD = '1000000000000000001';
 const noWait = { sleep: async () => {} };
 
-const person = (content: string, extra: Record<string, unknown> = {}) => ({ type: 0, author: { id: '1', username: 'a' }, content, embeds: [], attachments: [], ...extra });
+const person = (content: string, extra: Record<string, unknown> = {}) => ({
+  type: 0,
+  author: { id: '1', username: 'a' },
+  content,
+  embeds: [],
+  attachments: [],
+  ...extra,
+});
 
 describe('blankMessages', () => {
   it('counts ordinary messages from people and the blank ones; bots, webhooks, stickers, polls, forwards and joins do not count', () => {
@@ -43,7 +50,12 @@ describe('Discord silent failures, against the simulator', () => {
     sim.resetLog();
     sim.setMessageContentIntent(true);
   });
-  const source = (...channelIds: string[]) => ({ token: TOKEN, apiUrl: sim.url, retry: noWait, channels: channelIds.map((channelId) => ({ guildId: GUILD, channelId })) });
+  const source = (...channelIds: string[]) => ({
+    token: TOKEN,
+    apiUrl: sim.url,
+    retry: noWait,
+    channels: channelIds.map((channelId) => ({ guildId: GUILD, channelId })),
+  });
 
   it('without Read Message History (200 [] but a last_message_id): the poll names the permission, stores nothing and sets no cursor; once given, the messages come', async () => {
     const ch = sim.createChannel();
@@ -130,8 +142,22 @@ describe('the health record', () => {
   it('records each channel, keeps the others, drops channels no longer configured, and reads a damaged file as none', async () => {
     expect(await readIngestHealth(dir)).toBeNull();
     const problem = { code: 'missing-message-content-intent' as const, message: 'lacks the Message Content intent' };
-    await recordIngestHealth(dir, channelHealth([{ channelId: '11', guildId: GUILD, problem, error: new Error(problem.message) }, { channelId: '22', guildId: GUILD }], '2026-12-06T10:00:00.000Z', 'poll'));
-    await recordIngestHealth(dir, channelHealth([{ channelId: '22', guildId: GUILD, error: 'Discord channel 22 not found' }], '2026-12-06T10:01:00.000Z', 'backfill'), ['11', '22']);
+    await recordIngestHealth(
+      dir,
+      channelHealth(
+        [
+          { channelId: '11', guildId: GUILD, problem, error: new Error(problem.message) },
+          { channelId: '22', guildId: GUILD },
+        ],
+        '2026-12-06T10:00:00.000Z',
+        'poll',
+      ),
+    );
+    await recordIngestHealth(
+      dir,
+      channelHealth([{ channelId: '22', guildId: GUILD, error: 'Discord channel 22 not found' }], '2026-12-06T10:01:00.000Z', 'backfill'),
+      ['11', '22'],
+    );
     expect((await readIngestHealth(dir))?.channels).toEqual([
       { channelId: '11', guildId: GUILD, at: '2026-12-06T10:00:00.000Z', by: 'poll', ok: false, problem },
       { channelId: '22', guildId: GUILD, at: '2026-12-06T10:01:00.000Z', by: 'backfill', ok: false, error: 'Discord channel 22 not found' },

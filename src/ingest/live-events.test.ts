@@ -11,7 +11,11 @@ const d = (t: string, body: Record<string, unknown>) => ({ t, s: 1, d: body });
 describe('gateway events to store operations', () => {
   it('keeps the configured channels only', () => {
     const sc = scope(false);
-    expect(liveOpOf(sc, d('MESSAGE_CREATE', { id: '5', channel_id: CHANNEL, guild_id: GUILD }))).toMatchObject({ kind: 'create', channelId: CHANNEL, guildId: GUILD });
+    expect(liveOpOf(sc, d('MESSAGE_CREATE', { id: '5', channel_id: CHANNEL, guild_id: GUILD }))).toMatchObject({
+      kind: 'create',
+      channelId: CHANNEL,
+      guildId: GUILD,
+    });
     expect(liveOpOf(sc, d('MESSAGE_CREATE', { id: '5', channel_id: OTHER, guild_id: GUILD }))).toBeNull();
     expect(liveOpOf(sc, d('TYPING_START', { channel_id: CHANNEL }))).toBeNull();
   });
@@ -29,7 +33,15 @@ describe('gateway events to store operations', () => {
     learnThreads(off, d('THREAD_CREATE', { id: THREAD, parent_id: CHANNEL, type: 11 }));
     expect(liveOpOf(off, d('MESSAGE_CREATE', { id: '7', channel_id: THREAD, guild_id: GUILD }))).toBeNull();
     const on = scope(true);
-    learnThreads(on, d('GUILD_CREATE', { threads: [{ id: THREAD, parent_id: CHANNEL, type: 11 }, { id: '1100000000000000009', parent_id: OTHER, type: 11 }] }));
+    learnThreads(
+      on,
+      d('GUILD_CREATE', {
+        threads: [
+          { id: THREAD, parent_id: CHANNEL, type: 11 },
+          { id: '1100000000000000009', parent_id: OTHER, type: 11 },
+        ],
+      }),
+    );
     expect(liveOpOf(on, d('MESSAGE_CREATE', { id: '7', channel_id: THREAD, guild_id: GUILD }))).toMatchObject({ kind: 'create', channelId: THREAD });
     expect(liveOpOf(on, d('MESSAGE_CREATE', { id: '8', channel_id: '1100000000000000009', guild_id: GUILD }))).toBeNull();
     learnThreads(on, d('THREAD_DELETE', { id: THREAD }));

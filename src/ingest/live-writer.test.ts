@@ -38,10 +38,13 @@ describe('live writer (real SQLite store)', () => {
   it('writes a burst in one upsert and reports the newest id per channel', async () => {
     const s = await open();
     let upserts = 0;
-    const sink: LiveSink = { ...bind(s), upsertMessages: (rows) => {
-      upserts += 1;
-      return s.upsertMessages(rows);
-    } };
+    const sink: LiveSink = {
+      ...bind(s),
+      upsertMessages: (rows) => {
+        upserts += 1;
+        return s.upsertMessages(rows);
+      },
+    };
     const flushed: FlushResult[] = [];
     const w = createLiveWriter({ sink, clock: systemClock, batchMs: 50, onFlush: (r) => void flushed.push(r) });
     for (let i = 0; i < 200; i++) w.push({ kind: 'create', guildId: GUILD, channelId: CHANNEL, raw: msg(String(1200000000000000000n + BigInt(i)), `m${i}`) });
@@ -74,7 +77,12 @@ describe('live writer (real SQLite store)', () => {
     const first = await s.getMessage('1200000000000000001');
     const flushed: FlushResult[] = [];
     const w2 = createLiveWriter({ sink: bind(s), clock: systemClock, batchMs: 10, onFlush: (r) => void flushed.push(r) });
-    w2.push({ kind: 'update', guildId: GUILD, channelId: CHANNEL, raw: { id: '1200000000000000001', channel_id: CHANNEL, content: 'après', edited_timestamp: '2026-01-05T11:00:00.000000+00:00' } });
+    w2.push({
+      kind: 'update',
+      guildId: GUILD,
+      channelId: CHANNEL,
+      raw: { id: '1200000000000000001', channel_id: CHANNEL, content: 'après', edited_timestamp: '2026-01-05T11:00:00.000000+00:00' },
+    });
     w2.push({ kind: 'update', guildId: GUILD, channelId: CHANNEL, raw: { id: '1200000000000000777', channel_id: CHANNEL, content: 'never stored' } });
     await w2.close();
     await w.close();

@@ -79,7 +79,13 @@ async function messages(api: RunningApi, guildId: string, channelId: string, inc
   const items: any[] = [];
   let cursor: string | null = null;
   do {
-    const q = new URLSearchParams({ guild_id: guildId, channel_id: channelId, limit: '500', ...(includeDeleted ? { include_deleted: 'true' } : {}), ...(cursor ? { cursor } : {}) });
+    const q = new URLSearchParams({
+      guild_id: guildId,
+      channel_id: channelId,
+      limit: '500',
+      ...(includeDeleted ? { include_deleted: 'true' } : {}),
+      ...(cursor ? { cursor } : {}),
+    });
     const res = await fetch(`${api.url}/v1/messages?${q}`, { headers: { 'x-api-key': KEY } });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { items: any[]; next_cursor?: string | null; nextCursor?: string | null };
@@ -161,7 +167,10 @@ describe('live ingestion through the Gateway, into the store, read back from GET
       { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), pick: fc.nat() }) },
       { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('cut' as const, 'reconnect' as const, 'invalidate' as const) }) },
     );
-    const script: { kind: string; text?: string; pick?: number }[] = fc.sample(fc.array(action, { minLength: 40, maxLength: 40 }), { numRuns: 1, seed: 17 })[0]!;
+    const script: { kind: string; text?: string; pick?: number }[] = fc.sample(fc.array(action, { minLength: 40, maxLength: 40 }), {
+      numRuns: 1,
+      seed: 17,
+    })[0]!;
     // Each kind of drop at least once, whatever the sample drew.
     script.splice(8, 0, { kind: 'cut' });
     script.splice(18, 0, { kind: 'reconnect' });
@@ -182,8 +191,7 @@ describe('live ingestion through the Gateway, into the store, read back from GET
         if (script.slice(script.indexOf(a) + 1).find((b) => b.kind !== 'post')) {
           await w.until(() => w.sim.gatewayStats().resumed + w.sim.gatewayStats().ready > sessions, 'the session back', 20_000);
         }
-      }
-      else if (a.kind === 'invalidate' && invalidations < 1) {
+      } else if (a.kind === 'invalidate' && invalidations < 1) {
         // One re-identify is enough to exercise the gap (each costs the 1–5 s Discord asks for).
         invalidations += 1;
         const ready = w.sim.gatewayStats().ready;
@@ -198,8 +206,21 @@ describe('live ingestion through the Gateway, into the store, read back from GET
     await w.until(connected(w.live), 'connected at the end', 20_000);
     await w.live.settle();
     const expected = w.sim.history(w.channel);
-    const want = expected.map((m) => m.id).sort().join();
-    await w.until(async () => (await messages(w.api, w.sim.guildId, w.channel)).map((x) => x.message_id).sort().join() === want, 'the store to match', 10_000).catch(() => undefined);
+    const want = expected
+      .map((m) => m.id)
+      .sort()
+      .join();
+    await w
+      .until(
+        async () =>
+          (await messages(w.api, w.sim.guildId, w.channel))
+            .map((x) => x.message_id)
+            .sort()
+            .join() === want,
+        'the store to match',
+        10_000,
+      )
+      .catch(() => undefined);
     const stored = await messages(w.api, w.sim.guildId, w.channel);
     expect(stored.map((x) => x.message_id).sort()).toEqual(expected.map((m) => m.id).sort());
     const byId = new Map(stored.map((x) => [x.message_id, x.content]));

@@ -102,7 +102,8 @@ export function startLiveIngestion(opts: LiveIngestionOptions): LiveIngestion {
       await writer.flush();
       const live = catchingUp.get(channel.channelId) ?? '0';
       if (live !== '0' && !halt.signal.aborted) await opts.sink.setCursor(cursorKeys.after(channel.channelId), maxSnowflake(r.after, live));
-      if (r.fetched > 0) logger.info('Discord channel caught up after a gap', { channelId: channel.channelId, fetched: r.fetched, inserted: r.inserted, pages: r.pages });
+      if (r.fetched > 0)
+        logger.info('Discord channel caught up after a gap', { channelId: channel.channelId, fetched: r.fetched, inserted: r.inserted, pages: r.pages });
       opts.onCatchUp?.({ channelId: channel.channelId, guildId: channel.guildId });
     } catch (err) {
       const problem = problemOf(err);

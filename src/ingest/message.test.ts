@@ -11,7 +11,10 @@ const sample = (): Record<string, unknown> => ({
   content: 'Salle B204 fermée demain',
   timestamp: '2025-03-01T10:00:00.123000+00:00',
   edited_timestamp: null,
-  attachments: [{ id: '1', filename: 'plan.png' }, { id: '2', filename: 'b.pdf' }],
+  attachments: [
+    { id: '1', filename: 'plan.png' },
+    { id: '2', filename: 'b.pdf' },
+  ],
   embeds: [{ type: 'rich', title: 'x' }],
   mentions: [],
   pinned: false,

@@ -250,7 +250,15 @@ describe('startIngestion', () => {
     };
     const polls: PollResult[] = [];
     const clock = fakeClock(new Date());
-    const ingestion = startIngestion({ token: TOKEN, apiUrl: sim.url, sink, clock, channels: [{ guildId: GUILD, channelId: ch }], intervalMs: INTERVAL_MS, onPoll: (p) => polls.push(p) });
+    const ingestion = startIngestion({
+      token: TOKEN,
+      apiUrl: sim.url,
+      sink,
+      clock,
+      channels: [{ guildId: GUILD, channelId: ch }],
+      intervalMs: INTERVAL_MS,
+      onPoll: (p) => polls.push(p),
+    });
     await clock.whenPending();
     expect(sink.rows.size).toBe(0);
     await clock.tickAsync(INTERVAL_MS);

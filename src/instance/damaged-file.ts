@@ -77,7 +77,10 @@ export async function checkInstanceFile(file: string, rule: FileRule, now: Date)
     throw err;
   }
   if (rule.kind === 'lines') return repairLines(file, bytes, rule.goodLine, now);
-  const damage = rule.kind === 'json' ? jsonDamage(bytes, rule.valid) : (textDamage(bytes) ?? (rule.valid(bytes.toString('utf8')) ? undefined : 'not a complete file (cut short?)'));
+  const damage =
+    rule.kind === 'json'
+      ? jsonDamage(bytes, rule.valid)
+      : (textDamage(bytes) ?? (rule.valid(bytes.toString('utf8')) ? undefined : 'not a complete file (cut short?)'));
   if (damage === undefined) return undefined;
   const aside = setAsideName(file, now);
   await rename(file, aside);

@@ -25,11 +25,26 @@ describe('the error file', () => {
   it('writes the sentence in the config locale and the same English code in every language', async () => {
     const dir = await dirOf();
     const at = new Date('2025-01-01T10:00:00Z');
-    await createErrorFile({ path: join(dir, 'fr.log'), redact: (t) => t, locale: 'fr' }).report('state', 'run.refused', 'zoe: a run is already in progress', at);
-    await createErrorFile({ path: join(dir, 'en.log'), redact: (t) => t, locale: 'en' }).report('state', 'run.refused', 'zoe: a run is already in progress', at);
+    await createErrorFile({ path: join(dir, 'fr.log'), redact: (t) => t, locale: 'fr' }).report(
+      'state',
+      'run.refused',
+      'zoe: a run is already in progress',
+      at,
+    );
+    await createErrorFile({ path: join(dir, 'en.log'), redact: (t) => t, locale: 'en' }).report(
+      'state',
+      'run.refused',
+      'zoe: a run is already in progress',
+      at,
+    );
     const fr = parseErrorLine((await tailErrorFile(join(dir, 'fr.log'), 1))[0] as string);
     const en = parseErrorLine((await tailErrorFile(join(dir, 'en.log'), 1))[0] as string);
-    expect(fr).toEqual({ at: '2025-01-01T10:00:00.000Z', phase: 'state', code: 'run.refused', message: 'synchronisation refusée : zoe: a run is already in progress' });
+    expect(fr).toEqual({
+      at: '2025-01-01T10:00:00.000Z',
+      phase: 'state',
+      code: 'run.refused',
+      message: 'synchronisation refusée : zoe: a run is already in progress',
+    });
     expect(en).toEqual({ at: '2025-01-01T10:00:00.000Z', phase: 'state', code: 'run.refused', message: 'run refused: zoe: a run is already in progress' });
   });
 
@@ -41,7 +56,12 @@ describe('the error file', () => {
         expect(sentences[group]?.[key], `${locale} ${code}`).toContain('{{detail}}');
       }
     }
-    expect(parseErrorLine('2025-01-01T10:00:00.000Z fetch MonCampus did not answer')).toEqual({ at: '2025-01-01T10:00:00.000Z', phase: 'fetch', code: null, message: 'MonCampus did not answer' });
+    expect(parseErrorLine('2025-01-01T10:00:00.000Z fetch MonCampus did not answer')).toEqual({
+      at: '2025-01-01T10:00:00.000Z',
+      phase: 'fetch',
+      code: null,
+      message: 'MonCampus did not answer',
+    });
     expect(parseErrorLine('an old free-form line')).toEqual({ at: null, phase: null, code: null, message: 'an old free-form line' });
   });
 

@@ -1,5 +1,15 @@
 export * from './names.js';
-export { checkInstanceFile, describeDamage, icsDamage, isWholeCalendar, jsonDamage, setAsideName, textDamage, type DamageReport, type FileRule } from './damaged-file.js';
+export {
+  checkInstanceFile,
+  describeDamage,
+  icsDamage,
+  isWholeCalendar,
+  jsonDamage,
+  setAsideName,
+  textDamage,
+  type DamageReport,
+  type FileRule,
+} from './damaged-file.js';
 export { clearStoppedOnPurpose, isStoppedOnPurpose, markStoppedOnPurpose, STOPPED_MARK_FILE } from './stopped-mark.js';
 export {
   createErrorFile,

@@ -7,7 +7,9 @@ const fileNames = Object.entries(names).filter((e): e is [string, string] => typ
 
 describe('data/ names', () => {
   it('gives every file of an instance folder its own name', () => {
-    const inInstance = fileNames.filter(([k]) => !/^(OUTBOX_(DELIVERIES|FAILED)_DIR|OUTBOX_DISABLED_FILE|SUPERVISOR_|API_|CONTROL_|INGEST_|PROPOSALS_|INVITATIONS_)/.test(k));
+    const inInstance = fileNames.filter(
+      ([k]) => !/^(OUTBOX_(DELIVERIES|FAILED)_DIR|OUTBOX_DISABLED_FILE|SUPERVISOR_|API_|CONTROL_|INGEST_|PROPOSALS_|INVITATIONS_)/.test(k),
+    );
     const values = inInstance.map(([, v]) => v);
     expect(values.length).toBeGreaterThanOrEqual(14);
     expect(new Set(values).size).toBe(values.length);

@@ -47,7 +47,11 @@ const keep = (c: ChangeText): z.infer<typeof changeSchema> => {
 /** Adds one announcement at the front and keeps the newest RECENT_CHANGES_KEPT. */
 export async function recordRecentChanges(dir: string, at: Date, changes: readonly ChangeText[]): Promise<void> {
   if (changes.length === 0) return;
-  const entry = { at: at.toISOString(), more: Math.max(0, changes.length - RECENT_CHANGES_PER_ENTRY), changes: changes.slice(0, RECENT_CHANGES_PER_ENTRY).map(keep) };
+  const entry = {
+    at: at.toISOString(),
+    more: Math.max(0, changes.length - RECENT_CHANGES_PER_ENTRY),
+    changes: changes.slice(0, RECENT_CHANGES_PER_ENTRY).map(keep),
+  };
   const entries = [entry, ...(await readRecentChanges(dir))].slice(0, RECENT_CHANGES_KEPT);
   await writeFileAtomic(join(dir, RECENT_CHANGES_FILE), `${JSON.stringify({ v: 1, entries }, null, 2)}\n`, 0o644);
 }

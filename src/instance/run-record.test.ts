@@ -36,7 +36,10 @@ describe('last-run.json and runs.jsonl', () => {
     const lines = (await readFile(join(dir, RUN_HISTORY_FILE), 'utf8')).trimEnd().split('\n');
     expect(lines).toHaveLength(2);
     const read = lines.map((l) => runHistoryLineSchema.parse(JSON.parse(l)));
-    expect(read.map((r) => [r.outcome, r.phase, r.counts.created])).toEqual([['success', undefined, 1], ['failed', 'login', 2]]);
+    expect(read.map((r) => [r.outcome, r.phase, r.counts.created])).toEqual([
+      ['success', undefined, 1],
+      ['failed', 'login', 2],
+    ]);
   });
 
   it('reads an older line without counts or courses as zeros, and refuses one without an outcome', () => {

@@ -45,9 +45,7 @@ export interface RunRecord {
 export type FullCheckReason = 'first' | 'requested' | 'dry-run' | 'after-failure' | 'config-changed' | 'timetable-changed' | 'ids-unknown' | 'scheduled';
 
 /** Which kind of run this was, as the run record and the summaries say it. */
-export type EcalCheck =
-  | { kind: 'full'; reason: FullCheckReason }
-  | { kind: 'skipped'; verifiedAt: string; nextVerificationBy: string };
+export type EcalCheck = { kind: 'full'; reason: FullCheckReason } | { kind: 'skipped'; verifiedAt: string; nextVerificationBy: string };
 
 /**
  * A line of runs.jsonl as its readers accept it (the reporting store's importer): lenient, so records of

@@ -14,18 +14,14 @@ export const stateSchema = z.object({
   /** Username the cookies belong to: a changed username must not reuse another person's session. */
   moncampusUser: z.string().optional(),
   /** What the last runs were, so alerts fire on transitions only (worker/alerts.ts). */
-  alerts: z
-    .object({ auth: z.enum(['ok', 'failing']), sync: z.enum(['ok', 'failing']), guardHeld: z.boolean() })
-    .optional(),
+  alerts: z.object({ auth: z.enum(['ok', 'failing']), sync: z.enum(['ok', 'failing']), guardHeld: z.boolean() }).optional(),
   /** Records the last `/Home/Get` answered: a sudden empty answer after some is checked by a fresh login. */
   moncampusCourses: z.number().int().nonnegative().optional(),
   /**
    * Per course (sourceId) of calendar.ics: SEQUENCE and the time of its last change (DTSTAMP, LAST-MODIFIED),
    * so a moved class reaches subscribers (reference/conventions.md, "ICS feeds").
    */
-  icsRevisions: z
-    .record(z.string(), z.object({ hash: z.string(), sequence: z.number().int().nonnegative(), modified: z.string() }))
-    .optional(),
+  icsRevisions: z.record(z.string(), z.object({ hash: z.string(), sequence: z.number().int().nonnegative(), modified: z.string() })).optional(),
   /** Hash of the events behind calendar.ics: unchanged events skip rendering it (a third of a steady run's CPU). */
   icsInputHash: z.string().optional(),
   /**
@@ -34,15 +30,11 @@ export const stateSchema = z.object({
    */
   changes: z
     .object({
-      baseline: z.array(
-        z.object({ id: z.string(), title: z.string(), start: z.string(), end: z.string(), room: z.string(), teacher: z.string().nullable() }),
-      ),
+      baseline: z.array(z.object({ id: z.string(), title: z.string(), start: z.string(), end: z.string(), room: z.string(), teacher: z.string().nullable() })),
     })
     .optional(),
   /** The request floor (worker/ecal-check.ts): what the last full ECAL listing found, and whether ECAL still matches it. */
-  ecalSync: z
-    .object({ eventsHash: z.string(), configHash: z.string(), verifiedAt: z.string(), matched: z.boolean() })
-    .optional(),
+  ecalSync: z.object({ eventsHash: z.string(), configHash: z.string(), verifiedAt: z.string(), matched: z.boolean() }).optional(),
   /** `changes.digest`: the local day (yyyy-MM-dd) whose digest was last handled, so it goes once a day across restarts. */
   digest: z.object({ lastDay: z.string() }).optional(),
 });

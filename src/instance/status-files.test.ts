@@ -25,7 +25,15 @@ describe('worker.json', () => {
   it('reads back what was written, 0644, and null when absent, cut short or of another shape', async () => {
     const inst = join(dir, 'alice');
     expect(await readWorkerStatusFile(inst)).toBeNull();
-    const status = { pid: 4242, state: 'idle', schedule: '0 6 * * *', timezone: 'Europe/Paris', nextRun: null, runRefused: { reason: 'held', since: '2026-01-01T00:00:00.000Z' }, updatedAt: '2026-01-01T00:00:00.000Z' };
+    const status = {
+      pid: 4242,
+      state: 'idle',
+      schedule: '0 6 * * *',
+      timezone: 'Europe/Paris',
+      nextRun: null,
+      runRefused: { reason: 'held', since: '2026-01-01T00:00:00.000Z' },
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    };
     await writeWorkerStatusFile(inst, status);
     expect(await readWorkerStatusFile(inst)).toEqual(status);
     expect((await stat(join(inst, WORKER_STATUS_FILE))).mode & 0o777).toBe(0o644);

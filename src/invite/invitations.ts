@@ -36,9 +36,7 @@ export interface InvitationView {
   revokedAt?: string;
 }
 
-export type InvitationCheck =
-  | { ok: true; id: string; expiresAt: string }
-  | { ok: false; reason: 'unknown' | 'expired' | 'used' | 'revoked' };
+export type InvitationCheck = { ok: true; id: string; expiresAt: string } | { ok: false; reason: 'unknown' | 'expired' | 'used' | 'revoked' };
 
 /** Records that ended this long ago are removed when a new invitation is made: the list stays readable. */
 export const KEEP_ENDED_MS = 30 * 24 * 3600_000;
@@ -94,7 +92,12 @@ async function records(dir: string): Promise<InvitationRecord[]> {
 async function readMarker<T>(file: string, schema: z.ZodType<T>): Promise<T | null | undefined> {
   const data = await readJson(file, schema);
   if (data !== undefined) return data;
-  return (await stat(file).then(() => true, () => false)) ? null : undefined;
+  return (await stat(file).then(
+    () => true,
+    () => false,
+  ))
+    ? null
+    : undefined;
 }
 
 async function viewOf(dir: string, r: InvitationRecord, now: Date): Promise<InvitationView> {
@@ -158,7 +161,10 @@ export async function listInvitations(opts: InviteStoreOptions): Promise<Invitat
 }
 
 /** `invites revoke <id>`: a pending invitation stops opening anything; an ended one says how it ended. */
-export async function revokeInvitation(opts: InviteStoreOptions, id: string): Promise<{ kind: 'revoked' } | { kind: 'not-found' } | { kind: 'ended'; state: InvitationState }> {
+export async function revokeInvitation(
+  opts: InviteStoreOptions,
+  id: string,
+): Promise<{ kind: 'revoked' } | { kind: 'not-found' } | { kind: 'ended'; state: InvitationState }> {
   if (!ID_PATTERN.test(id)) return { kind: 'not-found' };
   const now = (opts.clock ?? systemClock).now();
   const dir = invitationsDir(opts.dataDir);

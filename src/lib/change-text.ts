@@ -22,7 +22,8 @@ export interface ChangeText {
   urgent?: boolean;
 }
 
-const sameDay = (a: string, b: string, zone: string, locale: Locale): boolean => formatWhen(a, zone, locale).slice(0, -6) === formatWhen(b, zone, locale).slice(0, -6);
+const sameDay = (a: string, b: string, zone: string, locale: Locale): boolean =>
+  formatWhen(a, zone, locale).slice(0, -6) === formatWhen(b, zone, locale).slice(0, -6);
 
 /** One line for one change, in `locale`, times in `zone`. */
 export function describeChange(c: ChangeText, zone: string, locale: Locale): string {
@@ -33,7 +34,9 @@ export function describeChange(c: ChangeText, zone: string, locale: Locale): str
     case 'moved': {
       const b = c.before as ClassText;
       const a = c.after as ClassText;
-      const to = sameDay(b.start, a.start, zone, locale) ? `${formatTime(a.start, zone, locale)}–${formatTime(a.end, zone, locale)}` : `${when(a)}–${formatTime(a.end, zone, locale)}`;
+      const to = sameDay(b.start, a.start, zone, locale)
+        ? `${formatTime(a.start, zone, locale)}–${formatTime(a.end, zone, locale)}`
+        : `${when(a)}–${formatTime(a.end, zone, locale)}`;
       return t('changes.moved', { title: subject.title, from: `${when(b)}–${formatTime(b.end, zone, locale)}`, to });
     }
     case 'cancelled':
@@ -43,9 +46,9 @@ export function describeChange(c: ChangeText, zone: string, locale: Locale): str
     case 'room':
     case 'teacher': {
       // The same sentence for both: what it was → what it is, "no room" / "no teacher" for an empty one.
-      const field = (x: ClassText | undefined): string => (c.kind === 'room' ? x?.room : x?.teacher) || t(c.kind === 'room' ? 'changes.noRoom' : 'changes.noTeacher');
+      const field = (x: ClassText | undefined): string =>
+        (c.kind === 'room' ? x?.room : x?.teacher) || t(c.kind === 'room' ? 'changes.noRoom' : 'changes.noTeacher');
       return t(`changes.${c.kind}`, { title: subject.title, when: when(subject), from: field(c.before), to: field(c.after) });
     }
   }
 }
-

@@ -2,15 +2,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RemoteError, TransientError } from './errors.js';
-import {
-  MAX_RETRY_AFTER_MS,
-  classifyNetworkError,
-  classifyStatus,
-  createHttpClient,
-  discordRateLimitUnit,
-  networkError,
-  retryAfterMs,
-} from './http.js';
+import { MAX_RETRY_AFTER_MS, classifyNetworkError, classifyStatus, createHttpClient, discordRateLimitUnit, networkError, retryAfterMs } from './http.js';
 
 describe('createHttpClient', () => {
   let server: Server;

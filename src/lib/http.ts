@@ -87,16 +87,7 @@ export function createHttpClient(opts: HttpClientOptions = {}): AxiosInstance {
 }
 
 /** Why a request failed, in words a log line and a retry decision share. */
-export type HttpFailureReason =
-  | 'timeout'
-  | 'network'
-  | 'unsendable'
-  | 'redirect'
-  | 'auth'
-  | 'request-timeout'
-  | 'rate-limited'
-  | 'server'
-  | 'refused';
+export type HttpFailureReason = 'timeout' | 'network' | 'unsendable' | 'redirect' | 'auth' | 'request-timeout' | 'rate-limited' | 'server' | 'refused';
 
 export interface HttpFailure {
   /** True when the same request may succeed later. */

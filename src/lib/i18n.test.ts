@@ -13,7 +13,8 @@ describe('catalogues', () => {
   });
 
   it('have no empty message and the same {{placeholders}} in every language', () => {
-    const flat = (o: object): Record<string, string> => Object.fromEntries(keysOf(o).map((k) => [k, k.split('.').reduce<unknown>((v, p) => (v as Record<string, unknown>)[p], o) as string]));
+    const flat = (o: object): Record<string, string> =>
+      Object.fromEntries(keysOf(o).map((k) => [k, k.split('.').reduce<unknown>((v, p) => (v as Record<string, unknown>)[p], o) as string]));
     const fr = flat(CATALOGUES.fr);
     for (const locale of LOCALES) {
       for (const [k, text] of Object.entries(flat(CATALOGUES[locale]))) {

@@ -24,7 +24,12 @@ describe('createLogger', () => {
     await flush();
     const text = out.text();
     expect(text).not.toContain('hunter2-secret');
-    expect(text.split('\n').filter(Boolean).every((l) => l.includes('[alice]'))).toBe(true);
+    expect(
+      text
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => l.includes('[alice]')),
+    ).toBe(true);
     expect(text).toContain('phase=push');
   });
 

@@ -58,7 +58,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     ...(options.json ? [winston.format.json()] : [...(colour ? [winston.format.colorize()] : []), human]),
   );
   const base = winston.createLogger({
-    level: options.level ?? ((process.env.LOG_LEVEL as LogLevel | undefined) ?? 'info'),
+    level: options.level ?? (process.env.LOG_LEVEL as LogLevel | undefined) ?? 'info',
     defaultMeta: options.instance ? { instance: options.instance } : {},
     format,
     transports: [new winston.transports.Stream({ stream: options.stream ?? process.stderr })],

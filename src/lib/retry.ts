@@ -92,9 +92,7 @@ export async function retryRequest<T>(what: string, fn: (attempt: number) => Pro
           const rateLimited = err instanceof TransientError && err.status === 429;
           nextDelay =
             asked ??
-            (rateLimited
-              ? backoffDelay(attempt, Math.max(base, RATE_LIMIT_BASE_DELAY_MS), Math.max(max, RATE_LIMIT_BASE_DELAY_MS), retry.random)
-              : delay);
+            (rateLimited ? backoffDelay(attempt, Math.max(base, RATE_LIMIT_BASE_DELAY_MS), Math.max(max, RATE_LIMIT_BASE_DELAY_MS), retry.random) : delay);
           opts.logger?.warn(`${what} failed, trying again`, {
             attempt,
             delayMs: nextDelay,

@@ -7,7 +7,14 @@ const plan = (url: string) => describeChannel(channelsSchema.parse([url])[0]!);
 describe('describeChannel (notify test --dry-run)', () => {
   it('email: the template server, port, TLS mode and login; the password masked', () => {
     const p = plan('mailto://student:app-pass-1234@gmail.com?cc=prof@example.org&+X-Tag=cs');
-    expect(p).toMatchObject({ service: 'Email (SMTP)', endpoint: 'smtp://smtp.gmail.com:587', host: 'smtp.gmail.com', port: 587, tls: 'starttls (required)', login: 'student@gmail.com' });
+    expect(p).toMatchObject({
+      service: 'Email (SMTP)',
+      endpoint: 'smtp://smtp.gmail.com:587',
+      host: 'smtp.gmail.com',
+      port: 587,
+      tls: 'starttls (required)',
+      login: 'student@gmail.com',
+    });
     expect(p.targets).toEqual(['to student@gmail.com', 'cc prof@example.org']);
     expect(p.headers).toEqual({ 'X-Tag': 'cs' });
     expect(JSON.stringify(p)).not.toContain('app-pass-1234');
@@ -16,7 +23,14 @@ describe('describeChannel (notify test --dry-run)', () => {
 
   it('json: method, URL with its query items, headers with secret-looking values masked, basic auth named not shown', () => {
     const p = plan('jsons://bob:hunter2hunter2@hooks.example.org:8443/in?+X-Token=supersecret99&+X-Source=cs&-k=v&method=PUT');
-    expect(p).toMatchObject({ service: 'JSON webhook', host: 'hooks.example.org', port: 8443, tls: 'https', login: 'bob', endpoint: 'PUT https://hooks.example.org:8443/in?k=v' });
+    expect(p).toMatchObject({
+      service: 'JSON webhook',
+      host: 'hooks.example.org',
+      port: 8443,
+      tls: 'https',
+      login: 'bob',
+      endpoint: 'PUT https://hooks.example.org:8443/in?k=v',
+    });
     expect(p.headers).toEqual({ 'X-Token': 'su****', 'X-Source': 'cs', Authorization: 'Basic cr**** (bob)' });
     expect(JSON.stringify(p)).not.toMatch(/hunter2|supersecret99/);
   });

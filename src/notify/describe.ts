@@ -52,7 +52,11 @@ function fromUrl(url: string, secretPathParts: number[] = []): { endpoint: strin
 }
 
 const str = (o: Record<string, unknown>): Record<string, string> =>
-  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== false).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v)]));
+  Object.fromEntries(
+    Object.entries(o)
+      .filter(([, v]) => v !== undefined && v !== false)
+      .map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v)]),
+  );
 
 export function describeChannel(c: ChannelConfig): ChannelPlan {
   const base = { channel: c.name, headers: {} as Record<string, string>, options: {} as Record<string, string> };
@@ -61,19 +65,48 @@ export function describeChannel(c: ChannelConfig): ChannelPlan {
       const url = new URL(discordWebhookPostUrl(c.url));
       if (c.thread) url.searchParams.set('thread_id', c.thread);
       const { type: _t, name: _n, url: _u, events: _e, minSeverity: _m, quietHours: _q, ...opts } = c;
-      return { ...base, service: 'Discord webhook', ...fromUrl(url.toString(), [-1]), endpoint: `POST ${fromUrl(url.toString(), [-1]).endpoint}`, targets: [`webhook ${url.pathname.split('/').at(-2)}`], options: str(opts) };
+      return {
+        ...base,
+        service: 'Discord webhook',
+        ...fromUrl(url.toString(), [-1]),
+        endpoint: `POST ${fromUrl(url.toString(), [-1]).endpoint}`,
+        targets: [`webhook ${url.pathname.split('/').at(-2)}`],
+        options: str(opts),
+      };
     }
     case 'discord-bot': {
       const url = `${c.apiUrl.replace(/\/+$/, '')}/v10/channels/${c.channelId}/messages`;
-      return { ...base, service: 'Discord bot', ...fromUrl(url), endpoint: `POST ${url}`, targets: [`channel ${c.channelId}`], headers: { Authorization: `Bot ${mask(c.token)}` } };
+      return {
+        ...base,
+        service: 'Discord bot',
+        ...fromUrl(url),
+        endpoint: `POST ${url}`,
+        targets: [`channel ${c.channelId}`],
+        headers: { Authorization: `Bot ${mask(c.token)}` },
+      };
     }
     case 'slack': {
       if (c.token) {
         const url = `${c.apiUrl.replace(/\/+$/, '')}/chat.postMessage`;
-        return { ...base, service: 'Slack bot', ...fromUrl(url), endpoint: `POST ${url}`, targets: c.channels ?? [], headers: { Authorization: `Bearer ${mask(c.token)}` }, options: str({ botname: c.botname }) };
+        return {
+          ...base,
+          service: 'Slack bot',
+          ...fromUrl(url),
+          endpoint: `POST ${url}`,
+          targets: c.channels ?? [],
+          headers: { Authorization: `Bearer ${mask(c.token)}` },
+          options: str({ botname: c.botname }),
+        };
       }
       const u = fromUrl(c.url as string, [-1]);
-      return { ...base, service: 'Slack webhook', ...u, endpoint: `POST ${u.endpoint}`, targets: c.channels ?? ['(the webhook’s channel)'], options: str({ botname: c.botname }) };
+      return {
+        ...base,
+        service: 'Slack webhook',
+        ...u,
+        endpoint: `POST ${u.endpoint}`,
+        targets: c.channels ?? ['(the webhook’s channel)'],
+        options: str({ botname: c.botname }),
+      };
     }
     case 'email': {
       const mode = smtpModeOf(c.smtp);
@@ -99,26 +132,69 @@ export function describeChannel(c: ChannelConfig): ChannelPlan {
       const query = new URLSearchParams(c.params ?? {}).toString();
       const headers = maskHeaders(c.headers);
       if (u.login) headers.Authorization = `Basic ${mask('credentials')} (${u.login})`;
-      return { ...base, service: `${c.format.toUpperCase()} webhook`, ...u, endpoint: `${c.method} ${u.endpoint}${query ? `${u.endpoint.includes('?') ? '&' : '?'}${query}` : ''}`, targets: [u.endpoint], headers, options: str({ payload: c.payload ? JSON.stringify(c.payload) : undefined }) };
+      return {
+        ...base,
+        service: `${c.format.toUpperCase()} webhook`,
+        ...u,
+        endpoint: `${c.method} ${u.endpoint}${query ? `${u.endpoint.includes('?') ? '&' : '?'}${query}` : ''}`,
+        targets: [u.endpoint],
+        headers,
+        options: str({ payload: c.payload ? JSON.stringify(c.payload) : undefined }),
+      };
     }
     case 'ntfy': {
       const u = fromUrl(c.url);
-      const headers: Record<string, string> = c.token ? { Authorization: `Bearer ${mask(c.token)}` } : c.user ? { Authorization: `Basic ${mask(c.password ?? '')}` } : {};
-      const plan: ChannelPlan = { ...base, service: 'ntfy', ...u, endpoint: `POST ${u.endpoint}`, targets: c.topics.map((t) => `topic ${t}`), headers, options: str({ priority: c.priority, tags: c.tags, click: c.click, attach: c.attach, markdown: c.markdown }) };
+      const headers: Record<string, string> = c.token
+        ? { Authorization: `Bearer ${mask(c.token)}` }
+        : c.user
+          ? { Authorization: `Basic ${mask(c.password ?? '')}` }
+          : {};
+      const plan: ChannelPlan = {
+        ...base,
+        service: 'ntfy',
+        ...u,
+        endpoint: `POST ${u.endpoint}`,
+        targets: c.topics.map((t) => `topic ${t}`),
+        headers,
+        options: str({ priority: c.priority, tags: c.tags, click: c.click, attach: c.attach, markdown: c.markdown }),
+      };
       if (c.user) plan.login = c.user;
       return plan;
     }
     case 'gotify': {
       const u = fromUrl(`${c.url.replace(/\/*$/, '/')}message`);
-      return { ...base, service: 'Gotify', ...u, endpoint: `POST ${u.endpoint}`, targets: ['application of the token'], headers: { 'X-Gotify-Key': mask(c.token) }, options: str({ priority: c.priority ?? 5, markdown: c.markdown }) };
+      return {
+        ...base,
+        service: 'Gotify',
+        ...u,
+        endpoint: `POST ${u.endpoint}`,
+        targets: ['application of the token'],
+        headers: { 'X-Gotify-Key': mask(c.token) },
+        options: str({ priority: c.priority ?? 5, markdown: c.markdown }),
+      };
     }
     case 'telegram': {
       const url = `${c.apiUrl.replace(/\/+$/, '')}/bot${mask(c.token)}/sendMessage`;
-      return { ...base, service: 'Telegram', ...fromUrl(c.apiUrl), endpoint: `POST ${url}`, targets: c.chatIds.map((id) => `chat ${id}${c.topic ? ` topic ${c.topic}` : ''}`), options: str({ format: c.format, silent: c.silent, preview: c.preview }) };
+      return {
+        ...base,
+        service: 'Telegram',
+        ...fromUrl(c.apiUrl),
+        endpoint: `POST ${url}`,
+        targets: c.chatIds.map((id) => `chat ${id}${c.topic ? ` topic ${c.topic}` : ''}`),
+        options: str({ format: c.format, silent: c.silent, preview: c.preview }),
+      };
     }
     case 'pushover': {
       const url = `${c.apiUrl.replace(/\/+$/, '')}/1/messages.json`;
-      return { ...base, service: 'Pushover', ...fromUrl(url), endpoint: `POST ${url}`, login: `user key ${mask(c.user)}, token ${mask(c.token)}`, targets: c.devices?.map((d) => `device ${d}`) ?? ['all devices of the user'], options: str({ priority: c.priority, sound: c.sound, retry: c.retry, expire: c.expire }) };
+      return {
+        ...base,
+        service: 'Pushover',
+        ...fromUrl(url),
+        endpoint: `POST ${url}`,
+        login: `user key ${mask(c.user)}, token ${mask(c.token)}`,
+        targets: c.devices?.map((d) => `device ${d}`) ?? ['all devices of the user'],
+        options: str({ priority: c.priority, sound: c.sound, retry: c.retry, expire: c.expire }),
+      };
     }
     case 'matrix': {
       if (c.mode === 't2bot') {
@@ -126,7 +202,15 @@ export function describeChannel(c: ChannelConfig): ChannelPlan {
         return { ...base, service: 'Matrix (t2bot webhook)', ...fromUrl(c.url), endpoint: `POST ${url}`, targets: ['the webhook’s room'] };
       }
       const u = fromUrl(c.url);
-      const plan: ChannelPlan = { ...base, service: `Matrix (${c.mode === 'login' ? 'password login' : 'access token'})`, ...u, endpoint: `PUT ${u.endpoint}_matrix/client/v3/rooms/…/send/m.room.message/…`, targets: c.rooms.map((r) => `room ${r}`), headers: { Authorization: `Bearer ${c.mode === 'token' ? mask(c.token ?? '') : '(from login)'}` }, options: str({ msgtype: c.msgtype }) };
+      const plan: ChannelPlan = {
+        ...base,
+        service: `Matrix (${c.mode === 'login' ? 'password login' : 'access token'})`,
+        ...u,
+        endpoint: `PUT ${u.endpoint}_matrix/client/v3/rooms/…/send/m.room.message/…`,
+        targets: c.rooms.map((r) => `room ${r}`),
+        headers: { Authorization: `Bearer ${c.mode === 'token' ? mask(c.token ?? '') : '(from login)'}` },
+        options: str({ msgtype: c.msgtype }),
+      };
       if (c.user) plan.login = c.user;
       return plan;
     }

@@ -16,7 +16,6 @@ import {
 } from './message.js';
 import { fakeClock } from '../lib/fake-clock.test-helper.js';
 
-
 const clock = fakeClock('2025-05-26T07:00:00Z');
 
 function slotAlert(n: number, labelLength = 40): Alert {
@@ -49,7 +48,15 @@ describe('alerts', () => {
 
   it('redactAlert reaches every text, slots and fields included', () => {
     const a = createAlert(
-      { kind: 'test', instance: 'i', title: 'S3CRET!', text: 'x S3CRET!', fields: [{ name: 'S3CRET!', value: 'S3CRET!' }], url: 'https://h/S3CRET!', slots: [{ label: 'S3CRET!', start: 's', bookingUrl: 'https://b/S3CRET!' }] },
+      {
+        kind: 'test',
+        instance: 'i',
+        title: 'S3CRET!',
+        text: 'x S3CRET!',
+        fields: [{ name: 'S3CRET!', value: 'S3CRET!' }],
+        url: 'https://h/S3CRET!',
+        slots: [{ label: 'S3CRET!', start: 's', bookingUrl: 'https://b/S3CRET!' }],
+      },
       clock,
     );
     const out = JSON.stringify(redactAlert(a, (s) => s.split('S3CRET!').join('[R]')));
@@ -105,7 +112,14 @@ describe('renderDiscord', () => {
   });
 
   it('the limit checker catches each broken limit', () => {
-    const embed = { title: 't'.repeat(257), description: 'd'.repeat(4097), color: 0, timestamp: '', footer: { text: 'f'.repeat(2049) }, fields: Array.from({ length: 26 }, () => ({ name: 'n'.repeat(257), value: 'v'.repeat(1025) })) };
+    const embed = {
+      title: 't'.repeat(257),
+      description: 'd'.repeat(4097),
+      color: 0,
+      timestamp: '',
+      footer: { text: 'f'.repeat(2049) },
+      fields: Array.from({ length: 26 }, () => ({ name: 'n'.repeat(257), value: 'v'.repeat(1025) })),
+    };
     const v = discordLimitViolations({ content: 'c'.repeat(2001), embeds: Array.from({ length: 11 }, () => embed), allowed_mentions: { parse: [] } });
     for (const word of ['content', 'embeds >', 'title', 'description', 'fields >', 'field name', 'field value', 'footer', 'total']) {
       expect(v.some((line) => line.includes(word))).toBe(true);
@@ -135,7 +149,12 @@ describe('other renderers', () => {
   });
 
   it('JSON: Apprise shape with type by severity and kind', () => {
-    expect(renderJson(createAlert({ kind: 'auth.failed', instance: 'i', title: 't', text: 'm' }, clock))).toEqual({ version: '1.0', title: 't', message: 'm', type: 'failure' });
+    expect(renderJson(createAlert({ kind: 'auth.failed', instance: 'i', title: 't', text: 'm' }, clock))).toEqual({
+      version: '1.0',
+      title: 't',
+      message: 'm',
+      type: 'failure',
+    });
     expect(renderJson(createAlert({ kind: 'sync.failed', instance: 'i', title: 't', text: 'm' }, clock)).type).toBe('warning');
     expect(renderJson(createAlert({ kind: 'sync.recovered', instance: 'i', title: 't', text: 'm' }, clock)).type).toBe('success');
     expect(renderJson(slotAlert(2)).message).toContain('https://user.clicrdv.com/book?slot=1');
@@ -157,7 +176,10 @@ describe('the words renderers add follow the alert locale', () => {
   const clock = fakeClock('2026-12-07T10:00:00Z');
   const slot = { label: '', start: '2026-12-08T09:30:00+01:00', bookingUrl: 'https://example.org/book' };
   it('French: date and booking link in French, no English word', () => {
-    const alert = createAlert({ kind: 'slot.new', instance: 'lea', title: 'lea : un nouveau créneau (consulat)', text: '', slots: [slot], locale: 'fr' }, clock);
+    const alert = createAlert(
+      { kind: 'slot.new', instance: 'lea', title: 'lea : un nouveau créneau (consulat)', text: '', slots: [slot], locale: 'fr' },
+      clock,
+    );
     const body = JSON.stringify(renderDiscord(alert));
     expect(body).toContain('mar. 8 déc. 2026 09:30');
     expect(body).toContain('[Réserver](https://example.org/book)');

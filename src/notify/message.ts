@@ -8,7 +8,6 @@ import { ALERT_KINDS, SEVERITIES, type AlertKind, type Severity } from '../confi
 // the config module and are re-exported here for the rest of notify/.
 export { ALERT_KINDS, SEVERITIES, type AlertKind, type Severity };
 
-
 /** A refused login stops every sync until a person acts; a failed run or a guarded deletion may heal alone. */
 const SEVERITY_OF: Record<AlertKind, Severity> = {
   'slot.new': 'info',
@@ -111,7 +110,11 @@ export function digestAlerts(alerts: readonly Alert[]): Alert {
     instance: first.instance,
     title: translator(first.locale ?? 'en')('alerts.held', { count: alerts.length }),
     text: lines.join('\n'),
-    at: alerts.map((a) => a.at).sort().at(-1) ?? first.at,
+    at:
+      alerts
+        .map((a) => a.at)
+        .sort()
+        .at(-1) ?? first.at,
   };
   if (slots.length > 0) digest.slots = slots;
   if (first.locale) digest.locale = first.locale;
@@ -352,7 +355,8 @@ const slackEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g
 function slackSlotLine(slot: AlertSlot, locale: Locale | undefined): string {
   const when = formatStart(slot.start, locale);
   const label = slackEscape(truncate(slot.label, SLOT_LABEL_CHARS));
-  const link = isHttpUrl(slot.bookingUrl) && slot.bookingUrl.length <= SLOT_URL_CHARS && !/[|<>]/.test(slot.bookingUrl) ? ` <${slot.bookingUrl}|${bookWord(locale)}>` : '';
+  const link =
+    isHttpUrl(slot.bookingUrl) && slot.bookingUrl.length <= SLOT_URL_CHARS && !/[|<>]/.test(slot.bookingUrl) ? ` <${slot.bookingUrl}|${bookWord(locale)}>` : '';
   return `• *${when}*${labelPart(label)}${link}`;
 }
 
@@ -362,9 +366,7 @@ export function renderSlack(alert: Alert): SlackPayload {
   const slotLines = slots.slice(0, SLACK_MAX_SLOTS).map((s) => slackSlotLine(s, alert.locale));
   if (slots.length > SLACK_MAX_SLOTS) slotLines.push(`…and ${slots.length - SLACK_MAX_SLOTS} more`);
   const body = truncate([slackEscape(alert.text), ...slotLines].filter(Boolean).join('\n'), SLACK_SECTION_CHARS);
-  const blocks: Record<string, unknown>[] = [
-    { type: 'header', text: { type: 'plain_text', text: truncate(alert.title, SLACK_HEADER_CHARS) } },
-  ];
+  const blocks: Record<string, unknown>[] = [{ type: 'header', text: { type: 'plain_text', text: truncate(alert.title, SLACK_HEADER_CHARS) } }];
   if (body) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: body } });
   if (alert.fields?.length) {
     blocks.push({
@@ -386,14 +388,17 @@ export interface EmailContent {
   html: string;
 }
 
-const htmlEscape = (s: string): string =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+const htmlEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
 export function renderEmail(alert: Alert): EmailContent {
-  const subject = truncate(`[campus-sync ${alert.instance}] ${alert.severity === 'info' ? '' : `${alert.severity.toUpperCase()}: `}${alert.title}`.replace(/[\r\n]+/g, ' '), 200);
+  const subject = truncate(
+    `[campus-sync ${alert.instance}] ${alert.severity === 'info' ? '' : `${alert.severity.toUpperCase()}: `}${alert.title}`.replace(/[\r\n]+/g, ' '),
+    200,
+  );
   const slots = alert.slots ?? [];
   const textParts = [alert.text];
-  if (slots.length) textParts.push(slots.map((s) => `- ${formatStart(s.start, alert.locale)}${labelPart(s.label)}${s.bookingUrl ? ` ${s.bookingUrl}` : ''}`).join('\n'));
+  if (slots.length)
+    textParts.push(slots.map((s) => `- ${formatStart(s.start, alert.locale)}${labelPart(s.label)}${s.bookingUrl ? ` ${s.bookingUrl}` : ''}`).join('\n'));
   if (alert.fields?.length) textParts.push(alert.fields.map((f) => `${f.name}: ${f.value}`).join('\n'));
   if (alert.url) textParts.push(alert.url);
   textParts.push(`-- \n${footerText(alert)} · ${alert.kind} · ${alert.at}`);

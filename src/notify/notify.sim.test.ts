@@ -59,7 +59,7 @@ describe('against the Discord simulator', () => {
     }
   });
 
-  it("429 retry_after and the global flag are honoured; a 503 is retried; nothing is lost or doubled", async () => {
+  it('429 retry_after and the global flag are honoured; a 503 is retried; nothing is lost or doubled', async () => {
     const hook = discord.createWebhook();
     const clock = fakeClock('2025-06-01T10:00:00Z');
     const [config] = channelsSchema.parse([{ name: 'dw', type: 'discord-webhook', url: hook.url }]);
@@ -78,7 +78,10 @@ describe('against the Discord simulator', () => {
     expect(await outbox.drain()).toMatchObject({ sent: 0, pending: 3 });
     clock.advance(1);
     expect(await outbox.drain()).toMatchObject({ sent: 3, pending: 0 });
-    const titles = discord.messages().filter((m) => m.webhookId === hook.id).map((m) => (m.body as { embeds: { title: string }[] }).embeds[0]?.title);
+    const titles = discord
+      .messages()
+      .filter((m) => m.webhookId === hook.id)
+      .map((m) => (m.body as { embeds: { title: string }[] }).embeds[0]?.title);
     expect(titles).toEqual(['a', 'b', 'c']);
   });
 
@@ -187,7 +190,12 @@ describe('Apprise URLs with options, against the Discord and Slack simulators', 
     const outbox = createOutbox({ dir: await tmp(), channels: [createChannel(config!)], redact: makeRedactor(notifySecrets([config!])) });
     await outbox.enqueue(createAlert({ kind: 'slot.new', instance: 'alice', title: 'New slot', text: 'Tuesday 9:00' }));
     expect(await outbox.drain()).toMatchObject({ sent: 1 });
-    expect(slack.botMessages().filter((m) => m.token === token).map((m) => m.channel)).toEqual(['#alerts', '#ops']);
+    expect(
+      slack
+        .botMessages()
+        .filter((m) => m.token === token)
+        .map((m) => m.channel),
+    ).toEqual(['#alerts', '#ops']);
     const [gone] = channelsSchema.parse([{ ...channelsSchema.parse([`slack://${token}/#nowhere`])[0], apiUrl: `${slack.url}/api` }]);
     const o2 = createOutbox({ dir: await tmp(), channels: [createChannel(gone!)], redact: makeRedactor(notifySecrets([gone!])) });
     await o2.enqueue(createAlert({ kind: 'slot.new', instance: 'alice', title: 'x', text: 'x' }));

@@ -84,7 +84,11 @@ export async function drainChannel(ctx: DrainContext, channel: Channel, items: L
     } catch (err) {
       const message = ctx.redact(describeError(err));
       if (err instanceof PermanentChannelError) {
-        failed += await ctx.disable(channel, err, items.filter((l) => !units.slice(0, units.indexOf(unit)).flat().includes(l)));
+        failed += await ctx.disable(
+          channel,
+          err,
+          items.filter((l) => !units.slice(0, units.indexOf(unit)).flat().includes(l)),
+        );
         return { sent, failed };
       }
       if (!isRetryable(err)) {

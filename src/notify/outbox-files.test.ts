@@ -50,8 +50,16 @@ describe('createOutboxFiles', () => {
     await files.moveToFailed([l], 'gave up: 503');
     expect(await files.loadAll()).toEqual([]);
     const [failed] = await readdir(join(dir, OUTBOX_FAILED_DIR));
-    expect(JSON.parse(await readFile(join(dir, OUTBOX_FAILED_DIR, failed!), 'utf8'))).toMatchObject({ failedAt: '2025-06-01T11:00:00.000Z', failedReason: 'gave up: 503' });
-    expect(JSON.parse(await readFile(journalFile, 'utf8'))).toMatchObject({ alertId: 'a1', lastError: 'gave up: 503', deliveredAt: null, at: '2025-06-01T11:00:00.000Z' });
+    expect(JSON.parse(await readFile(join(dir, OUTBOX_FAILED_DIR, failed!), 'utf8'))).toMatchObject({
+      failedAt: '2025-06-01T11:00:00.000Z',
+      failedReason: 'gave up: 503',
+    });
+    expect(JSON.parse(await readFile(journalFile, 'utf8'))).toMatchObject({
+      alertId: 'a1',
+      lastError: 'gave up: 503',
+      deliveredAt: null,
+      at: '2025-06-01T11:00:00.000Z',
+    });
   });
 
   it('reads an unreadable disabled.json as no disabled channel', async () => {

@@ -157,7 +157,10 @@ export function createOutboxFiles(opts: { dir: string; clock: Clock; logger: Log
     const at = clock.now().toISOString();
     await journal(items, { lastError: reason });
     for (const l of items) {
-      await writeFileAtomic(join(failedDir, `${l.rec.seq}-${l.rec.channel}-${l.rec.alert.id}.json`.replace(/[^A-Za-z0-9_.-]/g, '_')), JSON.stringify({ ...l.rec, failedAt: at, failedReason: reason }));
+      await writeFileAtomic(
+        join(failedDir, `${l.rec.seq}-${l.rec.channel}-${l.rec.alert.id}.json`.replace(/[^A-Za-z0-9_.-]/g, '_')),
+        JSON.stringify({ ...l.rec, failedAt: at, failedReason: reason }),
+      );
     }
     await remove(items);
   }

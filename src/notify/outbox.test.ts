@@ -41,7 +41,8 @@ function scriptedChannel(name: string, extra: Partial<Channel> = {}) {
 }
 
 const tmp = () => mkdtemp(join(tmpdir(), 'cs-outbox-'));
-const mk = (kind: AlertKind, title: string, clock = fakeClock('2025-06-01T10:00:00Z')): Alert => createAlert({ kind, instance: 'alice', title, text: `${title} text` }, clock);
+const mk = (kind: AlertKind, title: string, clock = fakeClock('2025-06-01T10:00:00Z')): Alert =>
+  createAlert({ kind, instance: 'alice', title, text: `${title} text` }, clock);
 
 describe('outbox', () => {
   it('has the delivery on disk when enqueue resolves, sends it once, then nothing is left', async () => {
@@ -116,7 +117,10 @@ describe('outbox', () => {
     await outbox.drain();
     clock.advance(2_000);
     await outbox.drain();
-    const lines = (await readFile(journalFile, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = (await readFile(journalFile, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.map((l) => [l.deliveredAt === null ? 'open' : 'delivered', l.attempts, l.lastError])).toEqual([
       ['open', 0, null],
       ['open', 1, '503'],
@@ -179,7 +183,12 @@ describe('outbox', () => {
     clock.advance(2 * 60 * 60_000);
     ch.failNext(new TransientError('still down'));
     expect(await outbox.drain()).toEqual({ sent: 0, pending: 0, failed: 1 });
-    expect(logger.lines.filter((l) => l.level === 'error').map((l) => l.message).join('\n')).toMatch(/dropped after 2 attempts.*still down/);
+    expect(
+      logger.lines
+        .filter((l) => l.level === 'error')
+        .map((l) => l.message)
+        .join('\n'),
+    ).toMatch(/dropped after 2 attempts.*still down/);
   });
 
   it('a permanent error disables the channel once, records why, and never calls it again until its config changes', async () => {
@@ -197,7 +206,9 @@ describe('outbox', () => {
     expect(ch.calls()).toBe(1);
     expect(ok.sent).toHaveLength(3);
     expect(logger.lines.filter((l) => l.level === 'error')).toHaveLength(1);
-    expect(await outbox.disabledChannels()).toEqual([{ name: 'dead', reason: expect.stringContaining('unknown webhook') as string, at: expect.any(String) as string }]);
+    expect(await outbox.disabledChannels()).toEqual([
+      { name: 'dead', reason: expect.stringContaining('unknown webhook') as string, at: expect.any(String) as string },
+    ]);
     expect(JSON.parse(await readFile(join(dir, 'disabled.json'), 'utf8'))).toHaveProperty('dead');
 
     // Restarted with the same config: still disabled. With a changed config: back.

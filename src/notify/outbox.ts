@@ -93,7 +93,15 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
 
 /** What a sound delivery file holds. */
 export function isDeliveryRecord(v: unknown): boolean {
-  if (!isObject(v) || v.v !== 1 || typeof v.seq !== 'number' || typeof v.channel !== 'string' || typeof v.enqueuedAt !== 'string' || typeof v.attempts !== 'number') return false;
+  if (
+    !isObject(v) ||
+    v.v !== 1 ||
+    typeof v.seq !== 'number' ||
+    typeof v.channel !== 'string' ||
+    typeof v.enqueuedAt !== 'string' ||
+    typeof v.attempts !== 'number'
+  )
+    return false;
   return isObject(v.alert) && typeof v.alert.id === 'string' && typeof v.alert.kind === 'string' && typeof v.alert.title === 'string';
 }
 
@@ -121,7 +129,15 @@ export async function rebuildDelivery(outboxDir: string, journal: readonly Alert
     v: 1,
     seq: 0,
     channel: first.channel,
-    alert: { id: first.alertId, kind: first.kind as Alert['kind'], severity: first.severity as Alert['severity'], instance: first.instance, title: first.summary, text: first.summary, at: first.createdAt },
+    alert: {
+      id: first.alertId,
+      kind: first.kind as Alert['kind'],
+      severity: first.severity as Alert['severity'],
+      instance: first.instance,
+      title: first.summary,
+      text: first.summary,
+      at: first.createdAt,
+    },
     enqueuedAt: first.createdAt,
     attempts: last.attempts,
   };

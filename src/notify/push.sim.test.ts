@@ -40,7 +40,13 @@ function configOf(url: string, patch: Record<string, unknown> = {}): ChannelConf
 
 async function outboxFor(config: ChannelConfig, opts: CreateChannelOptions = {}) {
   const clock = fakeClock(T0);
-  const outbox = createOutbox({ dir: await tmp(), channels: [createChannel(config, opts)], redact: makeRedactor(notifySecrets([config])), clock, random: () => 1 });
+  const outbox = createOutbox({
+    dir: await tmp(),
+    channels: [createChannel(config, opts)],
+    redact: makeRedactor(notifySecrets([config])),
+    clock,
+    random: () => 1,
+  });
   const enqueue = (title: string) => outbox.enqueue(createAlert({ kind: 'sync.failed', instance: 'alice', title, text: `${title} <details> & more` }, clock));
   return { outbox, clock, enqueue };
 }
@@ -203,11 +209,17 @@ describe('email through a provider template', () => {
     // smtp-server offers STARTTLS with its built-in self-signed certificate, as smtp.gmail.com:587 offers it.
     server = new SMTPServer({
       authMethods: ['PLAIN', 'LOGIN'],
-      onAuth: (auth, _s, cb) => (auth.username === 'student@gmail.com' && auth.password === 'app-pass-1234' ? cb(null, { user: auth.username }) : cb(new Error('Invalid login'))),
+      onAuth: (auth, _s, cb) =>
+        auth.username === 'student@gmail.com' && auth.password === 'app-pass-1234' ? cb(null, { user: auth.username }) : cb(new Error('Invalid login')),
       onData(stream, session, cb) {
         stream.resume();
         stream.on('end', () => {
-          mails.push({ user: session.user, secure: session.secure, from: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined, to: session.envelope.rcptTo.map((r) => r.address) });
+          mails.push({
+            user: session.user,
+            secure: session.secure,
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined,
+            to: session.envelope.rcptTo.map((r) => r.address),
+          });
           cb();
         });
       },

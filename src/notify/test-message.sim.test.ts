@@ -24,7 +24,11 @@ describe('sendTestMessages', () => {
     cs[1]!.name = 'second';
     const results = await sendTestMessages({ channels: cs, alert: testAlert('lea', 'fr'), secrets: notifySecrets(cs), locale: 'fr' });
     expect(results[0]).toMatchObject({ ok: true, type: 'ntfy', detail: '', message: `${cs[0]!.name} : message de test envoyé` });
-    expect(ntfy.messages().at(-1)).toMatchObject({ topic: 'alerts', title: 'campus-sync : notification de test', message: 'Ce canal recevra les alertes de lea.' });
+    expect(ntfy.messages().at(-1)).toMatchObject({
+      topic: 'alerts',
+      title: 'campus-sync : notification de test',
+      message: 'Ce canal recevra les alertes de lea.',
+    });
     expect(results[1]).toMatchObject({ ok: false, reason: 'failed', channel: 'second' });
     expect(JSON.stringify(results)).not.toContain('wrong-pass');
     expect(JSON.stringify(results)).not.toContain('ntfy-pass-1');
@@ -36,7 +40,10 @@ describe('sendTestMessages', () => {
     const cs = channels(`ntfy://bob:ntfy-pass-1@${hostOf(ntfy.url)}/alerts`, `gotify://${hostOf(gotify.url)}/${app}`);
     const policy = inviteePolicy({ school: 'cd', env: {} });
     const results = await sendTestMessages({ channels: cs, alert: testAlert('lea', 'en'), secrets: notifySecrets(cs), locale: 'en', policy });
-    expect(results.map((r) => [r.ok, r.reason])).toEqual([[false, 'refused-host'], [false, 'refused-host']]);
+    expect(results.map((r) => [r.ok, r.reason])).toEqual([
+      [false, 'refused-host'],
+      [false, 'refused-host'],
+    ]);
     expect(results[0]!.detail).toBe(`${hostOf(ntfy.url)} is an IP address: an invitation cannot use one`);
     expect(ntfy.messages()).toHaveLength(before);
     // The owner's own allowance (the simulators standing in for ntfy.sh) lets the same channel through.

@@ -35,7 +35,13 @@ export function channelServerUrl(c: ChannelConfig): string {
   return `${scheme}://${host}:${plan.port}`;
 }
 
-export async function sendTestMessages(opts: { channels: readonly ChannelConfig[]; alert: Alert; secrets: readonly string[]; locale: Locale; policy?: HostPolicy }): Promise<ChannelTestResult[]> {
+export async function sendTestMessages(opts: {
+  channels: readonly ChannelConfig[];
+  alert: Alert;
+  secrets: readonly string[];
+  locale: Locale;
+  policy?: HostPolicy;
+}): Promise<ChannelTestResult[]> {
   const t = translator(opts.locale);
   const redact = makeRedactor([...opts.secrets]);
   const results: ChannelTestResult[] = [];
@@ -43,7 +49,14 @@ export async function sendTestMessages(opts: { channels: readonly ChannelConfig[
     const verdict = mayContact(opts.policy ?? OWNER_POLICY, channelServerUrl(c));
     if (!verdict.ok) {
       const detail = t(`checks.host.${verdict.reason}`, { host: verdict.host });
-      results.push({ channel: c.name, type: c.type, ok: false, reason: 'refused-host', detail, message: t('checks.notify.failed', { channel: c.name, detail }) });
+      results.push({
+        channel: c.name,
+        type: c.type,
+        ok: false,
+        reason: 'refused-host',
+        detail,
+        message: t('checks.notify.failed', { channel: c.name, detail }),
+      });
       continue;
     }
     const channel = createChannel(c);

@@ -131,7 +131,10 @@ describe('Cal.com simulator, v2 bearer token and bookings', () => {
 
   const auth = { ...V2, authorization: 'Bearer cal_v2_token' };
   const slotsUrl = (): string => `${sim.url}/v2/slots?${qs({ eventTypeId: '7', start: '2024-04-13', end: '2024-04-13' })}`;
-  const book = (body: unknown, headers: Record<string, string> = { 'cal-api-version': '2024-08-13', authorization: 'Bearer cal_v2_token' }): Promise<{ status: number; json: any }> =>
+  const book = (
+    body: unknown,
+    headers: Record<string, string> = { 'cal-api-version': '2024-08-13', authorization: 'Bearer cal_v2_token' },
+  ): Promise<{ status: number; json: any }> =>
     call(`${sim.url}/v2/bookings`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   const attendee = { name: 'Ada', email: 'ada@example.org', timeZone: 'Europe/Paris' };
 

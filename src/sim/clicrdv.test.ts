@@ -23,11 +23,7 @@ describe('ClicRDV simulator, v2 availabletimeslots', () => {
     sim = await startClicrdvSim({
       groupId: 4242,
       now: () => new Date('2025-05-26T06:00:00Z'),
-      slots: [
-        { start: '2025-05-27 09:15:00', slot: 2, capacity: 1 },
-        { start: '2025-05-26 09:00:00', slot: 1, capacity: 2 },
-        { start: '2025-05-28 14:00:00' },
-      ],
+      slots: [{ start: '2025-05-27 09:15:00', slot: 2, capacity: 1 }, { start: '2025-05-26 09:00:00', slot: 1, capacity: 2 }, { start: '2025-05-28 14:00:00' }],
     });
   });
   afterAll(() => sim.close());
@@ -78,7 +74,10 @@ describe('ClicRDV simulator, v2 availabletimeslots', () => {
   });
 
   it('refuses a wrong or missing apikey with 403 and a JSON error', async () => {
-    for (const params of [{ ...base, apikey: 'nope' }, { group_id: '4242', 'appointments[0][intervention_id]': '77' }]) {
+    for (const params of [
+      { ...base, apikey: 'nope' },
+      { group_id: '4242', 'appointments[0][intervention_id]': '77' },
+    ]) {
       const r = await get(v2Url(sim, params));
       expect(r.status).toBe(403);
       expect(r.type).toMatch(/^application\/json/);
@@ -168,19 +167,23 @@ describe('ClicRDV simulator, documented v1', () => {
   beforeAll(async () => {
     sim = await startClicrdvSim({
       apikey: 'k1',
-      slots: [
-        { start: '2025-05-26 09:00:00', capacity: 1, calendarIds: [5] },
-        { start: '2025-05-30 09:00:00' },
-        { start: '2025-06-05 09:00:00' },
-      ],
+      slots: [{ start: '2025-05-26 09:00:00', capacity: 1, calendarIds: [5] }, { start: '2025-05-30 09:00:00' }, { start: '2025-06-05 09:00:00' }],
     });
   });
   afterAll(() => sim.close());
 
-  const v1 = (group: string, params: [string, string][]): string => `${sim.url}/api/v1/groups/${group}/availabletimeslots.json?${new URLSearchParams(params).toString()}`;
+  const v1 = (group: string, params: [string, string][]): string =>
+    `${sim.url}/api/v1/groups/${group}/availabletimeslots.json?${new URLSearchParams(params).toString()}`;
 
   it('defaults the window to start + 7 days and answers the documented envelope', async () => {
-    const r = await get(v1('12', [['intervention_ids[]', '3'], ['intervention_ids[]', '4'], ['start', '2025-05-26'], ['apikey', 'k1']]));
+    const r = await get(
+      v1('12', [
+        ['intervention_ids[]', '3'],
+        ['intervention_ids[]', '4'],
+        ['start', '2025-05-26'],
+        ['apikey', 'k1'],
+      ]),
+    );
     expect(r.status).toBe(200);
     expect(r.json).toMatchObject({ group_id: 12, firstSlot: '2025-05-26 09:00:00', intervention_ids: [3, 4] });
     expect(r.json.availabletimeslots).toEqual([
@@ -190,10 +193,24 @@ describe('ClicRDV simulator, documented v1', () => {
   });
 
   it('honours end (through that day) and nDays', async () => {
-    const byEnd = await get(v1('12', [['intervention_ids[]', '3'], ['start', '2025-05-27'], ['end', '2025-06-05'], ['apikey', 'k1']]));
+    const byEnd = await get(
+      v1('12', [
+        ['intervention_ids[]', '3'],
+        ['start', '2025-05-27'],
+        ['end', '2025-06-05'],
+        ['apikey', 'k1'],
+      ]),
+    );
     expect(byEnd.json.availabletimeslots.map((s: any) => s.start)).toEqual(['2025-05-30 09:00:00', '2025-06-05 09:00:00']);
     expect(byEnd.json.firstSlot).toBe('2025-05-30 09:00:00');
-    const byDays = await get(v1('12', [['intervention_ids[]', '3'], ['start', '2025-05-26'], ['nDays', '1'], ['apikey', 'k1']]));
+    const byDays = await get(
+      v1('12', [
+        ['intervention_ids[]', '3'],
+        ['start', '2025-05-26'],
+        ['nDays', '1'],
+        ['apikey', 'k1'],
+      ]),
+    );
     expect(byDays.json.availabletimeslots).toHaveLength(1);
   });
 

@@ -151,7 +151,10 @@ describe('Discord Gateway simulator', () => {
     await s.next((p) => p.op === GATEWAY_OP.hello);
     sim.stallConnections();
     s.send({ op: GATEWAY_OP.heartbeat, d: null });
-    const ackOrTimeout = await Promise.race([s.next((p) => p.op === GATEWAY_OP.heartbeatAck).then(() => 'ack'), sim.waitForGateway((e) => e.dir === 'out' && e.op === GATEWAY_OP.heartbeatAck, { timeoutMs: 300 }).catch(() => 'none')]);
+    const ackOrTimeout = await Promise.race([
+      s.next((p) => p.op === GATEWAY_OP.heartbeatAck).then(() => 'ack'),
+      sim.waitForGateway((e) => e.dir === 'out' && e.op === GATEWAY_OP.heartbeatAck, { timeoutMs: 300 }).catch(() => 'none'),
+    ]);
     expect(ackOrTimeout).toBe('none');
     s.ws.terminate();
   });

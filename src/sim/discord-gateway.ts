@@ -232,7 +232,12 @@ function historyDispatcher(s: GatewayState, wire: GatewayWire): (change: Discord
       if (shardOf(change.guildId, session.shard[1]) !== session.shard[0]) continue;
       // Gateway message events carry guild_id, unlike REST message objects (reference: "guild_id?").
       if (change.kind === 'delete') dispatch(session, 'MESSAGE_DELETE', { id: change.messageId, channel_id: change.channelId, guild_id: change.guildId });
-      else dispatch(session, change.kind === 'create' ? 'MESSAGE_CREATE' : 'MESSAGE_UPDATE', { ...forIntents(session, change.message), guild_id: change.guildId, member: {} });
+      else
+        dispatch(session, change.kind === 'create' ? 'MESSAGE_CREATE' : 'MESSAGE_UPDATE', {
+          ...forIntents(session, change.message),
+          guild_id: change.guildId,
+          member: {},
+        });
     }
   };
 
@@ -251,7 +256,12 @@ function gatewayBotRoute(s: GatewayState): (c: SimCall) => SimAnswer | null {
       json: {
         url: s.gatewayUrl,
         shards,
-        session_start_limit: { total: SESSION_START_TOTAL, remaining: SESSION_START_TOTAL - s.startsUsed, reset_after: DAY_MS, max_concurrency: maxConcurrency },
+        session_start_limit: {
+          total: SESSION_START_TOTAL,
+          remaining: SESSION_START_TOTAL - s.startsUsed,
+          reset_after: DAY_MS,
+          max_concurrency: maxConcurrency,
+        },
       },
     };
   };

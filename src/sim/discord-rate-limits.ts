@@ -7,7 +7,10 @@ import { createHash } from 'node:crypto';
 import type { SimAnswer } from './logged-server.js';
 import type { DiscordSimState, Injected } from './discord-history.js';
 
-export const jsonError = (status: number, code: number, message: string, extra: Record<string, unknown> = {}): SimAnswer => ({ status, json: { message, code, ...extra } });
+export const jsonError = (status: number, code: number, message: string, extra: Record<string, unknown> = {}): SimAnswer => ({
+  status,
+  json: { message, code, ...extra },
+});
 
 export interface RateLimiter {
   /** Counts one request against its route bucket; returns the headers to send, or a 429 when enforced and exhausted. */
@@ -57,12 +60,16 @@ export function rateLimiter(s: DiscordSimState): RateLimiter {
     };
     if (global) headers['X-RateLimit-Global'] = 'true';
     else
-      Object.assign(headers, bucketHeaders ?? {
-        'X-RateLimit-Limit': String(routeLimit.limit),
-        'X-RateLimit-Reset': ((s.nowMs() + retryAfter * 1000) / 1000).toFixed(3),
-        'X-RateLimit-Reset-After': rounded.toFixed(3),
-        'X-RateLimit-Bucket': bucketHash('injected'),
-      }, { 'X-RateLimit-Remaining': '0' });
+      Object.assign(
+        headers,
+        bucketHeaders ?? {
+          'X-RateLimit-Limit': String(routeLimit.limit),
+          'X-RateLimit-Reset': ((s.nowMs() + retryAfter * 1000) / 1000).toFixed(3),
+          'X-RateLimit-Reset-After': rounded.toFixed(3),
+          'X-RateLimit-Bucket': bucketHash('injected'),
+        },
+        { 'X-RateLimit-Remaining': '0' },
+      );
     const body = { message: 'You are being rate limited.', retry_after: millis ? Math.ceil(retryAfter * 1000) : rounded, global };
     return { status: 429, json: body, headers };
   };
@@ -80,7 +87,11 @@ export function rateLimiter(s: DiscordSimState): RateLimiter {
     if (i.kind === 'rate') return rateLimited(i.retryAfter, i.global, millis);
     // Discord's own 500 is JSON; 502/503 come from the proxies in front of it as plain text, so clients must not assume JSON.
     if (i.status === 500) return jsonError(500, 0, '500: Internal Server Error');
-    return { status: i.status, text: i.status === 502 ? '502 Bad Gateway' : 'upstream connect error or disconnect/reset before headers', contentType: 'text/plain; charset=utf-8' };
+    return {
+      status: i.status,
+      text: i.status === 502 ? '502 Bad Gateway' : 'upstream connect error or disconnect/reset before headers',
+      contentType: 'text/plain; charset=utf-8',
+    };
   };
 
   return { takeBucket, takeGlobal, injectedAnswer };

@@ -51,7 +51,8 @@ describe('Discord simulator, webhooks', () => {
     const r = await post(hook.url, { content: 'Créneau libre', username: 'campus-sync' });
     expect(r.status).toBe(204);
     expect(r.text).toBe('');
-    for (const h of ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'x-ratelimit-reset-after', 'x-ratelimit-bucket']) expect(r.headers.get(h)).not.toBeNull();
+    for (const h of ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'x-ratelimit-reset-after', 'x-ratelimit-bucket'])
+      expect(r.headers.get(h)).not.toBeNull();
     expect(Number(r.headers.get('x-ratelimit-remaining'))).toBeLessThan(Number(r.headers.get('x-ratelimit-limit')));
     const msgs = sim.messages();
     expect(msgs).toHaveLength(before + 1);
@@ -99,7 +100,13 @@ describe('Discord simulator, webhooks', () => {
   it('logs requests with lower-case headers and the parsed body', async () => {
     await post(`${hook.url}?wait=true`, { content: 'logged' }, { 'content-type': 'application/json', 'X-Trace': 't1' });
     expect(sim.requests).toHaveLength(1);
-    expect(sim.requests[0]).toMatchObject({ method: 'POST', path: `/api/webhooks/${hook.id}/${hook.token}`, query: { wait: 'true' }, body: { content: 'logged' }, status: 200 });
+    expect(sim.requests[0]).toMatchObject({
+      method: 'POST',
+      path: `/api/webhooks/${hook.id}/${hook.token}`,
+      query: { wait: 'true' },
+      body: { content: 'logged' },
+      status: 200,
+    });
     expect(sim.requests[0]?.headers['x-trace']).toBe('t1');
   });
 });
@@ -573,7 +580,7 @@ describe('Discord simulator, message history', () => {
     expect(((await res.json()) as { last_message_id: unknown }).last_message_id).toBeNull();
   });
 
-  it('without the Message Content intent: what others wrote is listed with empty content, embeds and attachments; the bot\'s own messages are not', async () => {
+  it("without the Message Content intent: what others wrote is listed with empty content, embeds and attachments; the bot's own messages are not", async () => {
     const ch = sim.createChannel();
     sim.addMessage(ch, { content: 'salut', authorName: 'alice', attachments: 1, embeds: 1 });
     const own = await post(`${sim.url}/v10/channels/${ch}/messages`, { content: 'from the bot' }, BOT_HEADERS);

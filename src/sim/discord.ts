@@ -14,7 +14,17 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../lib/clock.js';
-import { DEFAULT_AUTHOR, DISCORD_EPOCH, channelHistory, discordTimestamp, snowflakeFactory, toDate, type ChannelHistory, type DiscordSimState, type SimChannel } from './discord-history.js';
+import {
+  DEFAULT_AUTHOR,
+  DISCORD_EPOCH,
+  channelHistory,
+  discordTimestamp,
+  snowflakeFactory,
+  toDate,
+  type ChannelHistory,
+  type DiscordSimState,
+  type SimChannel,
+} from './discord-history.js';
 import { jsonError, rateLimiter, type RateLimiter } from './discord-rate-limits.js';
 import { startLoggedServer, type LoggedServer, type SimAnswer, type SimCall, type SimLoggedRequest } from './logged-server.js';
 
@@ -152,7 +162,6 @@ export interface DiscordSim {
   close(): Promise<void>;
 }
 
-
 const DEFAULT_BOT_TOKEN = 'test-bot-token';
 /** Reference: global limit 50 requests per second. */
 const GLOBAL_LIMIT_PER_SECOND = 50;
@@ -258,7 +267,8 @@ export function validateDiscordMessage(body: unknown): DiscordErrors | null {
           }
         }
       });
-      if (total > DISCORD_LIMITS.embedTotal) addError(errors, ['embeds'], 'MAX_EMBED_SIZE_EXCEEDED', `Embed size exceeds maximum size of ${DISCORD_LIMITS.embedTotal}`);
+      if (total > DISCORD_LIMITS.embedTotal)
+        addError(errors, ['embeds'], 'MAX_EMBED_SIZE_EXCEEDED', `Embed size exceeds maximum size of ${DISCORD_LIMITS.embedTotal}`);
     }
   }
   const hasContent = typeof content === 'string' && content !== '';
@@ -276,7 +286,11 @@ export function snowflakeTime(id: string): number {
 function parsePost(c: SimCall): { body: unknown } | { error: SimAnswer } {
   // The simulator only speaks JSON (Discord would also take multipart uploads, which we never send).
   if (!(c.headers['content-type'] ?? '').toLowerCase().startsWith('application/json')) {
-    return { error: jsonError(400, 50035, 'Invalid Form Body', { errors: { _errors: [{ code: 'CONTENT_TYPE_INVALID', message: 'Expected "Content-Type" header to be one of {\'application/json\'}.' }] } }) };
+    return {
+      error: jsonError(400, 50035, 'Invalid Form Body', {
+        errors: { _errors: [{ code: 'CONTENT_TYPE_INVALID', message: 'Expected "Content-Type" header to be one of {\'application/json\'}.' }] },
+      }),
+    };
   }
   try {
     return { body: JSON.parse(c.rawBody) as unknown };
@@ -299,7 +313,8 @@ function discordRoutes(s: DiscordSimState, limits: RateLimiter, history: Channel
     if (!hook) return jsonError(404, 10015, 'Unknown Webhook');
     // Not in the reference; Discord answers a known id with a wrong token like this.
     if (hook.token !== token) return jsonError(401, 50027, 'Invalid Webhook Token');
-    if (c.method === 'GET') return { status: 200, json: { id, type: 1, name: hook.name, channel_id: hook.channelId, token, avatar: null, application_id: null } };
+    if (c.method === 'GET')
+      return { status: 200, json: { id, type: 1, name: hook.name, channel_id: hook.channelId, token, avatar: null, application_id: null } };
     if (c.method !== 'POST') return jsonError(405, 0, '405: Method Not Allowed');
     const parsed = parsePost(c);
     if ('error' in parsed) return parsed.error;
@@ -316,7 +331,8 @@ function discordRoutes(s: DiscordSimState, limits: RateLimiter, history: Channel
   const botChannel = (c: SimCall, channelId: string): { ch: SimChannel } | { error: SimAnswer } => {
     if (c.headers.authorization !== `Bot ${botToken}`) return { error: unauthorized() };
     // Discord documents a required `DiscordBot ($url, $versionNumber)` agent; the simulator refuses others with 400 so a client cannot forget it.
-    if (!(c.headers['user-agent'] ?? '').startsWith('DiscordBot (')) return { error: jsonError(400, 0, "User-Agent must be 'DiscordBot ($url, $versionNumber)'") };
+    if (!(c.headers['user-agent'] ?? '').startsWith('DiscordBot ('))
+      return { error: jsonError(400, 0, "User-Agent must be 'DiscordBot ($url, $versionNumber)'") };
     const ch = channels.get(channelId);
     if (!ch) return { error: jsonError(404, 10003, 'Unknown Channel') };
     if (!ch.botAccess) return { error: jsonError(403, 50001, 'Missing Access') };
@@ -331,7 +347,16 @@ function discordRoutes(s: DiscordSimState, limits: RateLimiter, history: Channel
     const { ch } = found;
     return {
       status: 200,
-      json: { id: channelId, type: 0, guild_id: ch.guildId, name: `channel-${channelId.slice(-4)}`, position: 0, last_message_id: ch.lastMessageId, nsfw: false, parent_id: null },
+      json: {
+        id: channelId,
+        type: 0,
+        guild_id: ch.guildId,
+        name: `channel-${channelId.slice(-4)}`,
+        position: 0,
+        last_message_id: ch.lastMessageId,
+        nsfw: false,
+        parent_id: null,
+      },
     };
   };
 
@@ -511,6 +536,9 @@ function discordSimHandle(s: DiscordSimState, history: ChannelHistory, server: L
 export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<DiscordSim> {
   const state = newSimState(opts);
   const history = channelHistory(state);
-  const server = await startLoggedServer(discordRoutes(state, rateLimiter(state), history), { latencyMs: opts.latencyMs ?? 0, ...(opts.clock ? { clock: opts.clock } : {}) });
+  const server = await startLoggedServer(discordRoutes(state, rateLimiter(state), history), {
+    latencyMs: opts.latencyMs ?? 0,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  });
   return discordSimHandle(state, history, server);
 }

@@ -7,7 +7,9 @@ import { expectAnswerAfter } from './latency.test-helper.js';
 /* A signer written from the reference text alone: md5(SECRET + k1v1k2v2... sorted by key + RAW_BODY). */
 function sign(secret: string, params: Record<string, string>, body = ''): string {
   const keys = Object.keys(params).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return createHash('md5').update(secret + keys.map((k) => k + params[k]).join('') + body).digest('hex');
+  return createHash('md5')
+    .update(secret + keys.map((k) => k + params[k]).join('') + body)
+    .digest('hex');
 }
 
 const KEY = 'test-key';
@@ -23,10 +25,16 @@ interface Call {
 }
 
 /* ASCII JSON as the reference's working clients send it (Python's ensure_ascii): non-ASCII as \uXXXX. */
-const asciiJsonText = (body: unknown): string =>
-  JSON.stringify(body).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+const asciiJsonText = (body: unknown): string => JSON.stringify(body).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
-async function call(sim: EcalSim, method: string, path: string, params: Record<string, string> = {}, body?: unknown, opts: { secret?: string; key?: string; utf8?: boolean } = {}): Promise<Call> {
+async function call(
+  sim: EcalSim,
+  method: string,
+  path: string,
+  params: Record<string, string> = {},
+  body?: unknown,
+  opts: { secret?: string; key?: string; utf8?: boolean } = {},
+): Promise<Call> {
   const raw = body === undefined ? '' : opts.utf8 ? JSON.stringify(body) : asciiJsonText(body);
   const signed = { ...params, apiKey: opts.key ?? KEY };
   const apiSign = sign(opts.secret ?? SECRET, signed, raw);
@@ -37,7 +45,7 @@ async function call(sim: EcalSim, method: string, path: string, params: Record<s
     ...(body === undefined ? {} : { body: raw, headers: { 'content-type': 'application/json' } }),
   });
   const text = await res.text();
-  let json: unknown ;
+  let json: unknown;
   try {
     json = text ? JSON.parse(text) : undefined;
   } catch {
@@ -223,7 +231,9 @@ describe('ECAL simulator: listing and paging', () => {
     const added: EcalSimEvent[] = [];
     for (let i = 249; i >= 0; i--) {
       const day = new Date(Date.UTC(2025, 1, 1) + Math.floor(i / 2) * 86_400_000).toISOString().slice(0, 10);
-      added.push(sim.addEvent(event({ startDate: day, endDate: day, startTime: i % 2 ? '13:30' : '08:30', endTime: i % 2 ? '15:30' : '10:00', reference: `r${i}` })));
+      added.push(
+        sim.addEvent(event({ startDate: day, endDate: day, startTime: i % 2 ? '13:30' : '08:30', endTime: i % 2 ? '15:30' : '10:00', reference: `r${i}` })),
+      );
     }
     const seen: string[] = [];
     const sizes: number[] = [];

@@ -145,7 +145,20 @@ function isValidDate(s: string): boolean {
   return DATE.test(s) && DateTime.fromISO(s, { zone: 'UTC' }).isValid;
 }
 
-const STRING_FIELDS = ['calendarId', 'name', 'location', 'startDate', 'endDate', 'startTime', 'endTime', 'allDay', 'timezone', 'reference', 'details', 'alert'] as const;
+const STRING_FIELDS = [
+  'calendarId',
+  'name',
+  'location',
+  'startDate',
+  'endDate',
+  'startTime',
+  'endTime',
+  'allDay',
+  'timezone',
+  'reference',
+  'details',
+  'alert',
+] as const;
 
 /** Validates an event body; returns the problem, or null. */
 function validateEvent(e: Partial<EcalSimEvent>): string | null {
@@ -259,7 +272,10 @@ function listEvents(events: EcalSimEvent[], q: Record<string, string>, at: Date)
   const endDate = q.endDate;
   if (startDate !== undefined && startDate !== '' && !isValidDate(startDate)) return fail(400, 'startDate must be YYYY-MM-DD');
   if (endDate !== undefined && endDate !== '' && !isValidDate(endDate)) return fail(400, 'endDate must be YYYY-MM-DD');
-  const wanted = (q.calendarIds ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const wanted = (q.calendarIds ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const showPast = q.showPastEvents === 'true';
   // The reference names `showDraft` without saying its default; by analogy with showPastEvents drafts stay hidden unless asked for.
   const showDraft = q.showDraft === 'true';
@@ -436,6 +452,10 @@ function ecalSimHandle(s: EcalSimState, server: SimServer): EcalSim {
 
 export async function startEcalSim(opts: EcalSimOptions = {}): Promise<EcalSim> {
   const s = newEcalState(opts);
-  const server = await startServer(ecalHandler(s), { latencyMs: () => s.latencyMs, ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.intercept ? { intercept: opts.intercept } : {}) });
+  const server = await startServer(ecalHandler(s), {
+    latencyMs: () => s.latencyMs,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.intercept ? { intercept: opts.intercept } : {}),
+  });
   return ecalSimHandle(s, server);
 }

@@ -23,7 +23,10 @@ export async function startGotifySim(): Promise<GotifySim> {
     if (c.method !== 'POST' || !c.path.endsWith('/message')) return { status: 404, json: { error: 'Not Found', errorCode: 404 } };
     const token = c.headers['x-gotify-key'] ?? c.query.token ?? '';
     if (!apps.has(token)) {
-      return { status: 401, json: { error: 'Unauthorized', errorCode: 401, errorDescription: 'you need to provide a valid access token or user credentials to access this api' } };
+      return {
+        status: 401,
+        json: { error: 'Unauthorized', errorCode: 401, errorDescription: 'you need to provide a valid access token or user credentials to access this api' },
+      };
     }
     const b = (c.body ?? {}) as Partial<GotifyMessage>;
     if (typeof b.message !== 'string' || b.message === '') {

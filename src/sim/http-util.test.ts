@@ -70,7 +70,14 @@ describe('http-util', () => {
     expect(effects).toBe(1);
     expect((await fetch(`${srv.url}/fine`)).status).toBe(200);
     expect(effects).toBe(2);
-    expect(seen).toEqual(['POST /before received', 'GET /busy received', 'POST /after received', 'POST /after processed', 'GET /fine received', 'GET /fine processed']);
+    expect(seen).toEqual([
+      'POST /before received',
+      'GET /busy received',
+      'POST /after received',
+      'POST /after processed',
+      'GET /fine received',
+      'GET /fine processed',
+    ]);
     await srv.close();
   });
 });

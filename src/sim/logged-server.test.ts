@@ -5,7 +5,11 @@ describe('startLoggedServer', () => {
   it('logs method, path, decoded query, lower-case headers, parsed body and status before answering', async () => {
     const server = await startLoggedServer((c) => ({ status: 201, json: { echo: c.body } }));
     try {
-      const res = await fetch(`${server.url}/x/y?a=1&b=%C3%A9`, { method: 'PUT', headers: { 'X-Mixed-Case': 'V', 'content-type': 'application/json' }, body: '{"k":2}' });
+      const res = await fetch(`${server.url}/x/y?a=1&b=%C3%A9`, {
+        method: 'PUT',
+        headers: { 'X-Mixed-Case': 'V', 'content-type': 'application/json' },
+        body: '{"k":2}',
+      });
       expect(res.status).toBe(201);
       expect(await res.json()).toEqual({ echo: { k: 2 } });
       expect(server.requests).toHaveLength(1);
@@ -23,8 +27,8 @@ describe('startLoggedServer', () => {
   });
 
   it('answers text and empty bodies with their headers', async () => {
-    const server = await startLoggedServer((c): SimAnswer =>
-      c.path === '/text' ? { status: 200, text: 'ok', headers: { 'X-A': '1' } } : { status: 204, empty: true, headers: { 'X-B': '2' } },
+    const server = await startLoggedServer(
+      (c): SimAnswer => (c.path === '/text' ? { status: 200, text: 'ok', headers: { 'X-A': '1' } } : { status: 204, empty: true, headers: { 'X-B': '2' } }),
     );
     try {
       const a = await fetch(`${server.url}/text`);

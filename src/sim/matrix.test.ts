@@ -9,9 +9,15 @@ describe('Matrix simulator', () => {
       const roomId = sim.createRoom('#a:localhost');
       const api = `${sim.url}/_matrix/client/v3`;
       const call = (method: string, path: string, body: unknown, token?: string) =>
-        fetch(`${api}${path}`, { method, body: JSON.stringify(body), headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) } });
+        fetch(`${api}${path}`, {
+          method,
+          body: JSON.stringify(body),
+          headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+        });
       expect((await call('POST', '/login', { type: 'm.login.password', identifier: { type: 'm.id.user', user: 'bot' }, password: 'bad' })).status).toBe(403);
-      const { access_token: token } = (await (await call('POST', '/login', { type: 'm.login.password', identifier: { type: 'm.id.user', user: 'bot' }, password: 'pw' })).json()) as { access_token: string };
+      const { access_token: token } = (await (
+        await call('POST', '/login', { type: 'm.login.password', identifier: { type: 'm.id.user', user: 'bot' }, password: 'pw' })
+      ).json()) as { access_token: string };
       expect(await (await call('POST', `/join/${encodeURIComponent('#a:localhost')}`, {}, token)).json()).toEqual({ room_id: roomId });
       const path = `/rooms/${encodeURIComponent(roomId)}/send/m.room.message/t1`;
       const first = (await (await call('PUT', path, { msgtype: 'm.text', body: 'hi' }, token)).json()) as { event_id: string };

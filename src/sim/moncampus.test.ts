@@ -38,7 +38,13 @@ function hiddenFields(html: string): Record<string, string> {
   for (const m of html.matchAll(/<input[^>]*type="hidden"[^>]*>/g)) {
     const name = /name="([^"]*)"/.exec(m[0])?.[1];
     const value = /value="([^"]*)"/.exec(m[0])?.[1] ?? '';
-    if (name) out[name] = value.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+    if (name)
+      out[name] = value
+        .replace(/&amp;/g, '&')
+        .replace(/&quot;/g, '"')
+        .replace(/&#39;/g, "'")
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>');
   }
   return out;
 }
@@ -388,7 +394,29 @@ describe('MonCampus simulator: timetable JSON', () => {
       course({ id: 31, start: '2025-06-02T13:30', end: '2025-06-02T15:30', comment: 'COMMENTAIRE', room: 'Aucune', teacher: null, group: null, subject: null }),
     ]);
     const [remote, bare] = await get('2025-06-02T00:00:00.000Z', '2025-06-02T23:59:59.000Z');
-    const strings = ['Commentaire', 'LibelleGroupe', 'LibelleSemaine', 'Matiere', 'Salles', 'NomEcole', 'LogoEcole', 'CoursMixtePicto', 'CoursMixteInfoBulle', 'FondCour', 'NomProf', 'RecurrenceRule', 'RecurrenceID', 'RecurrenceException', 'Title', 'Description', 'StartTimezone', 'EndTimezone', 'TeamsURL', 'TeamsUrl', 'LienTrack'];
+    const strings = [
+      'Commentaire',
+      'LibelleGroupe',
+      'LibelleSemaine',
+      'Matiere',
+      'Salles',
+      'NomEcole',
+      'LogoEcole',
+      'CoursMixtePicto',
+      'CoursMixteInfoBulle',
+      'FondCour',
+      'NomProf',
+      'RecurrenceRule',
+      'RecurrenceID',
+      'RecurrenceException',
+      'Title',
+      'Description',
+      'StartTimezone',
+      'EndTimezone',
+      'TeamsURL',
+      'TeamsUrl',
+      'LienTrack',
+    ];
     const numbers = ['NoCours', 'NoGroupe', 'ColorRed', 'ColorGreen', 'ColorBlue', 'Origine'];
     for (const c of [remote!, bare!]) {
       for (const f of strings) expect(c[f] === null || typeof c[f] === 'string', f).toBe(true);

@@ -268,9 +268,7 @@ function withoutTicket(rawUrl: string): string {
 }
 
 function loginPage(action: string, execution: string, lt: string, error?: string): string {
-  const errorBlock = error
-    ? `<div id="loginErrorsPanel" class="alert alert-danger banner banner-danger"><p>${escapeHtml(error)}</p></div>`
-    : '';
+  const errorBlock = error ? `<div id="loginErrorsPanel" class="alert alert-danger banner banner-danger"><p>${escapeHtml(error)}</p></div>` : '';
   // Shaped like Apereo CAS's default login view. `_eventId` is deliberately NOT in the form: the
   // reference tells clients to add it when missing, and the webflow ignores a POST without it.
   return `<!DOCTYPE html>
@@ -437,8 +435,7 @@ function casFlow(s: MonCampusState): CasFlow {
     redirect(res, `${service}${service.includes('?') ? '&' : '?'}ticket=${st}`, headers);
   };
 
-  const loginAction = (service: string | null): string =>
-    service === null ? `${CAS_BASE}/login` : `${CAS_BASE}/login?service=${encodeURIComponent(service)}`;
+  const loginAction = (service: string | null): string => (service === null ? `${CAS_BASE}/login` : `${CAS_BASE}/login?service=${encodeURIComponent(service)}`);
 
   /** A correct password: the TGC, then straight back to the service (or a "logged in" page without one). */
   const loggedIn = (res: ServerResponse, username: string, service: string | null): void => {
@@ -615,7 +612,13 @@ function edtHandler(s: MonCampusState): (req: IncomingMessage, res: ServerRespon
     }
     const known = url.pathname === '/' || url.pathname === '/Home/Index' || url.pathname === '/Home/Get';
     if (!known) {
-      sendText(res, 404, 'text/html; charset=utf-8', '<html><body><h1>Server Error in \'/\' Application.</h1><h2>The resource cannot be found.</h2></body></html>', withCookies());
+      sendText(
+        res,
+        404,
+        'text/html; charset=utf-8',
+        "<html><body><h1>Server Error in '/' Application.</h1><h2>The resource cannot be found.</h2></body></html>",
+        withCookies(),
+      );
       return;
     }
     if (!authenticated) {
@@ -636,7 +639,13 @@ function edtHandler(s: MonCampusState): (req: IncomingMessage, res: ServerRespon
     const to = parseClientDate(url.searchParams.get('dateFin'));
     if (from === null || to === null) {
       // The reference: a request without its query makes the timetable server fail with a 500.
-      sendText(res, 500, 'text/html; charset=utf-8', '<html><body><h1>Server Error in \'/\' Application.</h1><p>Object reference not set to an instance of an object.</p></body></html>', withCookies());
+      sendText(
+        res,
+        500,
+        'text/html; charset=utf-8',
+        "<html><body><h1>Server Error in '/' Application.</h1><p>Object reference not set to an instance of an object.</p></body></html>",
+        withCookies(),
+      );
       return;
     }
     // Forms cookie valid, ASP.NET session lost: the server knows who it is but not their timetable.

@@ -41,10 +41,14 @@ export async function startNtfySim(opts: NtfySimOptions = {}): Promise<NtfySim> 
     if (need) {
       const got = credentials(c.headers);
       const ok = need.token ? got.bearer === need.token : got.user === need.user && got.password === need.password;
-      if (!ok) return got.bearer || got.user ? { status: 403, json: { code: 40301, http: 403, error: 'forbidden' } } : { status: 401, json: { code: 40101, http: 401, error: 'unauthorized' } };
+      if (!ok)
+        return got.bearer || got.user
+          ? { status: 403, json: { code: 40301, http: 403, error: 'forbidden' } }
+          : { status: 401, json: { code: 40101, http: 401, error: 'unauthorized' } };
     }
     const m: NtfyMessage = { topic: b.topic, message: typeof b.message === 'string' ? b.message : 'triggered' };
-    for (const k of ['title', 'priority', 'tags', 'click', 'attach', 'markdown'] as const) if (b[k] !== undefined) (m as unknown as Record<string, unknown>)[k] = b[k];
+    for (const k of ['title', 'priority', 'tags', 'click', 'attach', 'markdown'] as const)
+      if (b[k] !== undefined) (m as unknown as Record<string, unknown>)[k] = b[k];
     store(m);
     return { status: 200, json: { id: randomBytes(6).toString('hex'), time: Math.floor(Date.now() / 1000), event: 'message', ...m } };
   });

@@ -7,7 +7,11 @@ describe('Pushover simulator', () => {
     try {
       sim.register('t'.repeat(30), 'u'.repeat(30));
       const send = (body: Record<string, unknown>) =>
-        fetch(`${sim.url}/1/messages.json`, { method: 'POST', body: JSON.stringify({ token: 't'.repeat(30), user: 'u'.repeat(30), ...body }), headers: { 'Content-Type': 'application/json' } });
+        fetch(`${sim.url}/1/messages.json`, {
+          method: 'POST',
+          body: JSON.stringify({ token: 't'.repeat(30), user: 'u'.repeat(30), ...body }),
+          headers: { 'Content-Type': 'application/json' },
+        });
       expect(await (await send({ message: 'hi' })).json()).toMatchObject({ status: 1 });
       expect(await (await send({ message: 'hi', user: 'x' })).json()).toMatchObject({ status: 0, errors: [expect.stringMatching(/user identifier/)] });
       expect((await send({ message: 'x'.repeat(1025) })).status).toBe(400);

@@ -35,7 +35,15 @@ export async function startPushoverSim(): Promise<PushoverSim> {
     if (String(b.title ?? '').length > 250) return refuse(400, 'title is too long');
     const priority = b.priority === undefined ? undefined : Number(b.priority);
     if (priority === 2 && !(Number(b.retry) >= 30 && Number(b.expire) <= 10800)) return refuse(400, 'retry and expire are required for emergency priority');
-    store({ token, user, message, title: b.title as string | undefined, priority, sound: b.sound as string | undefined, device: b.device as string | undefined });
+    store({
+      token,
+      user,
+      message,
+      title: b.title as string | undefined,
+      priority,
+      sound: b.sound as string | undefined,
+      device: b.device as string | undefined,
+    });
     return { status: 200, json: { status: 1, request: randomUUID() } };
   });
   return {

@@ -3,7 +3,11 @@ import { fakeClock } from '../lib/fake-clock.test-helper.js';
 import { startSlackSim, type SlackSim } from './slack.js';
 import { expectAnswerAfter } from './latency.test-helper.js';
 
-async function post(url: string, body: unknown, contentType = 'application/json'): Promise<{ status: number; text: string; type: string | null; headers: Headers }> {
+async function post(
+  url: string,
+  body: unknown,
+  contentType = 'application/json',
+): Promise<{ status: number; text: string; type: string | null; headers: Headers }> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : JSON.stringify(body) });
   return { status: res.status, text: await res.text(), type: res.headers.get('content-type'), headers: res.headers };
 }
@@ -25,7 +29,12 @@ describe('Slack incoming-webhook simulator', () => {
 
   it('answers 200 text/plain `ok` and records the message with its webhook', async () => {
     const hook = sim.createWebhook();
-    const body = { text: 'Créneau libre', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '*hi*' } }], username: 'campus-sync', icon_emoji: ':calendar:' };
+    const body = {
+      text: 'Créneau libre',
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '*hi*' } }],
+      username: 'campus-sync',
+      icon_emoji: ':calendar:',
+    };
     const r = await post(hook, body);
     expect(r.status).toBe(200);
     expect(r.text).toBe('ok');
@@ -40,7 +49,12 @@ describe('Slack incoming-webhook simulator', () => {
     expect((await post(hook, { blocks: [{ type: 'divider' }] })).text).toBe('ok');
     const form = new URLSearchParams({ payload: JSON.stringify({ text: 'form' }) }).toString();
     expect((await post(hook, form, 'application/x-www-form-urlencoded')).text).toBe('ok');
-    expect(sim.messages().filter((m) => m.webhook === hook).map((m) => m.body)).toEqual([{ blocks: [{ type: 'divider' }] }, { text: 'form' }]);
+    expect(
+      sim
+        .messages()
+        .filter((m) => m.webhook === hook)
+        .map((m) => m.body),
+    ).toEqual([{ blocks: [{ type: 'divider' }] }, { text: 'form' }]);
   });
 
   it('answers 400 `invalid_payload` without text and blocks, or for a body that is not a JSON object', async () => {

@@ -57,7 +57,12 @@ function randomString(alphabet: string, n: number): string {
   return [...bytes].map((b) => alphabet[b % alphabet.length]).join('');
 }
 
-const plain = (status: number, text: string, headers?: Record<string, string>): SimAnswer => ({ status, text, contentType: 'text/plain; charset=utf-8', ...(headers ? { headers } : {}) });
+const plain = (status: number, text: string, headers?: Record<string, string>): SimAnswer => ({
+  status,
+  text,
+  contentType: 'text/plain; charset=utf-8',
+  ...(headers ? { headers } : {}),
+});
 
 type HookState = 'active' | 'archived' | 'revoked';
 

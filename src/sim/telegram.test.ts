@@ -6,7 +6,8 @@ describe('Telegram simulator', () => {
     const sim = await startTelegramSim();
     try {
       const token = sim.createBot(['42']);
-      const send = (t: string, body: unknown) => fetch(`${sim.url}/bot${t}/sendMessage`, { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
+      const send = (t: string, body: unknown) =>
+        fetch(`${sim.url}/bot${t}/sendMessage`, { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
       expect(await (await send(token, { chat_id: 42, text: 'hi' })).json()).toMatchObject({ ok: true });
       expect(await (await send('1:bad', { chat_id: 42, text: 'hi' })).json()).toMatchObject({ ok: false, error_code: 401 });
       expect(await (await send(token, { chat_id: 7, text: 'hi' })).json()).toMatchObject({ description: 'Bad Request: chat not found' });

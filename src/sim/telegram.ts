@@ -22,7 +22,10 @@ export type TelegramSim = PushSim<TelegramMessage> & {
 };
 
 const TEXT_MAX = 4096;
-const fail = (status: number, description: string, extra: Record<string, unknown> = {}) => ({ status, json: { ok: false, error_code: status, description, ...extra } });
+const fail = (status: number, description: string, extra: Record<string, unknown> = {}) => ({
+  status,
+  json: { ok: false, error_code: status, description, ...extra },
+});
 
 export async function startTelegramSim(): Promise<TelegramSim> {
   const bots = new Map<string, Set<string>>();

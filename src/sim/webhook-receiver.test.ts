@@ -6,8 +6,13 @@ describe('webhook receiver simulator', () => {
     const sim = await startWebhookReceiverSim({ requiredHeaders: { 'x-token': 'abc' } });
     try {
       expect((await fetch(`${sim.url}/in`, { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } })).status).toBe(401);
-      expect((await fetch(`${sim.url}/in?q=1`, { method: 'POST', body: '{"a":1}', headers: { 'Content-Type': 'application/json', 'X-Token': 'abc' } })).status).toBe(200);
-      expect((await fetch(`${sim.url}/f`, { method: 'POST', body: 'a=1&b=2', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Token': 'abc' } })).status).toBe(200);
+      expect(
+        (await fetch(`${sim.url}/in?q=1`, { method: 'POST', body: '{"a":1}', headers: { 'Content-Type': 'application/json', 'X-Token': 'abc' } })).status,
+      ).toBe(200);
+      expect(
+        (await fetch(`${sim.url}/f`, { method: 'POST', body: 'a=1&b=2', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Token': 'abc' } }))
+          .status,
+      ).toBe(200);
       expect(sim.messages().map((m) => [m.path, m.query, m.body])).toEqual([
         ['/in', { q: '1' }, { a: 1 }],
         ['/f', {}, { a: '1', b: '2' }],

@@ -7,7 +7,12 @@ describe('makeSlot', () => {
     const instant = DateTime.fromISO('2026-01-05T08:00:00Z');
     const paris = makeSlot('clicrdv', instant, 'Europe/Paris', { slotId: '42', bookingUrl: 'https://b.example' });
     const tokyo = makeSlot('clicrdv', instant, 'Asia/Tokyo', { slotId: '42' });
-    expect(paris).toEqual({ id: 'clicrdv:2026-01-05T08:00:00Z:42', start: '2026-01-05T09:00:00+01:00', label: 'lun. 5 janv. 09:00', bookingUrl: 'https://b.example' });
+    expect(paris).toEqual({
+      id: 'clicrdv:2026-01-05T08:00:00Z:42',
+      start: '2026-01-05T09:00:00+01:00',
+      label: 'lun. 5 janv. 09:00',
+      bookingUrl: 'https://b.example',
+    });
     expect(tokyo).toEqual({ id: paris.id, start: '2026-01-05T17:00:00+09:00', label: 'lun. 5 janv. 17:00' });
   });
 });

@@ -120,7 +120,11 @@ function scripted(initial: Slot[]): SlotProvider & { set(s: Slot[]): void; calls
   return p;
 }
 
-const config = slotWatcherSchema.parse({ name: 'consulat', provider: 'clicrdv', url: 'https://www.clicrdv.com/api/v2/availabletimeslots?from={date}&apikey=abcd' });
+const config = slotWatcherSchema.parse({
+  name: 'consulat',
+  provider: 'clicrdv',
+  url: 'https://www.clicrdv.com/api/v2/availabletimeslots?from={date}&apikey=abcd',
+});
 
 describe('createSlotWatcher', () => {
   let dir = '';

@@ -27,7 +27,6 @@ export interface SeenState {
   seen: Record<string, SeenEntry>;
 }
 
-
 export const emptySeenState = (): SeenState => ({ version: 1, baselineDone: false, seen: {} });
 
 /** What a sound `slots/<watcher>.json` holds (a power cut may leave another shape: the worker sets it aside). */

@@ -193,8 +193,7 @@ function describeOpening(c: ContractContext): void {
       await c.fresh();
       expect(c.store.kind).toBe(c.harness.kind);
       const known = c.harness.kind === 'sqlite' ? SQLITE_MIGRATIONS : POSTGRES_MIGRATIONS;
-      const versions = async () =>
-        (await c.target.query('SELECT version FROM schema_migrations ORDER BY version')).map((r) => Number(r.version));
+      const versions = async () => (await c.target.query('SELECT version FROM schema_migrations ORDER BY version')).map((r) => Number(r.version));
       expect(await versions()).toEqual(known.map((m) => m.version));
       await c.store.insertRun(run('alice', at(0)));
       await c.store.close();
@@ -287,8 +286,7 @@ function describeRuns(c: ContractContext): void {
     it('lists newest first with from inclusive and to exclusive; lastRun is the newest', async () => {
       await c.fresh();
       for (const m of [30, 0, 20, 10, 40]) await c.store.insertRun(run('alice', at(m)));
-      const starts = async (q: { from?: string; to?: string }) =>
-        (await c.store.listRuns('alice', { limit: 100, ...q })).items.map((r) => r.startedAt);
+      const starts = async (q: { from?: string; to?: string }) => (await c.store.listRuns('alice', { limit: 100, ...q })).items.map((r) => r.startedAt);
       expect(await starts({})).toEqual([at(40), at(30), at(20), at(10), at(0)]);
       expect(await starts({ from: at(10), to: at(30) })).toEqual([at(20), at(10)]);
       expect(await starts({ from: '2025-03-01T09:10:00+01:00' })).toEqual([at(40), at(30), at(20), at(10)]);
@@ -472,10 +470,22 @@ function describeMessages(c: ContractContext): void {
       expect(await c.store.markMessageDeleted(snowflake(2), at(4))).toBe(false);
       expect(await c.store.markMessageDeleted(snowflake(99), at(3))).toBe(false);
       const ids = async (includeDeleted?: boolean) =>
-        (await c.store.listMessages({ guildId: 'g1', channelId: 'c1', limit: 10, ...(includeDeleted === undefined ? {} : { includeDeleted }) })).items.map((m) => [m.messageId, m.deleted]);
-      expect(await ids()).toEqual([[snowflake(3), false], [snowflake(1), false]]);
-      expect(await ids(false)).toEqual([[snowflake(3), false], [snowflake(1), false]]);
-      expect(await ids(true)).toEqual([[snowflake(3), false], [snowflake(2), true], [snowflake(1), false]]);
+        (await c.store.listMessages({ guildId: 'g1', channelId: 'c1', limit: 10, ...(includeDeleted === undefined ? {} : { includeDeleted }) })).items.map(
+          (m) => [m.messageId, m.deleted],
+        );
+      expect(await ids()).toEqual([
+        [snowflake(3), false],
+        [snowflake(1), false],
+      ]);
+      expect(await ids(false)).toEqual([
+        [snowflake(3), false],
+        [snowflake(1), false],
+      ]);
+      expect(await ids(true)).toEqual([
+        [snowflake(3), false],
+        [snowflake(2), true],
+        [snowflake(1), false],
+      ]);
       expect(await c.store.getMessage(snowflake(2))).toEqual({ ...message(2, at(1)), deleted: true });
       expect(await c.store.getMessage(snowflake(42))).toBeNull();
       const rows = await c.target.query(`SELECT message_id FROM discord_messages`);
@@ -519,7 +529,8 @@ function describeMessages(c: ContractContext): void {
       await c.store.upsertMessages(ids.map((id, i) => ({ ...message(i, at(i)), messageId: id })));
       await c.store.upsertMessages([{ ...message(50, at(50)), messageId: '500', channelId: 'c2' }]);
       await c.store.markMessageDeleted(snowflake(2), at(60));
-      const list = async (channelId: string, fromId: string) => (await c.store.listMessageIds(channelId, fromId)).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+      const list = async (channelId: string, fromId: string) =>
+        (await c.store.listMessageIds(channelId, fromId)).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
       expect(await list('c1', '0')).toEqual(['7', '99', '100', '101', '1000', snowflake(1), '18446744073709551615']);
       // "99" sorts after "100" as text, not as a number.
       expect(await list('c1', '100')).toEqual(['100', '101', '1000', snowflake(1), '18446744073709551615']);
@@ -572,7 +583,11 @@ function describeListJson(c: ContractContext): void {
   describe('listJson: the same pages as JSON text built by the database', () => {
     /** What the API made of a row before listJson: its fields in snake_case, a message's raw_json left out. */
     const snake = (row: object): Record<string, unknown> =>
-      Object.fromEntries(Object.entries(row).filter(([k]) => k !== 'rawJson').map(([k, v]) => [k.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`), v]));
+      Object.fromEntries(
+        Object.entries(row)
+          .filter(([k]) => k !== 'rawJson')
+          .map(([k, v]) => [k.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`), v]),
+      );
     /** Pages of listJson and of the row listing side by side, limit 3, to the end: same items, same keys in the same order, same cursors. */
     const same = async (q: JsonListQuery, rows: (cursor?: string) => Promise<Page<object>>): Promise<number> => {
       let cursor: string | undefined;
@@ -600,15 +615,33 @@ function describeListJson(c: ContractContext): void {
       await c.store.replaceEvents('alice', [event('r1', at(5)), event('r2', at(5), { ecalId: null }), event('r3', at(9)), event('r4', at(1))]);
       for (let i = 0; i < 5; i++) await c.store.upsertAlert(alert(`a${i}`, at(i), i % 2 ? { deliveredAt: at(i + 1), attempts: 2, lastError: 'HTTP 429' } : {}));
       for (let i = 0; i < 5; i++) await c.store.insertError({ instance: 'alice', at: at(i), phase: 'push', message: `ECAL said ${i}\ttab` });
-      await c.store.upsertMessages(Array.from({ length: 10 }, (_, i) => message(i, at(Math.floor(i / 2)), i === 4 ? { deleted: true, editedAt: at(20), attachmentCount: 2 } : {})));
+      await c.store.upsertMessages(
+        Array.from({ length: 10 }, (_, i) => message(i, at(Math.floor(i / 2)), i === 4 ? { deleted: true, editedAt: at(20), attachmentCount: 2 } : {})),
+      );
       const window = { from: at(1), to: at(7) };
-      expect(await same({ scope: 'runs', instance: 'alice', limit: 3 }, (cur) => c.store.listRuns('alice', { limit: 3, ...(cur ? { cursor: cur } : {}) }))).toBe(8);
-      expect(await same({ scope: 'runs', instance: 'alice', limit: 3, ...window }, (cur) => c.store.listRuns('alice', { limit: 3, ...window, ...(cur ? { cursor: cur } : {}) }))).toBe(6);
-      expect(await same({ scope: 'events', instance: 'alice', limit: 3 }, (cur) => c.store.listEvents('alice', { limit: 3, ...(cur ? { cursor: cur } : {}) }))).toBe(4);
+      expect(
+        await same({ scope: 'runs', instance: 'alice', limit: 3 }, (cur) => c.store.listRuns('alice', { limit: 3, ...(cur ? { cursor: cur } : {}) })),
+      ).toBe(8);
+      expect(
+        await same({ scope: 'runs', instance: 'alice', limit: 3, ...window }, (cur) =>
+          c.store.listRuns('alice', { limit: 3, ...window, ...(cur ? { cursor: cur } : {}) }),
+        ),
+      ).toBe(6);
+      expect(
+        await same({ scope: 'events', instance: 'alice', limit: 3 }, (cur) => c.store.listEvents('alice', { limit: 3, ...(cur ? { cursor: cur } : {}) })),
+      ).toBe(4);
       expect(await same({ scope: 'alerts', limit: 3 }, (cur) => c.store.listAlerts({ limit: 3, ...(cur ? { cursor: cur } : {}) }))).toBe(5);
-      expect(await same({ scope: 'alerts', instance: 'bob', limit: 3 }, (cur) => c.store.listAlerts({ instance: 'bob', limit: 3, ...(cur ? { cursor: cur } : {}) }))).toBe(0);
-      expect(await same({ scope: 'errors', instance: 'alice', limit: 3 }, (cur) => c.store.listErrors('alice', { limit: 3, ...(cur ? { cursor: cur } : {}) }))).toBe(5);
-      expect(await same({ scope: 'messages', guildId: 'g1', channelId: 'c1', limit: 3 }, (cur) => c.store.listMessages({ guildId: 'g1', channelId: 'c1', limit: 3, ...(cur ? { cursor: cur } : {}) }))).toBe(9);
+      expect(
+        await same({ scope: 'alerts', instance: 'bob', limit: 3 }, (cur) => c.store.listAlerts({ instance: 'bob', limit: 3, ...(cur ? { cursor: cur } : {}) })),
+      ).toBe(0);
+      expect(
+        await same({ scope: 'errors', instance: 'alice', limit: 3 }, (cur) => c.store.listErrors('alice', { limit: 3, ...(cur ? { cursor: cur } : {}) })),
+      ).toBe(5);
+      expect(
+        await same({ scope: 'messages', guildId: 'g1', channelId: 'c1', limit: 3 }, (cur) =>
+          c.store.listMessages({ guildId: 'g1', channelId: 'c1', limit: 3, ...(cur ? { cursor: cur } : {}) }),
+        ),
+      ).toBe(9);
       expect(
         await same({ scope: 'messages', guildId: 'g1', includeDeleted: true, limit: 3, ...window }, (cur) =>
           c.store.listMessages({ guildId: 'g1', includeDeleted: true, limit: 3, ...window, ...(cur ? { cursor: cur } : {}) }),
@@ -676,9 +709,15 @@ function describePages(c: ContractContext): void {
     // Deleted after the first page was read: one message on it, one further on.
     expect(await c.store.markMessageDeleted(snowflake(25), at(100))).toBe(true);
     expect(await c.store.markMessageDeleted(snowflake(5), at(100))).toBe(true);
-    const live = [...first.items, ...(await walk((cursor) => c.store.listMessages({ guildId: 'g1', channelId: 'c1', limit: 10, cursor: cursor ?? first.nextCursor! })))];
+    const live = [
+      ...first.items,
+      ...(await walk((cursor) => c.store.listMessages({ guildId: 'g1', channelId: 'c1', limit: 10, cursor: cursor ?? first.nextCursor! }))),
+    ];
     expect(live.map((m) => m.messageId)).toEqual(Array.from({ length: 30 }, (_, i) => snowflake(29 - i)).filter((id) => id !== snowflake(5)));
-    const all = [...firstAll.items, ...(await walk((cursor) => c.store.listMessages({ guildId: 'g1', limit: 10, includeDeleted: true, cursor: cursor ?? firstAll.nextCursor! })))];
+    const all = [
+      ...firstAll.items,
+      ...(await walk((cursor) => c.store.listMessages({ guildId: 'g1', limit: 10, includeDeleted: true, cursor: cursor ?? firstAll.nextCursor! }))),
+    ];
     // Message 25 was on the page read before its deletion; message 5 is read after it, marked.
     expect(all.map((m) => [m.messageId, m.deleted])).toEqual(Array.from({ length: 30 }, (_, i) => [snowflake(29 - i), 29 - i === 5]));
   });

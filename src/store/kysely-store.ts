@@ -127,7 +127,20 @@ interface Context {
   rowsOf(l: Listing): Promise<Row[]>;
 }
 
-type ReadMethods = Pick<Store, 'listRuns' | 'lastRun' | 'instances' | 'listEvents' | 'listAlerts' | 'listErrors' | 'listMessageIds' | 'listMessages' | 'listJson' | 'getMessage' | 'getCursor'>;
+type ReadMethods = Pick<
+  Store,
+  | 'listRuns'
+  | 'lastRun'
+  | 'instances'
+  | 'listEvents'
+  | 'listAlerts'
+  | 'listErrors'
+  | 'listMessageIds'
+  | 'listMessages'
+  | 'listJson'
+  | 'getMessage'
+  | 'getCursor'
+>;
 type WriteMethods = Pick<Store, 'insertRun' | 'replaceEvents' | 'upsertAlert' | 'insertError' | 'upsertMessages' | 'markMessageDeleted' | 'setCursor'>;
 
 function kyselyStore(conn: StoreConnection): Store {
@@ -276,15 +289,17 @@ function writeMethods({ db, dialect, guard }: Context): WriteMethods {
           for (const chunk of chunks(rows, INSERT_CHUNK)) {
             await trx
               .insertInto('synced_events')
-              .values(chunk.map((e) => ({
-                instance: e.instance,
-                reference: e.reference,
-                ecal_id: e.ecalId,
-                title: e.title,
-                start_at: e.start,
-                end_at: e.end,
-                last_change: e.lastChange,
-              })))
+              .values(
+                chunk.map((e) => ({
+                  instance: e.instance,
+                  reference: e.reference,
+                  ecal_id: e.ecalId,
+                  title: e.title,
+                  start_at: e.start,
+                  end_at: e.end,
+                  last_change: e.lastChange,
+                })),
+              )
               .execute();
           }
         });

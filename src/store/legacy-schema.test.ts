@@ -60,7 +60,10 @@ function sqliteEngine(): EngineKind {
         query: async (sql) => withDb((db) => db.prepare(sql).all() as Record<string, unknown>[]),
         dump: async () =>
           withDb((db) => {
-            const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[];
+            const tables = db
+              .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+              .pluck()
+              .all() as string[];
             return tables.map((t) => ({
               table: t,
               columns: (db.prepare(`PRAGMA table_info(${t})`).all() as Record<string, unknown>[]).map((c) => ({ ...c, type: String(c.type).toUpperCase() })),
@@ -175,21 +178,44 @@ function describeLegacy(makeEngine: () => EngineKind): void {
       const store = await openStore(e.options);
       try {
         expect(await versions(e)).toEqual(MIGRATIONS.map((m) => m.version));
-        expect((await store.listRuns('alice', { limit: 10 })).items).toMatchObject([{ instance: 'alice', startedAt: '2025-03-01T08:00:00.000Z', durationMs: 4000 }]);
+        expect((await store.listRuns('alice', { limit: 10 })).items).toMatchObject([
+          { instance: 'alice', startedAt: '2025-03-01T08:00:00.000Z', durationMs: 4000 },
+        ]);
         expect((await store.listEvents('alice', { limit: 10 })).items).toMatchObject([{ reference: 'ref-1', start: '2025-03-03T08:00:00.000Z' }]);
         expect(await store.instances()).toEqual(['alice']);
         expect(await store.getMessage(snowflake(2))).toMatchObject({ deleted: true, content: 'message 2' });
         expect(await store.listMessageIds('c1', snowflake(0))).toEqual([snowflake(1)]);
         const page = await store.listJson({ scope: 'messages', guildId: 'g1', limit: 10, includeDeleted: true });
-        expect(JSON.parse(page.itemsJson)).toMatchObject([{ message_id: snowflake(2), deleted: true }, { message_id: snowflake(1), deleted: false }]);
+        expect(JSON.parse(page.itemsJson)).toMatchObject([
+          { message_id: snowflake(2), deleted: true },
+          { message_id: snowflake(1), deleted: false },
+        ]);
         expect(await store.getCursor('runs.jsonl')).toBe('1234');
 
         // Writes meet the old rows through the old constraints.
         await store.insertRun(run('alice', '2025-03-01T08:00:00Z', { outcome: 'failed' }));
         expect((await store.listRuns('alice', { limit: 10 })).items.map((r) => r.outcome)).toEqual(['success']);
-        await store.upsertAlert({ alertId: 'a1', instance: 'alice', kind: 'sync.failed', severity: 'error', channel: 'discord', summary: 'sync failed', createdAt: '2025-03-01T08:01:00Z', deliveredAt: '2025-03-01T08:05:00Z', attempts: 2, lastError: null });
-        expect((await store.listAlerts({ limit: 10 })).items).toMatchObject([{ alertId: 'a1', attempts: 2, deliveredAt: '2025-03-01T08:05:00.000Z', lastError: null }]);
-        expect(await store.upsertMessages([message(1, '2025-03-01T08:00:00Z', { content: 'edited', editedAt: '2025-03-01T10:00:00Z' }), message(3, '2025-03-01T08:02:00Z')])).toEqual({ inserted: 1, updated: 1 });
+        await store.upsertAlert({
+          alertId: 'a1',
+          instance: 'alice',
+          kind: 'sync.failed',
+          severity: 'error',
+          channel: 'discord',
+          summary: 'sync failed',
+          createdAt: '2025-03-01T08:01:00Z',
+          deliveredAt: '2025-03-01T08:05:00Z',
+          attempts: 2,
+          lastError: null,
+        });
+        expect((await store.listAlerts({ limit: 10 })).items).toMatchObject([
+          { alertId: 'a1', attempts: 2, deliveredAt: '2025-03-01T08:05:00.000Z', lastError: null },
+        ]);
+        expect(
+          await store.upsertMessages([
+            message(1, '2025-03-01T08:00:00Z', { content: 'edited', editedAt: '2025-03-01T10:00:00Z' }),
+            message(3, '2025-03-01T08:02:00Z'),
+          ]),
+        ).toEqual({ inserted: 1, updated: 1 });
         expect(await store.getMessage(snowflake(1))).toMatchObject({ content: 'edited', ingestedAt: '2025-03-01T09:00:00.000Z' });
         expect(await store.markMessageDeleted(snowflake(3), '2025-03-01T11:00:00Z')).toBe(true);
         await store.insertError({ instance: 'alice', at: '2025-03-01T08:03:00Z', phase: 'fetch', message: 'again' });

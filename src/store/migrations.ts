@@ -13,7 +13,7 @@ import type { Dialect } from './sql.js';
 export interface Migration {
   version: number;
   name: string;
-// biome-ignore lint/suspicious/noExplicitAny: migrations run against every past schema, which no one type describes (Kysely's documented form for migrations)
+  // biome-ignore lint/suspicious/noExplicitAny: migrations run against every past schema, which no one type describes (Kysely's documented form for migrations)
   up(db: Kysely<any>, dialect: Dialect): Promise<void>;
 }
 
@@ -89,7 +89,12 @@ async function createReportingTables(db: Kysely<any>, dialect: Dialect): Promise
     .addColumn('duration_ms', t.bigint, notNull)
     .execute();
   await db.schema.createIndex('runs_instance_started').unique().on('runs').columns(['instance', 'started_at']).execute();
-  if (t.idTail.length > 0) await db.schema.createIndex('runs_instance_started_id').on('runs').columns(['instance', 'started_at', ...t.idTail]).execute();
+  if (t.idTail.length > 0)
+    await db.schema
+      .createIndex('runs_instance_started_id')
+      .on('runs')
+      .columns(['instance', 'started_at', ...t.idTail])
+      .execute();
 
   await db.schema
     .createTable('synced_events')
@@ -119,8 +124,16 @@ async function createReportingTables(db: Kysely<any>, dialect: Dialect): Promise
     .addColumn('last_error', 'text')
     .addUniqueConstraint('alerts_alert_id_channel_key', ['alert_id', 'channel'])
     .execute();
-  await db.schema.createIndex('alerts_created').on('alerts').columns(['created_at', ...t.idTail]).execute();
-  await db.schema.createIndex('alerts_instance_created').on('alerts').columns(['instance', 'created_at', ...t.idTail]).execute();
+  await db.schema
+    .createIndex('alerts_created')
+    .on('alerts')
+    .columns(['created_at', ...t.idTail])
+    .execute();
+  await db.schema
+    .createIndex('alerts_instance_created')
+    .on('alerts')
+    .columns(['instance', 'created_at', ...t.idTail])
+    .execute();
 
   await db.schema
     .createTable('errors')
@@ -131,7 +144,11 @@ async function createReportingTables(db: Kysely<any>, dialect: Dialect): Promise
     .addColumn('message', 'text', notNull)
     .addColumn('dedupe_key', 'text', (c) => c.notNull().unique())
     .execute();
-  await db.schema.createIndex('errors_instance_at').on('errors').columns(['instance', 'at', ...t.idTail]).execute();
+  await db.schema
+    .createIndex('errors_instance_at')
+    .on('errors')
+    .columns(['instance', 'at', ...t.idTail])
+    .execute();
 
   await db.schema
     .createTable('discord_messages')
@@ -233,7 +250,11 @@ export async function migrate(db: Kysely<any>, dialect: Dialect, description: st
         .addColumn('applied_at', ddlTypes(dialect).time, (c) => (dialect === 'postgres' ? c.notNull().defaultTo(sql`now()`) : c.notNull()))
         .execute();
       const applied = await conn.selectFrom(SCHEMA_MIGRATIONS_TABLE).select('version').execute();
-      const pending = pendingMigrations(description, applied.map((r) => Number(r.version)), migrations);
+      const pending = pendingMigrations(
+        description,
+        applied.map((r) => Number(r.version)),
+        migrations,
+      );
       for (const m of pending) {
         await m.up(conn, dialect);
         await conn.insertInto(SCHEMA_MIGRATIONS_TABLE).values({ version: m.version, name: m.name, applied_at: new Date().toISOString() }).execute();
@@ -241,7 +262,10 @@ export async function migrate(db: Kysely<any>, dialect: Dialect, description: st
       await sql.raw('COMMIT').execute(conn);
       return pending.map((m) => m.version);
     } catch (err) {
-      await sql.raw('ROLLBACK').execute(conn).catch(() => {});
+      await sql
+        .raw('ROLLBACK')
+        .execute(conn)
+        .catch(() => {});
       throw err;
     }
   });

@@ -32,9 +32,7 @@ describe('openStore', () => {
 
   it('reports an unreachable PostgreSQL as a retryable StoreError naming it, without the password', async () => {
     const port = await closedPort();
-    const err = await openStore({ databaseUrl: `postgres://cs:hunter22-secret@127.0.0.1:${port}/reports`, dataDir: tmpdir() }).catch(
-      (e: unknown) => e,
-    );
+    const err = await openStore({ databaseUrl: `postgres://cs:hunter22-secret@127.0.0.1:${port}/reports`, dataDir: tmpdir() }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StoreError);
     expect((err as Error).message).toContain(`PostgreSQL reports@127.0.0.1:${port}`);
     expect((err as Error).message).toMatch(/ECONNREFUSED/);

@@ -121,7 +121,10 @@ describe.skipIf(url === undefined)('PostgreSQL', () => {
         // Two channels of one guild, every 10th message deleted.
         await store.upsertMessages(
           Array.from({ length: 2_000 }, (_, i) =>
-            message(i, new Date(Date.parse('2025-03-01T00:00:00Z') + i * 60_000).toISOString(), { channelId: i % 5 === 0 ? 'c1' : 'c2', deleted: i % 10 === 3 }),
+            message(i, new Date(Date.parse('2025-03-01T00:00:00Z') + i * 60_000).toISOString(), {
+              channelId: i % 5 === 0 ? 'c1' : 'c2',
+              deleted: i % 10 === 3,
+            }),
           ),
         );
         await store.close();
@@ -132,7 +135,10 @@ describe.skipIf(url === undefined)('PostgreSQL', () => {
           const l = buildListing('postgres', 'messages', { equals, extra: ['NOT deleted'], limit: 100 });
           return (await check.query(`EXPLAIN ${l.sql}`, l.params)).rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n');
         };
-        const channel = await plan([['guild_id', 'g1'], ['channel_id', 'c1']]);
+        const channel = await plan([
+          ['guild_id', 'g1'],
+          ['channel_id', 'c1'],
+        ]);
         expect(channel).toMatch(/Index Scan Backward using discord_messages_live_channel_created /);
         expect(channel).not.toMatch(/Filter:|Sort/);
         const guild = await plan([['guild_id', 'g1']]);

@@ -60,7 +60,15 @@ describe('normalizing input', () => {
   });
 
   it('keeps the last event of a reference', () => {
-    const e = { instance: 'a', reference: 'r', ecalId: null, title: 'x', start: '2025-01-01T08:00:00Z', end: '2025-01-01T09:00:00Z', lastChange: '2025-01-01T00:00:00Z' };
+    const e = {
+      instance: 'a',
+      reference: 'r',
+      ecalId: null,
+      title: 'x',
+      start: '2025-01-01T08:00:00Z',
+      end: '2025-01-01T09:00:00Z',
+      lastChange: '2025-01-01T00:00:00Z',
+    };
     expect(normalizeEvents('a', [e, { ...e, title: 'y' }]).map((r) => r.title)).toEqual(['y']);
   });
 
@@ -115,12 +123,38 @@ describe('message versions', () => {
 describe('rows from the database', () => {
   it('reads pg bigint strings and Dates, and SQLite 0/1 booleans', () => {
     const r = runFromDb({
-      id: '42', instance: 'a', started_at: new Date('2025-01-01T00:00:00Z'), finished_at: '2025-01-01T00:00:04.000Z',
-      outcome: 'success', phase: null, error: null, courses: 1, created: 0, updated: 0, adopted: 0, deleted: 0,
-      unchanged: 1, skipped: 0, failed: 0, duration_ms: '4000',
+      id: '42',
+      instance: 'a',
+      started_at: new Date('2025-01-01T00:00:00Z'),
+      finished_at: '2025-01-01T00:00:04.000Z',
+      outcome: 'success',
+      phase: null,
+      error: null,
+      courses: 1,
+      created: 0,
+      updated: 0,
+      adopted: 0,
+      deleted: 0,
+      unchanged: 1,
+      skipped: 0,
+      failed: 0,
+      duration_ms: '4000',
     });
     expect([r.id, r.startedAt, r.durationMs, r.phase]).toEqual([42, '2025-01-01T00:00:00.000Z', 4000, null]);
-    const base = { message_id: '1', guild_id: 'g', channel_id: 'c', author_id: 'u', author_name: 'n', content: '', created_at: '2025-01-01T00:00:00.000Z', edited_at: null, attachment_count: 0, embed_count: 0, raw_json: '{}', ingested_at: '2025-01-01T00:00:00.000Z' };
+    const base = {
+      message_id: '1',
+      guild_id: 'g',
+      channel_id: 'c',
+      author_id: 'u',
+      author_name: 'n',
+      content: '',
+      created_at: '2025-01-01T00:00:00.000Z',
+      edited_at: null,
+      attachment_count: 0,
+      embed_count: 0,
+      raw_json: '{}',
+      ingested_at: '2025-01-01T00:00:00.000Z',
+    };
     expect(messageFromDb({ ...base, deleted: 1 }).deleted).toBe(true);
     expect(messageFromDb({ ...base, deleted: 0 }).deleted).toBe(false);
     expect(messageFromDb({ ...base, deleted: true }).deleted).toBe(true);

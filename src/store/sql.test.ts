@@ -8,7 +8,10 @@ describe('buildListing', () => {
 
   it('writes a keyset page with SQLite placeholders, normalised times and one extra row', () => {
     const l = buildListing('sqlite', 'messages', {
-      equals: [['guild_id', 'g'], ['channel_id', 'c']],
+      equals: [
+        ['guild_id', 'g'],
+        ['channel_id', 'c'],
+      ],
       extra: ['NOT deleted'],
       from: '2025-03-01T00:00:00+01:00',
       to: '2025-04-01',

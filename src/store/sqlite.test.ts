@@ -22,27 +22,30 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-describeStoreContract('SQLite', async (): Promise<StoreHarness> => ({
-  kind: 'sqlite',
-  fresh: async () => {
-    const dataDir = tempDir();
-    return {
-      options: { dataDir },
-      query: async (sql) => {
-        const db = new Database(join(dataDir, 'campus-sync.db'));
-        try {
-          const stmt = db.prepare(sql);
-          if (stmt.reader) return stmt.all() as Record<string, unknown>[];
-          stmt.run();
-          return [];
-        } finally {
-          db.close();
-        }
-      },
-    };
-  },
-  dispose: async () => {},
-}));
+describeStoreContract(
+  'SQLite',
+  async (): Promise<StoreHarness> => ({
+    kind: 'sqlite',
+    fresh: async () => {
+      const dataDir = tempDir();
+      return {
+        options: { dataDir },
+        query: async (sql) => {
+          const db = new Database(join(dataDir, 'campus-sync.db'));
+          try {
+            const stmt = db.prepare(sql);
+            if (stmt.reader) return stmt.all() as Record<string, unknown>[];
+            stmt.run();
+            return [];
+          } finally {
+            db.close();
+          }
+        },
+      };
+    },
+    dispose: async () => {},
+  }),
+);
 
 describe('SQLite store specifics', () => {
   it('creates <dataDir>/campus-sync.db (and the dir) in WAL mode with a busy timeout', async () => {
@@ -90,7 +93,14 @@ describe('SQLite store specifics', () => {
   it('applies a new migration step to an existing database, in order, once', async () => {
     const path = join(tempDir(), 'x.db');
     await (await openSqliteStore({ path })).close();
-    const next = [...SQLITE_MIGRATIONS, { version: SQLITE_MIGRATIONS.length + 1, name: 'add a column', up: (db: Kysely<any>) => db.schema.alterTable('runs').addColumn('note', 'text').execute() }];
+    const next = [
+      ...SQLITE_MIGRATIONS,
+      {
+        version: SQLITE_MIGRATIONS.length + 1,
+        name: 'add a column',
+        up: (db: Kysely<any>) => db.schema.alterTable('runs').addColumn('note', 'text').execute(),
+      },
+    ];
     await (await openSqliteStore({ path, migrations: next })).close();
     await (await openSqliteStore({ path, migrations: next })).close();
     const db = new Database(path, { readonly: true });
@@ -103,14 +113,17 @@ describe('SQLite store specifics', () => {
 
   it('rolls back a failing migration step entirely', async () => {
     const path = join(tempDir(), 'y.db');
-    const broken = [...SQLITE_MIGRATIONS, {
-      version: SQLITE_MIGRATIONS.length + 1,
-      name: 'broken',
-      up: async (db: Kysely<any>) => {
-        await db.schema.createTable('t').addColumn('a', 'integer').execute();
-        await sql`SELECT * FROM no_such_table`.execute(db);
+    const broken = [
+      ...SQLITE_MIGRATIONS,
+      {
+        version: SQLITE_MIGRATIONS.length + 1,
+        name: 'broken',
+        up: async (db: Kysely<any>) => {
+          await db.schema.createTable('t').addColumn('a', 'integer').execute();
+          await sql`SELECT * FROM no_such_table`.execute(db);
+        },
       },
-    }];
+    ];
     await expect(openSqliteStore({ path, migrations: broken })).rejects.toThrow(/cannot open SQLite .*y\.db.*no_such_table/);
     const db = new Database(path, { readonly: true });
     expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name IN ('t', 'runs')").pluck().get()).toBe(0);
@@ -128,10 +141,34 @@ describe('SQLite store specifics', () => {
     const cursorLike = (scope: 'runs' | 'messages' | 'alerts' | 'errors' | 'events', tie: string | number) =>
       Buffer.from(JSON.stringify({ v: 1, s: scope, t: '2025-03-01T08:00:00.000Z', k: tie })).toString('base64url');
     const cases = [
-      { l: buildListing('sqlite', 'messages', { equals: [['guild_id', 'g'], ['channel_id', 'c']], extra: ['NOT deleted'], limit: 100, cursor: cursorLike('messages', snowflake(1)), from: '2025-01-01' }), index: 'discord_messages_live_channel_created' },
-      { l: buildListing('sqlite', 'messages', { equals: [['guild_id', 'g']], extra: ['NOT deleted'], limit: 100 }), index: 'discord_messages_live_guild_created' },
+      {
+        l: buildListing('sqlite', 'messages', {
+          equals: [
+            ['guild_id', 'g'],
+            ['channel_id', 'c'],
+          ],
+          extra: ['NOT deleted'],
+          limit: 100,
+          cursor: cursorLike('messages', snowflake(1)),
+          from: '2025-01-01',
+        }),
+        index: 'discord_messages_live_channel_created',
+      },
+      {
+        l: buildListing('sqlite', 'messages', { equals: [['guild_id', 'g']], extra: ['NOT deleted'], limit: 100 }),
+        index: 'discord_messages_live_guild_created',
+      },
       // include_deleted=true: the full indexes, since the partial ones lack the deleted rows.
-      { l: buildListing('sqlite', 'messages', { equals: [['guild_id', 'g'], ['channel_id', 'c']], limit: 100 }), index: 'discord_messages_channel_created' },
+      {
+        l: buildListing('sqlite', 'messages', {
+          equals: [
+            ['guild_id', 'g'],
+            ['channel_id', 'c'],
+          ],
+          limit: 100,
+        }),
+        index: 'discord_messages_channel_created',
+      },
       { l: buildListing('sqlite', 'messages', { equals: [['guild_id', 'g']], limit: 100 }), index: 'discord_messages_guild_created' },
       { l: buildListing('sqlite', 'runs', { equals: [['instance', 'a']], limit: 100, cursor: cursorLike('runs', 5) }), index: 'runs_instance_started' },
       { l: buildListing('sqlite', 'alerts', { equals: [], limit: 100 }), index: 'alerts_created' },
@@ -149,7 +186,8 @@ describe('SQLite store specifics', () => {
     expect(plan(ids)).toMatch(/^SEARCH discord_messages USING (COVERING )?INDEX discord_messages_channel_id \(channel_id=\?/);
     // instances(): one index probe per instance in each table, never a read of every row.
     const instances = plan({ sql: instancesSql(), params: [] });
-    for (const t of ['runs', 'synced_events', 'alerts', 'errors']) expect(instances).toMatch(new RegExp(`SEARCH ${t} USING COVERING INDEX \\w+ \\(instance>\\?\\)`));
+    for (const t of ['runs', 'synced_events', 'alerts', 'errors'])
+      expect(instances).toMatch(new RegExp(`SEARCH ${t} USING COVERING INDEX \\w+ \\(instance>\\?\\)`));
     db.close();
   });
 });

@@ -22,18 +22,15 @@ describe('toStoreTime', () => {
     expect(sorted.map((t) => Date.parse(t))).toEqual([...sorted.map((t) => Date.parse(t))].sort((a, b) => a - b));
   });
 
-  it.each(['', 'yesterday', '2025-13-01T00:00:00Z', '2025-01-01T25:00:00Z', '+012025-01-01T00:00:00Z'])(
-    'rejects %j naming the parameter',
-    (bad) => {
-      expect(() => toStoreTime(bad, 'from')).toThrow(InvalidParameterError);
-      try {
-        toStoreTime(bad, 'from');
-      } catch (err) {
-        expect((err as InvalidParameterError).parameter).toBe('from');
-        expect((err as Error).message).toMatch(/^from: /);
-      }
-    },
-  );
+  it.each(['', 'yesterday', '2025-13-01T00:00:00Z', '2025-01-01T25:00:00Z', '+012025-01-01T00:00:00Z'])('rejects %j naming the parameter', (bad) => {
+    expect(() => toStoreTime(bad, 'from')).toThrow(InvalidParameterError);
+    try {
+      toStoreTime(bad, 'from');
+    } catch (err) {
+      expect((err as InvalidParameterError).parameter).toBe('from');
+      expect((err as Error).message).toMatch(/^from: /);
+    }
+  });
 
   it('passes null through in the OrNull variants', () => {
     expect(toStoreTimeOrNull(null, 'x')).toBeNull();

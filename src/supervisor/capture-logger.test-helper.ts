@@ -17,4 +17,3 @@ export function captureLogger(): Captured {
   });
   return { logger: make(), lines };
 }
-

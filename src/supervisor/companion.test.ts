@@ -66,6 +66,7 @@ describe('companion process', () => {
 
   it('has a transition table with no way out of stopped', () => {
     expect(COMPANION_TRANSITIONS.stopped).toEqual([]);
-    for (const s of Object.keys(COMPANION_TRANSITIONS)) if (s !== 'stopped' && s !== 'stopping') expect(COMPANION_TRANSITIONS[s as keyof typeof COMPANION_TRANSITIONS]).toContain('stopping');
+    for (const s of Object.keys(COMPANION_TRANSITIONS))
+      if (s !== 'stopped' && s !== 'stopping') expect(COMPANION_TRANSITIONS[s as keyof typeof COMPANION_TRANSITIONS]).toContain('stopping');
   });
 });

@@ -58,7 +58,10 @@ export function startCompanion(opts: CompanionOptions): Companion {
 
   const launch = (): void => {
     // stdin: the parent pipe (PARENT_PIPE_ENV): the companion exits when this process dies, however it dies.
-    const proc = spawn(process.execPath, [cliPath, ...opts.args], { env: { ...(opts.env ?? process.env), [PARENT_PIPE_ENV]: '1' }, stdio: ['pipe', 'inherit', 'inherit'] });
+    const proc = spawn(process.execPath, [cliPath, ...opts.args], {
+      env: { ...(opts.env ?? process.env), [PARENT_PIPE_ENV]: '1' },
+      stdio: ['pipe', 'inherit', 'inherit'],
+    });
     child = proc;
     tracker.onStarted(opts.name, clock.now());
     move('running');

@@ -42,7 +42,15 @@ describe('renderStaticCompose', () => {
     expect(text).toMatch(/user: "1000:1000"/);
     expect(alice.user).toBe('1000:1000');
     expect(alice.volumes).toEqual(['/srv/cs/configs/alice.yml:/config/alice.yml:ro', '/srv/cs/data/alice:/data/alice']);
-    const expected = buildWorkerSpec({ template, name: 'alice', configSha: 'a'.repeat(64), image: 'campus-sync:local', configFileHost: '/srv/cs/configs/alice.yml', dataDirHost: '/srv/cs/data/alice', vars: { MEM_LIMIT: '96m' } });
+    const expected = buildWorkerSpec({
+      template,
+      name: 'alice',
+      configSha: 'a'.repeat(64),
+      image: 'campus-sync:local',
+      configFileHost: '/srv/cs/configs/alice.yml',
+      dataDirHost: '/srv/cs/data/alice',
+      vars: { MEM_LIMIT: '96m' },
+    });
     expect(alice.labels).toEqual({
       [LABEL_MANAGED]: 'true',
       [LABEL_CONFIG]: 'alice',
@@ -62,7 +70,9 @@ describe('renderStaticCompose', () => {
   });
 
   it('leaves `deploy:` out (docker compose would apply its restart policy and limits its own way)', () => {
-    const template = parseWorkerTemplate('services:\n  w:\n    image: ${IMAGE}\n    restart: unless-stopped\n    deploy: { restart_policy: { condition: none }, resources: { limits: { memory: 64m } } }\n');
+    const template = parseWorkerTemplate(
+      'services:\n  w:\n    image: ${IMAGE}\n    restart: unless-stopped\n    deploy: { restart_policy: { condition: none }, resources: { limits: { memory: 64m } } }\n',
+    );
     const text = renderStaticCompose({ template, configs: [{ name: 'a', configSha: 's' }], image: 'img', hostConfigDir: '/c', hostDataDir: '/d' });
     const doc = parse(text) as { services: { a: Record<string, unknown> } };
     expect(doc.services.a.deploy).toBeUndefined();

@@ -3,7 +3,14 @@ import { captureLogger } from './capture-logger.test-helper.js';
 import { createConflictGuard } from './conflicts.js';
 import type { ActualWorker, Runtime, RuntimeCapabilities } from './interface.js';
 
-const worker = (supervisor: string): ActualWorker => ({ name: `w-${supervisor}`, id: supervisor, configHash: 'h', state: 'running', restartCount: 0, supervisor });
+const worker = (supervisor: string): ActualWorker => ({
+  name: `w-${supervisor}`,
+  id: supervisor,
+  configHash: 'h',
+  state: 'running',
+  restartCount: 0,
+  supervisor,
+});
 const runtimeWith = (sharedEngine: boolean, liveness: Record<string, 'alive' | 'gone'>): Runtime =>
   ({
     capabilities: { sharedWorkers: true, countsRestarts: true, needsRevival: true, sharedEngine } satisfies RuntimeCapabilities,
@@ -34,7 +41,15 @@ describe('conflict guard', () => {
   });
 
   it('has nothing to say for a runtime without a shared engine, or without a supervisor id', async () => {
-    expect(await createConflictGuard({ runtime: runtimeWith(false, {}), supervisorId: 'me', takeOver: false, logger: captureLogger().logger }).check([worker('far')])).toBeNull();
-    expect(await createConflictGuard({ runtime: runtimeWith(true, {}), supervisorId: undefined, takeOver: false, logger: captureLogger().logger }).check([worker('far')])).toBeNull();
+    expect(
+      await createConflictGuard({ runtime: runtimeWith(false, {}), supervisorId: 'me', takeOver: false, logger: captureLogger().logger }).check([
+        worker('far'),
+      ]),
+    ).toBeNull();
+    expect(
+      await createConflictGuard({ runtime: runtimeWith(true, {}), supervisorId: undefined, takeOver: false, logger: captureLogger().logger }).check([
+        worker('far'),
+      ]),
+    ).toBeNull();
   });
 });

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { createCrashEpisodes } from './crash-episodes.js';
 import type { ActualWorker } from './interface.js';
 
-const w = (restartCount: number, state: ActualWorker['state'] = 'restarting', name = 'dora'): ActualWorker => ({ name, id: 'c1', configHash: 'h', state, restartCount, exitCode: 3 });
+const w = (restartCount: number, state: ActualWorker['state'] = 'restarting', name = 'dora'): ActualWorker => ({
+  name,
+  id: 'c1',
+  configHash: 'h',
+  state,
+  restartCount,
+  exitCode: 3,
+});
 
 describe('crash episodes', () => {
   it('says a crash loop once per episode, with the restarts of the episode', () => {

@@ -18,7 +18,9 @@ describe('scanConfigs', () => {
     await writeFile(join(dir, '.alice.yml.swp'), 'editor junk');
 
     const { desired, invalid } = await scanConfigs(dir, {});
-    const sha = createHash('sha256').update(await readFile(join(dir, 'alice.yml'))).digest('hex');
+    const sha = createHash('sha256')
+      .update(await readFile(join(dir, 'alice.yml')))
+      .digest('hex');
     expect(desired).toEqual([
       { name: 'alice', configFile: join(dir, 'alice.yml'), configSha: sha, envVars: [], secretFiles: [], inlineSecrets: true },
       { name: 'bob', configFile: join(dir, 'bob.yaml'), configSha: expect.stringMatching(/^[0-9a-f]{64}$/), envVars: [], secretFiles: [], inlineSecrets: true },
@@ -49,12 +51,18 @@ describe('scanConfigs', () => {
   it('says what a config needs delivered with it: ${VAR} names, *File paths, and whether its text holds a secret', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cs-desired-'));
     await writeFile(join(dir, 'secret.txt'), 'from-a-file\n');
-    await writeFile(join(dir, 'env.yml'), 'moncampus:\n  username: alice\n  password: ${ALICE_PASSWORD}\necal:\n  apiKeyFile: secret.txt\n  apiSecret: "$${literal}"\n  calendarId: 0123456789abcdef01234567\n');
+    await writeFile(
+      join(dir, 'env.yml'),
+      'moncampus:\n  username: alice\n  password: ${ALICE_PASSWORD}\necal:\n  apiKeyFile: secret.txt\n  apiSecret: "$${literal}"\n  calendarId: 0123456789abcdef01234567\n',
+    );
     const { desired, invalid } = await scanConfigs(dir, { ALICE_PASSWORD: 'pw-from-env' });
     expect(invalid).toEqual([]);
     expect(desired[0]).toMatchObject({ name: 'env', envVars: ['ALICE_PASSWORD'], secretFiles: ['secret.txt'], inlineSecrets: true });
     // Without the literal secret, nothing secret is left in the text itself.
-    await writeFile(join(dir, 'env.yml'), 'moncampus:\n  username: alice\n  password: ${ALICE_PASSWORD}\necal:\n  apiKeyFile: secret.txt\n  apiSecretFile: ./secret.txt\n  calendarId: 0123456789abcdef01234567\n');
+    await writeFile(
+      join(dir, 'env.yml'),
+      'moncampus:\n  username: alice\n  password: ${ALICE_PASSWORD}\necal:\n  apiKeyFile: secret.txt\n  apiSecretFile: ./secret.txt\n  calendarId: 0123456789abcdef01234567\n',
+    );
     const scan = await scanConfigs(dir, { ALICE_PASSWORD: 'pw-from-env' });
     expect(scan.desired[0]).toMatchObject({ envVars: ['ALICE_PASSWORD'], secretFiles: ['./secret.txt', 'secret.txt'], inlineSecrets: false });
   });

@@ -48,9 +48,20 @@ describe('engine failures', () => {
 
   it('an unreachable engine is a TransientError naming the socket; ping answers false', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cs-docker-unit-'));
-    const rt = createDockerRuntime({ docker: unreachable(), templatePath: TEMPLATE_PATH, image: 'campus-sync:local', hostConfigDir: dir, hostDataDir: dir, localDataDir: dir, logger: silentLogger });
+    const rt = createDockerRuntime({
+      docker: unreachable(),
+      templatePath: TEMPLATE_PATH,
+      image: 'campus-sync:local',
+      hostConfigDir: dir,
+      hostDataDir: dir,
+      localDataDir: dir,
+      logger: silentLogger,
+    });
     expect(await rt.ping()).toBe(false);
-    const err = await rt.list().then(() => null, (e: unknown) => e);
+    const err = await rt.list().then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(TransientError);
     expect((err as Error).message).toMatch(/^Docker engine unreachable at \/nonexistent\/docker\.sock: .*ENOENT/);
     await expect(rt.remove(byName('alice'))).rejects.toBeInstanceOf(TransientError);
@@ -59,7 +70,15 @@ describe('engine failures', () => {
 
   it('specHash works without an engine and matches the template rendering', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cs-docker-unit-'));
-    const rt = createDockerRuntime({ docker: unreachable(), templatePath: TEMPLATE_PATH, image: 'campus-sync:local', hostConfigDir: '/h/configs', hostDataDir: '/h/data', localDataDir: dir, logger: silentLogger });
+    const rt = createDockerRuntime({
+      docker: unreachable(),
+      templatePath: TEMPLATE_PATH,
+      image: 'campus-sync:local',
+      hostConfigDir: '/h/configs',
+      hostDataDir: '/h/data',
+      localDataDir: dir,
+      logger: silentLogger,
+    });
     const w = { name: 'alice', configFile: '/anywhere/alice.yml', configSha: 'a'.repeat(64) };
     expect(rt.specHash(w)).toMatch(/^[0-9a-f]{64}$/);
     expect(rt.specHash(w)).toBe(rt.specHash({ ...w }));
@@ -73,7 +92,15 @@ describe('engine failures', () => {
     await writeFile(templatePath, shipped);
     const errors: string[] = [];
     const logger: Logger = { ...silentLogger, error: (m) => void errors.push(m), child: () => logger };
-    const rt = createDockerRuntime({ docker: unreachable(), templatePath, image: 'campus-sync:local', hostConfigDir: '/h/configs', hostDataDir: '/h/data', localDataDir: dir, logger });
+    const rt = createDockerRuntime({
+      docker: unreachable(),
+      templatePath,
+      image: 'campus-sync:local',
+      hostConfigDir: '/h/configs',
+      hostDataDir: '/h/data',
+      localDataDir: dir,
+      logger,
+    });
     const w = { name: 'alice', configFile: '/anywhere/alice.yml', configSha: 'a'.repeat(64) };
     const original = rt.specHash(w);
 
@@ -87,12 +114,25 @@ describe('engine failures', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/worker template unusable, keeping the previous one: .*unsupported key "ports"/);
 
-    const fresh = createDockerRuntime({ docker: unreachable(), templatePath, image: 'campus-sync:local', hostConfigDir: '/h/configs', hostDataDir: '/h/data', localDataDir: dir, logger });
+    const fresh = createDockerRuntime({
+      docker: unreachable(),
+      templatePath,
+      image: 'campus-sync:local',
+      hostConfigDir: '/h/configs',
+      hostDataDir: '/h/data',
+      localDataDir: dir,
+      logger,
+    });
     expect(() => fresh.specHash(w)).toThrow(ConfigError);
   });
 
   it('classifies engine answers: 5xx may pass later, 4xx will not, a timeout is transient', () => {
-    const e500 = toTypedError(Object.assign(new Error('(HTTP code 500) server error'), { statusCode: 500, json: { message: 'driver failed' } }), '/s', 'creating x', 1000);
+    const e500 = toTypedError(
+      Object.assign(new Error('(HTTP code 500) server error'), { statusCode: 500, json: { message: 'driver failed' } }),
+      '/s',
+      'creating x',
+      1000,
+    );
     expect(e500).toBeInstanceOf(TransientError);
     expect(e500.message).toBe('Docker engine refused creating x: driver failed (HTTP 500)');
     const e400 = toTypedError(Object.assign(new Error('bad'), { statusCode: 400, json: { message: 'invalid mount' } }), '/s', 'creating x', 1000);

@@ -6,9 +6,29 @@
 import { chown, mkdir, readFile, rename, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import Docker from 'dockerode';
-import { clearStoppedOnPurpose, ERRORS_FILE, markStoppedOnPurpose, RESOLVED_CONFIG_FILE, setAsideName, STOPPED_MARK_FILE, textDamage } from '../instance/index.js';
+import {
+  clearStoppedOnPurpose,
+  ERRORS_FILE,
+  markStoppedOnPurpose,
+  RESOLVED_CONFIG_FILE,
+  setAsideName,
+  STOPPED_MARK_FILE,
+  textDamage,
+} from '../instance/index.js';
 import { CampusSyncError, RemoteError, TransientError, describeError, writeFileAtomic, type Logger } from '../lib/index.js';
-import { LABEL_CONFIG, LABEL_CONFIG_HASH, LABEL_MANAGED, LABEL_SCOPE, LABEL_SUPERVISOR, type ActualWorker, type DesiredWorker, type LogOptions, type Runtime, type WorkerRef, type WorkerRunState } from './interface.js';
+import {
+  LABEL_CONFIG,
+  LABEL_CONFIG_HASH,
+  LABEL_MANAGED,
+  LABEL_SCOPE,
+  LABEL_SUPERVISOR,
+  type ActualWorker,
+  type DesiredWorker,
+  type LogOptions,
+  type Runtime,
+  type WorkerRef,
+  type WorkerRunState,
+} from './interface.js';
 import { sha256 } from './desired.js';
 import { buildWorkerSpec, containerName, CONTAINER_PREFIX, createTemplateReloader, type WorkerSpec } from './template.js';
 
@@ -171,7 +191,8 @@ async function warnIfConfigUnreadable(ctx: DockerContext, w: DesiredWorker, user
   try {
     const st = await stat(w.configFile);
     const readable = (st.mode & 0o004) !== 0 || (st.uid === ids.uid && (st.mode & 0o400) !== 0) || (st.gid === ids.gid && (st.mode & 0o040) !== 0);
-    if (!readable) ctx.log.warn(`${w.configFile} is not readable by the worker's user ${ids.uid}:${ids.gid}: chown it to ${ids.uid} or chmod o+r`, { instance: w.name });
+    if (!readable)
+      ctx.log.warn(`${w.configFile} is not readable by the worker's user ${ids.uid}:${ids.gid}: chown it to ${ids.uid} or chmod o+r`, { instance: w.name });
   } catch {
     // Not visible from here (e.g. the supervisor sees another mount): nothing to check.
   }
@@ -181,7 +202,11 @@ async function warnIfConfigUnreadable(ctx: DockerContext, w: DesiredWorker, user
 async function currentImageId(ctx: DockerContext): Promise<string | null> {
   const image = ctx.opts.image;
   try {
-    return (await call(ctx, `inspecting the image ${image}`, (abortSignal) => (ctx.docker.getImage(image).inspect as (o: { abortSignal: AbortSignal }) => Promise<Docker.ImageInspectInfo>)({ abortSignal }))).Id;
+    return (
+      await call(ctx, `inspecting the image ${image}`, (abortSignal) =>
+        (ctx.docker.getImage(image).inspect as (o: { abortSignal: AbortSignal }) => Promise<Docker.ImageInspectInfo>)({ abortSignal }),
+      )
+    ).Id;
   } catch (err) {
     if (statusOf(err) === 404) return null;
     throw err;
@@ -262,7 +287,11 @@ async function createWorker(ctx: DockerContext, w: DesiredWorker): Promise<void>
     await createContainer(ctx, options);
   } catch (err) {
     const status = statusOf(err);
-    if (status === 404) throw new RemoteError(`image ${opts.image} not found on the Docker engine: build it (scripts/docker-setup.sh) or set CAMPUS_SYNC_IMAGE`, { status, cause: err });
+    if (status === 404)
+      throw new RemoteError(`image ${opts.image} not found on the Docker engine: build it (scripts/docker-setup.sh) or set CAMPUS_SYNC_IMAGE`, {
+        status,
+        cause: err,
+      });
     if (status !== 409) throw err;
     const existing = await inspectOrNull(ctx, name);
     if (existing) {
@@ -291,7 +320,8 @@ async function removeWorker(ctx: DockerContext, target: WorkerRef): Promise<void
   // The supervisor removes an extra duplicate of a name by container id (reconcile's `remove` action).
   const info = await inspectOrNull(ctx, target.id);
   if (!info) return;
-  if (info.Config.Labels?.[LABEL_MANAGED] !== 'true') throw new RemoteError(`container ${target.id.slice(0, 12)} was not created by campus-sync (no label ${LABEL_MANAGED}=true): left alone`);
+  if (info.Config.Labels?.[LABEL_MANAGED] !== 'true')
+    throw new RemoteError(`container ${target.id.slice(0, 12)} was not created by campus-sync (no label ${LABEL_MANAGED}=true): left alone`);
   await stopAndRemove(ctx, info);
 }
 
@@ -418,7 +448,9 @@ export async function prepareWorkerDataDir(localDataDir: string, name: string, u
   await mkdir(dir, { recursive: true });
   const ids = parseUser(user);
   if (!ids) {
-    log.warn(`the worker's user (${user ?? "the image's default"}) is not a numeric uid: ${dir} left as it is (it must be writable by the worker)`, { instance: name });
+    log.warn(`the worker's user (${user ?? "the image's default"}) is not a numeric uid: ${dir} left as it is (it must be writable by the worker)`, {
+      instance: name,
+    });
     return;
   }
   const st = await stat(dir);
@@ -464,7 +496,18 @@ export function describeEndpoint(docker: Docker): string {
 }
 
 /** Socket-level failures: the engine may come back (restarting dockerd, socket not mounted yet). */
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ESOCKETTIMEDOUT']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOENT',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ESOCKETTIMEDOUT',
+]);
 
 /** Engine failures as our typed errors: unreachable and 5xx may succeed later (TransientError), 4xx will not. */
 export function toTypedError(err: unknown, endpoint: string, what: string, timeoutMs: number): CampusSyncError {
@@ -476,7 +519,9 @@ export function toTypedError(err: unknown, endpoint: string, what: string, timeo
   if (typeof e?.statusCode === 'number') {
     const detail = (e.json && typeof e.json === 'object' && e.json.message) || String(e.message ?? '').trim();
     const message = `Docker engine refused ${what}: ${detail} (HTTP ${e.statusCode})`;
-    return e.statusCode >= 500 ? new TransientError(message, { status: e.statusCode, cause: err }) : new RemoteError(message, { status: e.statusCode, cause: err });
+    return e.statusCode >= 500
+      ? new TransientError(message, { status: e.statusCode, cause: err })
+      : new RemoteError(message, { status: e.statusCode, cause: err });
   }
   if (e?.code === 'EACCES' || e?.code === 'EPERM') {
     return new CampusSyncError(`Docker engine unreachable at ${endpoint}: permission denied (run as root or as a member of the docker group)`, { cause: err });

@@ -59,10 +59,14 @@ export function resolveHostPaths(input: HostPathsInput): { hostConfigDir: string
         out[which] = given;
         continue;
       }
-      return { error: `${local} (the ${which} folder) is not mounted from the host in this container (${short}): the workers cannot be given its host path. Mount the checkout's ${which === 'config' ? 'configs' : 'data'}/ there (compose.yml does), or set ${env}` };
+      return {
+        error: `${local} (the ${which} folder) is not mounted from the host in this container (${short}): the workers cannot be given its host path. Mount the checkout's ${which === 'config' ? 'configs' : 'data'}/ there (compose.yml does), or set ${env}`,
+      };
     }
     if (given && posix.normalize(given) !== posix.normalize(seen)) {
-      return { error: `${env}=${given} but ${local} is mounted from ${seen} on the host: workers would get another folder than this supervisor sees. Remove ${env} (it is found by itself) or correct it` };
+      return {
+        error: `${env}=${given} but ${local} is mounted from ${seen} on the host: workers would get another folder than this supervisor sees. Remove ${env} (it is found by itself) or correct it`,
+      };
     }
     out[which] = seen;
   }

@@ -63,7 +63,14 @@ async function setup(extra: Partial<ProcessRuntimeOptions> = {}): Promise<Setup>
   const cli = join(root, 'fake-cli.mjs');
   await writeFile(cli, FAKE_CLI);
   const log = captureLogger();
-  const runtime = createProcessRuntime({ configDir: configs, dataDir: data, cliPath: cli, logger: log.logger, env: { ...process.env, RUN_ONCE: '1' }, ...extra });
+  const runtime = createProcessRuntime({
+    configDir: configs,
+    dataDir: data,
+    cliPath: cli,
+    logger: log.logger,
+    env: { ...process.env, RUN_ONCE: '1' },
+    ...extra,
+  });
   runtimes.push(runtime);
   return {
     root,

@@ -49,7 +49,9 @@ export function defaultCliPath(moduleUrl: string = import.meta.url): string {
 
 /** The spec of a process worker: its config's bytes and the program that runs it. */
 export function processSpecHash(worker: DesiredWorker, cliPath: string): string {
-  return createHash('sha256').update(JSON.stringify({ runtime: 'process', configSha: worker.configSha, cli: cliPath })).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify({ runtime: 'process', configSha: worker.configSha, cli: cliPath }))
+    .digest('hex');
 }
 
 interface Entry {
@@ -152,14 +154,19 @@ function onCrash(ctx: ProcessContext, e: Entry, how: string): void {
       `${name} is crash-looping: exited ${decision.consecutive} times in a row within ${Math.round(ctx.resetAfterMs / 1000)} s of starting ` +
       `(last: ${how}); restarting with growing delays (next in ${delay}); see ${join(instanceDir(ctx, name), WORKER_LOG_FILE)}`;
     logger.error(message, { instance: name });
-    void e.errors.report('run', 'worker.crashLooping', message, clock.now()).catch((err: unknown) => logger.warn(`cannot write ${name}'s errors.log: ${describeError(err)}`));
+    void e.errors
+      .report('run', 'worker.crashLooping', message, clock.now())
+      .catch((err: unknown) => logger.warn(`cannot write ${name}'s errors.log: ${describeError(err)}`));
   }
-  e.restartTimer = clock.setTimeout(() => {
-    e.restartTimer = null;
-    if (!e.wanted || ctx.closing || e.child || ctx.entries.get(name) !== e) return;
-    e.restartCount++;
-    spawnChild(ctx, e);
-  }, Math.max(0, decision.restartAt.getTime() - clock.now().getTime()));
+  e.restartTimer = clock.setTimeout(
+    () => {
+      e.restartTimer = null;
+      if (!e.wanted || ctx.closing || e.child || ctx.entries.get(name) !== e) return;
+      e.restartCount++;
+      spawnChild(ctx, e);
+    },
+    Math.max(0, decision.restartAt.getTime() - clock.now().getTime()),
+  );
 }
 
 /** Two-stage: SIGTERM lets the run in flight finish its writes; SIGKILL after the grace period. */
@@ -333,7 +340,11 @@ function createLogWriter(path: string, maxBytes: number, keep: number): LogWrite
   let size: number | null = null;
   let chain: Promise<void> = Promise.resolve();
   const append = async (chunk: Buffer): Promise<void> => {
-    if (size === null) size = await stat(path).then((s) => s.size, () => 0);
+    if (size === null)
+      size = await stat(path).then(
+        (s) => s.size,
+        () => 0,
+      );
     if (size > 0 && size + chunk.length > maxBytes) {
       await rm(`${path}.${keep}`, { force: true });
       for (let i = keep - 1; i >= 1; i--) await rename(`${path}.${i}`, `${path}.${i + 1}`).catch(() => {});
@@ -356,7 +367,10 @@ function createLogWriter(path: string, maxBytes: number, keep: number): LogWrite
 async function* followLog(path: string, opts: LogOptions, clock: Clock): AsyncGenerator<string> {
   const initial = await readFile(path).catch(() => Buffer.alloc(0));
   let position = initial.length;
-  let ino = await stat(path).then((s) => s.ino, () => -1);
+  let ino = await stat(path).then(
+    (s) => s.ino,
+    () => -1,
+  );
   const lines = initial.toString('utf8').split('\n');
   // A trailing partial line is shown now when not following; when following it is completed first.
   let pending = lines.pop() ?? '';

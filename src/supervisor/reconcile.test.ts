@@ -154,15 +154,31 @@ describe('foreignSupervisors: two supervisors on one Docker engine', () => {
   });
 
   it('refuses while another supervisor runs, or may run on another host', () => {
-    expect(foreignSupervisors([mine, theirs('0123456789ab')], 'me', liveness([['0123456789ab', 'alive']]), false)).toEqual({ others: ['0123456789ab'], refuse: true });
+    expect(foreignSupervisors([mine, theirs('0123456789ab')], 'me', liveness([['0123456789ab', 'alive']]), false)).toEqual({
+      others: ['0123456789ab'],
+      refuse: true,
+    });
     expect(foreignSupervisors([mine, theirs('pi-garage')], 'me', liveness([['pi-garage', 'unknown']]), false)).toEqual({ others: ['pi-garage'], refuse: true });
     // Nothing known about it counts as unknown.
     expect(foreignSupervisors([theirs('pi-garage')], 'me', liveness([]), false).refuse).toBe(true);
   });
 
   it('adopts the workers of a supervisor that is gone (an earlier container of this one), or when told to take over', () => {
-    expect(foreignSupervisors([mine, theirs('0123456789ab')], 'me', liveness([['0123456789ab', 'gone']]), false)).toEqual({ others: ['0123456789ab'], refuse: false });
+    expect(foreignSupervisors([mine, theirs('0123456789ab')], 'me', liveness([['0123456789ab', 'gone']]), false)).toEqual({
+      others: ['0123456789ab'],
+      refuse: false,
+    });
     expect(foreignSupervisors([theirs('pi-garage'), theirs('0123456789ab')], 'me', liveness([['0123456789ab', 'alive']]), true).refuse).toBe(false);
-    expect(foreignSupervisors([theirs('x'), theirs('y')], 'me', liveness([['x', 'gone'], ['y', 'alive']]), false)).toEqual({ others: ['x', 'y'], refuse: true });
+    expect(
+      foreignSupervisors(
+        [theirs('x'), theirs('y')],
+        'me',
+        liveness([
+          ['x', 'gone'],
+          ['y', 'alive'],
+        ]),
+        false,
+      ),
+    ).toEqual({ others: ['x', 'y'], refuse: true });
   });
 });

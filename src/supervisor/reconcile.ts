@@ -99,7 +99,12 @@ export type SupervisorLiveness = 'alive' | 'gone' | 'unknown';
  * container no longer runs) is an earlier life of this one: its workers are adopted. Alive or unknown (a
  * supervisor on another host, reaching this engine over TCP) means refuse, unless the operator takes over.
  */
-export function foreignSupervisors(actual: readonly ActualWorker[], self: string, liveness: ReadonlyMap<string, SupervisorLiveness>, takeOver: boolean): { others: string[]; refuse: boolean } {
+export function foreignSupervisors(
+  actual: readonly ActualWorker[],
+  self: string,
+  liveness: ReadonlyMap<string, SupervisorLiveness>,
+  takeOver: boolean,
+): { others: string[]; refuse: boolean } {
   const others = otherSupervisors(actual, self);
   const refuse = !takeOver && others.some((o) => (liveness.get(o) ?? 'unknown') !== 'gone');
   return { others, refuse };

@@ -20,8 +20,14 @@ const exited = (over: Partial<ActualWorker> = {}): ActualWorker => ({
 describe('decideRevival', () => {
   it('starts again a worker killed by hand, by the kernel, or crashed, and says how it died', () => {
     expect(decideRevival({ worker: exited(), wanted: true, stoppedOnPurpose: false })).toEqual({ revive: true, reason: 'killed by SIGKILL (exit code 137)' });
-    expect(decideRevival({ worker: exited({ oomKilled: true }), wanted: true, stoppedOnPurpose: false })).toEqual({ revive: true, reason: 'killed by the kernel: out of memory (exit code 137)' });
-    expect(decideRevival({ worker: exited({ exitCode: 1, state: 'dead' }), wanted: true, stoppedOnPurpose: false })).toEqual({ revive: true, reason: 'exited with code 1' });
+    expect(decideRevival({ worker: exited({ oomKilled: true }), wanted: true, stoppedOnPurpose: false })).toEqual({
+      revive: true,
+      reason: 'killed by the kernel: out of memory (exit code 137)',
+    });
+    expect(decideRevival({ worker: exited({ exitCode: 1, state: 'dead' }), wanted: true, stoppedOnPurpose: false })).toEqual({
+      revive: true,
+      reason: 'exited with code 1',
+    });
     expect(decideRevival({ worker: exited({ exitCode: 143 }), wanted: true, stoppedOnPurpose: false }).reason).toBe('killed by SIGTERM (exit code 143)');
   });
 
@@ -109,7 +115,9 @@ describe('createReviver', () => {
     await h.reviver.check([h.worker], wanted); // the next heartbeat sees the same death: nothing more
     expect(h.timers).toHaveLength(1);
     const warn = h.lines.find((l) => l.level === 'warn')!;
-    expect(warn.message).toMatch(/^alice stopped on its own: killed by SIGKILL \(exit code 137\); Docker will not restart it, the supervisor starts it again in/);
+    expect(warn.message).toMatch(
+      /^alice stopped on its own: killed by SIGKILL \(exit code 137\); Docker will not restart it, the supervisor starts it again in/,
+    );
     expect(warn.meta).toMatchObject({ instance: 'alice', exitCode: 137 });
     await h.fireDue();
     expect(h.starts).toEqual(['alice']);

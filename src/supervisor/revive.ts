@@ -31,7 +31,8 @@ export function decideRevival({ worker, wanted, stoppedOnPurpose }: RevivalInput
   if (worker.state !== 'exited' && worker.state !== 'dead') return { revive: false, reason: `it is ${worker.state}` };
   if (!wanted) return { revive: false, reason: 'its config is gone or invalid (reconcile decides)' };
   if (stoppedOnPurpose) return { revive: false, reason: 'stopped on purpose (campus-sync stop or down): it stays stopped until start or up' };
-  if (worker.exitCode === 0 && !worker.oomKilled) return { revive: false, reason: 'it exited cleanly (code 0), as it does only when asked to stop (docker stop): it stays stopped until start' };
+  if (worker.exitCode === 0 && !worker.oomKilled)
+    return { revive: false, reason: 'it exited cleanly (code 0), as it does only when asked to stop (docker stop): it stays stopped until start' };
   return { revive: true, reason: describeExit(worker) };
 }
 
@@ -95,7 +96,11 @@ export function createReviver(opts: ReviverOptions): Reviver {
       for (const w of actual) {
         const key = exitKey(w);
         if (handled.get(w.name) === key) continue;
-        const decision = decideRevival({ worker: w, wanted: wanted.has(w.name), stoppedOnPurpose: w.state === 'exited' || w.state === 'dead' ? await opts.stoppedOnPurpose(w.name) : false });
+        const decision = decideRevival({
+          worker: w,
+          wanted: wanted.has(w.name),
+          stoppedOnPurpose: w.state === 'exited' || w.state === 'dead' ? await opts.stoppedOnPurpose(w.name) : false,
+        });
         if (!decision.revive) {
           if (w.state === 'running') handled.delete(w.name);
           continue;
@@ -123,7 +128,13 @@ export function createReviver(opts: ReviverOptions): Reviver {
           opts.logger.error(line, { instance: w.name });
           await opts.recordError(w.name, line);
         }
-        opts.later(delayMs, () => void fire(w.name, key, exit.consecutive).catch((err: unknown) => opts.logger.error(`restarting ${w.name}: ${describeError(err)}`, { instance: w.name })));
+        opts.later(
+          delayMs,
+          () =>
+            void fire(w.name, key, exit.consecutive).catch((err: unknown) =>
+              opts.logger.error(`restarting ${w.name}: ${describeError(err)}`, { instance: w.name }),
+            ),
+        );
       }
       for (const name of [...handled.keys()]) {
         if (!actual.some((w) => w.name === name)) {

@@ -61,7 +61,12 @@ describe('executeAction', () => {
 
   it('removes a duplicate by its id and an orphan by its name; recreates by update when the runtime has it', async () => {
     const { runtime, calls } = recorder(false);
-    const plan: ReconcileAction[] = [remove('a', 'c1'), { kind: 'keep', name: 'a', reason: 'unchanged' }, { kind: 'remove', name: 'gone', id: 'c9', reason: 'config removed' }, { kind: 'recreate', worker: w('b'), reason: 'config changed' }];
+    const plan: ReconcileAction[] = [
+      remove('a', 'c1'),
+      { kind: 'keep', name: 'a', reason: 'unchanged' },
+      { kind: 'remove', name: 'gone', id: 'c9', reason: 'config removed' },
+      { kind: 'recreate', worker: w('b'), reason: 'config changed' },
+    ];
     for (const a of plan) await executeAction(runtime, a, plan);
     expect(calls).toEqual(['remove id c1', 'remove name gone', 'remove name b', 'create b']);
     const updating = recorder(true);

@@ -9,7 +9,14 @@ const TEMPLATE_PATH = resolve(import.meta.dirname, '../../compose.template.yml')
 
 interface StackDoc {
   version: string;
-  services: Record<string, Record<string, unknown> & { deploy: Record<string, unknown>; configs?: { source: string; target: string; mode: number }[]; secrets?: { source: string; target: string; mode: number }[] }>;
+  services: Record<
+    string,
+    Record<string, unknown> & {
+      deploy: Record<string, unknown>;
+      configs?: { source: string; target: string; mode: number }[];
+      secrets?: { source: string; target: string; mode: number }[];
+    }
+  >;
   configs?: Record<string, { name: string; file: string }>;
   secrets?: Record<string, { name: string; file?: string; external?: boolean }>;
   networks?: Record<string, unknown>;
@@ -50,7 +57,9 @@ describe('renderStackFile', () => {
       { type: 'bind', source: '/srv/cs/data/alice', target: '/data/alice' },
       { type: 'tmpfs', target: '/tmp', tmpfs: { size: 16 * 1024 * 1024 } },
     ]);
-    expect(alice.configs).toEqual([{ source: expect.stringMatching(/^campus-sync-alice-config-[0-9a-f]{12}$/), target: '/config/alice.yml', uid: '1000', gid: '1000', mode: 0o444 }]);
+    expect(alice.configs).toEqual([
+      { source: expect.stringMatching(/^campus-sync-alice-config-[0-9a-f]{12}$/), target: '/config/alice.yml', uid: '1000', gid: '1000', mode: 0o444 },
+    ]);
     const configName = alice.configs![0]!.source;
     expect(doc.configs![configName]).toEqual({ name: configName, file: '/srv/cs/configs/alice.yml' });
     // passwordFile: a secret from its file, where the worker looks; ${VAR}: an external secret.
@@ -71,7 +80,13 @@ describe('renderStackFile', () => {
     expect(doc.networks).toEqual({ hostnet: { external: true, name: 'host' } });
     expect(alice.network_mode).toBeUndefined();
     expect(alice.restart).toBeUndefined();
-    expect(alice.deploy).toMatchObject({ mode: 'replicated', replicas: 1, resources: { limits: { memory: `${128 * 1024 * 1024}b` } }, restart_policy: { condition: 'any' }, update_config: { order: 'stop-first' } });
+    expect(alice.deploy).toMatchObject({
+      mode: 'replicated',
+      replicas: 1,
+      resources: { limits: { memory: `${128 * 1024 * 1024}b` } },
+      restart_policy: { condition: 'any' },
+      update_config: { order: 'stop-first' },
+    });
     // Not a supervisor's worker: no managed label, so a swarm-runtime supervisor never touches it.
     expect(alice.labels).toMatchObject({ [LABEL_CONFIG]: 'alice', [LABEL_CONFIG_SHA]: 'a'.repeat(64) });
     expect((alice.labels as Record<string, string>)[LABEL_MANAGED]).toBeUndefined();

@@ -12,9 +12,27 @@ import { join, posix } from 'node:path';
 import { Document, visit } from 'yaml';
 import { escapeDollars, YAML11_AMBIGUOUS } from './compose-static.js';
 import { LABEL_CONFIG_HASH, LABEL_MANAGED } from './interface.js';
-import { buildSwarmServiceSpec, configTargetOf, planDelivery, swarmObjectName, SWARM_SECRETS_DIR, toSwarmRestartPolicy, type PlannedObject } from './swarm-spec.js';
+import {
+  buildSwarmServiceSpec,
+  configTargetOf,
+  planDelivery,
+  swarmObjectName,
+  SWARM_SECRETS_DIR,
+  toSwarmRestartPolicy,
+  type PlannedObject,
+} from './swarm-spec.js';
 import { parseUser } from './docker-runtime.js';
-import { buildWorkerSpec, containerName, parseBytes, parseTmpfs, isHostPath, parseVolume, toPairs, type ComposeService, type WorkerTemplate } from './template.js';
+import {
+  buildWorkerSpec,
+  containerName,
+  parseBytes,
+  parseTmpfs,
+  isHostPath,
+  parseVolume,
+  toPairs,
+  type ComposeService,
+  type WorkerTemplate,
+} from './template.js';
 
 export interface StackConfigInput {
   name: string;
@@ -47,7 +65,20 @@ export const DEFAULT_STACK_NAME = 'campus-sync';
 export const externalSecretName = (instance: string, variable: string): string => swarmObjectName([containerName(instance), 'env', variable.toLowerCase()]);
 
 /** Keys the stack file carries in other words (deploy, networks) or that `docker stack deploy` ignores. */
-const MOVED_KEYS = ['container_name', 'restart', 'network_mode', 'mem_limit', 'memswap_limit', 'cpus', 'pids_limit', 'security_opt', 'labels', 'volumes', 'tmpfs', 'deploy'] as const;
+const MOVED_KEYS = [
+  'container_name',
+  'restart',
+  'network_mode',
+  'mem_limit',
+  'memswap_limit',
+  'cpus',
+  'pids_limit',
+  'security_opt',
+  'labels',
+  'volumes',
+  'tmpfs',
+  'deploy',
+] as const;
 /** The name of the host network in the stack file (`external`, named `host`). */
 const HOST_NETWORK_KEY = 'hostnet';
 
@@ -133,7 +164,7 @@ export function renderStackFile(input: StackInput): string {
           '#',
           '# ${VAR} values are external secrets: create each one ONCE before deploying (the worker drops one trailing newline):',
           ...external.map((e) => `#   printf '%s\\n' "$${e.variable}" | docker secret create ${e.name} -`),
-          '# To change one: docker service rm the stack\'s service, docker secret rm it, create it again, deploy again.',
+          "# To change one: docker service rm the stack's service, docker secret rm it, create it again, deploy again.",
         ]
       : []),
     '',
@@ -153,7 +184,12 @@ function stackVolumes(service: ComposeService, configTarget: string, name: strin
   for (const v of service.volumes ?? []) {
     const m = parseVolume(v, `worker "${name}"`);
     if (m.target === configTarget) continue;
-    out.push({ type: isHostPath(m.source) ? 'bind' : 'volume', source: m.source, target: m.target, ...(m.mode?.split(',').includes('ro') ? { read_only: true } : {}) });
+    out.push({
+      type: isHostPath(m.source) ? 'bind' : 'volume',
+      source: m.source,
+      target: m.target,
+      ...(m.mode?.split(',').includes('ro') ? { read_only: true } : {}),
+    });
   }
   for (const [target, options] of Object.entries(parseTmpfs(service.tmpfs, `worker "${name}"`))) {
     const size = /(?:^|,)size=([^,]+)/.exec(options)?.[1];
@@ -165,14 +201,24 @@ function stackVolumes(service: ComposeService, configTarget: string, name: strin
 
 /** deploy: 1 replica, the runtime's resources and restart policy, placement from the template, service labels. */
 function stackDeploy(service: ComposeService, spec: ReturnType<typeof buildSwarmServiceSpec>['spec'], labels: Record<string, string>): Record<string, unknown> {
-  const deploy: Record<string, unknown> = { mode: 'replicated', replicas: 1, labels: Object.fromEntries(Object.entries(labels).filter(([k]) => k !== LABEL_MANAGED)) };
+  const deploy: Record<string, unknown> = {
+    mode: 'replicated',
+    replicas: 1,
+    labels: Object.fromEntries(Object.entries(labels).filter(([k]) => k !== LABEL_MANAGED)),
+  };
   const { Limits, Reservations } = spec.TaskTemplate.Resources;
   const resources: Record<string, unknown> = {};
   if (Limits.MemoryBytes !== undefined || Limits.NanoCPUs !== undefined) {
-    resources.limits = { ...(Limits.NanoCPUs !== undefined ? { cpus: String(Limits.NanoCPUs / 1e9) } : {}), ...(Limits.MemoryBytes !== undefined ? { memory: `${Limits.MemoryBytes}b` } : {}) };
+    resources.limits = {
+      ...(Limits.NanoCPUs !== undefined ? { cpus: String(Limits.NanoCPUs / 1e9) } : {}),
+      ...(Limits.MemoryBytes !== undefined ? { memory: `${Limits.MemoryBytes}b` } : {}),
+    };
   }
   if (Reservations.MemoryBytes !== undefined || Reservations.NanoCPUs !== undefined) {
-    resources.reservations = { ...(Reservations.NanoCPUs !== undefined ? { cpus: String(Reservations.NanoCPUs / 1e9) } : {}), ...(Reservations.MemoryBytes !== undefined ? { memory: `${Reservations.MemoryBytes}b` } : {}) };
+    resources.reservations = {
+      ...(Reservations.NanoCPUs !== undefined ? { cpus: String(Reservations.NanoCPUs / 1e9) } : {}),
+      ...(Reservations.MemoryBytes !== undefined ? { memory: `${Reservations.MemoryBytes}b` } : {}),
+    };
   }
   if (Object.keys(resources).length) deploy.resources = resources;
   const rp = toSwarmRestartPolicy(service, 'stack');
@@ -185,7 +231,8 @@ function stackDeploy(service: ComposeService, spec: ReturnType<typeof buildSwarm
   // stop-first, as the runtime: one instance never runs twice during an update.
   deploy.update_config = { parallelism: 1, order: 'stop-first', failure_action: 'pause' };
   const p = service.deploy?.placement;
-  if (p?.constraints?.length || p?.preferences?.length) deploy.placement = { ...(p.constraints?.length ? { constraints: p.constraints } : {}), ...(p.preferences?.length ? { preferences: p.preferences } : {}) };
+  if (p?.constraints?.length || p?.preferences?.length)
+    deploy.placement = { ...(p.constraints?.length ? { constraints: p.constraints } : {}), ...(p.preferences?.length ? { preferences: p.preferences } : {}) };
   return deploy;
 }
 
@@ -193,4 +240,3 @@ function fileOf(o: PlannedObject, c: StackConfigInput, hostConfigDir: string): s
   const written = (c.secretFiles ?? []).find((f) => o.what === `the secret file ${f.path}`)?.path ?? '';
   return written.startsWith('/') ? written : posix.join(hostConfigDir, written);
 }
-

@@ -17,7 +17,13 @@ import {
 } from './status.js';
 import { fakeClock } from '../lib/fake-clock.test-helper.js';
 
-const actual = (name: string, state: ActualWorker['state'], restartCount = 0): ActualWorker => ({ name, id: `id-${name}`, configHash: 'h', state, restartCount });
+const actual = (name: string, state: ActualWorker['state'], restartCount = 0): ActualWorker => ({
+  name,
+  id: `id-${name}`,
+  configHash: 'h',
+  state,
+  restartCount,
+});
 
 const listOnly = (workers: ActualWorker[] | Error, kind: Runtime['kind'] = 'docker'): Runtime => ({
   kind,
@@ -45,7 +51,15 @@ async function workspace() {
   await mkdir(join(data, 'alice'), { recursive: true });
   await writeFile(join(configs, 'alice.yml'), 'moncampus:\n  username: a\n  password: "pw-aaaa"\n');
   await writeFile(join(configs, 'bob.yml'), 'nope: [\n');
-  await writeFile(join(data, 'alice', 'last-run.json'), JSON.stringify({ instance: 'alice', outcome: 'success', finishedAt: '2025-03-01T10:00:05.000Z', counts: { created: 3, updated: 1, adopted: 0, deleted: 0, unchanged: 7, skipped: 0, failed: 0 } }));
+  await writeFile(
+    join(data, 'alice', 'last-run.json'),
+    JSON.stringify({
+      instance: 'alice',
+      outcome: 'success',
+      finishedAt: '2025-03-01T10:00:05.000Z',
+      counts: { created: 3, updated: 1, adopted: 0, deleted: 0, unchanged: 7, skipped: 0, failed: 0 },
+    }),
+  );
   await writeFile(join(data, 'alice', 'worker.json'), JSON.stringify({ pid: 1, state: 'idle', nextRun: '2025-03-01T10:46:00.000Z' }));
   return { root, configs, data };
 }
@@ -67,13 +81,27 @@ describe('status', () => {
       name: 'alice',
       state: 'running',
       restartCount: 1,
-      lastRun: { outcome: 'success', finishedAt: '2025-03-01T10:00:05.000Z', counts: { created: 3, updated: 1, adopted: 0, deleted: 0, unchanged: 7, skipped: 0, failed: 0 } },
+      lastRun: {
+        outcome: 'success',
+        finishedAt: '2025-03-01T10:00:05.000Z',
+        counts: { created: 3, updated: 1, adopted: 0, deleted: 0, unchanged: 7, skipped: 0, failed: 0 },
+      },
       nextRun: '2025-03-01T10:46:00.000Z',
     });
     expect(await instanceStatus({ name: 'carol', dataDir: ws.data })).toEqual({ name: 'carol', state: 'missing', restartCount: 0 });
     // A swarm worker says which node it runs on.
-    expect(await instanceStatus({ name: 'carol', dataDir: ws.data, actual: { ...actual('carol', 'running', 0), node: 'pi-3' } })).toEqual({ name: 'carol', state: 'running', restartCount: 0, node: 'pi-3' });
-    expect(await instanceStatus({ name: '../etc', dataDir: ws.data, configError: 'bad name' })).toEqual({ name: '../etc', state: 'invalid', configError: 'bad name', restartCount: 0 });
+    expect(await instanceStatus({ name: 'carol', dataDir: ws.data, actual: { ...actual('carol', 'running', 0), node: 'pi-3' } })).toEqual({
+      name: 'carol',
+      state: 'running',
+      restartCount: 0,
+      node: 'pi-3',
+    });
+    expect(await instanceStatus({ name: '../etc', dataDir: ws.data, configError: 'bad name' })).toEqual({
+      name: '../etc',
+      state: 'invalid',
+      configError: 'bad name',
+      restartCount: 0,
+    });
   });
 
   it('a running worker whose runs the lock refuses is "failing", with the reason', async () => {
@@ -89,7 +117,12 @@ describe('status', () => {
 
   it('an invalid config is "invalid" even while its old worker runs', async () => {
     const ws = await workspace();
-    const list = await buildInstances({ desired: ['alice'], invalid: [{ name: 'bob', error: 'bob.yml: broken' }], actual: [actual('bob', 'running'), actual('zoe', 'running')], dataDir: ws.data });
+    const list = await buildInstances({
+      desired: ['alice'],
+      invalid: [{ name: 'bob', error: 'bob.yml: broken' }],
+      actual: [actual('bob', 'running'), actual('zoe', 'running')],
+      dataDir: ws.data,
+    });
     expect(list.map((i) => [i.name, i.state, i.configError])).toEqual([
       ['alice', 'missing', undefined],
       ['bob', 'invalid', 'bob.yml: broken'],
@@ -99,7 +132,13 @@ describe('status', () => {
   it('round-trips status.json and judges the heartbeat', async () => {
     const ws = await workspace();
     expect(await readSupervisorStatus(ws.data)).toBeNull();
-    const status: SupervisorStatus = { pid: 42, runtime: 'process', startedAt: '2025-03-01T10:00:00.000Z', heartbeatAt: '2025-03-01T10:00:30.000Z', instances: [{ name: 'alice', state: 'running', restartCount: 0 }] };
+    const status: SupervisorStatus = {
+      pid: 42,
+      runtime: 'process',
+      startedAt: '2025-03-01T10:00:00.000Z',
+      heartbeatAt: '2025-03-01T10:00:30.000Z',
+      instances: [{ name: 'alice', state: 'running', restartCount: 0 }],
+    };
     await writeSupervisorStatus(ws.data, status);
     expect(statusFilePath(ws.data)).toBe(join(ws.data, '.supervisor', 'status.json'));
     expect(await readSupervisorStatus(ws.data)).toEqual(status);
@@ -127,7 +166,13 @@ describe('status', () => {
   it('collectStatus takes process workers’ states from a running supervisor (they are its children)', async () => {
     const ws = await workspace();
     const clock = fakeClock('2025-03-01T10:01:00.000Z');
-    await writeSupervisorStatus(ws.data, { pid: 7, runtime: 'process', startedAt: '2025-03-01T10:00:00.000Z', heartbeatAt: '2025-03-01T10:00:50.000Z', instances: [{ name: 'alice', state: 'crash-looping', restartCount: 4 }] });
+    await writeSupervisorStatus(ws.data, {
+      pid: 7,
+      runtime: 'process',
+      startedAt: '2025-03-01T10:00:00.000Z',
+      heartbeatAt: '2025-03-01T10:00:50.000Z',
+      instances: [{ name: 'alice', state: 'crash-looping', restartCount: 4 }],
+    });
     const st = await collectStatus({ configDir: ws.configs, dataDir: ws.data, runtime: listOnly([], 'process'), clock });
     expect(st.supervisor).toEqual({ pid: 7, heartbeatAt: '2025-03-01T10:00:50.000Z', startedAt: '2025-03-01T10:00:00.000Z' });
     expect(st.instances[0]).toMatchObject({ name: 'alice', state: 'crash-looping', restartCount: 4 });

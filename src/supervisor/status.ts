@@ -42,12 +42,7 @@ export function workerState(actual: ActualWorker | undefined): InstanceState {
 }
 
 /** One instance's line: the runtime's state, its config problem if any, and what its data files say. */
-export async function instanceStatus(opts: {
-  name: string;
-  dataDir: string;
-  actual?: ActualWorker;
-  configError?: string;
-}): Promise<InstanceStatus> {
+export async function instanceStatus(opts: { name: string; dataDir: string; actual?: ActualWorker; configError?: string }): Promise<InstanceStatus> {
   const status: InstanceStatus = {
     name: opts.name,
     state: opts.configError !== undefined ? 'invalid' : workerState(opts.actual),

@@ -66,7 +66,14 @@ function memoryRuntime() {
         ctl.failCreate.set(w.name, left - 1);
         throw new Error(`no such image for ${w.name}`);
       }
-      workers.push({ name: w.name, id: `c${nextId++}`, configHash: `spec:${w.configSha}`, state: 'running', restartCount: 0, startedAt: new Date().toISOString() });
+      workers.push({
+        name: w.name,
+        id: `c${nextId++}`,
+        configHash: `spec:${w.configSha}`,
+        state: 'running',
+        restartCount: 0,
+        startedAt: new Date().toISOString(),
+      });
     },
     async remove(ref) {
       const nameOrId = ref.by === 'name' ? ref.name : ref.id;
@@ -129,7 +136,14 @@ describe('the supervisor', () => {
     expect(infos).toEqual(expect.arrayContaining(['create bob: new config', 'remove zoe: config removed']));
 
     const status = await readSupervisorStatus(t.data);
-    expect(status).toMatchObject({ pid: process.pid, runtime: 'docker', instances: [{ name: 'alice', state: 'running', restartCount: 2 }, { name: 'bob', state: 'running' }] });
+    expect(status).toMatchObject({
+      pid: process.pid,
+      runtime: 'docker',
+      instances: [
+        { name: 'alice', state: 'running', restartCount: 2 },
+        { name: 'bob', state: 'running' },
+      ],
+    });
     expect(s.status()).toEqual(status);
 
     // Level-based: nothing changed, nothing done.
@@ -150,7 +164,11 @@ describe('the supervisor', () => {
     // Nothing created, nothing removed: zoe is another supervisor's.
     expect(t.mem.calls).toEqual([]);
     const errors = t.log.lines.filter((l) => l.level === 'error').map((l) => l.message);
-    expect(errors).toEqual([expect.stringMatching(/another campus-sync supervisor \(0123456789ab\) manages workers on this Docker engine.*--take-over; nothing is created or removed until then$/)]);
+    expect(errors).toEqual([
+      expect.stringMatching(
+        /another campus-sync supervisor \(0123456789ab\) manages workers on this Docker engine.*--take-over; nothing is created or removed until then$/,
+      ),
+    ]);
     expect((await readSupervisorStatus(t.data))?.runtimeError).toMatch(/another campus-sync supervisor \(0123456789ab\)/);
     await s.reconcileNow('rescan');
     expect(t.log.lines.filter((l) => l.level === 'error')).toHaveLength(1);
@@ -300,7 +318,8 @@ describe('crash loops of a runtime that restarts its workers itself (Docker)', (
     const s = t.make();
     await s.start();
     const dora = t.mem.workers.find((w) => w.name === 'dora')!;
-    const crashLines = async () => (await readFile(join(t.data, 'dora', 'errors.log'), 'utf8').catch(() => '')).split('\n').filter((l) => l.includes('crash-looping'));
+    const crashLines = async () =>
+      (await readFile(join(t.data, 'dora', 'errors.log'), 'utf8').catch(() => '')).split('\n').filter((l) => l.includes('crash-looping'));
     for (let i = 1; i <= 6; i++) {
       dora.restartCount = i;
       dora.state = 'restarting';
@@ -334,7 +353,9 @@ describe("a kept worker's files on this host (runtime.repairFiles)", () => {
     expect(checked.map((c) => c.split(' ')[0])).toEqual(['alice', 'bob', 'alice', 'bob']);
     const warns = t.log.lines.filter((l) => l.message.includes('was damaged'));
     expect(warns.map((l) => l.level)).toEqual(['warn']);
-    expect(await readFile(join(t.data, 'alice', 'errors.log'), 'utf8')).toMatch(/ state \[file\.damaged\] .*\/data\/alice\/config\.resolved\.yml was damaged \(empty\)/);
+    expect(await readFile(join(t.data, 'alice', 'errors.log'), 'utf8')).toMatch(
+      / state \[file\.damaged\] .*\/data\/alice\/config\.resolved\.yml was damaged \(empty\)/,
+    );
     expect(t.log.lines.filter((l) => l.level === 'error' && l.message.startsWith('cannot check the files of bob'))).toHaveLength(2);
   });
 });

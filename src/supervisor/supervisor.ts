@@ -175,7 +175,14 @@ function statusWriter(opts: SupervisorOptions, clock: Clock, state: State) {
   const run = async (): Promise<void> => {
     const instances = await buildInstances({ ...state.last, dataDir: opts.dataDir });
     const runtimeError = state.runtimeDown?.error ?? state.conflict;
-    current = { pid: process.pid, runtime: opts.runtime.kind, startedAt, heartbeatAt: clock.now().toISOString(), ...(runtimeError ? { runtimeError } : {}), instances };
+    current = {
+      pid: process.pid,
+      runtime: opts.runtime.kind,
+      startedAt,
+      heartbeatAt: clock.now().toISOString(),
+      ...(runtimeError ? { runtimeError } : {}),
+      instances,
+    };
     await writeSupervisorStatus(opts.dataDir, current);
   };
   return {
@@ -255,7 +262,11 @@ async function listOrRetry(p: Parts): Promise<ActualWorker[] | null> {
     }
     state.runtimeDown.attempts++;
     state.runtimeDown.error = error;
-    const delay = backoff(state.runtimeDown.attempts, { baseMs: p.opts.runtimeRetryBaseMs ?? RUNTIME_RETRY_BASE_MS, maxMs: RUNTIME_RETRY_MAX_MS, random: null });
+    const delay = backoff(state.runtimeDown.attempts, {
+      baseMs: p.opts.runtimeRetryBaseMs ?? RUNTIME_RETRY_BASE_MS,
+      maxMs: RUNTIME_RETRY_MAX_MS,
+      random: null,
+    });
     p.clock.clearTimeout(state.runtimeRetry ?? undefined);
     state.runtimeRetry = p.later(delay, () => {
       state.runtimeRetry = null;
@@ -304,7 +315,10 @@ async function applyPlan(p: Parts, plan: ReconcileAction[], scan: ScanResult): P
     const name = actionName(action);
     if (action.kind === 'keep') {
       logger.debug(describeAction(action));
-      await repairKept(p, scan.desired.find((d) => d.name === name));
+      await repairKept(
+        p,
+        scan.desired.find((d) => d.name === name),
+      );
       done.add(action);
       return;
     }
@@ -320,7 +334,9 @@ async function applyPlan(p: Parts, plan: ReconcileAction[], scan: ScanResult): P
       done.add(action);
     } catch (err) {
       const { attempts, delayMs } = p.retries.failed(action, p.clock.now().getTime());
-      logger.error(`${action.kind} ${name} failed (attempt ${attempts}): ${describeError(err)}; retrying in ${Math.round(delayMs / 1000)} s`, { instance: name });
+      logger.error(`${action.kind} ${name} failed (attempt ${attempts}): ${describeError(err)}; retrying in ${Math.round(delayMs / 1000)} s`, {
+        instance: name,
+      });
       p.later(delayMs, () => void p.reconcileNow(`retry ${action.kind} ${name}`));
     }
   });

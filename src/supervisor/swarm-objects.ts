@@ -63,9 +63,10 @@ export function createSwarmObjects(deps: SwarmObjectsDeps): SwarmObjects {
       name: o.Spec?.Name ?? '',
       labels: o.Spec?.Labels ?? {},
     });
-    return [...configs.map((c) => toInfo('config', c)), ...(secrets as { ID: string; Spec?: { Name?: string; Labels?: Record<string, string> } }[]).map((s) => toInfo('secret', s))].filter((o) =>
-      inScope(o.labels),
-    );
+    return [
+      ...configs.map((c) => toInfo('config', c)),
+      ...(secrets as { ID: string; Spec?: { Name?: string; Labels?: Record<string, string> } }[]).map((s) => toInfo('secret', s)),
+    ].filter((o) => inScope(o.labels));
   };
 
   /** Creates the objects that do not exist yet (a name is a content: an existing one is the same); returns their ids by kind+name. */
@@ -85,8 +86,12 @@ export function createSwarmObjects(deps: SwarmObjectsDeps): SwarmObjects {
         ids.set(key, created.id ?? created.ID ?? '');
       } catch (err) {
         if (statusOf(err) !== 409) throw err;
-        const found = await call(`looking up Swarm ${o.kind} ${o.name}`, (abortSignal): Promise<unknown> =>
-          o.kind === 'config' ? docker.listConfigs({ filters: { name: [o.name] }, abortSignal }) : docker.listSecrets({ filters: { name: [o.name] }, abortSignal }),
+        const found = await call(
+          `looking up Swarm ${o.kind} ${o.name}`,
+          (abortSignal): Promise<unknown> =>
+            o.kind === 'config'
+              ? docker.listConfigs({ filters: { name: [o.name] }, abortSignal })
+              : docker.listSecrets({ filters: { name: [o.name] }, abortSignal }),
         );
         const same = (found as { ID: string; Spec?: { Name?: string; Labels?: Record<string, string> } }[]).find((f) => f.Spec?.Name === o.name);
         if (!same) throw err;
@@ -113,7 +118,9 @@ export function createSwarmObjects(deps: SwarmObjectsDeps): SwarmObjects {
     for (const o of mine) {
       if (keep.has(`${o.kind}:${o.name}`)) continue;
       try {
-        await call(`removing Swarm ${o.kind} ${o.name}`, (abortSignal) => (o.kind === 'config' ? docker.getConfig(o.id) : docker.getSecret(o.id)).remove({ abortSignal }));
+        await call(`removing Swarm ${o.kind} ${o.name}`, (abortSignal) =>
+          (o.kind === 'config' ? docker.getConfig(o.id) : docker.getSecret(o.id)).remove({ abortSignal }),
+        );
         deps.log.debug(`removed the Swarm ${o.kind} ${o.name}: no longer used`, { instance: name });
       } catch (err) {
         if (statusOf(err) === 404) continue;
@@ -168,10 +175,8 @@ export const withIds = (spec: SwarmServiceSpec, ids: Map<string, string>): Swarm
   };
 };
 
-
 /** The object names a live service spec mounts. */
 const referencedBy = (spec: Docker.ServiceSpec | undefined): Set<string> => {
   const c = (spec?.TaskTemplate as { ContainerSpec?: { Configs?: { ConfigName?: string }[]; Secrets?: { SecretName?: string }[] } } | undefined)?.ContainerSpec;
   return new Set([...(c?.Configs ?? []).map((r) => `config:${r.ConfigName}`), ...(c?.Secrets ?? []).map((r) => `secret:${r.SecretName}`)]);
 };
-

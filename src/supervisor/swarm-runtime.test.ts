@@ -34,7 +34,15 @@ const task = (state: string, at: string, over: { hash?: string; force?: number; 
 describe('toActualWorker (a service and its tasks as the supervisor sees a worker)', () => {
   it('running: the newest task runs; its start time, no restart yet', () => {
     const w = toActualWorker(service(), [task('running', '2026-01-01T10:00:00.000Z', { exit: 0 })]);
-    expect(w).toEqual({ name: 'alice', id: 'svc1', configHash: HASH, state: 'running', restartCount: 0, startedAt: '2026-01-01T10:00:05.000Z', supervisor: 'host-1' });
+    expect(w).toEqual({
+      name: 'alice',
+      id: 'svc1',
+      configHash: HASH,
+      state: 'running',
+      restartCount: 0,
+      startedAt: '2026-01-01T10:00:05.000Z',
+      supervisor: 'host-1',
+    });
   });
 
   it('counts the failed tasks of the current version only, and says restarting between a crash and the next task', () => {

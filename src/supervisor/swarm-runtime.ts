@@ -13,8 +13,30 @@ import { createHash } from 'node:crypto';
 import { isAbsolute, join, resolve } from 'node:path';
 import Docker from 'dockerode';
 import { ConfigError, RemoteError, describeError, type Logger } from '../lib/index.js';
-import { createLogDemuxer, DEFAULT_WORKER_UID, describeEndpoint, ENGINE_CALL_TIMEOUT_MS, engineLogLines, parseUser, prepareWorkerDataDir, statusOf, toTypedError } from './docker-runtime.js';
-import { LABEL_CONFIG, LABEL_CONFIG_HASH, LABEL_MANAGED, LABEL_SCOPE, LABEL_SUPERVISOR, type ActualWorker, type DesiredWorker, type LogOptions, type Runtime, type WorkerRef, type WorkerRunState } from './interface.js';
+import {
+  createLogDemuxer,
+  DEFAULT_WORKER_UID,
+  describeEndpoint,
+  ENGINE_CALL_TIMEOUT_MS,
+  engineLogLines,
+  parseUser,
+  prepareWorkerDataDir,
+  statusOf,
+  toTypedError,
+} from './docker-runtime.js';
+import {
+  LABEL_CONFIG,
+  LABEL_CONFIG_HASH,
+  LABEL_MANAGED,
+  LABEL_SCOPE,
+  LABEL_SUPERVISOR,
+  type ActualWorker,
+  type DesiredWorker,
+  type LogOptions,
+  type Runtime,
+  type WorkerRef,
+  type WorkerRunState,
+} from './interface.js';
 import { buildSwarmServiceSpec, configTargetOf, planDelivery, type PlannedObject, type SwarmServiceSpec, type SwarmWorkerSpec } from './swarm-spec.js';
 import { createSwarmObjects, withIds } from './swarm-objects.js';
 import { buildWorkerSpec, containerName, CONTAINER_PREFIX, createTemplateReloader, type WorkerTemplate } from './template.js';
@@ -58,7 +80,6 @@ interface SwarmTask {
   Spec?: { ForceUpdate?: number; ContainerSpec?: { Labels?: Record<string, string> } };
   Status?: { Timestamp?: string; State?: string; Err?: string; ContainerStatus?: { ExitCode?: number } };
 }
-
 
 /** One worker, ready to be sent: the spec, the objects it mounts (with their bytes), who runs it. */
 interface Prepared {
@@ -106,7 +127,12 @@ function prepare(ctx: SwarmContext, w: DesiredWorker): Prepared {
 }
 
 /** Runs one engine call with a deadline, turning its failures into our typed errors. */
-async function call<T>(ctx: Pick<SwarmContext, 'endpoint'>, what: string, fn: (signal: AbortSignal) => Promise<T>, timeoutMs = ENGINE_CALL_TIMEOUT_MS): Promise<T> {
+async function call<T>(
+  ctx: Pick<SwarmContext, 'endpoint'>,
+  what: string,
+  fn: (signal: AbortSignal) => Promise<T>,
+  timeoutMs = ENGINE_CALL_TIMEOUT_MS,
+): Promise<T> {
   try {
     return await fn(AbortSignal.timeout(timeoutMs));
   } catch (err) {
@@ -141,7 +167,10 @@ async function managedServiceOrNull(ctx: SwarmContext, name: string): Promise<Do
   const svc = await inspectServiceOrNull(ctx, containerName(name));
   if (svc && svc.Spec?.Labels?.[LABEL_MANAGED] !== 'true') throw notOurs(name);
   if (svc && !inScope(ctx, svc.Spec?.Labels)) {
-    throw new RemoteError(`service ${containerName(name)} belongs to another campus-sync scope (${svc.Spec?.Labels?.[LABEL_SCOPE] ?? 'unscoped'}): left alone`, { status: 409 });
+    throw new RemoteError(
+      `service ${containerName(name)} belongs to another campus-sync scope (${svc.Spec?.Labels?.[LABEL_SCOPE] ?? 'unscoped'}): left alone`,
+      { status: 409 },
+    );
   }
   return svc;
 }
@@ -155,7 +184,9 @@ async function mustExist(ctx: SwarmContext, name: string): Promise<Docker.Servic
 /** POST /services/{id}/update: the version goes in the query, the spec in the body (dockerode would put both in each). */
 async function updateService(ctx: SwarmContext, svc: Docker.Service, spec: unknown, what: string): Promise<void> {
   await call(ctx, what, (abortSignal) =>
-    ctx.docker.getService(svc.ID).update({ _query: { version: svc.Version?.Index ?? 0 }, _body: spec, abortSignal } as unknown as Docker.ServiceSpec & { abortSignal: AbortSignal }),
+    ctx.docker
+      .getService(svc.ID)
+      .update({ _query: { version: svc.Version?.Index ?? 0 }, _body: spec, abortSignal } as unknown as Docker.ServiceSpec & { abortSignal: AbortSignal }),
   );
 }
 
@@ -182,7 +213,12 @@ function warnOnce(ctx: SwarmContext, key: string, line: string, instance?: strin
 }
 
 function warnings(ctx: SwarmContext, w: DesiredWorker, p: Prepared): void {
-  if (p.worker.ignored.length) warnOnce(ctx, `ignored:${p.worker.ignored.join('|')}`, `the swarm runtime cannot apply these worker template settings on this engine: ${p.worker.ignored.join(', ')}`);
+  if (p.worker.ignored.length)
+    warnOnce(
+      ctx,
+      `ignored:${p.worker.ignored.join('|')}`,
+      `the swarm runtime cannot apply these worker template settings on this engine: ${p.worker.ignored.join(', ')}`,
+    );
   if (w.inlineSecrets) {
     warnOnce(
       ctx,
@@ -198,7 +234,9 @@ async function nodeName(ctx: SwarmContext, id: string | undefined): Promise<stri
   const known = ctx.nodeNames.get(id);
   if (known) return known;
   try {
-    const info = (await call(ctx, `inspecting node ${id}`, (abortSignal) => ctx.docker.getNode(id).inspect({ abortSignal }))) as { Description?: { Hostname?: string } };
+    const info = (await call(ctx, `inspecting node ${id}`, (abortSignal) => ctx.docker.getNode(id).inspect({ abortSignal }))) as {
+      Description?: { Hostname?: string };
+    };
     const host = info.Description?.Hostname;
     if (host) ctx.nodeNames.set(id, host);
     return host;
@@ -251,7 +289,11 @@ async function updateWorker(ctx: SwarmContext, w: DesiredWorker): Promise<void> 
   const { p, spec } = await stage(ctx, w);
   const name = containerName(w.name);
   await updateService(ctx, existing, spec, `updating service ${name}`);
-  ctx.log.info(`updated service ${name}: Swarm replaces its task`, { instance: w.name, from: existing.Spec?.Labels?.[LABEL_CONFIG_HASH]?.slice(0, 12) ?? null, to: p.worker.hash.slice(0, 12) });
+  ctx.log.info(`updated service ${name}: Swarm replaces its task`, {
+    instance: w.name,
+    from: existing.Spec?.Labels?.[LABEL_CONFIG_HASH]?.slice(0, 12) ?? null,
+    to: p.worker.hash.slice(0, 12),
+  });
   await ctx.objects.collectGarbage(w.name);
 }
 
@@ -260,9 +302,12 @@ async function pingManager(ctx: SwarmContext): Promise<boolean> {
   const { docker, endpoint, log } = ctx;
   try {
     await call(ctx, 'pinging', (abortSignal) => (docker.ping as (o: { abortSignal: AbortSignal }) => Promise<unknown>)({ abortSignal }), PING_TIMEOUT_MS);
-    const info = (await call(ctx, 'reading the engine info', (abortSignal) => engineCall(docker, docker.info, { abortSignal }), PING_TIMEOUT_MS)) as { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean } };
+    const info = (await call(ctx, 'reading the engine info', (abortSignal) => engineCall(docker, docker.info, { abortSignal }), PING_TIMEOUT_MS)) as {
+      Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean };
+    };
     let problem: string | undefined;
-    if (info.Swarm?.LocalNodeState !== 'active') problem = `the Docker engine at ${endpoint} is not in a swarm (state ${info.Swarm?.LocalNodeState ?? 'unknown'}): \`docker swarm init\`, or use --runtime docker`;
+    if (info.Swarm?.LocalNodeState !== 'active')
+      problem = `the Docker engine at ${endpoint} is not in a swarm (state ${info.Swarm?.LocalNodeState ?? 'unknown'}): \`docker swarm init\`, or use --runtime docker`;
     else if (!info.Swarm.ControlAvailable) problem = `the Docker engine at ${endpoint} is a swarm worker, not a manager: run the supervisor on a manager node`;
     if (problem) {
       if (problem !== ctx.lastPingProblem) log.error(problem);
@@ -271,7 +316,9 @@ async function pingManager(ctx: SwarmContext): Promise<boolean> {
     }
     ctx.lastPingProblem = undefined;
     if (!ctx.apiVersion) {
-      const v = (await call(ctx, 'reading the engine version', (abortSignal) => engineCall(docker, docker.version, { abortSignal }), PING_TIMEOUT_MS)) as { ApiVersion?: string };
+      const v = (await call(ctx, 'reading the engine version', (abortSignal) => engineCall(docker, docker.version, { abortSignal }), PING_TIMEOUT_MS)) as {
+        ApiVersion?: string;
+      };
       ctx.apiVersion = v.ApiVersion;
     }
     return true;
@@ -283,11 +330,13 @@ async function pingManager(ctx: SwarmContext): Promise<boolean> {
 
 async function listWorkers(ctx: SwarmContext): Promise<ActualWorker[]> {
   const { docker } = ctx;
-  const services = (await call(ctx, 'listing worker services', (abortSignal) => docker.listServices({ filters: { label: scopeFilter(ctx) }, abortSignal }))).filter((s) =>
-    inScope(ctx, s.Spec?.Labels),
-  );
+  const services = (
+    await call(ctx, 'listing worker services', (abortSignal) => docker.listServices({ filters: { label: scopeFilter(ctx) }, abortSignal }))
+  ).filter((s) => inScope(ctx, s.Spec?.Labels));
   const tasks: SwarmTask[] = services.length
-    ? ((await call(ctx, 'listing worker tasks', (abortSignal) => engineCall(docker, docker.listTasks, { filters: { service: services.map((s) => s.ID) }, abortSignal }))) as SwarmTask[])
+    ? ((await call(ctx, 'listing worker tasks', (abortSignal) =>
+        engineCall(docker, docker.listTasks, { filters: { service: services.map((s) => s.ID) }, abortSignal }),
+      )) as SwarmTask[])
     : [];
   const byService = new Map<string, SwarmTask[]>();
   for (const t of tasks) byService.set(t.ServiceID, [...(byService.get(t.ServiceID) ?? []), t]);
@@ -413,7 +462,11 @@ export function createSwarmRuntime(opts: SwarmRuntimeOptions): Runtime {
 // One worker, ready to be sent
 
 /** Everything a worker needs, read synchronously (specHash is synchronous). Messages never hold a secret. */
-export function prepareSwarmWorker(opts: SwarmRuntimeOptions, at: { env: NodeJS.ProcessEnv; scope: string | undefined; apiVersion: string | undefined; template: WorkerTemplate }, w: DesiredWorker): Prepared {
+export function prepareSwarmWorker(
+  opts: SwarmRuntimeOptions,
+  at: { env: NodeJS.ProcessEnv; scope: string | undefined; apiVersion: string | undefined; template: WorkerTemplate },
+  w: DesiredWorker,
+): Prepared {
   const where = `config ${w.name}`;
   const built = buildWorkerSpec({
     template: at.template,
@@ -489,7 +542,9 @@ export function toActualWorker(svc: Pick<Docker.Service, 'ID' | 'Spec'>, tasks: 
   const hash = labels[LABEL_CONFIG_HASH] ?? null;
   const force = (svc.Spec?.TaskTemplate as { ForceUpdate?: number } | undefined)?.ForceUpdate ?? 0;
   const wanted = (svc.Spec?.Mode?.Replicated?.Replicas ?? 1) > 0;
-  const current = [...tasks].filter((t) => (t.Spec?.ContainerSpec?.Labels?.[LABEL_CONFIG_HASH] ?? null) === hash && (t.Spec?.ForceUpdate ?? 0) === force).sort(byNewest);
+  const current = [...tasks]
+    .filter((t) => (t.Spec?.ContainerSpec?.Labels?.[LABEL_CONFIG_HASH] ?? null) === hash && (t.Spec?.ForceUpdate ?? 0) === force)
+    .sort(byNewest);
   const sorted = [...tasks].sort(byNewest);
   const newest = sorted[0];
   const restartCount = current.filter((t) => FAILED_STATES.has(t.Status?.State ?? '')).length;

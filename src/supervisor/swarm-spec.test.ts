@@ -21,7 +21,15 @@ const TEMPLATE_PATH = resolve(import.meta.dirname, '../../compose.template.yml')
 const CONFIG_HOST = '/srv/cs/configs/alice.yml';
 
 function rendered(template: WorkerTemplate = loadWorkerTemplateSync(TEMPLATE_PATH), vars: Record<string, string> = {}): ComposeService {
-  return buildWorkerSpec({ template, name: 'alice', configSha: 'a'.repeat(64), image: 'campus-sync:local', configFileHost: CONFIG_HOST, dataDirHost: '/srv/cs/data/alice', vars }).service;
+  return buildWorkerSpec({
+    template,
+    name: 'alice',
+    configSha: 'a'.repeat(64),
+    image: 'campus-sync:local',
+    configFileHost: CONFIG_HOST,
+    dataDirHost: '/srv/cs/data/alice',
+    vars,
+  }).service;
 }
 
 const delivery = (over: Partial<DeliveryInput> = {}): DeliveryInput => ({
@@ -38,7 +46,13 @@ const delivery = (over: Partial<DeliveryInput> = {}): DeliveryInput => ({
 
 function specFor(over: Partial<SwarmSpecInput> = {}, d: Partial<DeliveryInput> = {}) {
   const plan = planDelivery(delivery(d));
-  return buildSwarmServiceSpec({ service: rendered(), name: 'alice', objects: plan.objects, ...(plan.secretsDir ? { secretsDir: plan.secretsDir } : {}), ...over });
+  return buildSwarmServiceSpec({
+    service: rendered(),
+    name: 'alice',
+    objects: plan.objects,
+    ...(plan.secretsDir ? { secretsDir: plan.secretsDir } : {}),
+    ...over,
+  });
 }
 
 const withTemplate = (extra: string): WorkerTemplate => parseWorkerTemplate(`services:\n  worker:\n    image: \${IMAGE}\n${extra}`);
@@ -63,7 +77,14 @@ describe('planDelivery', () => {
   });
 
   it('delivers each set ${VAR} as a secret named after the variable, under /run/secrets, with one newline the worker drops', () => {
-    const { objects, secretsDir } = planDelivery(delivery({ envValues: [{ name: 'MC_PASSWORD', value: 'hunter2' }, { name: 'EMPTY', value: '' }] }));
+    const { objects, secretsDir } = planDelivery(
+      delivery({
+        envValues: [
+          { name: 'MC_PASSWORD', value: 'hunter2' },
+          { name: 'EMPTY', value: '' },
+        ],
+      }),
+    );
     expect(secretsDir).toBe('/run/secrets');
     const env = objects.filter((o) => o.what.startsWith('${'));
     expect(env.map((o) => [o.kind, o.target, o.mode, o.data.toString()])).toEqual([
@@ -100,7 +121,9 @@ describe('planDelivery', () => {
   it('refuses what Swarm refuses, naming the config and the file but never the content', () => {
     const big = Buffer.alloc(SWARM_OBJECT_MAX_BYTES, 'x');
     expect(() => planDelivery(delivery({ configText: big }))).toThrow(ConfigError);
-    expect(() => planDelivery(delivery({ configText: big }))).toThrow(/config alice: the config file is 512000 bytes; a Swarm config must be under 512000 bytes/);
+    expect(() => planDelivery(delivery({ configText: big }))).toThrow(
+      /config alice: the config file is 512000 bytes; a Swarm config must be under 512000 bytes/,
+    );
     expect(() => planDelivery(delivery({ secretFiles: [{ path: 'pw.txt', data: Buffer.alloc(0) }] }))).toThrow(/config alice: the secret file pw.txt is empty/);
     expect(() => planDelivery(delivery({ configText: Buffer.alloc(SWARM_OBJECT_MAX_BYTES - 1, 'x') }))).not.toThrow();
   });
@@ -131,7 +154,14 @@ describe('buildSwarmServiceSpec from the shipped template', () => {
     expect(spec.Name).toBe('campus-sync-alice');
     expect(spec.Mode).toEqual({ Replicated: { Replicas: 1 } });
     expect(spec.UpdateConfig.Order).toBe('stop-first');
-    expect(spec.Labels).toMatchObject({ [LABEL_MANAGED]: 'true', [LABEL_CONFIG]: 'alice', [LABEL_CONFIG_SHA]: 'a'.repeat(64), [LABEL_SCOPE]: 'ci', [LABEL_SUPERVISOR]: 'host-1', [LABEL_CONFIG_HASH]: hash });
+    expect(spec.Labels).toMatchObject({
+      [LABEL_MANAGED]: 'true',
+      [LABEL_CONFIG]: 'alice',
+      [LABEL_CONFIG_SHA]: 'a'.repeat(64),
+      [LABEL_SCOPE]: 'ci',
+      [LABEL_SUPERVISOR]: 'host-1',
+      [LABEL_CONFIG_HASH]: hash,
+    });
     const c = spec.TaskTemplate.ContainerSpec;
     expect(c.Image).toBe('campus-sync:local');
     expect(c.Command).toBeUndefined();
@@ -150,7 +180,9 @@ describe('buildSwarmServiceSpec from the shipped template', () => {
       { Type: 'bind', Source: '/srv/cs/data/alice', Target: '/data/alice' },
       { Type: 'tmpfs', Source: '', Target: '/tmp', TmpfsOptions: { SizeBytes: 16 * 1024 * 1024 } },
     ]);
-    expect(c.Configs).toEqual([{ File: { Name: '/config/alice.yml', UID: '1000', GID: '1000', Mode: 0o444 }, ConfigName: expect.stringMatching(/^campus-sync-alice-config-/) }]);
+    expect(c.Configs).toEqual([
+      { File: { Name: '/config/alice.yml', UID: '1000', GID: '1000', Mode: 0o444 }, ConfigName: expect.stringMatching(/^campus-sync-alice-config-/) },
+    ]);
     expect(c.Secrets).toEqual([]);
     expect(spec.TaskTemplate.Resources).toEqual({ Limits: { MemoryBytes: 128 * 1024 * 1024 }, Reservations: {} });
     // The shipped template's deploy.restart_policy: bounded, Swarm's own delay.
@@ -173,11 +205,18 @@ describe('buildSwarmServiceSpec from the shipped template', () => {
 
   it('host networking attaches the host network; ${VAR} secrets add CAMPUS_SYNC_SECRETS_DIR (a path) to the env', () => {
     const plan = planDelivery(delivery({ envValues: [{ name: 'PW', value: 'hunter2' }] }));
-    const { spec } = buildSwarmServiceSpec({ service: rendered(undefined, { NETWORK_MODE: 'host' }), name: 'alice', objects: plan.objects, secretsDir: plan.secretsDir! });
+    const { spec } = buildSwarmServiceSpec({
+      service: rendered(undefined, { NETWORK_MODE: 'host' }),
+      name: 'alice',
+      objects: plan.objects,
+      secretsDir: plan.secretsDir!,
+    });
     expect(spec.TaskTemplate.Networks).toEqual([{ Target: 'host' }]);
     expect(spec.TaskTemplate.ContainerSpec.Env).toContain('CAMPUS_SYNC_SECRETS_DIR=/run/secrets');
     expect(JSON.stringify(spec)).not.toContain('hunter2');
-    expect(spec.TaskTemplate.ContainerSpec.Secrets).toEqual([{ File: { Name: 'PW', UID: '1000', GID: '1000', Mode: 0o400 }, SecretName: expect.stringMatching(/^campus-sync-alice-env-pw-/) }]);
+    expect(spec.TaskTemplate.ContainerSpec.Secrets).toEqual([
+      { File: { Name: 'PW', UID: '1000', GID: '1000', Mode: 0o400 }, SecretName: expect.stringMatching(/^campus-sync-alice-env-pw-/) },
+    ]);
   });
 
   it('hashes the spec: stable, blind to object ids, scope and supervisor; changed by the config text, a secret, or the template', () => {
@@ -220,8 +259,14 @@ describe('buildSwarmServiceSpec: deploy and the other Compose keys', () => {
         '',
       ].join('\n'),
     );
-    expect(spec.TaskTemplate.Placement).toEqual({ Constraints: ['node.role == worker', 'node.labels.pi == true'], Preferences: [{ Spread: { SpreadDescriptor: 'node.labels.zone' } }] });
-    expect(spec.TaskTemplate.Resources).toEqual({ Limits: { MemoryBytes: 96 * 1024 ** 2, NanoCPUs: 5e8, Pids: 64 }, Reservations: { MemoryBytes: 32 * 1024 ** 2, NanoCPUs: 1e8 } });
+    expect(spec.TaskTemplate.Placement).toEqual({
+      Constraints: ['node.role == worker', 'node.labels.pi == true'],
+      Preferences: [{ Spread: { SpreadDescriptor: 'node.labels.zone' } }],
+    });
+    expect(spec.TaskTemplate.Resources).toEqual({
+      Limits: { MemoryBytes: 96 * 1024 ** 2, NanoCPUs: 5e8, Pids: 64 },
+      Reservations: { MemoryBytes: 32 * 1024 ** 2, NanoCPUs: 1e8 },
+    });
     expect(spec.TaskTemplate.RestartPolicy).toEqual({ Condition: 'on-failure', Delay: 10e9, MaxAttempts: 5, Window: 120e9 });
   });
 

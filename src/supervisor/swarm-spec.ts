@@ -20,7 +20,19 @@ import { posix } from 'node:path';
 import type Docker from 'dockerode';
 import { ConfigError } from '../lib/index.js';
 import { LABEL_CONFIG, LABEL_CONFIG_HASH, LABEL_MANAGED, LABEL_SCOPE, LABEL_SUPERVISOR } from './interface.js';
-import { canonicalJson, containerName, parseBytes, parseDurationNs, parseTmpfs, isHostPath, parseVolume, toArgv, toHealthcheck, toPairs, type ComposeService } from './template.js';
+import {
+  canonicalJson,
+  containerName,
+  parseBytes,
+  parseDurationNs,
+  parseTmpfs,
+  isHostPath,
+  parseVolume,
+  toArgv,
+  toHealthcheck,
+  toPairs,
+  type ComposeService,
+} from './template.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Limits and conventions of Swarm objects
@@ -419,7 +431,8 @@ export function toSwarmRestartPolicy(s: ComposeService, where: string): SwarmSer
  */
 function toSwarmNetworks(mode: string | undefined, where: string): { Target: string }[] | undefined {
   if (mode === undefined || mode === '' || mode === 'bridge' || mode === 'default') return undefined;
-  if (/^(container|service):/.test(mode)) throw new ConfigError(`${where}: network_mode "${mode}" cannot be used by a Swarm service (use host, bridge or an overlay network name)`);
+  if (/^(container|service):/.test(mode))
+    throw new ConfigError(`${where}: network_mode "${mode}" cannot be used by a Swarm service (use host, bridge or an overlay network name)`);
   return [{ Target: mode }];
 }
 

@@ -215,7 +215,12 @@ describe('the spec hash', () => {
     const spec = buildWorkerSpec(await specInput());
     expect(spec.createOptions.Labels?.[LABEL_CONFIG_SHA]).toBe('a'.repeat(64));
     expect(spec.createOptions.Labels?.[LABEL_CONFIG_HASH]).toBe(spec.hash);
-    expect(spec.service.labels).toMatchObject({ [LABEL_CONFIG_HASH]: spec.hash, [LABEL_CONFIG_SHA]: 'a'.repeat(64), [LABEL_MANAGED]: 'true', [LABEL_CONFIG]: 'alice' });
+    expect(spec.service.labels).toMatchObject({
+      [LABEL_CONFIG_HASH]: spec.hash,
+      [LABEL_CONFIG_SHA]: 'a'.repeat(64),
+      [LABEL_MANAGED]: 'true',
+      [LABEL_CONFIG]: 'alice',
+    });
     expect(specHash(spec.createOptions)).toBe(spec.hash);
   });
 

@@ -102,7 +102,9 @@ export const composeServiceSchema = z.strictObject({
   entrypoint: commandLike.optional(),
   environment: mapOrList.optional(),
   volumes: z.array(z.union([z.string(), longVolumeSchema])).optional(),
-  restart: z.union([z.string().regex(/^(no|always|unless-stopped|on-failure(:\d+)?)$/, 'expected no, always, unless-stopped or on-failure[:N]'), z.literal(false)]).optional(),
+  restart: z
+    .union([z.string().regex(/^(no|always|unless-stopped|on-failure(:\d+)?)$/, 'expected no, always, unless-stopped or on-failure[:N]'), z.literal(false)])
+    .optional(),
   mem_limit: text.optional(),
   memswap_limit: text.optional(),
   cpus: numberish.optional(),
@@ -220,7 +222,9 @@ export function parseWorkerTemplate(text: string, source = 'compose.template.yml
   if (!isRecord(services)) throw new ConfigError(`${source}: expected a \`services:\` section with one service`);
   const entries = Object.entries(services);
   if (entries.length !== 1) {
-    throw new ConfigError(`${source}: expected exactly one service (the worker), found ${entries.length}${entries.length ? `: ${entries.map(([k]) => k).join(', ')}` : ''}`);
+    throw new ConfigError(
+      `${source}: expected exactly one service (the worker), found ${entries.length}${entries.length ? `: ${entries.map(([k]) => k).join(', ')}` : ''}`,
+    );
   }
   const [serviceName, service] = entries[0]!;
   const where = `${source}: services.${serviceName}`;
@@ -243,25 +247,28 @@ export function parseWorkerTemplate(text: string, source = 'compose.template.yml
  * `${VAR:?message}` / `${VAR?message}` (required), `$VAR`, and `$$` for a literal `$`.
  */
 export function interpolate(value: string, vars: Readonly<Record<string, string>>, where: string): string {
-  return value.replace(/\$(\$|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*)|\{[^}]*\}?)/g, (match, _all, braced: string | undefined, op: string | undefined, arg: string | undefined, bare: string | undefined) => {
-    if (match === '$$') return '$';
-    const name = braced ?? bare;
-    if (name === undefined) throw new ConfigError(`${where}: invalid placeholder ${match}`);
-    const value = Object.hasOwn(vars, name) ? vars[name] : undefined;
-    switch (op) {
-      case ':-':
-        return value === undefined || value === '' ? (arg ?? '') : value;
-      case '-':
-        return value === undefined ? (arg ?? '') : value;
-      case ':?':
-      case '?':
-        if (value === undefined || (op === ':?' && value === '')) throw new ConfigError(`${where}: ${name} is required${arg ? `: ${arg}` : ''}`);
-        return value;
-      default:
-        if (value === undefined) throw new ConfigError(`${where}: unknown variable \${${name}} (give it a default: \${${name}:-value})`);
-        return value;
-    }
-  });
+  return value.replace(
+    /\$(\$|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*)|\{[^}]*\}?)/g,
+    (match, _all, braced: string | undefined, op: string | undefined, arg: string | undefined, bare: string | undefined) => {
+      if (match === '$$') return '$';
+      const name = braced ?? bare;
+      if (name === undefined) throw new ConfigError(`${where}: invalid placeholder ${match}`);
+      const value = Object.hasOwn(vars, name) ? vars[name] : undefined;
+      switch (op) {
+        case ':-':
+          return value === undefined || value === '' ? (arg ?? '') : value;
+        case '-':
+          return value === undefined ? (arg ?? '') : value;
+        case ':?':
+        case '?':
+          if (value === undefined || (op === ':?' && value === '')) throw new ConfigError(`${where}: ${name} is required${arg ? `: ${arg}` : ''}`);
+          return value;
+        default:
+          if (value === undefined) throw new ConfigError(`${where}: unknown variable \${${name}} (give it a default: \${${name}:-value})`);
+          return value;
+      }
+    },
+  );
 }
 
 function interpolateDeep(value: unknown, vars: Readonly<Record<string, string>>, path: string): unknown {
@@ -283,7 +290,8 @@ function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues
     .map((issue) => {
       const path = issue.path.map(String).join('.');
-      if (issue.code === 'unrecognized_keys') return `${path ? `${path}: ` : ''}unsupported key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+      if (issue.code === 'unrecognized_keys')
+        return `${path ? `${path}: ` : ''}unsupported key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
       return `${path || '(service)'}: ${issue.message}`;
     })
     .join('; ');
@@ -302,7 +310,10 @@ export function toCreateOptions(service: ComposeService, name: string): Docker.C
   const where = `worker "${name}"`;
   const env = toPairs(service.environment, 'environment');
   for (const [key] of env) {
-    if (SECRET_NAME.test(key)) throw new ConfigError(`${where}: environment variable ${key} looks like a secret; container env is visible to \`docker inspect\`: put it in the config file (or a mounted *File)`);
+    if (SECRET_NAME.test(key))
+      throw new ConfigError(
+        `${where}: environment variable ${key} looks like a secret; container env is visible to \`docker inspect\`: put it in the config file (or a mounted *File)`,
+      );
   }
   const labels = Object.fromEntries(toPairs(service.labels, 'labels'));
   for (const key of Object.keys(labels)) {
@@ -410,7 +421,9 @@ export function parseVolume(v: string | z.output<typeof longVolumeSchema>, where
     mode = v.read_only ? 'ro' : undefined;
   }
   if (!source.startsWith('/') && !NAMED_VOLUME.test(source)) {
-    throw new ConfigError(`${where}: volume "${source}": relative host paths are not supported here (use an absolute path, \${CONFIG_FILE_HOST} or \${DATA_DIR_HOST})`);
+    throw new ConfigError(
+      `${where}: volume "${source}": relative host paths are not supported here (use an absolute path, \${CONFIG_FILE_HOST} or \${DATA_DIR_HOST})`,
+    );
   }
   if (!target.startsWith('/')) throw new ConfigError(`${where}: volume target "${target}" must be an absolute path`);
   return mode ? { source, target, mode } : { source, target };
@@ -474,13 +487,17 @@ const UNHASHED_LABELS = new Set([LABEL_CONFIG_HASH, LABEL_SUPERVISOR]);
 /** sha256 hex of the create options in canonical JSON (sorted keys), without the hash label itself. */
 export function specHash(createOptions: Docker.ContainerCreateOptions): string {
   const labels = Object.fromEntries(Object.entries(createOptions.Labels ?? {}).filter(([k]) => !UNHASHED_LABELS.has(k)));
-  return createHash('sha256').update(canonicalJson({ ...createOptions, Labels: labels })).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson({ ...createOptions, Labels: labels }))
+    .digest('hex');
 }
 
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (isRecord(value)) {
-    const keys = Object.keys(value).filter((k) => value[k] !== undefined).sort();
+    const keys = Object.keys(value)
+      .filter((k) => value[k] !== undefined)
+      .sort();
     return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
@@ -519,7 +536,12 @@ export function buildWorkerSpec(input: WorkerSpecInput): WorkerSpec {
     DATA_DIR_HOST: input.dataDirHost,
   };
   const rendered = renderWorkerService(input.template, vars);
-  const labels = { ...Object.fromEntries(toPairs(rendered.labels, 'labels')), [LABEL_MANAGED]: 'true', [LABEL_CONFIG]: input.name, [LABEL_CONFIG_SHA]: input.configSha };
+  const labels = {
+    ...Object.fromEntries(toPairs(rendered.labels, 'labels')),
+    [LABEL_MANAGED]: 'true',
+    [LABEL_CONFIG]: input.name,
+    [LABEL_CONFIG_SHA]: input.configSha,
+  };
   const createOptions = toCreateOptions({ ...rendered, labels }, input.name);
   const hash = specHash(createOptions);
   createOptions.Labels = { ...createOptions.Labels, [LABEL_CONFIG_HASH]: hash };

@@ -50,7 +50,12 @@ export function alertsForRun(prev: AlertMemory, record: RunRecord, opts: { local
 
   const held = record.guard?.held === true;
   if (held && !prev.guardHeld) {
-    alerts.push({ ...base, kind: 'deletion.guarded', title: t('alerts.guarded', { instance }), text: t('alerts.guardedText', { count: record.guard?.withheldDeletes ?? 0 }) });
+    alerts.push({
+      ...base,
+      kind: 'deletion.guarded',
+      title: t('alerts.guarded', { instance }),
+      text: t('alerts.guardedText', { count: record.guard?.withheldDeletes ?? 0 }),
+    });
   }
   next.guardHeld = held;
 

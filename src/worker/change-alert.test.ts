@@ -3,11 +3,23 @@ import { changeAlert, describeChange, MAX_CHANGE_FIELDS } from './change-alert.j
 import type { ClassSnapshot, TimetableChange } from './changes.js';
 
 const zone = 'Europe/Paris';
-const droit: ClassSnapshot = { id: '1', title: 'Droit des affaires', start: '2026-12-08T08:30:00+01:00', end: '2026-12-08T10:30:00+01:00', room: 'B12', teacher: 'M. Durand' };
+const droit: ClassSnapshot = {
+  id: '1',
+  title: 'Droit des affaires',
+  start: '2026-12-08T08:30:00+01:00',
+  end: '2026-12-08T10:30:00+01:00',
+  room: 'B12',
+  teacher: 'M. Durand',
+};
 
 describe('describeChange', () => {
   it('names the class, the day and the old → new time in the instance zone, in French', () => {
-    const moved: TimetableChange = { kind: 'moved', before: droit, after: { ...droit, start: '2026-12-08T10:45:00+01:00', end: '2026-12-08T12:45:00+01:00' }, urgent: true };
+    const moved: TimetableChange = {
+      kind: 'moved',
+      before: droit,
+      after: { ...droit, start: '2026-12-08T10:45:00+01:00', end: '2026-12-08T12:45:00+01:00' },
+      urgent: true,
+    };
     expect(describeChange(moved, zone, 'fr')).toBe('Droit des affaires déplacé : mar. 8 déc. 08:30–10:30 → 10:45–12:45');
     expect(describeChange(moved, zone, 'en')).toBe('Droit des affaires moved: Tue 8 Dec 08:30–10:30 → 10:45–12:45');
     const otherDay: TimetableChange = { ...moved, after: { ...droit, start: '2026-12-10T08:30:00+01:00', end: '2026-12-10T10:30:00+01:00' } };
@@ -17,8 +29,12 @@ describe('describeChange', () => {
   it('says cancellations, additions, rooms and teachers', () => {
     expect(describeChange({ kind: 'cancelled', before: droit, urgent: true }, zone, 'fr')).toBe('Droit des affaires annulé (mar. 8 déc. 08:30)');
     expect(describeChange({ kind: 'added', after: droit, urgent: false }, zone, 'fr')).toBe('Nouveau cours : Droit des affaires (mar. 8 déc. 08:30)');
-    expect(describeChange({ kind: 'room', before: droit, after: { ...droit, room: '' }, urgent: false }, zone, 'fr')).toBe('Droit des affaires (mar. 8 déc. 08:30) : salle B12 → sans salle');
-    expect(describeChange({ kind: 'teacher', before: droit, after: { ...droit, teacher: 'Mme Roy' }, urgent: false }, zone, 'en')).toBe('Droit des affaires (Tue 8 Dec 08:30): M. Durand → Mme Roy');
+    expect(describeChange({ kind: 'room', before: droit, after: { ...droit, room: '' }, urgent: false }, zone, 'fr')).toBe(
+      'Droit des affaires (mar. 8 déc. 08:30) : salle B12 → sans salle',
+    );
+    expect(describeChange({ kind: 'teacher', before: droit, after: { ...droit, teacher: 'Mme Roy' }, urgent: false }, zone, 'en')).toBe(
+      'Droit des affaires (Tue 8 Dec 08:30): M. Durand → Mme Roy',
+    );
   });
 });
 

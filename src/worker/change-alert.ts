@@ -21,7 +21,9 @@ export function changeAlert(instance: string, changes: readonly TimetableChange[
   const lines = changes.map((c) => describeChange(c, opts.zone, opts.locale));
   const shown = lines.slice(0, MAX_CHANGE_FIELDS);
   const more = lines.length - shown.length;
-  const fields = changes.slice(0, MAX_CHANGE_FIELDS).map((c, i) => ({ name: ((c.before ?? c.after) as ClassSnapshot).title.slice(0, 250), value: (shown[i] as string).slice(0, 1000) }));
+  const fields = changes
+    .slice(0, MAX_CHANGE_FIELDS)
+    .map((c, i) => ({ name: ((c.before ?? c.after) as ClassSnapshot).title.slice(0, 250), value: (shown[i] as string).slice(0, 1000) }));
   return {
     id: `timetable-${instance}-${createHash('sha256').update(JSON.stringify(changes)).digest('hex').slice(0, 24)}`,
     kind: 'timetable.changed',

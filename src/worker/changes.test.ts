@@ -19,7 +19,13 @@ describe('detectChanges', () => {
 
   it('says nothing on the first sync (the baseline) and nothing when nothing changed', () => {
     expect(detectChanges(null, base, { now })).toEqual([]);
-    expect(detectChanges(base, base.map((c) => ({ ...c })), { now })).toEqual([]);
+    expect(
+      detectChanges(
+        base,
+        base.map((c) => ({ ...c })),
+        { now },
+      ),
+    ).toEqual([]);
   });
 
   it('names a move tomorrow (urgent), a room change and a teacher change, soonest first', () => {
@@ -54,7 +60,12 @@ describe('detectChanges', () => {
   });
 
   it('reports each class at most once, whatever the two timetables (property)', () => {
-    const arbClass = fc.record({ id: fc.constantFrom('a', 'b', 'c', 'd', 'e'), days: fc.integer({ min: -3, max: 20 }), hour: fc.integer({ min: 8, max: 18 }), room: fc.constantFrom('A', 'B') });
+    const arbClass = fc.record({
+      id: fc.constantFrom('a', 'b', 'c', 'd', 'e'),
+      days: fc.integer({ min: -3, max: 20 }),
+      hour: fc.integer({ min: 8, max: 18 }),
+      room: fc.constantFrom('A', 'B'),
+    });
     const toList = (xs: { id: string; days: number; hour: number; room: string }[]) => {
       const seen = new Map<string, ClassSnapshot>();
       for (const x of xs) seen.set(x.id, cls(x.id, x.days, x.hour, { room: x.room }));

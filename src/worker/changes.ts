@@ -95,7 +95,8 @@ function kindOf(old: ClassSnapshot, now: ClassSnapshot): ChangeKind | null {
   return null;
 }
 
-const startOf = (c: TimetableChange): number => Math.min(...[c.before, c.after].filter((x): x is ClassSnapshot => x !== undefined).map((x) => Date.parse(x.start)));
+const startOf = (c: TimetableChange): number =>
+  Math.min(...[c.before, c.after].filter((x): x is ClassSnapshot => x !== undefined).map((x) => Date.parse(x.start)));
 
 /**
  * The baseline to keep after a successful run: this run's classes from a little before now (a class that just

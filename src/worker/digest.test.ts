@@ -3,7 +3,14 @@ import type { ClassSnapshot } from './changes.js';
 import { classesOfNextDay, digestAlert, digestDue } from './digest.js';
 
 const ZONE = 'Europe/Paris';
-const cls = (id: string, start: string, end: string, room = 'B12', teacher: string | null = 'M. Durand'): ClassSnapshot => ({ id, title: `G1 Cours ${id}`, start, end, room, teacher });
+const cls = (id: string, start: string, end: string, room = 'B12', teacher: string | null = 'M. Durand'): ClassSnapshot => ({
+  id,
+  title: `G1 Cours ${id}`,
+  start,
+  end,
+  room,
+  teacher,
+});
 
 describe('digestDue', () => {
   it('is due from the time asked (local) until midnight, once per local day', () => {
@@ -40,7 +47,10 @@ describe('classesOfNextDay', () => {
 });
 
 describe('digestAlert', () => {
-  const tomorrow = [cls('1', '2026-12-08T08:30:00+01:00', '2026-12-08T10:30:00+01:00'), cls('2', '2026-12-08T14:00:00+01:00', '2026-12-08T16:00:00+01:00', '', null)];
+  const tomorrow = [
+    cls('1', '2026-12-08T08:30:00+01:00', '2026-12-08T10:30:00+01:00'),
+    cls('2', '2026-12-08T14:00:00+01:00', '2026-12-08T16:00:00+01:00', '', null),
+  ];
 
   it('is one French message naming each class with its hours and room, once per day (id)', () => {
     const a = digestAlert('lea', '2026-12-07', tomorrow, { zone: ZONE, locale: 'fr' });

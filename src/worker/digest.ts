@@ -46,7 +46,9 @@ const MAX_DIGEST_FIELDS = 20;
 export function digestAlert(instance: string, day: string, classes: readonly ClassSnapshot[], opts: { zone: string; locale: Locale }): NewAlert | null {
   if (classes.length === 0) return null;
   const t = translator(opts.locale);
-  const tomorrow = DateTime.fromISO(day, { zone: opts.zone }).plus({ days: 1 }).setLocale(opts.locale === 'fr' ? 'fr-FR' : 'en-GB');
+  const tomorrow = DateTime.fromISO(day, { zone: opts.zone })
+    .plus({ days: 1 })
+    .setLocale(opts.locale === 'fr' ? 'fr-FR' : 'en-GB');
   const hours = (c: ClassSnapshot): string => `${formatTime(c.start, opts.zone, opts.locale)}–${formatTime(c.end, opts.zone, opts.locale)}`;
   const line = (c: ClassSnapshot): string =>
     t(c.room ? 'digest.line' : 'digest.lineNoRoom', { hours: hours(c), title: c.title, room: c.room, teacher: c.teacher ?? '' }).trim();

@@ -50,7 +50,8 @@ describe('hashes', () => {
   const ev = (sourceId: string, title: string): CalendarEvent =>
     ({ sourceId, title, start: '2026-12-07T08:30:00+01:00', end: '2026-12-07T10:30:00+01:00', timezone: 'Europe/Paris' }) as unknown as CalendarEvent;
   it('the events hash ignores MonCampus order and sees any change of content', () => {
-    const a = ev('1', 'Droit'), b = ev('2', 'Économie');
+    const a = ev('1', 'Droit'),
+      b = ev('2', 'Économie');
     expect(eventsHash([a, b])).toBe(eventsHash([b, a]));
     expect(eventsHash([a, b])).not.toBe(eventsHash([a, ev('2', 'Economie')]));
     expect(eventsHash([a, b])).not.toBe(eventsHash([a]));

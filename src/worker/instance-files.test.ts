@@ -84,7 +84,11 @@ async function damageAndRecover(t: Awaited<ReturnType<typeof setup>>, file: stri
   return log[0]!.message;
 }
 
-const watcherConfig = slotWatcherSchema.parse({ name: 'dentist', provider: 'clicrdv', url: 'https://www.clicrdv.com/api/v2/availabletimeslots?from={date}&apikey=abcd' });
+const watcherConfig = slotWatcherSchema.parse({
+  name: 'dentist',
+  provider: 'clicrdv',
+  url: 'https://www.clicrdv.com/api/v2/availabletimeslots?from={date}&apikey=abcd',
+});
 const slot = (id: string, start: string): Slot => ({ id, start, label: `slot ${id}` });
 /** The provider's answer, scripted: what a watcher does with it is the code under test. */
 const providerListing = (slots: () => Slot[]): SlotProvider => ({ check: async () => ({ slots: slots(), requests: 1 }) });
@@ -96,7 +100,8 @@ describe('files behind alerts × power-cut damage', () => {
       const stateFile = join(t.dir, SLOTS_DIR, 'dentist.json');
       await mkdir(join(t.dir, SLOTS_DIR));
       let listed = [slot('a', '2025-09-10T09:00:00Z'), slot('b', '2025-09-11T09:00:00Z')];
-      const watcher = () => createSlotWatcher({ config: watcherConfig, stateFile, provider: providerListing(() => listed), clock: fakeClock(NOW.toISOString()) });
+      const watcher = () =>
+        createSlotWatcher({ config: watcherConfig, stateFile, provider: providerListing(() => listed), clock: fakeClock(NOW.toISOString()) });
       // A sound seen set (baseline, then one alerted slot), then the power cut.
       await (await watcher().check()).commit();
       listed = [...listed, slot('c', '2025-09-12T09:00:00Z')];

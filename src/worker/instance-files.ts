@@ -26,14 +26,16 @@ import { isDeliveryRecord, isDisabledChannels, rebuildDelivery, type AlertJourna
 import { isSeenState } from '../slots/index.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-const jsonLine = (check: (v: Record<string, unknown>) => boolean) => (line: string): boolean => {
-  try {
-    const v: unknown = JSON.parse(line);
-    return isObject(v) && check(v);
-  } catch {
-    return false;
-  }
-};
+const jsonLine =
+  (check: (v: Record<string, unknown>) => boolean) =>
+  (line: string): boolean => {
+    try {
+      const v: unknown = JSON.parse(line);
+      return isObject(v) && check(v);
+    } catch {
+      return false;
+    }
+  };
 /** `<ISO time> <phase> <message>`, as error-file.ts writes it. */
 const ERROR_LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z \S+ ./;
 
@@ -111,7 +113,8 @@ export async function recoverAlertFiles(
       opts.logger.warn(`cannot check ${file}: ${(err as Error).message}`);
     }
   };
-  for (const w of opts.watchers) await check(slotStatePath(dir, w), isSeenState, () => 'rebuilt by its next check (a new baseline: the slots listed then are recorded, not alerted)');
+  for (const w of opts.watchers)
+    await check(slotStatePath(dir, w), isSeenState, () => 'rebuilt by its next check (a new baseline: the slots listed then are recorded, not alerted)');
   const outbox = outboxPath(dir);
   await check(join(outbox, OUTBOX_DISABLED_FILE), isDisabledChannels, () => 'rebuilt empty (every channel is tried again)');
   const deliveries = await readdir(join(outbox, OUTBOX_DELIVERIES_DIR)).catch(() => [] as string[]);

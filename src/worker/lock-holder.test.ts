@@ -22,7 +22,8 @@ function hereWith(procs: Record<number, string>, over: Partial<Here> = {}): Here
 const lockOf = (here: Here, over: Record<string, unknown> = {}, instance = 'alice'): string =>
   JSON.stringify({ ...holderRecord(instance, here, new Date(NOW)), ...over });
 
-const judge = (text: string, here: Here, opts: { now?: number; held?: boolean } = {}) => judgeHolder(parseLock(text, 'alice'), here, opts.now ?? NOW, opts.held ?? false);
+const judge = (text: string, here: Here, opts: { now?: number; held?: boolean } = {}) =>
+  judgeHolder(parseLock(text, 'alice'), here, opts.now ?? NOW, opts.held ?? false);
 
 describe('parseLock', () => {
   it.each([

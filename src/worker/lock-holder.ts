@@ -45,10 +45,7 @@ export type LockHolder = z.infer<typeof holderSchema>;
 /** A version-1 lock, left by an older build mid-run: only a pid, a host name and a refreshed time. */
 const legacySchema = z.object({ pid: z.number().int().positive(), host: z.string(), at: z.string().optional() });
 
-export type ParsedLock =
-  | { kind: 'holder'; holder: LockHolder }
-  | { kind: 'legacy'; pid: number; host: string; at: number }
-  | { kind: 'damaged'; why: string };
+export type ParsedLock = { kind: 'holder'; holder: LockHolder } | { kind: 'legacy'; pid: number; host: string; at: number } | { kind: 'damaged'; why: string };
 
 /** Reads a lock file's text: empty, truncated, NUL-filled or of another shape is `damaged`, never trusted. */
 export function parseLock(text: string, instance: string): ParsedLock {
@@ -99,7 +96,8 @@ export function judgeHolder(lock: ParsedLock, here: Here, now: number, held: boo
   if (lock.kind === 'legacy') {
     // An older build's lock: believed only when its pid exists here AND its time still moves — the pid
     // alone is what blocked restarted containers forever.
-    if (lock.host === here.host && lock.pid === here.pid) return held ? { live: true, why: 'held by this process' } : { live: false, why: 'left by this process' };
+    if (lock.host === here.host && lock.pid === here.pid)
+      return held ? { live: true, why: 'held by this process' } : { live: false, why: 'left by this process' };
     if (lock.host === here.host && here.exists(lock.pid) && fresh(lock.at)) return { live: true, why: `pid ${lock.pid} is running` };
     if (lock.host !== here.host && fresh(lock.at)) return { live: true, why: `held on ${lock.host}, refreshed recently` };
     return { live: false, why: 'an older lock whose holder is gone' };
@@ -121,7 +119,12 @@ export function judgeHolder(lock: ParsedLock, here: Here, now: number, held: boo
     // of its previous life died with it.
     return { live: false, why: 'written before this container restarted' };
   }
-  if (h.bootId !== null && here.bootId !== null && h.bootId !== here.bootId && (h.host === here.host || (h.container !== null && h.container === here.container))) {
+  if (
+    h.bootId !== null &&
+    here.bootId !== null &&
+    h.bootId !== here.bootId &&
+    (h.host === here.host || (h.container !== null && h.container === here.container))
+  ) {
     // Our host name, another boot: the machine (or this container's host) rebooted since; nothing survives that.
     return { live: false, why: 'written before the last reboot' };
   }
@@ -131,7 +134,9 @@ export function judgeHolder(lock: ParsedLock, here: Here, now: number, held: boo
     return here.exists(h.pid) ? { live: true, why: `pid ${h.pid} is running` } : { live: false, why: `pid ${h.pid} is gone` };
   }
   // Another container (its own pid namespace) or another host sharing data/: only its refreshed time speaks.
-  return fresh(at) ? { live: true, why: `held in ${h.host}, refreshed ${Math.round((now - at) / 1000)} s ago` } : { live: false, why: `held in ${h.host}, not refreshed for ${Math.round((now - at) / 1000)} s` };
+  return fresh(at)
+    ? { live: true, why: `held in ${h.host}, refreshed ${Math.round((now - at) / 1000)} s ago` }
+    : { live: false, why: `held in ${h.host}, not refreshed for ${Math.round((now - at) / 1000)} s` };
 }
 
 /** The lock file's content for this process. */
@@ -153,7 +158,10 @@ export function holderRecord(instance: string, here: Here, now: Date): LockHolde
 export function startTicksFromStat(stat: string): string | null {
   const close = stat.lastIndexOf(')');
   if (close < 0) return null;
-  const rest = stat.slice(close + 1).trim().split(/\s+/);
+  const rest = stat
+    .slice(close + 1)
+    .trim()
+    .split(/\s+/);
   // rest[0] is field 3 (state): field 22 is rest[19].
   const ticks = rest[19];
   return ticks !== undefined && /^\d+$/.test(ticks) ? ticks : null;

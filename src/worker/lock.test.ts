@@ -10,7 +10,11 @@ import { acquireRunLock, DAMAGED_LOCK_SUFFIX, FOREIGN_LOCK_STALE_MS, LockedError
 
 const tempDir = () => mkdtemp(join(tmpdir(), 'cs-lock-'));
 const lockText = (dir: string) => readFile(join(dir, LOCK_FILE), 'utf8');
-const exists = (dir: string) => lockText(dir).then(() => true, () => false);
+const exists = (dir: string) =>
+  lockText(dir).then(
+    () => true,
+    () => false,
+  );
 
 /** A real process on this machine, for as long as the callback runs. */
 async function withProcess<T>(fn: (pid: number) => Promise<T>): Promise<T> {
@@ -84,7 +88,17 @@ describe('the run lock', () => {
   it('takes over a lock from another container once its time stopped moving, and respects a fresh one', async () => {
     const dir = await tempDir();
     const foreign = (at: Date) =>
-      JSON.stringify({ v: 2, instance: 'a', pid: 1, host: 'worker-container', bootId: 'b', container: 'c'.repeat(64), pidNs: 'pid:[1]', startTicks: '5', at: at.toISOString() });
+      JSON.stringify({
+        v: 2,
+        instance: 'a',
+        pid: 1,
+        host: 'worker-container',
+        bootId: 'b',
+        container: 'c'.repeat(64),
+        pidNs: 'pid:[1]',
+        startTicks: '5',
+        at: at.toISOString(),
+      });
     await writeFile(join(dir, LOCK_FILE), foreign(new Date()));
     await expect(acquireRunLock(dir, 'a')).rejects.toThrow(/in progress \(pid 1, held in worker-container, refreshed 0 s ago\)/);
     await writeFile(join(dir, LOCK_FILE), foreign(new Date(Date.now() - FOREIGN_LOCK_STALE_MS - 1_000)));

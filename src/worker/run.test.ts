@@ -35,7 +35,16 @@ describe('runSync', () => {
       schedule: '46 6-18 * * *',
       runOnStart: true,
       moncampus: { url: mc.url, casUrl: mc.casUrl, username: 'zoe', password: 'zoe-password', window: { from: '2025-05-01', to: '2025-05-31' } },
-      ecal: { url: ecal.url, apiKey: 'zoe-key-1', apiSecret: 'zoe-secret-1', calendarId: CAL, alert: '15M', maxDeleteShare: 0.5, concurrency: 2, verifyEveryMs: 6 * 3600_000 },
+      ecal: {
+        url: ecal.url,
+        apiKey: 'zoe-key-1',
+        apiSecret: 'zoe-secret-1',
+        calendarId: CAL,
+        alert: '15M',
+        maxDeleteShare: 0.5,
+        concurrency: 2,
+        verifyEveryMs: 6 * 3600_000,
+      },
       ics: { enabled: true },
       locale: 'fr',
       changes: { horizonDays: 7 },
@@ -79,7 +88,12 @@ describe('runSync', () => {
     expect(errors).not.toMatch(/zoe-secret-1|zoe-key-1|zoe-password/);
     const second = await runSync({ config, dir, logger: silentLogger });
     expect(second.record.outcome).toBe('success');
-    expect(ecal.events().map((e) => e.name).sort()).toEqual(['Cours 1', 'Cours 2', 'Cours 3', 'Cours 4']);
+    expect(
+      ecal
+        .events()
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual(['Cours 1', 'Cours 2', 'Cours 3', 'Cours 4']);
     expect((await readLastRun(dir))?.outcome).toBe('success');
     const history = (await readFile(join(dir, 'runs.jsonl'), 'utf8')).trim().split('\n');
     expect(history.map((l) => (JSON.parse(l) as { outcome: string }).outcome)).toEqual(['partial', 'success']);
@@ -97,7 +111,9 @@ describe('runSync', () => {
     };
     await runSync({ config: icsOnly, dir, logger: silentLogger, clock });
     const first = await readFile(join(dir, 'calendar.ics'), 'utf8');
-    expect(eventOf(first, '301@zoe-ics.campus-sync')).toEqual(expect.arrayContaining(['SEQUENCE:0', 'DTSTAMP:20250502T064600Z', 'LAST-MODIFIED:20250502T064600Z']));
+    expect(eventOf(first, '301@zoe-ics.campus-sync')).toEqual(
+      expect.arrayContaining(['SEQUENCE:0', 'DTSTAMP:20250502T064600Z', 'LAST-MODIFIED:20250502T064600Z']),
+    );
 
     // Nothing changed an hour later: the file is byte for byte the same.
     clock.set('2025-05-02T07:46:00Z');
@@ -109,7 +125,13 @@ describe('runSync', () => {
       expect((await runSync({ config: icsOnly, dir, logger: silentLogger, clock })).record.icsWritten).toBe(true);
       const second = await readFile(join(dir, 'calendar.ics'), 'utf8');
       expect(eventOf(second, '301@zoe-ics.campus-sync')).toEqual(
-        expect.arrayContaining(['SEQUENCE:1', 'DTSTAMP:20250502T084600Z', 'LAST-MODIFIED:20250502T084600Z', 'DTSTART;TZID=Europe/Paris:20250505T133000', 'LOCATION:B2']),
+        expect.arrayContaining([
+          'SEQUENCE:1',
+          'DTSTAMP:20250502T084600Z',
+          'LAST-MODIFIED:20250502T084600Z',
+          'DTSTART;TZID=Europe/Paris:20250505T133000',
+          'LOCATION:B2',
+        ]),
       );
       // The untouched class keeps its first revision.
       expect(eventOf(second, '302@zoe-ics.campus-sync')).toEqual(expect.arrayContaining(['SEQUENCE:0', 'DTSTAMP:20250502T064600Z']));
@@ -148,7 +170,10 @@ describe('runSync', () => {
     // --verify lists at once; a changed config lists; a changed timetable lists and writes only the change.
     clock.set('2025-05-02T13:46:00Z');
     expect((await runSync({ config: floor, dir, logger: silentLogger, clock, verify: true })).record.ecalCheck).toEqual({ kind: 'full', reason: 'requested' });
-    expect((await runSync({ config: { ...floor, ecal: { ...floor.ecal!, alert: '1H' } }, dir, logger: silentLogger, clock })).record.ecalCheck).toEqual({ kind: 'full', reason: 'config-changed' });
+    expect((await runSync({ config: { ...floor, ecal: { ...floor.ecal!, alert: '1H' } }, dir, logger: silentLogger, clock })).record.ecalCheck).toEqual({
+      kind: 'full',
+      reason: 'config-changed',
+    });
     mc.setCourses(COURSES.map((c) => (c.id === 301 ? { ...c, room: 'B2' } : c)));
     try {
       const moved = await runSync({ config: { ...floor, ecal: { ...floor.ecal!, alert: '1H' } }, dir, logger: silentLogger, clock });
@@ -184,7 +209,12 @@ describe('runSync', () => {
       const after = await runSync({ config: floor, dir, logger: silentLogger, clock });
       expect(after.record.ecalCheck).toEqual({ kind: 'full', reason: 'after-failure' });
       // A run that fails before ECAL (a refused password) also forces the next check.
-      const refused = await runSync({ config: { ...floor, moncampus: { ...floor.moncampus!, username: 'nobody', password: 'wrong' } }, dir, logger: silentLogger, clock });
+      const refused = await runSync({
+        config: { ...floor, moncampus: { ...floor.moncampus!, username: 'nobody', password: 'wrong' } },
+        dir,
+        logger: silentLogger,
+        clock,
+      });
       expect(refused.record.outcome).toBe('failed');
       expect((await runSync({ config: floor, dir, logger: silentLogger, clock })).record.ecalCheck).toEqual({ kind: 'full', reason: 'after-failure' });
       expect((await runSync({ config: floor, dir, logger: silentLogger, clock })).record.ecalCheck?.kind).toBe('skipped');

@@ -29,7 +29,18 @@ import {
   type Logger,
   type Phase,
 } from '../lib/index.js';
-import { createErrorFile, ERRORS_FILE, ICS_FILE, loadState, saveState, STATE_FILE, writeRunRecord, zeroCounts, type InstanceState, type RunRecord } from '../instance/index.js';
+import {
+  createErrorFile,
+  ERRORS_FILE,
+  ICS_FILE,
+  loadState,
+  saveState,
+  STATE_FILE,
+  writeRunRecord,
+  zeroCounts,
+  type InstanceState,
+  type RunRecord,
+} from '../instance/index.js';
 import { recoverInstanceFiles } from './instance-files.js';
 import { acquireRunLock } from './lock.js';
 import { configHash, decideEcalCheck, describeEcalCheck, eventsHash, unmatchedMarker, verifiedMarker } from './ecal-check.js';
@@ -73,7 +84,9 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
   const { dir, logger } = opts;
   const config = opts.config;
   if (!hasTimetable(config)) {
-    throw new ConfigError(`${config.name} has no moncampus section: there is no timetable to sync (its slots are checked by \`campus-sync slots check ${config.name}\`)`);
+    throw new ConfigError(
+      `${config.name} has no moncampus section: there is no timetable to sync (its slots are checked by \`campus-sync slots check ${config.name}\`)`,
+    );
   }
   const clock = opts.clock ?? systemClock;
   const started = clock.now();
@@ -194,7 +207,9 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     record.error = redact(describeError(err));
     logger.error(record.error, { phase: where });
     if (!opts.dryRun) {
-      await errors.report(where, err instanceof AuthError && where === 'login' ? 'login.refused' : 'sync.failed', record.error, clock.now()).catch((e: unknown) => logger.error(`cannot write ${ERRORS_FILE}: ${describeError(e)}`));
+      await errors
+        .report(where, err instanceof AuthError && where === 'login' ? 'login.refused' : 'sync.failed', record.error, clock.now())
+        .catch((e: unknown) => logger.error(`cannot write ${ERRORS_FILE}: ${describeError(e)}`));
       await forgetEcalMatch(dir).catch((e: unknown) => logger.error(`cannot write the state: ${describeError(e)}`));
     }
   } finally {
@@ -208,12 +223,21 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
 }
 
 /** calendar.ics, rewritten only when its input changed; true when the file was written. */
-async function refreshIcs(input: { config: InstanceConfig; dir: string; events: CalendarEvent[]; state: InstanceState; clock: Clock; save: () => Promise<void> }): Promise<boolean> {
+async function refreshIcs(input: {
+  config: InstanceConfig;
+  dir: string;
+  events: CalendarEvent[];
+  state: InstanceState;
+  clock: Clock;
+  save: () => Promise<void>;
+}): Promise<boolean> {
   const { config, events, state } = input;
   const icsPath = join(input.dir, ICS_FILE);
   // Unchanged courses keep their revision, so an unchanged timetable hashes (and renders) the same.
   const revisions = nextIcsRevisions(events, state.icsRevisions ?? {}, input.clock.now());
-  const inputHash = createHash('sha256').update(JSON.stringify([config.name, config.timezone, events, revisions])).digest('hex');
+  const inputHash = createHash('sha256')
+    .update(JSON.stringify([config.name, config.timezone, events, revisions]))
+    .digest('hex');
   if (inputHash === state.icsInputHash && existsSync(icsPath)) return false;
   const written = await writeIcsIfChanged(icsPath, renderIcs(events, { instance: config.name, timezone: config.timezone, revisions }));
   state.icsInputHash = inputHash;

@@ -34,7 +34,13 @@ export function createSlotChecks(opts: SlotChecksOptions): { entries: SlotCheckE
   const entries: SlotCheckEntry[] = config.slots.map((w) => ({
     lastError: null,
     config: w,
-    watcher: createSlotWatcher({ config: w, stateFile: slotStatePath(opts.dir, w.name), timezone: config.timezone, clock: opts.clock, logger: logger.child({ watcher: w.name }) }),
+    watcher: createSlotWatcher({
+      config: w,
+      stateFile: slotStatePath(opts.dir, w.name),
+      timezone: config.timezone,
+      clock: opts.clock,
+      logger: logger.child({ watcher: w.name }),
+    }),
     busy: false,
   }));
   const check = async (entry: SlotCheckEntry): Promise<boolean> => {
@@ -53,7 +59,11 @@ export function createSlotChecks(opts: SlotChecksOptions): { entries: SlotCheckE
           // The slot's own label is French; the alert speaks the config's language, in its zone.
           text: result.fresh.map((s) => formatWhen(s.start, config.timezone, config.locale)).join('\n'),
           ...(entry.config.bookingUrl ? { url: entry.config.bookingUrl } : {}),
-          slots: result.fresh.map((s) => ({ label: formatWhen(s.start, config.timezone, config.locale), start: s.start, ...(s.bookingUrl ?? entry.config.bookingUrl ? { bookingUrl: s.bookingUrl ?? entry.config.bookingUrl } : {}) })),
+          slots: result.fresh.map((s) => ({
+            label: formatWhen(s.start, config.timezone, config.locale),
+            start: s.start,
+            ...((s.bookingUrl ?? entry.config.bookingUrl) ? { bookingUrl: s.bookingUrl ?? entry.config.bookingUrl } : {}),
+          })),
         });
       }
       await result.commit();
@@ -64,7 +74,9 @@ export function createSlotChecks(opts: SlotChecksOptions): { entries: SlotCheckE
       const message = `${entry.config.name}: ${describeError(err)}`;
       logger.error(`slots ${message}`);
       if (message !== entry.lastError) {
-        await opts.errorFile.report('slots', 'slots.failed', message, opts.clock.now()).catch((e: unknown) => logger.error(`cannot write ${ERRORS_FILE}: ${describeError(e)}`));
+        await opts.errorFile
+          .report('slots', 'slots.failed', message, opts.clock.now())
+          .catch((e: unknown) => logger.error(`cannot write ${ERRORS_FILE}: ${describeError(e)}`));
       }
       entry.lastError = message;
       return false;

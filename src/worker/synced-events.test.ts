@@ -64,7 +64,13 @@ describe('events.json', () => {
   it('round-trips, and an unreadable file reads as no previous snapshot', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'synced-'));
     expect(await readSyncedEvents(dir)).toEqual([]);
-    const rows = syncedEventsSnapshot({ events: [ev('1', '2025-09-02T08:00:00+02:00')], ecalIds: new Map(), touched: new Set(), previous: [], now: new Date() });
+    const rows = syncedEventsSnapshot({
+      events: [ev('1', '2025-09-02T08:00:00+02:00')],
+      ecalIds: new Map(),
+      touched: new Set(),
+      previous: [],
+      now: new Date(),
+    });
     await writeSyncedEvents(dir, rows);
     expect(await readSyncedEvents(dir)).toEqual(rows);
     await writeFile(join(dir, SYNCED_EVENTS_FILE), '{not json');

@@ -22,7 +22,10 @@ describe('a worker whose runs the lock refuses', () => {
   let mc: MonCampusSim;
   let ecal: EcalSim;
   beforeAll(async () => {
-    mc = await startMonCampusSim({ users: { zoe: 'zoe-password' }, courses: [{ id: 1, title: 'G1 Cours', comment: 'Cours', start: '2025-05-05T08:30', end: '2025-05-05T10:00', room: 'A1' }] });
+    mc = await startMonCampusSim({
+      users: { zoe: 'zoe-password' },
+      courses: [{ id: 1, title: 'G1 Cours', comment: 'Cours', start: '2025-05-05T08:30', end: '2025-05-05T10:00', room: 'A1' }],
+    });
     ecal = await startEcalSim({ keys: { k: 's' }, calendars: ['c'.repeat(24)] });
   });
   afterAll(async () => {
@@ -50,15 +53,27 @@ describe('a worker whose runs the lock refuses', () => {
       secrets: ['zoe-password'],
     };
     // Held by a run in another container, refreshed just now: live.
-    const lock = { v: 2, instance: 'zoe', pid: 1, host: 'other', bootId: 'b', container: 'c'.repeat(64), pidNs: 'pid:[1]', startTicks: '1', at: new Date().toISOString() };
+    const lock = {
+      v: 2,
+      instance: 'zoe',
+      pid: 1,
+      host: 'other',
+      bootId: 'b',
+      container: 'c'.repeat(64),
+      pidNs: 'pid:[1]',
+      startTicks: '1',
+      at: new Date().toISOString(),
+    };
     await writeFile(join(dir, LOCK_FILE), JSON.stringify(lock));
     const worker = startWorker({ config, dir, logger: silentLogger });
     try {
       expect(await worker.trigger('test')).toBeNull();
-      await expect.poll(async () => JSON.parse(await readFile(join(dir, WORKER_STATUS_FILE), 'utf8')) as unknown).toMatchObject({
-        state: 'idle',
-        runRefused: { reason: expect.stringMatching(/^zoe: a run is already in progress \(pid 1, held in other, refreshed \d+ s ago\)$/) as unknown },
-      });
+      await expect
+        .poll(async () => JSON.parse(await readFile(join(dir, WORKER_STATUS_FILE), 'utf8')) as unknown)
+        .toMatchObject({
+          state: 'idle',
+          runRefused: { reason: expect.stringMatching(/^zoe: a run is already in progress \(pid 1, held in other, refreshed \d+ s ago\)$/) as unknown },
+        });
       expect(await readFile(join(dir, 'errors.log'), 'utf8')).toMatch(/ state \[run\.refused\] synchronisation refusée : zoe: a run is already in progress/);
       await rm(join(dir, LOCK_FILE));
       expect((await worker.trigger('test'))?.record.outcome).toBe('success');

@@ -121,7 +121,10 @@ function scheduleSlotChecks(config: InstanceConfig, entry: SlotCheckEntry, check
 async function endsWithin(clock: Clock, running: Promise<unknown>, graceMs: number): Promise<boolean> {
   let timer: TimerHandle | undefined;
   const finished = await Promise.race([
-    running.then(() => true, () => true),
+    running.then(
+      () => true,
+      () => true,
+    ),
     new Promise<boolean>((resolve) => (timer = clock.setTimeout(() => resolve(false), graceMs))),
   ]);
   clock.clearTimeout(timer);
@@ -208,7 +211,10 @@ export function startWorker(opts: WorkerOptions): Worker {
   const onRefused = async (reason: string): Promise<void> => {
     const changed = refused?.reason !== reason;
     refused = { reason, since: refused?.since ?? clock.now().toISOString(), count: (refused?.count ?? 0) + 1 };
-    if (changed) await errorFile.report('state', 'run.refused', reason, clock.now()).catch((e: unknown) => logger.error(`cannot write ${ERRORS_FILE}: ${describeError(e)}`));
+    if (changed)
+      await errorFile
+        .report('state', 'run.refused', reason, clock.now())
+        .catch((e: unknown) => logger.error(`cannot write ${ERRORS_FILE}: ${describeError(e)}`));
     if (!opts.runOnce && refused.count <= REFUSED_RETRY_LIMIT) {
       clock.clearTimeout(refusedRetry);
       refusedRetry = clock.setTimeout(() => void trigger('retry after a refused run'), REFUSED_RETRY_MS, { unref: true });
@@ -230,7 +236,7 @@ export function startWorker(opts: WorkerOptions): Worker {
     });
   } else {
     // After the recovery, and not once stop() began (it stops the outbox, which must not start after).
-    void recovered.then(() => state === 'idle' || state === 'running' ? outbox?.start(OUTBOX_DRAIN_MS) : undefined);
+    void recovered.then(() => (state === 'idle' || state === 'running' ? outbox?.start(OUTBOX_DRAIN_MS) : undefined));
     alerts.startDigestChecks();
     for (const entry of slotWatchers) {
       slotTasks.push(scheduleSlotChecks(config, entry, checkSlots));

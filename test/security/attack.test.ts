@@ -116,7 +116,10 @@ describe('an attacker against campus-sync serve', () => {
       ].join('\n'),
     );
     await mkdir(join(ws.data, 'broken'), { recursive: true });
-    await writeFile(join(ws.data, 'broken', 'errors.log'), `${at} notify https://discord.com/api/webhooks/123/${BAD_TOKEN} answered 404; password ${BROKEN_PASSWORD}\n`);
+    await writeFile(
+      join(ws.data, 'broken', 'errors.log'),
+      `${at} notify https://discord.com/api/webhooks/123/${BAD_TOKEN} answered 404; password ${BROKEN_PASSWORD}\n`,
+    );
 
     serve = startCli(['serve', '--json'], { ...ws.env, API_KEY: KEY, PORT: '0', HOST: '127.0.0.1' });
     serve.child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -136,7 +139,12 @@ describe('an attacker against campus-sync serve', () => {
   async function concretePaths(): Promise<{ path: string; methods: string[] }[]> {
     const doc = JSON.parse((await send('/docs/openapi.json')).body) as { paths: Record<string, Record<string, unknown>> };
     return Object.entries(doc.paths).map(([p, ops]) => ({
-      path: p.replace('{name}', 'alice').replace('{message_id}', '123456789012345678').replace('{file}', 'alice.ics').replace('{type}', 'appel').replace('{action}', 'run'),
+      path: p
+        .replace('{name}', 'alice')
+        .replace('{message_id}', '123456789012345678')
+        .replace('{file}', 'alice.ics')
+        .replace('{type}', 'appel')
+        .replace('{action}', 'run'),
       methods: Object.keys(ops).map((m) => m.toUpperCase()),
     }));
   }
@@ -166,7 +174,9 @@ describe('an attacker against campus-sync serve', () => {
 
   it('stores and serves error texts with every secret form hidden, even those of a config that does not load', async () => {
     const errorsOf = async (name: string): Promise<string[]> =>
-      (JSON.parse((await send(`/v1/instances/${name}/errors`, { headers: { 'x-api-key': KEY } })).body) as { items: { message: string }[] }).items.map((i) => i.message);
+      (JSON.parse((await send(`/v1/instances/${name}/errors`, { headers: { 'x-api-key': KEY } })).body) as { items: { message: string }[] }).items.map(
+        (i) => i.message,
+      );
     let alice: string[] = [];
     for (const t0 = Date.now(); alice.length < 3 && Date.now() - t0 < 20_000; await new Promise((r) => setTimeout(r, 100))) alice = await errorsOf('alice');
     expect(alice).toHaveLength(3);
@@ -207,7 +217,8 @@ describe('an attacker against campus-sync serve', () => {
   });
 
   it('holds the login throttle and revokes a session at logout', async () => {
-    const form = (key: string) => send('/login', { method: 'POST', body: `key=${encodeURIComponent(key)}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const form = (key: string) =>
+      send('/login', { method: 'POST', body: `key=${encodeURIComponent(key)}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     const ok = await form(KEY);
     expect(ok.status).toBe(303);
     const cookie = (ok.headers['set-cookie'] ?? '').split(';')[0] as string;
@@ -218,7 +229,10 @@ describe('an attacker against campus-sync serve', () => {
 
     // 40 guesses from one client in two waves of 20: well under its connection cap of 32 (over it, the server resets
     // the extra connections before they are read, which is the cap's test, not this one's).
-    const guesses = [...(await Promise.all(Array.from({ length: 20 }, (_, i) => form(`guess-${i}`)))), ...(await Promise.all(Array.from({ length: 20 }, (_, i) => form(`guess-${20 + i}`))))];
+    const guesses = [
+      ...(await Promise.all(Array.from({ length: 20 }, (_, i) => form(`guess-${i}`)))),
+      ...(await Promise.all(Array.from({ length: 20 }, (_, i) => form(`guess-${20 + i}`)))),
+    ];
     const counts = { 401: 0, 429: 0 } as Record<number, number>;
     for (const g of guesses) counts[g.status] = (counts[g.status] ?? 0) + 1;
     expect(counts[401]).toBe(5);
@@ -231,12 +245,23 @@ describe('an attacker against campus-sync serve', () => {
   it('keeps the public budgets under concurrency: proposals, bytes, bookings, slot queries', async () => {
     const day = DateTime.now().setZone(ZONE).plus({ days: 3 }).toISODate() as string;
     const proposal = (i: number) =>
-      JSON.stringify({ requestId: `attack-proposal-${String(i).padStart(4, '0')}-xx`, name: 'x'.repeat(100), email: 'a@example.org', ranges: [{ date: day, from: '09:00', to: '10:00' }], message: 'm'.repeat(2000) });
+      JSON.stringify({
+        requestId: `attack-proposal-${String(i).padStart(4, '0')}-xx`,
+        name: 'x'.repeat(100),
+        email: 'a@example.org',
+        ranges: [{ date: day, from: '09:00', to: '10:00' }],
+        message: 'm'.repeat(2000),
+      });
     // 120 at once from six clients (20 each: well under the per-client connection cap of 32; the budget must hold).
     const clients = ['127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6', '127.0.0.8', '127.0.0.9'];
     const proposals = await Promise.all(
       Array.from({ length: 120 }, (_, i) =>
-        send('/book/appel/availability', { method: 'POST', body: proposal(i), headers: { 'content-type': 'application/json' }, localAddress: clients[i % 6] as string }),
+        send('/book/appel/availability', {
+          method: 'POST',
+          body: proposal(i),
+          headers: { 'content-type': 'application/json' },
+          localAddress: clients[i % 6] as string,
+        }),
       ),
     );
     const accepted = proposals.filter((p) => p.status === 201).length;
@@ -252,11 +277,21 @@ describe('an attacker against campus-sync serve', () => {
 
     const slotDay = DateTime.now().setZone(ZONE).plus({ days: 2 });
     const booking = (i: number) =>
-      JSON.stringify({ requestId: `attack-booking-${String(i).padStart(4, '0')}-xx`, date: slotDay.toISODate(), time: '09:00', name: 'A', email: 'a@example.org', timeZone: ZONE });
+      JSON.stringify({
+        requestId: `attack-booking-${String(i).padStart(4, '0')}-xx`,
+        date: slotDay.toISODate(),
+        time: '09:00',
+        name: 'A',
+        email: 'a@example.org',
+        timeZone: ZONE,
+      });
     cal.resetLog();
     const post = (i: number) => send('/book/appel/booking', { method: 'POST', body: booking(i), headers: { 'content-type': 'application/json' } });
     // 40 from one client, in two waves of 20 (under its connection cap).
-    const bookings = [...(await Promise.all(Array.from({ length: 20 }, (_, i) => post(i)))), ...(await Promise.all(Array.from({ length: 20 }, (_, i) => post(20 + i))))];
+    const bookings = [
+      ...(await Promise.all(Array.from({ length: 20 }, (_, i) => post(i)))),
+      ...(await Promise.all(Array.from({ length: 20 }, (_, i) => post(20 + i)))),
+    ];
     const reachedCal = cal.requests.filter((r) => r.method === 'POST').length;
     expect(reachedCal).toBeLessThanOrEqual(5);
     expect(bookings.filter((b) => b.status === 429).length).toBeGreaterThanOrEqual(35);

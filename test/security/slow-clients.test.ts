@@ -55,7 +55,14 @@ describe('slow clients', () => {
 
   it('caps open sockets per client and keeps answering other clients meanwhile', async () => {
     // A server of its own with the default (long) timeouts: the held sockets stay open while we count, whatever the load.
-    const capped = createApiServer({ store, configDir: dirs.configDir, dataDir: dirs.dataDir, apiKeys: ['k'], logger: captureLogger().logger, limits: { perClient: 8, total: 64 } });
+    const capped = createApiServer({
+      store,
+      configDir: dirs.configDir,
+      dataDir: dirs.dataDir,
+      apiKeys: ['k'],
+      logger: captureLogger().logger,
+      limits: { perClient: 8, total: 64 },
+    });
     const { url } = await capped.listen(0, '127.0.0.1');
     try {
       const sockets = await Promise.all(Array.from({ length: 20 }, () => openSocket(url, '127.0.0.2')));

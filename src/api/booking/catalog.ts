@@ -1,11 +1,5 @@
 import { stat } from 'node:fs/promises';
-import {
-  duplicateBookingTypes,
-  listConfigFiles,
-  loadConfigFile,
-  type BookingTypeConfig,
-  type InstanceConfig,
-} from '../../config/index.js';
+import { duplicateBookingTypes, listConfigFiles, loadConfigFile, type BookingTypeConfig, type InstanceConfig } from '../../config/index.js';
 import { describeError, type Logger } from '../../lib/index.js';
 
 /**
@@ -66,7 +60,8 @@ export function createBookingCatalog(opts: { configDir: string; logger: Logger; 
       }
     }
     const conflicts = duplicateBookingTypes(configs);
-    for (const [slug, names] of conflicts) warnOnce(`booking: type "${slug}" is declared by ${names.join(' and ')}: it is not served until only one declares it`);
+    for (const [slug, names] of conflicts)
+      warnOnce(`booking: type "${slug}" is declared by ${names.join(' and ')}: it is not served until only one declares it`);
     const bySlug = new Map<string, BookingEntry>();
     for (const instance of configs) {
       for (const type of instance.booking) if (!conflicts.has(type.type)) bySlug.set(type.type, { type, instance });

@@ -28,11 +28,18 @@ export const BOOKING_DOCS = {
       query: z.object({
         type: z.string().regex(BOOKING_TYPE_PATTERN).meta({ description: 'The booking type.' }),
         from: z.string().optional().meta({ description: 'First day, YYYY-MM-DD, today or later (default today).', format: 'date' }),
-        range: z.string().regex(/^\d{1,3}$/).optional().meta({ description: `Days from \`from\`, 1 to ${MAX_HORIZON_DAYS} (default the type’s range).` }),
+        range: z
+          .string()
+          .regex(/^\d{1,3}$/)
+          .optional()
+          .meta({ description: `Days from \`from\`, 1 to ${MAX_HORIZON_DAYS} (default the type’s range).` }),
       }),
     },
     responses: {
-      200: jsonBody(z.array(z.object({ date: z.string().meta({ format: 'date' }), hours: z.array(z.string().meta({ description: 'HH:MM in the type’s zone.' })) })), 'Dates with a free time.'),
+      200: jsonBody(
+        z.array(z.object({ date: z.string().meta({ format: 'date' }), hours: z.array(z.string().meta({ description: 'HH:MM in the type’s zone.' })) })),
+        'Dates with a free time.',
+      ),
       400: errorBody('A parameter is invalid; `parameter` names it.'),
       404: notFound,
       429: tooMany,
@@ -41,13 +48,25 @@ export const BOOKING_DOCS = {
     },
   },
   index: { summary: 'The list of booking types (public page)', responses: { 200: html('The page.') } },
-  page: { summary: 'The booking page of a type (public)', request: { params: typeParams }, responses: { 200: html('The page.'), 404: html('No such type.'), 503: html('Not available.') } },
+  page: {
+    summary: 'The booking page of a type (public)',
+    request: { params: typeParams },
+    responses: { 200: html('The page.'), 404: html('No such type.'), 503: html('Not available.') },
+  },
   booking: {
     summary: 'Book a free time (public; a resent submission gets the first answer)',
     request: { params: typeParams, body: { required: true, content: { 'application/json': { schema: bookingRequestSchema } } } },
     responses: {
       201: jsonBody(
-        z.object({ booking: z.object({ uid: z.string(), date: z.string(), time: z.string(), timezone: z.string(), status: z.string().meta({ description: 'accepted, or pending when the host confirms.' }) }) }),
+        z.object({
+          booking: z.object({
+            uid: z.string(),
+            date: z.string(),
+            time: z.string(),
+            timezone: z.string(),
+            status: z.string().meta({ description: 'accepted, or pending when the host confirms.' }),
+          }),
+        }),
         'Booked in Cal.com.',
       ),
       400: fieldErrors,
@@ -61,7 +80,10 @@ export const BOOKING_DOCS = {
   },
   availability: {
     summary: 'Propose one’s own availability when no time suits (public; stored and sent to the owner’s channels)',
-    request: { params: typeParams, body: { required: true, content: { 'application/json': { schema: proposalSchema.extend({ ranges: z.array(rowSchema) }) } } } },
+    request: {
+      params: typeParams,
+      body: { required: true, content: { 'application/json': { schema: proposalSchema.extend({ ranges: z.array(rowSchema) }) } } },
+    },
     responses: {
       201: jsonBody(z.object({ ok: z.literal(true) }), 'Stored, and queued for the channels.'),
       400: fieldErrors,

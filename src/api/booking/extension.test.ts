@@ -39,9 +39,17 @@ const clock = fakeClock(NOW);
 const log = captureLogger();
 
 /** What the fakes were asked, and what they answer next. */
-const calls = { slots: [] as { type: string; from: string; days: number }[], bookings: [] as NewBooking[], notices: [] as { instance: string; notice: BookingNotice }[] };
+const calls = {
+  slots: [] as { type: string; from: string; days: number }[],
+  bookings: [] as NewBooking[],
+  notices: [] as { instance: string; notice: BookingNotice }[],
+};
 let slotsAnswer: () => Promise<string[]> = async () => [];
-let bookingAnswer: (b: NewBooking) => Promise<{ uid: string; start: string; status: string }> = async (b) => ({ uid: 'u1', start: b.start, status: 'accepted' });
+let bookingAnswer: (b: NewBooking) => Promise<{ uid: string; start: string; status: string }> = async (b) => ({
+  uid: 'u1',
+  start: b.start,
+  status: 'accepted',
+});
 
 async function call(path: string, init: RequestInit = {}): Promise<{ status: number; text: string; json: any; headers: Headers }> {
   const res = await fetch(`${base}${path}`, init);
@@ -215,7 +223,18 @@ describe('GET /book/{type}', () => {
       intlLocale: 'fr-FR',
       words: { loading: 'Chargement des créneaux libres…' },
     });
-    expect(Object.keys(settings).sort()).toEqual(['datesOffered', 'horizonEnd', 'intlLocale', 'rangeDays', 'timesPerDate', 'timezone', 'title', 'today', 'type', 'words']);
+    expect(Object.keys(settings).sort()).toEqual([
+      'datesOffered',
+      'horizonEnd',
+      'intlLocale',
+      'rangeDays',
+      'timesPerDate',
+      'timezone',
+      'title',
+      'today',
+      'type',
+      'words',
+    ]);
     expect(r.text).toContain('<html lang="fr">');
     for (const path of ['/book/appel', '/book', '/book/assets/tunnel.js', '/book/assets/tunnel.css']) {
       const page = await call(path);
@@ -233,7 +252,7 @@ describe('GET /book/{type}', () => {
     expect(r.text).toContain('There is no booking type &quot;nope&quot;.');
   });
 
-  it('speaks the language of Accept-Language, and keeps the switch\'s choice in the dashboard\'s cookie', async () => {
+  it("speaks the language of Accept-Language, and keeps the switch's choice in the dashboard's cookie", async () => {
     const en = await call('/book/appel', { headers: { 'accept-language': 'en-US,en;q=0.9' } });
     expect(en.text).toContain('<html lang="en">');
     expect(en.text).toContain('Choose a date');
@@ -264,7 +283,9 @@ describe('POST /book/{type}/booking', () => {
     const r = await post('/book/appel/booking', booking({ name: '  ', email: 'x@', time: '9h30' }));
     expect(r.status).toBe(400);
     expect(r.json.fields).toEqual({ name: 'Enter your name', email: 'Enter an email address such as name@example.com', time: 'Choose a time' });
-    expect((await post('/book/appel/booking', booking({ date: '2025-05-26', time: '07:00' }))).json.fields).toEqual({ time: 'This time has passed. Choose another.' });
+    expect((await post('/book/appel/booking', booking({ date: '2025-05-26', time: '07:00' }))).json.fields).toEqual({
+      time: 'This time has passed. Choose another.',
+    });
     expect((await post('/book/appel/booking', booking({ date: '2026-03-29', time: '02:30' }))).json.fields.time).toMatch(/does not exist/);
     expect(calls.bookings).toHaveLength(0);
   });
@@ -308,7 +329,10 @@ describe('POST /book/{type}/availability', () => {
     const r = await post('/book/appel/availability', body);
     expect(r.status).toBe(201);
     expect((await post('/book/appel/availability', body)).status).toBe(201);
-    const lines = (await readFile(file(), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await readFile(file(), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toEqual([
       {
         requestId: body.requestId,

@@ -222,8 +222,7 @@ function bookingRoutes(d: Deps): BookingRoutes {
   const entryOr = async (slug: string, html: Locale | false): Promise<{ entry: BookingEntry } | { response: ApiResponse }> => {
     const found = await catalog.find(slug);
     if ('found' in found) return { entry: found.found };
-    const message =
-      'conflict' in found ? `The booking type "${slug}" is not available right now.` : `There is no booking type "${slug}".`;
+    const message = 'conflict' in found ? `The booking type "${slug}" is not available right now.` : `There is no booking type "${slug}".`;
     const status = 'conflict' in found ? 503 : 404;
     if (html) return { response: { status, headers: PAGE_HEADERS, body: renderNotFoundPage(message, html) } };
     return { response: fail(status, message) };
@@ -262,8 +261,6 @@ function bookingRoutes(d: Deps): BookingRoutes {
   const secretsRedactor = async (entry: BookingEntry): Promise<(s: string) => string> =>
     makeRedactor([...entry.instance.secrets, ...(await catalog.secrets())]);
 
-
-
   /** The first answer to a submission id, replayed to a resend; a failure is not kept (the resend tries again). */
   const once = (key: string, run: () => Promise<ApiResponse>): Promise<ApiResponse> => {
     forget(replays, REPLAY_MS);
@@ -294,146 +291,169 @@ function registerRoutes(d: Deps): void {
 /** `GET /api/calcom/slots`: the free times of a booking type, from the cached Cal.com chunks. */
 function registerSlots({ d, slotQueries, entryOr, slotDays, secretsRedactor }: BookingRoutes): void {
   const { router, logger, clock, catalog } = d;
-  router.get('/api/calcom/slots', async (req) => {
-    const spend = slotQueries.take(req.client);
-    if (!spend.ok) return tooMany(spend, 'Too many requests for free times.');
-    let params;
-    try {
-      const slug = req.query.get('type') ?? '';
-      const found = await catalog.find(slug).catch(() => ({ missing: true }) as const);
-      const zone = 'found' in found ? found.found.type.timezone : 'UTC';
-      const defaultRange = 'found' in found ? found.found.type.rangeDays : undefined;
-      params = parseSlotsParams(req.query, todayIn(zone, clock.now()), defaultRange);
-    } catch (err) {
-      if (err instanceof ParamError) return fail(400, err.message, { parameter: err.parameter });
-      throw err;
-    }
-    const got = await entryOr(params.type, false);
-    if ('response' in got) return got.response;
-    try {
-      return { status: 200, json: await slotDays(got.entry, params.from, params.range), headers: { 'cache-control': 'no-store' } };
-    } catch (err) {
-      const redact = await secretsRedactor(got.entry);
-      logger.warn(`booking ${params.type}: Cal.com slots failed: ${redact(describeError(err))}`);
-      return calcomFailure(err, 'The free times could not be loaded');
-    }
-  }, BOOKING_DOCS.slots);
+  router.get(
+    '/api/calcom/slots',
+    async (req) => {
+      const spend = slotQueries.take(req.client);
+      if (!spend.ok) return tooMany(spend, 'Too many requests for free times.');
+      let params;
+      try {
+        const slug = req.query.get('type') ?? '';
+        const found = await catalog.find(slug).catch(() => ({ missing: true }) as const);
+        const zone = 'found' in found ? found.found.type.timezone : 'UTC';
+        const defaultRange = 'found' in found ? found.found.type.rangeDays : undefined;
+        params = parseSlotsParams(req.query, todayIn(zone, clock.now()), defaultRange);
+      } catch (err) {
+        if (err instanceof ParamError) return fail(400, err.message, { parameter: err.parameter });
+        throw err;
+      }
+      const got = await entryOr(params.type, false);
+      if ('response' in got) return got.response;
+      try {
+        return { status: 200, json: await slotDays(got.entry, params.from, params.range), headers: { 'cache-control': 'no-store' } };
+      } catch (err) {
+        const redact = await secretsRedactor(got.entry);
+        logger.warn(`booking ${params.type}: Cal.com slots failed: ${redact(describeError(err))}`);
+        return calcomFailure(err, 'The free times could not be loaded');
+      }
+    },
+    BOOKING_DOCS.slots,
+  );
 }
 
 /** `GET /book`, the browser assets, `GET /book/<type>`. */
 function registerPages({ d, entryOr }: BookingRoutes): void {
   const { router, clock, catalog } = d;
   // The pages' language as the dashboard's (api/lang.ts): ?lang= from the switch (kept in a cookie), else Accept-Language, else French.
-  router.get('/book', async (req) => {
-    const lang = pageLocale(req.headers, req.query);
-    return {
-      status: 200,
-      headers: { ...PAGE_HEADERS, ...langCookieHeaders(lang) },
-      body: renderIndexPage((await catalog.all()).map((e) => ({ type: e.type.type, title: e.type.title, ...(e.type.description ? { description: e.type.description } : {}) })), lang.locale),
-    };
-  }, BOOKING_DOCS.index);
+  router.get(
+    '/book',
+    async (req) => {
+      const lang = pageLocale(req.headers, req.query);
+      return {
+        status: 200,
+        headers: { ...PAGE_HEADERS, ...langCookieHeaders(lang) },
+        body: renderIndexPage(
+          (await catalog.all()).map((e) => ({ type: e.type.type, title: e.type.title, ...(e.type.description ? { description: e.type.description } : {}) })),
+          lang.locale,
+        ),
+      };
+    },
+    BOOKING_DOCS.index,
+  );
 
   // Read at start: a missing build stops the server here, with the file to build.
   for (const route of webAssets().routes('booking')) {
     router.get(route.path, async (req) => route.answer(req.headers['if-none-match']), assetRouteDoc(route.asset.contentType, route.immutable));
   }
 
-  router.get('/book/:type', async (req) => {
-    const lang = pageLocale(req.headers, req.query);
-    const got = await entryOr(req.params.type as string, lang.locale);
-    if ('response' in got) return got.response;
-    const today = todayIn(got.entry.type.timezone, clock.now());
-    const settings = pageSettings(got.entry.type, today, addDays(today, MAX_HORIZON_DAYS), lang.locale);
-    return { status: 200, headers: { ...PAGE_HEADERS, ...langCookieHeaders(lang) }, body: renderBookingPage(got.entry.type, settings, lang.locale) };
-  }, BOOKING_DOCS.page);
+  router.get(
+    '/book/:type',
+    async (req) => {
+      const lang = pageLocale(req.headers, req.query);
+      const got = await entryOr(req.params.type as string, lang.locale);
+      if ('response' in got) return got.response;
+      const today = todayIn(got.entry.type.timezone, clock.now());
+      const settings = pageSettings(got.entry.type, today, addDays(today, MAX_HORIZON_DAYS), lang.locale);
+      return { status: 200, headers: { ...PAGE_HEADERS, ...langCookieHeaders(lang) }, body: renderBookingPage(got.entry.type, settings, lang.locale) };
+    },
+    BOOKING_DOCS.page,
+  );
 }
 
 /** `POST /book/<type>/booking`: one booking through Cal.com, replayed to a resend, within the bookings budget. */
 function registerBooking({ d, slotsCache, bookings, entryOr, secretsRedactor, once }: BookingRoutes): void {
   const { router, logger, clock } = d;
-  router.post('/book/:type/booking', async (req) => {
-    const got = await entryOr(req.params.type as string, false);
-    if ('response' in got) return got.response;
-    const { type } = got.entry;
-    const body = parseJsonBody(req);
-    if (!body.ok) return body.response;
-    const checked = validateBookingRequest(body.value);
-    if (!checked.ok) return invalid(checked.fields);
-    const b = checked.value;
-    const start = instantOf(b.date, b.time, type.timezone);
-    if (start === null) return invalid({ time: 'This time does not exist on that day (the clocks change). Choose another.' });
-    if (start.toMillis() <= clock.now().getTime()) return invalid({ time: 'This time has passed. Choose another.' });
-    return once(`${type.type}|booking|${b.requestId}`, async () => {
-      // Spent here, before any await: concurrent submissions cannot all pass the check (a resend is replayed above).
-      const spend = bookings.take(req.client);
-      if (!spend.ok) return tooMany(spend, 'Too many bookings right now.');
-      try {
-        const created = await d.createBooking(type, {
-          start: start.toUTC().toISO() ?? '',
-          name: b.name,
-          email: b.email,
-          timeZone: b.timeZone ?? type.timezone,
-          ...(b.notes ? { notes: b.notes } : {}),
-        });
-        // The slot is gone: the next visitor must not be offered it from the cache.
-        for (const key of slotsCache.keys()) if (key.startsWith(`${type.type}|`)) slotsCache.delete(key);
-        const local = DateTime.fromISO(created.start, { setZone: true }).setZone(type.timezone);
-        logger.info(`booking ${type.type}: booked ${local.toISO() ?? created.start} (${created.status})`);
-        return {
-          status: 201,
-          headers: { 'cache-control': 'no-store' },
-          json: { booking: { uid: created.uid, date: local.toISODate(), time: local.toFormat('HH:mm'), timezone: type.timezone, status: created.status } },
-        };
-      } catch (err) {
-        if (err instanceof SlotUnavailableError) {
+  router.post(
+    '/book/:type/booking',
+    async (req) => {
+      const got = await entryOr(req.params.type as string, false);
+      if ('response' in got) return got.response;
+      const { type } = got.entry;
+      const body = parseJsonBody(req);
+      if (!body.ok) return body.response;
+      const checked = validateBookingRequest(body.value);
+      if (!checked.ok) return invalid(checked.fields);
+      const b = checked.value;
+      const start = instantOf(b.date, b.time, type.timezone);
+      if (start === null) return invalid({ time: 'This time does not exist on that day (the clocks change). Choose another.' });
+      if (start.toMillis() <= clock.now().getTime()) return invalid({ time: 'This time has passed. Choose another.' });
+      return once(`${type.type}|booking|${b.requestId}`, async () => {
+        // Spent here, before any await: concurrent submissions cannot all pass the check (a resend is replayed above).
+        const spend = bookings.take(req.client);
+        if (!spend.ok) return tooMany(spend, 'Too many bookings right now.');
+        try {
+          const created = await d.createBooking(type, {
+            start: start.toUTC().toISO() ?? '',
+            name: b.name,
+            email: b.email,
+            timeZone: b.timeZone ?? type.timezone,
+            ...(b.notes ? { notes: b.notes } : {}),
+          });
+          // The slot is gone: the next visitor must not be offered it from the cache.
           for (const key of slotsCache.keys()) if (key.startsWith(`${type.type}|`)) slotsCache.delete(key);
-          return fail(409, 'This time was just taken. Please choose another one.');
+          const local = DateTime.fromISO(created.start, { setZone: true }).setZone(type.timezone);
+          logger.info(`booking ${type.type}: booked ${local.toISO() ?? created.start} (${created.status})`);
+          return {
+            status: 201,
+            headers: { 'cache-control': 'no-store' },
+            json: { booking: { uid: created.uid, date: local.toISODate(), time: local.toFormat('HH:mm'), timezone: type.timezone, status: created.status } },
+          };
+        } catch (err) {
+          if (err instanceof SlotUnavailableError) {
+            for (const key of slotsCache.keys()) if (key.startsWith(`${type.type}|`)) slotsCache.delete(key);
+            return fail(409, 'This time was just taken. Please choose another one.');
+          }
+          const redact = await secretsRedactor(got.entry);
+          logger.warn(`booking ${type.type}: Cal.com booking failed: ${redact(describeError(err))}`);
+          return calcomFailure(err, 'The booking could not be made');
         }
-        const redact = await secretsRedactor(got.entry);
-        logger.warn(`booking ${type.type}: Cal.com booking failed: ${redact(describeError(err))}`);
-        return calcomFailure(err, 'The booking could not be made');
-      }
-    });
-  }, BOOKING_DOCS.booking);
+      });
+    },
+    BOOKING_DOCS.booking,
+  );
 }
 
 /** `POST /book/<type>/availability`: a visitor's proposal, stored and sent to the channels, within its budgets. */
 function registerAvailability({ d, proposalBudget, storedBytes, entryOr, once }: BookingRoutes): void {
   const { router, logger, clock } = d;
-  router.post('/book/:type/availability', async (req) => {
-    const got = await entryOr(req.params.type as string, false);
-    if ('response' in got) return got.response;
-    const { type, instance } = got.entry;
-    const body = parseJsonBody(req);
-    if (!body.ok) return body.response;
-    const checked = validateProposal(body.value, todayIn(type.timezone, clock.now()));
-    if (!checked.ok) return invalid(checked.fields);
-    return once(`${type.type}|proposal|${checked.value.requestId}`, async () => {
-      const stored: StoredProposal = { ...checked.value, type: type.type, instance: instance.name, receivedAt: clock.now().toISOString() };
-      const bytes = Buffer.byteLength(JSON.stringify(stored)) + 1;
-      // Both spent before any await (see bookings): the count and the bytes anonymous visitors may store per hour.
-      const count = proposalBudget(type.type).take(req.client);
-      if (!count.ok) return tooMany(count, 'Too many proposals right now.');
-      const space = storedBytes.take(req.client, bytes);
-      if (!space.ok) {
-        proposalBudget(type.type).refund(req.client);
-        return tooMany(space, 'Too many proposals right now.');
-      }
-      const isNew = await d.proposals.append(stored);
-      if (!isNew) {
-        proposalBudget(type.type).refund(req.client);
-        storedBytes.refund(req.client, bytes);
-      }
-      if (isNew) {
-        logger.info(`booking ${type.type}: availability proposed (${stored.ranges.length} range(s))`);
-        try {
-          await d.notify(instance, proposalNotice(got.entry, stored));
-        } catch (err) {
-          // Stored all the same: a person finds it in data/.booking/; the visitor need not try again.
-          logger.error(`booking ${type.type}: the proposal is stored but could not be queued for the channels: ${describeError(err)}`);
+  router.post(
+    '/book/:type/availability',
+    async (req) => {
+      const got = await entryOr(req.params.type as string, false);
+      if ('response' in got) return got.response;
+      const { type, instance } = got.entry;
+      const body = parseJsonBody(req);
+      if (!body.ok) return body.response;
+      const checked = validateProposal(body.value, todayIn(type.timezone, clock.now()));
+      if (!checked.ok) return invalid(checked.fields);
+      return once(`${type.type}|proposal|${checked.value.requestId}`, async () => {
+        const stored: StoredProposal = { ...checked.value, type: type.type, instance: instance.name, receivedAt: clock.now().toISOString() };
+        const bytes = Buffer.byteLength(JSON.stringify(stored)) + 1;
+        // Both spent before any await (see bookings): the count and the bytes anonymous visitors may store per hour.
+        const count = proposalBudget(type.type).take(req.client);
+        if (!count.ok) return tooMany(count, 'Too many proposals right now.');
+        const space = storedBytes.take(req.client, bytes);
+        if (!space.ok) {
+          proposalBudget(type.type).refund(req.client);
+          return tooMany(space, 'Too many proposals right now.');
         }
-      }
-      return { status: 201, headers: { 'cache-control': 'no-store' }, json: { ok: true } };
-    });
-  }, BOOKING_DOCS.availability);
+        const isNew = await d.proposals.append(stored);
+        if (!isNew) {
+          proposalBudget(type.type).refund(req.client);
+          storedBytes.refund(req.client, bytes);
+        }
+        if (isNew) {
+          logger.info(`booking ${type.type}: availability proposed (${stored.ranges.length} range(s))`);
+          try {
+            await d.notify(instance, proposalNotice(got.entry, stored));
+          } catch (err) {
+            // Stored all the same: a person finds it in data/.booking/; the visitor need not try again.
+            logger.error(`booking ${type.type}: the proposal is stored but could not be queued for the channels: ${describeError(err)}`);
+          }
+        }
+        return { status: 201, headers: { 'cache-control': 'no-store' }, json: { ok: true } };
+      });
+    },
+    BOOKING_DOCS.availability,
+  );
 }

@@ -207,10 +207,18 @@ export function renderIndexPage(types: readonly { type: string; title: string; d
   const t = translator(locale);
   const items = types.length
     ? `<ul class="type-list">${types
-        .map((ty) => `<li><a href="/book/${encodeURIComponent(ty.type)}">${escapeHtml(ty.title)}</a>${ty.description ? `<p>${escapeHtml(ty.description)}</p>` : ''}</li>`)
+        .map(
+          (ty) =>
+            `<li><a href="/book/${encodeURIComponent(ty.type)}">${escapeHtml(ty.title)}</a>${ty.description ? `<p>${escapeHtml(ty.description)}</p>` : ''}</li>`,
+        )
         .join('')}</ul>`
     : `<p>${escapeHtml(t('booking.noTypes'))}</p>`;
-  return shell(t('booking.eyebrow'), `<main class="tunnel"><header class="intro">${eyebrow(locale, '/book')}<h1>${escapeHtml(t('booking.indexTitle'))}</h1></header>${items}</main>`, false, locale);
+  return shell(
+    t('booking.eyebrow'),
+    `<main class="tunnel"><header class="intro">${eyebrow(locale, '/book')}<h1>${escapeHtml(t('booking.indexTitle'))}</h1></header>${items}</main>`,
+    false,
+    locale,
+  );
 }
 
 export function renderNotFoundPage(message: string, locale: Locale = DEFAULT_LOCALE): string {

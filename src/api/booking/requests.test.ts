@@ -5,8 +5,19 @@ const ID = '0123456789abcdef0123456789abcdef';
 
 describe('validateBookingRequest', () => {
   it('trims what a person typed and keeps a known zone', () => {
-    const r = validateBookingRequest({ requestId: ID, date: '2025-05-27', time: '09:30', name: '  Camille ', email: ' camille@example.org ', timeZone: 'Asia/Tokyo', notes: ' hi ' });
-    expect(r).toEqual({ ok: true, value: { requestId: ID, date: '2025-05-27', time: '09:30', name: 'Camille', email: 'camille@example.org', timeZone: 'Asia/Tokyo', notes: 'hi' } });
+    const r = validateBookingRequest({
+      requestId: ID,
+      date: '2025-05-27',
+      time: '09:30',
+      name: '  Camille ',
+      email: ' camille@example.org ',
+      timeZone: 'Asia/Tokyo',
+      notes: ' hi ',
+    });
+    expect(r).toEqual({
+      ok: true,
+      value: { requestId: ID, date: '2025-05-27', time: '09:30', name: 'Camille', email: 'camille@example.org', timeZone: 'Asia/Tokyo', notes: 'hi' },
+    });
   });
 
   it('drops a zone the server does not know (the type zone is used) rather than refusing the booking', () => {
@@ -37,7 +48,10 @@ describe('validateProposal', () => {
   const base = { requestId: ID, name: 'Noé', email: 'noe@example.org' };
 
   it('keeps the filled rows, ignores the blank ones, leaves out an empty message', () => {
-    const r = validateProposal({ ...base, message: '  ', ranges: [{ date: '', from: '', to: '' }, { date: '2025-05-26', from: '18:00', to: '19:00' }, {}] }, today);
+    const r = validateProposal(
+      { ...base, message: '  ', ranges: [{ date: '', from: '', to: '' }, { date: '2025-05-26', from: '18:00', to: '19:00' }, {}] },
+      today,
+    );
     expect(r).toEqual({ ok: true, value: { ...base, ranges: [{ date: '2025-05-26', from: '18:00', to: '19:00' }] } });
   });
 
@@ -53,10 +67,18 @@ describe('validateProposal', () => {
   });
 
   it('reports the rows and the other fields together, so the visitor fixes everything at once', () => {
-    const r = validateProposal({ requestId: ID, name: '', email: '', ranges: [{ date: '2025-05-27', from: '10:00', to: '10:00' }], message: 'm'.repeat(2001) }, today);
+    const r = validateProposal(
+      { requestId: ID, name: '', email: '', ranges: [{ date: '2025-05-27', from: '10:00', to: '10:00' }], message: 'm'.repeat(2001) },
+      today,
+    );
     expect(r).toEqual({
       ok: false,
-      fields: { name: 'Enter your name', email: 'Enter your email address', message: 'Keep it under 2000 characters', 'ranges.0.to': 'The end must be after the start' },
+      fields: {
+        name: 'Enter your name',
+        email: 'Enter your email address',
+        message: 'Keep it under 2000 characters',
+        'ranges.0.to': 'The end must be after the start',
+      },
     });
   });
 });

@@ -37,7 +37,12 @@ const text = (missing: string, max: number) =>
     .trim()
     .min(1, { error: missing })
     .max(max, { error: `Keep it under ${max} characters` });
-const optionalText = (max: number) => z.string().trim().max(max, { error: `Keep it under ${max} characters` }).optional();
+const optionalText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max, { error: `Keep it under ${max} characters` })
+    .optional();
 const email = z
   .string({ error: 'Enter your email address' })
   .trim()
@@ -116,7 +121,11 @@ export function validateBookingRequest(body: unknown): Validated<BookingRequest>
 export function validateProposal(body: unknown, today: string): Validated<AvailabilityProposal> {
   const base = proposalSchema.safeParse(body);
   const fields: FieldErrors = base.success ? {} : fieldErrorsOf(base.error.issues);
-  const rows = base.success ? base.data.ranges : Array.isArray((body as { ranges?: unknown } | null)?.ranges) ? ((body as { ranges: unknown[] }).ranges.slice(0, MAX_RANGES)) : [];
+  const rows = base.success
+    ? base.data.ranges
+    : Array.isArray((body as { ranges?: unknown } | null)?.ranges)
+      ? (body as { ranges: unknown[] }).ranges.slice(0, MAX_RANGES)
+      : [];
   const ranges: AvailabilityRange[] = [];
   const last = addDays(today, MAX_PROPOSAL_DAYS_AHEAD);
   rows.forEach((row, i) => {

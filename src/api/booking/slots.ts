@@ -63,7 +63,10 @@ export function parseSlotsParams(query: URLSearchParams, today: string, defaultR
  * to what has not started yet; dates and hours in order, duplicates once.
  */
 export function toSlotDays(starts: readonly string[], zone: string, window: { from: string; range: number }, now: Date): SlotDay[] {
-  const last = DateTime.fromISO(window.from, { zone: 'UTC' }).plus({ days: window.range - 1 }).toISODate() ?? window.from;
+  const last =
+    DateTime.fromISO(window.from, { zone: 'UTC' })
+      .plus({ days: window.range - 1 })
+      .toISODate() ?? window.from;
   const byDate = new Map<string, Set<string>>();
   for (const start of starts) {
     const dt = DateTime.fromISO(start, { setZone: true });

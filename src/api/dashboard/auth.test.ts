@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { clearedSessionCookie, createSessions, MAX_SESSIONS, csrfAllows, identify, parseCookies, requestOrigin, SESSION_COOKIE, sessionCookie } from './auth.js';
+import {
+  clearedSessionCookie,
+  createSessions,
+  MAX_SESSIONS,
+  csrfAllows,
+  identify,
+  parseCookies,
+  requestOrigin,
+  SESSION_COOKIE,
+  sessionCookie,
+} from './auth.js';
 
 const KEY = 'k3y-for-the-dashboard-0123456789';
 const keyMatches = (k: string | string[] | undefined): boolean => k === KEY;

@@ -150,7 +150,10 @@ export function requestOrigin(headers: IncomingHttpHeaders): 'same' | 'cross' | 
 export type Caller = { by: 'cookie' } | { by: 'key' } | null;
 
 /** Who is asking: a valid x-api-key header, or a valid login cookie, or nobody. */
-export function identify(headers: IncomingHttpHeaders, opts: { keyMatches: (k: string | string[] | undefined) => boolean; sessions: Sessions; now: Date }): Caller {
+export function identify(
+  headers: IncomingHttpHeaders,
+  opts: { keyMatches: (k: string | string[] | undefined) => boolean; sessions: Sessions; now: Date },
+): Caller {
   if (headers['x-api-key'] !== undefined && opts.keyMatches(headers['x-api-key'])) return { by: 'key' };
   const cookie = parseCookies(one(headers.cookie))[SESSION_COOKIE];
   if (cookie !== undefined && opts.sessions.verify(cookie, opts.now)) return { by: 'cookie' };

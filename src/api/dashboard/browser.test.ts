@@ -36,7 +36,8 @@ describe('the dashboard script', () => {
 
 describe('the dashboard stylesheet', () => {
   it('colours every state badge and keeps its dark scheme', () => {
-    for (const state of ['running', 'failing', 'never-synced', 'starting', 'stopped', 'crash-looping', 'invalid', 'missing', 'unknown']) expect(css, state).toContain(`.st-${state}`);
+    for (const state of ['running', 'failing', 'never-synced', 'starting', 'stopped', 'crash-looping', 'invalid', 'missing', 'unknown'])
+      expect(css, state).toContain(`.st-${state}`);
     expect(css).toMatch(/@media ?\(prefers-color-scheme: ?dark\)\{:root\{--bg: ?#14171b/);
   });
 });

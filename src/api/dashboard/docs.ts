@@ -29,7 +29,10 @@ export const DASHBOARD_DOCS = {
     summary: 'The dashboard’s data and its HTML fragments (polled by the page)',
     description: cookieOrKey,
     security: SECURED,
-    responses: { 200: jsonBody(z.object({ html: z.record(z.string(), z.string()) }).passthrough(), 'Every instance’s card.'), 401: errorBody('No key, no session.') },
+    responses: {
+      200: jsonBody(z.object({ html: z.record(z.string(), z.string()) }).passthrough(), 'Every instance’s card.'),
+      401: errorBody('No key, no session.'),
+    },
   },
   action: {
     summary: 'Run now, restart the worker, or send a test notification',

@@ -49,7 +49,11 @@ async function call(path: string, init: { method?: string; headers?: Record<stri
 const sameOrigin = () => ({ 'sec-fetch-site': 'same-origin', origin: base });
 
 async function login(): Promise<string> {
-  const r = await call('/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...sameOrigin() }, body: `key=${encodeURIComponent(API_KEY)}` });
+  const r = await call('/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...sameOrigin() },
+    body: `key=${encodeURIComponent(API_KEY)}`,
+  });
   expect(r.status).toBe(303);
   const set = r.headers.get('set-cookie') ?? '';
   return set.split(';')[0] as string;
@@ -60,7 +64,14 @@ beforeAll(async () => {
   store = await openStore({ dataDir: dirs.dataDir });
   await writeFiles(dirs.configDir, { 'alice.yml': timetableYaml(), 'broken.yml': invalidYaml, 'watch.yml': slotsOnlyYaml });
   await store.insertRun(runRow('alice', new Date(Date.now() - 3_600_000), { created: 5 }));
-  server = createApiServer({ store, configDir: dirs.configDir, dataDir: dirs.dataDir, apiKeys: [API_KEY], logger: captureLogger().logger, extensions: [dashboardExtension({ actions })] });
+  server = createApiServer({
+    store,
+    configDir: dirs.configDir,
+    dataDir: dirs.dataDir,
+    apiKeys: [API_KEY],
+    logger: captureLogger().logger,
+    extensions: [dashboardExtension({ actions })],
+  });
   ({ url: base } = await server.listen(0));
   host = new URL(base).host;
 });
@@ -84,16 +95,28 @@ describe('dashboard access', () => {
     const wrong = await call('/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...sameOrigin() }, body: 'key=nope' });
     expect(wrong.status).toBe(401);
     expect(wrong.text).toContain('Cette clé n’est pas acceptée.');
-    const wrongEn = await call('/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'en-GB,en;q=0.9', ...sameOrigin() }, body: 'key=nope' });
+    const wrongEn = await call('/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'en-GB,en;q=0.9', ...sameOrigin() },
+      body: 'key=nope',
+    });
     expect(wrongEn.text).toContain('That key is not accepted.');
     expect(wrong.headers.get('set-cookie')).toBeNull();
-    const cross = await call('/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'cross-site' }, body: `key=${API_KEY}` });
+    const cross = await call('/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'cross-site' },
+      body: `key=${API_KEY}`,
+    });
     expect(cross.status).toBe(403);
     expect(cross.headers.get('set-cookie')).toBeNull();
   });
 
   it('the right key sets an HttpOnly SameSite=Strict cookie without the key, which opens the page and the state', async () => {
-    const r = await call('/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...sameOrigin() }, body: `key=${encodeURIComponent(API_KEY)}` });
+    const r = await call('/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...sameOrigin() },
+      body: `key=${encodeURIComponent(API_KEY)}`,
+    });
     expect(r.status).toBe(303);
     expect(r.headers.get('location')).toBe('/');
     const set = r.headers.get('set-cookie') ?? '';
@@ -116,7 +139,11 @@ describe('dashboard access', () => {
     expect(switched.headers.get('set-cookie')).toMatch(/^campus_sync_lang=fr; Path=\/;/);
     const state = await call('/dashboard/state.json', { headers: { cookie } });
     expect(state.status).toBe(200);
-    expect(state.json.instances.map((i: { name: string; state: string }) => `${i.name}:${i.state}`)).toEqual(['alice:unknown', 'broken:invalid', 'watch:unknown']);
+    expect(state.json.instances.map((i: { name: string; state: string }) => `${i.name}:${i.state}`)).toEqual([
+      'alice:unknown',
+      'broken:invalid',
+      'watch:unknown',
+    ]);
     expect(state.json.instances[0].lastRun.created).toBe(5);
     expect(state.json.html.cards).toHaveLength(3);
     expect(state.json.html.cards[0].live.html).toContain('+5');
@@ -156,7 +183,8 @@ describe('dashboard access', () => {
 });
 
 describe('dashboard buttons', () => {
-  const post = (path: string, headers: Record<string, string>) => call(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
+  const post = (path: string, headers: Record<string, string>) =>
+    call(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
 
   it('need a login, and a same-origin request when it is the cookie that logs in', async () => {
     const cookie = await login();

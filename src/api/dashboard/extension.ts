@@ -7,7 +7,18 @@ import { assetRouteDoc } from '../openapi.js';
 import { pageLocale } from '../lang.js';
 import type { ApiRequest, ApiResponse } from '../router.js';
 import type { ApiExtension, ApiExtensionContext } from '../server.js';
-import { cameOverHttps, clearedSessionCookie, createSessions, csrfAllows, identify, parseCookies, requestOrigin, SESSION_COOKIE, sessionCookie, type Caller } from './auth.js';
+import {
+  cameOverHttps,
+  clearedSessionCookie,
+  createSessions,
+  csrfAllows,
+  identify,
+  parseCookies,
+  requestOrigin,
+  SESSION_COOKIE,
+  sessionCookie,
+  type Caller,
+} from './auth.js';
 import { createConfigSource } from './configs.js';
 import { DASHBOARD_DOCS } from './docs.js';
 import { ACTIONS, actionsFor, renderDashboardPage, renderFragments, renderLoginPage, type ActionName } from './render.js';
@@ -115,79 +126,107 @@ export function dashboardExtension(opts: DashboardOptions): ApiExtension {
     const running = new Set<string>();
     const loginFailures = createBudget({ ...LOGIN_FAILURES, clock });
 
-    router.get('/', async (req) => {
-      // The page's language: the switch (?lang=, kept in a cookie), else the browser's, else French.
-      const { locale, setCookie } = pageLocale(req.headers, req.query);
-      const keep: Record<string, string> = setCookie ? { 'set-cookie': setCookie } : {};
-      if (!who(req)) return html(401, renderLoginPage({ locale }), keep);
-      return html(200, renderDashboardPage(await state(), locale), keep);
-    }, DASHBOARD_DOCS.page);
+    router.get(
+      '/',
+      async (req) => {
+        // The page's language: the switch (?lang=, kept in a cookie), else the browser's, else French.
+        const { locale, setCookie } = pageLocale(req.headers, req.query);
+        const keep: Record<string, string> = setCookie ? { 'set-cookie': setCookie } : {};
+        if (!who(req)) return html(401, renderLoginPage({ locale }), keep);
+        return html(200, renderDashboardPage(await state(), locale), keep);
+      },
+      DASHBOARD_DOCS.page,
+    );
 
-    router.post('/login', async (req) => {
-      const { locale } = pageLocale(req.headers);
-      const t = translator(locale);
-      if (requestOrigin(req.headers) === 'cross') return html(403, renderLoginPage({ error: t('login.crossSite'), locale }));
-      // Spent before the check, given back on success: concurrent guesses cannot all pass a check of the count.
-      const spend = loginFailures.take(req.client);
-      if (!spend.ok) {
-        return html(429, renderLoginPage({ error: t('login.tooMany', { minutes: Math.ceil(spend.retryAfterS / 60) }), locale }), retryAfterHeaders(spend));
-      }
-      const key = presentedKey(req);
-      if (!key || !ctx.keyMatches(key)) {
-        return html(401, renderLoginPage({ error: t(key ? 'login.wrongKey' : 'login.enterKey'), locale }));
-      }
-      loginFailures.refund(req.client);
-      const cookie = sessionCookie(sessions.issue(key, clock.now()), { secure: secureCookie(req.headers), ...(opts.sessionMaxAgeS !== undefined ? { maxAgeS: opts.sessionMaxAgeS } : {}) });
-      return { status: 303, headers: { location: '/', 'set-cookie': cookie, 'cache-control': 'no-store' }, body: '' };
-    }, DASHBOARD_DOCS.login);
+    router.post(
+      '/login',
+      async (req) => {
+        const { locale } = pageLocale(req.headers);
+        const t = translator(locale);
+        if (requestOrigin(req.headers) === 'cross') return html(403, renderLoginPage({ error: t('login.crossSite'), locale }));
+        // Spent before the check, given back on success: concurrent guesses cannot all pass a check of the count.
+        const spend = loginFailures.take(req.client);
+        if (!spend.ok) {
+          return html(429, renderLoginPage({ error: t('login.tooMany', { minutes: Math.ceil(spend.retryAfterS / 60) }), locale }), retryAfterHeaders(spend));
+        }
+        const key = presentedKey(req);
+        if (!key || !ctx.keyMatches(key)) {
+          return html(401, renderLoginPage({ error: t(key ? 'login.wrongKey' : 'login.enterKey'), locale }));
+        }
+        loginFailures.refund(req.client);
+        const cookie = sessionCookie(sessions.issue(key, clock.now()), {
+          secure: secureCookie(req.headers),
+          ...(opts.sessionMaxAgeS !== undefined ? { maxAgeS: opts.sessionMaxAgeS } : {}),
+        });
+        return { status: 303, headers: { location: '/', 'set-cookie': cookie, 'cache-control': 'no-store' }, body: '' };
+      },
+      DASHBOARD_DOCS.login,
+    );
 
-    router.post('/logout', async (req) => {
-      if (requestOrigin(req.headers) === 'cross') return json(403, { error: 'refused: cross-site request' });
-      // Revoked on the server: the old cookie opens nothing any more, even if it was copied before the logout.
-      sessions.revoke(parseCookies(typeof req.headers.cookie === 'string' ? req.headers.cookie : undefined)[SESSION_COOKIE]);
-      return { status: 303, headers: { location: '/', 'set-cookie': clearedSessionCookie({ secure: secureCookie(req.headers) }), 'cache-control': 'no-store' }, body: '' };
-    }, DASHBOARD_DOCS.logout);
+    router.post(
+      '/logout',
+      async (req) => {
+        if (requestOrigin(req.headers) === 'cross') return json(403, { error: 'refused: cross-site request' });
+        // Revoked on the server: the old cookie opens nothing any more, even if it was copied before the logout.
+        sessions.revoke(parseCookies(typeof req.headers.cookie === 'string' ? req.headers.cookie : undefined)[SESSION_COOKIE]);
+        return {
+          status: 303,
+          headers: { location: '/', 'set-cookie': clearedSessionCookie({ secure: secureCookie(req.headers) }), 'cache-control': 'no-store' },
+          body: '',
+        };
+      },
+      DASHBOARD_DOCS.logout,
+    );
 
-    router.get(STATE_PATH, async (req) => {
-      if (!who(req)) return json(401, { error: 'log in first (or send the x-api-key header)' });
-      const s = await state();
-      return json(200, { ...s, html: renderFragments(s, pageLocale(req.headers).locale) });
-    }, DASHBOARD_DOCS.state);
+    router.get(
+      STATE_PATH,
+      async (req) => {
+        if (!who(req)) return json(401, { error: 'log in first (or send the x-api-key header)' });
+        const s = await state();
+        return json(200, { ...s, html: renderFragments(s, pageLocale(req.headers).locale) });
+      },
+      DASHBOARD_DOCS.state,
+    );
 
     // Read at start: a missing build stops the server here, with the file to build.
     for (const route of webAssets().routes('dashboard')) {
       router.get(route.path, async (req) => route.answer(req.headers['if-none-match']), assetRouteDoc(route.asset.contentType, route.immutable));
     }
 
-    router.post('/dashboard/instances/:name/:action', async (req) => {
-      const caller = who(req);
-      if (!caller) return json(401, { ok: false, message: 'Log in first (or send the x-api-key header).' });
-      if (!csrfAllows(caller, req.headers)) return json(403, { ok: false, message: 'Refused: this request did not come from the dashboard page (cross-site).' });
-      const name = req.params.name as string;
-      const action = req.params.action as string;
-      if (!Object.hasOwn(ACTIONS, action)) return json(404, { ok: false, message: `unknown action ${JSON.stringify(action)}` });
-      const act = action as ActionName;
-      if (!isValidInstanceName(name)) return json(404, { ok: false, message: 'no such instance' });
-      const current = (await state()).instances.find((i) => i.name === name);
-      if (!current) return json(404, { ok: false, message: 'no such instance' });
-      const why = unavailable(current, act);
-      if (why) return json(409, { ok: false, message: why });
-      const slot = `${name}/${act}`;
-      const t = translator(pageLocale(req.headers).locale);
-      const label = t(ACTIONS[act].label);
-      if (running.has(slot)) return json(409, { ok: false, message: t('dashboard.actionBusy', { label, name }) });
-      running.add(slot);
-      const { redact } = await configs();
-      try {
-        const result = await ACTION_CALL[act](opts.actions, name);
-        // Children print redacted messages already; the secrets of today's configs go once more.
-        return json(200, { ok: result.ok, message: redact(result.message), details: (result.details ?? []).map(redact) });
-      } catch (err) {
-        ctx.logger.error(`dashboard ${act} ${name} failed: ${describeError(err)}`);
-        return json(500, { ok: false, message: redact(t('dashboard.actionFailed', { label, error: describeError(err) })) });
-      } finally {
-        running.delete(slot);
-      }
-    }, DASHBOARD_DOCS.action);
+    router.post(
+      '/dashboard/instances/:name/:action',
+      async (req) => {
+        const caller = who(req);
+        if (!caller) return json(401, { ok: false, message: 'Log in first (or send the x-api-key header).' });
+        if (!csrfAllows(caller, req.headers))
+          return json(403, { ok: false, message: 'Refused: this request did not come from the dashboard page (cross-site).' });
+        const name = req.params.name as string;
+        const action = req.params.action as string;
+        if (!Object.hasOwn(ACTIONS, action)) return json(404, { ok: false, message: `unknown action ${JSON.stringify(action)}` });
+        const act = action as ActionName;
+        if (!isValidInstanceName(name)) return json(404, { ok: false, message: 'no such instance' });
+        const current = (await state()).instances.find((i) => i.name === name);
+        if (!current) return json(404, { ok: false, message: 'no such instance' });
+        const why = unavailable(current, act);
+        if (why) return json(409, { ok: false, message: why });
+        const slot = `${name}/${act}`;
+        const t = translator(pageLocale(req.headers).locale);
+        const label = t(ACTIONS[act].label);
+        if (running.has(slot)) return json(409, { ok: false, message: t('dashboard.actionBusy', { label, name }) });
+        running.add(slot);
+        const { redact } = await configs();
+        try {
+          const result = await ACTION_CALL[act](opts.actions, name);
+          // Children print redacted messages already; the secrets of today's configs go once more.
+          return json(200, { ok: result.ok, message: redact(result.message), details: (result.details ?? []).map(redact) });
+        } catch (err) {
+          ctx.logger.error(`dashboard ${act} ${name} failed: ${describeError(err)}`);
+          return json(500, { ok: false, message: redact(t('dashboard.actionFailed', { label, error: describeError(err) })) });
+        } finally {
+          running.delete(slot);
+        }
+      },
+      DASHBOARD_DOCS.action,
+    );
   };
 }

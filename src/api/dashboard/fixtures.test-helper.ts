@@ -12,7 +12,9 @@ export const API_KEY = 'dashboard-api-key-0123456789abcdef';
 export const SECRETS = [PASSWORD, ECAL_KEY, ECAL_SECRET, CLIC_KEY, WEBHOOK_TOKEN, API_KEY];
 
 /** A timetable with a slot watcher and a notification channel, written as a person would. */
-export function timetableYaml(o: { moncampusUrl?: string; casUrl?: string; ecalUrl?: string; webhookUrl?: string; clicUrl?: string; from?: string; to?: string } = {}): string {
+export function timetableYaml(
+  o: { moncampusUrl?: string; casUrl?: string; ecalUrl?: string; webhookUrl?: string; clicUrl?: string; from?: string; to?: string } = {},
+): string {
   return [
     'timezone: Europe/Paris',
     'schedule: "46 6-18 * * *"',
@@ -52,7 +54,16 @@ export const slotsOnlyYaml = [
 ].join('\n');
 
 /** Invalid (an unknown key), and it holds alice's password: its error must not show it. */
-export const invalidYaml = ['timezone: Europe/Paris', 'moncampus:', '  username: bob', `  password: "${PASSWORD}"`, 'ecal:', '  apiKey: x', 'colour: blue', ''].join('\n');
+export const invalidYaml = [
+  'timezone: Europe/Paris',
+  'moncampus:',
+  '  username: bob',
+  `  password: "${PASSWORD}"`,
+  'ecal:',
+  '  apiKey: x',
+  'colour: blue',
+  '',
+].join('\n');
 
 export async function writeFiles(dir: string, files: Record<string, string>): Promise<void> {
   for (const [rel, text] of Object.entries(files)) {

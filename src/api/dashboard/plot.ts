@@ -59,7 +59,9 @@ function legend(y: number, items: readonly (readonly [string, string])[]): strin
   const out: string[] = [];
   for (const [cls, label] of [...items].reverse()) {
     x -= label.length * LABEL_CHAR_W;
-    out.unshift(`<rect class="p-swatch ${cls}" x="${r1(x - 9)}" y="${y - 7}" width="7" height="7" rx="1"/><text class="p-label" x="${r1(x)}" y="${y}">${esc(label)}</text>`);
+    out.unshift(
+      `<rect class="p-swatch ${cls}" x="${r1(x - 9)}" y="${y - 7}" width="7" height="7" rx="1"/><text class="p-label" x="${r1(x)}" y="${y}">${esc(label)}</text>`,
+    );
     x -= 9 + 8;
   }
   return out.join('');
@@ -102,11 +104,23 @@ export function renderRunPlot(runs: readonly RunPoint[], opts: { zone: string; n
   const durationTitle = t('dashboard.plot.duration');
   const eventsTitle = t('dashboard.plot.events');
   parts.push(`<text class="p-title" x="${LEFT}" y="${TOP - 5}">${esc(durationTitle)}</text>`);
-  parts.push(legend(TOP - 5, [['p-ok', outcomeWord('success')], ['p-partial', outcomeWord('partial')], ['p-failed', outcomeWord('failed')]]));
+  parts.push(
+    legend(TOP - 5, [
+      ['p-ok', outcomeWord('success')],
+      ['p-partial', outcomeWord('partial')],
+      ['p-failed', outcomeWord('failed')],
+    ]),
+  );
   parts.push(`<text class="p-title" x="${LEFT}" y="${evTop - 5}">${esc(eventsTitle)}</text>`);
   const lineX = LEFT + eventsTitle.length * LABEL_CHAR_W + 6;
   parts.push(`<line class="p-line" x1="${r1(lineX)}" y1="${evTop - 8.5}" x2="${r1(lineX + 14)}" y2="${evTop - 8.5}"/>`);
-  parts.push(legend(evTop - 5, [['p-created', t('alerts.created')], ['p-updated', t('alerts.updated')], ['p-deleted', t('alerts.deleted')]]));
+  parts.push(
+    legend(evTop - 5, [
+      ['p-created', t('alerts.created')],
+      ['p-updated', t('alerts.updated')],
+      ['p-deleted', t('alerts.deleted')],
+    ]),
+  );
 
   const line: string[] = [];
   runs.forEach((r, i) => {
@@ -114,7 +128,13 @@ export function renderRunPlot(runs: readonly RunPoint[], opts: { zone: string; n
     const bx = cx - barW / 2;
     const h = Math.max(1, (r.durationMs / maxDuration) * DURATION_H);
     const changes = r.created + r.updated + r.deleted;
-    const tip = t('dashboard.plot.tip', { when: when(r.startedAt), outcome: outcomeWord(r.outcome), duration: formatDuration(r.durationMs, locale), count: r.courses, changes: `+${r.created} ~${r.updated} −${r.deleted}` });
+    const tip = t('dashboard.plot.tip', {
+      when: when(r.startedAt),
+      outcome: outcomeWord(r.outcome),
+      duration: formatDuration(r.durationMs, locale),
+      count: r.courses,
+      changes: `+${r.created} ~${r.updated} −${r.deleted}`,
+    });
     const stack: string[] = [];
     let y = evBase;
     for (const [n, cls] of [

@@ -36,14 +36,28 @@ const instance = (over: Partial<InstanceView> = {}): InstanceView => ({
     { title: 'Droit <b>du</b> numérique', start: '2025-03-21T07:30:00.000Z', end: '2025-03-21T09:00:00.000Z' },
   ],
   upcomingMore: 0,
-  watchers: [{ name: 'consulat', provider: 'clicrdv', timezone: 'Europe/Paris', slots: [{ start: '2025-03-24T08:30:00.000Z' }], slotCount: 1, checkedAt: '2025-03-20T08:58:00.000Z', lastAlertAt: null }],
+  watchers: [
+    {
+      name: 'consulat',
+      provider: 'clicrdv',
+      timezone: 'Europe/Paris',
+      slots: [{ start: '2025-03-24T08:30:00.000Z' }],
+      slotCount: 1,
+      checkedAt: '2025-03-20T08:58:00.000Z',
+      lastAlertAt: null,
+    },
+  ],
   runs: [],
   lastChanges: [],
   lastAlerts: [],
   ...over,
 });
 
-const state = (instances: InstanceView[], discord: DashboardState['discord'] = [], live: Partial<Pick<DashboardState, 'discordGateway' | 'discordMessages'>> = {}): DashboardState => ({
+const state = (
+  instances: InstanceView[],
+  discord: DashboardState['discord'] = [],
+  live: Partial<Pick<DashboardState, 'discordGateway' | 'discordMessages'>> = {},
+): DashboardState => ({
   generatedAt: NOW,
   supervisor: { running: true, runtime: 'process', heartbeatAt: '2025-03-20T08:59:50.000Z', runtimeError: null },
   instances,
@@ -57,7 +71,9 @@ describe('the dashboard page', () => {
     const now = new Date(NOW);
     const html = renderCardLive(instance(), now, 'fr');
     expect(html).toContain('<span class="badge st-running">en marche</span>');
-    expect(html).toContain('<time datetime="2025-03-20T07:46:03.000Z">jeu. 20 mars 08:46</time> <span class="badge outcome-ok">réussie</span> <span class="muted">en 3,2 s</span>');
+    expect(html).toContain(
+      '<time datetime="2025-03-20T07:46:03.000Z">jeu. 20 mars 08:46</time> <span class="badge outcome-ok">réussie</span> <span class="muted">en 3,2 s</span>',
+    );
     expect(html).toContain('42 événements dans l’emploi du temps');
     expect(html).toContain('<span class="c-created">+3</span> <span class="c-updated">~1</span> <span class="c-deleted">−2</span>');
     expect(html).toContain('jeu. 20 mars 10:46'); // next run
@@ -139,10 +155,13 @@ describe('the dashboard page', () => {
 describe('Discord reading in the summary', () => {
   it('says which permission or intent a channel lacks, escaped, and one line when all is well', () => {
     const failing = renderSummary(
-      state([], [
-        { channelId: '222', ok: false, problem: 'the bot lacks Read Message History <in> channel 222', at: NOW },
-        { channelId: '333', ok: true, problem: null, at: NOW },
-      ]),
+      state(
+        [],
+        [
+          { channelId: '222', ok: false, problem: 'the bot lacks Read Message History <in> channel 222', at: NOW },
+          { channelId: '333', ok: true, problem: null, at: NOW },
+        ],
+      ),
       'en',
     );
     expect(failing).toContain('Discord channel <code>222</code>: the bot lacks Read Message History &lt;in&gt; channel 222');
@@ -175,7 +194,11 @@ describe('last changes and last alerts on a card', () => {
   });
   it('lists the last alerts with whether they reached their channels, escaped', () => {
     const html = renderCardLive(
-      instance({ lastAlerts: [{ at: '2025-03-20T08:00:00.000Z', kind: 'timetable.changed', severity: 'info', title: 'alice : un cours <change>', delivery: 'delivered' }] }),
+      instance({
+        lastAlerts: [
+          { at: '2025-03-20T08:00:00.000Z', kind: 'timetable.changed', severity: 'info', title: 'alice : un cours <change>', delivery: 'delivered' },
+        ],
+      }),
       new Date(NOW),
       'fr',
     );
@@ -190,7 +213,12 @@ describe('last changes and last alerts on a card', () => {
     expect(live).toContain('Discord live: connected');
     expect(live).toContain('lag 42 ms');
     expect(live).toContain('<strong>alice</strong>: Cours &lt;annulé&gt; <span class="muted">(edited)</span>');
-    const stopped = renderSummary(state([], [], { discordGateway: { ...gateway, status: 'stopped', fatal: true, reason: 'Discord refused the privileged Message Content intent (gateway close 4014)' } }), 'en');
+    const stopped = renderSummary(
+      state([], [], {
+        discordGateway: { ...gateway, status: 'stopped', fatal: true, reason: 'Discord refused the privileged Message Content intent (gateway close 4014)' },
+      }),
+      'en',
+    );
     expect(stopped).toContain('Discord live: stopped: Discord refused the privileged Message Content intent (gateway close 4014)');
     const livePage = renderDashboardPage(state([], [], { discordGateway: gateway }), 'en');
     expect(livePage).toContain('data-poll-ms="1000"');

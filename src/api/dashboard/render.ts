@@ -52,8 +52,10 @@ const words = (locale: Locale): Words => ({ locale, t: translator(locale) });
 const colon = (locale: Locale): string => (locale === 'fr' ? ' : ' : ': ');
 const stateLabel = (w: Words, state: InstanceState): string => w.t(`dashboard.state.${state}`);
 
-const timeIn = (w: Words) => (iso: string | null, zone: string, now: Date): string =>
-  iso ? `<time datetime="${esc(iso)}">${esc(formatWhen(iso, zone, now, w.locale))}</time>` : '<span class="muted">—</span>';
+const timeIn =
+  (w: Words) =>
+  (iso: string | null, zone: string, now: Date): string =>
+    iso ? `<time datetime="${esc(iso)}">${esc(formatWhen(iso, zone, now, w.locale))}</time>` : '<span class="muted">—</span>';
 
 function outcomeBadge(w: Words, outcome: string): string {
   const cls = outcome === 'success' || outcome === 'dry-run' ? 'ok' : outcome === 'partial' ? 'warn' : 'bad';
@@ -100,7 +102,9 @@ function renderGateway(w: Words, state: DashboardState, zone: string, now: Date)
   const g = state.discordGateway;
   if (g === null) return '';
   const at = timeIn(w);
-  const last = g.lastEventAt ? w.t('dashboard.gatewayLast', { at: at(g.lastEventAt, zone, now), lag: g.lagMs !== null ? w.t('dashboard.gatewayLag', { ms: g.lagMs }) : '' }) : '';
+  const last = g.lastEventAt
+    ? w.t('dashboard.gatewayLast', { at: at(g.lastEventAt, zone, now), lag: g.lagMs !== null ? w.t('dashboard.gatewayLag', { ms: g.lagMs }) : '' })
+    : '';
   if (g.status === 'connected') return `<p class="sup"><span class="dot ok" aria-hidden="true"></span>${w.t('dashboard.gatewayConnected')}${last}</p>`;
   if (g.status === 'stopped') {
     return `<p class="sup bad-text"><span class="dot bad" aria-hidden="true"></span>${w.t('dashboard.gatewayStopped')}${g.reason ? `: ${esc(g.reason)}` : ''} (${at(g.since, zone, now)})</p>`;
@@ -112,7 +116,8 @@ function renderGateway(w: Words, state: DashboardState, zone: string, now: Date)
 function renderChannels(w: Words, state: DashboardState, zone: string, now: Date): string {
   if (state.discord.length === 0) return '';
   const failing = state.discord.filter((c) => !c.ok);
-  if (failing.length === 0) return `<p class="sup"><span class="dot ok" aria-hidden="true"></span>${esc(w.t('dashboard.discordOk', { count: state.discord.length }))}</p>`;
+  if (failing.length === 0)
+    return `<p class="sup"><span class="dot ok" aria-hidden="true"></span>${esc(w.t('dashboard.discordOk', { count: state.discord.length }))}</p>`;
   return failing
     .map(
       (c) =>
@@ -125,7 +130,8 @@ function renderMessages(w: Words, state: DashboardState, zone: string, now: Date
   if (state.discordMessages.length === 0) return '';
   const at = timeIn(w);
   const items = state.discordMessages.map(
-    (m) => `<li>${at(m.createdAt, zone, now)} <strong>${esc(m.author)}</strong>: ${esc(m.content)}${m.edited ? ` <span class="muted">(${esc(w.t('dashboard.edited'))})</span>` : ''}</li>`,
+    (m) =>
+      `<li>${at(m.createdAt, zone, now)} <strong>${esc(m.author)}</strong>: ${esc(m.content)}${m.edited ? ` <span class="muted">(${esc(w.t('dashboard.edited'))})</span>` : ''}</li>`,
   );
   return `<ul class="sup small discord-messages" aria-label="${esc(w.t('dashboard.newestMessages'))}">${items.join('')}</ul>`;
 }
@@ -181,7 +187,8 @@ function renderWatchers(w: Words, i: InstanceView, now: Date): string {
 /** The last timetable changes announced, each as the alert said it, in the page's language and the instance's zone. */
 function renderLastChanges(w: Words, i: InstanceView, now: Date): string {
   if (!i.timetable) return '';
-  if (i.lastChanges.length === 0) return `<section><h3>${esc(w.t('dashboard.lastChanges'))}</h3><p class="muted small">${esc(w.t('dashboard.noChanges'))}</p></section>`;
+  if (i.lastChanges.length === 0)
+    return `<section><h3>${esc(w.t('dashboard.lastChanges'))}</h3><p class="muted small">${esc(w.t('dashboard.noChanges'))}</p></section>`;
   const time = timeIn(w);
   const items = i.lastChanges.map(
     (e) =>
@@ -208,7 +215,8 @@ function renderErrors(w: Words, i: InstanceView, now: Date): string {
   if (i.errors.length === 0) return '';
   const time = timeIn(w);
   const rows = i.errors.map(
-    (e) => `<li>${e.at ? `${time(e.at, i.timezone, now)} ` : ''}${e.phase ? `<span class="phase">${esc(e.phase)}</span> ` : ''}<span class="msg"${e.code ? ` data-code="${esc(e.code)}"` : ''}>${esc(e.message)}</span></li>`,
+    (e) =>
+      `<li>${e.at ? `${time(e.at, i.timezone, now)} ` : ''}${e.phase ? `<span class="phase">${esc(e.phase)}</span> ` : ''}<span class="msg"${e.code ? ` data-code="${esc(e.code)}"` : ''}>${esc(e.message)}</span></li>`,
   );
   return `<section><h3>${esc(w.t('dashboard.errors'))} <span class="muted small">(errors.log)</span></h3><ul class="errors">${rows.join('')}</ul></section>`;
 }
@@ -233,7 +241,9 @@ export function renderCardLive(i: InstanceView, now: Date, locale: Locale): stri
     `<div class="card-head"><h2 id="title-${esc(i.name)}">${esc(i.name)}</h2>` +
     `<span class="badge st-${i.state}">${esc(stateLabel(w, i.state))}</span>` +
     (i.syncing ? `<span class="badge st-syncing">${esc(t('dashboard.syncing'))}</span>` : '') +
-    (i.restartCount > 0 && i.state !== 'invalid' ? `<span class="pill" title="${esc(t('dashboard.restartsHint'))}">${esc(t('dashboard.restarts', { count: i.restartCount }))}</span>` : '') +
+    (i.restartCount > 0 && i.state !== 'invalid'
+      ? `<span class="pill" title="${esc(t('dashboard.restartsHint'))}">${esc(t('dashboard.restarts', { count: i.restartCount }))}</span>`
+      : '') +
     `</div>`;
   if (i.state === 'invalid') {
     return (
@@ -247,14 +257,19 @@ export function renderCardLive(i: InstanceView, now: Date, locale: Locale): stri
   const meta = [esc(i.timezone), i.schedule ? t('dashboard.schedule', { schedule: esc(i.schedule) }) : esc(t('dashboard.slotsOnly'))];
   if (i.node) meta.push(t('dashboard.onNode', { node: esc(i.node) }));
   if (i.stateSource === 'worker') meta.push(esc(t('dashboard.fromWorker')));
-  const facts = i.timetable ? `${renderLastRun(w, i, now)}<div><dt>${esc(t('dashboard.nextRun'))}</dt><dd>${timeIn(w)(i.nextRun, i.timezone, now)}</dd></div>` : '';
+  const facts = i.timetable
+    ? `${renderLastRun(w, i, now)}<div><dt>${esc(t('dashboard.nextRun'))}</dt><dd>${timeIn(w)(i.nextRun, i.timezone, now)}</dd></div>`
+    : '';
   // A refused run is the card's reason when there is one; otherwise the last run's own error.
   const runError = i.stateReason?.startsWith('runs refused')
     ? `<p class="run-error"><strong>${esc(t('dashboard.failing'))}</strong> ${esc(i.stateReason)}</p>`
     : i.lastRun?.error
       ? `<p class="run-error"><strong>${esc(i.lastRun.phase ?? 'run')}:</strong> ${esc(i.lastRun.error)}</p>`
       : '';
-  const plot = i.timetable && i.runs.length > 0 ? `<section><h3>${esc(t('dashboard.runs'))}</h3>${renderRunPlot(i.runs, { zone: i.timezone, now, locale })}</section>` : '';
+  const plot =
+    i.timetable && i.runs.length > 0
+      ? `<section><h3>${esc(t('dashboard.runs'))}</h3>${renderRunPlot(i.runs, { zone: i.timezone, now, locale })}</section>`
+      : '';
   return (
     head +
     `<p class="meta small muted">${meta.join(' · ')}</p>` +

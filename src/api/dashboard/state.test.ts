@@ -57,7 +57,14 @@ describe('the dashboard state', () => {
     });
     let s = await build();
     expect(s.supervisor).toMatchObject({ running: true, runtime: 'process' });
-    expect(card(s, 'alice')).toMatchObject({ state: 'crash-looping', stateSource: 'supervisor', restartCount: 4, node: 'pi-2', nextRun: iso(46), syncing: false });
+    expect(card(s, 'alice')).toMatchObject({
+      state: 'crash-looping',
+      stateSource: 'supervisor',
+      restartCount: 4,
+      node: 'pi-2',
+      nextRun: iso(46),
+      syncing: false,
+    });
     expect(card(s, 'watch').state).toBe('stopped');
     expect(card(s, 'watch').node).toBeUndefined();
 
@@ -110,7 +117,12 @@ describe('the dashboard state', () => {
     expect(errors).toHaveLength(ERROR_LINES);
     expect(errors[0]).toEqual({ at: null, phase: null, code: null, message: 'a line in some other format' });
     // A worker's line: its English code apart, its sentence in the config's language.
-    expect(errors[1]).toEqual({ at: '2025-03-20T08:40:00.000Z', phase: 'push', code: 'push.failed', message: 'une modification ECAL a échoué : key [REDACTED]' });
+    expect(errors[1]).toEqual({
+      at: '2025-03-20T08:40:00.000Z',
+      phase: 'push',
+      code: 'push.failed',
+      message: 'une modification ECAL a échoué : key [REDACTED]',
+    });
     expect(errors[2]).toEqual({ at: '2025-03-20T08:30:00.000Z', phase: 'push', code: null, message: 'ECAL said 401 for key [REDACTED]' });
     expect(errors[3]?.phase).toBe('login');
     expect(errors[4]?.message).toMatch(/^old line 1999 /);
@@ -145,7 +157,18 @@ describe('the dashboard state', () => {
       }),
     });
     const alert = (alertId: string, kind: string, summary: string, createdAt: string, channel = 'discord') =>
-      store.upsertAlert({ alertId, instance: 'alice', kind, severity: 'info', channel, summary, createdAt, deliveredAt: createdAt, attempts: 1, lastError: null });
+      store.upsertAlert({
+        alertId,
+        instance: 'alice',
+        kind,
+        severity: 'info',
+        channel,
+        summary,
+        createdAt,
+        deliveredAt: createdAt,
+        attempts: 1,
+        lastError: null,
+      });
     await alert('a1', 'slot.new', '1 new slot(s): consulat', iso(-120));
     await alert('a1', 'slot.new', '1 new slot(s): consulat', iso(-120), 'mail');
     await alert('a2', 'slot.new', '2 new slot(s): other-consulat', iso(-10));
@@ -162,7 +185,20 @@ describe('the dashboard state', () => {
 });
 
 describe('honestState', () => {
-  const failed = { startedAt: '', finishedAt: '', durationMs: 1, outcome: 'failed', courses: 0, created: 0, updated: 0, deleted: 0, phase: 'login', error: 'MonCampus refused the password', adopted: 0, failed: 0 };
+  const failed = {
+    startedAt: '',
+    finishedAt: '',
+    durationMs: 1,
+    outcome: 'failed',
+    courses: 0,
+    created: 0,
+    updated: 0,
+    deleted: 0,
+    phase: 'login',
+    error: 'MonCampus refused the password',
+    adopted: 0,
+    failed: 0,
+  };
   const ok = { ...failed, outcome: 'success', phase: null, error: null };
 
   it('is running only when the worker runs and its runs work', () => {
@@ -185,7 +221,20 @@ describe('honestState', () => {
 });
 
 describe('alertViews', () => {
-  const row = (over: Partial<AlertRow>): AlertRow => ({ id: 1, alertId: 'a', instance: 'alice', kind: 'slot.new', severity: 'info', channel: 'discord', summary: 'one', createdAt: '2025-03-20T08:00:00.000Z', deliveredAt: null, attempts: 0, lastError: null, ...over });
+  const row = (over: Partial<AlertRow>): AlertRow => ({
+    id: 1,
+    alertId: 'a',
+    instance: 'alice',
+    kind: 'slot.new',
+    severity: 'info',
+    channel: 'discord',
+    summary: 'one',
+    createdAt: '2025-03-20T08:00:00.000Z',
+    deliveredAt: null,
+    attempts: 0,
+    lastError: null,
+    ...over,
+  });
   it('is one view per alert, newest first, delivered only when every channel took it', () => {
     const views = alertViews([
       row({ alertId: 'a', channel: 'discord', deliveredAt: '2025-03-20T08:00:01.000Z' }),

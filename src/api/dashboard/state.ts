@@ -6,7 +6,16 @@ import { readIngestHealth } from '../../ingest/index.js';
 import type { AlertRow, RunRow, Store } from '../../store/index.js';
 import type { LoadedConfigs } from './configs.js';
 import { readRecentChanges, type RecentChanges } from '../../instance/index.js';
-import { isHeartbeatFresh, readNewestErrors, readSeenState, readSupervisorStatusFile, readWorkerFile, type ErrorLine, type SupervisorStatusFile, type WorkerFile } from './files.js';
+import {
+  isHeartbeatFresh,
+  readNewestErrors,
+  readSeenState,
+  readSupervisorStatusFile,
+  readWorkerFile,
+  type ErrorLine,
+  type SupervisorStatusFile,
+  type WorkerFile,
+} from './files.js';
 
 /** Runs drawn in the plot: about a day of hourly runs, enough to see a trend or when failures began. */
 export const PLOT_RUNS = 30;
@@ -113,9 +122,19 @@ export function alertViews(rows: readonly AlertRow[], limit = LAST_ALERTS): Aler
   return [...byId.values()]
     .map((group) => {
       const first = group[0] as AlertRow;
-      const delivery: AlertView['delivery'] = group.every((r) => r.deliveredAt !== null) ? 'delivered' : group.some((r) => r.deliveredAt === null && r.lastError !== null) ? 'failing' : 'pending';
-// biome-ignore lint/complexity/useMathMinMax: ISO strings, compared as text (Math.max would make NaN of them)
-      return { at: group.reduce((a, r) => (r.createdAt > a ? r.createdAt : a), first.createdAt), kind: first.kind, severity: first.severity, title: first.summary, delivery };
+      const delivery: AlertView['delivery'] = group.every((r) => r.deliveredAt !== null)
+        ? 'delivered'
+        : group.some((r) => r.deliveredAt === null && r.lastError !== null)
+          ? 'failing'
+          : 'pending';
+      return {
+        // biome-ignore lint/complexity/useMathMinMax: ISO strings, compared as text (Math.max would make NaN of them)
+        at: group.reduce((a, r) => (r.createdAt > a ? r.createdAt : a), first.createdAt),
+        kind: first.kind,
+        severity: first.severity,
+        title: first.summary,
+        delivery,
+      };
     })
     .sort((a, b) => Date.parse(b.at) - Date.parse(a.at))
     .slice(0, limit);
@@ -278,7 +297,14 @@ export async function buildDashboardState(src: StateSources): Promise<DashboardS
   const ingest = await readIngestHealth(src.dataDir).catch(() => null);
   const g = ingest?.gateway;
   const discordGateway: DiscordGatewayView | null = g
-    ? { status: g.status, since: g.since, reason: g.reason === undefined ? null : redact(g.reason), fatal: g.fatal === true, lastEventAt: g.lastEventAt, lagMs: g.lagMs }
+    ? {
+        status: g.status,
+        since: g.since,
+        reason: g.reason === undefined ? null : redact(g.reason),
+        fatal: g.fatal === true,
+        lastEventAt: g.lastEventAt,
+        lagMs: g.lagMs,
+      }
     : null;
   const discordMessages = await newestMessages(src.store, [...new Set((ingest?.channels ?? []).map((c) => c.guildId))]);
   const discord: DiscordChannelView[] = (ingest?.channels ?? []).map((c) => ({

@@ -32,8 +32,10 @@ export const en: Catalogue = {
     syncRecovered: '{{instance}}: sync works again',
     syncRecoveredText: 'The last run succeeded.',
     guarded: '{{instance}}: deletions held back',
-    guardedText_one: 'The timetable MonCampus returned is empty or suspicious: one event that would have been deleted is kept. Nothing is deleted until it looks normal again.',
-    guardedText_other: 'The timetable MonCampus returned is empty or suspicious: {{count}} events that would have been deleted are kept. Nothing is deleted until it looks normal again.',
+    guardedText_one:
+      'The timetable MonCampus returned is empty or suspicious: one event that would have been deleted is kept. Nothing is deleted until it looks normal again.',
+    guardedText_other:
+      'The timetable MonCampus returned is empty or suspicious: {{count}} events that would have been deleted are kept. Nothing is deleted until it looks normal again.',
     synced: '{{instance}}: timetable synced',
     syncedText: '{{created}} created, {{updated}} updated, {{deleted}} deleted',
     created: 'created',
@@ -235,7 +237,8 @@ export const en: Catalogue = {
   login: {
     title: 'campus-sync: log in',
     intro: 'Enter an API key of this server to see the dashboard.',
-    keyHint: 'Your key was printed once in the supervisor’s log at its first start (<code>docker logs campus-sync-supervisor</code>), and <code>./campus-sync api-key</code> shows it at any time on the machine that runs campus-sync (file <code>data/.supervisor/api-key</code>).',
+    keyHint:
+      'Your key was printed once in the supervisor’s log at its first start (<code>docker logs campus-sync-supervisor</code>), and <code>./campus-sync api-key</code> shows it at any time on the machine that runs campus-sync (file <code>data/.supervisor/api-key</code>).',
     key: 'API key',
     submit: 'Log in',
     cookieNote: 'The key is checked by the server and never stored in the browser: a login cookie that only this server recognises is set instead.',
@@ -267,7 +270,8 @@ export const en: Catalogue = {
       held_one: 'deletions held back: one event kept',
       held_other: 'deletions held back: {{count}} events kept',
       planned: '{{create}} to create, {{update}} to update, {{adopt}} to adopt, {{delete}} to delete, {{unchanged}} unchanged',
-      counts: '{{created}} created, {{updated}} updated, {{adopted}} adopted, {{deleted}} deleted, {{unchanged}} unchanged, {{skipped}} skipped, {{failed}} failed',
+      counts:
+        '{{created}} created, {{updated}} updated, {{adopted}} adopted, {{deleted}} deleted, {{unchanged}} unchanged, {{skipped}} skipped, {{failed}} failed',
       summary_one: '{{name}}: {{status}} — one course; {{counts}} ({{ms}} ms)',
       summary_other: '{{name}}: {{status}} — {{count}} courses; {{counts}} ({{ms}} ms)',
       steady: 'steady run: timetable unchanged since the ECAL check of {{verifiedAt}}, listing skipped (next check by {{next}})',

@@ -30,8 +30,10 @@ export const fr = {
     syncRecovered: '{{instance}} : la synchronisation fonctionne de nouveau',
     syncRecoveredText: 'La dernière synchronisation a réussi.',
     guarded: '{{instance}} : suppressions retenues',
-    guardedText_one: 'L’emploi du temps reçu de MonCampus est vide ou suspect : un événement qui aurait été supprimé est gardé. Rien n’est supprimé tant qu’il ne redevient pas normal.',
-    guardedText_other: 'L’emploi du temps reçu de MonCampus est vide ou suspect : {{count}} événements qui auraient été supprimés sont gardés. Rien n’est supprimé tant qu’il ne redevient pas normal.',
+    guardedText_one:
+      'L’emploi du temps reçu de MonCampus est vide ou suspect : un événement qui aurait été supprimé est gardé. Rien n’est supprimé tant qu’il ne redevient pas normal.',
+    guardedText_other:
+      'L’emploi du temps reçu de MonCampus est vide ou suspect : {{count}} événements qui auraient été supprimés sont gardés. Rien n’est supprimé tant qu’il ne redevient pas normal.',
     synced: '{{instance}} : emploi du temps synchronisé',
     syncedText: '{{created}} créés, {{updated}} modifiés, {{deleted}} supprimés',
     created: 'créés',
@@ -233,10 +235,12 @@ export const fr = {
   login: {
     title: 'campus-sync : connexion',
     intro: 'Saisissez une clé d’API de ce serveur pour voir le tableau de bord.',
-    keyHint: 'Votre clé a été affichée une fois dans le journal du superviseur à son premier démarrage (<code>docker logs campus-sync-supervisor</code>), et <code>./campus-sync api-key</code> la montre à tout moment sur la machine qui fait tourner campus-sync (fichier <code>data/.supervisor/api-key</code>).',
+    keyHint:
+      'Votre clé a été affichée une fois dans le journal du superviseur à son premier démarrage (<code>docker logs campus-sync-supervisor</code>), et <code>./campus-sync api-key</code> la montre à tout moment sur la machine qui fait tourner campus-sync (fichier <code>data/.supervisor/api-key</code>).',
     key: 'Clé d’API',
     submit: 'Se connecter',
-    cookieNote: 'La clé est vérifiée par le serveur et jamais gardée dans le navigateur : un cookie de connexion que seul ce serveur reconnaît est posé à la place.',
+    cookieNote:
+      'La clé est vérifiée par le serveur et jamais gardée dans le navigateur : un cookie de connexion que seul ce serveur reconnaît est posé à la place.',
     crossSite: 'Refusé : le formulaire a été envoyé depuis un autre site.',
     tooMany: 'Trop de clés erronées. Réessayez dans {{minutes}} min.',
     wrongKey: 'Cette clé n’est pas acceptée.',
@@ -265,10 +269,12 @@ export const fr = {
       held_one: 'suppressions retenues : un événement gardé',
       held_other: 'suppressions retenues : {{count}} événements gardés',
       planned: '{{create}} à créer, {{update}} à modifier, {{adopt}} à adopter, {{delete}} à supprimer, {{unchanged}} inchangés',
-      counts: '{{created}} créés, {{updated}} modifiés, {{adopted}} adoptés, {{deleted}} supprimés, {{unchanged}} inchangés, {{skipped}} ignorés, {{failed}} en échec',
+      counts:
+        '{{created}} créés, {{updated}} modifiés, {{adopted}} adoptés, {{deleted}} supprimés, {{unchanged}} inchangés, {{skipped}} ignorés, {{failed}} en échec',
       summary_one: '{{name}} : {{status}} — un cours ; {{counts}} ({{ms}} ms)',
       summary_other: '{{name}} : {{status}} — {{count}} cours ; {{counts}} ({{ms}} ms)',
-      steady: 'passage courant : emploi du temps inchangé depuis la vérification ECAL du {{verifiedAt}}, ECAL non relu (prochaine vérification au plus tard le {{next}})',
+      steady:
+        'passage courant : emploi du temps inchangé depuis la vérification ECAL du {{verifiedAt}}, ECAL non relu (prochaine vérification au plus tard le {{next}})',
       fullCheck: 'vérification ECAL complète : {{reason}}',
       checkReason: {
         first: 'première vérification de ce calendrier',

@@ -26,9 +26,16 @@ export function channelFingerprint(config: ChannelConfig): string {
     Array.isArray(v)
       ? v.map(sorted)
       : v !== null && typeof v === 'object'
-        ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, sorted(x)]))
+        ? Object.fromEntries(
+            Object.entries(v as Record<string, unknown>)
+              .sort(([a], [b]) => a.localeCompare(b))
+              .map(([k, x]) => [k, sorted(x)]),
+          )
         : v;
-  return createHash('sha256').update(JSON.stringify(sorted(config))).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify(sorted(config)))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** The sending channel for a validated config entry, carrying its routing and quiet hours. */
@@ -44,7 +51,15 @@ export function createChannel(config: ChannelConfig, opts: CreateChannelOptions 
       case 'discord-bot':
         return createDiscordBotChannel({ name, token: config.token, channelId: config.channelId, apiUrl: config.apiUrl, timeoutMs });
       case 'slack':
-        return createSlackChannel({ name, url: config.url, token: config.token, channels: config.channels, botname: config.botname, apiUrl: config.apiUrl, timeoutMs });
+        return createSlackChannel({
+          name,
+          url: config.url,
+          token: config.token,
+          channels: config.channels,
+          botname: config.botname,
+          apiUrl: config.apiUrl,
+          timeoutMs,
+        });
       case 'email':
         return createEmailChannel({
           name,
@@ -60,7 +75,16 @@ export function createChannel(config: ChannelConfig, opts: CreateChannelOptions 
           connectTo: opts.emailConnectTo,
         });
       case 'webhook':
-        return createWebhookChannel({ name, url: config.url, format: config.format, method: config.method, headers: config.headers, params: config.params, payload: config.payload, timeoutMs });
+        return createWebhookChannel({
+          name,
+          url: config.url,
+          format: config.format,
+          method: config.method,
+          headers: config.headers,
+          params: config.params,
+          payload: config.payload,
+          timeoutMs,
+        });
       case 'ntfy': {
         const { type: _t, events: _e, minSeverity: _m, quietHours: _q, ...rest } = config;
         return createNtfyChannel({ ...rest, timeoutMs });

@@ -38,7 +38,11 @@ describe('Discord channels', () => {
 
   it('maps answers: 429 retry_after (seconds, float) and global, 404 10015 permanent, 400 payload error, 5xx transient', async () => {
     const ch = createDiscordWebhookChannel({ name: 'dw', url: `${fake.url}/api/webhooks/123/secret-token-1` });
-    fake.reply({ status: 429, body: '{"message":"You are being rate limited.","retry_after":2.5,"global":false}', headers: { 'Content-Type': 'application/json', 'Retry-After': '3' } });
+    fake.reply({
+      status: 429,
+      body: '{"message":"You are being rate limited.","retry_after":2.5,"global":false}',
+      headers: { 'Content-Type': 'application/json', 'Retry-After': '3' },
+    });
     const limited = await ch.send(alert).catch((e: unknown) => e);
     expect(limited).toBeInstanceOf(ChannelTransientError);
     expect(limited).toMatchObject({ retryAfterMs: 2500, global: false, status: 429 });
@@ -86,7 +90,13 @@ describe('Discord channels', () => {
 
   it('skips parts an earlier attempt delivered and reports each part', async () => {
     fake.received.length = 0;
-    const many = createAlert({ kind: 'slot.new', instance: 'a', title: 'slots', text: '', slots: Array.from({ length: 300 }, (_, i) => ({ label: `s${i} ${'x'.repeat(150)}`, start: '2025-06-01T09:00:00+02:00' })) });
+    const many = createAlert({
+      kind: 'slot.new',
+      instance: 'a',
+      title: 'slots',
+      text: '',
+      slots: Array.from({ length: 300 }, (_, i) => ({ label: `s${i} ${'x'.repeat(150)}`, start: '2025-06-01T09:00:00+02:00' })),
+    });
     const ch = createDiscordWebhookChannel({ name: 'dw', url: `${fake.url}/api/webhooks/1/t` });
     const marks: number[] = [];
     await ch.send(many, { done: 2, markDone: async (n) => void marks.push(n) });

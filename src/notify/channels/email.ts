@@ -91,7 +91,9 @@ export function classifySmtpError(err: unknown, what: string, redact: (s: string
   const e = err as { code?: unknown; responseCode?: unknown; message?: unknown };
   const code = typeof e.code === 'string' ? e.code : undefined;
   const responseCode = typeof e.responseCode === 'number' ? e.responseCode : undefined;
-  const message = redact(typeof e.message === 'string' ? e.message : String(err)).replace(/\s+/g, ' ').slice(0, 300);
+  const message = redact(typeof e.message === 'string' ? e.message : String(err))
+    .replace(/\s+/g, ' ')
+    .slice(0, 300);
   const text = `${what} failed${code ? ` (${code}${responseCode ? ` ${responseCode}` : ''})` : ''}: ${message}`;
   if (code === 'EAUTH' || (code === 'EENVELOPE' && responseCode !== undefined && responseCode >= 500)) {
     return new PermanentChannelError(text, { status: responseCode });

@@ -41,7 +41,11 @@ describe('postJson over lib/http.ts', () => {
     const fake = await startFakeHttp();
     try {
       const http = createHttp(2_000);
-      fake.reply({ status: 429, body: '{"message":"You are being rate limited.","retry_after":0.376,"global":false}', headers: { 'Content-Type': 'application/json', 'Retry-After': '1' } });
+      fake.reply({
+        status: 429,
+        body: '{"message":"You are being rate limited.","retry_after":0.376,"global":false}',
+        headers: { 'Content-Type': 'application/json', 'Retry-After': '1' },
+      });
       const v10 = `${fake.url}/api/v10/webhooks/1/tok3n`;
       const seconds = await postJson(http, v10, { content: 'x' }, 'hook', redact);
       expect(seconds.status).toBe(429);

@@ -5,7 +5,14 @@
  * `answerRetryAfterMs(answer, { unit: discordRateLimitUnit(url) })`) is the wait to put on its error.
  */
 import type { AxiosInstance } from 'axios';
-import { DEFAULT_HTTP_TIMEOUT_MS as LIB_DEFAULT_TIMEOUT_MS, RemoteError, createHttpClient, networkError, retryAfterMs, retryAfterValueMs } from '../../lib/index.js';
+import {
+  DEFAULT_HTTP_TIMEOUT_MS as LIB_DEFAULT_TIMEOUT_MS,
+  RemoteError,
+  createHttpClient,
+  networkError,
+  retryAfterMs,
+  retryAfterValueMs,
+} from '../../lib/index.js';
 import { ChannelTransientError, PermanentChannelError } from '../channel.js';
 
 /** Chat services answer in well under a second; a stuck request must not hold the outbox for long. */

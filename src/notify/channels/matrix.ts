@@ -70,7 +70,12 @@ export function createMatrixChannel(opts: MatrixChannelOptions): Channel {
   const login = async (): Promise<string> => {
     if (accessToken) return accessToken;
     const body = { type: 'm.login.password', identifier: { type: 'm.id.user', user: opts.user }, password: opts.password };
-    const answer = await sendRequest(http, { method: 'POST', url: `${base}/_matrix/client/v3/login`, body: JSON.stringify(body), headers: json }, `${what} login`, redact);
+    const answer = await sendRequest(
+      http,
+      { method: 'POST', url: `${base}/_matrix/client/v3/login`, body: JSON.stringify(body), headers: json },
+      `${what} login`,
+      redact,
+    );
     check(answer, `${what} login`, redact);
     const token = (answer.json as { access_token?: unknown } | undefined)?.access_token;
     if (typeof token !== 'string') throw new Error(`${what} login: no access_token in the answer`);
@@ -84,7 +89,12 @@ export function createMatrixChannel(opts: MatrixChannelOptions): Channel {
     if (known) return known;
     const target = matrixRoom(room, base);
     const url = `${base}/_matrix/client/v3/join/${encodeURIComponent(target)}`;
-    const answer = await sendRequest(http, { method: 'POST', url, body: '{}', headers: { ...json, Authorization: `Bearer ${token}` } }, `${what} join ${target}`, redact);
+    const answer = await sendRequest(
+      http,
+      { method: 'POST', url, body: '{}', headers: { ...json, Authorization: `Bearer ${token}` } },
+      `${what} join ${target}`,
+      redact,
+    );
     check(answer, `${what} join ${target}`, redact);
     const id = (answer.json as { room_id?: unknown } | undefined)?.room_id;
     const roomId = typeof id === 'string' ? id : target;
@@ -100,7 +110,12 @@ export function createMatrixChannel(opts: MatrixChannelOptions): Channel {
       if (opts.mode === 't2bot') {
         const { title, message } = renderJson(alert);
         const body = { text: `**${title}**\n${message}`, format: 'markdown', displayName: 'campus-sync' };
-        const answer = await sendRequest(http, { method: 'POST', url: `${base}/${encodeURIComponent(opts.token ?? '')}`, body: JSON.stringify(body), headers: json }, what, redact);
+        const answer = await sendRequest(
+          http,
+          { method: 'POST', url: `${base}/${encodeURIComponent(opts.token ?? '')}`, body: JSON.stringify(body), headers: json },
+          what,
+          redact,
+        );
         return check(answer, what, redact);
       }
       const token = await login();
@@ -108,7 +123,12 @@ export function createMatrixChannel(opts: MatrixChannelOptions): Channel {
         const roomId = await join(opts.rooms[i] as string, token);
         const txn = encodeURIComponent(`${alert.id}-${i}`);
         const url = `${base}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${txn}`;
-        const answer = await sendRequest(http, { method: 'PUT', url, body: JSON.stringify(content(alert, msgtype)), headers: { ...json, Authorization: `Bearer ${token}` } }, `${what} room ${opts.rooms[i]}`, redact);
+        const answer = await sendRequest(
+          http,
+          { method: 'PUT', url, body: JSON.stringify(content(alert, msgtype)), headers: { ...json, Authorization: `Bearer ${token}` } },
+          `${what} room ${opts.rooms[i]}`,
+          redact,
+        );
         if (answer.status === 401 && opts.mode === 'login') accessToken = undefined;
         check(answer, `${what} room ${opts.rooms[i]}`, redact);
         await progress?.markDone(i + 1);

@@ -56,7 +56,12 @@ export function createPushoverChannel(opts: PushoverChannelOptions): Channel {
           expire: opts.priority === 2 ? (opts.expire ?? 3600) : undefined,
         }).filter(([, v]) => v !== undefined),
       );
-      const answer = await sendRequest(http, { method: 'POST', url, body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } }, what, redact);
+      const answer = await sendRequest(
+        http,
+        { method: 'POST', url, body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } },
+        what,
+        redact,
+      );
       const errors = (answer.json as { errors?: unknown } | undefined)?.errors;
       const detail = Array.isArray(errors) ? errors.map(String).join('; ') : undefined;
       // A token or user key Pushover does not know will not work later either.

@@ -71,7 +71,12 @@ export function createTelegramChannel(opts: TelegramChannelOptions): Channel {
             link_preview_options: { is_disabled: !(opts.preview ?? false) },
           }).filter(([, v]) => v !== undefined),
         );
-        const answer = await sendRequest(http, { method: 'POST', url, body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } }, what, redact);
+        const answer = await sendRequest(
+          http,
+          { method: 'POST', url, body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } },
+          what,
+          redact,
+        );
         const err = (answer.json ?? {}) as TelegramError;
         // 400 "chat not found" and 403 "bot was blocked/kicked" need a config change, like a 401 bad token.
         checkAnswer(answer, what, redact, {

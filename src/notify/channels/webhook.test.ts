@@ -38,13 +38,20 @@ describe('JSON webhook channel', () => {
   it('form:// posts a form (a GET puts it in the query) and xml:// a SOAP envelope, version 1.1', async () => {
     await createWebhookChannel({ name: 'f', url: `${fake.url}/f`, format: 'form' }).send(alert);
     expect(fake.received.at(-1)?.headers['content-type']).toBe('application/x-www-form-urlencoded');
-    expect(Object.fromEntries(new URLSearchParams(fake.received.at(-1)?.body))).toEqual({ version: '1.0', title: 'Sync back', message: 'All good', type: 'success' });
+    expect(Object.fromEntries(new URLSearchParams(fake.received.at(-1)?.body))).toEqual({
+      version: '1.0',
+      title: 'Sync back',
+      message: 'All good',
+      type: 'success',
+    });
     await createWebhookChannel({ name: 'f', url: `${fake.url}/f`, format: 'form', method: 'GET' }).send(alert);
     expect(fake.received.at(-1)?.path).toBe('/f?version=1.0&title=Sync+back&message=All+good&type=success');
     await createWebhookChannel({ name: 'x', url: `${fake.url}/x`, format: 'xml', payload: { 'bad name!': 'v' } }).send(alert);
     const xml = fake.received.at(-1)?.body ?? '';
     expect(fake.received.at(-1)?.headers['content-type']).toBe('application/xml');
-    expect(xml).toContain('<soapenv:Body><Notification><version>1.1</version><title>Sync back</title><message>All good</message><type>success</type><badname>v</badname></Notification>');
+    expect(xml).toContain(
+      '<soapenv:Body><Notification><version>1.1</version><title>Sync back</title><message>All good</message><type>success</type><badname>v</badname></Notification>',
+    );
   });
 
   it('maps 5xx/429 to retry, 404/410/401 to a disabled channel, other 4xx and redirects to a refused alert', async () => {

@@ -90,7 +90,13 @@ describe('Cal.com rate limits', () => {
     handler = (_req, res) => {
       calls++;
       resetAt = Math.ceil(Date.now() / 1000) + 20;
-      if (calls === 1) json(res, 429, { status: 'error' }, { 'X-RateLimit-Limit-Default': '120', 'X-RateLimit-Remaining-Default': '0', 'X-RateLimit-Reset-Default': String(resetAt) });
+      if (calls === 1)
+        json(
+          res,
+          429,
+          { status: 'error' },
+          { 'X-RateLimit-Limit-Default': '120', 'X-RateLimit-Remaining-Default': '0', 'X-RateLimit-Reset-Default': String(resetAt) },
+        );
       else json(res, 200, { status: 'success', data: {} });
     };
     const rec = recordingSleep();
@@ -115,8 +121,7 @@ describe('Cal.com rate limits', () => {
 
 describe('Cal.com v2', () => {
   it('sends the version header, bearer token and the local window as UTC instants, and reads {status, data: {date: [{start}]}}', async () => {
-    handler = (_req, res) =>
-      json(res, 200, { status: 'success', data: { '2026-03-04': [{ start: '2026-03-04T09:00:00.000+01:00' }], '2026-03-05': [] } });
+    handler = (_req, res) => json(res, 200, { status: 'success', data: { '2026-03-04': [{ start: '2026-03-04T09:00:00.000+01:00' }], '2026-03-05': [] } });
     const provider = createCalcomProvider(config({ token: 'tok_secret', bookingUrl: 'https://cal.com/me/appel' }), { timezone: 'Europe/Paris' });
     const { slots } = await provider.check(NOW);
     const req = seen[0]!;

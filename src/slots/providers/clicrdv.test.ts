@@ -70,8 +70,7 @@ const noSleep = { sleep: async () => {}, attempts: 3 };
 function config(url: string, extra: object = {}): ClicrdvWatcherConfig {
   return slotWatcherSchema.parse({ name: 'w', provider: 'clicrdv', url, ...extra }) as ClicrdvWatcherConfig;
 }
-const scanUrl = (): string =>
-  `${base}/api/v2/availabletimeslots?group_id=124718&appointments[0][intervention_id]=2422111&from={date}&apikey=${KEY}`;
+const scanUrl = (): string => `${base}/api/v2/availabletimeslots?group_id=124718&appointments[0][intervention_id]=2422111&from={date}&apikey=${KEY}`;
 
 describe('ClicRDV provider, {date} scan', () => {
   it('asks each of 35 days once, never more than `concurrency` at a time', async () => {

@@ -113,9 +113,7 @@ export function createClicrdvProvider(config: ClicrdvWatcherConfig, opts: Provid
       let found: Slot[][];
       if (config.url.includes(DATE_PLACEHOLDER)) {
         const days = Array.from({ length: config.daysAhead }, (_, i) => today.plus({ days: i }).toISODate() ?? '');
-        found = await mapBounded(days, config.concurrency, (day) =>
-          fetchOne(config.url.split(DATE_PLACEHOLDER).join(day), day, counter),
-        );
+        found = await mapBounded(days, config.concurrency, (day) => fetchOne(config.url.split(DATE_PLACEHOLDER).join(day), day, counter));
       } else {
         found = [await fetchOne(config.url, undefined, counter)];
       }

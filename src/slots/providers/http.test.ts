@@ -68,7 +68,9 @@ describe('rateLimitWaitMs', () => {
     expect(rateLimitWaitMs({ 'x-ratelimit-reset': String(now / 1000 - 5) }, now)).toBe(0);
   });
   it('reads the suffixed forms Cal.com v2 sends without Retry-After, the longest exhausted limit winning', () => {
-    expect(rateLimitWaitMs({ 'x-ratelimit-limit-default': '120', 'x-ratelimit-remaining-default': '0', 'x-ratelimit-reset-default': String(now / 1000 + 9) }, now)).toBe(9_000);
+    expect(
+      rateLimitWaitMs({ 'x-ratelimit-limit-default': '120', 'x-ratelimit-remaining-default': '0', 'x-ratelimit-reset-default': String(now / 1000 + 9) }, now),
+    ).toBe(9_000);
     const two = {
       'x-ratelimit-remaining-short': '0',
       'x-ratelimit-reset-short': '2',

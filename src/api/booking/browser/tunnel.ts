@@ -11,7 +11,7 @@ interface JsonReply {
   status: number;
   ok: boolean;
   /** The server's JSON, whatever its shape (null when none): each use checks what it reads. */
-// biome-ignore lint/suspicious/noExplicitAny: the page script reads the server's JSON and its own form elements, both of which it built
+  // biome-ignore lint/suspicious/noExplicitAny: the page script reads the server's JSON and its own form elements, both of which it built
   body: any;
 }
 
@@ -155,7 +155,7 @@ function ensureWeek(tn: Tunnel, index: number): Promise<void> {
   const range = Math.min(cfg.rangeDays, daysBetween(tn.fetchedUntil, cfg.horizonEnd));
   const url = `/api/calcom/slots?type=${encodeURIComponent(cfg.type)}&range=${range}&from=${tn.fetchedUntil}`;
   return fetchJson(url, { headers: { accept: 'application/json' } }).then((r) => {
-    if (!r.ok || !Array.isArray(r.body)) throw new Error((r.body?.error) || tn.words.loadFailed);
+    if (!r.ok || !Array.isArray(r.body)) throw new Error(r.body?.error || tn.words.loadFailed);
     tn.days = tn.days.concat(r.body as OfferDay[]);
     tn.fetchedUntil = addDays(tn.fetchedUntil, range);
     return ensureWeek(tn, index);
@@ -320,7 +320,7 @@ function showErrors(formId: string, prefix: string, fields: FieldErrors, fallbac
 /** A refused or failed submission of `formId`: errors by field, else the server's sentence, else ours. */
 function showRefusal(tn: Tunnel, formId: string, prefix: string, r: JsonReply): void {
   if (r.status === 400 && r.body && r.body.fields) return showErrors(formId, prefix, r.body.fields, tn.words.checkFields);
-  showErrors(formId, prefix, {}, (r.body?.error) || tn.words.tryAgain);
+  showErrors(formId, prefix, {}, r.body?.error || tn.words.tryAgain);
 }
 
 function submitBooking(tn: Tunnel, event: Event): void {
