@@ -1,9 +1,9 @@
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeRedactor } from '../lib/index.js';
-import { createErrorFile, ERROR_CODES, parseErrorLine, tailErrorFile } from './error-file.js';
+import { createErrorFile, ERROR_CODES, parseErrorLine, reportOrLog, tailErrorFile } from './error-file.js';
 import { CATALOGUES, LOCALES } from '../lib/index.js';
 
 const dirOf = () => mkdtemp(join(tmpdir(), 'cs-errors-'));
@@ -79,5 +79,21 @@ describe('the error file', () => {
 
   it('tail of a missing file is empty', async () => {
     expect(await tailErrorFile(join(await dirOf(), 'nope.log'))).toEqual([]);
+  });
+});
+
+describe('reportOrLog', () => {
+  it('writes the coded line, and when errors.log cannot be written says so in the log instead of failing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cs-report-'));
+    const said: string[] = [];
+    const logger = { error: (m: string) => void said.push(m) };
+    const good = createErrorFile({ path: join(dir, 'errors.log'), redact: (t) => t, locale: 'en' });
+    await reportOrLog(good, logger, 'slots', 'slots.failed', 'cabinet: 503', new Date('2026-01-05T08:00:00Z'));
+    expect(await readFile(join(dir, 'errors.log'), 'utf8')).toMatch(/^2026-01-05T08:00:00\.000Z slots \[slots\.failed\] .*cabinet: 503\n$/);
+    // A directory where the file should be: appendFile fails (as on a full disk), the promise still resolves.
+    await mkdir(join(dir, 'blocked', 'errors.log'), { recursive: true });
+    const blocked = createErrorFile({ path: join(dir, 'blocked', 'errors.log'), redact: (t) => t });
+    await expect(reportOrLog(blocked, logger, 'state', 'run.refused', 'locked')).resolves.toBeUndefined();
+    expect(said).toEqual([expect.stringMatching(/^cannot write errors\.log: /)]);
   });
 });

@@ -1,6 +1,6 @@
 import { appendFile, mkdir, open, rename, rm, stat, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { DEFAULT_LOCALE, translator, type Locale, type Phase } from '../lib/index.js';
+import { DEFAULT_LOCALE, describeError, translator, type Locale, type Logger, type Phase } from '../lib/index.js';
 import { ERRORS_FILE } from './names.js';
 
 export { ERRORS_FILE };
@@ -47,6 +47,11 @@ export interface ErrorFile {
   report(phase: Phase | 'run', code: ErrorCode, detail: string, at?: Date): Promise<void>;
   /** Appends one line `<ISO time> <phase> <message>` as given, without a code: the form of files written before codes, which readers still parse. */
   append(phase: Phase | 'run', message: string, at?: Date): Promise<void>;
+}
+
+/** `report`, and when errors.log cannot be written (a full disk) the log says so instead: nothing fails for it. */
+export function reportOrLog(file: ErrorFile, logger: Pick<Logger, 'error'>, ...line: Parameters<ErrorFile['report']>): Promise<void> {
+  return file.report(...line).catch((e: unknown) => logger.error(`cannot write ${ERRORS_FILE}: ${describeError(e)}`));
 }
 
 export function createErrorFile(opts: ErrorFileOptions): ErrorFile {

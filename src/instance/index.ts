@@ -13,6 +13,7 @@ export {
 export { clearStoppedOnPurpose, isStoppedOnPurpose, markStoppedOnPurpose, STOPPED_MARK_FILE } from './stopped-mark.js';
 export {
   createErrorFile,
+  reportOrLog,
   tailErrorFile,
   readNewestErrors,
   parseErrorLine,

@@ -58,8 +58,11 @@ const str = (o: Record<string, unknown>): Record<string, string> =>
       .map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v)]),
   );
 
+/** What every plan starts from: the channel's name, no header, no option. */
+type PlanBase = { channel: string; headers: Record<string, string>; options: Record<string, string> };
+
 export function describeChannel(c: ChannelConfig): ChannelPlan {
-  const base = { channel: c.name, headers: {} as Record<string, string>, options: {} as Record<string, string> };
+  const base: PlanBase = { channel: c.name, headers: {}, options: {} };
   switch (c.type) {
     case 'discord-webhook': {
       const url = new URL(discordWebhookPostUrl(c.url));
@@ -108,25 +111,8 @@ export function describeChannel(c: ChannelConfig): ChannelPlan {
         options: str({ botname: c.botname }),
       };
     }
-    case 'email': {
-      const mode = smtpModeOf(c.smtp);
-      const tls = mode === 'ssl' ? 'ssl (TLS from the first byte)' : mode === 'starttls' ? 'starttls (required)' : 'insecure (plain SMTP; STARTTLS if offered)';
-      const to = Array.isArray(c.to) ? c.to : [c.to];
-      const targets = [...to.map((t) => `to ${t}`), ...(c.cc ?? []).map((t) => `cc ${t}`), ...(c.bcc ?? []).map((t) => `bcc ${t}`)];
-      const plan: ChannelPlan = {
-        ...base,
-        service: 'Email (SMTP)',
-        endpoint: `smtp://${c.smtp.host}:${c.smtp.port}`,
-        host: c.smtp.host,
-        port: c.smtp.port,
-        tls,
-        targets,
-        headers: maskHeaders(c.headers),
-        options: str({ from: c.fromName ? `${c.fromName} <${c.from}>` : c.from, password: c.smtp.password ? mask(c.smtp.password) : undefined }),
-      };
-      if (c.smtp.user) plan.login = c.smtp.user;
-      return plan;
-    }
+    case 'email':
+      return describeEmail(c, base);
     case 'webhook': {
       const u = fromUrl(c.url);
       const query = new URLSearchParams(c.params ?? {}).toString();
@@ -142,25 +128,8 @@ export function describeChannel(c: ChannelConfig): ChannelPlan {
         options: str({ payload: c.payload ? JSON.stringify(c.payload) : undefined }),
       };
     }
-    case 'ntfy': {
-      const u = fromUrl(c.url);
-      const headers: Record<string, string> = c.token
-        ? { Authorization: `Bearer ${mask(c.token)}` }
-        : c.user
-          ? { Authorization: `Basic ${mask(c.password ?? '')}` }
-          : {};
-      const plan: ChannelPlan = {
-        ...base,
-        service: 'ntfy',
-        ...u,
-        endpoint: `POST ${u.endpoint}`,
-        targets: c.topics.map((t) => `topic ${t}`),
-        headers,
-        options: str({ priority: c.priority, tags: c.tags, click: c.click, attach: c.attach, markdown: c.markdown }),
-      };
-      if (c.user) plan.login = c.user;
-      return plan;
-    }
+    case 'ntfy':
+      return describeNtfy(c, base);
     case 'gotify': {
       const u = fromUrl(`${c.url.replace(/\/*$/, '/')}message`);
       return {
@@ -196,23 +165,66 @@ export function describeChannel(c: ChannelConfig): ChannelPlan {
         options: str({ priority: c.priority, sound: c.sound, retry: c.retry, expire: c.expire }),
       };
     }
-    case 'matrix': {
-      if (c.mode === 't2bot') {
-        const url = `${c.url.replace(/\/+$/, '')}/${mask(c.token ?? '')}`;
-        return { ...base, service: 'Matrix (t2bot webhook)', ...fromUrl(c.url), endpoint: `POST ${url}`, targets: ['the webhook’s room'] };
-      }
-      const u = fromUrl(c.url);
-      const plan: ChannelPlan = {
-        ...base,
-        service: `Matrix (${c.mode === 'login' ? 'password login' : 'access token'})`,
-        ...u,
-        endpoint: `PUT ${u.endpoint}_matrix/client/v3/rooms/…/send/m.room.message/…`,
-        targets: c.rooms.map((r) => `room ${r}`),
-        headers: { Authorization: `Bearer ${c.mode === 'token' ? mask(c.token ?? '') : '(from login)'}` },
-        options: str({ msgtype: c.msgtype }),
-      };
-      if (c.user) plan.login = c.user;
-      return plan;
-    }
+    case 'matrix':
+      return describeMatrix(c, base);
   }
+}
+
+function describeEmail(c: Extract<ChannelConfig, { type: 'email' }>, base: PlanBase): ChannelPlan {
+  const mode = smtpModeOf(c.smtp);
+  const tls = mode === 'ssl' ? 'ssl (TLS from the first byte)' : mode === 'starttls' ? 'starttls (required)' : 'insecure (plain SMTP; STARTTLS if offered)';
+  const to = Array.isArray(c.to) ? c.to : [c.to];
+  const targets = [...to.map((t) => `to ${t}`), ...(c.cc ?? []).map((t) => `cc ${t}`), ...(c.bcc ?? []).map((t) => `bcc ${t}`)];
+  const plan: ChannelPlan = {
+    ...base,
+    service: 'Email (SMTP)',
+    endpoint: `smtp://${c.smtp.host}:${c.smtp.port}`,
+    host: c.smtp.host,
+    port: c.smtp.port,
+    tls,
+    targets,
+    headers: maskHeaders(c.headers),
+    options: str({ from: c.fromName ? `${c.fromName} <${c.from}>` : c.from, password: c.smtp.password ? mask(c.smtp.password) : undefined }),
+  };
+  if (c.smtp.user) plan.login = c.smtp.user;
+  return plan;
+}
+
+function describeNtfy(c: Extract<ChannelConfig, { type: 'ntfy' }>, base: PlanBase): ChannelPlan {
+  const u = fromUrl(c.url);
+  const headers: Record<string, string> = c.token
+    ? { Authorization: `Bearer ${mask(c.token)}` }
+    : c.user
+      ? { Authorization: `Basic ${mask(c.password ?? '')}` }
+      : {};
+  const plan: ChannelPlan = {
+    ...base,
+    service: 'ntfy',
+    ...u,
+    endpoint: `POST ${u.endpoint}`,
+    targets: c.topics.map((t) => `topic ${t}`),
+    headers,
+    options: str({ priority: c.priority, tags: c.tags, click: c.click, attach: c.attach, markdown: c.markdown }),
+  };
+  if (c.user) plan.login = c.user;
+  return plan;
+}
+
+function describeMatrix(c: Extract<ChannelConfig, { type: 'matrix' }>, base: PlanBase): ChannelPlan {
+  if (c.mode === 't2bot') {
+    const url = `${c.url.replace(/\/+$/, '')}/${mask(c.token ?? '')}`;
+    return { ...base, service: 'Matrix (t2bot webhook)', ...fromUrl(c.url), endpoint: `POST ${url}`, targets: ['the webhook’s room'] };
+  }
+  const u = fromUrl(c.url);
+  const plan: ChannelPlan = {
+    ...base,
+    service: `Matrix (${c.mode === 'login' ? 'password login' : 'access token'})`,
+    ...u,
+    endpoint: `PUT ${u.endpoint}_matrix/client/v3/rooms/…/send/m.room.message/…`,
+    targets: c.rooms.map((r) => `room ${r}`),
+    headers: { Authorization: `Bearer ${c.mode === 'token' ? mask(c.token ?? '') : '(from login)'}` },
+    options: str({ msgtype: c.msgtype }),
+  };
+  if (c.user) plan.login = c.user;
+  return plan;
 }

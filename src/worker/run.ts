@@ -32,6 +32,7 @@ import {
 import {
   createErrorFile,
   ERRORS_FILE,
+  reportOrLog,
   ICS_FILE,
   loadState,
   saveState,
@@ -207,9 +208,7 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     record.error = redact(describeError(err));
     logger.error(record.error, { phase: where });
     if (!opts.dryRun) {
-      await errors
-        .report(where, err instanceof AuthError && where === 'login' ? 'login.refused' : 'sync.failed', record.error, clock.now())
-        .catch((e: unknown) => logger.error(`cannot write ${ERRORS_FILE}: ${describeError(e)}`));
+      await reportOrLog(errors, logger, where, err instanceof AuthError && where === 'login' ? 'login.refused' : 'sync.failed', record.error, clock.now());
       await forgetEcalMatch(dir).catch((e: unknown) => logger.error(`cannot write the state: ${describeError(e)}`));
     }
   } finally {

@@ -5,7 +5,7 @@
  * file is the one place a person looks.
  */
 import type { InstanceConfig } from '../config/index.js';
-import { ERRORS_FILE, slotStatePath, type ErrorFile } from '../instance/index.js';
+import { reportOrLog, slotStatePath, type ErrorFile } from '../instance/index.js';
 import { describeError, formatWhen, translator, type Clock, type Logger } from '../lib/index.js';
 import type { NewAlert } from '../notify/index.js';
 import { createSlotWatcher, type SlotWatcher } from '../slots/index.js';
@@ -74,9 +74,7 @@ export function createSlotChecks(opts: SlotChecksOptions): { entries: SlotCheckE
       const message = `${entry.config.name}: ${describeError(err)}`;
       logger.error(`slots ${message}`);
       if (message !== entry.lastError) {
-        await opts.errorFile
-          .report('slots', 'slots.failed', message, opts.clock.now())
-          .catch((e: unknown) => logger.error(`cannot write ${ERRORS_FILE}: ${describeError(e)}`));
+        await reportOrLog(opts.errorFile, logger, 'slots', 'slots.failed', message, opts.clock.now());
       }
       entry.lastError = message;
       return false;

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { InstanceConfig } from '../config/index.js';
-import { ALERTS_JOURNAL_FILE, createErrorFile, ERRORS_FILE, outboxPath, WORKER_STATUS_FILE, writeWorkerStatusFile } from '../instance/index.js';
+import { ALERTS_JOURNAL_FILE, createErrorFile, ERRORS_FILE, reportOrLog, outboxPath, WORKER_STATUS_FILE, writeWorkerStatusFile } from '../instance/index.js';
 import { describeError, makeRedactor, systemClock, type Clock, type Logger, type TimerHandle } from '../lib/index.js';
 import { createChannel, createOutbox, type Outbox } from '../notify/index.js';
 import { createRunAlerts } from './run-alerts.js';
@@ -211,10 +211,7 @@ export function startWorker(opts: WorkerOptions): Worker {
   const onRefused = async (reason: string): Promise<void> => {
     const changed = refused?.reason !== reason;
     refused = { reason, since: refused?.since ?? clock.now().toISOString(), count: (refused?.count ?? 0) + 1 };
-    if (changed)
-      await errorFile
-        .report('state', 'run.refused', reason, clock.now())
-        .catch((e: unknown) => logger.error(`cannot write ${ERRORS_FILE}: ${describeError(e)}`));
+    if (changed) await reportOrLog(errorFile, logger, 'state', 'run.refused', reason, clock.now());
     if (!opts.runOnce && refused.count <= REFUSED_RETRY_LIMIT) {
       clock.clearTimeout(refusedRetry);
       refusedRetry = clock.setTimeout(() => void trigger('retry after a refused run'), REFUSED_RETRY_MS, { unref: true });
