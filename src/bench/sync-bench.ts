@@ -86,6 +86,34 @@ function change(courses: SimCourseSpec[], n: number): SimCourseSpec[] {
   return courses.map((c, i) => (i % step === 0 && i / step < n ? { ...c, room: `${c.room ?? ''} (moved)` } : c));
 }
 
+/** The original's strategy on fresh simulators with the same latency, its figures put beside ours. */
+async function runOriginalScenarios(
+  year: SimCourseSpec[],
+  changed: SimCourseSpec[],
+  results: Record<string, { ours: Figures; original: Figures }>,
+): Promise<void> {
+  const mc = await startMonCampusSim({ users: { [USER]: PASSWORD }, courses: year, latencyMs: LATENCY_MS });
+  const ecal = await startEcalSim({ keys: { [KEY]: SECRET }, calendars: [CALENDAR], latencyMs: LATENCY_MS });
+  const opts = {
+    moncampus: { url: mc.url, casUrl: mc.casUrl, username: USER, password: PASSWORD },
+    ecal: { url: ecal.url, apiKey: KEY, apiSecret: SECRET, calendarId: CALENDAR },
+    window: { from: `${FROM}T00:00:00+02:00`, to: `${TO}T00:00:00+02:00` },
+    listRange: { startDate: FROM, endDate: TO },
+    timezone: 'Europe/Paris',
+  };
+  for (const [name, prepare] of scenarios(mc, () => ecal, changed)) {
+    prepare();
+    mc.resetLog();
+    ecal.resetLog();
+    const t0 = performance.now();
+    await runOriginalStrategy(opts);
+    const entry = results[name];
+    if (entry) entry.original = measure(mc, ecal, performance.now() - t0);
+  }
+  await mc.close();
+  await ecal.close();
+}
+
 async function main(): Promise<void> {
   const year = generateTimetable({ count: COURSES, start: FROM, seed: 2025 });
   const changed = change(year, CHANGES);
@@ -152,29 +180,7 @@ async function main(): Promise<void> {
     await mc.close();
   }
 
-  // The original's strategy on fresh simulators with the same latency.
-  {
-    const mc = await startMonCampusSim({ users: { [USER]: PASSWORD }, courses: year, latencyMs: LATENCY_MS });
-    const ecal = await startEcalSim({ keys: { [KEY]: SECRET }, calendars: [CALENDAR], latencyMs: LATENCY_MS });
-    const opts = {
-      moncampus: { url: mc.url, casUrl: mc.casUrl, username: USER, password: PASSWORD },
-      ecal: { url: ecal.url, apiKey: KEY, apiSecret: SECRET, calendarId: CALENDAR },
-      window: { from: `${FROM}T00:00:00+02:00`, to: `${TO}T00:00:00+02:00` },
-      listRange: { startDate: FROM, endDate: TO },
-      timezone: 'Europe/Paris',
-    };
-    for (const [name, prepare] of scenarios(mc, () => ecal, changed)) {
-      prepare();
-      mc.resetLog();
-      ecal.resetLog();
-      const t0 = performance.now();
-      await runOriginalStrategy(opts);
-      const entry = results[name];
-      if (entry) entry.original = measure(mc, ecal, performance.now() - t0);
-    }
-    await mc.close();
-    await ecal.close();
-  }
+  await runOriginalScenarios(year, changed, results);
 
   const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : '—');
   const lines = [
