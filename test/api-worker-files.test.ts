@@ -1,7 +1,6 @@
 /**
-^ * The importer (src/api) reads files the worker writes. api/ may not import worker/ or notify/ (DESIGN.md), so the file
- * names and formats are repeated in importer.ts; this test, and only it, writes them with the worker's own
- * writers to hold the two sides together.
+ * The importer (src/api) reads the files the worker writes; both take their names and shapes from src/instance. This
+ * test writes them with the worker's own writers and reads them back through the importer, to hold the two together.
  */
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,21 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeRedactor } from '../src/lib/index.js';
 import type { AlertJournalEntry } from '../src/notify/outbox.js';
 import { openStore, type Store } from '../src/store/index.js';
-import {
-  createErrorFile,
-  ERRORS_FILE as WORKER_ERRORS_FILE,
-  ICS_FILE as WORKER_ICS_FILE,
-  RUN_HISTORY_FILE,
-  SYNCED_EVENTS_FILE,
-  WORKER_STATUS_FILE as WORKER_STATUS,
-} from '../src/worker/index.js';
-import { ERRORS_KEEP } from '../src/worker/error-file.js';
-import { writeRunRecord, zeroCounts, type RunRecord } from '../src/worker/run-record.js';
+import { ALERTS_JOURNAL_FILE as ALERTS_FILE, createErrorFile, ERRORS_FILE, writeRunRecord, zeroCounts, type RunRecord } from '../src/instance/index.js';
 import { writeSyncedEvents } from '../src/worker/synced-events.js';
-import { ALERTS_JOURNAL_FILE } from '../src/worker/worker.js';
-import { ICS_FILE } from '../src/api/ics.js';
-import { ALERTS_FILE, ERRORS_FILE, ERRORS_ROTATED, EVENTS_FILE, importInstanceData, RUNS_FILE } from '../src/api/importer.js';
-import { WORKER_STATUS_FILE } from '../src/api/instances.js';
+import { importInstanceData } from '../src/api/importer.js';
 import { captureLogger, tempDirs, type TempDirs } from '../src/api/test-support.test-helper.js';
 
 let dirs: TempDirs;
@@ -40,16 +27,6 @@ afterAll(async () => {
 const importAlice = () => importInstanceData({ store, dataDir: dirs.dataDir, instances: ['alice'], logger: captureLogger().logger });
 
 describe('worker files', () => {
-  it('have the names the worker gives them', () => {
-    expect(RUNS_FILE).toBe(RUN_HISTORY_FILE);
-    expect(ERRORS_FILE).toBe(WORKER_ERRORS_FILE);
-    expect(ERRORS_ROTATED).toBe(ERRORS_KEEP);
-    expect(EVENTS_FILE).toBe(SYNCED_EVENTS_FILE);
-    expect(ALERTS_FILE).toBe(ALERTS_JOURNAL_FILE);
-    expect(ICS_FILE).toBe(WORKER_ICS_FILE);
-    expect(WORKER_STATUS_FILE).toBe(WORKER_STATUS);
-  });
-
   it('written by the worker’s writers are imported whole, across error-file rotations', async () => {
     const dir = join(dirs.dataDir, 'alice');
     const record: RunRecord = {

@@ -21,7 +21,7 @@ import { makeSlot } from '../src/slots/slot.js';
 import { SUPERVISOR_DIR } from '../src/supervisor/index.js';
 import { writeSupervisorStatus } from '../src/supervisor/status.js';
 import { createErrorFile, WORKER_STATUS_FILE } from '../src/worker/index.js';
-import { writeRunRecord, zeroCounts, type RunRecord } from '../src/worker/run-record.js';
+import { writeRunRecord, zeroCounts, type RunRecord } from '../src/instance/index.js';
 import { describeWithBrowser, DESKTOP, launchBrowser, PHONE, screenshot, type BrowserSession } from './browser.js';
 import { API_KEY as ECAL_KEY, API_SECRET as ECAL_SECRET, CALENDAR_ID, CLI, PASSWORD } from './helpers.js';
 

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeRedactor } from '../lib/index.js';
 import { openStore, type Store } from '../store/index.js';
-import { ALERTS_FILE, ERRORS_FILE, EVENTS_FILE, importInstanceData, instancesInDataDir, RUNS_FILE, startImporter } from './importer.js';
+import { ALERTS_JOURNAL_FILE as ALERTS_FILE, ERRORS_FILE, RUN_HISTORY_FILE as RUNS_FILE, SYNCED_EVENTS_FILE as EVENTS_FILE } from '../instance/index.js';
+import { importInstanceData, instancesInDataDir, startImporter } from './importer.js';
 import { fakeClock } from '../lib/fake-clock.test-helper.js';
 import { captureLogger, tempDirs, type TempDirs } from './test-support.test-helper.js';
 

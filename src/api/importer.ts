@@ -24,13 +24,6 @@ import type { Store } from '../store/index.js';
  * (after a crash, a rotation, a replaced file) is harmless; what must not happen is skipping one.
  */
 
-/** The files it reads: names and shapes are src/instance's (importer.test.ts writes them as the worker does). */
-export const RUNS_FILE = RUN_HISTORY_FILE;
-export const ALERTS_FILE = ALERTS_JOURNAL_FILE;
-export const EVENTS_FILE = SYNCED_EVENTS_FILE;
-export { ERRORS_FILE };
-/** errors.log.1 … .3, as the error file keeps them. */
-export const ERRORS_ROTATED = ERRORS_KEEP;
 /** Runs finish minutes apart and alerts matter within seconds: 5 s is prompt, and an idle pass is a few stat calls. */
 export const IMPORT_INTERVAL_MS = 5_000;
 /** Read appended files this much at a time, so a first import of years of history never holds it all in memory. */
@@ -102,9 +95,9 @@ async function importOne(store: Store, dir: string, name: string, log: Logger, r
     return false;
   };
 
-  s.runs = await importAppended(store, join(dir, RUNS_FILE), cursorKey(name, RUNS_FILE), async (line) => {
+  s.runs = await importAppended(store, join(dir, RUN_HISTORY_FILE), cursorKey(name, RUN_HISTORY_FILE), async (line) => {
     const parsed = runLine.safeParse(parseJson(line));
-    if (!parsed.success) return skip(RUNS_FILE, 'not a run record');
+    if (!parsed.success) return skip(RUN_HISTORY_FILE, 'not a run record');
     const r = parsed.data;
     return tryStore(
       () =>
@@ -119,13 +112,13 @@ async function importOne(store: Store, dir: string, name: string, log: Logger, r
           courses: r.courses,
           ...r.counts,
         }),
-      (why) => skip(RUNS_FILE, why),
+      (why) => skip(RUN_HISTORY_FILE, why),
     );
   });
 
-  s.alerts = await importAppended(store, join(dir, ALERTS_FILE), cursorKey(name, ALERTS_FILE), async (line) => {
+  s.alerts = await importAppended(store, join(dir, ALERTS_JOURNAL_FILE), cursorKey(name, ALERTS_JOURNAL_FILE), async (line) => {
     const parsed = alertLine.safeParse(parseJson(line));
-    if (!parsed.success) return skip(ALERTS_FILE, 'not an alert journal entry');
+    if (!parsed.success) return skip(ALERTS_JOURNAL_FILE, 'not an alert journal entry');
     return tryStore(
       () =>
         store.upsertAlert({
@@ -134,7 +127,7 @@ async function importOne(store: Store, dir: string, name: string, log: Logger, r
           lastError: parsed.data.lastError === null ? null : redact(parsed.data.lastError),
           instance: name,
         }),
-      (why) => skip(ALERTS_FILE, why),
+      (why) => skip(ALERTS_JOURNAL_FILE, why),
     );
   });
 
@@ -149,7 +142,7 @@ async function importOne(store: Store, dir: string, name: string, log: Logger, r
   };
   // Oldest first. A rotated file is complete and never appended again: it is read whole when it changes
   // (that is, when a rotation moved lines into it), which also catches lines errors.log got just before rotating.
-  for (let i = ERRORS_ROTATED; i >= 1; i--) {
+  for (let i = ERRORS_KEEP; i >= 1; i--) {
     s.errors += await importWhole(store, join(dir, `${ERRORS_FILE}.${i}`), cursorKey(name, `${ERRORS_FILE}.${i}`), errorLine);
   }
   s.errors += await importAppended(store, join(dir, ERRORS_FILE), cursorKey(name, ERRORS_FILE), errorLine);
@@ -285,18 +278,18 @@ async function importWhole(store: Store, file: string, key: string, onLine: (lin
 async function importEvents(store: Store, dir: string, name: string, log: Logger): Promise<boolean> {
   let text: string;
   try {
-    text = await readFile(join(dir, EVENTS_FILE), 'utf8');
+    text = await readFile(join(dir, SYNCED_EVENTS_FILE), 'utf8');
   } catch (err) {
     // No snapshot yet: keep what the store has (never clear a timetable on a missing file).
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw err;
   }
-  const key = cursorKey(name, EVENTS_FILE);
+  const key = cursorKey(name, SYNCED_EVENTS_FILE);
   const hash = sha(text);
   if ((await store.getCursor(key)) === hash) return false;
   const parsed = eventsFile.safeParse(parseJson(text));
   if (!parsed.success) {
-    log.warn(`${EVENTS_FILE}: not a list of synced events; the store keeps the previous ones`);
+    log.warn(`${SYNCED_EVENTS_FILE}: not a list of synced events; the store keeps the previous ones`);
   } else {
     await store.replaceEvents(
       name,

@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { HEARTBEAT_STALE_MS, STATUS_FILE, SUPERVISOR_DIR as SUPERVISOR_WRITES } from '../supervisor/status.js';
-import { WORKER_STATUS_FILE as WORKER_WRITES } from '../worker/index.js';
-import { checkHealth, healthVerb, INSTANCE_ENV, MAX_HEARTBEAT_AGE_MS, SUPERVISOR_DIR, SUPERVISOR_STATUS_FILE, WORKER_STATUS_FILE } from './health.js';
+import { checkHealth, healthVerb, INSTANCE_ENV, MAX_HEARTBEAT_AGE_MS, SUPERVISOR_DIR, SUPERVISOR_STATUS_FILE } from './health.js';
 import { UsageError, type Output } from './output.js';
 import { fakeClock } from '../lib/fake-clock.test-helper.js';
 
@@ -59,10 +58,6 @@ const worker = (over: Record<string, unknown> = {}) => ({
 });
 
 describe('health of a worker', () => {
-  it('reads the file the worker writes', () => {
-    expect(WORKER_STATUS_FILE).toBe(WORKER_WRITES);
-  });
-
   it('is healthy when idle or running with a live pid', async () => {
     writeWorker('alice', worker());
     const idle = await checkHealth({ name: 'alice' });

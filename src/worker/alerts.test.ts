@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alertsForRun, initialAlertMemory, type AlertMemory } from './alerts.js';
-import { zeroCounts, type RunRecord } from './run-record.js';
+import { zeroCounts, type RunRecord } from '../instance/index.js';
 
 const run = (over: Partial<RunRecord>): RunRecord => ({
   instance: 'alice',

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InstanceConfig } from '../config/index.js';
 import { silentLogger } from '../lib/index.js';
 import { startEcalSim, startMonCampusSim, type EcalSim, type MonCampusSim, type SimCourseSpec } from '../sim/index.js';
-import { readLastRun } from './run-record.js';
+import { readLastRun } from '../instance/index.js';
 import { runSync } from './run.js';
 import { fakeClock } from '../lib/fake-clock.test-helper.js';
 
