@@ -152,7 +152,7 @@ describe('the supervisor with the process runtime', () => {
     expect(await pidOf('carol')).toBe(carol);
     expect(await pidOf('alice')).toBe(alice);
     const errors = await readFile(join(ws.data, 'carol', 'errors.log'), 'utf8');
-    expect(errors.match(/ config /g)).toHaveLength(1);
+    expect(errors.match(/ config \[config\.invalid\] /g)).toHaveLength(1);
     expect(log.lines.filter((l) => l.message.startsWith('config carol is invalid'))).toHaveLength(1);
     await write('carol', config('2025-09-30'));
     await waitFor(() => log.lines.some((l) => l.message === 'config carol is no longer invalid'), 10_000, 'carol fixed');
