@@ -323,6 +323,37 @@ export const en: Catalogue = {
         scheduled: 'scheduled check (ecal.verifyEvery)',
       },
     },
+    validate: {
+      noFiles: 'no config files in {{dir}}',
+      legacy: ' (legacy format)',
+    },
+    errors: {
+      none: 'no errors recorded for {{name}} ({{path}})',
+    },
+    logs: {
+      noWorkers: 'no workers',
+    },
+    notify: {
+      sent: '{{channel}} ({{type}}): sent',
+      failed: '{{channel}} ({{type}}): {{detail}}',
+      noChannel: 'no channel named {{channel}} in {{name}}',
+      noNotify: '{{name}} has no notify: section',
+    },
+    addConfig: {
+      name: 'Config name (file configs/<name>.yml)',
+      nameRule: 'use lower case letters, digits, - and _ (e.g. alice)',
+      exists: 'configs/{{name}}.yml already exists',
+      required: 'required',
+      school: 'School: igensia (IPI, ESAM, ISMM…), cd (EPSI, WIS, IDRAC…), its name, or the timetable URL',
+      username: 'MonCampus username',
+      password: 'MonCampus password (not shown; stored in the file, readable by you only)',
+      calendarId: 'ECAL calendar id (24 hex characters; empty for ICS only)',
+      apiKey: 'ECAL API key (not shown)',
+      apiSecret: 'ECAL API secret (not shown)',
+      timezone: 'Time zone',
+      schedule: 'Schedule (cron)',
+      wrote: 'wrote {{file}} — try: {{command}} run-once {{name}} --dry-run',
+    },
   },
   checks: {
     moncampus: {

@@ -323,6 +323,37 @@ export const fr = {
         scheduled: 'vérification périodique (ecal.verifyEvery)',
       },
     },
+    validate: {
+      noFiles: 'aucun fichier de config dans {{dir}}',
+      legacy: ' (ancien format)',
+    },
+    errors: {
+      none: 'aucune erreur enregistrée pour {{name}} ({{path}})',
+    },
+    logs: {
+      noWorkers: 'aucun worker',
+    },
+    notify: {
+      sent: '{{channel}} ({{type}}) : envoyé',
+      failed: '{{channel}} ({{type}}) : {{detail}}',
+      noChannel: 'aucun canal nommé {{channel}} dans {{name}}',
+      noNotify: '{{name}} n’a pas de section notify:',
+    },
+    addConfig: {
+      name: 'Nom de la config (fichier configs/<nom>.yml)',
+      nameRule: 'lettres minuscules, chiffres, - et _ (par exemple alice)',
+      exists: 'configs/{{name}}.yml existe déjà',
+      required: 'obligatoire',
+      school: 'École : igensia (IPI, ESAM, ISMM…), cd (EPSI, WIS, IDRAC…), son nom, ou l’adresse de l’emploi du temps',
+      username: 'Identifiant MonCampus',
+      password: 'Mot de passe MonCampus (non affiché ; gardé dans le fichier, lisible par vous seul)',
+      calendarId: 'Identifiant du calendrier ECAL (24 caractères hexadécimaux ; vide pour le seul ICS)',
+      apiKey: 'Clé d’API ECAL (non affichée)',
+      apiSecret: 'Secret d’API ECAL (non affiché)',
+      timezone: 'Fuseau horaire',
+      schedule: 'Planning (cron)',
+      wrote: '{{file}} écrit — essayez : {{command}} run-once {{name}} --dry-run',
+    },
   },
   checks: {
     moncampus: {
