@@ -253,6 +253,26 @@ export const en: Catalogue = {
     lastAlerts: 'Last alerts',
     actionBusy: '{{label}}: already in progress for {{name}}',
     actionFailed: '{{label}} failed: {{error}}',
+    /** What a button did (cli/dashboard-actions.ts), in the page's language; a child CLI's own error stays as it said it. */
+    result: {
+      run: 'Run {{outcome}}: {{summary}}',
+      runSummary: '{{created}} created, {{updated}} updated, {{deleted}} deleted, {{unchanged}} unchanged ({{courses}} courses, {{seconds}} s)',
+      adopted: '{{count}} adopted from the old tool',
+      failed: '{{count}} failed',
+      runStill: 'The run is still going after {{seconds}} s: its outcome will show on the card when it ends.',
+      runNotStarted: 'The run did not start: {{error}}',
+      noSupervisor:
+        'No supervisor is running: nothing answers on its control socket. Start it (`./campus-sync up`, or `campus-sync supervise`), then try again.',
+      restartUnconfirmed: 'The restart was not confirmed: {{error}}',
+      restarted: 'The worker of {{name}} was restarted.',
+      noWorker: 'The supervisor has no worker for {{name}} ({{why}}): is its config new, or invalid?',
+      restartFailed: 'The supervisor could not restart {{name}}: {{why}}',
+      testNoAnswer: 'No answer within {{seconds}} s: the channels did not respond.',
+      testNotSent: 'No test was sent: {{error}}',
+      channelSent: 'sent',
+      testStopped: 'stopped after {{seconds}} s: the remaining channels did not answer',
+      testSent: 'Test notification sent to {{sent}} of {{count}} channel(s).',
+    },
     action: {
       run: 'Run now',
       runPending: 'Running a sync… (this can take a minute)',

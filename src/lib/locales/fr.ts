@@ -251,6 +251,26 @@ export const fr = {
     lastAlerts: 'Dernières alertes',
     actionBusy: '{{label}} : déjà en cours pour {{name}}',
     actionFailed: '{{label}} : échec ({{error}})',
+    /** Ce qu'a fait un bouton (cli/dashboard-actions.ts), dans la langue de la page ; l'erreur propre d'un CLI enfant reste telle qu'il l'a dite. */
+    result: {
+      run: 'Synchronisation {{outcome}} : {{summary}}',
+      runSummary: '{{created}} créés, {{updated}} mis à jour, {{deleted}} supprimés, {{unchanged}} inchangés ({{courses}} cours, {{seconds}} s)',
+      adopted: '{{count}} repris de l’ancien outil',
+      failed: '{{count}} en échec',
+      runStill: 'La synchronisation tourne encore après {{seconds}} s : son résultat s’affichera sur la carte à la fin.',
+      runNotStarted: 'La synchronisation n’a pas démarré : {{error}}',
+      noSupervisor:
+        'Aucun superviseur ne tourne : rien ne répond sur son socket de contrôle. Démarrez-le (`./campus-sync up`, ou `campus-sync supervise`), puis réessayez.',
+      restartUnconfirmed: 'Le redémarrage n’a pas été confirmé : {{error}}',
+      restarted: 'Le worker de {{name}} a redémarré.',
+      noWorker: 'Le superviseur n’a pas de worker pour {{name}} ({{why}}) : sa config est-elle nouvelle, ou invalide ?',
+      restartFailed: 'Le superviseur n’a pas pu redémarrer {{name}} : {{why}}',
+      testNoAnswer: 'Pas de réponse en {{seconds}} s : les canaux n’ont pas répondu.',
+      testNotSent: 'Aucun test envoyé : {{error}}',
+      channelSent: 'envoyé',
+      testStopped: 'arrêté après {{seconds}} s : les autres canaux n’ont pas répondu',
+      testSent: 'Notification de test envoyée à {{sent}} canal(aux) sur {{count}}.',
+    },
     action: {
       run: 'Synchroniser',
       runPending: 'Synchronisation… (cela peut prendre une minute)',
