@@ -174,9 +174,14 @@ describe('GET /api/calcom/slots', () => {
 
   it('400 names the bad parameter, 404 an unknown type', async () => {
     expect((await call('/api/calcom/slots')).json).toMatchObject({ parameter: 'type' });
-    const range = await call('/api/calcom/slots?type=appel&range=0');
+    const range = await call('/api/calcom/slots?type=appel&range=0', EN);
     expect(range.status).toBe(400);
     expect(range.json).toEqual({ error: 'range: expected a number of days from 1 to 90', parameter: 'range' });
+    // What a French page left open past midnight shows: its `from` is now yesterday.
+    expect((await call('/api/calcom/slots?type=appel&from=2025-05-25')).json).toEqual({
+      error: 'from: ne doit pas être avant aujourd’hui (2025-05-26)',
+      parameter: 'from',
+    });
     expect((await call('/api/calcom/slots?type=appel&from=2025-05-25')).json).toMatchObject({ parameter: 'from' });
     const unknown = await call('/api/calcom/slots?type=visio', EN);
     expect(unknown.status).toBe(404);

@@ -302,7 +302,7 @@ function registerSlots({ d, slotQueries, entryOr, slotDays, secretsRedactor }: B
         const found = await catalog.find(slug).catch(() => ({ missing: true }) as const);
         const zone = 'found' in found ? found.found.type.timezone : 'UTC';
         const defaultRange = 'found' in found ? found.found.type.rangeDays : undefined;
-        params = parseSlotsParams(req.query, todayIn(zone, clock.now()), defaultRange);
+        params = parseSlotsParams(req.query, todayIn(zone, clock.now()), defaultRange, locale);
       } catch (err) {
         if (err instanceof ParamError) return fail(400, err.message, { parameter: err.parameter });
         throw err;

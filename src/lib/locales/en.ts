@@ -150,6 +150,15 @@ export const en: Catalogue = {
       tooManyBookings: 'Too many bookings right now.',
       tooManyProposals: 'Too many proposals right now.',
       retryIn: '{{what}} Please try again in {{seconds}} s.',
+      param: {
+        once: 'give it once',
+        typeRequired: 'required (the booking type, e.g. type=appel)',
+        typeSlug: 'expected a booking type slug (lower-case letters, digits and "-")',
+        range: 'expected a number of days from 1 to {{max}}',
+        fromDate: 'expected a date written YYYY-MM-DD',
+        fromPast: 'must not be before today ({{today}})',
+        fromHorizon: 'must be within {{max}} days of today',
+      },
     },
   },
   errorsLog: {

@@ -148,6 +148,15 @@ export const fr = {
       tooManyBookings: 'Trop de réservations en ce moment.',
       tooManyProposals: 'Trop de propositions en ce moment.',
       retryIn: '{{what}} Réessayez dans {{seconds}} s.',
+      param: {
+        once: 'à donner une seule fois',
+        typeRequired: 'obligatoire (le type de rendez-vous, par exemple type=appel)',
+        typeSlug: 'identifiant de type de rendez-vous attendu (lettres minuscules, chiffres et « - »)',
+        range: 'nombre de jours de 1 à {{max}} attendu',
+        fromDate: 'date écrite AAAA-MM-JJ attendue',
+        fromPast: 'ne doit pas être avant aujourd’hui ({{today}})',
+        fromHorizon: 'doit être dans les {{max}} jours qui viennent',
+      },
     },
   },
   errorsLog: {
