@@ -143,6 +143,9 @@ describeWithBrowser('the booking tunnel in a browser', () => {
   });
 
   /** A page that records every answer of our server, for the secret sweep at the end. */
+  /** What an English browser's fetch sends (the server's texts follow the page's language). */
+  const EN = { headers: { 'accept-language': 'en-US,en;q=0.9' } };
+
   async function open(viewport = DESKTOP): Promise<Page> {
     const page = await (await session.context(viewport)).newPage();
     page.on('response', async (res) => {
@@ -444,7 +447,7 @@ describeWithBrowser('the booking tunnel in a browser', () => {
 
   it('answers 502 with a clear message when Cal.com fails, 404 for an unknown type, 400 naming a bad parameter', async () => {
     cal.rateLimitNext(10, 1);
-    const failed = await fetch(`${base}/api/calcom/slots?type=appel&range=30`);
+    const failed = await fetch(`${base}/api/calcom/slots?type=appel&range=30`, EN);
     const failedText = await failed.text();
     served.push({ url: 'slots during a Cal.com outage', text: failedText });
     expect(failed.status).toBe(502);
@@ -456,9 +459,11 @@ describeWithBrowser('the booking tunnel in a browser', () => {
     const bad = await fetch(`${base}/api/calcom/slots?type=appel&range=365`);
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ parameter: 'range' });
-    const page404 = await fetch(`${base}/book/visio`);
+    const page404 = await fetch(`${base}/book/visio`, EN);
     expect(page404.status).toBe(404);
     expect(await page404.text()).toContain('There is no booking type');
+    // Node's fetch names no language (Accept-Language: *): French, the default.
+    expect(await (await fetch(`${base}/book/visio`)).text()).toContain('Il n’y a pas de type de rendez-vous');
   });
 
   it('never serves the Cal.com token: every page, script, style and JSON answer swept', async () => {

@@ -4,10 +4,11 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { createLineReader, editedAnswer, withoutEcho } from './hidden-input.js';
 import { stringify } from 'yaml';
 import { configDir, DEFAULT_MONCAMPUS_URL, isValidInstanceName, parseConfig, timetableUrlFor } from '../config/index.js';
-import { ConfigError } from '../lib/index.js';
+import { ConfigError, translator } from '../lib/index.js';
 import { loadWorkerTemplate, renderStaticCompose, scanConfigs, type DesiredWorker } from '../supervisor/index.js';
 import { DEFAULT_STACK_NAME, renderStackFile } from '../supervisor/stack-static.js';
 import { SUPERVISOR_COMPOSE } from './compose-files.js';
+import { outputLocale } from './locale.js';
 import { EXIT, UsageError } from './output.js';
 import { dockerSettings, withHostPaths } from './runtime.js';
 import type { VerbContext } from './main.js';
@@ -143,6 +144,8 @@ interface Answers {
 export async function addConfigVerb({ args, values, out }: VerbContext): Promise<number> {
   const str = (k: string): string | undefined => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
   const interactive = process.stdin.isTTY === true && values['no-input'] !== true;
+  // Questions and the result in LANG's language (the written config is the same either way).
+  const t = translator(outputLocale(out.json));
   // Lines are read through one reader: answers typed (or pasted) ahead of their question are kept.
   const lines = interactive ? createLineReader(process.stdin) : undefined;
   const ask = async (question: string, fallback?: string, check?: (v: string) => string | null): Promise<string | undefined> => {
@@ -152,7 +155,7 @@ export async function addConfigVerb({ args, values, out }: VerbContext): Promise
       const next = await lines.next();
       if (next === undefined) throw new UsageError('input ended before every question was answered');
       const answer = next.trim() || fallback;
-      const problem = answer === undefined ? 'required' : (check?.(answer) ?? null);
+      const problem = answer === undefined ? t('cli.addConfig.required') : (check?.(answer) ?? null);
       if (!problem) return answer;
       out.line(out.red(`  ${problem}`));
     }
@@ -174,36 +177,38 @@ export async function addConfigVerb({ args, values, out }: VerbContext): Promise
     const dir = configDir();
     const nameCheck = (v: string): string | null =>
       !isValidInstanceName(v)
-        ? 'use lower case letters, digits, - and _ (e.g. alice)'
+        ? t('cli.addConfig.nameRule')
         : existsSync(join(dir, `${v}.yml`)) || existsSync(join(dir, `${v}.yaml`))
-          ? `configs/${v}.yml already exists`
+          ? t('cli.addConfig.exists', { name: v })
           : null;
-    const name = (await ask('Config name (file configs/<name>.yml)', args[0], nameCheck)) ?? '';
+    const name = (await ask(t('cli.addConfig.name'), args[0], nameCheck)) ?? '';
     if (!name) throw new UsageError('give the config a name: campus-sync add-config <name> …');
     const problem = nameCheck(name);
     if (problem) {
       out.error(problem);
       return EXIT.usage;
     }
-    const a: Answers = { name, moncampusUrl: await askSchool(str, ask), username: (await ask('MonCampus username', str('username'))) ?? '' };
+    const a: Answers = {
+      name,
+      moncampusUrl: await askSchool(str, ask, t('cli.addConfig.school')),
+      username: (await ask(t('cli.addConfig.username'), str('username'))) ?? '',
+    };
     a.casUrl = str('cas-url');
     a.passwordFile = str('password-file');
-    a.password = a.passwordFile
-      ? undefined
-      : (str('password') ?? (lines ? await askSecret('MonCampus password (not shown; stored in the file, readable by you only)') : undefined));
-    const calendarId = str('calendar-id') ?? (lines ? await ask('ECAL calendar id (24 hex characters; empty for ICS only)', '') : undefined);
+    a.password = a.passwordFile ? undefined : (str('password') ?? (lines ? await askSecret(t('cli.addConfig.password')) : undefined));
+    const calendarId = str('calendar-id') ?? (lines ? await ask(t('cli.addConfig.calendarId'), '') : undefined);
     if (!calendarId && str('ecal-url') !== undefined)
       throw new UsageError('--ecal-url goes with --calendar-id (a config without a calendar id only writes calendar.ics)');
     if (calendarId) {
       a.calendarId = calendarId;
       a.apiKeyFile = str('api-key-file');
-      a.apiKey = a.apiKeyFile ? undefined : (str('api-key') ?? (await askSecret('ECAL API key (not shown)')));
+      a.apiKey = a.apiKeyFile ? undefined : (str('api-key') ?? (await askSecret(t('cli.addConfig.apiKey'))));
       a.apiSecretFile = str('api-secret-file');
-      a.apiSecret = a.apiSecretFile ? undefined : (str('api-secret') ?? (await askSecret('ECAL API secret (not shown)')));
+      a.apiSecret = a.apiSecretFile ? undefined : (str('api-secret') ?? (await askSecret(t('cli.addConfig.apiSecret'))));
       a.ecalUrl = str('ecal-url');
     }
-    a.timezone = str('timezone') ?? (await ask('Time zone', 'Europe/Paris'));
-    a.schedule = str('schedule') ?? (await ask('Schedule (cron)', '46 6-18 * * *'));
+    a.timezone = str('timezone') ?? (await ask(t('cli.addConfig.timezone'), 'Europe/Paris'));
+    a.schedule = str('schedule') ?? (await ask(t('cli.addConfig.schedule'), '46 6-18 * * *'));
     a.from = str('from');
     a.to = str('to');
     const file = join(dir, `${a.name}.yml`);
@@ -222,7 +227,7 @@ export async function addConfigVerb({ args, values, out }: VerbContext): Promise
     if (process.getuid?.() === 0) await chown(file, WORKER_UID, WORKER_UID);
     out.result({ name: a.name, file }, () =>
       out.line(
-        `${out.green('✓')} wrote ${relative(process.cwd(), file) || file} — try: ${process.env.CAMPUS_SYNC_COMMAND || 'campus-sync'} run-once ${a.name} --dry-run`,
+        `${out.green('✓')} ${t('cli.addConfig.wrote', { file: relative(process.cwd(), file) || file, command: process.env.CAMPUS_SYNC_COMMAND || 'campus-sync', name: a.name })}`,
       ),
     );
     return EXIT.ok;
@@ -237,7 +242,7 @@ type Ask = (question: string, fallback?: string, check?: (v: string) => string |
  * The timetable host: --school (a group, a school of the table, or a URL) or --moncampus-url, else asked
  * (IGENSIA by default: the C&D schools have a host of their own, reference/moncampus.md "Hosts").
  */
-async function askSchool(str: (k: string) => string | undefined, ask: Ask): Promise<string> {
+async function askSchool(str: (k: string) => string | undefined, ask: Ask, question: string): Promise<string> {
   const school = str('school');
   const url = str('moncampus-url');
   if (school !== undefined && url !== undefined) throw new UsageError('give --school or --moncampus-url, not both');
@@ -250,8 +255,7 @@ async function askSchool(str: (k: string) => string | undefined, ask: Ask): Prom
     const why = problem(given);
     if (why) throw new UsageError(`${school !== undefined ? '--school' : '--moncampus-url'}: ${why}`);
   }
-  const answer =
-    given ?? (await ask('School: igensia (IPI, ESAM, ISMM…), cd (EPSI, WIS, IDRAC…), its name, or the timetable URL', 'igensia', problem)) ?? 'igensia';
+  const answer = given ?? (await ask(question, 'igensia', problem)) ?? 'igensia';
   const r = timetableUrlFor(answer);
   return 'url' in r ? r.url : DEFAULT_MONCAMPUS_URL;
 }

@@ -73,7 +73,7 @@ afterAll(async () => {
 describe('run now', () => {
   it('runs a real sync through the CLI and answers its outcome and counts', async () => {
     const actions = createDashboardActions({ configDir, dataDir, cliPath: CLI, env: env() });
-    const r = await actions.runNow('alice');
+    const r = await actions.runNow('alice', 'en');
     expect(r.ok, JSON.stringify(r)).toBe(true);
     expect(r.message).toMatch(/^Run success: \d+ created, 0 updated, 0 deleted, 0 unchanged \(\d+ courses, [\d.]+ s\)$/);
     const created = Number(/(\d+) created/.exec(r.message)?.[1]);
@@ -81,13 +81,16 @@ describe('run now', () => {
     expect(ecal.events()).toHaveLength(created);
     // The run wrote its files where the worker would: the importer takes it from there.
     expect(await readFile(join(dataDir, 'alice', 'runs.jsonl'), 'utf8')).toContain('"outcome":"success"');
+    // A French page reads the same outcome in French, the duration with a decimal comma.
+    const fr = await actions.runNow('alice', 'fr');
+    expect(fr.message).toMatch(/^Synchronisation réussie : 0 créés, 0 mis à jour, 0 supprimés, \d+ inchangés \(\d+ cours, \d+,\d s\)$/);
   });
 
   it('says so when a run already holds the lock (the worker is syncing)', async () => {
     const lock = join(dataDir, 'alice', 'run.lock');
     await writeFile(lock, JSON.stringify({ pid: process.pid, host: hostname(), at: new Date().toISOString() }));
     try {
-      const r = await createDashboardActions({ configDir, dataDir, cliPath: CLI, env: env() }).runNow('alice');
+      const r = await createDashboardActions({ configDir, dataDir, cliPath: CLI, env: env() }).runNow('alice', 'en');
       expect(r).toEqual({ ok: false, message: `The run did not start: alice: a run is already in progress (pid ${process.pid})` });
     } finally {
       await rm(lock, { force: true });
@@ -96,7 +99,7 @@ describe('run now', () => {
 
   it('answers within its deadline even when the run takes longer', async () => {
     const clock = fakeClock();
-    const answer = createDashboardActions({ configDir, dataDir, cliPath: CLI, env: env(), runAnswerMs: 50, runKillMs: 20_000, clock }).runNow('alice');
+    const answer = createDashboardActions({ configDir, dataDir, cliPath: CLI, env: env(), runAnswerMs: 50, runKillMs: 20_000, clock }).runNow('alice', 'en');
     // The deadline passes on the clock while the child is still starting: the answer comes from it.
     await clock.whenPending();
     await clock.tickAsync(50);
@@ -117,10 +120,10 @@ describe('run now', () => {
   });
 
   it('a config without a timetable is a clear refusal, and a bad CLI path too', async () => {
-    const r = await createDashboardActions({ configDir, dataDir, cliPath: CLI, env: env() }).runNow('watch');
+    const r = await createDashboardActions({ configDir, dataDir, cliPath: CLI, env: env() }).runNow('watch', 'en');
     expect(r.ok).toBe(false);
     expect(r.message).toMatch(/^The run did not start: watch has no moncampus section/);
-    const missing = await createDashboardActions({ configDir, dataDir, cliPath: join(root, 'nope.js'), env: env() }).runNow('alice');
+    const missing = await createDashboardActions({ configDir, dataDir, cliPath: join(root, 'nope.js'), env: env() }).runNow('alice', 'en');
     expect(missing.ok).toBe(false);
     expect(missing.message).toMatch(/Cannot find module/);
   });
@@ -129,9 +132,11 @@ describe('run now', () => {
 describe('test notification', () => {
   it('sends one message per channel through the CLI and reports each, with no secret', async () => {
     const before = discord.messages().length;
-    const r = await createDashboardActions({ configDir, dataDir, cliPath: CLI, env: env() }).testNotification('alice');
+    const r = await createDashboardActions({ configDir, dataDir, cliPath: CLI, env: env() }).testNotification('alice', 'en');
     expect(r).toEqual({ ok: true, message: 'Test notification sent to 1 of 1 channel(s).', details: ['✓ team (discord-webhook): sent'] });
-    expect(discord.messages()).toHaveLength(before + 1);
+    const fr = await createDashboardActions({ configDir, dataDir, cliPath: CLI, env: env() }).testNotification('alice', 'fr');
+    expect(fr).toEqual({ ok: true, message: 'Notification de test envoyée à 1 canal(aux) sur 1.', details: ['✓ team (discord-webhook): envoyé'] });
+    expect(discord.messages()).toHaveLength(before + 2);
     expect(JSON.stringify(r)).not.toContain(webhookToken);
   });
 
@@ -140,7 +145,7 @@ describe('test notification', () => {
     discord.deleteWebhook(hook.id);
     const cfg = (await readFile(join(configDir, 'alice.yml'), 'utf8')).replace(/url: http:\/\/127\.0\.0\.1:\d+\/api\/webhooks\/\S+/, `url: ${hook.url}`);
     await writeFile(join(configDir, 'gone.yml'), cfg);
-    const r = await createDashboardActions({ configDir, dataDir, cliPath: CLI, env: env() }).testNotification('gone');
+    const r = await createDashboardActions({ configDir, dataDir, cliPath: CLI, env: env() }).testNotification('gone', 'en');
     expect(r.ok).toBe(false);
     expect(r.message).toBe('Test notification sent to 0 of 1 channel(s).');
     expect(r.details?.[0]).toMatch(/^✗ team \(discord-webhook\): /);
@@ -149,8 +154,11 @@ describe('test notification', () => {
   });
 
   it('no channel: says why nothing was sent', async () => {
-    const r = await createDashboardActions({ configDir, dataDir, cliPath: CLI, env: env() }).testNotification('watch');
+    const r = await createDashboardActions({ configDir, dataDir, cliPath: CLI, env: env() }).testNotification('watch', 'en');
     expect(r).toEqual({ ok: false, message: 'No test was sent: watch has no notify: section' });
+    // In the page's language around the CLI's own words (its --json output is English).
+    const fr = await createDashboardActions({ configDir, dataDir, cliPath: CLI, env: env() }).testNotification('watch', 'fr');
+    expect(fr).toEqual({ ok: false, message: 'Aucun test envoyé : watch has no notify: section' });
   });
 });
 
@@ -158,10 +166,12 @@ describe('restart', () => {
   it('without a supervisor: a clear error, at once', async () => {
     // The clock never moves: the answer comes from the missing socket, not from the time limit.
     const clock = fakeClock();
-    const r = await createDashboardActions({ configDir, dataDir: join(root, 'no-supervisor'), clock }).restart('alice');
+    const r = await createDashboardActions({ configDir, dataDir: join(root, 'no-supervisor'), clock }).restart('alice', 'en');
     expect(r.ok).toBe(false);
     expect(r.message).toMatch(/^No supervisor is running/);
     expect(clock.pendingTimers()).toBe(0);
+    const fr = await createDashboardActions({ configDir, dataDir: join(root, 'no-supervisor'), clock }).restart('alice', 'fr');
+    expect(fr.message).toMatch(/^Aucun superviseur ne tourne : rien ne répond/);
   });
 
   it('through a real supervisor’s control socket: the worker process is replaced', async () => {
@@ -185,9 +195,9 @@ describe('restart', () => {
       await expect.poll(workerPid, { timeout: 15_000 }).toBeTypeOf('number');
       const before = await workerPid();
       const actions = createDashboardActions({ configDir: cfgs, dataDir: data });
-      expect(await actions.restart('watch')).toEqual({ ok: true, message: 'The worker of watch was restarted.' });
+      expect(await actions.restart('watch', 'en')).toEqual({ ok: true, message: 'The worker of watch was restarted.' });
       await expect.poll(workerPid, { timeout: 15_000 }).not.toBe(before);
-      const unknown = await actions.restart('nobody');
+      const unknown = await actions.restart('nobody', 'en');
       expect(unknown.ok).toBe(false);
       expect(unknown.message).toMatch(/^The supervisor has no worker for nobody \(no worker named nobody\)/);
     } finally {

@@ -3,9 +3,10 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CONFIG_DIR_ENV, DATA_DIR_ENV, isValidInstanceName } from '../config/index.js';
 import type { ActionResult, DashboardActions } from '../api/dashboard/index.js';
-import { describeError, systemClock, type Clock, type TimerHandle } from '../lib/index.js';
+import { describeError, INTL_LOCALE, systemClock, translator, type Clock, type Locale, type TimerHandle } from '../lib/index.js';
 import { controlSocketPath } from '../instance/index.js';
 import { controlRequest } from '../supervisor/index.js';
+import { stateWord } from './human.js';
 import { APP_ROOT } from './runtime.js';
 
 /**
@@ -131,7 +132,8 @@ function cliError(r: ChildOutcome): string {
   return line ? line.slice(0, 500) : `the CLI exited with code ${r.code ?? '?'}`;
 }
 
-const seconds = (ms: number): string => `${Math.round(ms / 1000)} s`;
+/** Whole seconds, for a deadline ("120"). */
+const seconds = (ms: number): number => Math.round(ms / 1000);
 
 interface RunJson {
   outcome?: unknown;
@@ -142,16 +144,28 @@ interface RunJson {
   counts?: Record<string, unknown>;
 }
 
-function describeRun(r: RunJson): ActionResult {
+/** A run's record (`run-once --json`) as the card says it, in `locale` (the run's own error as the CLI wrote it). */
+function describeRun(r: RunJson, locale: Locale): ActionResult {
+  const t = translator(locale);
   const n = (v: unknown): number => (typeof v === 'number' ? v : 0);
   const c = r.counts ?? {};
   const outcome = String(r.outcome);
-  const summary = `${n(c.created)} created, ${n(c.updated)} updated, ${n(c.deleted)} deleted, ${n(c.unchanged)} unchanged (${n(r.courses)} courses, ${(n(r.durationMs) / 1000).toFixed(1)} s)`;
+  // One decimal, with the locale's decimal sign ("2,5 s" / "2.5 s").
+  const duration = new Intl.NumberFormat(INTL_LOCALE[locale], { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(n(r.durationMs) / 1000);
+  const summary = t('dashboard.result.runSummary', {
+    created: n(c.created),
+    updated: n(c.updated),
+    deleted: n(c.deleted),
+    unchanged: n(c.unchanged),
+    courses: n(r.courses),
+    seconds: duration,
+  });
   const details: string[] = [];
-  if (n(c.adopted) > 0) details.push(`${n(c.adopted)} adopted from the old tool`);
-  if (n(c.failed) > 0) details.push(`${n(c.failed)} failed`);
+  if (n(c.adopted) > 0) details.push(t('dashboard.result.adopted', { count: n(c.adopted) }));
+  if (n(c.failed) > 0) details.push(t('dashboard.result.failed', { count: n(c.failed) }));
   if (typeof r.error === 'string' && r.error !== '') details.push(`${typeof r.phase === 'string' ? r.phase : 'run'}: ${r.error}`);
-  return { ok: outcome === 'success', message: `Run ${outcome}: ${summary}`, ...(details.length ? { details } : {}) };
+  const message = t('dashboard.result.run', { outcome: stateWord('outcome', outcome, locale), summary });
+  return { ok: outcome === 'success', message, ...(details.length ? { details } : {}) };
 }
 
 /**
@@ -173,18 +187,20 @@ export function createDashboardActions(opts: DashboardActionsOptions): Dashboard
   };
 
   return {
-    async runNow(name) {
+    async runNow(name, locale) {
       check(name);
+      const t = translator(locale);
       const answerMs = opts.runAnswerMs ?? RUN_NOW_ANSWER_MS;
       const r = await runCli(o, name, ['run-once', name, '--json'], answerMs, opts.runKillMs ?? RUN_NOW_KILL_MS);
-      if (r.late) return { ok: true, message: `The run is still going after ${seconds(answerMs)}: its outcome will show on the card when it ends.` };
+      if (r.late) return { ok: true, message: t('dashboard.result.runStill', { seconds: seconds(answerMs) }) };
       const record = jsonLines(r.stdout).find((l) => 'outcome' in l && 'counts' in l) as RunJson | undefined;
-      if (record) return describeRun(record);
-      return { ok: false, message: `The run did not start: ${cliError(r)}` };
+      if (record) return describeRun(record, locale);
+      return { ok: false, message: t('dashboard.result.runNotStarted', { error: cliError(r) }) };
     },
 
-    async restart(name) {
+    async restart(name, locale) {
       check(name);
+      const t = translator(locale);
       const socket = controlSocketPath(o.dataDir);
       const timeoutMs = opts.restartTimeoutMs ?? RESTART_TIMEOUT_MS;
       let timer: TimerHandle | undefined;
@@ -194,7 +210,7 @@ export function createDashboardActions(opts: DashboardActionsOptions): Dashboard
           controlRequest(socket, `/workers/${name}/restart`),
           new Promise<never>((_, reject) => {
             timer = o.clock.setTimeout(
-              () => reject(Object.assign(new Error(`the supervisor did not answer within ${seconds(timeoutMs)}`), { code: 'TIMEOUT' })),
+              () => reject(Object.assign(new Error(`the supervisor did not answer within ${seconds(timeoutMs)} s`), { code: 'TIMEOUT' })),
               timeoutMs,
             );
           }),
@@ -202,36 +218,34 @@ export function createDashboardActions(opts: DashboardActionsOptions): Dashboard
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'ENOTSOCK') {
-          return {
-            ok: false,
-            message:
-              'No supervisor is running: nothing answers on its control socket. Start it (`./campus-sync up`, or `campus-sync supervise`), then try again.',
-          };
+          return { ok: false, message: t('dashboard.result.noSupervisor') };
         }
-        return { ok: false, message: `The restart was not confirmed: ${describeError(err)}` };
+        return { ok: false, message: t('dashboard.result.restartUnconfirmed', { error: describeError(err) }) };
       } finally {
         o.clock.clearTimeout(timer);
       }
-      if (answer.status === 200) return { ok: true, message: `The worker of ${name} was restarted.` };
+      if (answer.status === 200) return { ok: true, message: t('dashboard.result.restarted', { name }) };
       const why = typeof answer.body.error === 'string' ? answer.body.error : `the supervisor answered ${answer.status}`;
-      if (answer.status === 404) return { ok: false, message: `The supervisor has no worker for ${name} (${why}): is its config new, or invalid?` };
-      return { ok: false, message: `The supervisor could not restart ${name}: ${why}` };
+      if (answer.status === 404) return { ok: false, message: t('dashboard.result.noWorker', { name, why }) };
+      return { ok: false, message: t('dashboard.result.restartFailed', { name, why }) };
     },
 
-    async testNotification(name) {
+    async testNotification(name, locale) {
       check(name);
+      const t = translator(locale);
       const timeoutMs = opts.notifyTimeoutMs ?? NOTIFY_TEST_TIMEOUT_MS;
       // Killed at the deadline: a test message has nothing to finish.
       const r = await runCli(o, name, ['notify', 'test', name, '--json'], timeoutMs, timeoutMs);
       const channels = jsonLines(r.stdout).filter((l) => typeof l.channel === 'string' && typeof l.ok === 'boolean');
-      if (r.late && channels.length === 0) return { ok: false, message: `No answer within ${seconds(timeoutMs)}: the channels did not respond.` };
-      if (channels.length === 0) return { ok: false, message: `No test was sent: ${cliError(r)}` };
+      if (r.late && channels.length === 0) return { ok: false, message: t('dashboard.result.testNoAnswer', { seconds: seconds(timeoutMs) }) };
+      if (channels.length === 0) return { ok: false, message: t('dashboard.result.testNotSent', { error: cliError(r) }) };
       const sent = channels.filter((c) => c.ok === true).length;
       const details = channels.map(
-        (c) => `${c.ok === true ? '✓' : '✗'} ${String(c.channel)} (${String(c.type)}): ${c.ok === true ? 'sent' : String(c.error ?? 'failed')}`,
+        (c) =>
+          `${c.ok === true ? '✓' : '✗'} ${String(c.channel)} (${String(c.type)}): ${c.ok === true ? t('dashboard.result.channelSent') : String(c.error ?? 'failed')}`,
       );
-      if (r.late) details.push(`stopped after ${seconds(timeoutMs)}: the remaining channels did not answer`);
-      return { ok: sent === channels.length && !r.late, message: `Test notification sent to ${sent} of ${channels.length} channel(s).`, details };
+      if (r.late) details.push(t('dashboard.result.testStopped', { seconds: seconds(timeoutMs) }));
+      return { ok: sent === channels.length && !r.late, message: t('dashboard.result.testSent', { sent, count: channels.length }), details };
     },
   };
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { configDir, instanceDataDir, isValidInstanceName } from '../config/index.js';
 import { ERRORS_FILE, tailErrorFile } from '../instance/index.js';
+import { translator } from '../lib/index.js';
 import { configZones, hostZone, humanErrorLine } from './human.js';
 import { cliLocale } from './locale.js';
 import { EXIT, UsageError } from './output.js';
@@ -19,8 +20,9 @@ export async function errorsVerb({ args, values, out }: VerbContext): Promise<nu
   // --json: the lines as written (ISO times); a person reads each time on the config's clock.
   const zone = out.json ? hostZone() : ((await configZones(configDir())).get(name) ?? hostZone());
   out.result({ name, file: path, lines }, () => {
-    if (lines.length === 0) out.line(out.dim(`no errors recorded for ${name} (${path})`));
-    for (const l of lines) out.line(humanErrorLine(l, zone, cliLocale()));
+    const locale = cliLocale();
+    if (lines.length === 0) out.line(out.dim(translator(locale)('cli.errors.none', { name, path })));
+    for (const l of lines) out.line(humanErrorLine(l, zone, locale));
   });
   return EXIT.ok;
 }

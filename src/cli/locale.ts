@@ -9,3 +9,6 @@ export function cliLocale(env: NodeJS.ProcessEnv = process.env): Locale {
   const value = env.LC_ALL || env.LC_MESSAGES || env.LANG || '';
   return /^fr(?:[_.@-]|$)/i.test(value) ? 'fr' : 'en';
 }
+
+/** The language of a verb's messages: English under `--json` (scripts read it), else `cliLocale()`. */
+export const outputLocale = (json: boolean, env: NodeJS.ProcessEnv = process.env): Locale => (json ? 'en' : cliLocale(env));

@@ -6,7 +6,7 @@ import { controlSocketPath } from '../instance/index.js';
 import { byName, collectStatus, controlRequest, readSupervisorStatus, type Runtime } from '../supervisor/index.js';
 import { explainBuildFailure } from './build-failure.js';
 import { configZones, hostZone, personTime, stateWord } from './human.js';
-import { cliLocale } from './locale.js';
+import { cliLocale, outputLocale } from './locale.js';
 import { humanLogLine } from './log-lines.js';
 import { EXIT, UsageError, type Output } from './output.js';
 import { dockerSettings, openRuntime, parseRuntimeChoice, runtimeOfRunningSupervisor, APP_ROOT } from './runtime.js';
@@ -89,18 +89,20 @@ export async function logsVerb({ args, values, out }: VerbContext): Promise<numb
   try {
     const names = name ? [name] : await knownWorkers(runtime);
     if (names.length === 0) {
-      out.error('no workers');
+      out.error(translator(outputLocale(out.json))('cli.logs.noWorkers'));
       return EXIT.failed;
     }
     const follow = values.follow === true;
     const tail = values.tail === undefined ? (follow ? 50 : undefined) : Number(values.tail);
+    // Each worker's lines on its config's clock (the host's for a config that cannot be read).
+    const zones = out.json ? new Map<string, string>() : await configZones(configDir());
     await Promise.all(
       names.map(async (n) => {
         for await (const line of runtime.logs(n, { follow, ...(tail !== undefined ? { tail } : {}), signal: abort.signal })) {
           // --json: the lines as the worker wrote them; else one readable line per event (local time, [instance]).
           if (out.json) process.stdout.write(name ? `${line}\n` : `${JSON.stringify({ worker: n, line })}\n`);
           else {
-            const h = humanLogLine(line, n);
+            const h = humanLogLine(line, n, zones.get(n) ?? hostZone());
             const paint = h.level === 'error' ? out.red : h.level === 'warn' ? out.yellow : (t: string) => t;
             process.stdout.write(`${paint(h.text)}\n`);
           }

@@ -1,7 +1,8 @@
 import { slotStatePath } from '../instance/index.js';
-import { createLogger, describeError, makeRedactor, wantsJson } from '../lib/index.js';
-import { createAlert, describeChannel, sendTestMessages, type ChannelPlan } from '../notify/index.js';
+import { createLogger, describeError, makeRedactor, translator, wantsJson } from '../lib/index.js';
+import { describeChannel, sendTestMessages, testAlert, type ChannelPlan } from '../notify/index.js';
 import { createSlotWatcher } from '../slots/index.js';
+import { outputLocale } from './locale.js';
 import { EXIT, UsageError } from './output.js';
 import { loadInstance } from './resolve.js';
 import type { VerbContext } from './main.js';
@@ -56,9 +57,10 @@ export async function notifyVerb({ args, values, out }: VerbContext): Promise<nu
   const [sub, name] = args;
   if (sub !== 'test') throw new UsageError('the notify verb has one subcommand: `campus-sync notify test <name> [--channel c] [--dry-run]`');
   const { config } = await loadInstance(name, values.config as string | undefined);
+  const t = translator(outputLocale(out.json));
   const channels = config.notify.filter((c) => !values.channel || c.name === values.channel);
   if (channels.length === 0) {
-    out.error(values.channel ? `no channel named ${String(values.channel)} in ${config.name}` : `${config.name} has no notify: section`);
+    out.error(t(values.channel ? 'cli.notify.noChannel' : 'cli.notify.noNotify', { channel: String(values.channel), name: config.name }));
     return EXIT.usage;
   }
   if (values['dry-run']) {
@@ -73,16 +75,13 @@ export async function notifyVerb({ args, values, out }: VerbContext): Promise<nu
     }
     return EXIT.ok;
   }
-  const alert = createAlert({
-    kind: 'test',
-    instance: config.name,
-    title: 'campus-sync: test notification',
-    text: `This channel receives ${config.name}'s alerts.`,
-  });
-  const results = await sendTestMessages({ channels, alert, secrets: config.secrets, locale: 'en' });
+  // The message is an alert like the others: in the config's language (`locale:`), whatever the shell speaks.
+  const alert = testAlert(config.name, config.locale);
+  const results = await sendTestMessages({ channels, alert, secrets: config.secrets, locale: config.locale });
   for (const r of results) {
+    const vars = { channel: r.channel, type: r.type, detail: r.detail };
     out.result(r.ok ? { channel: r.channel, type: r.type, ok: true } : { channel: r.channel, type: r.type, ok: false, error: r.detail }, () =>
-      out.line(r.ok ? `${out.green('✓')} ${r.channel} (${r.type}): sent` : `${out.red('✗')} ${r.channel} (${r.type}): ${r.detail}`),
+      out.line(r.ok ? `${out.green('✓')} ${t('cli.notify.sent', vars)}` : `${out.red('✗')} ${t('cli.notify.failed', vars)}`),
     );
   }
   return results.some((r) => !r.ok) ? EXIT.failed : EXIT.ok;

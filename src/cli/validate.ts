@@ -1,14 +1,16 @@
 import { stat } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { configDir, listConfigFiles, loadConfigFile } from '../config/index.js';
-import { ConfigError, describeError } from '../lib/index.js';
+import { ConfigError, describeError, translator } from '../lib/index.js';
+import { outputLocale } from './locale.js';
 import { EXIT } from './output.js';
 import type { VerbContext } from './main.js';
 
 export async function validateVerb({ args, out }: VerbContext): Promise<number> {
+  const t = translator(outputLocale(out.json));
   const files = args.length > 0 ? await expandDirectories(args) : (await listConfigFiles(configDir())).map((c) => c.file);
   if (files.length === 0) {
-    out.error(`no config files in ${configDir()}`);
+    out.error(t('cli.validate.noFiles', { dir: configDir() }));
     return EXIT.usage;
   }
   let bad = 0;
@@ -17,7 +19,7 @@ export async function validateVerb({ args, out }: VerbContext): Promise<number> 
     try {
       const config = await loadConfigFile(file);
       out.result({ file: shown, valid: true, name: config.name, legacy: config.legacy, warnings: config.warnings }, () => {
-        out.line(`${out.green('✓')} ${shown}${config.legacy ? out.dim(' (legacy format)') : ''}`);
+        out.line(`${out.green('✓')} ${shown}${config.legacy ? out.dim(t('cli.validate.legacy')) : ''}`);
         for (const w of config.warnings) out.line(`  ${out.yellow('!')} ${w}`);
       });
     } catch (err) {

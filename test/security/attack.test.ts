@@ -205,7 +205,9 @@ describe('an attacker against campus-sync serve', () => {
     ];
     // Cal.com refuses (429) for a window not cached yet: the visitor gets a plain message, the log the detail.
     cal.rateLimitNext(5);
-    const down = await send(`/api/calcom/slots?type=appel&from=${DateTime.now().setZone(ZONE).plus({ days: 60 }).toISODate()}&range=3`);
+    const down = await send(`/api/calcom/slots?type=appel&from=${DateTime.now().setZone(ZONE).plus({ days: 60 }).toISODate()}&range=3`, {
+      headers: { 'accept-language': 'en' },
+    });
     expect(down.status).toBe(502);
     expect(JSON.parse(down.body)).toEqual({ error: expect.stringMatching(/^The free times could not be loaded: Cal\.com .*\. Try again in a moment\.$/) });
     for (const a of [...answers, down]) {

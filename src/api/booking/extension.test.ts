@@ -63,8 +63,11 @@ async function call(path: string, init: RequestInit = {}): Promise<{ status: num
   return { status: res.status, text, json, headers: res.headers };
 }
 
-const post = (path: string, body: unknown, contentType = 'application/json') =>
-  call(path, { method: 'POST', headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+/** As the page's fetch: the browser's language goes along (English here unless a test says; none at all is French). */
+const post = (path: string, body: unknown, contentType = 'application/json', lang: Record<string, string> = { 'accept-language': 'en' }) =>
+  call(path, { method: 'POST', headers: { 'content-type': contentType, ...lang }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+/** The slots query as an English page sends it. */
+const EN = { headers: { 'accept-language': 'en-GB,en;q=0.9' } };
 
 const booking = (extra: Record<string, unknown> = {}) => ({
   requestId: `req-${Math.random().toString(16).slice(2)}-0000000000`,
@@ -171,13 +174,20 @@ describe('GET /api/calcom/slots', () => {
 
   it('400 names the bad parameter, 404 an unknown type', async () => {
     expect((await call('/api/calcom/slots')).json).toMatchObject({ parameter: 'type' });
-    const range = await call('/api/calcom/slots?type=appel&range=0');
+    const range = await call('/api/calcom/slots?type=appel&range=0', EN);
     expect(range.status).toBe(400);
     expect(range.json).toEqual({ error: 'range: expected a number of days from 1 to 90', parameter: 'range' });
+    // What a French page left open past midnight shows: its `from` is now yesterday.
+    expect((await call('/api/calcom/slots?type=appel&from=2025-05-25')).json).toEqual({
+      error: 'from: ne doit pas être avant aujourd’hui (2025-05-26)',
+      parameter: 'from',
+    });
     expect((await call('/api/calcom/slots?type=appel&from=2025-05-25')).json).toMatchObject({ parameter: 'from' });
-    const unknown = await call('/api/calcom/slots?type=visio');
+    const unknown = await call('/api/calcom/slots?type=visio', EN);
     expect(unknown.status).toBe(404);
     expect(unknown.json).toEqual({ error: 'There is no booking type "visio".' });
+    // A French browser (or one that says nothing) reads it in French.
+    expect((await call('/api/calcom/slots?type=visio')).json).toEqual({ error: 'Il n’y a pas de type de rendez-vous « visio ».' });
     expect(calls.slots).toHaveLength(0);
   });
 
@@ -186,7 +196,7 @@ describe('GET /api/calcom/slots', () => {
     slotsAnswer = async () => {
       throw new AuthError(`Cal.com refused the API key (401: token ${TOKEN} and ${OTHER_SECRET})`);
     };
-    const r = await call('/api/calcom/slots?type=appel&range=3');
+    const r = await call('/api/calcom/slots?type=appel&range=3', EN);
     expect(r.status).toBe(502);
     expect(r.json.error).toBe('The free times could not be loaded: Cal.com refused our credentials. Try again in a moment.');
     expect(r.text).not.toContain(TOKEN);
@@ -194,7 +204,10 @@ describe('GET /api/calcom/slots', () => {
     slotsAnswer = async () => {
       throw new TransientError('Cal.com GET /v2/slots answered 503');
     };
-    expect((await call('/api/calcom/slots?type=appel&range=4')).json.error).toMatch(/Cal.com is unavailable or busy/);
+    expect((await call('/api/calcom/slots?type=appel&range=4', EN)).json.error).toMatch(/Cal.com is unavailable or busy/);
+    expect((await call('/api/calcom/slots?type=appel&range=4')).json.error).toBe(
+      'Les créneaux libres n’ont pas pu être chargés : Cal.com est indisponible ou surchargé. Réessayez dans un instant.',
+    );
   });
 });
 
@@ -249,7 +262,8 @@ describe('GET /book/{type}', () => {
     const r = await call('/book/nope');
     expect(r.status).toBe(404);
     expect(r.headers.get('content-type')).toBe('text/html; charset=utf-8');
-    expect(r.text).toContain('There is no booking type &quot;nope&quot;.');
+    expect(r.text).toContain('Il n’y a pas de type de rendez-vous « nope ».');
+    expect((await call('/book/nope', EN)).text).toContain('There is no booking type &quot;nope&quot;.');
   });
 
   it("speaks the language of Accept-Language, and keeps the switch's choice in the dashboard's cookie", async () => {
@@ -287,6 +301,24 @@ describe('POST /book/{type}/booking', () => {
       time: 'This time has passed. Choose another.',
     });
     expect((await post('/book/appel/booking', booking({ date: '2026-03-29', time: '02:30' }))).json.fields.time).toMatch(/does not exist/);
+    expect(calls.bookings).toHaveLength(0);
+  });
+
+  it("answers in the page's language: French for a French browser or one that names none, English for en", async () => {
+    const bad = booking({ name: '  ', time: '9h30' });
+    const expected = { error: 'Vérifiez les champs signalés.', fields: { name: 'Indiquez votre nom', time: 'Choisissez une heure' } };
+    expect((await post('/book/appel/booking', bad, 'application/json', {})).json).toEqual(expected);
+    expect((await post('/book/appel/booking', bad, 'application/json', { 'accept-language': 'fr-FR,fr;q=0.9,en;q=0.5' })).json).toEqual(expected);
+    // The switch's cookie wins over the browser's language, as for the page itself.
+    expect((await post('/book/appel/booking', bad, 'application/json', { 'accept-language': 'en', cookie: 'campus_sync_lang=fr' })).json).toEqual(expected);
+    expect((await post('/book/appel/booking', bad, 'application/json', { 'accept-language': 'en' })).json).toEqual({
+      error: 'Please check the highlighted fields.',
+      fields: { name: 'Enter your name', time: 'Choose a time' },
+    });
+    const past = await post('/book/appel/booking', booking({ date: '2025-05-26', time: '07:00' }), 'application/json', {});
+    expect(past.json.fields).toEqual({ time: 'Cette heure est passée. Choisissez-en une autre.' });
+    const proposal0 = await post('/book/appel/availability', proposal({ ranges: [] }), 'application/json', {});
+    expect(proposal0.json.fields).toEqual({ 'ranges.0.date': 'Indiquez au moins une date et une heure' });
     expect(calls.bookings).toHaveLength(0);
   });
 
@@ -411,7 +443,7 @@ describe('a slug declared by two configs', () => {
     await writeFile(dup, CABINET.replace(TOKEN, 'another-token'));
     try {
       // The catalog caches for a minute unless a file changed: a new file is a change.
-      const r = await call('/api/calcom/slots?type=appel&range=5');
+      const r = await call('/api/calcom/slots?type=appel&range=5', EN);
       expect(r.status).toBe(503);
       expect(r.json.error).toBe('The booking type "appel" is not available right now.');
       expect((await call('/book/appel')).status).toBe(503);

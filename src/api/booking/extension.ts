@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { BookingTypeConfig, InstanceConfig } from '../../config/index.js';
-import { AuthError, describeError, makeRedactor, TransientError, type Clock, type Locale, type Logger } from '../../lib/index.js';
+import { AuthError, describeError, makeRedactor, TransientError, translator, type Clock, type Locale, type Logger } from '../../lib/index.js';
 import { webAssets } from '../assets.js';
 import { createBudget, retryAfterHeaders, type Budget, type Spend } from '../budget.js';
 import { ParamError } from '../params.js';
@@ -109,22 +109,21 @@ const fail = (status: number, error: string, extra: Record<string, unknown> = {}
   headers: { 'cache-control': 'no-store' },
 });
 
-/** What a visitor may read of a Cal.com failure: what happened, never a key, never the raw answer at length. */
-function calcomFailure(err: unknown, what: string): ApiResponse {
-  const reason =
-    err instanceof AuthError
-      ? 'Cal.com refused our credentials'
-      : err instanceof TransientError
-        ? 'Cal.com is unavailable or busy'
-        : 'Cal.com answered with an error';
+/** The visitor's texts (`booking.errors.<key>`) in the page's language: the page's fetch sends its cookie and Accept-Language. */
+const errorText = (locale: Locale, key: string, vars?: Record<string, unknown>): string => translator(locale)(`booking.errors.${key}`, vars);
+
+/** What a visitor may read of a Cal.com failure: what happened (`what`, an errors key), never a key, never the raw answer at length. */
+function calcomFailure(err: unknown, what: string, locale: Locale): ApiResponse {
+  const reason = err instanceof AuthError ? 'calcomAuth' : err instanceof TransientError ? 'calcomBusy' : 'calcomError';
   // Cal.com's own words stay in the owner's log (redacted by the caller): an upstream's body can echo headers or be HTML.
-  return fail(502, `${what}: ${reason}. Try again in a moment.`);
+  return fail(502, errorText(locale, 'failure', { what: errorText(locale, what), reason: errorText(locale, reason) }));
 }
 
-const tooMany = (spend: Spend & { ok: false }, what: string): ApiResponse => ({
+/** 429 with the wait; `what` is an errors key. */
+const tooMany = (spend: Spend & { ok: false }, what: string, locale: Locale): ApiResponse => ({
   status: 429,
   headers: retryAfterHeaders(spend),
-  json: { error: `${what} Please try again in ${spend.retryAfterS} s.` },
+  json: { error: errorText(locale, 'retryIn', { what: errorText(locale, what), seconds: spend.retryAfterS }) },
 });
 
 function parseJsonBody(req: ApiRequest): { ok: true; value: unknown } | { ok: false; response: ApiResponse } {
@@ -138,7 +137,7 @@ function parseJsonBody(req: ApiRequest): { ok: true; value: unknown } | { ok: fa
   }
 }
 
-const invalid = (fields: FieldErrors): ApiResponse => fail(400, 'Please check the highlighted fields.', { fields });
+const invalid = (fields: FieldErrors, locale: Locale): ApiResponse => fail(400, errorText(locale, 'checkFields'), { fields });
 
 function proposalNotice(entry: BookingEntry, p: StoredProposal): BookingNotice {
   const zone = entry.type.timezone;
@@ -189,7 +188,7 @@ interface BookingRoutes {
   storedBytes: Budget;
   bookings: Budget;
   slotQueries: Budget;
-  entryOr(slug: string, html: Locale | false): Promise<{ entry: BookingEntry } | { response: ApiResponse }>;
+  entryOr(slug: string, locale: Locale, html: boolean): Promise<{ entry: BookingEntry } | { response: ApiResponse }>;
   slotDays(entry: BookingEntry, from: string, range: number): Promise<SlotDay[]>;
   secretsRedactor(entry: BookingEntry): Promise<(s: string) => string>;
   once(key: string, run: () => Promise<ApiResponse>): Promise<ApiResponse>;
@@ -218,13 +217,13 @@ function bookingRoutes(d: Deps): BookingRoutes {
     for (const [k, v] of map) if (now - v.at > ttl) map.delete(k);
   };
 
-  /** The entry, or the answer saying why there is none (404 unknown, 503 claimed by two configs); a page in `html`'s language. */
-  const entryOr = async (slug: string, html: Locale | false): Promise<{ entry: BookingEntry } | { response: ApiResponse }> => {
+  /** The entry, or the answer saying why there is none (404 unknown, 503 claimed by two configs), in `locale`; a page when `html`. */
+  const entryOr = async (slug: string, locale: Locale, html: boolean): Promise<{ entry: BookingEntry } | { response: ApiResponse }> => {
     const found = await catalog.find(slug);
     if ('found' in found) return { entry: found.found };
-    const message = 'conflict' in found ? `The booking type "${slug}" is not available right now.` : `There is no booking type "${slug}".`;
+    const message = errorText(locale, 'conflict' in found ? 'unavailableType' : 'unknownType', { slug });
     const status = 'conflict' in found ? 503 : 404;
-    if (html) return { response: { status, headers: PAGE_HEADERS, body: renderNotFoundPage(message, html) } };
+    if (html) return { response: { status, headers: PAGE_HEADERS, body: renderNotFoundPage(message, locale) } };
     return { response: fail(status, message) };
   };
 
@@ -294,27 +293,28 @@ function registerSlots({ d, slotQueries, entryOr, slotDays, secretsRedactor }: B
   router.get(
     '/api/calcom/slots',
     async (req) => {
+      const { locale } = pageLocale(req.headers, req.query);
       const spend = slotQueries.take(req.client);
-      if (!spend.ok) return tooMany(spend, 'Too many requests for free times.');
+      if (!spend.ok) return tooMany(spend, 'tooManySlots', locale);
       let params;
       try {
         const slug = req.query.get('type') ?? '';
         const found = await catalog.find(slug).catch(() => ({ missing: true }) as const);
         const zone = 'found' in found ? found.found.type.timezone : 'UTC';
         const defaultRange = 'found' in found ? found.found.type.rangeDays : undefined;
-        params = parseSlotsParams(req.query, todayIn(zone, clock.now()), defaultRange);
+        params = parseSlotsParams(req.query, todayIn(zone, clock.now()), defaultRange, locale);
       } catch (err) {
         if (err instanceof ParamError) return fail(400, err.message, { parameter: err.parameter });
         throw err;
       }
-      const got = await entryOr(params.type, false);
+      const got = await entryOr(params.type, locale, false);
       if ('response' in got) return got.response;
       try {
         return { status: 200, json: await slotDays(got.entry, params.from, params.range), headers: { 'cache-control': 'no-store' } };
       } catch (err) {
         const redact = await secretsRedactor(got.entry);
         logger.warn(`booking ${params.type}: Cal.com slots failed: ${redact(describeError(err))}`);
-        return calcomFailure(err, 'The free times could not be loaded');
+        return calcomFailure(err, 'slotsFailed', locale);
       }
     },
     BOOKING_DOCS.slots,
@@ -350,7 +350,7 @@ function registerPages({ d, entryOr }: BookingRoutes): void {
     '/book/:type',
     async (req) => {
       const lang = pageLocale(req.headers, req.query);
-      const got = await entryOr(req.params.type as string, lang.locale);
+      const got = await entryOr(req.params.type as string, lang.locale, true);
       if ('response' in got) return got.response;
       const today = todayIn(got.entry.type.timezone, clock.now());
       const settings = pageSettings(got.entry.type, today, addDays(today, MAX_HORIZON_DAYS), lang.locale);
@@ -366,21 +366,22 @@ function registerBooking({ d, slotsCache, bookings, entryOr, secretsRedactor, on
   router.post(
     '/book/:type/booking',
     async (req) => {
-      const got = await entryOr(req.params.type as string, false);
+      const { locale } = pageLocale(req.headers, req.query);
+      const got = await entryOr(req.params.type as string, locale, false);
       if ('response' in got) return got.response;
       const { type } = got.entry;
       const body = parseJsonBody(req);
       if (!body.ok) return body.response;
-      const checked = validateBookingRequest(body.value);
-      if (!checked.ok) return invalid(checked.fields);
+      const checked = validateBookingRequest(body.value, locale);
+      if (!checked.ok) return invalid(checked.fields, locale);
       const b = checked.value;
       const start = instantOf(b.date, b.time, type.timezone);
-      if (start === null) return invalid({ time: 'This time does not exist on that day (the clocks change). Choose another.' });
-      if (start.toMillis() <= clock.now().getTime()) return invalid({ time: 'This time has passed. Choose another.' });
+      if (start === null) return invalid({ time: errorText(locale, 'noSuchTime') }, locale);
+      if (start.toMillis() <= clock.now().getTime()) return invalid({ time: errorText(locale, 'timePassed') }, locale);
       return once(`${type.type}|booking|${b.requestId}`, async () => {
         // Spent here, before any await: concurrent submissions cannot all pass the check (a resend is replayed above).
         const spend = bookings.take(req.client);
-        if (!spend.ok) return tooMany(spend, 'Too many bookings right now.');
+        if (!spend.ok) return tooMany(spend, 'tooManyBookings', locale);
         try {
           const created = await d.createBooking(type, {
             start: start.toUTC().toISO() ?? '',
@@ -401,11 +402,11 @@ function registerBooking({ d, slotsCache, bookings, entryOr, secretsRedactor, on
         } catch (err) {
           if (err instanceof SlotUnavailableError) {
             for (const key of slotsCache.keys()) if (key.startsWith(`${type.type}|`)) slotsCache.delete(key);
-            return fail(409, 'This time was just taken. Please choose another one.');
+            return fail(409, errorText(locale, 'taken'));
           }
           const redact = await secretsRedactor(got.entry);
           logger.warn(`booking ${type.type}: Cal.com booking failed: ${redact(describeError(err))}`);
-          return calcomFailure(err, 'The booking could not be made');
+          return calcomFailure(err, 'bookingFailed', locale);
         }
       });
     },
@@ -419,23 +420,24 @@ function registerAvailability({ d, proposalBudget, storedBytes, entryOr, once }:
   router.post(
     '/book/:type/availability',
     async (req) => {
-      const got = await entryOr(req.params.type as string, false);
+      const { locale } = pageLocale(req.headers, req.query);
+      const got = await entryOr(req.params.type as string, locale, false);
       if ('response' in got) return got.response;
       const { type, instance } = got.entry;
       const body = parseJsonBody(req);
       if (!body.ok) return body.response;
-      const checked = validateProposal(body.value, todayIn(type.timezone, clock.now()));
-      if (!checked.ok) return invalid(checked.fields);
+      const checked = validateProposal(body.value, todayIn(type.timezone, clock.now()), locale);
+      if (!checked.ok) return invalid(checked.fields, locale);
       return once(`${type.type}|proposal|${checked.value.requestId}`, async () => {
         const stored: StoredProposal = { ...checked.value, type: type.type, instance: instance.name, receivedAt: clock.now().toISOString() };
         const bytes = Buffer.byteLength(JSON.stringify(stored)) + 1;
         // Both spent before any await (see bookings): the count and the bytes anonymous visitors may store per hour.
         const count = proposalBudget(type.type).take(req.client);
-        if (!count.ok) return tooMany(count, 'Too many proposals right now.');
+        if (!count.ok) return tooMany(count, 'tooManyProposals', locale);
         const space = storedBytes.take(req.client, bytes);
         if (!space.ok) {
           proposalBudget(type.type).refund(req.client);
-          return tooMany(space, 'Too many proposals right now.');
+          return tooMany(space, 'tooManyProposals', locale);
         }
         const isNew = await d.proposals.append(stored);
         if (!isNew) {

@@ -1,5 +1,6 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
+import { LOCALES, translator, type Locale } from '../../lib/index.js';
 import { addDays } from './offer.js';
 
 /** Field name (`ranges.1.from` for a row's field) → what to fix, shown next to that field. */
@@ -30,37 +31,53 @@ function isCalendarDate(value: string): boolean {
   return t.getUTCFullYear() === y && t.getUTCMonth() === (m as number) - 1 && t.getUTCDate() === d;
 }
 
-/** Trimmed text; empty counts as missing. */
-const text = (missing: string, max: number) =>
-  z
-    .string({ error: missing })
+/** The request schemas with their messages in `locale` (the page's language, api/lang.ts). */
+function schemasIn(locale: Locale) {
+  const t = translator(locale);
+  const e = (key: string, vars?: Record<string, unknown>) => ({ error: t(`booking.errors.${key}`, vars) });
+  const tooLong = (max: number) => e('tooLong', { max });
+  /** Trimmed text; empty counts as missing. */
+  const text = (missing: string, max: number) => z.string(e(missing)).trim().min(1, e(missing)).max(max, tooLong(max));
+  const optionalText = (max: number) => z.string().trim().max(max, tooLong(max)).optional();
+  const email = z
+    .string(e('email'))
     .trim()
-    .min(1, { error: missing })
-    .max(max, { error: `Keep it under ${max} characters` });
-const optionalText = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max, { error: `Keep it under ${max} characters` })
-    .optional();
-const email = z
-  .string({ error: 'Enter your email address' })
-  .trim()
-  .min(1, { error: 'Enter your email address' })
-  .max(MAX_EMAIL_CHARS, { error: 'This email address is too long' })
-  .pipe(z.email({ error: 'Enter an email address such as name@example.com' }));
-const requestId = z.string({ error: 'Reload the page and try again' }).regex(REQUEST_ID, { error: 'Reload the page and try again' });
+    .min(1, e('email'))
+    .max(MAX_EMAIL_CHARS, e('emailLong'))
+    .pipe(z.email(e('emailInvalid')));
+  const requestId = z.string(e('reload')).regex(REQUEST_ID, e('reload'));
+  const booking = z.object({
+    requestId,
+    date: z.string(e('chooseDate')).refine(isCalendarDate, e('chooseDate')),
+    time: z.string(e('chooseTime')).regex(TIME, e('chooseTime')),
+    name: text('name', MAX_NAME_CHARS),
+    email,
+    /** The visitor's zone, for Cal.com's emails to them; the type's zone when absent or unknown. */
+    timeZone: z.string().optional(),
+    notes: optionalText(MAX_NOTES_CHARS),
+  });
+  const row = z
+    .object({
+      date: z.string(e('chooseDate')).refine(isCalendarDate, e('chooseDate')),
+      from: z.string(e('start')).regex(TIME, e('startFormat')),
+      to: z.string(e('end')).regex(TIME, e('endFormat')),
+    })
+    .refine((r) => r.from < r.to, { ...e('endAfterStart'), path: ['to'] });
+  const proposal = z.object({
+    requestId,
+    name: text('name', MAX_NAME_CHARS),
+    email,
+    ranges: z.array(z.unknown(), e('oneRange')).max(MAX_RANGES, e('maxRanges', { max: MAX_RANGES })),
+    message: optionalText(MAX_MESSAGE_CHARS),
+  });
+  return { booking, row, proposal, t };
+}
 
-export const bookingRequestSchema = z.object({
-  requestId,
-  date: z.string({ error: 'Choose a date' }).refine(isCalendarDate, { error: 'Choose a date' }),
-  time: z.string({ error: 'Choose a time' }).regex(TIME, { error: 'Choose a time' }),
-  name: text('Enter your name', MAX_NAME_CHARS),
-  email,
-  /** The visitor's zone, for Cal.com's emails to them; the type's zone when absent or unknown. */
-  timeZone: z.string().optional(),
-  notes: optionalText(MAX_NOTES_CHARS),
-});
+/** Built once per language: the messages are fixed strings. */
+const SCHEMAS = Object.fromEntries(LOCALES.map((l) => [l, schemasIn(l)])) as Record<Locale, ReturnType<typeof schemasIn>>;
+
+/** The schemas as documented (OpenAPI, api/booking/docs.ts): English, the API's language for machines. */
+export const bookingRequestSchema = SCHEMAS.en.booking;
 export type BookingRequest = z.infer<typeof bookingRequestSchema>;
 
 export interface AvailabilityRange {
@@ -77,21 +94,8 @@ export interface AvailabilityProposal {
   message?: string;
 }
 
-export const rowSchema = z
-  .object({
-    date: z.string({ error: 'Choose a date' }).refine(isCalendarDate, { error: 'Choose a date' }),
-    from: z.string({ error: 'Enter a start time' }).regex(TIME, { error: 'Enter a start time (HH:MM)' }),
-    to: z.string({ error: 'Enter an end time' }).regex(TIME, { error: 'Enter an end time (HH:MM)' }),
-  })
-  .refine((r) => r.from < r.to, { error: 'The end must be after the start', path: ['to'] });
-
-export const proposalSchema = z.object({
-  requestId,
-  name: text('Enter your name', MAX_NAME_CHARS),
-  email,
-  ranges: z.array(z.unknown(), { error: 'Give at least one date and time' }).max(MAX_RANGES, { error: `Give at most ${MAX_RANGES} ranges` }),
-  message: optionalText(MAX_MESSAGE_CHARS),
-});
+export const rowSchema = SCHEMAS.en.row;
+export const proposalSchema = SCHEMAS.en.proposal;
 
 /** First message per field: one thing to fix at a time, next to the field. */
 function fieldErrorsOf(issues: readonly z.core.$ZodIssue[], prefix = ''): FieldErrors {
@@ -105,8 +109,9 @@ function fieldErrorsOf(issues: readonly z.core.$ZodIssue[], prefix = ''): FieldE
 
 const isBlank = (v: unknown): boolean => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
 
-export function validateBookingRequest(body: unknown): Validated<BookingRequest> {
-  const r = bookingRequestSchema.safeParse(body);
+/** A booking request, its field errors in `locale` (the visitor's page language). */
+export function validateBookingRequest(body: unknown, locale: Locale): Validated<BookingRequest> {
+  const r = SCHEMAS[locale].booking.safeParse(body);
   if (!r.success) return { ok: false, fields: fieldErrorsOf(r.error.issues) };
   const value = r.data;
   if (value.timeZone !== undefined && !IANAZone.isValidZone(value.timeZone)) delete value.timeZone;
@@ -116,10 +121,11 @@ export function validateBookingRequest(body: unknown): Validated<BookingRequest>
 /**
  * A proposal of availability. Rows left entirely blank are ignored (the form shows a few); a row partly
  * filled is an error on the part missing, keyed by the row's place in the form. Dates are checked against
- * `today` in the booking type's zone.
+ * `today` in the booking type's zone. Field errors in `locale` (the visitor's page language).
  */
-export function validateProposal(body: unknown, today: string): Validated<AvailabilityProposal> {
-  const base = proposalSchema.safeParse(body);
+export function validateProposal(body: unknown, today: string, locale: Locale): Validated<AvailabilityProposal> {
+  const { proposal, row: rowSchema, t } = SCHEMAS[locale];
+  const base = proposal.safeParse(body);
   const fields: FieldErrors = base.success ? {} : fieldErrorsOf(base.error.issues);
   const rows = base.success
     ? base.data.ranges
@@ -136,12 +142,12 @@ export function validateProposal(body: unknown, today: string): Validated<Availa
       Object.assign(fields, Object.fromEntries(Object.entries(fieldErrorsOf(parsed.error.issues, `ranges.${i}.`)).filter(([k]) => fields[k] === undefined)));
       return;
     }
-    if (parsed.data.date < today) fields[`ranges.${i}.date`] = 'This date is in the past';
-    else if (parsed.data.date > last) fields[`ranges.${i}.date`] = `Choose a date within a year`;
+    if (parsed.data.date < today) fields[`ranges.${i}.date`] = t('booking.errors.pastDate');
+    else if (parsed.data.date > last) fields[`ranges.${i}.date`] = t('booking.errors.withinYear');
     else ranges.push(parsed.data);
   });
   const rowErrors = Object.keys(fields).some((k) => k.startsWith('ranges.'));
-  if (ranges.length === 0 && !rowErrors && fields.ranges === undefined) fields['ranges.0.date'] = 'Give at least one date and time';
+  if (ranges.length === 0 && !rowErrors && fields.ranges === undefined) fields['ranges.0.date'] = t('booking.errors.oneRange');
   if (!base.success || Object.keys(fields).length > 0) return { ok: false, fields };
   const value: AvailabilityProposal = { requestId: base.data.requestId, name: base.data.name, email: base.data.email, ranges };
   if (base.data.message) value.message = base.data.message;

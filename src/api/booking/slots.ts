@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { BOOKING_TYPE_PATTERN, MAX_CALCOM_RANGE_DAYS } from '../../config/index.js';
+import { translator, type Locale } from '../../lib/index.js';
 import { ParamError } from '../params.js';
 
 /** The seed's answer: one entry per date that has a free time, `HH:MM` in the booking type's zone. */
@@ -25,34 +26,38 @@ export interface SlotsParams {
   range: number;
 }
 
-/** One value of a query parameter; a repeated one is refused rather than guessed. */
-function single(query: URLSearchParams, name: string): string | undefined {
-  const all = query.getAll(name);
-  if (all.length > 1) throw new ParamError(name, 'give it once');
-  return all[0];
-}
-
-/** `type`, `range` (1 to 90, default the type's or 14) and `from` (today to the horizon, default today). */
-export function parseSlotsParams(query: URLSearchParams, today: string, defaultRange = DEFAULT_RANGE_DAYS): SlotsParams {
-  const type = single(query, 'type');
-  if (type === undefined || type === '') throw new ParamError('type', 'required (the booking type, e.g. type=appel)');
-  if (!BOOKING_TYPE_PATTERN.test(type)) throw new ParamError('type', 'expected a booking type slug (lower-case letters, digits and "-")');
-  const rawRange = single(query, 'range');
+/**
+ * `type`, `range` (1 to 90, default the type's or 14) and `from` (today to the horizon, default today). The
+ * messages in `locale`: the page shows them (a page left open past midnight asks for a `from` now past).
+ */
+export function parseSlotsParams(query: URLSearchParams, today: string, defaultRange = DEFAULT_RANGE_DAYS, locale: Locale = 'en'): SlotsParams {
+  const t = translator(locale);
+  const bad = (name: string, key: string, vars?: Record<string, unknown>): ParamError => new ParamError(name, t(`booking.errors.param.${key}`, vars));
+  /** One value of a query parameter; a repeated one is refused rather than guessed. */
+  const single = (name: string): string | undefined => {
+    const all = query.getAll(name);
+    if (all.length > 1) throw bad(name, 'once');
+    return all[0];
+  };
+  const type = single('type');
+  if (type === undefined || type === '') throw bad('type', 'typeRequired');
+  if (!BOOKING_TYPE_PATTERN.test(type)) throw bad('type', 'typeSlug');
+  const rawRange = single('range');
   let range = defaultRange;
   if (rawRange !== undefined) {
     if (!/^\d{1,3}$/.test(rawRange) || Number(rawRange) < 1 || Number(rawRange) > MAX_HORIZON_DAYS) {
-      throw new ParamError('range', `expected a number of days from 1 to ${MAX_HORIZON_DAYS}`);
+      throw bad('range', 'range', { max: MAX_HORIZON_DAYS });
     }
     range = Number(rawRange);
   }
-  const rawFrom = single(query, 'from');
+  const rawFrom = single('from');
   let from = today;
   if (rawFrom !== undefined) {
     const dt = DATE.test(rawFrom) ? DateTime.fromISO(rawFrom, { zone: 'UTC' }) : null;
-    if (!dt?.isValid) throw new ParamError('from', 'expected a date written YYYY-MM-DD');
-    if (rawFrom < today) throw new ParamError('from', `must not be before today (${today})`);
+    if (!dt?.isValid) throw bad('from', 'fromDate');
+    if (rawFrom < today) throw bad('from', 'fromPast', { today });
     const horizon = DateTime.fromISO(today, { zone: 'UTC' }).plus({ days: MAX_HORIZON_DAYS }).toISODate() ?? today;
-    if (rawFrom >= horizon) throw new ParamError('from', `must be within ${MAX_HORIZON_DAYS} days of today`);
+    if (rawFrom >= horizon) throw bad('from', 'fromHorizon', { max: MAX_HORIZON_DAYS });
     from = rawFrom;
   }
   return { type, from, range };

@@ -12,23 +12,28 @@ let server: ApiServer;
 let base: string;
 let host: string;
 const calls: string[] = [];
+/** The page language each action was asked to answer in. */
+const locales: string[] = [];
 /** Released by the test that checks a second click while the first is still running. */
 let hold: Promise<void> | null = null;
 const served: string[] = [];
 
 /** The actions as the dashboard sees them: it only calls them, so a recording implementation is its whole contract. */
 const actions: DashboardActions = {
-  async runNow(name): Promise<ActionResult> {
+  async runNow(name, locale): Promise<ActionResult> {
     calls.push(`run ${name}`);
+    locales.push(locale);
     if (hold !== null) await hold;
     return { ok: true, message: `Run success for ${name}`, details: [`a detail with ${PASSWORD}`] };
   },
-  async restart(name) {
+  async restart(name, locale) {
     calls.push(`restart ${name}`);
+    locales.push(locale);
     return { ok: false, message: 'No supervisor is running' };
   },
-  async testNotification(name) {
+  async testNotification(name, locale) {
     calls.push(`test ${name}`);
+    locales.push(locale);
     throw new Error(`channel exploded with ${PASSWORD}`);
   },
 };
@@ -209,6 +214,16 @@ describe('dashboard buttons', () => {
     expect(test.status).toBe(500);
     expect(test.json.message).toBe('Envoyer une notification de test : échec (channel exploded with [REDACTED])');
     expect(calls).toEqual(['run alice', 'restart watch', 'test alice']);
+  });
+
+  it("ask the actions for their result in the page's language (its cookie, else Accept-Language, else French)", async () => {
+    const cookie = await login();
+    locales.length = 0;
+    await post('/dashboard/instances/alice/run', { cookie, ...sameOrigin() });
+    await post('/dashboard/instances/alice/run', { cookie, ...sameOrigin(), 'accept-language': 'en-GB,en;q=0.8' });
+    await post('/dashboard/instances/alice/run', { cookie: `${cookie}; campus_sync_lang=fr`, ...sameOrigin(), 'accept-language': 'en' });
+    await post('/dashboard/instances/watch/restart', { 'x-api-key': API_KEY, 'accept-language': 'en' });
+    expect(locales).toEqual(['fr', 'en', 'fr', 'en']);
   });
 
   it('refuse unknown instances and actions, invalid configs and buttons an instance does not have', async () => {

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { isValidInstanceName } from '../../config/index.js';
-import { describeError, translator } from '../../lib/index.js';
+import { describeError, translator, type Locale } from '../../lib/index.js';
 import { webAssets } from '../assets.js';
 import { createBudget, retryAfterHeaders } from '../budget.js';
 import { assetRouteDoc } from '../openapi.js';
@@ -31,14 +31,17 @@ export interface ActionResult {
   details?: string[];
 }
 
-/** The three buttons. The CLI layer implements them (src/cli/dashboard-actions.ts); api/ only calls them. */
+/**
+ * The three buttons. The CLI layer implements them (src/cli/dashboard-actions.ts); api/ only calls them. `locale`
+ * is the page's language (api/lang.ts): the result is shown there.
+ */
 export interface DashboardActions {
   /** One sync now, alongside the worker (the run lock keeps them from overlapping). */
-  runNow(name: string): Promise<ActionResult>;
+  runNow(name: string, locale: Locale): Promise<ActionResult>;
   /** The worker restarted by the running supervisor. */
-  restart(name: string): Promise<ActionResult>;
+  restart(name: string, locale: Locale): Promise<ActionResult>;
   /** One test message per notification channel. */
-  testNotification(name: string): Promise<ActionResult>;
+  testNotification(name: string, locale: Locale): Promise<ActionResult>;
 }
 
 export interface DashboardOptions {
@@ -75,10 +78,10 @@ const HTML_HEADERS = {
 const html = (status: number, body: string, extra: Record<string, string> = {}): ApiResponse => ({ status, headers: { ...HTML_HEADERS, ...extra }, body });
 const json = (status: number, value: unknown): ApiResponse => ({ status, headers: { 'cache-control': 'no-store' }, json: value });
 
-const ACTION_CALL: Record<ActionName, (a: DashboardActions, name: string) => Promise<ActionResult>> = {
-  run: (a, n) => a.runNow(n),
-  restart: (a, n) => a.restart(n),
-  'test-notification': (a, n) => a.testNotification(n),
+const ACTION_CALL: Record<ActionName, (a: DashboardActions, name: string, locale: Locale) => Promise<ActionResult>> = {
+  run: (a, n, l) => a.runNow(n, l),
+  restart: (a, n, l) => a.restart(n, l),
+  'test-notification': (a, n, l) => a.testNotification(n, l),
 };
 
 /** The key from a login form (urlencoded, as the page posts it) or a JSON body. */
@@ -210,13 +213,14 @@ export function dashboardExtension(opts: DashboardOptions): ApiExtension {
         const why = unavailable(current, act);
         if (why) return json(409, { ok: false, message: why });
         const slot = `${name}/${act}`;
-        const t = translator(pageLocale(req.headers).locale);
+        const { locale } = pageLocale(req.headers);
+        const t = translator(locale);
         const label = t(ACTIONS[act].label);
         if (running.has(slot)) return json(409, { ok: false, message: t('dashboard.actionBusy', { label, name }) });
         running.add(slot);
         const { redact } = await configs();
         try {
-          const result = await ACTION_CALL[act](opts.actions, name);
+          const result = await ACTION_CALL[act](opts.actions, name, locale);
           // Children print redacted messages already; the secrets of today's configs go once more.
           return json(200, { ok: result.ok, message: redact(result.message), details: (result.details ?? []).map(redact) });
         } catch (err) {

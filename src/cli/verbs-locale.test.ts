@@ -1,0 +1,131 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CONFIG_DIR_ENV, DATA_DIR_ENV } from '../config/index.js';
+import { addConfigVerb } from './config-verbs.js';
+import { errorsVerb } from './errors.js';
+import type { Output } from './output.js';
+import { notifyVerb } from './slots-notify.js';
+import { validateVerb } from './validate.js';
+
+/** The human verbs speak LANG's language (cli/locale.ts); `--json` stays English. */
+
+const CONFIG = 'moncampus:\n  username: alice.martin\n  password: s3cret-pass\n';
+let root: string;
+
+function capture(json = false): { out: Output; lines: string[]; errors: string[]; results: unknown[] } {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  const results: unknown[] = [];
+  const out: Output = {
+    json,
+    line: (t) => lines.push(t),
+    result: (v, human) => {
+      results.push(v);
+      if (!json) human();
+    },
+    error: (t) => errors.push(t),
+    green: (t) => t,
+    red: (t) => t,
+    yellow: (t) => t,
+    dim: (t) => t,
+  };
+  return { out, lines, errors, results };
+}
+
+const speak = (lang: string): void => {
+  vi.stubEnv('LC_ALL', '');
+  vi.stubEnv('LC_MESSAGES', '');
+  vi.stubEnv('LANG', lang);
+};
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'cs-cli-locale-'));
+  await mkdir(join(root, 'configs'));
+  await mkdir(join(root, 'data'));
+  vi.stubEnv(CONFIG_DIR_ENV, join(root, 'configs'));
+  vi.stubEnv(DATA_DIR_ENV, join(root, 'data'));
+});
+afterEach(async () => {
+  vi.unstubAllEnvs();
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('campus-sync errors', () => {
+  it('says "no errors recorded" in French for fr_FR, in English for C', async () => {
+    await writeFile(join(root, 'configs', 'alice.yml'), CONFIG);
+    speak('fr_FR.UTF-8');
+    const fr = capture();
+    await errorsVerb({ args: ['alice'], values: {}, out: fr.out });
+    expect(fr.lines).toEqual([`aucune erreur enregistrée pour alice (${join(root, 'data', 'alice', 'errors.log')})`]);
+    speak('C');
+    const en = capture();
+    await errorsVerb({ args: ['alice'], values: {}, out: en.out });
+    expect(en.lines).toEqual([`no errors recorded for alice (${join(root, 'data', 'alice', 'errors.log')})`]);
+  });
+});
+
+describe('campus-sync validate', () => {
+  it('marks a legacy config and says an empty folder in the shell’s language', async () => {
+    speak('fr_FR.UTF-8');
+    const none = capture();
+    expect(await validateVerb({ args: [], values: {}, out: none.out })).toBe(2);
+    expect(none.errors).toEqual([`aucun fichier de config dans ${join(root, 'configs')}`]);
+    speak('C');
+    const noneEn = capture();
+    await validateVerb({ args: [], values: {}, out: noneEn.out });
+    expect(noneEn.errors).toEqual([`no config files in ${join(root, 'configs')}`]);
+
+    // The Python original's flat keys (configs/examples/legacy-example.yml).
+    await writeFile(
+      join(root, 'configs', 'bob.yml'),
+      'moncampus_username: bob\nmoncampus_password: pw\nmoncampus_start_date: 2025-09-01\nmoncampus_end_date: 2026-07-31\necal_api_key: k\necal_api_secret: s\necal_calendar_id: 0123456789abcdef01234567\n',
+    );
+    speak('fr_FR.UTF-8');
+    const fr = capture();
+    expect(await validateVerb({ args: [join(root, 'configs', 'bob.yml')], values: {}, out: fr.out })).toBe(0);
+    expect(fr.lines[0]).toMatch(/^✓ .*bob\.yml \(ancien format\)$/);
+    speak('C');
+    const en = capture();
+    await validateVerb({ args: [join(root, 'configs', 'bob.yml')], values: {}, out: en.out });
+    expect(en.lines[0]).toMatch(/^✓ .*bob\.yml \(legacy format\)$/);
+  });
+});
+
+describe('campus-sync notify test', () => {
+  it('names a config without channels in French for fr_FR, and stays English under --json', async () => {
+    await writeFile(join(root, 'configs', 'alice.yml'), CONFIG);
+    speak('fr_FR.UTF-8');
+    const fr = capture();
+    expect(await notifyVerb({ args: ['test', 'alice'], values: {}, out: fr.out })).toBe(2);
+    expect(fr.errors).toEqual(['alice n’a pas de section notify:']);
+    const json = capture(true);
+    await notifyVerb({ args: ['test', 'alice'], values: {}, out: json.out });
+    expect(json.errors).toEqual(['alice has no notify: section']);
+    speak('C');
+    const en = capture();
+    await notifyVerb({ args: ['test', 'alice'], values: { channel: 'ops' }, out: en.out });
+    expect(en.errors).toEqual(['no channel named ops in alice']);
+  });
+});
+
+describe('campus-sync add-config', () => {
+  it('says what it wrote in French for fr_FR and in English for C (flags only: no terminal here)', async () => {
+    vi.stubEnv('CAMPUS_SYNC_COMMAND', 'campus-sync');
+    const values = { username: 'alice.martin', password: 'pw', 'calendar-id': '', timezone: 'Europe/Paris', schedule: '0 7 * * *', 'no-input': true };
+    speak('fr_FR.UTF-8');
+    const fr = capture();
+    expect(await addConfigVerb({ args: ['alice'], values, out: fr.out })).toBe(0);
+    expect(fr.lines).toHaveLength(1);
+    expect(fr.lines[0]).toMatch(/^✓ \S*alice\.yml écrit — essayez : campus-sync run-once alice --dry-run$/);
+    expect(fr.errors).toEqual([]);
+    const again = capture();
+    expect(await addConfigVerb({ args: ['alice'], values, out: again.out })).toBe(2);
+    expect(again.errors).toEqual(['configs/alice.yml existe déjà']);
+    speak('C');
+    const en = capture();
+    expect(await addConfigVerb({ args: ['bob'], values, out: en.out })).toBe(0);
+    expect(en.lines[0]).toMatch(/^✓ .*bob\.yml — try: campus-sync run-once bob --dry-run$/);
+  });
+});
