@@ -2,7 +2,8 @@ import { z } from '@hono/zod-openapi';
 import { INSTANCE_NAME_PATTERN } from '../config/index.js';
 import { API_KEY_HEADER } from './keys.js';
 import { listQuerySchema, messageQuerySchema, snowflake } from './params.js';
-import type { RouteDoc } from './router.js';
+import { webAssets, type AssetArea } from './assets.js';
+import type { Router, RouteDoc } from './router.js';
 
 /**
  * The OpenAPI 3 description of this server is generated (app.getOpenAPIDocument) from the zod schemas below and
@@ -383,4 +384,11 @@ export function assetRouteDoc(contentType: string, immutable: boolean): RouteDoc
     request: { headers: z.object({ 'if-none-match': z.string().optional().meta({ description: 'An ETag of an earlier answer.' }) }) },
     responses: { 200: { description: 'The asset, with ETag.', content: { [contentType]: { schema: z.string() } } }, 304: { description: 'Unchanged.' } },
   };
+}
+
+/** A page's scripts and styles, served under both names. Read at start: a missing build stops the server here, with the file to build. */
+export function registerAssetRoutes(router: Router, area: AssetArea): void {
+  for (const route of webAssets().routes(area)) {
+    router.get(route.path, async (req) => route.answer(req.headers['if-none-match']), assetRouteDoc(route.asset.contentType, route.immutable));
+  }
 }

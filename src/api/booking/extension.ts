@@ -1,10 +1,9 @@
 import { DateTime } from 'luxon';
 import type { BookingTypeConfig, InstanceConfig } from '../../config/index.js';
 import { AuthError, describeError, makeRedactor, TransientError, translator, type Clock, type Locale, type Logger } from '../../lib/index.js';
-import { webAssets } from '../assets.js';
 import { createBudget, retryAfterHeaders, type Budget, type Spend } from '../budget.js';
 import { ParamError } from '../params.js';
-import { assetRouteDoc } from '../openapi.js';
+import { registerAssetRoutes } from '../openapi.js';
 import { langCookieHeaders, pageLocale } from '../lang.js';
 import type { ApiRequest, ApiResponse } from '../router.js';
 import type { ApiExtension } from '../server.js';
@@ -341,10 +340,7 @@ function registerPages({ d, entryOr }: BookingRoutes): void {
     BOOKING_DOCS.index,
   );
 
-  // Read at start: a missing build stops the server here, with the file to build.
-  for (const route of webAssets().routes('booking')) {
-    router.get(route.path, async (req) => route.answer(req.headers['if-none-match']), assetRouteDoc(route.asset.contentType, route.immutable));
-  }
+  registerAssetRoutes(router, 'booking');
 
   router.get(
     '/book/:type',

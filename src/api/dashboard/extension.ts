@@ -1,9 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { isValidInstanceName } from '../../config/index.js';
 import { describeError, translator, type Locale } from '../../lib/index.js';
-import { webAssets } from '../assets.js';
 import { createBudget, retryAfterHeaders } from '../budget.js';
-import { assetRouteDoc } from '../openapi.js';
+import { registerAssetRoutes } from '../openapi.js';
 import { pageLocale } from '../lang.js';
 import type { ApiRequest, ApiResponse } from '../router.js';
 import type { ApiExtension, ApiExtensionContext } from '../server.js';
@@ -191,10 +190,7 @@ export function dashboardExtension(opts: DashboardOptions): ApiExtension {
       DASHBOARD_DOCS.state,
     );
 
-    // Read at start: a missing build stops the server here, with the file to build.
-    for (const route of webAssets().routes('dashboard')) {
-      router.get(route.path, async (req) => route.answer(req.headers['if-none-match']), assetRouteDoc(route.asset.contentType, route.immutable));
-    }
+    registerAssetRoutes(router, 'dashboard');
 
     router.post(
       '/dashboard/instances/:name/:action',

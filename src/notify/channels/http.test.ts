@@ -2,15 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { RemoteError, TransientError, discordRateLimitUnit } from '../../lib/index.js';
 import { startFakeHttp } from '../fake-http.test-helper.js';
 import { ChannelTransientError } from '../channel.js';
-import { MAX_RETRY_AFTER_MS, answerRetryAfterMs, checkAnswer, createHttp, parseRetryAfterHeader, postJson, type HttpAnswer } from './http.js';
+import { MAX_RETRY_AFTER_MS, answerRetryAfterMs, checkAnswer, createHttp, postJson, type HttpAnswer } from './http.js';
 
-describe('parseRetryAfterHeader', () => {
+describe('a Retry-After header through answerRetryAfterMs', () => {
+  const waitAsked = (value: string | undefined, nowMs?: number): number | undefined =>
+    answerRetryAfterMs(
+      { status: 429, headers: value === undefined ? {} : { 'retry-after': value }, text: '', json: undefined },
+      nowMs === undefined ? {} : { nowMs },
+    );
   it('reads seconds (fractions too), HTTP dates, and caps the wait', () => {
-    expect(parseRetryAfterHeader('2.5')).toBe(2500);
-    expect(parseRetryAfterHeader('Sun, 01 Jun 2025 10:00:30 GMT', Date.parse('2025-06-01T10:00:00Z'))).toBe(30_000);
-    expect(parseRetryAfterHeader('999999')).toBe(MAX_RETRY_AFTER_MS);
-    expect(parseRetryAfterHeader(undefined)).toBeUndefined();
-    expect(parseRetryAfterHeader('soon')).toBeUndefined();
+    expect(waitAsked('2.5')).toBe(2500);
+    expect(waitAsked('Sun, 01 Jun 2025 10:00:30 GMT', Date.parse('2025-06-01T10:00:00Z'))).toBe(30_000);
+    expect(waitAsked('999999')).toBe(MAX_RETRY_AFTER_MS);
+    expect(waitAsked(undefined)).toBeUndefined();
+    expect(waitAsked('soon')).toBeUndefined();
   });
 });
 

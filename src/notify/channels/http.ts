@@ -5,14 +5,7 @@
  * `answerRetryAfterMs(answer, { unit: discordRateLimitUnit(url) })`) is the wait to put on its error.
  */
 import type { AxiosInstance } from 'axios';
-import {
-  DEFAULT_HTTP_TIMEOUT_MS as LIB_DEFAULT_TIMEOUT_MS,
-  RemoteError,
-  createHttpClient,
-  networkError,
-  retryAfterMs,
-  retryAfterValueMs,
-} from '../../lib/index.js';
+import { DEFAULT_HTTP_TIMEOUT_MS as LIB_DEFAULT_TIMEOUT_MS, RemoteError, createHttpClient, networkError, retryAfterMs } from '../../lib/index.js';
 import { ChannelTransientError, PermanentChannelError } from '../channel.js';
 
 /** Chat services answer in well under a second; a stuck request must not hold the outbox for long. */
@@ -75,11 +68,6 @@ function requestFailure(http: AxiosInstance, err: unknown, what: string, redact:
 
 export function snippet(text: string, redact: (s: string) => string): string {
   return redact(text.trim().slice(0, SNIPPET_CHARS));
-}
-
-/** One Retry-After value (seconds, fractions allowed, or an HTTP date), capped; undefined when absent or unreadable. */
-export function parseRetryAfterHeader(value: string | undefined, now = Date.now()): number | undefined {
-  return retryAfterValueMs(value, { nowMs: now, maxMs: MAX_RETRY_AFTER_MS });
 }
 
 /**
