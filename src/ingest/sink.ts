@@ -1,37 +1,12 @@
 /**
  * What ingestion needs from storage. The SQL store (src/store) implements it over the seed's
- * `discord_messages` table (message_id PK, guild_id, channel_id, author_id, author_name, content,
- * created_at, edited_at, deleted, attachment_count, embed_count, raw_json, ingested_at) and a small
- * key/value table for cursors. Ingestion never deletes a row.
- *
- * Ingestion and the store do not import each other (ingest may import lib and config, store only lib):
- * the store's `Store` satisfies this interface structurally, its MessageRow has the same shape as this
- * one, and the CLI (src/cli/ingest.ts) hands the one to the other, which the compiler checks there.
+ * `discord_messages` table and a small key/value table for cursors. Ingestion never deletes a row.
+ * The row type is the store's (DESIGN.md: ingest may import store); the store's `Store` satisfies this
+ * interface structurally and the CLI (src/cli/ingest.ts) hands the one to the other.
  */
+import type { MessageRow } from '../store/index.js';
 
-/** One row of `discord_messages`. Ids stay decimal strings: snowflakes exceed 2^53. */
-export interface MessageRow {
-  messageId: string;
-  guildId: string;
-  channelId: string;
-  authorId: string;
-  /** Discord `author.username`. */
-  authorName: string;
-  /** "" when the bot lacks the Message Content intent (Discord then blanks it). */
-  content: string;
-  /** ISO-8601 UTC with milliseconds, e.g. "2025-03-01T10:00:00.000Z". */
-  createdAt: string;
-  /** Same format; null until the message is edited. */
-  editedAt: string | null;
-  /** Always false from Discord (it lists only messages that exist); set true through markMessageDeleted. */
-  deleted: boolean;
-  attachmentCount: number;
-  embedCount: number;
-  /** The message object exactly as Discord sent it, as JSON text. */
-  rawJson: string;
-  /** When ingestion first saw the message (ISO UTC). */
-  ingestedAt: string;
-}
+export type { MessageRow };
 
 export interface MessageSink {
   /**

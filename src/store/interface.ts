@@ -71,20 +71,27 @@ export interface ErrorRow {
   message: string;
 }
 
-/** One ingested Discord message: the seed's `discord_messages` table. Ids are snowflakes kept as strings. */
+/** One ingested Discord message: the seed's `discord_messages` table. Ids stay decimal strings: snowflakes exceed 2^53. */
 export interface MessageRow {
   messageId: string;
   guildId: string;
   channelId: string;
   authorId: string;
+  /** Discord `author.username`. */
   authorName: string;
+  /** "" when the bot lacks the Message Content intent (Discord then blanks it). */
   content: string;
+  /** ISO-8601 UTC with milliseconds, e.g. "2025-03-01T10:00:00.000Z". */
   createdAt: string;
+  /** Same format; null until the message is edited. */
   editedAt: string | null;
+  /** Always false from Discord (it lists only messages that exist); set true through markMessageDeleted. */
   deleted: boolean;
   attachmentCount: number;
   embedCount: number;
+  /** The message object exactly as Discord sent it, as JSON text. */
   rawJson: string;
+  /** When ingestion first saw the message (ISO UTC). */
   ingestedAt: string;
 }
 
