@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, stringify, visit } from 'yaml';
-import { ERRORS_FILE } from '../instance/index.js';
+import { ERRORS_FILE } from '../instance/names.js';
 import { ConfigError, DEFAULT_LOCALE, parseDurationNs, type Locale } from '../lib/index.js';
 import { bookingSecrets, bookingV1Warnings, normaliseBookingType, type BookingTypeConfig } from './booking-schema.js';
 import { interpolateEnv, referencedVariables, type ConfigIssue } from './env.js';

@@ -12,7 +12,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { INGEST_HEALTH_FILE } from '../instance/index.js';
+import { INGEST_HEALTH_FILE } from '../instance/names.js';
 import { RemoteError, writeFileAtomic } from '../lib/index.js';
 import type { DiscordReader } from './client.js';
 

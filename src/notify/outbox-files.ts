@@ -6,7 +6,7 @@
 import { appendFile, mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeError, writeFileAtomic, type Clock, type Logger } from '../lib/index.js';
-import { OUTBOX_DELIVERIES_DIR, OUTBOX_DISABLED_FILE, OUTBOX_FAILED_DIR } from '../instance/index.js';
+import { OUTBOX_DELIVERIES_DIR, OUTBOX_DISABLED_FILE, OUTBOX_FAILED_DIR } from '../instance/names.js';
 import type { Alert } from './message.js';
 
 export interface DeliveryRecord {

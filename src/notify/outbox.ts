@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeError, silentLogger, systemClock, writeFileAtomic, type Clock, type Logger, type TimerHandle } from '../lib/index.js';
-import { OUTBOX_DELIVERIES_DIR } from '../instance/index.js';
+import { OUTBOX_DELIVERIES_DIR } from '../instance/names.js';
 import type { Channel, PermanentChannelError } from './channel.js';
 import { redactAlert, type Alert } from './message.js';
 import { drainChannel, type DrainContext } from './outbox-drain.js';

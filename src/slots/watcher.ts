@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { seenStateSchema } from '../instance/index.js';
+import { seenStateSchema } from '../instance/slot-state.js';
 import { silentLogger, systemClock, writeFileAtomic, type Clock, type Logger, type RetryOptions } from '../lib/index.js';
 import { applyFilter } from './filter.js';
 import { createSlotProvider } from './providers/index.js';

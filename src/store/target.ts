@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DATABASE_FILE } from '../instance/index.js';
+import { DATABASE_FILE } from '../instance/names.js';
 import { ConfigError, makeRedactor } from '../lib/index.js';
 
 /** The SQLite file under the data dir when DATABASE_URL is unset. */
