@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { DESKTOP, type BrowserSession } from './browser.js';
 
 /** The rule sets the issue names: WCAG 2.0 and 2.1, levels A and AA. */
 export const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] as const;
@@ -21,6 +22,42 @@ export const FAILING_IMPACTS = ['serious', 'critical'] as const;
 export const NARROW_PHONE = { width: 360, height: 740 } as const;
 /** WCAG 2.5.8 (Target Size, Minimum): 24 CSS px in each direction, or enough room around a smaller one. */
 export const MIN_TARGET_PX = 24;
+
+/** One way of seeing a page the issue asks for: a size, a colour scheme, a browser language (and the `lang` it gets). */
+export interface A11yVariant {
+  size: { name: 'phone' | 'desktop'; viewport: { width: number; height: number } };
+  scheme: 'light' | 'dark';
+  /** The browser's language (Accept-Language), and the page language it must get. */
+  locale: 'fr-FR' | 'en-US';
+  lang: 'fr' | 'en';
+  /** `a11y-phone-dark-fr`: for screenshot names and failure messages. */
+  tag: string;
+}
+
+/** Every page is checked in each: phone and desktop, light and dark, French and English (eight in all). */
+export const A11Y_VARIANTS: readonly A11yVariant[] = (['phone', 'desktop'] as const).flatMap((name) =>
+  (['light', 'dark'] as const).flatMap((scheme) =>
+    (
+      [
+        { locale: 'fr-FR', lang: 'fr' },
+        { locale: 'en-US', lang: 'en' },
+      ] as const
+    ).map(({ locale, lang }) => ({
+      size: { name, viewport: name === 'phone' ? NARROW_PHONE : DESKTOP },
+      scheme,
+      locale,
+      lang,
+      tag: `a11y-${name}-${scheme}-${lang}`,
+    })),
+  ),
+);
+
+/** A new page (its own context: own cookies) at the variant's size, in its browser language and colour scheme. */
+export async function openVariant(session: BrowserSession, variant: A11yVariant): Promise<Page> {
+  const page = await (await session.context(variant.size.viewport, { locale: variant.locale })).newPage();
+  await page.emulateMedia({ colorScheme: variant.scheme });
+  return page;
+}
 
 const requireHere = createRequire(import.meta.url);
 let axeSource: string | null = null;

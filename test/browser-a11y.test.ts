@@ -13,7 +13,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bookingExtension } from '../src/api/booking/index.js';
 import { dashboardExtension } from '../src/api/dashboard/index.js';
@@ -28,8 +28,8 @@ import { createSlotWatcher } from '../src/slots/index.js';
 import { makeSlot } from '../src/slots/slot.js';
 import { writeSupervisorStatus } from '../src/supervisor/status.js';
 import { createErrorFile, WORKER_STATUS_FILE } from '../src/worker/index.js';
-import { expectAccessible, NARROW_PHONE } from './axe.js';
-import { describeWithBrowser, DESKTOP, launchBrowser, screenshot, type BrowserSession } from './browser.js';
+import { A11Y_VARIANTS, expectAccessible, openVariant } from './axe.js';
+import { describeWithBrowser, launchBrowser, screenshot, type BrowserSession } from './browser.js';
 import { API_KEY as ECAL_KEY, API_SECRET as ECAL_SECRET, CALENDAR_ID, CLI } from './helpers.js';
 
 const ZONE = 'Europe/Paris';
@@ -71,16 +71,6 @@ function runRecords(now: number): RunRecord[] {
     return base;
   });
 }
-
-const SCHEMES = ['light', 'dark'] as const;
-const LANGUAGES = [
-  { locale: 'fr-FR', lang: 'fr' },
-  { locale: 'en-US', lang: 'en' },
-] as const;
-const SIZES = [
-  { name: 'phone', viewport: NARROW_PHONE },
-  { name: 'desktop', viewport: DESKTOP },
-] as const;
 
 describeWithBrowser('every page passes the accessibility checks', () => {
   let root: string;
@@ -205,84 +195,76 @@ describeWithBrowser('every page passes the accessibility checks', () => {
     if (root) await rm(root, { recursive: true, force: true });
   });
 
-  for (const size of SIZES) {
-    for (const scheme of SCHEMES) {
-      for (const { locale, lang } of LANGUAGES) {
-        describe(`${size.name}, ${scheme}, ${lang}`, () => {
-          let context: BrowserContext;
-          let page: Page;
-          const tag = `a11y-${size.name}-${scheme}-${lang}`;
+  for (const { size, scheme, locale, lang, tag } of A11Y_VARIANTS) {
+    describe(`${size.name}, ${scheme}, ${lang}`, () => {
+      let page: Page;
 
-          beforeAll(async () => {
-            context = await session.context(size.viewport, { locale });
-            page = await context.newPage();
-            await page.emulateMedia({ colorScheme: scheme });
-          });
+      beforeAll(async () => {
+        page = await openVariant(session, { size, scheme, locale, lang, tag });
+      });
 
-          /** The page is in the browser's language (the check that its text is, too, is expectAccessible's). */
-          const check = async (name: string): Promise<void> => {
-            expect(await page.getAttribute('html', 'lang')).toBe(name === 'docs' ? 'en' : lang);
-            expect(await page.evaluate(() => matchMedia('(prefers-color-scheme: dark)').matches)).toBe(scheme === 'dark');
-            await expectAccessible(page, `${tag} ${name}`);
-            // /docs is long (every route and schema): one picture of it is enough, the others cost seconds each.
-            if (name !== 'docs' || tag === 'a11y-phone-light-en') await screenshot(page, `${tag}-${name}`);
-          };
+      /** The page is in the browser's language (the check that its text is, too, is expectAccessible's). */
+      const check = async (name: string): Promise<void> => {
+        expect(await page.getAttribute('html', 'lang')).toBe(name === 'docs' ? 'en' : lang);
+        expect(await page.evaluate(() => matchMedia('(prefers-color-scheme: dark)').matches)).toBe(scheme === 'dark');
+        await expectAccessible(page, `${tag} ${name}`);
+        // /docs is long (every route and schema): one picture of it is enough, the others cost seconds each.
+        if (name !== 'docs' || tag === 'a11y-phone-light-en') await screenshot(page, `${tag}-${name}`);
+      };
 
-          it('the login form, and its answer to a wrong key', async () => {
-            await page.goto(`${base}/`);
-            await check('login');
-            // A wrong key spends one of the client's five tries (LOGIN_FAILURES): at phone size only, four in all.
-            if (size.name !== 'phone') return;
-            await page.locator('#key').fill('not-the-key');
-            await page.keyboard.press('Enter');
-            await page.locator('.login-error').waitFor();
-            await check('login-refused');
-          });
+      it('the login form, and its answer to a wrong key', async () => {
+        await page.goto(`${base}/`);
+        await check('login');
+        // A wrong key spends one of the client's five tries (LOGIN_FAILURES): at phone size only, four in all.
+        if (size.name !== 'phone') return;
+        await page.locator('#key').fill('not-the-key');
+        await page.keyboard.press('Enter');
+        await page.locator('.login-error').waitFor();
+        await check('login-refused');
+      });
 
-          it('the overview: a working instance with runs, a watcher and errors, and an invalid one', async () => {
-            // The importer's first passes: the overview shows the runs once they are in the store.
-            await expect.poll(async () => (await api.store.listRuns('alice', { limit: 50 })).items.length, { timeout: 15_000 }).toBe(8);
-            await page.goto(`${base}/`);
-            await page.locator('#key').fill(DASHBOARD_KEY);
-            await page.keyboard.press('Enter');
-            await page.locator('#card-alice svg.plot').waitFor();
-            await page.locator('#card-bob').waitFor();
-            await check('dashboard');
-          });
+      it('the overview: a working instance with runs, a watcher and errors, and an invalid one', async () => {
+        // The importer's first passes: the overview shows the runs once they are in the store.
+        await expect.poll(async () => (await api.store.listRuns('alice', { limit: 50 })).items.length, { timeout: 15_000 }).toBe(8);
+        await page.goto(`${base}/`);
+        await page.locator('#key').fill(DASHBOARD_KEY);
+        await page.keyboard.press('Enter');
+        await page.locator('#card-alice svg.plot').waitFor();
+        await page.locator('#card-bob').waitFor();
+        await check('dashboard');
+      });
 
-          it('the booking list and an unknown type', async () => {
-            await page.goto(`${base}/book`);
-            await check('book-list');
-            await page.goto(`${base}/book/nope`);
-            await check('book-unknown');
-          });
+      it('the booking list and an unknown type', async () => {
+        await page.goto(`${base}/book`);
+        await check('book-list');
+        await page.goto(`${base}/book/nope`);
+        await check('book-unknown');
+      });
 
-          it('each step of the booking tunnel, and the availability form with its errors', async () => {
-            await page.goto(`${base}/book/appel`);
-            await page.waitForSelector('#dates .choice');
-            await check('book-dates');
-            await page.click('#dates .choice >> nth=0');
-            await page.waitForSelector('#step-time:not([hidden])');
-            await check('book-time');
-            await page.click('#times .choice >> nth=0');
-            await page.waitForSelector('#step-confirm:not([hidden])');
-            await check('book-confirm');
-            await page.click('#back-to-times');
-            await page.click('#back-to-dates');
-            await page.click('#propose-open');
-            await page.waitForSelector('#step-propose:not([hidden])');
-            await page.fill('#p-email', 'not-an-email');
-            await page.click('#propose-send');
-            await page.waitForSelector('#p-name-error:not([hidden])');
-            await check('book-propose-errors');
-          });
+      it('each step of the booking tunnel, and the availability form with its errors', async () => {
+        await page.goto(`${base}/book/appel`);
+        await page.waitForSelector('#dates .choice');
+        await check('book-dates');
+        await page.click('#dates .choice >> nth=0');
+        await page.waitForSelector('#step-time:not([hidden])');
+        await check('book-time');
+        await page.click('#times .choice >> nth=0');
+        await page.waitForSelector('#step-confirm:not([hidden])');
+        await check('book-confirm');
+        await page.click('#back-to-times');
+        await page.click('#back-to-dates');
+        await page.click('#propose-open');
+        await page.waitForSelector('#step-propose:not([hidden])');
+        await page.fill('#p-email', 'not-an-email');
+        await page.click('#propose-send');
+        await page.waitForSelector('#p-name-error:not([hidden])');
+        await check('book-propose-errors');
+      });
 
-          it('the API documentation', async () => {
-            await page.goto(`${base}/docs`);
-            await check('docs');
-          });
-        });
-      }
-    }
+      it('the API documentation', async () => {
+        await page.goto(`${base}/docs`);
+        await check('docs');
+      });
+    });
   }
 });
