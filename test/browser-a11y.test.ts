@@ -8,6 +8,7 @@
  *
  * The real server (startApi, SQLite, the importer) with the dashboard and booking extensions, over configs and
  * the files a supervisor and a worker leave, written with their own writers; the Cal.com and Slack simulators.
+ * The "send test notification" button runs `node dist/cli.js`: `npm run build` first, as for the other browser tests.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -232,6 +233,11 @@ describeWithBrowser('every page passes the accessibility checks', () => {
         await page.locator('#card-alice svg.plot').waitFor();
         await page.locator('#card-bob').waitFor();
         await check('dashboard');
+        // A button's answer in the card (a real `notify test` to the Slack simulator): at phone size only, it spawns the CLI.
+        if (size.name !== 'phone') return;
+        await page.locator('#card-alice button[data-action="test-notification"]').click();
+        await page.locator('#card-alice output.result.ok').waitFor({ timeout: 60_000 });
+        await check('dashboard-result');
       });
 
       it('the booking list and an unknown type', async () => {
