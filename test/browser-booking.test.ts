@@ -14,6 +14,7 @@ import { API_OUTBOX_DIR, createBookingDeps, type BookingDeps } from '../src/cli/
 import { OUTBOX_DELIVERIES_DIR } from '../src/instance/index.js';
 import { silentLogger } from '../src/lib/index.js';
 import { startCalcomSim, startSlackSim, type CalcomSim, type SlackSim } from '../src/sim/index.js';
+import { NARROW_PHONE, overflowFindings } from './axe.js';
 import { describeWithBrowser, DESKTOP, launchBrowser, PHONE, screenshot, type BrowserSession } from './browser.js';
 
 const ZONE = 'Europe/Paris';
@@ -59,24 +60,6 @@ async function tabUntil(page: Page, predicate: string, max = 25): Promise<void> 
     if (await page.evaluate(predicate)) return;
   }
   throw new Error(`focus never reached: ${predicate}`);
-}
-
-/** The narrowest phone the pages are checked at (a small Android's CSS width). */
-const NARROW_PHONE = { width: 360, height: 740 };
-
-/** Every laid-out element that reaches past the screen's edges, and the page's own overflow: [] when it fits. */
-function tooWide(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const width = document.documentElement.clientWidth;
-    const out: string[] = [];
-    for (const el of document.querySelectorAll('body *')) {
-      const r = el.getBoundingClientRect();
-      if (r.width > 0 && (r.right > width + 0.5 || r.left < -0.5))
-        out.push(`${el.tagName.toLowerCase()}#${el.id}.${el.className} ${Math.round(r.left)}..${Math.round(r.right)}`);
-    }
-    if (document.documentElement.scrollWidth > width) out.push(`page scrolls to ${document.documentElement.scrollWidth} px`);
-    return out;
-  });
 }
 
 describeWithBrowser('the booking tunnel in a browser', () => {
@@ -188,20 +171,20 @@ describeWithBrowser('the booking tunnel in a browser', () => {
 
   /** Walks date → time → confirm at the narrow width, checking nothing is wider than the screen at each step. */
   async function walkToConfirm(page: Page, name: string): Promise<void> {
-    expect(await tooWide(page)).toEqual([]);
+    expect(await overflowFindings(page)).toEqual([]);
     await screenshot(page, `booking-360-${name}-1-dates`);
     await page.click('#dates .choice >> nth=1');
     await page.waitForSelector('#step-time:not([hidden])');
-    expect(await tooWide(page)).toEqual([]);
+    expect(await overflowFindings(page)).toEqual([]);
     await page.click('#times .choice[data-time="16:30"]');
     await page.waitForSelector('#step-confirm:not([hidden])');
-    expect(await tooWide(page)).toEqual([]);
+    expect(await overflowFindings(page)).toEqual([]);
     await screenshot(page, `booking-360-${name}-2-confirm`);
     await page.click('#back-to-times');
     await page.click('#back-to-dates');
     await page.click('#propose-open');
     await page.waitForSelector('#step-propose:not([hidden])');
-    expect(await tooWide(page)).toEqual([]);
+    expect(await overflowFindings(page)).toEqual([]);
     await screenshot(page, `booking-360-${name}-3-propose`);
   }
 
@@ -242,7 +225,7 @@ describeWithBrowser('the booking tunnel in a browser', () => {
   it("switches language on the page and keeps the choice (the dashboard's cookie)", async () => {
     const page = await openIn('fr-FR');
     expect(await page.getAttribute('html', 'lang')).toBe('fr');
-    expect(await tooWide(page)).toEqual([]);
+    expect(await overflowFindings(page)).toEqual([]);
     await page.click('nav.lang a[hreflang="en"]');
     await page.waitForSelector('#dates .choice');
     expect(await page.getAttribute('html', 'lang')).toBe('en');

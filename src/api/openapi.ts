@@ -300,6 +300,27 @@ function schemaText(schema: unknown, doc: Record<string, unknown>, depth = 0): s
   return escapeHtml(bits.join(' '));
 }
 
+/**
+ * The page's whole style, inline (its CSP allows nothing else). Light and dark (prefers-color-scheme), every text at
+ * 4.5:1 or more; links underlined (not told apart by colour alone); on a 360 px phone the endpoint list is one column
+ * and long paths and schemas wrap inside their cells, so nothing is wider than the screen; list links 24 px high
+ * (WCAG 2.5.8). test/browser-a11y.test.ts checks the page with axe-core.
+ */
+const DOCS_CSS = `
+:root{color-scheme:light dark;--bg:#fff;--text:#1d232a;--muted:#5c6470;--line:#ccd;--soft-line:#dde;--head:#f3f4f8;--method:#0b6e4f;--link:#1f5fbf;--req:#b00;--key:#fde8c8}
+@media (prefers-color-scheme:dark){:root{--bg:#14171b;--text:#e6e8eb;--muted:#9aa3ad;--line:#3a414a;--soft-line:#2f353c;--head:#22272e;--method:#5fd08a;--link:#8ab4ff;--req:#ff8a7e;--key:#4a3512}}
+body{font:15px/1.5 system-ui,sans-serif;max-width:980px;margin:0 auto;padding:1rem 1.5rem;color:var(--text);background:var(--bg)}
+h1{font-size:1.6rem}h2{margin-top:2.5rem;border-bottom:1px solid var(--line)}h3{font-size:1.05rem;margin-bottom:.3rem}
+section{margin:1.5rem 0;padding-bottom:.5rem;border-bottom:1px dashed var(--soft-line)}
+table{border-collapse:collapse;width:100%;margin:.4rem 0}td,th{border:1px solid var(--soft-line);padding:.25rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+th{background:var(--head);font-weight:600}code{background:var(--head);padding:0 .2rem;border-radius:3px;overflow-wrap:anywhere}
+.m{display:inline-block;min-width:3.2rem;font-weight:700;color:var(--method)}.key{font-size:.75rem;background:var(--key);padding:.1rem .4rem;border-radius:3px}
+.req{font-size:.75rem;color:var(--req)}.opt{font-size:.75rem;color:var(--muted)}
+a{color:var(--link);text-decoration:underline;text-underline-offset:.15em}
+.toc{columns:2 22rem;padding-left:1.2rem}.toc a{display:inline-block;min-height:24px;padding:.1rem 0;overflow-wrap:anywhere}
+@media (max-width:480px){body{padding:.75rem}td,th{padding:.2rem .3rem}}
+`;
+
 /** The document as one self-contained HTML page (inline CSS only): readable offline, behind any proxy. */
 export function renderDocsHtml(doc: Record<string, unknown>): string {
   const info = doc.info as { title: string; version: string; description: string };
@@ -356,20 +377,13 @@ export function renderDocsHtml(doc: Record<string, unknown>): string {
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
 <title>${escapeHtml(info.title)}</title>
-<style>
-body{font:15px/1.5 system-ui,sans-serif;max-width:980px;margin:0 auto;padding:1rem 1.5rem;color:#1d232a}
-h1{font-size:1.6rem}h2{margin-top:2.5rem;border-bottom:1px solid #ccd}h3{font-size:1.05rem;margin-bottom:.3rem}
-section{margin:1.5rem 0;padding-bottom:.5rem;border-bottom:1px dashed #dde}
-table{border-collapse:collapse;width:100%;margin:.4rem 0}td,th{border:1px solid #dde;padding:.25rem .5rem;text-align:left;vertical-align:top}
-th{background:#f3f4f8;font-weight:600}code{background:#f3f4f8;padding:0 .2rem;border-radius:3px}
-.m{display:inline-block;min-width:3.2rem;font-weight:700;color:#0b6e4f}.key{font-size:.75rem;background:#fde8c8;padding:.1rem .4rem;border-radius:3px}
-.req{font-size:.75rem;color:#b00}.opt{font-size:.75rem;color:#777}ul{columns:2}a{color:#1f5fbf;text-decoration:none}
-</style></head><body>
+<style>${DOCS_CSS}</style></head><body>
 <h1>${escapeHtml(info.title)} <small>v${escapeHtml(info.version)}</small></h1>
 <p>${inline(info.description)}</p>
 <p>Machine-readable: <a href="docs/openapi.json">openapi.json</a> (OpenAPI 3).</p>
-<h2>Endpoints</h2><ul>${toc.join('')}</ul>
+<h2>Endpoints</h2><ul class="toc">${toc.join('')}</ul>
 ${ops.join('\n')}
 <h2>Schemas</h2>
 ${schemaSections}

@@ -332,7 +332,12 @@ function registerPages({ d, entryOr }: BookingRoutes): void {
         status: 200,
         headers: { ...PAGE_HEADERS, ...langCookieHeaders(lang) },
         body: renderIndexPage(
-          (await catalog.all()).map((e) => ({ type: e.type.type, title: e.type.title, ...(e.type.description ? { description: e.type.description } : {}) })),
+          (await catalog.all()).map((e) => ({
+            type: e.type.type,
+            title: e.type.title,
+            textLocale: e.instance.locale,
+            ...(e.type.description ? { description: e.type.description } : {}),
+          })),
           lang.locale,
         ),
       };
@@ -350,7 +355,11 @@ function registerPages({ d, entryOr }: BookingRoutes): void {
       if ('response' in got) return got.response;
       const today = todayIn(got.entry.type.timezone, clock.now());
       const settings = pageSettings(got.entry.type, today, addDays(today, MAX_HORIZON_DAYS), lang.locale);
-      return { status: 200, headers: { ...PAGE_HEADERS, ...langCookieHeaders(lang) }, body: renderBookingPage(got.entry.type, settings, lang.locale) };
+      return {
+        status: 200,
+        headers: { ...PAGE_HEADERS, ...langCookieHeaders(lang) },
+        body: renderBookingPage(got.entry.type, settings, lang.locale, got.entry.instance.locale),
+      };
     },
     BOOKING_DOCS.page,
   );

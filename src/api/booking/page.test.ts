@@ -90,6 +90,18 @@ describe('the other pages', () => {
     expect(renderIndexPage([])).toContain('Aucun rendez-vous ne peut encore être pris ici.');
   });
 
+  it("marks the owner's words with their config's language when the page speaks another (WCAG 3.1.2)", () => {
+    const settings = pageSettings(TYPE, '2025-05-26', '2025-08-24', 'en');
+    const en = renderBookingPage(TYPE, settings, 'en', 'fr');
+    expect(en).toContain('<h1 lang="fr">Appel &lt;/script&gt;&lt;b&gt;</h1>');
+    expect(en).toContain('<p class="lead" lang="fr">Un &quot;appel&quot; &amp; plus</p>');
+    expect(renderBookingPage(TYPE, settings, 'fr', 'fr')).toContain('<h1>Appel');
+    expect(renderIndexPage([{ type: 'appel', title: 'Appel', description: 'Vingt minutes', textLocale: 'fr' }], 'en')).toContain(
+      '<li lang="fr"><a href="/book/appel">Appel</a><p>Vingt minutes</p></li>',
+    );
+    expect(renderIndexPage([{ type: 'appel', title: 'Appel', textLocale: 'fr' }], 'fr')).toContain('<li><a href="/book/appel">');
+  });
+
   it('the not-found page escapes its message and links back to the list', () => {
     const page = renderNotFoundPage('no "<x>"');
     expect(page).toContain('no &quot;&lt;x&gt;&quot;');

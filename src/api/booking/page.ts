@@ -59,7 +59,7 @@ function shell(title: string, body: string, withScript: boolean, locale: Locale)
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light">
+<meta name="color-scheme" content="light dark">
 <title>${escapeHtml(title)}</title>
 <link rel="stylesheet" href="${assetPath('booking/tunnel.css')}">
 ${withScript ? `<script src="${assetPath('booking/tunnel.js')}" defer></script>\n` : ''}</head>
@@ -108,15 +108,26 @@ function rangeRow(i: number, locale: Locale): string {
   </div>`;
 }
 
-/** The tunnel for one booking type: static markup the script fills and walks through, in `locale`. */
-export function renderBookingPage(type: BookingTypeConfig, settings: PageSettings, locale: Locale = DEFAULT_LOCALE): string {
+/**
+ * ` lang="xx"` on the owner's own words (a type's title and description, written in the config's `locale`) when the
+ * page speaks another language: a screen reader then reads a French description in French on an English page
+ * (WCAG 3.1.2, Language of Parts).
+ */
+const ownerLang = (textLocale: Locale | undefined, pageLocale: Locale): string => (textLocale && textLocale !== pageLocale ? ` lang="${textLocale}"` : '');
+
+/**
+ * The tunnel for one booking type: static markup the script fills and walks through, in `locale`; the type's title
+ * and description are in `textLocale`, the language of the config that declares it.
+ */
+export function renderBookingPage(type: BookingTypeConfig, settings: PageSettings, locale: Locale = DEFAULT_LOCALE, textLocale?: Locale): string {
   const t = (key: string, values?: Record<string, string | number>): string => escapeHtml(translator(locale)(key, values));
   const zone = escapeHtml(type.timezone);
-  const description = type.description ? `<p class="lead">${escapeHtml(type.description)}</p>` : '';
+  const own = ownerLang(textLocale, locale);
+  const description = type.description ? `<p class="lead"${own}>${escapeHtml(type.description)}</p>` : '';
   const body = `<main class="tunnel" id="tunnel" data-state="loading">
 <header class="intro">
   ${eyebrow(locale, `/book/${encodeURIComponent(type.type)}`)}
-  <h1>${escapeHtml(type.title)}</h1>
+  <h1${own}>${escapeHtml(type.title)}</h1>
   ${description}
   <p class="zone">${translator(locale)('booking.zone', { zone })}</p>
 </header>
@@ -202,14 +213,17 @@ export function renderBookingPage(type: BookingTypeConfig, settings: PageSetting
   return shell(translator(locale)('booking.title', { title: type.title }), body, true, locale);
 }
 
-/** The list at `/book`: every type served, by title. */
-export function renderIndexPage(types: readonly { type: string; title: string; description?: string }[], locale: Locale = DEFAULT_LOCALE): string {
+/** The list at `/book`: every type served, by title; each type's words in its config's language (`textLocale`). */
+export function renderIndexPage(
+  types: readonly { type: string; title: string; description?: string; textLocale?: Locale }[],
+  locale: Locale = DEFAULT_LOCALE,
+): string {
   const t = translator(locale);
   const items = types.length
     ? `<ul class="type-list">${types
         .map(
           (ty) =>
-            `<li><a href="/book/${encodeURIComponent(ty.type)}">${escapeHtml(ty.title)}</a>${ty.description ? `<p>${escapeHtml(ty.description)}</p>` : ''}</li>`,
+            `<li${ownerLang(ty.textLocale, locale)}><a href="/book/${encodeURIComponent(ty.type)}">${escapeHtml(ty.title)}</a>${ty.description ? `<p>${escapeHtml(ty.description)}</p>` : ''}</li>`,
         )
         .join('')}</ul>`
     : `<p>${escapeHtml(t('booking.noTypes'))}</p>`;

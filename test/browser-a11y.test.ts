@@ -1,0 +1,276 @@
+/**
+ * Every page the product serves, checked for accessibility in Debian's Chromium (issue 23 item 6): the
+ * dashboard's login form (empty and refusing a key) and its overview (a valid instance with runs, a watcher
+ * and errors; an invalid one), the booking pages (the list, each step of the tunnel, the form's errors, an
+ * unknown type) and the API documentation (/docs), at a 360 px phone and at desktop width, light and dark, in
+ * French and in English. Each must pass test/axe.ts's checks: axe-core's WCAG 2.1 A/AA rules with no serious
+ * or critical finding, `lang` matching the text, nothing wider than the phone, targets of 24 px.
+ *
+ * The real server (startApi, SQLite, the importer) with the dashboard and booking extensions, over configs and
+ * the files a supervisor and a worker leave, written with their own writers; the Cal.com and Slack simulators.
+ * The "send test notification" button runs `node dist/cli.js`: `npm run build` first, as for the other browser tests.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DateTime } from 'luxon';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bookingExtension } from '../src/api/booking/index.js';
+import { dashboardExtension } from '../src/api/dashboard/index.js';
+import { startApi, type RunningApi } from '../src/api/index.js';
+import { createBookingDeps, type BookingDeps } from '../src/cli/booking-deps.js';
+import { createDashboardActions } from '../src/cli/dashboard-actions.js';
+import { writeRunRecord, zeroCounts, type RunRecord } from '../src/instance/index.js';
+import { loadConfigFile } from '../src/config/index.js';
+import { silentLogger } from '../src/lib/index.js';
+import { startCalcomSim, startSlackSim, type CalcomSim, type SlackSim } from '../src/sim/index.js';
+import { createSlotWatcher } from '../src/slots/index.js';
+import { makeSlot } from '../src/slots/slot.js';
+import { writeSupervisorStatus } from '../src/supervisor/status.js';
+import { createErrorFile, WORKER_STATUS_FILE } from '../src/worker/index.js';
+import { A11Y_VARIANTS, expectAccessible, openVariant } from './axe.js';
+import { describeWithBrowser, launchBrowser, screenshot, type BrowserSession } from './browser.js';
+import { API_KEY as ECAL_KEY, API_SECRET as ECAL_SECRET, CALENDAR_ID, CLI } from './helpers.js';
+
+const ZONE = 'Europe/Paris';
+const DASHBOARD_KEY = 'a11y-dashboard-key-8c41e07b52';
+const CAL_TOKEN = 'cal_a11y_token_0b9e55d2';
+const EVENT_TYPE = 777;
+
+/** Weekday slots from tomorrow for three weeks, at three hours, in Paris time. */
+function slotSpecs(): { eventTypeId: number; start: string }[] {
+  const first = DateTime.now().setZone(ZONE).startOf('day').plus({ days: 1 });
+  const out: { eventTypeId: number; start: string }[] = [];
+  for (let i = 0; i < 21; i++) {
+    const day = first.plus({ days: i });
+    if (day.weekday > 5) continue;
+    for (const hour of [9, 14, 16]) out.push({ eventTypeId: EVENT_TYPE, start: day.set({ hour }).toISO() ?? '' });
+  }
+  return out;
+}
+
+/** The run records an instance's worker would have left: mostly fine, one failed, one with changes. */
+function runRecords(now: number): RunRecord[] {
+  return [8, 7, 6, 5, 4, 3, 2, 1].map((i) => {
+    const startedAt = new Date(now - i * 3_600_000);
+    const durationMs = 900 + ((i * 337) % 2400);
+    const base: RunRecord = {
+      instance: 'alice',
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date(startedAt.getTime() + durationMs).toISOString(),
+      durationMs,
+      outcome: 'success',
+      courses: 24,
+      counts: { ...zeroCounts(), unchanged: 24 },
+      requests: { moncampus: 1, ecal: 2, ecalWrites: 0 },
+      logins: 0,
+      icsWritten: false,
+    };
+    if (i === 5) return { ...base, outcome: 'failed', phase: 'login', error: 'MonCampus did not answer (timeout)', counts: zeroCounts(), courses: 0 };
+    if (i === 3) return { ...base, counts: { ...zeroCounts(), created: 2, updated: 1, deleted: 1, unchanged: 20 }, courses: 26 };
+    return base;
+  });
+}
+
+describeWithBrowser('every page passes the accessibility checks', () => {
+  let root: string;
+  let cal: CalcomSim;
+  let slack: SlackSim;
+  let deps: BookingDeps;
+  let api: RunningApi;
+  let session: BrowserSession;
+  let base: string;
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'campus-sync-a11y-'));
+    const configDir = join(root, 'configs');
+    const dataDir = join(root, 'data');
+    await mkdir(configDir, { recursive: true });
+    cal = await startCalcomSim({ slots: slotSpecs(), token: CAL_TOKEN });
+    slack = await startSlackSim();
+    const webhook = slack.createWebhook();
+    await writeFile(join(configDir, 'cal.token'), `${CAL_TOKEN}\n`);
+    // Nothing here is contacted: the pages are only looked at (no button pressed), so the hosts may be closed ports.
+    await writeFile(
+      join(configDir, 'alice.yml'),
+      [
+        `timezone: ${ZONE}`,
+        'schedule: "46 6-18 * * *"',
+        'moncampus:',
+        '  url: http://127.0.0.1:9',
+        '  username: student',
+        '  password: "not-used-here"',
+        'ecal:',
+        '  url: http://127.0.0.1:9',
+        `  apiKey: ${ECAL_KEY}`,
+        `  apiSecret: ${ECAL_SECRET}`,
+        `  calendarId: ${CALENDAR_ID}`,
+        'slots:',
+        '  - name: consulat',
+        '    provider: clicrdv',
+        '    url: "http://127.0.0.1:9/api/v2/availabletimeslots?group_id=1&from={date}"',
+        'notify:',
+        '  - name: team',
+        '    type: slack',
+        `    url: ${webhook}`,
+        '',
+      ].join('\n'),
+    );
+    await writeFile(join(configDir, 'bob.yml'), ['moncampus:', '  username: bob', '  windw: {pastDays: 7}', ''].join('\n'));
+    await writeFile(
+      join(configDir, 'cabinet.yml'),
+      [
+        `timezone: ${ZONE}`,
+        'booking:',
+        '  - type: appel',
+        '    title: Appel découverte',
+        '    description: Vingt minutes au téléphone pour faire connaissance.',
+        '    provider: calcom',
+        `    eventTypeId: ${EVENT_TYPE}`,
+        '    tokenFile: cal.token',
+        `    url: ${cal.url}`,
+        'notify:',
+        '  - name: team',
+        '    type: slack',
+        `    url: ${webhook}`,
+        '',
+      ].join('\n'),
+    );
+
+    const t = Date.now();
+    for (const r of runRecords(t)) await writeRunRecord(join(dataDir, 'alice'), r);
+    await writeFile(
+      join(dataDir, 'alice', WORKER_STATUS_FILE),
+      JSON.stringify({ pid: 4242, state: 'idle', schedule: '46 6-18 * * *', timezone: ZONE, nextRun: new Date(t + 40 * 60_000).toISOString() }),
+    );
+    await createErrorFile({ path: join(dataDir, 'alice', 'errors.log'), redact: (s) => s }).append('login', 'MonCampus did not answer (timeout)', new Date(t));
+    // A watcher's baseline and one new slot, written by the watcher itself (its provider answers from here).
+    let offered = [makeSlot('clicrdv', DateTime.now().plus({ days: 2 }).set({ hour: 9, minute: 30, second: 0, millisecond: 0 }), ZONE)];
+    const watcher = createSlotWatcher({
+      config: (await loadConfigFile(join(configDir, 'alice.yml'))).slots[0]!,
+      stateFile: join(dataDir, 'alice', 'slots', 'consulat.json'),
+      timezone: ZONE,
+      provider: { check: async () => ({ slots: offered, requests: 1 }) },
+    });
+    await (await watcher.check()).commit();
+    offered = [...offered, makeSlot('clicrdv', DateTime.now().plus({ days: 4 }).set({ hour: 14, minute: 0, second: 0, millisecond: 0 }), ZONE)];
+    await (await watcher.check()).commit();
+    await writeSupervisorStatus(dataDir, {
+      pid: 4000,
+      runtime: 'process',
+      startedAt: new Date(t - 86_400_000).toISOString(),
+      heartbeatAt: new Date(t).toISOString(),
+      instances: [
+        { name: 'alice', state: 'running', restartCount: 2, nextRun: new Date(t + 40 * 60_000).toISOString() },
+        { name: 'bob', state: 'invalid', restartCount: 0, configError: 'bob.yml: moncampus.windw: unknown key' },
+        { name: 'cabinet', state: 'running', restartCount: 0 },
+      ],
+    });
+
+    const env = { ...process.env, LOG_LEVEL: 'warn' };
+    deps = createBookingDeps({ dataDir });
+    api = await startApi({
+      logger: silentLogger,
+      env: {},
+      configDir,
+      dataDir,
+      port: 0,
+      host: '127.0.0.1',
+      apiKeys: [DASHBOARD_KEY],
+      importIntervalMs: 200,
+      extensions: [
+        dashboardExtension({ actions: createDashboardActions({ configDir, dataDir, cliPath: CLI, env }), env: {} }),
+        bookingExtension({ ...deps, env: {} }),
+      ],
+    });
+    base = api.url;
+    session = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await session?.close();
+    await api?.stop(1_000);
+    await deps?.stop();
+    await Promise.all([cal?.close(), slack?.close()]);
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  for (const { size, scheme, locale, lang, tag } of A11Y_VARIANTS) {
+    describe(`${size.name}, ${scheme}, ${lang}`, () => {
+      let page: Page;
+
+      beforeAll(async () => {
+        page = await openVariant(session, { size, scheme, locale, lang, tag });
+      });
+
+      /** The page is in the browser's language (the check that its text is, too, is expectAccessible's). */
+      const check = async (name: string): Promise<void> => {
+        expect(await page.getAttribute('html', 'lang')).toBe(name === 'docs' ? 'en' : lang);
+        expect(await page.evaluate(() => matchMedia('(prefers-color-scheme: dark)').matches)).toBe(scheme === 'dark');
+        await expectAccessible(page, `${tag} ${name}`);
+        // /docs is long (every route and schema): one picture of it is enough, the others cost seconds each.
+        if (name !== 'docs' || tag === 'a11y-phone-light-en') await screenshot(page, `${tag}-${name}`);
+      };
+
+      it('the login form, and its answer to a wrong key', async () => {
+        await page.goto(`${base}/`);
+        await check('login');
+        // A wrong key spends one of the client's five tries (LOGIN_FAILURES): at phone size only, four in all.
+        if (size.name !== 'phone') return;
+        await page.locator('#key').fill('not-the-key');
+        await page.keyboard.press('Enter');
+        await page.locator('.login-error').waitFor();
+        await check('login-refused');
+      });
+
+      it('the overview: a working instance with runs, a watcher and errors, and an invalid one', async () => {
+        // The importer's first passes: the overview shows the runs once they are in the store.
+        await expect.poll(async () => (await api.store.listRuns('alice', { limit: 50 })).items.length, { timeout: 15_000 }).toBe(8);
+        await page.goto(`${base}/`);
+        await page.locator('#key').fill(DASHBOARD_KEY);
+        await page.keyboard.press('Enter');
+        await page.locator('#card-alice svg.plot').waitFor();
+        await page.locator('#card-bob').waitFor();
+        await check('dashboard');
+        // A button's answer in the card (a real `notify test` to the Slack simulator): at phone size only, it spawns the CLI.
+        if (size.name !== 'phone') return;
+        await page.locator('#card-alice button[data-action="test-notification"]').click();
+        await page.locator('#card-alice output.result.ok').waitFor({ timeout: 60_000 });
+        await check('dashboard-result');
+      });
+
+      it('the booking list and an unknown type', async () => {
+        await page.goto(`${base}/book`);
+        await check('book-list');
+        await page.goto(`${base}/book/nope`);
+        await check('book-unknown');
+      });
+
+      it('each step of the booking tunnel, and the availability form with its errors', async () => {
+        await page.goto(`${base}/book/appel`);
+        await page.waitForSelector('#dates .choice');
+        await check('book-dates');
+        await page.click('#dates .choice >> nth=0');
+        await page.waitForSelector('#step-time:not([hidden])');
+        await check('book-time');
+        await page.click('#times .choice >> nth=0');
+        await page.waitForSelector('#step-confirm:not([hidden])');
+        await check('book-confirm');
+        await page.click('#back-to-times');
+        await page.click('#back-to-dates');
+        await page.click('#propose-open');
+        await page.waitForSelector('#step-propose:not([hidden])');
+        await page.fill('#p-email', 'not-an-email');
+        await page.click('#propose-send');
+        await page.waitForSelector('#p-name-error:not([hidden])');
+        await check('book-propose-errors');
+      });
+
+      it('the API documentation', async () => {
+        await page.goto(`${base}/docs`);
+        await check('docs');
+      });
+    });
+  }
+});
