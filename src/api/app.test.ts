@@ -87,6 +87,17 @@ describe('createHttpApp', () => {
     expect(await head.text()).toBe('');
   });
 
+  it('logs an invitation’s path without its token (issue 23: tokens are never logged)', async () => {
+    const { app, lines } = make();
+    const token = 'Tok3n-of-an-invitation-0123456789abcdefABCD';
+    await app.request(`/invite/${token}`);
+    await app.request(`/invite/${token}/x%2Fy`);
+    const [plain, refused] = lines.map((l) => l.message);
+    expect(plain).toMatch(/^GET \/invite\/… 404 \d+ms$/);
+    expect(refused).toMatch(/^GET "\/invite\/…\/x%2Fy" 404 \d+ms$/);
+    expect(JSON.stringify(lines)).not.toContain(token);
+  });
+
   it('caps POST bodies with 413', async () => {
     const { app } = make();
     const small = await app.request('/open', { method: 'POST', body: 'x'.repeat(10) });

@@ -69,6 +69,9 @@ function headersOf(c: Context<Env>): IncomingHttpHeaders {
   return out;
 }
 
+/** A path whose segment is a secret, logged without it: an invitation's token (`/invite/<token>`, issue 23). */
+const SECRET_SEGMENT = /^("?\/invite\/)[^/"]+/;
+
 /** `/v1/instances/:name` → `/v1/instances/{name}` for the OpenAPI document. */
 const openApiPath = (pattern: string): string => pattern.replace(/:([A-Za-z_]+)/g, '{$1}');
 
@@ -97,7 +100,7 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     if (opts.closing()) c.res.headers.set('connection', 'close');
     const status = c.res.status;
     // Method, path without its query string (tokens live there), status, time: never a header, never a key.
-    const path = refused ? JSON.stringify(raw.split('?')[0]?.slice(0, 120)) : c.req.path;
+    const path = (refused ? JSON.stringify(raw.split('?')[0]?.slice(0, 120)) : c.req.path).replace(SECRET_SEGMENT, '$1…');
     const ms = Math.round(performance.now() - started);
     const line = `${c.req.method} ${path} ${status} ${ms}ms`;
     const meta = { method: c.req.method, path, status, ms };
