@@ -262,6 +262,15 @@ describe('Save', () => {
     expect((await call('/onboard/progress/bob', { headers: { cookie: owner.cookie } })).status).toBe(200);
   });
 
+  it('gives two classmates saving the same login at once two names: neither used link is lost', async () => {
+    const [a, b] = [await invitee(), await invitee()];
+    const save = (i: { token: string; csrf: string }) =>
+      call('/onboard/save', { headers: { ...same, 'x-csrf-token': i.csrf }, body: { invite: i.token, username: 'sam', password: 'x' } });
+    const answers = await Promise.all([save(a), save(b)]);
+    expect(answers.map((r) => r.status)).toEqual([201, 201]);
+    expect(answers.map((r) => r.json.name).sort()).toEqual(['sam', 'sam-2']);
+  });
+
   it('lets the owner make an invitation link from the page, with its QR code', async () => {
     const owner = await ownerSession();
     const r = await call('/dashboard/invitations', { method: 'POST', headers: { ...same, cookie: owner.cookie, 'x-csrf-token': owner.csrf } });

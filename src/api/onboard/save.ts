@@ -27,6 +27,8 @@ import { configChanges, freeName, nameFromUsername, saveErrors, type FieldErrors
 
 /** An invitee whose login gives no usable name gets this one (then -2, -3…). */
 const FALLBACK_NAME = 'classmate';
+/** Names tried after a race lost at write time (another save took the name between the check and the write). */
+const INVITEE_NAME_TRIES = 3;
 
 const invalid = (fields: FieldErrors, locale: Locale): ApiResponse => json(400, { error: translator(locale)('onboard.errors.checkFields'), fields });
 
@@ -86,7 +88,7 @@ export async function saveForm(c: OnboardContext, req: ApiRequest): Promise<ApiR
     c.budgets.saves.refund(req.client);
     return invalid(errors, locale);
   }
-  const name = visitor.role === 'owner' ? (body.name ?? '').trim() : freeName(nameFromUsername(body.username ?? '') || FALLBACK_NAME, taken(c));
+  let name = visitor.role === 'owner' ? (body.name ?? '').trim() : freeName(nameFromUsername(body.username ?? '') || FALLBACK_NAME, taken(c));
   if (visitor.role === 'owner' && taken(c)(name)) return invalid({ name: t('onboard.errors.exists', { name }) }, locale);
   const school = schoolOf(body);
   const changes = configChanges(body, visitor.role, writtenUrl(body, school));
@@ -101,7 +103,12 @@ export async function saveForm(c: OnboardContext, req: ApiRequest): Promise<ApiR
     const used = await redeemInvitation({ dataDir: c.ctx.dataDir, clock: c.ctx.clock }, visitor.invite, name);
     if (!used.ok) return json(410, { error: t(`onboard.refused.${used.reason}`) });
   }
-  const written = await writeConfig({ file, expectedHash: null, changes, env: c.env });
+  let written = await writeConfig({ file, expectedHash: null, changes, env: c.env });
+  // An invitee's used link must not be lost to a config of the same name made meanwhile: the next free name.
+  for (let tries = 0; written.kind === 'conflict' && visitor.role === 'invitee' && tries < INVITEE_NAME_TRIES; tries++) {
+    name = freeName(name, taken(c));
+    written = await writeConfig({ file: await configFileFor(c.ctx.configDir, name), expectedHash: null, changes, env: c.env });
+  }
   if (written.kind === 'conflict') return json(409, { error: t('onboard.errors.exists', { name }), fields: { name: t('onboard.errors.exists', { name }) } });
   if (written.kind !== 'written')
     return json(400, { error: t('onboard.errors.invalidConfig', { detail: 'message' in written ? written.message : written.kind }) });
