@@ -152,6 +152,7 @@ function progressSection(t: Tr): string {
     <p class="link-box"><a id="feed-link" href="#"></a></p>
     <div class="qr" id="feed-qr"></div>
   </div>
+  <p id="status-box" hidden>${esc(t('onboard.progress.statusPage'))} <a id="status-link" href="#">${esc(t('onboard.progress.statusLink'))}</a></p>
 </section>`;
 }
 

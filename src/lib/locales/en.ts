@@ -490,6 +490,8 @@ export const en: Catalogue = {
       synced_other: 'First sync done: {{count}} classes.',
       syncFailed: 'The first sync failed: {{reason}}',
       failed: 'The config could not be read.',
+      statusPage: 'Your own page, to pause, change the password or delete everything (keep this link, it is shown once):',
+      statusLink: 'my status page',
       feedTitle: 'Your calendar feed',
       feedHint: 'Subscribe to this link in Google Calendar ("From URL") or Apple Calendar, or scan the code with your phone. Keep it private.',
     },

@@ -491,6 +491,8 @@ export const fr = {
       synced_other: 'Première synchronisation faite : {{count}} cours.',
       syncFailed: 'La première synchronisation a échoué : {{reason}}',
       failed: 'La configuration n’a pas pu être lue.',
+      statusPage: 'Votre page à vous, pour mettre en pause, changer le mot de passe ou tout supprimer (gardez ce lien, il ne s’affiche qu’une fois) :',
+      statusLink: 'ma page d’état',
       feedTitle: 'Votre flux d’agenda',
       feedHint:
         'Abonnez-vous à ce lien dans Google Agenda (« À partir de l’URL ») ou Apple Calendrier, ou scannez le code avec votre téléphone. Gardez-le privé.',

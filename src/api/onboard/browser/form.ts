@@ -197,6 +197,20 @@ function follow(path: string, statusToken: string | undefined): void {
   void tick();
 }
 
+/**
+ * An invitee's own status page (api/self serves it at STATUS_PAGE_PATH + their status token): where they pause,
+ * change their password, test notifications or delete themselves. The token is shown once, here.
+ */
+const STATUS_PAGE_PATH = '/me/';
+
+function showStatusLink(token: string | undefined): void {
+  const box = $('status-box');
+  const link = $<HTMLAnchorElement>('status-link');
+  if (!token || !box || !link) return;
+  link.href = `${STATUS_PAGE_PATH}${encodeURIComponent(token)}`;
+  box.hidden = false;
+}
+
 async function save(event: Event): Promise<void> {
   event.preventDefault();
   clearErrors();
@@ -229,6 +243,7 @@ async function save(event: Event): Promise<void> {
   }
   step('saved', 'done');
   step('worker', 'active');
+  showStatusLink(data.statusToken);
   follow(data.progress, data.statusToken);
 }
 
