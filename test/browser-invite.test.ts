@@ -173,8 +173,8 @@ describeWithBrowser('inviting a classmate, in a real browser against a real supe
       await page.locator('#save').click();
       await page.locator('#progress').waitFor({ state: 'visible' });
       await page.locator('#step-saved[data-state="done"]').waitFor();
-    // Their own status page (api/self), opened by the status token Save gave them, shown once.
-    expect(await page.locator('#status-link').getAttribute('href')).toMatch(/^\/me\/[A-Za-z0-9_-]{43}$/);
+      // Their own status page (api/self), opened by the status token Save gave them, shown once.
+      expect(await page.locator('#status-link').getAttribute('href')).toMatch(/^\/me\/[A-Za-z0-9_-]{43}$/);
       await shot(page, '4-starting');
       await page.locator('#feed-box').waitFor({ state: 'visible', timeout: FIRST_SYNC_MS });
       expect(await page.locator('#step-worker').getAttribute('data-state')).toBe('done');
