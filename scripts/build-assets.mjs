@@ -17,6 +17,8 @@ export const ENTRIES = {
   'dashboard/app.css': 'src/api/dashboard/browser/app.css',
   'booking/tunnel.js': 'src/api/booking/browser/tunnel.ts',
   'booking/tunnel.css': 'src/api/booking/browser/tunnel.css',
+  'onboard/form.js': 'src/api/onboard/browser/form.ts',
+  'onboard/form.css': 'src/api/onboard/browser/form.css',
 };
 
 /** What the pages promised before the bundle (see the sources' comments): any current browser, phones included. */

@@ -13,8 +13,8 @@ import { etagOf, matchesIfNoneMatch } from './ics.js';
  * year: a new build is a new name) and its stable one (`/dashboard/app.js`, revalidated by ETag each time).
  */
 
-/** The assets, by the names of the build's manifest (scripts/build-assets.mjs ENTRIES: the same four). */
-export const ASSET_NAMES = ['dashboard/app.js', 'dashboard/app.css', 'booking/tunnel.js', 'booking/tunnel.css'] as const;
+/** The assets, by the names of the build's manifest (scripts/build-assets.mjs ENTRIES: the same six). */
+export const ASSET_NAMES = ['dashboard/app.js', 'dashboard/app.css', 'booking/tunnel.js', 'booking/tunnel.css', 'onboard/form.js', 'onboard/form.css'] as const;
 export type AssetName = (typeof ASSET_NAMES)[number];
 /** The page an asset belongs to: the first part of its name. */
 export type AssetArea = AssetName extends `${infer A}/${string}` ? A : never;
@@ -28,6 +28,9 @@ export const STABLE_PATHS: Readonly<Record<AssetName, string>> = {
   'dashboard/app.css': '/dashboard/app.css',
   'booking/tunnel.js': '/book/assets/tunnel.js',
   'booking/tunnel.css': '/book/assets/tunnel.css',
+  // The guided form's (issue 23): under a path of its own, public like the invitation page that links them.
+  'onboard/form.js': '/onboard/assets/form.js',
+  'onboard/form.css': '/onboard/assets/form.css',
 };
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {

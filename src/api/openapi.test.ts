@@ -2,7 +2,8 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../store/index.js';
 import { bookingExtension } from './booking/index.js';
-import { dashboardExtension } from './dashboard/index.js';
+import { createSessions, dashboardExtension } from './dashboard/index.js';
+import { onboardExtension } from './onboard/index.js';
 import { renderDocsHtml } from './openapi.js';
 import { createApiServer, openApiDocumentOf, type ApiServer } from './server.js';
 import { captureLogger, tempDirs, type TempDirs } from './test-support.test-helper.js';
@@ -33,6 +34,7 @@ beforeAll(async () => {
     extensions: [
       dashboardExtension({ actions: { runNow: unused, restart: unused, testNotification: unused } }),
       bookingExtension({ fetchSlots: unused, createBooking: unused, notify: unused, env: {} }),
+      onboardExtension({ checks: { moncampus: unused, ecal: unused, notify: unused }, sessions: createSessions(), env: {} }),
     ],
   });
   doc = openApiDocumentOf(server.app) as typeof doc;
@@ -81,10 +83,14 @@ describe('the generated OpenAPI document', () => {
     }
   });
 
-  it('asks for the key on /v1 paths and the dashboard’s JSON only', () => {
+  it('asks for the key on /v1 paths and the dashboard’s JSON only (and the guided form’s owner-or-token JSON)', () => {
+    // The guided form's (issue 23): making an invitation, and following a new instance's first sync.
+    const ownerJson = ['/dashboard/invitations', '/onboard/progress/{name}'];
     for (const [path, ops] of Object.entries(doc.paths)) {
       const secured = Object.values(ops).some((op) => Boolean((op as { security?: unknown }).security));
-      expect(secured, path).toBe(path.startsWith('/v1/') || path.startsWith('/dashboard/instances') || path === '/dashboard/state.json');
+      expect(secured, path).toBe(
+        path.startsWith('/v1/') || path.startsWith('/dashboard/instances') || path === '/dashboard/state.json' || ownerJson.includes(path),
+      );
     }
   });
 

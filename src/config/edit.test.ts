@@ -133,5 +133,8 @@ describe('helpers', () => {
     expect(hasValue(HAND_WRITTEN, ['ecal', 'apiKey'])).toBe(false);
     expect(hasValue('a:\n  b: ""\n', ['a', 'b'])).toBe(false);
     expect(literalText('${X}$${Y}')).toBe('$${X}$$${Y}');
+    // An unclosed `${` is literal to the loader already: escaping it would change a typed password.
+    expect(literalText('pa${ss')).toBe('pa${ss');
+    expect(literalText('pa${a${b}')).toBe('pa$${a${b}');
   });
 });

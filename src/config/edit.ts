@@ -40,10 +40,15 @@ export function contentHash(text: string | Uint8Array): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** `${` in typed text is written `$${`, the loader's escape for a literal `${` (config/env.ts). */
+/**
+ * `${` in typed text is written `$${`, the loader's escape for a literal `${` (config/env.ts), where the loader would
+ * read a reference: each span its REFERENCE pattern matches, `${` up to the first `}`. An unclosed `${` is already literal, and
+ * escaping it would change the value (a password `pa${ss` would read back `pa$${ss`).
+ */
 export function literalText(value: string): string {
   // A function, not a replacement string: in one, `$$` would itself mean a single `$`.
-  return value.replaceAll('${', () => '$${');
+  // The loader's matches, left to right and not overlapping, each given the escaping `$` (`pa${a${b}` is one match).
+  return value.replace(/\$\{[^}]*\}/g, (match) => `$${match}`);
 }
 
 /** `${VAR}` references of a value (escaped `$${` ones excluded): a value that has one comes from the environment. */

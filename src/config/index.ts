@@ -6,6 +6,7 @@ export {
   configReferences,
   listConfigFiles,
   isConfigFileName,
+  serviceDefaults,
   type InstanceConfig,
   type SyncWindowConfig,
   type ParseOptions,

@@ -17,6 +17,7 @@ import {
   SESSION_COOKIE,
   sessionCookie,
   type Caller,
+  type Sessions,
 } from './auth.js';
 import { createConfigSource } from './configs.js';
 import { DASHBOARD_DOCS } from './docs.js';
@@ -50,6 +51,8 @@ export interface DashboardOptions {
   /** The login cookies' HMAC secret; random per process by default (tests pin it). */
   sessionSecret?: Buffer;
   sessionMaxAgeS?: number;
+  /** The login's sessions, when another page shares the login (the guided form, api/onboard); made here otherwise. */
+  sessions?: Sessions;
 }
 
 export const STATE_PATH = '/dashboard/state.json';
@@ -117,10 +120,12 @@ function unavailable(i: InstanceView, action: ActionName): string | null {
 export function dashboardExtension(opts: DashboardOptions): ApiExtension {
   return (ctx: ApiExtensionContext) => {
     const { router, clock } = ctx;
-    const sessions = createSessions({
-      ...(opts.sessionSecret ? { secret: opts.sessionSecret } : {}),
-      ...(opts.sessionMaxAgeS !== undefined ? { maxAgeS: opts.sessionMaxAgeS } : {}),
-    });
+    const sessions =
+      opts.sessions ??
+      createSessions({
+        ...(opts.sessionSecret ? { secret: opts.sessionSecret } : {}),
+        ...(opts.sessionMaxAgeS !== undefined ? { maxAgeS: opts.sessionMaxAgeS } : {}),
+      });
     const configs = createConfigSource(ctx.configDir, opts.env ? { env: opts.env } : {});
     const who = (req: ApiRequest): Caller => identify(req.headers, { keyMatches: ctx.keyMatches, sessions, now: clock.now() });
     const state = () => buildDashboardState({ store: ctx.store, dataDir: ctx.dataDir, clock, configs });

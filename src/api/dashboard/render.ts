@@ -368,6 +368,8 @@ export function renderDashboardPage(state: DashboardState, locale: Locale): stri
     '<header class="top">',
     `<div class="brand"><h1>campus-sync</h1><span class="muted small">${esc(t('dashboard.subtitle'))}</span></div>`,
     `<div id="summary" class="summary" data-v="${f.summary.v}">${f.summary.html}</div>`,
+    // The guided form for a new config and its invitations (api/onboard, issue 23).
+    `<a class="btn" href="/dashboard/configs/new">${esc(t('onboard.titleOwner'))}</a>`,
     languageSwitch(locale, '/'),
     `<form method="post" action="/logout" class="logout"><button type="submit" class="btn btn-quiet">${esc(t('dashboard.logout'))}</button></form>`,
     '</header>',
