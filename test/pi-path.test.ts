@@ -263,7 +263,8 @@ function piPath(flavour: Flavour): void {
       );
       step('synced again after the kill');
       expect(Date.parse(again.startedAt)).toBeGreaterThan(Date.parse(first.startedAt));
-      expect(existsSync(lock)).toBe(false);
+      // The worker writes last-run.json, then releases its lock (src/worker/run.ts): gone a moment later.
+      await until('the lock released after that run', async () => !existsSync(lock), 5_000, 20);
       const status = await wrapper(['status']);
       expect(status.out).toMatch(new RegExp(`${name}\\s+running`));
       const errors = await readFile(join(clone, 'data', name, 'errors.log'), 'utf8').catch(() => '');
