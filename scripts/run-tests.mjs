@@ -8,7 +8,7 @@
 //   Each project's own progress and summary are printed as it runs (the project's name starts each file's line).
 //   --reporter/--outputFile options are for the whole run: both projects' results are merged (vitest's blob
 //   reports, --merge-reports) and handed to those reporters, e.g. --reporter=json --outputFile=vitest.json.
-//   Any other argument (a file filter, -t …) goes to both projects.
+//   Any other argument (a file filter, -t …) goes to both projects; with --project, vitest runs just as asked.
 // Exit status: non-zero when either project or the merge fails.
 import { spawn } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
@@ -45,6 +45,9 @@ function vitest(vitestArgs, env = process.env) {
     child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
 }
+
+// A project asked for by name: that one alone, in one vitest process, as `npx vitest run` would.
+if (args.some((a) => /^--project([=]|$)/.test(a))) process.exit(await vitest(['run', ...args]));
 
 await rm(BLOBS, { recursive: true, force: true });
 await mkdir(BLOBS, { recursive: true });
