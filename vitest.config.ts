@@ -2,8 +2,10 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Test files that need the machine's one Docker engine to themselves: they init and leave a Swarm, list and
- * remove containers by label, start Compose projects, or kill containers on purpose. They run one at a time,
- * after the rest (issue 19: CI at least a third faster without making anything flaky).
+ * remove containers by label, start Compose projects, or kill containers on purpose. They run one at a time.
+ * `npm test` (scripts/run-tests.mjs) runs this project in a vitest process of its own, at the same time as
+ * `shared`, whose files never touch the engine; one `npx vitest run` runs the groups in order, `shared` first
+ * (issue 19: CI at least a third faster without making anything flaky).
  */
 const EXCLUSIVE = [
   'test/swarm*.test.ts',

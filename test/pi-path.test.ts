@@ -29,6 +29,12 @@ const availability = await dockerAvailable();
 const courses = generateTimetable({ count: 12, start: '2025-09-01', seed: 15 });
 /** Slow simulators during the kill: the run then lasts seconds, and is caught holding its lock. */
 const SLOW_MS = 1_500;
+/**
+ * The supervisor's heartbeat, set in .env (compose.yml passes CAMPUS_SYNC_HEARTBEAT_MS on): a third of the 15 s
+ * default, so the revival and the two passes that must leave a stopped worker stopped take seconds, not half a
+ * minute per leg, while staying well above a container's start on a loaded machine.
+ */
+const HEARTBEAT_MS = 5_000;
 
 interface Run {
   code: number | null;
@@ -135,6 +141,8 @@ function piPath(flavour: Flavour): void {
           `CAMPUS_SYNC_PORT=${await freePort()}`,
           '# The simulators listen on the host loopback.',
           'CAMPUS_SYNC_WORKER_NETWORK=host',
+          `# The supervisor's pass (default 15 s): the revival after the kill and "stop stays stopped" wait on it.`,
+          `CAMPUS_SYNC_HEARTBEAT_MS=${HEARTBEAT_MS}`,
           '',
         ].join('\n'),
       );
@@ -241,7 +249,7 @@ function piPath(flavour: Flavour): void {
       mc.setLatency(0);
       ecal.setLatency(0);
       // Docker does not restart a container killed by hand (it counts as a manual stop): the supervisor does,
-      // at its next heartbeat (15 s), and says why. Nobody starts it here.
+      // at its next heartbeat (HEARTBEAT_MS here, 15 s by default), and says why. Nobody starts it here.
       expect((await docker.getContainer(worker!.Id).inspect()).State.Running).toBe(false);
       // Within a minute: a lock misjudged as live would refuse the run, and the worker retries only after
       // REFUSED_RETRY_MS (110 s).
@@ -255,7 +263,8 @@ function piPath(flavour: Flavour): void {
       );
       step('synced again after the kill');
       expect(Date.parse(again.startedAt)).toBeGreaterThan(Date.parse(first.startedAt));
-      expect(existsSync(lock)).toBe(false);
+      // The worker writes last-run.json, then releases its lock (src/worker/run.ts): gone a moment later.
+      await until('the lock released after that run', async () => !existsSync(lock), 5_000, 20);
       const status = await wrapper(['status']);
       expect(status.out).toMatch(new RegExp(`${name}\\s+running`));
       const errors = await readFile(join(clone, 'data', name, 'errors.log'), 'utf8').catch(() => '');

@@ -41,6 +41,8 @@ services:
       CAMPUS_SYNC_TEMPLATE: /app/compose.template.yml
       CAMPUS_SYNC_WORKER_NETWORK: \${CAMPUS_SYNC_WORKER_NETWORK:-bridge}
       CAMPUS_SYNC_REMOVE_WORKERS_ON_EXIT: \${CAMPUS_SYNC_REMOVE_WORKERS_ON_EXIT:-0}
+      # Empty: the default period (15 s) of the status rewrite and the crash-loop and revival check.
+      CAMPUS_SYNC_HEARTBEAT_MS: \${CAMPUS_SYNC_HEARTBEAT_MS:-}
       # Empty: the supervisor owns every unscoped worker on the engine (see LABEL_SCOPE).
       CAMPUS_SYNC_SCOPE: \${CAMPUS_SYNC_SCOPE:-}
       # The reporting API and dashboard beside the supervisor (CAMPUS_SYNC_API=off turns it off): port 8080 in the

@@ -1,0 +1,81 @@
+// `npm test` after the build: the two vitest projects of vitest.config.ts at the same time, in two vitest
+// processes. One vitest process runs projects of different maxWorkers one after the other (its groups), so the
+// `exclusive` files (the Docker engine to themselves, one at a time) used to start only when every `shared` file
+// was done, with two of three workers idle for half the run. The `shared` files never touch the engine, so the
+// two can overlap: the whole run takes about as long as the longer of the two (issue 19).
+//
+// Usage: node scripts/run-tests.mjs [vitest options and filters] [--reporter=… --outputFile=…]
+//   Each project's own progress and summary are printed as it runs (the project's name starts each file's line).
+//   --reporter/--outputFile options are for the whole run: both projects' results are merged (vitest's blob
+//   reports, --merge-reports) and handed to those reporters, e.g. --reporter=json --outputFile=vitest.json.
+//   Any other argument (a file filter, -t …) goes to both projects; with --project, vitest runs just as asked.
+// Exit status: non-zero when either project or the merge fails.
+import { spawn } from 'node:child_process';
+import { mkdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const VITEST = join(ROOT, 'node_modules', 'vitest', 'vitest.mjs');
+/** Where each project's blob report goes until the merge (vitest's own default folder for blobs). */
+const BLOBS = join(ROOT, '.vitest-reports');
+/** The projects of vitest.config.ts, both started at once. */
+const PROJECTS = ['shared', 'exclusive'];
+
+const args = process.argv.slice(2);
+const isReportOption = (a) => /^--(reporter|outputFile)([.=]|$)/.test(a);
+// `--reporter json` (with a space) takes the next argument as its value.
+const forMerge = [];
+const forProjects = [];
+for (let i = 0; i < args.length; i++) {
+  const a = args[i];
+  if (!isReportOption(a)) forProjects.push(a);
+  else if (a.includes('=') || args[i + 1] === undefined || args[i + 1].startsWith('-')) forMerge.push(a);
+  else forMerge.push(a, args[++i]);
+}
+
+/** Runs vitest with these arguments, its output straight to ours; resolves to its exit code. */
+function vitest(vitestArgs, env = process.env) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [VITEST, ...vitestArgs], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', (err) => {
+      console.error(`[run-tests] cannot start vitest: ${err.message}`);
+      resolve(1);
+    });
+    child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+// A project asked for by name: that one alone, in one vitest process, as `npx vitest run` would.
+if (args.some((a) => /^--project([=]|$)/.test(a))) process.exit(await vitest(['run', ...args]));
+
+await rm(BLOBS, { recursive: true, force: true });
+await mkdir(BLOBS, { recursive: true });
+// `npm test` has just built dist/assets/: the global setup need not bundle them again, and two processes
+// rewriting the same files at once could let a test read one half-written.
+const env = { ...process.env, CAMPUS_SYNC_TEST_ASSETS_BUILT: '1' };
+const codes = await Promise.all(
+  PROJECTS.map((project) =>
+    vitest(
+      [
+        'run',
+        '--project',
+        project,
+        // A filter that matches no file of one project is not a failure of the run.
+        '--passWithNoTests',
+        '--reporter=default',
+        '--reporter=blob',
+        `--outputFile.blob=${join(BLOBS, `${project}.json`)}`,
+        ...forProjects,
+      ],
+      env,
+    ),
+  ),
+);
+PROJECTS.forEach((project, i) => {
+  if (codes[i] !== 0) console.error(`[run-tests] project ${project}: vitest exited with ${codes[i]}`);
+});
+let merged = 0;
+if (forMerge.length > 0) merged = await vitest(['run', `--merge-reports=${BLOBS}`, '--passWithNoTests', ...forMerge], env);
+await rm(BLOBS, { recursive: true, force: true });
+process.exit(codes.some((c) => c !== 0) || merged !== 0 ? 1 : 0);
