@@ -1,12 +1,14 @@
 import { apiKeysFromEnv, startApi } from '../api/index.js';
 import { bookingExtension } from '../api/booking/index.js';
 import { dashboardExtension } from '../api/dashboard/index.js';
+import { selfPageExtension } from '../api/self/index.js';
 import { configDir, dataDir } from '../config/index.js';
 import { ingestConfigFromEnv, type LiveSink } from '../ingest/index.js';
 import { startDiscordIngestion, type RunningIngestion } from './discord-ingestion.js';
 import { createLogger, describeError, wantsJson } from '../lib/index.js';
 import { createBookingDeps } from './booking-deps.js';
 import { createDashboardActions } from './dashboard-actions.js';
+import { createInstanceManager } from './instance-manager.js';
 import { EXIT } from './output.js';
 import { watchParentPipe } from './parent-pipe.js';
 import type { VerbContext } from './main.js';
@@ -27,9 +29,12 @@ export async function serveVerb({ out }: VerbContext): Promise<number> {
   // The pages on the same server: the dashboard (its buttons run CLI verbs and talk to the supervisor) and
   // the booking tunnel (Cal.com and the notification channels, through an outbox of this process).
   const booking = createBookingDeps({ dataDir: dataDir(), configDir: configDir(), env: process.env, logger: logger.child({ phase: 'booking' }) });
+  // Pause, password, test, delete of one instance (the status page /me/<token> and the dashboard's Delete).
+  const manager = createInstanceManager({ configDir: configDir(), dataDir: dataDir(), env: process.env });
   const extensions = [
-    dashboardExtension({ actions: createDashboardActions({ configDir: configDir(), dataDir: dataDir() }) }),
+    dashboardExtension({ actions: createDashboardActions({ configDir: configDir(), dataDir: dataDir() }), manager }),
     bookingExtension({ ...booking, env: process.env }),
+    selfPageExtension({ manager, env: process.env }),
   ];
   // /health shows the Gateway's state live; ingestion starts after the API (it writes into the API's store).
   const ingestionHealth: { current: RunningIngestion['health'] | null } = { current: null };
