@@ -9,7 +9,7 @@ import { langCookieHeaders, pageLocale } from '../lang.js';
 import type { ApiRequest, ApiResponse } from '../router.js';
 import type { ApiExtension, ApiExtensionContext } from '../server.js';
 import { SELF_ACTIONS, SELF_DOCS } from './docs.js';
-import { createFormTokens, formFields } from './form.js';
+import { createFormTokens, formFields, isReadOnlyError } from './form.js';
 import type { InstanceManager } from './manager.js';
 import { renderDeletedPage, renderStatusPage, renderUnknownLinkPage, SELF_HTML_HEADERS, type FieldErrors, type Flash } from './page.js';
 
@@ -144,7 +144,9 @@ export function selfPageExtension(opts: SelfPageOptions): ApiExtension {
           // The instance's name, never the path: the token is in it.
           ctx.logger.error(`status page ${action} of ${found.name} failed: ${describeError(err)}`);
           const { redact } = await configs();
-          return statusPage(500, found.name, found.token, locale, { flash: { ok: false, message: redact(t('self.failed', { error: describeError(err) })) } });
+          return statusPage(500, found.name, found.token, locale, {
+            flash: { ok: false, message: redact(isReadOnlyError(err) ? t('self.readOnly') : t('self.failed', { error: describeError(err) })) },
+          });
         }
       },
       SELF_DOCS.action,

@@ -24,3 +24,9 @@ export function formFields(body: Buffer | undefined, contentType: unknown): URLS
   if (typeof contentType !== 'string' || !/^application\/x-www-form-urlencoded\b/i.test(contentType)) return new URLSearchParams();
   return new URLSearchParams((body ?? Buffer.alloc(0)).toString('utf8'));
 }
+
+/** A write refused by the file system: configs/ mounted read-only (an older compose.yml), or not ours to write. */
+export function isReadOnlyError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EROFS' || code === 'EACCES' || code === 'EPERM';
+}

@@ -4,7 +4,7 @@ import { pageLocale } from '../lang.js';
 import type { ApiRequest, ApiResponse, Router } from '../router.js';
 import type { Logger } from '../../lib/index.js';
 import { SELF_DOCS } from './docs.js';
-import { formFields } from './form.js';
+import { formFields, isReadOnlyError } from './form.js';
 import type { InstanceManager } from './manager.js';
 import { renderDeletedPage, renderOwnerDeletePage, renderUnknownLinkPage, SELF_HTML_HEADERS } from './page.js';
 
@@ -68,7 +68,13 @@ export function registerOwnerDelete(router: Router, deps: OwnerDeleteDeps): void
         return page(200, renderDeletedPage(locale, r, '/'));
       } catch (err) {
         deps.logger.error(`dashboard delete of ${found.name} failed: ${describeError(err)}`);
-        return page(500, renderOwnerDeletePage({ ...form, flash: { ok: false, message: t('self.failed', { error: describeError(err) }) } }));
+        return page(
+          500,
+          renderOwnerDeletePage({
+            ...form,
+            flash: { ok: false, message: isReadOnlyError(err) ? t('self.readOnly') : t('self.failed', { error: describeError(err) }) },
+          }),
+        );
       }
     },
     SELF_DOCS.ownerDelete,

@@ -476,6 +476,7 @@ export const en: Catalogue = {
     back: 'Back to the dashboard',
     crossSite: 'Refused: this form did not come from this page.',
     tooMany: 'Too many requests: try again in {{seconds}} s.',
+    readOnly: 'The configs folder cannot be written (mounted read-only?). README, "One writer of configs/", says what to change.',
     failed: 'The action failed: {{error}}',
     result: {
       paused: 'Paused: the worker is stopped.',

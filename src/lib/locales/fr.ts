@@ -477,6 +477,7 @@ export const fr = {
     back: 'Retour au tableau de bord',
     crossSite: 'Refusé : ce formulaire ne vient pas de cette page.',
     tooMany: 'Trop de demandes : réessayez dans {{seconds}} s.',
+    readOnly: 'Impossible d’écrire dans le dossier configs (monté en lecture seule ?). La section « One writer of configs/ » du README dit quoi changer.',
     failed: 'L’action a échoué : {{error}}',
     result: {
       paused: 'En pause : le worker est arrêté.',
