@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalPathError, createHttpApp } from './app.js';
+import { canonicalPathError, createHttpApp, loggablePath } from './app.js';
 import { captureLogger } from './test-support.test-helper.js';
 
 describe('canonicalPathError', () => {
@@ -93,5 +93,14 @@ describe('createHttpApp', () => {
     expect(await small.json()).toEqual({ size: 10 });
     const big = await app.request('/open', { method: 'POST', body: 'x'.repeat(70 * 1024) });
     expect(big.status).toBe(413);
+  });
+});
+
+describe('loggablePath', () => {
+  it('hides the token of a status page or an invitation, and nothing else', () => {
+    expect(loggablePath('/me/abcDEF_-123/password')).toBe('/me/<token>/password');
+    expect(loggablePath('/me/abcDEF_-123')).toBe('/me/<token>');
+    expect(loggablePath('/invite/xyz')).toBe('/invite/<token>');
+    expect(loggablePath('/dashboard/state.json')).toBe('/dashboard/state.json');
   });
 });

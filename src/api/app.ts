@@ -77,6 +77,20 @@ const openApiPath = (pattern: string): string => pattern.replace(/:([A-Za-z_]+)/
  * the canonical-path check (on the raw request target), the request log, the API-key guard of `/v1`, the body
  * cap of POSTs, 405 with Allow, then the routes. Routes are registered through `router` with their OpenAPI doc.
  */
+/**
+ * Paths whose next segment is a secret token (issue 23: a classmate's status page `/me/<token>`, an invitation
+ * `/invite/<token>`): logged with the token replaced, so no log line opens them.
+ */
+export const TOKEN_PATH_PREFIXES: readonly string[] = ['/me/', '/invite/'];
+
+/** The path as a log line may show it: a token segment after a TOKEN_PATH_PREFIXES prefix becomes `<token>`. */
+export function loggablePath(path: string): string {
+  for (const prefix of TOKEN_PATH_PREFIXES) {
+    if (path.startsWith(prefix)) return `${prefix}<token>${path.slice(prefix.length).replace(/^[^/]*/, '')}`;
+  }
+  return path;
+}
+
 export function createHttpApp(opts: HttpAppOptions): HttpApp {
   const { logger } = opts;
   const app = new OpenAPIHono<Env>({ strict: true });
@@ -97,7 +111,7 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     if (opts.closing()) c.res.headers.set('connection', 'close');
     const status = c.res.status;
     // Method, path without its query string (tokens live there), status, time: never a header, never a key.
-    const path = refused ? JSON.stringify(raw.split('?')[0]?.slice(0, 120)) : c.req.path;
+    const path = refused ? JSON.stringify(loggablePath(raw.split('?')[0] ?? '').slice(0, 120)) : loggablePath(c.req.path);
     const ms = Math.round(performance.now() - started);
     const line = `${c.req.method} ${path} ${status} ${ms}ms`;
     const meta = { method: c.req.method, path, status, ms };
@@ -126,7 +140,7 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
 
   app.notFound((c) => fail(c, 404, 'not found'));
   app.onError((err, c) => {
-    logger.error(`${c.req.method} ${c.req.path} failed: ${describeError(err)}`);
+    logger.error(`${c.req.method} ${loggablePath(c.req.path)} failed: ${describeError(err)}`);
     return fail(c, 500, 'internal error');
   });
 
