@@ -43,12 +43,12 @@ const exists = (p: string): Promise<boolean> =>
     () => false,
   );
 
-/** Worker processes of this workspace, from `ps`: what really runs. */
-function workerPids(ws: Workspace): number[] {
+/** Worker processes of one config of this workspace, from `ps`: what really runs. */
+function workerPids(ws: Workspace, name = 'lea'): number[] {
   const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
   return out
     .split('\n')
-    .filter((l) => l.includes(` worker --config ${ws.configs}/`))
+    .filter((l) => l.includes(` worker --config ${ws.configs}/${name}.yml`))
     .map((l) => Number(l.trim().split(/\s+/)[0]));
 }
 
@@ -111,6 +111,11 @@ describeWithBrowser('the status page of one instance, in a real browser on a pho
       ].join('\n'),
     );
     token = await createInstanceToken({ dataDir: ws.data }, 'lea');
+    // Another instance, deleted by the owner from the dashboard (its data kept).
+    await writeFile(
+      join(ws.configs, 'max.yml'),
+      ['timezone: Europe/Paris', 'moncampus:', `  url: ${mc.url}`, `  casUrl: ${mc.casUrl}`, '  username: student', `  password: "${PASSWORD}"`, ''].join('\n'),
+    );
     const port = await freePort();
     const env = { ...ws.env, CAMPUS_SYNC_RUNTIME: 'process', PORT: String(port), HOST: '127.0.0.1', API_KEY: DASHBOARD_KEY, LOG_LEVEL: 'warn' };
     supervisor = startCli(['supervise', '--runtime', 'process'], env);
@@ -140,6 +145,28 @@ describeWithBrowser('the status page of one instance, in a real browser on a pho
   async function fitsThePhone(page: Page): Promise<void> {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE_360.width);
   }
+
+  it('the owner deletes another instance from the dashboard: its worker stops, its config goes, its data stays', async () => {
+    await until("max's worker", async () => workerPids(ws, 'max').length === 1);
+    await until("max's first run", () => exists(join(ws.data, 'max', 'last-run.json')));
+    const page = await (await session.context({ width: 1280, height: 800 }, { locale: 'fr-FR' })).newPage();
+    await page.goto(`${base}/`);
+    await page.locator('#key').fill(DASHBOARD_KEY);
+    await page.keyboard.press('Enter');
+    await page.locator('#card-max').waitFor();
+    await page.locator('#card-max a[href="/dashboard/delete/max"]').click();
+    await expect(page.locator('h1').textContent()).resolves.toBe(fr('self.ownerDeleteTitle', { name: 'max' }));
+    await page.getByLabel(fr('self.deleteConfirmOwner', { name: 'max' })).check();
+    await screenshot(page, 'dashboard-delete');
+    await page.getByRole('button', { name: fr('self.deleteButton') }).click();
+    await expect(page.locator('.flash').textContent()).resolves.toContain(fr('self.delete.doneDataKept', { name: 'max' }));
+    expect(await exists(join(ws.configs, 'max.yml'))).toBe(false);
+    await until("max's worker stopped", async () => workerPids(ws, 'max').length === 0);
+    expect(await exists(join(ws.data, 'max', 'last-run.json'))).toBe(true);
+    // Lea's instance is untouched.
+    expect(workerPids(ws)).toHaveLength(1);
+    expect(ours()).toBe(20);
+  }, 120_000);
 
   it('an unknown token opens nothing', async () => {
     const page = await phonePage();
