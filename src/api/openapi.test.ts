@@ -26,7 +26,7 @@ beforeAll(async () => {
     throw new Error('not called while documenting');
   };
   // The status page and the dashboard's Delete (issue 23).
-  const manager: InstanceManager = { pause: unused, resume: unused, checkPassword: unused, testNotifications: unused, deleteInstance: unused };
+  const manager: InstanceManager = { pause: unused, resume: unused, restart: unused, checkPassword: unused, testNotifications: unused, deleteInstance: unused };
   server = createApiServer({
     store,
     configDir: dirs.configDir,

@@ -68,11 +68,12 @@ export function createInstanceManager(opts: InstanceManagerOptions): InstanceMan
   };
   const load = async (name: string): Promise<InstanceConfig> => loadConfigFile(await configFileFor(opts.configDir, name), { env });
 
-  const lifecycle = async (name: string, verb: 'stop' | 'start', locale: Locale): Promise<ManageResult> => {
+  const lifecycle = async (name: string, verb: 'stop' | 'start' | 'restart', locale: Locale): Promise<ManageResult> => {
     check(name);
     const t = translator(locale);
     const answer = await askSupervisor(opts.dataDir, `/workers/${name}/${verb}`);
     if (answer.kind === 'ok') return { ok: true, message: t(verb === 'stop' ? 'self.result.paused' : 'self.result.resumed') };
+    // The supervisor restarts a worker whose config changed; one whose password moved into its file needs asking.
     if (answer.kind === 'no-supervisor') return { ok: false, message: t('self.result.noSupervisor') };
     if (answer.kind === 'no-worker') return { ok: false, message: t('self.result.noWorker') };
     return { ok: false, message: t('self.result.failed', { error: answer.error }) };
@@ -81,6 +82,7 @@ export function createInstanceManager(opts: InstanceManagerOptions): InstanceMan
   return {
     pause: (name, locale) => lifecycle(name, 'stop', locale),
     resume: (name, locale) => lifecycle(name, 'start', locale),
+    restart: (name, locale) => lifecycle(name, 'restart', locale),
 
     async checkPassword(name, password, locale) {
       check(name);

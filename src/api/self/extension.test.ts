@@ -26,6 +26,7 @@ let store: Store;
 let server: ApiServer;
 let base: string;
 let token: string;
+let bobToken: string;
 const calls: string[] = [];
 const log = captureLogger();
 const clock = fakeClock();
@@ -38,6 +39,10 @@ const manager: InstanceManager = {
   resume: async (name) => {
     calls.push(`resume ${name}`);
     return { ok: true, message: 'resumed' };
+  },
+  restart: async (name) => {
+    calls.push(`restart ${name}`);
+    return { ok: true, message: 'restarted' };
   },
   checkPassword: async (name, password, locale) => {
     calls.push(`check ${name}`);
@@ -77,6 +82,9 @@ beforeAll(async () => {
   store = await openStore({ dataDir: dirs.dataDir });
   await writeFiles(dirs.configDir, { 'alice.yml': `# Alice's timetable, by hand\n${timetableYaml()}` });
   token = await createInstanceToken({ dataDir: dirs.dataDir }, 'alice');
+  // Bob keeps his password in a file beside the config.
+  await writeFiles(dirs.configDir, { 'bob.yml': 'moncampus:\n  username: bob\n  passwordFile: bob.password # kept apart\n', 'bob.password': 'old\n' });
+  bobToken = await createInstanceToken({ dataDir: dirs.dataDir }, 'bob');
   server = createApiServer({
     store,
     configDir: dirs.configDir,
@@ -160,6 +168,17 @@ describe('the status page', () => {
     // What `validate` runs: the typed `${` stays literal text, never an environment variable.
     expect((await loadConfigFile(file, { env: {} })).moncampus?.password).toBe(NEW_PASSWORD);
     expect(log.lines.map((l) => l.message).join('\n')).not.toContain(NEW_PASSWORD);
+  });
+
+  it('a password kept in a passwordFile is written there, the config left as it was, and the worker restarted', async () => {
+    const configBefore = await readFile(join(dirs.configDir, 'bob.yml'), 'utf8');
+    const page = await call(`/me/${bobToken}`);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
+    const r = await call(`/me/${bobToken}/password`, form({ csrf, password: NEW_PASSWORD }));
+    expect(r.status).toBe(200);
+    expect(await readFile(join(dirs.configDir, 'bob.yml'), 'utf8')).toBe(configBefore);
+    expect(await readFile(join(dirs.configDir, 'bob.password'), 'utf8')).toBe(`${NEW_PASSWORD}\n`);
+    expect(calls).toEqual(['check bob', 'restart bob']);
   });
 
   it('delete asks for the box first (error beside it), then deletes the instance with its data, ECAL only when ticked', async () => {

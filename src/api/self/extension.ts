@@ -195,7 +195,11 @@ export function selfPageExtension(opts: SelfPageOptions): ApiExtension {
         changes: [{ op: 'secret', path: ['moncampus', 'password'], value: password }],
         ...(opts.env ? { env: opts.env } : {}),
       });
-      if (written.kind === 'written') return { ok: true, message: t('self.passwordSaved', { check: check.message }) };
+      if (written.kind === 'written') {
+        // Same config text: the password went into its `passwordFile`, which the supervisor does not watch.
+        if (written.hash === before.hash) await opts.manager.restart(name, locale);
+        return { ok: true, message: t('self.passwordSaved', { check: check.message }) };
+      }
       // The loader's message names keys, not values; the new password is taken out all the same.
       if (written.kind === 'invalid') return { field: makeRedactor([password])(t('self.passwordNotSaved', { why: written.message })) };
       return { ok: false, message: t('self.passwordConflict') };

@@ -39,6 +39,8 @@ export interface InstanceManager {
   /** Stops the worker until resumed (the supervisor keeps it stopped). */
   pause(name: string, locale: Locale): Promise<ManageResult>;
   resume(name: string, locale: Locale): Promise<ManageResult>;
+  /** The worker restarted: after a password written into its `passwordFile`, which the supervisor does not watch. */
+  restart(name: string, locale: Locale): Promise<ManageResult>;
   /** A real MonCampus login and fetch with the config's host and login and this password; nothing is written. */
   checkPassword(name: string, password: string, locale: Locale): Promise<PasswordCheck>;
   /** One test message per notification channel of the config. */
