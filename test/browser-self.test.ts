@@ -156,6 +156,8 @@ describeWithBrowser('the status page of one instance, in a real browser on a pho
     await page.locator('#card-max').waitFor();
     await page.locator('#card-max a[href="/dashboard/delete/max"]').click();
     await expect(page.locator('h1').textContent()).resolves.toBe(fr('self.ownerDeleteTitle', { name: 'max' }));
+    // max has no ECAL section: nothing to offer removing there.
+    expect(await page.locator('input[name=ecal]').count()).toBe(0);
     await page.getByLabel(fr('self.deleteConfirmOwner', { name: 'max' })).check();
     await screenshot(page, 'dashboard-delete');
     await page.getByRole('button', { name: fr('self.deleteButton') }).click();

@@ -201,7 +201,7 @@ export function dashboardExtension(opts: DashboardOptions): ApiExtension {
         logger: ctx.logger,
         loggedIn: (req) => who(req) !== null,
         sameSite: (req) => csrfAllows(who(req), req.headers),
-        instances: async () => (await state()).instances.map((i) => ({ name: i.name, timetable: i.timetable })),
+        instances: async () => (await configs()).entries.map((e) => ({ name: e.name, ecal: 'config' in e && e.config.ecal !== undefined })),
       });
     }
 

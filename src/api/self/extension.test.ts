@@ -209,6 +209,7 @@ describe("the dashboard's Delete", () => {
     const page = await call('/dashboard/delete/alice', { headers: { 'x-api-key': API_KEY } });
     expect(page.status).toBe(200);
     expect(page.text).toContain(fr('self.deleteAlsoData', { name: 'alice' }));
+    expect(page.text).toContain('name="ecal"');
     expect((await call('/dashboard/delete/nobody', { headers: { 'x-api-key': API_KEY } })).status).toBe(404);
     expect((await call('/dashboard/delete/alice', form({ confirm: '1' }))).status).toBe(303);
     const cross = await call(

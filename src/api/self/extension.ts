@@ -101,7 +101,9 @@ export function selfPageExtension(opts: SelfPageOptions): ApiExtension {
     const statusPage = async (status: number, name: string, token: string, locale: Locale, extra: Partial<Parameters<typeof renderStatusPage>[0]> = {}) => {
       const instance = await view(name);
       if (!instance) return page(404, renderUnknownLinkPage(locale));
-      return page(status, renderStatusPage({ locale, base: `${SELF_PATH}${token}`, csrf: forms.issue(token), instance, ...extra }));
+      const entry = (await configs()).entries.find((e) => e.name === name);
+      const ecal = entry !== undefined && 'config' in entry && entry.config.ecal !== undefined;
+      return page(status, renderStatusPage({ locale, base: `${SELF_PATH}${token}`, csrf: forms.issue(token), instance, ecal, ...extra }));
     };
 
     ctx.router.get(

@@ -22,8 +22,8 @@ export interface OwnerDeleteDeps {
   loggedIn(req: ApiRequest): boolean;
   /** The dashboard's CSRF rule for a logged-in caller. */
   sameSite(req: ApiRequest): boolean;
-  /** Instance names the dashboard shows (valid or not), and whether each has a timetable. */
-  instances(): Promise<{ name: string; timetable: boolean }[]>;
+  /** Instance names the dashboard shows (valid or not), and whether each syncs into ECAL. */
+  instances(): Promise<{ name: string; ecal: boolean }[]>;
 }
 
 const page = (status: number, body: string): ApiResponse => ({ status, headers: { ...SELF_HTML_HEADERS }, body });
@@ -43,7 +43,7 @@ export function registerOwnerDelete(router: Router, deps: OwnerDeleteDeps): void
       if (!deps.loggedIn(req)) return toLogin();
       const found = await find(req);
       if (!found) return page(404, renderUnknownLinkPage(locale));
-      return page(200, renderOwnerDeletePage({ locale, name: found.name, action: `${OWNER_DELETE_PATH}${found.name}`, timetable: found.timetable }));
+      return page(200, renderOwnerDeletePage({ locale, name: found.name, action: `${OWNER_DELETE_PATH}${found.name}`, ecal: found.ecal }));
     },
     SELF_DOCS.ownerPage,
   );
@@ -56,7 +56,7 @@ export function registerOwnerDelete(router: Router, deps: OwnerDeleteDeps): void
       if (!deps.loggedIn(req)) return toLogin();
       const found = await find(req);
       if (!found) return page(404, renderUnknownLinkPage(locale));
-      const form = { locale, name: found.name, action: `${OWNER_DELETE_PATH}${found.name}`, timetable: found.timetable };
+      const form = { locale, name: found.name, action: `${OWNER_DELETE_PATH}${found.name}`, ecal: found.ecal };
       if (!deps.sameSite(req)) return page(403, renderOwnerDeletePage({ ...form, flash: { ok: false, message: t('self.crossSite') } }));
       const fields = formFields(req.body, req.headers['content-type']);
       if (fields.get('confirm') !== '1') return page(400, renderOwnerDeletePage({ ...form, errors: { confirm: t('self.deleteNeedConfirm') } }));

@@ -114,6 +114,8 @@ export interface StatusPageInput {
   errors?: FieldErrors;
   /** Tick the ECAL box again after a refused delete. */
   ecalChecked?: boolean;
+  /** The config syncs into ECAL: the delete form offers to remove campus-sync's events there. */
+  ecal: boolean;
 }
 
 export function renderStatusPage(p: StatusPageInput): string {
@@ -151,7 +153,9 @@ export function renderStatusPage(p: StatusPageInput): string {
   parts.push(
     `<section aria-labelledby="h-delete"><h2 id="h-delete">${esc(t('self.deleteHeading'))}</h2>`,
     `<form method="post" action="${esc(`${p.base}/delete`)}">${hidden(p.csrf)}<p>${esc(t('self.deleteExplain'))}</p>`,
-    `<label class="check"><input type="checkbox" name="ecal" value="1"${p.ecalChecked ? ' checked' : ''}> <span>${esc(t('self.deleteEcal'))}</span></label>`,
+    p.ecal
+      ? `<label class="check"><input type="checkbox" name="ecal" value="1"${p.ecalChecked ? ' checked' : ''}> <span>${esc(t('self.deleteEcal'))}</span></label>`
+      : '',
     `<label class="check"><input type="checkbox" name="confirm" value="1" required${confirm.attrs}> <span>${esc(t('self.deleteConfirm'))}</span></label>`,
     confirm.html,
     `<button type="submit" class="danger">${esc(t('self.deleteButton'))}</button></form></section>`,
@@ -176,7 +180,8 @@ export interface OwnerDeletePageInput {
   name: string;
   /** `/dashboard/delete/<name>`. */
   action: string;
-  timetable: boolean;
+  /** The config syncs into ECAL: offer to remove campus-sync's events there. */
+  ecal: boolean;
   flash?: Flash;
   errors?: FieldErrors;
 }
@@ -191,7 +196,7 @@ export function renderOwnerDeletePage(p: OwnerDeletePageInput): string {
     // The dashboard's CSRF rule guards it: a SameSite=Strict session cookie and a same-origin request (auth.ts).
     `<form method="post" action="${esc(p.action)}">`,
     `<label class="check"><input type="checkbox" name="data" value="1"> <span>${esc(t('self.deleteAlsoData', { name: p.name }))}</span></label>`,
-    p.timetable ? `<label class="check"><input type="checkbox" name="ecal" value="1"> <span>${esc(t('self.deleteEcal'))}</span></label>` : '',
+    p.ecal ? `<label class="check"><input type="checkbox" name="ecal" value="1"> <span>${esc(t('self.deleteEcal'))}</span></label>` : '',
     `<label class="check"><input type="checkbox" name="confirm" value="1" required${confirm.attrs}> <span>${esc(t('self.deleteConfirmOwner', { name: p.name }))}</span></label>`,
     confirm.html,
     `<button type="submit" class="danger">${esc(t('self.deleteButton'))}</button></form>`,
