@@ -4,6 +4,7 @@ import { openStore, type Store } from '../store/index.js';
 import { bookingExtension } from './booking/index.js';
 import { createSessions, dashboardExtension } from './dashboard/index.js';
 import { onboardExtension } from './onboard/index.js';
+import { selfPageExtension, type InstanceManager } from './self/index.js';
 import { renderDocsHtml } from './openapi.js';
 import { createApiServer, openApiDocumentOf, type ApiServer } from './server.js';
 import { captureLogger, tempDirs, type TempDirs } from './test-support.test-helper.js';
@@ -25,6 +26,8 @@ beforeAll(async () => {
   const unused = async (): Promise<never> => {
     throw new Error('not called while documenting');
   };
+  // The status page and the dashboard's Delete (issue 23).
+  const manager: InstanceManager = { pause: unused, resume: unused, restart: unused, checkPassword: unused, testNotifications: unused, deleteInstance: unused };
   server = createApiServer({
     store,
     configDir: dirs.configDir,
@@ -32,9 +35,10 @@ beforeAll(async () => {
     apiKeys: ['k'],
     logger,
     extensions: [
-      dashboardExtension({ actions: { runNow: unused, restart: unused, testNotification: unused } }),
+      dashboardExtension({ actions: { runNow: unused, restart: unused, testNotification: unused }, manager }),
       bookingExtension({ fetchSlots: unused, createBooking: unused, notify: unused, env: {} }),
       onboardExtension({ checks: { moncampus: unused, ecal: unused, notify: unused }, sessions: createSessions(), env: {} }),
+      selfPageExtension({ manager, env: {} }),
     ],
   });
   doc = openApiDocumentOf(server.app) as typeof doc;

@@ -4,7 +4,7 @@ import { getRequestListener } from '@hono/node-server';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { isValidInstanceName } from '../config/index.js';
 import { describeError, makeRedactor, systemClock, type Clock, type Logger } from '../lib/index.js';
-import { createHttpApp, JSON_TYPE } from './app.js';
+import { createHttpApp, JSON_TYPE, loggablePath } from './app.js';
 import { InvalidParameterError, StoreError, type JsonPage, type MessageRow, type Page, type Store } from '../store/index.js';
 import { ICS_CACHE_CONTROL, icsFeed } from './ics.js';
 import type { ConfigSource } from './config-source.js';
@@ -475,7 +475,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       try {
         return await handler(req);
       } catch (err) {
-        return errorAnswer(err, logger, `${req.method} ${req.path}`);
+        return errorAnswer(err, logger, `${req.method} ${loggablePath(req.path)}`);
       }
     };
   const router: Router = {

@@ -15,7 +15,8 @@ describe('the checked-in compose.yml', () => {
     const s = doc.services.supervisor;
     expect(SUPERVISOR_COMPOSE).not.toContain('PWD}/');
     expect(s.volumes).toContain('/var/run/docker.sock:/var/run/docker.sock');
-    expect(s.volumes).toEqual(expect.arrayContaining(['./configs:/config:ro', './data:/data']));
+    // configs/ writable: the API beside the supervisor is its one writer (issue 23, item 5; README "One writer").
+    expect(s.volumes).toEqual(expect.arrayContaining(['./configs:/config', './data:/data']));
     expect(s.environment).toMatchObject({ CAMPUS_SYNC_CONFIG_DIR: '/config', CAMPUS_SYNC_DATA_DIR: '/data' });
     expect(s.command).toEqual(['supervise', '--runtime', 'docker']);
   });

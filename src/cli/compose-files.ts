@@ -70,7 +70,11 @@ services:
       - "\${CAMPUS_SYNC_API_BIND:-127.0.0.1}:\${CAMPUS_SYNC_PORT:-8080}:8080"
     volumes:
       - /var/run/docker.sock:/var/run/docker.sock
-      - ./configs:/config:ro
+      # Writable on purpose, and this container is the ONE writer of configs/: the dashboard's Delete, the status
+      # page's password change and the invitation form are written by the API beside the supervisor (atomically:
+      # temp file and rename in the same folder, validated as \`campus-sync validate\` does). The supervisor only
+      # reads it; each worker gets its own configs/<name>.yml read-only (compose.template.yml).
+      - ./configs:/config
       - ./data:/data
       - ./compose.template.yml:/app/compose.template.yml:ro
     logging:

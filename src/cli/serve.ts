@@ -2,12 +2,14 @@ import { apiKeysFromEnv, startApi } from '../api/index.js';
 import { bookingExtension } from '../api/booking/index.js';
 import { createSessions, dashboardExtension } from '../api/dashboard/index.js';
 import { onboardExtension } from '../api/onboard/index.js';
+import { selfPageExtension } from '../api/self/index.js';
 import { configDir, dataDir } from '../config/index.js';
 import { ingestConfigFromEnv, type LiveSink } from '../ingest/index.js';
 import { startDiscordIngestion, type RunningIngestion } from './discord-ingestion.js';
 import { createLogger, describeError, wantsJson } from '../lib/index.js';
 import { createBookingDeps } from './booking-deps.js';
 import { createDashboardActions } from './dashboard-actions.js';
+import { createInstanceManager } from './instance-manager.js';
 import { createOnboardChecks } from './onboard-checks.js';
 import { EXIT } from './output.js';
 import { watchParentPipe } from './parent-pipe.js';
@@ -31,10 +33,13 @@ export async function serveVerb({ out }: VerbContext): Promise<number> {
   const booking = createBookingDeps({ dataDir: dataDir(), configDir: configDir(), env: process.env, logger: logger.child({ phase: 'booking' }) });
   // One login for the dashboard and its guided form (issue 23: new configs, invitations).
   const sessions = createSessions();
+  // Pause, password, test, delete of one instance (the status page /me/<token> and the dashboard's Delete).
+  const manager = createInstanceManager({ configDir: configDir(), dataDir: dataDir(), env: process.env });
   const extensions = [
-    dashboardExtension({ actions: createDashboardActions({ configDir: configDir(), dataDir: dataDir() }), sessions }),
+    dashboardExtension({ actions: createDashboardActions({ configDir: configDir(), dataDir: dataDir() }), sessions, manager }),
     onboardExtension({ checks: createOnboardChecks(), sessions, env: process.env, ...(process.env.PUBLIC_URL ? { publicUrl: process.env.PUBLIC_URL } : {}) }),
     bookingExtension({ ...booking, env: process.env }),
+    selfPageExtension({ manager, env: process.env }),
   ];
   // /health shows the Gateway's state live; ingestion starts after the API (it writes into the API's store).
   const ingestionHealth: { current: RunningIngestion['health'] | null } = { current: null };

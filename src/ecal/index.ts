@@ -5,4 +5,5 @@ export { eventReference, parseReference, isOwnedReference, isLegacyReference, RE
 export { planSync, toEcalBody, diffFields, OWNED_FIELDS, type SyncOptions, type SyncPlan, type PlanAction } from './plan.js';
 export { executePlan, type ExecuteOptions, type ExecuteResult } from './executor.js';
 export { renderIcs, icsUid, nextIcsRevisions, type RenderIcsOptions, type IcsRevision, type IcsRevisions } from './ics.js';
+export { removeOwnEvents, type RemoveOwnEventsOptions, type RemoveOwnEventsResult } from './remove-own.js';
 export { checkEcal, type EcalCheckResult, type EcalCheckOptions } from './check.js';

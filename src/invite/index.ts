@@ -16,7 +16,7 @@ export {
   type InvitationView,
   type InvitationCheck,
 } from './invitations.js';
-export { createInstanceToken, verifyInstanceToken, removeInstanceToken } from './instance-tokens.js';
+export { createInstanceToken, verifyInstanceToken, removeInstanceToken, instanceForToken } from './instance-tokens.js';
 export { parseExpiry, DEFAULT_INVITATION_EXPIRY, MAX_INVITATION_EXPIRY_MS, MIN_INVITATION_EXPIRY_MS } from './expiry.js';
 export { TOKEN_BYTES, isTokenShaped } from './tokens.js';
 export { invitationLink, INVITE_PATH } from './link.js';

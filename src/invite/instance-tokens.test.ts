@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeClock } from '../lib/fake-clock.test-helper.js';
-import { createInstanceToken, removeInstanceToken, verifyInstanceToken } from './instance-tokens.js';
+import { createInstanceToken, instanceForToken, removeInstanceToken, verifyInstanceToken } from './instance-tokens.js';
 import { invitationsDir } from './invitations.js';
 import { newToken } from './tokens.js';
 
@@ -37,5 +37,20 @@ describe('status-page tokens', () => {
     expect(await verifyInstanceToken(opts, '../x', newToken())).toBe(false);
     expect(await verifyInstanceToken(opts, 'bob', 'x')).toBe(false);
     await expect(createInstanceToken(opts, '../x')).rejects.toThrow(/invalid instance name/);
+  });
+
+  it('name the instance a token opens (the status page URL has no name); an old, removed or unknown token opens none', async () => {
+    const opts = { dataDir };
+    expect(await instanceForToken(opts, newToken())).toBeNull();
+    const bob = await createInstanceToken(opts, 'bob');
+    const carol = await createInstanceToken(opts, 'carol');
+    expect(await instanceForToken(opts, bob)).toBe('bob');
+    expect(await instanceForToken(opts, carol)).toBe('carol');
+    expect(await instanceForToken(opts, 'not-a-token')).toBeNull();
+    const bob2 = await createInstanceToken(opts, 'bob');
+    expect(await instanceForToken(opts, bob)).toBeNull();
+    expect(await instanceForToken(opts, bob2)).toBe('bob');
+    await removeInstanceToken(opts, 'carol');
+    expect(await instanceForToken(opts, carol)).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { isValidInstanceName } from '../config/index.js';
@@ -50,4 +50,32 @@ export async function verifyInstanceToken(opts: InviteStoreOptions, name: string
 /** The instance was deleted (or its owner cut the link): its status page opens no more. */
 export async function removeInstanceToken(opts: InviteStoreOptions, name: string): Promise<void> {
   await rm(tokenFile(opts.dataDir, name), { force: true });
+}
+
+/**
+ * The instance whose status page `token` opens (`/me/<token>` carries no name), or null. Every stored record is
+ * compared, each in constant time, whatever matched first: the answer's time says nothing about which one did.
+ */
+export async function instanceForToken(opts: InviteStoreOptions, token: string): Promise<string | null> {
+  if (!isTokenShaped(token)) return null;
+  let files: string[];
+  try {
+    files = (await readdir(join(invitationsDir(opts.dataDir), INSTANCES_SUBDIR))).filter((f) => f.endsWith('.json'));
+  } catch {
+    return null;
+  }
+  let found: string | null = null;
+  for (const f of files) {
+    const name = f.slice(0, -'.json'.length);
+    if (!isValidInstanceName(name)) continue;
+    let record;
+    try {
+      const parsed = recordSchema.safeParse(JSON.parse(await readFile(join(invitationsDir(opts.dataDir), INSTANCES_SUBDIR, f), 'utf8')));
+      record = parsed.success ? parsed.data : undefined;
+    } catch {
+      record = undefined;
+    }
+    if (tokenMatches(token, record?.tokenHash ?? '') && record?.name === name) found = name;
+  }
+  return found;
 }

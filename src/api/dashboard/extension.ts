@@ -19,6 +19,7 @@ import {
   type Caller,
   type Sessions,
 } from './auth.js';
+import { registerOwnerDelete, type InstanceManager } from '../self/index.js';
 import { createConfigSource } from './configs.js';
 import { DASHBOARD_DOCS } from './docs.js';
 import { ACTIONS, actionsFor, renderDashboardPage, renderFragments, renderLoginPage, type ActionName } from './render.js';
@@ -46,6 +47,8 @@ export interface DashboardActions {
 
 export interface DashboardOptions {
   actions: DashboardActions;
+  /** Delete (issue 23): the confirmation page and its form at /dashboard/delete/{name} (api/self/owner-delete.ts). */
+  manager?: InstanceManager;
   /** For `${VAR}` in configs while reading them (default process.env). */
   env?: NodeJS.ProcessEnv;
   /** The login cookies' HMAC secret; random per process by default (tests pin it). */
@@ -196,6 +199,16 @@ export function dashboardExtension(opts: DashboardOptions): ApiExtension {
     );
 
     registerAssetRoutes(router, 'dashboard');
+
+    if (opts.manager) {
+      registerOwnerDelete(router, {
+        manager: opts.manager,
+        logger: ctx.logger,
+        loggedIn: (req) => who(req) !== null,
+        sameSite: (req) => csrfAllows(who(req), req.headers),
+        instances: async () => (await configs()).entries.map((e) => ({ name: e.name, ecal: 'config' in e && e.config.ecal !== undefined })),
+      });
+    }
 
     router.post(
       '/dashboard/instances/:name/:action',

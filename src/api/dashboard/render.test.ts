@@ -98,7 +98,9 @@ describe('the dashboard page', () => {
     const html = renderCardLive(bad, new Date(NOW), 'fr');
     expect(html).toContain('configuration invalide');
     expect(html).toContain('broken.yml: colour: unknown key');
-    expect(renderCardActions(bad, 'fr')).toBe('');
+    // No button; only the way to Delete it (its own confirmation page).
+    expect(renderCardActions(bad, 'fr')).not.toContain('<button');
+    expect(renderCardActions(bad, 'fr')).toContain('href="/dashboard/delete/alice"');
     expect(actionsFor(instance({ timetable: false, channels: [] }))).toEqual(['restart']);
     expect(actionsFor(instance())).toEqual(['run', 'restart', 'test-notification']);
     expect(renderCardActions(instance(), 'fr')).toContain('data-action="run"');

@@ -300,7 +300,9 @@ export function renderCardActions(i: InstanceView, locale: Locale): string {
     const label = t(ACTIONS[a].label);
     return `<button type="button" class="btn${a === 'run' ? ' btn-primary' : ''}" data-action="${a}" data-pending="${esc(t(ACTIONS[a].pending))}" aria-label="${esc(`${label}: ${i.name}`)}">${esc(label)}</button>`;
   });
-  return buttons.join('');
+  // Delete opens its own confirmation page (api/self/owner-delete.ts), an invalid config's too.
+  const remove = `<a class="btn btn-quiet" href="/dashboard/delete/${encodeURIComponent(i.name)}" aria-label="${esc(`${t('self.deleteLink')} ${i.name}`)}">${esc(t('self.deleteLink'))}</a>`;
+  return buttons.join('') + remove;
 }
 
 export function renderFragments(state: DashboardState, locale: Locale): Fragments {
