@@ -91,6 +91,30 @@ describe('campus-sync validate', () => {
     await validateVerb({ args: [join(root, 'configs', 'bob.yml')], values: {}, out: en.out });
     expect(en.lines[0]).toMatch(/^✓ .*bob\.yml \(legacy format\)$/);
   });
+
+  it('explains an invalid config in French for fr_FR, in English for C and under --json (same file and key paths)', async () => {
+    const file = join(root, 'configs', 'carol.yml');
+    await writeFile(file, 'timezone: Europe/Pariss\nmoncampus:\n  username: carol\n  pasword: x\n');
+    speak('fr_FR.UTF-8');
+    const fr = capture();
+    expect(await validateVerb({ args: [file], values: {}, out: fr.out })).toBe(2);
+    const lines = (c: { lines: string[] }): string[] => c.lines.join('\n').split('\n');
+    expect(lines(fr)[0]).toMatch(/^✗ \S*carol\.yml: timezone: attendu : un fuseau horaire IANA comme "Europe\/Paris", trouvé : "Europe\/Pariss"$/);
+    expect(lines(fr)).toContainEqual(
+      expect.stringMatching(/carol\.yml: moncampus\.password: obligatoire \(ou passwordFile : un fichier qui contient la valeur\)$/),
+    );
+    expect(lines(fr)).toContainEqual(expect.stringMatching(/carol\.yml: moncampus\.pasword: clé inconnue \(vouliez-vous dire password \?\)$/));
+    const json = capture(true);
+    await validateVerb({ args: [file], values: {}, out: json.out });
+    expect(json.results).toEqual([
+      { file: expect.stringMatching(/carol\.yml$/), valid: false, error: expect.stringContaining('timezone: expected an IANA time zone') },
+    ]);
+    speak('C');
+    const en = capture();
+    await validateVerb({ args: [file], values: {}, out: en.out });
+    expect(lines(en)[0]).toMatch(/^✗ \S*carol\.yml: timezone: expected an IANA time zone such as "Europe\/Paris", got "Europe\/Pariss"$/);
+    expect(lines(en)).toContainEqual(expect.stringMatching(/carol\.yml: moncampus\.pasword: unknown key \(did you mean password\?\)$/));
+  });
 });
 
 describe('campus-sync notify test', () => {

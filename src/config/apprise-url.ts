@@ -17,8 +17,16 @@
  * Where Apprise would silently lose part of a URL (a second `@`, a second `:` in the user part, a bare `#`), this
  * parser refuses it instead and says how to write it.
  */
+import { verbatim, type LocalText } from '../lib/index.js';
 
-export class AppriseUrlError extends Error {}
+export class AppriseUrlError extends Error {
+  /** The message for a person in another language (absent: the English one as it is). */
+  readonly text: LocalText;
+  constructor(message: string, text?: LocalText) {
+    super(message);
+    this.text = text ?? verbatim(message);
+  }
+}
 
 export interface AppriseUrlParts {
   /** Lower-cased. */
