@@ -6,7 +6,7 @@
  * then sent somewhere else, nor an option silently dropped.
  */
 import type { LocalText } from '../lib/index.js';
-import { AppriseUrlError, decode, parseAppriseParts, parseBool, schemeOf, splitList, urlError, why, type AppriseUrlParts, type Fail } from './apprise-url.js';
+import { decode, parseAppriseParts, parseBool, schemeOf, splitList, urlError, why, type AppriseUrlParts } from './apprise-url.js';
 import { buildEmail } from './apprise-email.js';
 import { NTFY_CLOUD_URL, T2BOT_HOOK_URL } from './push-schemas.js';
 
