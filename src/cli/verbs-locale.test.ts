@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CONFIG_DIR_ENV, DATA_DIR_ENV } from '../config/index.js';
 import { addConfigVerb } from './config-verbs.js';
 import { errorsVerb } from './errors.js';
-import type { Output } from './output.js';
+import { UsageError, type Output } from './output.js';
 import { notifyVerb } from './slots-notify.js';
 import { validateVerb } from './validate.js';
 
@@ -151,5 +151,24 @@ describe('campus-sync add-config', () => {
     const en = capture();
     expect(await addConfigVerb({ args: ['bob'], values, out: en.out })).toBe(0);
     expect(en.lines[0]).toMatch(/^✓ .*bob\.yml — try: campus-sync run-once bob --dry-run$/);
+  });
+
+  it('refuses an unknown school, two hosts and an invalid value in the shell’s language', async () => {
+    const values = { username: 'alice.martin', password: 'pw', 'calendar-id': '', timezone: 'Europe/Paris', schedule: '0 7 * * *', 'no-input': true };
+    const refusal = (v: Record<string, unknown>, out = capture().out): Promise<string> =>
+      addConfigVerb({ args: ['carol'], values: { ...values, ...v } as never, out }).then(
+        () => 'accepted',
+        (e: unknown) => (e instanceof UsageError ? e.message : String(e)),
+      );
+    speak('fr_FR.UTF-8');
+    expect(await refusal({ school: 'sorbonne' })).toMatch(/^--school : "sorbonne" n’est pas un groupe d’écoles : répondez igensia \(/);
+    expect(await refusal({ school: 'epsi', 'moncampus-url': 'https://x.example' })).toBe('donnez --school ou --moncampus-url, pas les deux');
+    expect(await refusal({ 'ecal-url': 'https://ecal.example' })).toMatch(/^--ecal-url va avec --calendar-id/);
+    const badZone = capture();
+    expect(await addConfigVerb({ args: ['carol'], values: { ...values, timezone: 'Mars/Olympus' }, out: badZone.out })).toBe(2);
+    expect(badZone.errors[0]).toMatch(/carol\.yml: timezone: attendu : un fuseau horaire IANA comme "Europe\/Paris", trouvé : "Mars\/Olympus"$/);
+    speak('C');
+    expect(await refusal({ school: 'sorbonne' })).toMatch(/^--school: "sorbonne" is not a school group: answer igensia \(/);
+    expect(await refusal({ school: 'epsi', 'moncampus-url': 'https://x.example' })).toBe('give --school or --moncampus-url, not both');
   });
 });

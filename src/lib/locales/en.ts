@@ -382,6 +382,11 @@ export const en: Catalogue = {
       timezone: 'Time zone',
       schedule: 'Schedule (cron)',
       wrote: 'wrote {{file}} — try: {{command}} run-once {{name}} --dry-run',
+      inputEnded: 'input ended before every question was answered',
+      nameMissing: 'give the config a name: campus-sync add-config <name> …',
+      ecalUrlAlone: '--ecal-url goes with --calendar-id (a config without a calendar id only writes calendar.ics)',
+      schoolOrUrl: 'give --school or --moncampus-url, not both',
+      badFlag: '{{flag}}: {{why}}',
     },
   },
   checks: {
@@ -608,6 +613,10 @@ export const en: Catalogue = {
         'unsupported notification URL scheme "{{scheme}}://": only Discord and Slack webhook URLs are recognised as pasted; for another http(s) receiver write json://, form:// or xml:// (https: jsons://…)',
       options_one: 'option {{options}} is not supported by campus-sync for {{service}} (supported: {{known}})',
       options_other: 'options {{options}} are not supported by campus-sync for {{service}} (supported: {{known}})',
+    },
+    school: {
+      notUrl: '"{{text}}" is not a URL',
+      notGroup: '"{{text}}" is not a school group: answer igensia ({{igensia}}…), cd ({{cd}}…), a school\'s name, or the timetable host\'s URL',
     },
   },
   invite: {

@@ -382,6 +382,11 @@ export const fr = {
       timezone: 'Fuseau horaire',
       schedule: 'Planning (cron)',
       wrote: '{{file}} écrit — essayez : {{command}} run-once {{name}} --dry-run',
+      inputEnded: 'l’entrée s’est terminée avant la réponse à chaque question',
+      nameMissing: 'donnez un nom à la config : campus-sync add-config <nom> …',
+      ecalUrlAlone: '--ecal-url va avec --calendar-id (une config sans identifiant de calendrier écrit seulement calendar.ics)',
+      schoolOrUrl: 'donnez --school ou --moncampus-url, pas les deux',
+      badFlag: '{{flag}} : {{why}}',
     },
   },
   checks: {
@@ -610,6 +615,11 @@ export const fr = {
         'schéma d’URL de notification non pris en charge "{{scheme}}://" : seules les URL de webhook Discord et Slack sont reconnues telles quelles ; pour un autre récepteur http(s), écrivez json://, form:// ou xml:// (https : jsons://…)',
       options_one: 'l’option {{options}} n’est pas prise en charge par campus-sync pour {{service}} (prises en charge : {{known}})',
       options_other: 'les options {{options}} ne sont pas prises en charge par campus-sync pour {{service}} (prises en charge : {{known}})',
+    },
+    school: {
+      notUrl: '"{{text}}" n’est pas une URL',
+      notGroup:
+        '"{{text}}" n’est pas un groupe d’écoles : répondez igensia ({{igensia}}…), cd ({{cd}}…), le nom d’une école ou l’URL de l’hôte de l’emploi du temps',
     },
   },
   invite: {
