@@ -298,6 +298,18 @@ export const en: Catalogue = {
       summary_other: 'The last {{count}} runs: durations from {{min}} to {{max}}, {{failed}} not successful, {{events}} events in the latest.',
       label: 'Duration and events of the last runs',
     },
+    /** The buttons' refusals (shown on the page; the HTTP status says it to machines). */
+    refusals: {
+      logIn: 'Log in first (or send the x-api-key header).',
+      crossSite: 'Refused: this request did not come from the dashboard page (cross-site).',
+      logoutCrossSite: 'refused: cross-site request',
+      unknownAction: 'unknown action {{action}}',
+      noInstance: 'no such instance',
+      invalid: '{{name}}: its config is invalid, fix it first',
+      noTimetable: '{{name}} has no timetable to sync (it only watches slots)',
+      noChannel: '{{name}} has no notification channel (notify: section)',
+      notAvailable: '{{name}}: not available',
+    },
   },
   login: {
     title: 'campus-sync: log in',

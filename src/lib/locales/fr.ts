@@ -296,6 +296,18 @@ export const fr = {
       summary_other: 'Les {{count}} dernières synchros : durées de {{min}} à {{max}}, {{failed}} en échec, {{events}} événements dans la plus récente.',
       label: 'Durée et événements des dernières synchros',
     },
+    /** Les refus des boutons (affichés sur la page ; le statut HTTP le dit aux machines). */
+    refusals: {
+      logIn: 'Connectez-vous d’abord (ou envoyez l’en-tête x-api-key).',
+      crossSite: 'Refusé : cette requête ne vient pas de la page du tableau de bord (autre site).',
+      logoutCrossSite: 'refusé : requête venue d’un autre site',
+      unknownAction: 'action inconnue {{action}}',
+      noInstance: 'aucune instance de ce nom',
+      invalid: '{{name}} : sa config est invalide, corrigez-la d’abord',
+      noTimetable: '{{name}} n’a pas d’emploi du temps à synchroniser (il surveille seulement des créneaux)',
+      noChannel: '{{name}} n’a aucun canal de notification (section notify:)',
+      notAvailable: '{{name}} : non disponible',
+    },
   },
   login: {
     title: 'campus-sync : connexion',
