@@ -150,6 +150,8 @@ export const en: Catalogue = {
       tooManyBookings: 'Too many bookings right now.',
       tooManyProposals: 'Too many proposals right now.',
       retryIn: '{{what}} Please try again in {{seconds}} s.',
+      notJson: 'expected a JSON body (content-type: application/json)',
+      badJson: 'the body is not valid JSON',
       param: {
         once: 'give it once',
         typeRequired: 'required (the booking type, e.g. type=appel)',
@@ -159,6 +161,14 @@ export const en: Catalogue = {
         fromPast: 'must not be before today ({{today}})',
         fromHorizon: 'must be within {{max}} days of today',
       },
+    },
+    /** The owner's alert when a visitor proposes their availability (the config's `locale`, as every alert). */
+    proposal: {
+      title: 'Availability proposed: {{title}}',
+      text: '{{name}} found no free time and proposes ({{zone}}):',
+      name: 'Name',
+      email: 'Email',
+      type: 'Booking type',
     },
   },
   errorsLog: {

@@ -148,6 +148,8 @@ export const fr = {
       tooManyBookings: 'Trop de réservations en ce moment.',
       tooManyProposals: 'Trop de propositions en ce moment.',
       retryIn: '{{what}} Réessayez dans {{seconds}} s.',
+      notJson: 'attendu : un corps JSON (content-type: application/json)',
+      badJson: 'le corps n’est pas du JSON valide',
       param: {
         once: 'à donner une seule fois',
         typeRequired: 'obligatoire (le type de rendez-vous, par exemple type=appel)',
@@ -157,6 +159,14 @@ export const fr = {
         fromPast: 'ne doit pas être avant aujourd’hui ({{today}})',
         fromHorizon: 'doit être dans les {{max}} jours qui viennent',
       },
+    },
+    /** L’alerte du propriétaire quand un visiteur propose ses disponibilités (la `locale` de la config, comme toute alerte). */
+    proposal: {
+      title: 'Disponibilités proposées : {{title}}',
+      text: '{{name}} n’a trouvé aucun horaire libre et propose ({{zone}}) :',
+      name: 'Nom',
+      email: 'E-mail',
+      type: 'Type de rendez-vous',
     },
   },
   errorsLog: {
