@@ -102,7 +102,7 @@ export async function logsVerb({ args, values, out }: VerbContext): Promise<numb
           // --json: the lines as the worker wrote them; else one readable line per event (local time, [instance]).
           if (out.json) process.stdout.write(name ? `${line}\n` : `${JSON.stringify({ worker: n, line })}\n`);
           else {
-            const h = humanLogLine(line, n, zones.get(n) ?? hostZone());
+            const h = humanLogLine(line, n, zones.get(n) ?? hostZone(), cliLocale());
             const paint = h.level === 'error' ? out.red : h.level === 'warn' ? out.yellow : (t: string) => t;
             process.stdout.write(`${paint(h.text)}\n`);
           }
