@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { configDir, listConfigFiles, loadConfigFile } from '../config/index.js';
+import { configDir, listConfigFiles, loadConfigFile, warningIn } from '../config/index.js';
 import { ConfigError, describeError, describeErrorIn, translator } from '../lib/index.js';
 import { outputLocale } from './locale.js';
 import { EXIT } from './output.js';
@@ -21,7 +21,7 @@ export async function validateVerb({ args, out }: VerbContext): Promise<number> 
       const config = await loadConfigFile(file);
       out.result({ file: shown, valid: true, name: config.name, legacy: config.legacy, warnings: config.warnings }, () => {
         out.line(`${out.green('✓')} ${shown}${config.legacy ? out.dim(t('cli.validate.legacy')) : ''}`);
-        for (const w of config.warnings) out.line(`  ${out.yellow('!')} ${w}`);
+        for (const w of config.warnings) out.line(`  ${out.yellow('!')} ${warningIn(w, locale)}`);
       });
     } catch (err) {
       bad++;

@@ -80,16 +80,18 @@ describe('campus-sync validate', () => {
     // The Python original's flat keys (configs/examples/legacy-example.yml).
     await writeFile(
       join(root, 'configs', 'bob.yml'),
-      'moncampus_username: bob\nmoncampus_password: pw\nmoncampus_start_date: 2025-09-01\nmoncampus_end_date: 2026-07-31\necal_api_key: k\necal_api_secret: s\necal_calendar_id: 0123456789abcdef01234567\n',
+      'moncampus_username: bob\nmoncampus_password: pw\nmoncampus_start_date: 2025-09-01\nmoncampus_end_date: 2026-07-31\necal_api_key: k\necal_api_secret: s\necal_calendar_id: 0123456789abcdef01234567\ninstance_name: robert\n',
     );
     speak('fr_FR.UTF-8');
     const fr = capture();
     expect(await validateVerb({ args: [join(root, 'configs', 'bob.yml')], values: {}, out: fr.out })).toBe(0);
     expect(fr.lines[0]).toMatch(/^✓ .*bob\.yml \(ancien format\)$/);
+    expect(fr.lines[1]).toMatch(/^ {2}! instance_name "robert" est ignoré : l’instance porte le nom de son fichier \("bob"\)$/);
     speak('C');
     const en = capture();
     await validateVerb({ args: [join(root, 'configs', 'bob.yml')], values: {}, out: en.out });
     expect(en.lines[0]).toMatch(/^✓ .*bob\.yml \(legacy format\)$/);
+    expect(en.lines[1]).toBe('  ! instance_name "robert" is ignored: the instance is named after its file ("bob")');
   });
 
   it('explains an invalid config in French for fr_FR, in English for C and under --json (same file and key paths)', async () => {

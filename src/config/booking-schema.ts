@@ -1,8 +1,8 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
-import { CALCOM_V1_WARNING, DEFAULT_CALCOM_RANGE_DAYS, DEFAULT_CALCOM_URL, MAX_CALCOM_RANGE_DAYS } from './slots-schema.js';
+import { DEFAULT_CALCOM_RANGE_DAYS, DEFAULT_CALCOM_URL, MAX_CALCOM_RANGE_DAYS } from './slots-schema.js';
 import { localText } from '../lib/index.js';
-import { customIssue, schemaMessage } from './messages.js';
+import { configWarning, customIssue, schemaMessage } from './messages.js';
 
 /** The seed tunnel shows "3 to 4" dates: four fills a phone screen without scrolling. */
 export const DEFAULT_BOOKING_DATES_OFFERED = 4;
@@ -127,7 +127,7 @@ export function normaliseBookingType(
 
 /** One warning per booking type whose config still asks for Cal.com API v1 (served by v2). */
 export function bookingV1Warnings(types: readonly Pick<BookingTypeConfig, 'type' | 'apiVersion'>[]): string[] {
-  return types.filter((t) => t.apiVersion === 'v1').map((t) => `booking type "${t.type}": ${CALCOM_V1_WARNING}`);
+  return types.filter((t) => t.apiVersion === 'v1').map((t) => configWarning('calcomV1Booking', { name: t.type }));
 }
 
 /** Values that must never reach a page, a log or an alert. */

@@ -8,6 +8,7 @@ import { configIssue, interpolateEnv, referencedVariables, type ConfigIssue } fr
 import { notifySecrets, type ChannelConfig } from './notify-schema.js';
 import { calcomV1Warnings, watcherSecrets, type SlotWatcherConfig } from './slots-schema.js';
 import { configErrorFrom, fromZodIssues } from './issues.js';
+import { configWarning } from './messages.js';
 import { configErrorAt, documentIssues, firstAlias, MAX_CONFIG_FILE_BYTES, MAX_SECRET_LENGTH, MAX_YAML_ALIASES, readConfigText } from './limits.js';
 import { displayPath, INSTANCE_NAME_PATTERN, instanceDataDir, instanceNameFromFile, isValidInstanceName, MAX_INSTANCE_NAME_LENGTH } from './paths.js';
 import {
@@ -180,10 +181,10 @@ export async function parseConfig(text: string, opts: ParseOptions): Promise<Ins
   const issues = purposeIssues(config);
   if (issues.length > 0) throw configErrorFrom(shown, issues);
   if (config.slots.length > 0 && config.notify.length === 0) {
-    config.warnings.push('slots are watched but there is no notify channel: new slots only reach the log');
+    config.warnings.push(configWarning('slotsNoNotify'));
   }
   if (config.booking.length > 0 && config.notify.length === 0) {
-    config.warnings.push('booking pages are served but there is no notify channel: proposed availabilities are only stored');
+    config.warnings.push(configWarning('bookingNoNotify'));
   }
   config.warnings.push(...calcomV1Warnings(config.slots), ...bookingV1Warnings(config.booking));
   return config;
@@ -265,7 +266,7 @@ function parseYaml(text: string, shown: string): { value: Record<string, unknown
   }
   const warnings = doc.warnings.map((w) => {
     const { line } = lineCounter.linePos(w.pos[0]);
-    return `line ${line}: ${w.message}`;
+    return configWarning('yaml', { line, detail: w.message });
   });
   if (doc.contents === null) throw configErrorFrom(shown, [configIssue([], 'load.empty')]);
   if (!isMap(doc.contents)) {
@@ -392,10 +393,10 @@ async function fromLegacy(data: Record<string, unknown>, ctx: NormaliseContext):
   const warnings = [...ctx.warnings];
   if (l.error_file_path !== undefined) {
     const errorsLog = displayPath(path.join(instanceDataDir(ctx.name, ctx.env), ERRORS_FILE));
-    warnings.push(`error_file_path is ignored: errors go to ${errorsLog}`);
+    warnings.push(configWarning('errorFilePath', { file: errorsLog }));
   }
   if (l.instance_name !== undefined && l.instance_name !== ctx.name) {
-    warnings.push(`instance_name ${JSON.stringify(l.instance_name)} is ignored: the instance is named after its file (${JSON.stringify(ctx.name)})`);
+    warnings.push(configWarning('instanceName', { given: JSON.stringify(l.instance_name), name: JSON.stringify(ctx.name) }));
   }
 
   const window: SyncWindowConfig =

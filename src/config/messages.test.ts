@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { renderText } from '../lib/index.js';
-import { customIssue, schemaMessage, textOfZodIssue } from './messages.js';
+import { configWarning, customIssue, schemaMessage, textOfZodIssue, warningIn } from './messages.js';
 
 describe('schema messages', () => {
   it('are found again from the English text zod keeps, and said in French', () => {
@@ -29,5 +29,23 @@ describe('schema messages', () => {
       .refine(() => false, { error: 'some text of nobody' })
       .safeParse('x').error?.issues[0];
     expect(other && renderText(textOfZodIssue(other), 'fr')).toBe('some text of nobody');
+  });
+});
+
+describe('config warnings', () => {
+  it('keep their English text and are said in French by validate', () => {
+    const w = configWarning('slotsNoNotify');
+    expect(w).toBe('slots are watched but there is no notify channel: new slots only reach the log');
+    expect(warningIn(w, 'fr')).toBe('des créneaux sont surveillés mais il n’y a aucun canal notify : les nouveaux créneaux n’arrivent que dans le journal');
+    expect(warningIn(w, 'en')).toBe(w);
+    expect(warningIn('a warning of nobody', 'fr')).toBe('a warning of nobody');
+  });
+  it('remember a bounded number of wordings, the newest', () => {
+    const first = configWarning('calcomV1Watcher', { name: 'w-0' });
+    for (let i = 1; i <= 600; i++) configWarning('calcomV1Watcher', { name: `w-${i}` });
+    expect(warningIn(first, 'fr')).toBe(first);
+    expect(warningIn(configWarning('calcomV1Watcher', { name: 'w-600' }), 'fr')).toMatch(
+      /^surveillance de créneaux "w-600" : apiVersion v1 : Cal\.com a arrêté/,
+    );
   });
 });

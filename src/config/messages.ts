@@ -50,3 +50,28 @@ export function joinedIssues(issues: readonly z.core.$ZodIssue[]): LocalText {
   const say = (locale: Locale): string => issues.map((i) => `${i.path.join('.')}: ${renderText(textOfZodIssue(i), locale)}`).join('; ');
   return { byLocale: Object.fromEntries(LOCALES.map((l) => [l, say(l)])) as Record<Locale, string> };
 }
+
+/**
+ * Warnings by their English wording, as `validate` shows them to a person in another language. A config's warnings
+ * name values from it (a watcher's name): the map keeps the newest MAX_WARNINGS_REMEMBERED, so a supervisor that
+ * reloads edited configs for months does not grow with each wording it has seen.
+ */
+const WARNINGS = new Map<string, LocalText>();
+/** Far more than the warnings of every config of a household at once (a handful each). */
+const MAX_WARNINGS_REMEMBERED = 500;
+
+/** A config warning: its English text (InstanceConfig.warnings stays a list of strings), remembered with its key. */
+export function configWarning(key: string, params?: Record<string, TextParam>): string {
+  const text = localText(`configErrors.warning.${key}`, params);
+  const english = renderText(text, 'en');
+  WARNINGS.delete(english);
+  WARNINGS.set(english, text);
+  if (WARNINGS.size > MAX_WARNINGS_REMEMBERED) WARNINGS.delete(WARNINGS.keys().next().value as string);
+  return english;
+}
+
+/** A warning in `locale`: its text when it was worded by configWarning, else as it is. */
+export const warningIn = (warning: string, locale: Locale): string => {
+  const text = WARNINGS.get(warning);
+  return text === undefined ? warning : renderText(text, locale);
+};

@@ -2,7 +2,7 @@ import { IANAZone } from 'luxon';
 import { validate as isValidCron } from 'node-cron';
 import { z } from 'zod';
 import { localText } from '../lib/index.js';
-import { customIssue, schemaMessage } from './messages.js';
+import { configWarning, customIssue, schemaMessage } from './messages.js';
 
 /** Every five minutes, like the seed's Railway cron: new slots are taken within minutes. */
 export const DEFAULT_SLOT_SCHEDULE = '*/5 * * * *';
@@ -165,15 +165,11 @@ export const slotsSchema = z.array(slotWatcherSchema).superRefine((watchers, ctx
 
 /**
  * Cal.com API v1 answers 410 to every request since 2026-04-08 (slots-and-alerts.md, Cal.com): a config that
- * still says `apiVersion: v1` keeps working, served by v2 with its API key as a bearer token, and is told so.
+ * still says `apiVersion: v1` keeps working, served by v2 with its API key as a bearer token, and is told so:
+ * one warning per Cal.com watcher whose config still asks for API v1 (configErrors.warning.calcomV1*).
  */
-export const CALCOM_V1_WARNING =
-  'apiVersion v1: Cal.com shut API v1 down on 2026-04-08 (every request answers 410); served by v2 with the same apiKey ' +
-  'as a bearer token. Remove apiVersion to silence this warning';
-
-/** One warning per Cal.com watcher whose config still asks for API v1. */
 export function calcomV1Warnings(watchers: readonly SlotWatcherConfig[]): string[] {
-  return watchers.filter((w) => w.provider === 'calcom' && w.apiVersion === 'v1').map((w) => `slot watcher "${w.name}": ${CALCOM_V1_WARNING}`);
+  return watchers.filter((w) => w.provider === 'calcom' && w.apiVersion === 'v1').map((w) => configWarning('calcomV1Watcher', { name: w.name }));
 }
 
 /** The realertAfter duration in milliseconds. */

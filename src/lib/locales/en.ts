@@ -640,6 +640,17 @@ export const en: Catalogue = {
       notUrl: '"{{text}}" is not a URL',
       notGroup: '"{{text}}" is not a school group: answer igensia ({{igensia}}…), cd ({{cd}}…), a school\'s name, or the timetable host\'s URL',
     },
+    warning: {
+      slotsNoNotify: 'slots are watched but there is no notify channel: new slots only reach the log',
+      bookingNoNotify: 'booking pages are served but there is no notify channel: proposed availabilities are only stored',
+      yaml: 'line {{line}}: {{detail}}',
+      errorFilePath: 'error_file_path is ignored: errors go to {{file}}',
+      instanceName: 'instance_name {{given}} is ignored: the instance is named after its file ({{name}})',
+      calcomV1Watcher:
+        'slot watcher "{{name}}": apiVersion v1: Cal.com shut API v1 down on 2026-04-08 (every request answers 410); served by v2 with the same apiKey as a bearer token. Remove apiVersion to silence this warning',
+      calcomV1Booking:
+        'booking type "{{name}}": apiVersion v1: Cal.com shut API v1 down on 2026-04-08 (every request answers 410); served by v2 with the same apiKey as a bearer token. Remove apiVersion to silence this warning',
+    },
   },
   invite: {
     created: 'Invitation {{id}}: valid until {{expires}}, single use.',

@@ -643,6 +643,17 @@ export const fr = {
       notGroup:
         '"{{text}}" n’est pas un groupe d’écoles : répondez igensia ({{igensia}}…), cd ({{cd}}…), le nom d’une école ou l’URL de l’hôte de l’emploi du temps',
     },
+    warning: {
+      slotsNoNotify: 'des créneaux sont surveillés mais il n’y a aucun canal notify : les nouveaux créneaux n’arrivent que dans le journal',
+      bookingNoNotify: 'des pages de rendez-vous sont servies mais il n’y a aucun canal notify : les disponibilités proposées sont seulement enregistrées',
+      yaml: 'ligne {{line}} : {{detail}}',
+      errorFilePath: 'error_file_path est ignoré : les erreurs vont dans {{file}}',
+      instanceName: 'instance_name {{given}} est ignoré : l’instance porte le nom de son fichier ({{name}})',
+      calcomV1Watcher:
+        'surveillance de créneaux "{{name}}" : apiVersion v1 : Cal.com a arrêté l’API v1 le 2026-04-08 (chaque requête répond 410) ; servi par la v2 avec la même apiKey comme jeton bearer. Retirez apiVersion pour faire taire cet avertissement',
+      calcomV1Booking:
+        'type de rendez-vous "{{name}}" : apiVersion v1 : Cal.com a arrêté l’API v1 le 2026-04-08 (chaque requête répond 410) ; servi par la v2 avec la même apiKey comme jeton bearer. Retirez apiVersion pour faire taire cet avertissement',
+    },
   },
   invite: {
     created: 'Invitation {{id}} : valable jusqu’au {{expires}}, à usage unique.',
