@@ -98,6 +98,9 @@ describe('the dashboard page', () => {
     const html = renderCardLive(bad, new Date(NOW), 'fr');
     expect(html).toContain('configuration invalide');
     expect(html).toContain('broken.yml: colour: unknown key');
+    const said = { ...bad, configErrorIn: { fr: 'broken.yml: colour: clé inconnue', en: 'broken.yml: colour: unknown key' } };
+    expect(renderCardLive(said, new Date(NOW), 'fr')).toContain('broken.yml: colour: clé inconnue');
+    expect(renderCardLive(said, new Date(NOW), 'en')).toContain('broken.yml: colour: unknown key');
     expect(renderCardActions(bad, 'fr')).toBe('');
     expect(actionsFor(instance({ timetable: false, channels: [] }))).toEqual(['restart']);
     expect(actionsFor(instance())).toEqual(['run', 'restart', 'test-notification']);
