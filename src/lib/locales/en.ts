@@ -651,6 +651,15 @@ export const en: Catalogue = {
       calcomV1Booking:
         'booking type "{{name}}": apiVersion v1: Cal.com shut API v1 down on 2026-04-08 (every request answers 410); served by v2 with the same apiKey as a bearer token. Remove apiVersion to silence this warning',
     },
+    edit: {
+      secretEmpty: 'a secret needs a key name and a value',
+      fromEnv: 'comes from the environment variable {{variable}}: change it where that variable is set (.env, compose, secrets), then restart',
+      yaml: 'the file is not valid YAML: {{detail}}',
+      notMapping: 'the file is not a mapping of keys: fix it by hand first',
+      noPath: 'a change needs a key path',
+      noValue: 'no value given (remove the key instead)',
+      cannotSet: 'cannot be set here: {{detail}}',
+    },
   },
   invite: {
     created: 'Invitation {{id}}: valid until {{expires}}, single use.',

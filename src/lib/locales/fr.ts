@@ -654,6 +654,15 @@ export const fr = {
       calcomV1Booking:
         'type de rendez-vous "{{name}}" : apiVersion v1 : Cal.com a arrêté l’API v1 le 2026-04-08 (chaque requête répond 410) ; servi par la v2 avec la même apiKey comme jeton bearer. Retirez apiVersion pour faire taire cet avertissement',
     },
+    edit: {
+      secretEmpty: 'un secret demande un nom de clé et une valeur',
+      fromEnv: 'vient de la variable d’environnement {{variable}} : changez-la là où elle est définie (.env, compose, secrets), puis redémarrez',
+      yaml: 'le fichier n’est pas du YAML valide : {{detail}}',
+      notMapping: 'le fichier n’est pas une table de clés : corrigez-le d’abord à la main',
+      noPath: 'une modification demande un chemin de clé',
+      noValue: 'aucune valeur donnée (retirez plutôt la clé)',
+      cannotSet: 'ne peut pas être défini ici : {{detail}}',
+    },
   },
   invite: {
     created: 'Invitation {{id}} : valable jusqu’au {{expires}}, à usage unique.',
