@@ -114,6 +114,13 @@ describe('config errors in the reader’s language', () => {
     expect(empty.localized('en')).toBe('configs/alice.yml: the file is empty');
   });
 
+  it('quotes a value that looks like a catalogue reference as it is', async () => {
+    const err = await errorOf('timezone: "$t(configErrors.required) {{count}}"\nmoncampus:\n  username: u\n  password: p\n');
+    expect(err.localized('fr')).toBe(
+      'configs/alice.yml: timezone: attendu : un fuseau horaire IANA comme "Europe/Paris", trouvé : "$t(configErrors.required) {{count}}"',
+    );
+  });
+
   it('counts the problems past the first 20 in French too', () => {
     const issues = Array.from({ length: 23 }, (_, i) => ({ path: [`k${i}`], message: 'unknown key' }));
     const err = configErrorFrom('configs/a.yml', issues);
