@@ -1,7 +1,7 @@
 import { listConfigFiles, loadConfigFile } from '../config/index.js';
 import { parseErrorLine } from '../instance/index.js';
 import { DateTime } from 'luxon';
-import { formatWhen, INTL_LOCALE, translator, type Locale } from '../lib/index.js';
+import { describeErrorIn, formatWhen, INTL_LOCALE, translator, type Locale } from '../lib/index.js';
 
 /**
  * How the CLI's human output shows times and states to a person: in the config's time zone (the host's for
@@ -40,6 +40,20 @@ export async function configZones(dir: string): Promise<Map<string, string>> {
     }
   }
   return zones;
+}
+
+/** Why each config that cannot be loaded cannot be, in `locale` (the supervisor's status.json says it in English). */
+export async function configErrorsIn(dir: string, locale: Locale): Promise<Map<string, string>> {
+  const said = new Map<string, string>();
+  for (const { name, file } of await listConfigFiles(dir)) {
+    if (said.has(name)) continue;
+    try {
+      await loadConfigFile(file);
+    } catch (err) {
+      said.set(name, describeErrorIn(err, locale));
+    }
+  }
+  return said;
 }
 
 /** An errors.log line for a person: its time on the config's clock, then phase, code and sentence as written. */
