@@ -385,7 +385,7 @@ describeWithBrowser('the booking tunnel in a browser', () => {
     const messages = slack.messages();
     expect(messages).toHaveLength(1);
     const text = JSON.stringify(messages[0]?.body);
-    expect(text).toContain('Availability proposed: Appel découverte');
+    expect(text).toContain('Disponibilités proposées : Appel découverte');
     expect(text).toContain('Noé Lefèvre');
     expect(text).toContain('noe@example.org');
     expect(text).toContain('18:00–20:00');

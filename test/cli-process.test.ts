@@ -106,7 +106,8 @@ describe('the management verbs with the process runtime', () => {
     const logs = await runCli(['logs', 'ivy', '--tail', '50'], env);
     expect(logs.code).toBe(0);
     // One readable line per event: local time, level, [instance]; --json keeps the lines as written.
-    expect(logs.stdout).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d info {2}\[ivy\] /m);
+    // The time in the shell's language ("Sun 1 Mar" / "dim. 1 mars"), to the second.
+    expect(logs.stdout).toMatch(/^\S+ \d{1,2} \S+ \d\d:\d\d:\d\d info {2}\[ivy\] /m);
     const raw = await runCli(['logs', 'ivy', '--tail', '50', '--json'], env);
     expect(raw.stdout).toMatch(/"instance":"ivy"/);
     const unknown = await runCli(['stop', 'nobody'], env);

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { listConfigFiles, loadConfigFile, secretsInConfigText, type InstanceConfig } from '../config/index.js';
-import { describeError, makeRedactor } from '../lib/index.js';
+import { describeError, describeErrorIn, LOCALES, makeRedactor, type Locale } from '../lib/index.js';
 
 /**
  * Configs are read again when a file changes, and at least this often: a secret kept in a `*File` or in the
@@ -22,7 +22,8 @@ async function rawSecretsOf(file: string): Promise<string[]> {
   }
 }
 
-export type ConfigEntry = { name: string; config: InstanceConfig } | { name: string; error: string };
+/** An invalid config's error: English (`error`, logs and JSON), and in each language for a page (`errorIn`). */
+export type ConfigEntry = { name: string; config: InstanceConfig } | { name: string; error: string; errorIn?: Record<Locale, string> };
 
 export interface LoadedConfigs {
   entries: ConfigEntry[];
@@ -68,11 +69,13 @@ export function createConfigSource(configDir: string, opts: { env?: NodeJS.Proce
       try {
         raw.push({ name, config: await loadConfigFile(file, opts.env ? { env: opts.env } : {}) });
       } catch (err) {
-        raw.push({ name, error: describeError(err) });
+        raw.push({ name, error: describeError(err), errorIn: Object.fromEntries(LOCALES.map((l) => [l, describeErrorIn(err, l)])) as Record<Locale, string> });
       }
     }
     const redact = makeRedactor([...raw.flatMap((r) => ('config' in r ? r.config.secrets : [])), ...textSecrets]);
-    return { entries: raw.map((r) => ('config' in r ? r : { name: r.name, error: redact(r.error) })), redact };
+    const redactIn = (said: Record<Locale, string> | undefined) =>
+      said === undefined ? {} : { errorIn: Object.fromEntries(Object.entries(said).map(([l, text]) => [l, redact(text)])) as Record<Locale, string> };
+    return { entries: raw.map((r) => ('config' in r ? r : { name: r.name, error: redact(r.error), ...redactIn(r.errorIn) })), redact };
   };
 
   const load = shared(async (): Promise<LoadedConfigs> => {

@@ -4,7 +4,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { createLineReader, editedAnswer, withoutEcho } from './hidden-input.js';
 import { stringify } from 'yaml';
 import { configDir, DEFAULT_MONCAMPUS_URL, isValidInstanceName, parseConfig, timetableUrlFor } from '../config/index.js';
-import { ConfigError, translator } from '../lib/index.js';
+import { ConfigError, renderText, translator, type Locale } from '../lib/index.js';
 import { loadWorkerTemplate, renderStaticCompose, scanConfigs, type DesiredWorker } from '../supervisor/index.js';
 import { DEFAULT_STACK_NAME, renderStackFile } from '../supervisor/stack-static.js';
 import { SUPERVISOR_COMPOSE } from './compose-files.js';
@@ -145,7 +145,8 @@ export async function addConfigVerb({ args, values, out }: VerbContext): Promise
   const str = (k: string): string | undefined => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
   const interactive = process.stdin.isTTY === true && values['no-input'] !== true;
   // Questions and the result in LANG's language (the written config is the same either way).
-  const t = translator(outputLocale(out.json));
+  const locale = outputLocale(out.json);
+  const t = translator(locale);
   // Lines are read through one reader: answers typed (or pasted) ahead of their question are kept.
   const lines = interactive ? createLineReader(process.stdin) : undefined;
   const ask = async (question: string, fallback?: string, check?: (v: string) => string | null): Promise<string | undefined> => {
@@ -153,7 +154,7 @@ export async function addConfigVerb({ args, values, out }: VerbContext): Promise
     for (;;) {
       process.stdout.write(`${question}${fallback ? ` [${fallback}]` : ''}: `);
       const next = await lines.next();
-      if (next === undefined) throw new UsageError('input ended before every question was answered');
+      if (next === undefined) throw new UsageError(t('cli.addConfig.inputEnded'));
       const answer = next.trim() || fallback;
       const problem = answer === undefined ? t('cli.addConfig.required') : (check?.(answer) ?? null);
       if (!problem) return answer;
@@ -182,7 +183,7 @@ export async function addConfigVerb({ args, values, out }: VerbContext): Promise
           ? t('cli.addConfig.exists', { name: v })
           : null;
     const name = (await ask(t('cli.addConfig.name'), args[0], nameCheck)) ?? '';
-    if (!name) throw new UsageError('give the config a name: campus-sync add-config <name> …');
+    if (!name) throw new UsageError(t('cli.addConfig.nameMissing'));
     const problem = nameCheck(name);
     if (problem) {
       out.error(problem);
@@ -190,15 +191,14 @@ export async function addConfigVerb({ args, values, out }: VerbContext): Promise
     }
     const a: Answers = {
       name,
-      moncampusUrl: await askSchool(str, ask, t('cli.addConfig.school')),
+      moncampusUrl: await askSchool(str, ask, t, locale),
       username: (await ask(t('cli.addConfig.username'), str('username'))) ?? '',
     };
     a.casUrl = str('cas-url');
     a.passwordFile = str('password-file');
     a.password = a.passwordFile ? undefined : (str('password') ?? (lines ? await askSecret(t('cli.addConfig.password')) : undefined));
     const calendarId = str('calendar-id') ?? (lines ? await ask(t('cli.addConfig.calendarId'), '') : undefined);
-    if (!calendarId && str('ecal-url') !== undefined)
-      throw new UsageError('--ecal-url goes with --calendar-id (a config without a calendar id only writes calendar.ics)');
+    if (!calendarId && str('ecal-url') !== undefined) throw new UsageError(t('cli.addConfig.ecalUrlAlone'));
     if (calendarId) {
       a.calendarId = calendarId;
       a.apiKeyFile = str('api-key-file');
@@ -217,7 +217,7 @@ export async function addConfigVerb({ args, values, out }: VerbContext): Promise
       await parseConfig(text, { file });
     } catch (err) {
       if (err instanceof ConfigError) {
-        out.error(err.message);
+        out.error(err.localized(locale));
         return EXIT.usage;
       }
       throw err;
@@ -242,18 +242,19 @@ type Ask = (question: string, fallback?: string, check?: (v: string) => string |
  * The timetable host: --school (a group, a school of the table, or a URL) or --moncampus-url, else asked
  * (IGENSIA by default: the C&D schools have a host of their own, reference/moncampus.md "Hosts").
  */
-async function askSchool(str: (k: string) => string | undefined, ask: Ask, question: string): Promise<string> {
+async function askSchool(str: (k: string) => string | undefined, ask: Ask, t: ReturnType<typeof translator>, locale: Locale): Promise<string> {
+  const question = t('cli.addConfig.school');
   const school = str('school');
   const url = str('moncampus-url');
-  if (school !== undefined && url !== undefined) throw new UsageError('give --school or --moncampus-url, not both');
+  if (school !== undefined && url !== undefined) throw new UsageError(t('cli.addConfig.schoolOrUrl'));
   const problem = (v: string): string | null => {
     const r = timetableUrlFor(v);
-    return 'error' in r ? r.error : null;
+    return 'error' in r ? renderText(r.text, locale) : null;
   };
   const given = school ?? url;
   if (given !== undefined) {
     const why = problem(given);
-    if (why) throw new UsageError(`${school !== undefined ? '--school' : '--moncampus-url'}: ${why}`);
+    if (why) throw new UsageError(t('cli.addConfig.badFlag', { flag: school !== undefined ? '--school' : '--moncampus-url', why }));
   }
   const answer = given ?? (await ask(question, 'igensia', problem)) ?? 'igensia';
   const r = timetableUrlFor(answer);

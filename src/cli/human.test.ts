@@ -1,5 +1,8 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { humanErrorLine, personTime, stateWord } from './human.js';
+import { configErrorsIn, humanErrorLine, personTime, stateWord } from './human.js';
 
 describe('personTime', () => {
   it('shows an instant on the config zone clock in the reader language, never an ISO Z', () => {
@@ -29,5 +32,21 @@ describe('humanErrorLine', () => {
     );
     expect(humanErrorLine('2026-12-08T07:00:00.000Z fetch no answer', 'Europe/Paris', 'en')).toBe('Tue 8 Dec 08:00 fetch no answer');
     expect(humanErrorLine('a line of another format', 'Europe/Paris', 'en')).toBe('a line of another format');
+  });
+});
+
+describe('configErrorsIn', () => {
+  it('says why each config cannot be loaded in the asked language, and nothing for a valid one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cs-human-'));
+    try {
+      await writeFile(join(dir, 'alice.yml'), 'moncampus:\n  username: a\n  password: p\n');
+      await writeFile(join(dir, 'bob.yml'), 'moncampus:\n  username: b\n  password: p\n  colour: blue\n');
+      const fr = await configErrorsIn(dir, 'fr');
+      expect([...fr.keys()]).toEqual(['bob']);
+      expect(fr.get('bob')).toMatch(/bob\.yml: moncampus\.colour: clé inconnue$/);
+      expect((await configErrorsIn(dir, 'en')).get('bob')).toMatch(/bob\.yml: moncampus\.colour: unknown key$/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

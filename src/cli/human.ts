@@ -1,6 +1,7 @@
 import { listConfigFiles, loadConfigFile } from '../config/index.js';
 import { parseErrorLine } from '../instance/index.js';
-import { formatWhen, translator, type Locale } from '../lib/index.js';
+import { DateTime } from 'luxon';
+import { describeErrorIn, formatWhen, INTL_LOCALE, translator, type Locale } from '../lib/index.js';
 
 /**
  * How the CLI's human output shows times and states to a person: in the config's time zone (the host's for
@@ -9,8 +10,13 @@ import { formatWhen, translator, type Locale } from '../lib/index.js';
  */
 export const hostZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
 
-export function personTime(iso: string, zone: string, locale: Locale): string {
-  const shown = formatWhen(iso, zone, locale);
+/** The day and time as formatWhen shows them, to the second: log lines a second apart stay apart. */
+const WITH_SECONDS = 'ccc d LLL HH:mm:ss';
+
+export function personTime(iso: string, zone: string, locale: Locale, opts: { seconds?: boolean } = {}): string {
+  const shown = opts.seconds
+    ? DateTime.fromISO(iso, { setZone: true }).setZone(zone).setLocale(INTL_LOCALE[locale]).toFormat(WITH_SECONDS)
+    : formatWhen(iso, zone, locale);
   // A value luxon cannot read is shown as it is rather than as "Invalid DateTime".
   return shown.includes('Invalid') ? iso : shown;
 }
@@ -34,6 +40,20 @@ export async function configZones(dir: string): Promise<Map<string, string>> {
     }
   }
   return zones;
+}
+
+/** Why each config that cannot be loaded cannot be, in `locale` (the supervisor's status.json says it in English). */
+export async function configErrorsIn(dir: string, locale: Locale): Promise<Map<string, string>> {
+  const said = new Map<string, string>();
+  for (const { name, file } of await listConfigFiles(dir)) {
+    if (said.has(name)) continue;
+    try {
+      await loadConfigFile(file);
+    } catch (err) {
+      said.set(name, describeErrorIn(err, locale));
+    }
+  }
+  return said;
 }
 
 /** An errors.log line for a person: its time on the config's clock, then phase, code and sentence as written. */

@@ -12,12 +12,17 @@ describe('humanLogLine', () => {
       timestamp: '2026-03-01T10:46:02.123Z',
     });
     expect(humanLogLine(line, undefined, 'Europe/Paris')).toEqual({
-      text: '2026-03-01 11:46:02 info  [alice] run success in 812 ms phase=push n=3',
+      text: 'Sun 1 Mar 11:46:02 info  [alice] run success in 812 ms phase=push n=3',
       level: 'info',
     });
+    // In the shell's language: the same time in French words.
+    expect(humanLogLine(line, undefined, 'Europe/Paris', 'fr').text).toBe('dim. 1 mars 11:46:02 info  [alice] run success in 812 ms phase=push n=3');
     // Summer time: +2 h.
     expect(humanLogLine(JSON.stringify({ level: 'error', message: 'x', timestamp: '2026-07-01T10:00:00Z' }), 'bob', 'Europe/Paris').text).toBe(
-      '2026-07-01 12:00:00 error [bob] x',
+      'Wed 1 Jul 12:00:00 error [bob] x',
+    );
+    expect(humanLogLine(JSON.stringify({ level: 'error', message: 'x', timestamp: '2026-07-01T10:00:00Z' }), 'bob', 'Europe/Paris', 'fr').text).toBe(
+      'mer. 1 juil. 12:00:00 error [bob] x',
     );
   });
 

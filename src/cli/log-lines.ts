@@ -1,9 +1,8 @@
-import { DateTime } from 'luxon';
+import type { Locale } from '../lib/index.js';
+import { hostZone, personTime } from './human.js';
 
 /** Keys of a JSON log line shown in their own place, not repeated as key=value at the end. */
 const OWN_PLACE = new Set(['timestamp', 'level', 'message', 'instance']);
-/** How a log time is shown to a person: local time, 24 h, to the second. */
-const TIME_FORMAT = 'yyyy-MM-dd HH:mm:ss';
 
 export interface HumanLine {
   text: string;
@@ -11,11 +10,12 @@ export interface HumanLine {
 }
 
 /**
- * One JSON log line (what workers write for `docker logs`) as a person reads it: local time, level,
+ * One JSON log line (what workers write for `docker logs`) as a person reads it: local time (on `zone`'s clock, in
+ * `locale`'s words, to the second: `dim. 1 mars 11:46:02` / `Sun 1 Mar 11:46:02`), level,
  * `[instance]`, message, then the other fields as key=value. A line that is not a JSON object is kept as
  * it is; a line without an instance gets `fallbackInstance` (the worker it came from).
  */
-export function humanLogLine(line: string, fallbackInstance?: string, zone?: string): HumanLine {
+export function humanLogLine(line: string, fallbackInstance?: string, zone?: string, locale: Locale = 'en'): HumanLine {
   let parsed: unknown;
   try {
     parsed = JSON.parse(line);
@@ -26,8 +26,7 @@ export function humanLogLine(line: string, fallbackInstance?: string, zone?: str
     return { text: fallbackInstance ? `[${fallbackInstance}] ${line}` : line };
   }
   const o = parsed as Record<string, unknown>;
-  const ts = typeof o.timestamp === 'string' ? DateTime.fromISO(o.timestamp, zone ? { zone } : {}) : null;
-  const when = ts?.isValid ? ts.toFormat(TIME_FORMAT) : '';
+  const when = typeof o.timestamp === 'string' ? personTime(o.timestamp, zone ?? hostZone(), locale, { seconds: true }) : '';
   const level = typeof o.level === 'string' ? o.level : '';
   const instance = typeof o.instance === 'string' ? o.instance : fallbackInstance;
   const extra = Object.entries(o)

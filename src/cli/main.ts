@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, describeError } from '../lib/index.js';
 import { createOutput, EXIT, UsageError, type Output } from './output.js';
+import { outputLocale } from './locale.js';
 
 export interface VerbContext {
   args: string[];
@@ -249,7 +250,7 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.usage;
     }
     if (err instanceof ConfigError) {
-      out.error(err.message);
+      out.error(err.localized(outputLocale(out.json)));
       return EXIT.usage;
     }
     out.error(describeError(err));

@@ -5,7 +5,7 @@ import { createLogger, describeError, translator, type Locale } from '../lib/ind
 import { controlSocketPath } from '../instance/index.js';
 import { byName, collectStatus, controlRequest, readSupervisorStatus, type Runtime } from '../supervisor/index.js';
 import { explainBuildFailure } from './build-failure.js';
-import { configZones, hostZone, personTime, stateWord } from './human.js';
+import { configErrorsIn, configZones, hostZone, personTime, stateWord } from './human.js';
 import { cliLocale, outputLocale } from './locale.js';
 import { humanLogLine } from './log-lines.js';
 import { EXIT, UsageError, type Output } from './output.js';
@@ -102,7 +102,7 @@ export async function logsVerb({ args, values, out }: VerbContext): Promise<numb
           // --json: the lines as the worker wrote them; else one readable line per event (local time, [instance]).
           if (out.json) process.stdout.write(name ? `${line}\n` : `${JSON.stringify({ worker: n, line })}\n`);
           else {
-            const h = humanLogLine(line, n, zones.get(n) ?? hostZone());
+            const h = humanLogLine(line, n, zones.get(n) ?? hostZone(), cliLocale());
             const paint = h.level === 'error' ? out.red : h.level === 'warn' ? out.yellow : (t: string) => t;
             process.stdout.write(`${paint(h.text)}\n`);
           }
@@ -129,7 +129,9 @@ export async function statusVerb({ values, out }: VerbContext): Promise<number> 
     const ingest = await readIngestHealth(dataDir());
     const status = { ...collected, discord: ingest?.channels ?? [], ...(ingest?.gateway ? { discordGateway: ingest.gateway } : {}) };
     const zones = out.json ? new Map<string, string>() : await configZones(configDir());
-    out.result(status, () => printStatus(out, status, { locale: cliLocale(), zones }));
+    // --json keeps status.json's English configError; a person reads it in LANG's language.
+    const configErrors = out.json ? new Map<string, string>() : await configErrorsIn(configDir(), cliLocale());
+    out.result(status, () => printStatus(out, status, { locale: cliLocale(), zones, configErrors }));
     return EXIT.ok;
   } finally {
     await runtime.close();
@@ -139,7 +141,7 @@ export async function statusVerb({ values, out }: VerbContext): Promise<number> 
 type Status = Awaited<ReturnType<typeof collectStatus>> & { discord: ChannelHealth[]; discordGateway?: GatewayHealth };
 
 /** The human lines of `status`, in LANG's language, each time in its config's zone (the host's otherwise). */
-function printStatus(out: Output, status: Status, opts: { locale: Locale; zones: Map<string, string> }): void {
+function printStatus(out: Output, status: Status, opts: { locale: Locale; zones: Map<string, string>; configErrors: Map<string, string> }): void {
   const { locale } = opts;
   const t = translator(locale);
   const host = hostZone();
@@ -161,7 +163,7 @@ function printStatus(out: Output, status: Status, opts: { locale: Locale; zones:
     out.line(
       `${i.name.padEnd(20)} ${paint(stateWord('state', i.state, locale).padEnd(13))} ${node}${last}${i.nextRun ? t('cli.status.next', { at: when(i.nextRun, zone) }) : ''}`,
     );
-    if (i.configError) out.line(`  ${out.red(i.configError)}`);
+    if (i.configError) out.line(`  ${out.red(opts.configErrors.get(i.name) ?? i.configError)}`);
     if (i.reason) out.line(`  ${out.red(i.reason)}`);
   }
   const g = status.discordGateway;

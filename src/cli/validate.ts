@@ -1,13 +1,14 @@
 import { stat } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { configDir, listConfigFiles, loadConfigFile } from '../config/index.js';
-import { ConfigError, describeError, translator } from '../lib/index.js';
+import { configDir, listConfigFiles, loadConfigFile, warningIn } from '../config/index.js';
+import { ConfigError, describeError, describeErrorIn, translator } from '../lib/index.js';
 import { outputLocale } from './locale.js';
 import { EXIT } from './output.js';
 import type { VerbContext } from './main.js';
 
 export async function validateVerb({ args, out }: VerbContext): Promise<number> {
-  const t = translator(outputLocale(out.json));
+  const locale = outputLocale(out.json);
+  const t = translator(locale);
   const files = args.length > 0 ? await expandDirectories(args) : (await listConfigFiles(configDir())).map((c) => c.file);
   if (files.length === 0) {
     out.error(t('cli.validate.noFiles', { dir: configDir() }));
@@ -20,13 +21,14 @@ export async function validateVerb({ args, out }: VerbContext): Promise<number> 
       const config = await loadConfigFile(file);
       out.result({ file: shown, valid: true, name: config.name, legacy: config.legacy, warnings: config.warnings }, () => {
         out.line(`${out.green('✓')} ${shown}${config.legacy ? out.dim(t('cli.validate.legacy')) : ''}`);
-        for (const w of config.warnings) out.line(`  ${out.yellow('!')} ${w}`);
+        for (const w of config.warnings) out.line(`  ${out.yellow('!')} ${warningIn(w, locale)}`);
       });
     } catch (err) {
       bad++;
+      // --json keeps the English message scripts read; a person reads it in LANG's language.
       const message = err instanceof ConfigError ? err.message : describeError(err);
       out.result({ file: shown, valid: false, error: message }, () => {
-        out.line(`${out.red('✗')} ${message}`);
+        out.line(`${out.red('✗')} ${describeErrorIn(err, locale)}`);
       });
     }
   }

@@ -10,7 +10,7 @@
  * - the port is the mode's (25, 587, 465) unless written; the server is the host unless set above.
  * Where Apprise drops a bad recipient with a warning, campus-sync refuses the URL instead.
  */
-import type { AppriseUrlParts } from './apprise-url.js';
+import { why, type AppriseUrlParts, type Fail } from './apprise-url.js';
 import { SMTP_MODE_PORTS, emailTemplateFor, type SmtpMode } from './email-templates.js';
 
 const ADDRESS = /^[^@\s<>"]+@[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?$/;
@@ -33,21 +33,21 @@ export function parseMailbox(text: string): Mailbox | undefined {
 }
 
 /** Recipients from the path and `?to=`/`?cc=`/`?bcc=`: split on `,` and `;` (a name may hold spaces). */
-function mailboxes(values: string[], what: string, fail: (why: string) => never): string[] {
+function mailboxes(values: string[], what: string, fail: Fail): string[] {
   return values
     .flatMap((v) => v.split(/[;,]+/))
     .map((v) => v.trim())
     .filter(Boolean)
     .map((v) => {
       const m = parseMailbox(v);
-      if (!m) fail(`${what} "${v}" is not an email address`);
+      if (!m) fail(why('notEmail', { what, value: v }));
       return m.name ? `${m.name} <${m.address}>` : m.address;
     });
 }
 
 const firstWord = (user: string): string => user.split(/[\s@]+/)[0] ?? '';
 
-export function buildEmail(p: AppriseUrlParts, fail: (why: string) => never): Record<string, unknown> {
+export function buildEmail(p: AppriseUrlParts, fail: Fail): Record<string, unknown> {
   const q = p.qsd;
   const targets: string[] = [];
   let host = p.host;
@@ -61,7 +61,7 @@ export function buildEmail(p: AppriseUrlParts, fail: (why: string) => never): Re
   let mode: SmtpMode = p.secure ? 'starttls' : 'insecure';
   const writtenMode = q.mode?.toLowerCase() || undefined;
   if (writtenMode !== undefined) {
-    if (writtenMode !== 'insecure' && writtenMode !== 'starttls' && writtenMode !== 'ssl') fail(`mode must be insecure, starttls or ssl, not "${writtenMode}"`);
+    if (writtenMode !== 'insecure' && writtenMode !== 'starttls' && writtenMode !== 'ssl') fail(why('emailMode', { value: writtenMode }));
     mode = writtenMode;
   }
   let smtpHost = q.smtp || '';
@@ -107,7 +107,7 @@ export function buildEmail(p: AppriseUrlParts, fail: (why: string) => never): Re
       fromName = q.from;
     }
   }
-  if (!ADDRESS.test(fromAddress)) fail('no sender address: give user@domain, a user and a host, or ?from=address');
+  if (!ADDRESS.test(fromAddress)) fail(why('noSender'));
   const to = mailboxes(targets, 'recipient', fail);
   const smtp: Record<string, unknown> = {
     host: smtpHost || host,
@@ -115,7 +115,7 @@ export function buildEmail(p: AppriseUrlParts, fail: (why: string) => never): Re
     secure: mode === 'ssl',
     mode,
   };
-  if (!smtp.host) fail('no SMTP server: give a host or ?smtp=server');
+  if (!smtp.host) fail(why('noSmtp'));
   if (user) smtp.user = user;
   if (p.password) smtp.password = p.password;
   const cc = mailboxes(q.cc ? [q.cc] : [], 'cc', fail);

@@ -17,8 +17,27 @@
  * Where Apprise would silently lose part of a URL (a second `@`, a second `:` in the user part, a bare `#`), this
  * parser refuses it instead and says how to write it.
  */
+import { localText, renderText, verbatim, type LocalText, type TextParam } from '../lib/index.js';
 
-export class AppriseUrlError extends Error {}
+export class AppriseUrlError extends Error {
+  /** The message for a person in another language (absent: the English one as it is). */
+  readonly text: LocalText;
+  constructor(message: string, text?: LocalText) {
+    super(message);
+    this.text = text ?? verbatim(message);
+  }
+}
+
+/** What a service's URL lacks or gets wrong: `configErrors.apprise.<key>` (said inside `failed`, with the scheme and an example). */
+export const why = (key: string, params?: Record<string, TextParam>): LocalText => localText(`configErrors.apprise.${key}`, params);
+/** Throws a service's complaint about its URL. */
+export type Fail = (why: LocalText) => never;
+
+/** An AppriseUrlError worded by `configErrors.apprise.<key>`: English message, text for other languages. */
+export function urlError(key: string, params?: Record<string, TextParam>): AppriseUrlError {
+  const text = why(key, params);
+  return new AppriseUrlError(renderText(text, 'en'), text);
+}
 
 export interface AppriseUrlParts {
   /** Lower-cased. */
@@ -114,13 +133,13 @@ function parseQuery(query: string): Pick<AppriseUrlParts, 'qsd' | 'add' | 'del' 
 export function parseAppriseParts(raw: string): AppriseUrlParts {
   const url = raw.trim().replace(/\/#/g, '/%23');
   const m = SCHEMA.exec(url);
-  if (!m?.[1]) throw new AppriseUrlError('not a notification URL: expected scheme://… (an Apprise URL) or a channel object');
+  if (!m?.[1]) throw urlError('notUrl');
   const schema = m[1].toLowerCase();
   const rest = url.slice(m[0].length).replace(/^[/\\]+/, '');
   const qAt = rest.indexOf('?');
   const beforeQuery = qAt === -1 ? rest : rest.slice(0, qAt);
   if (beforeQuery.includes('#')) {
-    throw new AppriseUrlError(`${schema}:// URL: a "#" outside a path token is read as the end of the URL; write it as %23`);
+    throw urlError('hash', { scheme: schema });
   }
   const slash = beforeQuery.search(/[/\\]/);
   const authority = slash === -1 ? beforeQuery : beforeQuery.slice(0, slash);
@@ -136,7 +155,7 @@ export function parseAppriseParts(raw: string): AppriseUrlParts {
           ),
         );
   const ats = authority.split('@');
-  if (ats.length > 2) throw new AppriseUrlError(`${schema}:// URL: more than one "@" before the host; write an "@" inside a user name or password as %40`);
+  if (ats.length > 2) throw urlError('ats', { scheme: schema });
   const userinfo = ats.length === 2 ? ats[0] : undefined;
   const hostPort = ats.length === 2 ? (ats[1] as string) : (ats[0] as string);
   const parts: AppriseUrlParts = {
@@ -149,7 +168,7 @@ export function parseAppriseParts(raw: string): AppriseUrlParts {
   };
   if (userinfo !== undefined) {
     const colons = userinfo.split(':');
-    if (colons.length > 2) throw new AppriseUrlError(`${schema}:// URL: more than one ":" in the user part; write a ":" inside a password as %3A`);
+    if (colons.length > 2) throw urlError('colons', { scheme: schema });
     parts.user = decode(colons[0] as string);
     if (colons.length === 2) parts.password = decode(colons[1] as string);
   }
@@ -170,6 +189,6 @@ export function parseAppriseParts(raw: string): AppriseUrlParts {
 function parsePort(schema: string, text: string): number | undefined {
   if (text === '') return undefined;
   const port = /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new AppriseUrlError(`${schema}:// URL: port "${text}" is not a number from 1 to 65535`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw urlError('port', { scheme: schema, port: text });
   return port;
 }

@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { channelsSchema } from './notify-schema.js';
 import { AppriseUrlError, parseAppriseUrl } from './apprise.js';
+import { renderText } from '../lib/index.js';
+import { textOfZodIssue } from './messages.js';
 
 const parse = (url: string) => {
   const r = channelsSchema.safeParse([url]);
@@ -268,5 +270,41 @@ describe('refusing loudly', () => {
       expect(message).not.toBe('');
       expect(message).not.toContain('hunter2hunter2');
     }
+  });
+});
+
+describe('refusing in the reader’s language', () => {
+  const refusal = (url: string): AppriseUrlError => {
+    try {
+      parseAppriseUrl(url);
+    } catch (err) {
+      if (err instanceof AppriseUrlError) return err;
+      throw err;
+    }
+    throw new Error(`${url} was accepted`);
+  };
+
+  it('says what a URL lacks in French, the scheme, options and example as written, the English message unchanged', () => {
+    const noSender = refusal('mailto://user@gmail.com&pass=password');
+    expect(noSender.message).toMatch(/^mailto:\/\/ URL: no sender address: give user@domain/);
+    expect(renderText(noSender.text, 'fr')).toMatch(/^URL mailto:\/\/ : pas d’adresse d’expéditeur : donnez utilisateur@domaine.*\(attendu : mailto/);
+    const options = refusal('discord://123456/abcdefghijklmnop?bogus=1&other=2');
+    expect(options.message).toMatch(/options "bogus", "other" are not supported by campus-sync for Discord/);
+    expect(renderText(options.text, 'fr')).toMatch(
+      /les options "bogus", "other" ne sont pas prises en charge par campus-sync pour Discord \(prises en charge : /,
+    );
+    const scheme = refusal('foo://x');
+    expect(renderText(scheme.text, 'fr')).toMatch(/^schéma d’URL de notification non pris en charge "foo:\/\/" ; pris en charge : /);
+    expect(renderText(refusal('json://host:99999').text, 'fr')).toBe('URL json:// : le port "99999" n’est pas un nombre de 1 à 65535');
+  });
+
+  it('reaches a config error in French through the channel list', () => {
+    const refused = channelsSchema.safeParse(['mailto://user@gmail.com&pass=password']).error?.issues[0];
+    expect(refused && renderText(textOfZodIssue(refused), 'fr')).toMatch(/^URL mailto:\/\/ : pas d’adresse d’expéditeur/);
+    expect(refused?.message).toMatch(/^mailto:\/\/ URL: no sender address/);
+    // A URL the parser reads but whose channel the schema refuses: each problem with its key, in French too.
+    const checked = channelsSchema.safeParse(['ntfy://']).error?.issues[0];
+    expect(checked && renderText(textOfZodIssue(checked), 'fr')).toBe('topics.0: un sujet ntfy : lettres, chiffres, "-" et "_" (64 au plus)');
+    expect(checked?.message).toBe('topics.0: an ntfy topic: letters, digits, "-" and "_" (max 64)');
   });
 });

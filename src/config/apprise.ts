@@ -5,7 +5,8 @@
  * Anything not in an entry is refused with the scheme and the option named: a URL is never accepted and
  * then sent somewhere else, nor an option silently dropped.
  */
-import { AppriseUrlError, decode, parseAppriseParts, parseBool, schemeOf, splitList, type AppriseUrlParts } from './apprise-url.js';
+import type { LocalText } from '../lib/index.js';
+import { decode, parseAppriseParts, parseBool, schemeOf, splitList, urlError, why, type AppriseUrlParts } from './apprise-url.js';
 import { buildEmail } from './apprise-email.js';
 import { NTFY_CLOUD_URL, T2BOT_HOOK_URL } from './push-schemas.js';
 
@@ -32,7 +33,7 @@ export interface ServiceSpec {
   headers?: boolean;
   /** `?-name=` and `?:name=` items (json/form/xml). */
   payload?: boolean;
-  build(p: AppriseUrlParts, fail: (why: string) => never): { type: string } & Record<string, unknown>;
+  build(p: AppriseUrlParts, fail: (why: LocalText) => never): { type: string } & Record<string, unknown>;
 }
 
 const hostPort = (p: AppriseUrlParts): string => `${p.host.includes(':') && !p.host.startsWith('[') ? `[${p.host}]` : p.host}${p.port ? `:${p.port}` : ''}`;
@@ -41,24 +42,24 @@ const defined = <T extends Record<string, unknown>>(o: T): T => Object.fromEntri
 const optBool = (v: string | undefined): boolean | undefined => (v === undefined ? undefined : parseBool(v, false));
 
 /** Prefix lookup in order, as Apprise's priority maps are read (`str(priority).lower().startswith(k)`). */
-function byPrefix<T>(value: string | undefined, map: [string, T][], what: string, fail: (why: string) => never): T | undefined {
+function byPrefix<T>(value: string | undefined, map: [string, T][], what: string, fail: (why: LocalText) => never): T | undefined {
   if (value === undefined || value === '') return undefined;
   const hit = map.find(([k]) => value.toLowerCase().startsWith(k));
-  if (!hit) fail(`${what} "${value}" is not one of ${map.map(([k]) => k).join(', ')}`);
+  if (!hit) fail(why('notOneOf', { what, value, allowed: map.map(([k]) => k).join(', ') }));
   return hit[1];
 }
 
-function intOption(value: string | undefined, what: string, fail: (why: string) => never): number | undefined {
+function intOption(value: string | undefined, what: string, fail: (why: LocalText) => never): number | undefined {
   if (value === undefined || value === '') return undefined;
-  if (!/^-?\d+$/.test(value)) fail(`${what} must be a whole number, not "${value}"`);
+  if (!/^-?\d+$/.test(value)) fail(why('notWhole', { what, value }));
   return Number(value);
 }
 
 /** NotifyBase's `format` (apprise/plugins/base.py): text, markdown or html. */
-function formatOption(p: AppriseUrlParts, allowed: string[], fail: (why: string) => never): string | undefined {
+function formatOption(p: AppriseUrlParts, allowed: string[], fail: (why: LocalText) => never): string | undefined {
   const f = p.qsd.format?.toLowerCase();
   if (f === undefined || f === '') return undefined;
-  if (!allowed.includes(f)) fail(`format must be ${allowed.join(' or ')}, not "${f}"`);
+  if (!allowed.includes(f)) fail(why('format', { allowed: allowed.join(' or '), value: f }));
   return f;
 }
 
@@ -70,10 +71,10 @@ const discord: ServiceSpec = {
   options: ['botname', 'avatar', 'avatar_url', 'tts', 'footer', 'thread', 'format', 'href', 'url', 'ping', 'flags'],
   build(p, fail) {
     const [token, ...extra] = p.path;
-    if (!/^\d{5,25}$/.test(p.host)) fail('the webhook id (where a host goes) must be digits');
-    if (!token) return fail('needs the webhook token after the id');
-    if (!/^[A-Za-z0-9_-]{10,}$/.test(token)) fail('the webhook token looks wrong (letters, digits, - and _ only)');
-    if (extra.length > 0) fail(`unexpected path after the webhook token (${extra.length} more part(s))`);
+    if (!/^\d{5,25}$/.test(p.host)) fail(why('webhookId'));
+    if (!token) return fail(why('webhookToken'));
+    if (!/^[A-Za-z0-9_-]{10,}$/.test(token)) fail(why('webhookTokenShape'));
+    if (extra.length > 0) fail(why('webhookExtra', { count: extra.length }));
     const q = p.qsd;
     const href = q.href ?? q.url;
     // Apprise switches to markdown (embeds) when a thread or a link is given; its own default is text.
@@ -119,7 +120,7 @@ const slack: ServiceSpec = {
     }
     const [a = '', b = '', c = '', ...targets] = tokens;
     if (!/^[A-Z0-9]+$/i.test(a) || !/^[A-Z0-9]+$/i.test(b) || !/^[A-Za-z0-9]+$/.test(c)) {
-      fail('needs three webhook tokens (letters and digits) or a bot token starting with xoxb-/xoxp-');
+      fail(why('slackTokens'));
     }
     const channels = [...targets, ...splitList(p.qsd.to)];
     return defined({ type: 'slack', url: `${SLACK_HOOKS_URL}/${a}/${b}/${c}`, channels: channels.length > 0 ? channels : undefined, botname });
@@ -166,16 +167,16 @@ const ntfy: ServiceSpec = {
     let auth = q.token ? 'token' : undefined;
     let token = q.token || undefined;
     if (q.auth) auth = q.auth.toLowerCase();
-    if (auth !== undefined && auth !== 'basic' && auth !== 'token') fail(`auth must be basic or token, not "${auth}"`);
+    if (auth !== undefined && auth !== 'basic' && auth !== 'token') fail(why('auth', { value: auth }));
     if (!auth && p.user && !p.password) auth = NTFY_TOKEN.test(p.user) ? 'token' : 'basic';
     // ntfy.py template_args: auth defaults to basic.
     auth ??= 'basic';
     if (auth === 'token' && !token) token = p.user && !p.password ? p.user : p.password;
     const isHost = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[[0-9a-f:.]+\]$/i.test(p.host);
     const mode = q.mode?.toLowerCase() || (isHost && topics.length > 0 ? 'private' : 'cloud');
-    if (mode !== 'cloud' && mode !== 'private') fail(`mode must be cloud or private, not "${mode}"`);
+    if (mode !== 'cloud' && mode !== 'private') fail(why('ntfyMode', { value: mode }));
     if (mode === 'cloud' && !/ntfy\.sh/i.test(p.host)) topics.unshift(p.host);
-    if (topics.length === 0) fail('needs a topic');
+    if (topics.length === 0) fail(why('topic'));
     const format = formatOption(p, ['text', 'markdown', 'html'], fail);
     const tags = splitList(q.xtags || q.tags);
     const cloud = mode === 'cloud';
@@ -226,9 +227,9 @@ const gotify: ServiceSpec = {
   example: 'gotifys://gotify.example.org/AppToken?priority=high',
   options: ['priority', 'format'],
   build(p, fail) {
-    if (!p.host) fail('needs the server host');
+    if (!p.host) fail(why('serverHost'));
     const token = p.path.at(-1);
-    if (!token) fail('needs the application token after the host');
+    if (!token) fail(why('appToken'));
     const prefix = p.path.slice(0, -1).map(encodeURIComponent).join('/');
     return defined({
       type: 'gotify',
@@ -250,9 +251,9 @@ const telegram: ServiceSpec = {
   options: ['to', 'topic', 'thread', 'silent', 'preview', 'format'],
   build(p, fail) {
     const [secondHalf, ...chats] = p.path;
-    if (!/^\d+$/.test(p.host) || !secondHalf) fail('needs the bot token (digits:letters) as given by @BotFather');
+    if (!/^\d+$/.test(p.host) || !secondHalf) fail(why('botToken'));
     const chatIds = [...chats, ...splitList(p.qsd.to)];
-    if (chatIds.length === 0) fail('needs a chat id after the bot token (Apprise would ask Telegram for the bot owner; campus-sync needs it written)');
+    if (chatIds.length === 0) fail(why('chatId'));
     const format = formatOption(p, ['text', 'markdown', 'html'], fail) ?? 'html';
     return defined({
       type: 'telegram',
@@ -287,7 +288,7 @@ const pushover: ServiceSpec = {
   example: 'pover://user_key@app_token[/device]?priority=high&sound=siren',
   options: ['to', 'priority', 'sound', 'url', 'url_title', 'expire', 'interval'],
   build(p, fail) {
-    if (!p.user) fail('needs the user key before "@" and the application token after it');
+    if (!p.user) fail(why('pushoverKeys'));
     const devices = [...p.path, ...splitList(p.qsd.to)];
     const priority = byPrefix(p.qsd.priority, PUSHOVER_PRIORITY, 'priority', fail);
     // pushover.py: an emergency message repeats every `interval` s (default 900) until `expire` s (default 3600).
@@ -314,12 +315,12 @@ const matrix: ServiceSpec = {
   example: 'matrixs://user:password@matrix.example.org/#room:example.org or matrix://t2bot_webhook_id',
   options: ['to', 'mode', 'msgtype', 'token', 'version', 'v'],
   build(p, fail) {
-    if (!p.host) fail('needs a host (the homeserver) or a t2bot webhook id');
+    if (!p.host) fail(why('matrixHost'));
     const rooms = [...p.path, ...splitList(p.qsd.to)];
     const mode = p.qsd.mode?.toLowerCase() || (!p.password && rooms.length === 0 ? 't2bot' : 'off');
-    if (mode !== 't2bot' && mode !== 'off') fail(`mode "${mode}" is not supported by campus-sync (t2bot or off)`);
+    if (mode !== 't2bot' && mode !== 'off') fail(why('matrixMode', { value: mode }));
     const version = p.qsd.version || p.qsd.v;
-    if (version !== undefined && version !== '3') fail(`version "${version}" is not supported (campus-sync speaks the v3 client API)`);
+    if (version !== undefined && version !== '3') fail(why('matrixVersion', { value: version }));
     const msgtype = p.qsd.msgtype?.toLowerCase() || undefined;
     if (mode === 't2bot') return defined({ type: 'matrix', mode: 't2bot', url: T2BOT_HOOK_URL, token: p.qsd.token || p.host, msgtype });
     let user = p.user;
@@ -329,7 +330,7 @@ const matrix: ServiceSpec = {
       password = user;
       user = undefined;
     }
-    if (!password) fail('needs user:password@ or an access token@ before the homeserver');
+    if (!password) fail(why('matrixAuth'));
     return defined(
       user
         ? { type: 'matrix', mode: 'login', url: baseUrl(p), user, password, rooms, msgtype }
@@ -348,7 +349,7 @@ function webhook(format: 'json' | 'form' | 'xml', _source: string): ServiceSpec 
     payload: true,
     /** `apprise/plugins/${source}` parse_url: `+` headers, `-` query parameters, `:` payload fields, method. */
     build(p, fail) {
-      if (!/^([A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9])?|\[[0-9a-f:.]+\])$/i.test(p.host)) fail(p.host ? `"${p.host}" is not a host name` : 'needs a host');
+      if (!/^([A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9])?|\[[0-9a-f:.]+\])$/i.test(p.host)) fail(p.host ? why('notHost', { host: p.host }) : why('needsHost'));
       const target = new URL(`${baseUrl(p)}${p.fullpath || '/'}`);
       if (p.user) target.username = encodeURIComponent(p.user);
       if (p.password) target.password = encodeURIComponent(p.password);
@@ -422,22 +423,19 @@ export function parseAppriseUrl(raw: string, index = 0): AppriseChannel {
       return m ? rewrite(m) : undefined;
     }).find(Boolean);
     if (!native) {
-      throw new AppriseUrlError(
-        `unsupported notification URL scheme "${scheme}://": only Discord and Slack webhook URLs are recognised as pasted; for another http(s) receiver write json://, form:// or xml:// (https: jsons://…)`,
-      );
+      throw urlError('httpPasted', { scheme: scheme ?? '' });
     }
     url = native;
     scheme = schemeOf(url);
   }
   const spec = scheme === undefined ? undefined : BY_SCHEME.get(scheme);
   if (!spec) {
-    if (scheme === undefined)
-      throw new AppriseUrlError(`not a notification URL: expected one of ${SUPPORTED_SCHEMES.map((s) => `${s}://`).join(', ')} or a channel object`);
-    throw new AppriseUrlError(`unsupported notification URL scheme "${scheme}://"; supported: ${SUPPORTED_SCHEMES.map((s) => `${s}://`).join(', ')}`);
+    if (scheme === undefined) throw urlError('notUrlSchemes', { schemes: SUPPORTED_SCHEMES.map((s) => `${s}://`).join(', ') });
+    throw urlError('unsupportedScheme', { scheme, schemes: SUPPORTED_SCHEMES.map((s) => `${s}://`).join(', ') });
   }
   if (scheme === 'tgram') {
     const m = TGRAM.exec(url);
-    if (!m) throw new AppriseUrlError(`tgram:// URL: needs the bot token (digits:letters) as given by @BotFather (expected ${telegram.example})`);
+    if (!m) throw urlError('failed', { scheme: 'tgram', why: why('botToken'), example: telegram.example });
     url = `tgram://${m[1]}${m[2]}/${m[3]}`;
   }
   if (scheme === 'pover') {
@@ -445,16 +443,14 @@ export function parseAppriseUrl(raw: string, index = 0): AppriseChannel {
     const q = url.indexOf('?');
     url = (q === -1 ? url : url.slice(0, q)).replace(/#/g, '%23') + (q === -1 ? '' : url.slice(q));
   }
-  const fail = (why: string): never => {
-    throw new AppriseUrlError(`${scheme}:// URL: ${why} (expected ${spec.example})`);
+  const fail = (reason: LocalText): never => {
+    throw urlError('failed', { scheme: scheme ?? '', why: reason, example: spec.example });
   };
   const parts = parseAppriseParts(url);
   const bad = unsupportedOptions(spec, parts);
   if (bad.length > 0) {
     const known = [...spec.options, ...(spec.headers ? ['+Header'] : []), ...(spec.payload ? ['-param', ':field'] : [])];
-    fail(
-      `option${bad.length > 1 ? 's' : ''} ${bad.map((b) => `"${b}"`).join(', ')} ${bad.length > 1 ? 'are' : 'is'} not supported by campus-sync for ${spec.service} (supported: ${known.join(', ')})`,
-    );
+    fail(why('options', { count: bad.length, options: bad.map((b) => `"${b}"`).join(', '), service: spec.service, known: known.join(', ') }));
   }
   return { name: `${scheme}-${index + 1}`, ...spec.build(parts, fail) };
 }

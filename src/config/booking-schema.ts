@@ -1,6 +1,8 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
-import { CALCOM_V1_WARNING, DEFAULT_CALCOM_RANGE_DAYS, DEFAULT_CALCOM_URL, MAX_CALCOM_RANGE_DAYS } from './slots-schema.js';
+import { DEFAULT_CALCOM_RANGE_DAYS, DEFAULT_CALCOM_URL, MAX_CALCOM_RANGE_DAYS } from './slots-schema.js';
+import { localText } from '../lib/index.js';
+import { configWarning, customIssue, schemaMessage } from './messages.js';
 
 /** The seed tunnel shows "3 to 4" dates: four fills a phone screen without scrolling. */
 export const DEFAULT_BOOKING_DATES_OFFERED = 4;
@@ -18,38 +20,45 @@ export const BOOKING_TYPE_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 const MAX_TITLE_CHARS = 120;
 const MAX_DESCRIPTION_CHARS = 1_000;
 
-const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
-const nonEmpty = (what: string) => z.string().min(1, { error: `expected ${what}, got an empty value` });
-const intIn = (min: number, max: number, what: string) =>
-  z
+const httpUrl = z.url({ protocol: /^https?$/, error: schemaMessage('schema.httpUrl') });
+/** `what` names a `configErrors.what.*` word: "a title", "an API key"… */
+const nonEmpty = (what: string) => z.string().min(1, { error: schemaMessage('schema.empty', { what: localText(`configErrors.what.${what}`) }) });
+/** `unit` names a `configErrors.unit.*` word: days, requests… */
+const intIn = (min: number, max: number, unit: string) => {
+  const inUnit = localText(`configErrors.unit.${unit}`);
+  return z
     .number()
-    .int({ error: `expected a whole number of ${what}` })
-    .min(min, { error: `expected ${min} to ${max} ${what}` })
-    .max(max, { error: `expected ${min} to ${max} ${what}` });
+    .int({ error: schemaMessage('schema.wholeOf', { unit: inUnit }) })
+    .min(min, { error: schemaMessage('schema.between', { min, max, unit: inUnit }) })
+    .max(max, { error: schemaMessage('schema.between', { min, max, unit: inUnit }) });
+};
 
 /** One bookable meeting type, as a config file writes it (defaults applied, secrets maybe still in files). */
 export const bookingTypeSchema = z
   .strictObject({
     type: z.string().regex(BOOKING_TYPE_PATTERN, {
-      error: 'expected a URL slug: lower-case letters, digits and "-" (1 to 40 characters, not starting or ending with "-")',
+      error: schemaMessage('schema.slug'),
     }),
-    title: nonEmpty('a title').max(MAX_TITLE_CHARS, { error: `expected at most ${MAX_TITLE_CHARS} characters` }),
+    title: nonEmpty('title').max(MAX_TITLE_CHARS, { error: schemaMessage('schema.maxChars', { max: MAX_TITLE_CHARS }) }),
     description: z
       .string()
-      .max(MAX_DESCRIPTION_CHARS, { error: `expected at most ${MAX_DESCRIPTION_CHARS} characters` })
+      .max(MAX_DESCRIPTION_CHARS, { error: schemaMessage('schema.maxChars', { max: MAX_DESCRIPTION_CHARS }) })
       .optional(),
-    provider: z.literal('calcom', { error: 'expected provider "calcom" (the only booking provider)' }),
-    eventTypeId: z.number().int({ error: 'expected the event type id (a whole number)' }).positive({ error: 'expected a positive id' }),
-    apiKey: nonEmpty('an API key').optional(),
-    apiKeyFile: nonEmpty('a file path').optional(),
-    token: nonEmpty('a bearer token').optional(),
-    tokenFile: nonEmpty('a file path').optional(),
-    apiVersion: z.enum(['v1', 'v2'], { error: 'expected "v1" or "v2"' }).default(DEFAULT_BOOKING_API_VERSION),
+    provider: z.literal('calcom', { error: schemaMessage('schema.bookingProvider') }),
+    eventTypeId: z
+      .number()
+      .int({ error: schemaMessage('schema.eventTypeId') })
+      .positive({ error: schemaMessage('schema.positiveId') }),
+    apiKey: nonEmpty('apiKey').optional(),
+    apiKeyFile: nonEmpty('filePath').optional(),
+    token: nonEmpty('token').optional(),
+    tokenFile: nonEmpty('filePath').optional(),
+    apiVersion: z.enum(['v1', 'v2'], { error: schemaMessage('schema.apiVersion') }).default(DEFAULT_BOOKING_API_VERSION),
     url: httpUrl.default(DEFAULT_CALCOM_URL),
     /** Absent: the config's time zone. */
     timezone: z
       .string()
-      .refine((tz) => IANAZone.isValidZone(tz), { error: 'expected an IANA time zone such as "Europe/Paris"' })
+      .refine((tz) => IANAZone.isValidZone(tz), { error: schemaMessage('schema.timezone') })
       .optional(),
     rangeDays: intIn(1, MAX_CALCOM_RANGE_DAYS, 'days').default(DEFAULT_CALCOM_RANGE_DAYS),
     datesOffered: intIn(MIN_BOOKING_DATES_OFFERED, MAX_BOOKING_DATES_OFFERED, 'dates').default(DEFAULT_BOOKING_DATES_OFFERED),
@@ -58,7 +67,7 @@ export const bookingTypeSchema = z
   .superRefine((b, ctx) => {
     for (const key of ['apiKey', 'token'] as const) {
       if (b[key] !== undefined && b[`${key}File`] !== undefined) {
-        ctx.addIssue({ code: 'custom', path: [`${key}File`], message: `give either ${key} or ${key}File, not both` });
+        ctx.addIssue(customIssue([`${key}File`], 'schema.secretBoth', { key, fileKey: `${key}File` }));
       }
     }
   });
@@ -68,7 +77,7 @@ export type BookingTypeInput = z.input<typeof bookingTypeSchema>;
 export const bookingSchema = z.array(bookingTypeSchema).superRefine((types, ctx) => {
   const seen = new Set<string>();
   types.forEach((t, i) => {
-    if (seen.has(t.type)) ctx.addIssue({ code: 'custom', path: [i, 'type'], message: `another booking type is already named "${t.type}"` });
+    if (seen.has(t.type)) ctx.addIssue(customIssue([i, 'type'], 'schema.bookingTaken', { name: t.type }));
     seen.add(t.type);
   });
 });
@@ -118,7 +127,7 @@ export function normaliseBookingType(
 
 /** One warning per booking type whose config still asks for Cal.com API v1 (served by v2). */
 export function bookingV1Warnings(types: readonly Pick<BookingTypeConfig, 'type' | 'apiVersion'>[]): string[] {
-  return types.filter((t) => t.apiVersion === 'v1').map((t) => `booking type "${t.type}": ${CALCOM_V1_WARNING}`);
+  return types.filter((t) => t.apiVersion === 'v1').map((t) => configWarning('calcomV1Booking', { name: t.type }));
 }
 
 /** Values that must never reach a page, a log or an alert. */

@@ -92,6 +92,9 @@ describe('writeConfig', () => {
     if (r.kind === 'invalid') {
       expect(r.message).toContain('ecal.calendarId');
       expect(r.message).not.toContain(dir);
+      // For a page in either language, the key path as written.
+      expect(r.messageIn.en).toBe(r.message);
+      expect(r.messageIn.fr.split('\n')).toContain('alice.yml: ecal.calendarId: attendu : 24 caractères hexadécimaux, trouvé : "nope"');
     }
     expect(await readFile(file, 'utf8')).toBe(HAND_WRITTEN);
     // Validation uses the same env rules as validate: an unset variable is an error.

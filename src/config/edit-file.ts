@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chown, link, lstat, open, readFile, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError, writeFileAtomic } from '../lib/index.js';
+import { ConfigError, LOCALES, writeFileAtomic, type Locale } from '../lib/index.js';
 import { applyConfigChanges, contentHash, type ConfigChange } from './edit.js';
 import type { ConfigIssue } from './env.js';
 import { configErrorFrom } from './issues.js';
@@ -26,7 +26,7 @@ export type ConfigWriteResult =
   /** The file is not what the form was filled from (changed, created or deleted meanwhile): reload and redo. */
   | { kind: 'conflict'; file: string; hash: string | null }
   /** The changes, or the file they make, do not pass `validate`: nothing was written. */
-  | { kind: 'invalid'; file: string; issues: ConfigIssue[]; message: string }
+  | { kind: 'invalid'; file: string; issues: ConfigIssue[]; message: string; messageIn: Record<Locale, string> }
   | { kind: 'not-found'; file: string };
 
 export interface ConfigFileState {
@@ -71,7 +71,14 @@ export interface WriteConfigOptions {
 }
 
 function invalid(file: string, issues: ConfigIssue[]): ConfigWriteResult {
-  return { kind: 'invalid', file, issues, message: configErrorFrom(path.basename(file), issues).message };
+  return invalidFrom(file, configErrorFrom(path.basename(file), issues), issues);
+}
+
+/** The refusal with its message in English (`message`) and in each language for a page (`messageIn`), without the server's folder. */
+function invalidFrom(file: string, err: ConfigError, issues: ConfigIssue[]): ConfigWriteResult {
+  const strip = (text: string): string => text.split(`${path.dirname(file)}${path.sep}`).join('');
+  const messageIn = Object.fromEntries(LOCALES.map((l) => [l, strip(err.localized(l))])) as Record<Locale, string>;
+  return { kind: 'invalid', file, issues, message: strip(err.message), messageIn };
 }
 
 /** Writes `text` at `file` only if nothing is there: a temp file hard-linked into place (EEXIST: someone was first). */
@@ -116,7 +123,7 @@ export async function writeConfig(opts: WriteConfigOptions): Promise<ConfigWrite
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     // The loader's message names the file and each key; keep it whole, without the server's folder.
-    return { kind: 'invalid', file, issues: [], message: err.message.split(`${path.dirname(file)}${path.sep}`).join('') };
+    return invalidFrom(file, err, []);
   }
   for (const s of edited.secretFiles) await writeFileAtomic(secretFilePath(file, s.path), `${s.value}\n`, CONFIG_MODE);
   if (before.text === null) {

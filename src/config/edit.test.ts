@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { issueIn } from './issues.js';
 import { parse } from 'yaml';
 import { applyConfigChanges, contentHash, hasValue, literalText, restoreCommentIndent } from './edit.js';
 
@@ -100,6 +101,9 @@ describe('applyConfigChanges', () => {
     if (r.ok) return;
     expect(r.issues[0]?.path).toEqual(['moncampus', 'password']);
     expect(r.issues[0]?.message).toContain('ALICE_PASSWORD');
+    expect(r.issues[0] && issueIn(r.issues[0], 'fr')).toBe(
+      'vient de la variable d’environnement ALICE_PASSWORD : changez-la là où elle est définie (.env, compose, secrets), puis redémarrez',
+    );
     expect(JSON.stringify(r.issues)).not.toContain('typed-pw');
   });
 

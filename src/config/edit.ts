@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Document, isMap, isScalar, parseDocument, type YAMLMap } from 'yaml';
-import type { ConfigIssue } from './env.js';
+import { configIssue, type ConfigIssue } from './env.js';
 
 /**
  * The pure half of the config writer (issue 23): apply a form's field changes to a config's YAML text with the
@@ -80,7 +80,7 @@ function removeAndPrune(doc: Document, path: ConfigPath): void {
 function applySecret(doc: Document, change: Extract<ConfigChange, { op: 'secret' }>, secretFiles: SecretFileWrite[], issues: ConfigIssue[]): void {
   const key = change.path[change.path.length - 1];
   if (typeof key !== 'string' || change.value === '') {
-    issues.push({ path: change.path, message: 'a secret needs a key name and a value' });
+    issues.push(configIssue(change.path, 'edit.secretEmpty'));
     return;
   }
   const filePath = [...change.path.slice(0, -1), `${key}File`];
@@ -91,10 +91,7 @@ function applySecret(doc: Document, change: Extract<ConfigChange, { op: 'secret'
   }
   const variable = envReference(doc.getIn(change.path));
   if (variable !== undefined) {
-    issues.push({
-      path: change.path,
-      message: `comes from the environment variable ${variable}: change it where that variable is set (.env, compose, secrets), then restart`,
-    });
+    issues.push(configIssue(change.path, 'edit.fromEnv', { variable }));
     return;
   }
   setValue(doc, change.path, literalText(change.value));
@@ -124,25 +121,25 @@ export function applyConfigChanges(text: string | undefined, changes: readonly C
     doc.commentBefore = WRITTEN_HEADER;
   } else {
     doc = parseDocument(text, { keepSourceTokens: false });
-    if (doc.errors.length > 0) return { ok: false, issues: [{ path: [], message: `the file is not valid YAML: ${doc.errors[0]?.message ?? ''}` }] };
-    if (!isMap(doc.contents)) return { ok: false, issues: [{ path: [], message: 'the file is not a mapping of keys: fix it by hand first' }] };
+    if (doc.errors.length > 0) return { ok: false, issues: [configIssue([], 'edit.yaml', { detail: doc.errors[0]?.message ?? '' })] };
+    if (!isMap(doc.contents)) return { ok: false, issues: [configIssue([], 'edit.notMapping')] };
   }
   const issues: ConfigIssue[] = [];
   const secretFiles: SecretFileWrite[] = [];
   for (const change of changes) {
     if (change.path.length === 0) {
-      issues.push({ path: [], message: 'a change needs a key path' });
+      issues.push(configIssue([], 'edit.noPath'));
       continue;
     }
     try {
       if (change.op === 'set') {
-        if (change.value === undefined) issues.push({ path: change.path, message: 'no value given (remove the key instead)' });
+        if (change.value === undefined) issues.push(configIssue(change.path, 'edit.noValue'));
         else setValue(doc, change.path, escapeStrings(change.value));
       } else if (change.op === 'remove') removeAndPrune(doc, change.path);
       else applySecret(doc, change, secretFiles, issues);
     } catch (err) {
       // The yaml package throws when a path goes through a scalar (`moncampus: x` then `moncampus.url`).
-      issues.push({ path: change.path, message: `cannot be set here: ${err instanceof Error ? err.message : String(err)}` });
+      issues.push(configIssue(change.path, 'edit.cannotSet', { detail: err instanceof Error ? err.message : String(err) }));
     }
   }
   if (issues.length > 0) return { ok: false, issues };

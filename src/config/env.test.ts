@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { issueIn } from './issues.js';
 import { interpolateEnv, referencedVariables } from './env.js';
 
 describe('interpolateEnv', () => {
@@ -19,7 +20,8 @@ describe('interpolateEnv', () => {
 
   it('reports an unset variable without default, naming the key path and the variable', () => {
     const { issues } = interpolateEnv({ moncampus: { password: '${MC_PASS}' } }, {});
-    expect(issues).toEqual([{ path: ['moncampus', 'password'], message: 'environment variable MC_PASS is not set' }]);
+    expect(issues).toEqual([expect.objectContaining({ path: ['moncampus', 'password'], message: 'environment variable MC_PASS is not set' })]);
+    expect(issues[0] && issueIn(issues[0], 'fr')).toBe('la variable d’environnement MC_PASS n’est pas définie');
   });
 
   it('keeps $${...} as a literal ${...} and a lone $ as is', () => {

@@ -1,9 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-/** A problem at a key of a config file: `path` is the key path, `message` what is wrong there. */
+import { renderText, localText, type LocalText } from '../lib/index.js';
+/**
+ * A problem at a key of a config file: `path` is the key path, `message` what is wrong there in English (logs,
+ * --json, the dashboard's JSON), `text` the same for a person in another language (absent: `message` as it is).
+ */
 export interface ConfigIssue {
   path: readonly PropertyKey[];
   message: string;
+  text?: LocalText;
+}
+
+/** An issue worded by the catalogues' `configErrors.<key>`. */
+export function configIssue(path: readonly PropertyKey[], key: string, params?: Parameters<typeof localText>[1]): ConfigIssue {
+  const text = localText(`configErrors.${key}`, params);
+  return { path, message: renderText(text, 'en'), text };
 }
 
 /** `$${...}` (escaped, kept literally as `${...}`) or `${...}` (a reference). */
@@ -37,7 +48,7 @@ function interpolateString(text: string, env: NodeJS.ProcessEnv, at: readonly Pr
     if (escaped) return match.slice(1);
     const m = REFERENCE_BODY.exec(body);
     if (!m) {
-      issues.push({ path: at, message: 'invalid ${...} reference: expected ${NAME} or ${NAME:-default} (write $${ for a literal ${)' });
+      issues.push(configIssue(at, 'env.badReference'));
       return '';
     }
     const name = m[1] as string;
@@ -45,7 +56,7 @@ function interpolateString(text: string, env: NodeJS.ProcessEnv, at: readonly Pr
     const set = env[name] ?? fromSecretsDir(env, name);
     if (fallback !== undefined) return set === undefined || set === '' ? fallback : set;
     if (set === undefined) {
-      issues.push({ path: at, message: `environment variable ${name} is not set` });
+      issues.push(configIssue(at, 'env.unset', { name }));
       return '';
     }
     return set;

@@ -42,6 +42,7 @@ export {
   SECRET_FILE_KEYS,
 } from './schema.js';
 export { SECRETS_DIR_ENV, referencedVariables } from './env.js';
+export { warningIn } from './messages.js';
 export { SCHOOL_GROUPS, CAS_ORIGINS, isSchoolGroup, timetableUrlFor, type SchoolGroup } from './schools.js';
 // The `slots:` and `notify:` sections: their schemas belong to the config file, so slots/ and notify/
 // import them from here (DESIGN: config imports nothing of ours; the others import config).

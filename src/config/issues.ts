@@ -1,6 +1,7 @@
 import type { z } from 'zod';
-import { ConfigError } from '../lib/index.js';
-import type { ConfigIssue } from './env.js';
+import { ConfigError, localText, renderText, verbatim, type Locale, type LocalText } from '../lib/index.js';
+import { configIssue, type ConfigIssue } from './env.js';
+import { textOfZodIssue } from './messages.js';
 import { knownKeysAt, SECRET_KEYS } from './schema.js';
 
 /** Longest value echoed back in a message: enough to recognise it, short enough for one line. */
@@ -8,15 +9,9 @@ const MAX_SHOWN_VALUE_LENGTH = 60;
 /** Typos within this many edits of a known key get a "did you mean" hint. */
 const MAX_TYPO_DISTANCE = 2;
 
-const EXPECTED_NAMES: Record<string, string> = {
-  string: 'text',
-  number: 'a number',
-  int: 'a whole number',
-  boolean: 'true or false',
-  object: 'a mapping (indented keys)',
-  array: 'a list',
-  date: 'a date',
-};
+/** What zod expected, as `configErrors.expected.<type>` words ("a number", "a list"…); others are named as zod does. */
+const EXPECTED_NAMES = new Set(['string', 'number', 'int', 'boolean', 'object', 'array', 'date']);
+const expectedText = (type: string): LocalText => (EXPECTED_NAMES.has(type) ? localText(`configErrors.expected.${type}`) : verbatim(type));
 
 /** `moncampus.window.from`, `list[2]`. */
 export function dottedPath(path: readonly PropertyKey[]): string {
@@ -36,19 +31,32 @@ export function isSecretPath(path: readonly PropertyKey[]): boolean {
 /** Lines of one error: a file of 20,000 unknown keys is told the first ones, not 20,000 lines. */
 export const MAX_ISSUE_LINES = 20;
 
-/** One line per issue, each naming the file: `configs/alice.yml: moncampus.password: required`. */
+/** An issue's words in `locale`: its text, or its message as it was written. */
+export const issueIn = (issue: ConfigIssue, locale: Locale): string => (issue.text === undefined ? issue.message : renderText(issue.text, locale));
+
+/**
+ * One line per issue, each naming the file: `configs/alice.yml: moncampus.password: required`. The error's message
+ * is English (logs, --json); `localized(locale)` gives the same lines in another language, the file and key paths
+ * as they are.
+ */
 export function configErrorFrom(displayFile: string, issues: readonly ConfigIssue[]): ConfigError {
-  const lines = issues.map((issue) => {
-    const key = dottedPath(issue.path);
-    return key === '' ? `${displayFile}: ${issue.message}` : `${displayFile}: ${key}: ${issue.message}`;
-  });
-  return new ConfigError(capLines(displayFile, lines).join('\n'));
+  const lines = (locale: Locale): string[] =>
+    capLines(
+      displayFile,
+      issues.map((issue) => {
+        const key = dottedPath(issue.path);
+        return key === '' ? `${displayFile}: ${issueIn(issue, locale)}` : `${displayFile}: ${key}: ${issueIn(issue, locale)}`;
+      }),
+      locale,
+    );
+  return new ConfigError(lines('en').join('\n'), { localized: (locale) => lines(locale).join('\n') });
 }
 
 /** The first MAX_ISSUE_LINES lines, and one saying how many more there were. */
-export function capLines(displayFile: string, lines: readonly string[]): string[] {
+export function capLines(displayFile: string, lines: readonly string[], locale: Locale = 'en'): string[] {
   if (lines.length <= MAX_ISSUE_LINES) return [...lines];
-  return [...lines.slice(0, MAX_ISSUE_LINES), `${displayFile}: … and ${lines.length - MAX_ISSUE_LINES} more problems`];
+  const more = renderText(localText('configErrors.moreProblems', { count: lines.length - MAX_ISSUE_LINES }), locale);
+  return [...lines.slice(0, MAX_ISSUE_LINES), `${displayFile}: ${more}`];
 }
 
 /** Turns zod's issues into ours, with messages for people and no secret value in them. */
@@ -59,16 +67,18 @@ export function fromZodIssues(issues: readonly z.core.$ZodIssue[], schema: z.Zod
     const input = 'input' in issue ? issue.input : undefined;
     if (issue.code === 'unrecognized_keys') {
       const known = knownKeysAt(schema, path);
-      for (const key of issue.keys) out.push({ path: [...path, key], message: `unknown key${didYouMean(key, known)}` });
+      for (const key of issue.keys) {
+        const near = didYouMean(key, known);
+        out.push(near === undefined ? configIssue([...path, key], 'unknownKey') : configIssue([...path, key], 'unknownKeyNear', { near }));
+      }
       continue;
     }
     if (issue.code === 'invalid_type') {
       if (input === undefined) {
-        out.push({ path, message: 'required' });
+        out.push(configIssue(path, 'required'));
         continue;
       }
-      const expected = EXPECTED_NAMES[issue.expected] ?? issue.expected;
-      out.push({ path, message: `expected ${expected}, got ${describeValue(input, path)}` });
+      out.push(configIssue(path, 'expectedGot', { expected: expectedText(issue.expected), got: describeValueText(input, path) }));
       continue;
     }
     if (issue.code === 'invalid_union') {
@@ -78,14 +88,17 @@ export function fromZodIssues(issues: readonly z.core.$ZodIssue[], schema: z.Zod
     if (issue.code === 'invalid_value' && issue.message.startsWith('Invalid')) {
       // zod's default text ("Invalid option") does not say what would do: list the allowed values.
       const allowed = issue.values.map((v) => JSON.stringify(v)).join(', ');
-      const got = input === undefined ? '' : `, got ${describeValue(input, path)}`;
-      out.push({ path, message: `expected one of ${allowed}${got}` });
+      out.push(
+        input === undefined
+          ? configIssue(path, 'expectedOneOf', { allowed })
+          : configIssue(path, 'expectedOneOfGot', { allowed, got: describeValueText(input, path) }),
+      );
       continue;
     }
     // Only echo scalars: refinements on a whole section report that section as their input.
     const echo = input !== undefined && input !== '' && (typeof input !== 'object' || input instanceof Date);
-    const shown = echo ? `, got ${describeValue(input, path)}` : '';
-    out.push({ path, message: `${issue.message}${shown}` });
+    const text = textOfZodIssue(issue);
+    out.push(echo ? configIssue(path, 'withValue', { problem: text, got: describeValueText(input, path) }) : { path, message: renderText(text, 'en'), text });
   }
   return out;
 }
@@ -101,8 +114,11 @@ function fromUnionIssue(issue: z.core.$ZodIssueInvalidUnion, schema: z.ZodType):
   if (extra.note === 'No matching discriminator' && extra.discriminator !== undefined) {
     const allowed = (extra.options ?? []).map(String).join(', ');
     const given = input !== null && typeof input === 'object' ? (input as Record<string, unknown>)[extra.discriminator] : undefined;
-    const message = given === undefined ? `required: one of ${allowed}` : `expected one of ${allowed}, got ${describeValue(given, issue.path)}`;
-    return [{ path: issue.path, message }];
+    return [
+      given === undefined
+        ? configIssue(issue.path, 'requiredOneOf', { allowed })
+        : configIssue(issue.path, 'expectedOneOfGot', { allowed, got: describeValueText(given, issue.path) }),
+    ];
   }
   const wrongTypeOnly = (branch: readonly z.core.$ZodIssue[]): boolean => branch.every((i) => i.code === 'invalid_type' && i.path.length === 0);
   const relevant = issue.errors.find((branch) => branch.length > 0 && !wrongTypeOnly(branch));
@@ -110,28 +126,40 @@ function fromUnionIssue(issue: z.core.$ZodIssueInvalidUnion, schema: z.ZodType):
     const prefixed = relevant.map((i) => ({ ...i, path: [...issue.path, ...i.path] }) as z.core.$ZodIssue);
     return fromZodIssues(prefixed, schema);
   }
-  const expected = [
-    ...new Set(issue.errors.flatMap((b) => b.map((i) => (i.code === 'invalid_type' ? (EXPECTED_NAMES[i.expected] ?? i.expected) : undefined)))),
-  ].filter((e): e is string => e !== undefined);
-  const got = input === undefined ? 'nothing' : describeValue(input, issue.path);
-  return [{ path: issue.path, message: expected.length > 0 ? `expected ${expected.join(' or ')}, got ${got}` : issue.message }];
+  const expected = [...new Set(issue.errors.flatMap((b) => b.map((i) => (i.code === 'invalid_type' ? i.expected : undefined))))].filter(
+    (e): e is string => e !== undefined,
+  );
+  if (expected.length === 0) {
+    const text = textOfZodIssue(issue);
+    return [{ path: issue.path, message: renderText(text, 'en'), text }];
+  }
+  const got = input === undefined ? localText('configErrors.value.nothing') : describeValueText(input, issue.path);
+  // "text or a list": the last two joined by the language's "or".
+  const names = expected.map(expectedText);
+  const either = names.slice(1).reduce<LocalText>((left, right) => localText('configErrors.or', { left, right }), names[0] as LocalText);
+  return [configIssue(issue.path, 'expectedGot', { expected: either, got })];
 }
 
 /** What a value is, for a message: the value itself unless it is (or may hold) a secret. */
-export function describeValue(value: unknown, path: readonly PropertyKey[]): string {
-  if (value === null) return 'nothing';
-  if (Array.isArray(value)) return 'a list';
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid date' : value.toISOString().slice(0, 10);
-  if (typeof value === 'object') return 'a mapping';
-  if (isSecretPath(path)) return typeof value === 'string' ? 'a value that is not valid here' : `a ${typeof value}`;
+export function describeValueText(value: unknown, path: readonly PropertyKey[]): LocalText {
+  const word = (key: string, params?: Record<string, string>): LocalText => localText(`configErrors.value.${key}`, params);
+  if (value === null) return word('nothing');
+  if (Array.isArray(value)) return word('list');
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? word('invalidDate') : verbatim(value.toISOString().slice(0, 10));
+  if (typeof value === 'object') return word('mapping');
+  if (isSecretPath(path)) return typeof value === 'string' ? word('secret') : word('secretOfType', { type: typeof value });
   if (typeof value === 'string') {
     const cut = value.length > MAX_SHOWN_VALUE_LENGTH ? `${value.slice(0, MAX_SHOWN_VALUE_LENGTH)}…` : value;
-    return JSON.stringify(cut);
+    return verbatim(JSON.stringify(cut));
   }
-  return String(value);
+  return verbatim(String(value));
 }
 
-function didYouMean(key: string, known: readonly string[]): string {
+/** describeValue's English words (logs, the dashboard's JSON). */
+export const describeValue = (value: unknown, path: readonly PropertyKey[]): string => renderText(describeValueText(value, path), 'en');
+
+/** The known key `key` is a near miss of, if any. */
+function didYouMean(key: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of known) {
@@ -141,7 +169,7 @@ function didYouMean(key: string, known: readonly string[]): string {
       bestDistance = d;
     }
   }
-  return best !== undefined && bestDistance <= MAX_TYPO_DISTANCE ? ` (did you mean ${best}?)` : '';
+  return bestDistance <= MAX_TYPO_DISTANCE ? best : undefined;
 }
 
 /** Levenshtein distance; keys are short, so the quadratic table is fine. */

@@ -1,7 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAlias, isCollection, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
-import { ConfigError } from '../lib/index.js';
-import { capLines, dottedPath } from './issues.js';
+import { ConfigError, localText, renderText, type Locale, type LocalText, type TextParam } from '../lib/index.js';
+import { configIssue } from './env.js';
+import { capLines, configErrorFrom, dottedPath, issueIn } from './issues.js';
 import { displayPath } from './paths.js';
 import { SECRET_FILE_KEYS, SECRET_KEYS } from './schema.js';
 
@@ -37,15 +38,27 @@ export interface LocatedIssue {
   line: number;
   path: readonly PropertyKey[];
   message: string;
+  text?: LocalText;
 }
+
+/** A located issue worded by `configErrors.<key>`. */
+const located = (line: number, path: readonly PropertyKey[], key: string, params?: Record<string, TextParam>): LocatedIssue => ({
+  line,
+  ...configIssue(path, key, params),
+});
 
 /** `configs/alice.yml:3: moncampus.username: …`: what a person needs to find the place. */
 export function configErrorAt(shown: string, issues: readonly LocatedIssue[]): ConfigError {
-  const lines = issues.map((i) => {
-    const key = dottedPath(i.path);
-    return `${shown}:${i.line}: ${key === '' ? '' : `${key}: `}${i.message}`;
-  });
-  return new ConfigError(capLines(shown, lines).join('\n'));
+  const lines = (locale: Locale): string[] =>
+    capLines(
+      shown,
+      issues.map((i) => {
+        const key = dottedPath(i.path);
+        return `${shown}:${i.line}: ${key === '' ? '' : `${key}: `}${issueIn(i, locale)}`;
+      }),
+      locale,
+    );
+  return new ConfigError(lines('en').join('\n'), { localized: (locale) => lines(locale).join('\n') });
 }
 
 /** The longest value a key may hold. A list item (`notify: ["discord://…"]`) is an Apprise URL. */
@@ -60,9 +73,7 @@ export function maxLengthFor(path: readonly PropertyKey[]): number {
 }
 
 function tooLarge(shown: string, bytes: number): ConfigError {
-  return new ConfigError(
-    `${shown}: the file is ${bytes} bytes, over the ${MAX_CONFIG_FILE_BYTES}-byte limit of a config file (a real one is a few KB): not read`,
-  );
+  return configErrorFrom(shown, [configIssue([], 'limits.fileTooLarge', { bytes, max: MAX_CONFIG_FILE_BYTES })]);
 }
 
 /**
@@ -79,7 +90,7 @@ export async function readConfigText(file: string): Promise<string> {
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new ConfigError(`${shown}: cannot read the config file (${code})`);
+    throw configErrorFrom(shown, [configIssue([], 'limits.cannotRead', { code })]);
   }
   return decodeConfigBytes(bytes, shown);
 }
@@ -102,11 +113,7 @@ export function decodeConfigBytes(bytes: Uint8Array, shown: string): string {
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const { line } = lineCounter.linePos(charOffset);
   const byte = `0x${(bytes[offset] ?? 0).toString(16).padStart(2, '0')}`;
-  return throwIssue(shown, {
-    line,
-    path: pathAtOffset(doc, charOffset),
-    message: `invalid UTF-8 (byte ${byte}): save the file as UTF-8`,
-  });
+  return throwIssue(shown, located(line, pathAtOffset(doc, charOffset), 'limits.utf8', { byte }));
 }
 
 function throwIssue(shown: string, issue: LocatedIssue): never {
@@ -154,50 +161,46 @@ export function documentIssues(doc: Document, lineCounter: LineCounter): Located
     Node(key, node, ancestors) {
       nodes++;
       if (nodes > MAX_YAML_NODES) {
-        issues.push({ line: lineOf(node), path: [], message: `more than ${MAX_YAML_NODES} YAML nodes: not a config file` });
+        issues.push(located(lineOf(node), [], 'limits.nodes', { max: MAX_YAML_NODES }));
         return visit.BREAK;
       }
       const depth = ancestors.filter((a) => isCollection(a)).length;
       if (isCollection(node) && depth >= MAX_YAML_DEPTH) {
-        issues.push({ line: lineOf(node), path: keyPath(ancestors, node), message: `nested more than ${MAX_YAML_DEPTH} levels deep` });
+        issues.push(located(lineOf(node), keyPath(ancestors, node), 'limits.depth', { max: MAX_YAML_DEPTH }));
         return visit.BREAK;
       }
       if (isAlias(node)) {
         aliases++;
         if (aliases > MAX_YAML_ALIASES) {
-          issues.push({ line: lineOf(node), path: keyPath(ancestors, node), message: `more than ${MAX_YAML_ALIASES} YAML aliases (*name)` });
+          issues.push(located(lineOf(node), keyPath(ancestors, node), 'limits.aliases', { max: MAX_YAML_ALIASES }));
           return visit.BREAK;
         }
         if (node.resolve(doc) === undefined) {
-          issues.push({
-            line: lineOf(node),
-            path: keyPath(ancestors, node),
-            message: `the alias *${node.source.slice(0, MAX_KEY_LENGTH)} names no anchor (&${node.source.slice(0, MAX_KEY_LENGTH)}) set before it`,
-          });
+          issues.push(located(lineOf(node), keyPath(ancestors, node), 'limits.noAnchor', { alias: node.source.slice(0, MAX_KEY_LENGTH) }));
         }
         return undefined;
       }
       if (!isScalar(node) || typeof node.value !== 'string') return undefined;
       const path = keyPath(ancestors, node);
       const issue = key === 'key' ? keyIssue(node.value) : valueIssue(node.value, path);
-      if (issue) issues.push({ line: lineOf(node), path: key === 'key' ? path.slice(0, -1) : path, message: issue });
+      if (issue) issues.push({ line: lineOf(node), path: key === 'key' ? path.slice(0, -1) : path, message: renderText(issue, 'en'), text: issue });
       return undefined;
     },
   });
   return issues;
 }
 
-function keyIssue(key: string): string | undefined {
+function keyIssue(key: string): LocalText | undefined {
   const shown = JSON.stringify(key.slice(0, MAX_KEY_LENGTH)) + (key.length > MAX_KEY_LENGTH ? '…' : '');
-  if (CONTROL_CHARACTER.test(key)) return `the key ${shown} holds a control character (${codeOf(key)})`;
-  if (key.length > MAX_KEY_LENGTH) return `the key ${shown} is ${key.length} characters long (keys have at most ${MAX_KEY_LENGTH})`;
+  if (CONTROL_CHARACTER.test(key)) return localText('configErrors.limits.keyControl', { key: shown, code: codeOf(key) });
+  if (key.length > MAX_KEY_LENGTH) return localText('configErrors.limits.keyLong', { key: shown, length: key.length, max: MAX_KEY_LENGTH });
   return undefined;
 }
 
-function valueIssue(value: string, path: readonly PropertyKey[]): string | undefined {
+function valueIssue(value: string, path: readonly PropertyKey[]): LocalText | undefined {
   const max = maxLengthFor(path);
-  if (value.length > max) return `${value.length} characters long, expected at most ${max}`;
-  if (CONTROL_CHARACTER.test(value)) return `holds a control character (${codeOf(value)}): not allowed in a config value`;
+  if (value.length > max) return localText('configErrors.limits.valueLong', { length: value.length, max });
+  if (CONTROL_CHARACTER.test(value)) return localText('configErrors.limits.valueControl', { code: codeOf(value) });
   return undefined;
 }
 

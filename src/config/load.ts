@@ -2,12 +2,13 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, stringify, visit } from 'yaml';
 import { ERRORS_FILE } from '../instance/names.js';
-import { ConfigError, DEFAULT_LOCALE, parseDurationNs, type Locale } from '../lib/index.js';
+import { ConfigError, DEFAULT_LOCALE, localText, parseDurationNs, renderText, type Locale } from '../lib/index.js';
 import { bookingSecrets, bookingV1Warnings, normaliseBookingType, type BookingTypeConfig } from './booking-schema.js';
-import { interpolateEnv, referencedVariables, type ConfigIssue } from './env.js';
+import { configIssue, interpolateEnv, referencedVariables, type ConfigIssue } from './env.js';
 import { notifySecrets, type ChannelConfig } from './notify-schema.js';
 import { calcomV1Warnings, watcherSecrets, type SlotWatcherConfig } from './slots-schema.js';
 import { configErrorFrom, fromZodIssues } from './issues.js';
+import { configWarning } from './messages.js';
 import { configErrorAt, documentIssues, firstAlias, MAX_CONFIG_FILE_BYTES, MAX_SECRET_LENGTH, MAX_YAML_ALIASES, readConfigText } from './limits.js';
 import { displayPath, INSTANCE_NAME_PATTERN, instanceDataDir, instanceNameFromFile, isValidInstanceName, MAX_INSTANCE_NAME_LENGTH } from './paths.js';
 import {
@@ -158,10 +159,9 @@ export async function parseConfig(text: string, opts: ParseOptions): Promise<Ins
   const env = opts.env ?? process.env;
   const name = instanceNameFromFile(file);
   if (!isValidInstanceName(name)) {
-    throw new ConfigError(
-      `${shown}: the instance is named after its file, and ${JSON.stringify(name)} is not a valid name: ` +
-        `rename the file to match ${INSTANCE_NAME_PATTERN.source} (lower case, digits, - and _; at most ${MAX_INSTANCE_NAME_LENGTH} characters)`,
-    );
+    throw configErrorFrom(shown, [
+      configIssue([], 'load.badName', { name: JSON.stringify(name), pattern: INSTANCE_NAME_PATTERN.source, max: MAX_INSTANCE_NAME_LENGTH }),
+    ]);
   }
 
   const raw = parseYaml(text, shown);
@@ -173,14 +173,7 @@ export async function parseConfig(text: string, opts: ParseOptions): Promise<Ins
   const legacyKeys = keys.filter((k) => LEGACY_KEY_SET.has(k));
   const nestedKeys = keys.filter((k) => NESTED_KEYS.has(k));
   if (legacyKeys.length > 0 && nestedKeys.length > 0) {
-    throw configErrorFrom(shown, [
-      {
-        path: [],
-        message:
-          `mixes the Python original's flat keys (${legacyKeys.join(', ')}) with nested keys (${nestedKeys.join(', ')}): ` +
-          'use one form (see configs/example.yml and configs/legacy-example.yml)',
-      },
-    ]);
+    throw configErrorFrom(shown, [configIssue([], 'load.mixed', { legacy: legacyKeys.join(', '), nested: nestedKeys.join(', ') })]);
   }
 
   const ctx: NormaliseContext = { name, file, shown, env, warnings: raw.warnings };
@@ -188,10 +181,10 @@ export async function parseConfig(text: string, opts: ParseOptions): Promise<Ins
   const issues = purposeIssues(config);
   if (issues.length > 0) throw configErrorFrom(shown, issues);
   if (config.slots.length > 0 && config.notify.length === 0) {
-    config.warnings.push('slots are watched but there is no notify channel: new slots only reach the log');
+    config.warnings.push(configWarning('slotsNoNotify'));
   }
   if (config.booking.length > 0 && config.notify.length === 0) {
-    config.warnings.push('booking pages are served but there is no notify channel: proposed availabilities are only stored');
+    config.warnings.push(configWarning('bookingNoNotify'));
   }
   config.warnings.push(...calcomV1Warnings(config.slots), ...bookingV1Warnings(config.booking));
   return config;
@@ -200,14 +193,14 @@ export async function parseConfig(text: string, opts: ParseOptions): Promise<Ins
 /** A config must give the worker something to do, and sections that only make sense together come together. */
 function purposeIssues(config: InstanceConfig): ConfigIssue[] {
   if (config.moncampus === undefined) {
-    if (config.ecal !== undefined) return [{ path: ['moncampus'], message: 'required with ecal: the timetable pushed to ECAL comes from MonCampus' }];
+    if (config.ecal !== undefined) return [configIssue(['moncampus'], 'load.moncampusForEcal')];
     if (config.slots.length === 0 && config.booking.length === 0) {
-      return [{ path: [], message: 'nothing to do: add a moncampus section (timetable sync), slots (availability watchers) or booking (booking pages)' }];
+      return [configIssue([], 'load.nothingToDo')];
     }
     return [];
   }
   if (config.ecal === undefined && !config.ics.enabled) {
-    return [{ path: [], message: 'nothing to do: there is no ecal section and ics.enabled is false' }];
+    return [configIssue([], 'load.noOutput')];
   }
   return [];
 }
@@ -255,25 +248,29 @@ function parseYaml(text: string, shown: string): { value: Record<string, unknown
   // Text handed in directly (the dashboard's editor) gets the file's size limit too.
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_CONFIG_FILE_BYTES) {
-    throw new ConfigError(`${shown}: the config is ${bytes} bytes, over the ${MAX_CONFIG_FILE_BYTES}-byte limit of a config file`);
+    throw configErrorFrom(shown, [configIssue([], 'load.textTooLarge', { bytes, max: MAX_CONFIG_FILE_BYTES })]);
   }
   const lineCounter = new LineCounter();
   // Messages without source excerpts: an excerpt could show a password on the faulty line.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    const lines = doc.errors.map((e) => {
-      const { line, col } = lineCounter.linePos(e.pos[0]);
-      return `${shown}:${line}:${col}: invalid YAML: ${e.message}`;
-    });
-    throw new ConfigError(lines.join('\n'));
+    // The yaml package's own description of the fault stays in English: it names YAML's terms.
+    const lines = (locale: Locale): string =>
+      doc.errors
+        .map((e) => {
+          const { line, col } = lineCounter.linePos(e.pos[0]);
+          return `${shown}:${line}:${col}: ${renderText(localText('configErrors.load.yaml', { detail: e.message }), locale)}`;
+        })
+        .join('\n');
+    throw new ConfigError(lines('en'), { localized: lines });
   }
   const warnings = doc.warnings.map((w) => {
     const { line } = lineCounter.linePos(w.pos[0]);
-    return `line ${line}: ${w.message}`;
+    return configWarning('yaml', { line, detail: w.message });
   });
-  if (doc.contents === null) throw configErrorFrom(shown, [{ path: [], message: 'the file is empty' }]);
+  if (doc.contents === null) throw configErrorFrom(shown, [configIssue([], 'load.empty')]);
   if (!isMap(doc.contents)) {
-    throw configErrorFrom(shown, [{ path: [], message: 'expected a mapping of keys (see configs/example.yml)' }]);
+    throw configErrorFrom(shown, [configIssue([], 'load.notMapping')]);
   }
   const limits = documentIssues(doc, lineCounter);
   if (limits.length > 0) throw configErrorAt(shown, limits);
@@ -283,9 +280,9 @@ function parseYaml(text: string, shown: string): { value: Record<string, unknown
   } catch (err) {
     // The yaml package's own guards (an alias expanding into too many nodes): its message lacks the file.
     const at = firstAlias(doc, lineCounter);
-    const message = `invalid YAML: ${err instanceof Error ? err.message : String(err)}`;
-    if (at) throw configErrorAt(shown, [{ ...at, message }]);
-    throw new ConfigError(`${shown}: ${message}`);
+    const issue = configIssue([], 'load.yaml', { detail: err instanceof Error ? err.message : String(err) });
+    if (at) throw configErrorAt(shown, [{ ...issue, ...at }]);
+    throw configErrorFrom(shown, [issue]);
   }
 }
 
@@ -329,7 +326,7 @@ async function fromNested(data: Record<string, unknown>, ctx: NormaliseContext):
   const booking = (f.booking ?? []).map((b, i) => normaliseBookingType(b, bookingSecretsRead[i] ?? {}, timezone));
 
   if (f.moncampus === undefined && f.ics?.enabled === true) {
-    throw configErrorFrom(ctx.shown, [{ path: ['ics', 'enabled'], message: 'needs a moncampus section: the ICS file is the timetable' }]);
+    throw configErrorFrom(ctx.shown, [configIssue(['ics', 'enabled'], 'load.icsNeedsMoncampus')]);
   }
   const w = f.moncampus?.window;
   const window: SyncWindowConfig =
@@ -396,10 +393,10 @@ async function fromLegacy(data: Record<string, unknown>, ctx: NormaliseContext):
   const warnings = [...ctx.warnings];
   if (l.error_file_path !== undefined) {
     const errorsLog = displayPath(path.join(instanceDataDir(ctx.name, ctx.env), ERRORS_FILE));
-    warnings.push(`error_file_path is ignored: errors go to ${errorsLog}`);
+    warnings.push(configWarning('errorFilePath', { file: errorsLog }));
   }
   if (l.instance_name !== undefined && l.instance_name !== ctx.name) {
-    warnings.push(`instance_name ${JSON.stringify(l.instance_name)} is ignored: the instance is named after its file (${JSON.stringify(ctx.name)})`);
+    warnings.push(configWarning('instanceName', { given: JSON.stringify(l.instance_name), name: JSON.stringify(ctx.name) }));
   }
 
   const window: SyncWindowConfig =
@@ -462,21 +459,21 @@ async function readSecret(
     // A FIFO or /dev/zero named by mistake would block or fill memory: only a small regular file is read.
     const info = await stat(target);
     if (!info.isFile()) {
-      issues.push({ path: fileKeyPath, message: `${displayPath(target)} is not a regular file` });
+      issues.push(configIssue(fileKeyPath, 'load.secretNotFile', { file: displayPath(target) }));
       return undefined;
     }
     if (info.size > MAX_SECRET_LENGTH + 2) {
-      issues.push({ path: fileKeyPath, message: `${displayPath(target)} is ${info.size} bytes: a secret has at most ${MAX_SECRET_LENGTH}` });
+      issues.push(configIssue(fileKeyPath, 'load.secretTooLarge', { file: displayPath(target), bytes: info.size, max: MAX_SECRET_LENGTH }));
       return undefined;
     }
     content = await readFile(target, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    issues.push({ path: fileKeyPath, message: `cannot read ${displayPath(target)} (${code})` });
+    issues.push(configIssue(fileKeyPath, 'load.secretUnreadable', { file: displayPath(target), code }));
     return undefined;
   }
   const value = content.replace(/[\r\n]+$/, '');
-  if (value === '') issues.push({ path: fileKeyPath, message: `${displayPath(target)} is empty` });
+  if (value === '') issues.push(configIssue(fileKeyPath, 'load.secretEmpty', { file: displayPath(target) }));
   return value;
 }
 

@@ -3,6 +3,8 @@ import { AppriseUrlError, DISCORD_API_URL, SLACK_API_URL, parseAppriseUrl } from
 import { common, httpUrl, type quietHoursSchema } from './channel-common.js';
 import { SMTP_MODE_PORTS } from './email-templates.js';
 import { gotifyChannelSchema, matrixChannelSchema, ntfyChannelSchema, pushoverChannelSchema, telegramChannelSchema } from './push-schemas.js';
+import { renderText } from '../lib/index.js';
+import { customIssue, joinedIssues, schemaMessage } from './messages.js';
 
 export { ALERT_KINDS, SEVERITIES, type AlertKind, type Severity } from './alert-kinds.js';
 export { quietHoursSchema } from './channel-common.js';
@@ -17,7 +19,7 @@ const DISCORD_WEBHOOK_PATH = /\/webhooks\/(\d+)\/([A-Za-z0-9_-]+)\/?$/;
 export const discordWebhookChannelSchema = z.strictObject({
   ...common,
   type: z.literal('discord-webhook'),
-  url: httpUrl.refine((u) => DISCORD_WEBHOOK_PATH.test(new URL(u).pathname), 'must end in /webhooks/<id>/<token>'),
+  url: httpUrl.refine((u) => DISCORD_WEBHOOK_PATH.test(new URL(u).pathname), schemaMessage('notify.discordWebhook')),
   /** The name the message is posted under (`botname@` or `?botname=`). */
   botname: z.string().min(1).max(80).optional(),
   /** false: no avatar at all (`?avatar=no`). */
@@ -29,14 +31,14 @@ export const discordWebhookChannelSchema = z.strictObject({
   /** Post into this thread of a forum or text channel (`thread_id`). */
   thread: z
     .string()
-    .regex(/^\d{5,25}$/, 'must be a thread id (digits)')
+    .regex(/^\d{5,25}$/, schemaMessage('notify.threadId'))
     .optional(),
   /** markdown: embeds (default); text: plain content messages. */
   format: z.enum(['markdown', 'text']).optional(),
   /** The title links here. */
   href: httpUrl.optional(),
   /** User (`123`), role (`&123`) ids or `everyone`/`here` to mention. */
-  ping: z.array(z.string().regex(/^(&?\d{5,25}|everyone|here)$/, 'a user id, &role id, everyone or here')).optional(),
+  ping: z.array(z.string().regex(/^(&?\d{5,25}|everyone|here)$/, schemaMessage('notify.ping'))).optional(),
   flags: z.number().int().min(0).optional(),
 });
 
@@ -44,7 +46,7 @@ export const discordBotChannelSchema = z.strictObject({
   ...common,
   type: z.literal('discord-bot'),
   token: z.string().min(10),
-  channelId: z.string().regex(/^\d{5,25}$/, 'must be a Discord channel id (digits)'),
+  channelId: z.string().regex(/^\d{5,25}$/, schemaMessage('notify.discordChannelId')),
   apiUrl: httpUrl.default(DISCORD_API_URL),
 });
 
@@ -56,19 +58,19 @@ export const slackChannelSchema = z
     url: httpUrl.optional(),
     token: z
       .string()
-      .regex(/^xox[bpa]-[A-Za-z0-9-]+$/, 'a Slack bot or user token (xoxb-…, xoxp-…)')
+      .regex(/^xox[bpa]-[A-Za-z0-9-]+$/, schemaMessage('notify.slackToken'))
       .optional(),
     /** `#channel`, `@user` or a channel id; with a webhook, sent as its `channel` override. */
     channels: z.array(z.string().min(1)).optional(),
     botname: z.string().min(1).optional(),
     apiUrl: httpUrl.default(SLACK_API_URL),
   })
-  .refine((c) => (c.url === undefined) !== (c.token === undefined), { message: 'give a webhook url or a bot token, one of them' })
-  .refine((c) => c.token === undefined || (c.channels?.length ?? 0) > 0, { message: 'a bot token needs at least one channel (#name, @user or an id)' });
+  .refine((c) => (c.url === undefined) !== (c.token === undefined), { message: schemaMessage('notify.slackOneOf') })
+  .refine((c) => c.token === undefined || (c.channels?.length ?? 0) > 0, { message: schemaMessage('notify.slackChannels') });
 
-const emailAddress = z.string().regex(/^[^@\s<>]+@[^@\s<>]+$/, 'must be an email address');
+const emailAddress = z.string().regex(/^[^@\s<>]+@[^@\s<>]+$/, schemaMessage('notify.email'));
 /** A bare address, or `Name <address>`. */
-const mailbox = z.string().regex(/^([^<>@]*<[^@\s<>]+@[^@\s<>]+>|[^@\s<>]+@[^@\s<>]+)$/, 'must be an email address or Name <address>');
+const mailbox = z.string().regex(/^([^<>@]*<[^@\s<>]+@[^@\s<>]+>|[^@\s<>]+@[^@\s<>]+)$/, schemaMessage('notify.mailbox'));
 
 export const SMTP_MODES = ['insecure', 'starttls', 'ssl'] as const;
 
@@ -89,7 +91,7 @@ export const emailChannelSchema = z.strictObject({
       user: z.string().min(1).optional(),
       password: z.string().min(1).optional(),
     })
-    .refine((s) => s.password === undefined || s.user !== undefined, { message: 'password given without user' }),
+    .refine((s) => s.password === undefined || s.user !== undefined, { message: schemaMessage('notify.passwordNoUser') }),
   from: emailAddress,
   /** The sender's display name (`?name=` or `from=Name <addr>`). */
   fromName: z.string().min(1).optional(),
@@ -97,7 +99,7 @@ export const emailChannelSchema = z.strictObject({
   cc: z.array(mailbox).optional(),
   bcc: z.array(mailbox).optional(),
   /** Extra mail headers (`?+X-Name=value`). */
-  headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'a header name'), z.string()).optional(),
+  headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, schemaMessage('notify.header')), z.string()).optional(),
 });
 
 export const WEBHOOK_METHODS = ['POST', 'GET', 'DELETE', 'PUT', 'HEAD', 'PATCH', 'UPDATE', 'OPTIONS'] as const;
@@ -148,15 +150,21 @@ export const channelsSchema = z.array(channelEntrySchema).transform((entries, ct
     try {
       const parsed = channelObjectSchema.safeParse(parseAppriseUrl(entry, index));
       if (parsed.success) out.push(parsed.data);
-      else ctx.addIssue({ code: 'custom', path: [index], message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: [index],
+          message: renderText(joinedIssues(parsed.error.issues), 'en'),
+          params: { text: joinedIssues(parsed.error.issues) },
+        });
     } catch (err) {
       if (!(err instanceof AppriseUrlError)) throw err;
-      ctx.addIssue({ code: 'custom', path: [index], message: err.message });
+      ctx.addIssue({ code: 'custom', path: [index], message: err.message, params: { text: err.text } });
     }
   });
   const seen = new Set<string>();
   out.forEach((c, index) => {
-    if (seen.has(c.name)) ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicate channel name "${c.name}"` });
+    if (seen.has(c.name)) ctx.addIssue(customIssue([index, 'name'], 'notify.duplicate', { name: c.name }));
     seen.add(c.name);
   });
   return out;

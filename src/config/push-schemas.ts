@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { common, httpUrl } from './channel-common.js';
+import { schemaMessage } from './messages.js';
 
 export const NTFY_CLOUD_URL = 'https://ntfy.sh';
 export const TELEGRAM_API_URL = 'https://api.telegram.org';
@@ -21,7 +22,7 @@ export const ntfyChannelSchema = z
     type: z.literal('ntfy'),
     /** The server's base URL (https://ntfy.sh for the public one). */
     url: httpUrl,
-    topics: z.array(z.string().regex(/^[-_A-Za-z0-9]{1,64}$/, 'an ntfy topic: letters, digits, "-" and "_" (max 64)')).min(1),
+    topics: z.array(z.string().regex(/^[-_A-Za-z0-9]{1,64}$/, schemaMessage('notify.ntfyTopic'))).min(1),
     priority: z.enum(NTFY_PRIORITIES).optional(),
     tags: z.array(z.string().min(1)).optional(),
     click: z.string().min(1).optional(),
@@ -35,7 +36,7 @@ export const ntfyChannelSchema = z
     token: z.string().min(1).optional(),
     markdown: z.boolean().optional(),
   })
-  .refine((c) => !(c.token && c.user), { message: 'give a user and password or a token, not both' });
+  .refine((c) => !(c.token && c.user), { message: schemaMessage('notify.userOrToken') });
 
 export const gotifyChannelSchema = z.strictObject({
   ...common,
@@ -53,9 +54,9 @@ export const telegramChannelSchema = z.strictObject({
   ...common,
   type: z.literal('telegram'),
   /** `123456789:ABC…` from @BotFather. */
-  token: z.string().regex(/^\d+:[A-Za-z0-9_-]+$/, 'a Telegram bot token: digits, ":", then letters, digits, "-" and "_"'),
+  token: z.string().regex(/^\d+:[A-Za-z0-9_-]+$/, schemaMessage('notify.telegramToken')),
   /** Chat ids (`123`, `-100…`) or public channel names (`@name`). */
-  chatIds: z.array(z.string().regex(/^(-?\d+|@[A-Za-z0-9_]{4,})$/, 'a chat id (digits, may start with -) or @channelname')).min(1),
+  chatIds: z.array(z.string().regex(/^(-?\d+|@[A-Za-z0-9_]{4,})$/, schemaMessage('notify.chatId'))).min(1),
   /** A forum topic (message_thread_id). */
   topic: z.number().int().positive().optional(),
   silent: z.boolean().optional(),
@@ -69,10 +70,10 @@ export const pushoverChannelSchema = z
     ...common,
     type: z.literal('pushover'),
     /** The user (or group) key. */
-    user: z.string().regex(/^[A-Za-z0-9]{30}$/, 'a Pushover user key: 30 letters and digits'),
+    user: z.string().regex(/^[A-Za-z0-9]{30}$/, schemaMessage('notify.pushoverUser')),
     /** The application token. */
-    token: z.string().regex(/^[A-Za-z0-9]{30}$/, 'a Pushover application token: 30 letters and digits'),
-    devices: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,25}$/, 'a device name (max 25 letters, digits, - and _)')).optional(),
+    token: z.string().regex(/^[A-Za-z0-9]{30}$/, schemaMessage('notify.pushoverToken')),
+    devices: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,25}$/, schemaMessage('notify.device'))).optional(),
     /** -2 lowest … 2 emergency (pushover.net/api#priority). */
     priority: z.number().int().min(-2).max(2).optional(),
     sound: z
@@ -87,7 +88,7 @@ export const pushoverChannelSchema = z
     apiUrl: httpUrl.default(PUSHOVER_API_URL),
   })
   .refine((c) => c.priority !== 2 || (c.retry !== undefined && c.expire !== undefined) || (c.retry === undefined && c.expire === undefined), {
-    message: 'give both retry and expire, or neither (defaults 900 s and 3600 s, as Apprise)',
+    message: schemaMessage('notify.retryExpire'),
   });
 
 export const matrixChannelSchema = z
@@ -107,6 +108,6 @@ export const matrixChannelSchema = z
     msgtype: z.enum(['text', 'notice']).default('text'),
   })
   .refine((c) => (c.mode === 'login' ? c.user !== undefined && c.password !== undefined : c.token !== undefined), {
-    message: 'mode login needs user and password; modes token and t2bot need a token',
+    message: schemaMessage('notify.matrixMode'),
   })
-  .refine((c) => c.mode === 't2bot' || c.rooms.length > 0, { message: 'name at least one room (#alias:server or !id:server)' });
+  .refine((c) => c.mode === 't2bot' || c.rooms.length > 0, { message: schemaMessage('notify.matrixRooms') });

@@ -1,7 +1,8 @@
 import { IANAZone } from 'luxon';
 import { validate as isValidCron } from 'node-cron';
 import { z } from 'zod';
-import { LOCALES, parseDurationNs } from '../lib/index.js';
+import { LOCALES, localText, parseDurationNs } from '../lib/index.js';
+import { customIssue, schemaMessage } from './messages.js';
 import { channelsSchema, HHMM } from './notify-schema.js';
 import { bookingSchema } from './booking-schema.js';
 import { slotsSchema } from './slots-schema.js';
@@ -95,31 +96,32 @@ export function toDateString(value: string | Date): string {
 }
 
 const dateValue = z.custom<string | Date>((v) => (typeof v === 'string' && isCalendarDate(v)) || (v instanceof Date && !Number.isNaN(v.getTime())), {
-  error: 'expected a date written YYYY-MM-DD',
+  error: schemaMessage('schema.date'),
 });
 
-const nonEmpty = (what: string) => z.string().min(1, { error: `expected ${what}, got an empty value` });
-const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
+/** `what` names a `configErrors.what.*` word: "a user name", "a file path"… */
+const nonEmpty = (what: string) => z.string().min(1, { error: schemaMessage('schema.empty', { what: localText(`configErrors.what.${what}`) }) });
+const httpUrl = z.url({ protocol: /^https?$/, error: schemaMessage('schema.httpUrl') });
 
 const timezone = z.string().refine((tz) => IANAZone.isValidZone(tz), {
-  error: 'expected an IANA time zone such as "Europe/Paris"',
+  error: schemaMessage('schema.timezone'),
 });
 const schedule = z.string().refine((expr) => isValidCron(expr), {
-  error: 'expected a cron expression such as "46 6-18 * * *" (minute hour day month weekday)',
+  error: schemaMessage('schema.schedule'),
 });
 const verifyEvery = z.string().refine(
   (text) => {
     const ns = parseDurationNs(text);
     return ns !== undefined && ns / 1e6 <= MAX_VERIFY_EVERY_MS;
   },
-  { error: 'expected a duration of at most 168h such as "6h", "90m" or "0" (every run lists ECAL)' },
+  { error: schemaMessage('schema.verifyEvery') },
 );
-const calendarId = z.string().regex(CALENDAR_ID_PATTERN, { error: 'expected 24 hexadecimal characters' });
+const calendarId = z.string().regex(CALENDAR_ID_PATTERN, { error: schemaMessage('schema.calendarId') });
 const days = z
   .number()
-  .int({ error: 'expected a whole number of days' })
-  .min(0, { error: 'expected 0 or more days' })
-  .max(MAX_WINDOW_DAYS, { error: `expected at most ${MAX_WINDOW_DAYS} days` });
+  .int({ error: schemaMessage('schema.wholeDays') })
+  .min(0, { error: schemaMessage('schema.daysMin') })
+  .max(MAX_WINDOW_DAYS, { error: schemaMessage('schema.daysMax', { max: MAX_WINDOW_DAYS }) });
 
 /** Adds an issue unless exactly one of `key` and `${key}File` is given (a secret inline or in a file). */
 function requireOneSecret(value: Record<string, unknown>, key: string, ctx: z.RefinementCtx): void {
@@ -127,9 +129,9 @@ function requireOneSecret(value: Record<string, unknown>, key: string, ctx: z.Re
   const inline = value[key] !== undefined;
   const fromFile = value[fileKey] !== undefined;
   if (inline && fromFile) {
-    ctx.addIssue({ code: 'custom', path: [fileKey], message: `give either ${key} or ${fileKey}, not both` });
+    ctx.addIssue(customIssue([fileKey], 'schema.secretBoth', { key, fileKey }));
   } else if (!inline && !fromFile) {
-    ctx.addIssue({ code: 'custom', path: [key], message: `required (or ${fileKey}: a file holding it)` });
+    ctx.addIssue(customIssue([key], 'schema.secretRequired', { fileKey }));
   }
 }
 
@@ -144,14 +146,14 @@ const windowSchema = z
     const fixed = w.from !== undefined || w.to !== undefined;
     const rolling = w.pastDays !== undefined || w.futureDays !== undefined;
     if (fixed && rolling) {
-      ctx.addIssue({ code: 'custom', path: [], message: 'give either from/to dates or pastDays/futureDays, not both' });
+      ctx.addIssue(customIssue([], 'schema.windowBoth'));
       return;
     }
     if (fixed) {
-      if (w.from === undefined) ctx.addIssue({ code: 'custom', path: ['from'], message: 'required with to' });
-      if (w.to === undefined) ctx.addIssue({ code: 'custom', path: ['to'], message: 'required with from' });
+      if (w.from === undefined) ctx.addIssue(customIssue(['from'], 'schema.requiredWith', { other: 'to' }));
+      if (w.to === undefined) ctx.addIssue(customIssue(['to'], 'schema.requiredWith', { other: 'from' }));
       if (w.from !== undefined && w.to !== undefined && toDateString(w.to) < toDateString(w.from)) {
-        ctx.addIssue({ code: 'custom', path: ['to'], message: `must not be before from (${toDateString(w.from)})` });
+        ctx.addIssue(customIssue(['to'], 'schema.notBefore', { other: 'from', date: toDateString(w.from) }));
       }
     }
   });
@@ -160,9 +162,9 @@ const moncampusSchema = z
   .strictObject({
     url: httpUrl.optional(),
     casUrl: httpUrl.optional(),
-    username: nonEmpty('a user name'),
-    password: nonEmpty('a password').optional(),
-    passwordFile: nonEmpty('a file path').optional(),
+    username: nonEmpty('userName'),
+    password: nonEmpty('password').optional(),
+    passwordFile: nonEmpty('filePath').optional(),
     window: windowSchema.optional(),
   })
   .superRefine((m, ctx) => requireOneSecret(m, 'password', ctx));
@@ -170,18 +172,25 @@ const moncampusSchema = z
 const ecalSchema = z
   .strictObject({
     url: httpUrl.optional(),
-    apiKey: nonEmpty('an API key').optional(),
-    apiKeyFile: nonEmpty('a file path').optional(),
-    apiSecret: nonEmpty('an API secret').optional(),
-    apiSecretFile: nonEmpty('a file path').optional(),
+    apiKey: nonEmpty('apiKey').optional(),
+    apiKeyFile: nonEmpty('filePath').optional(),
+    apiSecret: nonEmpty('apiSecret').optional(),
+    apiSecretFile: nonEmpty('filePath').optional(),
     calendarId,
-    alert: z.string().regex(ALERT_PATTERN, { error: 'expected a reminder such as "15M", "2H" or "1D"' }).optional(),
-    maxDeleteShare: z.number().min(0, { error: 'expected a share between 0 and 1' }).max(1, { error: 'expected a share between 0 and 1' }).optional(),
+    alert: z
+      .string()
+      .regex(ALERT_PATTERN, { error: schemaMessage('schema.alert') })
+      .optional(),
+    maxDeleteShare: z
+      .number()
+      .min(0, { error: schemaMessage('schema.share') })
+      .max(1, { error: schemaMessage('schema.share') })
+      .optional(),
     concurrency: z
       .number()
-      .int({ error: 'expected a whole number' })
-      .min(1, { error: `expected 1 to ${MAX_CONCURRENCY}` })
-      .max(MAX_CONCURRENCY, { error: `expected 1 to ${MAX_CONCURRENCY}` })
+      .int({ error: schemaMessage('schema.whole') })
+      .min(1, { error: schemaMessage('schema.oneTo', { max: MAX_CONCURRENCY }) })
+      .max(MAX_CONCURRENCY, { error: schemaMessage('schema.oneTo', { max: MAX_CONCURRENCY }) })
       .optional(),
     /** How often a steady run still lists ECAL to repair drift: a duration such as "6h" or "30m"; "0" lists every run. */
     verifyEvery: verifyEvery.optional(),
@@ -211,7 +220,7 @@ export const configFileSchema = z.strictObject({
     .strictObject({
       horizonDays: z.number().int().min(1).max(MAX_CHANGE_HORIZON_DAYS).optional(),
       /** "HH:MM" in the config's time zone: once a day at that time, one message with tomorrow's classes. */
-      digest: z.string().regex(HHMM, 'must be HH:MM (24 h), such as "20:00"').optional(),
+      digest: z.string().regex(HHMM, schemaMessage('schema.digest')).optional(),
     })
     .optional(),
   /** Availability-slot watchers (ClicRDV, Cal.com). */
@@ -226,12 +235,12 @@ export type ConfigFile = z.infer<typeof configFileSchema>;
 /** A config file in the Python original's flat form, accepted so its users can copy files over. */
 export const legacyConfigFileSchema = z
   .strictObject({
-    moncampus_username: nonEmpty('a user name'),
-    moncampus_password: nonEmpty('a password'),
+    moncampus_username: nonEmpty('userName'),
+    moncampus_password: nonEmpty('password'),
     moncampus_start_date: dateValue.optional(),
     moncampus_end_date: dateValue.optional(),
-    ecal_api_key: nonEmpty('an API key').optional(),
-    ecal_api_secret: nonEmpty('an API secret').optional(),
+    ecal_api_key: nonEmpty('apiKey').optional(),
+    ecal_api_secret: nonEmpty('apiSecret').optional(),
     ecal_calendar_id: calendarId.optional(),
     error_file_path: z.string().optional(),
     instance_name: z.string().optional(),
@@ -241,23 +250,19 @@ export const legacyConfigFileSchema = z
     const given = ecalKeys.filter((k) => l[k] !== undefined);
     if (given.length > 0) {
       for (const k of ecalKeys) {
-        if (l[k] === undefined) ctx.addIssue({ code: 'custom', path: [k], message: `required with ${given.join(', ')}` });
+        if (l[k] === undefined) ctx.addIssue(customIssue([k], 'schema.requiredWith', { other: given.join(', ') }));
       }
     }
     const start = l.moncampus_start_date;
     const end = l.moncampus_end_date;
     if (start === undefined && end !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['moncampus_start_date'], message: 'required with moncampus_end_date' });
+      ctx.addIssue(customIssue(['moncampus_start_date'], 'schema.requiredWith', { other: 'moncampus_end_date' }));
     }
     if (end === undefined && start !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['moncampus_end_date'], message: 'required with moncampus_start_date' });
+      ctx.addIssue(customIssue(['moncampus_end_date'], 'schema.requiredWith', { other: 'moncampus_start_date' }));
     }
     if (start !== undefined && end !== undefined && toDateString(end) < toDateString(start)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['moncampus_end_date'],
-        message: `must not be before moncampus_start_date (${toDateString(start)})`,
-      });
+      ctx.addIssue(customIssue(['moncampus_end_date'], 'schema.notBefore', { other: 'moncampus_start_date', date: toDateString(start) }));
     }
   });
 export type LegacyConfigFile = z.infer<typeof legacyConfigFileSchema>;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { renderText } from '../lib/index.js';
 import { SCHOOL_GROUPS, timetableUrlFor } from './schools.js';
 
 describe('timetableUrlFor', () => {
@@ -20,7 +21,16 @@ describe('timetableUrlFor', () => {
 
   it('names what it accepts when it does not know the answer', () => {
     const r = timetableUrlFor('sorbonne');
-    expect(r).toEqual({ error: expect.stringMatching(/^"sorbonne" is not a school group: answer igensia \(ipi, .*cd \(epsi, .*timetable host's URL$/) });
-    expect(timetableUrlFor('http://')).toEqual({ error: '"http://" is not a URL' });
+    expect(r).toMatchObject({ error: expect.stringMatching(/^"sorbonne" is not a school group: answer igensia \(ipi, .*cd \(epsi, .*timetable host's URL$/) });
+    expect(timetableUrlFor('http://')).toMatchObject({ error: '"http://" is not a URL' });
+  });
+
+  it('says it in French too, the answer quoted as typed', () => {
+    const r = timetableUrlFor('sorbonne');
+    expect('text' in r && renderText(r.text, 'fr')).toMatch(
+      /^"sorbonne" n’est pas un groupe d’écoles : répondez igensia \(ipi, .*\), cd \(epsi, .*\), le nom d’une école ou l’URL de l’hôte de l’emploi du temps$/,
+    );
+    const u = timetableUrlFor('http://');
+    expect('text' in u && renderText(u.text, 'fr')).toBe('"http://" n’est pas une URL');
   });
 });

@@ -1,3 +1,4 @@
+import { localText, renderText, type LocalText } from '../lib/index.js';
 import { DEFAULT_MONCAMPUS_URL } from './schema.js';
 
 /**
@@ -55,14 +56,19 @@ const slug = (s: string): string =>
  * The timetable host for what someone answered: a group (`igensia`, `cd`, `C&D`), a school of the table
  * (`epsi`, `IDRAC`), or the host's own http(s) URL. An error names what it accepts.
  */
-export function timetableUrlFor(answer: string): { url: string } | { error: string } {
+export function timetableUrlFor(answer: string): { url: string } | { error: string; text: LocalText } {
   const text = answer.trim();
+  // `error` in English (logs, JSON), `text` for a person in another language.
+  const refuse = (key: string, params: Record<string, string>): { error: string; text: LocalText } => {
+    const said = localText(`configErrors.school.${key}`, params);
+    return { error: renderText(said, 'en'), text: said };
+  };
   if (/^https?:\/\//i.test(text)) {
     try {
       const u = new URL(text);
       return { url: `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}` };
     } catch {
-      return { error: `"${text}" is not a URL` };
+      return refuse('notUrl', { text });
     }
   }
   const key = slug(text);
@@ -70,7 +76,9 @@ export function timetableUrlFor(answer: string): { url: string } | { error: stri
     if (key === group || key === slug(g.label)) return { url: g.url };
     if (g.schools.some((s) => s === key || s.split('-')[0] === key)) return { url: g.url };
   }
-  return {
-    error: `"${text}" is not a school group: answer igensia (${SCHOOL_GROUPS.igensia.schools.slice(0, 4).join(', ')}…), cd (${SCHOOL_GROUPS.cd.schools.slice(0, 4).join(', ')}…), a school's name, or the timetable host's URL`,
-  };
+  return refuse('notGroup', {
+    text,
+    igensia: SCHOOL_GROUPS.igensia.schools.slice(0, 4).join(', '),
+    cd: SCHOOL_GROUPS.cd.schools.slice(0, 4).join(', '),
+  });
 }

@@ -1,6 +1,8 @@
 import { IANAZone } from 'luxon';
 import { validate as isValidCron } from 'node-cron';
 import { z } from 'zod';
+import { localText } from '../lib/index.js';
+import { configWarning, customIssue, schemaMessage } from './messages.js';
 
 /** Every five minutes, like the seed's Railway cron: new slots are taken within minutes. */
 export const DEFAULT_SLOT_SCHEDULE = '*/5 * * * *';
@@ -54,55 +56,59 @@ function isCalendarDate(value: string): boolean {
   return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
 }
 
-const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
-const nonEmpty = (what: string) => z.string().min(1, { error: `expected ${what}, got an empty value` });
-const date = z.string().refine(isCalendarDate, { error: 'expected a date written YYYY-MM-DD' });
-const hour = z.string().regex(HOUR_PATTERN, { error: 'expected a time written HH:MM (00:00 to 24:00)' });
-const intIn = (min: number, max: number, what: string) =>
-  z
+const httpUrl = z.url({ protocol: /^https?$/, error: schemaMessage('schema.httpUrl') });
+/** `what` names a `configErrors.what.*` word: "a title", "an API key"… */
+const nonEmpty = (what: string) => z.string().min(1, { error: schemaMessage('schema.empty', { what: localText(`configErrors.what.${what}`) }) });
+const date = z.string().refine(isCalendarDate, { error: schemaMessage('schema.date') });
+const hour = z.string().regex(HOUR_PATTERN, { error: schemaMessage('schema.hour') });
+/** `unit` names a `configErrors.unit.*` word: days, requests… */
+const intIn = (min: number, max: number, unit: string) => {
+  const inUnit = localText(`configErrors.unit.${unit}`);
+  return z
     .number()
-    .int({ error: `expected a whole number of ${what}` })
-    .min(min, { error: `expected ${min} to ${max} ${what}` })
-    .max(max, { error: `expected ${min} to ${max} ${what}` });
+    .int({ error: schemaMessage('schema.wholeOf', { unit: inUnit }) })
+    .min(min, { error: schemaMessage('schema.between', { min, max, unit: inUnit }) })
+    .max(max, { error: schemaMessage('schema.between', { min, max, unit: inUnit }) });
+};
 
 /**
  * `to` is exclusive (a slot starting at 12:00 is not a morning slot); `from` after `to` wraps past
  * midnight (22:00–02:00).
  */
-const hoursSchema = z.strictObject({ from: hour, to: hour }).refine((h) => h.from !== h.to, { error: 'from and to must differ', path: ['to'] });
+const hoursSchema = z.strictObject({ from: hour, to: hour }).refine((h) => h.from !== h.to, { error: schemaMessage('schema.hoursDiffer'), path: ['to'] });
 
 export const slotFilterSchema = z
   .strictObject({
     weekdays: z
-      .array(z.enum(WEEKDAYS, { error: `expected one of ${WEEKDAYS.join(', ')}` }))
-      .min(1, { error: 'expected at least one weekday' })
+      .array(z.enum(WEEKDAYS, { error: schemaMessage('expectedOneOf', { allowed: WEEKDAYS.join(', ') }) }))
+      .min(1, { error: schemaMessage('schema.weekday') })
       .optional(),
     hours: hoursSchema.optional(),
     notBefore: date.optional(),
     notAfter: date.optional(),
   })
   .refine((f) => f.notBefore === undefined || f.notAfter === undefined || f.notBefore <= f.notAfter, {
-    error: 'must not be before notBefore',
+    error: schemaMessage('schema.notBeforeKey', { other: 'notBefore' }),
     path: ['notAfter'],
   });
 export type SlotFilter = z.infer<typeof slotFilterSchema>;
 
 const common = {
-  name: z.string().regex(WATCHER_NAME_PATTERN, { error: 'expected lower-case letters, digits, "-" or "_" (starting with a letter or digit)' }),
+  name: z.string().regex(WATCHER_NAME_PATTERN, { error: schemaMessage('schema.watcherName') }),
   schedule: z
     .string()
-    .refine((expr) => isValidCron(expr), { error: 'expected a cron expression such as "*/5 * * * *"' })
+    .refine((expr) => isValidCron(expr), { error: schemaMessage('schema.slotSchedule') })
     .default(DEFAULT_SLOT_SCHEDULE),
   bookingUrl: httpUrl.optional(),
   filter: slotFilterSchema.optional(),
   realertAfter: z
     .string()
-    .refine((d) => (parseDuration(d) ?? 0) > 0, { error: 'expected a duration such as "30m", "6h" or "2d"' })
+    .refine((d) => (parseDuration(d) ?? 0) > 0, { error: schemaMessage('schema.realertAfter') })
     .default(DEFAULT_REALERT_AFTER),
   /** Absent: the config's time zone (the caller passes it to createSlotWatcher). */
   timezone: z
     .string()
-    .refine((tz) => IANAZone.isValidZone(tz), { error: 'expected an IANA time zone such as "Europe/Paris"' })
+    .refine((tz) => IANAZone.isValidZone(tz), { error: schemaMessage('schema.timezone') })
     .optional(),
 };
 
@@ -120,9 +126,7 @@ const clicrdvWatcherSchema = z.strictObject({
   ...common,
   provider: z.literal('clicrdv'),
   url: z.string().refine(isClicrdvUrl, {
-    error:
-      'expected the availabletimeslots URL, e.g. https://www.clicrdv.com/api/v2/availabletimeslots?group_id=…&appointments[0][intervention_id]=…&apikey=… ' +
-      '(add &from={date} only to ask day by day)',
+    error: schemaMessage('schema.clicrdvUrl'),
   }),
   daysAhead: intIn(1, MAX_CLICRDV_DAYS_AHEAD, 'days').default(DEFAULT_CLICRDV_DAYS_AHEAD),
   concurrency: intIn(1, MAX_CLICRDV_CONCURRENCY, 'requests').default(DEFAULT_CLICRDV_CONCURRENCY),
@@ -131,16 +135,19 @@ const clicrdvWatcherSchema = z.strictObject({
 const calcomWatcherSchema = z.strictObject({
   ...common,
   provider: z.literal('calcom'),
-  eventTypeId: z.number().int({ error: 'expected the event type id (a whole number)' }).positive({ error: 'expected a positive id' }),
-  apiKey: nonEmpty('an API key').optional(),
-  token: nonEmpty('a bearer token').optional(),
-  apiVersion: z.enum(['v1', 'v2'], { error: 'expected "v1" or "v2"' }).optional(),
+  eventTypeId: z
+    .number()
+    .int({ error: schemaMessage('schema.eventTypeId') })
+    .positive({ error: schemaMessage('schema.positiveId') }),
+  apiKey: nonEmpty('apiKey').optional(),
+  token: nonEmpty('token').optional(),
+  apiVersion: z.enum(['v1', 'v2'], { error: schemaMessage('schema.apiVersion') }).optional(),
   rangeDays: intIn(1, MAX_CALCOM_RANGE_DAYS, 'days').default(DEFAULT_CALCOM_RANGE_DAYS),
   url: httpUrl.default(DEFAULT_CALCOM_URL),
 });
 
 export const slotWatcherSchema = z.discriminatedUnion('provider', [clicrdvWatcherSchema, calcomWatcherSchema], {
-  error: 'expected provider "clicrdv" or "calcom"',
+  error: schemaMessage('schema.slotProvider'),
 });
 export type SlotWatcherConfig = z.infer<typeof slotWatcherSchema>;
 /** What a config file may say (defaults not applied yet). */
@@ -151,22 +158,18 @@ export type CalcomWatcherConfig = Extract<SlotWatcherConfig, { provider: 'calcom
 export const slotsSchema = z.array(slotWatcherSchema).superRefine((watchers, ctx) => {
   const seen = new Set<string>();
   watchers.forEach((w, i) => {
-    if (seen.has(w.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `another slot watcher is already named "${w.name}"` });
+    if (seen.has(w.name)) ctx.addIssue(customIssue([i, 'name'], 'schema.watcherTaken', { name: w.name }));
     seen.add(w.name);
   });
 });
 
 /**
  * Cal.com API v1 answers 410 to every request since 2026-04-08 (slots-and-alerts.md, Cal.com): a config that
- * still says `apiVersion: v1` keeps working, served by v2 with its API key as a bearer token, and is told so.
+ * still says `apiVersion: v1` keeps working, served by v2 with its API key as a bearer token, and is told so:
+ * one warning per Cal.com watcher whose config still asks for API v1 (configErrors.warning.calcomV1*).
  */
-export const CALCOM_V1_WARNING =
-  'apiVersion v1: Cal.com shut API v1 down on 2026-04-08 (every request answers 410); served by v2 with the same apiKey ' +
-  'as a bearer token. Remove apiVersion to silence this warning';
-
-/** One warning per Cal.com watcher whose config still asks for API v1. */
 export function calcomV1Warnings(watchers: readonly SlotWatcherConfig[]): string[] {
-  return watchers.filter((w) => w.provider === 'calcom' && w.apiVersion === 'v1').map((w) => `slot watcher "${w.name}": ${CALCOM_V1_WARNING}`);
+  return watchers.filter((w) => w.provider === 'calcom' && w.apiVersion === 'v1').map((w) => configWarning('calcomV1Watcher', { name: w.name }));
 }
 
 /** The realertAfter duration in milliseconds. */

@@ -1,3 +1,5 @@
+import type { Locale } from './i18n.js';
+
 /**
  * Typed errors that say whether trying again can help. Every module throws these (or subclasses) at
  * its boundary so callers decide on retries and exit codes without parsing messages.
@@ -18,8 +20,15 @@ export class CampusSyncError extends Error {
 
 /** A config file that cannot be used as it is. Exit code 2. */
 export class ConfigError extends CampusSyncError {
-  constructor(message: string) {
+  readonly #localized: ((locale: Locale) => string) | undefined;
+  constructor(message: string, opts: { localized?: (locale: Locale) => string } = {}) {
     super(message, { retryable: false, phase: 'config' });
+    this.#localized = opts.localized;
+  }
+
+  /** The same text in `locale` (`message` is the English one, for logs and --json). */
+  localized(locale: Locale): string {
+    return this.#localized?.(locale) ?? this.message;
   }
 }
 
@@ -50,6 +59,11 @@ export class RemoteError extends CampusSyncError {
 
 export function isRetryable(err: unknown): boolean {
   return err instanceof CampusSyncError && err.retryable;
+}
+
+/** What went wrong in `locale` when the error can say it (a config error), else its message as it is. */
+export function describeErrorIn(err: unknown, locale: Locale): string {
+  return err instanceof ConfigError ? err.localized(locale) : describeError(err);
 }
 
 /** A one-line message for people, whatever was thrown. */

@@ -12,3 +12,4 @@ export * from './change-text.js';
 export * from './container-id.js';
 export * from './duration.js';
 export * from './parent-pipe.js';
+export * from './local-text.js';

@@ -42,6 +42,7 @@ describe('scanConfigs', () => {
     expect(desired).toEqual([]);
     expect(invalid.map((i) => i.file).sort()).toEqual([join(dir, 'a.yaml'), join(dir, 'a.yml')]);
     for (const i of invalid) expect(i.error).toMatch(/two config files are named "a" \(a\.yaml and a\.yml\): keep only one/);
+    for (const i of invalid) expect(i.localized?.('fr')).toMatch(/deux fichiers de config s’appellent "a" \(a\.yaml et a\.yml\) : n’en gardez qu’un/);
   });
 
   it('sees a missing directory as no config at all', async () => {

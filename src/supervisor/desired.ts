@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { configReferences, displayPath, listConfigFiles, parseConfig, readConfigText, resolveConfigText, usesEnv } from '../config/index.js';
-import { describeError } from '../lib/index.js';
+import { describeError, describeErrorIn, localText, renderText, verbatim, type Locale, type LocalText } from '../lib/index.js';
 import type { DesiredWorker } from './interface.js';
 
 /** A config file the supervisor cannot run now; its message comes from the config module (never a secret). */
 export interface InvalidConfig {
   name: string;
   file: string;
+  /** In English, for the log. */
   error: string;
+  /** The same in a person's language (errors.log): absent, `error` as it is. */
+  localized?: (locale: Locale) => string;
 }
 
 export interface ScanResult {
@@ -35,9 +38,12 @@ export async function scanConfigs(dir: string, env: NodeJS.ProcessEnv = process.
   for (const [name, group] of byName) {
     if (group.length > 1) {
       // Picking one would depend on readdir order: refuse both, so the operator chooses.
-      const shown = group.map((f) => path.basename(f)).join(' and ');
+      const names = group.map((f) => verbatim(path.basename(f)));
+      const shown = names.slice(1).reduce((left, right) => localText('configErrors.and', { left, right }), names[0] as LocalText);
       for (const file of group) {
-        invalid.push({ name, file, error: `${displayPath(file)}: two config files are named "${name}" (${shown}): keep only one` });
+        const text = localText('configErrors.duplicateName', { name, files: shown });
+        const say = (locale: Locale): string => `${displayPath(file)}: ${renderText(text, locale)}`;
+        invalid.push({ name, file, error: say('en'), localized: say });
       }
       continue;
     }
@@ -60,7 +66,7 @@ export async function scanConfigs(dir: string, env: NodeJS.ProcessEnv = process.
         desired.push({ name, configFile: file, configSha: sha256(text), ...delivery });
       }
     } catch (err) {
-      invalid.push({ name, file, error: describeError(err) });
+      invalid.push({ name, file, error: describeError(err), localized: (locale) => describeErrorIn(err, locale) });
     }
   }
   return { desired, invalid };

@@ -1,7 +1,7 @@
 import { chown, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isValidInstanceName } from '../config/index.js';
-import { describeError, type Clock, type Logger } from '../lib/index.js';
+import { DEFAULT_LOCALE, describeError, type Clock, type Logger } from '../lib/index.js';
 import { createErrorFile, ERRORS_FILE } from '../instance/index.js';
 import type { InvalidConfig } from './desired.js';
 
@@ -40,12 +40,18 @@ export function invalidConfigReporter(opts: { logger: Logger; appendError: Appen
   const reported = new Map<string, string>();
   return async (invalid) => {
     const now = new Map<string, string>();
-    for (const i of invalid) now.set(i.name, now.has(i.name) ? `${now.get(i.name)}; ${i.error}` : i.error);
+    /** errors.log's sentence, in the default locale (see instanceErrorWriter). */
+    const local = new Map<string, string>();
+    for (const i of invalid) {
+      const said = i.localized?.(DEFAULT_LOCALE) ?? i.error;
+      now.set(i.name, now.has(i.name) ? `${now.get(i.name)}; ${i.error}` : i.error);
+      local.set(i.name, local.has(i.name) ? `${local.get(i.name)}; ${said}` : said);
+    }
     for (const [name, error] of now) {
       if (reported.get(name) === error) continue;
       reported.set(name, error);
       opts.logger.error(`config ${name} is invalid (its worker, if any, is left as it was): ${error}`, { instance: name });
-      await opts.appendError(name, 'config.invalid', error);
+      await opts.appendError(name, 'config.invalid', local.get(name) ?? error);
     }
     for (const name of [...reported.keys()]) {
       if (now.has(name)) continue;

@@ -229,6 +229,9 @@ describe('the supervisor', () => {
     expect(reported()).toHaveLength(2);
     expect(await errorsLog()).toHaveLength(2);
     expect((await errorsLog())[1]).not.toContain('pw-dave-1234');
+    // errors.log speaks the default locale (French), the log stays English; the key path is the same in both.
+    expect((await errorsLog())[1]).toMatch(/ \[config\.invalid\] la config ne peut pas être chargée : \S*dave\.yml: colour: clé inconnue$/);
+    expect(reported()[1]?.message).toMatch(/dave\.yml: colour: unknown key$/);
     // Fixed: the worker is recreated from the new file.
     await t.write('dave', `${VALID('dave')}runOnStart: false\n`);
     await s.reconcileNow('fixed');

@@ -6,7 +6,7 @@ import { AuthError, TransientError } from '../../lib/index.js';
 import { openStore, type Store } from '../../store/index.js';
 import { createApiServer, type ApiServer } from '../server.js';
 import { captureLogger, tempDirs, type TempDirs } from '../test-support.test-helper.js';
-import { bookingExtension, SlotUnavailableError, type BookingNotice, type NewBooking } from './extension.js';
+import { bookingExtension, proposalNotice, SlotUnavailableError, type BookingNotice, type NewBooking } from './extension.js';
 import { fakeClock } from '../../lib/fake-clock.test-helper.js';
 
 const TOKEN = 'cal_live_very_secret_token_123';
@@ -323,8 +323,14 @@ describe('POST /book/{type}/booking', () => {
   });
 
   it('refuses what is not JSON (415: a cross-site form cannot post here) and broken JSON (400)', async () => {
-    expect((await post('/book/appel/booking', 'name=x', 'application/x-www-form-urlencoded')).status).toBe(415);
-    expect((await post('/book/appel/booking', '{oops')).status).toBe(400);
+    const form = await post('/book/appel/booking', 'name=x', 'application/x-www-form-urlencoded');
+    expect([form.status, form.json?.error]).toEqual([415, 'expected a JSON body (content-type: application/json)']);
+    const broken = await post('/book/appel/booking', '{oops');
+    expect([broken.status, broken.json?.error]).toEqual([400, 'the body is not valid JSON']);
+    // In the page's language: French without Accept-Language, as the page's fetch from a French browser.
+    const formFr = await post('/book/appel/availability', 'name=x', 'text/plain', {});
+    expect([formFr.status, formFr.json?.error]).toEqual([415, 'attendu : un corps JSON (content-type: application/json)']);
+    expect((await post('/book/appel/availability', '{oops', 'application/json', {})).json?.error).toBe('le corps n’est pas du JSON valide');
     expect((await call('/book/appel/booking')).status).toBe(405);
   });
 
@@ -382,12 +388,13 @@ describe('POST /book/{type}/availability', () => {
       instance: 'cabinet',
       notice: {
         id: `booking-appel-${body.requestId}`,
-        title: 'Availability proposed: Appel <découverte>',
-        text: 'Noé found no free time and proposes (Europe/Paris):\n• Fri 30 May 2025, 18:00–20:00\n\n“Après le travail”',
+        // In the config's language (cabinet.yml has no locale: French), whatever the visitor's page spoke.
+        title: 'Disponibilités proposées : Appel <découverte>',
+        text: 'Noé n’a trouvé aucun horaire libre et propose (Europe/Paris) :\n• ven. 30 mai 2025, 18:00–20:00\n\n“Après le travail”',
         fields: [
-          { name: 'Name', value: 'Noé' },
-          { name: 'Email', value: 'noe@example.org' },
-          { name: 'Booking type', value: 'appel' },
+          { name: 'Nom', value: 'Noé' },
+          { name: 'E-mail', value: 'noe@example.org' },
+          { name: 'Type de rendez-vous', value: 'appel' },
         ],
       },
     });
@@ -452,5 +459,22 @@ describe('a slug declared by two configs', () => {
       await rm(dup);
     }
     expect((await call('/book/appel')).status).toBe(200);
+  });
+});
+
+describe('proposalNotice', () => {
+  const proposed = { requestId: 'p1', name: 'Noé', email: 'noe@example.org', ranges: [{ date: '2025-05-30', from: '18:00', to: '20:00' }], type: 'appel' };
+  const entryIn = (locale: 'fr' | 'en') =>
+    ({ type: { timezone: 'Europe/Paris', title: 'Appel' }, instance: { locale } }) as unknown as Parameters<typeof proposalNotice>[0];
+
+  it('speaks the config’s language, days included', () => {
+    const en = proposalNotice(entryIn('en'), proposed as never);
+    expect(en.title).toBe('Availability proposed: Appel');
+    expect(en.text).toBe('Noé found no free time and proposes (Europe/Paris):\n• Fri 30 May 2025, 18:00–20:00');
+    expect(en.fields.map((f) => f.name)).toEqual(['Name', 'Email', 'Booking type']);
+    const fr = proposalNotice(entryIn('fr'), proposed as never);
+    expect(fr.title).toBe('Disponibilités proposées : Appel');
+    expect(fr.text).toBe('Noé n’a trouvé aucun horaire libre et propose (Europe/Paris) :\n• ven. 30 mai 2025, 18:00–20:00');
+    expect(fr.fields.map((f) => f.name)).toEqual(['Nom', 'E-mail', 'Type de rendez-vous']);
   });
 });

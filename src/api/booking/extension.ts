@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { BookingTypeConfig, InstanceConfig } from '../../config/index.js';
-import { AuthError, describeError, makeRedactor, TransientError, translator, type Clock, type Locale, type Logger } from '../../lib/index.js';
+import { AuthError, describeError, makeRedactor, TransientError, INTL_LOCALE, translator, type Clock, type Locale, type Logger } from '../../lib/index.js';
 import { createBudget, retryAfterHeaders, type Budget, type Spend } from '../budget.js';
 import { ParamError } from '../params.js';
 import { registerAssetRoutes } from '../openapi.js';
@@ -125,34 +125,37 @@ const tooMany = (spend: Spend & { ok: false }, what: string, locale: Locale): Ap
   json: { error: errorText(locale, 'retryIn', { what: errorText(locale, what), seconds: spend.retryAfterS }) },
 });
 
-function parseJsonBody(req: ApiRequest): { ok: true; value: unknown } | { ok: false; response: ApiResponse } {
+function parseJsonBody(req: ApiRequest, locale: Locale): { ok: true; value: unknown } | { ok: false; response: ApiResponse } {
   const type = req.headers['content-type'];
   // A JSON content type cannot be sent cross-site without CORS approval (which we never give): no CSRF through forms.
-  if (typeof type !== 'string' || !JSON_BODY.test(type)) return { ok: false, response: fail(415, 'expected a JSON body (content-type: application/json)') };
+  if (typeof type !== 'string' || !JSON_BODY.test(type)) return { ok: false, response: fail(415, errorText(locale, 'notJson')) };
   try {
     return { ok: true, value: JSON.parse((req.body ?? Buffer.alloc(0)).toString('utf8')) as unknown };
   } catch {
-    return { ok: false, response: fail(400, 'the body is not valid JSON') };
+    return { ok: false, response: fail(400, errorText(locale, 'badJson')) };
   }
 }
 
 const invalid = (fields: FieldErrors, locale: Locale): ApiResponse => fail(400, errorText(locale, 'checkFields'), { fields });
 
-function proposalNotice(entry: BookingEntry, p: StoredProposal): BookingNotice {
+/** The owner's alert for a proposal, in the language of the config that serves the type (its `locale`, as every alert). */
+export function proposalNotice(entry: BookingEntry, p: StoredProposal): BookingNotice {
   const zone = entry.type.timezone;
+  const locale = entry.instance.locale;
+  const t = translator(locale);
   const lines = p.ranges.map((r) => {
-    const day = DateTime.fromISO(r.date, { zone }).setLocale('en-GB').toFormat('ccc d LLL yyyy');
+    const day = DateTime.fromISO(r.date, { zone }).setLocale(INTL_LOCALE[locale]).toFormat('ccc d LLL yyyy');
     return `• ${day}, ${r.from}–${r.to}`;
   });
-  const text = [`${p.name} found no free time and proposes (${zone}):`, ...lines, ...(p.message ? ['', `“${p.message}”`] : [])].join('\n');
+  const text = [t('booking.proposal.text', { name: p.name, zone }), ...lines, ...(p.message ? ['', `“${p.message}”`] : [])].join('\n');
   return {
     id: `booking-${p.type}-${p.requestId}`,
-    title: `Availability proposed: ${entry.type.title}`,
+    title: t('booking.proposal.title', { title: entry.type.title }),
     text,
     fields: [
-      { name: 'Name', value: p.name },
-      { name: 'Email', value: p.email },
-      { name: 'Booking type', value: p.type },
+      { name: t('booking.proposal.name'), value: p.name },
+      { name: t('booking.proposal.email'), value: p.email },
+      { name: t('booking.proposal.type'), value: p.type },
     ],
   };
 }
@@ -375,7 +378,7 @@ function registerBooking({ d, slotsCache, bookings, entryOr, secretsRedactor, on
       const got = await entryOr(req.params.type as string, locale, false);
       if ('response' in got) return got.response;
       const { type } = got.entry;
-      const body = parseJsonBody(req);
+      const body = parseJsonBody(req, locale);
       if (!body.ok) return body.response;
       const checked = validateBookingRequest(body.value, locale);
       if (!checked.ok) return invalid(checked.fields, locale);
@@ -429,7 +432,7 @@ function registerAvailability({ d, proposalBudget, storedBytes, entryOr, once }:
       const got = await entryOr(req.params.type as string, locale, false);
       if ('response' in got) return got.response;
       const { type, instance } = got.entry;
-      const body = parseJsonBody(req);
+      const body = parseJsonBody(req, locale);
       if (!body.ok) return body.response;
       const checked = validateProposal(body.value, todayIn(type.timezone, clock.now()), locale);
       if (!checked.ok) return invalid(checked.fields, locale);

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { Locale } from '../../lib/index.js';
 import { createConfigSource as createApiConfigSource, type LoadedConfigs } from '../config-source.js';
 
 export { CONFIG_CACHE_MS, type ConfigEntry, type LoadedConfigs } from '../config-source.js';
@@ -12,6 +13,9 @@ export function createConfigSource(configDir: string, opts: { env?: NodeJS.Proce
   const dirPrefix = `${path.resolve(configDir)}${path.sep}`;
   return async () => {
     const { entries, redact } = await source.load();
-    return { entries: entries.map((e) => ('config' in e ? e : { name: e.name, error: e.error.split(dirPrefix).join('') })), redact };
+    const strip = (text: string): string => text.split(dirPrefix).join('');
+    const stripIn = (said: Record<Locale, string> | undefined) =>
+      said === undefined ? {} : { errorIn: Object.fromEntries(Object.entries(said).map(([l, text]) => [l, strip(text)])) as Record<Locale, string> };
+    return { entries: entries.map((e) => ('config' in e ? e : { name: e.name, error: strip(e.error), ...stripIn(e.errorIn) })), redact };
   };
 }

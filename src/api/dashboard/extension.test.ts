@@ -163,6 +163,10 @@ describe('dashboard access', () => {
     const r = await call('/logout', { method: 'POST', headers: sameOrigin() });
     expect(r.status).toBe(303);
     expect(r.headers.get('set-cookie')).toMatch(new RegExp(`^${SESSION_COOKIE}=; .*Max-Age=0`));
+    const cross = await call('/logout', { method: 'POST', headers: { 'sec-fetch-site': 'cross-site' } });
+    expect([cross.status, cross.json]).toEqual([403, { error: 'refusé : requête venue d’un autre site' }]);
+    const crossEn = await call('/logout', { method: 'POST', headers: { 'sec-fetch-site': 'cross-site', 'accept-language': 'en' } });
+    expect(crossEn.json).toEqual({ error: 'refused: cross-site request' });
   });
 
   it('serves its script and stylesheet itself: hashed paths immutable, stable paths revalidated by ETag', async () => {
@@ -199,6 +203,15 @@ describe('dashboard buttons', () => {
     expect((await post('/dashboard/instances/alice/run', { cookie, 'sec-fetch-site': 'cross-site' })).status).toBe(403);
     expect((await post('/dashboard/instances/alice/run', { cookie, origin: 'http://evil.example', host })).status).toBe(403);
     expect((await post('/dashboard/instances/alice/run', { 'x-api-key': API_KEY, 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    // Said in the page's language: French by default, English when the browser asks for it.
+    expect((await post('/dashboard/instances/alice/run', {})).json.message).toBe('Connectez-vous d’abord (ou envoyez l’en-tête x-api-key).');
+    expect((await post('/dashboard/instances/alice/run', { 'accept-language': 'en' })).json.message).toBe('Log in first (or send the x-api-key header).');
+    expect((await post('/dashboard/instances/alice/run', { cookie })).json.message).toBe(
+      'Refusé : cette requête ne vient pas de la page du tableau de bord (autre site).',
+    );
+    expect((await post('/dashboard/instances/alice/run', { cookie, 'accept-language': 'en' })).json.message).toBe(
+      'Refused: this request did not come from the dashboard page (cross-site).',
+    );
     expect(calls).toEqual([]);
   });
 
@@ -234,10 +247,16 @@ describe('dashboard buttons', () => {
     expect((await post('/dashboard/instances/alice/delete-everything', h)).status).toBe(404);
     const invalid = await post('/dashboard/instances/broken/restart', h);
     expect(invalid.status).toBe(409);
-    expect(invalid.json.message).toMatch(/invalid/);
-    const noTimetable = await post('/dashboard/instances/watch/run', h);
+    expect(invalid.json.message).toBe('broken : sa config est invalide, corrigez-la d’abord');
+    const noTimetable = await post('/dashboard/instances/watch/run', { ...h, 'accept-language': 'en' });
     expect(noTimetable.status).toBe(409);
-    expect(noTimetable.json.message).toMatch(/no timetable/);
+    expect(noTimetable.json.message).toBe('watch has no timetable to sync (it only watches slots)');
+    const noTimetableFr = await post('/dashboard/instances/watch/run', h);
+    expect(noTimetableFr.json.message).toBe('watch n’a pas d’emploi du temps à synchroniser (il surveille seulement des créneaux)');
+    const nobody = await post('/dashboard/instances/nobody/run', { ...h, 'accept-language': 'en' });
+    expect(nobody.json).toEqual({ ok: false, message: 'no such instance' });
+    expect((await post('/dashboard/instances/nobody/run', h)).json).toEqual({ ok: false, message: 'aucune instance de ce nom' });
+    expect((await post('/dashboard/instances/alice/delete-everything', h)).json.message).toBe('action inconnue "delete-everything"');
     expect((await post('/dashboard/instances/watch/test-notification', h)).status).toBe(409);
     expect((await call('/dashboard/instances/alice/run')).status).toBe(405);
     expect(calls).toEqual([]);

@@ -107,12 +107,13 @@ function presentedKey(req: ApiRequest): string | undefined {
 const secureCookie = (headers: IncomingHttpHeaders): boolean => cameOverHttps(headers);
 
 /** Why an instance has no such button, or null when it has it. */
-function unavailable(i: InstanceView, action: ActionName): string | null {
+/** Why a button cannot act on this instance (`dashboard.refusals.*`, in the page's language), or null. */
+function unavailable(i: InstanceView, action: ActionName, t: ReturnType<typeof translator>): string | null {
   if (actionsFor(i).includes(action)) return null;
-  if (i.state === 'invalid') return `${i.name}: its config is invalid, fix it first`;
-  if (action === 'run') return `${i.name} has no timetable to sync (it only watches slots)`;
-  if (action === 'test-notification') return `${i.name} has no notification channel (notify: section)`;
-  return `${i.name}: not available`;
+  if (i.state === 'invalid') return t('dashboard.refusals.invalid', { name: i.name });
+  if (action === 'run') return t('dashboard.refusals.noTimetable', { name: i.name });
+  if (action === 'test-notification') return t('dashboard.refusals.noChannel', { name: i.name });
+  return t('dashboard.refusals.notAvailable', { name: i.name });
 }
 
 /**
@@ -176,7 +177,9 @@ export function dashboardExtension(opts: DashboardOptions): ApiExtension {
     router.post(
       '/logout',
       async (req) => {
-        if (requestOrigin(req.headers) === 'cross') return json(403, { error: 'refused: cross-site request' });
+        // A browser shows this answer to a person: in the page's language.
+        if (requestOrigin(req.headers) === 'cross')
+          return json(403, { error: translator(pageLocale(req.headers).locale)('dashboard.refusals.logoutCrossSite') });
         // Revoked on the server: the old cookie opens nothing any more, even if it was copied before the logout.
         sessions.revoke(parseCookies(typeof req.headers.cookie === 'string' ? req.headers.cookie : undefined)[SESSION_COOKIE]);
         return {
@@ -213,22 +216,23 @@ export function dashboardExtension(opts: DashboardOptions): ApiExtension {
     router.post(
       '/dashboard/instances/:name/:action',
       async (req) => {
-        const caller = who(req);
-        if (!caller) return json(401, { ok: false, message: 'Log in first (or send the x-api-key header).' });
-        if (!csrfAllows(caller, req.headers))
-          return json(403, { ok: false, message: 'Refused: this request did not come from the dashboard page (cross-site).' });
-        const name = req.params.name as string;
-        const action = req.params.action as string;
-        if (!Object.hasOwn(ACTIONS, action)) return json(404, { ok: false, message: `unknown action ${JSON.stringify(action)}` });
-        const act = action as ActionName;
-        if (!isValidInstanceName(name)) return json(404, { ok: false, message: 'no such instance' });
-        const current = (await state()).instances.find((i) => i.name === name);
-        if (!current) return json(404, { ok: false, message: 'no such instance' });
-        const why = unavailable(current, act);
-        if (why) return json(409, { ok: false, message: why });
-        const slot = `${name}/${act}`;
+        // Every answer's message is shown on the page: in its language (the status says what happened to machines).
         const { locale } = pageLocale(req.headers);
         const t = translator(locale);
+        const caller = who(req);
+        if (!caller) return json(401, { ok: false, message: t('dashboard.refusals.logIn') });
+        if (!csrfAllows(caller, req.headers)) return json(403, { ok: false, message: t('dashboard.refusals.crossSite') });
+        const name = req.params.name as string;
+        const action = req.params.action as string;
+        if (!Object.hasOwn(ACTIONS, action))
+          return json(404, { ok: false, message: t('dashboard.refusals.unknownAction', { action: JSON.stringify(action) }) });
+        const act = action as ActionName;
+        if (!isValidInstanceName(name)) return json(404, { ok: false, message: t('dashboard.refusals.noInstance') });
+        const current = (await state()).instances.find((i) => i.name === name);
+        if (!current) return json(404, { ok: false, message: t('dashboard.refusals.noInstance') });
+        const why = unavailable(current, act, t);
+        if (why) return json(409, { ok: false, message: why });
+        const slot = `${name}/${act}`;
         const label = t(ACTIONS[act].label);
         if (running.has(slot)) return json(409, { ok: false, message: t('dashboard.actionBusy', { label, name }) });
         running.add(slot);

@@ -98,6 +98,9 @@ describe('the dashboard page', () => {
     const html = renderCardLive(bad, new Date(NOW), 'fr');
     expect(html).toContain('configuration invalide');
     expect(html).toContain('broken.yml: colour: unknown key');
+    const said = { ...bad, configErrorIn: { fr: 'broken.yml: colour: clé inconnue', en: 'broken.yml: colour: unknown key' } };
+    expect(renderCardLive(said, new Date(NOW), 'fr')).toContain('broken.yml: colour: clé inconnue');
+    expect(renderCardLive(said, new Date(NOW), 'en')).toContain('broken.yml: colour: unknown key');
     // No button; only the way to Delete it (its own confirmation page).
     expect(renderCardActions(bad, 'fr')).not.toContain('<button');
     expect(renderCardActions(bad, 'fr')).toContain('href="/dashboard/delete/alice"');

@@ -248,7 +248,7 @@ export function renderCardLive(i: InstanceView, now: Date, locale: Locale): stri
   if (i.state === 'invalid') {
     return (
       head +
-      `<p class="config-error"><strong>${esc(t('dashboard.cannotLoad'))}</strong> ${esc(i.configError ?? 'invalid')}</p>` +
+      `<p class="config-error"><strong>${esc(t('dashboard.cannotLoad'))}</strong> ${esc(i.configErrorIn?.[w.locale] ?? i.configError ?? 'invalid')}</p>` +
       `<p class="small muted">${esc(t('dashboard.fixFile'))}</p>` +
       (i.lastRun ? `<dl class="facts">${renderLastRun(w, i, now)}</dl>` : '') +
       renderErrors(w, i, now)

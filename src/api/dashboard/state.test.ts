@@ -40,6 +40,10 @@ describe('the dashboard state', () => {
     expect(broken.state).toBe('invalid');
     expect(broken.configError).toMatch(/^broken\.yml: .*colour/s);
     expect(broken.configError).not.toContain(dirs.root);
+    // The same for a French page and an English one, the server's folder taken out of each.
+    expect(broken.configErrorIn?.en).toBe(broken.configError);
+    expect(broken.configErrorIn?.fr).toMatch(/^broken\.yml: colour: clé inconnue/m);
+    expect(broken.configErrorIn?.fr).not.toContain(dirs.root);
     expect(JSON.stringify(s)).not.toContain(PASSWORD);
     for (const secret of SECRETS) expect(JSON.stringify(s)).not.toContain(secret);
     expect(card(s, 'alice')).toMatchObject({ timezone: 'Europe/Paris', schedule: '46 6-18 * * *', timetable: true, channels: ['discord'] });

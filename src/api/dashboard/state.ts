@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { isValidInstanceName, type InstanceConfig } from '../../config/index.js';
-import type { Clock } from '../../lib/index.js';
+import type { Clock, Locale } from '../../lib/index.js';
 import { readIngestHealth } from '../../ingest/index.js';
 import type { AlertRow, RunRow, Store } from '../../store/index.js';
 import type { LoadedConfigs } from './configs.js';
@@ -77,6 +77,8 @@ export interface InstanceView {
   /** Where the state comes from: the supervisor's heartbeat, the worker's own file, or nothing. */
   stateSource: 'supervisor' | 'worker' | 'config' | 'none';
   configError?: string;
+  /** The same in each language the page may speak. */
+  configErrorIn?: Record<Locale, string>;
   /** Why the card is `failing` (a refused run, the last run's error), secrets removed. */
   stateReason?: string;
   timezone: string;
@@ -341,6 +343,7 @@ export async function buildDashboardState(src: StateSources): Promise<DashboardS
         state: 'invalid',
         stateSource: 'config',
         configError: entry.error,
+        ...(entry.errorIn ? { configErrorIn: entry.errorIn } : {}),
         timezone: DEFAULT_ZONE,
         schedule: null,
         timetable: false,
