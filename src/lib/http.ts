@@ -55,8 +55,11 @@ function loadAxios(): AxiosStatic {
   }
 }
 
-/** The engine, loaded once per process (see loadAxios). */
-const axios: AxiosStatic = loadAxios();
+/**
+ * The engine, loaded by the first client made (see loadAxios): importing src/lib does not load axios, so a
+ * process that never makes a request (the supervisor with the process runtime, `validate`) does not pay for it.
+ */
+let engine: AxiosStatic | undefined;
 
 /** A remote that has said nothing for 30 s is not coming back within one run's patience; modules pass their own. */
 export const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
@@ -94,7 +97,8 @@ export interface HttpClientOptions {
 /** An axios instance with our defaults (see the module comment). */
 export function createHttpClient(opts: HttpClientOptions = {}): AxiosInstance {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
-  const instance = axios.create({
+  engine ??= loadAxios();
+  const instance = engine.create({
     ...(opts.baseURL !== undefined ? { baseURL: opts.baseURL } : {}),
     timeout: timeoutMs,
     // Node's http module, never fetch: the fetch adapter would load undici (see loadAxios).
