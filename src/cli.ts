@@ -15,8 +15,14 @@ setFlagsFromString('--semi-space-growth-factor=1');
 // supervisor or the API, whose latency it would cost. No heap cap: --max-old-space-size cannot be set here
 // (the heap is sized by now), and measured on the command line it buys 2–5 MB at the peak, nothing idle, and
 // 24 MB runs out of memory on 400 courses (README "Performance").
+//
+// They also run bytecode only (issue 20, same bench, 3 runs each side by side, 2026-12-06): no optimising
+// compilers (TurboFan, and Maglev on Node 22), no baseline code, no eager compilation: 38.6–40.8 → 35.7–37.3 MB
+// peak, 30.3–35.4 → 25.9–29.6 MB idle, and no more CPU (2.5–3.5 s to the first run against 2.8–3.8: no compiler threads). A
+// worker spends its runs waiting on the network; a steady run is one request.
 const SYNC_VERBS = new Set(['worker', 'run-once']);
-if (SYNC_VERBS.has(process.argv[2] ?? '')) setFlagsFromString('--optimize-for-size');
+const SYNC_V8_FLAGS = ['--optimize-for-size', '--no-opt', '--no-maglev', '--no-sparkplug', '--max-lazy'];
+if (SYNC_VERBS.has(process.argv[2] ?? '')) for (const flag of SYNC_V8_FLAGS) setFlagsFromString(flag);
 
 const { main } = await import('./cli/index.js');
 const code = await main(process.argv.slice(2));

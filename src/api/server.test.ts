@@ -443,6 +443,32 @@ describe('/health', () => {
     expect(head.text).toBe('');
   });
 
+  it("reads every instance's last run in one store call, for /health and /v1/instances alike (no query per instance)", async () => {
+    const calls = { lastRun: 0, lastRuns: 0 };
+    const counting: Store = {
+      ...store,
+      lastRun: (name) => {
+        calls.lastRun++;
+        return store.lastRun(name);
+      },
+      lastRuns: (names) => {
+        calls.lastRuns++;
+        return store.lastRuns(names);
+      },
+    };
+    const s = createApiServer({ store: counting, configDir: dirs.configDir, dataDir: dirs.dataDir, apiKeys: [KEY], logger: captureLogger().logger });
+    const url = (await s.listen(0)).url;
+    try {
+      const health = await get(url, '/health');
+      expect((health.json as { instances: unknown[] }).instances.length).toBeGreaterThanOrEqual(3);
+      const list = await get(url, '/v1/instances', { key: KEY });
+      expect((list.json as { items: unknown[] }).items.length).toBeGreaterThanOrEqual(3);
+      expect(calls).toEqual({ lastRun: 0, lastRuns: 2 });
+    } finally {
+      await s.close();
+    }
+  });
+
   it('answers 503 when the store is closed', async () => {
     const own = await tempDirs('campus-sync-health-');
     const closed = await openStore({ dataDir: own.dataDir });

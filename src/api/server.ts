@@ -5,10 +5,11 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { isValidInstanceName } from '../config/index.js';
 import { describeError, makeRedactor, systemClock, type Clock, type Logger } from '../lib/index.js';
 import { createHttpApp, JSON_TYPE, loggablePath } from './app.js';
-import { InvalidParameterError, StoreError, type JsonPage, type MessageRow, type Page, type Store } from '../store/index.js';
+import { InvalidParameterError, StoreError, type JsonPage, type MessageRow, type Page, type RunRow, type Store } from '../store/index.js';
 import { ICS_CACHE_CONTROL, icsFeed } from './ics.js';
 import type { ConfigSource } from './config-source.js';
 import { createConfigView, readWorkerStatus } from './instances.js';
+import { createKnownInstances } from './known-instances.js';
 import { createKeyChecker } from './keys.js';
 import { API_KEY_SCHEME, CORE_DOCS, DOC_INFO, renderDocsHtml } from './openapi.js';
 import { isSnowflake, ParamError, parseInstanceFilter, parseListParams, parseMessageParams, type MessageParams } from './params.js';
@@ -282,11 +283,13 @@ function registerHealth({ router, store, configs, opts, clock }: CoreRoutes): vo
       }
       const names = new Set(await configNames().catch(() => []));
       if (ok) for (const n of await store.instances().catch(() => [])) names.add(n);
-      const instances = [];
-      for (const name of [...names].sort()) {
-        const last = ok ? await store.lastRun(name).catch(() => null) : null;
-        instances.push({ name, lastRun: last ? { at: last.finishedAt, outcome: last.outcome } : null });
-      }
+      const sorted = [...names].sort();
+      // One query for every instance's last run (was one per instance).
+      const lastRuns = ok ? await store.lastRuns(sorted).catch(() => new Map<string, RunRow>()) : new Map<string, RunRow>();
+      const instances = sorted.map((name) => {
+        const last = lastRuns.get(name);
+        return { name, lastRun: last ? { at: last.finishedAt, outcome: last.outcome } : null };
+      });
       const gateway = opts.discordHealth ? opts.discordHealth() : ((await readIngestHealth(opts.dataDir).catch(() => null))?.gateway ?? null);
       // A stopped Gateway is said here but does not fail the check: the API itself is up, and a restart would not fix a token.
       const discord = gateway ? { discord: { gateway } } : {};
@@ -328,11 +331,8 @@ function registerDocs(router: Router, app: ReturnType<typeof createHttpApp>['app
 }
 
 /** `/v1/instances`, one instance, and its runs, events and errors; `/v1/alerts`. */
-function registerInstances({ router, store, configs, opts }: CoreRoutes): void {
-  const configNames = (): Promise<string[]> => configs.names();
-  /** Cheapest first: a config file, then one indexed run lookup; the store-wide DISTINCT only for instances with no run. */
-  const knownInstance = async (name: string): Promise<boolean> =>
-    isValidInstanceName(name) && ((await configNames()).includes(name) || (await store.lastRun(name)) !== null || (await store.instances()).includes(name));
+function registerInstances({ router, store, configs, opts, clock }: CoreRoutes): void {
+  const knownInstance = createKnownInstances({ configDir: opts.configDir, configNames: () => configs.names(), store, clock });
   const instanceOr404 = async (name: string): Promise<void> => {
     if (!(await knownInstance(name))) throw Object.assign(new Error('no such instance'), { notFound: true });
   };
@@ -341,11 +341,11 @@ function registerInstances({ router, store, configs, opts }: CoreRoutes): void {
     '/v1/instances',
     async () => {
       const states = await configs.states(await store.instances());
-      const items = [];
-      for (const s of states) {
-        const last = await store.lastRun(s.name);
-        items.push({ ...s, last_run: last ? snake(last) : null });
-      }
+      const lastRuns = await store.lastRuns(states.map((s) => s.name));
+      const items = states.map((s) => {
+        const last = lastRuns.get(s.name);
+        return { ...s, last_run: last ? snake(last) : null };
+      });
       return { status: 200, json: { items } };
     },
     CORE_DOCS.instances,

@@ -62,6 +62,14 @@ describe('createHttpClient', () => {
     expect(networkError(err, { what: 'GET /trickle', timeoutMs: 200 })).toMatchObject({ message: 'GET /trickle timed out after 200 ms' });
   });
 
+  it("goes through Node's http module, and leaves Node's fetch classes as they were after loading axios", async () => {
+    expect(createHttpClient().defaults.adapter).toBe('http');
+    // loadAxios hid them while axios loaded: they must be Node's own again, usable by anyone else.
+    expect(new Response('x').status).toBe(200);
+    expect(new Request('http://127.0.0.1/').method).toBe('GET');
+    expect(new FormData()).toBeInstanceOf(FormData);
+  });
+
   it('a refused connection is retryable, an invalid URL is not', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));

@@ -295,6 +295,19 @@ function describeRuns(c: ContractContext): void {
       expect(await c.store.lastRun('nobody')).toBeNull();
     });
 
+    it('lastRuns gives the newest run of each named instance in one call, and leaves out names without one', async () => {
+      await c.fresh();
+      for (const m of [30, 0, 40, 10]) await c.store.insertRun(run('alice', at(m)));
+      await c.store.insertRun(run('bob', at(5), { outcome: 'failed' }));
+      await c.store.insertRun(run('carol', at(50)));
+      const last = await c.store.lastRuns(['bob', 'alice', 'nobody', 'alice']);
+      expect([...last.keys()].sort()).toEqual(['alice', 'bob']);
+      expect(last.get('alice')).toEqual(await c.store.lastRun('alice'));
+      expect(last.get('alice')?.startedAt).toBe(at(40));
+      expect(last.get('bob')).toMatchObject({ instance: 'bob', startedAt: at(5), outcome: 'failed' });
+      expect((await c.store.lastRuns([])).size).toBe(0);
+    });
+
     it('rejects unusable input naming the field', async () => {
       await c.fresh();
       const err = await rejection(c.store.insertRun(run('alice', 'last tuesday', { finishedAt: at(1) })));

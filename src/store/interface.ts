@@ -137,6 +137,8 @@ export interface Store {
   /** Newest first by startedAt. */
   listRuns(instance: string, q: ListQuery): Promise<Page<RunRow>>;
   lastRun(instance: string): Promise<RunRow | null>;
+  /** The newest run of each named instance that has one, in one statement (a list page or /health: no query per instance). */
+  lastRuns(instances: readonly string[]): Promise<Map<string, RunRow>>;
   /** Instances that have any run, event, alert or error, sorted. */
   instances(): Promise<string[]>;
 

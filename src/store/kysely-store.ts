@@ -1,7 +1,7 @@
 import { CompiledQuery, sql, type Transaction } from 'kysely';
 import { silentLogger, type Logger } from '../lib/index.js';
 import type { StoreConnection } from './connect.js';
-import type { MessageRow, Store } from './interface.js';
+import type { MessageRow, RunRow, Store } from './interface.js';
 import { migrate, MIGRATIONS, type Migration } from './migrations.js';
 import {
   alertFromDb,
@@ -25,7 +25,17 @@ import {
   toJsonPage,
 } from './rows.js';
 import type { Database } from './schema.js';
-import { buildListing, instancesSql, listingFilter, LISTINGS, MESSAGE_NEWER_AND_CHANGED, messageIdsSql, type Dialect, type Listing } from './sql.js';
+import {
+  buildListing,
+  instancesSql,
+  lastRunsSql,
+  listingFilter,
+  LISTINGS,
+  MESSAGE_NEWER_AND_CHANGED,
+  messageIdsSql,
+  type Dialect,
+  type Listing,
+} from './sql.js';
 import { toStoreTime } from './time.js';
 
 /**
@@ -131,6 +141,7 @@ type ReadMethods = Pick<
   Store,
   | 'listRuns'
   | 'lastRun'
+  | 'lastRuns'
   | 'instances'
   | 'listEvents'
   | 'listAlerts'
@@ -191,6 +202,14 @@ function readMethods({ db, dialect, guard, rowsOf }: Context): ReadMethods {
           .limit(1)
           .executeTakeFirst();
         return row === undefined ? null : runFromDb(row);
+      }),
+
+    lastRuns: (instances) =>
+      guard('lastRuns', async () => {
+        const names = [...new Set(instances)];
+        if (names.length === 0) return new Map<string, RunRow>();
+        const { rows } = await db.executeQuery<Row>(CompiledQuery.raw(lastRunsSql(dialect, names.length), names));
+        return new Map(rows.map((row) => [String(row.instance), runFromDb(row)] as const));
       }),
 
     instances: () =>

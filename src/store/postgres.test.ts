@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import pg from 'pg';
-import { describeStoreContract, message, type StoreHarness } from './contract.test-helper.js';
+import { describeStoreContract, message, run, type StoreHarness } from './contract.test-helper.js';
 import { StoreError } from './errors.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { openStore } from './open.js';
-import { buildListing } from './sql.js';
+import { buildListing, lastRunsSql } from './sql.js';
 
 /**
  * The PostgreSQL leg runs against a real server: `scripts/postgres-setup.sh` starts one and prints the URL.
@@ -144,6 +144,27 @@ describe.skipIf(url === undefined)('PostgreSQL', () => {
         const guild = await plan([['guild_id', 'g1']]);
         expect(guild).toMatch(/Index Scan Backward using discord_messages_live_guild_created /);
         expect(guild).not.toMatch(/Filter:|Sort/);
+      } finally {
+        await check.end().catch(() => {});
+        await h.dispose();
+      }
+    });
+
+    it("finds each instance's last run with one index probe per name, never reading every run (query plan)", async () => {
+      const h = await postgresHarness(serverUrl);
+      const check = new pg.Client({ connectionString: serverUrl });
+      try {
+        const schema = await h.newSchema();
+        const store = await openStore({ databaseUrl: h.urlFor(schema), dataDir: tmpdir() });
+        for (let i = 0; i < 400; i++) await store.insertRun(run(`i${i % 4}`, new Date(Date.parse('2025-03-01T00:00:00Z') + i * 60_000).toISOString()));
+        await store.close();
+        await check.connect();
+        await check.query(`SET search_path TO ${schema}`);
+        await check.query('ANALYZE runs');
+        const l = lastRunsSql('postgres', 2);
+        const plan = (await check.query(`EXPLAIN ${l}`, ['i1', 'i2'])).rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n');
+        expect(plan).toMatch(/Index (Only )?Scan Backward using runs_instance_started(_id)? /);
+        expect(plan).not.toMatch(/Seq Scan on runs|Sort/);
       } finally {
         await check.end().catch(() => {});
         await h.dispose();

@@ -199,6 +199,20 @@ export function messageIdsSql(dialect: Dialect): string {
       AND (length(message_id) > ${p[1]} OR (length(message_id) = ${p[2]} AND message_id >= ${p[3]}))`;
 }
 
+/**
+ * `lastRuns()`: each named instance's newest run in one statement. The names drive the query, so each costs one
+ * probe of the (instance, started_at, id) index, as `lastRun` does alone, whatever the number of runs: a LATERAL
+ * join on PostgreSQL (a plain join let it hash-join every run), the newest id then the row by its rowid on SQLite
+ * (which has no LATERAL). CAST gives PostgreSQL the parameters' type (a bare VALUES parameter has none).
+ */
+export function lastRunsSql(dialect: Dialect, count: number): string {
+  const param = (i: number): string => (dialect === 'sqlite' ? '?' : `$${i + 1}`);
+  const names = `WITH names(instance) AS (VALUES ${Array.from({ length: count }, (_, i) => `(CAST(${param(i)} AS TEXT))`).join(', ')})`;
+  const newest = 'FROM runs r WHERE r.instance = names.instance ORDER BY r.started_at DESC, r.id DESC LIMIT 1';
+  if (dialect === 'postgres') return `${names} SELECT last.* FROM names CROSS JOIN LATERAL (SELECT r.* ${newest}) AS last`;
+  return `${names} SELECT runs.* FROM names JOIN runs ON runs.rowid = (SELECT r.rowid ${newest})`;
+}
+
 /** Tables that carry an instance column, for `instances()`; each has an index that leads with it. */
 export const INSTANCE_TABLES = ['runs', 'synced_events', 'alerts', 'errors'] as const;
 

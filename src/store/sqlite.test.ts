@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import { describeStoreContract, message, run, snowflake, type StoreHarness } from './contract.test-helper.js';
 import { openStore } from './open.js';
-import { buildListing, instancesSql, messageIdsSql } from './sql.js';
+import { buildListing, instancesSql, lastRunsSql, messageIdsSql } from './sql.js';
 import { messageIdsParams } from './rows.js';
 import { openSqliteStore } from './open.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
@@ -188,6 +188,11 @@ describe('SQLite store specifics', () => {
     const instances = plan({ sql: instancesSql(), params: [] });
     for (const t of ['runs', 'synced_events', 'alerts', 'errors'])
       expect(instances).toMatch(new RegExp(`SEARCH ${t} USING COVERING INDEX \\w+ \\(instance>\\?\\)`));
+    // lastRuns(): per name, one probe of the runs index for the newest id, then the row by its id; no sort.
+    const lastRuns = plan({ sql: lastRunsSql('sqlite', 3), params: ['a', 'b', 'c'] });
+    expect(lastRuns).toMatch(/SEARCH r USING (COVERING )?INDEX runs_instance_started \(instance=\?\)/);
+    expect(lastRuns).toMatch(/SEARCH runs USING INTEGER PRIMARY KEY \(rowid=\?\)/);
+    expect(lastRuns).not.toMatch(/TEMP B-TREE|SCAN runs/);
     db.close();
   });
 });
