@@ -63,7 +63,12 @@ describe('Discord ingestion as serve runs it', () => {
     const m = sim.addMessage(channel, { content: 'hello' });
     await until(async () => (await health()).discord.gateway.lastEventAt !== null && (await api!.store.getMessage(m.id)) !== null, 'the message');
     expect(typeof (await health()).discord.gateway.lagMs).toBe('number');
-    await until(async () => (await readIngestHealth(dirs!.dataDir))?.gateway?.status === 'connected', 'the health file');
+    // The Gateway's state and the channels' readings are recorded apart (ingest/health.ts): the file may say
+    // "connected" before the first channel reading lands, so wait for both.
+    await until(async () => {
+      const file = await readIngestHealth(dirs!.dataDir);
+      return file?.gateway?.status === 'connected' && file.channels.length > 0;
+    }, 'the health file');
     expect((await readIngestHealth(dirs.dataDir))?.channels.map((c) => c.channelId)).toEqual([channel]);
 
     sim.setMessageContentIntent(false);
