@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -260,6 +261,31 @@ describe('Save', () => {
     expect(mine.json.statusToken).toBeUndefined();
     expect(await readFile(join(dirs.configDir, 'bob.yml'), 'utf8')).toContain('url: https://edt.example.org');
     expect((await call('/onboard/progress/bob', { headers: { cookie: owner.cookie } })).status).toBe(200);
+  });
+
+  it('says why the loader refuses a config in the page’s language, naming the key', async () => {
+    const owner = await ownerSession();
+    const body = {
+      name: 'zoe',
+      username: 'zoe',
+      password: 'y',
+      ecalUrl: 'pas-une-adresse',
+      ecalApiKey: 'k',
+      ecalApiSecret: 's',
+      ecalCalendarId: 'a'.repeat(24),
+    };
+    const answers: Record<string, { status: number; json: { error: string } }> = {};
+    for (const lang of ['fr', 'en']) {
+      const headers = { ...same, cookie: owner.cookie, 'x-csrf-token': owner.csrf, 'accept-language': lang };
+      answers[lang] = await call('/onboard/save', { headers, body });
+    }
+    expect(answers.fr?.status).toBe(400);
+    expect(answers.fr?.json.error).toBe(
+      'La configuration ne passe pas la validation : zoe.yml: ecal.url: attendu : une URL http:// ou https://, trouvé : "pas-une-adresse"',
+    );
+    expect(answers.en?.status).toBe(400);
+    expect(answers.en?.json.error).toBe('The config does not pass validation: zoe.yml: ecal.url: expected an http:// or https:// URL, got "pas-une-adresse"');
+    expect(existsSync(join(dirs.configDir, 'zoe.yml'))).toBe(false);
   });
 
   it('gives two classmates saving the same login at once two names: neither used link is lost', async () => {

@@ -61,14 +61,14 @@ function taken(c: OnboardContext): (name: string) => boolean {
 }
 
 /** The whole file the changes make, read by the loader `validate` uses: an error names the key. */
-async function dryRun(c: OnboardContext, file: string, changes: readonly ConfigChange[]): Promise<string | null> {
+async function dryRun(c: OnboardContext, file: string, changes: readonly ConfigChange[], locale: Locale): Promise<string | null> {
   const edited = applyConfigChanges(undefined, changes);
   if (!edited.ok) return edited.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
   try {
     await parseConfig(edited.text, { file, env: c.env });
     return null;
   } catch (err) {
-    if (err instanceof ConfigError) return err.message.split(`${c.ctx.configDir}/`).join('');
+    if (err instanceof ConfigError) return err.localized(locale).split(`${c.ctx.configDir}/`).join('');
     throw err;
   }
 }
@@ -93,7 +93,7 @@ export async function saveForm(c: OnboardContext, req: ApiRequest): Promise<ApiR
   const school = schoolOf(body);
   const changes = configChanges(body, visitor.role, writtenUrl(body, school));
   const file = await configFileFor(c.ctx.configDir, name);
-  const problem = await dryRun(c, file, changes);
+  const problem = await dryRun(c, file, changes, locale);
   if (problem !== null) {
     c.budgets.saves.refund(req.client);
     return json(400, { error: t('onboard.errors.invalidConfig', { detail: problem }) });
@@ -111,7 +111,11 @@ export async function saveForm(c: OnboardContext, req: ApiRequest): Promise<ApiR
   }
   if (written.kind === 'conflict') return json(409, { error: t('onboard.errors.exists', { name }), fields: { name: t('onboard.errors.exists', { name }) } });
   if (written.kind !== 'written')
-    return json(400, { error: t('onboard.errors.invalidConfig', { detail: 'message' in written ? written.message : written.kind }) });
+    return json(400, {
+      error: t('onboard.errors.invalidConfig', {
+        detail: 'messageIn' in written ? written.messageIn[locale] : 'message' in written ? written.message : written.kind,
+      }),
+    });
   if (body.ics !== false) await ensureIcsToken(c.ctx.dataDir, name);
   const statusToken = visitor.role === 'invitee' ? await createInstanceToken({ dataDir: c.ctx.dataDir, clock: c.ctx.clock }, name) : undefined;
   c.ctx.logger.info(`onboard: ${name} saved by the ${visitor.role === 'owner' ? 'owner' : 'invitation’s classmate'}`);
