@@ -202,7 +202,8 @@ describeWithBrowser('every page passes the accessibility checks', () => {
       extensions: [
         dashboardExtension({ actions: createDashboardActions({ configDir, dataDir, cliPath: CLI, env }), env: {}, sessions, manager }),
         // Nothing is checked here (no button pressed): the checks are the real ones, never reached.
-        onboardExtension({ checks: createOnboardChecks({ env: {} }), sessions, env: {} }),
+        // Eight variants each post one empty Save from 127.0.0.1: more than a client's hourly five.
+        onboardExtension({ checks: createOnboardChecks({ env: {} }), sessions, env: {}, limits: { savesPerClientPerHour: A11Y_VARIANTS.length } }),
         bookingExtension({ ...deps, env: {} }),
         selfPageExtension({ manager, env: {} }),
       ],
@@ -307,6 +308,11 @@ describeWithBrowser('every page passes the accessibility checks', () => {
         await page.locator('#make-invite').click();
         await page.locator('#invite-qr img').waitFor();
         await check('onboard-owner-invited');
+        // Save with nothing filled in: the server names each missing field, shown beside it (nothing is written).
+        await page.locator('#save').click();
+        await page.locator('#form-error[data-state="error"]').waitFor();
+        await page.locator('.field-error:not([hidden]) >> nth=0').waitFor();
+        await check('onboard-owner-errors');
       });
 
       it("the invitee's form, and the refusal of an expired and an unknown invitation", async () => {
@@ -323,6 +329,11 @@ describeWithBrowser('every page passes the accessibility checks', () => {
         await page.goto(`${base}/me/${selfToken}`);
         await page.locator('#h-state').waitFor();
         await check('self-status');
+        // Delete without the confirmation (the browser's own `required` taken off): refused beside the box.
+        await page.locator('input[name=confirm]').evaluate((el) => el.removeAttribute('required'));
+        await page.locator('button.danger').click();
+        await page.locator('#confirm-error').waitFor();
+        await check('self-delete-refused');
         expect((await page.goto(`${base}/me/${'x'.repeat(43)}`))?.status()).toBe(404);
         await check('self-unknown');
         await loggedIn('/dashboard/delete/alice');
