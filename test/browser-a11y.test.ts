@@ -202,8 +202,8 @@ describeWithBrowser('every page passes the accessibility checks', () => {
       extensions: [
         dashboardExtension({ actions: createDashboardActions({ configDir, dataDir, cliPath: CLI, env }), env: {}, sessions, manager }),
         // Nothing is checked here (no button pressed): the checks are the real ones, never reached.
-        // Eight variants each post one empty Save from 127.0.0.1: more than a client's hourly five.
-        onboardExtension({ checks: createOnboardChecks({ env: {} }), sessions, env: {}, limits: { savesPerClientPerHour: A11Y_VARIANTS.length } }),
+        // Eight variants each post two empty Saves (the owner's, an invitee's) from 127.0.0.1: more than a client's hourly five.
+        onboardExtension({ checks: createOnboardChecks({ env: {} }), sessions, env: {}, limits: { savesPerClientPerHour: 2 * A11Y_VARIANTS.length } }),
         bookingExtension({ ...deps, env: {} }),
         selfPageExtension({ manager, env: {} }),
       ],
@@ -319,6 +319,11 @@ describeWithBrowser('every page passes the accessibility checks', () => {
         await page.goto(`${base}/invite/${invite}`);
         await page.locator('#username').waitFor();
         await check('onboard-invitee');
+        // Save with nothing filled in: the fields named beside them; the invitation is not spent.
+        await page.locator('#save').click();
+        await page.locator('#form-error[data-state="error"]').waitFor();
+        await page.locator('.field-error:not([hidden]) >> nth=0').waitFor();
+        await check('onboard-invitee-errors');
         expect((await page.goto(`${base}/invite/${expiredInvite}`))?.status()).toBe(410);
         await check('onboard-refused-expired');
         expect((await page.goto(`${base}/invite/${'x'.repeat(43)}`))?.status()).toBe(404);
