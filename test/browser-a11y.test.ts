@@ -2,11 +2,13 @@
  * Every page the product serves, checked for accessibility in Debian's Chromium (issue 23 item 6): the
  * dashboard's login form (empty and refusing a key) and its overview (a valid instance with runs, a watcher
  * and errors; an invalid one), the booking pages (the list, each step of the tunnel, the form's errors, an
- * unknown type) and the API documentation (/docs), at a 360 px phone and at desktop width, light and dark, in
+ * unknown type), the guided form (the owner's, with an invitation made; an invitee's; the refusal of an expired
+ * and of an unknown invitation), an instance's status page (/me/<token>, and an unknown link), the dashboard's
+ * delete confirmation and the API documentation (/docs), at a 360 px phone and at desktop width, light and dark, in
  * French and in English. Each must pass test/axe.ts's checks: axe-core's WCAG 2.1 A/AA rules with no serious
  * or critical finding, `lang` matching the text, nothing wider than the phone, targets of 24 px.
  *
- * The real server (startApi, SQLite, the importer) with the dashboard and booking extensions, over configs and
+ * The real server (startApi, SQLite, the importer) with the dashboard, onboard, booking and self extensions, over configs and
  * the files a supervisor and a worker leave, written with their own writers; the Cal.com and Slack simulators.
  * The "send test notification" button runs `node dist/cli.js`: `npm run build` first, as for the other browser tests.
  */
@@ -17,10 +19,16 @@ import { DateTime } from 'luxon';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bookingExtension } from '../src/api/booking/index.js';
-import { dashboardExtension } from '../src/api/dashboard/index.js';
+import { createSessions, dashboardExtension } from '../src/api/dashboard/index.js';
 import { startApi, type RunningApi } from '../src/api/index.js';
+import { onboardExtension } from '../src/api/onboard/index.js';
+import { selfPageExtension } from '../src/api/self/index.js';
 import { createBookingDeps, type BookingDeps } from '../src/cli/booking-deps.js';
 import { createDashboardActions } from '../src/cli/dashboard-actions.js';
+import { createInstanceManager } from '../src/cli/instance-manager.js';
+import { createOnboardChecks } from '../src/cli/onboard-checks.js';
+import { createInstanceToken, createInvitation } from '../src/invite/index.js';
+import { fakeClock } from '../src/lib/fake-clock.test-helper.js';
 import { writeRunRecord, zeroCounts, type RunRecord } from '../src/instance/index.js';
 import { loadConfigFile } from '../src/config/index.js';
 import { silentLogger } from '../src/lib/index.js';
@@ -81,6 +89,10 @@ describeWithBrowser('every page passes the accessibility checks', () => {
   let api: RunningApi;
   let session: BrowserSession;
   let base: string;
+  /** A live invitation, an expired one, and alice's status-page token (as an invitation's Save makes it). */
+  let invite: string;
+  let expiredInvite: string;
+  let selfToken: string;
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'campus-sync-a11y-'));
@@ -168,8 +180,16 @@ describeWithBrowser('every page passes the accessibility checks', () => {
       ],
     });
 
+    invite = (await createInvitation({ dataDir, clock: fakeClock(new Date(t)), expiresInMs: 86_400_000 })).token;
+    // Made two minutes ago for one minute: expired now (refused with 410 and a page saying so).
+    expiredInvite = (await createInvitation({ dataDir, clock: fakeClock(new Date(t - 120_000)), expiresInMs: 60_000 })).token;
+    selfToken = await createInstanceToken({ dataDir }, 'alice');
+
     const env = { ...process.env, LOG_LEVEL: 'warn' };
     deps = createBookingDeps({ dataDir });
+    // One login for the dashboard, its guided form and its Delete page, as serve.ts wires them.
+    const sessions = createSessions();
+    const manager = createInstanceManager({ configDir, dataDir, env: {} });
     api = await startApi({
       logger: silentLogger,
       env: {},
@@ -180,8 +200,12 @@ describeWithBrowser('every page passes the accessibility checks', () => {
       apiKeys: [DASHBOARD_KEY],
       importIntervalMs: 200,
       extensions: [
-        dashboardExtension({ actions: createDashboardActions({ configDir, dataDir, cliPath: CLI, env }), env: {} }),
+        dashboardExtension({ actions: createDashboardActions({ configDir, dataDir, cliPath: CLI, env }), env: {}, sessions, manager }),
+        // Nothing is checked here (no button pressed): the checks are the real ones, never reached.
+        // Eight variants each post two empty Saves (the owner's, an invitee's) from 127.0.0.1: more than a client's hourly five.
+        onboardExtension({ checks: createOnboardChecks({ env: {} }), sessions, env: {}, limits: { savesPerClientPerHour: 2 * A11Y_VARIANTS.length } }),
         bookingExtension({ ...deps, env: {} }),
+        selfPageExtension({ manager, env: {} }),
       ],
     });
     base = api.url;
@@ -265,6 +289,61 @@ describeWithBrowser('every page passes the accessibility checks', () => {
         await page.click('#propose-send');
         await page.waitForSelector('#p-name-error:not([hidden])');
         await check('book-propose-errors');
+      });
+
+      /** Logged in to the dashboard (this page's context keeps the cookie once it is). */
+      const loggedIn = async (path: string): Promise<void> => {
+        await page.goto(`${base}${path}`);
+        if (new URL(page.url()).pathname === path) return;
+        await page.locator('#key').fill(DASHBOARD_KEY);
+        await page.keyboard.press('Enter');
+        await page.locator('#card-alice').waitFor();
+        await page.goto(`${base}${path}`);
+      };
+
+      it("the owner's guided form, and an invitation made from it", async () => {
+        await loggedIn('/dashboard/configs/new');
+        await page.locator('#make-invite').waitFor();
+        await check('onboard-owner');
+        await page.locator('#make-invite').click();
+        await page.locator('#invite-qr img').waitFor();
+        await check('onboard-owner-invited');
+        // Save with nothing filled in: the server names each missing field, shown beside it (nothing is written).
+        await page.locator('#save').click();
+        await page.locator('#form-error[data-state="error"]').waitFor();
+        await page.locator('.field-error:not([hidden]) >> nth=0').waitFor();
+        await check('onboard-owner-errors');
+      });
+
+      it("the invitee's form, and the refusal of an expired and an unknown invitation", async () => {
+        await page.goto(`${base}/invite/${invite}`);
+        await page.locator('#username').waitFor();
+        await check('onboard-invitee');
+        // Save with nothing filled in: the fields named beside them; the invitation is not spent.
+        await page.locator('#save').click();
+        await page.locator('#form-error[data-state="error"]').waitFor();
+        await page.locator('.field-error:not([hidden]) >> nth=0').waitFor();
+        await check('onboard-invitee-errors');
+        expect((await page.goto(`${base}/invite/${expiredInvite}`))?.status()).toBe(410);
+        await check('onboard-refused-expired');
+        expect((await page.goto(`${base}/invite/${'x'.repeat(43)}`))?.status()).toBe(404);
+        await check('onboard-refused-unknown');
+      });
+
+      it("an instance's status page, an unknown link, and the dashboard's delete confirmation", async () => {
+        await page.goto(`${base}/me/${selfToken}`);
+        await page.locator('#h-state').waitFor();
+        await check('self-status');
+        // Delete without the confirmation (the browser's own `required` taken off): refused beside the box.
+        await page.locator('input[name=confirm]').evaluate((el) => el.removeAttribute('required'));
+        await page.locator('button.danger').click();
+        await page.locator('#confirm-error').waitFor();
+        await check('self-delete-refused');
+        expect((await page.goto(`${base}/me/${'x'.repeat(43)}`))?.status()).toBe(404);
+        await check('self-unknown');
+        await loggedIn('/dashboard/delete/alice');
+        await page.locator('input[name=confirm]').waitFor();
+        await check('owner-delete');
       });
 
       it('the API documentation', async () => {
