@@ -22,6 +22,7 @@ async function main() {
     name: pkg.name,
     version: pkg.version,
     entrypoint: 'node /app/dist/cli.js',
+    healthcheck: 'node /app/dist/health.js (campus-sync health without the CLI: Docker starts it every 30 s)',
     roles: {
       supervise: 'the default command: one worker container per configs/<name>.yml, and the reporting API',
       worker: 'campus-sync worker <name>: one config on its schedule (what the supervisor starts)',

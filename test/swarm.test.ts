@@ -249,7 +249,7 @@ describeWithDocker(availability, 'the swarm runtime (real single-node swarm)', (
     console.log(`[swarm] supervisor start → 2 services synced: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     expect(mcB.stats().logins).toBeGreaterThanOrEqual(1);
 
-    // Swarm reports a task `starting` until the image's HEALTHCHECK first passes (start period 20 s, interval 30 s).
+    // Swarm reports a task `starting` until the image's HEALTHCHECK first passes (first probe after the 30 s interval; Dockerfile).
     const actual = await waitUntil(
       'both services running (healthy)',
       async () => {

@@ -6,7 +6,7 @@
  * worker's alone and nothing is preloaded into it. Variants run the same worker under other node flags
  * (BENCH_WORKER_FLAGS="--a --b;--c" replaces the list), which is how the worker's V8 flags were chosen.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -70,6 +70,45 @@ function cpuSeconds(pid: number): number {
   } catch {
     return NaN;
   }
+}
+
+/** CPU seconds (user + system) of this process's children that have been waited for: cutime and cstime. */
+function childrenCpuSeconds(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ').pop()!.split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / USER_HZ;
+}
+
+/** Docker starts the HEALTHCHECK every 30 s in every container: its start-up, paid that often, is its cost. */
+const PROBE_RUNS = 20;
+const HEALTH_ENTRY = resolve(import.meta.dirname, '../health.js');
+
+/** Mean CPU seconds of one run of `argv` (sequential, so the children's times add up exactly). */
+function meanCpuPerRun(argv: string[], env: NodeJS.ProcessEnv): number {
+  const before = childrenCpuSeconds();
+  for (let i = 0; i < PROBE_RUNS; i++) spawnSync(process.execPath, argv, { env, stdio: 'ignore' });
+  return (childrenCpuSeconds() - before) / PROBE_RUNS;
+}
+
+/** The HEALTHCHECK probe as the image runs it (dist/health.js), the verb it used to run, and bare node. */
+async function probeCost(root: string): Promise<string[]> {
+  const data = join(root, 'probe-data');
+  await mkdir(join(data, 'bench'), { recursive: true });
+  await writeFile(join(data, 'bench', 'worker.json'), JSON.stringify({ pid: process.pid, state: 'idle' }));
+  const env = { ...process.env, CAMPUS_SYNC_DATA_DIR: data, CAMPUS_SYNC_INSTANCE: 'bench' };
+  const rows = [
+    ["`node dist/health.js` (the image's HEALTHCHECK)", meanCpuPerRun([HEALTH_ENTRY], env)],
+    ['`node dist/cli.js health` (the HEALTHCHECK before)', meanCpuPerRun([CLI, 'health'], env)],
+    ['`node -e 0` (node alone: the floor)', meanCpuPerRun(['-e', '0'], env)],
+  ] as const;
+  const per100 = (s: number) => figure((s * 100) / 30, 'cores', 2);
+  return [
+    '',
+    `HEALTHCHECK probe, CPU per run (mean of ${PROBE_RUNS}; every 30 s in every container)`,
+    '',
+    '| probe | CPU per run | 100 containers, every 30 s |',
+    '|---|---|---|',
+    ...rows.map(([what, s]) => `| ${what} | ${figure(s, 's', 3)} | ${per100(s)} |`),
+  ];
 }
 
 function anonMb(pid: number): number {
@@ -151,11 +190,11 @@ async function main(): Promise<void> {
         await ecal.close();
       }
     }
+    printReport(results, await probeCost(root));
   } finally {
     await mc.close();
     await rm(root, { recursive: true, force: true });
   }
-  printReport(results);
 }
 
 async function writeConfig(configs: string, mc: MonCampusSim, ecal: EcalSim): Promise<void> {
@@ -180,7 +219,7 @@ async function writeConfig(configs: string, mc: MonCampusSim, ecal: EcalSim): Pr
   );
 }
 
-function printReport(results: Measured[]): void {
+function printReport(results: Measured[], probeLines: string[]): void {
   const lines = [
     `campus-sync worker, private memory (RssAnon) — first sync of ${COURSES} courses, then ${IDLE_MS / 1000} s idle`,
     '',
@@ -192,6 +231,7 @@ function printReport(results: Measured[]): void {
         : `| ${m.flags || '(as shipped)'} | ${figure(m.syncPeakMb, 'MB')} | ${figure(m.idleMb, 'MB')} | ${figure(m.runMs / 1000, 's')} | ${figure(m.cpuS, 's', 2)} |`,
     ),
   ];
+  lines.push(...probeLines);
   const shipped = results[0]!;
   if (shipped.failed) throw new Error(`the worker as shipped failed its first sync: ${shipped.failed}`);
   lines.push(

@@ -1,7 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, openSync, closeSync, constants } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, closeSync, constants } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { HEARTBEAT_STALE_MS, STATUS_FILE, SUPERVISOR_DIR as SUPERVISOR_WRITES } from '../supervisor/status.js';
@@ -176,11 +177,26 @@ describe('health of the supervisor', () => {
       await clock.tickAsync(1);
       expect(await checked).toMatchObject({ healthy: false, reason: `no answer within 200 ms reading ${fifo}` });
     } finally {
-      // Opening the writing end releases the read still blocked in libuv's thread pool.
-      closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+      await releaseFifoReader(fifo);
     }
   });
 });
+
+/**
+ * Opening a FIFO's writing end releases a read blocked in libuv's thread pool. That read may not have reached
+ * its open() yet on a busy machine (ENXIO: no reader): try again until it has, or it would block for good.
+ */
+async function releaseFifoReader(fifo: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENXIO' || attempt > 100_000) throw err;
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+}
 
 describe('the health verb', () => {
   function recorder(json = false): Output & { lines: string[]; errors: string[]; results: unknown[] } {
@@ -223,5 +239,47 @@ describe('the health verb', () => {
   it('treats a bad argument as a usage error', async () => {
     await expect(healthVerb({ args: ['Not A Name'], values: {}, out: recorder() })).rejects.toThrow(UsageError);
     await expect(healthVerb({ args: ['a', 'b'], values: {}, out: recorder() })).rejects.toThrow(UsageError);
+  });
+});
+
+describe('dist/health.js, the image HEALTHCHECK', () => {
+  const ENTRY = resolve(import.meta.dirname, '../../dist/health.js');
+  const probe = (env: Record<string, string>) =>
+    spawnSync(process.execPath, [ENTRY], {
+      env: { PATH: process.env.PATH ?? '', CAMPUS_SYNC_DATA_DIR: dir, ...env },
+      encoding: 'utf8',
+    });
+  /** Every module URL the entry loads, logged by a module-load hook (synchronously: the probe exits at once). */
+  function loadedModules(env: Record<string, string>): string[] {
+    const log = join(dir, 'loaded.txt');
+    const hooks = join(dir, 'hooks.mjs');
+    writeFileSync(
+      hooks,
+      `import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) { appendFileSync(${JSON.stringify(log)}, url + '\\n'); return next(url, context); }\n`,
+    );
+    const register = `import { register } from 'node:module'; register(${JSON.stringify(pathToFileURL(hooks).href)});`;
+    const run = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, ENTRY], {
+      env: { PATH: process.env.PATH ?? '', CAMPUS_SYNC_DATA_DIR: dir, ...env },
+      encoding: 'utf8',
+    });
+    expect(run.status, run.stderr).toBe(0);
+    return readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  }
+
+  it('answers like `health`: exit 0 with the worker healthy, 1 (never 2) otherwise, one line', () => {
+    writeWorker('alice', worker());
+    const ok = probe({ CAMPUS_SYNC_INSTANCE: 'alice' });
+    expect([ok.status, ok.stdout.trim()]).toEqual([0, expect.stringMatching(/^healthy: worker alice idle \(pid \d+\), next run /)]);
+    const missing = probe({ CAMPUS_SYNC_INSTANCE: 'bob' });
+    expect([missing.status, missing.stderr.trim()]).toEqual([1, expect.stringMatching(/^unhealthy: no worker status at .*bob\/worker\.json/)]);
+    const supervisor = probe({});
+    expect([supervisor.status, supervisor.stderr.trim()]).toEqual([1, expect.stringMatching(/^unhealthy: no supervisor status at /)]);
+  });
+
+  it('loads neither zod nor the CLI (what every probe would pay for)', () => {
+    writeWorker('alice', worker());
+    const modules = loadedModules({ CAMPUS_SYNC_INSTANCE: 'alice' });
+    expect(modules.some((m) => m.endsWith('/dist/cli/health-probe.js'))).toBe(true);
+    expect(modules.filter((m) => /\/node_modules\/|\/dist\/cli\/(index|main|output|locale)\.js$|\/dist\/lib\/index\.js$/.test(m))).toEqual([]);
   });
 });

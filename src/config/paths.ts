@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { ConfigError } from '../lib/index.js';
+// lib's own file, not its barrel: the HEALTHCHECK probe (dist/health.js) imports this module.
+import { ConfigError } from '../lib/errors.js';
 
 /** The instance name is used in Docker names, labels and `data/<name>/`: keep it to safe characters. */
 export const INSTANCE_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;

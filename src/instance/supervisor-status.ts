@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { writeFileAtomic } from '../lib/index.js';
+import { HEARTBEAT_STALE_MS } from './health-fields.js';
 import { supervisorStatusPath } from './names.js';
 
 /**
@@ -8,8 +9,8 @@ import { supervisorStatusPath } from './names.js';
  * rewritten every beat (supervisor/status.ts). Read by `status`, the HEALTHCHECK and the dashboard.
  */
 
-/** The HEALTHCHECK's limit: six missed 15 s heartbeats means the supervisor is stuck or gone. */
-export const HEARTBEAT_STALE_MS = 90_000;
+/** The HEALTHCHECK's limit, defined beside the probe's lean readers. */
+export { HEARTBEAT_STALE_MS };
 
 /** `failing`: the worker runs, but its runs are refused (`reason` says why: a run lock that stays held). */
 export const instanceStateSchema = z.enum(['running', 'failing', 'stopped', 'crash-looping', 'invalid', 'starting', 'missing']);
