@@ -24,7 +24,23 @@ async function runPart(script: string, targetsFile: string): Promise<number> {
     env: { ...process.env, [TARGETS_FILE_ENV]: targetsFile },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  return await new Promise<number>((done) => child.on('close', (code) => done(code ?? 1)));
+  // A signal to the driver alone (`kill <pid>`, a CI timeout) is passed on, so the part cleans up what it
+  // started (the swarm part's supervisor, services and Swarm) before the driver goes.
+  let stopped = false;
+  const forward = (signal: NodeJS.Signals) => {
+    stopped = true;
+    child.kill(signal);
+  };
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  for (const s of signals) process.on(s, forward);
+  const code = await new Promise<number>((done) => child.on('close', (c) => done(c ?? 1)));
+  for (const s of signals) process.off(s, forward);
+  // Stopped by a signal: so is the whole run, once the part has cleaned up, with the conventional status.
+  if (stopped) {
+    process.stderr.write(`bench: stopped by a signal during ${script}\n`);
+    process.exit(130);
+  }
+  return code;
 }
 
 /** The summary table (markdown), from the targets every part recorded. */

@@ -58,6 +58,9 @@ async function removeScope(): Promise<void> {
   }
 }
 
+/** What a signal must undo: set once the bench has started its supervisor, run at most once. */
+let stopEverything: () => Promise<void> = async () => {};
+
 interface Result {
   firstSyncS: number;
   synced: number;
@@ -108,6 +111,18 @@ async function bench(): Promise<Result> {
   };
   const t0 = performance.now();
   const child: ChildProcess = spawn(process.execPath, [CLI, 'supervise', '--runtime', 'swarm'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const closed = new Promise((r) => child.on('close', r));
+  let cleaning: Promise<void> | undefined;
+  // Once only: a signal can arrive while the `finally` below is already cleaning up.
+  stopEverything = () =>
+    (cleaning ??= (async () => {
+      child.kill('SIGTERM');
+      await closed;
+      await removeScope();
+      await mc.close();
+      await ecal.close();
+      await rm(root, { recursive: true, force: true }).catch(() => {});
+    })());
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, rssMbOf(child.pid!) || 0)), 250);
   let lastReport = 0;
@@ -141,12 +156,7 @@ async function bench(): Promise<Result> {
     };
   } finally {
     clearInterval(sampler);
-    child.kill('SIGTERM');
-    await new Promise((r) => child.on('close', r));
-    await removeScope();
-    await mc.close();
-    await ecal.close();
-    await rm(root, { recursive: true, force: true }).catch(() => {});
+    await stopEverything();
   }
 }
 
@@ -170,11 +180,25 @@ async function main(): Promise<void> {
   const state = await docker('info', '--format', '{{.Swarm.LocalNodeState}}');
   const initialised = state !== 'active';
   if (initialised) await docker('swarm', 'init', '--advertise-addr', '127.0.0.1');
+  const leave = async () => {
+    if (initialised) await docker('swarm', 'leave', '--force').catch(() => '');
+  };
+  // Stopped by a signal (Ctrl-C, `kill`, bench/all.ts passing one on): a `finally` would not run, and the
+  // supervisor left behind would keep re-creating 100 services in whatever uses the engine next (it broke a
+  // CI run once). Stop it, remove what the bench made, leave the Swarm it joined, then exit.
+  const onSignal = (signal: NodeJS.Signals) => {
+    process.stderr.write(`swarm bench: ${signal}: stopping the supervisor, removing the bench's services${initialised ? ', leaving the Swarm' : ''}\n`);
+    void stopEverything()
+      .finally(leave)
+      .finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   let r: Result;
   try {
     r = await bench();
   } finally {
-    if (initialised) await docker('swarm', 'leave', '--force').catch(() => '');
+    await leave();
   }
   const f = (n: number, d = 1): string => (Number.isFinite(n) ? n.toFixed(d) : '—');
   // Memory is what bounds a Pi: workers sleep between syncs, and a sync is a few seconds of one core.
