@@ -1,6 +1,7 @@
 export {
   createApiServer,
   HEALTH_PING_TIMEOUT_MS,
+  MAX_CONNECTIONS_PER_CLIENT,
   CLOSE_GRACE_MS,
   type ApiServer,
   type ApiServerOptions,

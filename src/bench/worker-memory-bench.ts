@@ -190,7 +190,7 @@ async function main(): Promise<void> {
         await ecal.close();
       }
     }
-    printReport(results, await probeCost(root));
+    printReport(results, await probeCost(root), await bareNodeMb());
   } finally {
     await mc.close();
     await rm(root, { recursive: true, force: true });
@@ -219,7 +219,16 @@ async function writeConfig(configs: string, mc: MonCampusSim, ecal: EcalSim): Pr
   );
 }
 
-function printReport(results: Measured[], probeLines: string[]): void {
+/** A bare node's private memory once started: the floor under any worker. */
+async function bareNodeMb(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  await sleep(1_000);
+  const mb = anonMb(child.pid!);
+  child.kill('SIGTERM');
+  return mb;
+}
+
+function printReport(results: Measured[], probeLines: string[], bareMb: number): void {
   const lines = [
     `campus-sync worker, private memory (RssAnon) — first sync of ${COURSES} courses, then ${IDLE_MS / 1000} s idle`,
     '',
@@ -232,6 +241,7 @@ function printReport(results: Measured[], probeLines: string[]): void {
     ),
   ];
   lines.push(...probeLines);
+  const whyNotSmaller = `bare node ${figure(bareMb, 'MB')} private; the rest is mostly the code of the packages the design card keeps (zod, winston, yaml, axios, luxon: README "Performance")`;
   const shipped = results[0]!;
   if (shipped.failed) throw new Error(`the worker as shipped failed its first sync: ${shipped.failed}`);
   lines.push(
@@ -243,6 +253,7 @@ function printReport(results: Measured[], probeLines: string[]): void {
       ours: figure(shipped.syncPeakMb, 'MB'),
       target: `≤ ${SYNC_TARGET_MB} MB`,
       met: shipped.syncPeakMb <= SYNC_TARGET_MB,
+      ...(shipped.syncPeakMb > SYNC_TARGET_MB && { note: `${figure(shipped.syncPeakMb - SYNC_TARGET_MB, 'MB')} over; ${whyNotSmaller}` }),
     }),
     reportTarget({
       area: 'worker memory',
@@ -250,6 +261,7 @@ function printReport(results: Measured[], probeLines: string[]): void {
       ours: figure(shipped.idleMb, 'MB'),
       target: `≤ ${IDLE_TARGET_MB} MB`,
       met: shipped.idleMb <= IDLE_TARGET_MB,
+      ...(shipped.idleMb > IDLE_TARGET_MB && { note: `${figure(shipped.idleMb - IDLE_TARGET_MB, 'MB')} over; ${whyNotSmaller}` }),
     }),
   );
   process.stdout.write(`${lines.join('\n')}\n`);
