@@ -186,6 +186,12 @@ describe('the process runtime', () => {
     await next.stop('alice');
     await next.restart('alice');
     expect(await isStoppedOnPurpose(join(s.data, 'alice'))).toBe(false);
+    // Removed (`clean`) and created again in the same runtime's life: a new worker, which runs, as a new container.
+    await next.stop('alice');
+    await next.remove(byName('alice'));
+    await next.create(alice);
+    expect((await next.list())[0]!.state).toBe('running');
+    expect(await isStoppedOnPurpose(join(s.data, 'alice'))).toBe(false);
     const third = createProcessRuntime({ configDir: s.configs, dataDir: s.data, cliPath: s.cli, logger: s.log.logger });
     runtimes.push(third);
     await next.close();

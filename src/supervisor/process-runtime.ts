@@ -91,6 +91,8 @@ interface ProcessContext {
   entries: Map<string, Entry>;
   /** Set by close(): no child is started or restarted after it. */
   closing: boolean;
+  /** Names created in this runtime's life: only a name's first create keeps a stop made before (createEntry). */
+  seen: Set<string>;
 }
 
 function instanceDir(ctx: ProcessContext, name: string): string {
@@ -246,7 +248,7 @@ async function setStoppedMark(ctx: ProcessContext, name: string, stopped: boolea
 /**
  * Starts `worker`'s child, replacing one of another spec; the same spec again only starts a stopped child. The
  * first create of a name in this supervisor's life, with data/<name>/ marked stopped on purpose, makes the entry
- * stopped, as Docker's exited container is found again: `start` (or a new spec) runs it.
+ * stopped, as Docker's exited container is found again after a supervisor restart: `start` (or a new spec) runs it.
  */
 async function createEntry(ctx: ProcessContext, worker: DesiredWorker): Promise<void> {
   if (ctx.closing) throw new Error('the process runtime is closed');
@@ -262,14 +264,17 @@ async function createEntry(ctx: ProcessContext, worker: DesiredWorker): Promise<
     }
     return;
   }
-  // A new spec makes a new worker, which runs (as Docker's new container clears the mark).
-  const keepStopped = !existing && (await isStoppedOnPurpose(dir));
+  // Later creates (a new spec, or after `clean` removed it) make a new worker, which runs: as Docker's new
+  // container clears the mark.
+  const first = !ctx.seen.has(worker.name);
+  ctx.seen.add(worker.name);
+  const keepStopped = !existing && first && (await isStoppedOnPurpose(dir));
   if (existing) {
     await stopEntry(ctx, existing);
     ctx.entries.delete(worker.name);
     ctx.tracker.forget(worker.name);
-    await setStoppedMark(ctx, worker.name, false);
   }
+  if (!keepStopped) await setStoppedMark(ctx, worker.name, false);
   await mkdir(dir, { recursive: true });
   const e: Entry = {
     worker,
@@ -321,6 +326,7 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): Runtime {
     tracker: createCrashTracker({ ...opts.backoff, clock }),
     entries: new Map(),
     closing: false,
+    seen: new Set(),
   };
 
   // Last resort when the supervisor dies without close() (uncaught error, process.exit): kill at once,
