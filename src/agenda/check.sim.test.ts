@@ -80,8 +80,12 @@ describe('the MonCampus check against the simulator', () => {
   });
 
   it('lets an invitee reach the school the owner configured, and nothing they typed', async () => {
-    const policy = inviteePolicy({ school: 'igensia', env: { CAMPUS_SYNC_MONCAMPUS_URL: sim.url } });
+    // The check follows the timetable host to its CAS only when that is a login server of the schools: the
+    // simulator's stands for cas-p here (allowed as the owner allows origins); without it the redirect is refused.
+    const policy = inviteePolicy({ school: 'igensia', env: { CAMPUS_SYNC_MONCAMPUS_URL: sim.url }, ownerOrigins: [sim.casUrl] });
     expect(await checkMonCampus({ ...base, url: sim.url, locale: 'en', policy })).toMatchObject({ ok: true, count: 3 });
+    const timetableOnly = inviteePolicy({ school: 'igensia', env: { CAMPUS_SYNC_MONCAMPUS_URL: sim.url } });
+    expect(await checkMonCampus({ ...base, url: sim.url, locale: 'en', policy: timetableOnly })).toMatchObject({ ok: false, reason: 'refused-host' });
     const before = sim.requests.length;
     const typed = await checkMonCampus({ ...base, url: 'http://192.168.1.1:8123', locale: 'en', policy });
     expect(typed).toEqual({ ok: false, reason: 'refused-host', message: '192.168.1.1:8123 is an IP address: an invitation cannot use one' });

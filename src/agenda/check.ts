@@ -3,6 +3,7 @@ import { mayContact, OWNER_POLICY, type HostPolicy } from '../config/index.js';
 import { AuthError, makeRedactor, RemoteError, translator, TransientError, type Locale, type RetryOptions } from '../lib/index.js';
 import { ActionNeededError } from './cas-login.js';
 import { createMonCampusClient, DEFAULT_SCHOOL_TIMEZONE } from './client.js';
+import { RefusedHostError } from './http.js';
 import { normaliseCourses } from './normalise.js';
 
 /**
@@ -67,6 +68,8 @@ export async function checkMonCampus(opts: MonCampusCheckOptions): Promise<MonCa
       timezone: zone,
       timeoutMs: opts.timeoutMs ?? CHECK_TIMEOUT_MS,
       retry: { ...CHECK_RETRY, ...opts.retry },
+      // The URLs above were allowed; the ones the servers redirect to are asked again, one by one.
+      policy,
     });
     const { events } = normaliseCourses(await client.fetchCourses(window), { timezone: zone });
     const coming = events.filter((e) => Date.parse(e.start) >= now.toMillis()).sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
@@ -80,6 +83,8 @@ export async function checkMonCampus(opts: MonCampusCheckOptions): Promise<MonCa
       message: t('checks.moncampus.ok', { count: events.length, days: CHECK_DAYS, title: next.title, when: when(next.start, zone, opts.locale) }),
     };
   } catch (err) {
+    // The school's server named another host (its CAS, a login hop): not followed, nothing sent there.
+    if (err instanceof RefusedHostError) return { ok: false, reason: 'refused-host', message: t('selfRest.casRedirectRefused', { host: err.host }) };
     if (err instanceof AuthError) return { ok: false, reason: 'wrong-password', message: t('checks.moncampus.wrongPassword') };
     if (err instanceof ActionNeededError) return { ok: false, reason: 'action-needed', message: t('checks.moncampus.actionNeeded') };
     // A timeout, a refused connection, a 5xx, or a name that does not resolve ("could not be sent").

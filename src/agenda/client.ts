@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import type { HostPolicy } from '../config/index.js';
 import { RemoteError, TransientError, silentLogger, withRetry, type Logger, type RetryOptions } from '../lib/index.js';
 import { casLogin, discoverCas } from './cas-login.js';
 import { createCookieJar, originOf, type CookieJarState } from './cookie-jar.js';
@@ -34,6 +35,8 @@ export interface MonCampusClientOptions {
    * with nothing (reference/moncampus.md, "Facts found in 2026").
    */
   previousCourses?: number;
+  /** An invitee's check: every request, each redirect included, must be one the policy allows (http.ts). */
+  policy?: HostPolicy;
 }
 
 export interface MonCampusClient {
@@ -200,7 +203,7 @@ export function createMonCampusClient(opts: MonCampusClientOptions): MonCampusCl
   const timezone = opts.timezone ?? DEFAULT_SCHOOL_TIMEZONE;
   assertTimezone(timezone);
   const jar = createCookieJar(opts.cookies ?? {});
-  const http = createHttp({ jar, timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, logger });
+  const http = createHttp({ jar, timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, logger, ...(opts.policy ? { policy: opts.policy } : {}) });
   const timetableOrigin = originOf(opts.url);
   const retry: RetryOptions = { ...CLIENT_RETRY, ...opts.retry };
   let logins = 0;

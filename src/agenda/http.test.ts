@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TransientError, silentLogger } from '../lib/index.js';
 import { createCookieJar } from './cookie-jar.js';
-import { createHttp } from './http.js';
+import { createHttp, RefusedHostError } from './http.js';
 
 let server: Server;
 let base = '';
@@ -32,6 +32,19 @@ afterAll(async () => {
 });
 
 describe('createHttp', () => {
+  it('under a host policy, asks it before every request and sends nothing to a refused host', async () => {
+    const http = createHttp({ jar: createCookieJar(), timeoutMs: 2_000, logger: silentLogger, policy: { role: 'invitee', origins: new Set([base]) } });
+    const before = seen.length;
+    await expect(http.request({ method: 'GET', url: `${base}/ok`, phase: 'login' })).resolves.toMatchObject({ status: 200 });
+    // The same server under another name is another host to the policy: refused, never reached.
+    const other = base.replace('127.0.0.1', 'localhost');
+    const refused = await http.request({ method: 'GET', url: `${other}/cas/login`, phase: 'login' }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(RefusedHostError);
+    expect(refused).toMatchObject({ host: other.slice('http://'.length), reason: 'local-name', retryable: false });
+    expect(seen.length).toBe(before + 1);
+    expect(http.count()).toBe(1);
+  });
+
   it('does not follow redirects, stores Set-Cookie for the origin and sends it back', async () => {
     const jar = createCookieJar();
     const http = createHttp({ jar, timeoutMs: 2_000, logger: silentLogger });

@@ -1,3 +1,4 @@
+import { mayContact, type HostPolicy, type RefusalReason } from '../config/index.js';
 import { RemoteError, TransientError, classifyNetworkError, createHttpClient, type Logger, type Phase } from '../lib/index.js';
 import type { CookieJar } from './cookie-jar.js';
 
@@ -26,6 +27,20 @@ export interface Http {
   count(): number;
 }
 
+/**
+ * A request the caller's host policy refuses (config/invitee-hosts.ts): an invitee's check asked to follow the
+ * school's redirect to another host (a CAS address the timetable server names, a login hop). Nothing was sent.
+ */
+export class RefusedHostError extends RemoteError {
+  constructor(
+    readonly host: string,
+    readonly reason: RefusalReason,
+    phase: Phase,
+  ) {
+    super(`MonCampus request to ${host} refused: not a host this check may contact (${reason})`, { phase });
+  }
+}
+
 /** Some CAS front ends answer bare library user agents with a bot page; look like an ordinary client. */
 const USER_AGENT = 'Mozilla/5.0 (compatible; campus-sync)';
 
@@ -35,7 +50,16 @@ const USER_AGENT = 'Mozilla/5.0 (compatible; campus-sync)';
  * Network failures become TransientError naming only the host: the axios error is not attached as
  * `cause` because its config carries the POSTed password and the Cookie header.
  */
-export function createHttp(opts: { jar: CookieJar; timeoutMs: number; logger: Logger }): Http {
+export function createHttp(opts: {
+  jar: CookieJar;
+  timeoutMs: number;
+  logger: Logger;
+  /**
+   * Asked before EVERY request, redirects included: the first URL comes from the config or the form, the next
+   * ones from the servers (CAS discovery, login hops), and an invitee's check may follow none off its policy.
+   */
+  policy?: HostPolicy;
+}): Http {
   // Redirects are answers here (each CAS hop sets cookies), bodies stay text: lib/http.ts's defaults.
   const instance = createHttpClient({ timeoutMs: opts.timeoutMs });
   let requests = 0;
@@ -44,6 +68,10 @@ export function createHttp(opts: { jar: CookieJar; timeoutMs: number; logger: Lo
     count: () => requests,
     async request(req) {
       const url = new URL(req.url);
+      if (opts.policy) {
+        const verdict = mayContact(opts.policy, url.toString());
+        if (!verdict.ok) throw new RefusedHostError(verdict.host || url.host, verdict.reason, req.phase);
+      }
       const headers: Record<string, string> = { 'User-Agent': USER_AGENT, ...req.headers };
       const cookie = opts.jar.header(url);
       if (cookie) headers.Cookie = cookie;

@@ -152,6 +152,21 @@ describe('the status page checks', () => {
     expect(await readFile(join(configDir, 'lea.yml'), 'utf8')).toBe(before);
   });
 
+  it('follows no redirect of the timetable host off the config’s hosts and the schools’ CAS servers', async () => {
+    const other = await startMonCampusSim({ users: { student: PASSWORD }, courses: [] });
+    const redirecting = await startMonCampusSim({ users: { student: PASSWORD }, courses: [], casRedirect: other.casUrl });
+    try {
+      // No casUrl: the check discovers the CAS from the timetable host, which names another host's login page.
+      const text = ['moncampus:', `  url: ${redirecting.url}`, '  username: student', `  password: "${PASSWORD}"`, ''].join('\n');
+      await writeFile(join(configDir, 'lea.yml'), text);
+      const r = await createInstanceManager({ configDir, dataDir, env: {} }).checkPassword('lea', PASSWORD, 'fr');
+      expect(r).toEqual({ ok: false, reason: 'refused-host', message: fr('selfRest.casRedirectRefused', { host: new URL(other.casUrl).host }) });
+      expect(other.requests).toEqual([]);
+    } finally {
+      await Promise.all([other.close(), redirecting.close()]);
+    }
+  });
+
   it('pause without a supervisor, and a test without channels, say so', async () => {
     await writeFile(join(configDir, 'lea.yml'), yaml());
     const manager = createInstanceManager({ configDir, dataDir, env: {} });

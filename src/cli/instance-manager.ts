@@ -3,7 +3,16 @@ import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { checkMonCampus } from '../agenda/index.js';
 import type { DeleteOutcome, InstanceManager, ManageResult } from '../api/self/index.js';
-import { configFileFor, deleteConfig, isValidInstanceName, loadConfigFile, readConfigState, resolveWindow, type InstanceConfig } from '../config/index.js';
+import {
+  configFileFor,
+  configHostsPolicy,
+  deleteConfig,
+  isValidInstanceName,
+  loadConfigFile,
+  readConfigState,
+  resolveWindow,
+  type InstanceConfig,
+} from '../config/index.js';
 import { createEcalClient, removeOwnEvents } from '../ecal/index.js';
 import { clearStoppedOnPurpose, controlSocketPath } from '../instance/index.js';
 import { removeInstanceToken } from '../invite/index.js';
@@ -90,8 +99,9 @@ export function createInstanceManager(opts: InstanceManagerOptions): InstanceMan
       if (!config.moncampus) return { ok: false, reason: 'no-timetable', message: translator(locale)('self.password.noTimetable') };
       const m = config.moncampus;
       // The hosts are the config's (written by the owner, or by an invitation under its host policy): the status
-      // page's visitor types a password, never a URL.
-      return checkMonCampus({ url: m.url, casUrl: m.casUrl, username: m.username, password, locale, timezone: config.timezone, now: clock.now() });
+      // page's visitor types a password, never a URL, and the redirects the servers answer stay on those hosts.
+      const policy = configHostsPolicy(m, env);
+      return checkMonCampus({ url: m.url, casUrl: m.casUrl, username: m.username, password, locale, timezone: config.timezone, now: clock.now(), policy });
     },
 
     async testNotifications(name, locale) {

@@ -43,6 +43,53 @@ describe('the guided form’s checks, composed from the worker’s clients', () 
     expect(ecalRefused).toMatchObject({ ok: false, reason: 'refused-host', calendars: [] });
   });
 
+  it('follow the timetable host to the school’s CAS for an invitee, and refuse a redirect to any other host', async () => {
+    // No CAS override: the check discovers the CAS from the timetable host's redirect, as the worker does. The
+    // simulator's CAS stands for cas-p (the school's login server), allowed here as the owner allows origins.
+    const discovering = createOnboardChecks({ env: { CAMPUS_SYNC_MONCAMPUS_URL: mc.url } });
+    const policy = inviteePolicy({ school: 'igensia', env: { CAMPUS_SYNC_MONCAMPUS_URL: mc.url }, ownerOrigins: [mc.casUrl] });
+    const normal = await discovering.moncampus({ url: mc.url, username: USER, password: PASSWORD, locale: 'en', policy });
+    expect(normal.ok).toBe(true);
+
+    // The same school's timetable server, made to send its visitors to another host's login page (the same
+    // user exists there: a follower would post the password to it).
+    const other = await startMonCampusSim({ users: { [USER]: PASSWORD }, courses: [] });
+    const redirecting = await startMonCampusSim({ users: { [USER]: PASSWORD }, courses: [], casRedirect: other.casUrl });
+    try {
+      const env2 = { CAMPUS_SYNC_MONCAMPUS_URL: redirecting.url };
+      const policy2 = inviteePolicy({ school: 'igensia', env: env2, ownerOrigins: [redirecting.casUrl] });
+      const refused = await createOnboardChecks({ env: env2 }).moncampus({
+        url: redirecting.url,
+        username: USER,
+        password: PASSWORD,
+        locale: 'en',
+        policy: policy2,
+      });
+      const otherHost = new URL(other.casUrl).host;
+      expect(refused).toEqual({
+        ok: false,
+        reason: 'refused-host',
+        message: `MonCampus sends the login to ${otherHost}, which is not the school's login server: the check stopped there and sent nothing to it.`,
+      });
+      expect(other.requests).toEqual([]);
+      // Only the anonymous visit to the timetable host happened, and no password was posted anywhere.
+      expect(redirecting.requests.map((r) => `${r.host} ${r.method} ${r.path}`)).toEqual(['edt GET /Home/Get']);
+      const fr = await createOnboardChecks({ env: env2 }).moncampus({
+        url: redirecting.url,
+        username: USER,
+        password: PASSWORD,
+        locale: 'fr',
+        policy: policy2,
+      });
+      expect(fr.message).toBe(
+        `MonCampus envoie la connexion vers ${otherHost}, qui n’est pas le serveur de connexion de l’école : la vérification s’est arrêtée là, rien n’y a été envoyé.`,
+      );
+      expect(other.requests).toEqual([]);
+    } finally {
+      await Promise.all([other.close(), redirecting.close()]);
+    }
+  });
+
   it('list the ECAL schedules the keys can write', async () => {
     const r = await checks().ecal({ url: ecal.url, apiKey: 'k', apiSecret: 's', locale: 'en', policy: invitee() });
     expect(r.ok).toBe(true);

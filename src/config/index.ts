@@ -63,6 +63,7 @@ export {
   type WriteConfigOptions,
 } from './edit-file.js';
 export {
+  configHostsPolicy,
   inviteePolicy,
   inviteeTimetableUrl,
   mayContact,

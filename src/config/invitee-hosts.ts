@@ -64,6 +64,23 @@ export function inviteePolicy(opts: InviteePolicyOptions): HostPolicy {
   return { role: 'invitee', origins };
 }
 
+/**
+ * What the status page's password check may contact (issue 23: its visitor is an invitee, who types a password,
+ * never a URL): the config's own timetable and CAS hosts (written by the owner, or under the invitation's
+ * policy), the schools' CAS servers and the owner's CAS override. The MonCampus client asks it again before each
+ * redirect it is told to follow, so a timetable server cannot send the check elsewhere.
+ */
+export function configHostsPolicy(moncampus: { url: string; casUrl?: string | undefined }, env: NodeJS.ProcessEnv = process.env): HostPolicy {
+  const cas = serviceDefaults(env).casUrl;
+  const origins = new Set<string>([
+    new URL(moncampus.url).origin,
+    ...(moncampus.casUrl ? [new URL(moncampus.casUrl).origin] : []),
+    ...CAS_ORIGINS,
+    ...(cas ? [new URL(cas).origin] : []),
+  ]);
+  return { role: 'invitee', origins };
+}
+
 export type RefusalReason = 'not-a-url' | 'userinfo' | 'ip-literal' | 'local-name' | 'not-allowed';
 
 export type HostVerdict = { ok: true } | { ok: false; reason: RefusalReason; host: string };

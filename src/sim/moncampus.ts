@@ -62,6 +62,13 @@ export interface MonCampusSimOptions {
   notices?: Record<string, CasNotice>;
   /** Chaos tests: injected 429/5xx, dropped connections and kill points during login and fetch (http-util's SimIntercept). */
   intercept?: SimIntercept;
+  /**
+   * The CAS login URL the timetable host sends a visitor without a session to (`…/login?service=…`). By default
+   * this simulator's own CAS: the real timetable host redirects an anonymous visitor to its school's CAS, and that
+   * "first redirect to a `…/login` URL gives the CAS base and path" (reference/moncampus.md, "Facts found in 2026",
+   * Which CAS). Tests point it at another server to see that a client under a host policy refuses to follow.
+   */
+  casRedirect?: string;
 }
 
 /**
@@ -576,7 +583,7 @@ function edtHandler(s: MonCampusState): (req: IncomingMessage, res: ServerRespon
       aspSession = fresh;
     }
     const withCookies = (): Record<string, string | string[]> => (setCookies.length ? { ...headers, 'Set-Cookie': setCookies } : headers);
-    const loginRedirectUrl = (serviceUrl: string): string => `${s.casLoginUrl}?service=${encodeURIComponent(serviceUrl)}`;
+    const loginRedirectUrl = (serviceUrl: string): string => `${opts.casRedirect ?? s.casLoginUrl}?service=${encodeURIComponent(serviceUrl)}`;
 
     const ticket = url.searchParams.get('ticket');
     if (ticket !== null) {

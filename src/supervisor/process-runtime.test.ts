@@ -2,6 +2,7 @@ import { appendFile, mkdir, mkdtemp, readdir, readFile, stat, writeFile } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { isStoppedOnPurpose, STOPPED_MARK_FILE } from '../instance/index.js';
 import { byName, type DesiredWorker, type Runtime } from './interface.js';
 import { captureLogger, type Captured } from './capture-logger.test-helper.js';
 import { fakeClock } from '../lib/fake-clock.test-helper.js';
@@ -153,6 +154,49 @@ describe('the process runtime', () => {
     expect(after[0]!.configHash).toBe(s.runtime.specHash(edited));
     expect(after[0]!.configHash).not.toBe(before.configHash);
     expect(alive(Number(before.id))).toBe(false);
+  });
+
+  it('a stop is kept in data/<name>/ across runtimes: the next one creates the worker stopped, until start', async () => {
+    const s = await setup();
+    const alice = await s.worker('alice', 'run');
+    const mark = join(s.data, 'alice', STOPPED_MARK_FILE);
+    await s.runtime.create(alice);
+    await s.runtime.stop('alice');
+    expect(await isStoppedOnPurpose(join(s.data, 'alice'))).toBe(true);
+    // Closing (the supervisor ending) is not a stop on purpose: the mark is left as it was, never added.
+    await s.runtime.close();
+    await expect(stat(mark)).resolves.toBeDefined();
+
+    // The next supervisor's runtime: the same config is created stopped, with no child.
+    const next = createProcessRuntime({ configDir: s.configs, dataDir: s.data, cliPath: s.cli, logger: s.log.logger });
+    runtimes.push(next);
+    await next.create(alice);
+    expect(await next.list()).toMatchObject([{ name: 'alice', state: 'stopped', id: 'process:alice' }]);
+    expect(s.log.lines.some((l) => l.message.startsWith('alice stays stopped: stopped on purpose'))).toBe(true);
+    await next.start('alice');
+    expect((await next.list())[0]!.state).toBe('running');
+    expect(await isStoppedOnPurpose(join(s.data, 'alice'))).toBe(false);
+
+    // A new spec of a stopped worker runs it, as Docker's new container does, and clears the mark.
+    await next.stop('alice');
+    await next.create({ ...alice, configSha: 'sha-v2' });
+    expect((await next.list())[0]!.state).toBe('running');
+    expect(await isStoppedOnPurpose(join(s.data, 'alice'))).toBe(false);
+    // A restart clears it too, and without a mark a fresh runtime runs the worker.
+    await next.stop('alice');
+    await next.restart('alice');
+    expect(await isStoppedOnPurpose(join(s.data, 'alice'))).toBe(false);
+    // Removed (`clean`) and created again in the same runtime's life: a new worker, which runs, as a new container.
+    await next.stop('alice');
+    await next.remove(byName('alice'));
+    await next.create(alice);
+    expect((await next.list())[0]!.state).toBe('running');
+    expect(await isStoppedOnPurpose(join(s.data, 'alice'))).toBe(false);
+    const third = createProcessRuntime({ configDir: s.configs, dataDir: s.data, cliPath: s.cli, logger: s.log.logger });
+    runtimes.push(third);
+    await next.close();
+    await third.create(alice);
+    expect((await third.list())[0]!.state).toBe('running');
   });
 
   it('restarts a crashing child with growing delays and reports the crash loop once', async () => {

@@ -7,7 +7,15 @@ import { StringDecoder } from 'node:string_decoder';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { CONFIG_DIR_ENV, DATA_DIR_ENV, isValidInstanceName } from '../config/index.js';
-import { createErrorFile, ERRORS_FILE, WORKER_LOG_FILE } from '../instance/index.js';
+import {
+  clearStoppedOnPurpose,
+  createErrorFile,
+  ERRORS_FILE,
+  isStoppedOnPurpose,
+  markStoppedOnPurpose,
+  STOPPED_MARK_FILE,
+  WORKER_LOG_FILE,
+} from '../instance/index.js';
 import { describeError, PARENT_PIPE_ENV, systemClock, type Clock, type Logger, type TimerHandle } from '../lib/index.js';
 import { createCrashTracker, DEFAULT_RESET_AFTER_MS, type CrashTrackerOptions } from './backoff.js';
 import type { ActualWorker, DesiredWorker, LogOptions, Runtime, WorkerRef } from './interface.js';
@@ -83,6 +91,8 @@ interface ProcessContext {
   entries: Map<string, Entry>;
   /** Set by close(): no child is started or restarted after it. */
   closing: boolean;
+  /** Names created in this runtime's life: only a name's first create keeps a stop made before (createEntry). */
+  seen: Set<string>;
 }
 
 function instanceDir(ctx: ProcessContext, name: string): string {
@@ -216,7 +226,30 @@ function listEntries(ctx: ProcessContext): ActualWorker[] {
     });
 }
 
-/** Starts `worker`'s child, replacing one of another spec; the same spec again only starts a stopped child. */
+/**
+ * The stopped-on-purpose mark of data/<name>/ (instance/stopped-mark.ts), the one way every runtime keeps a stop
+ * (`campus-sync stop`, the status page's Pause) across a supervisor restart: Docker keeps the exited container
+ * beside it, Swarm its service scaled to 0, and here it is all there is, since the children die with the
+ * supervisor. Not fatal when it cannot be written: the stop itself holds until this supervisor ends.
+ */
+async function setStoppedMark(ctx: ProcessContext, name: string, stopped: boolean): Promise<void> {
+  const dir = instanceDir(ctx, name);
+  try {
+    if (stopped) {
+      await mkdir(dir, { recursive: true });
+      await markStoppedOnPurpose(dir, ctx.clock.now());
+    } else await clearStoppedOnPurpose(dir);
+  } catch (err) {
+    const then = stopped ? 'a restarted supervisor starts it again' : 'a restarted supervisor leaves it stopped';
+    ctx.logger.warn(`cannot ${stopped ? 'write' : 'remove'} ${join(dir, STOPPED_MARK_FILE)} (${describeError(err)}): ${then}`, { instance: name });
+  }
+}
+
+/**
+ * Starts `worker`'s child, replacing one of another spec; the same spec again only starts a stopped child. The
+ * first create of a name in this supervisor's life, with data/<name>/ marked stopped on purpose, makes the entry
+ * stopped, as Docker's exited container is found again after a supervisor restart: `start` (or a new spec) runs it.
+ */
 async function createEntry(ctx: ProcessContext, worker: DesiredWorker): Promise<void> {
   if (ctx.closing) throw new Error('the process runtime is closed');
   const dir = instanceDir(ctx, worker.name);
@@ -225,21 +258,28 @@ async function createEntry(ctx: ProcessContext, worker: DesiredWorker): Promise<
   const existing = ctx.entries.get(worker.name);
   if (existing && existing.hash === hash) {
     if (!existing.wanted) {
+      await setStoppedMark(ctx, worker.name, false);
       existing.wanted = true;
       spawnChild(ctx, existing);
     }
     return;
   }
+  // Later creates (a new spec, or after `clean` removed it) make a new worker, which runs: as Docker's new
+  // container clears the mark.
+  const first = !ctx.seen.has(worker.name);
+  ctx.seen.add(worker.name);
+  const keepStopped = !existing && first && (await isStoppedOnPurpose(dir));
   if (existing) {
     await stopEntry(ctx, existing);
     ctx.entries.delete(worker.name);
     ctx.tracker.forget(worker.name);
   }
+  if (!keepStopped) await setStoppedMark(ctx, worker.name, false);
   await mkdir(dir, { recursive: true });
   const e: Entry = {
     worker,
     hash,
-    wanted: true,
+    wanted: !keepStopped,
     child: null,
     lastPid: null,
     exited: Promise.resolve(),
@@ -249,6 +289,12 @@ async function createEntry(ctx: ProcessContext, worker: DesiredWorker): Promise<
     errors: createErrorFile({ path: join(dir, ERRORS_FILE), redact: (t) => t }),
   };
   ctx.entries.set(worker.name, e);
+  if (keepStopped) {
+    ctx.logger.info(`${worker.name} stays stopped: stopped on purpose (${STOPPED_MARK_FILE}); \`campus-sync start ${worker.name}\` starts it`, {
+      instance: worker.name,
+    });
+    return;
+  }
   spawnChild(ctx, e);
 }
 
@@ -280,6 +326,7 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): Runtime {
     tracker: createCrashTracker({ ...opts.backoff, clock }),
     entries: new Map(),
     closing: false,
+    seen: new Set(),
   };
 
   // Last resort when the supervisor dies without close() (uncaught error, process.exit): kill at once,
@@ -300,6 +347,7 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): Runtime {
     async start(name) {
       const e = mustGet(ctx, name);
       if (ctx.closing) throw new Error('the process runtime is closed');
+      await setStoppedMark(ctx, name, false);
       e.wanted = true;
       if (e.child) return;
       if (e.restartTimer) clock.clearTimeout(e.restartTimer);
@@ -308,10 +356,14 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): Runtime {
     },
     async stop(name) {
       const e = ctx.entries.get(name);
-      if (e) await stopEntry(ctx, e);
+      if (!e) return;
+      // Marked first, as the Docker runtime does: no moment where it is down without the mark.
+      await setStoppedMark(ctx, name, true);
+      await stopEntry(ctx, e);
     },
     async restart(name) {
       const e = mustGet(ctx, name);
+      await setStoppedMark(ctx, name, false);
       await stopEntry(ctx, e);
       if (ctx.closing) return;
       e.wanted = true;

@@ -850,4 +850,8 @@ export const en: Catalogue = {
       doneDataKept: '{{name}} is deleted; its data stays in data/{{name}}/.',
     },
   },
+  /** Issue 23's remainders (h23rest): a refused CAS redirect. */
+  selfRest: {
+    casRedirectRefused: "MonCampus sends the login to {{host}}, which is not the school's login server: the check stopped there and sent nothing to it.",
+  },
 };

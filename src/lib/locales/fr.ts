@@ -857,4 +857,9 @@ export const fr = {
       doneDataKept: '{{name}} est supprimé ; ses données restent dans data/{{name}}/.',
     },
   },
+  /** Les restes de l’issue 23 (h23rest) : une redirection CAS refusée. */
+  selfRest: {
+    casRedirectRefused:
+      'MonCampus envoie la connexion vers {{host}}, qui n’est pas le serveur de connexion de l’école : la vérification s’est arrêtée là, rien n’y a été envoyé.',
+  },
 } as const;
