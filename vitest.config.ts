@@ -11,7 +11,6 @@ const EXCLUSIVE = [
   'test/swarm*.test.ts',
   'test/docker-*.test.ts',
   'test/pi-path.test.ts',
-  'test/docker-configs-mount.test.ts',
   'test/compose-*.test.ts',
   'test/chaos*.test.ts',
   'test/resolved-config.test.ts',
