@@ -5,7 +5,8 @@
  */
 import { chown, mkdir, readFile, rename, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { newEngineClient } from './engine-client.js';
 import {
   clearStoppedOnPurpose,
   ERRORS_FILE,
@@ -356,7 +357,7 @@ async function* containerLogs(ctx: DockerContext, name: string, o: LogOptions): 
 }
 
 export function createDockerRuntime(opts: DockerRuntimeOptions): Runtime {
-  const docker = opts.docker ?? new Docker();
+  const docker = opts.docker ?? newEngineClient();
   const ctx: DockerContext = {
     docker,
     endpoint: describeEndpoint(docker),

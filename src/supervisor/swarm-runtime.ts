@@ -11,7 +11,8 @@
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { isAbsolute, join, resolve } from 'node:path';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { newEngineClient } from './engine-client.js';
 import { ConfigError, RemoteError, describeError, type Logger } from '../lib/index.js';
 import {
   createLogDemuxer,
@@ -404,7 +405,7 @@ async function* serviceLogs(ctx: SwarmContext, name: string, o: LogOptions): Asy
 }
 
 export function createSwarmRuntime(opts: SwarmRuntimeOptions): Runtime {
-  const docker = opts.docker ?? new Docker();
+  const docker = opts.docker ?? newEngineClient();
   const base = { docker, endpoint: describeEndpoint(docker), scope: opts.scope || undefined, log: opts.logger };
   const locks = new Map<string, Promise<unknown>>();
   const ctx: SwarmContext = {
