@@ -1,8 +1,8 @@
 import { SCHOOL_GROUPS } from '../../config/index.js';
 import { LOCALES, translator, type Locale } from '../../lib/index.js';
-import { assetPath } from '../assets.js';
 import { esc } from '../dashboard/html.js';
 import { languageSwitch } from '../lang.js';
+import { jsonInHtml, pageShell } from '../page-shell.js';
 import { SCHOOL_CHOICES, type Role } from './form.js';
 
 /**
@@ -34,27 +34,7 @@ export interface FormPageOptions {
   invite?: string;
 }
 
-/** JSON safe inside a `<script type="application/json">`. */
-function jsonInHtml(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
-}
-
-function shell(title: string, body: string, locale: Locale, withScript: boolean): string {
-  return `<!doctype html>
-<html lang="${locale}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<title>${esc(title)}</title>
-<link rel="stylesheet" href="${assetPath('onboard/form.css')}">
-${withScript ? `<script src="${assetPath('onboard/form.js')}" defer></script>\n` : ''}</head>
-<body>
-${body}
-</body>
-</html>
-`;
-}
+const ONBOARD_ASSETS = { css: 'onboard/form.css', js: 'onboard/form.js' } as const;
 
 type Tr = (key: string, vars?: Record<string, string | number>) => string;
 
@@ -185,7 +165,7 @@ ${notifySection(t)}
 ${progressSection(t)}
 </main>
 <script type="application/json" id="onboard-settings">${jsonInHtml(settings)}</script>`;
-  return shell(title, body, opts.locale, true);
+  return pageShell({ title, body, locale: opts.locale, ...ONBOARD_ASSETS });
 }
 
 /** An invitation that opens nothing: expired, used, revoked or unknown, said plainly, with what to do. */
@@ -199,5 +179,5 @@ export function renderRefusedPage(reason: 'expired' | 'used' | 'revoked' | 'unkn
 <p class="lead" id="refused-reason" data-reason="${reason}">${esc(t(`onboard.refused.${reason}`))}</p>
 <p>${esc(t('onboard.refused.askAgain'))}</p>
 </main>`;
-  return shell(t('onboard.refused.title'), body, locale, false);
+  return pageShell({ title: t('onboard.refused.title'), body, locale, css: ONBOARD_ASSETS.css });
 }
