@@ -17,7 +17,7 @@ import { translator } from '../src/lib/index.js';
 import { generateTimetable, startEcalSim, startMonCampusSim, type EcalSim, type MonCampusSim } from '../src/sim/index.js';
 import { expectAccessible, NARROW_PHONE } from './axe.js';
 import { describeWithBrowser, DESKTOP, launchBrowser, screenshot, type BrowserSession } from './browser.js';
-import { API_KEY, API_SECRET, CALENDAR_ID, makeWorkspace, PASSWORD, startCli, startProcessSupervisor, until, type Workspace } from './helpers.js';
+import { API_KEY, API_SECRET, CALENDAR_ID, makeWorkspace, PASSWORD, type startCli, startProcessSupervisor, until, type Workspace } from './helpers.js';
 
 const DASHBOARD_KEY = 'edit-browser-key-7f3a91c2d4';
 const fr = translator('fr');

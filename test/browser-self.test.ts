@@ -17,7 +17,7 @@ import { createInstanceToken } from '../src/invite/index.js';
 import { translator } from '../src/lib/index.js';
 import { generateTimetable, startDiscordSim, startEcalSim, startMonCampusSim, type DiscordSim, type EcalSim, type MonCampusSim } from '../src/sim/index.js';
 import { describeWithBrowser, launchBrowser, screenshot, type BrowserSession } from './browser.js';
-import { API_KEY, API_SECRET, CALENDAR_ID, makeWorkspace, PASSWORD, runCli, startCli, startProcessSupervisor, until, type Workspace } from './helpers.js';
+import { API_KEY, API_SECRET, CALENDAR_ID, makeWorkspace, PASSWORD, runCli, type startCli, startProcessSupervisor, until, type Workspace } from './helpers.js';
 
 /** The smallest phone screen the issue names. */
 const PHONE_360 = { width: 360, height: 740 };
