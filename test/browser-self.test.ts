@@ -17,25 +17,13 @@ import { createInstanceToken } from '../src/invite/index.js';
 import { translator } from '../src/lib/index.js';
 import { generateTimetable, startDiscordSim, startEcalSim, startMonCampusSim, type DiscordSim, type EcalSim, type MonCampusSim } from '../src/sim/index.js';
 import { describeWithBrowser, launchBrowser, screenshot, type BrowserSession } from './browser.js';
-import { API_KEY, API_SECRET, CALENDAR_ID, makeWorkspace, PASSWORD, runCli, startCli, type Workspace } from './helpers.js';
-import { freePort } from './slots-helpers.js';
+import { API_KEY, API_SECRET, CALENDAR_ID, makeWorkspace, PASSWORD, runCli, type startCli, startProcessSupervisor, until, type Workspace } from './helpers.js';
 
 /** The smallest phone screen the issue names. */
 const PHONE_360 = { width: 360, height: 740 };
 const NEW_PASSWORD = 'N0uveau-Mot-de-passe!';
 const DASHBOARD_KEY = 'self-browser-key-2b7d1c9e55';
 const fr = translator('fr');
-
-/** Condition polls (not timing windows): resolves with the first truthy value. */
-async function until<T>(what: string, fn: () => Promise<T | undefined | false | null>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const exists = (p: string): Promise<boolean> =>
   access(p).then(
@@ -116,16 +104,7 @@ describeWithBrowser('the status page of one instance, in a real browser on a pho
       join(ws.configs, 'max.yml'),
       ['timezone: Europe/Paris', 'moncampus:', `  url: ${mc.url}`, `  casUrl: ${mc.casUrl}`, '  username: student', `  password: "${PASSWORD}"`, ''].join('\n'),
     );
-    const port = await freePort();
-    const env = { ...ws.env, CAMPUS_SYNC_RUNTIME: 'process', PORT: String(port), HOST: '127.0.0.1', API_KEY: DASHBOARD_KEY, LOG_LEVEL: 'warn' };
-    supervisor = startCli(['supervise', '--runtime', 'process'], env);
-    base = `http://127.0.0.1:${port}`;
-    await until('the API', () =>
-      fetch(`${base}/health`).then(
-        (r) => r.ok,
-        () => false,
-      ),
-    );
+    ({ supervisor, base } = await startProcessSupervisor(ws, DASHBOARD_KEY));
     await until("the worker's first sync in ECAL", async () => ours() === 20);
     session = await launchBrowser();
   }, 120_000);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DateTime } from 'luxon';
 import type { EcalSimEvent, SimCourseSpec } from '../src/sim/index.js';
+import { freePort } from './slots-helpers.js';
 
 export const CLI = resolve(import.meta.dirname, '../dist/cli.js');
 export const CALENDAR_ID = 'aaaaaaaaaaaaaaaaaaaaaaaa';
@@ -171,4 +172,33 @@ export function answerOnTerminal(
     }
   });
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, text })));
+}
+
+/** Condition polls (not timing windows): resolves with the first truthy value `fn` gives. */
+export async function until<T>(what: string, fn: () => Promise<T | undefined | false | null>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * `campus-sync supervise --runtime process` (serve beside it, a worker per config) with the dashboard on a free port
+ * of 127.0.0.1 behind `dashboardKey`; resolves once its API answers /health.
+ */
+export async function startProcessSupervisor(ws: Workspace, dashboardKey: string): Promise<{ supervisor: ReturnType<typeof startCli>; base: string }> {
+  const port = await freePort();
+  const env = { ...ws.env, CAMPUS_SYNC_RUNTIME: 'process', PORT: String(port), HOST: '127.0.0.1', API_KEY: dashboardKey, LOG_LEVEL: 'warn' };
+  const supervisor = startCli(['supervise', '--runtime', 'process'], env);
+  const base = `http://127.0.0.1:${port}`;
+  await until('the API', () =>
+    fetch(`${base}/health`).then(
+      (r) => r.ok,
+      () => false,
+    ),
+  );
+  return { supervisor, base };
 }

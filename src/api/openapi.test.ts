@@ -88,8 +88,8 @@ describe('the generated OpenAPI document', () => {
   });
 
   it('asks for the key on /v1 paths and the dashboard’s JSON only (and the guided form’s owner-or-token JSON)', () => {
-    // The guided form's (issue 23): making an invitation, and following a new instance's first sync.
-    const ownerJson = ['/dashboard/invitations', '/onboard/progress/{name}'];
+    // The guided form's (issue 23): making and revoking an invitation, following a new instance's first sync, an owner's edit.
+    const ownerJson = ['/dashboard/invitations', '/onboard/progress/{name}', '/dashboard/invitations/{id}/revoke', '/onboard/edit/{name}'];
     for (const [path, ops] of Object.entries(doc.paths)) {
       const secured = Object.values(ops).some((op) => Boolean((op as { security?: unknown }).security));
       expect(secured, path).toBe(

@@ -1,7 +1,7 @@
 import type { BookingTypeConfig } from '../../config/index.js';
 import { DEFAULT_LOCALE, INTL_LOCALE, translator, type Locale } from '../../lib/index.js';
-import { assetPath } from '../assets.js';
 import { languageSwitch } from '../lang.js';
+import { jsonInHtml, pageShell } from '../page-shell.js';
 import type { BookingWords, PageSettings } from './settings.js';
 
 export type { PageSettings } from './settings.js';
@@ -48,26 +48,10 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 }
 
-/** JSON safe inside a `<script type="application/json">`: no `</script>` or `<!--` can end it early. */
-function jsonInHtml(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
-}
+const TUNNEL_ASSETS = { css: 'booking/tunnel.css', js: 'booking/tunnel.js' } as const;
 
 function shell(title: string, body: string, withScript: boolean, locale: Locale): string {
-  return `<!doctype html>
-<html lang="${locale}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<title>${escapeHtml(title)}</title>
-<link rel="stylesheet" href="${assetPath('booking/tunnel.css')}">
-${withScript ? `<script src="${assetPath('booking/tunnel.js')}" defer></script>\n` : ''}</head>
-<body>
-${body}
-</body>
-</html>
-`;
+  return pageShell({ title, body, locale, css: TUNNEL_ASSETS.css, js: withScript ? TUNNEL_ASSETS.js : undefined });
 }
 
 /** The page's header line: what the page is, and the language switch (the same one as the dashboard's). */

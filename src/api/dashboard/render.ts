@@ -302,7 +302,9 @@ export function renderCardActions(i: InstanceView, locale: Locale): string {
   });
   // Delete opens its own confirmation page (api/self/owner-delete.ts), an invalid config's too.
   const remove = `<a class="btn btn-quiet" href="/dashboard/delete/${encodeURIComponent(i.name)}" aria-label="${esc(`${t('self.deleteLink')} ${i.name}`)}">${esc(t('self.deleteLink'))}</a>`;
-  return buttons.join('') + remove;
+  // Edit opens the guided form filled in from the file (api/onboard/edit.ts), secrets only as "set".
+  const edit = `<a class="btn btn-quiet" href="/dashboard/configs/${encodeURIComponent(i.name)}/edit" aria-label="${esc(`${t('onboardEdit.editLink')} ${i.name}`)}">${esc(t('onboardEdit.editLink'))}</a>`;
+  return buttons.join('') + edit + remove;
 }
 
 export function renderFragments(state: DashboardState, locale: Locale): Fragments {

@@ -79,7 +79,12 @@ export const ONBOARD_DOCS = {
     summary: 'An instance’s start and first sync, and its feed once there is one',
     description: 'The owner (login cookie or `x-api-key`), or the instance’s own status token in `x-instance-token`.',
     security: SECURED,
-    request: { params: z.object({ name: z.string().regex(INSTANCE_NAME_PATTERN) }) },
+    request: {
+      params: z.object({ name: z.string().regex(INSTANCE_NAME_PATTERN) }),
+      query: z.object({
+        since: z.string().optional().meta({ description: 'After an edit: only runs started since this time (ISO 8601) count as synced.' }),
+      }),
+    },
     responses: {
       200: jsonBody(
         z.object({
@@ -104,6 +109,52 @@ export const ONBOARD_DOCS = {
       201: jsonBody(z.object({ id: z.string(), link: z.string(), expiresAt: z.string(), message: z.string(), qr: z.string() }), 'The link.'),
       401: errorBody('No key, no session.'),
       403: errorBody('Not from the form’s page (CSRF).'),
+    },
+  },
+  revoke: {
+    summary: 'Revoke a pending invitation (owner): its link opens nothing from now on',
+    description: 'The login cookie (with the page’s `x-csrf-token`) or `x-api-key`.',
+    security: SECURED,
+    request: { params: z.object({ id: z.string().meta({ description: 'The invitation’s id (12 hex digits, as `campus-sync invites` lists it).' }) }) },
+    responses: {
+      200: jsonBody(z.object({ state: z.literal('revoked'), stateText: z.string(), message: z.string() }), 'Revoked.'),
+      401: errorBody('No key, no session.'),
+      403: errorBody('Not from the form’s page (CSRF).'),
+      404: errorBody('No such invitation.'),
+      409: errorBody('Already used, expired or revoked: nothing to revoke.'),
+    },
+  },
+  editPage: {
+    summary: 'The guided form filled in from configs/<name>.yml (owner; secrets shown only as set)',
+    request: { params: z.object({ name: z.string().regex(INSTANCE_NAME_PATTERN) }) },
+    responses: {
+      200: html('The form.'),
+      303: { description: 'Not logged in: to `/`.' },
+      404: html('No such config.'),
+      422: html('A file the form cannot edit (the old flat form, not YAML): edit it by hand.'),
+    },
+  },
+  editSave: {
+    summary: 'Save an edit: only what changed, secrets only when typed; a file changed since the form was read is a conflict',
+    description: 'The owner (login cookie with the page’s `x-csrf-token`, or `x-api-key`). `hash` is the one the form was filled from.',
+    security: SECURED,
+    request: { params: z.object({ name: z.string().regex(INSTANCE_NAME_PATTERN) }), body },
+    responses: {
+      201: jsonBody(
+        z.object({
+          name: z.string(),
+          hash: z.string().meta({ description: 'The file’s hash now (a next save from this page sends it).' }),
+          progress: z.string().meta({ description: 'Where to follow the worker’s restart and its sync with the new settings.' }),
+        }),
+        'Written (or nothing to change); the supervisor restarts its worker.',
+      ),
+      400: invalid,
+      401: errorBody('No key, no session.'),
+      403: refused,
+      404: errorBody('No such config.'),
+      409: errorBody('The file changed on disk since the form was opened: nothing written.'),
+      422: errorBody('A file the form cannot edit.'),
+      429: tooMany,
     },
   },
 } satisfies Record<string, RouteDoc>;

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mayContact, type HostPolicy } from '../../config/index.js';
@@ -71,9 +71,12 @@ async function invitee(): Promise<{ token: string; csrf: string }> {
   return { token: inv.token, csrf: csrfOf(page.text) };
 }
 
-async function ownerSession(): Promise<{ cookie: string; csrf: string }> {
-  const r = await call('/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...same } });
-  expect(r.status).toBe(401);
+/** The owner's session; `probe` first tries a login without the key (refused: a failure the login budget counts). */
+async function ownerSession(probe = true): Promise<{ cookie: string; csrf: string }> {
+  if (probe) {
+    const r = await call('/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...same } });
+    expect(r.status).toBe(401);
+  }
   const res = await fetch(`${base}/login`, {
     method: 'POST',
     redirect: 'manual',
@@ -104,7 +107,12 @@ beforeAll(async () => {
     env: {},
     extensions: [
       dashboardExtension({ actions: { runNow: unused, restart: unused, testNotification: unused }, sessions, env: {} }),
-      onboardExtension({ checks, sessions, env: {}, limits: { savesPerClientPerHour: 50, savesPerHour: 50, badTokensPerClientPer15Min: 3 } }),
+      onboardExtension({
+        checks,
+        sessions,
+        env: { EDITH_ECAL_KEY: 'edith-ecal-key-from-env' },
+        limits: { savesPerClientPerHour: 50, savesPerHour: 50, badTokensPerClientPer15Min: 3 },
+      }),
     ],
   });
   ({ url: base } = await server.listen(0, '127.0.0.1'));
@@ -307,5 +315,161 @@ describe('Save', () => {
     expect((await call('/dashboard/invitations', { method: 'POST', headers: { ...same, cookie: owner.cookie } })).status).toBe(403);
     expect((await call('/dashboard/invitations', { method: 'POST', headers: same })).status).toBe(401);
     expect(JSON.stringify(logged.lines)).not.toContain(new URL(r.json.link).pathname.slice('/invite/'.length));
+  });
+});
+
+/** One login for the tests below (the ones above spent the login budget's failures). */
+let ownerOnce: Promise<{ cookie: string; csrf: string }> | undefined;
+const owner = (): Promise<{ cookie: string; csrf: string }> => {
+  ownerOnce ??= ownerSession(false);
+  return ownerOnce;
+};
+
+describe('the owner’s edit of an existing config', () => {
+  const SECRET_PASSWORD = 'Inline-pass-of-Edith-77';
+  const ECAL_SECRET = 'edith-ecal-secret-in-a-file';
+  const WEBHOOK = 'discord://1234567890/edith-webhook-token-abcdef';
+  const text = [
+    '# Edith, written by hand',
+    'timezone: Europe/Paris',
+    'moncampus:',
+    '  username: edith # her login',
+    `  password: "${SECRET_PASSWORD}"`,
+    'ecal:',
+    '  apiKey: ${EDITH_ECAL_KEY}',
+    '  apiSecretFile: secrets/edith-ecal',
+    '  calendarId: 0123456789abcdef01234567',
+    '# the feed, on',
+    'ics:',
+    '  enabled: true',
+    'notify:',
+    `  - ${WEBHOOK}`,
+    '',
+  ].join('\n');
+  const file = () => join(dirs.configDir, 'edith.yml');
+  const hashOf = (html: string): string => (JSON.parse(/id="onboard-settings">([^<]*)</.exec(html)?.[1] ?? '{}') as { edit: { hash: string } }).edit.hash;
+
+  async function openEdit(cookie: string) {
+    const page = await call('/dashboard/configs/edith/edit?lang=en', { headers: { cookie } });
+    expect(page.status).toBe(200);
+    return { html: page.text, csrf: csrfOf(page.text), hash: hashOf(page.text) };
+  }
+
+  it('fills the form from the file, secrets only as "set": none reaches the page, not even masked', async () => {
+    await mkdir(join(dirs.configDir, 'secrets'), { recursive: true });
+    await writeFile(join(dirs.configDir, 'secrets', 'edith-ecal'), `${ECAL_SECRET}\n`);
+    await writeFile(file(), text);
+    expect((await call('/dashboard/configs/edith/edit')).headers.get('location')).toBe('/');
+    const { cookie } = await owner();
+    const { html, hash } = await openEdit(cookie);
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(html).toContain('Edit edith');
+    expect(html).toContain('value="edith"');
+    expect(html).toContain('<option value="0123456789abcdef01234567" selected>');
+    expect(html).toContain('placeholder="Set, not shown"');
+    expect(html).not.toContain('id="name"');
+    for (const secret of [SECRET_PASSWORD, ECAL_SECRET, 'EDITH_ECAL_KEY', 'secrets/edith-ecal', WEBHOOK, 'edith-webhook-token'])
+      expect(html).not.toContain(secret);
+    expect((await call('/dashboard/configs/nobody/edit', { headers: { cookie } })).status).toBe(404);
+  });
+
+  it('writes only what changed: comments and key order survive, untouched secrets keep their form, a typed one replaces', async () => {
+    await writeFile(file(), text);
+    const { cookie } = await owner();
+    const { csrf, hash } = await openEdit(cookie);
+    const form = { school: 'igensia', username: 'edith', ecalCalendarId: '0123456789abcdef01234567', ics: false, changesDays: 14, locale: 'fr', hash };
+    const r = await call('/onboard/edit/edith', { headers: { ...same, cookie, 'x-csrf-token': csrf }, body: { ...form, ecalApiSecret: 'new-ecal-secret' } });
+    expect(r.status).toBe(201);
+    expect(r.json.progress).toMatch(/^\/onboard\/progress\/edith\?since=/);
+    const after = await readFile(file(), 'utf8');
+    expect(after).toContain('# Edith, written by hand');
+    expect(after).toContain('username: edith # her login');
+    expect(after).toContain('# the feed, on');
+    expect(after).toContain(`password: "${SECRET_PASSWORD}"`);
+    expect(after).toContain('apiKey: ${EDITH_ECAL_KEY}');
+    expect(after).toContain('apiSecretFile: secrets/edith-ecal');
+    expect(after).toContain(WEBHOOK);
+    expect(after).toMatch(/ics:\n {2}enabled: false/);
+    expect(after).toMatch(/changes:\n {2}horizonDays: 14/);
+    expect(await readFile(join(dirs.configDir, 'secrets', 'edith-ecal'), 'utf8')).toBe('new-ecal-secret\n');
+    const keys = after
+      .split('\n')
+      .filter((l) => /^[a-z]+:/.test(l))
+      .map((l) => l.split(':')[0]);
+    expect(keys).toEqual(['timezone', 'moncampus', 'ecal', 'ics', 'notify', 'changes']);
+    expect(r.json.hash).not.toBe(hash);
+    // A typed password replaces the inline one, in the same place.
+    const again = await call('/onboard/edit/edith', {
+      headers: { ...same, cookie, 'x-csrf-token': csrf },
+      body: { ...form, hash: r.json.hash, password: 'Typed-New-9' },
+    });
+    expect(again.status).toBe(201);
+    expect(await readFile(file(), 'utf8')).toContain('password: "Typed-New-9"');
+    expect(JSON.stringify(logged.lines)).not.toContain('Typed-New-9');
+  });
+
+  it('answers a file changed on disk since the form was opened with 409 in the page’s language, and writes nothing', async () => {
+    await writeFile(file(), text);
+    const { cookie } = await owner();
+    const { csrf, hash } = await openEdit(cookie);
+    const handEdited = text.replace('enabled: true', 'enabled: true # changed by hand');
+    await writeFile(file(), handEdited);
+    const body = { school: 'igensia', username: 'edith', ecalCalendarId: '0123456789abcdef01234567', ics: false, hash };
+    const fr = await call('/onboard/edit/edith', { headers: { ...same, cookie, 'x-csrf-token': csrf }, body });
+    expect(fr.status).toBe(409);
+    expect(fr.json.error).toBe(
+      'configs/edith.yml a changé sur le disque depuis l’ouverture de ce formulaire : rien n’a été écrit. Rechargez la page pour repartir du fichier actuel.',
+    );
+    const en = await call('/onboard/edit/edith', { headers: { ...same, cookie, 'x-csrf-token': csrf, 'accept-language': 'en' }, body });
+    expect(en.json.error).toMatch(/^configs\/edith\.yml changed on disk since this form was opened: nothing was written/);
+    expect(await readFile(file(), 'utf8')).toBe(handEdited);
+  });
+
+  it('is the owner’s only: no CSRF token, no login or an invitation’s token are refused, and nothing is written', async () => {
+    await writeFile(file(), text);
+    const { cookie } = await owner();
+    const { hash } = await openEdit(cookie);
+    const body = { school: 'igensia', username: 'mallory', hash };
+    expect((await call('/onboard/edit/edith', { headers: { ...same, cookie }, body })).status).toBe(403);
+    expect((await call('/onboard/edit/edith', { headers: same, body })).status).toBe(401);
+    const i = await invitee();
+    expect((await call('/onboard/edit/edith', { headers: { ...same, 'x-csrf-token': i.csrf }, body: { ...body, invite: i.token } })).status).toBe(403);
+    expect(await readFile(file(), 'utf8')).toBe(text);
+  });
+
+  it('the dashboard shows an Edit link on each instance card', async () => {
+    await writeFile(file(), text);
+    const { cookie } = await owner();
+    const dashboard = await call('/?lang=en', { headers: { cookie } });
+    expect(dashboard.text).toContain('href="/dashboard/configs/edith/edit"');
+  });
+});
+
+describe('the owner’s invitations in the page', () => {
+  it('are listed with their state, and a pending one is revoked with the page’s token: its link then opens nothing', async () => {
+    const me = await owner();
+    const pending = await createInvitation({ dataDir: dirs.dataDir, clock, expiresInMs: 7 * DAY });
+    const page = await call('/dashboard/configs/new?lang=en', { headers: { cookie: me.cookie } });
+    expect(page.text).toContain('id="invitations-table"');
+    expect(page.text).toMatch(new RegExp(`id="invitation-${pending.id}" data-state="pending"`));
+    expect(page.text).toMatch(/data-state="used">[\s\S]*?used — used for sam/);
+    expect(page.text).toMatch(/data-state="revoked"/);
+    expect(page.text).not.toContain(pending.token);
+    expect(page.text).not.toMatch(/tokenHash|[0-9a-f]{64}/);
+
+    const revoke = (headers: Record<string, string>) => call(`/dashboard/invitations/${pending.id}/revoke`, { method: 'POST', headers });
+    expect((await revoke({ ...same, cookie: me.cookie })).status).toBe(403);
+    expect((await revoke(same)).status).toBe(401);
+    expect((await call(`/invite/${pending.token}`)).status).toBe(200);
+    const done = await revoke({ ...same, cookie: me.cookie, 'x-csrf-token': me.csrf, 'accept-language': 'en' });
+    expect(done.status).toBe(200);
+    expect(done.json).toEqual({ state: 'revoked', stateText: 'revoked', message: 'Invitation revoked: its link opens nothing now.' });
+    const refused = await call(`/invite/${pending.token}`, { headers: { 'accept-language': 'en' } });
+    expect(refused.status).toBe(410);
+    expect(refused.text).toContain('data-reason="revoked"');
+    expect((await revoke({ ...same, cookie: me.cookie, 'x-csrf-token': me.csrf })).status).toBe(409);
+    expect(
+      (await call('/dashboard/invitations/000000000000/revoke', { method: 'POST', headers: { ...same, cookie: me.cookie, 'x-csrf-token': me.csrf } })).status,
+    ).toBe(404);
   });
 });

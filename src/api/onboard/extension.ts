@@ -1,14 +1,25 @@
 import { DEFAULT_TIMEZONE } from '../../config/index.js';
-import { checkInvitation, createInvitation, DEFAULT_INVITATION_EXPIRY, invitationLink, isTokenShaped, parseExpiry } from '../../invite/index.js';
+import {
+  checkInvitation,
+  createInvitation,
+  DEFAULT_INVITATION_EXPIRY,
+  invitationLink,
+  isTokenShaped,
+  listInvitations,
+  parseExpiry,
+  revokeInvitation,
+} from '../../invite/index.js';
 import { formatWhen, translator } from '../../lib/index.js';
 import { retryAfterHeaders } from '../budget.js';
 import { langCookieHeaders, pageLocale } from '../lang.js';
 import { registerAssetRoutes } from '../openapi.js';
-import type { Router } from '../router.js';
+import type { ApiRequest, ApiResponse, Router } from '../router.js';
 import type { ApiExtension } from '../server.js';
 import { checkEcalRoute, checkMoncampusRoute, checkNotifyRoute } from './check-routes.js';
 import { json, makeContext, type OnboardContext, type OnboardOptions } from './context.js';
 import { ONBOARD_DOCS } from './docs.js';
+import { EDIT_PAGE_PATTERN, EDIT_SAVE_PATTERN, editPage, saveEdit } from './edit.js';
+import { stateText } from './invitations-page.js';
 import { PAGE_HEADERS, renderFormPage, renderRefusedPage } from './page.js';
 import { progressOf } from './progress.js';
 import { qrDataUrl } from './qr.js';
@@ -27,10 +38,11 @@ function registerPages(router: Router, c: OnboardContext): void {
       const chosen = pageLocale(req.headers, req.query);
       if (!c.guard.owner(req.headers, c.ctx.clock.now())) return { status: 303, headers: { location: '/', 'cache-control': 'no-store' }, body: '' };
       const csrf = c.guard.csrfFor(c.guard.ownerSubject(req.headers));
+      const invitations = await listInvitations({ dataDir: c.ctx.dataDir, clock: c.ctx.clock });
       return {
         status: 200,
         headers: { ...PAGE_HEADERS, ...langCookieHeaders(chosen) },
-        body: renderFormPage({ role: 'owner', locale: chosen.locale, path: NEW_CONFIG_PATH, csrf }),
+        body: renderFormPage({ role: 'owner', locale: chosen.locale, path: NEW_CONFIG_PATH, csrf, invitations }),
       };
     },
     ONBOARD_DOCS.ownerPage,
@@ -61,15 +73,22 @@ function registerPages(router: Router, c: OnboardContext): void {
   );
 }
 
+/** A post only the owner makes (their page's CSRF token, or the key): the refusal, or null to go on. */
+function ownerRefusal(c: OnboardContext, req: ApiRequest, t: (key: string) => string): ApiResponse | null {
+  const caller = c.guard.owner(req.headers, c.ctx.clock.now());
+  if (!caller) return json(401, { error: t('onboard.errors.login') });
+  if (!c.guard.allows(req.headers, c.guard.ownerSubject(req.headers), caller)) return json(403, { error: t('onboard.errors.crossSite') });
+  return null;
+}
+
 function registerOwnerInvite(router: Router, c: OnboardContext): void {
   router.post(
     '/dashboard/invitations',
     async (req) => {
       const { locale } = pageLocale(req.headers);
       const t = translator(locale);
-      const caller = c.guard.owner(req.headers, c.ctx.clock.now());
-      if (!caller) return json(401, { error: t('onboard.errors.login') });
-      if (!c.guard.allows(req.headers, c.guard.ownerSubject(req.headers), caller)) return json(403, { error: t('onboard.errors.crossSite') });
+      const refused = ownerRefusal(c, req, t);
+      if (refused) return refused;
       const expiry = parseExpiry(DEFAULT_INVITATION_EXPIRY) as { ms: number };
       const inv = await createInvitation({ dataDir: c.ctx.dataDir, clock: c.ctx.clock, expiresInMs: expiry.ms });
       const link = invitationLink(c.baseUrl(req), inv.token);
@@ -77,6 +96,25 @@ function registerOwnerInvite(router: Router, c: OnboardContext): void {
       return json(201, { id: inv.id, link, expiresAt: inv.expiresAt, message, qr: await qrDataUrl(link) });
     },
     ONBOARD_DOCS.invite,
+  );
+  router.post(
+    '/dashboard/invitations/:id/revoke',
+    async (req) => {
+      const { locale } = pageLocale(req.headers);
+      const t = translator(locale);
+      const refused = ownerRefusal(c, req, t);
+      if (refused) return refused;
+      const store = { dataDir: c.ctx.dataDir, clock: c.ctx.clock };
+      const id = req.params.id ?? '';
+      const done = await revokeInvitation(store, id);
+      if (done.kind === 'not-found') return json(404, { error: t('onboardEdit.invites.notFound') });
+      const view = (await listInvitations(store)).find((v) => v.id === id);
+      const state = view ? stateText(view, locale) : t('invite.state.revoked');
+      if (done.kind === 'ended')
+        return json(409, { error: t('onboardEdit.invites.ended', { state: t(`invite.state.${done.state}`) }), state: done.state, stateText: state });
+      return json(200, { state: 'revoked', stateText: state, message: t('onboardEdit.invites.revoked') });
+    },
+    ONBOARD_DOCS.revoke,
   );
 }
 
@@ -97,5 +135,7 @@ export function onboardExtension(opts: OnboardOptions): ApiExtension {
     router.post('/onboard/check/notify', (req) => checkNotifyRoute(c, req), ONBOARD_DOCS.checkNotify);
     router.post('/onboard/save', (req) => saveForm(c, req), ONBOARD_DOCS.save);
     router.get('/onboard/progress/:name', (req) => progressOf(c, req), ONBOARD_DOCS.progress);
+    router.get(EDIT_PAGE_PATTERN, (req) => editPage(c, req), ONBOARD_DOCS.editPage);
+    router.post(EDIT_SAVE_PATTERN, (req) => saveEdit(c, req), ONBOARD_DOCS.editSave);
   };
 }

@@ -52,6 +52,11 @@ export const formBodySchema = z
     changesDays: z.number().int().optional(),
     digest: text(5),
     locale: z.enum(LOCALES).optional(),
+    /** The owner's edit: the hash of the file the form was filled from (a file changed since is a conflict). */
+    hash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
   })
   .meta({ description: 'The guided form: every field optional here; each action says which it needs, beside the field.' });
 export type FormBody = z.infer<typeof formBodySchema>;

@@ -26,4 +26,17 @@ describe('describeProgress', () => {
     expect(failed).toMatchObject({ synced: false, message: 'The first sync failed: login: refused' });
     expect(describeProgress(view({ state: 'invalid', configError: 'lea.yml: bad' }), t)).toMatchObject({ worker: false, message: 'lea.yml: bad' });
   });
+
+  it('after an edit counts only the runs started since the save: the old settings’ run is not the new sync', () => {
+    const saved = new Date('2026-12-07T10:00:00.000Z');
+    const at = (startedAt: string) => ({ ...run('success', 12), startedAt }) as InstanceView['lastRun'];
+    const before = describeProgress(view({ state: 'running', lastRun: at('2026-12-07T09:00:00.000Z') }), t, saved);
+    expect(before).toMatchObject({ worker: true, synced: false });
+    expect(describeProgress(view({ state: 'running', lastRun: at('2026-12-07T10:00:05.000Z') }), t, saved)).toEqual({
+      state: 'running',
+      worker: true,
+      synced: true,
+      message: 'Synced with the new settings: 12 classes.',
+    });
+  });
 });

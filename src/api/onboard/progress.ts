@@ -28,7 +28,8 @@ export interface Progress {
 }
 
 /** Pure: what the page shows for an instance's view (undefined: the supervisor has not read its config yet). */
-export function describeProgress(view: InstanceView | undefined, t: (k: string, v?: Record<string, unknown>) => string): Progress {
+export function describeProgress(view: InstanceView | undefined, t: (k: string, v?: Record<string, unknown>) => string, since?: Date): Progress {
+  if (view && since) return describeSince(view, t, since);
   if (!view) return { state: 'waiting', worker: false, synced: false, message: t('onboard.progress.waitingConfig') };
   const synced = view.lastRun !== null && view.lastRun.outcome !== 'failed';
   const worker = WORKER_UP.has(view.state) || view.syncing || view.lastRun !== null;
@@ -39,6 +40,23 @@ export function describeProgress(view: InstanceView | undefined, t: (k: string, 
   if (view.syncing) return { state: view.state, worker, synced, message: t('onboard.progress.syncing') };
   if (worker) return { state: view.state, worker, synced, message: t('onboard.progress.started') };
   return { state: view.state, worker, synced, message: t('onboard.progress.starting') };
+}
+
+/**
+ * After an edit: only runs started since the save count (the worker restarts with the new file and syncs again);
+ * the earlier ones are the old settings' runs.
+ */
+function describeSince(view: InstanceView, t: (k: string, v?: Record<string, unknown>) => string, since: Date): Progress {
+  const fresh = view.lastRun !== null && Date.parse(view.lastRun.startedAt) >= since.getTime() ? view.lastRun : null;
+  const p = describeProgress({ ...view, lastRun: fresh }, t);
+  return p.synced ? { ...p, message: t('onboardEdit.progress.synced', { count: fresh?.courses ?? 0 }) } : p;
+}
+
+/** The `since` query parameter (an edit's save time), or undefined when absent or not a date. */
+function sinceOf(req: ApiRequest): Date | undefined {
+  const raw = req.query.get('since');
+  const ms = raw === null ? Number.NaN : Date.parse(raw);
+  return Number.isNaN(ms) ? undefined : new Date(ms);
 }
 
 export async function progressOf(c: OnboardContext, req: ApiRequest): Promise<ApiResponse> {
@@ -56,7 +74,7 @@ export async function progressOf(c: OnboardContext, req: ApiRequest): Promise<Ap
   if (!allowed) return json(401, { error: t('onboard.errors.progressKey') });
   const state = await buildDashboardState({ store: c.ctx.store, dataDir: c.ctx.dataDir, clock: c.ctx.clock, configs: c.configs });
   const view = state.instances.find((i) => i.name === name);
-  const progress = describeProgress(view, t);
+  const progress = describeProgress(view, t, sinceOf(req));
   const entry = (await c.configs()).entries.find((e) => e.name === name);
   const feed = entry && 'config' in entry && entry.config.ics.enabled && entry.config.moncampus !== undefined;
   if (!progress.synced || !feed) return json(200, progress);

@@ -11,6 +11,8 @@ interface Settings {
   role: 'owner' | 'invitee';
   csrf: string;
   invite: string | null;
+  /** The owner's edit of an existing config: its name and the hash of the file the form was filled from. */
+  edit: { name: string; hash: string } | null;
   words: Record<string, string>;
 }
 
@@ -32,6 +34,8 @@ interface Answer {
   feedUrl?: string;
   qr?: string;
   link?: string;
+  hash?: string;
+  stateText?: string;
 }
 
 /** The page asks again this often while the worker starts and syncs: a second is lost at most, a Pi is not flooded. */
@@ -55,15 +59,21 @@ function formBody(): Record<string, unknown> {
   const days = $<HTMLInputElement>('changesDays');
   if (days && days.value.trim() !== '') out.changesDays = Number(days.value);
   if (settings.invite) out.invite = settings.invite;
+  if (settings.edit) out.hash = settings.edit.hash;
   return out;
 }
 
-async function send(method: 'GET' | 'POST', path: string, extra: Record<string, string> = {}): Promise<{ status: number; data: Answer }> {
+async function send(
+  method: 'GET' | 'POST',
+  path: string,
+  extra: Record<string, string> = {},
+  body: () => Record<string, unknown> = formBody,
+): Promise<{ status: number; data: Answer }> {
   const headers: Record<string, string> = { 'x-csrf-token': settings.csrf, ...extra };
   const init: RequestInit = { method, headers, credentials: 'same-origin' };
   if (method === 'POST') {
     headers['content-type'] = 'application/json';
-    init.body = JSON.stringify(formBody());
+    init.body = JSON.stringify(body());
   }
   try {
     const res = await fetch(path, init);
@@ -222,7 +232,9 @@ async function save(event: Event): Promise<void> {
     formError.hidden = false;
     formError.dataset.state = 'busy';
   }
-  const { status, data } = await send('POST', '/onboard/save');
+  const path = settings.edit ? `/onboard/edit/${encodeURIComponent(settings.edit.name)}` : '/onboard/save';
+  const { status, data } = await send('POST', path);
+  if (settings.edit && data.hash) settings.edit.hash = data.hash;
   if (button) button.disabled = false;
   if (status !== 201 || !data.progress) {
     showFields(data.fields);
@@ -266,7 +278,42 @@ function wireInvite(): void {
     }
     const qr = $('invite-qr');
     if (qr && data.qr) showQr(qr, data.qr);
+    await refreshInvitations();
   });
+}
+
+/** The invitations list as the server renders it now (the new one in it): this page again, its list taken. */
+async function refreshInvitations(): Promise<void> {
+  try {
+    const res = await fetch(window.location.pathname, { credentials: 'same-origin' });
+    const fresh = new DOMParser().parseFromString(await res.text(), 'text/html').getElementById('invitations');
+    const now = $('invitations');
+    if (fresh && now) {
+      now.replaceWith(document.importNode(fresh, true));
+      wireRevoke();
+    }
+  } catch {
+    // The list stays as it was; the new link is shown above it all the same.
+  }
+}
+
+/** Revoke buttons: a pending invitation's link stops opening; its row then says so. */
+function wireRevoke(): void {
+  for (const button of document.querySelectorAll<HTMLButtonElement>('button[data-revoke]')) {
+    button.addEventListener('click', async () => {
+      const id = button.dataset.revoke ?? '';
+      button.disabled = true;
+      const { status, data } = await send('POST', `/dashboard/invitations/${encodeURIComponent(id)}/revoke`, {}, () => ({}));
+      const row = $(`invitation-${id}`);
+      const cell = row?.querySelector('.invitation-state');
+      if (cell && data.stateText) cell.textContent = data.stateText;
+      if (status === 200) {
+        if (row) row.dataset.state = 'revoked';
+        button.remove();
+      } else button.disabled = false;
+      result('invitations-result', status === 200 ? 'ok' : 'error', data.message ?? data.error ?? words.failed ?? '');
+    });
+  }
 }
 
 function wireSchool(): void {
@@ -285,4 +332,5 @@ checkButton('check-ecal', '/onboard/check/ecal', 'ecal-result', fillCalendars);
 checkButton('check-notify', '/onboard/check/notify', 'notify-result');
 $('onboard-form')?.addEventListener('submit', (e) => void save(e));
 wireInvite();
+wireRevoke();
 wireSchool();
