@@ -159,8 +159,15 @@ describe('the guided form’s pages', () => {
 
   it('counts links that open nothing, and stops a guesser', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) statuses.push((await call(`/invite/${'A'.repeat(42)}${i}`)).status);
+    let last: Awaited<ReturnType<typeof call>> | undefined;
+    for (let i = 0; i < 4; i++) {
+      last = await call(`/invite/${'A'.repeat(42)}${i}`);
+      statuses.push(last.status);
+    }
     expect(statuses).toEqual([404, 404, 404, 429]);
+    // The throttled page says to wait, and for how long, not that the link is unknown.
+    expect(last?.text).toContain('data-reason="tooMany"');
+    expect(last?.text).toMatch(/Trop d’essais : réessayez dans \d+ s\./);
     clock.advance(15 * 60_000);
   });
 });

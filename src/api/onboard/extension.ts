@@ -62,7 +62,12 @@ function registerPages(router: Router, c: OnboardContext): void {
         // Unknown tokens are counted (guessing); an expired or used one is a classmate with an old link.
         if (check.reason === 'unknown') {
           const spend = c.budgets.badTokens.take(req.client);
-          if (!spend.ok) return { status: 429, headers: { ...headers, ...retryAfterHeaders(spend) }, body: renderRefusedPage('unknown', chosen.locale, path) };
+          if (!spend.ok)
+            return {
+              status: 429,
+              headers: { ...headers, ...retryAfterHeaders(spend) },
+              body: renderRefusedPage('tooMany', chosen.locale, path, spend.retryAfterS),
+            };
         }
         return { status: check.reason === 'unknown' ? 404 : 410, headers, body: renderRefusedPage(check.reason, chosen.locale, path) };
       }

@@ -229,15 +229,17 @@ ${progressSection(t, edit !== undefined)}
 }
 
 /** An invitation that opens nothing: expired, used, revoked or unknown, said plainly, with what to do. */
-export function renderRefusedPage(reason: 'expired' | 'used' | 'revoked' | 'unknown', locale: Locale, path: string): string {
+export function renderRefusedPage(reason: 'expired' | 'used' | 'revoked' | 'unknown' | 'tooMany', locale: Locale, path: string, retryAfterS?: number): string {
   const t: Tr = (key, vars) => translator(locale)(key, vars);
+  // Too many unknown links from this client: say when to try again, not that the link is unknown (it may not be).
+  const text = reason === 'tooMany' ? t('onboard.errors.tooMany', { seconds: retryAfterS ?? 60 }) : t(`onboard.refused.${reason}`);
   const body = `<main class="onboard refused">
 <header class="intro">
   <div class="topline">${languageSwitch(locale, path)}</div>
   <h1>${esc(t('onboard.refused.title'))}</h1>
 </header>
-<p class="lead" id="refused-reason" data-reason="${reason}">${esc(t(`onboard.refused.${reason}`))}</p>
-<p>${esc(t('onboard.refused.askAgain'))}</p>
+<p class="lead" id="refused-reason" data-reason="${reason}">${esc(text)}</p>
+${reason === 'tooMany' ? '' : `<p>${esc(t('onboard.refused.askAgain'))}</p>`}
 </main>`;
   return pageShell({ title: t('onboard.refused.title'), body, locale, css: ONBOARD_ASSETS.css });
 }
