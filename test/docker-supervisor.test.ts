@@ -343,7 +343,7 @@ describeWithDocker(availability, 'the supervisor in a container (real engine)', 
     // machine adds (the container's start, ~1 s on CI) only lengthens pauses, so these are lower bounds, and
     // the growth from first to last must be at least half the schedule's: a constant delay fails it.
     const scheduleMs = (i: number) => 100 * 2 ** i;
-    delays.forEach((d, i) => expect(d, `pause ${i}`).toBeGreaterThanOrEqual(0.95 * scheduleMs(i)));
+    for (const [i, d] of delays.entries()) expect(d, `pause ${i}`).toBeGreaterThanOrEqual(0.95 * scheduleMs(i));
     const last = delays.length - 1;
     expect(delays[last]! - delays[0]!).toBeGreaterThanOrEqual(0.5 * (scheduleMs(last) - scheduleMs(0)));
   });

@@ -18,7 +18,6 @@ afterEach(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-
 describe('campus-sync invite', () => {
   it('prints a link whose token opens the invitation, on PUBLIC_URL, and a QR code on a terminal only', async () => {
     const c = captureOutput();

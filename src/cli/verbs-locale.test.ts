@@ -15,7 +15,6 @@ import { validateVerb } from './validate.js';
 const CONFIG = 'moncampus:\n  username: alice.martin\n  password: s3cret-pass\n';
 let root: string;
 
-
 const speak = (lang: string): void => {
   vi.stubEnv('LC_ALL', '');
   vi.stubEnv('LC_MESSAGES', '');
