@@ -1,15 +1,16 @@
-// `npm test` after the build: the two vitest projects of vitest.config.ts at the same time, in two vitest
-// processes. One vitest process runs projects of different maxWorkers one after the other (its groups), so the
-// `exclusive` files (the Docker engine to themselves, one at a time) used to start only when every `shared` file
-// was done, with two of three workers idle for half the run. The `shared` files never touch the engine, so the
-// two can overlap: the whole run takes about as long as the longer of the two (issue 19).
+// `npm test` after the build: the vitest projects of vitest.config.ts at the same time, one vitest process each:
+// `shared` (the files that never touch the Docker engine) and the two lanes of engine files, `exclusive` and
+// `exclusive-2` (each lane's files one at a time; the lanes never share anything on the engine, see
+// vitest.config.ts). One vitest process runs projects of different maxWorkers one after the other (its groups),
+// so the engine files used to start only when every `shared` file was done; here the whole run takes about as
+// long as the longest of the three (issue 19).
 //
 // Usage: node scripts/run-tests.mjs [vitest options and filters] [--reporter=… --outputFile=…]
 //   Each project's own progress and summary are printed as it runs (the project's name starts each file's line).
-//   --reporter/--outputFile options are for the whole run: both projects' results are merged (vitest's blob
+//   --reporter/--outputFile options are for the whole run: every project's results are merged (vitest's blob
 //   reports, --merge-reports) and handed to those reporters, e.g. --reporter=json --outputFile=vitest.json.
-//   Any other argument (a file filter, -t …) goes to both projects; with --project, vitest runs just as asked.
-// Exit status: non-zero when either project or the merge fails.
+//   Any other argument (a file filter, -t …) goes to every project; with --project, vitest runs just as asked.
+// Exit status: non-zero when any project or the merge fails.
 import { spawn } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -19,8 +20,8 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const VITEST = join(ROOT, 'node_modules', 'vitest', 'vitest.mjs');
 /** Where each project's blob report goes until the merge (vitest's own default folder for blobs). */
 const BLOBS = join(ROOT, '.vitest-reports');
-/** The projects of vitest.config.ts, both started at once. */
-const PROJECTS = ['shared', 'exclusive'];
+/** The projects of vitest.config.ts (the shared files and the two lanes of engine files), all started at once. */
+const PROJECTS = ['shared', 'exclusive', 'exclusive-2'];
 
 const args = process.argv.slice(2);
 const isReportOption = (a) => /^--(reporter|outputFile)([.=]|$)/.test(a);

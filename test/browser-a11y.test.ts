@@ -20,7 +20,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bookingExtension } from '../src/api/booking/index.js';
 import { createSessions, dashboardExtension } from '../src/api/dashboard/index.js';
-import { startApi, type RunningApi } from '../src/api/index.js';
+import type { RunningApi } from '../src/api/index.js';
 import { onboardExtension } from '../src/api/onboard/index.js';
 import { selfPageExtension } from '../src/api/self/index.js';
 import { createBookingDeps, type BookingDeps } from '../src/cli/booking-deps.js';
@@ -30,21 +30,19 @@ import { createOnboardChecks } from '../src/cli/onboard-checks.js';
 import { createInstanceToken, createInvitation } from '../src/invite/index.js';
 import { fakeClock } from '../src/lib/fake-clock.test-helper.js';
 import { writeRunRecord, zeroCounts, type RunRecord } from '../src/instance/index.js';
-import { loadConfigFile } from '../src/config/index.js';
-import { silentLogger } from '../src/lib/index.js';
-import { startCalcomSim, startSlackSim, type CalcomSim, type SlackSim } from '../src/sim/index.js';
-import { createSlotWatcher } from '../src/slots/index.js';
-import { makeSlot } from '../src/slots/slot.js';
 import { writeSupervisorStatus } from '../src/supervisor/status.js';
 import { createErrorFile, WORKER_STATUS_FILE } from '../src/worker/index.js';
 import { A11Y_VARIANTS, expectAccessible, openVariant } from './axe.js';
-import { describeWithBrowser, launchBrowser, screenshot, type BrowserSession } from './browser.js';
+import { describeWithBrowser, screenshot, type BrowserSession } from './browser.js';
 import { API_KEY as ECAL_KEY, API_SECRET as ECAL_SECRET, CALENDAR_ID, CLI } from './helpers.js';
+import { slackNotify, startBookingHost, startPageServer, writeWatcherState, type BookingHost, type PageServer } from './page-server.js';
 
 const ZONE = 'Europe/Paris';
 const DASHBOARD_KEY = 'a11y-dashboard-key-8c41e07b52';
 const CAL_TOKEN = 'cal_a11y_token_0b9e55d2';
 const EVENT_TYPE = 777;
+/** A variant's step shares the machine with the other variants running beside it (three times the default). */
+const VARIANT_TEST_TIMEOUT_MS = 180_000;
 
 /** Weekday slots from tomorrow for three weeks, at three hours, in Paris time. */
 function slotSpecs(): { eventTypeId: number; start: string }[] {
@@ -83,9 +81,9 @@ function runRecords(now: number): RunRecord[] {
 
 describeWithBrowser('every page passes the accessibility checks', () => {
   let root: string;
-  let cal: CalcomSim;
-  let slack: SlackSim;
+  let host: BookingHost;
   let deps: BookingDeps;
+  let server: PageServer;
   let api: RunningApi;
   let session: BrowserSession;
   let base: string;
@@ -99,10 +97,7 @@ describeWithBrowser('every page passes the accessibility checks', () => {
     const configDir = join(root, 'configs');
     const dataDir = join(root, 'data');
     await mkdir(configDir, { recursive: true });
-    cal = await startCalcomSim({ slots: slotSpecs(), token: CAL_TOKEN });
-    slack = await startSlackSim();
-    const webhook = slack.createWebhook();
-    await writeFile(join(configDir, 'cal.token'), `${CAL_TOKEN}\n`);
+    host = await startBookingHost({ configDir, slots: slotSpecs(), token: CAL_TOKEN, eventTypeId: EVENT_TYPE, timezone: ZONE });
     // Nothing here is contacted: the pages are only looked at (no button pressed), so the hosts may be closed ports.
     await writeFile(
       join(configDir, 'alice.yml'),
@@ -122,33 +117,11 @@ describeWithBrowser('every page passes the accessibility checks', () => {
         '  - name: consulat',
         '    provider: clicrdv',
         '    url: "http://127.0.0.1:9/api/v2/availabletimeslots?group_id=1&from={date}"',
-        'notify:',
-        '  - name: team',
-        '    type: slack',
-        `    url: ${webhook}`,
+        ...slackNotify(host.webhook),
         '',
       ].join('\n'),
     );
     await writeFile(join(configDir, 'bob.yml'), ['moncampus:', '  username: bob', '  windw: {pastDays: 7}', ''].join('\n'));
-    await writeFile(
-      join(configDir, 'cabinet.yml'),
-      [
-        `timezone: ${ZONE}`,
-        'booking:',
-        '  - type: appel',
-        '    title: Appel découverte',
-        '    description: Vingt minutes au téléphone pour faire connaissance.',
-        '    provider: calcom',
-        `    eventTypeId: ${EVENT_TYPE}`,
-        '    tokenFile: cal.token',
-        `    url: ${cal.url}`,
-        'notify:',
-        '  - name: team',
-        '    type: slack',
-        `    url: ${webhook}`,
-        '',
-      ].join('\n'),
-    );
 
     const t = Date.now();
     for (const r of runRecords(t)) await writeRunRecord(join(dataDir, 'alice'), r);
@@ -157,17 +130,7 @@ describeWithBrowser('every page passes the accessibility checks', () => {
       JSON.stringify({ pid: 4242, state: 'idle', schedule: '46 6-18 * * *', timezone: ZONE, nextRun: new Date(t + 40 * 60_000).toISOString() }),
     );
     await createErrorFile({ path: join(dataDir, 'alice', 'errors.log'), redact: (s) => s }).append('login', 'MonCampus did not answer (timeout)', new Date(t));
-    // A watcher's baseline and one new slot, written by the watcher itself (its provider answers from here).
-    let offered = [makeSlot('clicrdv', DateTime.now().plus({ days: 2 }).set({ hour: 9, minute: 30, second: 0, millisecond: 0 }), ZONE)];
-    const watcher = createSlotWatcher({
-      config: (await loadConfigFile(join(configDir, 'alice.yml'))).slots[0]!,
-      stateFile: join(dataDir, 'alice', 'slots', 'consulat.json'),
-      timezone: ZONE,
-      provider: { check: async () => ({ slots: offered, requests: 1 }) },
-    });
-    await (await watcher.check()).commit();
-    offered = [...offered, makeSlot('clicrdv', DateTime.now().plus({ days: 4 }).set({ hour: 14, minute: 0, second: 0, millisecond: 0 }), ZONE)];
-    await (await watcher.check()).commit();
+    await writeWatcherState({ configFile: join(configDir, 'alice.yml'), dataDir, instance: 'alice', timezone: ZONE });
     await writeSupervisorStatus(dataDir, {
       pid: 4000,
       runtime: 'process',
@@ -190,13 +153,10 @@ describeWithBrowser('every page passes the accessibility checks', () => {
     // One login for the dashboard, its guided form and its Delete page, as serve.ts wires them.
     const sessions = createSessions();
     const manager = createInstanceManager({ configDir, dataDir, env: {} });
-    api = await startApi({
-      logger: silentLogger,
+    server = await startPageServer({
       env: {},
       configDir,
       dataDir,
-      port: 0,
-      host: '127.0.0.1',
       apiKeys: [DASHBOARD_KEY],
       importIntervalMs: 200,
       extensions: [
@@ -208,20 +168,38 @@ describeWithBrowser('every page passes the accessibility checks', () => {
         selfPageExtension({ manager, env: {} }),
       ],
     });
-    base = api.url;
-    session = await launchBrowser();
+    ({ api, base, session } = server);
   });
 
   afterAll(async () => {
-    await session?.close();
-    await api?.stop(1_000);
+    await server?.close();
     await deps?.stop();
-    await Promise.all([cal?.close(), slack?.close()]);
+    await host?.close();
     if (root) await rm(root, { recursive: true, force: true });
   });
 
+  /**
+   * The dashboard runs one action per instance at a time (a second one is answered 409, busy): the variants
+   * running side by side press alice's button in turn, each once the one before has its answer.
+   */
+  let lastTurn: Promise<void> = Promise.resolve();
+  const oneAtATime = async (step: () => Promise<void>): Promise<void> => {
+    const before = lastTurn;
+    let done = (): void => {};
+    lastTurn = new Promise((resolve) => (done = resolve));
+    await before;
+    try {
+      await step();
+    } finally {
+      done();
+    }
+  };
+
   for (const { size, scheme, locale, lang, tag } of A11Y_VARIANTS) {
-    describe(`${size.name}, ${scheme}, ${lang}`, () => {
+    // The variants run side by side (vitest's maxConcurrency at a time), each in its own browser context, while
+    // their pages follow one another in order (it.sequential): most of a check's time is Chromium's, and one
+    // variant at a time left the second core idle. The longer timeout: a step then shares the machine with others.
+    describe(`${size.name}, ${scheme}, ${lang}`, { concurrent: true, timeout: VARIANT_TEST_TIMEOUT_MS }, () => {
       let page: Page;
 
       beforeAll(async () => {
@@ -237,7 +215,7 @@ describeWithBrowser('every page passes the accessibility checks', () => {
         if (name !== 'docs' || tag === 'a11y-phone-light-en') await screenshot(page, `${tag}-${name}`);
       };
 
-      it('the login form, and its answer to a wrong key', async () => {
+      it.sequential('the login form, and its answer to a wrong key', async () => {
         await page.goto(`${base}/`);
         await check('login');
         // A wrong key spends one of the client's five tries (LOGIN_FAILURES): at phone size only, four in all.
@@ -248,7 +226,7 @@ describeWithBrowser('every page passes the accessibility checks', () => {
         await check('login-refused');
       });
 
-      it('the overview: a working instance with runs, a watcher and errors, and an invalid one', async () => {
+      it.sequential('the overview: a working instance with runs, a watcher and errors, and an invalid one', async () => {
         // The importer's first passes: the overview shows the runs once they are in the store.
         await expect.poll(async () => (await api.store.listRuns('alice', { limit: 50 })).items.length, { timeout: 15_000 }).toBe(8);
         await page.goto(`${base}/`);
@@ -259,19 +237,21 @@ describeWithBrowser('every page passes the accessibility checks', () => {
         await check('dashboard');
         // A button's answer in the card (a real `notify test` to the Slack simulator): at phone size only, it spawns the CLI.
         if (size.name !== 'phone') return;
-        await page.locator('#card-alice button[data-action="test-notification"]').click();
-        await page.locator('#card-alice output.result.ok').waitFor({ timeout: 60_000 });
+        await oneAtATime(async () => {
+          await page.locator('#card-alice button[data-action="test-notification"]').click();
+          await page.locator('#card-alice output.result.ok').waitFor({ timeout: 60_000 });
+        });
         await check('dashboard-result');
       });
 
-      it('the booking list and an unknown type', async () => {
+      it.sequential('the booking list and an unknown type', async () => {
         await page.goto(`${base}/book`);
         await check('book-list');
         await page.goto(`${base}/book/nope`);
         await check('book-unknown');
       });
 
-      it('each step of the booking tunnel, and the availability form with its errors', async () => {
+      it.sequential('each step of the booking tunnel, and the availability form with its errors', async () => {
         await page.goto(`${base}/book/appel`);
         await page.waitForSelector('#dates .choice');
         await check('book-dates');
@@ -301,7 +281,7 @@ describeWithBrowser('every page passes the accessibility checks', () => {
         await page.goto(`${base}${path}`);
       };
 
-      it("the owner's guided form, and an invitation made from it", async () => {
+      it.sequential("the owner's guided form, and an invitation made from it", async () => {
         await loggedIn('/dashboard/configs/new');
         await page.locator('#make-invite').waitFor();
         await check('onboard-owner');
@@ -315,7 +295,7 @@ describeWithBrowser('every page passes the accessibility checks', () => {
         await check('onboard-owner-errors');
       });
 
-      it("the invitee's form, and the refusal of an expired and an unknown invitation", async () => {
+      it.sequential("the invitee's form, and the refusal of an expired and an unknown invitation", async () => {
         await page.goto(`${base}/invite/${invite}`);
         await page.locator('#username').waitFor();
         await check('onboard-invitee');
@@ -330,7 +310,7 @@ describeWithBrowser('every page passes the accessibility checks', () => {
         await check('onboard-refused-unknown');
       });
 
-      it("an instance's status page, an unknown link, and the dashboard's delete confirmation", async () => {
+      it.sequential("an instance's status page, an unknown link, and the dashboard's delete confirmation", async () => {
         await page.goto(`${base}/me/${selfToken}`);
         await page.locator('#h-state').waitFor();
         await check('self-status');
@@ -346,7 +326,7 @@ describeWithBrowser('every page passes the accessibility checks', () => {
         await check('owner-delete');
       });
 
-      it('the API documentation', async () => {
+      it.sequential('the API documentation', async () => {
         await page.goto(`${base}/docs`);
         await check('docs');
       });

@@ -2,20 +2,19 @@
  * The booking tunnel in a real browser, against the real API server (SQLite store, the booking extension
  * with the real Cal.com client and notification channels) and the Cal.com and Slack simulators.
  */
-import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { bookingExtension } from '../src/api/booking/index.js';
-import { startApi, type RunningApi } from '../src/api/index.js';
 import { API_OUTBOX_DIR, createBookingDeps, type BookingDeps } from '../src/cli/booking-deps.js';
 import { OUTBOX_DELIVERIES_DIR } from '../src/instance/index.js';
-import { silentLogger } from '../src/lib/index.js';
-import { startCalcomSim, startSlackSim, type CalcomSim, type SlackSim } from '../src/sim/index.js';
+import type { CalcomSim, SlackSim } from '../src/sim/index.js';
 import { NARROW_PHONE, overflowFindings } from './axe.js';
-import { describeWithBrowser, DESKTOP, launchBrowser, PHONE, screenshot, type BrowserSession } from './browser.js';
+import { describeWithBrowser, DESKTOP, PHONE, screenshot, type BrowserSession } from './browser.js';
+import { startBookingHost, startPageServer, type BookingHost, type PageServer } from './page-server.js';
 
 const ZONE = 'Europe/Paris';
 const EVENT_TYPE = 4242;
@@ -67,7 +66,8 @@ describeWithBrowser('the booking tunnel in a browser', () => {
   let dataDir: string;
   let cal: CalcomSim;
   let slack: SlackSim;
-  let api: RunningApi;
+  let host: BookingHost;
+  let server: PageServer;
   let deps: BookingDeps;
   let session: BrowserSession;
   let base: string;
@@ -79,49 +79,23 @@ describeWithBrowser('the booking tunnel in a browser', () => {
     dataDir = join(root, 'data');
     await mkdir(configDir, { recursive: true });
     await mkdir(dataDir, { recursive: true });
-    cal = await startCalcomSim({ slots: slotSpecs(), token: CAL_TOKEN });
-    slack = await startSlackSim();
-    const webhook = slack.createWebhook();
-    await writeFile(join(root, 'configs', 'cal.token'), `${CAL_TOKEN}\n`);
-    await writeFile(
-      join(configDir, 'cabinet.yml'),
-      [
-        `timezone: ${ZONE}`,
-        'booking:',
-        '  - type: appel',
-        '    title: Appel découverte',
-        '    description: Vingt minutes au téléphone pour faire connaissance.',
-        '    provider: calcom',
-        `    eventTypeId: ${EVENT_TYPE}`,
-        '    tokenFile: cal.token',
-        `    url: ${cal.url}`,
-        'notify:',
-        '  - name: team',
-        '    type: slack',
-        `    url: ${webhook}`,
-        '',
-      ].join('\n'),
-    );
+    host = await startBookingHost({ configDir, slots: slotSpecs(), token: CAL_TOKEN, eventTypeId: EVENT_TYPE, timezone: ZONE });
+    ({ cal, slack } = host);
     deps = createBookingDeps({ dataDir, drainIntervalMs: 200 });
-    api = await startApi({
-      logger: silentLogger,
+    server = await startPageServer({
       env: {},
       configDir,
       dataDir,
-      port: 0,
-      host: '127.0.0.1',
       apiKeys: ['api-key-for-tests-0001'],
       extensions: [bookingExtension({ ...deps, env: {} })],
     });
-    base = api.url;
-    session = await launchBrowser();
+    ({ base, session } = server);
   });
 
   afterAll(async () => {
-    await session?.close();
-    await api?.stop(1_000);
+    await server?.close();
     await deps?.stop();
-    await Promise.all([cal?.close(), slack?.close()]);
+    await host?.close();
     if (root) await rm(root, { recursive: true, force: true });
   });
 

@@ -10,20 +10,17 @@ import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startApi, type RunningApi } from '../src/api/index.js';
+import type { RunningApi } from '../src/api/index.js';
 import { dashboardExtension } from '../src/api/dashboard/index.js';
 import { createDashboardActions } from '../src/cli/dashboard-actions.js';
-import { loadConfigFile } from '../src/config/index.js';
-import { silentLogger } from '../src/lib/index.js';
 import { generateTimetable, startDiscordSim, startEcalSim, startMonCampusSim, type DiscordSim, type EcalSim, type MonCampusSim } from '../src/sim/index.js';
-import { createSlotWatcher } from '../src/slots/index.js';
-import { makeSlot } from '../src/slots/slot.js';
 import { SUPERVISOR_DIR } from '../src/supervisor/index.js';
 import { writeSupervisorStatus } from '../src/supervisor/status.js';
 import { createErrorFile, WORKER_STATUS_FILE } from '../src/worker/index.js';
 import { writeRunRecord, zeroCounts, type RunRecord } from '../src/instance/index.js';
-import { describeWithBrowser, DESKTOP, launchBrowser, PHONE, screenshot, type BrowserSession } from './browser.js';
+import { describeWithBrowser, DESKTOP, PHONE, screenshot, type BrowserSession } from './browser.js';
 import { API_KEY as ECAL_KEY, API_SECRET as ECAL_SECRET, CALENDAR_ID, CLI, PASSWORD } from './helpers.js';
+import { startPageServer, writeWatcherState, type PageServer } from './page-server.js';
 
 const DASHBOARD_KEY = 'dashboard-browser-key-5f2c9a7e41';
 const CLIC_KEY = 'clicrdv-browser-apikey-77';
@@ -37,6 +34,7 @@ describeWithBrowser('the dashboard in a real browser', () => {
   let ecal: EcalSim;
   let discord: DiscordSim;
   let webhook: { id: string; token: string; url: string };
+  let server: PageServer;
   let api: RunningApi;
   let session: BrowserSession;
   let base: string;
@@ -131,17 +129,7 @@ describeWithBrowser('the dashboard in a real browser', () => {
       'MonCampus did not answer (timeout)',
       new Date(t - 5 * 3_600_000),
     );
-    const config = await loadConfigFile(join(configDir, 'alice.yml'));
-    let offered = [makeSlot('clicrdv', DateTime.now().plus({ days: 2 }).set({ hour: 9, minute: 30, second: 0, millisecond: 0 }), ZONE)];
-    const watcher = createSlotWatcher({
-      config: config.slots[0]!,
-      stateFile: join(dataDir, 'alice', 'slots', 'consulat.json'),
-      timezone: ZONE,
-      provider: { check: async () => ({ slots: offered, requests: 1 }) },
-    });
-    await (await watcher.check()).commit(); // the baseline
-    offered = [...offered, makeSlot('clicrdv', DateTime.now().plus({ days: 4 }).set({ hour: 14, minute: 0, second: 0, millisecond: 0 }), ZONE)];
-    await (await watcher.check()).commit(); // one new slot
+    await writeWatcherState({ configFile: join(configDir, 'alice.yml'), dataDir, instance: 'alice', timezone: ZONE });
     await writeSupervisorStatus(dataDir, {
       pid: 4000,
       runtime: 'process',
@@ -155,29 +143,24 @@ describeWithBrowser('the dashboard in a real browser', () => {
     await mkdir(join(dataDir, SUPERVISOR_DIR), { recursive: true });
 
     const env = { ...process.env, LOG_LEVEL: 'warn' };
-    api = await startApi({
-      logger: silentLogger,
+    server = await startPageServer({
       env,
       configDir,
       dataDir,
-      port: 0,
-      host: '127.0.0.1',
       apiKeys: [DASHBOARD_KEY],
       importIntervalMs: 300,
       extensions: [dashboardExtension({ actions: createDashboardActions({ configDir, dataDir, cliPath: CLI, env }), env })],
     });
-    base = api.url;
+    ({ api, base, session } = server);
     const deadline = Date.now() + 10_000;
     while ((await api.store.listRuns('alice', { limit: 50 })).items.length < 8) {
       if (Date.now() > deadline) throw new Error('the importer did not pick up the runs');
       await new Promise((r) => setTimeout(r, 100));
     }
-    session = await launchBrowser();
   });
 
   afterAll(async () => {
-    await session?.close();
-    await api?.stop(1_000);
+    await server?.close();
     await Promise.all([mc?.close(), ecal?.close(), discord?.close()]);
     if (root) await rm(root, { recursive: true, force: true });
   });

@@ -38,6 +38,8 @@ const courses = generateTimetable({ count: 30, start: '2025-09-01', seed: 5 });
 const inWindow = (to: string): number => courses.filter((c) => c.start.slice(0, 10) <= to).length;
 /** compose.yml's fixed container_name. */
 const SUPERVISOR = 'campus-sync-supervisor';
+/** The whole up → sync → import → down test, under load (three times the suite's default). */
+const COMPOSE_UP_DOWN_TIMEOUT_MS = 180_000;
 /** The image's `node` user, which the workers run as. */
 const WORKER_UID = 1000;
 
@@ -127,7 +129,10 @@ describeWithDocker(
       if (root) await rm(root, { recursive: true, force: true });
     });
 
-    it('`docker-compose up -d` with the checked-in compose.yml: the supervisor starts one worker per config and they sync; `down` stops it all', async () => {
+    // Up, two syncs, the API's import, status and down: ~13 s alone; over a minute beside the other lane's chaos files.
+    it('`docker-compose up -d` with the checked-in compose.yml: the supervisor starts one worker per config and they sync; `down` stops it all', {
+      timeout: COMPOSE_UP_DOWN_TIMEOUT_MS,
+    }, async () => {
       await copyFile(join(REPO, 'compose.yml'), join(checkout, 'compose.yml'));
       await copyFile(join(REPO, 'compose.template.yml'), join(checkout, 'compose.template.yml'));
       // Only what the test needs on top: a label for cleanup. compose.yml itself is used as checked in (its API

@@ -34,10 +34,16 @@ export async function dockerAvailable(image: string = TEST_IMAGE): Promise<Docke
 /**
  * `describe` when the engine and image are there; otherwise one console line and a skipped suite, or
  * under CI (process.env.CI) a failing test carrying the same line, so a broken CI engine is never green.
+ * `options` are the suite's (e.g. `concurrent`: this suite runs beside the file's other concurrent suites).
  */
-export function describeWithDocker(availability: DockerAvailability, name: string, body: (docker: Docker) => void): void {
+export function describeWithDocker(
+  availability: DockerAvailability,
+  name: string,
+  body: (docker: Docker) => void,
+  options: { concurrent?: boolean } = {},
+): void {
   if (availability.ok) {
-    describe(name, () => body(availability.docker));
+    describe(name, options, () => body(availability.docker));
     return;
   }
   const reason = availability.reason;

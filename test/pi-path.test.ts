@@ -91,8 +91,19 @@ else if (process.env.CI) {
   describe.skip('the Raspberry Pi path with Compose v2', () => it('needs scripts/compose-v2-setup.sh', () => undefined));
 }
 
+/**
+ * One leg per Compose flavour. The two legs run side by side (`concurrent`): each has its own scope, Compose
+ * project, supervisor name, free port, clone and simulators, and most of a leg is waiting on containers. A leg's
+ * own steps stay in order (it.sequential): they share its clone and its `env`.
+ */
 function piPath(flavour: Flavour): void {
-  describeWithDocker(availability, `the Raspberry Pi path: ./campus-sync with bash and Docker only (Compose ${flavour.compose})`, (docker: Docker) => {
+  describeWithDocker(availability, `the Raspberry Pi path: ./campus-sync with bash and Docker only (Compose ${flavour.compose})`, legBody(flavour), {
+    concurrent: true,
+  });
+}
+
+function legBody(flavour: Flavour): (docker: Docker) => void {
+  return (docker: Docker) => {
     const id = randomBytes(3).toString('hex');
     const scope = `${process.env.CAMPUS_SYNC_SCOPE || 'test'}-pi${id}`;
     const supervisor = `campus-sync-supervisor-${scope}`;
@@ -162,7 +173,7 @@ function piPath(flavour: Flavour): void {
       if (root) await rm(root, { recursive: true, force: true });
     });
 
-    it('from a fresh clone without node: setup, add-config, up, sync, kill mid-run, back by itself, stop stays stopped, down, up', {
+    it.sequential('from a fresh clone without node: setup, add-config, up, sync, kill mid-run, back by itself, stop stays stopped, down, up', {
       timeout: 480_000,
     }, async () => {
       // About two minutes on a quiet machine; a loaded CI box has taken over four.
@@ -315,7 +326,7 @@ function piPath(flavour: Flavour): void {
       expect(await running()).toEqual(ids);
     });
     // Compose plays no part in these two: they are registered once, in the v1 run (not skipped in the v2 one).
-    const onlyOnce = flavour.compose === 'v1' ? it : null;
+    const onlyOnce = flavour.compose === 'v1' ? it.sequential : null;
     onlyOnce?.(
       'add-config in the image: on a terminal with the secrets unseen; its file belongs to who typed it (under sudo, the sudo user)',
       { timeout: 120_000 },
@@ -381,5 +392,5 @@ function piPath(flavour: Flavour): void {
         env = saved;
       }
     });
-  });
+  };
 }

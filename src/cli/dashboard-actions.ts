@@ -3,9 +3,8 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CONFIG_DIR_ENV, DATA_DIR_ENV, isValidInstanceName } from '../config/index.js';
 import type { ActionResult, DashboardActions } from '../api/dashboard/index.js';
-import { describeError, INTL_LOCALE, systemClock, translator, type Clock, type Locale, type TimerHandle } from '../lib/index.js';
-import { controlSocketPath } from '../instance/index.js';
-import { controlRequest } from '../supervisor/index.js';
+import { describeError, INTL_LOCALE, systemClock, translator, type Clock, type Locale } from '../lib/index.js';
+import { askSupervisor } from './ask-supervisor.js';
 import { stateWord } from './human.js';
 import { APP_ROOT } from './runtime.js';
 
@@ -201,33 +200,12 @@ export function createDashboardActions(opts: DashboardActionsOptions): Dashboard
     async restart(name, locale) {
       check(name);
       const t = translator(locale);
-      const socket = controlSocketPath(o.dataDir);
-      const timeoutMs = opts.restartTimeoutMs ?? RESTART_TIMEOUT_MS;
-      let timer: TimerHandle | undefined;
-      let answer;
-      try {
-        answer = await Promise.race([
-          controlRequest(socket, `/workers/${name}/restart`),
-          new Promise<never>((_, reject) => {
-            timer = o.clock.setTimeout(
-              () => reject(Object.assign(new Error(`the supervisor did not answer within ${seconds(timeoutMs)} s`), { code: 'TIMEOUT' })),
-              timeoutMs,
-            );
-          }),
-        ]);
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'ENOTSOCK') {
-          return { ok: false, message: t('dashboard.result.noSupervisor') };
-        }
-        return { ok: false, message: t('dashboard.result.restartUnconfirmed', { error: describeError(err) }) };
-      } finally {
-        o.clock.clearTimeout(timer);
-      }
-      if (answer.status === 200) return { ok: true, message: t('dashboard.result.restarted', { name }) };
-      const why = typeof answer.body.error === 'string' ? answer.body.error : `the supervisor answered ${answer.status}`;
-      if (answer.status === 404) return { ok: false, message: t('dashboard.result.noWorker', { name, why }) };
-      return { ok: false, message: t('dashboard.result.restartFailed', { name, why }) };
+      const answer = await askSupervisor(o.dataDir, `/workers/${name}/restart`, { timeoutMs: opts.restartTimeoutMs ?? RESTART_TIMEOUT_MS, clock: o.clock });
+      if (answer.kind === 'ok') return { ok: true, message: t('dashboard.result.restarted', { name }) };
+      if (answer.kind === 'no-supervisor') return { ok: false, message: t('dashboard.result.noSupervisor') };
+      if (answer.kind === 'unanswered') return { ok: false, message: t('dashboard.result.restartUnconfirmed', { error: answer.error }) };
+      if (answer.kind === 'no-worker') return { ok: false, message: t('dashboard.result.noWorker', { name, why: answer.why }) };
+      return { ok: false, message: t('dashboard.result.restartFailed', { name, why: answer.why }) };
     },
 
     async testNotification(name, locale) {

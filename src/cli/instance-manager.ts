@@ -14,12 +14,12 @@ import {
   type InstanceConfig,
 } from '../config/index.js';
 import { createEcalClient, removeOwnEvents } from '../ecal/index.js';
-import { clearStoppedOnPurpose, controlSocketPath } from '../instance/index.js';
+import { clearStoppedOnPurpose } from '../instance/index.js';
 import { removeInstanceToken } from '../invite/index.js';
 import { describeError, makeRedactor, systemClock, translator, type Clock, type Locale } from '../lib/index.js';
 import { sendTestMessages, testAlert } from '../notify/index.js';
-import { controlRequest } from '../supervisor/index.js';
 import { readSyncedEvents } from '../worker/index.js';
+import { askSupervisor, supervisorFailure } from './ask-supervisor.js';
 
 /**
  * The status page's and the dashboard's instance actions (api/self/manager.ts), done here where agenda, ecal,
@@ -33,23 +33,6 @@ export interface InstanceManagerOptions {
   /** For `${VAR}` in configs (default process.env). */
   env?: NodeJS.ProcessEnv;
   clock?: Clock;
-}
-
-type SupervisorAnswer = { kind: 'ok' } | { kind: 'no-supervisor' } | { kind: 'no-worker' } | { kind: 'failed'; error: string };
-
-/** One request to the running supervisor's control socket, its answer sorted. */
-async function askSupervisor(dataDir: string, path: string): Promise<SupervisorAnswer> {
-  let answer;
-  try {
-    answer = await controlRequest(controlSocketPath(dataDir), path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'ENOTSOCK') return { kind: 'no-supervisor' };
-    return { kind: 'failed', error: describeError(err) };
-  }
-  if (answer.status === 200) return { kind: 'ok' };
-  if (answer.status === 404) return { kind: 'no-worker' };
-  return { kind: 'failed', error: typeof answer.body.error === 'string' ? answer.body.error : `the supervisor answered ${answer.status}` };
 }
 
 /** YYYY-MM-DD in `zone`. */
@@ -85,7 +68,7 @@ export function createInstanceManager(opts: InstanceManagerOptions): InstanceMan
     // The supervisor restarts a worker whose config changed; one whose password moved into its file needs asking.
     if (answer.kind === 'no-supervisor') return { ok: false, message: t('self.result.noSupervisor') };
     if (answer.kind === 'no-worker') return { ok: false, message: t('self.result.noWorker') };
-    return { ok: false, message: t('self.result.failed', { error: answer.error }) };
+    return { ok: false, message: t('self.result.failed', { error: supervisorFailure(answer) ?? answer.kind }) };
   };
 
   return {
@@ -146,7 +129,8 @@ async function deleteInstance(
   if (choices.ecalEvents && !config) return nothingRemoved(t('self.delete.cannotReadForEcal', { error: loadError }));
 
   const stopped = await askSupervisor(o.dataDir, `/workers/${name}/stop`);
-  if (stopped.kind === 'failed') return nothingRemoved(t('self.delete.stopFailed', { error: stopped.error }));
+  const stopFailure = supervisorFailure(stopped);
+  if (stopFailure !== null) return nothingRemoved(t('self.delete.stopFailed', { error: stopFailure }));
 
   const dir = join(o.dataDir, name);
   const details: string[] = [];

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkInvitation, invitationsDir } from '../invite/index.js';
 import { inviteVerb, invitesVerb, publicBaseUrl } from './invite.js';
-import { UsageError, type Output } from './output.js';
+import { captureOutput } from './capture-output.test-helper.js';
+import { UsageError } from './output.js';
 
 let dataDir: string;
 let env: NodeJS.ProcessEnv;
@@ -17,29 +18,9 @@ afterEach(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-function capture(json = false): { out: Output; lines: string[]; errors: string[]; results: unknown[] } {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  const results: unknown[] = [];
-  const out: Output = {
-    json,
-    line: (t) => lines.push(t),
-    result: (v, human) => {
-      results.push(v);
-      if (!json) human();
-    },
-    error: (t) => errors.push(t),
-    green: (t) => t,
-    red: (t) => t,
-    yellow: (t) => t,
-    dim: (t) => t,
-  };
-  return { out, lines, errors, results };
-}
-
 describe('campus-sync invite', () => {
   it('prints a link whose token opens the invitation, on PUBLIC_URL, and a QR code on a terminal only', async () => {
-    const c = capture();
+    const c = captureOutput();
     const code = await inviteVerb({ args: [], values: {}, out: c.out }, { ...env, PUBLIC_URL: 'https://pi.example.org/' }, true);
     expect(code).toBe(0);
     const link = c.lines.find((l) => l.startsWith('https://'));
@@ -57,7 +38,7 @@ describe('campus-sync invite', () => {
   });
 
   it('prints JSON without a QR code, honours --expires and --base-url, and warns when a phone cannot open the link', async () => {
-    const c = capture(true);
+    const c = captureOutput(true);
     const before = Date.now();
     expect(await inviteVerb({ args: [], values: { expires: '36h', 'base-url': 'http://127.0.0.1:8080' }, out: c.out }, env, true)).toBe(0);
     const after = Date.now();
@@ -71,15 +52,15 @@ describe('campus-sync invite', () => {
   });
 
   it('refuses a bad --expires, a bad base and a name, creating nothing', async () => {
-    await expect(inviteVerb({ args: [], values: { expires: '7' }, out: capture().out }, env, false)).rejects.toThrow(UsageError);
-    await expect(inviteVerb({ args: [], values: { expires: '90d' }, out: capture().out }, env, false)).rejects.toThrow(/at most 30d/);
-    await expect(inviteVerb({ args: [], values: { 'base-url': 'pi.local' }, out: capture().out }, env, false)).rejects.toThrow(/--base-url/);
-    await expect(inviteVerb({ args: ['bob'], values: {}, out: capture().out }, env, false)).rejects.toThrow(/takes no name/);
+    await expect(inviteVerb({ args: [], values: { expires: '7' }, out: captureOutput().out }, env, false)).rejects.toThrow(UsageError);
+    await expect(inviteVerb({ args: [], values: { expires: '90d' }, out: captureOutput().out }, env, false)).rejects.toThrow(/at most 30d/);
+    await expect(inviteVerb({ args: [], values: { 'base-url': 'pi.local' }, out: captureOutput().out }, env, false)).rejects.toThrow(/--base-url/);
+    await expect(inviteVerb({ args: ['bob'], values: {}, out: captureOutput().out }, env, false)).rejects.toThrow(/takes no name/);
     await expect(readdir(invitationsDir(dataDir))).rejects.toThrow();
   });
 
   it('speaks French with a French LANG', async () => {
-    const c = capture();
+    const c = captureOutput();
     await inviteVerb({ args: [], values: {}, out: c.out }, { ...env, LANG: 'fr_FR.UTF-8', PUBLIC_URL: 'https://pi.example.org' }, false);
     expect(c.lines[0]).toMatch(/^Invitation [0-9a-f]{12} : valable jusqu’au .+, à usage unique\.$/);
     expect(c.lines).toHaveLength(3);
@@ -88,33 +69,33 @@ describe('campus-sync invite', () => {
 
 describe('campus-sync invites', () => {
   it('lists invitations with their state and revokes one by id', async () => {
-    const empty = capture();
+    const empty = captureOutput();
     await invitesVerb({ args: [], values: {}, out: empty.out }, env);
     expect(empty.lines).toEqual(['No invitation yet: campus-sync invite makes one.']);
-    const made = capture(true);
+    const made = captureOutput(true);
     await inviteVerb({ args: [], values: {}, out: made.out }, { ...env, PUBLIC_URL: 'https://x.example' }, false);
     const { id } = made.results[0] as { id: string };
-    const revoke = capture();
+    const revoke = captureOutput();
     expect(await invitesVerb({ args: ['revoke', id], values: {}, out: revoke.out }, env)).toBe(0);
     expect(revoke.lines).toEqual([`✓ Invitation ${id} revoked: its link opens nothing now.`]);
-    const again = capture();
+    const again = captureOutput();
     expect(await invitesVerb({ args: ['revoke', id], values: {}, out: again.out }, env)).toBe(0);
     expect(again.errors).toEqual([`Invitation ${id} is already revoked.`]);
-    const list = capture();
+    const list = captureOutput();
     await invitesVerb({ args: [], values: {}, out: list.out }, env);
     expect(list.lines).toHaveLength(1);
     expect(list.lines[0]).toMatch(new RegExp(`^${id}  revoked  created .+, expires .+$`));
-    const json = capture(true);
+    const json = captureOutput(true);
     await invitesVerb({ args: [], values: {}, out: json.out }, env);
     expect(json.results).toEqual([expect.objectContaining({ id, state: 'revoked' })]);
   });
 
   it('says so for an unknown id (exit 2) and refuses unknown subcommands', async () => {
-    const c = capture();
+    const c = captureOutput();
     expect(await invitesVerb({ args: ['revoke', 'ffffffffffff'], values: {}, out: c.out }, env)).toBe(2);
     expect(c.errors[0]).toContain('No invitation ffffffffffff');
-    await expect(invitesVerb({ args: ['delete', 'x'], values: {}, out: capture().out }, env)).rejects.toThrow(UsageError);
-    await expect(invitesVerb({ args: ['revoke'], values: {}, out: capture().out }, env)).rejects.toThrow(UsageError);
+    await expect(invitesVerb({ args: ['delete', 'x'], values: {}, out: captureOutput().out }, env)).rejects.toThrow(UsageError);
+    await expect(invitesVerb({ args: ['revoke'], values: {}, out: captureOutput().out }, env)).rejects.toThrow(UsageError);
   });
 });
 

@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { configDir, dataDir, isValidInstanceName } from '../config/index.js';
 import { readIngestHealth, type ChannelHealth, type GatewayHealth } from '../ingest/index.js';
 import { createLogger, describeError, translator, type Locale } from '../lib/index.js';
-import { controlSocketPath } from '../instance/index.js';
-import { byName, collectStatus, controlRequest, readSupervisorStatus, type Runtime } from '../supervisor/index.js';
+import { askSupervisor } from './ask-supervisor.js';
+import { byName, collectStatus, readSupervisorStatus, type Runtime } from '../supervisor/index.js';
 import { explainBuildFailure } from './build-failure.js';
 import { configErrorsIn, configZones, hostZone, personTime, stateWord } from './human.js';
 import { cliLocale, outputLocale } from './locale.js';
@@ -67,14 +67,12 @@ async function knownWorkers(runtime: Runtime): Promise<string[]> {
 }
 
 async function viaSupervisor(verb: string, name: string): Promise<void> {
-  const socket = controlSocketPath(dataDir());
-  let answer;
-  try {
-    answer = await controlRequest(socket, `/workers/${name}/${verb}`);
-  } catch {
+  const answer = await askSupervisor(dataDir(), `/workers/${name}/${verb}`);
+  if (answer.kind === 'ok') return;
+  if (answer.kind === 'no-supervisor' || answer.kind === 'unanswered') {
     throw new Error('no supervisor is running (process runtime): start it with `campus-sync supervise`');
   }
-  if (answer.status !== 200) throw new Error(String(answer.body.error ?? `the supervisor answered ${answer.status}`));
+  throw new Error(answer.why);
 }
 
 /** logs [name] [-f] [--json]: one worker's log, or every worker's; readable lines unless --json. */

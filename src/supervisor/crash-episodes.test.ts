@@ -42,4 +42,16 @@ describe('crash episodes', () => {
     // Seen again after being gone: its count is the baseline, nothing to say.
     expect(e.observe([w(9)], 40)).toEqual([]);
   });
+
+  it('says the exit code of the last crash seen when the listing catches the worker just started again', () => {
+    const e = createCrashEpisodes({ loopAfter: 3 });
+    const running = (restartCount: number): ActualWorker => ({ ...w(restartCount, 'running'), exitCode: undefined });
+    e.observe([running(0)], 0);
+    expect(e.observe([w(1)], 10)).toEqual([]);
+    expect(e.observe([running(2)], 20)).toEqual([]);
+    expect(e.observe([running(3)], 30)).toEqual([{ name: 'dora', restarts: 3, exitCode: 3 }]);
+    // A recreated worker's episode does not inherit the old container's code.
+    e.observe([running(0)], 40);
+    expect(e.observe([running(3)], 50)).toEqual([{ name: 'dora', restarts: 3, exitCode: undefined }]);
+  });
 });

@@ -20,6 +20,11 @@ interface Episode {
   lastCount: number;
   changedAt: number;
   reported: boolean;
+  /**
+   * The exit code of the last crash seen in this episode. A listing made while the runtime has just started the
+   * worker again says none (Docker resets State.ExitCode to 0 at each start), and the report must still say why.
+   */
+  lastExitCode?: number;
 }
 
 /**
@@ -41,7 +46,9 @@ export function createCrashEpisodes(opts: { loopAfter: number; resetMs?: number 
           // A new container (recreated, or removed and created again) starts counting from zero.
           e.baseline = w.restartCount;
           e.reported = false;
+          e.lastExitCode = undefined;
         }
+        if (w.exitCode !== undefined) e.lastExitCode = w.exitCode;
         if (w.restartCount !== e.lastCount) {
           e.lastCount = w.restartCount;
           e.changedAt = now;
@@ -51,7 +58,7 @@ export function createCrashEpisodes(opts: { loopAfter: number; resetMs?: number 
         }
         if (!e.reported && w.restartCount - e.baseline >= opts.loopAfter) {
           e.reported = true;
-          reports.push({ name: w.name, restarts: w.restartCount - e.baseline, exitCode: w.exitCode });
+          reports.push({ name: w.name, restarts: w.restartCount - e.baseline, exitCode: w.exitCode ?? e.lastExitCode });
         }
       }
       for (const name of episodes.keys()) if (!actual.some((w) => w.name === name)) episodes.delete(name);

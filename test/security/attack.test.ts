@@ -11,8 +11,9 @@ import type { Socket } from 'node:net';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeRedactor } from '../../src/lib/index.js';
-import { startCalcomSim, startSlackSim, type CalcomSim, type SlackSim } from '../../src/sim/index.js';
+import type { CalcomSim, SlackSim } from '../../src/sim/index.js';
 import { makeWorkspace, startCli, waitFor, writeConfig, type Workspace } from '../helpers.js';
+import { startBookingHost, type BookingHost } from '../page-server.js';
 import { closed, openSocket, rawRequest, type RawAnswer } from './raw-http.js';
 import { pathSpellings } from './spellings.js';
 
@@ -32,6 +33,7 @@ const holdsSecret = (text: string): boolean => leaks(text) !== text;
 
 describe('an attacker against campus-sync serve', () => {
   let ws: Workspace;
+  let host: BookingHost;
   let cal: CalcomSim;
   let slack: SlackSim;
   let serve: ReturnType<typeof startCli>;
@@ -49,8 +51,8 @@ describe('an attacker against campus-sync serve', () => {
     ws = await makeWorkspace();
     const first = DateTime.now().setZone(ZONE).startOf('day').plus({ days: 1 });
     const slots = Array.from({ length: 30 }, (_, i) => ({ eventTypeId: EVENT_TYPE, start: first.plus({ days: i, hours: 9 }).toISO() as string }));
-    cal = await startCalcomSim({ slots, token: CAL_TOKEN });
-    slack = await startSlackSim();
+    host = await startBookingHost({ configDir: ws.configs, slots, token: CAL_TOKEN, eventTypeId: EVENT_TYPE, timezone: ZONE, type: { title: 'Appel' } });
+    ({ cal, slack } = host);
     await writeConfig(
       ws,
       'alice',
@@ -83,26 +85,6 @@ describe('an attacker against campus-sync serve', () => {
         '',
       ].join('\n'),
     );
-    await writeFile(join(ws.configs, 'cal.token'), `${CAL_TOKEN}\n`);
-    await writeConfig(
-      ws,
-      'cabinet',
-      [
-        `timezone: ${ZONE}`,
-        'booking:',
-        '  - type: appel',
-        '    title: Appel',
-        '    provider: calcom',
-        `    eventTypeId: ${EVENT_TYPE}`,
-        '    tokenFile: cal.token',
-        `    url: ${cal.url}`,
-        'notify:',
-        '  - name: team',
-        '    type: slack',
-        `    url: ${slack.createWebhook()}`,
-        '',
-      ].join('\n'),
-    );
     const at = '2026-12-01T10:00:00.000Z';
     const basic = Buffer.from(`${ECAL_KEY}:${ECAL_SECRET}`).toString('base64');
     await mkdir(join(ws.data, 'alice'), { recursive: true });
@@ -132,7 +114,7 @@ describe('an attacker against campus-sync serve', () => {
     const result = await serve?.result;
     // The server's own log: no secret in any form, whatever it was sent.
     if (result) expect(holdsSecret(result.stdout + result.stderr)).toBe(false);
-    await Promise.all([cal?.close(), slack?.close()]);
+    await host?.close();
   });
 
   /** Every path the server documents, made concrete. */
