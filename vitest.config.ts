@@ -13,7 +13,7 @@ import { defineConfig } from 'vitest/config';
  * groups in order (shared, then each lane).
  */
 /** The Swarm lane, about as long as the other (measured: see README "Tests"). */
-const EXCLUSIVE_SWARM_LANE = [
+export const EXCLUSIVE_SWARM_LANE = [
   'test/swarm*.test.ts',
   'src/supervisor/swarm-runtime.test.ts',
   'test/docker-supervisor.test.ts',
@@ -22,12 +22,13 @@ const EXCLUSIVE_SWARM_LANE = [
   'src/demo/docker-check.test.ts',
 ];
 /** The other lane: pi-path (its two Compose legs side by side) and the rest of the engine's files. */
-const EXCLUSIVE_OTHER_LANE = [
+export const EXCLUSIVE_OTHER_LANE = [
   'test/pi-path.test.ts',
   'test/docker-runtime.test.ts',
   'test/docker-reconnect.test.ts',
   'test/chaos*.test.ts',
   'test/resolved-config.test.ts',
+  'test/docker-configs-mount.test.ts',
   'src/supervisor/docker-runtime.test.ts',
 ];
 
