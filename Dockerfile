@@ -51,6 +51,9 @@ USER node
 # dist/health.js is `campus-sync health` without the CLI around it: Docker starts it every 30 s in every
 # container, and it costs half the CPU of `cli.js health` (README "Performance"). 60 s of start period: a
 # power cut restarts every worker of a Pi at once, and a probe that fails while they all start would count.
-HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 CMD ["node", "/app/dist/health.js"]
+# 30 s to answer (Docker's default; it was 5 s): the probe reads one small file, so a slow answer is a busy
+# machine, not a sick worker, and 100 workers starting on 2 cores made node alone take over 5 s to start, so
+# Swarm killed healthy workers as "unhealthy" and the restarts made the machine busier still.
+HEALTHCHECK --interval=30s --timeout=30s --start-period=60s --retries=3 CMD ["node", "/app/dist/health.js"]
 ENTRYPOINT ["node", "/app/dist/cli.js"]
 CMD ["supervise"]

@@ -17,7 +17,7 @@ export { SUPERVISOR_DIR, SUPERVISOR_STATUS_FILE, WORKER_STATUS_FILE };
 export const INSTANCE_ENV = 'CAMPUS_SYNC_INSTANCE';
 /** The supervisor beats at least every 30 s: three missed beats is stuck, one late beat is only slow. */
 export const MAX_HEARTBEAT_AGE_MS = HEARTBEAT_STALE_MS;
-/** Docker's HEALTHCHECK timeout is 5 s; answering within 3 s leaves room for node to start and exit. */
+/** The image gives the probe 30 s (Dockerfile); a status file that takes over 3 s to read is a stuck mount, said as such. */
 export const HEALTH_TIMEOUT_MS = 3_000;
 /** The heartbeat is written on the same host and clock: further ahead than this is a broken file, not skew. */
 const MAX_FUTURE_SKEW_MS = 5_000;
