@@ -107,6 +107,10 @@ describeWithBrowser('the owner edits a config and manages invitations, in a real
     await expectAccessible(page, 'the edit form');
     await onPhoneInDark(page, 'the edit form');
     await screenshot(page, 'edit-1-form');
+    // The password field stays empty (write-only): Check uses the stored password through the worker's client.
+    await page.locator('#check-moncampus').click();
+    await page.locator('#moncampus-result[data-state="ok"]').waitFor({ timeout: SYNC_TIMEOUT_MS });
+    expect(await page.locator('#moncampus-result').textContent()).toMatch(/\d+/);
 
     await page.getByLabel(fr('onboard.ics')).uncheck();
     await page.locator('#changesDays').fill('14');

@@ -1,4 +1,4 @@
-import { channelsSchema, notifySecrets } from '../../config/index.js';
+import { channelsSchema, configFileFor, loadConfigFile, notifySecrets, type ChannelConfig } from '../../config/index.js';
 import { describeError, translator, type Locale } from '../../lib/index.js';
 import { pageLocale } from '../lang.js';
 import type { ApiRequest, ApiResponse } from '../router.js';
@@ -15,6 +15,8 @@ interface Prelude {
   locale: Locale;
   body: FormBody;
   visitor: Visitor;
+  /** The edited config's channels, for a Send test with the notification field left empty (owner's edit). */
+  storedChannels: ChannelConfig[];
 }
 
 /** Body, caller, budget: what every check needs first, or the answer refusing it. */
@@ -26,7 +28,45 @@ async function prelude(c: OnboardContext, req: ApiRequest): Promise<Prelude | { 
   if ('response' in visitor) return visitor;
   const spend = c.budgets.checks.take(req.client);
   if (!spend.ok) return { response: tooMany(spend.retryAfterS, locale) };
-  return { locale, body: parsed.body, visitor };
+  const stored = visitor.role === 'owner' ? await storedSecrets(c, parsed.body) : null;
+  return { locale, body: stored ? withStored(parsed.body, stored) : parsed.body, visitor, storedChannels: stored?.channels ?? [] };
+}
+
+interface StoredSecrets {
+  password?: string;
+  ecalApiKey?: string;
+  ecalApiSecret?: string;
+  channels: ChannelConfig[];
+}
+
+/**
+ * The secrets of the config the owner is editing, resolved as the worker resolves them (inline, `${VAR}`,
+ * `*File`): the edit page shows them only as "set", so a Check with the field left empty uses these. Owner only
+ * (the caller checks); null when there is no edit, or the file does not load (the check then asks for the field).
+ */
+async function storedSecrets(c: OnboardContext, body: FormBody): Promise<StoredSecrets | null> {
+  if (body.edit === undefined) return null;
+  try {
+    const config = await loadConfigFile(await configFileFor(c.ctx.configDir, body.edit), { env: c.env });
+    return {
+      ...(config.moncampus && { password: config.moncampus.password }),
+      ...(config.ecal && { ecalApiKey: config.ecal.apiKey, ecalApiSecret: config.ecal.apiSecret }),
+      channels: config.notify,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** The body with each secret field the owner left empty filled from the stored config. */
+function withStored(body: FormBody, stored: StoredSecrets): FormBody {
+  const empty = (v: string | undefined) => v === undefined || v.trim() === '';
+  return {
+    ...body,
+    ...(empty(body.password) && stored.password !== undefined && { password: stored.password }),
+    ...(empty(body.ecalApiKey) && stored.ecalApiKey !== undefined && { ecalApiKey: stored.ecalApiKey }),
+    ...(empty(body.ecalApiSecret) && stored.ecalApiSecret !== undefined && { ecalApiSecret: stored.ecalApiSecret }),
+  };
 }
 
 const fieldErrors = (fields: FieldErrors, locale: Locale): ApiResponse => json(400, { error: translator(locale)('onboard.errors.checkFields'), fields });
@@ -89,12 +129,14 @@ export async function checkNotifyRoute(c: OnboardContext, req: ApiRequest): Prom
   const { body, locale, visitor } = p;
   const t = translator(locale);
   const typed = body.notify?.trim() ?? '';
-  if (typed === '') {
+  // Nothing typed on the edit page: the test goes to the channels the config already has.
+  const useStored = typed === '' && p.storedChannels.length > 0;
+  if (typed === '' && !useStored) {
     c.budgets.checks.refund(req.client);
     return fieldErrors({ notify: t('onboard.errors.required') }, locale);
   }
   // The loader's own reading of the entry: the channel Save would write, or why it is not one.
-  const parsed = channelsSchema.safeParse([typed]);
+  const parsed = useStored ? ({ success: true, data: p.storedChannels } as const) : channelsSchema.safeParse([typed]);
   if (!parsed.success) {
     c.budgets.checks.refund(req.client);
     return fieldErrors({ notify: t('onboard.errors.notify', { detail: parsed.error.issues[0]?.message ?? '' }) }, locale);
@@ -103,8 +145,8 @@ export async function checkNotifyRoute(c: OnboardContext, req: ApiRequest): Prom
   const answer = await guarded(c, 'notification', locale, () =>
     c.opts.checks.notify({
       channels,
-      secrets: [typed, ...notifySecrets(channels)],
-      instance: body.name?.trim() || (body.username ?? '').trim() || 'campus-sync',
+      secrets: [...(typed ? [typed] : []), ...notifySecrets(channels)],
+      instance: body.name?.trim() || body.edit || (body.username ?? '').trim() || 'campus-sync',
       locale,
       policy: visitor.policy(schoolOf(body)),
     }),

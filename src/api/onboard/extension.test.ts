@@ -24,21 +24,21 @@ let base: string;
 let clock: FakeClock;
 const logged = captureLogger();
 /** What the form asked the checks, with the policy it gave them. */
-const asked: { what: string; url: string; policy: HostPolicy }[] = [];
+const asked: { what: string; url: string; policy: HostPolicy; password?: string; apiKey?: string; apiSecret?: string; channels?: string[] }[] = [];
 
 /** The form only calls the checks (their own tests run them against the simulators): a recording set is its contract. */
 const checks: OnboardChecks = {
   async moncampus(input) {
-    asked.push({ what: 'moncampus', url: input.url, policy: input.policy });
+    asked.push({ what: 'moncampus', url: input.url, policy: input.policy, password: input.password });
     if (input.password !== PASSWORD) return { ok: false, reason: 'wrong-password', message: 'MonCampus refuses this username or password.' };
     return { ok: true, message: '3 classes in the next 14 days' };
   },
   async ecal(input) {
-    asked.push({ what: 'ecal', url: input.url, policy: input.policy });
+    asked.push({ what: 'ecal', url: input.url, policy: input.policy, apiKey: input.apiKey, apiSecret: input.apiSecret });
     return { ok: true, message: 'one schedule', calendars: [{ id: '0123456789abcdef01234567', name: 'Cours' }] };
   },
   async notify(input) {
-    asked.push({ what: 'notify', url: '', policy: input.policy });
+    asked.push({ what: 'notify', url: '', policy: input.policy, channels: input.channels.map((c) => c.type) });
     return { ok: true, message: 'sent', details: input.channels.map((c) => c.type) };
   },
 };
@@ -413,6 +413,37 @@ describe('the owner’s edit of an existing config', () => {
     expect(again.status).toBe(201);
     expect(await readFile(file(), 'utf8')).toContain('password: "Typed-New-9"');
     expect(JSON.stringify(logged.lines)).not.toContain('Typed-New-9');
+  });
+
+  it('Checks with a secret field left empty use the edited config’s stored secret (owner only); a typed one wins; none comes back', async () => {
+    await mkdir(join(dirs.configDir, 'secrets'), { recursive: true });
+    await writeFile(join(dirs.configDir, 'secrets', 'edith-ecal'), `${ECAL_SECRET}\n`);
+    await writeFile(file(), text);
+    const { cookie } = await owner();
+    const { csrf } = await openEdit(cookie);
+    const headers = { ...same, cookie, 'x-csrf-token': csrf };
+    asked.length = 0;
+    const mc = await call('/onboard/check/moncampus', { headers, body: { edit: 'edith', school: 'igensia', username: 'edith' } });
+    const ecal = await call('/onboard/check/ecal', { headers, body: { edit: 'edith' } });
+    const notify = await call('/onboard/check/notify', { headers, body: { edit: 'edith' } });
+    expect([mc.status, ecal.status, notify.status]).toEqual([200, 200, 200]);
+    expect(asked[0]).toMatchObject({ what: 'moncampus', password: SECRET_PASSWORD });
+    // Resolved as the worker resolves them: ${EDITH_ECAL_KEY} from the server's environment, the secret from its file.
+    expect(asked[1]).toMatchObject({ what: 'ecal', apiKey: 'edith-ecal-key-from-env', apiSecret: ECAL_SECRET });
+    expect(asked[2]).toMatchObject({ what: 'notify', channels: ['discord-webhook'] });
+    for (const r of [mc, ecal, notify])
+      for (const secret of [SECRET_PASSWORD, ECAL_SECRET, 'edith-ecal-key-from-env', 'edith-webhook-token']) expect(r.text).not.toContain(secret);
+    await call('/onboard/check/moncampus', { headers, body: { edit: 'edith', school: 'igensia', username: 'edith', password: 'Typed-Now-1' } });
+    expect(asked[3]).toMatchObject({ what: 'moncampus', password: 'Typed-Now-1' });
+    // An invitee naming somebody's config gets nothing from it.
+    const { token, csrf: inviteeCsrf } = await invitee();
+    const refused = await call('/onboard/check/moncampus', {
+      headers: { ...same, 'x-csrf-token': inviteeCsrf, 'accept-language': 'en' },
+      body: { invite: token, edit: 'edith', school: 'igensia', username: 'edith' },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.json.fields).toMatchObject({ password: 'Required.' });
+    expect(asked).toHaveLength(4);
   });
 
   it('answers a file changed on disk since the form was opened with 409 in the page’s language, and writes nothing', async () => {

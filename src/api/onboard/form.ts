@@ -52,6 +52,11 @@ export const formBodySchema = z
     changesDays: z.number().int().optional(),
     digest: text(5),
     locale: z.enum(LOCALES).optional(),
+    /**
+     * The owner's edit: the config being edited. A Check whose secret field is left empty uses that config's stored
+     * secret (the page never has it), so the owner can check an invitee's config without knowing the password.
+     */
+    edit: z.string().regex(INSTANCE_NAME_PATTERN).max(MAX_INSTANCE_NAME_LENGTH).optional(),
     /** The owner's edit: the hash of the file the form was filled from (a file changed since is a conflict). */
     hash: z
       .string()

@@ -856,7 +856,7 @@ export const en: Catalogue = {
   },
   onboardEdit: {
     title: 'Edit {{name}}',
-    lead: 'Secrets (password, ECAL keys, notification link) are never shown: leave their field empty to keep the current value, type one to replace it. The file’s comments and key order are kept.',
+    lead: 'Secrets (password, ECAL keys, notification link) are never shown: leave their field empty to keep the current value, type one to replace it; Check and Send test then use the stored value. The file’s comments and key order are kept.',
     name: 'Config name',
     nameFixed: '{{name}} (configs/{{file}}): to rename, delete and add again.',
     secretSet: 'Set, not shown',

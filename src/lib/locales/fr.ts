@@ -864,7 +864,7 @@ export const fr = {
   },
   onboardEdit: {
     title: 'Modifier {{name}}',
-    lead: 'Les secrets (mot de passe, clés ECAL, lien de notification) ne sont jamais affichés : laissez leur champ vide pour garder la valeur actuelle, tapez-en une pour la remplacer. Les commentaires et l’ordre des clés du fichier sont gardés.',
+    lead: 'Les secrets (mot de passe, clés ECAL, lien de notification) ne sont jamais affichés : laissez leur champ vide pour garder la valeur actuelle, tapez-en une pour la remplacer ; les boutons Vérifier et Envoyer un test utilisent alors la valeur enregistrée. Les commentaires et l’ordre des clés du fichier sont gardés.',
     name: 'Nom de la configuration',
     nameFixed: '{{name}} (configs/{{file}}) : pour renommer, supprimez puis ajoutez.',
     secretSet: 'Défini, non affiché',

@@ -59,7 +59,11 @@ function formBody(): Record<string, unknown> {
   const days = $<HTMLInputElement>('changesDays');
   if (days && days.value.trim() !== '') out.changesDays = Number(days.value);
   if (settings.invite) out.invite = settings.invite;
-  if (settings.edit) out.hash = settings.edit.hash;
+  if (settings.edit) {
+    out.hash = settings.edit.hash;
+    // The Checks then use the stored secret of any secret field left empty (the page never has them).
+    out.edit = settings.edit.name;
+  }
   return out;
 }
 
