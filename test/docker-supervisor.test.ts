@@ -440,10 +440,16 @@ describeWithDocker(availability, 'the supervisor in a container (real engine)', 
     const t0 = Date.now();
     supervisor = await startSupervisor();
     // A heartbeat may write the status before the first reconcile has listed anything: wait for the instances.
-    const status = await waitUntil('the new supervisor to reconcile', async () => {
-      const s = await statusSince(t0 - 1000);
-      return s && s.instances.length === 2 && s;
-    });
+    // A cold start of the supervisor's container then its first reconcile: ~2 s alone, over 30 s once in CI beside
+    // the shared files (2026-12-07), hence room to 90 s (and the test's own timeout below).
+    const status = await waitUntil(
+      'the new supervisor to reconcile',
+      async () => {
+        const s = await statusSince(t0 - 1000);
+        return s && s.instances.length === 2 && s;
+      },
+      90_000,
+    );
     expect(status.instances.map((i) => [i.name, i.state])).toEqual([
       [A, 'running'],
       [C, 'invalid'],
@@ -456,7 +462,7 @@ describeWithDocker(availability, 'the supervisor in a container (real engine)', 
     );
     const lines = jsonLines(await containerLines(docker, supervisorName)).map((l) => l.message ?? '');
     expect(lines.filter((m) => /^(create|recreate|remove) /.test(m))).toEqual([]);
-  });
+  }, 150_000);
 
   it('clean removes every worker; the supervisor recreates the configured ones at its next reconcile', async () => {
     const before = await scopedWorkers(docker, runId);
