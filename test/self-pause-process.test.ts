@@ -15,21 +15,10 @@ import { createInstanceToken } from '../src/invite/index.js';
 import { translator } from '../src/lib/index.js';
 import { generateTimetable, startMonCampusSim, type MonCampusSim } from '../src/sim/index.js';
 import { readSupervisorStatus } from '../src/supervisor/status.js';
-import { makeWorkspace, PASSWORD, runCli, startCli, type Workspace } from './helpers.js';
+import { makeWorkspace, PASSWORD, runCli, startCli, until, type Workspace } from './helpers.js';
 import { freePort } from './slots-helpers.js';
 
 const en = translator('en');
-
-/** Condition polls (not timing windows): resolves with the first truthy value. */
-async function until<T>(what: string, fn: () => Promise<T | undefined | false | null>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const exists = (p: string): Promise<boolean> =>
   access(p).then(

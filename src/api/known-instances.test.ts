@@ -1,6 +1,7 @@
 import { rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { zeroCounts } from '../instance/index.js';
 import { fakeClock, type FakeClock } from '../lib/fake-clock.test-helper.js';
 import { openStore, type Store } from '../store/index.js';
 import { CONFIG_CACHE_MS } from './config-source.js';
@@ -16,13 +17,8 @@ const run = (instance: string) => ({
   phase: null,
   error: null,
   courses: 1,
+  ...zeroCounts(),
   created: 1,
-  updated: 0,
-  adopted: 0,
-  deleted: 0,
-  unchanged: 0,
-  skipped: 0,
-  failed: 0,
   durationMs: 60_000,
 });
 
