@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fakeClock } from '../lib/fake-clock.test-helper.js';
 import { startLoggedServer, type SimAnswer } from './logged-server.js';
 
 describe('startLoggedServer', () => {
@@ -43,8 +44,22 @@ describe('startLoggedServer', () => {
     }
   });
 
-  it('tracks the peak of requests in flight, latency included', async () => {
-    const server = await startLoggedServer(() => ({ status: 200, text: 'ok' }), { latencyMs: 60 });
+  it('tracks the peak of requests in flight', async () => {
+    // Each call is held until the fourth has arrived, so the four overlap whatever the machine's load (a 60 ms
+    // latency did not make them overlap once under CI's load: peak 3).
+    const held: (() => void)[] = [];
+    let gateOpen = false;
+    const server = await startLoggedServer(async () => {
+      if (!gateOpen) {
+        await new Promise<void>((release) => {
+          held.push(release);
+          if (held.length < 4) return;
+          gateOpen = true;
+          for (const r of held) r();
+        });
+      }
+      return { status: 200, text: 'ok' };
+    });
     try {
       await Promise.all(Array.from({ length: 4 }, () => fetch(server.url).then((r) => r.text())));
       expect(server.maxConcurrent()).toBe(4);
@@ -53,6 +68,22 @@ describe('startLoggedServer', () => {
       await (await fetch(server.url)).text();
       await (await fetch(server.url)).text();
       expect(server.maxConcurrent()).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('counts a request in flight while it waits out the latency, before it is logged', async () => {
+    const clock = fakeClock();
+    const server = await startLoggedServer(() => ({ status: 200, text: 'ok' }), { latencyMs: 60, clock });
+    try {
+      const answer = fetch(server.url).then((r) => r.text());
+      await clock.whenPending();
+      expect(server.maxConcurrent()).toBe(1);
+      expect(server.requests).toHaveLength(0);
+      clock.advance(60);
+      expect(await answer).toBe('ok');
+      expect(server.requests).toHaveLength(1);
     } finally {
       await server.close();
     }

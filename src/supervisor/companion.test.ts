@@ -20,8 +20,9 @@ async function script(behaviour: 'exit' | 'serve'): Promise<{ cliPath: string; l
   const body =
     behaviour === 'exit'
       ? `require('fs').appendFileSync(${JSON.stringify(log)}, process.pid + '\\n'); process.exit(3);`
-      : `require('fs').appendFileSync(${JSON.stringify(log)}, process.pid + '\\n');
-         process.on('SIGTERM', () => { require('fs').appendFileSync(${JSON.stringify(log)}, 'term ' + process.argv.slice(2).join(' ') + '\\n'); process.exit(0); });
+      : // The handler is installed before the pid is written: a test that sees the pid may signal at once.
+        `process.on('SIGTERM', () => { require('fs').appendFileSync(${JSON.stringify(log)}, 'term ' + process.argv.slice(2).join(' ') + '\\n'); process.exit(0); });
+         require('fs').appendFileSync(${JSON.stringify(log)}, process.pid + '\\n');
          setInterval(() => {}, 1000);`;
   const cliPath = join(dir, 'cli.cjs');
   await writeFile(cliPath, body);
