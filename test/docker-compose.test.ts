@@ -20,7 +20,7 @@ import { generateTimetable, startEcalSim, startMonCampusSim, type EcalSim, type 
 import { LABEL_CONFIG_HASH, LABEL_MANAGED, LABEL_SCOPE } from '../src/supervisor/interface.js';
 import { describeWithDocker, dockerAvailable, LABEL_TEST, removeContainersLabelled, TEST_IMAGE, waitUntil } from './docker-helpers.js';
 import { configOf, eventsOf, inspectOrNull, REPO, removeScoped, scopedWorkers } from './docker-supervisor-helpers.js';
-import { API_KEY, API_SECRET, CALENDAR_ID, PASSWORD, nestedConfig, runCli } from './helpers.js';
+import { API_KEY, API_SECRET, CALENDAR_ID, PASSWORD, nestedConfig, runCli, within } from './helpers.js';
 
 const COMPOSE_API_KEY = 'compose-test-api-key-1';
 
@@ -38,10 +38,26 @@ const courses = generateTimetable({ count: 30, start: '2025-09-01', seed: 5 });
 const inWindow = (to: string): number => courses.filter((c) => c.start.slice(0, 10) <= to).length;
 /** compose.yml's fixed container_name. */
 const SUPERVISOR = 'campus-sync-supervisor';
-/** The whole up → sync → import → down test, under load (three times the suite's default). */
-const COMPOSE_UP_DOWN_TIMEOUT_MS = 180_000;
+/**
+ * The whole up → sync → import → down test: ~13 s alone. It timed out at 180 s in 2 of 4 CI runs with no
+ * word of where, so each step now has its own bound (below) and logs its time: the test's own timeout is
+ * only their sum's backstop.
+ */
+const COMPOSE_UP_DOWN_TIMEOUT_MS = 300_000;
+/** One HTTP probe of the published API: a connection docker-proxy accepted but cannot pass on must not hang the wait. */
+const PROBE_TIMEOUT_MS = 5_000;
 /** The image's `node` user, which the workers run as. */
 const WORKER_UID = 1000;
+
+/** `work` bounded by `boundMs` and named when late; its time logged so a slow CI run shows which step was slow. */
+async function step<T>(what: string, boundMs: number, work: Promise<T>): Promise<T> {
+  const t0 = Date.now();
+  try {
+    return await within(work, boundMs, `[docker-compose] ${what}`);
+  } finally {
+    console.log(`[docker-compose] ${what}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+}
 
 interface Run {
   code: number | null;
@@ -147,7 +163,11 @@ describeWithDocker(
       const imageBefore = (await docker.getImage(TEST_IMAGE).inspect()).Id;
 
       const t0 = Date.now();
-      const up = await compose(checkout, ['-p', project, '-f', 'compose.yml', '-f', 'compose.test.yml', 'up', '-d', '--no-build'], composeEnv());
+      const up = await step(
+        'compose up',
+        90_000,
+        compose(checkout, ['-p', project, '-f', 'compose.yml', '-f', 'compose.test.yml', 'up', '-d', '--no-build'], composeEnv()),
+      );
       expect(up.code, up.out).toBe(0);
       expect(up.out).not.toMatch(/Building|Pulling/);
       expect((await docker.getImage(TEST_IMAGE).inspect()).Id).toBe(imageBefore);
@@ -171,38 +191,62 @@ describeWithDocker(
         expect.arrayContaining(['CAMPUS_SYNC_CONFIG_DIR=/config', `CAMPUS_SYNC_SCOPE=${runId}`, 'CAMPUS_SYNC_WORKER_NETWORK=host']),
       );
 
-      const workers = await waitUntil('both workers running', async () => {
-        const w = await scopedWorkers(docker, runId);
-        return w.length === 2 && w.every((i) => i.State.Running) && w;
-      });
+      const workers = await step(
+        'both workers running',
+        75_000,
+        waitUntil(
+          'both workers running',
+          async () => {
+            const w = await scopedWorkers(docker, runId);
+            return w.length === 2 && w.every((i) => i.State.Running) && w;
+          },
+          60_000,
+        ),
+      );
       expect(workers.map(configOf)).toEqual([A, B]);
       for (const w of workers)
         expect(w.Mounts.map((m) => m.Source).sort()).toEqual([`${checkout}/configs/${configOf(w)}.yml`, `${checkout}/data/${configOf(w)}`]);
-      await waitUntil('both syncs', async () => eventsOf(ecal, A) === inWindow('2025-09-10') && eventsOf(ecal, B) === courses.length, 45_000);
+      await step(
+        'both syncs',
+        60_000,
+        waitUntil('both syncs', async () => eventsOf(ecal, A) === inWindow('2025-09-10') && eventsOf(ecal, B) === courses.length, 45_000),
+      );
       console.log(`[docker-compose] compose up → both configs synced: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
       // The reporting API runs beside the supervisor, published on the host's loopback: it imported both runs.
       const api = `http://127.0.0.1:${apiPort}`;
-      const health = await waitUntil('the API answers /health', async () => {
-        const r = await fetch(`${api}/health`).catch(() => null);
-        return r?.status === 200 && ((await r.json()) as { instances: { name: string; lastRun: { outcome: string } | null }[] });
-      });
+      const health = await step(
+        'the API answers /health',
+        45_000,
+        waitUntil('the API answers /health', async () => {
+          const r = await fetch(`${api}/health`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }).catch(() => null);
+          return r?.status === 200 && ((await r.json()) as { instances: { name: string; lastRun: { outcome: string } | null }[] });
+        }),
+      );
       expect(health.instances.map((i) => i.name).sort()).toEqual([A, B].sort());
-      expect((await fetch(`${api}/v1/instances`)).status).toBe(401);
-      const runs = await waitUntil('the runs imported', async () => {
-        const r = await fetch(`${api}/v1/instances/${A}/runs`, { headers: { 'x-api-key': COMPOSE_API_KEY } });
-        const body = (await r.json()) as { items: { outcome: string; created: number }[] };
-        return body.items.length > 0 && body.items;
-      });
+      expect((await fetch(`${api}/v1/instances`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) })).status).toBe(401);
+      const runs = await step(
+        'the runs imported',
+        45_000,
+        waitUntil('the runs imported', async () => {
+          const r = await fetch(`${api}/v1/instances/${A}/runs`, { headers: { 'x-api-key': COMPOSE_API_KEY }, signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+          const body = (await r.json()) as { items: { outcome: string; created: number }[] };
+          return body.items.length > 0 && body.items;
+        }),
+      );
       expect(runs[0]?.outcome).toBe('success');
 
       // The status the supervisor keeps is readable on the host, through the same paths.
-      const status = await runCli(['status', '--json', '--runtime', 'docker'], {
-        ...process.env,
-        CAMPUS_SYNC_CONFIG_DIR: join(checkout, 'configs'),
-        CAMPUS_SYNC_DATA_DIR: join(checkout, 'data'),
-        CAMPUS_SYNC_SCOPE: runId,
-      });
+      const status = await step(
+        'campus-sync status',
+        30_000,
+        runCli(['status', '--json', '--runtime', 'docker'], {
+          ...process.env,
+          CAMPUS_SYNC_CONFIG_DIR: join(checkout, 'configs'),
+          CAMPUS_SYNC_DATA_DIR: join(checkout, 'data'),
+          CAMPUS_SYNC_SCOPE: runId,
+        }),
+      );
       expect(status.code, status.stderr).toBe(0);
       const parsed = JSON.parse(status.stdout) as { supervisor?: unknown; instances: { name: string; state: string }[] };
       expect(parsed.supervisor).toBeDefined();
@@ -211,7 +255,7 @@ describeWithDocker(
         [B, 'running'],
       ]);
 
-      const down = await compose(checkout, ['-p', project, '-f', 'compose.yml', '-f', 'compose.test.yml', 'down'], composeEnv());
+      const down = await step('compose down', 60_000, compose(checkout, ['-p', project, '-f', 'compose.yml', '-f', 'compose.test.yml', 'down'], composeEnv()));
       expect(down.code, down.out).toBe(0);
       expect(await inspectOrNull(docker, SUPERVISOR)).toBeNull();
       // CAMPUS_SYNC_REMOVE_WORKERS_ON_EXIT=1: the supervisor removed its workers on the way out.
