@@ -9,7 +9,7 @@ import {
   parseExpiry,
   revokeInvitation,
 } from '../../invite/index.js';
-import { formatWhen, translator } from '../../lib/index.js';
+import { formatWhen, type Locale, translator } from '../../lib/index.js';
 import { retryAfterHeaders } from '../budget.js';
 import { langCookieHeaders, pageLocale } from '../lang.js';
 import { registerAssetRoutes } from '../openapi.js';
@@ -78,22 +78,26 @@ function registerPages(router: Router, c: OnboardContext): void {
   );
 }
 
-/** A post only the owner makes (their page's CSRF token, or the key): the refusal, or null to go on. */
-function ownerRefusal(c: OnboardContext, req: ApiRequest, t: (key: string) => string): ApiResponse | null {
+/**
+ * A post only the owner makes (their page's CSRF token, or the key): the refusal in the page's language, or
+ * that language's translator to go on with.
+ */
+function asOwner(c: OnboardContext, req: ApiRequest): { refused: ApiResponse } | { refused: null; locale: Locale; t: ReturnType<typeof translator> } {
+  const { locale } = pageLocale(req.headers);
+  const t = translator(locale);
   const caller = c.guard.owner(req.headers, c.ctx.clock.now());
-  if (!caller) return json(401, { error: t('onboard.errors.login') });
-  if (!c.guard.allows(req.headers, c.guard.ownerSubject(req.headers), caller)) return json(403, { error: t('onboard.errors.crossSite') });
-  return null;
+  if (!caller) return { refused: json(401, { error: t('onboard.errors.login') }) };
+  if (!c.guard.allows(req.headers, c.guard.ownerSubject(req.headers), caller)) return { refused: json(403, { error: t('onboard.errors.crossSite') }) };
+  return { refused: null, locale, t };
 }
 
 function registerOwnerInvite(router: Router, c: OnboardContext): void {
   router.post(
     '/dashboard/invitations',
     async (req) => {
-      const { locale } = pageLocale(req.headers);
-      const t = translator(locale);
-      const refused = ownerRefusal(c, req, t);
-      if (refused) return refused;
+      const owner = asOwner(c, req);
+      if (owner.refused) return owner.refused;
+      const { locale, t } = owner;
       const expiry = parseExpiry(DEFAULT_INVITATION_EXPIRY) as { ms: number };
       const inv = await createInvitation({ dataDir: c.ctx.dataDir, clock: c.ctx.clock, expiresInMs: expiry.ms });
       const link = invitationLink(c.baseUrl(req), inv.token);
@@ -105,10 +109,9 @@ function registerOwnerInvite(router: Router, c: OnboardContext): void {
   router.post(
     '/dashboard/invitations/:id/revoke',
     async (req) => {
-      const { locale } = pageLocale(req.headers);
-      const t = translator(locale);
-      const refused = ownerRefusal(c, req, t);
-      if (refused) return refused;
+      const owner = asOwner(c, req);
+      if (owner.refused) return owner.refused;
+      const { locale, t } = owner;
       const store = { dataDir: c.ctx.dataDir, clock: c.ctx.clock };
       const id = req.params.id ?? '';
       const done = await revokeInvitation(store, id);
