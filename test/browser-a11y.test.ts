@@ -46,6 +46,19 @@ const VARIANT_TEST_TIMEOUT_MS = 180_000;
 /** The variants side by side only where the machine has room for it (scripts/run-tests.mjs says the same). */
 const SIDE_BY_SIDE = process.env.CAMPUS_SYNC_TEST_LANES === 'parallel';
 
+/**
+ * The variants whose pages are kept as pictures (test-artifacts/screenshots/): one per size, scheme and language
+ * between them. A picture is for a human reading CI's artifacts, not a check (axe and the assertions are), and
+ * they were a third of this file's time; CAMPUS_SYNC_A11Y_SCREENSHOTS=all keeps every variant's.
+ */
+const PICTURED_VARIANTS = new Set(['a11y-phone-light-fr', 'a11y-desktop-dark-en']);
+const pictured = (tag: string, page: string): boolean => {
+  if (process.env.CAMPUS_SYNC_A11Y_SCREENSHOTS === 'all') return true;
+  // /docs is long (every route and schema): one picture of it is enough.
+  if (page === 'docs') return tag === 'a11y-desktop-dark-en';
+  return PICTURED_VARIANTS.has(tag);
+};
+
 /** Weekday slots from tomorrow for three weeks, at three hours, in Paris time. */
 function slotSpecs(): { eventTypeId: number; start: string }[] {
   const first = DateTime.now().setZone(ZONE).startOf('day').plus({ days: 1 });
@@ -214,8 +227,7 @@ describeWithBrowser('every page passes the accessibility checks', () => {
         expect(await page.getAttribute('html', 'lang')).toBe(name === 'docs' ? 'en' : lang);
         expect(await page.evaluate(() => matchMedia('(prefers-color-scheme: dark)').matches)).toBe(scheme === 'dark');
         await expectAccessible(page, `${tag} ${name}`);
-        // /docs is long (every route and schema): one picture of it is enough, the others cost seconds each.
-        if (name !== 'docs' || tag === 'a11y-phone-light-en') await screenshot(page, `${tag}-${name}`);
+        if (pictured(tag, name)) await screenshot(page, `${tag}-${name}`);
       };
 
       it.sequential('the login form, and its answer to a wrong key', async () => {
