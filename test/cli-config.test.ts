@@ -4,7 +4,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { answerOnTerminal, CALENDAR_ID, CLI, makeWorkspace, runCli, type Workspace } from './helpers.js';
 
-describe('add-config and generate-compose', () => {
+/** A test here is a chain of `node dist/cli.js` processes: a few seconds alone, 35 s in CI beside the other files. */
+const CLI_CHAIN_TIMEOUT_MS = 150_000;
+
+describe('add-config and generate-compose', { timeout: CLI_CHAIN_TIMEOUT_MS }, () => {
   let ws: Workspace;
   beforeAll(async () => {
     ws = await makeWorkspace();

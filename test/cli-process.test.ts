@@ -9,13 +9,19 @@ import { API_KEY, API_SECRET, CALENDAR_ID, PASSWORD, makeWorkspace, nestedConfig
 /** The supervisor's pass period here: short, so "it stays stopped" is seen over two passes in about a second. */
 const HEARTBEAT_MS = 500;
 
+/**
+ * Each test is a chain of `node dist/cli.js` processes (the stop/start test spawns twelve): 9 s alone, 40-60 s
+ * in CI beside the other files, where a CLI process's start costs several times its CPU (60 s timed out once).
+ */
+const CLI_CHAIN_TIMEOUT_MS = 150_000;
+
 interface StatusJson {
   runtime: string;
   supervisor?: { pid: number };
   instances: { name: string; state: string; lastRun?: { outcome: string } }[];
 }
 
-describe('the management verbs with the process runtime', () => {
+describe('the management verbs with the process runtime', { timeout: CLI_CHAIN_TIMEOUT_MS }, () => {
   let mc: MonCampusSim;
   let ecal: EcalSim;
   let ws: Workspace;
