@@ -56,9 +56,9 @@ export default defineConfig({
           exclude: [...EXCLUSIVE_SWARM_LANE, ...EXCLUSIVE_OTHER_LANE],
           maxWorkers: SHARED_WORKERS,
           // Each worker keeps its module cache from one file to the next: with a fresh one per file, importing the
-          // same modules again was 314 s of the 699 s CI spent here (2026-12-07); without, 32 s. What a file changes
-          // it puts back (env stubs below, fake timers in an afterEach, process.env saved and restored), so no file
-          // depends on running first; every file passed this way, run alone and in the suite.
+          // same modules again was 314 s of the 699 s CI spent here (2026-12-07); kept, 50-60 s of 573-592 s. What a
+          // file changes it puts back (env stubs below, fake timers in an afterEach, process.env saved and restored),
+          // so no file depends on running first: the whole project passed this way alone and in two CI runs.
           isolate: false,
           unstubEnvs: true,
           sequence: { groupOrder: 0 },
