@@ -57,6 +57,26 @@ export function summaryTable(targets: readonly BenchTarget[]): string {
   ].join('\n');
 }
 
+/**
+ * The whole run's row: met or not, and when not, where the time went (each part's seconds, the longest first)
+ * so the miss has its reason in figures, as every other row's has.
+ */
+export function wholeRunTarget(wallS: number, partSeconds: readonly { part: string; seconds: number }[]): BenchTarget {
+  const met = wallS <= WHOLE_RUN_TARGET_S;
+  const byTime = [...partSeconds].sort((a, b) => b.seconds - a.seconds);
+  const parts = byTime.map((p) => `${p.part.replace(/-bench\.js$/, '')} ${p.seconds.toFixed(0)} s`).join(', ');
+  return {
+    area: 'bench',
+    what: 'the whole `npm run bench`',
+    ours: `${wallS.toFixed(0)} s`,
+    target: `≤ ${WHOLE_RUN_TARGET_S} s`,
+    met,
+    ...(met || byTime.length === 0
+      ? {}
+      : { note: `${(wallS - WHOLE_RUN_TARGET_S).toFixed(0)} s over; the parts: ${parts} (each part's own row says why it takes what it takes)` }),
+  };
+}
+
 export function replaceSummary(readme: string, summary: string): string {
   const a = readme.indexOf(SUMMARY_START);
   const b = readme.indexOf(SUMMARY_END);
@@ -72,9 +92,12 @@ async function main(): Promise<void> {
   const failed: string[] = [];
   // BENCH_PARTS=sync,api runs only those parts (while working on one of them); the summary then says less.
   const only = process.env.BENCH_PARTS?.split(',').map((p) => `${p.trim()}-bench.js`);
+  const partSeconds: { part: string; seconds: number }[] = [];
   for (const part of PARTS.filter((p) => !only || only.includes(p))) {
     process.stdout.write(`\n## ${part.replace(/\.js$/, '')}\n\n`);
+    const started = performance.now();
     const code = await runPart(part, targetsFile);
+    partSeconds.push({ part, seconds: (performance.now() - started) / 1000 });
     if (code !== 0) failed.push(`${part} exited with ${code}`);
   }
   const wallS = (performance.now() - t0) / 1000;
@@ -82,13 +105,7 @@ async function main(): Promise<void> {
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as BenchTarget);
-  targets.push({
-    area: 'bench',
-    what: 'the whole `npm run bench`',
-    ours: `${wallS.toFixed(0)} s`,
-    target: `≤ ${WHOLE_RUN_TARGET_S} s`,
-    met: wallS <= WHOLE_RUN_TARGET_S,
-  });
+  targets.push(wholeRunTarget(wallS, partSeconds));
   await rm(dir, { recursive: true, force: true });
   const met = targets.filter((t) => t.met === true).length;
   const missed = targets.filter((t) => t.met === false).length;
