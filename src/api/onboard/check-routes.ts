@@ -58,15 +58,17 @@ async function storedSecrets(c: OnboardContext, body: FormBody): Promise<StoredS
   }
 }
 
+/** The form's secret fields a stored value can stand in for. */
+const STORED_SECRET_FIELDS = ['password', 'ecalApiKey', 'ecalApiSecret'] as const;
+
 /** The body with each secret field the owner left empty filled from the stored config. */
 function withStored(body: FormBody, stored: StoredSecrets): FormBody {
-  const empty = (v: string | undefined) => v === undefined || v.trim() === '';
-  return {
-    ...body,
-    ...(empty(body.password) && stored.password !== undefined && { password: stored.password }),
-    ...(empty(body.ecalApiKey) && stored.ecalApiKey !== undefined && { ecalApiKey: stored.ecalApiKey }),
-    ...(empty(body.ecalApiSecret) && stored.ecalApiSecret !== undefined && { ecalApiSecret: stored.ecalApiSecret }),
-  };
+  const filled: FormBody = { ...body };
+  for (const field of STORED_SECRET_FIELDS) {
+    const value = stored[field];
+    if ((body[field] ?? '').trim() === '' && value !== undefined) filled[field] = value;
+  }
+  return filled;
 }
 
 const fieldErrors = (fields: FieldErrors, locale: Locale): ApiResponse => json(400, { error: translator(locale)('onboard.errors.checkFields'), fields });
@@ -135,13 +137,16 @@ export async function checkNotifyRoute(c: OnboardContext, req: ApiRequest): Prom
     c.budgets.checks.refund(req.client);
     return fieldErrors({ notify: t('onboard.errors.required') }, locale);
   }
-  // The loader's own reading of the entry: the channel Save would write, or why it is not one.
-  const parsed = useStored ? ({ success: true, data: p.storedChannels } as const) : channelsSchema.safeParse([typed]);
-  if (!parsed.success) {
-    c.budgets.checks.refund(req.client);
-    return fieldErrors({ notify: t('onboard.errors.notify', { detail: parsed.error.issues[0]?.message ?? '' }) }, locale);
+  let channels = p.storedChannels;
+  if (!useStored) {
+    // The loader's own reading of the entry: the channel Save would write, or why it is not one.
+    const parsed = channelsSchema.safeParse([typed]);
+    if (!parsed.success) {
+      c.budgets.checks.refund(req.client);
+      return fieldErrors({ notify: t('onboard.errors.notify', { detail: parsed.error.issues[0]?.message ?? '' }) }, locale);
+    }
+    channels = parsed.data;
   }
-  const channels = parsed.data;
   const answer = await guarded(c, 'notification', locale, () =>
     c.opts.checks.notify({
       channels,
