@@ -16,9 +16,10 @@ RUN node docker/install-native.cjs
 COPY tsconfig.json tsconfig.build.json tsconfig.build.image.json ./
 # `npm run build:image` is tsc without the simulators, benches and demo (tsconfig.build.image.json: they are the
 # checkout's, for tests, `npm run bench` and `npm run demo`), then esbuild bundling the pages' browser code into
-# dist/assets/ (served from there). image-manifest.cjs then writes dist/image.json, what the image contains, and
+# dist/assets/ (served from there), and the program itself into dist/cli.js and dist/chunks/ (scripts/build-cli.mjs
+# says why: a worker's memory and start-up). image-manifest.cjs then writes dist/image.json, what the image contains, and
 # fails the build if a left-out folder got in.
-COPY scripts/build-assets.mjs ./scripts/
+COPY scripts/build-assets.mjs scripts/build-cli.mjs ./scripts/
 COPY src ./src
 RUN npm run build:image \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
