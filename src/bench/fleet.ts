@@ -71,6 +71,20 @@ export const anonMbOf = (pid: number): number => {
   }
 };
 
+/** Linux's clock ticks per second for /proc/<pid>/stat (USER_HZ, 100 on every architecture Node runs on). */
+const USER_HZ = 100;
+
+/** CPU seconds (user + system) a running process has used; NaN once it is gone. */
+export function processCpuSeconds(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces, hence the last ')'): utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').pop()!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
+  } catch {
+    return NaN;
+  }
+}
+
 /** `docker stats` memory text (`35.2MiB`, `1.1GiB`, `512KiB`) in MB. */
 export function parseMiB(text: string): number {
   const m = /([\d.]+)\s*([KMG]i?B)/.exec(text);

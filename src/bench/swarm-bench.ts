@@ -12,7 +12,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { docker, FLEET_ECAL, fleetPassword, lastRunOk, parseMiB, rssMbOf, startFleet, stats } from './fleet.js';
+import { docker, FLEET_ECAL, fleetPassword, lastRunOk, parseMiB, processCpuSeconds, rssMbOf, startFleet, stats } from './fleet.js';
 import { reportTarget } from './targets.js';
 
 /** The issue's size. */
@@ -87,6 +87,8 @@ interface Result {
   workerCpuS: number;
   synced: number;
   supervisorPeakMb: number;
+  /** CPU seconds the supervisor used until every first sync was done (creating the services, watching them). */
+  supervisorCpuS: number;
   supervisorEndMb: number;
   workerMb: { min: number; mean: number; max: number; n: number };
   services: number;
@@ -164,6 +166,7 @@ async function bench(): Promise<Result> {
     const ids = (await docker('ps', '-q', '--no-trunc', '--filter', `label=campus-sync.scope=${SCOPE}`)).split('\n').filter(Boolean);
     const workerCpuS = ids.map(containerCpuSeconds).reduce((a, b) => a + b, 0);
     const supervisorEndMb = rssMbOf(child.pid!);
+    const supervisorCpuS = processCpuSeconds(child.pid!);
     const lines = (await docker('stats', '--no-stream', '--format', '{{.Name}} {{.MemUsage}}')).split('\n');
     const workers = lines
       .filter((l) => l.startsWith('campus-sync-swarm'))
@@ -175,6 +178,7 @@ async function bench(): Promise<Result> {
       workerCpuS,
       synced,
       supervisorPeakMb: peak,
+      supervisorCpuS,
       supervisorEndMb,
       workerMb: { ...stats(workers), n: workers.length },
       services,
@@ -234,9 +238,9 @@ async function main(): Promise<void> {
   const out = [
     `swarm — ${INSTANCES} configs on a single-node swarm (this machine: ${cpus().length} CPUs, ${Math.round(totalmem() / 2 ** 30)} GB), supervisor with the swarm runtime, workers on the host network reaching the simulators on 127.0.0.1`,
     '',
-    '| services | first syncs done | time until every service reported a first successful sync | supervisor resident memory, peak / at the end | worker container memory min / mean / max (docker stats) |',
-    '|---|---|---|---|---|',
-    `| ${r.services} | ${r.synced}/${INSTANCES} | ${f(r.firstSyncS)} s | ${f(r.supervisorPeakMb)} / ${f(r.supervisorEndMb)} MB | ${f(r.workerMb.min)} / ${f(r.workerMb.mean)} / ${f(r.workerMb.max)} MB (${r.workerMb.n} containers) |`,
+    '| services | first syncs done | time until every service reported a first successful sync | supervisor resident memory, peak / at the end | supervisor CPU until then | worker container memory min / mean / max (docker stats) |',
+    '|---|---|---|---|---|---|',
+    `| ${r.services} | ${r.synced}/${INSTANCES} | ${f(r.firstSyncS)} s | ${f(r.supervisorPeakMb)} / ${f(r.supervisorEndMb)} MB | ${f(r.supervisorCpuS)} s | ${f(r.workerMb.min)} / ${f(r.workerMb.mean)} / ${f(r.workerMb.max)} MB (${r.workerMb.n} containers) |`,
     '',
     `Estimate for a ${PI_NODES}-node swarm of Raspberry Pi 4 (4 GB, ${PI_CORES} cores; assumed, not measured: ~${fmtInt(PI_FREE_MB)} MB free per node, a core ~${f(1 / PI_CORE_SPEED_VS_HERE, 0)}× slower than one here): ${fmtInt(PI_FREE_MB)} MB for workers per node at ${f(r.workerMb.max)} MB a worker (the largest seen) to ${f(r.workerMb.mean)} MB (the mean) → ${perNodeByMemory}–${perNodeByMean} workers a node, ~${perNodeByMemory * PI_NODES}–${perNodeByMean * PI_NODES} on ${PI_NODES} nodes (less the supervisor's ${f(r.supervisorPeakMb, 0)} MB on the manager). CPU: the ${INSTANCES} cold starts and first syncs took at most ~${f(syncCpuS, 2)} core-seconds each here (wall time × cores ÷ instances); at ~${f(1 / PI_CORE_SPEED_VS_HERE, 0)}× slower cores a Pi node does one in ~${f(syncCpuS / PI_CORE_SPEED_VS_HERE, 1)} core-seconds, so ~${perNodeByMemory} hourly syncs spread over a node's ${PI_CORES} cores use ~${f(((perNodeByMemory * syncCpuS) / PI_CORE_SPEED_VS_HERE / (PI_CORES * 3600)) * 100, 1)} % of it: memory, not CPU, is the limit. A simultaneous cold start of all of them takes longer on a Pi (image on SD card, ${PI_CORES} slow cores).`,
   ];

@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LAST_RUN_FILE } from '../instance/index.js';
 import { startEcalSim, startMonCampusSim, generateTimetable, type EcalSim, type MonCampusSim } from '../sim/index.js';
+import { processCpuSeconds } from './fleet.js';
 import { figure, reportTarget } from './targets.js';
 
 /** The issue's conditions, as in sync-bench: a school year of 400 courses, 20 ms added to every request. */
@@ -59,18 +60,8 @@ interface Measured {
   failed?: string;
 }
 
-/** Linux's clock ticks per second for /proc/<pid>/stat (USER_HZ, 100 on every architecture Node runs on). */
+/** Linux's clock ticks per second for /proc/self/stat (USER_HZ, as fleet.ts's processCpuSeconds). */
 const USER_HZ = 100;
-
-function cpuSeconds(pid: number): number {
-  try {
-    // Fields after the command name (which may hold spaces, hence the last ')'): utime and stime are the 12th and 13th.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').pop()!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
-  } catch {
-    return NaN;
-  }
-}
 
 /** CPU seconds (user + system) of this process's children that have been waited for: cutime and cstime. */
 function childrenCpuSeconds(): number {
@@ -140,7 +131,7 @@ async function measureWorker(flags: string, configs: string, data: string): Prom
     await sleep(SAMPLE_MS);
   }
   const runMs = performance.now() - t0;
-  const cpuS = cpuSeconds(pid);
+  const cpuS = processCpuSeconds(pid);
   let idleMb = NaN;
   const idleEnd = performance.now() + IDLE_MS;
   while (exit === undefined && performance.now() < idleEnd) {
