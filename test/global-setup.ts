@@ -17,14 +17,25 @@ import { fileURLToPath } from 'node:url';
  * (2026-12-07). The product itself never writes to the temporary folder. CAMPUS_SYNC_KEEP_TMP=1 keeps it, to
  * look at what a failed test left.
  */
+/** Set while the run's folder exists: which setup made it, for the others. */
+const RUN_TMP_ENV = 'CAMPUS_SYNC_TEST_RUN_TMP';
+/** Short: the tests' unix sockets (supervisor control, Docker proxies) live under it, and a socket path has 107 bytes. */
+const RUN_TMP_PREFIX = 'cs-tests-';
+
 export default function setup(): () => void {
   if (process.env.CAMPUS_SYNC_TEST_ASSETS_BUILT !== '1') {
     execFileSync(process.execPath, [fileURLToPath(new URL('../scripts/build-assets.mjs', import.meta.url))], { stdio: ['ignore', 'ignore', 'inherit'] });
   }
+  // Vitest runs this once for the root config and once per project of the run, all in one process: the first
+  // makes the folder, the others find it (a folder inside a folder lengthened unix socket paths past their 107
+  // bytes, and the supervisor's control socket could not be made).
+  if (process.env[RUN_TMP_ENV] !== undefined) return () => {};
   const previous = process.env.TMPDIR;
-  const runTmp = mkdtempSync(join(tmpdir(), 'campus-sync-test-run-'));
+  const runTmp = mkdtempSync(join(tmpdir(), RUN_TMP_PREFIX));
   process.env.TMPDIR = runTmp;
+  process.env[RUN_TMP_ENV] = runTmp;
   return () => {
+    delete process.env[RUN_TMP_ENV];
     if (previous === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = previous;
     if (process.env.CAMPUS_SYNC_KEEP_TMP === '1') {
