@@ -236,7 +236,9 @@ function printReport(results: Measured[], probeLines: string[], bareMb: number):
     ),
   ];
   lines.push(...probeLines);
-  const whyNotSmaller = `bare node ${figure(bareMb, 'MB')} private; the rest is mostly the code of the packages the design card keeps (zod, winston, yaml, axios, luxon: README "Performance")`;
+  // What is left, as measured 2026-12-07 (README "Performance"): a heap snapshot taken at 31 MB private held 14.9 MB
+  // live, mostly code and the modules' sources; axios with the dependencies it loads at once is ~5 MB of it.
+  const whyNotSmaller = `bare node ${figure(bareMb, 'MB')} private; a heap snapshot at the peak held ~15 MB live (code and the modules' sources, axios with what it loads at once ~5 MB), the rest is the sync's garbage not yet collected, which only a hard heap cap removes (and a cap runs out of memory on a bigger timetable: README "Performance")`;
   const shipped = results[0]!;
   if (shipped.failed) throw new Error(`the worker as shipped failed its first sync: ${shipped.failed}`);
   lines.push(
