@@ -309,6 +309,10 @@ async function main(): Promise<void> {
               ours: figure(r.workerIdleAnonMb.max, 'MB'),
               target: `≤ ${WORKER_IDLE_ANON_TARGET_MB} MB`,
               met: r.workerIdleAnonMb.max <= WORKER_IDLE_ANON_TARGET_MB,
+              // Seen 2026-12-07 in about half the runs: one worker (another each time) 25.7–26.4 MB, the rest 22.1–22.6.
+              ...(r.workerIdleAnonMb.max > WORKER_IDLE_ANON_TARGET_MB && {
+                note: `${figure(r.workerIdleAnonMb.max - WORKER_IDLE_ANON_TARGET_MB, 'MB')} over, by the worst; the ${CONFIGS - 1} idle workers ${figure(r.workerIdleAnonMb.min, 'MB')} to ${figure(r.workerIdleAnonMb.max, 'MB')}, mean ${figure(r.workerIdleAnonMb.mean, 'MB')}: one worker (another each run) stays ~3.5 MB above the others, not traced yet`,
+              }),
             }),
           ]
         : [],
