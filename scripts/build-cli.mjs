@@ -7,9 +7,9 @@
 // idle; 2026-12-07, 2 cores): tsc's 300-odd files 36.7 / 26.1 MB (peak / idle) and 2.3–2.7 s of CPU to the first
 // run; our sources alone bundled 36.0 / 24.3 MB; with the packages below 33.2 / 22.0 MB and 1.65 s.
 //
-// Usage: node scripts/build-cli.mjs [--out DIR]   (default DIR: dist)
+// Usage: node scripts/build-cli.mjs
 import { readFile, rm } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -33,11 +33,6 @@ const BUNDLED_PACKAGES = ['zod', 'yaml', 'luxon', 'winston', 'i18next', 'ical-ge
  */
 const CHUNK_NAMES = 'chunks/[name]-[hash]';
 
-function outDir() {
-  const at = process.argv.indexOf('--out');
-  return resolve(ROOT, at > 0 ? process.argv[at + 1] : 'dist');
-}
-
 async function externalPackages() {
   const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8'));
   const deps = Object.keys(pkg.dependencies ?? {});
@@ -47,7 +42,7 @@ async function externalPackages() {
 }
 
 async function main() {
-  const out = outDir();
+  const out = join(ROOT, 'dist');
   // Chunk names carry a hash of their content: an earlier build's would be left beside the new ones.
   await rm(join(out, 'chunks'), { recursive: true, force: true });
   const result = await build({

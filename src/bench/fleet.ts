@@ -74,12 +74,17 @@ export const anonMbOf = (pid: number): number => {
 /** Linux's clock ticks per second for /proc/<pid>/stat (USER_HZ, 100 on every architecture Node runs on). */
 const USER_HZ = 100;
 
-/** CPU seconds (user + system) a running process has used; NaN once it is gone. */
-export function processCpuSeconds(pid: number): number {
+/**
+ * CPU seconds (user + system) a running process has used, from /proc/<pid>/stat; with `children`, those of its
+ * children it has waited for (cutime + cstime). NaN once the process is gone.
+ */
+export function processCpuSeconds(pid: number | 'self', { children = false } = {}): number {
   try {
-    // Fields after the command name (which may hold spaces, hence the last ')'): utime and stime are the 12th and 13th.
+    // Fields after the command name (which may hold spaces, hence the last ')'): utime and stime are the 12th and
+    // 13th, cutime and cstime the two after.
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').pop()!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
+    const first = children ? 13 : 11;
+    return (Number(fields[first]) + Number(fields[first + 1])) / USER_HZ;
   } catch {
     return NaN;
   }

@@ -7,7 +7,7 @@
  * (BENCH_WORKER_FLAGS="--a --b;--c" replaces the list), which is how the worker's V8 flags were chosen.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LAST_RUN_FILE } from '../instance/index.js';
 import { startEcalSim, startMonCampusSim, generateTimetable, type EcalSim, type MonCampusSim } from '../sim/index.js';
-import { processCpuSeconds } from './fleet.js';
+import { anonMbOf, processCpuSeconds } from './fleet.js';
 import { figure, reportTarget } from './targets.js';
 
 /** The issue's conditions, as in sync-bench: a school year of 400 courses, 20 ms added to every request. */
@@ -64,24 +64,15 @@ interface Measured {
   failed?: string;
 }
 
-/** Linux's clock ticks per second for /proc/self/stat (USER_HZ, as fleet.ts's processCpuSeconds). */
-const USER_HZ = 100;
-
-/** CPU seconds (user + system) of this process's children that have been waited for: cutime and cstime. */
-function childrenCpuSeconds(): number {
-  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ').pop()!.split(' ');
-  return (Number(fields[13]) + Number(fields[14])) / USER_HZ;
-}
-
 /** Docker starts the HEALTHCHECK every 30 s in every container: its start-up, paid that often, is its cost. */
 const PROBE_RUNS = 20;
 const HEALTH_ENTRY = resolve(import.meta.dirname, '../health.js');
 
 /** Mean CPU seconds of one run of `argv` (sequential, so the children's times add up exactly). */
 function meanCpuPerRun(argv: string[], env: NodeJS.ProcessEnv): number {
-  const before = childrenCpuSeconds();
+  const before = processCpuSeconds('self', { children: true });
   for (let i = 0; i < PROBE_RUNS; i++) spawnSync(process.execPath, argv, { env, stdio: 'ignore' });
-  return (childrenCpuSeconds() - before) / PROBE_RUNS;
+  return (processCpuSeconds('self', { children: true }) - before) / PROBE_RUNS;
 }
 
 /** The HEALTHCHECK probe as the image runs it (dist/health.js), the verb it used to run, and bare node. */
@@ -106,15 +97,6 @@ async function probeCost(root: string): Promise<string[]> {
   ];
 }
 
-function anonMb(pid: number): number {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return Number(/RssAnon:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
-  } catch {
-    return NaN;
-  }
-}
-
 async function measureWorker(flags: string, configs: string, data: string): Promise<Measured> {
   await rm(data, { recursive: true, force: true });
   const env = { ...process.env, CAMPUS_SYNC_CONFIG_DIR: configs, CAMPUS_SYNC_DATA_DIR: data, LOG_LEVEL: 'warn' };
@@ -131,7 +113,7 @@ async function measureWorker(flags: string, configs: string, data: string): Prom
   let syncPeakMb = 0;
   while (!existsSync(lastRun) && exit === undefined) {
     if (performance.now() - t0 > FIRST_RUN_TIMEOUT_MS) break;
-    syncPeakMb = Math.max(syncPeakMb, anonMb(pid) || 0);
+    syncPeakMb = Math.max(syncPeakMb, anonMbOf(pid) || 0);
     await sleep(SAMPLE_MS);
   }
   const runMs = performance.now() - t0;
@@ -139,7 +121,7 @@ async function measureWorker(flags: string, configs: string, data: string): Prom
   let idleMb = NaN;
   const idleEnd = performance.now() + IDLE_MS;
   while (exit === undefined && performance.now() < idleEnd) {
-    idleMb = anonMb(pid);
+    idleMb = anonMbOf(pid);
     await sleep(SAMPLE_MS * 10);
   }
   if (exit === undefined) child.kill('SIGTERM');
@@ -218,7 +200,7 @@ async function writeConfig(configs: string, mc: MonCampusSim, ecal: EcalSim): Pr
 async function bareNodeMb(): Promise<number> {
   const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
   await sleep(1_000);
-  const mb = anonMb(child.pid!);
+  const mb = anonMbOf(child.pid!);
   child.kill('SIGTERM');
   return mb;
 }
