@@ -13,13 +13,13 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 # better-sqlite3 (the store's SQLite driver) is the one install script we do need: see docker/install-native.cjs.
 COPY docker ./docker
 RUN node docker/install-native.cjs
-COPY tsconfig.json tsconfig.build.json tsconfig.build.image.json ./
-# `npm run build:image` is tsc without the simulators, benches and demo (tsconfig.build.image.json: they are the
-# checkout's, for tests, `npm run bench` and `npm run demo`), then esbuild bundling the pages' browser code into
+# `npm run build:image` is esbuild throughout: our modules one file for one file without the simulators, benches
+# and demo (scripts/build-modules.mjs --image: they are the checkout's, for tests, `npm run bench` and
+# `npm run demo`; types are checked by `npm run typecheck` in the checkout, not here), the pages' browser code into
 # dist/assets/ (served from there), and the program itself into dist/cli.js and dist/chunks/ (scripts/build-cli.mjs
 # says why: a worker's memory and start-up). image-manifest.cjs then writes dist/image.json, what the image contains, and
 # fails the build if a left-out folder got in.
-COPY scripts/build-assets.mjs scripts/build-cli.mjs ./scripts/
+COPY scripts/build-modules.mjs scripts/build-assets.mjs scripts/build-cli.mjs ./scripts/
 COPY src ./src
 RUN npm run build:image \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \

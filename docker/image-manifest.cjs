@@ -14,7 +14,7 @@ async function main() {
   const [dist, pkgFile, modules] = process.argv.slice(2);
   if (!dist || !pkgFile || !modules) throw new Error('usage: node docker/image-manifest.cjs <dist> <package.json> <node_modules>');
   const shipped = Object.keys(LEFT_OUT).filter((d) => existsSync(path.join(dist, d)));
-  if (shipped.length > 0) throw new Error(`dist/ holds ${shipped.join(', ')}: the image is built with tsconfig.build.image.json, which leaves them out`);
+  if (shipped.length > 0) throw new Error(`dist/ holds ${shipped.join(', ')}: the image is built by scripts/build-modules.mjs --image, which leaves them out`);
   const pkg = JSON.parse(readFileSync(pkgFile, 'utf8'));
   const { VERBS } = await import(pathToFileURL(path.resolve(dist, 'cli/main.js')).href);
   const version = (name) => JSON.parse(readFileSync(path.join(modules, name, 'package.json'), 'utf8')).version;

@@ -1,6 +1,6 @@
 // Bundles the pages' browser code (src/api/*/browser/) into dist/assets/ with esbuild: minified, each file named
 // by a hash of its content, and a manifest.json that src/api/assets.ts reads at start to serve them.
-// Run by `npm run build` after tsc (and by vitest's global setup, so unit tests see the current sources).
+// Run by `npm run build` after scripts/build-modules.mjs (and by vitest's global setup, so unit tests see the current sources).
 //
 // Usage: node scripts/build-assets.mjs [--out DIR]   (default DIR: dist/assets)
 import { createHash } from 'node:crypto';

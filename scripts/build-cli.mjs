@@ -1,10 +1,11 @@
-// Bundles the program (src/cli.ts and everything it loads) into dist/cli.js and dist/chunks/ with esbuild, over
-// tsc's output of the same sources (issue 20, "small workers"). Run by `npm run build` and `npm run build:image`
-// after tsc, which still type-checks and emits every module (benches, the demo and the image manifest import them).
+// Bundles the program (src/cli.ts and everything it loads) into dist/cli.js and dist/chunks/ with esbuild, beside
+// the module-by-module dist/ of the same sources (issue 20, "small workers"). Run by `npm run build` and
+// `npm run build:image` after scripts/build-modules.mjs, which writes every module (benches, the demo and the image
+// manifest import them).
 //
 // Why: a process pays for every module file it loads, in memory and start-up CPU. Measured with
 // `BENCH_PARTS=worker-memory npm run bench` (a worker's private memory through a first sync of 400 courses, then
-// idle; 2026-12-07, 2 cores): tsc's 300-odd files 36.7 / 26.1 MB (peak / idle) and 2.3–2.7 s of CPU to the first
+// idle; 2026-12-07, 2 cores): the 300-odd module files 36.7 / 26.1 MB (peak / idle) and 2.3–2.7 s of CPU to the first
 // run; our sources alone bundled 36.0 / 24.3 MB; with the packages below 33.2 / 22.0 MB and 1.65 s.
 //
 // Usage: node scripts/build-cli.mjs
@@ -26,7 +27,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BUNDLED_PACKAGES = ['zod', 'yaml', 'luxon', 'winston', 'i18next', 'ical-generator', 'timezones-ical-library'];
 
 /**
- * Chunks go one folder down (dist/chunks/), the depth of tsc's modules (dist/<folder>/<module>.js): the few
+ * Chunks go one folder down (dist/chunks/), the depth of the modules (dist/<folder>/<module>.js): the few
  * paths our modules make from their own place (import.meta: src/cli/runtime.ts's APP_ROOT, src/api/assets.ts,
  * src/supervisor/process-runtime.ts's dist/cli.js) resolve the same from either build. The entry holds src/cli.ts
  * alone (it only sets V8 flags, then imports the rest), which the check below keeps true.
