@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import { generateTimetable, startEcalSim, startMonCampusSim, type EcalSim, type MonCampusSim } from '../src/sim/index.js';
 import { captureLogger } from '../src/supervisor/capture-logger.test-helper.js';
 import { LABEL_CONFIG, LABEL_CONFIG_HASH, LABEL_MANAGED, LABEL_SCOPE, type Runtime } from '../src/supervisor/interface.js';
@@ -29,6 +30,21 @@ const courses = generateTimetable({ count: 30, start: '2025-09-01', seed: 7 });
 /** The periodic rescan notices a changed secret file (not in the watched directory itself) quickly. */
 const RESCAN_MS = 1_000;
 const SYNC_TIMEOUT_MS = 90_000;
+
+/**
+ * Swarm calls a task `running` only once its healthcheck has passed, and the image's HEALTHCHECK first probes
+ * 30 s after the start (Dockerfile: a Pi's pace): that was most of this file's time (issue 19, CI time). The
+ * template's own `healthcheck:` block, which users may write, overrides it (toHealthcheck → the service's
+ * HealthCheck): a probe every 3 s here (each starts node in the container: every second would cost a core's fifth
+ * per service), the rest as the image's. test/pi-path.test.ts and
+ * test/docker-compose.test.ts keep the image's own.
+ */
+const QUICK_HEALTH_S = 3;
+async function quickHealthTemplate(template: string): Promise<void> {
+  const doc = parse(await readFile(template, 'utf8')) as { services: { worker: Record<string, unknown> } };
+  doc.services.worker.healthcheck = { interval: `${QUICK_HEALTH_S}s`, timeout: '30s', start_period: '60s', retries: 3 };
+  await writeFile(template, stringify(doc));
+}
 
 interface SwarmTaskJson {
   ID: string;
@@ -64,7 +80,8 @@ describeWithDocker(availability, 'the swarm runtime (real single-node swarm)', (
       localDataDir: ws.data,
       configDir: ws.configs,
       env: supervisorEnv,
-      vars: { NETWORK_MODE: 'host' },
+      // Swarm restarts a killed task after this delay (the template's default is 10 s, for a Pi's sake).
+      vars: { NETWORK_MODE: 'host', RESTART_DELAY: '1s' },
       supervisorId: runId,
       scope: runId,
       logger: logs.logger,
@@ -130,7 +147,7 @@ describeWithDocker(availability, 'the swarm runtime (real single-node swarm)', (
   const tasksOf = async (serviceId: string): Promise<SwarmTaskJson[]> =>
     (await docker.listTasks({ filters: { service: [serviceId] } } as never)) as unknown as SwarmTaskJson[];
   const runningTask = async (serviceId: string): Promise<SwarmTaskJson | undefined> => (await tasksOf(serviceId)).find((t) => t.Status.State === 'running');
-  /** A task whose container is up (Swarm says `starting` until the healthcheck first passes, ~30 s). */
+  /** A task whose container is up (Swarm says `starting` until the healthcheck first passes). */
   const liveTask = async (serviceId: string): Promise<SwarmTaskJson | undefined> =>
     (await tasksOf(serviceId)).find((t) => t.DesiredState === 'running' && (t.Status.State === 'running' || t.Status.State === 'starting'));
   const objectsOf = async (name: string): Promise<{ configs: string[]; secrets: string[] }> => {
@@ -164,6 +181,7 @@ describeWithDocker(availability, 'the swarm runtime (real single-node swarm)', (
     mcB = await startMonCampusSim({ users: { bob: OLD_B_PASSWORD }, courses });
     ecal = await startEcalSim({ keys: { [API_KEY]: API_SECRET }, calendars: [CALENDAR_ID] });
     ws = await makeDockerWorkspace();
+    await quickHealthTemplate(ws.template);
     supervisorEnv[B_KEY_VAR] = API_KEY;
     supervisorEnv[B_ECAL_VAR] = API_SECRET;
   });
@@ -216,11 +234,13 @@ describeWithDocker(availability, 'the swarm runtime (real single-node swarm)', (
       expect(svc.Spec?.Labels).toMatchObject({ [LABEL_MANAGED]: 'true', [LABEL_CONFIG]: name, [LABEL_SCOPE]: runId });
       expect(svc.Spec?.Mode?.Replicated?.Replicas).toBe(1);
       const spec = svc.Spec?.TaskTemplate as {
-        ContainerSpec: { Args: string[]; User: string; Mounts: { Type: string; Target: string }[] };
+        ContainerSpec: { Args: string[]; User: string; Mounts: { Type: string; Target: string }[]; Healthcheck?: { Interval?: number } };
         Networks: { Target: string }[];
       };
       expect(spec.ContainerSpec.Args).toEqual(['worker', name]);
       expect(spec.ContainerSpec.User).toBe('1000:1000');
+      // The template's healthcheck block, in nanoseconds (the Engine reads our HealthCheck, and says Healthcheck).
+      expect(spec.ContainerSpec.Healthcheck?.Interval).toBe(QUICK_HEALTH_S * 1e9);
       // The config's bind is replaced by the Swarm object; data/<name> stays a bind.
       expect(spec.ContainerSpec.Mounts.map((m) => `${m.Type}:${m.Target}`).sort()).toEqual([`bind:/data/${name}`, 'tmpfs:/tmp']);
       expect(spec.Networks.length).toBe(1);
@@ -249,7 +269,7 @@ describeWithDocker(availability, 'the swarm runtime (real single-node swarm)', (
     console.log(`[swarm] supervisor start → 2 services synced: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     expect(mcB.stats().logins).toBeGreaterThanOrEqual(1);
 
-    // Swarm reports a task `starting` until the image's HEALTHCHECK first passes (first probe after the 30 s interval; Dockerfile).
+    // Swarm reports a task `starting` until the healthcheck first passes (quickHealthTemplate: a probe every 3 s).
     const actual = await waitUntil(
       'both services running (healthy)',
       async () => {
