@@ -51,6 +51,10 @@ export default defineConfig({
     pool: 'forks',
     // The pages' scripts and styles, bundled once per run (test/global-setup.ts).
     globalSetup: ['test/global-setup.ts'],
+    // Transformed modules kept on disk, keyed by their contents, for the next worker and the next run (vitest's
+    // experimental cache; `npx vitest --clearCache` empties it): beside vitest's durations, which .ci/run carries
+    // from one run to the next (scripts/ci-cache.sh). Transform 7.5 -> 1.5 s on src/api, src/store, src/worker.
+    experimental: { fsModuleCache: true, fsModuleCachePath: 'node_modules/.vite/vitest/modules' },
     projects: [
       {
         extends: true,

@@ -10,7 +10,9 @@
 #   vitest node_modules/.vite/vitest   vitest's results of the last run (each file's duration, whether it failed): it
 #                                      starts the failed and the longest files first. Without it a fresh clone ran
 #                                      the files by size, and the long page and process files started last: the
-#                                      tests took 450 s instead of 390.
+#                                      tests took 450 s instead of 390. Also the modules vitest transformed
+#                                      (vitest.config.ts's experimental.fsModuleCache, keyed by their contents):
+#                                      transform 7.5 -> 1.5 s on src/api, src/store and src/worker.
 # A cache never decides whether something passes: it only saves work or orders it.
 #
 # Usage: bash scripts/ci-cache.sh restore|save <name> <folder>
