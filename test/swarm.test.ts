@@ -42,7 +42,9 @@ const SYNC_TIMEOUT_MS = 90_000;
 const QUICK_HEALTH_S = 3;
 async function quickHealthTemplate(template: string): Promise<void> {
   const doc = parse(await readFile(template, 'utf8')) as { services: { worker: Record<string, unknown> } };
-  doc.services.worker.healthcheck = { interval: `${QUICK_HEALTH_S}s`, timeout: '30s', start_period: '60s', retries: 3 };
+  // 20 tries: a minute of failed probes before Swarm kills a task as unhealthy, near the image's 3 × 30 s, so a
+  // probe slowed by a busy machine never replaces a task under a test's feet.
+  doc.services.worker.healthcheck = { interval: `${QUICK_HEALTH_S}s`, timeout: '30s', start_period: '60s', retries: 20 };
   await writeFile(template, stringify(doc));
 }
 
@@ -406,7 +408,9 @@ describeWithDocker(availability, 'the swarm runtime (real single-node swarm)', (
     const svc = (await service(A))!;
     await runtime.stop(A);
     expect((await service(A))!.Spec?.Mode?.Replicated?.Replicas).toBe(0);
-    await waitUntil(`${A} stopped`, async () => (await runtime.list()).find((w) => w.name === A)?.state === 'stopped', 30_000, 250);
+    // A worker caught in a run finishes it first (up to 9 s), Swarm kills it after the template's 15 s grace: on a
+    // busy machine that has taken over 30 s.
+    await waitUntil(`${A} stopped`, async () => (await runtime.list()).find((w) => w.name === A)?.state === 'stopped', 60_000, 250);
     await runtime.start(A);
     const started = await waitUntil(`${A} up again`, async () => liveTask(svc.ID), 60_000, 500);
     await runtime.restart(A);
