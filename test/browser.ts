@@ -1,8 +1,7 @@
 /**
- * Debian's Chromium driven by playwright-core for the page tests: its headless shell (the engine without the
- * desktop browser, what Playwright itself runs headless; scripts/chromium-setup.sh says why), no sandbox (root in
- * CI), and the background-networking flags off so it never dials out. Screenshots go to test-artifacts/screenshots/.
- * Outside CI, a machine without the shell skips the browser tests with one line; in CI they fail.
+ * Debian's Chromium driven by playwright-core for the page tests: headless, no sandbox (root in CI), and the
+ * background-networking flags off so it never dials out. Screenshots go to test-artifacts/screenshots/.
+ * Outside CI, a machine without /usr/bin/chromium skips the browser tests with one line; in CI they fail.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -11,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { describe } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
-export const CHROMIUM = '/usr/bin/chromium-headless-shell';
+export const CHROMIUM = '/usr/bin/chromium';
 export const SCREENSHOTS = resolve(import.meta.dirname, '../test-artifacts/screenshots');
 export const PHONE = { width: 390, height: 844 };
 export const DESKTOP = { width: 1280, height: 800 };
