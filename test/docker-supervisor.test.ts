@@ -36,6 +36,8 @@ const courses = generateTimetable({ count: 40, start: '2025-09-01', seed: 11 });
 const inWindow = (to: string): number => courses.filter((c) => c.start.slice(0, 10) <= to).length;
 /** Fast beats: the crash-loop check and the status file run on it (production: 15 s). */
 const HEARTBEAT_MS = 500;
+/** Restarts the crash-loop test waits for: five pauses make Docker's doubling stand out of the machine's noise. */
+const MIN_RESTARTS_FOR_BACKOFF = 5;
 
 interface StatusJson {
   runtime: string;
@@ -322,7 +324,9 @@ describeWithDocker(availability, 'the supervisor in a container (real engine)', 
     const reportedAt = (await inspectOrNull(docker, cname(CRASH)))!.RestartCount;
     await waitUntil('status --json to say crash-looping', async () => (await stateOf(CRASH)) === 'crash-looping', 20_000, 300);
     // Two more crashes after the report: still one line.
-    await waitUntil('two more restarts', async () => ((await inspectOrNull(docker, cname(CRASH)))?.RestartCount ?? 0) >= reportedAt + 2, 30_000);
+    // And at least five in all, for the backoff check below (see there).
+    const restarts = Math.max(reportedAt + 2, MIN_RESTARTS_FOR_BACKOFF);
+    await waitUntil('two more restarts', async () => ((await inspectOrNull(docker, cname(CRASH)))?.RestartCount ?? 0) >= restarts, 30_000);
     await heartbeats(2);
     const all = await readFile(errorsFile, 'utf8');
     expect(all.match(/crash-looping/g)).toHaveLength(1);
@@ -337,11 +341,13 @@ describeWithDocker(availability, 'the supervisor in a container (real engine)', 
       if (e.Action === 'start' && lastDie !== undefined) delays.push((e.timeNano - lastDie) / 1e6);
     }
     console.log(`[docker-supervisor] Docker restart delays (ms): ${delays.map((d) => d.toFixed(0)).join(', ')}`);
-    expect(delays.length).toBeGreaterThanOrEqual(4);
+    expect(delays.length).toBeGreaterThanOrEqual(MIN_RESTARTS_FOR_BACKOFF);
     // Docker's documented schedule (docs.docker.com, "Restart policies": "an increasing delay, double the
     // previous delay, starting at 100 milliseconds"): the i-th pause is at least 100 ms × 2^i. What a loaded
     // machine adds (the container's start, ~1 s on CI) only lengthens pauses, so these are lower bounds, and
-    // the growth from first to last must be at least half the schedule's: a constant delay fails it.
+    // the growth from first to last must be at least half the schedule's: a constant delay fails it. Over
+    // five pauses that growth is 1.5 s: the load's share varies by a few hundred ms from pause to pause (with
+    // four, 0.7 s, a CI run saw 281 ms of growth where 350 were asked).
     const scheduleMs = (i: number) => 100 * 2 ** i;
     for (const [i, d] of delays.entries()) expect(d, `pause ${i}`).toBeGreaterThanOrEqual(0.95 * scheduleMs(i));
     const last = delays.length - 1;

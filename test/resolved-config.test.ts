@@ -8,7 +8,7 @@
  * test/docker-runtime.test.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -107,7 +107,7 @@ describeWithDocker(availability, 'config.resolved.yml damaged by a power cut (do
       expect(said, JSON.stringify(log.lines.slice(said0))).toHaveLength(1);
       expect(said[0]!.level).toBe('warn');
       expect(said[0]!.message).toContain('restarted to read it');
-      // Set aside (renamed, never deleted): the damaged bytes are still there, as private as before.
+      // Set aside (copied, never deleted): the damaged bytes are still there, as private as before.
       const aside = (await readdir(dir())).filter((f) => f.startsWith(`${RESOLVED_CONFIG_FILE}.damaged-`) && !aside0.has(f));
       expect(aside).toHaveLength(1);
       expect(await readFile(join(dir(), aside[0]!))).toEqual(hurt);
@@ -136,4 +136,36 @@ describeWithDocker(availability, 'config.resolved.yml damaged by a power cut (do
       expect(log.lines.slice(said1).filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);
     }, 180_000);
   }
+
+  it('missing when the worker restarts: Docker makes a directory in its place; the next reconcile removes it and writes the file again', async () => {
+    const sha = (await container().inspect()).Config.Labels['campus-sync.config-sha'];
+    await rm(file());
+    // What the engine does with a bind whose source is missing (the reason the repair never leaves the path
+    // empty): it makes a directory there, then cannot mount it on the config file, and the worker stays down.
+    const restarted = await container()
+      .restart()
+      .then(
+        () => 'restarted',
+        (err: unknown) => String(err),
+      );
+    expect(restarted).toMatch(/not a directory/);
+    expect((await stat(file())).isDirectory()).toBe(true);
+    expect((await container().inspect()).State.Running).toBe(false);
+    const lastBefore = (await lastRun())!.finishedAt;
+    const said0 = log.lines.length;
+
+    await sup.reconcileNow('after the power cut');
+    const said = log.lines.slice(said0).filter((l) => l.message.includes(`${file()} was missing`));
+    expect(said, JSON.stringify(log.lines.slice(said0))).toHaveLength(1);
+    expect(said[0]!.message).toContain('restarted to read it');
+    expect(sha256(await readFile(file()))).toBe(sha);
+    await waitUntil(
+      'a sync after the repair',
+      async () => {
+        const r = await lastRun();
+        return r !== null && r.finishedAt > lastBefore && r.outcome === 'success';
+      },
+      60_000,
+    );
+  }, 180_000);
 });

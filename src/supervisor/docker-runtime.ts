@@ -3,7 +3,7 @@
  * the worker template. Only containers labelled `campus-sync.managed=true` are ever touched; a container
  * is recreated only from the config (never from stale inspect data), when its spec hash differs.
  */
-import { chown, mkdir, readFile, rename, stat } from 'node:fs/promises';
+import { chown, copyFile, mkdir, readFile, rmdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type Docker from 'dockerode';
 import { newEngineClient } from './engine-client.js';
@@ -158,6 +158,27 @@ async function writeResolvedConfig(ctx: DockerContext, name: string, text: strin
 }
 
 /**
+ * The resolved config's bytes; null when it is missing, or when Docker made an empty directory in its place
+ * (a worker started while the file was missing: Docker creates a bind's missing source as a directory), which
+ * is removed so the file can be written again. Anything else in the way is for the user to look at.
+ */
+async function readResolvedConfigOrNull(file: string): Promise<Buffer | null> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    if (code === 'EISDIR') {
+      await rmdir(file).catch((rmErr: unknown) => {
+        throw new CampusSyncError(`${file} is a directory, not the worker's config, and cannot be removed (${describeError(rmErr)}): move it away`);
+      });
+      return null;
+    }
+    throw err;
+  }
+}
+
+/**
  * The resolved config is what the worker reads at each start: a power cut that damaged it would have the
  * worker fail at every restart (or run a config cut short) while its spec hash still matches. Its bytes
  * must hash to the configSha the worker was made for; otherwise they are set aside (never deleted) and
@@ -165,16 +186,16 @@ async function writeResolvedConfig(ctx: DockerContext, name: string, text: strin
  */
 async function repairResolvedConfig(ctx: DockerContext, w: DesiredWorker & { resolvedConfig: string }): Promise<string | undefined> {
   const file = join(ctx.opts.localDataDir, w.name, RESOLVED_CONFIG_FILE);
-  const bytes = await readFile(file).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return null;
-    throw err;
-  });
+  const bytes = await readResolvedConfigOrNull(file);
   if (bytes && sha256(bytes) === w.configSha) return undefined;
   const info = await managedOrNull(ctx, w.name);
   let said = `${file} was ${bytes ? `damaged (${textDamage(bytes) ?? 'not the config it was written from'})` : 'missing'}`;
   if (bytes) {
+    // Copied aside, not renamed: the worker may be crash-looping on this file, and a restart that finds the
+    // bind's source missing has Docker create a directory there. The atomic write below replaces the file in
+    // one rename, so the path is never missing.
     const aside = setAsideName(file, new Date());
-    await rename(file, aside);
+    await copyFile(file, aside);
     said += `: set aside as ${basename(aside)}`;
   }
   await writeResolvedConfig(ctx, w.name, w.resolvedConfig, info?.Config.User || specFor(ctx, w).createOptions.User);
