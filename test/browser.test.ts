@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect, it } from 'vitest';
-import { describeWithBrowser, launchBrowser } from './browser.js';
+import { describeWithBrowser, launchBrowser, OMNIBOX_POPUP_FEATURES } from './browser.js';
 
 describeWithBrowser('the test browser', () => {
   it('is a real headless Chromium that loads a page from 127.0.0.1, runs its script and takes keyboard focus', async () => {
@@ -24,6 +24,32 @@ describeWithBrowser('the test browser', () => {
     } finally {
       await session.close();
       server.close();
+    }
+  });
+
+  it("keeps playwright-core's own disabled features, and makes no omnibox popup per context", async () => {
+    const session = await launchBrowser();
+    try {
+      const pages = [];
+      for (let i = 0; i < 2; i++) pages.push(await (await session.context()).newPage());
+      // The browser's whole command line, as its chrome://version page shows it (the protocol gives it only
+      // under --enable-automation, which Playwright does not pass).
+      await pages[0]!.goto('chrome://version');
+      const commandLine = (await pages[0]!.textContent('#command_line')) ?? '';
+      const lists = [...commandLine.matchAll(/--disable-features=(\S+)/g)].map((m) => m[1]!.split(','));
+      // Playwright's comes first, ours last, and Chromium keeps the last one.
+      expect(lists.length).toBeGreaterThanOrEqual(2);
+      const [playwrights, ours] = [lists[0]!, lists.at(-1)!];
+      expect(playwrights.filter((f) => !f.startsWith('ms') && !ours.includes(f))).toEqual([]);
+      expect(ours).toEqual(expect.arrayContaining([...OMNIBOX_POPUP_FEATURES]));
+      // The browser's own pages: none (the full browser made two omnibox popups per window without the flags).
+      await pages[0]!.goto('about:blank');
+      const cdp = await session.browser.newBrowserCDPSession();
+      const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: { type: string; url: string }[] };
+      expect(targetInfos.filter((t) => t.url.startsWith('chrome://')).map((t) => t.url)).toEqual([]);
+      expect(targetInfos.filter((t) => t.type === 'page')).toHaveLength(2);
+    } finally {
+      await session.close();
     }
   });
 });

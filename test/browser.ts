@@ -17,6 +17,42 @@ export const DESKTOP = { width: 1280, height: 800 };
 
 export const chromiumAvailable = existsSync(CHROMIUM);
 
+/**
+ * The desktop browser's own pages it need not make: Chromium's full browser, headless, still builds each window's
+ * toolbar, and each new context is a window whose omnibox popups (chrome://omnibox-popup.top-chrome/, as WebUI) get
+ * renderers of their own, two per context. Measured on test/browser-booking + test/browser-self (2026-12-07, 2
+ * cores, a /proc sampler over Chromium's processes): 28 renderers, ~27 CPU-s of renderers and ~46 CPU-s of
+ * Chromium in all; without these popups 17 renderers, ~10 and ~26 CPU-s (issue 19, CI time). The pages under test
+ * never use the omnibox. (Debian's chromium-headless-shell used ~15 CPU-s, but it drops every connection in flight
+ * when an address of the host changes, net::ERR_NETWORK_CHANGED, which the engine tests' Docker networks do all
+ * the time beside the page tests; the full browser does not: reproduced by adding and removing addresses on `lo`
+ * while loading pages, 1-6 failed navigations in 20 s under the shell, none under the full browser, with or without
+ * these flags.)
+ */
+export const OMNIBOX_POPUP_FEATURES = ['WebUIOmniboxPopup', 'WebUIOmniboxAimPopup', 'WebUIOmniboxFullPopup'] as const;
+/**
+ * A second --disable-features replaces the first, and playwright-core passes its own (its chromiumSwitches: features
+ * that reach Google's hosts, change HTTP to HTTPS, or disturb its protocol): they are named again here, and
+ * test/browser.test.ts checks from the browser's command line that none of Playwright's is lost on an upgrade.
+ */
+export const PLAYWRIGHT_DISABLED_FEATURES = [
+  'AvoidUnnecessaryBeforeUnloadCheckSync',
+  'DestroyProfileOnBrowserClose',
+  'HttpsUpgrades',
+  'HttpsFirstBalancedModeAutoEnable',
+  'LensOverlay',
+  'MediaRouter',
+  'PaintHolding',
+  'ThirdPartyStoragePartitioning',
+  'AvoidCorsURLLoaderRestartOnRedirect',
+  'TcpPortRandomizationWin',
+  'OptimizationHints',
+  'NetworkTimeServiceQuerying',
+  'AimEnabled',
+  'PreconnectToSearch',
+] as const;
+const DISABLED_FEATURES = [...PLAYWRIGHT_DISABLED_FEATURES, ...OMNIBOX_POPUP_FEATURES];
+
 /** `describe` when Chromium is there (or in CI, where its absence must fail); otherwise one skip line. */
 export function describeWithBrowser(name: string, body: () => void): void {
   if (chromiumAvailable || process.env.CI) {
@@ -48,6 +84,7 @@ export async function launchBrowser(): Promise<BrowserSession> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      `--disable-features=${DISABLED_FEATURES.join(',')}`,
     ],
   });
   const contexts: BrowserContext[] = [];
