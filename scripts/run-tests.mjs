@@ -10,9 +10,12 @@
 //   --reporter/--outputFile options are for the whole run: every project's results are merged (vitest's blob
 //   reports, --merge-reports) and handed to those reporters, e.g. --reporter=json --outputFile=vitest.json.
 //   Any other argument (a file filter, -t …) goes to every project; with --project, vitest runs just as asked.
+//   CAMPUS_SYNC_TEST_ENGINE_READY=<file>: the engine lanes start once this file exists and says 0 (the exit status of
+//   whatever makes the engine and the image ready: .ci/run builds the image in the background and writes it there),
+//   while `shared` starts at once; any other status fails the lanes without running them.
 // Exit status: non-zero when any project or the merge fails.
 import { spawn } from 'node:child_process';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,6 +32,12 @@ const BLOBS = join(ROOT, '.vitest-reports');
  * with more cores: the lanes share nothing on the engine).
  */
 const PROCESSES = process.env.CAMPUS_SYNC_TEST_LANES === 'parallel' ? [['shared'], ['exclusive'], ['exclusive-2']] : [['shared'], ['exclusive', 'exclusive-2']];
+/** The projects that need the Docker engine and the project image (vitest.config.ts's lanes). */
+const ENGINE_PROJECTS = new Set(['exclusive', 'exclusive-2']);
+/** How often the status file is looked for: the image takes tens of seconds to build, a second late costs nothing. */
+const READY_POLL_MS = 1_000;
+/** The longest wait for it: a cold machine's image build (its own npm ci) takes minutes, not half an hour. */
+const READY_TIMEOUT_MS = 30 * 60_000;
 
 const args = process.argv.slice(2);
 const isReportOption = (a) => /^--(reporter|outputFile)([.=]|$)/.test(a);
@@ -57,6 +66,44 @@ function vitest(vitestArgs, env = process.env) {
 // A project asked for by name: that one alone, in one vitest process, as `npx vitest run` would.
 if (args.some((a) => /^--project([=]|$)/.test(a))) process.exit(await vitest(['run', ...args]));
 
+/**
+ * Resolves once CAMPUS_SYNC_TEST_ENGINE_READY's file says the engine is ready (at once when it is not set), to null
+ * then, or to why the engine tests cannot run.
+ */
+async function engineReady() {
+  const file = process.env.CAMPUS_SYNC_TEST_ENGINE_READY;
+  if (!file) return null;
+  const started = Date.now();
+  for (;;) {
+    const status = await readFile(file, 'utf8').catch((err) => (err.code === 'ENOENT' ? null : Promise.reject(err)));
+    if (status !== null) {
+      const waited = `${Math.round((Date.now() - started) / 1000)} s`;
+      if (status.trim() === '0') {
+        console.log(`[run-tests] the engine is ready (${file}): the engine lanes start, after ${waited} of waiting`);
+        return null;
+      }
+      return `the engine is not ready: ${file} says exit ${status.trim()} after ${waited} (its log says why)`;
+    }
+    if (Date.now() - started > READY_TIMEOUT_MS) return `the engine is not ready: no ${file} after ${READY_TIMEOUT_MS / 60_000} min`;
+    await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
+  }
+}
+
+/** A process's exit status when its projects could not run (said when it happened). */
+const NOT_RUN = 'not run';
+
+/** One vitest process for these projects; the engine's wait first when they need it. */
+async function runProcess(projects, args, env) {
+  if (projects.some((p) => ENGINE_PROJECTS.has(p))) {
+    const notReady = await engineReady();
+    if (notReady) {
+      console.error(`[run-tests] project ${projects.join(' + ')} not run: ${notReady}`);
+      return NOT_RUN;
+    }
+  }
+  return vitest(args, env);
+}
+
 await rm(BLOBS, { recursive: true, force: true });
 await mkdir(BLOBS, { recursive: true });
 // `npm test` has just built dist/assets/: the global setup need not bundle them again, and two processes
@@ -64,7 +111,8 @@ await mkdir(BLOBS, { recursive: true });
 const env = { ...process.env, CAMPUS_SYNC_TEST_ASSETS_BUILT: '1' };
 const codes = await Promise.all(
   PROCESSES.map((projects) =>
-    vitest(
+    runProcess(
+      projects,
       [
         'run',
         ...projects.flatMap((project) => ['--project', project]),
@@ -80,7 +128,7 @@ const codes = await Promise.all(
   ),
 );
 PROCESSES.forEach((projects, i) => {
-  if (codes[i] !== 0) console.error(`[run-tests] project ${projects.join(' + ')}: vitest exited with ${codes[i]}`);
+  if (codes[i] !== 0 && codes[i] !== NOT_RUN) console.error(`[run-tests] project ${projects.join(' + ')}: vitest exited with ${codes[i]}`);
 });
 let merged = 0;
 if (forMerge.length > 0) merged = await vitest(['run', `--merge-reports=${BLOBS}`, '--passWithNoTests', ...forMerge], env);
