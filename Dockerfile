@@ -13,6 +13,9 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 # better-sqlite3 (the store's SQLite driver) is the one install script we do need: see docker/install-native.cjs.
 COPY docker ./docker
 RUN node docker/install-native.cjs
+# The production packages alone, in /prod, and the image's empty mount points: made once per package-lock.json (and
+# docker/), so a change to the sources rebuilds only dist/ below (`npm prune` was most of that step, on every build).
+RUN node docker/prod-packages.cjs /prod && cd /prod && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 # `npm run build:image` is esbuild throughout: our modules one file for one file without the simulators, benches
 # and demo (scripts/build-modules.mjs --image: they are the checkout's, for tests, `npm run bench` and
 # `npm run demo`; types are checked by `npm run typecheck` in the checkout, not here), the pages' browser code into
@@ -21,10 +24,7 @@ RUN node docker/install-native.cjs
 # fails the build if a left-out folder got in.
 COPY scripts/build-modules.mjs scripts/build-assets.mjs scripts/build-cli.mjs ./scripts/
 COPY src ./src
-RUN npm run build:image \
- && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
- && node docker/image-manifest.cjs dist package.json node_modules \
- && node -e "for (const d of ['/out/config', '/out/data']) require('node:fs').mkdirSync(d, { recursive: true })"
+RUN npm run build:image && node docker/image-manifest.cjs dist package.json /prod/node_modules
 
 FROM ${NODE_IMAGE}
 # What this image is (OCI annotations); /app/dist/image.json lists its roles, verbs, folders and packages.
@@ -38,15 +38,6 @@ ENV NODE_ENV=production \
     CAMPUS_SYNC_IN_CONTAINER=1 \
     CAMPUS_SYNC_CONFIG_DIR=/config \
     CAMPUS_SYNC_DATA_DIR=/data
-# Empty mount points made in the build stage (the runtime image may have no mkdir): /data belongs to node so a
-# named volume mounted there starts writable by the worker; /config is only ever read.
-COPY --from=build /out/config /config
-COPY --from=build --chown=node:node /out/data /data
-COPY --from=build /src/package.json ./
-COPY --from=build /src/node_modules ./node_modules
-COPY --from=build /src/dist ./dist
-# The worker template the supervisor renders (compose.yml mounts the checkout's copy over it, so edits roll out).
-COPY compose.template.yml ./
 USER node
 # The worker role answers from data/<name>/worker.json (CAMPUS_SYNC_INSTANCE), the supervisor from its heartbeat.
 # dist/health.js is `campus-sync health` without the CLI around it: Docker starts it every 30 s in every
@@ -58,3 +49,14 @@ USER node
 HEALTHCHECK --interval=30s --timeout=30s --start-period=60s --retries=3 CMD ["node", "/app/dist/health.js"]
 ENTRYPOINT ["node", "/app/dist/cli.js"]
 CMD ["supervise"]
+# The files last, what changes most last (the instructions above are settings, cached from one build to the next;
+# COPY writes files as root whatever USER says, unless --chown). Empty mount points made in the build stage (the
+# runtime image may have no mkdir): /data belongs to node so a named volume mounted there starts writable by the
+# worker; /config is only ever read.
+COPY --from=build /out/config /config
+COPY --from=build --chown=node:node /out/data /data
+COPY --from=build /src/package.json ./
+COPY --from=build /prod/node_modules ./node_modules
+# The worker template the supervisor renders (compose.yml mounts the checkout's copy over it, so edits roll out).
+COPY compose.template.yml ./
+COPY --from=build /src/dist ./dist

@@ -28,6 +28,9 @@ export const EXCLUSIVE_SWARM_LANE = [
  */
 export const EXCLUSIVE_OTHER_LANE = [
   'test/pi-path.test.ts',
+  // No engine: here for balance (CI 2026-12-07, the lanes ended ~30 s before `shared` once it no longer waited for
+  // the image; this file took 26 s there).
+  'test/cli-config.test.ts',
   'test/docker-runtime.test.ts',
   'test/docker-reconnect.test.ts',
   'test/chaos-container.test.ts',
