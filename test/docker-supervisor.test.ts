@@ -333,13 +333,24 @@ describeWithDocker(availability, 'the supervisor in a container (real engine)', 
 
     // Docker's own backoff: the pause between a death and the next start keeps growing.
     const id = (await inspectOrNull(docker, cname(CRASH)))!.Id;
-    const events = await engineEvents(docker, id, since);
-    const delays: number[] = [];
-    let lastDie: number | undefined;
-    for (const e of events) {
-      if (e.Action === 'die') lastDie = e.timeNano;
-      if (e.Action === 'start' && lastDie !== undefined) delays.push((e.timeNano - lastDie) / 1e6);
-    }
+    const pausesSoFar = async (): Promise<number[]> => {
+      const pauses: number[] = [];
+      let lastDie: number | undefined;
+      for (const e of await engineEvents(docker, id, since)) {
+        if (e.Action === 'die') lastDie = e.timeNano;
+        if (e.Action === 'start' && lastDie !== undefined) pauses.push((e.timeNano - lastDie) / 1e6);
+      }
+      return pauses;
+    };
+    // RestartCount counts a restart once Docker decides it, before its pause: the last start may still be to come.
+    const delays = await waitUntil(
+      `${MIN_RESTARTS_FOR_BACKOFF} restarts in the engine's events`,
+      async () => {
+        const pauses = await pausesSoFar();
+        return pauses.length >= MIN_RESTARTS_FOR_BACKOFF ? pauses : undefined;
+      },
+      30_000,
+    );
     console.log(`[docker-supervisor] Docker restart delays (ms): ${delays.map((d) => d.toFixed(0)).join(', ')}`);
     expect(delays.length).toBeGreaterThanOrEqual(MIN_RESTARTS_FOR_BACKOFF);
     // Docker's documented schedule (docs.docker.com, "Restart policies": "an increasing delay, double the

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { configDir, dataDir, isValidInstanceName } from '../config/index.js';
-import { readIngestHealth, type ChannelHealth, type GatewayHealth } from '../ingest/index.js';
+// From its module, not the folder's index: that one loads Discord's client libraries (~0.35 CPU-s at every start
+// of status, list, logs…), which these verbs never use (they read the health file).
+import { readIngestHealth, type ChannelHealth, type GatewayHealth } from '../ingest/health.js';
 import { createLogger, describeError, translator, type Locale } from '../lib/index.js';
 import { askSupervisor } from './ask-supervisor.js';
 import { byName, collectStatus, readSupervisorStatus, type Runtime } from '../supervisor/index.js';
