@@ -112,9 +112,18 @@ export async function startDemo(): Promise<RunningDemo> {
     exited,
     tree: async () => descendants(await processes(), child.pid!),
     async cleanup(tree) {
-      for (const p of tree) if (alive(p.pid)) process.kill(p.pid, 'SIGKILL');
+      // The processes the test saw, and any started since (a worker the supervisor was starting when a test failed).
+      const now = child.exitCode === null && child.signalCode === null ? descendants(await processes(), child.pid!) : [];
+      for (const p of [...tree, ...now]) {
+        try {
+          if (alive(p.pid)) process.kill(p.pid, 'SIGKILL');
+        } catch {
+          // Gone between the check and the kill.
+        }
+      }
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await rm(dir, { recursive: true, force: true });
+      // A killed process's last write may still land while the folder is removed (ENOTEMPTY): a few more tries.
+      await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     },
   };
 }

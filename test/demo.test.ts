@@ -21,7 +21,8 @@ describe('npm run demo', () => {
   });
 
   it('prints the dashboard, shows the timetables in ECAL and a slot alert in Discord; Ctrl+C leaves nothing running', async () => {
-    const url = (await demo.waitForOutput(/Dashboard:\s+(http:\/\/127\.0\.0\.1:\d+)\//, 30_000))[1]!;
+    // As long as the demo itself waits for its dashboard (60 s): a busy CI machine took over 30 s once.
+    const url = (await demo.waitForOutput(/Dashboard:\s+(http:\/\/127\.0\.0\.1:\d+)\//, 60_000))[1]!;
     const apiKey = (await demo.waitForOutput(/API key:\s+(\S+)/, 1_000))[1]!;
     await demo.waitForOutput(/alice: \d+ events in ECAL \(\d+ created\)/, 30_000);
     await demo.waitForOutput(/bob: \d+ events in ECAL/, 10_000);
