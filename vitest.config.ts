@@ -2,8 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Test files that need the machine's one Docker engine: they init and leave a Swarm, start Compose projects, kill
- * containers on purpose. They run one at a
- * time within each of two lanes, and the lanes side by side (issue 19: the exclusive files were the critical path).
+ * containers on purpose. They run one at a time within each of two lanes, and the lanes side by side (issue 19: the exclusive files were the critical path).
  * What lets two lanes share the engine: every file below is scoped (its own CAMPUS_SYNC_SCOPE / label, Compose
  * project, supervisor and container names, and free ports); none prunes, lists containers or networks without
  * its own filter, or restarts the daemon (docker-reconnect.test.ts stands a proxy in for it). Only the Swarm
@@ -24,7 +23,7 @@ export const EXCLUSIVE_SWARM_LANE = [
 /**
  * The other lane: pi-path (its two Compose legs side by side) and the rest of the engine's files. test/chaos.test.ts
  * (run-once killed under faults, no engine) was here for quiet, but the lanes run beside `shared` (4 files at once
- * either way) and the lanes are the run's longest path: it runs in `shared` since 2026-12-07 (issue 19).
+ * either way) and the lanes were then the run's longest path: it runs in `shared` since 2026-12-07 (issue 19).
  */
 export const EXCLUSIVE_OTHER_LANE = [
   'test/pi-path.test.ts',

@@ -53,6 +53,16 @@ describeWithDocker(availability, 'config.resolved.yml damaged by a power cut (do
   const container = () => docker.getContainer(containerName(name));
   const lastRun = async (): Promise<{ outcome: string; finishedAt: string } | null> =>
     JSON.parse(await readFile(join(dir(), 'last-run.json'), 'utf8').catch(() => 'null')) as { outcome: string; finishedAt: string } | null;
+  /** Waits for the restarted worker's successful sync, one that finished after `lastBefore`. */
+  const syncedAfter = (lastBefore: string) =>
+    waitUntil(
+      'a sync after the repair',
+      async () => {
+        const r = await lastRun();
+        return r !== null && r.finishedAt > lastBefore && r.outcome === 'success';
+      },
+      60_000,
+    );
 
   beforeAll(async () => {
     mc = await startMonCampusSim({ users: { student: PASSWORD }, courses });
@@ -123,14 +133,7 @@ describeWithDocker(availability, 'config.resolved.yml damaged by a power cut (do
       expect(errorsLog).not.toContain(PASSWORD);
       expect(JSON.stringify(log.lines)).not.toContain(PASSWORD);
       // The restarted worker reads it and syncs again; the next reconcile has nothing to say.
-      await waitUntil(
-        'a sync after the repair',
-        async () => {
-          const r = await lastRun();
-          return r !== null && r.finishedAt > lastBefore && r.outcome === 'success';
-        },
-        60_000,
-      );
+      await syncedAfter(lastBefore);
       const said1 = log.lines.length;
       await sup.reconcileNow('rescan');
       expect(log.lines.slice(said1).filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);
@@ -159,13 +162,6 @@ describeWithDocker(availability, 'config.resolved.yml damaged by a power cut (do
     expect(said, JSON.stringify(log.lines.slice(said0))).toHaveLength(1);
     expect(said[0]!.message).toContain('restarted to read it');
     expect(sha256(await readFile(file()))).toBe(sha);
-    await waitUntil(
-      'a sync after the repair',
-      async () => {
-        const r = await lastRun();
-        return r !== null && r.finishedAt > lastBefore && r.outcome === 'success';
-      },
-      60_000,
-    );
+    await syncedAfter(lastBefore);
   }, 180_000);
 });
