@@ -410,7 +410,17 @@ describeWithDocker(availability, 'the swarm runtime (real single-node swarm)', (
     expect((await service(A))!.Spec?.Mode?.Replicated?.Replicas).toBe(0);
     // A worker caught in a run finishes it first (up to 9 s), Swarm kills it after the template's 15 s grace: on a
     // busy machine that has taken over 30 s.
-    await waitUntil(`${A} stopped`, async () => (await runtime.list()).find((w) => w.name === A)?.state === 'stopped', 60_000, 250);
+    // Swarm removes the task it shut down (desired state `remove`, gone within a second): the newest task left is
+    // the one killed in the test before (failed, exit 137), and the worker is still stopped. Waited on here so
+    // that the state is read after the removal, not in the second before it.
+    await waitUntil(
+      `${A}'s stopped task removed`,
+      async () => (await tasksOf(svc.ID)).every((t) => t.DesiredState !== 'running' && t.DesiredState !== 'remove'),
+      60_000,
+      250,
+    );
+    const stopped = (await runtime.list()).find((w) => w.name === A);
+    expect(stopped?.state).toBe('stopped');
     await runtime.start(A);
     const started = await waitUntil(`${A} up again`, async () => liveTask(svc.ID), 60_000, 500);
     await runtime.restart(A);

@@ -78,7 +78,9 @@ describe('toActualWorker (a service and its tasks as the supervisor sees a worke
     expect(w.exitCode).toBe(0);
     expect(toActualWorker(service({ replicas: 0 }), []).state).toBe('stopped');
     expect(toActualWorker(service(), [task('complete', '2026-01-01T10:00:00.000Z', { exit: 0 })]).state).toBe('exited');
-    expect(toActualWorker(service({ replicas: 0 }), [task('failed', '2026-01-01T10:00:00.000Z', { exit: 1 })]).state).toBe('exited');
+    // Scaled to 0, the task shut down is removed: the newest left may be one that failed earlier. Still a stop.
+    const killed = toActualWorker(service({ replicas: 0 }), [task('failed', '2026-01-01T10:00:00.000Z', { exit: 137 })]);
+    expect([killed.state, killed.exitCode]).toEqual(['stopped', 137]);
   });
 
   it('picks the newest task by creation time, then by store version', () => {

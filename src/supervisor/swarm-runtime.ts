@@ -534,7 +534,7 @@ function byNewest(a: SwarmTask, b: SwarmTask): number {
 /**
  * One service as the supervisor sees a worker. State from the newest task: running → running; on its way
  * (new…starting) → starting, or restarting when the task before it failed and its container is not up yet; failed/rejected while the
- * service still wants a replica → restarting; otherwise exited (stopped: scaled to 0). restartCount: the
+ * service still wants a replica → restarting; otherwise exited; any ended task of a service scaled to 0 → stopped. restartCount: the
  * failed tasks of the current service version (same config hash and force-update counter), which Swarm
  * keeps up to its task history limit (5 by default).
  */
@@ -556,8 +556,13 @@ export function toActualWorker(svc: Pick<Docker.Service, 'ID' | 'Spec'>, tasks: 
   else if (s === 'running') state = wanted ? 'running' : 'exited';
   // `starting` is a container up and its healthcheck pending; before it, a task after a failure is a restart in waiting.
   else if (STARTING_STATES.has(s)) state = s !== 'starting' && FAILED_STATES.has(sorted[1]?.Status?.State ?? '') ? 'restarting' : 'starting';
-  else if (FAILED_STATES.has(s)) state = wanted ? 'restarting' : 'exited';
-  else state = wanted ? 'exited' : 'stopped';
+  // Scaled to 0, whatever task ended last, the worker is stopped: Swarm removes the task it shut down (desired
+  // state `remove`: seen `shutdown/remove`, exit 137, then gone within a second on 20.10), so the newest task
+  // left can be an older one that failed (a killed container), and the agent records `failed` rather than
+  // `shutdown` when the container's exit wins the race with its shutdown (swarmkit agent/exec/controller.go, Do).
+  else if (!wanted) state = 'stopped';
+  else if (FAILED_STATES.has(s)) state = 'restarting';
+  else state = 'exited';
 
   const w: ActualWorker = {
     name: labels[LABEL_CONFIG] ?? (svc.Spec?.Name ?? '').replace(CONTAINER_PREFIX, ''),
