@@ -26,13 +26,40 @@ export interface FakeClock extends Clock {
   autoAdvance(on?: boolean): void;
 }
 
+/** One real turn of the event loop: pending I/O is handled (setImmediate runs after the poll phase), then the timers phase. */
+const realTurn = async (): Promise<void> => {
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setTimeout(resolve, 0));
+};
+
 export function fakeClock(start: Date | string = '2026-01-05T08:00:00Z'): FakeClock {
   const timers = FakeTimers.createClock(new Date(start).getTime());
   let waiting: (() => void)[] = [];
+  let autoAdvancing = false;
+  let advancing = false;
+  /**
+   * autoAdvance's loop: one real turn of the event loop, then the next timer, while any is waiting; it stops when
+   * none is and starts again when one is set. fake-timers' own `nextAsync` tick mode kept turning while nothing
+   * waited (a MessageChannel and a real timeout per turn): the Discord tests, waiting seconds on real sockets,
+   * spent more than a core on it (src/ingest/gateway.test.ts: 22 CPU-s for 17 s of wall clock).
+   */
+  const advanceWhileWaiting = async (): Promise<void> => {
+    if (advancing) return;
+    advancing = true;
+    try {
+      while (autoAdvancing && timers.countTimers() > 0) {
+        await realTurn();
+        if (autoAdvancing && timers.countTimers() > 0) timers.next();
+      }
+    } finally {
+      advancing = false;
+    }
+  };
   const scheduled = <T>(handle: T): T => {
     const wake = waiting;
     waiting = [];
     for (const resolve of wake) resolve();
+    if (autoAdvancing) void advanceWhileWaiting();
     return handle;
   };
   const clock: FakeClock = {
@@ -60,7 +87,10 @@ export function fakeClock(start: Date | string = '2026-01-05T08:00:00Z'): FakeCl
     },
     pendingTimers: () => timers.countTimers(),
     whenPending: () => (timers.countTimers() > 0 ? Promise.resolve() : new Promise<void>((resolve) => waiting.push(resolve))),
-    autoAdvance: (on = true) => timers.setTickMode({ mode: on ? 'nextAsync' : 'manual' }),
+    autoAdvance: (on = true) => {
+      autoAdvancing = on;
+      if (on) void advanceWhileWaiting();
+    },
   };
   return clock;
 }
