@@ -14,13 +14,14 @@
 //   whatever makes the engine and the image ready: .ci/run builds the image in the background and writes it there),
 //   while `shared` starts at once; any other status fails the lanes without running them.
 // Exit status: non-zero when any project or the merge fails.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const VITEST = join(ROOT, 'node_modules', 'vitest', 'vitest.mjs');
+const NETNS = join(ROOT, 'scripts', 'netns-run.mjs');
 /** Where each project's blob report goes until the merge (vitest's own default folder for blobs). */
 const BLOBS = join(ROOT, '.vitest-reports');
 /**
@@ -51,10 +52,14 @@ for (let i = 0; i < args.length; i++) {
   else forMerge.push(a, args[++i]);
 }
 
-/** Runs vitest with these arguments, its output straight to ours; resolves to its exit code. */
-function vitest(vitestArgs, env = process.env) {
+/**
+ * Runs vitest with these arguments, its output straight to ours; resolves to its exit code. `prefix`: a command
+ * that runs it (scripts/netns-run.mjs and its options).
+ */
+function vitest(vitestArgs, env = process.env, prefix = []) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [VITEST, ...vitestArgs], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
+    const command = [...prefix, process.execPath, VITEST, ...vitestArgs];
+    const child = spawn(command[0], command.slice(1), { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('error', (err) => {
       console.error(`[run-tests] cannot start vitest: ${err.message}`);
       resolve(1);
@@ -89,6 +94,24 @@ async function engineReady() {
   }
 }
 
+/**
+ * `shared` in a network namespace of its own (scripts/netns-run.mjs says why: the page tests then use the headless
+ * shell, a fifth less CPU), with PostgreSQL's port of the test database reachable in it, where this machine can
+ * (root); CAMPUS_SYNC_TEST_NETNS=off keeps it on the host's network. Returns the command prefix, [] for none.
+ */
+function isolation(projects) {
+  if (!projects.includes('shared') || process.env.CAMPUS_SYNC_TEST_NETNS === 'off') return [];
+  const check = spawnSync(process.execPath, [NETNS, '--check'], { stdio: 'ignore' });
+  if (check.status !== 0) {
+    console.log('[run-tests] shared runs on the host network (no network namespace here: needs root): the page tests use the full browser');
+    return [];
+  }
+  const db = process.env.CAMPUS_SYNC_TEST_DATABASE_URL ? new URL(process.env.CAMPUS_SYNC_TEST_DATABASE_URL) : null;
+  const forwards = db && db.hostname === '127.0.0.1' ? ['--forward', db.port || '5432'] : [];
+  console.log(`[run-tests] shared runs in a network namespace of its own${forwards.length ? ` (PostgreSQL's ${forwards[1]} forwarded)` : ''}`);
+  return [process.execPath, NETNS, ...forwards, '--'];
+}
+
 /** A process's exit status when its projects could not run (said when it happened). */
 const NOT_RUN = 'not run';
 
@@ -101,7 +124,7 @@ async function runProcess(projects, args, env) {
       return NOT_RUN;
     }
   }
-  return vitest(args, env);
+  return vitest(args, env, isolation(projects));
 }
 
 await rm(BLOBS, { recursive: true, force: true });

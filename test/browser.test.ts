@@ -1,7 +1,9 @@
+import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import { basename } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { expect, it } from 'vitest';
-import { describeWithBrowser, launchBrowser, OMNIBOX_POPUP_FEATURES } from './browser.js';
+import { describeWithBrowser, launchBrowser, OMNIBOX_POPUP_FEATURES, TEST_BROWSER } from './browser.js';
 
 describeWithBrowser('the test browser', () => {
   it('is a real headless Chromium that loads a page from 127.0.0.1, runs its script and takes keyboard focus', async () => {
@@ -32,11 +34,13 @@ describeWithBrowser('the test browser', () => {
     try {
       const pages = [];
       for (let i = 0; i < 2; i++) pages.push(await (await session.context()).newPage());
-      // The browser's whole command line, as its chrome://version page shows it (the protocol gives it only
-      // under --enable-automation, which Playwright does not pass).
-      await pages[0]!.goto('chrome://version');
-      const commandLine = (await pages[0]!.textContent('#command_line')) ?? '';
-      const lists = [...commandLine.matchAll(/--disable-features=(\S+)/g)].map((m) => m[1]!.split(','));
+      // The browser's whole command line, from /proc: the browser process is this process's child that speaks
+      // Playwright's protocol on a pipe (the headless shell has no chrome://version page; the protocol gives the
+      // command line only under --enable-automation, which Playwright does not pass).
+      const commandLine = await browserCommandLine();
+      // Debian's /usr/bin/chromium is a script that runs /usr/lib/chromium/chromium.
+      expect(basename(commandLine[0] ?? '')).toBe(basename(TEST_BROWSER));
+      const lists = commandLine.filter((a) => a.startsWith('--disable-features=')).map((a) => a.slice('--disable-features='.length).split(','));
       // Playwright's comes first, ours last, and Chromium keeps the last one.
       expect(lists.length).toBeGreaterThanOrEqual(2);
       const [playwrights, ours] = [lists[0]!, lists.at(-1)!];
@@ -54,3 +58,17 @@ describeWithBrowser('the test browser', () => {
     }
   });
 });
+
+/** The arguments of the browser Playwright launched from this process (its child with the protocol pipe). */
+async function browserCommandLine(): Promise<string[]> {
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    // Field 4 (ppid) comes after the command name in parentheses, which may hold spaces.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid !== process.pid) continue;
+    const args = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0').filter(Boolean);
+    if (args.includes('--remote-debugging-pipe')) return args;
+  }
+  throw new Error(`no child of ${process.pid} with --remote-debugging-pipe`);
+}

@@ -10,6 +10,14 @@ import { describe } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
+/** Debian's chromium-headless-shell (scripts/chromium-setup.sh installs it beside the full browser). */
+export const HEADLESS_SHELL = '/usr/lib/chromium/chromium-headless-shell';
+/**
+ * The browser the page tests drive: the headless shell when the tests run in a network namespace of their own
+ * (scripts/netns-run.mjs, as `npm test` runs them where it can: CAMPUS_SYNC_TEST_NETNS=isolated), where no address
+ * of the host changes under it; the full browser everywhere else (see OMNIBOX_POPUP_FEATURES for why).
+ */
+export const TEST_BROWSER = process.env.CAMPUS_SYNC_TEST_NETNS === 'isolated' && existsSync(HEADLESS_SHELL) ? HEADLESS_SHELL : CHROMIUM;
 export const SCREENSHOTS = resolve(import.meta.dirname, '../test-artifacts/screenshots');
 export const PHONE = { width: 390, height: 844 };
 export const DESKTOP = { width: 1280, height: 800 };
@@ -26,7 +34,7 @@ export const chromiumAvailable = existsSync(CHROMIUM);
  * when an address of the host changes, net::ERR_NETWORK_CHANGED, which the engine tests' Docker networks do all
  * the time beside the page tests; the full browser does not: reproduced by adding and removing addresses on `lo`
  * while loading pages, 1-6 failed navigations in 20 s under the shell, none under the full browser, with or without
- * these flags.)
+ * these flags: in a network namespace of its own, the shell is used, see TEST_BROWSER.)
  */
 export const OMNIBOX_POPUP_FEATURES = ['WebUIOmniboxPopup', 'WebUIOmniboxAimPopup', 'WebUIOmniboxFullPopup'] as const;
 /**
@@ -84,7 +92,7 @@ async function sharedBrowser(): Promise<Browser> {
   if (current?.isConnected()) return current;
   const { chromium } = await import('playwright-core');
   const launching = chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: TEST_BROWSER,
     headless: true,
     args: [
       '--no-sandbox',
