@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian's Chromium for the browser tests (driven by playwright-core; nothing is downloaded by Playwright).
-# Idempotent: installs the `chromium` package when /usr/bin/chromium is missing, then checks it starts headless.
+# Idempotent: installs the `chromium` and `chromium-headless-shell` packages when either is missing, then checks
+# that both render a page headless.
 set -euo pipefail
 log() { printf '[chromium-setup] %s\n' "$*" >&2; }
 # The full browser, and the headless shell the page tests use when they run in a network namespace of their own

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Each end's bytes to the other; either end closing or failing closes both. */
-export function pipeBoth(a, b) {
+function pipeBoth(a, b) {
   a.pipe(b);
   b.pipe(a);
   const end = () => {
@@ -62,7 +62,7 @@ export async function startHostRelay(dir, ports) {
 }
 
 /** The other half: 127.0.0.1:<port> for each `<port>.sock` in the folder, forwarding to it. */
-export async function listenRelayed(dir) {
+async function listenRelayed(dir) {
   const ports = (await readdir(dir)).filter((n) => /^\d+\.sock$/.test(n)).map((n) => Number(n.slice(0, -'.sock'.length)));
   for (const port of ports)
     await listening(

@@ -8,17 +8,13 @@ import { DateTime } from 'luxon';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithBrowser, DESKTOP, launchBrowser, PHONE, screenshot, type BrowserSession } from './browser.js';
+import { API_WAIT_MS } from '../src/demo/supervisor-child.js';
 import { alive, startDemo, type Proc, type RunningDemo } from './demo-helpers.js';
 
 /** The demo's instances: two students with a timetable (alice also watches a slot), one slot watcher only. */
 const INSTANCES = ['alice', 'bob', 'office-hours'];
 /** The demo configs' timezone: the card shows times in it. */
 const ZONE = 'Europe/Paris';
-/**
- * The supervisor's first start (store migration, API) takes seconds on a busy box, and the demo gives up at 60: as
- * long here (a CI run saw more than 30 s with every core busy).
- */
-const DASHBOARD_URL_WAIT_MS = 60_000;
 /** Workers start with a run, then sync every 30 s; the importer (5 s) and the page's polling (5 s) add up to 10. */
 const RUN_SHOWN_WAIT_MS = 45_000;
 
@@ -51,7 +47,7 @@ describeWithBrowser('the real demo’s dashboard in a real browser', () => {
   }
 
   it('shows each demo instance running, then alice’s runs as they happen without a reload; Ctrl+C stops it all', async () => {
-    const url = (await demo.waitForOutput(/Dashboard:\s+(http:\/\/127\.0\.0\.1:\d+)\//, DASHBOARD_URL_WAIT_MS))[1]!;
+    const url = (await demo.waitForOutput(/Dashboard:\s+(http:\/\/127\.0\.0\.1:\d+)\//, API_WAIT_MS))[1]!;
     const apiKey = (await demo.waitForOutput(/API key:\s+(\S+)/, 1_000))[1]!;
 
     const page = await (await session.context(DESKTOP)).newPage();

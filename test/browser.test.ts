@@ -1,9 +1,9 @@
-import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { basename } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { expect, it } from 'vitest';
 import { describeWithBrowser, launchBrowser, OMNIBOX_POPUP_FEATURES, TEST_BROWSER } from './browser.js';
+import { processes } from './demo-helpers.js';
 
 describeWithBrowser('the test browser', () => {
   it('is a real headless Chromium that loads a page from 127.0.0.1, runs its script and takes keyboard focus', async () => {
@@ -34,7 +34,7 @@ describeWithBrowser('the test browser', () => {
     try {
       const pages = [];
       for (let i = 0; i < 2; i++) pages.push(await (await session.context()).newPage());
-      // The browser's whole command line, from /proc: the browser process is this process's child that speaks
+      // The browser's whole command line, from the process list: the browser is this process's child that speaks
       // Playwright's protocol on a pipe (the headless shell has no chrome://version page; the protocol gives the
       // command line only under --enable-automation, which Playwright does not pass).
       const commandLine = await browserCommandLine();
@@ -61,14 +61,8 @@ describeWithBrowser('the test browser', () => {
 
 /** The arguments of the browser Playwright launched from this process (its child with the protocol pipe). */
 async function browserCommandLine(): Promise<string[]> {
-  for (const pid of await readdir('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-    // Field 4 (ppid) comes after the command name in parentheses, which may hold spaces.
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    if (ppid !== process.pid) continue;
-    const args = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0').filter(Boolean);
-    if (args.includes('--remote-debugging-pipe')) return args;
-  }
-  throw new Error(`no child of ${process.pid} with --remote-debugging-pipe`);
+  const browser = (await processes()).find((p) => p.ppid === process.pid && p.args.includes('--remote-debugging-pipe'));
+  if (!browser) throw new Error(`no child of ${process.pid} with --remote-debugging-pipe`);
+  // Our arguments hold no spaces.
+  return browser.args.split(' ');
 }

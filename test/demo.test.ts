@@ -5,6 +5,7 @@
  * (a class moved in the MonCampus simulator) reaching the simulated Discord; then Ctrl+C (SIGINT) must stop it all with exit code 0 and leave no process behind.
  */
 import { afterAll, beforeAll, describe, it, expect } from 'vitest';
+import { API_WAIT_MS } from '../src/demo/supervisor-child.js';
 import { alive, processes, startDemo, type Proc, type RunningDemo } from './demo-helpers.js';
 
 describe('npm run demo', () => {
@@ -21,8 +22,8 @@ describe('npm run demo', () => {
   });
 
   it('prints the dashboard, shows the timetables in ECAL and a slot alert in Discord; Ctrl+C leaves nothing running', async () => {
-    // As long as the demo itself waits for its dashboard (60 s): a busy CI machine took over 30 s once.
-    const url = (await demo.waitForOutput(/Dashboard:\s+(http:\/\/127\.0\.0\.1:\d+)\//, 60_000))[1]!;
+    // As long as the demo itself waits for its dashboard: a busy CI machine took over 30 s once.
+    const url = (await demo.waitForOutput(/Dashboard:\s+(http:\/\/127\.0\.0\.1:\d+)\//, API_WAIT_MS))[1]!;
     const apiKey = (await demo.waitForOutput(/API key:\s+(\S+)/, 1_000))[1]!;
     await demo.waitForOutput(/alice: \d+ events in ECAL \(\d+ created\)/, 30_000);
     await demo.waitForOutput(/bob: \d+ events in ECAL/, 10_000);

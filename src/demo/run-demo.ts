@@ -18,7 +18,7 @@ import { prepareDemoDir, writeDemoConfigs } from './demo-dir.js';
 import { dockerProblem } from './docker-check.js';
 import { choosePort } from './port.js';
 import { createEcalReporter, discordLines } from './report.js';
-import { startSupervisorChild } from './supervisor-child.js';
+import { API_WAIT_MS, startSupervisorChild } from './supervisor-child.js';
 import { BOOKING_TYPE, startDemoWorld, ZONE } from './world.js';
 
 /** A new slot per watcher this often: enough time to read the alert before the next one. */
@@ -29,8 +29,6 @@ const MOVE_EVERY_MS = 45_000;
 const REPORT_EVERY_MS = 20_000;
 /** How often the demo looks at the simulators. */
 const TICK_MS = 1_000;
-/** The supervisor's first start (store migration, API) takes seconds; a minute means it is stuck. */
-const API_WAIT_MS = 60_000;
 /** Workers get 12 s and the API 10 s after SIGTERM, in parallel; past this the whole group is killed. */
 const SUPERVISOR_STOP_GRACE_MS = 20_000;
 /** `npm run` forwards the terminal's Ctrl+C to the demo, which already got it: a repeat this soon is that echo. */

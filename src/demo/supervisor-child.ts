@@ -16,6 +16,12 @@ const API_LISTENING = /campus-sync API listening on (http:\/\/\S+)/;
 /** Human log lines: `<time> <level> [instance] message`; the demo echoes the levels that need a look. */
 const NOTEWORTHY = /^\S+ (warn|error) /;
 
+/**
+ * How long the demo waits for the API to say where it listens: the supervisor's first start (store migration, API)
+ * takes seconds, a minute means it is stuck. The demo tests wait as long for the demo's dashboard line.
+ */
+export const API_WAIT_MS = 60_000;
+
 export interface SupervisorChild {
   pid: number;
   /** The API's base URL once it listens; null if the supervisor exits first. */
