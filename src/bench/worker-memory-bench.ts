@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LAST_RUN_FILE } from '../instance/index.js';
+import { instanceFile, LAST_RUN_FILE, WORKER_STATUS_FILE } from '../instance/index.js';
 import { startEcalSim, startMonCampusSim, generateTimetable, type EcalSim, type MonCampusSim } from '../sim/index.js';
 import { anonMbOf, processCpuSeconds } from './fleet.js';
 import { figure, reportTarget } from './targets.js';
@@ -79,7 +79,7 @@ function meanCpuPerRun(argv: string[], env: NodeJS.ProcessEnv): number {
 async function probeCost(root: string): Promise<string[]> {
   const data = join(root, 'probe-data');
   await mkdir(join(data, 'bench'), { recursive: true });
-  await writeFile(join(data, 'bench', 'worker.json'), JSON.stringify({ pid: process.pid, state: 'idle' }));
+  await writeFile(instanceFile(data, 'bench', WORKER_STATUS_FILE), JSON.stringify({ pid: process.pid, state: 'idle' }));
   const env = { ...process.env, CAMPUS_SYNC_DATA_DIR: data, CAMPUS_SYNC_INSTANCE: 'bench' };
   const rows = [
     ["`node dist/health.js` (the image's HEALTHCHECK)", meanCpuPerRun([HEALTH_ENTRY], env)],

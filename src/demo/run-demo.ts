@@ -13,6 +13,7 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DateTime } from 'luxon';
 import { CONFIG_DIR_ENV, DATA_DIR_ENV } from '../config/index.js';
+import { instanceFile, STATE_FILE } from '../instance/index.js';
 import { describeError } from '../lib/index.js';
 import { prepareDemoDir, writeDemoConfigs } from './demo-dir.js';
 import { dockerProblem } from './docker-check.js';
@@ -184,7 +185,7 @@ async function notServed(page: string): Promise<string> {
 /** Whether an instance's timetable-change baseline is recorded (its state.json, written by its worker). */
 function baselined(instance: string): boolean {
   try {
-    return readFileSync(join(dirs.data, instance, 'state.json'), 'utf8').includes('"baseline"');
+    return readFileSync(instanceFile(dirs.data, instance, STATE_FILE), 'utf8').includes('"baseline"');
   } catch {
     return false;
   }
