@@ -7,12 +7,13 @@ const { existsSync, readdirSync, readFileSync, writeFileSync } = require('node:f
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
 
-/** Built for the checkout only (tests, `npm run bench`, `npm run demo`), never shipped. */
-const LEFT_OUT = { sim: 'simulators of the external services', bench: 'benchmarks', demo: 'the demo' };
+/** scripts/build-modules.mjs's list of the folders built for the checkout only (tests, `npm run bench`, `npm run demo`). */
+const BUILD_MODULES = path.join(__dirname, '..', 'scripts', 'build-modules.mjs');
 
 async function main() {
   const [dist, pkgFile, modules] = process.argv.slice(2);
   if (!dist || !pkgFile || !modules) throw new Error('usage: node docker/image-manifest.cjs <dist> <package.json> <node_modules>');
+  const { CHECKOUT_ONLY: LEFT_OUT } = await import(pathToFileURL(BUILD_MODULES).href);
   const shipped = Object.keys(LEFT_OUT).filter((d) => existsSync(path.join(dist, d)));
   if (shipped.length > 0) throw new Error(`dist/ holds ${shipped.join(', ')}: the image is built by scripts/build-modules.mjs --image, which leaves them out`);
   const pkg = JSON.parse(readFileSync(pkgFile, 'utf8'));
@@ -34,7 +35,7 @@ async function main() {
     node: process.version,
   };
   writeFileSync(path.join(dist, 'image.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  console.log(`image.json: ${manifest.dist.length} folders of dist/, ${Object.keys(manifest.verbs).length} verbs, ${Object.keys(manifest.dependencies).length} packages; left out: ${Object.keys(LEFT_OUT).join(', ')}`);
+  console.log(`image.json: ${manifest.dist.length} folders of dist/, ${Object.keys(manifest.verbs).length} verbs, ${Object.keys(manifest.dependencies).length} packages; left out: ${Object.keys(manifest.leftOut).join(', ')}`);
 }
 
 main().catch((err) => {

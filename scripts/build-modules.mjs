@@ -13,7 +13,7 @@
 //   and demo are the checkout's, for tests, `npm run bench` and `npm run demo`; docker/image-manifest.cjs fails the
 //   image build if one got in).
 import { readdir } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -27,8 +27,12 @@ const OUT = join(ROOT, 'dist');
  * (a module-by-module dist/cli.js would be taken for the program by whatever ran before the bundle).
  */
 const NOT_A_MODULE = [/\.test\.ts$/, /\.test-helper\.ts$/, /\.test-data\.ts$/, /(^|\/)browser\//, /^cli\.ts$/, /\.d\.ts$/];
-/** The folders the production image leaves out (--image). */
-export const CHECKOUT_ONLY = ['sim', 'bench', 'demo'];
+/**
+ * The folders the production image leaves out (--image), with what each is: the one list of them
+ * (docker/image-manifest.cjs reads it to check dist/ and to write image.json's `leftOut`; .dockerignore keeps
+ * their sources out of the build context, which cannot import anything).
+ */
+export const CHECKOUT_ONLY = { sim: 'simulators of the external services', bench: 'benchmarks', demo: 'the demo' };
 
 /** Every module's path under src/, sorted, for this build. */
 async function modules(image) {
@@ -37,7 +41,7 @@ async function modules(image) {
     .filter((e) => e.isFile() && e.name.endsWith('.ts'))
     .map((e) => relative(SRC, join(e.parentPath, e.name)).split('\\').join('/'))
     .filter((path) => !NOT_A_MODULE.some((re) => re.test(path)))
-    .filter((path) => !image || !CHECKOUT_ONLY.includes(path.split('/')[0] ?? ''))
+    .filter((path) => !image || !Object.hasOwn(CHECKOUT_ONLY, path.split('/')[0] ?? ''))
     .sort();
 }
 
@@ -63,4 +67,5 @@ async function main() {
   console.log(`build-modules: ${entryPoints.length} modules of src/ → dist/${image ? ' (the image: no sim, bench, demo)' : ''} in ${Date.now() - started} ms`);
 }
 
-await main();
+// Imported by docker/image-manifest.cjs for CHECKOUT_ONLY: build only when run as a program.
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
