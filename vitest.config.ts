@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Test files that need the machine's one Docker engine: they init and leave a Swarm, start Compose projects, kill
- * containers on purpose. They run one at a time within each of two lanes, and the lanes side by side (issue 19: the exclusive files were the critical path).
+ * containers on purpose. They run one at a time within each of two lanes, and the lanes side by side (issue 19:
+ * the exclusive files were the critical path).
  * What lets two lanes share the engine: every file below is scoped (its own CAMPUS_SYNC_SCOPE / label, Compose
  * project, supervisor and container names, and free ports); none prunes, lists containers or networks without
  * its own filter, or restarts the daemon (docker-reconnect.test.ts stands a proxy in for it). Only the Swarm

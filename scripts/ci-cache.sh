@@ -35,11 +35,13 @@ log() { echo "[ci-cache] $*"; }
 case "$action" in
   has) [ -d "$kept" ] ;;
   prune)
-    [ -n "$folder" ] || usage
-    for old in "$where/$name"*; do
-      [ -d "$old" ] && [ "$old" != "$where/$folder" ] || continue
+    # Here the arguments are <prefix> <name>.
+    prefix=$name keep=$folder
+    [ -n "$keep" ] || usage
+    for old in "$where/$prefix"*; do
+      [ -d "$old" ] && [ "$old" != "$where/$keep" ] || continue
       rm -rf "$old"
-      log "removed $old (superseded by $folder)"
+      log "removed $old (superseded by $keep)"
     done
     ;;
   restore)

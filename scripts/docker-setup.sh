@@ -163,18 +163,21 @@ put_with_libs() {
 }
 
 build_standin() {
-  # A stand-in of the older recipe set NODE_EXTRA_CA_CERTS, which node:22-bookworm-slim does not: every node process
-  # in every container then parsed the whole CA bundle at start (~45 ms of CPU each). npm in the build has its own
-  # NPM_CONFIG_CAFILE. Such a stand-in is made again.
-  if [ "$FORCE" -eq 0 ] && docker image inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$STANDIN_IMAGE" 2>/dev/null | grep -q '^NODE_EXTRA_CA_CERTS='; then
-    log "node stand-in $STANDIN_IMAGE sets NODE_EXTRA_CA_CERTS (an older recipe): making it again"
-  elif [ "$FORCE" -eq 0 ] && docker image inspect "$STANDIN_IMAGE" >/dev/null 2>&1; then
-    local theirs mine
-    theirs=$(docker image inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$STANDIN_IMAGE" | sed -n 's/^NODE_VERSION=//p')
-    mine=$(node -p 'process.versions.node' 2>/dev/null || echo '?')
-    log "node stand-in $STANDIN_IMAGE exists (node ${theirs:-?}; --force rebuilds it)"
-    [ "$theirs" = "$mine" ] || log "warning: the host's node is now $mine: run with --force to carry it into the stand-in"
-    return
+  local standin_env
+  if [ "$FORCE" -eq 0 ] && standin_env=$(docker image inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$STANDIN_IMAGE" 2>/dev/null); then
+    # A stand-in of the older recipe set NODE_EXTRA_CA_CERTS, which node:22-bookworm-slim does not: every node
+    # process in every container then parsed the whole CA bundle at start (~45 ms of CPU each). npm in the build
+    # has its own NPM_CONFIG_CAFILE. Such a stand-in is made again.
+    if grep -q '^NODE_EXTRA_CA_CERTS=' <<<"$standin_env"; then
+      log "node stand-in $STANDIN_IMAGE sets NODE_EXTRA_CA_CERTS (an older recipe): making it again"
+    else
+      local theirs mine
+      theirs=$(sed -n 's/^NODE_VERSION=//p' <<<"$standin_env")
+      mine=$(node -p 'process.versions.node' 2>/dev/null || echo '?')
+      log "node stand-in $STANDIN_IMAGE exists (node ${theirs:-?}; --force rebuilds it)"
+      [ "$theirs" = "$mine" ] || log "warning: the host's node is now $mine: run with --force to carry it into the stand-in"
+      return
+    fi
   fi
   command -v node >/dev/null 2>&1 || die "node is not installed on this host: the stand-in is made from it"
   command -v npm >/dev/null 2>&1 || die "npm is not installed on this host: the stand-in is made from it"

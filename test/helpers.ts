@@ -77,8 +77,9 @@ export interface CliResult {
   stderr: string;
 }
 
-export function startCli(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; result: Promise<CliResult> } {
-  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** A node program (`args[0]`, a script) with its arguments, its output collected to its end. */
+export function startNode(args: string[], env: NodeJS.ProcessEnv = process.env): { child: ChildProcess; result: Promise<CliResult> } {
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -87,6 +88,10 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv): { child: Child
     child.on('close', (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
   });
   return { child, result };
+}
+
+export function startCli(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; result: Promise<CliResult> } {
+  return startNode([CLI, ...args], env);
 }
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {

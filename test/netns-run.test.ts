@@ -4,25 +4,21 @@
  * ports, the others do not; the command's exit status comes back. Needs root (unshare --net): in CI it is, and
  * a machine that cannot make a namespace must say so (the check), not pretend.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNode } from './helpers.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const NETNS = join(ROOT, 'scripts', 'netns-run.mjs');
 const RELAY = join(ROOT, 'scripts', 'loopback-relay.mjs');
 const canIsolate = spawnSync(process.execPath, [NETNS, '--check']).status === 0;
 
-/** Runs a script to its end: exit status and what it printed. */
-function run(args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('close', (code) => resolve({ code, out }));
-  });
+/** Runs a script to its end: exit status and what it printed (both streams). */
+async function run(args: string[]): Promise<{ code: number | null; out: string }> {
+  const r = await startNode(args).result;
+  return { code: r.code, out: r.stdout + r.stderr };
 }
 
 /** A node program that tries 127.0.0.1:<port> and prints `<port> open` or `<port> closed`. */
